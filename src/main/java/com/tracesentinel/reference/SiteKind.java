@@ -1,0 +1,3 @@
+package com.tracesentinel.reference;
+
+public enum SiteKind { PHARMACY, HOSPITAL, CLINIC }
