@@ -1,0 +1,423 @@
+package com.tracesentinel.rules;
+
+import com.tracesentinel.reference.Product;
+import com.tracesentinel.reference.ReferenceData;
+import com.tracesentinel.reference.Site;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The anomaly ladder of shared/spec/domain.md as a pure function: (state of one code, one scan, reference data) to
+ * (next state, anomalies). Plain Java: no I/O, no clock, no shared mutable state, so it is safe to call from any
+ * thread and trivially replayable. It never sees rejected scans or replays, and does not count scans: the caller
+ * applies {@link CodeState#withScanRecorded(int)} to {@link Verdict#next()} afterwards.
+ *
+ * <h2>Time</h2>
+ * The only time is {@link ScanFacts#at()}, the scan's own time. Windows compare the two scans' own times, so a
+ * back-dated scan is judged by when it happened: the double-scan and clone windows use the absolute difference
+ * (a scan dated before the earlier one is as close to it as one dated after), the return window needs the return
+ * at or after the sale and at most the window later. Edges: double scan and return are inclusive
+ * ({@code Δ ≤ window}), the clone window is exclusive ("less than 24 h apart"). Differences saturate instead of
+ * overflowing, so absurd times give big differences, never exceptions.
+ *
+ * <h2>Units</h2>
+ * packSize is the catalogue's pack size when the product is known (at least 1), else 1. A whole-box SALE sells
+ * packSize units; a split (拆零) SALE sells {@code quantity} units, at least 1 (a missing quantity still sells
+ * something). A RETURN of a split sale gives back {@code quantity} (at least 1), of a whole-box sale packSize.
+ *
+ * <h2>Independent checks</h2>
+ * They look at the scan alone, add to whatever the ladder row raised, and conflict with no earlier scan:
+ * PRODUCT_MISMATCH (SALE billed as another drug than the catalogue's; trimmed, case-insensitive; a blank
+ * billed or catalogue drug code counts as absent), EXPIRED (SALE or RECEIVE whose printed expiry is before the
+ * scan's UTC date) and UNKNOWN_PRODUCT (SALE, RECEIVE or RETURN of a product key missing from a loaded
+ * catalogue; an empty catalogue proves nothing). A DESTROY is never flagged: destroying an expired or unknown
+ * box is exactly what should happen to it.
+ *
+ * <h2>The ladder rows</h2>
+ * <ul>
+ *   <li>DESTROY makes the code terminal; the destroy scan becomes {@code lastSale}, the anchor later scans
+ *   conflict with. A second DESTROY changes nothing.</li>
+ *   <li>SALE or RECEIVE of a destroyed code: SOLD_AFTER_DESTROY (COUNTERFEIT). A SALE still adds to saleCount and
+ *   soldUnits, as evidence of how often the dead code is used, but the destroy stays the anchor. A RETURN of a
+ *   destroyed code is a RETURN_MISMATCH: there is no sale left to undo.</li>
+ *   <li>Split SALE when there is no open sale or the last sale was split: split sales of one box at one site are
+ *   legitimate until they add up to more than the pack size (SPLIT_OVERSOLD, only when the pack size is known
+ *   from the catalogue) and a split sale at another site than the open one is SPLIT_ACROSS_SITES. Both can be
+ *   raised by one scan. A split sale after a whole-box sale is a repeat: the box was already gone.</li>
+ *   <li>Any other SALE with an open sale is a repeat. At the same site within the double-scan window it is
+ *   DOUBLE_SCAN (OPERATOR_ERROR, warning) and changes nothing, being the same sale scanned twice. The ladder does
+ *   not see documents, so the same document with another line number is a double scan too (domain.md says "different
+ *   document"; idempotency already absorbs the exact re-send of the same line). Later at the same site it is
+ *   REPEAT_SALE (SUBSTITUTED: rescanned to bill other goods). At another site it is REPEAT_SALE (DIVERTED),
+ *   raised to COUNTERFEIT when the code now has sales at {@code counterfeitSiteCount} sites or more, or the two
+ *   sites are in different cities (first 4 digits of the region code; an unknown site is never "different")
+ *   less than the clone window apart: no box travels between cities that fast through a resale.</li>
+ *   <li>RETURN undoes the open sale when it is at the same site, at or after it and within the return window;
+ *   otherwise RETURN_MISMATCH (IRREGULAR) and nothing changes. When the last sale is undone the code has no open
+ *   sale and can be sold again without an anomaly.</li>
+ *   <li>RECEIVE of a code with an open sale is RECEIVED_AFTER_SALE (DIVERTED: a dispensed box back in stock).
+ *   A RECEIVE never changes the state.</li>
+ * </ul>
+ * Anomaly order: the ladder row(s) first, then PRODUCT_MISMATCH, EXPIRED, UNKNOWN_PRODUCT.
+ *
+ * <h2>Counting sale sites in a fixed-size slot</h2>
+ * The state keeps only the last sale's site and the distinct site before it ({@code prevSaleSite}), yet
+ * {@code distinctSaleSites} is exact up to 3. A sale adds one when its site is neither of those two. Sites are
+ * remembered in order of change, so until a third distinct site has sold, the last two distinct sites are all the
+ * sites there have been: a site that is not among them is new. Once three or more have sold, an increment for a
+ * site not among the last two (A, B, C, A) may count an old site again, but the count is already at least 3 and
+ * stays so, which is all the COUNTERFEIT rule ({@code counterfeitSiteCount} ≤ 3) asks. Going back and forth between
+ * two sites (A, B, A, B) never adds. The count is capped at 255. When a RETURN undoes the code's last open sale
+ * the count drops by one (the site has no sale left) while {@code prevSaleSite} is kept, so selling again at that
+ * earlier site is not counted as new.
+ *
+ * <h2>Robustness</h2>
+ * {@link #judge} never throws: a null state is {@link CodeState#NEW}, a null reference is an empty catalogue and
+ * site register, a null scan or event type changes nothing, counters saturate, times outside {@link Instant}'s
+ * range are printed as epoch seconds.
+ */
+public final class Ladder {
+
+  private static final int MAX_SITES = 255;
+
+  private final LadderSettings settings;
+  private final Window doubleScan;
+  private final Window returns;
+  private final Window clone;
+
+  public Ladder(LadderSettings settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.doubleScan = new Window(Objects.requireNonNull(settings.doubleScanWindow(), "doubleScanWindow"));
+    this.returns = new Window(Objects.requireNonNull(settings.returnWindow(), "returnWindow"));
+    this.clone = new Window(Objects.requireNonNull(settings.cloneWindow(), "cloneWindow"));
+  }
+
+  public LadderSettings settings() {
+    return settings;
+  }
+
+  /** state is CodeState.NEW for a code never seen. Never throws for any input combination. */
+  public Verdict judge(CodeState state, ScanFacts scan, ReferenceData ref) {
+    CodeState s = state == null ? CodeState.NEW : state;
+    if (scan == null || scan.type() == null) {
+      return new Verdict(s, List.of());
+    }
+    Ctx c = new Ctx(s, scan, ref == null ? EmptyReference.INSTANCE : ref);
+    List<Anomaly> out = new ArrayList<>(3);
+    CodeState next = switch (scan.type()) {
+      case DESTROY -> destroy(c);
+      case SALE -> sale(c, out);
+      case RETURN -> giveBack(c, out);
+      case RECEIVE -> receive(c, out);
+    };
+    independentChecks(c, out);
+    return new Verdict(next, List.copyOf(out));
+  }
+
+  // ---- ladder rows ----------------------------------------------------------------------------------------------
+
+  private static CodeState destroy(Ctx c) {
+    CodeState s = c.state;
+    if (s.destroyed()) {
+      return s;
+    }
+    return new CodeState(s.scanCount(), s.saleCount(), s.soldUnits(), s.distinctSaleSites(),
+        new ScanRef(c.scan.siteRef(), c.scan.at()), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(),
+        s.firstSaleAt(), true, s.lookups(), s.recentKeys());
+  }
+
+  private CodeState sale(Ctx c, List<Anomaly> out) {
+    CodeState s = c.state;
+    ScanFacts scan = c.scan;
+    int units = scan.split() ? Math.max(1, scan.quantity()) : c.packSize;
+
+    if (s.destroyed()) {
+      out.add(new Anomaly(AnomalyType.SOLD_AFTER_DESTROY, Suspicion.COUNTERFEIT, Level.ALERT,
+          "destroyed " + where(c.ref, s.lastSale()), s.lastSale()));
+      return new CodeState(s.scanCount(), inc(s.saleCount()), add(s.soldUnits(), units), s.distinctSaleSites(),
+          s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), s.firstSaleAt(), true,
+          s.lookups(), s.recentKeys());
+    }
+
+    ScanRef open = c.open;
+    if (scan.split() && (open == null || s.lastSaleSplit())) {
+      if (open != null && open.siteRef() != scan.siteRef()) {
+        out.add(new Anomaly(AnomalyType.SPLIT_ACROSS_SITES, Suspicion.DIVERTED, Level.ALERT,
+            "split-sold " + where(c.ref, open), open));
+      }
+      long reached = (long) s.soldUnits() + units;
+      if (c.product != null && reached > c.packSize) {
+        out.add(new Anomaly(AnomalyType.SPLIT_OVERSOLD, Suspicion.SUBSTITUTED, Level.ALERT,
+            "split sales reach " + reached + " of " + c.packSize + " units", open));
+      }
+      return applySale(s, scan, units);
+    }
+
+    if (open == null) {
+      return applySale(s, scan, units);
+    }
+
+    long apart = absDiff(scan.at(), open.at());
+    if (open.siteRef() == scan.siteRef()) {
+      if (doubleScan.contains(apart)) {
+        out.add(new Anomaly(AnomalyType.DOUBLE_SCAN, Suspicion.OPERATOR_ERROR, Level.WARNING,
+            "sold " + where(c.ref, open), open));
+        return s;
+      }
+      out.add(new Anomaly(AnomalyType.REPEAT_SALE, Suspicion.SUBSTITUTED, Level.ALERT,
+          "sold " + where(c.ref, open), open));
+      return applySale(s, scan, units);
+    }
+
+    CodeState next = applySale(s, scan, units);
+    String detail = "sold " + where(c.ref, open);
+    Suspicion suspicion = Suspicion.DIVERTED;
+    if (next.distinctSaleSites() >= settings.counterfeitSiteCount()) {
+      suspicion = Suspicion.COUNTERFEIT;
+      detail += "; now sold at " + next.distinctSaleSites() + " or more sites";
+    } else if (clone.strictlyContains(apart) && differentCities(c.ref, open.siteRef(), scan.siteRef())) {
+      suspicion = Suspicion.COUNTERFEIT;
+      detail += "; another city, " + human(apart) + " apart";
+    }
+    out.add(new Anomaly(AnomalyType.REPEAT_SALE, suspicion, Level.ALERT, detail, open));
+    return next;
+  }
+
+  private CodeState giveBack(Ctx c, List<Anomaly> out) {
+    CodeState s = c.state;
+    ScanFacts scan = c.scan;
+    if (s.destroyed()) {
+      out.add(new Anomaly(AnomalyType.RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT,
+          "nothing to return: destroyed " + where(c.ref, s.lastSale()), s.lastSale()));
+      return s;
+    }
+    ScanRef open = c.open;
+    String problem = null;
+    if (open == null) {
+      problem = "no open sale to return";
+    } else if (open.siteRef() != scan.siteRef()) {
+      problem = "the open sale is at another site: sold " + where(c.ref, open);
+    } else {
+      long after = diff(scan.at(), open.at());
+      if (after < 0) {
+        problem = "return dated " + human(-after) + " before the sale: sold " + where(c.ref, open);
+      } else if (!returns.contains(after)) {
+        problem = "returned " + human(after) + " after the sale, past the " + human(returns.seconds)
+            + " window: sold " + where(c.ref, open);
+      }
+    }
+    if (problem != null) {
+      out.add(new Anomaly(AnomalyType.RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT, problem, open));
+      return s;
+    }
+
+    int saleCount = s.saleCount() - 1;
+    int units = s.lastSaleSplit() ? Math.max(1, scan.quantity()) : c.packSize;
+    int soldUnits = Math.max(0, s.soldUnits() - units);
+    if (saleCount > 0) {
+      return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(),
+          s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), s.firstSaleAt(), false, s.lookups(),
+          s.recentKeys());
+    }
+    return new CodeState(s.scanCount(), 0, 0, Math.max(0, s.distinctSaleSites() - 1), null, false, false,
+        s.prevSaleSite(), s.firstSaleAt(), false, s.lookups(), s.recentKeys());
+  }
+
+  private static CodeState receive(Ctx c, List<Anomaly> out) {
+    CodeState s = c.state;
+    if (s.destroyed()) {
+      out.add(new Anomaly(AnomalyType.SOLD_AFTER_DESTROY, Suspicion.COUNTERFEIT, Level.ALERT,
+          "destroyed " + where(c.ref, s.lastSale()), s.lastSale()));
+    } else if (c.open != null) {
+      out.add(new Anomaly(AnomalyType.RECEIVED_AFTER_SALE, Suspicion.DIVERTED, Level.ALERT,
+          "sold " + where(c.ref, c.open), c.open));
+    }
+    return s;
+  }
+
+  /** Records a sale as the code's latest open sale (see the class comment on counting sites). */
+  private static CodeState applySale(CodeState s, ScanFacts scan, int units) {
+    int site = scan.siteRef();
+    ScanRef previous = s.lastSale();
+    int previousSite = previous == null ? 0 : previous.siteRef();
+    boolean newSite = (previous == null || site != previousSite) && site != s.prevSaleSite();
+    int distinct = newSite ? Math.min(MAX_SITES, Math.max(0, s.distinctSaleSites()) + 1) : s.distinctSaleSites();
+    int prevSaleSite = previous != null && site != previousSite ? previousSite : s.prevSaleSite();
+    return new CodeState(s.scanCount(), inc(s.saleCount()), add(s.soldUnits(), units), distinct,
+        new ScanRef(site, scan.at()), scan.split(), scan.reimbursed(), prevSaleSite,
+        s.firstSaleAt() == 0 ? scan.at() : s.firstSaleAt(), false, s.lookups(), s.recentKeys());
+  }
+
+  // ---- independent checks ---------------------------------------------------------------------------------------
+
+  private static void independentChecks(Ctx c, List<Anomaly> out) {
+    ScanFacts scan = c.scan;
+    EventType type = scan.type();
+    if (type == EventType.SALE && c.product != null) {
+      String billed = blankToNull(scan.billedDrug());
+      String catalogue = blankToNull(c.product.drugCode());
+      if (billed != null && catalogue != null && !billed.equalsIgnoreCase(catalogue)) {
+        out.add(new Anomaly(AnomalyType.PRODUCT_MISMATCH, Suspicion.SUBSTITUTED, Level.ALERT,
+            "billed as " + billed + ", catalogue says " + catalogue, null));
+      }
+    }
+    if ((type == EventType.SALE || type == EventType.RECEIVE) && scan.expiry() != null
+        && scan.expiry().toEpochDay() < Math.floorDiv(scan.at(), 86_400L)) {
+      out.add(new Anomaly(AnomalyType.EXPIRED, Suspicion.QUALITY, Level.ALERT, "expired " + scan.expiry(), null));
+    }
+    if (type != EventType.DESTROY && c.product == null && c.ref.catalogLoaded()) {
+      out.add(new Anomaly(AnomalyType.UNKNOWN_PRODUCT, Suspicion.COUNTERFEIT, Level.WARNING,
+          "product " + scan.productKey() + " not in the catalogue", null));
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------------
+
+  /** What one judgement needs, looked up once. */
+  private static final class Ctx {
+    final CodeState state;
+    final ScanFacts scan;
+    final ReferenceData ref;
+    final Product product;
+    final int packSize;
+    /** The open sale, or null. */
+    final ScanRef open;
+
+    Ctx(CodeState state, ScanFacts scan, ReferenceData ref) {
+      this.state = state;
+      this.scan = scan;
+      this.ref = ref;
+      this.product = scan.productKey() == null ? null : ref.product(scan.productKey());
+      this.packSize = product == null ? 1 : Math.max(1, product.packSize());
+      this.open = state.hasOpenSale() ? state.lastSale() : null;
+    }
+  }
+
+  /** A window of whole seconds compared with a Duration that may have a fraction. */
+  private static final class Window {
+    final long seconds;
+    final boolean fraction;
+
+    Window(Duration d) {
+      this.seconds = d.getSeconds();
+      this.fraction = d.getNano() != 0;
+    }
+
+    /** apart ≤ window. */
+    boolean contains(long apart) {
+      return apart <= seconds;
+    }
+
+    /** apart &lt; window. */
+    boolean strictlyContains(long apart) {
+      return apart < seconds || (apart == seconds && fraction);
+    }
+  }
+
+  private enum EmptyReference implements ReferenceData {
+    INSTANCE;
+
+    @Override
+    public Product product(String productKey) {
+      return null;
+    }
+
+    @Override
+    public Site site(int siteRef) {
+      return null;
+    }
+
+    @Override
+    public boolean catalogLoaded() {
+      return false;
+    }
+  }
+
+  private static boolean differentCities(ReferenceData ref, int siteA, int siteB) {
+    String a = city(ref.site(siteA));
+    String b = city(ref.site(siteB));
+    return a != null && b != null && !a.equals(b);
+  }
+
+  private static String city(Site site) {
+    if (site == null || site.regionCode() == null || site.regionCode().isBlank()) {
+      return null;
+    }
+    return site.city();
+  }
+
+  /** "at P44030500077 on 2026-11-20T02:11:00Z". */
+  static String where(ReferenceData ref, ScanRef at) {
+    if (at == null) {
+      return "at an unknown site";
+    }
+    Site site = ref.site(at.siteRef());
+    String id = site == null || site.siteId() == null || site.siteId().isBlank()
+        ? "site #" + at.siteRef() : site.siteId();
+    return "at " + id + " on " + instant(at.at());
+  }
+
+  static String instant(long epochSecond) {
+    if (epochSecond < Instant.MIN.getEpochSecond() || epochSecond > Instant.MAX.getEpochSecond()) {
+      return "epoch second " + epochSecond;
+    }
+    return Instant.ofEpochSecond(epochSecond).toString();
+  }
+
+  /** "10 d 0 h 0 min 1 s", "2 h 30 min", "45 s": leading and trailing zero parts left out. */
+  static String human(long seconds) {
+    if (seconds < 0) {
+      return seconds + " s";
+    }
+    long[] parts = {seconds / 86_400, seconds % 86_400 / 3_600, seconds % 3_600 / 60, seconds % 60};
+    String[] units = {" d", " h", " min", " s"};
+    int first = 0;
+    while (first < 3 && parts[first] == 0) {
+      first++;
+    }
+    int last = 3;
+    while (last > first && parts[last] == 0) {
+      last--;
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = first; i <= last; i++) {
+      b.append(i > first ? " " : "").append(parts[i]).append(units[i]);
+    }
+    return b.toString();
+  }
+
+  private static String blankToNull(String s) {
+    if (s == null) {
+      return null;
+    }
+    String t = s.trim();
+    return t.isEmpty() ? null : t;
+  }
+
+  /** a − b, saturated. */
+  static long diff(long a, long b) {
+    long d = a - b;
+    if (((a ^ b) & (a ^ d)) < 0) {
+      return a > b ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return d;
+  }
+
+  /** |a − b|, saturated. */
+  static long absDiff(long a, long b) {
+    long d = diff(a, b);
+    return d == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(d);
+  }
+
+  private static int inc(int n) {
+    return n == Integer.MAX_VALUE ? n : Math.max(0, n) + 1;
+  }
+
+  private static int add(int n, int units) {
+    long sum = (long) Math.max(0, n) + Math.max(0, units);
+    return sum > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) sum;
+  }
+}
