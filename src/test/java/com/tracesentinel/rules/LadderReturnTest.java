@@ -1,0 +1,193 @@
+package com.tracesentinel.rules;
+
+import static com.tracesentinel.rules.AnomalyType.*;
+import static com.tracesentinel.rules.Fixtures.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Returns: they undo the open sale at the same site within the return window, else RETURN_MISMATCH. */
+class LadderReturnTest {
+
+  private final Ladder ladder = new Ladder(LadderSettings.DEFAULTS);
+  private final Chain chain = new Chain(ladder, REF);
+
+  @Test
+  void returnAtTheSellingSiteWithinTheWindowUndoesTheSale() {
+    chain.then(sale(SZ1, T0).product(PACK10).settled());
+    Verdict v = chain.then(giveBack(SZ1, T0 + DAY).product(PACK10));
+    assertFalse(v.flagged());
+    CodeState s = v.next();
+    assertEquals(0, s.saleCount());
+    assertEquals(0, s.soldUnits());
+    assertNull(s.lastSale());
+    assertFalse(s.lastSaleSplit());
+    assertFalse(s.lastSaleReimbursed());
+    assertEquals(0, s.distinctSaleSites());
+    assertEquals(T0, s.firstSaleAt(), "the first sale ever is history, not undone");
+    assertFalse(s.hasOpenSale());
+  }
+
+  @Test
+  void returnExactlyAtTheEndOfTheWindowIsValid() {
+    chain.then(sale(SZ1, T0));
+    assertFalse(chain.then(giveBack(SZ1, T0 + 10 * DAY)).flagged());
+    assertEquals(0, chain.state.saleCount());
+  }
+
+  @Test
+  void returnInTheSameSecondAsTheSaleIsValid() {
+    chain.then(sale(SZ1, T0));
+    assertFalse(chain.then(giveBack(SZ1, T0)).flagged());
+  }
+
+  @Test
+  void returnTenDaysAndOneSecondAfterTheSaleIsAReturnMismatch() {
+    chain.then(sale(SZ1, T0));
+    CodeState before = chain.state;
+    Verdict v = chain.then(giveBack(SZ1, T0 + 10 * DAY + 1));
+    Anomaly a = assertOnly(v, RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
+    assertEquals(at(SZ1, T0), a.conflictsWith());
+    assertEquals("returned 10 d 0 h 0 min 1 s after the sale, past the 10 d window: "
+        + "sold at P44030500077 on 2026-11-20T02:11:00Z", a.detail());
+    assertSame(before, v.next());
+  }
+
+  @Test
+  void returnDatedOneSecondBeforeTheSaleIsAReturnMismatch() {
+    chain.then(sale(SZ1, T0));
+    Anomaly a = assertOnly(chain.then(giveBack(SZ1, T0 - 1)), RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
+    assertEquals(at(SZ1, T0), a.conflictsWith());
+    assertTrue(a.detail().startsWith("return dated 1 s before the sale"), a.detail());
+    assertEquals(1, chain.state.saleCount());
+  }
+
+  @Test
+  void returnAtAnotherSiteIsAReturnMismatch() {
+    chain.then(sale(SZ1, T0));
+    Anomaly a = assertOnly(chain.then(giveBack(SZ2, T0 + HOUR)), RETURN_MISMATCH, Suspicion.IRREGULAR,
+        Level.ALERT);
+    assertEquals(at(SZ1, T0), a.conflictsWith());
+    assertTrue(a.detail().contains("another site"), a.detail());
+    assertEquals(1, chain.state.saleCount());
+  }
+
+  @Test
+  void returnOfANeverSoldCodeIsAReturnMismatchWithNothingToConflictWith() {
+    Verdict v = chain.then(giveBack(SZ1, T0));
+    Anomaly a = assertOnly(v, RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
+    assertNull(a.conflictsWith());
+    assertEquals("no open sale to return", a.detail());
+    assertEquals(CodeState.NEW, v.next());
+  }
+
+  @Test
+  void returnAfterAReturnIsAReturnMismatch() {
+    chain.cleanThen(sale(SZ1, T0), giveBack(SZ1, T0 + HOUR));
+    Anomaly a = assertOnly(chain.then(giveBack(SZ1, T0 + 2 * HOUR)), RETURN_MISMATCH, Suspicion.IRREGULAR,
+        Level.ALERT);
+    assertNull(a.conflictsWith());
+  }
+
+  @Test
+  void saleAgainAfterAReturnIsAccepted() {
+    Verdict v = chain.cleanThen(sale(SZ1, T0), giveBack(SZ1, T0 + HOUR), sale(SZ1, T0 + DAY));
+    assertFalse(v.flagged());
+    assertEquals(1, v.next().saleCount());
+    assertEquals(1, v.next().distinctSaleSites());
+    assertEquals(at(SZ1, T0 + DAY), v.next().lastSale());
+  }
+
+  @Test
+  void saleAgainRightAfterAReturnIsNotADoubleScan() {
+    Verdict v = chain.cleanThen(sale(SZ1, T0), giveBack(SZ1, T0 + MIN), sale(SZ1, T0 + 2 * MIN));
+    assertFalse(v.flagged());
+  }
+
+  @Test
+  void saleAtAnotherSiteAfterAReturnIsAccepted() {
+    Verdict v = chain.cleanThen(sale(SZ1, T0), giveBack(SZ1, T0 + HOUR), sale(GZ, T0 + 2 * HOUR));
+    assertFalse(v.flagged());
+    assertEquals(1, v.next().distinctSaleSites(), "the returned sale's site no longer has a sale");
+  }
+
+  @Test
+  void returnAfterARepeatSaleUndoesOneSaleAndLeavesTheCodeSold() {
+    chain.then(sale(SZ1, T0));
+    chain.then(sale(SZ1, T0 + HOUR));
+    Verdict v = chain.then(giveBack(SZ1, T0 + 2 * HOUR));
+    assertFalse(v.flagged());
+    assertEquals(1, v.next().saleCount());
+    assertEquals(1, v.next().soldUnits());
+    assertEquals(at(SZ1, T0 + HOUR), v.next().lastSale());
+    assertTrue(v.next().hasOpenSale());
+    assertOnly(chain.then(sale(SZ1, T0 + DAY)), REPEAT_SALE, Suspicion.SUBSTITUTED, Level.ALERT);
+  }
+
+  @Test
+  void returnOfASplitSaleGivesBackItsQuantity() {
+    chain.cleanThen(split(SZ1, T0, 3), split(SZ1, T0 + HOUR, 4));
+    Verdict first = chain.then(giveBackSplit(SZ1, T0 + 2 * HOUR, 4));
+    assertFalse(first.flagged());
+    assertEquals(1, first.next().saleCount());
+    assertEquals(3, first.next().soldUnits());
+    assertTrue(first.next().lastSaleSplit());
+    Verdict second = chain.then(giveBackSplit(SZ1, T0 + 3 * HOUR, 3));
+    assertFalse(second.flagged());
+    assertEquals(0, second.next().saleCount());
+    assertEquals(0, second.next().soldUnits());
+    assertFalse(second.next().lastSaleSplit());
+    assertNull(second.next().lastSale());
+  }
+
+  @Test
+  void returnOfAWholeBoxSaleGivesBackThePackSizeFlooredAtZero() {
+    CodeState odd = state(2, 4, 1, at(SZ1, T0), false, 0, false);
+    Verdict v = ladder.judge(odd, giveBack(SZ1, T0 + HOUR).product(PACK10).facts(), REF);
+    assertFalse(v.flagged());
+    assertEquals(1, v.next().saleCount());
+    assertEquals(0, v.next().soldUnits());
+  }
+
+  @Test
+  void returnOfASplitSaleWithoutQuantityGivesBackOneUnit() {
+    chain.then(split(SZ1, T0, 3));
+    chain.then(split(SZ1, T0 + 1, 3));
+    assertEquals(5, chain.then(giveBackSplit(SZ1, T0 + 2, 0)).next().soldUnits());
+  }
+
+  @Test
+  void undoingTheLastOpenSaleKeepsPrevSaleSiteSoTheEarlierSiteIsNotCountedAgain() {
+    chain.then(sale(SZ1, T0));
+    chain.then(sale(SZ2, T0 + 2 * DAY));
+    // the ledger only remembers the latest sale: both returns are judged against it
+    chain.cleanThen(giveBack(SZ2, T0 + 3 * DAY), giveBack(SZ2, T0 + 4 * DAY));
+    assertEquals(0, chain.state.saleCount());
+    assertEquals(1, chain.state.distinctSaleSites());
+    assertEquals(SZ1.ref(), chain.state.prevSaleSite());
+    assertFalse(chain.then(sale(SZ1, T0 + 5 * DAY)).flagged());
+    assertEquals(1, chain.state.distinctSaleSites());
+    Verdict v = chain.then(sale(SZ2, T0 + 7 * DAY));
+    assertOnly(v, REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
+    assertEquals(2, v.next().distinctSaleSites());
+  }
+
+  @Test
+  void returnWindowComesFromTheSettings() {
+    Chain c = new Chain(new Ladder(new LadderSettings(Duration.ofMinutes(10), Duration.ofDays(1),
+        Duration.ofHours(24), 3)), REF);
+    c.then(sale(SZ1, T0));
+    assertTypes(c.then(giveBack(SZ1, T0 + DAY + 1)), RETURN_MISMATCH);
+    assertFalse(c.then(giveBack(SZ1, T0 + DAY)).flagged());
+  }
+
+  @Test
+  void returnOfAnUnknownProductWithoutCatalogueUndoesOneUnit() {
+    Chain c = new Chain(ladder, NO_CATALOGUE);
+    c.then(sale(SZ1, T0).product(UNKNOWN));
+    Verdict v = c.then(giveBack(SZ1, T0 + HOUR).product(UNKNOWN));
+    assertFalse(v.flagged());
+    assertEquals(0, v.next().soldUnits());
+  }
+}
