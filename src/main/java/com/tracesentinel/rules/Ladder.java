@@ -21,7 +21,9 @@ import java.util.Objects;
  * (a scan dated before the earlier one is as close to it as one dated after), the return window needs the return
  * at or after the sale and at most the window later. Edges: double scan and return are inclusive
  * ({@code Δ ≤ window}), the clone window is exclusive ("less than 24 h apart"). Differences saturate instead of
- * overflowing, so absurd times give big differences, never exceptions.
+ * overflowing, so absurd times give big differences, never exceptions. The sale applied last becomes
+ * {@code lastSale} even when it is back-dated before the previous one ("latest" is the ledger's order of
+ * arrival), and {@code firstSaleAt} is only set when it was 0.
  *
  * <h2>Units</h2>
  * packSize is the catalogue's pack size when the product is known (at least 1), else 1. A whole-box SALE sells
