@@ -1,0 +1,55 @@
+-- wrk script: POST /api/v1/scans with batches of BATCH unique CN20 sales spread over SITES sites.
+-- Every request carries new codes (thread number + counter), so every scan is a real first sale that the ledger
+-- judges and PostgreSQL stores; REPEAT_PCT percent of the scans re-sell an earlier code at another site instead.
+-- Usage: see run.sh (it sets KEY, BATCH, SITES, REPEAT_PCT through the environment).
+
+local counter = 0
+local threads = {}
+local batch = tonumber(os.getenv("BATCH") or "100")
+local sites = tonumber(os.getenv("SITES") or "20")
+local repeatPct = tonumber(os.getenv("REPEAT_PCT") or "0")
+local key = os.getenv("KEY") or "load-test-admin"
+
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(tid * 7919)
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. key
+end
+
+local function code(n)
+  -- 20 digits: "8" + 2-digit thread + 17-digit counter
+  return string.format("8%02d%017d", tid % 100, n)
+end
+
+request = function()
+  local parts = {}
+  for i = 1, batch do
+    counter = counter + 1
+    local n = counter
+    local site = (n % sites) + 1
+    if repeatPct > 0 and counter > batch and math.random(100) <= repeatPct then
+      n = counter - batch - math.random(0, batch - 1)
+      site = ((n + 7) % sites) + 1
+    end
+    parts[i] = string.format(
+      '{"code":"%s","siteId":"LOAD%03d","documentNo":"W%d-%d","lineNo":%d,"settlementId":"S%d"}',
+      code(n), site, tid, counter, i, counter)
+  end
+  return wrk.format("POST", "/api/v1/scans", nil, '{"scans":[' .. table.concat(parts, ",") .. ']}')
+end
+
+done = function(summary, latency, requests)
+  local scans = summary.requests * batch
+  io.write(string.format("scans/s: %.0f (%d requests of %d scans in %.1f s, %d errors, %d non-2xx)\n",
+    scans / (summary.duration / 1e6), summary.requests, batch, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+  io.write(string.format("latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000))
+end

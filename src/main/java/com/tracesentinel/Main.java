@@ -1,0 +1,76 @@
+package com.tracesentinel;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code java -jar tracesentinel.jar [serve|rebuild-ledger]}. Configuration comes from the environment only
+ * (see {@link Config} and the README); the sub-commands just choose what to do with it.
+ */
+@Command(name = "tracesentinel", mixinStandardHelpOptions = true, version = "TraceSentinel 0.1",
+    description = "Drug trace-code scanning and anomaly service. Configuration: TRACESENTINEL_* environment "
+        + "variables (README).",
+    subcommands = {Main.Serve.class, Main.RebuildLedger.class})
+public final class Main implements Callable<Integer> {
+
+  public static void main(String[] args) {
+    disableTelemetry();
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  /**
+   * Chronicle's libraries report usage to a public analytics host unless told not to, and this service never
+   * calls out: set before any Chronicle class loads.
+   */
+  public static void disableTelemetry() {
+    System.setProperty("chronicle.analytics.disable", "true");
+    System.setProperty("chronicle.announcer.disable", "true");
+  }
+
+  /** No sub-command: serve. */
+  @Override
+  public Integer call() throws Exception {
+    return new Serve().call();
+  }
+
+  @Command(name = "serve", description = "Start the service (the default).")
+  static final class Serve implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      Config config = Config.fromEnvironment();
+      TraceSentinel app = TraceSentinel.start(config);
+      if (app.generatedAdminKey() != null) {
+        System.out.println();
+        System.out.println("  First start: an admin API key was generated. It is shown only this once:");
+        System.out.println("    " + app.generatedAdminKey());
+        System.out.println("  (set TRACESENTINEL_ADMIN_KEY to choose your own instead)");
+        System.out.println();
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          app.close();
+        } catch (Exception e) {
+          System.err.println("Stopping: " + e);
+        } finally {
+          stopped.countDown();
+        }
+      }, "shutdown"));
+      stopped.await();
+      return 0;
+    }
+  }
+
+  @Command(name = "rebuild-ledger",
+      description = "Rebuild the code ledger from the history (service stopped), e.g. after raising "
+          + "TRACESENTINEL_LEDGER_CAPACITY.")
+  static final class RebuildLedger implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      TraceSentinel.rebuildLedger(Config.fromEnvironment(), System.out);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package com.tracesentinel.auth;
+
+import com.tracesentinel.history.KeyRepository;
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Issues, checks and revokes API keys. Keys are 32 random bytes (base64url, prefixed {@code ts_}); only their
+ * SHA-256 is stored. Checked keys are cached in memory, bounded; a revocation drops its entry at once.
+ */
+public final class ApiKeys {
+  private static final int CACHE_LIMIT = 100_000;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final KeyRepository repository;
+  private final byte[] bootstrapAdminHash;
+  private final Map<String, Principal> cache = new ConcurrentHashMap<>();
+
+  /** @param bootstrapAdminKey TRACESENTINEL_ADMIN_KEY, or null */
+  public ApiKeys(KeyRepository repository, String bootstrapAdminKey) {
+    this.repository = repository;
+    this.bootstrapAdminHash = bootstrapAdminKey == null ? null : hash(bootstrapAdminKey);
+  }
+
+  public record IssuedKey(String id, String key) {}
+
+  public Future<IssuedKey> issue(Role role, String siteId, String label) {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    String key = "ts_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    UUID id = UUID.randomUUID();
+    return repository.insert(id, hash(key), role, siteId, label).map(v -> new IssuedKey(id.toString(), key));
+  }
+
+  /** The caller behind a bearer token, or null (future succeeds with null) when the key is unknown or revoked. */
+  public Future<Principal> authenticate(String token) {
+    if (token == null || token.isBlank() || token.length() > 200) {
+      return Future.succeededFuture(null);
+    }
+    byte[] h = hash(token.trim());
+    if (bootstrapAdminHash != null && MessageDigest.isEqual(h, bootstrapAdminHash)) {
+      return Future.succeededFuture(new Principal("bootstrap", Role.ADMIN, null));
+    }
+    String cacheKey = HexFormat.of().formatHex(h);
+    Principal cached = cache.get(cacheKey);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
+    return repository.find(h).map(p -> {
+      if (p != null) {
+        if (cache.size() >= CACHE_LIMIT) {
+          cache.clear();
+        }
+        cache.put(cacheKey, p);
+      }
+      return p;
+    });
+  }
+
+  /** True when a live key with that id existed and is now revoked. */
+  public Future<Boolean> revoke(UUID id) {
+    return repository.revoke(id).map(hash -> {
+      if (hash == null) {
+        return false;
+      }
+      cache.remove(HexFormat.of().formatHex(hash));
+      return true;
+    });
+  }
+
+  /**
+   * A fresh install with neither TRACESENTINEL_ADMIN_KEY nor any admin key gets one generated admin key, returned
+   * here to be printed once; null when nothing was generated.
+   */
+  public Future<String> bootstrap() {
+    if (bootstrapAdminHash != null) {
+      return Future.succeededFuture(null);
+    }
+    return repository.liveAdminKeys().compose(n -> n > 0 ? Future.succeededFuture(null)
+        : issue(Role.ADMIN, null, "generated at first start").map(IssuedKey::key));
+  }
+
+  static byte[] hash(String key) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

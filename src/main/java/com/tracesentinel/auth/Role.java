@@ -1,0 +1,23 @@
+package com.tracesentinel.auth;
+
+/** The three roles of shared/spec/api.md; admin may do everything. */
+public enum Role {
+  SCANNER, INVESTIGATOR, ADMIN;
+
+  public String wire() {
+    return name().toLowerCase();
+  }
+
+  /** Null when the text names no role. */
+  public static Role fromWire(String s) {
+    if (s == null) {
+      return null;
+    }
+    for (Role r : values()) {
+      if (r.wire().equals(s.trim().toLowerCase())) {
+        return r;
+      }
+    }
+    return null;
+  }
+}

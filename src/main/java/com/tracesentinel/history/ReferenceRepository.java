@@ -1,0 +1,78 @@
+package com.tracesentinel.history;
+
+import com.tracesentinel.reference.Product;
+import com.tracesentinel.reference.ReferenceStore;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.reference.SiteKind;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Sites and products in PostgreSQL, mirrored into the in-memory {@link ReferenceStore} the ladder reads. */
+public final class ReferenceRepository {
+  private final Pool pool;
+  private final ReferenceStore store;
+
+  public ReferenceRepository(Pool pool, ReferenceStore store) {
+    this.pool = pool;
+    this.store = store;
+  }
+
+  public Future<Void> load() {
+    return pool.query(Sql.SELECT_SITES).execute()
+        .map(rows -> {
+          List<Site> sites = new ArrayList<>();
+          rows.forEach(r -> sites.add(site(r)));
+          store.putSites(sites);
+          return null;
+        })
+        .compose(v -> pool.query(Sql.SELECT_PRODUCTS).execute())
+        .map(rows -> {
+          List<Product> products = new ArrayList<>();
+          rows.forEach(r -> products.add(new Product(r.getString("product_key"), r.getString("drug_code"),
+              r.getString("generic_name"), r.getString("brand_name"), r.getString("spec"),
+              r.getString("manufacturer"), r.getInteger("pack_size"))));
+          store.putProducts(products);
+          return null;
+        });
+  }
+
+  /** Stores the sites, then publishes them (with their database refs) to the ladder. */
+  public Future<List<Site>> upsertSites(List<Site> sites) {
+    Tuple t = Tuple.of(
+        sites.stream().map(Site::siteId).toArray(String[]::new),
+        sites.stream().map(Site::name).toArray(String[]::new),
+        sites.stream().map(s -> s.kind().name()).toArray(String[]::new),
+        sites.stream().map(Site::regionCode).toArray(String[]::new),
+        sites.stream().map(Site::regionName).toArray(String[]::new));
+    return pool.preparedQuery(Sql.UPSERT_SITES).execute(t).map(rows -> {
+      List<Site> stored = new ArrayList<>();
+      rows.forEach(r -> stored.add(site(r)));
+      store.putSites(stored);
+      return stored;
+    });
+  }
+
+  public Future<Integer> upsertProducts(List<Product> products) {
+    Tuple t = Tuple.of(
+        products.stream().map(Product::productKey).toArray(String[]::new),
+        products.stream().map(Product::drugCode).toArray(String[]::new),
+        products.stream().map(Product::genericName).toArray(String[]::new),
+        products.stream().map(Product::brandName).toArray(String[]::new),
+        products.stream().map(Product::spec).toArray(String[]::new),
+        products.stream().map(Product::manufacturer).toArray(String[]::new),
+        products.stream().map(Product::packSize).toArray(Integer[]::new));
+    return pool.preparedQuery(Sql.UPSERT_PRODUCTS).execute(t).map(rows -> {
+      store.putProducts(products);
+      return products.size();
+    });
+  }
+
+  private static Site site(Row r) {
+    return new Site(r.getInteger("ref"), r.getString("site_id"), r.getString("name"),
+        SiteKind.valueOf(r.getString("kind")), r.getString("region_code"), r.getString("region_name"));
+  }
+}

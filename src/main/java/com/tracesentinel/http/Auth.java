@@ -1,0 +1,48 @@
+package com.tracesentinel.http;
+
+import com.tracesentinel.auth.ApiKeys;
+import com.tracesentinel.auth.Principal;
+import com.tracesentinel.auth.Role;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+/** Bearer-key checks for routes: 401 for a missing or unknown key, 403 for the wrong role. */
+final class Auth {
+  private static final String PRINCIPAL = "principal";
+
+  private final ApiKeys keys;
+
+  Auth(ApiKeys keys) {
+    this.keys = keys;
+  }
+
+  /** Lets through callers whose role is {@code role} (or admin). */
+  Handler<RoutingContext> require(Role role) {
+    return ctx -> {
+      String header = ctx.request().getHeader("Authorization");
+      String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7) : null;
+      if (token == null) {
+        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        ctx.fail(new Problem(401, "Unauthorized", "an API key is required: Authorization: Bearer <key>"));
+        return;
+      }
+      keys.authenticate(token).onComplete(ar -> {
+        if (ar.failed()) {
+          ctx.fail(Problem.unavailable("cannot check the API key now", 5));
+        } else if (ar.result() == null) {
+          ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+          ctx.fail(new Problem(401, "Unauthorized", "unknown or revoked API key"));
+        } else if (!ar.result().mayActAs(role)) {
+          ctx.fail(new Problem(403, "Forbidden", "this key's role may not do that (needs " + role.wire() + ")"));
+        } else {
+          ctx.put(PRINCIPAL, ar.result());
+          ctx.next();
+        }
+      });
+    };
+  }
+
+  static Principal principal(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
+  }
+}

@@ -1,0 +1,83 @@
+package com.tracesentinel.http;
+
+import com.tracesentinel.auth.ApiKeys;
+import com.tracesentinel.auth.Role;
+import com.tracesentinel.reference.ReferenceStore;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+
+/** POST /api/v1/keys issues a key (shown once); DELETE /api/v1/keys/{id} revokes one. */
+final class KeyRoutes {
+  private final ApiKeys keys;
+  private final ReferenceStore reference;
+
+  KeyRoutes(ApiKeys keys, ReferenceStore reference) {
+    this.keys = keys;
+    this.reference = reference;
+  }
+
+  void mount(Router router, Auth auth) {
+    router.post("/api/v1/keys").handler(auth.require(Role.ADMIN)).handler(this::issue);
+    router.delete("/api/v1/keys/:id").handler(auth.require(Role.ADMIN)).handler(this::revoke);
+  }
+
+  private void issue(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw Problem.badRequest("the body must be a JSON object {\"role\": ..., \"siteId\": ...}");
+    }
+    Problem.Errors errors = new Problem.Errors();
+    Role role = body == null ? null : Role.fromWire(body.getValue("role") instanceof String s ? s : null);
+    if (role == null) {
+      errors.add("role", "must be scanner, investigator or admin");
+    }
+    String siteId = body == null || !(body.getValue("siteId") instanceof String s) ? null : s.trim();
+    if (role == Role.SCANNER) {
+      if (siteId == null || siteId.isEmpty()) {
+        errors.add("siteId", "is required for a scanner key");
+      } else if (reference.siteById(siteId) == null) {
+        errors.add("siteId", "site " + siteId + " is not registered (PUT /api/v1/sites first)");
+      }
+    } else if (role != null && siteId != null) {
+      errors.add("siteId", "only scanner keys are bound to a site");
+    }
+    String label = body == null || !(body.getValue("label") instanceof String s) ? null
+        : s.substring(0, Math.min(s.length(), 200));
+    errors.throwIfAny();
+    keys.issue(role, role == Role.SCANNER ? siteId : null, label).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      JsonObject out = new JsonObject().put("id", ar.result().id()).put("key", ar.result().key())
+          .put("role", role.wire());
+      if (role == Role.SCANNER) {
+        out.put("siteId", siteId);
+      }
+      ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(out.encode());
+    });
+  }
+
+  private void revoke(RoutingContext ctx) {
+    UUID id;
+    try {
+      id = UUID.fromString(ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      throw new Problem(404, "Not found", "no key with id " + ctx.pathParam("id"));
+    }
+    keys.revoke(id).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else if (!ar.result()) {
+        ctx.fail(new Problem(404, "Not found", "no live key with id " + id));
+      } else {
+        ctx.response().setStatusCode(204).end();
+      }
+    });
+  }
+}

@@ -1,0 +1,52 @@
+package com.tracesentinel.http;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Supplier;
+
+/** Health and metrics. Unauthenticated, and by default answered only on the loopback interface. */
+final class OpsRoutes {
+  private final PrometheusMeterRegistry registry;
+  private final Supplier<Future<Void>> readiness;
+  private final boolean loopbackOnly;
+
+  OpsRoutes(PrometheusMeterRegistry registry, Supplier<Future<Void>> readiness, boolean loopbackOnly) {
+    this.registry = registry;
+    this.readiness = readiness;
+    this.loopbackOnly = loopbackOnly;
+  }
+
+  void mount(Router router) {
+    router.get("/health/*").handler(this::loopback);
+    router.get("/metrics").handler(this::loopback);
+    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(ctx -> readiness.get().onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.json(new JsonObject().put("status", "UP"));
+      } else {
+        ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+            .putHeader("Retry-After", "5")
+            .end(new JsonObject().put("status", "DOWN").put("reason", ar.cause().getMessage()).encode());
+      }
+    }));
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(registry.scrape()));
+  }
+
+  private void loopback(RoutingContext ctx) {
+    if (!loopbackOnly || isLoopback(ctx.request().remoteAddress() == null ? null
+        : ctx.request().remoteAddress().hostAddress())) {
+      ctx.next();
+    } else {
+      ctx.fail(new Problem(403, "Forbidden", "operations endpoints answer on the loopback interface only"));
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    return host != null && (host.startsWith("127.") || host.equals("0:0:0:0:0:0:0:1") || host.equals("::1"));
+  }
+}

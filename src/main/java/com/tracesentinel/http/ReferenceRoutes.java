@@ -1,0 +1,189 @@
+package com.tracesentinel.http;
+
+import com.tracesentinel.auth.Role;
+import com.tracesentinel.history.ReferenceRepository;
+import com.tracesentinel.reference.Product;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.reference.SiteKind;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/** PUT /api/v1/products and /api/v1/sites: JSON arrays or CSV with a header line, validated row by row. */
+final class ReferenceRoutes {
+  static final int MAX_ROWS = 100_000;
+
+  private final ReferenceRepository repository;
+
+  ReferenceRoutes(ReferenceRepository repository) {
+    this.repository = repository;
+  }
+
+  void mount(Router router, Auth auth) {
+    router.put("/api/v1/products").handler(auth.require(Role.ADMIN)).handler(this::putProducts);
+    router.put("/api/v1/sites").handler(auth.require(Role.ADMIN)).handler(this::putSites);
+  }
+
+  private void putProducts(RoutingContext ctx) {
+    List<Product> products = rows(ctx, (row, errors) -> {
+      String key = row.text("productKey", true, 100, errors);
+      if (key != null && !key.matches("\\d{7}|\\d{14}|MA\\..+")) {
+        errors.add(row.field("productKey"), "must be a 7-digit CN20 prefix, a GTIN-14 or an MA product part");
+      }
+      return new Product(key, row.text("drugCode", false, 100, errors), row.text("genericName", true, 200, errors),
+          row.text("brandName", false, 200, errors), row.text("spec", false, 200, errors),
+          row.text("manufacturer", false, 200, errors), row.integer("packSize", 1, 1, 1_000_000, errors));
+    });
+    repository.upsertProducts(dedupe(products, Product::productKey)).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else {
+        ctx.json(new JsonObject().put("upserted", ar.result()));
+      }
+    });
+  }
+
+  private void putSites(RoutingContext ctx) {
+    List<Site> sites = rows(ctx, (row, errors) -> {
+      String kindText = row.text("kind", true, 20, errors);
+      SiteKind kind = SiteKind.PHARMACY;
+      if (kindText != null) {
+        try {
+          kind = SiteKind.valueOf(kindText.toUpperCase());
+        } catch (IllegalArgumentException e) {
+          errors.add(row.field("kind"), "must be PHARMACY, HOSPITAL or CLINIC");
+        }
+      }
+      String region = row.text("regionCode", true, 6, errors);
+      if (region != null && !region.matches("\\d{6}")) {
+        errors.add(row.field("regionCode"), "must be a 6-digit administrative division code");
+      }
+      return new Site(0, row.text("siteId", true, 100, errors), row.text("name", true, 200, errors), kind, region,
+          row.text("regionName", true, 200, errors));
+    });
+    repository.upsertSites(dedupe(sites, Site::siteId)).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else {
+        ctx.json(new JsonObject().put("upserted", ar.result().size()));
+      }
+    });
+  }
+
+  /** The last row for a key wins, as it would if the rows were sent one by one. */
+  private static <T> List<T> dedupe(List<T> rows, java.util.function.Function<T, String> key) {
+    Map<String, T> byKey = new LinkedHashMap<>();
+    rows.forEach(r -> byKey.put(key.apply(r), r));
+    return new ArrayList<>(byKey.values());
+  }
+
+  private static <T> List<T> rows(RoutingContext ctx, BiFunction<Row, Problem.Errors, T> read) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    List<Row> rows = contentType != null && contentType.toLowerCase().startsWith("text/csv")
+        ? csvRows(ctx.body().asString()) : jsonRows(ctx);
+    if (rows.isEmpty() || rows.size() > MAX_ROWS) {
+      throw Problem.badRequest("send 1 to " + MAX_ROWS + " rows");
+    }
+    Problem.Errors errors = new Problem.Errors();
+    List<T> out = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      out.add(read.apply(row, errors));
+    }
+    errors.throwIfAny();
+    return out;
+  }
+
+  private static List<Row> jsonRows(RoutingContext ctx) {
+    JsonArray array;
+    try {
+      array = ctx.body().asJsonArray();
+    } catch (DecodeException | ClassCastException e) {
+      throw Problem.badRequest("the body must be a JSON array of objects (or CSV with Content-Type: text/csv)");
+    }
+    if (array == null) {
+      throw Problem.badRequest("the body must be a JSON array of objects (or CSV with Content-Type: text/csv)");
+    }
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      Object o = array.getValue(i);
+      if (!(o instanceof JsonObject json)) {
+        throw Problem.validation(List.of(new Problem.FieldError("[" + i + "]", "must be an object")));
+      }
+      rows.add(new Row("[" + i + "].", json.getMap()));
+    }
+    return rows;
+  }
+
+  private static List<Row> csvRows(String body) {
+    if (body == null) {
+      return List.of();
+    }
+    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+        .setIgnoreEmptyLines(true).get();
+    List<Row> rows = new ArrayList<>();
+    try (CSVParser parser = CSVParser.parse(new StringReader(body.replace("\uFEFF", "")), format)) {
+      for (CSVRecord record : parser) {
+        Map<String, Object> values = new HashMap<>(record.toMap());
+        values.replaceAll((k, v) -> v == null || v.toString().isEmpty() ? null : v);
+        rows.add(new Row("line " + (record.getRecordNumber() + 1) + ": ", values));
+      }
+    } catch (IOException | RuntimeException e) {
+      throw Problem.badRequest("the CSV could not be read: " + e.getMessage());
+    }
+    return rows;
+  }
+
+  /** One input row, JSON or CSV alike; every CSV cell is text, so numbers are accepted as text too. */
+  private record Row(String prefix, Map<String, Object> values) {
+    String field(String name) {
+      return prefix + name;
+    }
+
+    String text(String name, boolean required, int max, Problem.Errors errors) {
+      Object v = values.get(name);
+      if (v == null || v.toString().isBlank()) {
+        if (required) {
+          errors.add(field(name), "is required");
+        }
+        return null;
+      }
+      String s = v.toString().trim();
+      if (s.length() > max) {
+        errors.add(field(name), "must be at most " + max + " characters");
+        return null;
+      }
+      return s;
+    }
+
+    int integer(String name, int fallback, int min, int max, Problem.Errors errors) {
+      Object v = values.get(name);
+      if (v == null || v.toString().isBlank()) {
+        return fallback;
+      }
+      try {
+        long n = v instanceof Number num ? num.longValue() : Long.parseLong(v.toString().trim());
+        if (n < min || n > max) {
+          errors.add(field(name), "must be between " + min + " and " + max);
+          return fallback;
+        }
+        return (int) n;
+      } catch (NumberFormatException e) {
+        errors.add(field(name), "must be a whole number");
+        return fallback;
+      }
+    }
+  }
+}

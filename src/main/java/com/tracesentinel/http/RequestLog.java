@@ -1,0 +1,53 @@
+package com.tracesentinel.http;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One log line per request with a request id, status and latency. The path is logged without its public look-up
+ * code and no header (API keys) is ever logged.
+ */
+final class RequestLog {
+  private static final Logger LOG = LoggerFactory.getLogger("tracesentinel.access");
+  private static final String ID = "requestId";
+
+  private RequestLog() {}
+
+  static Handler<RoutingContext> handler() {
+    return ctx -> {
+      long start = System.nanoTime();
+      String id = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFFL);
+      ctx.put(ID, id);
+      ctx.response().putHeader("X-Request-Id", id);
+      ctx.addBodyEndHandler(v -> {
+        if (LOG.isInfoEnabled()) {
+          LOG.info("{} {} {} {} {}ms", id, ctx.request().method(), redact(ctx.request().path()),
+              ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000);
+        }
+      });
+      ctx.next();
+    };
+  }
+
+  static String id(RoutingContext ctx) {
+    String id = ctx.get(ID);
+    return id == null ? "-" : id;
+  }
+
+  /** A look-up's code is the public's business: keep it out of the logs. */
+  static String redact(String path) {
+    if (path == null) {
+      return "";
+    }
+    if (path.startsWith("/api/v1/verify/") && !path.equals("/api/v1/verify/image")) {
+      return "/api/v1/verify/{code}";
+    }
+    if (path.startsWith("/api/v1/codes/")) {
+      return "/api/v1/codes/{code}/events";
+    }
+    return path;
+  }
+}

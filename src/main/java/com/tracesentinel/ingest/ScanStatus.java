@@ -1,0 +1,3 @@
+package com.tracesentinel.ingest;
+
+public enum ScanStatus { ACCEPTED, FLAGGED, REPLAYED, REJECTED }

@@ -1,0 +1,26 @@
+package com.tracesentinel.ledger;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/** Ledger fill as gauges, so an alert fires long before the ledger starts refusing new codes. */
+public final class LedgerMetrics implements MeterBinder {
+  private final CodeLedger ledger;
+
+  public LedgerMetrics(CodeLedger ledger) {
+    this.ledger = ledger;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    Gauge.builder("tracesentinel.ledger.codes", ledger, CodeLedger::size)
+        .description("Codes in the ledger").register(registry);
+    Gauge.builder("tracesentinel.ledger.capacity", ledger, CodeLedger::capacity)
+        .description("Codes the ledger was sized for; new codes are refused beyond it").register(registry);
+    Gauge.builder("tracesentinel.ledger.fill.ratio", ledger, CodeLedger::fill)
+        .description("Ledger codes / capacity").register(registry);
+    Gauge.builder("tracesentinel.ledger.disk", ledger, CodeLedger::bytesOnDisk).baseUnit("bytes")
+        .description("Bytes the ledger file occupies on disk").register(registry);
+  }
+}

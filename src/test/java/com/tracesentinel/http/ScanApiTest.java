@@ -1,0 +1,242 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** POST /api/v1/scans end to end on the real service and PostgreSQL: the contract of shared/spec/api.md. */
+class ScanApiTest {
+  private static final AtomicLong CODES = new AtomicLong(810_000_000_000_000_000L);
+  private static TestService svc;
+  private static String pharmacyA;
+  private static String pharmacyB;
+  private static String investigator;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start();
+    svc.sites("PA", "440305", "PB", "440306", "PC", "110105");
+    pharmacyA = svc.key("scanner", "PA");
+    pharmacyB = svc.key("scanner", "PB");
+    investigator = svc.key("investigator", null);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  static String newCode() {
+    return Long.toString(CODES.incrementAndGet()) + "00";
+  }
+
+  static JsonObject scan(String code, String site, String doc, Instant at) {
+    return new JsonObject().put("code", code).put("siteId", site).put("documentNo", doc)
+        .put("scannedAt", at.toString());
+  }
+
+  @Test
+  void firstSaleIsAcceptedWithItsCanonicalCode() {
+    String code = newCode();
+    Response r = svc.post("/api/v1/scans", pharmacyA, scan("  " + code + "\r\n", "PA", "D1", Instant.now()));
+    assertEquals(200, r.status(), r.body());
+    JsonObject result = r.result(0);
+    assertEquals("ACCEPTED", result.getString("status"));
+    assertEquals(code, result.getString("canonical"));
+    assertEquals(code.substring(0, 7), result.getString("product"));
+    assertEquals(0, result.getJsonArray("anomalies").size());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '" + code + "'"));
+  }
+
+  @Test
+  void aResentScanIsReplayedWithTheOriginalResultAndChangesNothing() {
+    String code = newCode();
+    Instant t = Instant.now().minus(1, ChronoUnit.HOURS);
+    svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "D1", t));
+    svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "D9", t.plusSeconds(60)));
+    Response again = svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "D9", t.plusSeconds(60)));
+    JsonObject result = again.result(0);
+    assertEquals("REPLAYED", result.getString("status"), again.body());
+    JsonObject original = result.getJsonObject("original");
+    assertEquals("FLAGGED", original.getString("status"));
+    JsonObject anomaly = original.getJsonArray("anomalies").getJsonObject(0);
+    assertEquals("REPEAT_SALE", anomaly.getString("type"));
+    assertEquals("D1", anomaly.getJsonObject("conflictsWith").getString("documentNo"));
+    assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '" + code + "'"));
+  }
+
+  @Test
+  void aSaleAtAnotherSiteIsARepeatSaleThatNamesTheEarlierScan() {
+    String code = newCode();
+    Instant t = Instant.parse("2026-11-20T02:11:00Z");
+    svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "R-77", t));
+    Response r = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "R-1", t.plus(3, ChronoUnit.DAYS)));
+    JsonObject result = r.result(0);
+    assertEquals("FLAGGED", result.getString("status"), r.body());
+    JsonObject anomaly = result.getJsonArray("anomalies").getJsonObject(0);
+    assertEquals("REPEAT_SALE", anomaly.getString("type"));
+    assertEquals("DIVERTED", anomaly.getString("suspicion"));
+    assertEquals("ALERT", anomaly.getString("level"));
+    JsonObject conflict = anomaly.getJsonObject("conflictsWith");
+    assertEquals("PB", conflict.getString("siteId"));
+    assertEquals("R-77", conflict.getString("documentNo"));
+    assertEquals("2026-11-20T02:11:00Z", conflict.getString("scannedAt"));
+    assertEquals(1, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM anomalies WHERE canonical = '" + code + "' AND conflict_document_no = 'R-77'"));
+  }
+
+  @Test
+  void aSecondScanAtTheSameTillWithinTenMinutesIsADoubleScanWarning() {
+    String code = newCode();
+    Instant t = Instant.now().minus(2, ChronoUnit.HOURS);
+    svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "D1", t));
+    JsonObject result = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "D2", t.plusSeconds(30))).result(0);
+    JsonObject anomaly = result.getJsonArray("anomalies").getJsonObject(0);
+    assertEquals("DOUBLE_SCAN", anomaly.getString("type"));
+    assertEquals("OPERATOR_ERROR", anomaly.getString("suspicion"));
+    assertEquals("WARNING", anomaly.getString("level"));
+  }
+
+  @Test
+  void aBatchAnswersEveryScanInOrderIncludingRejectedOnes() {
+    String code = newCode();
+    Instant now = Instant.now();
+    JsonArray scans = new JsonArray()
+        .add(scan(code, "PA", "B1", now.minusSeconds(3600)))
+        .add(scan("not-a-code", "PA", "B1", now).put("lineNo", 2))
+        .add(scan(newCode(), "PA", "B1", now.plus(1, ChronoUnit.HOURS)).put("lineNo", 3))
+        .add(scan(code, "PA", "B1", now.minusSeconds(3600)));
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(200, r.status(), r.body());
+    JsonArray results = r.json().getJsonArray("results");
+    assertEquals(4, results.size());
+    assertEquals("ACCEPTED", results.getJsonObject(0).getString("status"));
+    assertEquals("REJECTED", results.getJsonObject(1).getString("status"));
+    assertTrue(results.getJsonObject(1).getString("error").startsWith("invalid code"), r.body());
+    assertEquals("REJECTED", results.getJsonObject(2).getString("status"));
+    assertTrue(results.getJsonObject(2).getString("error").contains("future"), r.body());
+    assertEquals("REPLAYED", results.getJsonObject(3).getString("status"), "same key twice in one batch");
+    for (int i = 0; i < 4; i++) {
+      assertEquals(i, results.getJsonObject(i).getInteger("index"));
+    }
+    assertEquals(1, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM scans WHERE raw_code = 'not-a-code' AND status = 'REJECTED'"));
+  }
+
+  @Test
+  void aScanForAnUnregisteredSiteIsRejectedAndKept() {
+    Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan(newCode(), "NOWHERE", "D1", Instant.now()));
+    assertEquals("REJECTED", r.result(0).getString("status"));
+    assertTrue(r.result(0).getString("error").contains("not registered"));
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE site_id = 'NOWHERE'"));
+  }
+
+  @Test
+  void defaultsApplyWhenOptionalFieldsAreMissing() {
+    String code = newCode();
+    Response r = svc.post("/api/v1/scans", pharmacyA,
+        new JsonObject().put("code", code).put("siteId", "PA").put("documentNo", "X1"));
+    assertEquals("ACCEPTED", r.result(0).getString("status"), r.body());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '" + code
+        + "' AND type = 'SALE' AND line_no = 1 AND quantity = 1 AND NOT split"
+        + " AND scanned_at > now() - interval '1 minute'"));
+  }
+
+  @Test
+  void missingOrUnknownKeysAre401AndWrongRolesAre403() {
+    JsonObject body = scan(newCode(), "PA", "D1", Instant.now());
+    Response none = svc.post("/api/v1/scans", null, body);
+    assertEquals(401, none.status());
+    assertTrue(none.contentType().startsWith("application/problem+json"));
+    assertEquals(401, svc.post("/api/v1/scans", "ts_nope", body).status());
+    Response wrongRole = svc.post("/api/v1/scans", investigator, body);
+    assertEquals(403, wrongRole.status());
+    assertEquals(403, wrongRole.json().getInteger("status"));
+  }
+
+  @Test
+  void aScannerPostingForAnotherSiteIs403AndNothingIsStored() {
+    String code = newCode();
+    JsonArray scans = new JsonArray().add(scan(newCode(), "PA", "D1", Instant.now()))
+        .add(scan(code, "PB", "D1", Instant.now()));
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(403, r.status());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '" + code + "'"));
+  }
+
+  @Test
+  void malformedJsonIsAProblemNotAStackTrace() {
+    Response r = svc.send(svc.request("/api/v1/scans", pharmacyA).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"code\": ")).build());
+    assertEquals(400, r.status());
+    assertTrue(r.contentType().startsWith("application/problem+json"));
+    assertEquals(400, r.json().getInteger("status"));
+    assertTrue(!r.body().contains("at io.vertx"), r.body());
+  }
+
+  @Test
+  void structuralErrorsListEveryField() {
+    JsonObject bad = new JsonObject().put("siteId", "PA").put("type", "SOLD").put("lineNo", "one")
+        .put("scannedAt", "yesterday");
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", new JsonArray().add(bad)));
+    assertEquals(400, r.status());
+    JsonArray errors = r.json().getJsonArray("errors");
+    assertEquals(5, errors.size(), r.body());
+    assertEquals("scans[0].code", errors.getJsonObject(0).getString("field"));
+  }
+
+  @Test
+  void aBatchOfMoreThan1000ScansIsRefused() {
+    JsonArray scans = new JsonArray();
+    for (int i = 0; i < 1001; i++) {
+      scans.add(new JsonObject().put("code", "1").put("siteId", "PA").put("documentNo", "D").put("lineNo", i + 1));
+    }
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(400, r.status());
+    assertEquals("scans", r.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+  }
+
+  @Test
+  void aBodyOverOneMebibyteIs413() {
+    String big = "{\"code\":\"" + "9".repeat(1_100_000) + "\"}";
+    Response r = svc.send(svc.request("/api/v1/scans", pharmacyA).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(big)).build());
+    assertEquals(413, r.status());
+  }
+
+  @Test
+  void revokedKeysStopWorking() {
+    Response created = svc.post("/api/v1/keys", TestService.ADMIN_KEY,
+        new JsonObject().put("role", "scanner").put("siteId", "PC"));
+    assertEquals(201, created.status(), created.body());
+    String key = created.json().getString("key");
+    assertEquals(200, svc.post("/api/v1/scans", key, scan(newCode(), "PC", "K1", Instant.now())).status());
+    assertEquals(204, svc.delete("/api/v1/keys/" + created.json().getString("id"), TestService.ADMIN_KEY).status());
+    assertEquals(401, svc.post("/api/v1/scans", key, scan(newCode(), "PC", "K2", Instant.now())).status());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys WHERE key_hash IS NOT NULL "
+        + "AND revoked_at IS NOT NULL"));
+    assertNull(TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys WHERE encode(key_hash, 'escape') LIKE 'ts_%'") > 0
+        ? "plain key stored" : null);
+  }
+
+  @Test
+  void aScannerKeyNeedsARegisteredSite() {
+    Response r = svc.post("/api/v1/keys", TestService.ADMIN_KEY,
+        new JsonObject().put("role", "scanner").put("siteId", "UNKNOWN"));
+    assertEquals(400, r.status());
+    assertNotNull(r.json().getJsonArray("errors"));
+  }
+}

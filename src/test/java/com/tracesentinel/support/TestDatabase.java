@@ -1,0 +1,66 @@
+package com.tracesentinel.support;
+
+import com.tracesentinel.history.DatabaseUrl;
+import com.tracesentinel.history.EmbeddedDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One real PostgreSQL per test JVM (zonky's binaries, like the product's embedded default); every test gets a
+ * database of its own on it, never a server of its own.
+ */
+public final class TestDatabase {
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static EmbeddedDatabase server;
+
+  private TestDatabase() {}
+
+  public static synchronized DatabaseUrl fresh() {
+    try {
+      if (server == null) {
+        Path dir = Files.createTempDirectory("tracesentinel-test-pg");
+        server = EmbeddedDatabase.start(dir.resolve("pg"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            server.close();
+          } catch (Exception ignored) {
+            // the JVM is going away; the temp directory goes with the machine
+          }
+        }));
+      }
+      String name = "t" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+      DatabaseUrl admin = server.url("postgres");
+      try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
+           Statement st = c.createStatement()) {
+        st.execute("CREATE DATABASE " + name);
+      }
+      return server.url(name);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the test PostgreSQL", e);
+    }
+  }
+
+  /** Runs SQL on a test database (fault injection, inspection). */
+  public static void execute(DatabaseUrl url, String sql) {
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+         Statement st = c.createStatement()) {
+      st.execute(sql);
+    } catch (Exception e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  public static long count(DatabaseUrl url, String sql) {
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+         Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (Exception e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+}
