@@ -56,6 +56,7 @@ public final class TraceSentinel implements AutoCloseable {
   private IngestPipeline pipeline;
   private Services services;
   private String generatedAdminKey;
+  private boolean closed;
 
   private TraceSentinel(Config config) {
     this.config = config;
@@ -210,7 +211,11 @@ public final class TraceSentinel implements AutoCloseable {
 
   /** Stops in reverse order; the ledger is closed cleanly only after every accepted scan was committed. */
   @Override
-  public void close() throws Exception {
+  public synchronized void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
     if (vertx != null) {
       try {
         for (String id : vertx.deploymentIDs()) {

@@ -29,7 +29,7 @@ public final class ScanHistorySource {
   /** The stored scans of these codes, grouped by code and in id order within a code. */
   public void scansOf(List<byte[]> codeKeys, Consumer<StoredScan> sink) throws SQLException {
     try (Connection c = connect(); PreparedStatement st = c.prepareStatement(Sql.SCANS_OF_CODES)) {
-      st.setArray(1, c.createArrayOf("bytea", codeKeys.toArray()));
+      st.setArray(1, c.createArrayOf("bytea", codeKeys.toArray(new byte[0][])));
       read(st, sink);
     }
   }

@@ -76,11 +76,11 @@ final class Sql {
 
   static final String PING = "SELECT 1";
 
-  /** Replays one code's stored scans in judging order: reconcile after an unclean stop and rebuild-ledger. */
+  /** JDBC (placeholders are ?): one code's stored scans in judging order, for the reconcile after an unclean stop. */
   static final String SCANS_OF_CODES = """
       SELECT code_key, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
              settlement_id IS NOT NULL AS reimbursed, site_id, document_no, line_no, canonical
-      FROM scans WHERE code_key = ANY($1) AND status IN ('ACCEPTED', 'FLAGGED')
+      FROM scans WHERE code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED')
       ORDER BY code_key, id
       """;
 

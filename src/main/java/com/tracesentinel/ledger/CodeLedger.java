@@ -133,9 +133,12 @@ public final class CodeLedger implements AutoCloseable {
     restore(key, null);
   }
 
-  /** Visits every entry (raw). For the reconcile after an unclean stop; not for the hot path. */
+  /**
+   * Visits every entry with its own copies of key and value (Chronicle reuses its arrays between entries). For the
+   * reconcile after an unclean stop; not for the hot path.
+   */
   public void forEach(BiConsumer<byte[], byte[]> visitor) {
-    map.forEachEntry(e -> visitor.accept(e.key().get(), e.value().get()));
+    map.forEachEntry(e -> visitor.accept(e.key().get().clone(), e.value().get().clone()));
   }
 
   public void clear() {
