@@ -1,8 +1,74 @@
 package com.tracesentinel.code;
+
+import com.tracesentinel.code.ParseResult.Invalid;
+
+/** Entry point: turns whatever a scanner sent into a {@link TraceCode} or the precise rule it breaks. */
 public final class TraceCodes {
+
+  /** NHSA's {@code drug_trac_codg} holds 100 characters. */
+  static final int MAX_LENGTH = 100;
+
+  private TraceCodes() {}
+
+  /**
+   * Parses one scan. Never throws, keeps no state, so any thread may call it.
+   *
+   * <p>The family is told by the code's shape, after scanner noise is removed: a URI is GS1 Digital Link, {@code MA.}
+   * is MA, {@code (} is a bracketed GS1 element string, GS1 symbology (AIM identifier or leading GS) or a GS inside
+   * means a raw GS1 element string. Digits alone are ambiguous, see {@link #parseDigitLed}.
+   */
   public static ParseResult parse(String raw) {
-    String s = raw.strip();
-    if (s.matches("\\d{20}")) return new ParseResult.Valid(new TraceCode(CodeFamily.CN20, s, s.substring(0,7), s, null, null, s));
-    return new ParseResult.Invalid(InvalidReason.values()[0], "stub", -1);
+    if (raw == null) {
+      return new Invalid(InvalidReason.EMPTY, "no code (null)", -1);
+    }
+    ScannerNoise.Cleaned cleaned = ScannerNoise.clean(raw);
+    String s = cleaned.text();
+    if (s.isEmpty()) {
+      return new Invalid(InvalidReason.EMPTY, "no code, only scanner noise", -1);
+    }
+    if (s.length() > MAX_LENGTH) {
+      return new Invalid(InvalidReason.TOO_LONG, "the code has " + s.length()
+          + " characters after removing scanner noise; the NHSA field holds " + MAX_LENGTH, MAX_LENGTH);
+    }
+    char first = s.charAt(0);
+    if (Gs1DigitalLink.isUri(s)) {
+      return Gs1DigitalLink.parse(s);
+    }
+    if (MaCodes.isMa(s)) {
+      return MaCodes.parse(s);
+    }
+    if (first == '(') {
+      return Gs1ElementStrings.parseBracketed(s);
+    }
+    if (cleaned.gs1() || s.indexOf(Chars.GS) >= 0) {
+      return Gs1ElementStrings.parseRaw(s);
+    }
+    if (Chars.isDigit(first)) {
+      return parseDigitLed(s);
+    }
+    return new Invalid(InvalidReason.UNRECOGNISED_FORMAT, "not a CN20, GS1 or MA trace code: it starts with "
+        + Chars.describe(first), 0);
+  }
+
+  /**
+   * Without any GS1 marker, 20 digits are a CN20 code, even when they happen to read as {@code 01}+GTIN+{@code 21}+a
+   * 2-digit serial: CN20 is by far the commoner code, and GS1 decoders mark their data (AIM identifier, leading GS).
+   * Other unmarked digit strings are GS1 only in the pharmaceutical layout that starts with AI 01; anything else
+   * is judged as a mistyped CN20, which gives the clearest message for the usual typo.
+   */
+  private static ParseResult parseDigitLed(String s) {
+    int n = s.length();
+    boolean allDigits = Chars.firstNonDigit(s, 0, n) < 0;
+    if (allDigits && n == Cn20Parser.LENGTH) {
+      return Cn20Parser.parse(s);
+    }
+    if (allDigits && Gtin.isGtinLength(n) && Gtin.hasValidCheckDigit(s, 0, n)) {
+      return new Invalid(InvalidReason.PRODUCT_BARCODE, "this " + n + "-digit GTIN is the product barcode, which"
+          + " every box of the product shares; scan the trace code instead", -1);
+    }
+    if (s.startsWith("01")) {
+      return Gs1ElementStrings.parseRaw(s);
+    }
+    return Cn20Parser.parse(s);
   }
 }

@@ -1,0 +1,84 @@
+package com.tracesentinel.code;
+
+import com.tracesentinel.code.ParseResult.Invalid;
+import com.tracesentinel.code.ParseResult.Valid;
+
+/**
+ * The AI values of one GS1 code, gathered by whichever syntax carried them (element string or Digital Link) and
+ * turned into a {@link TraceCode}. Keeping this apart from the syntaxes is what makes every spelling of a box end in
+ * the same canonical string.
+ */
+final class Gs1Elements {
+
+  // 100 characters hold at most 33 elements: the shortest is a 2-digit AI with 1 character of data.
+  private static final int CAPACITY = TraceCodes.MAX_LENGTH / 3 + 1;
+
+  private final Gs1Ai[] ais = new Gs1Ai[CAPACITY];
+  private final String[] values = new String[CAPACITY];
+  private int count;
+
+  /**
+   * Records a value that already passed {@link Gs1Ai#validate}. The same AI twice with the same value is
+   * tolerated, since one label can carry it in two symbols; with two values the box is ambiguous.
+   */
+  Invalid add(Gs1Ai ai, String value, int position) {
+    for (int k = 0; k < count; k++) {
+      if (ais[k] == ai) {
+        return values[k].equals(value) ? null : new Invalid(InvalidReason.REPEATED_FIELD,
+            ai.label() + " appears twice, as '" + values[k] + "' and as '" + value + "'", position);
+      }
+    }
+    ais[count] = ai;
+    values[count] = value;
+    count++;
+    return null;
+  }
+
+  ParseResult build() {
+    String gtin = valueOf(Gs1Ai.GTIN);
+    if (gtin == null) {
+      return new Invalid(InvalidReason.MISSING_GTIN, valueOf(Gs1Ai.CONTENT) != null
+          ? "AI 02 (CONTENT) names trade items inside a logistic unit; a box is identified by AI 01 (GTIN)"
+          : "no AI 01 (GTIN): a box is identified by AI 01 and AI 21", -1);
+    }
+    String serial = valueOf(Gs1Ai.SERIAL);
+    if (serial == null) {
+      return new Invalid(InvalidReason.MISSING_SERIAL,
+          "no AI 21 (SERIAL): GTIN " + gtin + " names a product, not one box", -1);
+    }
+    String expiry = valueOf(Gs1Ai.EXPIRY);
+    return new Valid(new TraceCode(CodeFamily.GS1, "(01)" + gtin + "(21)" + serial, gtin, serial,
+        valueOf(Gs1Ai.BATCH), expiry == null ? null : ShortDates.toDate(expiry, 0), elementString(gtin)));
+  }
+
+  private String valueOf(Gs1Ai ai) {
+    for (int k = 0; k < count; k++) {
+      if (ais[k] == ai) {
+        return values[k];
+      }
+    }
+    return null;
+  }
+
+  /** AI 01 first, then the rest in the lexical AI order of the GS1 Syntax Dictionary. */
+  private String elementString(String gtin) {
+    StringBuilder out = new StringBuilder(4 * count + 100).append("(01)").append(gtin);
+    int[] order = new int[count];
+    int n = 0;
+    for (int k = 0; k < count; k++) {
+      if (ais[k] == Gs1Ai.GTIN) {
+        continue;
+      }
+      int j = n++;
+      while (j > 0 && ais[order[j - 1]].code.compareTo(ais[k].code) > 0) {
+        order[j] = order[j - 1];
+        j--;
+      }
+      order[j] = k;
+    }
+    for (int j = 0; j < n; j++) {
+      out.append('(').append(ais[order[j]].code).append(')').append(values[order[j]]);
+    }
+    return out.toString();
+  }
+}
