@@ -14,7 +14,7 @@ base="http://127.0.0.1:${port}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
 rows=$(for i in $(seq 1 "$SITES"); do
-  region=$((440300 + i)); printf '{"siteId":"LOAD%03d","name":"Load pharmacy %d","kind":"PHARMACY","regionCode":"%d","regionName":"Load region"}' "$i" "$i" "$region"
+  region=$((440300 + i)); printf '{"siteId":"LOAD%03d","name":"Load pharmacy %d","kind":"PHARMACY","regionCode":"%d","regionName":"Load region"}\n' "$i" "$i" "$region"
 done | paste -sd, -)
 curl -fsS -X PUT "$base/api/v1/sites" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
   --data "[$rows]" >/dev/null

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tracesentinel", mixinStandardHelpOptions = true, version = "TraceSentinel 0.1",
     description = "Drug trace-code scanning and anomaly service. Configuration: TRACESENTINEL_* environment "
         + "variables (README).",
-    subcommands = {Main.Serve.class, Main.RebuildLedger.class})
+    subcommands = {Main.Serve.class, Main.Demo.class, Main.RebuildLedger.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -36,11 +36,12 @@ public final class Main implements Callable<Integer> {
   }
 
   @Command(name = "serve", description = "Start the service (the default).")
-  static final class Serve implements Callable<Integer> {
+  static class Serve implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       Config config = Config.fromEnvironment();
       TraceSentinel app = TraceSentinel.start(config);
+      afterStart(app);
       if (app.generatedAdminKey() != null) {
         System.out.println();
         System.out.println("  First start: an admin API key was generated. It is shown only this once:");
@@ -60,6 +61,20 @@ public final class Main implements Callable<Integer> {
       }, "shutdown"));
       stopped.await();
       return 0;
+    }
+
+    void afterStart(TraceSentinel app) throws Exception {}
+  }
+
+  @Command(name = "demo", description = "Start the service and load a demo catalogue, sites and a simulated day "
+      + "of scans with injected counterfeit, diverted, substituted and split-pack patterns.")
+  static final class Demo extends Serve {
+    @Override
+    void afterStart(TraceSentinel app) throws Exception {
+      int scans = TraceSentinel.await(com.tracesentinel.demo.DemoData.load(app.services(), System.out));
+      System.out.printf("Demo loaded: %d products, %d sites, %d scans on http://localhost:%d (README: Quick start)%n",
+          com.tracesentinel.demo.DemoData.PRODUCTS.size(), com.tracesentinel.demo.DemoData.sites().size(), scans,
+          app.services().config().port());
     }
   }
 

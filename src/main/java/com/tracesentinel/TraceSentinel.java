@@ -205,7 +205,7 @@ public final class TraceSentinel implements AutoCloseable {
     return generatedAdminKey;
   }
 
-  static <T> T await(io.vertx.core.Future<T> future) throws Exception {
+  public static <T> T await(io.vertx.core.Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }
 
