@@ -11,8 +11,9 @@ import java.util.Objects;
  *               in Code 128 is just its 20 digits, an EAN-13 its 13 digits, a Digital Link QR its URI)
  * @param format ZXing {@code BarcodeFormat} name, e.g. {@code DATA_MATRIX}, {@code QR_CODE}, {@code CODE_128}
  * @param gs1    whether the symbol declared GS1 content (FNC1 in first position)
- * @param x      centre in the uploaded image's pixel coordinates (used for reading order)
- * @param y      centre in the uploaded image's pixel coordinates
+ * @param x      centre, in pixels of the image as displayed (a JPEG's EXIF orientation applied), used for
+ *               reading order
+ * @param y      centre, likewise
  */
 public record DecodedSymbol(String text, String format, boolean gs1, int x, int y) {
   public DecodedSymbol {

@@ -109,20 +109,24 @@ public final class ImageDecoder {
       trace.accept(String.format("load %s %dx%d %.1f ms", loaded.format(), loaded.image().width,
           loaded.image().height, (System.nanoTime() - start) / 1e6));
     }
-    return new Search(loaded.image(), start).run();
+    int orientation = loaded.format() == ImageLoader.Format.JPEG ? ExifOrientation.read(image) : 1;
+    return new Search(loaded.image(), orientation, start).run();
   }
 
   /** One call's search state. */
   private final class Search {
     final GrayImage image;
+    /** Stored pixels to what the viewer sees (EXIF orientation): reported centres and reading order use it. */
+    final java.awt.geom.AffineTransform displayed;
     final long start;
     final long deadline;
     boolean exhausted;
     Localizer.Heat heat;
     List<Localizer.Region> regions;
 
-    Search(GrayImage image, long start) {
+    Search(GrayImage image, int orientation, long start) {
       this.image = image.stretchedIfFlat();
+      this.displayed = ExifOrientation.toDisplayed(orientation, image.width, image.height);
       this.start = start;
       this.deadline = start + settings.timeBudget().toNanos();
     }
@@ -237,8 +241,11 @@ public final class ImageDecoder {
     }
 
     private boolean covered(List<Symbols.Found> found, Localizer.Region g) {
-      double cx = g.x() + g.width() / 2.0;
-      double cy = g.y() + g.height() / 2.0;
+      // Found symbols are in displayed coordinates, regions in stored ones.
+      java.awt.geom.Point2D c = displayed.transform(
+          new java.awt.geom.Point2D.Double(g.x() + g.width() / 2.0, g.y() + g.height() / 2.0), null);
+      double cx = c.getX();
+      double cy = c.getY();
       for (Symbols.Found f : found) {
         if (cx >= f.minX() && cx <= f.maxX() && cy >= f.minY() - f.halfHeight() && cy <= f.maxY() + f.halfHeight()) {
           return true;
@@ -254,7 +261,10 @@ public final class ImageDecoder {
         BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(new GrayLuminanceSource(view.image())));
         Result[] results = new GenericMultipleBarcodeReader(new MultiFormatReader())
             .decodeMultiple(bitmap, tryHarder ? HARD : FAST);
-        for (Result r : results) out.add(Symbols.found(r, view));
+        java.awt.geom.AffineTransform toShown = new java.awt.geom.AffineTransform(displayed);
+        toShown.concatenate(view.toOriginal());
+        View shown = new View(view.image(), toShown);
+        for (Result r : results) out.add(Symbols.found(r, shown));
       } catch (NotFoundException e) {
         // nothing here
       } catch (RuntimeException e) {

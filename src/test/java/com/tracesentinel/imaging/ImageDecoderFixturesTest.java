@@ -59,6 +59,39 @@ class ImageDecoderFixturesTest {
     assertCentre("dm_rot45.png", 0, 136, 136);
   }
 
+  /**
+   * A phone stores a portrait photo sideways with EXIF orientation 6: reading order follows what is displayed.
+   * The 2x2 label (DataMatrix, Code 128 / QR, EAN-13) shown turned clockwise reads QR, DataMatrix / EAN-13, Code 128.
+   */
+  @Test
+  void readingOrderFollowsExifOrientation() throws Exception {
+    java.awt.image.BufferedImage label = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+        FixtureManifest.read("multi_label.png")));
+    java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(label.getWidth(), label.getHeight(),
+        java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+    rgb.createGraphics().drawImage(label, 0, 0, null);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(rgb, "jpeg", out);
+    byte[] jpeg = out.toByteArray();
+    // APP1 "Exif\0\0", big-endian TIFF header, IFD0 with one entry: Orientation (0x0112) SHORT 1 = 6.
+    byte[] app1 = {(byte) 0xFF, (byte) 0xE1, 0, 34, 'E', 'x', 'i', 'f', 0, 0,
+        'M', 'M', 0, 42, 0, 0, 0, 8,
+        0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0,
+        0, 0, 0, 0};
+    byte[] withExif = new byte[jpeg.length + app1.length];
+    System.arraycopy(jpeg, 0, withExif, 0, 2);
+    System.arraycopy(app1, 0, withExif, 2, app1.length);
+    System.arraycopy(jpeg, 2, withExif, 2 + app1.length, jpeg.length - 2);
+    assertEquals(6, ExifOrientation.read(withExif));
+
+    DecodeOutcome.Decoded d = assertInstanceOf(DecodeOutcome.Decoded.class, DECODER.decode(withExif));
+    assertEquals(List.of("QR_CODE", "DATA_MATRIX", "EAN_13", "CODE_128"),
+        d.symbols().stream().map(DecodedSymbol::format).toList());
+    DecodedSymbol dm = d.symbols().get(1);
+    // Stored centre (136, 136) of a 1100x620 image, turned clockwise: (620 - 136, 136).
+    assertTrue(Math.abs(dm.x() - 484) <= 8 && Math.abs(dm.y() - 136) <= 8, dm.x() + "," + dm.y());
+  }
+
   private static void assertCentre(String file, int index, int x, int y) {
     DecodeOutcome.Decoded d = (DecodeOutcome.Decoded) DECODER.decode(FixtureManifest.read(file));
     DecodedSymbol s = d.symbols().get(index);
