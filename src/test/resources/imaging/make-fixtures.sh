@@ -102,6 +102,10 @@ IM "$TMP/dm.png" -background white -rotate 30 "${PNGOPT[@]}" dm_rot30.png;  add 
 IM "$TMP/dm.png" +level 45%,55% "${PNGOPT[@]}" dm_contrast10.png;        add dm_contrast10.png "$GS1_A_DM" DATA_MATRIX "very low contrast (grey 45% on grey 55%)"
 IM "$TMP/c128.png" -background white -rotate 30 "${PNGOPT[@]}" code128_rot30.png; add code128_rot30.png "$CN20" CODE_128 "rotated 30 degrees: too far for a scan line"
 
+IM -size 400x300 xc:'#2a2a2a' \( "$TMP/dm.png" -negate \) -geometry +100+50 -composite -seed 9 -attenuate 0.3 +noise Gaussian \
+  "${JPGOPT[@]}" -quality 60 dm_inverted_dark.jpg
+add dm_inverted_dark.jpg "$GS1_A_DM" DATA_MATRIX "light on dark (laser-marked carton)"
+
 # ---- the same code twice (a box photographed with its label repeated): reported once ----
 IM "$TMP/c128.png" "$TMP/c128.png" -background white -gravity center -splice 0x40 -append "${PNGOPT[@]}" dup_code128.png
 add dup_code128.png "$CN20" CODE_128 "same code printed twice: deduplicated"

@@ -89,7 +89,12 @@ public final class ImageDecoder {
     h.put(DecodeHintType.ASSUME_GS1, Boolean.TRUE);
     // Only ITFReader looks at this; ZXing also accepts any length above the largest one listed.
     h.put(DecodeHintType.ALLOWED_LENGTHS, new int[] {14, 20});
-    if (tryHarder) h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
+    if (tryHarder) {
+      h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
+      // Light-on-dark symbols (laser-marked dark cartons): when nothing is found, ZXing retries on the inverted
+      // bit matrix. Only with TRY_HARDER, i.e. on small views, where the retry is cheap.
+      h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
+    }
     return Collections.unmodifiableMap(h);
   }
 
