@@ -28,8 +28,9 @@ public sealed interface DecodeOutcome permits DecodeOutcome.Decoded, DecodeOutco
    * @param pass            the pass that found them ({@code whole}, {@code downscaled}, {@code rotated},
    *                        {@code regions}, {@code tiles}), or {@code none} when nothing was found
    * @param micros          wall-clock time spent, loading included
-   * @param budgetExhausted true when the time budget ran out before every pass had been tried: an empty result
-   *                        then means "not found in time" rather than "no code in the image"
+   * @param budgetExhausted true when the time budget ran out with work left (passes, regions or tiles not
+   *                        read): an empty result then means "not found in time" rather than "no code in the
+   *                        image", and a non-empty one may lack a symbol that a longer search would have found
    */
   record Decoded(List<DecodedSymbol> symbols, String pass, long micros, boolean budgetExhausted)
       implements DecodeOutcome {

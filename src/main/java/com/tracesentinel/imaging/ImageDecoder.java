@@ -230,7 +230,7 @@ public final class ImageDecoder {
           int tx = Math.min(x, Math.max(0, image.width - TILE));
           int ty = Math.min(y, Math.max(0, image.height - TILE));
           double h = heat.sum(tx, ty, TILE, TILE);
-          if (h > 0) tiles.add(new Tile(tx, ty, h));
+          if (h > 0) tiles.add(new Tile(tx, ty, h)); // a perfectly flat tile holds no symbol
           if (x + TILE >= image.width) break;
         }
         if (y + TILE >= image.height) break;
@@ -290,8 +290,7 @@ public final class ImageDecoder {
 
     Decoded done(List<Symbols.Found> found, String pass) {
       List<DecodedSymbol> symbols = Symbols.readingOrder(Symbols.dedupe(found));
-      return new Decoded(symbols, symbols.isEmpty() ? "none" : pass, (System.nanoTime() - start) / 1000,
-          symbols.isEmpty() && exhausted);
+      return new Decoded(symbols, symbols.isEmpty() ? "none" : pass, (System.nanoTime() - start) / 1000, exhausted);
     }
   }
 

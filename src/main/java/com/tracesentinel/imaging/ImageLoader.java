@@ -88,7 +88,11 @@ final class ImageLoader {
         ImageReadParam param = reader.getDefaultReadParam();
         image = reader.read(0, param);
       } catch (IOException | RuntimeException e) {
-        throw new Refusal(Reason.CORRUPT, format + " data cannot be decoded: " + describe(e), e);
+        // The JDK's JPEG reader says "Unsupported Image Type" for colour spaces it lacks (e.g. some YCCK files):
+        // a valid file we cannot read, not a damaged one.
+        Reason reason = describe(e).toLowerCase(Locale.ROOT).contains("unsupported") ? Reason.UNSUPPORTED_FORMAT
+            : Reason.CORRUPT;
+        throw new Refusal(reason, format + " data cannot be decoded: " + describe(e), e);
       }
       // The JPEG reader does not throw on a truncated file: it warns and fills the rest with grey. Treat missing
       // data as corrupt like the other formats do; other warnings (extraneous bytes, a missing EOI after complete

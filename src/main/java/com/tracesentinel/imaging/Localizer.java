@@ -24,7 +24,7 @@ final class Localizer {
 
   /** Per-cell scores on a grid over the original image, for ordering tiles. */
   record Heat(double[] cells, int cols, int rows, double cellWidth, double cellHeight, double threshold) {
-    /** Sum of hot-cell scores inside an original-image rectangle. */
+    /** Sum of cell scores inside an original-image rectangle (all cells: a faint symbol may not be "hot"). */
     double sum(int x, int y, int w, int h) {
       int c0 = Math.max(0, (int) (x / cellWidth));
       int r0 = Math.max(0, (int) (y / cellHeight));
@@ -33,8 +33,7 @@ final class Localizer {
       double s = 0;
       for (int r = r0; r <= r1; r++) {
         for (int c = c0; c <= c1; c++) {
-          double v = cells[r * cols + c];
-          if (v >= threshold) s += v;
+          s += cells[r * cols + c];
         }
       }
       return s;

@@ -118,6 +118,24 @@ class ImageDecoderLimitsTest {
     assertEquals(Reason.CORRUPT, refused(b).reason());
   }
 
+  /** Degenerate but valid images go through every pass without an exception and report nothing. */
+  @Test
+  void oddShapesAndPixelFormatsDecodeToNothing() throws IOException {
+    int[][] sizes = {{1, 1}, {3, 2500}, {2500, 3}, {17, 9}};
+    int[] types = {BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_USHORT_GRAY, BufferedImage.TYPE_INT_ARGB,
+        BufferedImage.TYPE_BYTE_BINARY, BufferedImage.TYPE_BYTE_INDEXED};
+    for (int[] size : sizes) {
+      for (int type : types) {
+        BufferedImage img = new BufferedImage(size[0], size[1], type);
+        for (int x = 0; x < size[0]; x += 2) img.setRGB(x, 0, 0xFFFFFFFF); // a little structure
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(img, "png", png));
+        Decoded d = assertInstanceOf(Decoded.class, decoder.decode(png.toByteArray()), size[0] + "x" + size[1] + " type " + type);
+        assertTrue(d.symbols().isEmpty());
+      }
+    }
+  }
+
   @Test
   void budgetBoundsTheSearch() {
     ImageDecoder hurried = new ImageDecoder(DecoderSettings.defaults().withTimeBudget(Duration.ofMillis(1)));
