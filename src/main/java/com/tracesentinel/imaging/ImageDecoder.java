@@ -1,0 +1,301 @@
+package com.tracesentinel.imaging;
+
+import com.google.zxing.BarcodeFormat;
+import com.google.zxing.BinaryBitmap;
+import com.google.zxing.DecodeHintType;
+import com.google.zxing.MultiFormatReader;
+import com.google.zxing.NotFoundException;
+import com.google.zxing.Result;
+import com.google.zxing.common.HybridBinarizer;
+import com.google.zxing.multi.GenericMultipleBarcodeReader;
+import com.tracesentinel.imaging.DecodeOutcome.Decoded;
+import com.tracesentinel.imaging.DecodeOutcome.Refused;
+import com.tracesentinel.imaging.ImageLoader.Refusal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Reads barcodes from an uploaded photo of a medicine box.
+ *
+ * <p><b>Thread safety:</b> immutable and thread-safe; share one instance. Each {@link #decode(byte[])} call
+ * builds its own ZXing readers (ZXing readers are stateful) and allocates only per-call buffers. It is CPU-bound
+ * and blocking (up to the time budget, plus one ZXing call): run it on a bounded worker pool, never on an event
+ * loop. Memory per call is about 5 bytes per pixel of the upload while loading (the decoded RGB raster plus its
+ * grey copy), then about 2 bytes per pixel: about 200 MB at the 40-megapixel limit, 60 MB for a 12 MP photo.
+ *
+ * <p><b>Passes</b>, cheapest first; the first pass that finds anything ends the search:
+ * <ol>
+ *   <li>{@code whole}: the image with a white quiet zone added (symbols printed edge to edge are not found
+ *       otherwise), ZXing's multi-symbol reader over all accepted formats; TRY_HARDER only up to 1 MP (on a
+ *       2 MP photo it costs about 4 times as much as the rest of the search);</li>
+ *   <li>{@code downscaled}: images bigger than about 1300 px shrunk to 1024 px (large symbols close to the
+ *       camera; 1D symbols anywhere, with TRY_HARDER);</li>
+ *   <li>{@code rotated}: the image (at most 1200 px) turned by 45° (the DataMatrix detector fails near 45°) and
+ *       by ±22° (1D symbols tilted too far for a scan line);</li>
+ *   <li>{@code regions}: patches dense in sharp edges (see {@link Localizer}) cropped at full resolution and read
+ *       one by one with TRY_HARDER, and turned by 45° when that fails: finds a small symbol anywhere in a
+ *       12 MP photo, and the DataMatrix that the whole-image detector misses off-centre;</li>
+ *   <li>{@code tiles}: 700-px tiles overlapping by half, busiest first, cheap hints, until the budget ends.</li>
+ * </ol>
+ * Results are deduplicated by text and put in reading order.
+ *
+ * <p><b>Formats</b> (the multi reader is never restricted to one format): DATA_MATRIX, QR_CODE, CODE_128 (also
+ * GS1-128 and the CN20 20-digit codes), ITF and CODE_39 (CN20 codes also appear in these; ITF limited to 14 digits,
+ * i.e. ITF-14, and 20 or more, to keep ITF's false positives out), EAN_13 (GTIN-13 on retail packs).
+ */
+public final class ImageDecoder {
+  static final List<BarcodeFormat> FORMATS = List.of(BarcodeFormat.DATA_MATRIX, BarcodeFormat.QR_CODE,
+      BarcodeFormat.CODE_128, BarcodeFormat.ITF, BarcodeFormat.CODE_39, BarcodeFormat.EAN_13);
+  static final long TRY_HARDER_MAX_PIXELS = 1_000_000;
+  static final int DOWNSCALED_MAX_SIDE = 1024;
+  static final int ROTATED_MAX_SIDE = 1200;
+  static final int REGION_MAX_SIDE = 1000;
+  static final int TILE = 700;
+  static final int TILE_STEP = 350;
+  static final int MAX_REGIONS = 24;
+  static final int MAX_COMPLETION_REGIONS = 8;
+
+  private static final Map<DecodeHintType, Object> FAST = hints(false);
+  private static final Map<DecodeHintType, Object> HARD = hints(true);
+
+  private final DecoderSettings settings;
+  private final Consumer<String> trace;
+
+  public ImageDecoder(DecoderSettings settings) {
+    this(settings, null);
+  }
+
+  /** With a trace of every attempt (pass, view size, time): for tuning and the benchmark, not for production. */
+  ImageDecoder(DecoderSettings settings, Consumer<String> trace) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.trace = trace;
+  }
+
+  public DecoderSettings settings() {
+    return settings;
+  }
+
+  private static Map<DecodeHintType, Object> hints(boolean tryHarder) {
+    Map<DecodeHintType, Object> h = new EnumMap<>(DecodeHintType.class);
+    h.put(DecodeHintType.POSSIBLE_FORMATS, FORMATS);
+    // Only Code128Reader looks at ASSUME_GS1 (by presence: even FALSE would switch it on). With it, GS1-128 text
+    // starts with "]C1" and keeps GS between variable-length fields; plain Code 128 is unaffected.
+    h.put(DecodeHintType.ASSUME_GS1, Boolean.TRUE);
+    // Only ITFReader looks at this; ZXing also accepts any length above the largest one listed.
+    h.put(DecodeHintType.ALLOWED_LENGTHS, new int[] {14, 20});
+    if (tryHarder) {
+      h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
+      // Light-on-dark symbols (laser-marked dark cartons): when nothing is found, ZXing retries on the inverted
+      // bit matrix. Only with TRY_HARDER, i.e. on small views, where the retry is cheap.
+      h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
+    }
+    return Collections.unmodifiableMap(h);
+  }
+
+  /**
+   * Decodes every symbol it can find in {@code image} within the time budget. Never throws for bad input:
+   * anything that is not a readable image of acceptable size comes back as {@link Refused}.
+   */
+  public DecodeOutcome decode(byte[] image) {
+    long start = System.nanoTime();
+    ImageLoader.Loaded loaded;
+    try {
+      loaded = ImageLoader.load(image, settings);
+    } catch (Refusal r) {
+      return new Refused(r.reason, r.getMessage());
+    }
+    if (trace != null) {
+      trace.accept(String.format("load %s %dx%d %.1f ms", loaded.format(), loaded.image().width,
+          loaded.image().height, (System.nanoTime() - start) / 1e6));
+    }
+    int orientation = loaded.format() == ImageLoader.Format.JPEG ? ExifOrientation.read(image) : 1;
+    return new Search(loaded.image(), orientation, start).run();
+  }
+
+  /** One call's search state. */
+  private final class Search {
+    final GrayImage image;
+    /** Stored pixels to what the viewer sees (EXIF orientation): reported centres and reading order use it. */
+    final java.awt.geom.AffineTransform displayed;
+    final long start;
+    final long deadline;
+    boolean exhausted;
+    Localizer.Heat heat;
+    List<Localizer.Region> regions;
+
+    Search(GrayImage image, int orientation, long start) {
+      this.image = image.stretchedIfFlat();
+      this.displayed = ExifOrientation.toDisplayed(orientation, image.width, image.height);
+      this.start = start;
+      this.deadline = start + settings.timeBudget().toNanos();
+    }
+
+    Decoded run() {
+      View full = View.of(image);
+      int maxSide = image.maxSide();
+
+      List<Symbols.Found> found = attempt("whole", full.padded(quietZone(full)), image.pixels() <= TRY_HARDER_MAX_PIXELS);
+      if (!found.isEmpty()) return complete(full, found, "whole");
+
+      if (maxSide > DOWNSCALED_MAX_SIDE * 1.3 && !expired()) {
+        View small = full.scaledToMaxSide(DOWNSCALED_MAX_SIDE);
+        found = attempt("downscaled", small.padded(quietZone(small)), true);
+        if (!found.isEmpty()) return complete(full, found, "downscaled");
+      }
+
+      View base = full.scaledToMaxSide(ROTATED_MAX_SIDE);
+      for (double angle : new double[] {45, 22, -22}) {
+        if (expired()) break;
+        View r = base.padded(quietZone(base)).rotated(angle);
+        found = attempt("rotated", r, r.image().pixels() <= TRY_HARDER_MAX_PIXELS);
+        if (!found.isEmpty()) return complete(full, found, "rotated");
+      }
+
+      if (!expired()) {
+        found = regions(full, regions(), MAX_REGIONS, true, List.of());
+        if (!found.isEmpty()) return done(found, "regions");
+        if (maxSide > TILE * 1.5 && !expired()) {
+          found = tiles(full, heat());
+          if (!found.isEmpty()) return done(found, "tiles");
+        }
+      }
+      return done(List.of(), "none");
+    }
+
+    /**
+     * A pass found something, but ZXing's whole-image detectors miss some symbols beside others (the DataMatrix
+     * detector looks from the centre outwards): a box with a DataMatrix and an EAN-13 would otherwise report only
+     * the EAN-13. So the few most barcode-like regions that nothing found so far covers are still read, cheaply
+     * (no rotation retries), within the budget.
+     */
+    Decoded complete(View full, List<Symbols.Found> found, String pass) {
+      if (expired()) return done(found, pass);
+      List<Symbols.Found> more = regions(full, regions(), MAX_COMPLETION_REGIONS, false, found);
+      if (more.isEmpty()) return done(found, pass);
+      List<Symbols.Found> all = new ArrayList<>(found);
+      all.addAll(more);
+      return done(all, pass + "+regions");
+    }
+
+    Localizer.Heat heat() {
+      if (heat == null) heat = Localizer.heat(image);
+      return heat;
+    }
+
+    List<Localizer.Region> regions() {
+      if (regions == null) {
+        regions = Localizer.regions(image, heat());
+        if (trace != null) trace.accept("regions: " + regions.size() + " " + regions.subList(0, Math.min(6, regions.size())));
+      }
+      return regions;
+    }
+
+    List<Symbols.Found> regions(View full, List<Localizer.Region> regions, int limit, boolean rotate,
+        List<Symbols.Found> already) {
+      List<Symbols.Found> all = new ArrayList<>();
+      int tried = 0;
+      for (Localizer.Region g : regions) {
+        if (tried >= limit || expired()) break;
+        // Skip areas that a symbol already read covers.
+        if (covered(already, g) || covered(all, g)) continue;
+        tried++;
+        int margin = Math.max(24, g.maxSide() / 4);
+        View crop = full.cropped(g.x() - margin, g.y() - margin, g.width() + 2 * margin, g.height() + 2 * margin);
+        if (crop.image().maxSide() > REGION_MAX_SIDE) {
+          crop = crop.scaledToMaxSide(REGION_MAX_SIDE);
+        } else if (crop.image().maxSide() < 300) {
+          crop = crop.scaled(2); // modules of 2 px read better at 4
+        }
+        GrayImage flat = crop.image().stretchedIfFlat();
+        if (flat != crop.image()) crop = new View(flat, crop.toOriginal());
+        View padded = crop.padded(quietZone(crop));
+        List<Symbols.Found> f = attempt("regions", padded, true);
+        if (f.isEmpty() && rotate && !expired()) f = attempt("regions", padded.rotated(45), true);
+        all.addAll(f);
+      }
+      return all;
+    }
+
+    List<Symbols.Found> tiles(View full, Localizer.Heat heat) {
+      record Tile(int x, int y, double heat) {}
+      List<Tile> tiles = new ArrayList<>();
+      for (int y = 0; y < image.height; y += TILE_STEP) {
+        for (int x = 0; x < image.width; x += TILE_STEP) {
+          int tx = Math.min(x, Math.max(0, image.width - TILE));
+          int ty = Math.min(y, Math.max(0, image.height - TILE));
+          double h = heat.sum(tx, ty, TILE, TILE);
+          if (h > 0) tiles.add(new Tile(tx, ty, h)); // a perfectly flat tile holds no symbol
+          if (x + TILE >= image.width) break;
+        }
+        if (y + TILE >= image.height) break;
+      }
+      tiles.sort(Comparator.comparingDouble(Tile::heat).reversed());
+      List<Symbols.Found> all = new ArrayList<>();
+      for (Tile t : tiles) {
+        if (expired()) break;
+        View tile = full.cropped(t.x(), t.y(), TILE, TILE);
+        all.addAll(attempt("tiles", tile.padded(quietZone(tile)), false));
+      }
+      return all;
+    }
+
+    private boolean covered(List<Symbols.Found> found, Localizer.Region g) {
+      // Found symbols are in displayed coordinates, regions in stored ones.
+      java.awt.geom.Point2D c = displayed.transform(
+          new java.awt.geom.Point2D.Double(g.x() + g.width() / 2.0, g.y() + g.height() / 2.0), null);
+      double cx = c.getX();
+      double cy = c.getY();
+      for (Symbols.Found f : found) {
+        if (cx >= f.minX() && cx <= f.maxX() && cy >= f.minY() - f.halfHeight() && cy <= f.maxY() + f.halfHeight()) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    List<Symbols.Found> attempt(String pass, View view, boolean tryHarder) {
+      long t0 = System.nanoTime();
+      List<Symbols.Found> out = new ArrayList<>();
+      try {
+        BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(new GrayLuminanceSource(view.image())));
+        Result[] results = new GenericMultipleBarcodeReader(new MultiFormatReader())
+            .decodeMultiple(bitmap, tryHarder ? HARD : FAST);
+        java.awt.geom.AffineTransform toShown = new java.awt.geom.AffineTransform(displayed);
+        toShown.concatenate(view.toOriginal());
+        View shown = new View(view.image(), toShown);
+        for (Result r : results) out.add(Symbols.found(r, shown));
+      } catch (NotFoundException e) {
+        // nothing here
+      } catch (RuntimeException e) {
+        // ZXing occasionally throws on degenerate input (e.g. IllegalArgumentException from a detector): a miss.
+        if (trace != null) trace.accept(pass + " ZXing failed: " + e);
+      }
+      if (trace != null) {
+        trace.accept(String.format("%-10s %5dx%-5d th=%-5s %6.1f ms -> %d", pass, view.width(), view.height(),
+            tryHarder, (System.nanoTime() - t0) / 1e6, out.size()));
+      }
+      return out;
+    }
+
+    boolean expired() {
+      if (System.nanoTime() >= deadline) exhausted = true;
+      return exhausted;
+    }
+
+    Decoded done(List<Symbols.Found> found, String pass) {
+      List<DecodedSymbol> symbols = Symbols.readingOrder(Symbols.dedupe(found));
+      return new Decoded(symbols, symbols.isEmpty() ? "none" : pass, (System.nanoTime() - start) / 1000, exhausted);
+    }
+  }
+
+  /** A white margin wide enough for the quiet zone of a symbol that fills the view (ITF needs 10 modules). */
+  static int quietZone(View v) {
+    return Math.max(16, Math.min(128, v.image().maxSide() / 10));
+  }
+}

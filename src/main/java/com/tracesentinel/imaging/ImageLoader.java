@@ -1,0 +1,180 @@
+package com.tracesentinel.imaging;
+
+import com.tracesentinel.imaging.DecodeOutcome.Reason;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Turns uploaded bytes into a grey image, refusing what must not be decoded.
+ *
+ * <p>Order matters for safety: byte limit, then the format is recognised from its signature (ImageIO is only
+ * asked for the one reader of that format, so TIFF and friends never reach a decoder), then width and height
+ * are read from the header and checked against the pixel limit, and only then are pixels decoded. The stream
+ * is memory-backed (no temporary files, whatever {@code ImageIO.setUseCache} says).
+ */
+final class ImageLoader {
+
+  /** Formats read through ImageIO, by the format name its readers register. */
+  enum Format {
+    PNG("png"), JPEG("jpeg"), GIF("gif"), BMP("bmp"), WEBP("webp");
+
+    final String imageIoName;
+
+    Format(String imageIoName) {
+      this.imageIoName = imageIoName;
+    }
+  }
+
+  static final class Refusal extends Exception {
+    final Reason reason;
+
+    Refusal(Reason reason, String message) {
+      super(message, null, false, false);
+      this.reason = reason;
+    }
+
+    Refusal(Reason reason, String message, Throwable cause) {
+      super(message, cause, false, false);
+      this.reason = reason;
+    }
+  }
+
+  record Loaded(GrayImage image, Format format) {}
+
+  private ImageLoader() {}
+
+  static Loaded load(byte[] bytes, DecoderSettings settings) throws Refusal {
+    if (bytes == null || bytes.length == 0) {
+      throw new Refusal(Reason.NOT_AN_IMAGE, "empty body");
+    }
+    if (bytes.length > settings.maxBytes()) {
+      throw new Refusal(Reason.TOO_LARGE_BYTES,
+          "image is " + bytes.length + " bytes, at most " + settings.maxBytes() + " are accepted");
+    }
+    Format format = sniff(bytes);
+    ImageReader reader = readerFor(format);
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      reader.setInput(in, true, true); // one image, forward only, no metadata
+      int width;
+      int height;
+      try {
+        width = reader.getWidth(0);
+        height = reader.getHeight(0);
+      } catch (IOException | RuntimeException e) {
+        throw new Refusal(Reason.CORRUPT, format + " header cannot be read: " + describe(e), e);
+      }
+      if (width <= 0 || height <= 0) {
+        throw new Refusal(Reason.CORRUPT, format + " header gives " + width + "x" + height);
+      }
+      long pixels = (long) width * height;
+      if (pixels > settings.maxPixels()) {
+        throw new Refusal(Reason.TOO_MANY_PIXELS, format + " image is " + width + "x" + height + " ("
+            + pixels + " pixels), at most " + settings.maxPixels() + " pixels are accepted");
+      }
+      List<String> warnings = new ArrayList<>();
+      reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+      BufferedImage image;
+      try {
+        ImageReadParam param = reader.getDefaultReadParam();
+        image = reader.read(0, param);
+      } catch (IOException | RuntimeException e) {
+        // The JDK's JPEG reader says "Unsupported Image Type" for colour spaces it lacks (e.g. some YCCK files):
+        // a valid file we cannot read, not a damaged one.
+        Reason reason = describe(e).toLowerCase(Locale.ROOT).contains("unsupported") ? Reason.UNSUPPORTED_FORMAT
+            : Reason.CORRUPT;
+        throw new Refusal(reason, format + " data cannot be decoded: " + describe(e), e);
+      }
+      // The JPEG reader does not throw on a truncated file: it warns and fills the rest with grey. Treat missing
+      // data as corrupt like the other formats do; other warnings (extraneous bytes, a missing EOI after complete
+      // data) are common in real files that decode fine, so they pass.
+      for (String w : warnings) {
+        if (w.toLowerCase(Locale.ROOT).contains("premature end")) {
+          throw new Refusal(Reason.CORRUPT, format + " data is truncated: " + w);
+        }
+      }
+      if (image == null || image.getWidth() != width || image.getHeight() != height) {
+        throw new Refusal(Reason.CORRUPT, format + " decoder returned no image of the announced size");
+      }
+      return new Loaded(GrayImage.of(image), format);
+    } catch (IOException e) { // closing a memory stream
+      throw new Refusal(Reason.CORRUPT, describe(e), e);
+    } finally {
+      reader.dispose();
+    }
+  }
+
+  private static ImageReader readerFor(Format format) throws Refusal {
+    Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName);
+    if (!readers.hasNext()) {
+      throw new Refusal(Reason.UNSUPPORTED_FORMAT, format + " images are not supported by this build");
+    }
+    return readers.next();
+  }
+
+  /** Recognises the format from the first bytes; never trusts a content type or file name. */
+  static Format sniff(byte[] b) throws Refusal {
+    if (startsWith(b, 0, 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A)) return Format.PNG;
+    if (startsWith(b, 0, 0xFF, 0xD8, 0xFF)) return Format.JPEG;
+    if (startsWith(b, 0, 'G', 'I', 'F', '8', '7', 'a') || startsWith(b, 0, 'G', 'I', 'F', '8', '9', 'a')) {
+      return Format.GIF;
+    }
+    if (startsWith(b, 0, 'R', 'I', 'F', 'F') && startsWith(b, 8, 'W', 'E', 'B', 'P')) return Format.WEBP;
+    if (b.length >= 26 && startsWith(b, 0, 'B', 'M')) return Format.BMP;
+    String known = knownUnsupported(b);
+    if (known != null) {
+      throw new Refusal(Reason.UNSUPPORTED_FORMAT,
+          known + " images are not accepted: send PNG, JPEG, GIF, BMP or WebP");
+    }
+    throw new Refusal(Reason.NOT_AN_IMAGE, "not a PNG, JPEG, GIF, BMP or WebP image");
+  }
+
+  private static String knownUnsupported(byte[] b) {
+    if (startsWith(b, 0, 'I', 'I', 0x2A, 0x00) || startsWith(b, 0, 'M', 'M', 0x00, 0x2A)) return "TIFF";
+    if (startsWith(b, 4, 'f', 't', 'y', 'p')) {
+      if (startsWith(b, 8, 'a', 'v', 'i', 'f') || startsWith(b, 8, 'a', 'v', 'i', 's')) return "AVIF";
+      if (startsWith(b, 8, 'h', 'e', 'i', 'c') || startsWith(b, 8, 'h', 'e', 'i', 'x')
+          || startsWith(b, 8, 'm', 'i', 'f', '1') || startsWith(b, 8, 'm', 's', 'f', '1')
+          || startsWith(b, 8, 'h', 'e', 'v', 'c')) {
+        return "HEIF/HEIC";
+      }
+      if (startsWith(b, 8, 'j', 'p', '2', ' ')) return "JPEG 2000";
+    }
+    if (startsWith(b, 0, 0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ') || startsWith(b, 0, 0xFF, 0x4F, 0xFF, 0x51)) {
+      return "JPEG 2000";
+    }
+    if (startsWith(b, 0, 0xFF, 0x0A) || startsWith(b, 0, 0x00, 0x00, 0x00, 0x0C, 'J', 'X', 'L', ' ')) return "JPEG XL";
+    if (startsWith(b, 0, '8', 'B', 'P', 'S')) return "PSD";
+    if (startsWith(b, 0, 0x00, 0x00, 0x01, 0x00) || startsWith(b, 0, 0x00, 0x00, 0x02, 0x00)) return "ICO/CUR";
+    if (startsWith(b, 0, '%', 'P', 'D', 'F')) return "PDF";
+    if (startsWith(b, 0, 'P', '1') || startsWith(b, 0, 'P', '4') || startsWith(b, 0, 'P', '5') || startsWith(b, 0, 'P', '6')) {
+      return b.length > 2 && Character.isWhitespace(b[2]) ? "PNM" : null;
+    }
+    String head = new String(b, 0, Math.min(b.length, 256), java.nio.charset.StandardCharsets.ISO_8859_1)
+        .stripLeading().toLowerCase(Locale.ROOT);
+    if (head.startsWith("<svg") || (head.startsWith("<?xml") && head.contains("<svg"))) return "SVG";
+    return null;
+  }
+
+  private static boolean startsWith(byte[] b, int offset, int... sig) {
+    if (b.length < offset + sig.length) return false;
+    for (int i = 0; i < sig.length; i++) {
+      if ((b[offset + i] & 0xFF) != sig[i]) return false;
+    }
+    return true;
+  }
+
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m;
+  }
+}

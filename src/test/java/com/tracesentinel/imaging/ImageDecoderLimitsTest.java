@@ -1,0 +1,206 @@
+package com.tracesentinel.imaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.imaging.DecodeOutcome.Decoded;
+import com.tracesentinel.imaging.DecodeOutcome.Reason;
+import com.tracesentinel.imaging.DecodeOutcome.Refused;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/** Every refusal reason, the limits, the time budget and concurrent use. */
+class ImageDecoderLimitsTest {
+  final ImageDecoder decoder = new ImageDecoder(DecoderSettings.defaults());
+
+  private Refused refused(byte[] bytes) {
+    return assertInstanceOf(Refused.class, decoder.decode(bytes));
+  }
+
+  @Test
+  void notAnImage() {
+    assertEquals(Reason.NOT_AN_IMAGE, refused(new byte[0]).reason());
+    assertEquals(Reason.NOT_AN_IMAGE, refused("(01)06901234567892(21)SN0001".getBytes(StandardCharsets.UTF_8)).reason());
+    assertEquals(Reason.NOT_AN_IMAGE, refused("{\"code\":\"x\"}".getBytes(StandardCharsets.UTF_8)).reason());
+    assertEquals(Reason.NOT_AN_IMAGE, refused(new byte[] {0x42}).reason()); // a lone 'B' is not a BMP
+  }
+
+  @Test
+  void knownButUnsupportedFormats() throws IOException {
+    BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+    ByteArrayOutputStream tiff = new ByteArrayOutputStream();
+    assertTrue(ImageIO.write(img, "tiff", tiff), "JDK writes TIFF");
+    Refused r = refused(tiff.toByteArray());
+    assertEquals(Reason.UNSUPPORTED_FORMAT, r.reason());
+    assertTrue(r.message().contains("TIFF"), r.message());
+
+    byte[] heic = new byte[64];
+    System.arraycopy(new byte[] {0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c'}, 0, heic, 0, 12);
+    assertEquals(Reason.UNSUPPORTED_FORMAT, refused(heic).reason());
+    assertEquals(Reason.UNSUPPORTED_FORMAT, refused("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".getBytes(StandardCharsets.UTF_8)).reason());
+  }
+
+  @Test
+  void tooManyBytes() {
+    byte[] png = FixtureManifest.read("dm_gs1.png");
+    ImageDecoder small = new ImageDecoder(DecoderSettings.defaults().withMaxBytes(png.length - 1));
+    assertEquals(Reason.TOO_LARGE_BYTES, assertInstanceOf(Refused.class, small.decode(png)).reason());
+    assertInstanceOf(Decoded.class, new ImageDecoder(DecoderSettings.defaults().withMaxBytes(png.length)).decode(png));
+
+    byte[] big = Arrays.copyOf(png, (int) DecoderSettings.DEFAULT_MAX_BYTES + 1); // 8 MiB + 1, PNG signature
+    assertEquals(Reason.TOO_LARGE_BYTES, refused(big).reason());
+  }
+
+  @Test
+  void pixelBombIsRefusedFromTheHeader() throws IOException {
+    // A valid PNG whose IHDR claims 100000 x 100000 (10 gigapixels; 40 GB as RGBA) with a tiny IDAT.
+    byte[] bomb = png(100_000, 100_000);
+    Runtime rt = Runtime.getRuntime();
+    long t0 = System.nanoTime();
+    Refused r = refused(bomb);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(Reason.TOO_MANY_PIXELS, r.reason());
+    assertTrue(r.message().contains("100000x100000"), r.message());
+    assertTrue(ms < 1000, "refused from the header, took " + ms + " ms");
+    assertTrue(rt.totalMemory() < 8L << 30, "no raster was allocated");
+
+    // Same for a real JPEG whose frame header (SOF0) is patched to claim 60000 x 60000.
+    BufferedImage small = new BufferedImage(16, 16, BufferedImage.TYPE_3BYTE_BGR);
+    ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+    assertTrue(ImageIO.write(small, "jpeg", jpeg));
+    byte[] j = jpeg.toByteArray();
+    int sof = 2;
+    while (!((j[sof] & 0xFF) == 0xFF && (j[sof + 1] & 0xFF) == 0xC0)) sof++;
+    j[sof + 5] = (byte) 0xEA; // height 0xEA60 = 60000
+    j[sof + 6] = 0x60;
+    j[sof + 7] = (byte) 0xEA; // width
+    j[sof + 8] = 0x60;
+    Refused jr = refused(j);
+    assertEquals(Reason.TOO_MANY_PIXELS, jr.reason(), jr.message());
+  }
+
+  @Test
+  void pixelLimitIsInclusive() {
+    byte[] png = FixtureManifest.read("dm_gs1.png"); // 192 x 192
+    long pixels = 192 * 192;
+    assertInstanceOf(Decoded.class, new ImageDecoder(DecoderSettings.defaults().withMaxPixels(pixels)).decode(png));
+    assertEquals(Reason.TOO_MANY_PIXELS, assertInstanceOf(Refused.class,
+        new ImageDecoder(DecoderSettings.defaults().withMaxPixels(pixels - 1)).decode(png)).reason());
+  }
+
+  @Test
+  void truncatedAndDamagedFilesAreCorrupt() {
+    for (String file : List.of("dm_rot10.png", "photo_2mp.jpg", "code128_cn20.gif", "qr_gs1.bmp", "dm_gs1.webp")) {
+      byte[] b = FixtureManifest.read(file);
+      Refused r = refused(Arrays.copyOf(b, b.length / 2));
+      assertEquals(Reason.CORRUPT, r.reason(), file + ": " + r.message());
+    }
+    // Signature only: the header cannot be read.
+    assertEquals(Reason.CORRUPT, refused(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A}).reason());
+    // Right header, garbage pixel data.
+    byte[] b = FixtureManifest.read("dm_lowcontrast.png").clone();
+    for (int i = 60; i < b.length - 12; i++) b[i] ^= 0x5A;
+    assertEquals(Reason.CORRUPT, refused(b).reason());
+  }
+
+  /** Degenerate but valid images go through every pass without an exception and report nothing. */
+  @Test
+  void oddShapesAndPixelFormatsDecodeToNothing() throws IOException {
+    int[][] sizes = {{1, 1}, {3, 2500}, {2500, 3}, {17, 9}};
+    int[] types = {BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_USHORT_GRAY, BufferedImage.TYPE_INT_ARGB,
+        BufferedImage.TYPE_BYTE_BINARY, BufferedImage.TYPE_BYTE_INDEXED};
+    for (int[] size : sizes) {
+      for (int type : types) {
+        BufferedImage img = new BufferedImage(size[0], size[1], type);
+        for (int x = 0; x < size[0]; x += 2) img.setRGB(x, 0, 0xFFFFFFFF); // a little structure
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(img, "png", png));
+        Decoded d = assertInstanceOf(Decoded.class, decoder.decode(png.toByteArray()), size[0] + "x" + size[1] + " type " + type);
+        assertTrue(d.symbols().isEmpty());
+      }
+    }
+  }
+
+  @Test
+  void budgetBoundsTheSearch() {
+    ImageDecoder hurried = new ImageDecoder(DecoderSettings.defaults().withTimeBudget(Duration.ofMillis(1)));
+    long t0 = System.nanoTime();
+    Decoded d = assertInstanceOf(Decoded.class, hurried.decode(FixtureManifest.read("photo_12mp.jpg")));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(d.symbols().isEmpty(), "the small DataMatrix needs the region pass");
+    assertTrue(d.budgetExhausted());
+    assertEquals("none", d.pass());
+    assertTrue(ms < 1500, "stopped after the first pass, took " + ms + " ms");
+
+    Decoded nothing = assertInstanceOf(Decoded.class, decoder.decode(FixtureManifest.read("photo_nocode.jpg")));
+    assertTrue(nothing.symbols().isEmpty());
+    assertFalse(nothing.budgetExhausted(), "every pass tried on a small image within the default budget");
+  }
+
+  @Test
+  void oneInstanceServesConcurrentCalls() throws Exception {
+    List<String> files = List.of("multi_label.png", "photo_2mp.jpg", "qr_rot30_q40.jpg", "itf_cn20_q40.jpg");
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<DecodeOutcome>> futures = files.stream()
+          .flatMap(f -> java.util.stream.Stream.of(f, f))
+          .map(f -> pool.submit(() -> decoder.decode(FixtureManifest.read(f))))
+          .toList();
+      for (int i = 0; i < futures.size(); i++) {
+        String file = files.get(i / 2);
+        Decoded d = assertInstanceOf(Decoded.class, futures.get(i).get());
+        FixtureManifest m = FixtureManifest.load().stream().filter(x -> x.file().equals(file)).findFirst().orElseThrow();
+        assertEquals(m.texts(), d.symbols().stream().map(DecodedSymbol::text).toList(), file);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** A minimal valid grey PNG with the given header size and one deflated row of data. */
+  static byte[] png(int width, int height) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    DataOutputStream d = new DataOutputStream(out);
+    d.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+    ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
+    DataOutputStream h = new DataOutputStream(ihdr);
+    h.writeInt(width);
+    h.writeInt(height);
+    h.write(new byte[] {8, 0, 0, 0, 0}); // 8-bit greyscale, deflate, no filter, no interlace
+    chunk(d, "IHDR", ihdr.toByteArray());
+    Deflater z = new Deflater();
+    z.setInput(new byte[1024]);
+    z.finish();
+    byte[] buf = new byte[2048];
+    int n = z.deflate(buf);
+    chunk(d, "IDAT", Arrays.copyOf(buf, n));
+    chunk(d, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
+  private static void chunk(DataOutputStream d, String type, byte[] data) throws IOException {
+    byte[] t = type.getBytes(StandardCharsets.US_ASCII);
+    d.writeInt(data.length);
+    d.write(t);
+    d.write(data);
+    CRC32 crc = new CRC32();
+    crc.update(t);
+    crc.update(data);
+    d.writeInt((int) crc.getValue());
+  }
+}
