@@ -21,6 +21,7 @@ public record Config(
     int maxGroupScans,
     int publicLookupsPerMinute,
     boolean opsOnLoopbackOnly,
+    Duration decodeBudget,
     LadderSettings ladder) {
 
   public static Config fromEnvironment() {
@@ -41,6 +42,7 @@ public record Config(
         e.integer("TRACESENTINEL_MAX_GROUP_SCANS", 10_000, 100, 1_000_000),
         e.integer("TRACESENTINEL_LOOKUPS_PER_MINUTE", 60, 1, 1_000_000),
         e.bool("TRACESENTINEL_OPS_LOOPBACK_ONLY", true),
+        Duration.ofMillis(e.longValue("TRACESENTINEL_DECODE_BUDGET_MS", 2_000, 100, 60_000)),
         new LadderSettings(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_DOUBLE_SCAN_SECONDS", 600, 0, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_RETURN_WINDOW_SECONDS", 864_000, 0, 31_536_000)),
@@ -50,7 +52,7 @@ public record Config(
 
   public Config withPort(int newPort) {
     return new Config(newPort, host, dataDir, dbUrl, adminKey, ledgerCapacity, shards, dbPoolSize, maxGroupScans,
-        publicLookupsPerMinute, opsOnLoopbackOnly, ladder);
+        publicLookupsPerMinute, opsOnLoopbackOnly, decodeBudget, ladder);
   }
 
   public Path ledgerDir() {

@@ -20,7 +20,8 @@ public record Services(
     HistoryStore history,
     IngestPipeline pipeline,
     ApiKeys keys,
-    ScanMetrics scanMetrics) {
+    ScanMetrics scanMetrics,
+    com.tracesentinel.imaging.ImageDecoder imageDecoder) {
 
   /** Ready when the database answers and the ledger is open (it is only built after any reconcile). */
   public Future<Void> ready() {

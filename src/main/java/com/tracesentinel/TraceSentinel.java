@@ -119,7 +119,8 @@ public final class TraceSentinel implements AutoCloseable {
         config.maxGroupScans(), history, history, new IngestMetrics(prometheus), ids);
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
     services = new Services(config, prometheus, ledger, reference, referenceRepository, history, pipeline, keys,
-        new ScanMetrics(prometheus));
+        new ScanMetrics(prometheus), new com.tracesentinel.imaging.ImageDecoder(
+            com.tracesentinel.imaging.DecoderSettings.defaults().withTimeBudget(config.decodeBudget())));
     generatedAdminKey = await(keys.bootstrap());
 
     int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));

@@ -21,6 +21,7 @@ public final class ApiServer extends VerticleBase {
 
   private final Services services;
   private HttpServer server;
+  private ImageRoutes images;
 
   public ApiServer(Services services) {
     this.services = services;
@@ -30,10 +31,14 @@ public final class ApiServer extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
-    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     Auth auth = new Auth(services.keys());
+    ScanRoutes scans = new ScanRoutes(services.pipeline(), services.reference(), services.scanMetrics());
+    images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.pipeline(),
+        services.config().dataDir().resolve("uploads"));
+    images.mount(router, auth);
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     new OpsRoutes(services.prometheus(), services::ready, services.config().opsOnLoopbackOnly()).mount(router);
-    new ScanRoutes(services.pipeline(), services.reference(), services.scanMetrics()).mount(router, auth);
+    scans.mount(router, auth);
     new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
     router.route().last().handler(ctx -> ctx.fail(new Problem(404, "Not found",
@@ -44,8 +49,12 @@ public final class ApiServer extends VerticleBase {
     return server.requestHandler(router).listen(services.config().port(), services.config().host());
   }
 
-  public int actualPort() {
-    return server.actualPort();
+  @Override
+  public Future<?> stop() {
+    if (images != null) {
+      images.close();
+    }
+    return Future.succeededFuture();
   }
 
   static void problem(RoutingContext ctx) {

@@ -25,7 +25,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /** Every refusal reason, the limits, the time budget and concurrent use. */
-class ImageDecoderLimitsTest {
+public class ImageDecoderLimitsTest {
   final ImageDecoder decoder = new ImageDecoder(DecoderSettings.defaults());
 
   private Refused refused(byte[] bytes) {
@@ -173,7 +173,7 @@ class ImageDecoderLimitsTest {
   }
 
   /** A minimal valid grey PNG with the given header size and one deflated row of data. */
-  static byte[] png(int width, int height) throws IOException {
+  public static byte[] png(int width, int height) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     DataOutputStream d = new DataOutputStream(out);
     d.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});

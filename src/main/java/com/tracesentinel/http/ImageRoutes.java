@@ -1,0 +1,192 @@
+package com.tracesentinel.http;
+
+import com.tracesentinel.auth.Principal;
+import com.tracesentinel.auth.Role;
+import com.tracesentinel.code.ParseResult;
+import com.tracesentinel.code.TraceCodes;
+import com.tracesentinel.imaging.DecodeOutcome;
+import com.tracesentinel.imaging.DecodedSymbol;
+import com.tracesentinel.imaging.ImageDecoder;
+import com.tracesentinel.ingest.IngestPipeline;
+import com.tracesentinel.ingest.PendingScan;
+import com.tracesentinel.ingest.ScanInput;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.FileUpload;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Photos of boxes: POST /api/v1/decode (decode only) and POST /api/v1/scans/image (decode, then ingest every code
+ * as a scan). Decoding runs on a small bounded worker pool, never on an event loop; when all decoders are busy and
+ * the queue is full the answer is 503, not a growing queue.
+ */
+final class ImageRoutes {
+  static final int DECODE_THREADS = 2;
+  static final int MAX_WAITING = 16;
+
+  private final ImageDecoder decoder;
+  private final ScanRoutes scans;
+  private final IngestPipeline pipeline;
+  private final WorkerExecutor workers;
+  /** Process-wide, like the named worker pool it guards: every HTTP verticle instance shares both. */
+  private static final Semaphore SLOTS = new Semaphore(DECODE_THREADS + MAX_WAITING);
+  private final Path uploads;
+
+  ImageRoutes(Vertx vertx, ImageDecoder decoder, ScanRoutes scans, IngestPipeline pipeline, Path uploads) {
+    this.decoder = decoder;
+    this.scans = scans;
+    this.pipeline = pipeline;
+    this.uploads = uploads;
+    this.workers = vertx.createSharedWorkerExecutor("image-decode", DECODE_THREADS);
+  }
+
+  /** Mount before the general /api body handler: images get their own, larger limit. */
+  void mount(Router router, Auth auth) {
+    long limit = decoder.settings().maxBytes() + 64 * 1024;
+    router.post("/api/v1/decode").handler(BodyHandler.create(false).setBodyLimit(limit))
+        .handler(auth.require(Role.SCANNER)).handler(this::decodeOnly);
+    router.post("/api/v1/scans/image").handler(BodyHandler.create(uploads.toString()).setBodyLimit(limit)
+            .setDeleteUploadedFilesOnEnd(true))
+        .handler(auth.require(Role.SCANNER)).handler(this::scanImage);
+  }
+
+  private void decodeOnly(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    if (type == null || !type.toLowerCase().startsWith("image/")) {
+      throw new Problem(415, "Unsupported media type", "send the photo as the body with Content-Type: image/…");
+    }
+    decode(ctx.body().buffer()).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      JsonArray codes = new JsonArray();
+      for (DecodedSymbol s : ar.result()) {
+        JsonObject json = new JsonObject().put("text", s.text()).put("format", s.format()).put("gs1", s.gs1());
+        ParseResult parsed = TraceCodes.parse(s.text());
+        if (parsed instanceof ParseResult.Valid valid) {
+          json.put("canonical", valid.code().canonical()).put("valid", true);
+        } else {
+          json.put("valid", false).put("error", ((ParseResult.Invalid) parsed).message());
+        }
+        codes.add(json);
+      }
+      ctx.json(new JsonObject().put("codes", codes));
+    });
+  }
+
+  private void scanImage(RoutingContext ctx) {
+    FileUpload image = null;
+    FileUpload scanPart = null;
+    for (FileUpload f : ctx.fileUploads()) {
+      if (f.name().equals("image")) {
+        image = f;
+      } else if (f.name().equals("scan")) {
+        scanPart = f;
+      }
+    }
+    if (image == null) {
+      throw Problem.validation(List.of(new Problem.FieldError("image", "a multipart part named image is required")));
+    }
+    String scanField = ctx.request().getFormAttribute("scan");
+    Future<String> scanText = scanField != null || scanPart == null ? Future.succeededFuture(scanField)
+        : ctx.vertx().fileSystem().readFile(scanPart.uploadedFileName()).map(Buffer::toString);
+    Principal caller = Auth.principal(ctx);
+    String imageFile = image.uploadedFileName();
+    JsonObject[] template = new JsonObject[1];
+    scanText
+        .compose(text -> {
+          template[0] = parseTemplate(text);
+          if (caller.role() == Role.SCANNER && !caller.siteId().equals(template[0].getString("siteId"))) {
+            return Future.failedFuture(
+                new Problem(403, "Forbidden", "this key may only post scans for site " + caller.siteId()));
+          }
+          return ctx.vertx().fileSystem().readFile(imageFile);
+        })
+        .compose(this::decode)
+        .compose(symbols -> {
+          if (symbols.isEmpty()) {
+            return Future.failedFuture(new Problem(422, "No code found",
+                "no DataMatrix, QR or barcode could be read from the photo; retake it closer and sharper"));
+          }
+          Instant now = Instant.now();
+          Problem.Errors errors = new Problem.Errors();
+          List<ScanInput> inputs = new ArrayList<>();
+          for (int i = 0; i < symbols.size(); i++) {
+            JsonObject scan = template[0].copy().put("code", symbols.get(i).text()).put("lineNo", i + 1);
+            inputs.add(ScanJson.parse(scan, "scan.", now, errors));
+          }
+          errors.throwIfAny();
+          List<PendingScan> prepared = pipeline.prepare(inputs, now);
+          return scans.ingest(prepared, now).map(stored -> {
+            JsonObject out = scans.results(stored);
+            JsonArray decoded = new JsonArray();
+            symbols.forEach(s -> decoded.add(new JsonObject().put("text", s.text()).put("format", s.format())
+                .put("gs1", s.gs1())));
+            return out.put("decoded", decoded);
+          });
+        })
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ar.cause());
+          } else {
+            ctx.json(ar.result());
+          }
+        });
+  }
+
+  private static JsonObject parseTemplate(String scanJson) {
+    if (scanJson == null) {
+      throw Problem.validation(List.of(new Problem.FieldError("scan",
+          "a multipart part named scan with the scan's JSON (without code) is required")));
+    }
+    try {
+      JsonObject template = new JsonObject(scanJson);
+      template.remove("code");
+      template.remove("lineNo");
+      return template;
+    } catch (DecodeException e) {
+      throw Problem.validation(List.of(new Problem.FieldError("scan", "is not a JSON object")));
+    }
+  }
+
+  /** Decodes on the worker pool; refusals become the problem the spec asks for. */
+  Future<List<DecodedSymbol>> decode(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return Future.failedFuture(Problem.badRequest("the image is empty"));
+    }
+    if (!SLOTS.tryAcquire()) {
+      return Future.failedFuture(Problem.unavailable("all image decoders are busy", 2));
+    }
+    byte[] bytes = body.getBytes();
+    return workers.<DecodeOutcome>executeBlocking(() -> decoder.decode(bytes), false)
+        .onComplete(ar -> SLOTS.release())
+        .compose(outcome -> {
+          if (outcome instanceof DecodeOutcome.Decoded decoded) {
+            return Future.succeededFuture(decoded.symbols());
+          }
+          DecodeOutcome.Refused refused = (DecodeOutcome.Refused) outcome;
+          return Future.failedFuture(switch (refused.reason()) {
+            case NOT_AN_IMAGE, CORRUPT -> Problem.badRequest(refused.message());
+            case UNSUPPORTED_FORMAT -> new Problem(415, "Unsupported media type", refused.message());
+            case TOO_LARGE_BYTES, TOO_MANY_PIXELS -> new Problem(413, "Payload too large", refused.message());
+          });
+        });
+  }
+
+  void close() {
+    workers.close();
+  }
+}

@@ -1,0 +1,134 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** POST /api/v1/decode and /api/v1/scans/image over real HTTP with the committed photo fixtures. */
+class ImageApiTest {
+  private static TestService svc;
+  private static String scanner;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start();
+    svc.sites("IMG1", "440305", "IMG2", "110105");
+    scanner = svc.key("scanner", "IMG1");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  static byte[] fixture(String name) throws IOException {
+    try (InputStream in = ImageApiTest.class.getResourceAsStream("/imaging/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static Response decode(byte[] body, String contentType) {
+    return svc.send(svc.request("/api/v1/decode", scanner).header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
+  @Test
+  void aGs1DataMatrixDecodesToTheSameCanonicalAsTheTypedCode() throws IOException {
+    Response r = decode(fixture("dm_gs1.png"), "image/png");
+    assertEquals(200, r.status(), r.body());
+    JsonObject code = r.json().getJsonArray("codes").getJsonObject(0);
+    assertEquals("DATA_MATRIX", code.getString("format"));
+    assertTrue(code.getBoolean("gs1"));
+    assertTrue(code.getBoolean("valid"));
+    assertEquals("(01)06901234567892(21)SN0001", code.getString("canonical"));
+    assertTrue(code.getString("text").startsWith("]d2"));
+  }
+
+  @Test
+  void aPhotoWithoutCodesDecodesToAnEmptyList() throws IOException {
+    Response r = decode(fixture("photo_nocode.jpg"), "image/jpeg");
+    assertEquals(200, r.status(), r.body());
+    assertEquals(0, r.json().getJsonArray("codes").size());
+  }
+
+  @Test
+  void bytesThatAreNotAnImageAre400AndAWrongContentTypeIs415() {
+    Response notImage = decode("hello".getBytes(StandardCharsets.UTF_8), "image/png");
+    assertEquals(400, notImage.status(), notImage.body());
+    assertTrue(notImage.contentType().startsWith("application/problem+json"));
+    assertEquals(415, decode(new byte[] {1, 2, 3}, "text/plain").status());
+  }
+
+  @Test
+  void aDecompressionBombIsRefusedFromItsHeader() throws IOException {
+    Response r = decode(com.tracesentinel.imaging.ImageDecoderLimitsTest.png(100_000, 100_000), "image/png");
+    assertEquals(413, r.status(), r.body());
+  }
+
+  @Test
+  void moreThanEightMebibytesIs413() {
+    byte[] big = new byte[9 * 1024 * 1024];
+    big[0] = (byte) 0x89;
+    assertEquals(413, decode(big, "image/png").status());
+  }
+
+  @Test
+  void everyCodeOnALabelBecomesAScanInReadingOrder() throws IOException {
+    JsonObject template = new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-1").put("type", "RECEIVE");
+    Response r = multipart(fixture("multi_label.png"), "label.png", "image/png", template);
+    assertEquals(200, r.status(), r.body());
+    JsonArray decoded = r.json().getJsonArray("decoded");
+    JsonArray results = r.json().getJsonArray("results");
+    assertEquals(4, decoded.size(), r.body());
+    assertEquals(4, results.size());
+    assertEquals("DATA_MATRIX", decoded.getJsonObject(0).getString("format"));
+    // The DataMatrix and the Digital Link QR are the same box: the second is a different line, so it is stored.
+    assertEquals("(01)06901234567892(21)SN0001", results.getJsonObject(0).getString("canonical"));
+    assertEquals("REJECTED", results.getJsonObject(3).getString("status"), "a bare GTIN-13 is no box identity");
+    assertEquals(3, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-1' AND status <> 'REJECTED'"));
+    assertEquals(4, TestDatabase.count(svc.db(),
+        "SELECT count(DISTINCT line_no) FROM scans WHERE document_no = 'PHOTO-1'"));
+  }
+
+  @Test
+  void aPhotoWithoutACodeIs422ForScans() throws IOException {
+    JsonObject template = new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-2");
+    Response r = multipart(fixture("photo_nocode.jpg"), "box.jpg", "image/jpeg", template);
+    assertEquals(422, r.status(), r.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-2'"));
+  }
+
+  @Test
+  void aScannerCannotPostAPhotoForAnotherSite() throws IOException {
+    JsonObject template = new JsonObject().put("siteId", "IMG2").put("documentNo", "PHOTO-3");
+    assertEquals(403, multipart(fixture("dm_gs1.png"), "a.png", "image/png", template).status());
+  }
+
+  private static Response multipart(byte[] image, String filename, String type, JsonObject scan) throws IOException {
+    String boundary = "----tracesentinel" + System.nanoTime();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"scan\"\r\n\r\n" + scan.encode()
+        + "\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + filename
+        + "\"\r\nContent-Type: " + type + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(image);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return svc.send(svc.request("/api/v1/scans/image", scanner)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+  }
+}
