@@ -47,6 +47,10 @@ final class Sql {
       ORDER BY s.id, a.id
       """;
 
+  // --- public look-ups (verify) ---
+
+  // --- end of public look-ups ---
+
   static final String SELECT_SITES = "SELECT ref, site_id, name, kind, region_code, region_name FROM sites";
 
   static final String SELECT_PRODUCTS = """
@@ -75,6 +79,10 @@ final class Sql {
   static final String COUNT_ADMIN_KEYS = "SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL";
 
   static final String PING = "SELECT 1";
+
+  // --- investigators (anomaly queries, summaries, a code's events) ---
+
+  // --- end of investigators ---
 
   /** JDBC (placeholders are ?): one code's stored scans in judging order, for the reconcile after an unclean stop. */
   static final String SCANS_OF_CODES = """

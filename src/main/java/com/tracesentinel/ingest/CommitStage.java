@@ -32,6 +32,12 @@ final class CommitStage implements EventHandler<RingSlot> {
       committer.undoDone();
       return;
     }
+    if (batch.lookupOnly()) {
+      if (endOfBatch) {
+        flush();
+      }
+      return;
+    }
     batch.sequence = sequence;
     int weight = Math.max(1, batch.scans.size());
     waitingScans.acquire(weight);

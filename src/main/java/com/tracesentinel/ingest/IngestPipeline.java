@@ -67,7 +67,7 @@ public final class IngestPipeline implements AutoCloseable {
     @SuppressWarnings("unchecked")
     EventHandler<RingSlot>[] judges = new EventHandler[shards];
     for (int i = 0; i < shards; i++) {
-      judges[i] = new ShardJudge(i, ledger, ladder, reference, ids, originals, committed::get, metrics);
+      judges[i] = new ShardJudge(i, shards, ledger, ladder, reference, ids, originals, committed::get, metrics);
     }
     disruptor.handleEventsWith(judges).then(new CommitStage(committer, waiting, maxGroupScans));
     this.ring = disruptor.start();
@@ -128,6 +128,20 @@ public final class IngestPipeline implements AutoCloseable {
       return Future.failedFuture(new Overloaded("too many scans are waiting to be stored"));
     }
     return done.future();
+  }
+
+  /**
+   * Counts a public look-up of a code, by the code's own shard. Best effort: when the ring is full the count is
+   * dropped (false) rather than the look-up delayed.
+   */
+  public boolean countLookup(byte[] key) {
+    IngestBatch batch = IngestBatch.lookups(List.of(key));
+    return ring.tryPublishEvent((slot, seq) -> slot.batch = batch);
+  }
+
+  /** The code's state as the ledger has it now (committed or about to be), or null for a code never scanned. */
+  public com.tracesentinel.rules.CodeState state(byte[] key) {
+    return ledger.get(key);
   }
 
   /** Ring slots in use: how far judging and committing lag behind arrivals. */

@@ -1,6 +1,7 @@
 package com.tracesentinel.ingest;
 
 import com.lmax.disruptor.EventHandler;
+import com.tracesentinel.ledger.CodeKey;
 import com.tracesentinel.ledger.CodeLedger;
 import com.tracesentinel.ledger.StateCodec;
 import com.tracesentinel.reference.ReferenceData;
@@ -22,6 +23,7 @@ final class ShardJudge implements EventHandler<RingSlot> {
   private static final Logger LOG = LoggerFactory.getLogger(ShardJudge.class);
 
   private final int shard;
+  private final int shards;
   private final CodeLedger ledger;
   private final Ladder ladder;
   private final ReferenceData reference;
@@ -37,9 +39,10 @@ final class ShardJudge implements EventHandler<RingSlot> {
 
   private record Change(long sequence, byte[] key, byte[] previous, PendingScan scan) {}
 
-  ShardJudge(int shard, CodeLedger ledger, Ladder ladder, ReferenceData reference, ScanIds ids,
+  ShardJudge(int shard, int shards, CodeLedger ledger, Ladder ladder, ReferenceData reference, ScanIds ids,
              OriginalLookup originals, LongSupplier committedSequence, IngestMetrics metrics) {
     this.shard = shard;
+    this.shards = shards;
     this.ledger = ledger;
     this.ladder = ladder;
     this.reference = reference;
@@ -56,6 +59,11 @@ final class ShardJudge implements EventHandler<RingSlot> {
     if (batch == IngestBatch.UNDO) {
       undoUncommitted();
       return;
+    }
+    for (byte[] key : batch.lookups) {
+      if (CodeKey.shardOf(key, shards) == shard) {
+        countLookup(key);
+      }
     }
     for (PendingScan scan : batch.scans) {
       if (scan.needsJudging(shard)) {
@@ -104,6 +112,15 @@ final class ShardJudge implements EventHandler<RingSlot> {
     scan.status = verdict.flagged() ? ScanStatus.FLAGGED : ScanStatus.ACCEPTED;
     uncommitted.addLast(new Change(sequence, scan.key, previous, scan));
     inFlight.put(scan.idempotencyKey, scan);
+  }
+
+  /** Codes never scanned are not given an entry: a flood of invented codes must not fill the ledger. */
+  private void countLookup(byte[] key) {
+    byte[] raw = ledger.getRaw(key);
+    if (raw != null) {
+      // Keeps the stored change time: a look-up is not a change the history must confirm after a crash.
+      ledger.put(key, StateCodec.decode(raw).withLookup(), StateCodec.changedAt(raw), false);
+    }
   }
 
   /**
