@@ -36,7 +36,7 @@ public record Config(
         Path.of(e.string("TRACESENTINEL_DATA_DIR", "./data")).toAbsolutePath().normalize(),
         e.string("TRACESENTINEL_DB_URL", null),
         e.string("TRACESENTINEL_ADMIN_KEY", null),
-        e.longValue("TRACESENTINEL_LEDGER_CAPACITY", 5_000_000L, 1_000L, 100_000_000_000L),
+        e.longValue("TRACESENTINEL_LEDGER_CAPACITY", 2_000_000L, 1_000L, 100_000_000_000L),
         e.integer("TRACESENTINEL_SHARDS", 2, 1, 64),
         e.integer("TRACESENTINEL_DB_POOL", 8, 2, 256),
         e.integer("TRACESENTINEL_MAX_GROUP_SCANS", 10_000, 100, 1_000_000),
