@@ -1,0 +1,84 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** PUT /api/v1/products and /api/v1/sites: JSON and CSV, validated, and used by the ladder at once. */
+class ReferenceApiTest {
+  private static TestService svc;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  @Test
+  void productsUploadedAsCsvDriveTheLadder() {
+    String csv = "\uFEFFproductKey,drugCode,genericName,brandName,spec,manufacturer,packSize\n"
+        + "8300001,XDRUG1,\"Amoxicillin, capsules\",Amoxil,0.25g×24,United Labs,24\n"
+        + "06901234567892,XDRUG2,Paracetamol,Tylenol,0.5g×10,J&J,10\n";
+    Response r = svc.put("/api/v1/products", TestService.ADMIN_KEY, "text/csv", csv);
+    assertEquals(200, r.status(), r.body());
+    assertEquals(2, r.json().getInteger("upserted"));
+    assertEquals(1, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM products WHERE generic_name = 'Amoxicillin, capsules' AND pack_size = 24"));
+    svc.sites("REF1", "440305");
+    Response sale = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject()
+        .put("code", "83000010000000000001").put("siteId", "REF1").put("documentNo", "D1")
+        .put("billedDrug", "XOTHER").put("scannedAt", Instant.now().toString()));
+    JsonArray anomalies = sale.result(0).getJsonArray("anomalies");
+    assertEquals("PRODUCT_MISMATCH", anomalies.getJsonObject(0).getString("type"), sale.body());
+    Response unknown = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject()
+        .put("code", "83999990000000000001").put("siteId", "REF1").put("documentNo", "D2"));
+    assertEquals("UNKNOWN_PRODUCT", unknown.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"));
+  }
+
+  @Test
+  void invalidRowsAreAllReportedAndNothingIsStored() {
+    JsonArray rows = new JsonArray()
+        .add(new JsonObject().put("productKey", "12").put("genericName", "x"))
+        .add(new JsonObject().put("productKey", "8300002").put("packSize", 0));
+    Response r = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", rows.encode());
+    assertEquals(400, r.status());
+    JsonArray errors = r.json().getJsonArray("errors");
+    assertEquals(3, errors.size(), r.body());
+    assertEquals("[0].productKey", errors.getJsonObject(0).getString("field"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key = '8300002'"));
+  }
+
+  @Test
+  void sitesAreValidatedAndUpsertedFromCsv() {
+    Response bad = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "siteId,name,kind,regionCode,regionName\nS1,One,SHOP,4403,Shenzhen\n");
+    assertEquals(400, bad.status());
+    assertTrue(bad.body().contains("line 2: kind"), bad.body());
+    assertTrue(bad.body().contains("line 2: regionCode"), bad.body());
+    Response ok = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "siteId,name,kind,regionCode,regionName\nS1,One,pharmacy,440305,Shenzhen\nS1,One renamed,CLINIC,440305,Shenzhen\n");
+    assertEquals(200, ok.status(), ok.body());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'S1' AND kind = 'CLINIC'"));
+  }
+
+  @Test
+  void referenceDataIsForAdminsOnly() {
+    String investigator = svc.key("investigator", null);
+    assertEquals(403, svc.put("/api/v1/sites", investigator, "application/json", "[]").status());
+    assertEquals(400, svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", "[]").status());
+    assertEquals(400, svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", "{").status());
+  }
+}

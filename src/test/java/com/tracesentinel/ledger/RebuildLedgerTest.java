@@ -1,0 +1,54 @@
+package com.tracesentinel.ledger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.Config;
+import com.tracesentinel.TraceSentinel;
+import com.tracesentinel.rules.CodeState;
+import com.tracesentinel.support.TestService;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** rebuild-ledger: a new ledger, sized as configured, holding exactly what the history says. */
+class RebuildLedgerTest {
+  @Test
+  void theRebuiltLedgerEqualsTheOneIngestBuilt() throws Exception {
+    try (TestService svc = TestService.start()) {
+      svc.sites("RB1", "440305", "RB2", "110105");
+      Instant t = Instant.now().minusSeconds(86_400);
+      JsonArray scans = new JsonArray();
+      for (int i = 0; i < 200; i++) {
+        String code = String.format("84%018d", i);
+        scans.add(new JsonObject().put("code", code).put("siteId", "RB1").put("documentNo", "A" + i)
+            .put("scannedAt", t.plusSeconds(i).toString()).put("settlementId", "S" + i));
+        if (i % 10 == 0) {
+          scans.add(new JsonObject().put("code", code).put("siteId", "RB2").put("documentNo", "B" + i)
+              .put("scannedAt", t.plusSeconds(3600 + i).toString()));
+        }
+      }
+      assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", scans)).status());
+      CodeState before = svc.app().services().ledger().get(CodeKey.of(String.format("84%018d", 10)));
+      svc.app().close();
+
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      Map<String, String> env = Map.of(
+          "TRACESENTINEL_DATA_DIR", svc.dataDir().toString(),
+          "TRACESENTINEL_DB_URL", "postgresql://postgres:postgres@127.0.0.1:" + svc.db().port() + "/" + svc.db().database(),
+          "TRACESENTINEL_LEDGER_CAPACITY", "5000");
+      TraceSentinel.rebuildLedger(Config.from(env), new PrintStream(out, true));
+      assertTrue(out.toString().contains("Rebuilt 200 codes from 220 scans"), out.toString());
+
+      try (CodeLedger rebuilt = CodeLedger.open(svc.dataDir().resolve("ledger"), 5000)) {
+        assertEquals(200, rebuilt.size());
+        assertEquals(5000, rebuilt.capacity());
+        assertEquals(before, rebuilt.get(CodeKey.of(String.format("84%018d", 10))));
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package com.tracesentinel.ledger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import com.tracesentinel.rules.CodeState;
+import com.tracesentinel.rules.ScanRef;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class StateCodecTest {
+  @Test
+  void everyFieldSurvivesTheRoundTrip() {
+    Random random = new Random(42);
+    for (int i = 0; i < 10_000; i++) {
+      ScanRef last = random.nextBoolean() ? null
+          : new ScanRef(1 + random.nextInt(1_000_000), Integer.toUnsignedLong(random.nextInt()));
+      CodeState s = new CodeState(random.nextInt(65_536), random.nextInt(65_536), random.nextInt(Integer.MAX_VALUE),
+          random.nextInt(256), last, random.nextBoolean(), random.nextBoolean(), random.nextInt(1_000_000),
+          Integer.toUnsignedLong(random.nextInt()), random.nextBoolean(), random.nextInt(Integer.MAX_VALUE),
+          random.nextLong());
+      long changedAt = Integer.toUnsignedLong(random.nextInt());
+      byte[] raw = StateCodec.encode(s, changedAt);
+      assertEquals(StateCodec.BYTES, raw.length);
+      CodeState back = StateCodec.decode(raw);
+      // A lastSale-less state has no lastSale flags to keep: the codec stores them, the record compares them.
+      assertEquals(s, back);
+      assertEquals(changedAt, StateCodec.changedAt(raw));
+    }
+  }
+
+  @Test
+  void countersSaturateInsteadOfWrapping() {
+    CodeState big = new CodeState(100_000, 70_000, 5, 999, null, false, false, 0, 0, false, 0, 0);
+    CodeState back = StateCodec.decode(StateCodec.encode(big, 0));
+    assertEquals(65_535, back.scanCount());
+    assertEquals(65_535, back.saleCount());
+    assertEquals(255, back.distinctSaleSites());
+  }
+
+  @Test
+  void timesBeyond2038StayPositive() {
+    long in2100 = 4_102_444_800L;
+    CodeState s = new CodeState(1, 1, 1, 1, new ScanRef(7, in2100), false, false, 0, in2100, false, 0, 0);
+    CodeState back = StateCodec.decode(StateCodec.encode(s, in2100));
+    assertEquals(in2100, back.lastSale().at());
+    assertEquals(in2100, back.firstSaleAt());
+  }
+
+  @Test
+  void codeKeysAreSixteenBytesStableAndDistinct() {
+    byte[] a = CodeKey.of("(01)06901234567892(21)SN0001");
+    assertEquals(16, a.length);
+    assertEquals(CodeKey.hex(a), CodeKey.hex(CodeKey.of("(01)06901234567892(21)SN0001")));
+    assertNotEquals(CodeKey.hex(a), CodeKey.hex(CodeKey.of("(01)06901234567892(21)sn0001")));
+    int[] perShard = new int[4];
+    for (int i = 0; i < 40_000; i++) {
+      perShard[CodeKey.shardOf(CodeKey.of("8" + i), 4)]++;
+    }
+    for (int n : perShard) {
+      assertEquals(10_000, n, 400, "shards are evenly loaded");
+    }
+  }
+}
