@@ -23,8 +23,9 @@ public record Services(
     ScanMetrics scanMetrics,
     com.tracesentinel.imaging.ImageDecoder imageDecoder) {
 
-  /** Ready when the database answers and the ledger is open (it is only built after any reconcile). */
+  /** Ready when the database answers and the ledger is open and reconciled. */
   public Future<Void> ready() {
-    return history.ping();
+    String paused = pipeline.pausedBecause();
+    return paused != null ? Future.failedFuture(paused) : history.ping();
   }
 }

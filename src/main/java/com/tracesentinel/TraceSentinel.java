@@ -29,7 +29,9 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import com.tracesentinel.metrics.Histograms;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -106,10 +108,8 @@ public final class TraceSentinel implements AutoCloseable {
     long t0 = System.nanoTime();
     startCore();
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity());
-    if (ledger.needsReconcile()) {
-      new LedgerReplay(ledger, new ScanHistorySource(db), reference, config.ladder()).reconcile();
-    }
-    new LedgerMetrics(ledger).bindTo(prometheus);
+    LedgerReplay replay = new LedgerReplay(ledger, new ScanHistorySource(db), reference, config.ladder());
+    new LedgerMetrics(ledger, replay).bindTo(prometheus);
     vertx.setPeriodic(5_000, id -> vertx.executeBlocking(() -> {
       checkpointLedger();
       return null;
@@ -117,6 +117,11 @@ public final class TraceSentinel implements AutoCloseable {
 
     pipeline = new IngestPipeline(vertx, ledger, reference, config.ladder(), config.shards(),
         config.maxGroupScans(), history, history, new IngestMetrics(prometheus), ids);
+    boolean reconcile = ledger.needsReconcile();
+    if (reconcile) {
+      // Live but not ready: health and metrics answer, scans get 503 until the ledger agrees with the history.
+      pipeline.pause("the code ledger is being reconciled with the history after an unclean stop");
+    }
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
     services = new Services(config, prometheus, ledger, reference, referenceRepository, history, pipeline, keys,
         new ScanMetrics(prometheus), new com.tracesentinel.imaging.ImageDecoder(
@@ -125,6 +130,10 @@ public final class TraceSentinel implements AutoCloseable {
 
     int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
     await(vertx.deployVerticle(() -> new ApiServer(services), new DeploymentOptions().setInstances(instances)));
+    if (reconcile) {
+      replay.reconcile();
+      pipeline.resume();
+    }
     LOG.info("TraceSentinel ready in {} ms: http://{}:{}/ (data in {}, ledger {} codes / capacity {})",
         (System.nanoTime() - t0) / 1_000_000, config.host(), config.port(), config.dataDir(), ledger.size(),
         ledger.capacity());
@@ -136,7 +145,8 @@ public final class TraceSentinel implements AutoCloseable {
     Migrations.apply(db);
 
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    prometheus.config().commonTags("application", "tracesentinel");
+    prometheus.config().commonTags("application", "tracesentinel")
+        .meterFilter(Histograms.forHttpServer());
     new JvmMemoryMetrics().bindTo(prometheus);
     new JvmGcMetrics().bindTo(prometheus);
     new JvmThreadMetrics().bindTo(prometheus);
@@ -144,7 +154,8 @@ public final class TraceSentinel implements AutoCloseable {
     new ProcessorMetrics().bindTo(prometheus);
     new UptimeMetrics().bindTo(prometheus);
     vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .addLabels(Label.HTTP_ROUTE)))
         .withMetrics(new MicrometerMetricsFactory(prometheus))
         .build();
 

@@ -47,6 +47,8 @@ public final class IngestPipeline implements AutoCloseable {
   /** Requests published and not yet finished: what a clean stop waits for and the ledger checkpoint looks at. */
   private final java.util.Set<IngestBatch> outstanding = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean undoPending;
+  /** Why scans are refused right now (the ledger is being reconciled), or null. */
+  private volatile String paused;
 
   public IngestPipeline(Vertx vertx, CodeLedger ledger, ReferenceStore reference, LadderSettings settings,
                         int shards, int maxGroupScans, HistoryWriter history, OriginalLookup originals,
@@ -109,6 +111,10 @@ public final class IngestPipeline implements AutoCloseable {
    */
   public Future<IngestBatch> submit(List<PendingScan> scans, Instant now) {
     Promise<IngestBatch> done = Promise.promise();
+    String pausedBecause = paused;
+    if (pausedBecause != null) {
+      return Future.failedFuture(new Overloaded(pausedBecause));
+    }
     if (ledger.size() >= ledger.capacity()) {
       return Future.failedFuture(new Overloaded("the code ledger is full; new scans cannot be judged"));
     }
@@ -135,6 +141,9 @@ public final class IngestPipeline implements AutoCloseable {
    * dropped (false) rather than the look-up delayed.
    */
   public boolean countLookup(byte[] key) {
+    if (paused != null) {
+      return false;
+    }
     IngestBatch batch = IngestBatch.lookups(List.of(key));
     return ring.tryPublishEvent((slot, seq) -> slot.batch = batch);
   }
@@ -142,6 +151,20 @@ public final class IngestPipeline implements AutoCloseable {
   /** The code's state as the ledger has it now (committed or about to be), or null for a code never scanned. */
   public com.tracesentinel.rules.CodeState state(byte[] key) {
     return ledger.get(key);
+  }
+
+  /** Refuses scans (503) until {@link #resume()}: while the ledger is reconciled with the history. */
+  public void pause(String reason) {
+    paused = reason;
+  }
+
+  public void resume() {
+    paused = null;
+  }
+
+  /** Null when scans are accepted, otherwise why not. */
+  public String pausedBecause() {
+    return paused;
   }
 
   /** Ring slots in use: how far judging and committing lag behind arrivals. */

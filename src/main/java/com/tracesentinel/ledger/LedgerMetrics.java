@@ -7,9 +7,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 /** Ledger fill as gauges, so an alert fires long before the ledger starts refusing new codes. */
 public final class LedgerMetrics implements MeterBinder {
   private final CodeLedger ledger;
+  private final LedgerReplay replay;
 
-  public LedgerMetrics(CodeLedger ledger) {
+  public LedgerMetrics(CodeLedger ledger, LedgerReplay replay) {
     this.ledger = ledger;
+    this.replay = replay;
   }
 
   @Override
@@ -22,5 +24,9 @@ public final class LedgerMetrics implements MeterBinder {
         .description("Ledger codes / capacity").register(registry);
     Gauge.builder("tracesentinel.ledger.disk", ledger, CodeLedger::bytesOnDisk).baseUnit("bytes")
         .description("Bytes the ledger file occupies on disk").register(registry);
+    Gauge.builder("tracesentinel.reconcile.codes.total", replay, LedgerReplay::reconcileTotal)
+        .description("Codes to re-derive from the history after an unclean stop (0 when none)").register(registry);
+    Gauge.builder("tracesentinel.reconcile.codes.done", replay, LedgerReplay::reconcileDone)
+        .description("Codes re-derived so far by the reconcile after an unclean stop").register(registry);
   }
 }

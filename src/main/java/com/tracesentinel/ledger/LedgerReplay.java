@@ -29,6 +29,8 @@ public final class LedgerReplay {
   private final ScanHistorySource history;
   private final ReferenceData reference;
   private final Ladder ladder;
+  private final java.util.concurrent.atomic.AtomicLong reconcileTotal = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong reconcileDone = new java.util.concurrent.atomic.AtomicLong();
 
   public LedgerReplay(CodeLedger ledger, ScanHistorySource history, ReferenceData reference, LadderSettings settings) {
     this.ledger = ledger;
@@ -51,6 +53,7 @@ public final class LedgerReplay {
     });
     LOG.info("Reconciling {} of {} codes changed since checkpoint {} against the history", suspects.size(),
         visited[0], since);
+    reconcileTotal.set(suspects.size());
     long[] fixed = {0};
     for (int from = 0; from < suspects.size(); from += CHUNK) {
       List<byte[]> chunk = suspects.subList(from, Math.min(suspects.size(), from + CHUNK));
@@ -68,10 +71,19 @@ public final class LedgerReplay {
           fixed[0]++;
         }
       }
+      reconcileDone.set(Math.min(suspects.size(), from + CHUNK));
     }
     ledger.markReconciled();
     LOG.info("Reconcile done in {} ms: {} codes re-derived, {} uncommitted codes removed",
         (System.nanoTime() - started) / 1_000_000, suspects.size() - fixed[0], fixed[0]);
+  }
+
+  public long reconcileTotal() {
+    return reconcileTotal.get();
+  }
+
+  public long reconcileDone() {
+    return reconcileDone.get();
   }
 
   /** Empties the ledger and replays the whole history into it, printing a progress bar to {@code out}. */
