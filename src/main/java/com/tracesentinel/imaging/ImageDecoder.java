@@ -40,7 +40,8 @@ import java.util.function.Consumer;
  *       by ±22° (1D symbols tilted too far for a scan line);</li>
  *   <li>{@code regions}: patches dense in sharp edges (see {@link Localizer}) cropped at full resolution and read
  *       one by one with TRY_HARDER, and turned by 45° when that fails: finds a small symbol anywhere in a
- *       12 MP photo, and the DataMatrix that the whole-image detector misses off-centre;</li>
+ *       12 MP photo, and the DataMatrix that the whole-image detector misses off-centre. On images larger than
+ *       about 1560 px this pass comes before {@code rotated}, being cheaper there;</li>
  *   <li>{@code tiles}: 700-px tiles overlapping by half, busiest first, cheap hints, until the budget ends.</li>
  * </ol>
  * Results are deduplicated by text and put in reading order.
@@ -61,8 +62,8 @@ public final class ImageDecoder {
   static final int MAX_REGIONS = 24;
   static final int MAX_COMPLETION_REGIONS = 8;
 
-  private static final Map<DecodeHintType, Object> FAST = hints(false);
-  private static final Map<DecodeHintType, Object> HARD = hints(true);
+  private static final Map<Effort, Map<DecodeHintType, Object>> HINTS = new EnumMap<>(Map.of(
+      Effort.FAST, hints(Effort.FAST), Effort.HARD, hints(Effort.HARD), Effort.HARD_INVERTED, hints(Effort.HARD_INVERTED)));
 
   private final DecoderSettings settings;
   private final Consumer<String> trace;
@@ -81,7 +82,21 @@ public final class ImageDecoder {
     return settings;
   }
 
-  private static Map<DecodeHintType, Object> hints(boolean tryHarder) {
+  /** How hard ZXing looks at one view. */
+  enum Effort {
+    /** Default hints: 1D symbols only on ~15 rows around the middle. For big views. */
+    FAST,
+    /** TRY_HARDER: 1D on many rows and turned 90°, finer 2D finder scan. For views up to about 1 MP. */
+    HARD,
+    /**
+     * HARD, and when nothing is found, again on the inverted bit matrix (ALSO_INVERTED): light-on-dark codes,
+     * laser-marked on dark cartons. Doubles the cost of a miss, so only where a symbol is likely: small
+     * images read whole, and localised regions.
+     */
+    HARD_INVERTED
+  }
+
+  private static Map<DecodeHintType, Object> hints(Effort effort) {
     Map<DecodeHintType, Object> h = new EnumMap<>(DecodeHintType.class);
     h.put(DecodeHintType.POSSIBLE_FORMATS, FORMATS);
     // Only Code128Reader looks at ASSUME_GS1 (by presence: even FALSE would switch it on). With it, GS1-128 text
@@ -89,12 +104,8 @@ public final class ImageDecoder {
     h.put(DecodeHintType.ASSUME_GS1, Boolean.TRUE);
     // Only ITFReader looks at this; ZXing also accepts any length above the largest one listed.
     h.put(DecodeHintType.ALLOWED_LENGTHS, new int[] {14, 20});
-    if (tryHarder) {
-      h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
-      // Light-on-dark symbols (laser-marked dark cartons): when nothing is found, ZXing retries on the inverted
-      // bit matrix. Only with TRY_HARDER, i.e. on small views, where the retry is cheap.
-      h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
-    }
+    if (effort != Effort.FAST) h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
+    if (effort == Effort.HARD_INVERTED) h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
     return Collections.unmodifiableMap(h);
   }
 
@@ -141,6 +152,7 @@ public final class ImageDecoder {
     boolean exhausted;
     Localizer.Heat heat;
     List<Localizer.Region> regions;
+    View mid;
 
     Search(GrayImage image, int orientation, long start) {
       this.image = image.stretchedIfFlat();
@@ -153,32 +165,48 @@ public final class ImageDecoder {
       View full = View.of(image);
       int maxSide = image.maxSide();
 
-      List<Symbols.Found> found = attempt("whole", full.padded(quietZone(full)), image.pixels() <= TRY_HARDER_MAX_PIXELS);
+      List<Symbols.Found> found = attempt("whole", full.padded(quietZone(full)),
+          image.pixels() <= TRY_HARDER_MAX_PIXELS ? Effort.HARD_INVERTED : Effort.FAST);
       if (!found.isEmpty()) return complete(full, found, "whole");
 
       if (maxSide > DOWNSCALED_MAX_SIDE * 1.3 && !expired()) {
-        View small = full.scaledToMaxSide(DOWNSCALED_MAX_SIDE);
-        found = attempt("downscaled", small.padded(quietZone(small)), true);
+        View small = mid().scaledToMaxSide(DOWNSCALED_MAX_SIDE);
+        found = attempt("downscaled", small.padded(quietZone(small)), Effort.HARD);
         if (!found.isEmpty()) return complete(full, found, "downscaled");
       }
 
-      View base = full.scaledToMaxSide(ROTATED_MAX_SIDE);
+      // On a large photo the few localised regions (each also tried at 45°) are cheaper than three turns of the
+      // whole image and more likely to hold the symbol, so they go first there.
+      boolean large = maxSide > ROTATED_MAX_SIDE * 1.3;
+      if (large) {
+        found = regionsPass(full);
+        if (!found.isEmpty()) return done(found, "regions");
+      }
       for (double angle : new double[] {45, 22, -22}) {
         if (expired()) break;
-        View r = base.padded(quietZone(base)).rotated(angle);
-        found = attempt("rotated", r, r.image().pixels() <= TRY_HARDER_MAX_PIXELS);
+        View r = mid().padded(quietZone(mid())).rotated(angle);
+        found = attempt("rotated", r, r.image().pixels() <= TRY_HARDER_MAX_PIXELS ? Effort.HARD : Effort.FAST);
         if (!found.isEmpty()) return complete(full, found, "rotated");
       }
-
-      if (!expired()) {
-        found = regions(full, regions(), MAX_REGIONS, true, List.of());
+      if (!large) {
+        found = regionsPass(full);
         if (!found.isEmpty()) return done(found, "regions");
-        if (maxSide > TILE * 1.5 && !expired()) {
-          found = tiles(full, heat());
-          if (!found.isEmpty()) return done(found, "tiles");
-        }
+      }
+      if (maxSide > TILE * 1.5 && !expired()) {
+        found = tiles(full, heat());
+        if (!found.isEmpty()) return done(found, "tiles");
       }
       return done(List.of(), "none");
+    }
+
+    List<Symbols.Found> regionsPass(View full) {
+      return expired() ? List.of() : regions(full, regions(), MAX_REGIONS, true, List.of());
+    }
+
+    /** The image at most {@link #ROTATED_MAX_SIDE} wide: made once, the source of every smaller view. */
+    View mid() {
+      if (mid == null) mid = View.of(image).scaledToMaxSide(ROTATED_MAX_SIDE);
+      return mid;
     }
 
     /**
@@ -197,7 +225,7 @@ public final class ImageDecoder {
     }
 
     Localizer.Heat heat() {
-      if (heat == null) heat = Localizer.heat(image);
+      if (heat == null) heat = Localizer.heat(mid(), image.width, image.height);
       return heat;
     }
 
@@ -228,8 +256,10 @@ public final class ImageDecoder {
         GrayImage flat = crop.image().stretchedIfFlat();
         if (flat != crop.image()) crop = new View(flat, crop.toOriginal());
         View padded = crop.padded(quietZone(crop));
-        List<Symbols.Found> f = attempt("regions", padded, true);
-        if (f.isEmpty() && rotate && !expired()) f = attempt("regions", padded.rotated(45), true);
+        List<Symbols.Found> f = attempt("regions", padded, Effort.HARD_INVERTED);
+        // The 45° retry is for a DataMatrix: squarish regions only (text blocks and 1D symbols are long).
+        boolean squarish = Math.max(g.width(), g.height()) <= 2.5 * Math.min(g.width(), g.height());
+        if (f.isEmpty() && rotate && squarish && !expired()) f = attempt("regions", padded.rotated(45), Effort.HARD);
         all.addAll(f);
       }
       return all;
@@ -253,7 +283,7 @@ public final class ImageDecoder {
       for (Tile t : tiles) {
         if (expired()) break;
         View tile = full.cropped(t.x(), t.y(), TILE, TILE);
-        all.addAll(attempt("tiles", tile.padded(quietZone(tile)), false));
+        all.addAll(attempt("tiles", tile.padded(quietZone(tile)), Effort.FAST));
       }
       return all;
     }
@@ -272,13 +302,13 @@ public final class ImageDecoder {
       return false;
     }
 
-    List<Symbols.Found> attempt(String pass, View view, boolean tryHarder) {
+    List<Symbols.Found> attempt(String pass, View view, Effort effort) {
       long t0 = System.nanoTime();
       List<Symbols.Found> out = new ArrayList<>();
       try {
         BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(new GrayLuminanceSource(view.image())));
         Result[] results = new GenericMultipleBarcodeReader(new MultiFormatReader())
-            .decodeMultiple(bitmap, tryHarder ? HARD : FAST);
+            .decodeMultiple(bitmap, HINTS.get(effort));
         java.awt.geom.AffineTransform toShown = new java.awt.geom.AffineTransform(displayed);
         toShown.concatenate(view.toOriginal());
         View shown = new View(view.image(), toShown);
@@ -290,8 +320,8 @@ public final class ImageDecoder {
         if (trace != null) trace.accept(pass + " ZXing failed: " + e);
       }
       if (trace != null) {
-        trace.accept(String.format("%-10s %5dx%-5d th=%-5s %6.1f ms -> %d", pass, view.width(), view.height(),
-            tryHarder, (System.nanoTime() - t0) / 1e6, out.size()));
+        trace.accept(String.format("%-10s %5dx%-5d %-13s %6.1f ms -> %d", pass, view.width(), view.height(),
+            effort, (System.nanoTime() - t0) / 1e6, out.size()));
       }
       return out;
     }
