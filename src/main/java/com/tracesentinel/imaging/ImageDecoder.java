@@ -29,22 +29,26 @@ import java.util.function.Consumer;
  * loop. Memory per call is about 5 bytes per pixel of the upload while loading (the decoded RGB raster plus its
  * grey copy), then about 2 bytes per pixel: about 200 MB at the 40-megapixel limit, 60 MB for a 12 MP photo.
  *
- * <p><b>Passes</b>, cheapest first; the first pass that finds anything ends the search:
+ * <p><b>Passes</b>, cheapest first; the first pass that finds anything ends the search, except that the few most
+ * barcode-like regions that no found symbol covers are still read ({@code whole+regions} etc.): ZXing's
+ * DataMatrix detector searches from the centre, so a DataMatrix beside an EAN-13 would otherwise go unreported.
  * <ol>
- *   <li>{@code whole}: the image with a white quiet zone added (symbols printed edge to edge are not found
- *       otherwise), ZXing's multi-symbol reader over all accepted formats; TRY_HARDER only up to 1 MP (on a
- *       2 MP photo it costs about 4 times as much as the rest of the search);</li>
+ *   <li>{@code whole}: the image with a paper-coloured quiet zone added (symbols printed edge to edge are not
+ *       found otherwise), ZXing's multi-symbol reader over all accepted formats; TRY_HARDER and the inverted
+ *       (light-on-dark) retry only up to 1 MP (on a 2 MP photo TRY_HARDER cost 4 times the rest of the search);</li>
  *   <li>{@code downscaled}: images bigger than about 1300 px shrunk to 1024 px (large symbols close to the
  *       camera; 1D symbols anywhere, with TRY_HARDER);</li>
  *   <li>{@code rotated}: the image (at most 1200 px) turned by 45° (the DataMatrix detector fails near 45°) and
  *       by ±22° (1D symbols tilted too far for a scan line);</li>
  *   <li>{@code regions}: patches dense in sharp edges (see {@link Localizer}) cropped at full resolution and read
- *       one by one with TRY_HARDER, and turned by 45° when that fails: finds a small symbol anywhere in a
- *       12 MP photo, and the DataMatrix that the whole-image detector misses off-centre. On images larger than
- *       about 1560 px this pass comes before {@code rotated}, being cheaper there;</li>
+ *       one by one with TRY_HARDER and the inverted retry, squarish ones turned by 45° when that fails: finds a
+ *       small symbol anywhere in a 12 MP photo, and the DataMatrix that the whole-image detector misses
+ *       off-centre. On images larger than about 1560 px this pass comes before {@code rotated}, being cheaper
+ *       there;</li>
  *   <li>{@code tiles}: 700-px tiles overlapping by half, busiest first, cheap hints, until the budget ends.</li>
  * </ol>
- * Results are deduplicated by text and put in reading order.
+ * A print whose whole range is under 64 grey levels is contrast-stretched first (ZXing's binarizer ignores
+ * blocks with less than 24 levels of range). Results are deduplicated by text and put in reading order.
  *
  * <p><b>Formats</b> (the multi reader is never restricted to one format): DATA_MATRIX, QR_CODE, CODE_128 (also
  * GS1-128 and the CN20 20-digit codes), ITF and CODE_39 (CN20 codes also appear in these; ITF limited to 14 digits,
