@@ -29,21 +29,26 @@ import java.util.function.Consumer;
  * loop. Memory per call is about 5 bytes per pixel of the upload while loading (the decoded RGB raster plus its
  * grey copy), then about 2 bytes per pixel: about 200 MB at the 40-megapixel limit, 60 MB for a 12 MP photo.
  *
- * <p><b>Passes</b>, cheapest first; the first pass that finds anything ends the search:
+ * <p><b>Passes</b>, cheapest first; the first pass that finds anything ends the search, except that the few most
+ * barcode-like regions that no found symbol covers are still read ({@code whole+regions} etc.): ZXing's
+ * DataMatrix detector searches from the centre, so a DataMatrix beside an EAN-13 would otherwise go unreported.
  * <ol>
- *   <li>{@code whole}: the image with a white quiet zone added (symbols printed edge to edge are not found
- *       otherwise), ZXing's multi-symbol reader over all accepted formats; TRY_HARDER only up to 1 MP (on a
- *       2 MP photo it costs about 4 times as much as the rest of the search);</li>
+ *   <li>{@code whole}: the image with a paper-coloured quiet zone added (symbols printed edge to edge are not
+ *       found otherwise), ZXing's multi-symbol reader over all accepted formats; TRY_HARDER and the inverted
+ *       (light-on-dark) retry only up to 1 MP (on a 2 MP photo TRY_HARDER cost 4 times the rest of the search);</li>
  *   <li>{@code downscaled}: images bigger than about 1300 px shrunk to 1024 px (large symbols close to the
  *       camera; 1D symbols anywhere, with TRY_HARDER);</li>
  *   <li>{@code rotated}: the image (at most 1200 px) turned by 45° (the DataMatrix detector fails near 45°) and
  *       by ±22° (1D symbols tilted too far for a scan line);</li>
  *   <li>{@code regions}: patches dense in sharp edges (see {@link Localizer}) cropped at full resolution and read
- *       one by one with TRY_HARDER, and turned by 45° when that fails: finds a small symbol anywhere in a
- *       12 MP photo, and the DataMatrix that the whole-image detector misses off-centre;</li>
+ *       one by one with TRY_HARDER and the inverted retry, squarish ones turned by 45° when that fails: finds a
+ *       small symbol anywhere in a 12 MP photo, and the DataMatrix that the whole-image detector misses
+ *       off-centre. On images larger than about 1560 px this pass comes before {@code rotated}, being cheaper
+ *       there;</li>
  *   <li>{@code tiles}: 700-px tiles overlapping by half, busiest first, cheap hints, until the budget ends.</li>
  * </ol>
- * Results are deduplicated by text and put in reading order.
+ * A print whose whole range is under 64 grey levels is contrast-stretched first (ZXing's binarizer ignores
+ * blocks with less than 24 levels of range). Results are deduplicated by text and put in reading order.
  *
  * <p><b>Formats</b> (the multi reader is never restricted to one format): DATA_MATRIX, QR_CODE, CODE_128 (also
  * GS1-128 and the CN20 20-digit codes), ITF and CODE_39 (CN20 codes also appear in these; ITF limited to 14 digits,
@@ -61,8 +66,8 @@ public final class ImageDecoder {
   static final int MAX_REGIONS = 24;
   static final int MAX_COMPLETION_REGIONS = 8;
 
-  private static final Map<DecodeHintType, Object> FAST = hints(false);
-  private static final Map<DecodeHintType, Object> HARD = hints(true);
+  private static final Map<Effort, Map<DecodeHintType, Object>> HINTS = new EnumMap<>(Map.of(
+      Effort.FAST, hints(Effort.FAST), Effort.HARD, hints(Effort.HARD), Effort.HARD_INVERTED, hints(Effort.HARD_INVERTED)));
 
   private final DecoderSettings settings;
   private final Consumer<String> trace;
@@ -81,7 +86,21 @@ public final class ImageDecoder {
     return settings;
   }
 
-  private static Map<DecodeHintType, Object> hints(boolean tryHarder) {
+  /** How hard ZXing looks at one view. */
+  enum Effort {
+    /** Default hints: 1D symbols only on ~15 rows around the middle. For big views. */
+    FAST,
+    /** TRY_HARDER: 1D on many rows and turned 90°, finer 2D finder scan. For views up to about 1 MP. */
+    HARD,
+    /**
+     * HARD, and when nothing is found, again on the inverted bit matrix (ALSO_INVERTED): light-on-dark codes,
+     * laser-marked on dark cartons. Doubles the cost of a miss, so only where a symbol is likely: small
+     * images read whole, and localised regions.
+     */
+    HARD_INVERTED
+  }
+
+  private static Map<DecodeHintType, Object> hints(Effort effort) {
     Map<DecodeHintType, Object> h = new EnumMap<>(DecodeHintType.class);
     h.put(DecodeHintType.POSSIBLE_FORMATS, FORMATS);
     // Only Code128Reader looks at ASSUME_GS1 (by presence: even FALSE would switch it on). With it, GS1-128 text
@@ -89,12 +108,8 @@ public final class ImageDecoder {
     h.put(DecodeHintType.ASSUME_GS1, Boolean.TRUE);
     // Only ITFReader looks at this; ZXing also accepts any length above the largest one listed.
     h.put(DecodeHintType.ALLOWED_LENGTHS, new int[] {14, 20});
-    if (tryHarder) {
-      h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
-      // Light-on-dark symbols (laser-marked dark cartons): when nothing is found, ZXing retries on the inverted
-      // bit matrix. Only with TRY_HARDER, i.e. on small views, where the retry is cheap.
-      h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
-    }
+    if (effort != Effort.FAST) h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
+    if (effort == Effort.HARD_INVERTED) h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
     return Collections.unmodifiableMap(h);
   }
 
@@ -118,6 +133,19 @@ public final class ImageDecoder {
     return new Search(loaded.image(), orientation, start).run();
   }
 
+  /**
+   * Decodes a few generated box-like images (an off-centre DataMatrix and a Code 128, as PNG and JPEG) so that
+   * the first real upload does not pay for class loading and JIT: on a cold JVM on this 2-core box the first
+   * 12 MP photo took about 2 s, i.e. the whole default budget. Optional; call once at startup on the worker
+   * pool, never on an event loop. Takes well under a second once classes are loaded.
+   */
+  public void warmUp() {
+    byte[][] samples = WarmUp.samples();
+    for (int i = 0; i < 3; i++) {
+      for (byte[] sample : samples) decode(sample);
+    }
+  }
+
   /** One call's search state. */
   private final class Search {
     final GrayImage image;
@@ -128,6 +156,7 @@ public final class ImageDecoder {
     boolean exhausted;
     Localizer.Heat heat;
     List<Localizer.Region> regions;
+    View mid;
 
     Search(GrayImage image, int orientation, long start) {
       this.image = image.stretchedIfFlat();
@@ -140,32 +169,48 @@ public final class ImageDecoder {
       View full = View.of(image);
       int maxSide = image.maxSide();
 
-      List<Symbols.Found> found = attempt("whole", full.padded(quietZone(full)), image.pixels() <= TRY_HARDER_MAX_PIXELS);
+      List<Symbols.Found> found = attempt("whole", full.padded(quietZone(full)),
+          image.pixels() <= TRY_HARDER_MAX_PIXELS ? Effort.HARD_INVERTED : Effort.FAST);
       if (!found.isEmpty()) return complete(full, found, "whole");
 
       if (maxSide > DOWNSCALED_MAX_SIDE * 1.3 && !expired()) {
-        View small = full.scaledToMaxSide(DOWNSCALED_MAX_SIDE);
-        found = attempt("downscaled", small.padded(quietZone(small)), true);
+        View small = mid().scaledToMaxSide(DOWNSCALED_MAX_SIDE);
+        found = attempt("downscaled", small.padded(quietZone(small)), Effort.HARD);
         if (!found.isEmpty()) return complete(full, found, "downscaled");
       }
 
-      View base = full.scaledToMaxSide(ROTATED_MAX_SIDE);
+      // On a large photo the few localised regions (each also tried at 45°) are cheaper than three turns of the
+      // whole image and more likely to hold the symbol, so they go first there.
+      boolean large = maxSide > ROTATED_MAX_SIDE * 1.3;
+      if (large) {
+        found = regionsPass(full);
+        if (!found.isEmpty()) return done(found, "regions");
+      }
       for (double angle : new double[] {45, 22, -22}) {
         if (expired()) break;
-        View r = base.padded(quietZone(base)).rotated(angle);
-        found = attempt("rotated", r, r.image().pixels() <= TRY_HARDER_MAX_PIXELS);
+        View r = mid().padded(quietZone(mid())).rotated(angle);
+        found = attempt("rotated", r, r.image().pixels() <= TRY_HARDER_MAX_PIXELS ? Effort.HARD : Effort.FAST);
         if (!found.isEmpty()) return complete(full, found, "rotated");
       }
-
-      if (!expired()) {
-        found = regions(full, regions(), MAX_REGIONS, true, List.of());
+      if (!large) {
+        found = regionsPass(full);
         if (!found.isEmpty()) return done(found, "regions");
-        if (maxSide > TILE * 1.5 && !expired()) {
-          found = tiles(full, heat());
-          if (!found.isEmpty()) return done(found, "tiles");
-        }
+      }
+      if (maxSide > TILE * 1.5 && !expired()) {
+        found = tiles(full, heat());
+        if (!found.isEmpty()) return done(found, "tiles");
       }
       return done(List.of(), "none");
+    }
+
+    List<Symbols.Found> regionsPass(View full) {
+      return expired() ? List.of() : regions(full, regions(), MAX_REGIONS, true, List.of());
+    }
+
+    /** The image at most {@link #ROTATED_MAX_SIDE} wide: made once, the source of every smaller view. */
+    View mid() {
+      if (mid == null) mid = View.of(image).scaledToMaxSide(ROTATED_MAX_SIDE);
+      return mid;
     }
 
     /**
@@ -184,7 +229,7 @@ public final class ImageDecoder {
     }
 
     Localizer.Heat heat() {
-      if (heat == null) heat = Localizer.heat(image);
+      if (heat == null) heat = Localizer.heat(mid(), image.width, image.height);
       return heat;
     }
 
@@ -215,8 +260,10 @@ public final class ImageDecoder {
         GrayImage flat = crop.image().stretchedIfFlat();
         if (flat != crop.image()) crop = new View(flat, crop.toOriginal());
         View padded = crop.padded(quietZone(crop));
-        List<Symbols.Found> f = attempt("regions", padded, true);
-        if (f.isEmpty() && rotate && !expired()) f = attempt("regions", padded.rotated(45), true);
+        List<Symbols.Found> f = attempt("regions", padded, Effort.HARD_INVERTED);
+        // The 45° retry is for a DataMatrix: squarish regions only (text blocks and 1D symbols are long).
+        boolean squarish = Math.max(g.width(), g.height()) <= 2.5 * Math.min(g.width(), g.height());
+        if (f.isEmpty() && rotate && squarish && !expired()) f = attempt("regions", padded.rotated(45), Effort.HARD);
         all.addAll(f);
       }
       return all;
@@ -240,7 +287,7 @@ public final class ImageDecoder {
       for (Tile t : tiles) {
         if (expired()) break;
         View tile = full.cropped(t.x(), t.y(), TILE, TILE);
-        all.addAll(attempt("tiles", tile.padded(quietZone(tile)), false));
+        all.addAll(attempt("tiles", tile.padded(quietZone(tile)), Effort.FAST));
       }
       return all;
     }
@@ -259,13 +306,13 @@ public final class ImageDecoder {
       return false;
     }
 
-    List<Symbols.Found> attempt(String pass, View view, boolean tryHarder) {
+    List<Symbols.Found> attempt(String pass, View view, Effort effort) {
       long t0 = System.nanoTime();
       List<Symbols.Found> out = new ArrayList<>();
       try {
         BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(new GrayLuminanceSource(view.image())));
         Result[] results = new GenericMultipleBarcodeReader(new MultiFormatReader())
-            .decodeMultiple(bitmap, tryHarder ? HARD : FAST);
+            .decodeMultiple(bitmap, HINTS.get(effort));
         java.awt.geom.AffineTransform toShown = new java.awt.geom.AffineTransform(displayed);
         toShown.concatenate(view.toOriginal());
         View shown = new View(view.image(), toShown);
@@ -277,8 +324,8 @@ public final class ImageDecoder {
         if (trace != null) trace.accept(pass + " ZXing failed: " + e);
       }
       if (trace != null) {
-        trace.accept(String.format("%-10s %5dx%-5d th=%-5s %6.1f ms -> %d", pass, view.width(), view.height(),
-            tryHarder, (System.nanoTime() - t0) / 1e6, out.size()));
+        trace.accept(String.format("%-10s %5dx%-5d %-13s %6.1f ms -> %d", pass, view.width(), view.height(),
+            effort, (System.nanoTime() - t0) / 1e6, out.size()));
       }
       return out;
     }

@@ -113,12 +113,27 @@ final class ImageLoader {
     }
   }
 
+  /**
+   * The JDK's own reader when there is one: zxing-javase brings jai-imageio-core, which registers a second BMP
+   * reader (and TIFF, PNM… readers that {@link #sniff} never lets anything reach). WebP comes from TwelveMonkeys.
+   */
   private static ImageReader readerFor(Format format) throws Refusal {
     Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName);
-    if (!readers.hasNext()) {
+    ImageReader chosen = null;
+    while (readers.hasNext()) {
+      ImageReader r = readers.next();
+      if (chosen == null || (r.getClass().getName().startsWith("com.sun.imageio.")
+          && !chosen.getClass().getName().startsWith("com.sun.imageio."))) {
+        if (chosen != null) chosen.dispose();
+        chosen = r;
+      } else {
+        r.dispose();
+      }
+    }
+    if (chosen == null) {
       throw new Refusal(Reason.UNSUPPORTED_FORMAT, format + " images are not supported by this build");
     }
-    return readers.next();
+    return chosen;
   }
 
   /** Recognises the format from the first bytes; never trusts a content type or file name. */

@@ -42,8 +42,12 @@ final class Localizer {
 
   private Localizer() {}
 
-  static Heat heat(GrayImage original) {
-    View analysis = View.of(original).scaledToMaxSide(ANALYSIS_MAX_SIDE);
+  /**
+   * @param source any scaled-down copy of the image (shrinking 12 MP once for all passes is what costs); its
+   *               cells are reported in pixels of the {@code width}×{@code height} original
+   */
+  static Heat heat(View source, int width, int height) {
+    View analysis = source.scaledToMaxSide(ANALYSIS_MAX_SIDE);
     GrayImage g = analysis.image();
     int cols = Math.max(1, g.width / CELL);
     int rows = Math.max(1, g.height / CELL);
@@ -73,8 +77,8 @@ final class Localizer {
     double median = sorted[sorted.length / 2];
     // Hot: clearly above the background (median) and within reach of the sharpest patches of this image.
     double threshold = Math.max(Math.max(10, 3 * median), 0.35 * p98);
-    double sx = (double) original.width / g.width;
-    double sy = (double) original.height / g.height;
+    double sx = (double) width / g.width;
+    double sy = (double) height / g.height;
     return new Heat(cells, cols, rows, CELL * sx, CELL * sy, threshold);
   }
 

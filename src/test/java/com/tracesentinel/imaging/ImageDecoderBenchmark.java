@@ -37,6 +37,7 @@ public class ImageDecoderBenchmark {
   public void setUp() {
     bytes = FixtureManifest.read(photo);
     decoder = new ImageDecoder(DecoderSettings.defaults());
+    decoder.warmUp(); // as the service does at startup: a cold first decode can exhaust the 2 s budget
     DecodeOutcome o = decoder.decode(bytes);
     if (!(o instanceof DecodeOutcome.Decoded d) || d.symbols().isEmpty()) {
       throw new IllegalStateException(photo + " does not decode: " + o);

@@ -153,6 +153,15 @@ public class ImageDecoderLimitsTest {
   }
 
   @Test
+  void warmUpSamplesDecode() {
+    for (byte[] sample : WarmUp.samples()) {
+      Decoded d = assertInstanceOf(Decoded.class, decoder.decode(sample));
+      assertEquals(List.of("DATA_MATRIX", "CODE_128"), d.symbols().stream().map(DecodedSymbol::format).toList());
+    }
+    decoder.warmUp();
+  }
+
+  @Test
   void oneInstanceServesConcurrentCalls() throws Exception {
     List<String> files = List.of("multi_label.png", "photo_2mp.jpg", "qr_rot30_q40.jpg", "itf_cn20_q40.jpg");
     ExecutorService pool = Executors.newFixedThreadPool(2);
