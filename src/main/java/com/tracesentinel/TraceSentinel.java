@@ -130,6 +130,11 @@ public final class TraceSentinel implements AutoCloseable {
 
     int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
     await(vertx.deployVerticle(() -> new ApiServer(services), new DeploymentOptions().setInstances(instances)));
+    // The first decode on a cold JVM can spend its whole budget on class loading and JIT: pay that now.
+    vertx.executeBlocking(() -> {
+      services.imageDecoder().warmUp();
+      return null;
+    }, false);
     if (reconcile) {
       replay.reconcile();
       pipeline.resume();

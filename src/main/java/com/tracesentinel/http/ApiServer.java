@@ -34,7 +34,7 @@ public final class ApiServer extends VerticleBase {
     Auth auth = new Auth(services.keys());
     ScanRoutes scans = new ScanRoutes(services.pipeline(), services.reference(), services.scanMetrics());
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.pipeline(),
-        services.config().dataDir().resolve("uploads"));
+        services.config().dataDir().resolve("uploads"), services.prometheus());
     images.mount(router, auth);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     new OpsRoutes(services.prometheus(), services::ready, services.config().opsOnLoopbackOnly()).mount(router);

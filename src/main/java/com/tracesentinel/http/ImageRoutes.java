@@ -44,8 +44,12 @@ final class ImageRoutes {
   private static final Semaphore SLOTS = new Semaphore(DECODE_THREADS + MAX_WAITING);
   private final Path uploads;
 
-  ImageRoutes(Vertx vertx, ImageDecoder decoder, ScanRoutes scans, IngestPipeline pipeline, Path uploads) {
+  private final io.micrometer.core.instrument.MeterRegistry registry;
+
+  ImageRoutes(Vertx vertx, ImageDecoder decoder, ScanRoutes scans, IngestPipeline pipeline, Path uploads,
+              io.micrometer.core.instrument.MeterRegistry registry) {
     this.decoder = decoder;
+    this.registry = registry;
     this.scans = scans;
     this.pipeline = pipeline;
     this.uploads = uploads;
@@ -175,9 +179,18 @@ final class ImageRoutes {
         .onComplete(ar -> SLOTS.release())
         .compose(outcome -> {
           if (outcome instanceof DecodeOutcome.Decoded decoded) {
+            io.micrometer.core.instrument.Timer.builder("tracesentinel.decode")
+                .description("Image decoding: time and outcome (found, none) by the pass that ended it")
+                .tag("outcome", decoded.symbols().isEmpty() ? "none" : "found")
+                .tag("pass", decoded.pass().replace("+regions", ""))
+                .publishPercentileHistogram().register(registry)
+                .record(decoded.micros(), java.util.concurrent.TimeUnit.MICROSECONDS);
             return Future.succeededFuture(decoded.symbols());
           }
           DecodeOutcome.Refused refused = (DecodeOutcome.Refused) outcome;
+          io.micrometer.core.instrument.Counter.builder("tracesentinel.decode.refused")
+              .description("Uploads refused before decoding, by reason").tag("reason", refused.reason().name())
+              .register(registry).increment();
           return Future.failedFuture(switch (refused.reason()) {
             case NOT_AN_IMAGE, CORRUPT -> Problem.badRequest(refused.message());
             case UNSUPPORTED_FORMAT -> new Problem(415, "Unsupported media type", refused.message());
