@@ -2,6 +2,7 @@ package com.tracesentinel.code;
 
 import com.tracesentinel.code.ParseResult.Invalid;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -309,7 +310,7 @@ final class Gs1Ai {
     while (t < tokens.length && isComponent(tokens[t])) {
       components.add(tokens[t++]);
     }
-    String title = String.join(" ", java.util.Arrays.copyOfRange(tokens, t, tokens.length));
+    String title = String.join(" ", Arrays.copyOfRange(tokens, t, tokens.length));
     int parts = components.size();
     Charset[] charsets = new Charset[parts];
     int[] minLengths = new int[parts];

@@ -53,8 +53,9 @@ final class Gs1ElementStrings {
   }
 
   /**
-   * A value runs until the next bracket that encloses a known AI, so brackets inside data (both are in CSET 82)
-   * survive. Spaces and GS next to the brackets are the printed label's spacing, not data: neither is in CSET 82.
+   * A value runs until the next '(' that encloses 2 to 4 digits and ')', so other brackets inside data (both are in
+   * CSET 82) survive, and a mistyped AI is reported as such rather than as an over-long previous field. Spaces and
+   * GS next to the brackets are the printed label's spacing, not data: neither is in CSET 82.
    */
   static ParseResult parseBracketed(String s) {
     Gs1Elements elements = new Gs1Elements();
@@ -76,7 +77,7 @@ final class Gs1ElementStrings {
       }
       int from = skipSpacing(s, close + 1);
       int next = from;
-      while (next < n && !startsBracketedAi(s, next)) {
+      while (next < n && !(s.charAt(next) == '(' && closingBracket(s, next) >= 0)) {
         next++;
       }
       int to = next;
@@ -119,14 +120,6 @@ final class Gs1ElementStrings {
     }
     int digits = i - open - 1;
     return digits >= 2 && digits <= 4 && i < s.length() && s.charAt(i) == ')' ? i : -1;
-  }
-
-  private static boolean startsBracketedAi(String s, int i) {
-    if (s.charAt(i) != '(') {
-      return false;
-    }
-    int close = closingBracket(s, i);
-    return close > 0 && Gs1Ai.exact(s, i + 1, close) != null;
   }
 
   private static boolean isSpacing(char c) {

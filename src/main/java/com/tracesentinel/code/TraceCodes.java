@@ -15,7 +15,7 @@ public final class TraceCodes {
    *
    * <p>The family is told by the code's shape, after scanner noise is removed: a URI is GS1 Digital Link, {@code MA.}
    * is MA, {@code (} is a bracketed GS1 element string, GS1 symbology (AIM identifier or leading GS) or a GS inside
-   * means a raw GS1 element string. Digits alone are ambiguous, see {@link #parseDigitLed}.
+   * means a raw GS1 element string. Digits alone are ambiguous; how they are read is explained on parseDigitLed.
    */
   public static ParseResult parse(String raw) {
     if (raw == null) {
