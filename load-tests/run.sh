@@ -3,13 +3,16 @@
 #   load-tests/run.sh [duration=30s] [connections=32] [threads=2]
 # Needs wrk (apt-get install wrk). Registers SITES load-test sites with an admin key first.
 # Env: KEY (admin key; default: the service's TRACESENTINEL_ADMIN_KEY must be "load-test-admin"),
-#      PORT (8080), BATCH (100 scans per request), SITES (20), REPEAT_PCT (0).
+#      PORT (8080), BATCH (100 scans per request), SITES (20), REPEAT_PCT (0),
+#      RUN (default: derived from the clock; reuse a previous run's value to re-send all its scans).
 set -euo pipefail
 duration=${1:-30s}
 connections=${2:-32}
 threads=${3:-2}
 port=${PORT:-8080}
 export KEY=${KEY:-load-test-admin} BATCH=${BATCH:-100} SITES=${SITES:-20} REPEAT_PCT=${REPEAT_PCT:-0}
+export RUN=${RUN:-$(( $(date +%s) % 1000000 ))}
+echo "run ${RUN}"
 base="http://127.0.0.1:${port}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 

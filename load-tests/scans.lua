@@ -9,6 +9,9 @@ local batch = tonumber(os.getenv("BATCH") or "100")
 local sites = tonumber(os.getenv("SITES") or "20")
 local repeatPct = tonumber(os.getenv("REPEAT_PCT") or "0")
 local key = os.getenv("KEY") or "load-test-admin"
+-- Codes and documents differ per run, so a second run sells new boxes instead of re-sending the first run's scans
+-- (set RUN to a previous run's value to measure a retry storm: every scan is then a re-send).
+local run = tonumber(os.getenv("RUN") or tostring(os.time() % 1000000))
 
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -22,8 +25,8 @@ function init(args)
 end
 
 local function code(n)
-  -- 20 digits: "8" + 2-digit thread + 17-digit counter
-  return string.format("8%02d%017d", tid % 100, n)
+  -- 20 digits: "8" + 2-digit thread + 6-digit run + 11-digit counter
+  return string.format("8%02d%06d%011d", tid % 100, run, n)
 end
 
 request = function()
@@ -37,8 +40,8 @@ request = function()
       site = ((n + 7) % sites) + 1
     end
     parts[i] = string.format(
-      '{"code":"%s","siteId":"LOAD%03d","documentNo":"W%d-%d","lineNo":%d,"settlementId":"S%d"}',
-      code(n), site, tid, counter, i, counter)
+      '{"code":"%s","siteId":"LOAD%03d","documentNo":"W%d-%d-%d","lineNo":%d,"settlementId":"S%d"}',
+      code(n), site, run, tid, counter, i, counter)
   end
   return wrk.format("POST", "/api/v1/scans", nil, '{"scans":[' .. table.concat(parts, ",") .. ']}')
 end

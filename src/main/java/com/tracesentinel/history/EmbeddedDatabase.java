@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,13 +26,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Files.createDirectories(dataDir);
     Path binaries = dataDir.resolveSibling(dataDir.getFileName() + "-bin");
     Files.createDirectories(binaries);
-    // A kill -9 leaves postmaster.pid behind; PostgreSQL refuses to start on it only while that pid is alive.
+    stopOrphan(dataDir);
     EmbeddedPostgres pg = EmbeddedPostgres.builder()
         .setDataDirectory(dataDir)
         .setCleanDataDirectory(false)
         .setOverrideWorkingDirectory(binaries.toFile())
         .setRegisterShutdownHook(false)
         .setPGStartupWait(Duration.ofSeconds(60))
+        // zonky's test-oriented defaults start PostgreSQL with fsync and synchronous_commit off; a 200 from this
+        // service promises a durable scan, so both are switched back on.
+        .setServerConfig("fsync", "on")
+        .setServerConfig("synchronous_commit", "on")
         .setServerConfig("max_connections", "200")
         .setServerConfig("shared_buffers", "256MB")
         .setServerConfig("max_wal_size", "4GB")
@@ -40,6 +45,37 @@ public final class EmbeddedDatabase implements AutoCloseable {
         .start();
     LOG.info("Embedded PostgreSQL listening on 127.0.0.1:{}, data in {}", pg.getPort(), dataDir);
     return new EmbeddedDatabase(pg);
+  }
+
+  /**
+   * A kill -9 of the service leaves its PostgreSQL running on our data directory, and a new one cannot start there.
+   * That server is ours (nothing else uses this directory): stop it fast, so the new start recovers from its WAL.
+   */
+  private static void stopOrphan(Path dataDir) throws IOException {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    } catch (RuntimeException e) {
+      return; // unreadable: PostgreSQL itself will judge the stale file
+    }
+    boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    if (!alive) {
+      return;
+    }
+    LOG.warn("PostgreSQL (pid {}) from an earlier, uncleanly stopped run still holds {}: stopping it", pid, dataDir);
+    // SIGINT is PostgreSQL's fast shutdown (pg_ctl would refuse to run as root, as zonky's server runs here).
+    try {
+      new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(60, TimeUnit.SECONDS).join());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      throw new IOException("PostgreSQL pid " + pid + " on " + dataDir + " did not stop within 60 s", e);
+    }
   }
 
   public DatabaseUrl url(String database) {

@@ -185,29 +185,53 @@ public final class HistoryStore implements HistoryWriter, OriginalLookup {
 
   /** Blocking: called on a shard thread, never on an event loop. */
   @Override
-  public StoredResult find(byte[] codeKey, ScanInput in) throws Exception {
-    Tuple args = Tuple.of(Buffer.buffer(codeKey), in.siteId(), in.documentNo(), in.lineNo(), in.type().name());
-    RowSet<Row> rows = pool.preparedQuery(Sql.FIND_ORIGINAL).execute(args)
+  public List<StoredResult> find(List<PendingScan> scans) throws Exception {
+    int n = scans.size();
+    Buffer[] keys = new Buffer[n];
+    String[] sites = new String[n];
+    String[] docs = new String[n];
+    Integer[] lines = new Integer[n];
+    String[] types = new String[n];
+    for (int i = 0; i < n; i++) {
+      ScanInput in = scans.get(i).input();
+      keys[i] = Buffer.buffer(scans.get(i).key());
+      sites[i] = in.siteId();
+      docs[i] = in.documentNo();
+      lines[i] = in.lineNo();
+      types[i] = in.type().name();
+    }
+    RowSet<Row> rows = pool.preparedQuery(Sql.FIND_ORIGINALS)
+        .execute(Tuple.from(new Object[] {keys, sites, docs, lines, types}))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    Long firstId = null;
-    String status = null;
-    List<StoredResult.StoredAnomaly> anomalies = new ArrayList<>();
+    List<StoredResult> results = new ArrayList<>(java.util.Collections.nCopies(n, null));
+    long[] firstId = new long[n];
+    List<List<StoredResult.StoredAnomaly>> anomalies = new ArrayList<>();
+    String[] status = new String[n];
+    for (int i = 0; i < n; i++) {
+      anomalies.add(new ArrayList<>());
+    }
     for (Row row : rows) {
+      int i = (int) (row.getLong("i") - 1);
       long id = row.getLong("id");
-      if (firstId == null) {
-        firstId = id;
-        status = row.getString("status");
-      } else if (firstId != id) {
-        break;
+      if (status[i] == null) {
+        status[i] = row.getString("status");
+        firstId[i] = id;
+      } else if (firstId[i] != id) {
+        continue; // a second stored copy (cannot normally happen): the first one is the original
       }
       if (row.getString("type") != null) {
         OffsetDateTime conflictAt = row.getOffsetDateTime("conflict_at");
-        anomalies.add(new StoredResult.StoredAnomaly(row.getString("type"), row.getString("suspicion"),
+        anomalies.get(i).add(new StoredResult.StoredAnomaly(row.getString("type"), row.getString("suspicion"),
             row.getString("level"), row.getString("detail"), row.getString("conflict_site_id"),
             row.getString("conflict_document_no"), conflictAt == null ? null : conflictAt.toInstant()));
       }
     }
-    return firstId == null ? null : new StoredResult(ScanStatus.valueOf(status), List.copyOf(anomalies));
+    for (int i = 0; i < n; i++) {
+      if (status[i] != null) {
+        results.set(i, new StoredResult(ScanStatus.valueOf(status[i]), List.copyOf(anomalies.get(i))));
+      }
+    }
+    return results;
   }
 
   /** Creates the month partitions around now, so current scans never land in the default partition. */

@@ -38,13 +38,16 @@ final class Sql {
       RETURNING scan_id, type, conflict_document_no
       """;
 
-  static final String FIND_ORIGINAL = """
-      SELECT s.id, s.status, a.type, a.suspicion, a.level, a.detail, a.conflict_site_id, a.conflict_document_no,
-             a.conflict_at
-      FROM scans s LEFT JOIN anomalies a ON a.scan_id = s.id
-      WHERE s.code_key = $1 AND s.site_id = $2 AND s.document_no = $3 AND s.line_no = $4 AND s.type = $5
-        AND s.status IN ('ACCEPTED', 'FLAGGED')
-      ORDER BY s.id, a.id
+  // Re-sends of many scans in one round trip: u.i says which asked scan a row answers.
+  static final String FIND_ORIGINALS = """
+      SELECT u.i, s.id, s.status, a.type, a.suspicion, a.level, a.detail, a.conflict_site_id,
+             a.conflict_document_no, a.conflict_at
+      FROM unnest($1::bytea[], $2::text[], $3::text[], $4::int4[], $5::text[]) WITH ORDINALITY
+             AS u(code_key, site_id, document_no, line_no, type, i)
+      JOIN scans s ON s.code_key = u.code_key AND s.site_id = u.site_id AND s.document_no = u.document_no
+                  AND s.line_no = u.line_no AND s.type = u.type AND s.status IN ('ACCEPTED', 'FLAGGED')
+      LEFT JOIN anomalies a ON a.scan_id = s.id
+      ORDER BY u.i, s.id, a.id
       """;
 
   // --- public look-ups (verify) ---

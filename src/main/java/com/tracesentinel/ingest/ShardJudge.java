@@ -9,7 +9,10 @@ import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.Ladder;
 import com.tracesentinel.rules.Verdict;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -65,38 +68,67 @@ final class ShardJudge implements EventHandler<RingSlot> {
         countLookup(key);
       }
     }
+    Map<PendingScan, StoredResult> resent = findResent(batch);
     for (PendingScan scan : batch.scans) {
       if (scan.needsJudging(shard)) {
-        judge(scan, sequence);
+        judge(scan, sequence, resent);
       }
     }
   }
 
-  private void judge(PendingScan scan, long sequence) {
+  /**
+   * Scans this shard may have stored before, confirmed in one history query per batch (a retry storm after an
+   * outage re-sends whole batches). Which scans need it is decided on the ledger as it was before this batch: a
+   * re-send of a scan earlier in the same batch is found in flight instead. Null in the map: the history could not
+   * answer.
+   */
+  private Map<PendingScan, StoredResult> findResent(IngestBatch batch) {
+    List<PendingScan> candidates = new ArrayList<>();
+    for (PendingScan scan : batch.scans) {
+      if (scan.needsJudging(shard) && !inFlight.containsKey(scan.idempotencyKey)) {
+        byte[] raw = ledger.getRaw(scan.key);
+        if (raw != null && mayBeResent(StateCodec.decode(raw), scan.keyFingerprint())) {
+          candidates.add(scan);
+        }
+      }
+    }
+    if (candidates.isEmpty()) {
+      return Map.of();
+    }
+    Map<PendingScan, StoredResult> found = new IdentityHashMap<>();
+    try {
+      List<StoredResult> stored = originals.find(candidates);
+      for (int i = 0; i < candidates.size(); i++) {
+        if (stored.get(i) != null) {
+          found.put(candidates.get(i), stored.get(i));
+        }
+      }
+    } catch (Exception e) {
+      LOG.warn("Could not check the history for {} possible re-sends: {}", candidates.size(), e.toString());
+      for (PendingScan scan : candidates) {
+        scan.status = ScanStatus.REJECTED;
+        scan.error = "could not check whether this scan was sent before; send it again later";
+      }
+    }
+    return found;
+  }
+
+  private void judge(PendingScan scan, long sequence, Map<PendingScan, StoredResult> resent) {
     PendingScan original = inFlight.get(scan.idempotencyKey);
     if (original != null) {
       scan.status = ScanStatus.REPLAYED;
       scan.originalInFlight = original;
       return;
     }
+    StoredResult stored = resent.get(scan);
+    if (stored != null) {
+      scan.status = ScanStatus.REPLAYED;
+      scan.originalStored = stored;
+      return;
+    }
     byte[] previous = ledger.getRaw(scan.key);
     CodeState state = previous == null ? CodeState.NEW : StateCodec.decode(previous);
     int fingerprint = scan.keyFingerprint();
-    if (mayBeResent(state, fingerprint)) {
-      try {
-        StoredResult stored = originals.find(scan.key, scan.input);
-        if (stored != null) {
-          scan.status = ScanStatus.REPLAYED;
-          scan.originalStored = stored;
-          return;
-        }
-      } catch (Exception e) {
-        LOG.warn("Could not check the history for a re-send of a {} scan: {}", scan.input.type(), e.toString());
-        scan.status = ScanStatus.REJECTED;
-        scan.error = "could not check whether this scan was sent before; send it again later";
-        return;
-      }
-    }
     Verdict verdict = ladder.judge(state, scan.facts(), reference);
     CodeState next = verdict.next().withScanRecorded(fingerprint);
     try {

@@ -79,6 +79,29 @@ class ScanApiTest {
   }
 
   @Test
+  void aWholeBatchSentAgainIsReplayedScanByScanWithEachOriginal() {
+    Instant t = Instant.now().minus(3, ChronoUnit.HOURS);
+    String repeated = newCode();
+    svc.post("/api/v1/scans", pharmacyB, scan(repeated, "PB", "E0", t.minusSeconds(3600)));
+    JsonArray scans = new JsonArray();
+    for (int i = 0; i < 50; i++) {
+      scans.add(scan(i == 7 ? repeated : newCode(), "PA", "E1", t).put("lineNo", i + 1));
+    }
+    JsonObject body = new JsonObject().put("scans", scans);
+    JsonArray first = svc.post("/api/v1/scans", pharmacyA, body).json().getJsonArray("results");
+    JsonArray again = svc.post("/api/v1/scans", pharmacyA, body).json().getJsonArray("results");
+    for (int i = 0; i < 50; i++) {
+      JsonObject r = again.getJsonObject(i);
+      assertEquals("REPLAYED", r.getString("status"), r.encode());
+      assertEquals(first.getJsonObject(i).getString("status"), r.getJsonObject("original").getString("status"));
+    }
+    assertEquals("FLAGGED", again.getJsonObject(7).getJsonObject("original").getString("status"));
+    assertEquals("E0", again.getJsonObject(7).getJsonObject("original").getJsonArray("anomalies").getJsonObject(0)
+        .getJsonObject("conflictsWith").getString("documentNo"));
+    assertEquals(50, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'E1'"));
+  }
+
+  @Test
   void aSaleAtAnotherSiteIsARepeatSaleThatNamesTheEarlierScan() {
     String code = newCode();
     Instant t = Instant.parse("2026-11-20T02:11:00Z");
