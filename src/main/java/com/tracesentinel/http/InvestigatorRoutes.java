@@ -72,7 +72,13 @@ final class InvestigatorRoutes {
 
   /** The console, its WebJars and the OpenAPI document: public files (the data behind them needs a key). */
   static void mountStatic(Router router) {
-    router.get("/console").handler(ctx -> ctx.redirect("/console/"));
+    router.get("/console").handler(ctx -> {
+      if (ctx.request().path().endsWith("/")) {
+        ctx.next(); // the router lets "/console" match "/console/" too: that one is the page
+      } else {
+        ctx.redirect("/console/");
+      }
+    });
     router.get("/console/*").handler(ctx -> {
       ctx.response().putHeader("Content-Security-Policy", CONSOLE_CSP)
           .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
