@@ -74,14 +74,20 @@ public final class AnomalyQueries {
    * transaction: {@link #EXPORT_FETCH} rows per round trip, paused while {@code out}'s write queue is full, so
    * memory stays flat whatever the export's size. Completes with the row count once the last chunk is written
    * (the caller ends {@code out}); fails, and releases the connection, when {@code abandoned} completes first.
+   * {@code header} is written once the statement is prepared, so a database failure before that can still be
+   * answered with a problem.
    */
-  public Future<Long> export(Filter f, Function<AnomalyRow, String> format, WriteStream<Buffer> out,
+  public Future<Long> export(Filter f, String header, Function<AnomalyRow, String> format, WriteStream<Buffer> out,
                              Future<Void> abandoned) {
     String sql = sql(f, false, false);
     Tuple args = args(f, null);
     return pool.getConnection().compose(conn -> conn.begin()
         .compose(tx -> conn.prepare(sql)
-            .compose(ps -> pump(ps.createStream(EXPORT_FETCH, args), format, out, abandoned))
+            .compose(ps -> {
+              // nothing is sent before the database has accepted the query: until here a failure is a problem
+              out.write(Buffer.buffer(header));
+              return pump(ps.createStream(EXPORT_FETCH, args), format, out, abandoned);
+            })
             .compose(n -> tx.commit().map(n), e -> tx.rollback().transform(ignored -> Future.<Long>failedFuture(e))))
         .eventually(conn::close));
   }

@@ -131,10 +131,11 @@ final class InvestigatorRoutes {
         .putHeader("Cache-Control", "no-store");
     Promise<Void> abandoned = Promise.promise();
     response.closeHandler(v -> abandoned.tryComplete());
-    response.write(CSV_HEADER);
-    queries.export(filter, InvestigatorRoutes::csvLine, response, abandoned.future()).onComplete(ar -> {
+    queries.export(filter, CSV_HEADER, InvestigatorRoutes::csvLine, response, abandoned.future()).onComplete(ar -> {
       if (ar.succeeded()) {
         response.end();
+      } else if (!response.headWritten()) {
+        ctx.fail(ar.cause());
       } else if (!abandoned.future().isComplete()) {
         // the header is out: a truncated export must not look complete, so the connection is reset
         LOG.error("Anomaly export failed after the header was sent [{}]", RequestLog.id(ctx), ar.cause());
