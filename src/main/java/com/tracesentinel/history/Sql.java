@@ -85,6 +85,108 @@ final class Sql {
 
   // --- investigators (anomaly queries, summaries, a code's events) ---
 
+  static final String ANOMALY_COLUMNS = """
+      SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
+             conflict_site_id, conflict_document_no, conflict_at
+      FROM anomalies""";
+
+  /**
+   * The anomaly list: only the filters given become predicates (each parameter is bound, never spliced), so the
+   * planner picks the index of the most selective one: anomalies_site, _region (text_pattern_ops range), _product,
+   * _type, _suspicion, _level (V2) or _time, all ordered (scanned_at DESC, id DESC) for the keyset. {@code limit}
+   * 0 means no LIMIT (the CSV export streams everything through a cursor).
+   */
+  static String anomalyList(boolean type, boolean suspicion, boolean level, boolean site, boolean region,
+                            boolean product, boolean from, boolean to, boolean after, boolean limit) {
+    StringBuilder sql = new StringBuilder(ANOMALY_COLUMNS);
+    java.util.List<String> where = new java.util.ArrayList<>();
+    int n = 0;
+    if (type) {
+      where.add("type = $" + (++n));
+    }
+    if (suspicion) {
+      where.add("suspicion = $" + (++n));
+    }
+    if (level) {
+      where.add("level = $" + (++n));
+    }
+    if (site) {
+      where.add("site_id = $" + (++n));
+    }
+    if (region) {
+      // region codes are 6 digits: a prefix p is the range [p000000, p999999] in text_pattern_ops order
+      where.add("region ~>=~ $" + (++n) + " AND region ~<=~ $" + (++n));
+    }
+    if (product) {
+      where.add("product = $" + (++n));
+    }
+    if (from) {
+      where.add("scanned_at >= $" + (++n));
+    }
+    if (to) {
+      where.add("scanned_at < $" + (++n));
+    }
+    if (after) {
+      where.add("(scanned_at, id) < ($" + (++n) + ", $" + (++n) + ")");
+    }
+    if (!where.isEmpty()) {
+      sql.append("\nWHERE ").append(String.join("\n  AND ", where));
+    }
+    sql.append("\nORDER BY scanned_at DESC, id DESC");
+    if (limit) {
+      sql.append("\nLIMIT $").append(++n);
+    }
+    return sql.toString();
+  }
+
+  /**
+   * Counts per group over a time range: index-only on anomalies_summary (V2: scanned_at INCLUDE the grouping
+   * columns and level). {@code key} is one of the fixed expressions of {@link #SUMMARY_KEYS}, never client text.
+   */
+  static String anomalySummary(String groupBy, boolean from, boolean to, boolean timeSeries) {
+    String key = SUMMARY_KEYS.get(groupBy);
+    if (key == null) {
+      throw new IllegalArgumentException(groupBy);
+    }
+    java.util.List<String> where = new java.util.ArrayList<>();
+    int n = 0;
+    if (from) {
+      where.add("scanned_at >= $" + (++n));
+    }
+    if (to) {
+      where.add("scanned_at < $" + (++n));
+    }
+    return "SELECT " + key + " AS key, count(*) AS count, count(*) FILTER (WHERE level = 'ALERT') AS alerts,\n"
+        + "       count(*) FILTER (WHERE level = 'WARNING') AS warnings\nFROM anomalies"
+        + (where.isEmpty() ? "" : "\nWHERE " + String.join(" AND ", where))
+        + "\nGROUP BY 1\nORDER BY " + (timeSeries ? "1 DESC" : "2 DESC, 1") + "\nLIMIT $" + (++n);
+  }
+
+  static final java.util.Map<String, String> SUMMARY_KEYS = java.util.Map.of(
+      "site", "site_id",
+      "region", "region",
+      "product", "product",
+      "type", "type",
+      "suspicion", "suspicion",
+      "day", "date_trunc('day', scanned_at, 'UTC')",
+      "hour", "date_trunc('hour', scanned_at, 'UTC')");
+
+  /** One code's stored scans in judging order (scans_code in every partition). */
+  static final String CODE_SCANS = """
+      SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
+             billed_drug, raw_code, canonical, product, error
+      FROM scans WHERE code_key = $1
+      ORDER BY id
+      LIMIT $2
+      """;
+
+  /** Every anomaly of one code (anomalies_code). */
+  static final String CODE_ANOMALIES = """
+      SELECT id, scan_id, type, suspicion, level, detail, conflict_site_id, conflict_document_no, conflict_at
+      FROM anomalies WHERE code_key = $1
+      ORDER BY scan_id, id
+      """;
+
   // --- end of investigators ---
 
   /** JDBC (placeholders are ?): one code's stored scans in judging order, for the reconcile after an unclean stop. */

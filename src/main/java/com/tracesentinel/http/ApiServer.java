@@ -1,6 +1,7 @@
 package com.tracesentinel.http;
 
 import com.tracesentinel.Services;
+import com.tracesentinel.history.AnomalyQueries;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -29,6 +30,14 @@ public final class ApiServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    Router router = routes();
+    server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)
+        .setMaxInitialLineLength(8192));
+    return server.requestHandler(router).listen(services.config().port(), services.config().host());
+  }
+
+  /** Every route of the service (package-private: the OpenAPI test walks them). */
+  Router routes() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
     Auth auth = new Auth(services.keys());
@@ -41,12 +50,13 @@ public final class ApiServer extends VerticleBase {
     scans.mount(router, auth);
     new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
+    new InvestigatorRoutes(new AnomalyQueries(services.history().pool()), services.pipeline(), services.reference())
+        .mount(router, auth);
+    InvestigatorRoutes.mountStatic(router);
     router.route().last().handler(ctx -> ctx.fail(new Problem(404, "Not found",
         "no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.route().failureHandler(ApiServer::problem);
-    server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)
-        .setMaxInitialLineLength(8192));
-    return server.requestHandler(router).listen(services.config().port(), services.config().host());
+    return router;
   }
 
   @Override

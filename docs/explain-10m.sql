@@ -1,0 +1,51 @@
+-- Loads 10 million scans (three monthly partitions) and 500,000 anomalies (5 %) into an empty database that has
+-- the service's schema (V1, V2), then prints EXPLAIN (ANALYZE, BUFFERS) of every investigator query as the
+-- service sends it (literal values stand for the bound parameters: the reactive client plans them per call).
+-- Run by docs/explain-10m.sh; results in docs/explain-10m.md.
+\set ON_ERROR_STOP on
+\timing on
+
+CREATE TABLE scans_2026_09 PARTITION OF scans FOR VALUES FROM ('2026-09-01 00:00:00+00') TO ('2026-10-01 00:00:00+00');
+CREATE TABLE scans_2026_10 PARTITION OF scans FOR VALUES FROM ('2026-10-01 00:00:00+00') TO ('2026-11-01 00:00:00+00');
+CREATE TABLE scans_2026_11 PARTITION OF scans FOR VALUES FROM ('2026-11-01 00:00:00+00') TO ('2026-12-01 00:00:00+00');
+
+-- 2,000 sites in 40 regions of 4 provinces; 200 products
+INSERT INTO sites (site_id, name, kind, region_code, region_name)
+SELECT 'P' || r.code || lpad(s::text, 5, '0'), 'Pharmacy ' || s, 'PHARMACY', r.code, 'Region ' || r.code
+FROM generate_series(1, 2000) s,
+     LATERAL (SELECT (ARRAY['11','31','44','51'])[1 + s % 4] || lpad((1 + (s / 4) % 10)::text, 2, '0') || '05' AS code) r;
+
+-- 10,000,000 scans over 91 days: 8,000,000 codes (every fifth scan repeats an earlier code)
+INSERT INTO scans (id, scanned_at, ingested_at, code_key, canonical, product, raw_code, type, site_id, site_ref,
+                   document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status, error)
+SELECT (extract(epoch FROM t)::bigint * 1000 << 12) + g % 4096, t, t + interval '1 second',
+       decode(md5(c::text), 'hex'), c::text, '81' || lpad((abs(hashtext(c::text)) % 200)::text, 5, '0'), c::text,
+       CASE WHEN g % 10 = 0 THEN 'RECEIVE' ELSE 'SALE' END, st.site_id, st.ref, 'R-' || g, 1, 1, false, NULL,
+       NULL, 'POS-1', NULL, CASE WHEN g % 20 = 0 THEN 'FLAGGED' ELSE 'ACCEPTED' END, NULL
+FROM generate_series(1, 10000000) g,
+     LATERAL (SELECT timestamptz '2026-09-01 00:00:00+00' + (g::float8 / 10000000) * interval '91 days' AS t,
+                     81000000000000000000::numeric + CASE WHEN g % 5 = 0 THEN (g::bigint * 7919) % 8000000 ELSE g END AS c) x,
+     LATERAL (SELECT site_id, ref FROM sites WHERE ref = 1 + abs(hashtext('s' || g)) % 2000) st;
+
+-- 500,000 anomalies (a twentieth of the scans), newest where the scans are
+INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id, region,
+                       detail, conflict_site_id, conflict_at, conflict_document_no)
+SELECT s.id, s.scanned_at, k.type, k.suspicion, k.level, s.code_key, s.canonical, s.product, s.site_id,
+       si.region_code, 'sold at P0 on ' || s.scanned_at, 'P1100105' || lpad((g % 2000)::text, 5, '0'),
+       s.scanned_at - interval '3 hours', 'R-' || (g * 3)
+FROM (SELECT * FROM scans WHERE status = 'FLAGGED') s
+JOIN sites si ON si.ref = s.site_ref
+CROSS JOIN LATERAL (SELECT abs(hashtext(s.document_no)) % 100 AS g) gg,
+     LATERAL (SELECT * FROM (VALUES
+       ('REPEAT_SALE', 'DIVERTED', 'ALERT', 0, 40), ('REPEAT_SALE', 'COUNTERFEIT', 'ALERT', 40, 55),
+       ('REPEAT_SALE', 'SUBSTITUTED', 'ALERT', 55, 65), ('DOUBLE_SCAN', 'OPERATOR_ERROR', 'WARNING', 65, 75),
+       ('PRODUCT_MISMATCH', 'SUBSTITUTED', 'ALERT', 75, 83), ('RECEIVED_AFTER_SALE', 'DIVERTED', 'ALERT', 83, 90),
+       ('SPLIT_OVERSOLD', 'SUBSTITUTED', 'ALERT', 90, 94), ('EXPIRED', 'QUALITY', 'ALERT', 94, 97),
+       ('UNKNOWN_PRODUCT', 'COUNTERFEIT', 'WARNING', 97, 98), ('RETURN_MISMATCH', 'IRREGULAR', 'ALERT', 98, 100))
+       AS v(type, suspicion, level, lo, hi) WHERE gg.g >= v.lo AND gg.g < v.hi) k;
+
+VACUUM (ANALYZE) anomalies;
+VACUUM (ANALYZE) scans;
+VACUUM (ANALYZE) sites;
+SELECT (SELECT count(*) FROM scans) AS scans, (SELECT count(*) FROM anomalies) AS anomalies,
+       pg_size_pretty(pg_total_relation_size('anomalies')) AS anomalies_size;

@@ -1,0 +1,438 @@
+package com.tracesentinel.http;
+
+import com.tracesentinel.auth.Role;
+import com.tracesentinel.code.ParseResult;
+import com.tracesentinel.code.TraceCode;
+import com.tracesentinel.code.TraceCodes;
+import com.tracesentinel.history.AnomalyQueries;
+import com.tracesentinel.history.AnomalyQueries.AnomalyRow;
+import com.tracesentinel.history.AnomalyQueries.CodeAnomaly;
+import com.tracesentinel.history.AnomalyQueries.CodeScan;
+import com.tracesentinel.ingest.IngestPipeline;
+import com.tracesentinel.ledger.CodeKey;
+import com.tracesentinel.reference.Product;
+import com.tracesentinel.reference.ReferenceStore;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.rules.AnomalyType;
+import com.tracesentinel.rules.CodeState;
+import com.tracesentinel.rules.Level;
+import com.tracesentinel.rules.Suspicion;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The investigators' API (role investigator or admin): the anomaly list with a keyset cursor and a streamed CSV
+ * export, summaries, and one code's timeline with its ledger state. Also serves the console, the OpenAPI
+ * document and the WebJars the console loads.
+ */
+final class InvestigatorRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(InvestigatorRoutes.class);
+  static final int DEFAULT_LIMIT = 100;
+  static final int MAX_LIMIT = 1000;
+  static final int MAX_GROUPS = 1000;
+  static final Set<String> GROUP_BY = Set.of("site", "region", "product", "type", "suspicion", "day", "hour");
+  static final String CSV_HEADER = "id,scannedAt,type,suspicion,level,canonical,product,siteId,region,detail,"
+      + "conflictSiteId,conflictDocumentNo,conflictScannedAt\r\n";
+  private static final Pattern REGION = Pattern.compile("[0-9]{1,6}");
+  private static final Pattern CURSOR = Pattern.compile("([0-9TZ:.\\-+]+)\\|([0-9]+)");
+  private static final String CONSOLE_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+      + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+  private final AnomalyQueries queries;
+  private final IngestPipeline pipeline;
+  private final ReferenceStore reference;
+
+  InvestigatorRoutes(AnomalyQueries queries, IngestPipeline pipeline, ReferenceStore reference) {
+    this.queries = queries;
+    this.pipeline = pipeline;
+    this.reference = reference;
+  }
+
+  void mount(Router router, Auth auth) {
+    router.get("/api/v1/anomalies").handler(auth.require(Role.INVESTIGATOR)).handler(this::list);
+    router.get("/api/v1/anomalies/summary").handler(auth.require(Role.INVESTIGATOR)).handler(this::summary);
+    router.get("/api/v1/codes/:code/events").handler(auth.require(Role.INVESTIGATOR)).handler(this::events);
+  }
+
+  /** The console, its WebJars and the OpenAPI document: public files (the data behind them needs a key). */
+  static void mountStatic(Router router) {
+    router.get("/console").handler(ctx -> {
+      if (ctx.request().path().endsWith("/")) {
+        ctx.next(); // the router lets "/console" match "/console/" too: that one is the page
+      } else {
+        ctx.redirect("/console/");
+      }
+    });
+    router.get("/console/*").handler(ctx -> {
+      ctx.response().putHeader("Content-Security-Policy", CONSOLE_CSP)
+          .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+      ctx.next();
+    }).handler(StaticHandler.create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars")
+        .setDirectoryListing(false).setMaxAgeSeconds(86_400));
+    router.get("/openapi.yaml").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "application/yaml; charset=utf-8")
+        .sendFile("webroot/openapi.yaml"));
+  }
+
+  // ---- GET /api/v1/anomalies ----
+
+  private void list(RoutingContext ctx) {
+    Problem.Errors errors = new Problem.Errors();
+    AnomalyQueries.Filter filter = filter(ctx, errors);
+    boolean csv = wantsCsv(ctx);
+    int limit = csv ? 0 : intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors);
+    AnomalyQueries.After after = csv ? null : cursor(single(ctx, "cursor", errors), errors);
+    errors.throwIfAny();
+    if (csv) {
+      export(ctx, filter);
+      return;
+    }
+    queries.page(filter, after, limit).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      List<AnomalyRow> rows = ar.result();
+      JsonArray items = new JsonArray();
+      for (int i = 0; i < Math.min(limit, rows.size()); i++) {
+        items.add(json(rows.get(i)));
+      }
+      JsonObject out = new JsonObject().put("items", items);
+      if (rows.size() > limit) {
+        AnomalyRow last = rows.get(limit - 1);
+        out.put("nextCursor", encodeCursor(last.scannedAt(), last.id()));
+      }
+      ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
+    });
+  }
+
+  private void export(RoutingContext ctx, AnomalyQueries.Filter filter) {
+    HttpServerResponse response = ctx.response();
+    response.setChunked(true)
+        .putHeader("Content-Type", "text/csv; charset=utf-8")
+        .putHeader("Content-Disposition", "attachment; filename=\"anomalies.csv\"")
+        .putHeader("Cache-Control", "no-store");
+    Promise<Void> abandoned = Promise.promise();
+    response.closeHandler(v -> abandoned.tryComplete());
+    queries.export(filter, CSV_HEADER, InvestigatorRoutes::csvLine, response, abandoned.future()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        response.end();
+      } else if (!response.headWritten()) {
+        ctx.fail(ar.cause());
+      } else if (!abandoned.future().isComplete()) {
+        // the header is out: a truncated export must not look complete, so the connection is reset
+        LOG.error("Anomaly export failed after the header was sent [{}]", RequestLog.id(ctx), ar.cause());
+        response.reset();
+      }
+    });
+  }
+
+  private static boolean wantsCsv(RoutingContext ctx) {
+    String accept = ctx.request().getHeader("Accept");
+    return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/csv");
+  }
+
+  private static AnomalyQueries.Filter filter(RoutingContext ctx, Problem.Errors errors) {
+    String type = enumParam(ctx, "type", AnomalyType.class, errors);
+    String suspicion = enumParam(ctx, "suspicion", Suspicion.class, errors);
+    String level = enumParam(ctx, "level", Level.class, errors);
+    String siteId = textParam(ctx, "siteId", 64, errors);
+    String region = single(ctx, "region", errors);
+    if (region != null && !REGION.matcher(region).matches()) {
+      errors.add("region", "must be 1 to 6 digits: a prefix of the 6-digit region code (44 = Guangdong)");
+      region = null;
+    }
+    String product = textParam(ctx, "product", 100, errors);
+    Instant from = timeParam(ctx, "from", errors);
+    Instant to = timeParam(ctx, "to", errors);
+    if (from != null && to != null && !from.isBefore(to)) {
+      errors.add("to", "must be later than from");
+    }
+    return new AnomalyQueries.Filter(type, suspicion, level, siteId, region, product, from, to);
+  }
+
+  // ---- GET /api/v1/anomalies/summary ----
+
+  private void summary(RoutingContext ctx) {
+    Problem.Errors errors = new Problem.Errors();
+    String groupBy = single(ctx, "groupBy", errors);
+    if (groupBy == null) {
+      errors.add("groupBy", "is required: one of site, region, product, type, suspicion, day, hour");
+    } else if (!GROUP_BY.contains(groupBy)) {
+      errors.add("groupBy", "must be one of site, region, product, type, suspicion, day, hour");
+    }
+    Instant from = timeParam(ctx, "from", errors);
+    Instant to = timeParam(ctx, "to", errors);
+    if (from != null && to != null && !from.isBefore(to)) {
+      errors.add("to", "must be later than from");
+    }
+    int limit = intParam(ctx, "limit", MAX_GROUPS, 1, MAX_GROUPS, errors);
+    errors.throwIfAny();
+    queries.summary(groupBy, from, to, limit).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      JsonArray groups = new JsonArray();
+      for (AnomalyQueries.Group g : ar.result()) {
+        JsonObject group = new JsonObject().put("key", g.key()).put("count", g.count()).put("alerts", g.alerts())
+            .put("warnings", g.warnings());
+        if (groupBy.equals("site")) {
+          Site site = reference.siteById(g.key());
+          if (site != null) {
+            group.put("name", site.name()).put("region", site.regionCode()).put("regionName", site.regionName());
+          }
+        }
+        groups.add(group);
+      }
+      ctx.response().putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("groupBy", groupBy).put("groups", groups).encode());
+    });
+  }
+
+  // ---- GET /api/v1/codes/{code}/events ----
+
+  private void events(RoutingContext ctx) {
+    String raw = ctx.pathParam("code");
+    ParseResult parsed = TraceCodes.parse(raw);
+    if (parsed instanceof ParseResult.Invalid invalid) {
+      throw Problem.validation(List.of(new Problem.FieldError("code", invalid.message())));
+    }
+    TraceCode code = ((ParseResult.Valid) parsed).code();
+    byte[] key = CodeKey.of(code.canonical());
+    CodeState state = pipeline.state(key);
+    queries.codeScans(key).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      List<CodeScan> scans = ar.result();
+      if (scans.isEmpty() && state == null) {
+        ctx.fail(new Problem(404, "Not found", "no scan of " + code.canonical() + " is stored"));
+        return;
+      }
+      JsonArray events = new JsonArray();
+      scans.forEach(s -> events.add(json(s)));
+      Product product = reference.product(code.productKey());
+      JsonObject out = new JsonObject().put("canonical", code.canonical()).put("product", code.productKey());
+      if (product != null) {
+        out.put("productName", product.genericName());
+      }
+      out.put("events", events).put("truncated", scans.size() >= AnomalyQueries.MAX_CODE_SCANS)
+          .put("state", state == null ? null : json(state, product));
+      ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
+    });
+  }
+
+  private JsonObject json(CodeState s, Product product) {
+    JsonObject state = new JsonObject()
+        .put("soldUnits", s.soldUnits())
+        .put("packSize", product == null ? null : product.packSize())
+        .put("saleCount", s.saleCount())
+        .put("sites", s.distinctSaleSites())
+        .put("destroyed", s.destroyed())
+        .put("lookups", s.lookups());
+    if (s.lastSale() != null) {
+      Site site = reference.site(s.lastSale().siteRef());
+      state.put("lastSale", new JsonObject().put("siteId", site == null ? null : site.siteId())
+          .put("at", Instant.ofEpochSecond(s.lastSale().at()).toString()));
+    } else {
+      state.putNull("lastSale");
+    }
+    return state;
+  }
+
+  private JsonObject json(CodeScan s) {
+    Site site = reference.siteById(s.siteId());
+    JsonArray anomalies = new JsonArray();
+    for (CodeAnomaly a : s.anomalies()) {
+      anomalies.add(new JsonObject().put("type", a.type()).put("suspicion", a.suspicion()).put("level", a.level())
+          .put("detail", a.detail()).put("conflictsWith", conflict(a.conflictSiteId(), a.conflictDocumentNo(),
+              a.conflictAt())));
+    }
+    return new JsonObject().put("id", s.id()).put("status", s.status()).put("type", s.type())
+        .put("siteId", s.siteId()).put("siteName", site == null ? null : site.name())
+        .put("region", site == null ? null : site.regionCode())
+        .put("documentNo", s.documentNo()).put("lineNo", s.lineNo()).put("scannedAt", str(s.scannedAt()))
+        .put("ingestedAt", str(s.ingestedAt())).put("quantity", s.quantity()).put("split", s.split())
+        .put("deviceId", s.deviceId()).put("billedDrug", s.billedDrug()).put("rawCode", s.rawCode())
+        .put("error", s.error()).put("anomalies", anomalies);
+  }
+
+  static JsonObject json(AnomalyRow a) {
+    return new JsonObject().put("id", a.id()).put("type", a.type()).put("suspicion", a.suspicion())
+        .put("level", a.level()).put("canonical", a.canonical()).put("product", a.product())
+        .put("siteId", a.siteId()).put("region", a.region()).put("scannedAt", str(a.scannedAt()))
+        .put("detail", a.detail())
+        .put("conflictsWith", conflict(a.conflictSiteId(), a.conflictDocumentNo(), a.conflictAt()));
+  }
+
+  private static JsonObject conflict(String siteId, String documentNo, Instant at) {
+    if (siteId == null && at == null) {
+      return null;
+    }
+    return new JsonObject().put("siteId", siteId).put("documentNo", documentNo).put("scannedAt", str(at));
+  }
+
+  // ---- CSV ----
+
+  static String csvLine(AnomalyRow a) {
+    StringBuilder b = new StringBuilder(256);
+    b.append(a.id()).append(',').append(str(a.scannedAt())).append(',');
+    field(b, a.type()).append(',');
+    field(b, a.suspicion()).append(',');
+    field(b, a.level()).append(',');
+    field(b, a.canonical()).append(',');
+    field(b, a.product()).append(',');
+    field(b, a.siteId()).append(',');
+    field(b, a.region()).append(',');
+    field(b, a.detail()).append(',');
+    field(b, a.conflictSiteId()).append(',');
+    field(b, a.conflictDocumentNo()).append(',');
+    b.append(a.conflictAt() == null ? "" : a.conflictAt().toString());
+    return b.append("\r\n").toString();
+  }
+
+  /**
+   * RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A text that a spreadsheet would
+   * run as a formula (leading = + - @, tab or CR: documentNo is client text) gets a leading apostrophe (OWASP).
+   */
+  static StringBuilder field(StringBuilder b, String value) {
+    if (value == null || value.isEmpty()) {
+      return b;
+    }
+    String v = value;
+    char first = v.charAt(0);
+    if (first == '=' || first == '+' || first == '-' || first == '@' || first == '\t' || first == '\r') {
+      v = "'" + v;
+    }
+    boolean quote = false;
+    for (int i = 0; i < v.length() && !quote; i++) {
+      char c = v.charAt(i);
+      quote = c == ',' || c == '"' || c == '\n' || c == '\r';
+    }
+    if (!quote) {
+      return b.append(v);
+    }
+    return b.append('"').append(v.replace("\"", "\"\"")).append('"');
+  }
+
+  // ---- parameters ----
+
+  /** The one value of a query parameter; null when absent or empty; an error when repeated. */
+  private static String single(RoutingContext ctx, String name, Problem.Errors errors) {
+    List<String> values = ctx.queryParam(name);
+    if (values.isEmpty()) {
+      return null;
+    }
+    if (values.size() > 1) {
+      errors.add(name, "give one value, not " + values.size());
+      return null;
+    }
+    String v = values.get(0).trim();
+    return v.isEmpty() ? null : v;
+  }
+
+  private static String textParam(RoutingContext ctx, String name, int max, Problem.Errors errors) {
+    String v = single(ctx, name, errors);
+    if (v != null && v.length() > max) {
+      errors.add(name, "must be at most " + max + " characters");
+      return null;
+    }
+    return v;
+  }
+
+  private static <E extends Enum<E>> String enumParam(RoutingContext ctx, String name, Class<E> type,
+                                                      Problem.Errors errors) {
+    String v = single(ctx, name, errors);
+    if (v == null) {
+      return null;
+    }
+    String upper = v.toUpperCase(Locale.ROOT);
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equals(upper)) {
+        return e.name();
+      }
+    }
+    StringBuilder names = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      names.append(names.length() == 0 ? "" : ", ").append(e.name());
+    }
+    errors.add(name, "must be one of " + names);
+    return null;
+  }
+
+  private static Instant timeParam(RoutingContext ctx, String name, Problem.Errors errors) {
+    String v = single(ctx, name, errors);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(v).toInstant();
+    } catch (DateTimeParseException e) {
+      errors.add(name, "must be an ISO-8601 time with an offset, e.g. 2026-11-22T00:00:00+08:00 or "
+          + "2026-11-21T16:00:00Z");
+      return null;
+    }
+  }
+
+  private static int intParam(RoutingContext ctx, String name, int dflt, int min, int max, Problem.Errors errors) {
+    String v = single(ctx, name, errors);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    errors.add(name, "must be a whole number from " + min + " to " + max);
+    return dflt;
+  }
+
+  static String encodeCursor(Instant scannedAt, long id) {
+    return Base64.getUrlEncoder().withoutPadding()
+        .encodeToString((scannedAt.toString() + "|" + id).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static AnomalyQueries.After cursor(String v, Problem.Errors errors) {
+    if (v == null) {
+      return null;
+    }
+    try {
+      String text = new String(Base64.getUrlDecoder().decode(v), StandardCharsets.UTF_8);
+      var m = CURSOR.matcher(text);
+      if (m.matches()) {
+        return new AnomalyQueries.After(Instant.parse(m.group(1)), Long.parseLong(m.group(2)));
+      }
+    } catch (IllegalArgumentException | DateTimeParseException e) {
+      // reported below
+    }
+    errors.add("cursor", "is not a cursor this service issued: pass nextCursor from the previous page unchanged");
+    return null;
+  }
+
+  private static String str(Instant t) {
+    return t == null ? null : t.toString();
+  }
+}

@@ -1,0 +1,165 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.TraceSentinel;
+import com.tracesentinel.demo.DemoData;
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * /console in headless Chromium (Debian's chromium and chromium-driver) against the real service with the demo
+ * day: sign in with an investigator key, filter, page, open a code's timeline. Skipped only when the browser or
+ * its driver is not installed.
+ */
+class ConsoleBrowserTest {
+  static final File CHROMIUM = new File("/usr/bin/chromium");
+  static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+
+  private static TestService svc;
+  private static WebDriver driver;
+  private static WebDriverWait wait;
+  private static String investigator;
+  private static Path profile;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
+        "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+    svc = TestService.start();
+    TraceSentinel.await(DemoData.load(svc.app().services(), new PrintStream(PrintStream.nullOutputStream())));
+    investigator = svc.key("investigator", null);
+    driver = chrome();
+    wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+    wait.ignoring(StaleElementReferenceException.class);
+  }
+
+  /** Headless Chromium with a fresh profile; both paths given, so Selenium Manager never runs (no downloads). */
+  static WebDriver chrome() throws Exception {
+    profile = Files.createTempDirectory("tracesentinel-chromium");
+    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM);
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--disable-default-apps", "--disable-extensions", "--window-size=1400,1000",
+        "--user-data-dir=" + profile);
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
+        .usingAnyFreePort().build();
+    return new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (driver != null) {
+      driver.quit();
+    }
+    if (svc != null) {
+      svc.close();
+    }
+  }
+
+  private static String base() {
+    return "http://127.0.0.1:" + svc.port();
+  }
+
+  private static List<WebElement> rows() {
+    return driver.findElements(By.cssSelector("#rows tr[data-id]"));
+  }
+
+  private static void signIn(String key) {
+    driver.get(base() + "/console/");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key")));
+    driver.findElement(By.id("key")).clear();
+    driver.findElement(By.id("key")).sendKeys(key);
+    driver.findElement(By.id("signin")).click();
+  }
+
+  private static void screenshot(String name) throws Exception {
+    Path dir = Path.of("target", "screenshots");
+    Files.createDirectories(dir);
+    Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Test
+  void signInFilterPageAndOpenATimeline() throws Exception {
+    signIn("not-a-key");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("signin-error"), "密钥"));
+    assertFalse(driver.findElement(By.id("app")).isDisplayed());
+
+    signIn(investigator);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    wait.until(d -> rows().size() == 50);
+    wait.until(d -> !d.findElements(By.cssSelector("#ranking tr")).isEmpty());
+    wait.until(d -> !d.findElements(By.cssSelector("#chart canvas")).isEmpty());
+    screenshot("console-signed-in");
+
+    // paging: the next page is other rows; back to the first
+    String firstRow = rows().get(0).getAttribute("data-id");
+    driver.findElement(By.id("next")).click();
+    wait.until(d -> !rows().isEmpty() && !rows().get(0).getAttribute("data-id").equals(firstRow));
+    driver.findElement(By.id("first")).click();
+    wait.until(d -> !rows().isEmpty() && rows().get(0).getAttribute("data-id").equals(firstRow));
+
+    // filter: counterfeit repeat sales in Beijing (region prefix 11)
+    new Select(driver.findElement(By.id("f-type"))).selectByValue("REPEAT_SALE");
+    new Select(driver.findElement(By.id("f-suspicion"))).selectByValue("COUNTERFEIT");
+    driver.findElement(By.id("f-region")).sendKeys("11");
+    driver.findElement(By.id("apply")).click();
+    long expected = TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE type = 'REPEAT_SALE' "
+        + "AND suspicion = 'COUNTERFEIT' AND region LIKE '11%'");
+    assertTrue(expected > 0);
+    wait.until(d -> rows().size() == expected
+        && rows().stream().allMatch(r -> r.findElements(By.tagName("td")).get(6).getText().startsWith("11")));
+    for (WebElement row : rows()) {
+      assertTrue(row.findElements(By.tagName("td")).get(1).getText().contains("REPEAT_SALE"), row.getText());
+    }
+    assertFalse(driver.findElement(By.id("next")).isEnabled());
+
+    // a code's timeline: both sales, the second flagged, with the conflict
+    WebElement code = rows().get(0).findElement(By.cssSelector("a.code"));
+    String canonical = code.getText();
+    code.click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("timeline")));
+    wait.until(d -> d.findElements(By.cssSelector("#timeline-events li")).size() >= 2);
+    List<WebElement> events = driver.findElements(By.cssSelector("#timeline-events li"));
+    assertEquals("ACCEPTED", events.get(0).getAttribute("data-status"));
+    assertEquals("FLAGGED", events.get(1).getAttribute("data-status"));
+    assertTrue(events.get(1).getText().contains("REPEAT_SALE"), events.get(1).getText());
+    assertTrue(driver.findElement(By.id("timeline-code")).getText().startsWith(canonical));
+    assertTrue(driver.findElement(By.id("timeline-state")).getText().contains("2"));
+    screenshot("console-timeline");
+    driver.findElement(By.id("timeline-close")).click();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("timeline")));
+
+    // English labels
+    String chinese = driver.findElement(By.cssSelector("header h1")).getText();
+    driver.findElement(By.id("lang")).click();
+    wait.until(d -> !d.findElement(By.cssSelector("header h1")).getText().equals(chinese));
+    assertNotEquals(chinese, driver.findElement(By.cssSelector("header h1")).getText());
+    assertEquals("Search", driver.findElement(By.id("apply")).getText());
+  }
+}

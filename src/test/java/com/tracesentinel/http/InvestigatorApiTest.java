@@ -1,0 +1,404 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.TraceSentinel;
+import com.tracesentinel.demo.DemoData;
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The investigators' API on the real service and PostgreSQL, over the demo day (every anomaly pattern) plus a bulk
+ * of synthetic anomalies inserted in SQL, so that exports span many chunks. Every answer is checked against the
+ * database itself.
+ */
+class InvestigatorApiTest {
+  private static final String CLONED = "8100001" + String.format("%013d", 7_000_000L + 100_000);
+  private static final String SPLIT = "8100003" + String.format("%013d", 7_000_000L + 500_000);
+  private static final int BULK = 2500;
+  private static TestService svc;
+  private static String investigator;
+  private static String scanner;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start();
+    TraceSentinel.await(DemoData.load(svc.app().services(), new PrintStream(PrintStream.nullOutputStream())));
+    investigator = svc.key("investigator", null);
+    scanner = svc.key("scanner", "P44030500002");
+    // a repeat sale whose first document number needs CSV quoting and formula neutralising
+    Instant t = Instant.now().minus(2, ChronoUnit.HOURS);
+    String code = "(01)06901234567892(17)271231(10)B1(21)CSV\"1";
+    post(scan(code, "P44030500002", "R,\"7\"", t));
+    post(scan(code, "P11010500003", "=HYPERLINK(\"x\")", t.plusSeconds(60)));
+    TestDatabase.execute(svc.db(), """
+        INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
+                               region, detail)
+        SELECT g, now() - g * interval '1 minute', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, 'BULK' || g,
+               'BULKPRODUCT', 'ZZBULK', '650102', 'bulk row ' || g || ', with a comma'
+        FROM generate_series(1, %d) g
+        """.formatted(BULK));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  private static void post(JsonObject scan) {
+    Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan);
+    assertEquals(200, r.status(), r.body());
+    assertFalse("REJECTED".equals(r.result(0).getString("status")), r.body());
+  }
+
+  private static JsonObject scan(String code, String site, String doc, Instant at) {
+    return new JsonObject().put("code", code).put("siteId", site).put("documentNo", doc)
+        .put("scannedAt", at.toString());
+  }
+
+  private static String q(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static long db(String where) {
+    return TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies" + (where.isEmpty() ? "" : " WHERE " + where));
+  }
+
+  /** Every item of every page, following nextCursor. */
+  private static List<JsonObject> all(String query, int limit) {
+    List<JsonObject> items = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      String path = "/api/v1/anomalies?limit=" + limit + (query.isEmpty() ? "" : "&" + query)
+          + (cursor == null ? "" : "&cursor=" + cursor);
+      Response r = svc.get(path, investigator);
+      assertEquals(200, r.status(), r.body());
+      JsonObject page = r.json();
+      JsonArray list = page.getJsonArray("items");
+      assertTrue(list.size() <= limit);
+      list.forEach(o -> items.add((JsonObject) o));
+      cursor = page.getString("nextCursor");
+      if (cursor != null) {
+        assertEquals(limit, list.size(), "only the last page may be short");
+      }
+      assertTrue(++pages < 10_000);
+    } while (cursor != null);
+    return items;
+  }
+
+  @Test
+  void keysAreCheckedForEveryInvestigatorRoute() {
+    for (String path : List.of("/api/v1/anomalies", "/api/v1/anomalies/summary?groupBy=site",
+        "/api/v1/codes/" + CLONED + "/events")) {
+      assertEquals(401, svc.get(path, null).status(), path);
+      assertEquals(401, svc.get(path, "not-a-key").status(), path);
+      Response forbidden = svc.get(path, scanner);
+      assertEquals(403, forbidden.status(), path);
+      assertTrue(forbidden.contentType().startsWith("application/problem+json"));
+      assertEquals(200, svc.get(path, investigator).status(), path);
+      assertEquals(200, svc.get(path, TestService.ADMIN_KEY).status(), path);
+    }
+  }
+
+  @Test
+  void theDefaultPageIsTheNewestHundredWithACursor() {
+    JsonObject page = svc.get("/api/v1/anomalies", investigator).json();
+    assertEquals(100, page.getJsonArray("items").size());
+    assertNotNull(page.getString("nextCursor"));
+    JsonObject first = page.getJsonArray("items").getJsonObject(0);
+    for (String field : List.of("id", "type", "suspicion", "level", "canonical", "product", "siteId", "region",
+        "scannedAt", "detail")) {
+      assertTrue(first.containsKey(field), field);
+    }
+  }
+
+  @Test
+  void eachFilterReturnsExactlyTheMatchingRows() {
+    Instant from = Instant.now().minus(20, ChronoUnit.HOURS);
+    Instant to = Instant.now().minus(6, ChronoUnit.HOURS);
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put("type=REPEAT_SALE", "type = 'REPEAT_SALE'");
+    cases.put("type=double_scan", "type = 'DOUBLE_SCAN'");
+    cases.put("suspicion=COUNTERFEIT", "suspicion = 'COUNTERFEIT'");
+    cases.put("suspicion=SUBSTITUTED", "suspicion = 'SUBSTITUTED'");
+    cases.put("level=WARNING", "level = 'WARNING'");
+    cases.put("level=ALERT", "level = 'ALERT'");
+    cases.put("siteId=P44030500005", "site_id = 'P44030500005'");
+    cases.put("region=44", "region LIKE '44%'");
+    cases.put("region=4401", "region LIKE '4401%'");
+    cases.put("region=110105", "region = '110105'");
+    cases.put("product=8100003", "product = '8100003'");
+    cases.put("from=" + q(from.toString()), "scanned_at >= '" + from + "'");
+    cases.put("to=" + q(to.toString()), "scanned_at < '" + to + "'");
+    cases.put("from=" + q(from.atOffset(java.time.ZoneOffset.ofHours(8)).toString()) + "&to=" + q(to.toString())
+        + "&region=44&type=REPEAT_SALE",
+        "scanned_at >= '" + from + "' AND scanned_at < '" + to + "' AND region LIKE '44%' AND type = 'REPEAT_SALE'");
+    for (var c : cases.entrySet()) {
+      long expected = db(c.getValue());
+      assertTrue(expected > 0, "the demo day has rows for " + c.getKey());
+      List<JsonObject> items = all(c.getKey(), 1000);
+      assertEquals(expected, items.size(), c.getKey());
+      for (JsonObject a : items) {
+        if (c.getKey().startsWith("type=REPEAT")) {
+          assertEquals("REPEAT_SALE", a.getString("type"));
+        }
+        if (c.getKey().startsWith("region=44")) {
+          assertTrue(a.getString("region").startsWith("44"));
+        }
+        if (c.getKey().startsWith("from=")) {
+          assertFalse(Instant.parse(a.getString("scannedAt")).isBefore(from));
+        }
+      }
+    }
+    JsonObject counterfeit = all("suspicion=COUNTERFEIT&type=REPEAT_SALE&region=11", 1000).get(0);
+    JsonObject conflict = counterfeit.getJsonObject("conflictsWith");
+    assertNotNull(conflict.getString("siteId"));
+    assertNotNull(conflict.getString("documentNo"));
+    assertNotNull(conflict.getString("scannedAt"));
+  }
+
+  @Test
+  void theCursorWalksEveryRowOnceNewestFirst() {
+    for (String query : List.of("", "region=44", "type=REPEAT_SALE&from=" + q(Instant.now().minus(3, ChronoUnit.DAYS)
+        .toString()))) {
+      List<JsonObject> walked = all(query, 7);
+      List<JsonObject> oneGo = all(query, 1000);
+      Set<Long> ids = new HashSet<>();
+      for (int i = 0; i < walked.size(); i++) {
+        JsonObject a = walked.get(i);
+        assertTrue(ids.add(a.getLong("id")), "no overlap: " + a);
+        if (i > 0) {
+          JsonObject prev = walked.get(i - 1);
+          int byTime = Instant.parse(prev.getString("scannedAt")).compareTo(Instant.parse(a.getString("scannedAt")));
+          assertTrue(byTime > 0 || byTime == 0 && prev.getLong("id") > a.getLong("id"), "newest first");
+        }
+      }
+      long expected = db(switch (query) {
+        case "" -> "";
+        case "region=44" -> "region LIKE '44%'";
+        default -> "type = 'REPEAT_SALE' AND scanned_at >= now() - interval '3 days'";
+      });
+      assertEquals(expected, walked.size(), "no gap: " + query);
+      assertEquals(oneGo.stream().map(o -> o.getLong("id")).toList(), walked.stream().map(o -> o.getLong("id")).toList());
+    }
+  }
+
+  @Test
+  void badParametersAreA400ListingEachField() {
+    Response r = svc.get("/api/v1/anomalies?type=NOPE&suspicion=x&level=LOUD&limit=0&cursor=%25%25%25&from=yesterday"
+        + "&region=44a&to=2026-13-01T00:00:00Z", investigator);
+    assertEquals(400, r.status(), r.body());
+    assertTrue(r.contentType().startsWith("application/problem+json"));
+    Set<String> fields = new HashSet<>();
+    r.json().getJsonArray("errors").forEach(e -> fields.add(((JsonObject) e).getString("field")));
+    assertEquals(Set.of("type", "suspicion", "level", "limit", "cursor", "from", "region", "to"), fields);
+    for (String bad : List.of("limit=1001", "limit=abc", "limit=-1", "cursor=" + q("bm90IGEgY3Vyc29y"),
+        "from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z", "type=REPEAT_SALE&type=EXPIRED",
+        "from=2026-11-22T00:00:00", "region=1234567")) {
+      Response each = svc.get("/api/v1/anomalies?" + bad, investigator);
+      assertEquals(400, each.status(), bad + ": " + each.body());
+      assertNotNull(each.json().getJsonArray("errors"), bad);
+    }
+    assertEquals(200, svc.get("/api/v1/anomalies?limit=1000", investigator).status());
+    assertEquals(200, svc.get("/api/v1/anomalies?limit=1", investigator).status());
+  }
+
+  @Test
+  void csvStreamsEveryMatchingRowWithAHeaderAndEscaping() throws Exception {
+    Response r = svc.send(svc.request("/api/v1/anomalies?limit=5", investigator).header("Accept", "text/csv")
+        .GET().build());
+    assertEquals(200, r.status());
+    assertEquals("text/csv; charset=utf-8", r.contentType());
+    assertTrue(r.body().startsWith(InvestigatorRoutes.CSV_HEADER), r.body().substring(0, 200));
+    List<CSVRecord> records = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get()
+        .parse(new StringReader(r.body())).getRecords();
+    assertEquals(db(""), records.size(), "all rows, not one page");
+    assertTrue(records.size() > BULK);
+    for (CSVRecord rec : records) {
+      assertEquals(13, rec.size(), rec.toString());
+    }
+    Set<String> ids = new HashSet<>();
+    records.forEach(rec -> ids.add(rec.get("id")));
+    assertEquals(records.size(), ids.size());
+    assertTrue(records.stream().anyMatch(rec -> rec.get("detail").endsWith(", with a comma")));
+    CSVRecord quoted = records.stream().filter(rec -> "R,\"7\"".equals(rec.get("conflictDocumentNo"))).findFirst()
+        .orElseThrow(() -> new AssertionError("the quoted document number"));
+    assertEquals("(01)06901234567892(21)CSV\"1", quoted.get("canonical"));
+    assertTrue(r.body().contains("\"R,\"\"7\"\"\""), "quotes doubled inside a quoted field");
+
+    Response filtered = svc.send(svc.request("/api/v1/anomalies?siteId=ZZBULK&from="
+        + q(Instant.now().minus(10, ChronoUnit.HOURS).toString()), investigator)
+        .header("Accept", "text/csv").GET().build());
+    long lines = filtered.body().lines().count() - 1;
+    assertEquals(db("site_id = 'ZZBULK' AND scanned_at >= now() - interval '10 hours'"), lines, filtered.body());
+    Response bad = svc.send(svc.request("/api/v1/anomalies?type=NOPE", investigator).header("Accept", "text/csv")
+        .GET().build());
+    assertEquals(400, bad.status());
+  }
+
+  @Test
+  void csvNeutralisesFormulas() {
+    assertEquals("'=HYPERLINK(\"\"x\"\")", unquote(InvestigatorRoutes.field(new StringBuilder(), "=HYPERLINK(\"x\")")
+        .toString()));
+    assertEquals("plain", InvestigatorRoutes.field(new StringBuilder(), "plain").toString());
+    assertEquals("\"a\nb\"", InvestigatorRoutes.field(new StringBuilder(), "a\nb").toString());
+  }
+
+  private static String unquote(String s) {
+    return s.startsWith("\"") ? s.substring(1, s.length() - 1) : s;
+  }
+
+  @Test
+  void summariesMatchTheDatabaseForEachGrouping() {
+    Map<String, String> columns = Map.of("site", "site_id", "region", "region", "product", "product", "type", "type",
+        "suspicion", "suspicion");
+    for (var c : columns.entrySet()) {
+      Response r = svc.get("/api/v1/anomalies/summary?groupBy=" + c.getKey(), investigator);
+      assertEquals(200, r.status(), r.body());
+      JsonArray groups = r.json().getJsonArray("groups");
+      assertEquals(TestDatabase.count(svc.db(), "SELECT count(DISTINCT " + c.getValue() + ") FROM anomalies"),
+          groups.size(), c.getKey());
+      long total = 0;
+      long previous = Long.MAX_VALUE;
+      for (Object o : groups) {
+        JsonObject g = (JsonObject) o;
+        long n = g.getLong("count");
+        assertTrue(n <= previous, "largest first");
+        previous = n;
+        assertEquals(n, g.getLong("alerts") + g.getLong("warnings"));
+        assertEquals(db(c.getValue() + " = '" + g.getString("key") + "'"), n, c.getKey() + " " + g);
+        total += n;
+      }
+      assertEquals(db(""), total);
+    }
+    JsonObject site = svc.get("/api/v1/anomalies/summary?groupBy=site", investigator).json().getJsonArray("groups")
+        .stream().map(o -> (JsonObject) o).filter(g -> g.getString("key").equals("P44030500005")).findFirst()
+        .orElseThrow();
+    assertNotNull(site.getString("name"));
+    Instant from = Instant.now().minus(6, ChronoUnit.HOURS);
+    JsonArray windowed = svc.get("/api/v1/anomalies/summary?groupBy=type&from=" + q(from.toString()), investigator)
+        .json().getJsonArray("groups");
+    long sum = windowed.stream().mapToLong(o -> ((JsonObject) o).getLong("count")).sum();
+    assertEquals(db("scanned_at >= '" + from + "'"), sum);
+  }
+
+  @Test
+  void summariesOverTimeAreBucketsInTimeOrder() {
+    for (String unit : List.of("hour", "day")) {
+      JsonArray groups = svc.get("/api/v1/anomalies/summary?groupBy=" + unit, investigator).json()
+          .getJsonArray("groups");
+      assertEquals(TestDatabase.count(svc.db(), "SELECT count(DISTINCT date_trunc('" + unit
+          + "', scanned_at, 'UTC')) FROM anomalies"), groups.size());
+      Instant prev = Instant.MIN;
+      long total = 0;
+      for (Object o : groups) {
+        Instant key = Instant.parse(((JsonObject) o).getString("key"));
+        assertTrue(key.isAfter(prev));
+        prev = key;
+        total += ((JsonObject) o).getLong("count");
+      }
+      assertEquals(db(""), total);
+    }
+    Response bad = svc.get("/api/v1/anomalies/summary?groupBy=city&from=now", investigator);
+    assertEquals(400, bad.status());
+    assertEquals(2, bad.json().getJsonArray("errors").size());
+    assertEquals(400, svc.get("/api/v1/anomalies/summary", investigator).status());
+    assertEquals(400, svc.get("/api/v1/anomalies/summary?groupBy=site&limit=0", investigator).status());
+  }
+
+  @Test
+  void aClonedCodesEventsShowBothSalesTheAnomalyAndTheState() {
+    Response r = svc.get("/api/v1/codes/" + CLONED + "/events", investigator);
+    assertEquals(200, r.status(), r.body());
+    JsonObject body = r.json();
+    assertEquals(CLONED, body.getString("canonical"));
+    JsonArray events = body.getJsonArray("events");
+    assertEquals(2, events.size());
+    JsonObject first = events.getJsonObject(0);
+    JsonObject second = events.getJsonObject(1);
+    assertTrue(first.getLong("id") < second.getLong("id"));
+    assertEquals("ACCEPTED", first.getString("status"));
+    assertEquals("FLAGGED", second.getString("status"));
+    assertEquals("SALE", second.getString("type"));
+    assertNotNull(second.getString("siteName"));
+    JsonObject anomaly = second.getJsonArray("anomalies").getJsonObject(0);
+    assertEquals("REPEAT_SALE", anomaly.getString("type"));
+    assertEquals("COUNTERFEIT", anomaly.getString("suspicion"));
+    assertEquals(first.getString("siteId"), anomaly.getJsonObject("conflictsWith").getString("siteId"));
+    assertEquals(first.getString("documentNo"), anomaly.getJsonObject("conflictsWith").getString("documentNo"));
+    JsonObject state = body.getJsonObject("state");
+    assertEquals(2, state.getInteger("saleCount"));
+    assertEquals(2, state.getInteger("sites"));
+    assertEquals(7, state.getInteger("packSize"));
+    assertFalse(state.getBoolean("destroyed"));
+    assertEquals(second.getString("siteId"), state.getJsonObject("lastSale").getString("siteId"));
+    assertEquals(Instant.parse(second.getString("scannedAt")).getEpochSecond(),
+        Instant.parse(state.getJsonObject("lastSale").getString("at")).getEpochSecond());
+  }
+
+  @Test
+  void aSplitPackCodeShowsEachPartInOrder() {
+    JsonObject body = svc.get("/api/v1/codes/" + SPLIT + "/events", investigator).json();
+    JsonArray events = body.getJsonArray("events");
+    assertEquals(3, events.size());
+    for (int i = 0; i < 3; i++) {
+      assertTrue(events.getJsonObject(i).getBoolean("split"));
+      assertEquals(10, events.getJsonObject(i).getInteger("quantity"));
+    }
+    assertEquals("SPLIT_OVERSOLD", events.getJsonObject(2).getJsonArray("anomalies").getJsonObject(0)
+        .getString("type"));
+    assertEquals(30, body.getJsonObject("state").getInteger("soldUnits"));
+    assertEquals(24, body.getJsonObject("state").getInteger("packSize"));
+  }
+
+  @Test
+  void anyWritingOfACodeFindsTheSameBox() {
+    String canonical = "(01)06901234567892(21)CSV\"1";
+    for (String writing : List.of("(01)06901234567892(17)271231(10)B1(21)CSV\"1",
+        "]d2\u001d010690123456789221CSV\"1", " (01)06901234567892(21)CSV\"1\r\n")) {
+      Response r = svc.get("/api/v1/codes/" + q(writing).replace("+", "%20") + "/events", investigator);
+      assertEquals(200, r.status(), writing + ": " + r.body());
+      assertEquals(canonical, r.json().getString("canonical"));
+      assertEquals(2, r.json().getJsonArray("events").size());
+    }
+  }
+
+  @Test
+  void invalidCodesAre400AndUnknownOnes404() {
+    Response invalid = svc.get("/api/v1/codes/12345/events", investigator);
+    assertEquals(400, invalid.status());
+    assertEquals("code", invalid.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    assertFalse(invalid.json().getString("detail").isBlank());
+    Response badCheck = svc.get("/api/v1/codes/" + q("(01)06901234567893(21)X") + "/events", investigator);
+    assertEquals(400, badCheck.status(), badCheck.body());
+    Response unknown = svc.get("/api/v1/codes/81000019999999999999/events", investigator);
+    assertEquals(404, unknown.status(), unknown.body());
+    assertTrue(unknown.contentType().startsWith("application/problem+json"));
+    assertNull(unknown.retryAfter());
+  }
+}
