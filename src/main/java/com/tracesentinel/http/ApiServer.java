@@ -67,6 +67,18 @@ public final class ApiServer extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /** A lost or refused database connection, or a pool with no room: the client should retry, not see a 500. */
+  static boolean databaseUnavailable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof io.vertx.sqlclient.ClosedConnectionException || t instanceof java.net.ConnectException
+          || t instanceof java.util.concurrent.TimeoutException
+          || (t.getMessage() != null && t.getMessage().contains("pool wait queue is full"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static void problem(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     Problem p;
@@ -82,6 +94,10 @@ public final class ApiServer extends VerticleBase {
         case 400 -> Problem.badRequest("the request could not be read");
         default -> new Problem(status < 400 ? 500 : status, "Error", "the request failed");
       };
+    } else if (databaseUnavailable(failure)) {
+      LOG.warn("Database unavailable on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
+          RequestLog.id(ctx), failure.toString());
+      p = Problem.unavailable("the database is not answering; try again shortly", 5);
     } else {
       LOG.error("Unexpected failure on {} {} [{}]", ctx.request().method(), ctx.request().path(),
           RequestLog.id(ctx), failure);
