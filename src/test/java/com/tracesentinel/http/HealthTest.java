@@ -1,0 +1,31 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import org.junit.jupiter.api.Test;
+
+/** The real service on the embedded PostgreSQL answers its health checks and has migrated its schema. */
+class HealthTest {
+  @Test
+  void theStartedServiceIsLiveAndReady() throws Exception {
+    try (TestService svc = TestService.start()) {
+      Response live = svc.get("/health/live", null);
+      assertEquals(200, live.status());
+      assertEquals("UP", live.json().getString("status"));
+      Response ready = svc.get("/health/ready", null);
+      assertEquals(200, ready.status(), ready.body());
+      assertEquals(1, TestDatabase.count(svc.db(),
+          "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND success"));
+      Response metrics = svc.get("/metrics", null);
+      assertEquals(200, metrics.status());
+      assertTrue(metrics.body().contains("tracesentinel_ledger_capacity{application=\"tracesentinel\"} 100000.0"));
+      Response missing = svc.get("/api/v1/nothing-here", null);
+      assertEquals(404, missing.status());
+      assertTrue(missing.contentType().startsWith("application/problem+json"));
+    }
+  }
+}
