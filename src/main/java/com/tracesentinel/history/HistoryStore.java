@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The scan history in PostgreSQL: group commits, re-send look-ups and the monthly partitions. */
 public final class HistoryStore implements HistoryWriter, OriginalLookup {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HistoryStore.class);
   private final Pool pool;
   private final ScanIds ids;
   private final java.util.function.IntFunction<Site> sites;
@@ -243,7 +244,10 @@ public final class HistoryStore implements HistoryWriter, OriginalLookup {
       String sql = Sql.createMonthPartition(name, m.atDay(1) + " 00:00:00+00", m.plusMonths(1).atDay(1) + " 00:00:00+00");
       // A month whose rows already sit in the default partition cannot get its own: it stays there, harmlessly.
       chain = chain.compose(v -> pool.query(sql).execute().<Void>mapEmpty()
-          .recover(e -> Future.<Void>succeededFuture()));
+          .recover(e -> {
+            LOG.warn("Partition {} not created ({}); its scans stay in scans_default", name, e.getMessage());
+            return Future.<Void>succeededFuture();
+          }));
     }
     return chain;
   }

@@ -175,10 +175,10 @@ public final class IngestPipeline implements AutoCloseable {
   /**
    * A time before which every ledger change is either committed or undone: the oldest unfinished request's arrival
    * (or now when idle). After an unclean stop only codes changed since then need re-checking. Null while a failed
-   * commit is being undone.
+   * commit is being undone or the ledger is reconciled: a crash then must check the same codes again.
    */
   public Instant settledBefore() {
-    if (undoPending) {
+    if (undoPending || paused != null) {
       return null;
     }
     Instant oldest = Instant.now();
