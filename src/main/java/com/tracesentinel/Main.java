@@ -41,14 +41,6 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
       Config config = Config.fromEnvironment();
       TraceSentinel app = TraceSentinel.start(config);
-      afterStart(app);
-      if (app.generatedAdminKey() != null) {
-        System.out.println();
-        System.out.println("  First start: an admin API key was generated. It is shown only this once:");
-        System.out.println("    " + app.generatedAdminKey());
-        System.out.println("  (set TRACESENTINEL_ADMIN_KEY to choose your own instead)");
-        System.out.println();
-      }
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
@@ -59,6 +51,14 @@ public final class Main implements Callable<Integer> {
           stopped.countDown();
         }
       }, "shutdown"));
+      if (app.generatedAdminKey() != null) {
+        System.out.println();
+        System.out.println("  First start: an admin API key was generated. It is shown only this once:");
+        System.out.println("    " + app.generatedAdminKey());
+        System.out.println("  (set TRACESENTINEL_ADMIN_KEY to choose your own instead)");
+        System.out.println();
+      }
+      afterStart(app);
       stopped.await();
       return 0;
     }
