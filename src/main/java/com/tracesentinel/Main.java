@@ -17,7 +17,15 @@ public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     disableTelemetry();
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(new CommandLine(new Main())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          // A start-up failure (bad configuration, port in use, database unreachable) is one clear line; the full
+          // trace goes to the log at DEBUG.
+          org.slf4j.LoggerFactory.getLogger(Main.class).debug("Start-up failed", e);
+          cmd.getErr().println("tracesentinel: " + rootMessage(e));
+          return 1;
+        })
+        .execute(args));
   }
 
   /**
@@ -27,6 +35,15 @@ public final class Main implements Callable<Integer> {
   public static void disableTelemetry() {
     System.setProperty("chronicle.analytics.disable", "true");
     System.setProperty("chronicle.announcer.disable", "true");
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return t == e || m == null ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + m + ")";
   }
 
   /** No sub-command: serve. */
