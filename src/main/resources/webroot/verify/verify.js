@@ -169,7 +169,8 @@
       last();
     }).then(function () {
       setBusy(null);
-      $('outcome').focus();
+      $('outcome').focus({ preventScroll: true });
+      $('result').scrollIntoView({ block: 'start' });
     });
   }
 
