@@ -23,6 +23,7 @@ public final class ApiServer extends VerticleBase {
   private final Services services;
   private HttpServer server;
   private ImageRoutes images;
+  private VerifyRoutes verify;
 
   public ApiServer(Services services) {
     this.services = services;
@@ -45,6 +46,8 @@ public final class ApiServer extends VerticleBase {
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.pipeline(),
         services.config().dataDir().resolve("uploads"), services.prometheus());
     images.mount(router, auth);
+    verify = new VerifyRoutes(vertx, services, images);
+    verify.mount(router);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     new OpsRoutes(services.prometheus(), services::ready, services.config().opsOnLoopbackOnly()).mount(router);
     scans.mount(router, auth);
@@ -64,7 +67,7 @@ public final class ApiServer extends VerticleBase {
     if (images != null) {
       images.close();
     }
-    return Future.succeededFuture();
+    return verify == null ? Future.succeededFuture() : verify.close();
   }
 
   /** A lost or refused database connection, or a pool with no room: the client should retry, not see a 500. */
