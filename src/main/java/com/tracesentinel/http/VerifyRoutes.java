@@ -71,7 +71,10 @@ final class VerifyRoutes {
   /** Mount before the general /api body handler: the limit comes before any body is read. */
   void mount(Router router) {
     router.route("/api/v1/verify*").handler(this::limit);
-    router.getWithRegex("/api/v1/verify/(?<code>.+)").handler(ctx -> answer(ctx, ctx.pathParam("code")));
+    // A regex, so a Digital Link URI with encoded slashes fits in one parameter; named like a path for the
+    // metrics' route label and the OpenAPI check.
+    router.getWithRegex("/api/v1/verify/(?<code>.+)").setName("/api/v1/verify/:code")
+        .handler(ctx -> answer(ctx, ctx.pathParam("code")));
     router.get("/api/v1/verify").handler(ctx -> {
       String code = ctx.queryParams().get("code");
       if (code == null) {
