@@ -20,6 +20,7 @@ public record Config(
     int dbPoolSize,
     int maxGroupScans,
     int publicLookupsPerMinute,
+    boolean trustProxy,
     boolean opsOnLoopbackOnly,
     Duration decodeBudget,
     LadderSettings ladder) {
@@ -41,6 +42,9 @@ public record Config(
         e.integer("TRACESENTINEL_DB_POOL", 8, 2, 256),
         e.integer("TRACESENTINEL_MAX_GROUP_SCANS", 10_000, 100, 1_000_000),
         e.integer("TRACESENTINEL_LOOKUPS_PER_MINUTE", 60, 1, 1_000_000),
+        // Only behind exactly one trusted reverse proxy: the public look-up's rate limit then keys on the address it
+        // appends to X-Forwarded-For. Left false, that header is client-controlled and ignored.
+        e.bool("TRACESENTINEL_TRUST_PROXY", false),
         e.bool("TRACESENTINEL_OPS_LOOPBACK_ONLY", true),
         Duration.ofMillis(e.longValue("TRACESENTINEL_DECODE_BUDGET_MS", 2_000, 100, 60_000)),
         new LadderSettings(
@@ -52,7 +56,7 @@ public record Config(
 
   public Config withPort(int newPort) {
     return new Config(newPort, host, dataDir, dbUrl, adminKey, ledgerCapacity, shards, dbPoolSize, maxGroupScans,
-        publicLookupsPerMinute, opsOnLoopbackOnly, decodeBudget, ladder);
+        publicLookupsPerMinute, trustProxy, opsOnLoopbackOnly, decodeBudget, ladder);
   }
 
   public Path ledgerDir() {

@@ -49,6 +49,29 @@ final class Sql {
 
   // --- public look-ups (verify) ---
 
+  // A code's latest sales and returns, newest first, with where they happened and whether each one left the code's
+  // sale count alone (a DOUBLE_SCAN is the same sale scanned twice; a RETURN_MISMATCH return undid nothing), so the
+  // caller can show exactly the sales the ledger's saleCount counts. Served by scans_code (code_key, id) backwards
+  // and anomalies_scan; never reads a patient, settlement, document or device column.
+  static final String RECENT_SALES = """
+      SELECT s.type, s.scanned_at, s.site_id, st.name, st.region_name,
+             EXISTS (SELECT 1 FROM anomalies a WHERE a.scan_id = s.id
+                       AND a.type IN ('DOUBLE_SCAN', 'RETURN_MISMATCH')) AS no_effect
+      FROM scans s LEFT JOIN sites st ON st.ref = s.site_ref
+      WHERE s.code_key = $1 AND s.type IN ('SALE', 'RETURN') AND s.status IN ('ACCEPTED', 'FLAGGED')
+      ORDER BY s.id DESC
+      LIMIT $2
+      """;
+
+  // Look-ups counted by day and outcome, merged into the running totals: one statement per flush, never per look-up.
+  static final String UPSERT_LOOKUPS_DAILY = """
+      INSERT INTO lookups_daily (day, outcome, count)
+      SELECT * FROM unnest($1::date[], $2::text[], $3::int8[])
+      ON CONFLICT (day, outcome) DO UPDATE SET count = lookups_daily.count + excluded.count
+      """;
+
+  static final String SELECT_LOOKUPS_DAILY = "SELECT count FROM lookups_daily WHERE day = $1 AND outcome = $2";
+
   // --- end of public look-ups ---
 
   static final String SELECT_SITES = "SELECT ref, site_id, name, kind, region_code, region_name FROM sites";

@@ -22,6 +22,7 @@ public final class ApiServer extends VerticleBase {
   private final Services services;
   private HttpServer server;
   private ImageRoutes images;
+  private VerifyRoutes verify;
 
   public ApiServer(Services services) {
     this.services = services;
@@ -36,6 +37,8 @@ public final class ApiServer extends VerticleBase {
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.pipeline(),
         services.config().dataDir().resolve("uploads"), services.prometheus());
     images.mount(router, auth);
+    verify = new VerifyRoutes(vertx, services, images);
+    verify.mount(router);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     new OpsRoutes(services.prometheus(), services::ready, services.config().opsOnLoopbackOnly()).mount(router);
     scans.mount(router, auth);
@@ -54,7 +57,7 @@ public final class ApiServer extends VerticleBase {
     if (images != null) {
       images.close();
     }
-    return Future.succeededFuture();
+    return verify == null ? Future.succeededFuture() : verify.close();
   }
 
   static void problem(RoutingContext ctx) {

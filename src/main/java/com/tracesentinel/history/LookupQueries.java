@@ -1,0 +1,121 @@
+package com.tracesentinel.history;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the public look-up reads from the history (a code's latest sales) and writes to it (look-ups counted by day
+ * and outcome). The counts are kept in memory and merged into {@code lookups_daily} by {@link #flush()}, which the
+ * caller runs every few seconds: millions of look-ups a day cost a handful of small upserts, never a write each.
+ */
+public final class LookupQueries {
+  /** Rows read to find the latest sales: enough to pair every return and double scan with its sale in practice. */
+  static final int ROWS_SCANNED = 50;
+
+  /** One sale as the public may see it: when, and the site's name and region, nothing else. */
+  public record RecentSale(Instant scannedAt, String siteName, String regionName) {}
+
+  private record DayOutcome(LocalDate day, String outcome) {}
+
+  private final Pool pool;
+  private Map<DayOutcome, long[]> pending = new HashMap<>();
+
+  public LookupQueries(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * The code's latest sales that still count, newest first: a sale undone by a RETURN and a DOUBLE_SCAN (the same
+   * sale scanned twice) are left out, so the list agrees with the ledger's sale count.
+   */
+  public Future<List<RecentSale>> recentSales(byte[] codeKey, int limit) {
+    return pool.preparedQuery(Sql.RECENT_SALES).execute(Tuple.of(Buffer.buffer(codeKey), ROWS_SCANNED))
+        .map(rows -> {
+          List<RecentSale> sales = new ArrayList<>(limit);
+          // Newest first: a return that took effect undid the newest counted sale before it.
+          int returnsToPair = 0;
+          for (Row r : rows) {
+            if (Boolean.TRUE.equals(r.getBoolean("no_effect"))) {
+              continue;
+            }
+            if ("RETURN".equals(r.getString("type"))) {
+              returnsToPair++;
+              continue;
+            }
+            if (returnsToPair > 0) {
+              returnsToPair--;
+              continue;
+            }
+            if (sales.size() < limit) {
+              String name = r.getString("name");
+              sales.add(new RecentSale(r.getOffsetDateTime("scanned_at").toInstant(),
+                  name == null ? r.getString("site_id") : name, r.getString("region_name")));
+            }
+          }
+          return sales;
+        });
+  }
+
+  /** Counts one look-up in memory; {@link #flush()} stores it. Cheap and safe from any thread. */
+  public synchronized void count(LocalDate day, String outcome) {
+    pending.computeIfAbsent(new DayOutcome(day, outcome), k -> new long[1])[0]++;
+  }
+
+  /** Look-ups counted but not yet stored (for tests and metrics). */
+  public synchronized long unflushed() {
+    long n = 0;
+    for (long[] c : pending.values()) {
+      n += c[0];
+    }
+    return n;
+  }
+
+  /**
+   * Adds the counts gathered since the last flush to {@code lookups_daily} in one statement. When that fails they
+   * are put back and go with the next flush (a few keys a day: nothing grows).
+   */
+  public Future<Void> flush() {
+    Map<DayOutcome, long[]> batch;
+    synchronized (this) {
+      if (pending.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      batch = pending;
+      pending = new HashMap<>();
+    }
+    int n = batch.size();
+    LocalDate[] days = new LocalDate[n];
+    String[] outcomes = new String[n];
+    Long[] counts = new Long[n];
+    int i = 0;
+    for (Map.Entry<DayOutcome, long[]> e : batch.entrySet()) {
+      days[i] = e.getKey().day();
+      outcomes[i] = e.getKey().outcome();
+      counts[i] = e.getValue()[0];
+      i++;
+    }
+    return pool.preparedQuery(Sql.UPSERT_LOOKUPS_DAILY).execute(Tuple.of(days, outcomes, counts))
+        .<Void>mapEmpty()
+        .onFailure(err -> {
+          synchronized (this) {
+            batch.forEach((k, v) -> pending.computeIfAbsent(k, x -> new long[1])[0] += v[0]);
+          }
+        });
+  }
+
+  /** The stored count of one day and outcome (0 when none): for tests and reports. */
+  public Future<Long> stored(LocalDate day, String outcome) {
+    return pool.preparedQuery(Sql.SELECT_LOOKUPS_DAILY)
+        .execute(Tuple.of(day, outcome))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+}

@@ -1,0 +1,315 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.TraceSentinel;
+import com.tracesentinel.ledger.CodeKey;
+import com.tracesentinel.rules.CodeState;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The public look-up over real HTTP: outcomes, spellings, privacy, counting and the photo route. */
+class VerifyApiTest {
+  private static final String GTIN = "06901234567892";
+  private static final AtomicInteger SERIALS = new AtomicInteger();
+  private static TestService svc;
+
+  @BeforeAll
+  static void start() throws Exception {
+    // A high limit: these tests look up far more than 60 codes a minute from one address.
+    svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "100000"));
+    svc.sites("VP1", "110105", "VP2", "440305");
+    JsonArray products = new JsonArray().add(new JsonObject().put("productKey", GTIN)
+        .put("drugCode", "XC10AAA057A001010100383").put("genericName", "阿托伐他汀钙片")
+        .put("brandName", "立普妥").put("spec", "20mg×7片").put("manufacturer", "辉瑞制药有限公司").put("packSize", 7));
+    Response r = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", products.encode());
+    assertEquals(200, r.status(), r.body());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  /** A new GS1 box of the catalogued product: (01)GTIN(21)serial. */
+  private static String newBox() {
+    return "(01)" + GTIN + "(17)271231(10)B123(21)VT" + SERIALS.incrementAndGet();
+  }
+
+  private static String canonical(String code) {
+    int serial = code.indexOf("(21)");
+    return "(01)" + GTIN + code.substring(serial);
+  }
+
+  private static JsonObject sell(String code, String site, String doc, String settlement, String device) {
+    JsonObject scan = new JsonObject().put("code", code).put("siteId", site).put("documentNo", doc)
+        .put("scannedAt", "2026-01-15T23:30:00+00:00").put("settlementId", settlement).put("deviceId", device);
+    Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan);
+    assertEquals(200, r.status(), r.body());
+    return r.result(0);
+  }
+
+  private static Response verifyPath(String code) {
+    return svc.get("/api/v1/verify/" + URLEncoder.encode(code, StandardCharsets.UTF_8).replace("+", "%20"), null);
+  }
+
+  private static Response verifyQuery(String code) {
+    return svc.get("/api/v1/verify?code=" + URLEncoder.encode(code, StandardCharsets.UTF_8), null);
+  }
+
+  private static JsonObject ok(Response r) {
+    assertEquals(200, r.status(), r.body());
+    assertTrue(r.contentType().startsWith("application/json"), r.contentType());
+    return r.json();
+  }
+
+  @Test
+  void anInvalidCodeIs200WithAHumanMessageInChineseAndEnglish() {
+    JsonObject j = ok(verifyPath("(01)06901234567893(21)X"));
+    assertEquals("INVALID_CODE", j.getString("outcome"));
+    assertEquals("CHECK_DIGIT", j.getString("reason"));
+    assertTrue(j.getString("message").contains("追溯码"), j.encode());
+    assertTrue(j.getString("messageEn").toLowerCase().contains("not a valid"), j.encode());
+    assertFalse(j.containsKey("canonical"));
+    assertEquals("INVALID_CODE", ok(verifyQuery("hello")).getString("outcome"));
+  }
+
+  @Test
+  void aMissingCodeParameterIsAProblem() {
+    Response r = svc.get("/api/v1/verify", null);
+    assertEquals(400, r.status(), r.body());
+    assertTrue(r.contentType().startsWith("application/problem+json"));
+  }
+
+  @Test
+  void aCodeNeverScannedHasNoSaleRecordAndCreatesNoLedgerEntry() throws Exception {
+    String box = newBox();
+    JsonObject j = ok(verifyPath(box));
+    assertEquals("NO_SALE_RECORD", j.getString("outcome"));
+    assertEquals(canonical(box), j.getString("canonical"));
+    assertEquals(0, j.getInteger("saleCount"));
+    assertEquals(0, j.getJsonArray("recentSales").size());
+    assertEquals("阿托伐他汀钙片", j.getJsonObject("product").getString("genericName"));
+    assertTrue(j.getString("message").contains("稍后"), j.getString("message"));
+    assertTrue(j.getString("messageEn").contains("later"), j.getString("messageEn"));
+    assertUtc(j.getString("updatedAt"));
+    Thread.sleep(300);
+    assertNull(svc.app().services().ledger().get(CodeKey.of(canonical(box))));
+  }
+
+  @Test
+  void oneSaleShowsTheProductTheDateInChinaAndThePharmacy() {
+    String box = newBox();
+    assertEquals("ACCEPTED", sell(box, "VP1", "R-1", null, null).getString("status"));
+    JsonObject j = ok(verifyQuery(box));
+    assertEquals("ONE_SALE", j.getString("outcome"));
+    assertEquals(1, j.getInteger("saleCount"));
+    JsonObject product = j.getJsonObject("product");
+    assertEquals("阿托伐他汀钙片", product.getString("genericName"));
+    assertEquals("立普妥", product.getString("brandName"));
+    assertEquals("20mg×7片", product.getString("spec"));
+    assertEquals("辉瑞制药有限公司", product.getString("manufacturer"));
+    assertEquals(7, product.getInteger("packSize"));
+    JsonArray sales = j.getJsonArray("recentSales");
+    assertEquals(1, sales.size());
+    // 23:30 UTC on the 15th is the 16th in Beijing.
+    assertEquals(new JsonObject().put("date", "2026-01-16").put("siteName", "Pharmacy VP1")
+        .put("region", "Region 110105"), sales.getJsonObject(0));
+    assertTrue(j.getString("message").contains("药店"));
+    assertUtc(j.getString("updatedAt"));
+  }
+
+  @Test
+  void multipleSalesTellThePublicToKeepTheBoxAndReportIt() {
+    String box = newBox();
+    sell(box, "VP1", "M-1", null, null);
+    assertEquals("FLAGGED", sell(box, "VP2", "M-2", null, null).getString("status"));
+    JsonObject j = ok(verifyPath(box));
+    assertEquals("MULTIPLE_SALES", j.getString("outcome"));
+    assertEquals(2, j.getInteger("saleCount"));
+    assertEquals(2, j.getJsonArray("recentSales").size());
+    assertTrue(j.getString("message").contains("医保局"), j.getString("message"));
+    assertTrue(j.getString("messageEn").contains("insurance bureau"), j.getString("messageEn"));
+  }
+
+  @Test
+  void aDoubleScanIsNotShownAsASecondSale() {
+    String box = newBox();
+    sell(box, "VP1", "D-1", null, null);
+    JsonObject second = sell(box, "VP1", "D-2", null, null);
+    assertEquals("DOUBLE_SCAN", second.getJsonArray("anomalies").getJsonObject(0).getString("type"));
+    JsonObject j = ok(verifyPath(box));
+    assertEquals("ONE_SALE", j.getString("outcome"));
+    assertEquals(1, j.getJsonArray("recentSales").size());
+  }
+
+  @Test
+  void aReturnedSaleIsNotShown() {
+    String box = newBox();
+    sell(box, "VP1", "RT-1", null, null);
+    JsonObject ret = new JsonObject().put("code", box).put("siteId", "VP1").put("documentNo", "RT-2")
+        .put("type", "RETURN").put("scannedAt", "2026-01-16T01:00:00+00:00");
+    assertEquals("ACCEPTED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, ret).result(0).getString("status"));
+    JsonObject j = ok(verifyPath(box));
+    assertEquals("NO_SALE_RECORD", j.getString("outcome"));
+    assertEquals(0, j.getJsonArray("recentSales").size());
+  }
+
+  @Test
+  void everySpellingOfOneBoxGivesOneCanonical() {
+    String serial = "SP" + SERIALS.incrementAndGet();
+    String canonical = "(01)" + GTIN + "(21)" + serial;
+    sell("(01)" + GTIN + "(17)271231(10)B123(21)" + serial, "VP1", "S-1", null, null);
+    List<String> spellings = List.of(
+        "(01)" + GTIN + "(17)271231(10)B123(21)" + serial,
+        "(01)" + GTIN + "(21)" + serial,
+        "]d2\u001d01" + GTIN + "21" + serial + "\u001d17271231",
+        "01" + GTIN + "17271231" + "10B123\u001d21" + serial,
+        "01" + GTIN + "1727123110B123<GS>21" + serial,
+        "]Q301" + GTIN + "1727123110B123^]21" + serial,
+        "  (01)" + GTIN + "(21)" + serial + "\r\n",
+        "\uFEFF(01)" + GTIN + "(21)" + serial,
+        "https://id.example.com/01/" + GTIN + "/10/B123/21/" + serial + "?17=271231");
+    Set<String> seen = new LinkedHashSet<>();
+    for (String s : spellings) {
+      for (Response r : List.of(verifyPath(s), verifyQuery(s))) {
+        JsonObject j = ok(r);
+        assertEquals("ONE_SALE", j.getString("outcome"), s + " -> " + j.encode());
+        seen.add(j.getString("canonical"));
+      }
+    }
+    assertEquals(Set.of(canonical), seen);
+  }
+
+  @Test
+  void theAnswerNeverCarriesPatientSettlementDocumentOrDevice() {
+    String box = newBox();
+    sell(box, "VP1", "DOC-SECRET-4711", "SETTLE-SECRET-0815", "DEVICE-SECRET-42");
+    sell(box, "VP2", "DOC-SECRET-4712", "SETTLE-SECRET-0816", "DEVICE-SECRET-43");
+    for (Response r : List.of(verifyPath(box), verifyQuery(box))) {
+      String body = ok(r).encode();
+      for (String secret : List.of("DOC-SECRET", "SETTLE-SECRET", "DEVICE-SECRET", "documentNo", "settlement",
+          "device", "patient")) {
+        assertFalse(body.contains(secret), secret + " in " + body);
+      }
+      assertFalse(body.contains("XC10AAA057A001010100383"), "billed drug code in " + body);
+    }
+  }
+
+  @Test
+  void aLookUpIncrementsTheCodesLookUpCountButNeverItsSales() throws Exception {
+    String box = newBox();
+    sell(box, "VP1", "L-1", null, null);
+    byte[] key = CodeKey.of(canonical(box));
+    for (int i = 0; i < 3; i++) {
+      assertEquals("ONE_SALE", ok(verifyPath(box)).getString("outcome"));
+    }
+    CodeState state = eventually(() -> {
+      CodeState s = svc.app().services().ledger().get(key);
+      return s != null && s.lookups() >= 3 ? s : null;
+    });
+    assertEquals(3, state.lookups());
+    assertEquals(1, state.saleCount());
+    assertEquals(1, state.scanCount());
+    assertEquals(1, ok(verifyPath(box)).getInteger("saleCount"));
+  }
+
+  @Test
+  void lookUpsAreCountedByDayAndOutcomeAndInMetrics() throws Exception {
+    VerifyRoutes.Shared shared = VerifyRoutes.shared(svc.app().vertx(), svc.app().services());
+    LocalDate today = LocalDate.now(ZoneId.of("Asia/Shanghai"));
+    TraceSentinel.await(shared.queries.flush());
+    long before = TraceSentinel.await(shared.queries.stored(today, "INVALID_CODE"));
+    double metricBefore = metric("INVALID_CODE");
+    for (int i = 0; i < 4; i++) {
+      ok(verifyQuery("not a code " + i));
+    }
+    TraceSentinel.await(shared.queries.flush());
+    long after = TraceSentinel.await(shared.queries.stored(today, "INVALID_CODE"));
+    // Other tests may run look-ups concurrently in this JVM, never fewer.
+    assertTrue(after - before >= 4, before + " -> " + after);
+    assertTrue(metric("INVALID_CODE") - metricBefore >= 4);
+  }
+
+  @Test
+  void aPhotoOfTheGs1BoxAnswersForThatBox() throws Exception {
+    String canonical = "(01)" + GTIN + "(21)SN0001";
+    sell("(01)" + GTIN + "(17)271231(10)B123(21)SN0001", "VP1", "IMG-1", null, null);
+    Response r = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(ImageApiTest.fixture("dm_gs1.png"))).build());
+    JsonObject j = ok(r);
+    assertEquals(canonical, j.getString("canonical"));
+    assertEquals("ONE_SALE", j.getString("outcome"));
+    assertEquals("Pharmacy VP1", j.getJsonArray("recentSales").getJsonObject(0).getString("siteName"));
+  }
+
+  @Test
+  void aPhotoWithoutACodeIs422() throws Exception {
+    Response r = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/jpeg")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(ImageApiTest.fixture("photo_nocode.jpg"))).build());
+    assertEquals(422, r.status(), r.body());
+    assertTrue(r.contentType().startsWith("application/problem+json"));
+    Response notImage = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "text/plain")
+        .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+    assertEquals(415, notImage.status(), notImage.body());
+  }
+
+  @Test
+  void thePageIsServedWithoutAKey() {
+    // /verify sends the browser to /verify/ (the page's own address); the assets are referenced absolutely.
+    assertEquals(301, svc.get("/verify", null).status());
+    for (String path : List.of("/verify/", "/verify/index.html")) {
+      Response r = svc.get(path, null);
+      assertEquals(200, r.status(), path);
+      assertTrue(r.contentType().startsWith("text/html"), path + " " + r.contentType());
+      assertTrue(r.body().contains("药品追溯码"), path);
+    }
+    assertEquals(200, svc.get("/verify/verify.js", null).status());
+    assertEquals(200, svc.get("/verify/verify.css", null).status());
+  }
+
+  private static double metric(String outcome) {
+    var counter = svc.app().services().prometheus().find("tracesentinel.lookups").tag("outcome", outcome).counter();
+    assertNotNull(counter);
+    return counter.count();
+  }
+
+  private static void assertUtc(String time) {
+    assertNotNull(time);
+    assertTrue(time.endsWith("Z"), time);
+    Instant.parse(time);
+  }
+
+  static <T> T eventually(Supplier<T> probe) throws InterruptedException {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    T value;
+    while ((value = probe.get()) == null) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not reached within 5 s");
+      }
+      Thread.sleep(20);
+    }
+    return value;
+  }
+}

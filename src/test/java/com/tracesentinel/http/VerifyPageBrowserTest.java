@@ -1,0 +1,138 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestService;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * /verify in headless Chromium (Debian's chromium and chromium-driver): type a code, read the outcome, in Chinese
+ * and in English, on a 360 px wide screen. Skipped only when the browser or its driver is not installed.
+ */
+class VerifyPageBrowserTest {
+  private static final String SOLD_TWICE = "(01)06901234567892(17)271231(10)B123(21)BROWSER1";
+  private static TestService svc;
+  private static WebDriver browser;
+  private static Path profile;
+
+  @BeforeAll
+  static void start() throws Exception {
+    File chromium = firstExisting("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium");
+    File driver = firstExisting("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+    Assumptions.assumeTrue(chromium != null && driver != null,
+        "headless Chromium test skipped: install Debian's chromium and chromium-driver");
+    svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "10000"));
+    svc.sites("BP1", "110105", "BP2", "440305");
+    for (String site : new String[] {"BP1", "BP2"}) {
+      JsonObject scan = new JsonObject().put("code", SOLD_TWICE).put("siteId", site).put("documentNo", "B-" + site);
+      assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan).status());
+    }
+    profile = Files.createTempDirectory("verify-chromium");
+    ChromeOptions options = new ChromeOptions().setBinary(chromium).addArguments("--headless=new", "--no-sandbox",
+        "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--user-data-dir=" + profile, "--window-size=360,740", "--lang=zh-CN");
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver)
+        .usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+    browser.manage().window().setSize(new Dimension(360, 740));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (svc != null) {
+      svc.close();
+    }
+  }
+
+  private static File firstExisting(String... paths) {
+    for (String p : paths) {
+      File f = new File(p);
+      if (f.canExecute()) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  private static String check(String code) {
+    browser.get("http://127.0.0.1:" + svc.port() + "/verify");
+    WebElement input = browser.findElement(By.id("code"));
+    input.clear();
+    input.sendKeys(code);
+    browser.findElement(By.id("check")).click();
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    wait.until(ExpectedConditions.attributeToBeNotEmpty(browser.findElement(By.id("result")), "data-outcome"));
+    return browser.findElement(By.id("result")).getAttribute("data-outcome");
+  }
+
+  @Test
+  void aBoxSoldTwiceTellsThePublicToKeepItAndReportIt() {
+    assertEquals("MULTIPLE_SALES", check(SOLD_TWICE));
+    assertEquals("多次销售：请保留药盒并举报", browser.findElement(By.id("outcome")).getText());
+    assertTrue(browser.findElement(By.id("message")).getText().contains("医保局"));
+    assertEquals(2, browser.findElements(By.cssSelector("#sales li")).size());
+    assertTrue(browser.findElement(By.id("sales")).getText().contains("Pharmacy BP1"));
+
+    // The English toggle redraws the same answer.
+    browser.findElement(By.id("lang")).click();
+    assertEquals("Sold more than once: keep the box and report it", browser.findElement(By.id("outcome")).getText());
+    assertTrue(browser.findElement(By.id("message")).getText().contains("insurance bureau"));
+    assertEquals("en", browser.findElement(By.tagName("html")).getAttribute("lang"));
+    browser.findElement(By.id("lang")).click();
+    assertEquals("zh-CN", browser.findElement(By.tagName("html")).getAttribute("lang"));
+  }
+
+  @Test
+  void eachOtherOutcomeSaysWhatToDoNext() {
+    assertEquals("NO_SALE_RECORD", check("(01)06901234567892(21)NEVER-SOLD"));
+    assertTrue(browser.findElement(By.id("message")).getText().contains("稍后再查"));
+    assertEquals("INVALID_CODE", check("12345"));
+    assertEquals("不是有效的追溯码", browser.findElement(By.id("outcome")).getText());
+    assertTrue(browser.findElement(By.id("message")).getText().contains("核对"));
+  }
+
+  @Test
+  void thePageFitsA360PixelScreen() {
+    check(SOLD_TWICE);
+    long scrollWidth = (Long) ((JavascriptExecutor) browser)
+        .executeScript("return document.documentElement.scrollWidth;");
+    long clientWidth = (Long) ((JavascriptExecutor) browser)
+        .executeScript("return document.documentElement.clientWidth;");
+    assertTrue(scrollWidth <= clientWidth, "horizontal scroll: " + scrollWidth + " > " + clientWidth);
+    if (Boolean.getBoolean("verify.screenshot")) { // mvn test -Dtest=VerifyPageBrowserTest -Dverify.screenshot
+      try {
+        Files.write(Path.of("target", "verify-360.png"),
+            ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    // Every input has a label a screen reader announces.
+    for (String id : new String[] {"code", "camera", "upload"}) {
+      assertEquals(1, browser.findElements(By.cssSelector("label[for=" + id + "]")).size(), id);
+    }
+  }
+}

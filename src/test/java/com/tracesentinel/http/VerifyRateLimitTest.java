@@ -1,0 +1,126 @@
+package com.tracesentinel.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import java.net.http.HttpRequest;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-client limit of /api/v1/verify*: 429 with Retry-After past the configured rate, X-Forwarded-For believed
+ * only behind a trusted proxy, IPv6 limited per /64, and a bounded memory however many addresses arrive.
+ */
+class VerifyRateLimitTest {
+  private static final String CODE = "/api/v1/verify/81234567890123456789";
+
+  private static Response get(TestService svc, String path, String forwardedFor) {
+    HttpRequest.Builder b = svc.request(path, null).GET();
+    if (forwardedFor != null) {
+      b.header("X-Forwarded-For", forwardedFor);
+    }
+    return svc.send(b.build());
+  }
+
+  private static void assertLimited(Response r) {
+    assertEquals(429, r.status(), r.body());
+    assertTrue(r.contentType().startsWith("application/problem+json"), r.contentType());
+    assertNotNull(r.retryAfter(), "Retry-After");
+    int seconds = Integer.parseInt(r.retryAfter());
+    // 5 a minute, refilled smoothly: one more every 12 s.
+    assertTrue(seconds >= 1 && seconds <= 12, r.retryAfter());
+  }
+
+  @Test
+  void pastTheLimitEveryVerifyRouteIs429WithRetryAfterAndForwardedForIsIgnoredByDefault() throws Exception {
+    try (TestService svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "5"))) {
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, get(svc, CODE, null).status());
+      }
+      assertLimited(get(svc, CODE, null));
+      assertLimited(get(svc, "/api/v1/verify?code=81234567890123456789", null));
+      // A client cannot make itself new by inventing an address when no proxy is trusted.
+      assertLimited(get(svc, CODE, "198.51.100.77"));
+      // The photo route is limited before its body is read.
+      assertLimited(svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build()));
+      // The page itself and the rest of the API are not the look-up's business.
+      assertEquals(301, get(svc, "/verify", null).status());
+      assertEquals(200, get(svc, "/verify/", null).status());
+      double limited = svc.app().services().prometheus().find("tracesentinel.lookups.limited").counter().count();
+      assertTrue(limited >= 4, "limited " + limited);
+    }
+  }
+
+  @Test
+  void behindATrustedProxyEachForwardedClientHasItsOwnBucketAndMemoryStaysBounded() throws Exception {
+    try (TestService svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "5",
+        "TRACESENTINEL_TRUST_PROXY", "true"))) {
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, get(svc, CODE, "198.51.100.1").status());
+      }
+      assertLimited(get(svc, CODE, "198.51.100.1"));
+      assertEquals(200, get(svc, CODE, "198.51.100.2").status());
+      // The proxy appends the address it saw: a client-written entry before it changes nothing.
+      assertLimited(get(svc, CODE, "203.0.113.9, 198.51.100.1"));
+      // One IPv6 subscriber (/64) is one client however it rotates its addresses.
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, get(svc, CODE, "2001:db8:1:2::" + Integer.toHexString(i + 1)).status());
+      }
+      assertLimited(get(svc, CODE, "2001:db8:1:2:ffff:1:2:3"));
+      assertEquals(200, get(svc, CODE, "2001:db8:1:3::1").status());
+
+      VerifyRoutes.Limiter limiter = VerifyRoutes.shared(svc.app().vertx(), svc.app().services()).limiter;
+      long before = limiter.size();
+      for (int i = 0; i < 2_000; i++) {
+        Response r = get(svc, CODE, "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255));
+        assertEquals(200, r.status());
+      }
+      assertTrue(limiter.size() >= before + 1_000, before + " -> " + limiter.size());
+      // A flood of addresses far past the bound (driven straight at the service's limiter: a quarter of a
+      // million HTTP requests would only slow the build) leaves it at its bound.
+      for (int i = 0; i < 250_000; i++) {
+        limiter.tryAcquire("fake-" + i);
+      }
+      assertTrue(limiter.size() <= limiter.bound(), limiter.size() + " > " + limiter.bound());
+      assertEquals(200, get(svc, CODE, "198.51.100.3").status());
+    }
+  }
+
+  @Test
+  void aSmallLimiterHoldsItsBoundUnderOneHundredThousandAddresses() {
+    VerifyRoutes.Limiter limiter = new VerifyRoutes.Limiter(60, 1_000);
+    for (int i = 0; i < 100_000; i++) {
+      assertEquals(0, limiter.tryAcquire("192.0." + (i >> 8 & 255) + "." + (i & 255) + "#" + i));
+      if (i % 10_000 == 0) {
+        assertTrue(limiter.size() <= 1_000, "size " + limiter.size());
+      }
+    }
+    assertTrue(limiter.size() <= 1_000, "size " + limiter.size());
+    for (int i = 0; i < 60; i++) {
+      assertEquals(0, limiter.tryAcquire("one"));
+    }
+    assertTrue(limiter.tryAcquire("one") >= 1);
+  }
+
+  @Test
+  void ipv6AddressesAreKeyedByTheirSlash64() {
+    assertEquals("2001:db8:0:1::", VerifyRoutes.clientKey("2001:db8::1:0:0:0:5"));
+    assertEquals("2001:db8:0:1::", VerifyRoutes.clientKey("2001:0DB8:0000:0001:aaaa:bbbb:cccc:dddd"));
+    assertEquals("2001:db8:0:1::", VerifyRoutes.clientKey("[2001:db8:0:1::7]"));
+    assertEquals("fe80:0:0:0::", VerifyRoutes.clientKey("fe80::1%eth0"));
+    assertEquals("192.0.2.1", VerifyRoutes.clientKey("::ffff:192.0.2.1"));
+    assertEquals("192.0.2.1", VerifyRoutes.clientKey("[::ffff:192.0.2.1]"));
+    assertEquals("0:0:0:0::", VerifyRoutes.clientKey("::1"));
+    assertEquals("192.0.2.1", VerifyRoutes.clientKey("192.0.2.1"));
+    assertNull(VerifyRoutes.ipv6Prefix64("1:2:3"));
+    assertNull(VerifyRoutes.ipv6Prefix64("1::2::3"));
+    assertNull(VerifyRoutes.ipv6Prefix64("xyz:1::"));
+    assertEquals("not:an:address", VerifyRoutes.clientKey("not:an:address"));
+    assertEquals(64, VerifyRoutes.clientKey("x".repeat(1_000)).length());
+  }
+}
