@@ -80,6 +80,7 @@ final class VerifyRoutes {
       answer(ctx, code);
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
+    router.post("/api/v1/verify/image").handler(VerifyRoutes::requireImage);
     router.post("/api/v1/verify/image").handler(BodyHandler.create(false).setBodyLimit(imageLimit))
         .handler(this::image);
 
@@ -114,11 +115,16 @@ final class VerifyRoutes {
     lookUp(TraceCodes.parse(raw)).onComplete(ar -> reply(ctx, ar));
   }
 
-  private void image(RoutingContext ctx) {
+  /** Before the body is read: anything but an image is refused without receiving megabytes of it. */
+  private static void requireImage(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
     if (type == null || !type.toLowerCase().startsWith("image/")) {
       throw new Problem(415, "Unsupported media type", "send the photo as the body with Content-Type: image/…");
     }
+    ctx.next();
+  }
+
+  private void image(RoutingContext ctx) {
     images.decode(ctx.body().buffer()).compose(symbols -> {
       if (symbols.isEmpty()) {
         return Future.failedFuture(new Problem(422, "No code found",

@@ -177,6 +177,26 @@ class VerifyApiTest {
   }
 
   @Test
+  void splitPackSalesOfOneBoxAtOnePharmacyAreOneSale() {
+    String box = newBox();
+    for (int i = 1; i <= 3; i++) {
+      JsonObject scan = new JsonObject().put("code", box).put("siteId", "VP1").put("documentNo", "SPLIT-" + i)
+          .put("split", true).put("quantity", 2).put("scannedAt", "2026-01-1" + i + "T02:00:00+00:00");
+      assertEquals("ACCEPTED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan).result(0).getString("status"));
+    }
+    JsonObject j = ok(verifyPath(box));
+    assertEquals("ONE_SALE", j.getString("outcome"), j.encode());
+    assertTrue(j.getBoolean("splitSale"));
+    assertEquals(3, j.getJsonArray("recentSales").size());
+    assertEquals("2026-01-13", j.getJsonArray("recentSales").getJsonObject(0).getString("date"));
+    // Past the pack size (7 units) it is no longer one box.
+    JsonObject more = new JsonObject().put("code", box).put("siteId", "VP1").put("documentNo", "SPLIT-4")
+        .put("split", true).put("quantity", 2).put("scannedAt", "2026-01-14T02:00:00+00:00");
+    assertEquals("FLAGGED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, more).result(0).getString("status"));
+    assertEquals("MULTIPLE_SALES", ok(verifyPath(box)).getString("outcome"));
+  }
+
+  @Test
   void everySpellingOfOneBoxGivesOneCanonical() {
     String serial = "SP" + SERIALS.incrementAndGet();
     String canonical = "(01)" + GTIN + "(21)" + serial;
