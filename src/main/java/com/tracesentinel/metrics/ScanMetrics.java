@@ -28,6 +28,8 @@ public final class ScanMetrics {
     this.registry = registry;
     this.batchSize = DistributionSummary.builder("tracesentinel.scan.batch.size")
         .description("Scans per POST /api/v1/scans request").publishPercentileHistogram()
+        // A request holds 1 to 1,000 scans (ScanRoutes.MAX_BATCH): buckets for that range, not up to Long.MAX_VALUE.
+        .minimumExpectedValue(1.0).maximumExpectedValue(1000.0)
         .serviceLevelObjectives(1, 10, 100, 1000).register(registry);
     for (EventType type : EventType.values()) {
       for (ScanStatus status : ScanStatus.values()) {
