@@ -31,6 +31,11 @@ public record Config(
 
   public static Config from(Map<String, String> env) {
     Env e = new Env(env);
+    // Read by logback.xml itself; checked here so that a typo stops the start instead of silencing every log line.
+    String logFormat = env.get("TRACESENTINEL_LOG_FORMAT");
+    if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new IllegalArgumentException("TRACESENTINEL_LOG_FORMAT=" + logFormat + " must be text or json");
+    }
     return new Config(
         e.integer("TRACESENTINEL_PORT", 8080, 0, 65535),
         e.string("TRACESENTINEL_HOST", "0.0.0.0"),

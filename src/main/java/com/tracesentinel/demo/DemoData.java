@@ -82,6 +82,7 @@ public final class DemoData {
         Instant now = Instant.now();
         List<PendingScan> prepared = services.pipeline().prepare(request, now);
         return services.pipeline().submit(prepared, now).map(batch -> {
+          services.scanMetrics().record(batch.scans());
           progress(out, done, day.size());
           return sum + request.size();
         });

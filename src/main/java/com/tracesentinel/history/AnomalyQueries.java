@@ -20,7 +20,7 @@ import java.util.function.Function;
 /**
  * The investigators' reads: the anomaly list (keyset pages and a streamed export), summaries, and one code's
  * stored scans with their anomalies. Every statement is in {@link Sql}; every one is served by an index
- * (docs/explain-10m.md).
+ * (load-tests/explain-10m/explain-10m.md).
  */
 public final class AnomalyQueries {
   /** Rows fetched per round trip by the export's cursor. */

@@ -24,9 +24,10 @@ public final class LedgerMetrics implements MeterBinder {
         .description("Ledger codes / capacity").register(registry);
     Gauge.builder("tracesentinel.ledger.disk", ledger, CodeLedger::bytesOnDisk).baseUnit("bytes")
         .description("Bytes the ledger file occupies on disk").register(registry);
-    Gauge.builder("tracesentinel.reconcile.codes.total", replay, LedgerReplay::reconcileTotal)
+    // Strong references: Micrometer holds gauge objects weakly, and nothing else keeps the replay alive.
+    Gauge.builder("tracesentinel.reconcile.codes.total", replay, LedgerReplay::reconcileTotal).strongReference(true)
         .description("Codes to re-derive from the history after an unclean stop (0 when none)").register(registry);
-    Gauge.builder("tracesentinel.reconcile.codes.done", replay, LedgerReplay::reconcileDone)
+    Gauge.builder("tracesentinel.reconcile.codes.done", replay, LedgerReplay::reconcileDone).strongReference(true)
         .description("Codes re-derived so far by the reconcile after an unclean stop").register(registry);
   }
 }

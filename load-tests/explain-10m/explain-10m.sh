@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL on port 55432 (Debian's postgresql-15 binaries, run as the postgres user), the service's
 # schema, 10 million scans, then EXPLAIN (ANALYZE, BUFFERS) of each investigator query into $workdir/explain-10m.out.
-# Takes about ten minutes on 2 cores. Usage: docs/explain-10m.sh [workdir]   (never part of `mvn verify`)
+# Takes about ten minutes on 2 cores. Usage: load-tests/explain-10m/explain-10m.sh [workdir]   (never part of `mvn verify`)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=${1:-/tmp/tracesentinel-explain-10m}
@@ -16,7 +16,7 @@ as_pg "$bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start -o "-p $port -k $
 trap 'as_pg "$bin/pg_ctl" -D "$work/data" -m fast stop >/dev/null' EXIT
 psql=(psql -h "$work" -p $port -U postgres -X -q)
 "${psql[@]}" -c "CREATE DATABASE ts10m"
-for m in "$here"/../src/main/resources/db/migration/V*.sql; do "${psql[@]}" -d ts10m -v ON_ERROR_STOP=1 -f "$m"; done
+for m in "$here"/../../src/main/resources/db/migration/V*.sql; do "${psql[@]}" -d ts10m -v ON_ERROR_STOP=1 -f "$m"; done
 "${psql[@]}" -d ts10m -f "$here/explain-10m.sql"
 "${psql[@]}" -d ts10m -f "$here/explain-10m-queries.sql" > "$work/explain-10m.out"
 echo "EXPLAIN output: $work/explain-10m.out"

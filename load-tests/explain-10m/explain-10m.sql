@@ -1,7 +1,7 @@
 -- Loads 10 million scans (three monthly partitions) and 500,000 anomalies (5 %) into an empty database that has
 -- the service's schema (V1, V2), then prints EXPLAIN (ANALYZE, BUFFERS) of every investigator query as the
 -- service sends it (literal values stand for the bound parameters: the reactive client plans them per call).
--- Run by docs/explain-10m.sh; results in docs/explain-10m.md.
+-- Run by load-tests/explain-10m/explain-10m.sh; results in load-tests/explain-10m/explain-10m.md.
 \set ON_ERROR_STOP on
 \timing on
 
