@@ -66,8 +66,11 @@ public final class HistoryStore implements HistoryWriter, OriginalLookup {
       return Future.succeededFuture();
     }
     Tuple scans = scanColumns(stored, ingestedAt);
+    Tuple keys = keyColumns(stored);
     AnomalyColumns anomalies = anomalyColumns(stored);
-    return pool.withTransaction(conn -> conn.preparedQuery(Sql.INSERT_SCANS).execute(scans).compose(r -> {
+    return pool.withTransaction(conn -> conn.preparedQuery(Sql.INSERT_SCANS).execute(scans)
+        .compose(r -> conn.preparedQuery(Sql.INSERT_SCAN_KEYS).execute(keys))
+        .compose(r -> {
       if (anomalies.count == 0) {
         return Future.succeededFuture();
       }
@@ -125,6 +128,20 @@ public final class HistoryStore implements HistoryWriter, OriginalLookup {
     }
     return Tuple.from(new Object[] {id, at, ingestedAt, key, canonical, product, raw, type, siteId, siteRef, doc,
         line, quantity, split, billed, settlement, device, expiry, status, error});
+  }
+
+  /** The unique idempotency keys of the stored, judged scans (a rejected scan has none). */
+  private static Tuple keyColumns(List<PendingScan> stored) {
+    List<Buffer> idem = new ArrayList<>();
+    List<Long> ids = new ArrayList<>();
+    for (PendingScan p : stored) {
+      if (p.status() != ScanStatus.REJECTED) {
+        idem.add(Buffer.buffer(p.idempotencyHash()));
+        ids.add(p.scanId());
+      }
+    }
+    // Tuple.from: Tuple.of(Object, Object...) would spread the second array into separate parameters.
+    return Tuple.from(new Object[] {idem.toArray(Buffer[]::new), ids.toArray(Long[]::new)});
   }
 
   private AnomalyColumns anomalyColumns(List<PendingScan> stored) {
@@ -188,21 +205,13 @@ public final class HistoryStore implements HistoryWriter, OriginalLookup {
   @Override
   public List<StoredResult> find(List<PendingScan> scans) throws Exception {
     int n = scans.size();
+    Buffer[] idem = new Buffer[n];
     Buffer[] keys = new Buffer[n];
-    String[] sites = new String[n];
-    String[] docs = new String[n];
-    Integer[] lines = new Integer[n];
-    String[] types = new String[n];
     for (int i = 0; i < n; i++) {
-      ScanInput in = scans.get(i).input();
+      idem[i] = Buffer.buffer(scans.get(i).idempotencyHash());
       keys[i] = Buffer.buffer(scans.get(i).key());
-      sites[i] = in.siteId();
-      docs[i] = in.documentNo();
-      lines[i] = in.lineNo();
-      types[i] = in.type().name();
     }
-    RowSet<Row> rows = pool.preparedQuery(Sql.FIND_ORIGINALS)
-        .execute(Tuple.from(new Object[] {keys, sites, docs, lines, types}))
+    RowSet<Row> rows = pool.preparedQuery(Sql.FIND_ORIGINALS).execute(Tuple.from(new Object[] {idem, keys}))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     List<StoredResult> results = new ArrayList<>(java.util.Collections.nCopies(n, null));
     long[] firstId = new long[n];

@@ -19,6 +19,10 @@ final class Sql {
              quantity, split, billed_drug, settlement_id, device_id, expiry, status, error)
       """;
 
+  static final String INSERT_SCAN_KEYS = """
+      INSERT INTO scan_keys (idem, scan_id) SELECT * FROM unnest($1::bytea[], $2::int8[])
+      """;
+
   // The ledger knows only where and when the conflicting scan happened; its document number is resolved here, in
   // the same transaction, so it is found even when that scan is in this very group.
   static final String INSERT_ANOMALIES = """
@@ -38,16 +42,15 @@ final class Sql {
       RETURNING scan_id, type, conflict_document_no
       """;
 
-  // Re-sends of many scans in one round trip: u.i says which asked scan a row answers.
+  // Re-sends of many scans in one round trip, by the unique key table; u.i says which asked scan a row answers.
   static final String FIND_ORIGINALS = """
       SELECT u.i, s.id, s.status, a.type, a.suspicion, a.level, a.detail, a.conflict_site_id,
              a.conflict_document_no, a.conflict_at
-      FROM unnest($1::bytea[], $2::text[], $3::text[], $4::int4[], $5::text[]) WITH ORDINALITY
-             AS u(code_key, site_id, document_no, line_no, type, i)
-      JOIN scans s ON s.code_key = u.code_key AND s.site_id = u.site_id AND s.document_no = u.document_no
-                  AND s.line_no = u.line_no AND s.type = u.type AND s.status IN ('ACCEPTED', 'FLAGGED')
+      FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS u(idem, code_key, i)
+      JOIN scan_keys k ON k.idem = u.idem
+      JOIN scans s ON s.code_key = u.code_key AND s.id = k.scan_id
       LEFT JOIN anomalies a ON a.scan_id = s.id
-      ORDER BY u.i, s.id, a.id
+      ORDER BY u.i, a.id
       """;
 
   // --- public look-ups (verify) ---

@@ -62,6 +62,11 @@ public final class PendingScan {
         input.quantity(), input.split(), input.billedDrug(), input.settlementId() != null);
   }
 
+  /** The idempotency key as the database's unique key table stores it: the first 16 bytes of its SHA-256. */
+  public byte[] idempotencyHash() {
+    return com.tracesentinel.ledger.CodeKey.of(idempotencyKey);
+  }
+
   int keyFingerprint() {
     return ScanInput.fingerprint(idempotencyKey);
   }

@@ -99,6 +99,8 @@ class ScanApiTest {
     assertEquals("E0", again.getJsonObject(7).getJsonObject("original").getJsonArray("anomalies").getJsonObject(0)
         .getJsonObject("conflictsWith").getString("documentNo"));
     assertEquals(50, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'E1'"));
+    assertEquals(TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE status <> 'REJECTED'"),
+        TestDatabase.count(svc.db(), "SELECT count(*) FROM scan_keys"), "one unique key per stored scan");
   }
 
   @Test
