@@ -45,7 +45,7 @@ public final class HistoryStore implements HistoryWriter, OriginalLookup {
   }
 
   @Override
-  public Future<Void> commit(List<IngestBatch> group) {
+  public Future<Void> commit(List<IngestBatch> group, Future<Void> after) {
     List<PendingScan> stored = new ArrayList<>();
     OffsetDateTime ingestedAt = null;
     for (IngestBatch b : group) {
@@ -63,13 +63,16 @@ public final class HistoryStore implements HistoryWriter, OriginalLookup {
       }
     }
     if (stored.isEmpty()) {
-      return Future.succeededFuture();
+      return after;
     }
     Tuple scans = scanColumns(stored, ingestedAt);
     Tuple keys = keyColumns(stored);
     AnomalyColumns anomalies = anomalyColumns(stored);
+    // Anomalies go in after the previous group committed: their conflicting scan may be in that group, and its
+    // document number is looked up in SQL, which sees only committed rows of other transactions.
     return pool.withTransaction(conn -> conn.preparedQuery(Sql.INSERT_SCANS).execute(scans)
         .compose(r -> conn.preparedQuery(Sql.INSERT_SCAN_KEYS).execute(keys))
+        .compose(r -> after)
         .compose(r -> {
       if (anomalies.count == 0) {
         return Future.succeededFuture();

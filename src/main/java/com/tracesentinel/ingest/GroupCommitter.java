@@ -1,6 +1,8 @@
 package com.tracesentinel.ingest;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,8 +34,15 @@ public final class GroupCommitter {
   private BooleanSupplier publishUndo;
   private Runnable undoFinished;
 
+  /**
+   * Two groups may be in flight: the second inserts its scans while the first waits for its commit to reach disk,
+   * but commits only after the first did (see {@link HistoryWriter#commit}), so commits stay in ring order.
+   */
+  static final int MAX_IN_FLIGHT = 2;
+
   private final ArrayDeque<IngestBatch> queue = new ArrayDeque<>();
-  private boolean committing;
+  private final ArrayDeque<Group> inFlight = new ArrayDeque<>();
+  private Future<Void> lastOutcome = Future.succeededFuture();
   private boolean undoing;
 
   GroupCommitter(Vertx vertx, HistoryWriter history, Semaphore waitingScans, int maxGroupScans,
@@ -68,48 +77,67 @@ public final class GroupCommitter {
   void undoDone() {
     context.runOnContext(v -> {
       undoing = false;
+      lastOutcome = Future.succeededFuture();
       undoFinished.run();
       LOG.info("Ledger changes of the failed commit are undone; accepting scans again");
     });
   }
 
   private void commitNext() {
-    if (committing || queue.isEmpty()) {
+    while (!undoing && inFlight.size() < MAX_IN_FLIGHT && !queue.isEmpty()) {
+      List<IngestBatch> batches = new ArrayList<>();
+      int scans = 0;
+      while (!queue.isEmpty() && (batches.isEmpty() || scans + queue.peekFirst().scans.size() <= maxGroupScans)) {
+        IngestBatch b = queue.pollFirst();
+        batches.add(b);
+        scans += b.scans.size();
+      }
+      Group group = new Group(batches, System.nanoTime());
+      Future<Void> previous = lastOutcome;
+      Promise<Void> outcome = Promise.promise();
+      lastOutcome = outcome.future();
+      inFlight.addLast(group);
+      history.commit(batches, previous).onComplete(ar -> {
+        outcome.handle(ar);
+        finished(group, ar.cause());
+      });
+    }
+  }
+
+  /** On the committer's context; groups finish in the order they started, because each commits after the last. */
+  private void finished(Group group, Throwable failure) {
+    if (!inFlight.remove(group)) {
+      return; // already failed along with an earlier group
+    }
+    if (failure == null) {
+      committedSequence.set(group.batches.get(group.batches.size() - 1).sequence);
+      metrics.groupCommitted(group.batches.stream().mapToInt(IngestBatch::storedCount).sum(),
+          System.nanoTime() - group.started);
+      for (IngestBatch b : group.batches) {
+        release(b);
+        b.finish(null);
+      }
+      commitNext();
       return;
     }
-    List<IngestBatch> group = new ArrayList<>();
-    int scans = 0;
-    while (!queue.isEmpty() && (group.isEmpty() || scans + queue.peekFirst().scans.size() <= maxGroupScans)) {
-      IngestBatch b = queue.pollFirst();
-      group.add(b);
-      scans += b.scans.size();
+    LOG.error("Commit of {} scans failed: {}", group.batches.stream().mapToInt(b -> b.scans.size()).sum(),
+        failure.toString());
+    metrics.commitFailed();
+    undoing = true;
+    publishUndoMarker(); // first: the ledger checkpoint must not advance past the batches failed below
+    Unavailable cause = new Unavailable("the history database did not commit: " + failure.getMessage());
+    fail(group.batches, cause);
+    // Later groups in flight roll back (each commits only after the one before it succeeded): fail them now.
+    for (Group later : inFlight) {
+      fail(later.batches, cause);
     }
-    committing = true;
-    long started = System.nanoTime();
-    int groupScans = scans;
-    history.commit(group).onComplete(ar -> {
-      committing = false;
-      if (ar.succeeded()) {
-        committedSequence.set(group.get(group.size() - 1).sequence);
-        metrics.groupCommitted(group.stream().mapToInt(IngestBatch::storedCount).sum(), System.nanoTime() - started);
-        for (IngestBatch b : group) {
-          release(b);
-          b.finish(null);
-        }
-        commitNext();
-      } else {
-        LOG.error("Commit of {} scans failed: {}", groupScans, ar.cause().toString());
-        metrics.commitFailed();
-        undoing = true;
-        publishUndoMarker(); // first: the ledger checkpoint must not advance past the batches failed below
-        Unavailable cause = new Unavailable("the history database did not commit: " + ar.cause().getMessage());
-        fail(group, cause);
-        List<IngestBatch> rest = new ArrayList<>(queue);
-        queue.clear();
-        fail(rest, cause);
-      }
-    });
+    inFlight.clear();
+    List<IngestBatch> rest = new ArrayList<>(queue);
+    queue.clear();
+    fail(rest, cause);
   }
+
+  private record Group(List<IngestBatch> batches, long started) {}
 
   private void publishUndoMarker() {
     if (!publishUndo.getAsBoolean()) {
