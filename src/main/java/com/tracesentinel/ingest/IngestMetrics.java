@@ -23,7 +23,7 @@ public final class IngestMetrics {
     this.commitFailures = Counter.builder("tracesentinel.commit.failures")
         .description("Group commits that failed and were undone").register(registry);
     this.ledgerFull = Counter.builder("tracesentinel.ledger.refused")
-        .description("Scans of new codes refused because the ledger was at capacity").register(registry);
+        .description("Scans refused because the ledger was at capacity (whole requests, or a new code at the edge)").register(registry);
   }
 
   void groupCommitted(int scans, long nanos) {
@@ -35,7 +35,7 @@ public final class IngestMetrics {
     commitFailures.increment();
   }
 
-  void ledgerFull() {
-    ledgerFull.increment();
+  void ledgerFull(int scans) {
+    ledgerFull.increment(scans);
   }
 }

@@ -44,6 +44,7 @@ public final class IngestPipeline implements AutoCloseable {
   private final ReferenceStore reference;
   private final CodeLedger ledger;
   private final int shards;
+  private final IngestMetrics metrics;
   /** Requests published and not yet finished: what a clean stop waits for and the ledger checkpoint looks at. */
   private final java.util.Set<IngestBatch> outstanding = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean undoPending;
@@ -56,6 +57,7 @@ public final class IngestPipeline implements AutoCloseable {
     this.reference = reference;
     this.ledger = ledger;
     this.shards = shards;
+    this.metrics = metrics;
     AtomicInteger threadNo = new AtomicInteger();
     this.disruptor = new Disruptor<>(RingSlot::new, 1024, r -> {
       Thread t = new Thread(r, "ingest-" + threadNo.getAndIncrement());
@@ -116,6 +118,7 @@ public final class IngestPipeline implements AutoCloseable {
       return Future.failedFuture(new Overloaded(pausedBecause));
     }
     if (ledger.size() >= ledger.capacity()) {
+      metrics.ledgerFull(scans.size());
       return Future.failedFuture(new Overloaded("the code ledger is full; new scans cannot be judged"));
     }
     IngestBatch[] holder = new IngestBatch[1];

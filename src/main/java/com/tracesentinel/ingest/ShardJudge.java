@@ -134,7 +134,7 @@ final class ShardJudge implements EventHandler<RingSlot> {
     try {
       ledger.put(scan.key, next, System.currentTimeMillis() / 1000, previous == null);
     } catch (CodeLedger.LedgerFullException full) {
-      metrics.ledgerFull();
+      metrics.ledgerFull(1);
       scan.status = ScanStatus.REJECTED;
       scan.error = full.getMessage();
       return;
