@@ -117,7 +117,7 @@ public final class IngestPipeline implements AutoCloseable {
     if (pausedBecause != null) {
       return Future.failedFuture(new Overloaded(pausedBecause));
     }
-    if (ledger.size() >= ledger.capacity()) {
+    if (ledger.size() >= ledger.capacity() && bringsNewCode(scans)) {
       metrics.ledgerFull(scans.size());
       return Future.failedFuture(new Overloaded("the code ledger is full; new scans cannot be judged"));
     }
@@ -168,6 +168,16 @@ public final class IngestPipeline implements AutoCloseable {
   /** Null when scans are accepted, otherwise why not. */
   public String pausedBecause() {
     return paused;
+  }
+
+  /** At capacity only new codes are refused: returns, repeats and receipts of known boxes still go through. */
+  private boolean bringsNewCode(List<PendingScan> scans) {
+    for (PendingScan p : scans) {
+      if (p.key != null && p.status == null && ledger.getRaw(p.key) == null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Ring slots in use: how far judging and committing lag behind arrivals. */

@@ -154,6 +154,28 @@ class IngestDurabilityTest {
     }
   }
 
+  @Test
+  void aFullLedgerRefusesNewCodesWith503ButStillJudgesKnownOnes() throws Exception {
+    try (TestService svc = TestService.start(java.util.Map.of("TRACESENTINEL_LEDGER_CAPACITY", "1000"))) {
+      svc.sites("LA", "440301", "LB", "110101");
+      Instant t = Instant.now().minusSeconds(86_400);
+      for (int from = 0; from < 1000; from += 500) {
+        JsonArray scans = new JsonArray();
+        for (int i = from; i < from + 500; i++) {
+          scans.add(sale(code(40_000 + i), "LA", "F" + i, t));
+        }
+        assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", scans)).status());
+      }
+      Response refused = svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code(99_999), "LA", "G1", t));
+      assertEquals(503, refused.status(), refused.body());
+      assertNotNull(refused.retryAfter());
+      assertTrue(refused.json().getString("detail").contains("ledger is full"), refused.body());
+      Response known = svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code(40_001), "LB", "G2", t.plusSeconds(60)));
+      assertEquals("FLAGGED", known.result(0).getString("status"), known.body());
+      assertTrue(svc.get("/metrics", null).body().contains("tracesentinel_ledger_refused_total{application=\"tracesentinel\"} 1.0"));
+    }
+  }
+
   private static Response retryWhileUnavailable(TestService svc, JsonObject body) throws InterruptedException {
     for (int i = 0; i < 100; i++) {
       Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, body);
