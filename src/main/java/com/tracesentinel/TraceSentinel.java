@@ -110,7 +110,7 @@ public final class TraceSentinel implements AutoCloseable {
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity());
     LedgerReplay replay = new LedgerReplay(ledger, new ScanHistorySource(db), reference, config.ladder());
     new LedgerMetrics(ledger, replay).bindTo(prometheus);
-    vertx.setPeriodic(5_000, id -> vertx.executeBlocking(() -> {
+    vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
       checkpointLedger();
       return null;
     }, false));

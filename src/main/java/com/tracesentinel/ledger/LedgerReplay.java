@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class LedgerReplay {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerReplay.class);
   private static final int CHUNK = 2_000;
+  private static final int PARALLEL = 2;
 
   private final CodeLedger ledger;
   private final ScanHistorySource history;
@@ -54,25 +55,25 @@ public final class LedgerReplay {
     LOG.info("Reconciling {} of {} codes changed since checkpoint {} against the history", suspects.size(),
         visited[0], since);
     reconcileTotal.set(suspects.size());
-    long[] fixed = {0};
-    for (int from = 0; from < suspects.size(); from += CHUNK) {
-      List<byte[]> chunk = suspects.subList(from, Math.min(suspects.size(), from + CHUNK));
-      java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
-      Replayer r = new Replayer(true);
-      history.scansOf(chunk, scan -> {
-        if (r.accept(scan)) {
-          seen.add(java.nio.ByteBuffer.wrap(scan.codeKey()));
-        }
-      });
-      r.finish();
-      for (byte[] key : chunk) {
-        if (!seen.contains(java.nio.ByteBuffer.wrap(key))) {
-          ledger.remove(key); // changed but never committed: the ledger had a change the history never got
-          fixed[0]++;
-        }
+    java.util.concurrent.atomic.AtomicLong removed = new java.util.concurrent.atomic.AtomicLong();
+    // Chunks are independent (each code is in exactly one): two at a time, one per core, each on its connection.
+    java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(PARALLEL);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int from = 0; from < suspects.size(); from += CHUNK) {
+        List<byte[]> chunk = suspects.subList(from, Math.min(suspects.size(), from + CHUNK));
+        done.add(workers.submit(() -> {
+          removed.addAndGet(reconcileChunk(chunk));
+          return reconcileDone.addAndGet(chunk.size());
+        }));
       }
-      reconcileDone.set(Math.min(suspects.size(), from + CHUNK));
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      workers.shutdownNow();
     }
+    long[] fixed = {removed.get()};
     ledger.markReconciled();
     LOG.info("Reconcile done in {} ms: {} codes re-derived, {} uncommitted codes removed",
         (System.nanoTime() - started) / 1_000_000, suspects.size() - fixed[0], fixed[0]);
@@ -84,6 +85,26 @@ public final class LedgerReplay {
 
   public long reconcileDone() {
     return reconcileDone.get();
+  }
+
+  /** Re-derives one chunk of codes; returns how many had no committed scan and were removed. */
+  private long reconcileChunk(List<byte[]> chunk) throws java.sql.SQLException {
+    java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+    Replayer r = new Replayer(true);
+    history.scansOf(chunk, scan -> {
+      if (r.accept(scan)) {
+        seen.add(java.nio.ByteBuffer.wrap(scan.codeKey()));
+      }
+    });
+    r.finish();
+    long removed = 0;
+    for (byte[] key : chunk) {
+      if (!seen.contains(java.nio.ByteBuffer.wrap(key))) {
+        ledger.remove(key); // changed but never committed: the ledger had a change the history never got
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Empties the ledger and replays the whole history into it, printing a progress bar to {@code out}. */
