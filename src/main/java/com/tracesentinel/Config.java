@@ -59,11 +59,6 @@ public record Config(
             e.integer("TRACESENTINEL_COUNTERFEIT_SITES", 3, 2, 3)));
   }
 
-  public Config withPort(int newPort) {
-    return new Config(newPort, host, dataDir, dbUrl, adminKey, ledgerCapacity, shards, dbPoolSize, maxGroupScans,
-        publicLookupsPerMinute, trustProxy, opsOnLoopbackOnly, decodeBudget, ladder);
-  }
-
   public Path ledgerDir() {
     return dataDir.resolve("ledger");
   }

@@ -117,6 +117,9 @@ public final class TraceSentinel implements AutoCloseable {
 
     pipeline = new IngestPipeline(vertx, ledger, reference, config.ladder(), config.shards(),
         config.maxGroupScans(), history, history, new IngestMetrics(prometheus), ids);
+    io.micrometer.core.instrument.Gauge.builder("tracesentinel.ingest.backlog", pipeline, IngestPipeline::backlog)
+        .description("Requests in the ring between HTTP and the committer (1,024 means new requests get 503)")
+        .register(prometheus);
     boolean reconcile = ledger.needsReconcile();
     if (reconcile) {
       // Live but not ready: health and metrics answer, scans get 503 until the ledger agrees with the history.

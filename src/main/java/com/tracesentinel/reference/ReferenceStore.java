@@ -32,14 +32,6 @@ public final class ReferenceStore implements ReferenceData {
     return siteId == null ? null : snapshot.sitesById.get(siteId);
   }
 
-  public int productCount() {
-    return snapshot.products.size();
-  }
-
-  public int siteCount() {
-    return snapshot.sitesById.size();
-  }
-
   public synchronized void putProducts(Collection<Product> products) {
     Snapshot s = snapshot;
     Map<String, Product> next = new HashMap<>(s.products);
