@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit on one Vert.x context: one transaction at a time, holding every batch that arrived while the previous
- * one was in flight. Commits follow ring order, so a committed batch never depends on an uncommitted one.
+ * Group commit on one Vert.x context: each group holds every batch that arrived while earlier groups were in flight;
+ * at most two groups are in flight, and each commits only after the one before it did. Commits follow ring order, so
+ * a committed batch never depends on an uncommitted one.
  *
  * <p>When a commit fails, that group and everything judged after it is failed (503) and an UNDO marker goes into the
  * ring; until the marker has passed every shard, arriving batches are failed too, because they were judged against
