@@ -73,6 +73,25 @@ public final class IngestPipeline implements AutoCloseable {
     for (int i = 0; i < shards; i++) {
       judges[i] = new ShardJudge(i, shards, ledger, ladder, reference, ids, originals, committed::get, metrics);
     }
+    // Set before the handlers (it applies to handlers added after it). Disruptor's default stops a consumer thread
+    // on any exception, which would silently stall every later request; judging already contains its failures per
+    // scan, so anything reaching here is logged and passed over.
+    disruptor.setDefaultExceptionHandler(new com.lmax.disruptor.ExceptionHandler<>() {
+      @Override
+      public void handleEventException(Throwable ex, long sequence, RingSlot event) {
+        org.slf4j.LoggerFactory.getLogger(IngestPipeline.class).error("Ingest ring event {} failed", sequence, ex);
+      }
+
+      @Override
+      public void handleOnStartException(Throwable ex) {
+        throw new IllegalStateException(ex);
+      }
+
+      @Override
+      public void handleOnShutdownException(Throwable ex) {
+        org.slf4j.LoggerFactory.getLogger(IngestPipeline.class).warn("Ingest ring shutdown", ex);
+      }
+    });
     disruptor.handleEventsWith(judges).then(new CommitStage(committer, waiting, maxGroupScans));
     this.ring = disruptor.start();
     committer.onUndo(() -> {

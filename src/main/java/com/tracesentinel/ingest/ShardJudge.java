@@ -71,7 +71,14 @@ final class ShardJudge implements EventHandler<RingSlot> {
     Map<PendingScan, StoredResult> resent = findResent(batch);
     for (PendingScan scan : batch.scans) {
       if (scan.needsJudging(shard)) {
-        judge(scan, sequence, resent);
+        try {
+          judge(scan, sequence, resent);
+        } catch (RuntimeException e) {
+          // A bug or a ledger fault must cost one scan, not stop this shard's thread for good.
+          LOG.error("Judging a {} scan failed; it is rejected", scan.input.type(), e);
+          scan.status = ScanStatus.REJECTED;
+          scan.error = "internal error while judging this scan; send it again later";
+        }
       }
     }
   }
