@@ -236,13 +236,8 @@ final class GrayImage {
    * Geometry is unchanged.
    */
   GrayImage stretchedIfFlat() {
-    int[] hist = new int[256];
-    int step = pixels() > 1_000_000 ? 7 : 1;
-    int n = 0;
-    for (int i = 0; i < px.length; i += step) {
-      hist[px[i] & 0xFF]++;
-      n++;
-    }
+    int[] hist = sampledHistogram();
+    int n = hist[256];
     int lo = 0;
     for (int acc = 0; lo < 255 && (acc += hist[lo]) < n * 0.001; ) lo++;
     int hi = 255;
@@ -258,15 +253,21 @@ final class GrayImage {
     return new GrayImage(out, width, height);
   }
 
-  /** The 97th percentile of luminance (sampled): the paper around the print, whatever the exposure. */
-  int paperLevel() {
-    int[] hist = new int[256];
+  /** Luminance counts 0–255, every 7th pixel above 1 MP; index 256 holds how many pixels were counted. */
+  private int[] sampledHistogram() {
+    int[] hist = new int[257];
     int step = pixels() > 1_000_000 ? 7 : 1;
-    int n = 0;
     for (int i = 0; i < px.length; i += step) {
       hist[px[i] & 0xFF]++;
-      n++;
+      hist[256]++;
     }
+    return hist;
+  }
+
+  /** The 97th percentile of luminance (sampled): the paper around the print, whatever the exposure. */
+  int paperLevel() {
+    int[] hist = sampledHistogram();
+    int n = hist[256];
     int above = 0;
     for (int v = 255; v > 0; v--) {
       above += hist[v];

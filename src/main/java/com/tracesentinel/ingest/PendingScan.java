@@ -64,7 +64,7 @@ public final class PendingScan {
 
   /** The idempotency key as the database's unique key table stores it: the first 16 bytes of its SHA-256. */
   public byte[] idempotencyHash() {
-    return com.tracesentinel.ledger.CodeKey.of(idempotencyKey);
+    return com.tracesentinel.ledger.CodeKey.sha256Prefix(idempotencyKey);
   }
 
   int keyFingerprint() {

@@ -24,7 +24,12 @@ public final class CodeKey {
   private CodeKey() {}
 
   public static byte[] of(String canonical) {
-    byte[] digest = SHA256.get().digest(canonical.getBytes(StandardCharsets.UTF_8));
+    return sha256Prefix(canonical);
+  }
+
+  /** The first 16 bytes of the SHA-256 of a text: also the database's form of an idempotency key. */
+  public static byte[] sha256Prefix(String text) {
+    byte[] digest = SHA256.get().digest(text.getBytes(StandardCharsets.UTF_8));
     byte[] key = new byte[BYTES];
     System.arraycopy(digest, 0, key, 0, BYTES);
     return key;
