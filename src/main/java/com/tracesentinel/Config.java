@@ -16,14 +16,31 @@ public record Config(
     String dbUrl,
     String adminKey,
     long ledgerCapacity,
-    int shards,
+    boolean ledgerVerify,
     int dbPoolSize,
+    int dbTimeoutSeconds,
+    long dbStallMillis,
+    Duration livenessGrace,
     int maxGroupScans,
+    int maxPendingScans,
+    Duration oldestScan,
     int publicLookupsPerMinute,
     boolean trustProxy,
     boolean opsOnLoopbackOnly,
     Duration decodeBudget,
+    Http http,
     LadderSettings ladder) {
+
+  /**
+   * Connection limits of the HTTP server.
+   *
+   * @param maxConnections open connections beyond this are answered 503 and closed (0: derived from the process's
+   *                       file limit)
+   * @param idle           an idle keep-alive connection is closed after this
+   * @param headers        a new connection must have sent its first request's headers within this
+   * @param body           a request must have arrived whole within this
+   */
+  public record Http(int maxConnections, Duration idle, Duration headers, Duration body) {}
 
   public static Config fromEnvironment() {
     return from(System.getenv());
@@ -43,15 +60,26 @@ public record Config(
         e.string("TRACESENTINEL_DB_URL", null),
         e.string("TRACESENTINEL_ADMIN_KEY", null),
         e.longValue("TRACESENTINEL_LEDGER_CAPACITY", 2_000_000L, 1_000L, 100_000_000_000L),
-        e.integer("TRACESENTINEL_SHARDS", 2, 1, 64),
+        e.bool("TRACESENTINEL_LEDGER_VERIFY", true),
         e.integer("TRACESENTINEL_DB_POOL", 8, 2, 256),
+        e.integer("TRACESENTINEL_DB_TIMEOUT_SECONDS", 10, 1, 3600),
+        e.longValue("TRACESENTINEL_DB_STALL_MS", 1_500, 100, 600_000),
+        Duration.ofSeconds(e.longValue("TRACESENTINEL_LIVENESS_GRACE_SECONDS", 300, 1, 86_400)),
         e.integer("TRACESENTINEL_MAX_GROUP_SCANS", 10_000, 100, 1_000_000),
+        e.integer("TRACESENTINEL_MAX_PENDING_SCANS", 50_000, 1_000, 10_000_000),
+        // At most 10,000 days: every accepted time stays after 1970, which the ledger's time fields need.
+        Duration.ofDays(e.longValue("TRACESENTINEL_SCAN_MAX_AGE_DAYS", 400, 1, 10_000)),
         e.integer("TRACESENTINEL_LOOKUPS_PER_MINUTE", 60, 1, 1_000_000),
         // Only behind exactly one trusted reverse proxy: the public look-up's rate limit then keys on the address it
         // appends to X-Forwarded-For. Left false, that header is client-controlled and ignored.
         e.bool("TRACESENTINEL_TRUST_PROXY", false),
         e.bool("TRACESENTINEL_OPS_LOOPBACK_ONLY", true),
         Duration.ofMillis(e.longValue("TRACESENTINEL_DECODE_BUDGET_MS", 2_000, 100, 60_000)),
+        new Http(
+            e.integer("TRACESENTINEL_HTTP_MAX_CONNECTIONS", 0, 0, 10_000_000),
+            Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_IDLE_SECONDS", 60, 1, 86_400)),
+            Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_HEADER_SECONDS", 10, 1, 3_600)),
+            Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_BODY_SECONDS", 30, 1, 3_600))),
         new LadderSettings(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_DOUBLE_SCAN_SECONDS", 600, 0, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_RETURN_WINDOW_SECONDS", 864_000, 0, 31_536_000)),

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tracesentinel", mixinStandardHelpOptions = true, version = "TraceSentinel 0.1",
     description = "Drug trace-code scanning and anomaly service. Configuration: TRACESENTINEL_* environment "
         + "variables (README).",
-    subcommands = {Main.Serve.class, Main.Demo.class, Main.RebuildLedger.class})
+    subcommands = {Main.Serve.class, Main.Demo.class, Main.RebuildLedger.class, Main.VerifyLedger.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -52,7 +52,7 @@ public final class Main implements Callable<Integer> {
     return new Serve().call();
   }
 
-  @Command(name = "serve", description = "Start the service (the default).")
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Start the service (the default).")
   static class Serve implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
@@ -83,7 +83,7 @@ public final class Main implements Callable<Integer> {
     void afterStart(TraceSentinel app) throws Exception {}
   }
 
-  @Command(name = "demo", description = "Start the service and load a demo catalogue, sites and a simulated day "
+  @Command(name = "demo", mixinStandardHelpOptions = true, description = "Start the service and load a demo catalogue, sites and a simulated day "
       + "of scans with injected counterfeit, diverted, substituted and split-pack patterns.")
   static final class Demo extends Serve {
     @Override
@@ -95,7 +95,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "rebuild-ledger",
+  @Command(name = "rebuild-ledger", mixinStandardHelpOptions = true,
       description = "Rebuild the code ledger from the history (service stopped), e.g. after raising "
           + "TRACESENTINEL_LEDGER_CAPACITY.")
   static final class RebuildLedger implements Callable<Integer> {
@@ -103,6 +103,16 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
       TraceSentinel.rebuildLedger(Config.fromEnvironment(), System.out);
       return 0;
+    }
+  }
+
+  @Command(name = "verify-ledger", mixinStandardHelpOptions = true,
+      description = "Compare every ledger entry with the history (service stopped); print each difference. Exit 0 "
+          + "when they agree, 1 when they do not.")
+  static final class VerifyLedger implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return TraceSentinel.verifyLedger(Config.fromEnvironment(), System.out) ? 0 : 1;
     }
   }
 }

@@ -1,31 +1,30 @@
 package com.tracesentinel;
 
 import com.tracesentinel.auth.ApiKeys;
-import com.tracesentinel.history.HistoryStore;
 import com.tracesentinel.history.ReferenceRepository;
-import com.tracesentinel.ingest.IngestPipeline;
+import com.tracesentinel.imaging.ImageDecoder;
+import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.ledger.CodeLedger;
-import com.tracesentinel.metrics.ScanMetrics;
 import com.tracesentinel.reference.ReferenceStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import java.util.function.Supplier;
 
-/** What the HTTP verticles share: built once by {@link TraceSentinel}, never by a verticle. */
+/**
+ * What the HTTP verticles share: built once by {@link TraceSentinel}, never by a verticle.
+ *
+ * @param notReady why the service is not ready now (null: ready)
+ * @param notLive  why the service should be restarted (null: live)
+ */
 public record Services(
     Config config,
     PrometheusMeterRegistry prometheus,
     CodeLedger ledger,
     ReferenceStore reference,
     ReferenceRepository referenceRepository,
-    HistoryStore history,
-    IngestPipeline pipeline,
+    Pool pool,
+    ScanService scans,
     ApiKeys keys,
-    ScanMetrics scanMetrics,
-    com.tracesentinel.imaging.ImageDecoder imageDecoder) {
-
-  /** Ready when the database answers and the ledger is open and reconciled. */
-  public Future<Void> ready() {
-    String paused = pipeline.pausedBecause();
-    return paused != null ? Future.failedFuture(paused) : history.ping();
-  }
-}
+    ImageDecoder imageDecoder,
+    Supplier<String> notReady,
+    Supplier<String> notLive) {}

@@ -1,21 +1,24 @@
 package com.tracesentinel;
 
 import com.tracesentinel.auth.ApiKeys;
+import com.tracesentinel.history.DatabaseSupervisor;
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.EmbeddedDatabase;
-import com.tracesentinel.history.HistoryStore;
 import com.tracesentinel.history.KeyRepository;
 import com.tracesentinel.history.Migrations;
+import com.tracesentinel.history.PostgresHistory;
 import com.tracesentinel.history.ReferenceRepository;
-import com.tracesentinel.history.ScanHistorySource;
 import com.tracesentinel.http.ApiServer;
+import com.tracesentinel.imaging.DecoderSettings;
+import com.tracesentinel.imaging.ImageDecoder;
+import com.tracesentinel.ingest.DatabaseHealth;
 import com.tracesentinel.ingest.IngestMetrics;
-import com.tracesentinel.ingest.IngestPipeline;
+import com.tracesentinel.ingest.LedgerRecovery;
 import com.tracesentinel.ingest.ScanIds;
+import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.ledger.CodeLedger;
 import com.tracesentinel.ledger.LedgerMetrics;
-import com.tracesentinel.ledger.LedgerReplay;
-import com.tracesentinel.metrics.ScanMetrics;
+import com.tracesentinel.metrics.Histograms;
 import com.tracesentinel.reference.ReferenceStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -28,36 +31,51 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import com.tracesentinel.metrics.Histograms;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import java.time.Duration;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole service, started in dependency order and stopped in reverse: database (embedded unless configured),
- * migrations, Vert.x, reference data, the ledger (reconciled after an unclean stop), the ingest pipeline, HTTP.
+ * The whole service, started in dependency order and stopped in reverse: the data directory's lock, the database
+ * (embedded unless configured) and its schema, metrics and Vert.x, reference data, the ledger (checked, and rebuilt
+ * or reconciled from the history when it must be), the ingest core, HTTP.
  */
 public final class TraceSentinel implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TraceSentinel.class);
+  /** This service's row in ingest_groups (a cluster gives each node its own). */
+  static final String WRITER = "local";
 
   private final Config config;
+  private DataDirLock lock;
   private EmbeddedDatabase embedded;
+  private DatabaseUrl db;
   private Vertx vertx;
   private Pool pool;
+  private PrometheusMeterRegistry prometheus;
+  private ReferenceStore reference;
+  private ReferenceRepository referenceRepository;
+  private PostgresHistory history;
   private CodeLedger ledger;
-  private IngestPipeline pipeline;
+  private LedgerRecovery recovery;
+  private ScanService scans;
+  private DatabaseSupervisor supervisor;
+  private DatabaseHealth health;
   private Services services;
   private String generatedAdminKey;
+  private volatile String recovering;
   private boolean closed;
 
   private TraceSentinel(Config config) {
@@ -78,59 +96,73 @@ public final class TraceSentinel implements AutoCloseable {
 
   /**
    * {@code rebuild-ledger}: replaces the ledger file with one sized for the configured capacity and replays the
-   * whole history into it. The service must not be running on the same data directory.
+   * whole history into it. Refused (nothing touched) while a service owns the data directory.
    */
-  public static void rebuildLedger(Config config, java.io.PrintStream out) throws Exception {
+  public static void rebuildLedger(Config config, PrintStream out) throws Exception {
     try (TraceSentinel app = new TraceSentinel(config)) {
-      app.startCore();
-      java.nio.file.Path dir = config.ledgerDir();
-      if (java.nio.file.Files.isDirectory(dir)) {
-        try (var files = java.nio.file.Files.list(dir)) {
-          for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
-            java.nio.file.Files.delete(f);
+      app.startDatabase();
+      Path dir = config.ledgerDir();
+      if (Files.isDirectory(dir)) {
+        try (var files = Files.list(dir)) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            if (f.getFileName().toString().startsWith("codes.")) {
+              Files.delete(f);
+            }
           }
         }
       }
-      app.ledger = CodeLedger.open(dir, config.ledgerCapacity());
-      new LedgerReplay(app.ledger, new ScanHistorySource(app.db), app.reference, config.ladder()).rebuild(out);
-      app.ledger.markReconciled();
+      app.ledger = CodeLedger.open(dir, config.ledgerCapacity(), false);
+      new LedgerRecovery(app.ledger, app.history, app.reference, config.ladder()).rebuild(out);
+      app.ledger.writeCheckpoint(Instant.now().getEpochSecond());
     }
   }
 
-  private DatabaseUrl db;
-  private ReferenceStore reference;
-  private ReferenceRepository referenceRepository;
-  private HistoryStore history;
-  private ScanIds ids;
-  private PrometheusMeterRegistry prometheus;
+  /**
+   * {@code verify-ledger}: compares every ledger entry with the history and prints the differences. Refused while a
+   * service owns the data directory. True when the ledger equals a rebuild from the history.
+   */
+  public static boolean verifyLedger(Config config, PrintStream out) throws Exception {
+    try (TraceSentinel app = new TraceSentinel(config)) {
+      app.startDatabase();
+      app.ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), true);
+      if (app.ledger.opened() == CodeLedger.Opened.REPLACED) {
+        out.println("The ledger file was unusable (" + app.ledger.openedBecause() + "); it was set aside. Run "
+            + "rebuild-ledger, or start the service, which rebuilds it.");
+        return false;
+      }
+      LedgerRecovery.Report report = new LedgerRecovery(app.ledger, app.history, app.reference, config.ladder())
+          .verify(out, 50);
+      out.printf("Checked %d codes (%d scans) in %.1f s: %d mismatched, %d missing from the ledger, %d in the ledger "
+              + "without history%n", report.codes(), report.scans(), report.seconds(), report.mismatched(),
+          report.missing(), report.extra());
+      // Verifying does not change the ledger: it stays as clean or unclean as it was found.
+      app.ledgerWasClean = app.ledger.opened() != CodeLedger.Opened.UNCLEAN;
+      return report.clean();
+    }
+  }
+
+  private boolean ledgerWasClean = true;
 
   private void startAll() throws Exception {
     long t0 = System.nanoTime();
-    startCore();
-    ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity());
-    LedgerReplay replay = new LedgerReplay(ledger, new ScanHistorySource(db), reference, config.ladder());
-    new LedgerMetrics(ledger, replay).bindTo(prometheus);
-    vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
-      checkpointLedger();
-      return null;
-    }, false));
-
-    pipeline = new IngestPipeline(vertx, ledger, reference, config.ladder(), config.shards(),
-        config.maxGroupScans(), history, history, new IngestMetrics(prometheus), ids);
-    io.micrometer.core.instrument.Gauge.builder("tracesentinel.ingest.backlog", pipeline, IngestPipeline::backlog)
-        .description("Requests in the ring between HTTP and the committer (1,024 means new requests get 503)")
-        .register(prometheus);
-    boolean reconcile = ledger.needsReconcile();
-    if (reconcile) {
-      // Live but not ready: health and metrics answer, scans get 503 until the ledger agrees with the history.
-      pipeline.pause("the code ledger is being reconciled with the history after an unclean stop");
+    startDatabase();
+    ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
+    recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
+    LedgerMetrics.bind(prometheus, ledger, recovery::reconcileTotal, recovery::reconcileDone);
+    health = new DatabaseHealth();
+    scans = new ScanService(ledger, history, reference, config.ladder(), new ScanIds(), new IngestMetrics(prometheus),
+        health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
+        config.oldestScan()));
+    Runnable recover = recoveryNeeded();
+    if (recover != null) {
+      scans.pause(recovering); // live but not ready: health and metrics answer, scans get 503
     }
+    supervisor = new DatabaseSupervisor(db, embedded, health).start();
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
-    services = new Services(config, prometheus, ledger, reference, referenceRepository, history, pipeline, keys,
-        new ScanMetrics(prometheus), new com.tracesentinel.imaging.ImageDecoder(
-            com.tracesentinel.imaging.DecoderSettings.defaults().withTimeBudget(config.decodeBudget())));
+    services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, keys,
+        new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
+        this::notLive);
     generatedAdminKey = await(keys.bootstrap());
-
     int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
     await(vertx.deployVerticle(() -> new ApiServer(services), new DeploymentOptions().setInstances(instances)));
     // The first decode on a cold JVM can spend its whole budget on class loading and JIT: pay that now.
@@ -138,23 +170,62 @@ public final class TraceSentinel implements AutoCloseable {
       services.imageDecoder().warmUp();
       return null;
     }, false);
-    if (reconcile) {
-      replay.reconcile();
-      pipeline.resume();
+    if (recover != null) {
+      recover.run();
+      recovering = null;
+      scans.resume();
     }
+    vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
+      checkpointLedger();
+      return null;
+    }, false));
     LOG.info("TraceSentinel ready in {} ms: http://{}:{}/ (data in {}, ledger {} codes / capacity {})",
         (System.nanoTime() - t0) / 1_000_000, config.host(), config.port(), config.dataDir(), ledger.size(),
         ledger.capacity());
   }
 
-  /** Database, schema, metrics registry, Vert.x, pool, reference data, history: all but the ledger and HTTP. */
-  private void startCore() throws Exception {
+  /**
+   * What the ledger needs before the service may judge against it, or null: a rebuild when it is new or was replaced
+   * while the history holds scans (an empty ledger would let a sold box pass as new), a reconcile after an unclean
+   * stop.
+   */
+  private Runnable recoveryNeeded() throws Exception {
+    CodeLedger.Opened opened = ledger.opened();
+    if ((opened == CodeLedger.Opened.NEW || opened == CodeLedger.Opened.REPLACED) && history.hasStoredScans()) {
+      recovering = "the code ledger is being rebuilt from the history (" + ledger.openedBecause() + ")";
+      return () -> {
+        try {
+          long started = System.nanoTime();
+          recovery.rebuild(new PrintStream(OutputStream.nullOutputStream()));
+          LOG.info("Ledger rebuilt from the history in {} ms: {} codes", (System.nanoTime() - started) / 1_000_000,
+              ledger.size());
+        } catch (Exception e) {
+          throw new IllegalStateException("rebuilding the ledger from the history failed", e);
+        }
+      };
+    }
+    if (opened == CodeLedger.Opened.UNCLEAN) {
+      recovering = "the code ledger is being reconciled with the history after an unclean stop";
+      long since = ledger.checkpoint();
+      return () -> {
+        try {
+          recovery.reconcile(since);
+        } catch (Exception e) {
+          throw new IllegalStateException("reconciling the ledger with the history failed", e);
+        }
+      };
+    }
+    return null;
+  }
+
+  /** Lock, database, schema, metrics registry, Vert.x, pool, reference data, the history adapter. */
+  private void startDatabase() throws Exception {
+    lock = DataDirLock.acquire(config.dataDir());
     db = openDatabase();
     Migrations.apply(db);
 
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    prometheus.config().commonTags("application", "tracesentinel")
-        .meterFilter(Histograms.forHttpServer());
+    prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer());
     new JvmMemoryMetrics().bindTo(prometheus);
     new JvmGcMetrics().bindTo(prometheus);
     new JvmThreadMetrics().bindTo(prometheus);
@@ -166,40 +237,17 @@ public final class TraceSentinel implements AutoCloseable {
             .addLabels(Label.HTTP_ROUTE)))
         .withMetrics(new MicrometerMetricsFactory(prometheus))
         .build();
-
     pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(config.dbPoolSize()).setMaxWaitQueueSize(10_000)
-            .setConnectionTimeout(10).setConnectionTimeoutUnit(TimeUnit.SECONDS))
+        .with(new PoolOptions().setMaxSize(config.dbPoolSize()).setMaxWaitQueueSize(1_000)
+            .setConnectionTimeout(2).setConnectionTimeoutUnit(TimeUnit.SECONDS))
         .connectingTo(new PgConnectOptions().setHost(db.host()).setPort(db.port()).setDatabase(db.database())
-            .setUser(db.user()).setPassword(db.password()).setPipeliningLimit(16)
-            .setReconnectAttempts(2).setReconnectInterval(500))
+            .setUser(db.user()).setPassword(db.password()).setPipeliningLimit(16))
         .using(vertx)
         .build();
-
     reference = new ReferenceStore();
     referenceRepository = new ReferenceRepository(pool, reference);
     await(referenceRepository.load());
-    ids = new ScanIds();
-    history = new HistoryStore(pool, ids, reference::site);
-    await(history.ensurePartitions(YearMonth.now(ZoneOffset.UTC)));
-    vertx.setPeriodic(Duration.ofHours(6).toMillis(), id -> history.ensurePartitions(YearMonth.now(ZoneOffset.UTC)));
-
-  }
-
-  private int lastFillWarning;
-
-  /** Every few seconds: record how far the ledger is settled, and warn well before it fills. */
-  private void checkpointLedger() throws java.io.IOException {
-    java.time.Instant settled = pipeline == null ? null : pipeline.settledBefore();
-    if (settled != null) {
-      ledger.writeCheckpoint(settled.getEpochSecond() - 2);
-    }
-    int percent = (int) (ledger.fill() * 100);
-    if (percent >= 80 && percent / 5 > lastFillWarning) {
-      LOG.warn("The code ledger is {}% full ({} of {} codes): raise TRACESENTINEL_LEDGER_CAPACITY and run "
-          + "rebuild-ledger before it refuses new codes", percent, ledger.size(), ledger.capacity());
-    }
-    lastFillWarning = percent / 5;
+    history = new PostgresHistory(db, WRITER, config.dbTimeoutSeconds(), reference::site);
   }
 
   private DatabaseUrl openDatabase() throws Exception {
@@ -210,6 +258,44 @@ public final class TraceSentinel implements AutoCloseable {
     }
     embedded = EmbeddedDatabase.start(config.embeddedDbDir());
     return embedded.url("postgres");
+  }
+
+  private int lastFillWarning;
+
+  /** Every second: record how far the ledger is settled, and warn well before it fills. */
+  private void checkpointLedger() throws IOException {
+    Instant settled = scans.settledBefore();
+    if (settled != null && recovering == null) {
+      ledger.writeCheckpoint(settled.getEpochSecond() - 2);
+    }
+    int percent = (int) (ledger.fill() * 100);
+    if (percent >= 80 && percent / 5 > lastFillWarning) {
+      LOG.warn("The code ledger is {}% full ({} of {} codes): raise TRACESENTINEL_LEDGER_CAPACITY and run "
+          + "rebuild-ledger before it refuses new codes", percent, ledger.size(), ledger.capacity());
+    }
+    lastFillWarning = percent / 5;
+  }
+
+  private String notReady() {
+    String r = recovering;
+    if (r != null) {
+      long total = recovery.reconcileTotal();
+      return total == 0 ? r : r + ": " + recovery.reconcileDone() + " of " + total + " done";
+    }
+    String admission = scans.admission();
+    return admission;
+  }
+
+  private String notLive() {
+    if (!scans.running()) {
+      return "the ingest threads stopped";
+    }
+    String down = health.downBecause();
+    if (down != null && health.downFor().compareTo(config.livenessGrace()) > 0) {
+      return "the database has been unavailable for " + health.downFor().toSeconds() + " s (limit "
+          + config.livenessGrace().toSeconds() + " s, TRACESENTINEL_LIVENESS_GRACE_SECONDS): " + down;
+    }
+    return null;
   }
 
   public Services services() {
@@ -229,7 +315,10 @@ public final class TraceSentinel implements AutoCloseable {
     return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }
 
-  /** Stops in reverse order; the ledger is closed cleanly only after every accepted scan was committed. */
+  /**
+   * Stops in reverse order. The ledger is closed as clean only when every judged request was settled (committed or
+   * undone); otherwise the next start reconciles it.
+   */
   @Override
   public synchronized void close() throws Exception {
     if (closed) {
@@ -245,11 +334,18 @@ public final class TraceSentinel implements AutoCloseable {
         LOG.warn("Undeploying HTTP: {}", e.toString());
       }
     }
-    if (pipeline != null) {
-      pipeline.close();
+    boolean settled = true;
+    if (scans != null) {
+      settled = scans.stop();
+    }
+    if (supervisor != null) {
+      supervisor.close();
     }
     if (ledger != null) {
-      ledger.close();
+      ledger.close(settled && ledgerWasClean);
+    }
+    if (history != null) {
+      history.close();
     }
     if (pool != null) {
       try {
@@ -263,6 +359,9 @@ public final class TraceSentinel implements AutoCloseable {
     }
     if (embedded != null) {
       embedded.close();
+    }
+    if (lock != null) {
+      lock.close();
     }
   }
 }

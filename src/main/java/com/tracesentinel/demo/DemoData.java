@@ -1,7 +1,6 @@
 package com.tracesentinel.demo;
 
 import com.tracesentinel.Services;
-import com.tracesentinel.ingest.PendingScan;
 import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.Site;
@@ -79,10 +78,7 @@ public final class DemoData {
       List<ScanInput> request = requests.get(r);
       int done = Math.min(day.size(), (r + 1) * 200);
       chain = chain.compose(sum -> {
-        Instant now = Instant.now();
-        List<PendingScan> prepared = services.pipeline().prepare(request, now);
-        return services.pipeline().submit(prepared, now).map(batch -> {
-          services.scanMetrics().record(batch.scans());
+        return Future.fromCompletionStage(services.scans().ingest(request, Instant.now())).map(results -> {
           progress(out, done, day.size());
           return sum + request.size();
         });

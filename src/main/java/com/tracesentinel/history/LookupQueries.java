@@ -26,8 +26,12 @@ public final class LookupQueries {
 
   private record DayOutcome(LocalDate day, String outcome) {}
 
+  /** Distinct codes counted between two flushes at most; look-ups of further codes wait for the next flush. */
+  static final int MAX_PENDING_CODES = 100_000;
+
   private final Pool pool;
   private Map<DayOutcome, long[]> pending = new HashMap<>();
+  private Map<java.nio.ByteBuffer, long[]> pendingCodes = new HashMap<>();
 
   public LookupQueries(Pool pool) {
     this.pool = pool;
@@ -70,6 +74,16 @@ public final class LookupQueries {
     pending.computeIfAbsent(new DayOutcome(day, outcome), k -> new long[1])[0]++;
   }
 
+  /** Counts one look-up of a code the ledger knows; beyond {@link #MAX_PENDING_CODES} distinct codes it is dropped. */
+  public synchronized void countCode(byte[] codeKey) {
+    long[] n = pendingCodes.get(java.nio.ByteBuffer.wrap(codeKey));
+    if (n != null) {
+      n[0]++;
+    } else if (pendingCodes.size() < MAX_PENDING_CODES) {
+      pendingCodes.put(java.nio.ByteBuffer.wrap(codeKey), new long[] {1});
+    }
+  }
+
   /** Look-ups counted but not yet stored (for tests and metrics). */
   public synchronized long unflushed() {
     long n = 0;
@@ -84,6 +98,42 @@ public final class LookupQueries {
    * are put back and go with the next flush (a few keys a day: nothing grows).
    */
   public Future<Void> flush() {
+    return flushDaily().compose(v -> flushCodes());
+  }
+
+  private Future<Void> flushCodes() {
+    Map<java.nio.ByteBuffer, long[]> batch;
+    synchronized (this) {
+      if (pendingCodes.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      batch = pendingCodes;
+      pendingCodes = new HashMap<>();
+    }
+    Buffer[] keys = new Buffer[batch.size()];
+    Long[] counts = new Long[batch.size()];
+    int i = 0;
+    for (Map.Entry<java.nio.ByteBuffer, long[]> e : batch.entrySet()) {
+      keys[i] = Buffer.buffer(e.getKey().array());
+      counts[i++] = e.getValue()[0];
+    }
+    // Tuple.from: Tuple.of(Object, Object...) would spread the second array into separate parameters.
+    return pool.preparedQuery(Sql.UPSERT_CODE_LOOKUPS).execute(Tuple.from(new Object[] {keys, counts}))
+        .<Void>mapEmpty()
+        .onFailure(err -> {
+          synchronized (this) {
+            batch.forEach((k, v) -> pendingCodes.computeIfAbsent(k, x -> new long[1])[0] += v[0]);
+          }
+        });
+  }
+
+  /** Stored look-ups of one code (0 when none). */
+  public Future<Long> lookupsOf(byte[] codeKey) {
+    return pool.preparedQuery(Sql.SELECT_CODE_LOOKUPS).execute(Tuple.of(Buffer.buffer(codeKey)))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+
+  private Future<Void> flushDaily() {
     Map<DayOutcome, long[]> batch;
     synchronized (this) {
       if (pending.isEmpty()) {

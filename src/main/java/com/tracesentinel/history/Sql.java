@@ -4,24 +4,14 @@ package com.tracesentinel.history;
 final class Sql {
   private Sql() {}
 
-  // One round trip per group: unnest() of column arrays measured fastest with the reactive client (no COPY there).
-  static final String INSERT_SCANS = """
-      INSERT INTO scans (id, scanned_at, ingested_at, code_key, canonical, product, raw_code, type, site_id,
-                         site_ref, document_no, line_no, quantity, split, billed_drug, settlement_id, device_id,
-                         expiry, status, error)
-      SELECT u.id, u.scanned_at, $3, u.code_key, u.canonical, u.product, u.raw_code, u.type, u.site_id, u.site_ref,
-             u.document_no, u.line_no, u.quantity, u.split, u.billed_drug, u.settlement_id, u.device_id, u.expiry,
-             u.status, u.error
-      FROM unnest($1::int8[], $2::timestamptz[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[],
-                  $9::text[], $10::int4[], $11::text[], $12::int4[], $13::int4[], $14::bool[], $15::text[],
-                  $16::text[], $17::text[], $18::date[], $19::text[], $20::text[])
-        AS u(id, scanned_at, code_key, canonical, product, raw_code, type, site_id, site_ref, document_no, line_no,
-             quantity, split, billed_drug, settlement_id, device_id, expiry, status, error)
-      """;
+  // --- the core's writes and reads (JDBC, PostgresHistory) ---
 
-  static final String INSERT_SCAN_KEYS = """
-      INSERT INTO scan_keys (idem, scan_id) SELECT * FROM unnest($1::bytea[], $2::int8[])
-      """;
+  /** Binary COPY of a group's scans: the column order PgCopy rows are written in. */
+  static final String COPY_SCANS = """
+      COPY scans (id, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type, site_id, site_ref,
+                  document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status, error)
+      FROM STDIN (FORMAT binary)""";
+  static final int SCAN_COLUMNS = 21;
 
   // The ledger knows only where and when the conflicting scan happened; its document number is resolved here, in
   // the same transaction, so it is found even when that scan is in this very group.
@@ -35,23 +25,49 @@ final class Sql {
                  AND s.scanned_at >= a.conflict_at AND s.scanned_at < a.conflict_at + interval '1 second'
                  AND s.id < a.scan_id AND s.status <> 'REJECTED'
                ORDER BY s.id DESC LIMIT 1)
-      FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[],
-                  $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+      FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[], ?::text[],
+                  ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
         AS a(scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id, region, detail,
              conflict_site_id, conflict_at)
-      RETURNING scan_id, type, conflict_document_no
-      """;
+      RETURNING scan_id, type, conflict_document_no""";
 
-  // Re-sends of many scans in one round trip, by the unique key table; u.i says which asked scan a row answers.
+  /** What a lost commit's anomalies resolved their conflicts to. */
+  static final String ANOMALY_CONFLICTS = """
+      SELECT scan_id, type, conflict_document_no FROM anomalies WHERE scan_id = ANY(?::int8[])""";
+
+  // The first stored scan with each (code, idempotency hash), by the history's unique index; u.i says which asked
+  // scan a row answers.
   static final String FIND_ORIGINALS = """
       SELECT u.i, s.id, s.status, a.type, a.suspicion, a.level, a.detail, a.conflict_site_id,
              a.conflict_document_no, a.conflict_at
-      FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS u(idem, code_key, i)
-      JOIN scan_keys k ON k.idem = u.idem
-      JOIN scans s ON s.code_key = u.code_key AND s.id = k.scan_id
+      FROM unnest(?::bytea[], ?::bytea[]) WITH ORDINALITY AS u(code_key, idem, i)
+      JOIN scans s ON s.code_key = u.code_key AND s.idem = u.idem
       LEFT JOIN anomalies a ON a.scan_id = s.id
-      ORDER BY u.i, a.id
-      """;
+      ORDER BY u.i, a.id""";
+
+  /** Records the group as this writer's last committed one, in the group's own transaction. */
+  static final String MARK_GROUP = "UPDATE ingest_groups SET last_group = ?, committed_at = now() WHERE writer = ?";
+  static final String ADD_WRITER = "INSERT INTO ingest_groups (writer, last_group) VALUES (?, 0) ON CONFLICT DO NOTHING";
+  static final String GROUP_COMMITTED = "SELECT last_group >= ? FROM ingest_groups WHERE writer = ?";
+
+  /** Stored, judged scans of some codes, grouped by code in judging order, for re-deriving their states. */
+  static final String SCANS_OF_CODES = """
+      SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
+             settlement_id IS NOT NULL AS reimbursed
+      FROM scans WHERE code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED')
+      ORDER BY code_key, id""";
+
+  static final String ALL_SCANS = """
+      SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
+             settlement_id IS NOT NULL AS reimbursed
+      FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED')
+      ORDER BY code_key, id""";
+
+  static final String COUNT_STORED_SCANS =
+      "SELECT count(*) FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED')";
+
+  static final String ANY_STORED_SCAN =
+      "SELECT count(*) FROM (SELECT 1 FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED') LIMIT 1) x";
 
   // --- public look-ups (verify) ---
 
@@ -75,6 +91,14 @@ final class Sql {
       SELECT * FROM unnest($1::date[], $2::text[], $3::int8[])
       ON CONFLICT (day, outcome) DO UPDATE SET count = lookups_daily.count + excluded.count
       """;
+
+  static final String UPSERT_CODE_LOOKUPS = """
+      INSERT INTO code_lookups (code_key, count)
+      SELECT * FROM unnest($1::bytea[], $2::int8[])
+      ON CONFLICT (code_key) DO UPDATE SET count = code_lookups.count + excluded.count
+      """;
+
+  static final String SELECT_CODE_LOOKUPS = "SELECT count FROM code_lookups WHERE code_key = $1";
 
   static final String SELECT_LOOKUPS_DAILY = "SELECT count FROM lookups_daily WHERE day = $1 AND outcome = $2";
 
@@ -197,7 +221,7 @@ final class Sql {
       "day", "date_trunc('day', scanned_at, 'UTC')",
       "hour", "date_trunc('hour', scanned_at, 'UTC')");
 
-  /** One code's stored scans in judging order (scans_code in every partition). */
+  /** One code's stored scans in judging order (scans_code_idem in its partition). */
   static final String CODE_SCANS = """
       SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
              billed_drug, raw_code, canonical, product, error
@@ -214,27 +238,4 @@ final class Sql {
       """;
 
   // --- end of investigators ---
-
-  /** JDBC (placeholders are ?): one code's stored scans in judging order, for the reconcile after an unclean stop. */
-  static final String SCANS_OF_CODES = """
-      SELECT code_key, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
-             settlement_id IS NOT NULL AS reimbursed, site_id, document_no, line_no, canonical
-      FROM scans WHERE code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED')
-      ORDER BY code_key, id
-      """;
-
-  static final String ALL_SCANS = """
-      SELECT code_key, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
-             settlement_id IS NOT NULL AS reimbursed, site_id, document_no, line_no, canonical
-      FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED')
-      ORDER BY code_key, id
-      """;
-
-  static final String COUNT_STORED_SCANS =
-      "SELECT count(*) FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED')";
-
-  static String createMonthPartition(String name, String from, String to) {
-    return "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF scans FOR VALUES FROM ('" + from + "') TO ('" + to
-        + "')";
-  }
 }

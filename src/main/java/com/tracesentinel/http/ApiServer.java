@@ -32,9 +32,13 @@ public final class ApiServer extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = routes();
+    ConnectionGuard guard = ConnectionGuard.shared(vertx, services.config().http());
     server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)
-        .setMaxInitialLineLength(8192));
-    return server.requestHandler(router).listen(services.config().port(), services.config().host());
+        .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024)
+        .setIdleTimeout((int) services.config().http().idle().toSeconds()));
+    server.connectionHandler(guard::connected);
+    return server.requestHandler(guard.guard(vertx, router)).listen(services.config().port(),
+        services.config().host());
   }
 
   /** Every route of the service (package-private: the OpenAPI test walks them). */
@@ -42,23 +46,25 @@ public final class ApiServer extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
     Auth auth = new Auth(services.keys());
-    ScanRoutes scans = new ScanRoutes(services.pipeline(), services.reference(), services.scanMetrics());
-    images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.pipeline(),
-        services.config().dataDir().resolve("uploads"), services.prometheus());
+    ScanRoutes scans = new ScanRoutes(services.scans());
+    images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().dataDir().resolve("uploads"),
+        services.prometheus());
     images.mount(router, auth);
     verify = new VerifyRoutes(vertx, services, images);
     verify.mount(router);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
-    new OpsRoutes(services.prometheus(), services::ready, services.config().opsOnLoopbackOnly()).mount(router);
+    new OpsRoutes(services.prometheus(), services.notReady(), services.notLive(),
+        services.config().opsOnLoopbackOnly()).mount(router);
     scans.mount(router, auth);
     new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
-    new InvestigatorRoutes(new AnomalyQueries(services.history().pool()), services.pipeline(), services.reference())
-        .mount(router, auth);
+    new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.ledger(),
+        new com.tracesentinel.history.LookupQueries(services.pool()), services.reference()).mount(router, auth);
     InvestigatorRoutes.mountStatic(router);
-    router.route().last().handler(ctx -> ctx.fail(new Problem(404, "Not found",
-        "no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.route().failureHandler(ApiServer::problem);
+    // No route for the path: 404; a route for the path but not the method: 405. Both as problems.
+    router.errorHandler(404, ApiServer::problem);
+    router.errorHandler(405, ApiServer::problem);
     return router;
   }
 
@@ -70,13 +76,22 @@ public final class ApiServer extends VerticleBase {
     return verify == null ? Future.succeededFuture() : verify.close();
   }
 
-  /** A lost or refused database connection, or a pool with no room: the client should retry, not see a 500. */
+  /**
+   * The database cannot serve now (connection lost or refused, pool full, timeout, or PostgreSQL's own classes 08
+   * connection, 53 resources, 57 operator intervention): decided by exception type and SQLSTATE, never by message.
+   */
   static boolean databaseUnavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof io.vertx.sqlclient.ClosedConnectionException || t instanceof java.net.ConnectException
           || t instanceof java.util.concurrent.TimeoutException
-          || (t.getMessage() != null && t.getMessage().contains("pool wait queue is full"))) {
+          || t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
         return true;
+      }
+      if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null) {
+        String cls = pg.getSqlState().substring(0, 2);
+        if (cls.equals("08") || cls.equals("53") || cls.equals("57")) {
+          return true;
+        }
       }
     }
     return false;
@@ -91,8 +106,9 @@ public final class ApiServer extends VerticleBase {
       int status = ctx.statusCode();
       p = switch (status) {
         case 413 -> new Problem(413, "Payload too large", "the body is larger than " + MAX_BODY + " bytes");
-        case 404 -> new Problem(404, "Not found", "no such resource");
-        case 405 -> new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed here");
+        case 405 -> new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed on "
+            + ctx.request().path());
+        case 404 -> new Problem(404, "Not found", "no route for " + ctx.request().method() + " " + ctx.request().path());
         case 415 -> new Problem(415, "Unsupported media type", "this content type is not accepted here");
         case 400 -> Problem.badRequest("the request could not be read");
         default -> new Problem(status < 400 ? 500 : status, "Error", "the request failed");
@@ -100,11 +116,18 @@ public final class ApiServer extends VerticleBase {
     } else if (databaseUnavailable(failure)) {
       LOG.warn("Database unavailable on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
           RequestLog.id(ctx), failure.toString());
+      // The detail never carries the database's own text.
       p = Problem.unavailable("the database is not answering; try again shortly", 5);
     } else {
       LOG.error("Unexpected failure on {} {} [{}]", ctx.request().method(), ctx.request().path(),
           RequestLog.id(ctx), failure);
       p = new Problem(500, "Internal error", "an unexpected error occurred; request id " + RequestLog.id(ctx));
+    }
+    if (!ctx.request().isEnded()) {
+      // A refused upload (no key, too large, decoders busy) is drained, never buffered: the client can finish
+      // sending and read the answer, and the service holds none of it.
+      ctx.request().handler(ignored -> { });
+      ctx.request().resume();
     }
     if (ctx.response().ended()) {
       return;

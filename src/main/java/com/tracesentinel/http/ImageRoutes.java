@@ -7,8 +7,6 @@ import com.tracesentinel.code.TraceCodes;
 import com.tracesentinel.imaging.DecodeOutcome;
 import com.tracesentinel.imaging.DecodedSymbol;
 import com.tracesentinel.imaging.ImageDecoder;
-import com.tracesentinel.ingest.IngestPipeline;
-import com.tracesentinel.ingest.PendingScan;
 import com.tracesentinel.ingest.ScanInput;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,7 +36,6 @@ final class ImageRoutes {
 
   private final ImageDecoder decoder;
   private final ScanRoutes scans;
-  private final IngestPipeline pipeline;
   private final WorkerExecutor workers;
   /** Process-wide, like the named worker pool it guards: every HTTP verticle instance shares both. */
   private static final Semaphore SLOTS = new Semaphore(DECODE_THREADS + MAX_WAITING);
@@ -46,31 +43,69 @@ final class ImageRoutes {
 
   private final io.micrometer.core.instrument.MeterRegistry registry;
 
-  ImageRoutes(Vertx vertx, ImageDecoder decoder, ScanRoutes scans, IngestPipeline pipeline, Path uploads,
+  ImageRoutes(Vertx vertx, ImageDecoder decoder, ScanRoutes scans, Path uploads,
               io.micrometer.core.instrument.MeterRegistry registry) {
     this.decoder = decoder;
     this.registry = registry;
     this.scans = scans;
-    this.pipeline = pipeline;
     this.uploads = uploads;
     this.workers = vertx.createSharedWorkerExecutor("image-decode", DECODE_THREADS);
   }
 
-  /** Mount before the general /api body handler: images get their own, larger limit. */
+  /**
+   * Mount before the general /api body handler: images get their own, larger limit. The key is checked, and a
+   * decoder slot taken, before a byte of the body is read: an anonymous client cannot make the service buffer
+   * megabytes, and uploads beyond what the decoders can take are refused up front.
+   */
   void mount(Router router, Auth auth) {
     long limit = decoder.settings().maxBytes() + 64 * 1024;
-    router.post("/api/v1/decode").handler(BodyHandler.create(false).setBodyLimit(limit))
-        .handler(auth.require(Role.SCANNER)).handler(this::decodeOnly);
-    router.post("/api/v1/scans/image").handler(BodyHandler.create(uploads.toString()).setBodyLimit(limit)
-            .setDeleteUploadedFilesOnEnd(true))
-        .handler(auth.require(Role.SCANNER)).handler(this::scanImage);
+    // Vert.x Web wants a route's body handler before its other handlers: the checks are a route of their own.
+    router.post("/api/v1/decode").handler(ImageRoutes::holdBody).handler(auth.require(Role.SCANNER))
+        .handler(ImageRoutes::requireImage).handler(ImageRoutes::reserveSlot);
+    router.post("/api/v1/decode").handler(BodyHandler.create(false).setBodyLimit(limit)).handler(this::decodeOnly);
+    router.post("/api/v1/scans/image").handler(ImageRoutes::holdBody).handler(auth.require(Role.SCANNER))
+        .handler(ImageRoutes::reserveSlot);
+    router.post("/api/v1/scans/image")
+        .handler(BodyHandler.create(uploads.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true))
+        .handler(this::scanImage);
   }
 
-  private void decodeOnly(RoutingContext ctx) {
+  /**
+   * Stops reading the body until the body handler asks for it: the checks before it are asynchronous (the key is
+   * looked up), and a refused request's body is then never read at all (the connection is closed instead).
+   */
+  static void holdBody(RoutingContext ctx) {
+    ctx.request().pause();
+    ctx.next();
+  }
+
+  /** Before the body is read: anything but an image is refused without receiving megabytes of it. */
+  static void requireImage(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
     if (type == null || !type.toLowerCase().startsWith("image/")) {
       throw new Problem(415, "Unsupported media type", "send the photo as the body with Content-Type: image/…");
     }
+    ctx.next();
+  }
+
+  private static final String SLOT = "imageSlot";
+
+  /** Takes a decoder slot for the request (released when the response ends), or answers 503 before the body. */
+  static void reserveSlot(RoutingContext ctx) {
+    if (!SLOTS.tryAcquire()) {
+      throw Problem.unavailable("all image decoders are busy", 2);
+    }
+    java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+    ctx.put(SLOT, held);
+    ctx.addEndHandler(v -> {
+      if (held.getAndSet(false)) {
+        SLOTS.release();
+      }
+    });
+    ctx.next();
+  }
+
+  private void decodeOnly(RoutingContext ctx) {
     decode(ctx.body().buffer()).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
@@ -115,7 +150,7 @@ final class ImageRoutes {
           template[0] = parseTemplate(text);
           if (caller.role() == Role.SCANNER && !caller.siteId().equals(template[0].getString("siteId"))) {
             return Future.failedFuture(
-                new Problem(403, "Forbidden", "this key may only post scans for site " + caller.siteId()));
+                new Problem(403, "Forbidden", "this key may only post scans for its own site " + caller.siteId()));
           }
           return ctx.vertx().fileSystem().readFile(imageFile);
         })
@@ -133,9 +168,8 @@ final class ImageRoutes {
             inputs.add(ScanJson.parse(scan, "scan.", now, errors));
           }
           errors.throwIfAny();
-          List<PendingScan> prepared = pipeline.prepare(inputs, now);
-          return scans.ingest(prepared, now).map(stored -> {
-            JsonObject out = scans.results(stored);
+          return scans.ingest(ctx, inputs, now).map(stored -> {
+            JsonObject out = ScanRoutes.results(stored);
             JsonArray decoded = new JsonArray();
             symbols.forEach(s -> decoded.add(new JsonObject().put("text", s.text()).put("format", s.format())
                 .put("gs1", s.gs1())));
@@ -166,17 +200,13 @@ final class ImageRoutes {
     }
   }
 
-  /** Decodes on the worker pool; refusals become the problem the spec asks for. */
+  /** Decodes on the worker pool (the caller holds a slot: {@link #reserveSlot}); refusals become problems. */
   Future<List<DecodedSymbol>> decode(Buffer body) {
     if (body == null || body.length() == 0) {
       return Future.failedFuture(Problem.badRequest("the image is empty"));
     }
-    if (!SLOTS.tryAcquire()) {
-      return Future.failedFuture(Problem.unavailable("all image decoders are busy", 2));
-    }
     byte[] bytes = body.getBytes();
     return workers.<DecodeOutcome>executeBlocking(() -> decoder.decode(bytes), false)
-        .onComplete(ar -> SLOTS.release())
         .compose(outcome -> {
           if (outcome instanceof DecodeOutcome.Decoded decoded) {
             io.micrometer.core.instrument.Timer.builder("tracesentinel.decode")

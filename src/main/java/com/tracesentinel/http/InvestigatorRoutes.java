@@ -8,8 +8,9 @@ import com.tracesentinel.history.AnomalyQueries;
 import com.tracesentinel.history.AnomalyQueries.AnomalyRow;
 import com.tracesentinel.history.AnomalyQueries.CodeAnomaly;
 import com.tracesentinel.history.AnomalyQueries.CodeScan;
-import com.tracesentinel.ingest.IngestPipeline;
-import com.tracesentinel.ledger.CodeKey;
+import com.tracesentinel.history.LookupQueries;
+import com.tracesentinel.ledger.CodeLedger;
+import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceStore;
 import com.tracesentinel.reference.Site;
@@ -19,6 +20,7 @@ import com.tracesentinel.rules.Level;
 import com.tracesentinel.rules.Suspicion;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -55,12 +57,14 @@ final class InvestigatorRoutes {
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
   private final AnomalyQueries queries;
-  private final IngestPipeline pipeline;
+  private final CodeLedger ledger;
+  private final LookupQueries lookups;
   private final ReferenceStore reference;
 
-  InvestigatorRoutes(AnomalyQueries queries, IngestPipeline pipeline, ReferenceStore reference) {
+  InvestigatorRoutes(AnomalyQueries queries, CodeLedger ledger, LookupQueries lookups, ReferenceStore reference) {
     this.queries = queries;
-    this.pipeline = pipeline;
+    this.ledger = ledger;
+    this.lookups = lookups;
     this.reference = reference;
   }
 
@@ -217,13 +221,14 @@ final class InvestigatorRoutes {
     }
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
-    CodeState state = pipeline.state(key);
-    queries.codeScans(key).onComplete(ar -> {
+    CodeState state = ledger.get(key);
+    Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
+    queries.codeScans(key).compose(scans -> looked.map(n -> new ScansAndLookups(scans, n))).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
-      List<CodeScan> scans = ar.result();
+      List<CodeScan> scans = ar.result().scans();
       if (scans.isEmpty() && state == null) {
         ctx.fail(new Problem(404, "Not found", "no scan of " + code.canonical() + " is stored"));
         return;
@@ -236,10 +241,12 @@ final class InvestigatorRoutes {
         out.put("productName", product.genericName());
       }
       out.put("events", events).put("truncated", scans.size() >= AnomalyQueries.MAX_CODE_SCANS)
-          .put("state", state == null ? null : json(state, product));
+          .put("state", state == null ? null : json(state, product).put("lookups", ar.result().lookups()));
       ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
     });
   }
+
+  private record ScansAndLookups(List<CodeScan> scans, long lookups) {}
 
   private JsonObject json(CodeState s, Product product) {
     JsonObject state = new JsonObject()
@@ -247,8 +254,7 @@ final class InvestigatorRoutes {
         .put("packSize", product == null ? null : product.packSize())
         .put("saleCount", s.saleCount())
         .put("sites", s.distinctSaleSites())
-        .put("destroyed", s.destroyed())
-        .put("lookups", s.lookups());
+        .put("destroyed", s.destroyed());
     if (s.lastSale() != null) {
       Site site = reference.site(s.lastSale().siteRef());
       state.put("lastSale", new JsonObject().put("siteId", site == null ? null : site.siteId())

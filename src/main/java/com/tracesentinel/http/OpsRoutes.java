@@ -1,40 +1,48 @@
 package com.tracesentinel.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Supplier;
 
-/** Health and metrics. Unauthenticated, and by default answered only on the loopback interface. */
+/**
+ * Health and metrics. Unauthenticated, and by default answered only on the loopback interface. Readiness says why
+ * the service does not take scans (the ledger being rebuilt or reconciled, the database down); liveness fails only
+ * when restarting the process is the remedy (the database unavailable beyond the configured grace, the ingest
+ * threads gone).
+ */
 final class OpsRoutes {
   private final PrometheusMeterRegistry registry;
-  private final Supplier<Future<Void>> readiness;
+  private final Supplier<String> notReady;
+  private final Supplier<String> notLive;
   private final boolean loopbackOnly;
 
-  OpsRoutes(PrometheusMeterRegistry registry, Supplier<Future<Void>> readiness, boolean loopbackOnly) {
+  OpsRoutes(PrometheusMeterRegistry registry, Supplier<String> notReady, Supplier<String> notLive,
+            boolean loopbackOnly) {
     this.registry = registry;
-    this.readiness = readiness;
+    this.notReady = notReady;
+    this.notLive = notLive;
     this.loopbackOnly = loopbackOnly;
   }
 
   void mount(Router router) {
     router.get("/health/*").handler(this::loopback);
     router.get("/metrics").handler(this::loopback);
-    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(ctx -> readiness.get().onComplete(ar -> {
-      if (ar.succeeded()) {
-        ctx.json(new JsonObject().put("status", "UP"));
-      } else {
-        ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
-            .putHeader("Retry-After", "5")
-            .end(new JsonObject().put("status", "DOWN").put("reason", ar.cause().getMessage()).encode());
-      }
-    }));
+    router.get("/health/live").handler(ctx -> answer(ctx, notLive.get()));
+    router.get("/health/ready").handler(ctx -> answer(ctx, notReady.get()));
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(registry.scrape()));
+  }
+
+  private static void answer(RoutingContext ctx, String down) {
+    if (down == null) {
+      ctx.json(new JsonObject().put("status", "UP"));
+    } else {
+      ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json").putHeader("Retry-After", "5")
+          .end(new JsonObject().put("status", "DOWN").put("reason", down).encode());
+    }
   }
 
   private void loopback(RoutingContext ctx) {

@@ -1,11 +1,7 @@
 package com.tracesentinel.http;
 
-import com.tracesentinel.ingest.PendingScan;
 import com.tracesentinel.ingest.ScanInput;
-import com.tracesentinel.ingest.StoredResult;
-import com.tracesentinel.reference.ReferenceData;
-import com.tracesentinel.reference.Site;
-import com.tracesentinel.rules.Anomaly;
+import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.rules.EventType;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -79,7 +75,21 @@ final class ScanJson {
       errors.add(prefix + field, "must be at most " + max + " characters");
       return null;
     }
-    return field.equals("code") ? s : s.trim();
+    // Only spaces are trimmed: a control character must stay visible, so the scan is rejected for it instead of
+    // being stored as a different document number.
+    return field.equals("code") ? s : trimSpaces(s);
+  }
+
+  private static String trimSpaces(String s) {
+    int from = 0;
+    int to = s.length();
+    while (from < to && s.charAt(from) == ' ') {
+      from++;
+    }
+    while (to > from && s.charAt(to - 1) == ' ') {
+      to--;
+    }
+    return s.substring(from, to);
   }
 
   private static int integer(JsonObject o, String field, String prefix, int fallback, int min, int max,
@@ -112,51 +122,29 @@ final class ScanJson {
     return b;
   }
 
-  static JsonObject result(PendingScan p, ReferenceData reference) {
-    JsonObject r = new JsonObject().put("index", p.index()).put("status", p.status().name());
-    if (p.code() != null) {
-      r.put("canonical", p.code().canonical()).put("product", p.code().productKey());
+  static JsonObject result(ScanResult r) {
+    JsonObject json = new JsonObject().put("index", r.index()).put("status", r.status().name());
+    if (r.canonical() != null) {
+      json.put("canonical", r.canonical()).put("product", r.product());
     }
-    switch (p.status()) {
-      case REJECTED -> r.put("error", p.error());
-      case REPLAYED -> r.put("original", original(p, reference));
-      default -> r.put("anomalies", anomalies(p, reference));
+    switch (r.status()) {
+      case REJECTED -> json.put("error", r.error());
+      case REPLAYED -> json.put("original", r.original() == null ? null : new JsonObject()
+          .put("status", r.original().status().name()).put("anomalies", findings(r.original().anomalies())));
+      default -> json.put("anomalies", findings(r.anomalies()));
     }
-    return r;
+    return json;
   }
 
-  private static JsonObject original(PendingScan p, ReferenceData reference) {
-    PendingScan inFlight = p.originalInFlight();
-    if (inFlight != null) {
-      return new JsonObject().put("status", inFlight.status().name()).put("anomalies", anomalies(inFlight, reference));
-    }
-    StoredResult stored = p.originalStored();
+  static JsonArray findings(List<ScanResult.Finding> findings) {
     JsonArray list = new JsonArray();
-    for (StoredResult.StoredAnomaly a : stored.anomalies()) {
-      JsonObject json = new JsonObject().put("type", a.type()).put("suspicion", a.suspicion())
-          .put("level", a.level()).put("detail", a.detail());
-      if (a.conflictAt() != null) {
-        json.put("conflictsWith", new JsonObject().put("siteId", a.conflictSiteId())
-            .put("documentNo", a.conflictDocumentNo()).put("scannedAt", a.conflictAt().toString()));
-      }
-      list.add(json);
-    }
-    return new JsonObject().put("status", stored.status().name()).put("anomalies", list);
-  }
-
-  private static JsonArray anomalies(PendingScan p, ReferenceData reference) {
-    JsonArray list = new JsonArray();
-    List<Anomaly> anomalies = p.anomalies();
-    for (int i = 0; i < anomalies.size(); i++) {
-      Anomaly a = anomalies.get(i);
-      JsonObject json = new JsonObject().put("type", a.type().name()).put("suspicion", a.suspicion().name())
-          .put("level", a.level().name()).put("detail", a.detail());
-      if (a.conflictsWith() != null) {
-        Site site = reference.site(a.conflictsWith().siteRef());
-        json.put("conflictsWith", new JsonObject()
-            .put("siteId", site == null ? null : site.siteId())
-            .put("documentNo", p.conflictDocument(i))
-            .put("scannedAt", Instant.ofEpochSecond(a.conflictsWith().at()).toString()));
+    for (ScanResult.Finding f : findings) {
+      JsonObject json = new JsonObject().put("type", f.type()).put("suspicion", f.suspicion())
+          .put("level", f.level()).put("detail", f.detail());
+      ScanResult.Conflict c = f.conflictsWith();
+      if (c != null) {
+        json.put("conflictsWith", new JsonObject().put("siteId", c.siteId()).put("documentNo", c.documentNo())
+            .put("scannedAt", c.scannedAt() == null ? null : c.scannedAt().toString()));
       }
       list.add(json);
     }

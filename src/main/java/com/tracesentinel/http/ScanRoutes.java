@@ -2,13 +2,9 @@ package com.tracesentinel.http;
 
 import com.tracesentinel.auth.Principal;
 import com.tracesentinel.auth.Role;
-import com.tracesentinel.ingest.GroupCommitter;
-import com.tracesentinel.ingest.IngestBatch;
-import com.tracesentinel.ingest.IngestPipeline;
-import com.tracesentinel.ingest.PendingScan;
 import com.tracesentinel.ingest.ScanInput;
-import com.tracesentinel.metrics.ScanMetrics;
-import com.tracesentinel.reference.ReferenceData;
+import com.tracesentinel.ingest.ScanResult;
+import com.tracesentinel.ingest.ScanService;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -23,14 +19,10 @@ import java.util.List;
 final class ScanRoutes {
   static final int MAX_BATCH = 1000;
 
-  private final IngestPipeline pipeline;
-  private final ReferenceData reference;
-  private final ScanMetrics metrics;
+  private final ScanService scans;
 
-  ScanRoutes(IngestPipeline pipeline, ReferenceData reference, ScanMetrics metrics) {
-    this.pipeline = pipeline;
-    this.reference = reference;
-    this.metrics = metrics;
+  ScanRoutes(ScanService scans) {
+    this.scans = scans;
   }
 
   void mount(Router router, Auth auth) {
@@ -40,17 +32,8 @@ final class ScanRoutes {
   private void post(RoutingContext ctx) {
     Instant now = Instant.now();
     List<ScanInput> inputs = parseBody(ctx, now);
-    Principal caller = Auth.principal(ctx);
-    if (caller.role() == Role.SCANNER) {
-      for (ScanInput in : inputs) {
-        if (!in.siteId().equals(caller.siteId())) {
-          throw new Problem(403, "Forbidden",
-              "this key may only post scans for site " + caller.siteId() + ", not " + in.siteId());
-        }
-      }
-    }
-    List<PendingScan> prepared = pipeline.prepare(inputs, now);
-    ingest(prepared, now).onComplete(ar -> {
+    requireOwnSite(Auth.principal(ctx), inputs);
+    ingest(ctx, inputs, now).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
@@ -59,22 +42,41 @@ final class ScanRoutes {
     });
   }
 
-  /** Stores prepared scans; the future fails with a 503 problem when nothing could be stored. */
-  Future<List<PendingScan>> ingest(List<PendingScan> prepared, Instant now) {
-    return pipeline.submit(prepared, now)
-        .map(IngestBatch::scans)
-        .onSuccess(metrics::record)
-        .recover(e -> Future.failedFuture(
-            e instanceof IngestPipeline.Overloaded || e instanceof GroupCommitter.Unavailable
-                ? Problem.unavailable(e.getMessage(), 1) : e));
+  /** A scanner key posts for its own site only: 403 for the whole request otherwise, nothing stored. */
+  static void requireOwnSite(Principal caller, List<ScanInput> inputs) {
+    if (caller.role() == Role.SCANNER) {
+      for (ScanInput in : inputs) {
+        if (!caller.siteId().equals(in.siteId())) {
+          throw new Problem(403, "Forbidden", "this key may only post scans for its own site " + caller.siteId());
+        }
+      }
+    }
   }
 
-  JsonObject results(List<PendingScan> scans) {
-    JsonArray results = new JsonArray();
-    for (PendingScan p : scans) {
-      results.add(ScanJson.result(p, reference));
+  /** Stores the scans; the future fails with a problem (503, or 422 for refused data) when nothing was stored. */
+  Future<List<ScanResult>> ingest(RoutingContext ctx, List<ScanInput> inputs, Instant now) {
+    return Future.fromCompletionStage(scans.ingest(inputs, now), ctx.vertx().getOrCreateContext())
+        .recover(e -> Future.failedFuture(problem(e)));
+  }
+
+  /** The core's refusals as problems: the exception's type decides, never its text. */
+  static Throwable problem(Throwable e) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof ScanService.Unavailable) {
+      return Problem.unavailable(cause.getMessage(), 1);
     }
-    return new JsonObject().put("results", results);
+    if (cause instanceof ScanService.DataRefused) {
+      return new Problem(422, "Unprocessable content", cause.getMessage());
+    }
+    return cause;
+  }
+
+  static JsonObject results(List<ScanResult> results) {
+    JsonArray list = new JsonArray();
+    for (ScanResult r : results) {
+      list.add(ScanJson.result(r));
+    }
+    return new JsonObject().put("results", list);
   }
 
   private static List<ScanInput> parseBody(RoutingContext ctx, Instant now) {
@@ -82,7 +84,7 @@ final class ScanRoutes {
     try {
       body = ctx.body().asJsonObject();
     } catch (DecodeException | ClassCastException e) {
-      throw Problem.badRequest("the body is not a JSON object: " + firstLine(e.getMessage()));
+      throw Problem.badRequest("the body is not a JSON object");
     }
     if (body == null) {
       throw Problem.badRequest("the body must be a scan object or {\"scans\": [...]}");
@@ -109,14 +111,5 @@ final class ScanRoutes {
     }
     errors.throwIfAny();
     return inputs;
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    String line = nl < 0 ? s : s.substring(0, nl);
-    return line.length() > 200 ? line.substring(0, 200) : line;
   }
 }

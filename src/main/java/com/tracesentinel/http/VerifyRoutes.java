@@ -8,7 +8,7 @@ import com.tracesentinel.code.TraceCode;
 import com.tracesentinel.code.TraceCodes;
 import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.imaging.DecodedSymbol;
-import com.tracesentinel.ledger.CodeKey;
+import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.rules.CodeState;
 import io.github.bucket4j.Bandwidth;
@@ -83,7 +83,8 @@ final class VerifyRoutes {
       answer(ctx, code);
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
-    router.post("/api/v1/verify/image").handler(VerifyRoutes::requireImage);
+    router.post("/api/v1/verify/image").handler(ImageRoutes::holdBody).handler(ImageRoutes::requireImage)
+        .handler(ImageRoutes::reserveSlot);
     router.post("/api/v1/verify/image").handler(BodyHandler.create(false).setBodyLimit(imageLimit))
         .handler(this::image);
 
@@ -116,15 +117,6 @@ final class VerifyRoutes {
 
   private void answer(RoutingContext ctx, String raw) {
     lookUp(TraceCodes.parse(raw)).onComplete(ar -> reply(ctx, ar));
-  }
-
-  /** Before the body is read: anything but an image is refused without receiving megabytes of it. */
-  private static void requireImage(RoutingContext ctx) {
-    String type = ctx.request().getHeader("Content-Type");
-    if (type == null || !type.toLowerCase().startsWith("image/")) {
-      throw new Problem(415, "Unsupported media type", "send the photo as the body with Content-Type: image/…");
-    }
-    ctx.next();
   }
 
   private void image(RoutingContext ctx) {
@@ -173,9 +165,11 @@ final class VerifyRoutes {
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
     String updatedAt = updatedAt();
-    CodeState state = services.pipeline().state(key);
-    // Best effort through the code's own shard; a code never scanned gets no ledger entry.
-    services.pipeline().countLookup(key);
+    CodeState state = services.ledger().get(key);
+    if (state != null) {
+      // Counted apart from the code's state and stored every few seconds; a code never scanned gets no row.
+      shared.queries.countCode(key);
+    }
     Product product = services.reference().product(code.productKey());
     int saleCount = state == null ? 0 : Math.max(0, state.saleCount());
     boolean splitOneBox = saleCount > 1 && state.lastSaleSplit() && state.distinctSaleSites() <= 1
@@ -227,7 +221,7 @@ final class VerifyRoutes {
 
   /** Every scan that arrived before this time is in the answer (later ones may still be on their way). */
   private String updatedAt() {
-    Instant settled = services.pipeline().settledBefore();
+    Instant settled = services.scans().settledBefore();
     return (settled == null ? Instant.now() : settled).truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
@@ -346,7 +340,7 @@ final class VerifyRoutes {
     return vertx.sharedData().<String, Shared>getLocalMap("tracesentinel.verify")
         .computeIfAbsent("shared", k -> {
           Shared s = new Shared(services.config().publicLookupsPerMinute(), services.prometheus(),
-              new LookupQueries(services.history().pool()));
+              new LookupQueries(services.pool()));
           vertx.setPeriodic(FLUSH_MILLIS, FLUSH_MILLIS, id -> s.queries.flush()
               .onFailure(err -> LOG.warn("Storing look-up counts (kept for the next try): {}", err.toString())));
           return s;

@@ -1,10 +1,17 @@
 package com.tracesentinel.ledger;
 
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.ingest.LedgerPort;
 import com.tracesentinel.rules.CodeState;
+import com.tracesentinel.rules.StateCodec;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
@@ -12,70 +19,147 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Each code's state in an off-heap, file-backed Chronicle Map: 16-byte key, 42-byte value. Shard threads are the
- * only writers (one per code); readers may be anywhere.
+ * Each code's state in an off-heap, file-backed Chronicle Map: 16-byte key, {@link StateCodec#BYTES}-byte value,
+ * with Chronicle's per-entry checksums. The judge is the only writer; readers may be anywhere.
+ *
+ * <p>Opening never trusts the file blindly. A "dirty" marker exists while the ledger is open, so finding it means
+ * the last stop was unclean; either then or always ({@code verify}), the file is read through Chronicle's recovery,
+ * which checks every entry's checksum and the segment structure. A file that is missing, of an older layout, or
+ * damaged (any corruption reported, or unreadable) is replaced by a new, empty one and reported as
+ * {@link Opened#REPLACED}: the caller must rebuild it from the history before serving, never run on it empty. The
+ * damaged file is kept beside it for inspection.
  *
  * <p>Overfilling a Chronicle Map is its main crash mode, so the ledger counts its entries itself and refuses a new
- * code once {@code capacity} is reached ({@link LedgerFullException}); it never asks Chronicle for more than it was
- * sized for. A "dirty" marker file exists while the ledger is open: finding it at start means the last stop was
- * unclean, so the file is opened with {@code recoverPersistedTo} and reconciled against the history.
+ * code once {@code capacity} is reached; it never asks Chronicle for more than it was sized for.
  */
-public final class CodeLedger implements AutoCloseable {
+public final class CodeLedger implements LedgerPort, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CodeLedger.class);
   private static final String FILE = "codes.cm3";
   private static final String DIRTY = "codes.dirty";
   private static final String CHECKPOINT = "codes.checkpoint";
+  private static final String FORMAT_FILE = "codes.format";
+  /** Changes whenever a key or value layout (or the fingerprint in it) changes: an older file is rebuilt. */
+  static final String FORMAT = "tracesentinel-ledger 2: key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1]";
+
+  /** How the file was found. */
+  public enum Opened {
+    /** Closed cleanly last time (and verified, when asked). */
+    CLEAN,
+    /** Not closed cleanly, structurally sound: reconcile the codes changed since the checkpoint. */
+    UNCLEAN,
+    /** There was no file: a new, empty ledger. */
+    NEW,
+    /** The file was damaged or of an older layout: a new, empty ledger that must be rebuilt. */
+    REPLACED
+  }
 
   private final ChronicleMap<byte[], byte[]> map;
   private final Path dir;
   private final long capacity;
-  private final boolean recovered;
-  private final java.util.concurrent.atomic.AtomicLong entries;
+  private final Opened opened;
+  private final String openedBecause;
+  private final AtomicLong entries;
 
-  private CodeLedger(ChronicleMap<byte[], byte[]> map, Path dir, long capacity, boolean recovered) {
+  private CodeLedger(ChronicleMap<byte[], byte[]> map, Path dir, long capacity, Opened opened, String because) {
     this.map = map;
     this.dir = dir;
     this.capacity = capacity;
-    this.recovered = recovered;
-    this.entries = new java.util.concurrent.atomic.AtomicLong(map.longSize());
+    this.opened = opened;
+    this.openedBecause = because;
+    this.entries = new AtomicLong(map.longSize());
   }
 
   /**
    * Opens (or creates) the ledger under {@code dir}. The capacity is fixed when the file is created; a larger
-   * configured capacity later needs a rebuild into a new file (README: sizing).
+   * configured capacity later needs a rebuild into a new file.
+   *
+   * @param verify check every entry even after a clean stop (TRACESENTINEL_LEDGER_VERIFY, on by default)
    */
-  public static CodeLedger open(Path dir, long capacity) throws IOException {
+  public static CodeLedger open(Path dir, long capacity, boolean verify) throws IOException {
     Files.createDirectories(dir);
     File file = dir.resolve(FILE).toFile();
-    Path dirty = dir.resolve(DIRTY);
-    boolean unclean = Files.exists(dirty) && file.exists();
-    // Measured on Chronicle Map 2026.1 (README: Sizing): a sparse file makes Chronicle pick 120-byte chunks for
-    // this 62-byte entry (130 B/code); a preallocated file packs it into 62-byte chunks, 72.7 B/code with the entry
-    // checksums that let recoverPersistedTo detect a torn entry. The price is that the whole capacity is allocated
-    // when the file is created, so size it for the real count and grow with rebuild-ledger.
-    ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMap.of(byte[].class, byte[].class)
+    Path formatFile = dir.resolve(FORMAT_FILE);
+    boolean unclean = Files.exists(dir.resolve(DIRTY));
+    Opened opened;
+    String because;
+    ChronicleMap<byte[], byte[]> map = null;
+    if (!file.exists()) {
+      opened = unclean || Files.exists(formatFile) ? Opened.REPLACED : Opened.NEW;
+      because = opened == Opened.NEW ? "no ledger file yet" : "the ledger file " + file + " is missing";
+    } else if (!Files.exists(formatFile) || !FORMAT.equals(Files.readString(formatFile).trim())) {
+      opened = Opened.REPLACED;
+      because = "the ledger file has an older layout";
+      setAside(file, "old-format");
+    } else if (unclean || verify) {
+      List<String> corruptions = new ArrayList<>();
+      try {
+        map = builder(capacity).recoverPersistedTo(file, true, c -> {
+          synchronized (corruptions) {
+            if (corruptions.size() < 10) {
+              corruptions.add("segment " + c.segmentIndex() + ": " + c.message());
+            }
+          }
+        });
+      } catch (IOException | RuntimeException | Error e) {
+        corruptions.add("unreadable: " + e);
+      }
+      if (corruptions.isEmpty()) {
+        opened = unclean ? Opened.UNCLEAN : Opened.CLEAN;
+        because = unclean ? "the last stop was unclean" : "verified";
+      } else {
+        if (map != null) {
+          map.close();
+          map = null;
+        }
+        opened = Opened.REPLACED;
+        because = "the ledger file is damaged (" + String.join("; ", corruptions) + ")";
+        setAside(file, "corrupt");
+      }
+    } else {
+      opened = Opened.CLEAN;
+      because = "closed cleanly";
+    }
+    if (map == null) {
+      map = builder(capacity).createPersistedTo(file);
+    }
+    Files.writeString(formatFile, FORMAT + "\n");
+    Files.writeString(dir.resolve(DIRTY), "open since " + java.time.Instant.now() + "\n");
+    CodeLedger ledger = new CodeLedger(map, dir, capacity, opened, because);
+    if (opened == Opened.REPLACED) {
+      LOG.error("Ledger {}: {}; a new, empty ledger must be rebuilt from the history before serving", file, because);
+    } else {
+      LOG.info("Ledger {}: {} codes of capacity {} ({})", file, ledger.size(), capacity, because);
+    }
+    return ledger;
+  }
+
+  /**
+   * Measured on Chronicle Map 2026.1 (README: Sizing): a sparse file makes Chronicle pick much larger chunks for this
+   * small entry; a preallocated file packs it tightly, with the entry checksums that recovery verifies. The price is
+   * that the whole capacity is allocated when the file is created, so size it for the real count.
+   */
+  private static ChronicleMapBuilder<byte[], byte[]> builder(long capacity) {
+    return ChronicleMap.of(byte[].class, byte[].class)
         .name("tracesentinel-codes")
         .constantKeySizeBySample(new byte[CodeKey.BYTES])
         .constantValueSizeBySample(new byte[StateCodec.BYTES])
         .entries(capacity + capacity / 100) // 1 % slack: the ledger itself refuses new codes at capacity
         .checksumEntries(true)
         .sparseFile(false);
-    ChronicleMap<byte[], byte[]> map;
-    if (unclean) {
-      LOG.warn("Ledger {} was not closed cleanly: recovering it (exclusive access) before reconciling", file);
-      map = builder.recoverPersistedTo(file, true);
-    } else {
-      map = builder.createPersistedTo(file);
-    }
-    Files.writeString(dirty, "open since " + java.time.Instant.now() + "\n");
-    CodeLedger ledger = new CodeLedger(map, dir, capacity, unclean);
-    LOG.info("Ledger {}: {} codes of capacity {}", file, ledger.size(), capacity);
-    return ledger;
   }
 
-  /** True when this open followed an unclean stop: the history must be reconciled before serving. */
-  public boolean needsReconcile() {
-    return recovered;
+  private static void setAside(File file, String why) throws IOException {
+    Path aside = file.toPath().resolveSibling(FILE + "." + why + "-" + System.currentTimeMillis());
+    Files.move(file.toPath(), aside, StandardCopyOption.ATOMIC_MOVE);
+    LOG.warn("Ledger file kept aside as {}", aside);
+  }
+
+  public Opened opened() {
+    return opened;
+  }
+
+  public String openedBecause() {
+    return openedBecause;
   }
 
   /**
@@ -94,15 +178,10 @@ public final class CodeLedger implements AutoCloseable {
   public void writeCheckpoint(long epochSeconds) throws IOException {
     Path tmp = dir.resolve(CHECKPOINT + ".tmp");
     Files.writeString(tmp, Long.toString(epochSeconds));
-    Files.move(tmp, dir.resolve(CHECKPOINT), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, dir.resolve(CHECKPOINT), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** After a reconcile the ledger agrees with the history as of now. */
-  public void markReconciled() throws IOException {
-    writeCheckpoint(System.currentTimeMillis() / 1000);
-  }
-
+  @Override
   public byte[] getRaw(byte[] key) {
     return map.get(key);
   }
@@ -112,10 +191,10 @@ public final class CodeLedger implements AutoCloseable {
     return raw == null ? null : StateCodec.decode(raw);
   }
 
-  /** Stores a state; refuses a code the ledger has no room for rather than overfill the map. */
+  @Override
   public void put(byte[] key, CodeState state, long changedAt, boolean isNew) {
     if (isNew && entries.get() >= capacity) {
-      throw new LedgerFullException(capacity);
+      throw new Full(capacity);
     }
     map.put(key, StateCodec.encode(state, changedAt));
     if (isNew) {
@@ -123,38 +202,29 @@ public final class CodeLedger implements AutoCloseable {
     }
   }
 
-  /** Puts the previous raw value back (null: the code was new, remove it). Used to undo an uncommitted change. */
+  @Override
   public void restore(byte[] key, byte[] previous) {
     if (previous == null) {
       if (map.remove(key) != null) {
         entries.decrementAndGet();
       }
-    } else {
-      map.put(key, previous);
+    } else if (map.put(key, previous) == null) {
+      entries.incrementAndGet();
     }
   }
 
-  public void remove(byte[] key) {
-    restore(key, null);
-  }
-
-  /**
-   * Visits every entry with its own copies of key and value (Chronicle reuses its arrays between entries). For the
-   * reconcile after an unclean stop; not for the hot path.
-   */
+  /** Visits every entry with its own copies of key and value (Chronicle reuses its arrays between entries). */
+  @Override
   public void forEach(BiConsumer<byte[], byte[]> visitor) {
     map.forEachEntry(e -> visitor.accept(e.key().get().clone(), e.value().get().clone()));
   }
 
-  public void clear() {
-    map.clear();
-    entries.set(0);
-  }
-
+  @Override
   public long size() {
     return entries.get();
   }
 
+  @Override
   public long capacity() {
     return capacity;
   }
@@ -163,7 +233,7 @@ public final class CodeLedger implements AutoCloseable {
     return (double) entries.get() / capacity;
   }
 
-  /** Bytes the ledger file takes on disk (allocated blocks, since the file is sparse). */
+  /** Bytes the ledger file takes on disk (allocated blocks). */
   public long bytesOnDisk() {
     try {
       Object blocks = Files.getAttribute(dir.resolve(FILE), "unix:blocks");
@@ -173,17 +243,19 @@ public final class CodeLedger implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() throws IOException {
+  /** Closes the map; only a {@code clean} close (everything judged was settled) removes the dirty marker. */
+  public void close(boolean clean) throws IOException {
     map.close();
-    Files.deleteIfExists(dir.resolve(DIRTY));
-    LOG.info("Ledger closed cleanly with {} codes", entries.get());
+    if (clean) {
+      Files.deleteIfExists(dir.resolve(DIRTY));
+      LOG.info("Ledger closed cleanly with {} codes", entries.get());
+    } else {
+      LOG.warn("Ledger closed with requests unsettled: the next start reconciles it with the history");
+    }
   }
 
-  /** A new code arrived and the ledger is at its configured capacity. */
-  public static final class LedgerFullException extends RuntimeException {
-    public LedgerFullException(long capacity) {
-      super("the code ledger is full (" + capacity + " codes): raise TRACESENTINEL_LEDGER_CAPACITY and rebuild");
-    }
+  @Override
+  public void close() throws IOException {
+    close(true);
   }
 }

@@ -1,15 +1,36 @@
 package com.tracesentinel.rules;
 
-/** The rows of the anomaly ladder in shared/spec/domain.md. */
+import java.util.List;
+
+/**
+ * The rows of the anomaly ladder (domain rules), each with its level and the suspicions it can carry: the complete
+ * set of (type, suspicion, level) the service can raise, so metrics can exist at zero before the first one.
+ */
 public enum AnomalyType {
-  DOUBLE_SCAN,
-  REPEAT_SALE,
-  RECEIVED_AFTER_SALE,
-  PRODUCT_MISMATCH,
-  SPLIT_OVERSOLD,
-  SPLIT_ACROSS_SITES,
-  SOLD_AFTER_DESTROY,
-  EXPIRED,
-  UNKNOWN_PRODUCT,
-  RETURN_MISMATCH
+  DOUBLE_SCAN(Level.WARNING, Suspicion.OPERATOR_ERROR),
+  REPEAT_SALE(Level.ALERT, Suspicion.SUBSTITUTED, Suspicion.DIVERTED, Suspicion.COUNTERFEIT),
+  RECEIVED_AFTER_SALE(Level.ALERT, Suspicion.DIVERTED),
+  PRODUCT_MISMATCH(Level.ALERT, Suspicion.SUBSTITUTED),
+  SPLIT_OVERSOLD(Level.ALERT, Suspicion.SUBSTITUTED),
+  SPLIT_ACROSS_SITES(Level.ALERT, Suspicion.DIVERTED),
+  SOLD_AFTER_DESTROY(Level.ALERT, Suspicion.COUNTERFEIT),
+  EXPIRED(Level.ALERT, Suspicion.QUALITY),
+  UNKNOWN_PRODUCT(Level.WARNING, Suspicion.COUNTERFEIT),
+  RETURN_MISMATCH(Level.ALERT, Suspicion.IRREGULAR);
+
+  private final Level level;
+  private final List<Suspicion> suspicions;
+
+  AnomalyType(Level level, Suspicion... suspicions) {
+    this.level = level;
+    this.suspicions = List.of(suspicions);
+  }
+
+  public Level level() {
+    return level;
+  }
+
+  public List<Suspicion> suspicions() {
+    return suspicions;
+  }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.TraceSentinel;
-import com.tracesentinel.ledger.CodeKey;
+import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
@@ -114,8 +114,21 @@ class VerifyApiTest {
     assertTrue(j.getString("message").contains("稍后"), j.getString("message"));
     assertTrue(j.getString("messageEn").contains("later"), j.getString("messageEn"));
     assertUtc(j.getString("updatedAt"));
-    Thread.sleep(300);
-    assertNull(svc.app().services().ledger().get(CodeKey.of(canonical(box))));
+    // A sold box looked up alongside: its count must be stored, so a stored nothing for the new box means something.
+    String sold = newBox();
+    sell(sold, "VP1", "N-1", null, null);
+    ok(verifyPath(sold));
+    flushLookups();
+    byte[] key = CodeKey.of(canonical(box));
+    assertNull(svc.app().services().ledger().get(key));
+    assertEquals(0, com.tracesentinel.support.TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM code_lookups WHERE code_key = '\\x" + CodeKey.hex(key) + "'"));
+    assertEquals(1, com.tracesentinel.support.TestDatabase.count(svc.db(),
+        "SELECT count FROM code_lookups WHERE code_key = '\\x" + CodeKey.hex(CodeKey.of(canonical(sold))) + "'"));
+  }
+
+  private void flushLookups() throws Exception {
+    com.tracesentinel.TraceSentinel.await(VerifyRoutes.shared(svc.app().vertx(), svc.app().services()).queries.flush());
   }
 
   @Test
@@ -245,13 +258,12 @@ class VerifyApiTest {
     for (int i = 0; i < 3; i++) {
       assertEquals("ONE_SALE", ok(verifyPath(box)).getString("outcome"));
     }
-    CodeState state = eventually(() -> {
-      CodeState s = svc.app().services().ledger().get(key);
-      return s != null && s.lookups() >= 3 ? s : null;
-    });
-    assertEquals(3, state.lookups());
-    assertEquals(1, state.saleCount());
-    assertEquals(1, state.scanCount());
+    flushLookups();
+    JsonObject state = svc.get("/api/v1/codes/" + java.net.URLEncoder.encode(box, java.nio.charset.StandardCharsets.UTF_8)
+        + "/events", TestService.ADMIN_KEY).json().getJsonObject("state");
+    assertEquals(3, state.getLong("lookups"), state.encode());
+    assertEquals(1, state.getInteger("saleCount"));
+    assertEquals(1, svc.app().services().ledger().get(key).scanCount(), "a look-up is not a scan");
     assertEquals(1, ok(verifyPath(box)).getInteger("saleCount"));
   }
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.ledger.CodeKey;
+import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.ledger.CodeLedger;
 import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.support.TestDatabase;
@@ -111,15 +111,19 @@ class IngestDurabilityTest {
       svc.sites("FA", "440301", "FB", "440302");
       Instant t = Instant.now().minusSeconds(3 * 86_400);
       svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code(7), "FA", "D1", t));
-      // A real PostgreSQL failure: every new anomaly row now violates a constraint, so the group commit fails.
-      TestDatabase.execute(svc.db(), "ALTER TABLE anomalies ADD CONSTRAINT block_for_test CHECK (false) NOT VALID");
+      // A real PostgreSQL failure that is not about the data (SQLSTATE 57014, as a cancelled statement): the group
+      // commit fails and nothing of it may stay.
+      TestDatabase.execute(svc.db(), "CREATE FUNCTION fail_for_test() RETURNS trigger LANGUAGE plpgsql AS "
+          + "$$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '57014'; END $$");
+      TestDatabase.execute(svc.db(), "CREATE TRIGGER block_for_test BEFORE INSERT ON anomalies "
+          + "FOR EACH ROW EXECUTE FUNCTION fail_for_test()");
       JsonObject repeat = sale(code(7), "FB", "D2", t.plusSeconds(86_400));
       Response failed = svc.post("/api/v1/scans", TestService.ADMIN_KEY, repeat);
       assertEquals(503, failed.status(), failed.body());
       assertNotNull(failed.retryAfter());
       assertTrue(failed.contentType().startsWith("application/problem+json"));
       assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'D2'"));
-      TestDatabase.execute(svc.db(), "ALTER TABLE anomalies DROP CONSTRAINT block_for_test");
+      TestDatabase.execute(svc.db(), "DROP TRIGGER block_for_test ON anomalies");
 
       Response retried = retryWhileUnavailable(svc, repeat);
       assertEquals("FLAGGED", retried.result(0).getString("status"), "not REPLAYED: the failed scan was undone");
@@ -139,7 +143,7 @@ class IngestDurabilityTest {
       // What a kill -9 between judging and committing leaves: ledger changes the history never got, and the
       // dirty marker of a ledger that was not closed.
       var ledgerDir = svc.dataDir().resolve("ledger");
-      try (CodeLedger ledger = CodeLedger.open(ledgerDir, 100_000)) {
+      try (CodeLedger ledger = CodeLedger.open(ledgerDir, 100_000, false)) {
         ledger.put(CodeKey.of(code(22)), CodeState.NEW.withScanRecorded(1), Instant.now().getEpochSecond(), true);
         ledger.put(CodeKey.of(code(21)), CodeState.NEW, Instant.now().getEpochSecond(), false);
       }

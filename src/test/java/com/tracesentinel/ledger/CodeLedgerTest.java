@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.Main;
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.ingest.LedgerPort;
 import com.tracesentinel.rules.CodeState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,13 +25,13 @@ class CodeLedgerTest {
 
   @Test
   void statesPersistAcrossACleanCloseAndNeedNoReconcile() throws Exception {
-    try (CodeLedger ledger = CodeLedger.open(dir, 1_000)) {
-      assertFalse(ledger.needsReconcile());
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.NEW, ledger.opened());
       ledger.put(CodeKey.of("A"), CodeState.NEW.withScanRecorded(7), 100, true);
     }
     assertFalse(Files.exists(dir.resolve("codes.dirty")));
-    try (CodeLedger ledger = CodeLedger.open(dir, 1_000)) {
-      assertFalse(ledger.needsReconcile());
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.CLEAN, ledger.opened());
       assertEquals(1, ledger.size());
       assertEquals(1, ledger.get(CodeKey.of("A")).scanCount());
     }
@@ -37,27 +39,27 @@ class CodeLedgerTest {
 
   @Test
   void aLeftoverMarkerMeansTheLastStopWasUnclean() throws Exception {
-    try (CodeLedger ledger = CodeLedger.open(dir, 1_000)) {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
       ledger.put(CodeKey.of("A"), CodeState.NEW, 100, true);
     }
     Files.writeString(dir.resolve("codes.dirty"), "crash");
-    try (CodeLedger ledger = CodeLedger.open(dir, 1_000)) {
-      assertTrue(ledger.needsReconcile());
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.UNCLEAN, ledger.opened());
       assertEquals(1, ledger.size());
     }
   }
 
   @Test
   void aFullLedgerRefusesNewCodesButStillUpdatesKnownOnes() throws Exception {
-    try (CodeLedger ledger = CodeLedger.open(dir, 1_000)) {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
       for (int i = 0; i < 1_000; i++) {
         ledger.put(CodeKey.of("c" + i), CodeState.NEW, 1, true);
       }
       assertEquals(1.0, ledger.fill());
-      assertThrows(CodeLedger.LedgerFullException.class,
+      assertThrows(LedgerPort.Full.class,
           () -> ledger.put(CodeKey.of("one too many"), CodeState.NEW, 1, true));
-      ledger.put(CodeKey.of("c1"), CodeState.NEW.withLookup(), 2, false);
-      assertEquals(1, ledger.get(CodeKey.of("c1")).lookups());
+      ledger.put(CodeKey.of("c1"), CodeState.NEW.withScanRecorded(3), 2, false);
+      assertEquals(1, ledger.get(CodeKey.of("c1")).scanCount());
       ledger.restore(CodeKey.of("c2"), null);
       assertNull(ledger.get(CodeKey.of("c2")));
       assertEquals(999, ledger.size());
@@ -66,10 +68,70 @@ class CodeLedgerTest {
 
   @Test
   void checkpointsAreReadBack() throws Exception {
-    try (CodeLedger ledger = CodeLedger.open(dir, 1_000)) {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
       assertEquals(0, ledger.checkpoint());
       ledger.writeCheckpoint(1_790_000_000L);
       assertEquals(1_790_000_000L, ledger.checkpoint());
+    }
+  }
+
+  @Test
+  void garbageInTheMiddleOfTheFileIsDetectedAndTheFileReplaced() throws Exception {
+    try (CodeLedger ledger = CodeLedger.open(dir, 100_000, true)) {
+      for (int i = 0; i < 50_000; i++) {
+        ledger.put(CodeKey.of("g" + i), CodeState.NEW.withScanRecorded(i), 100, true);
+      }
+    }
+    Path file = dir.resolve("codes.cm3");
+    long size = Files.size(file);
+    byte[] garbage = new byte[256 * 1024];
+    new java.util.Random(7).nextBytes(garbage);
+    try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(garbage), size / 2);
+    }
+    try (CodeLedger ledger = CodeLedger.open(dir, 100_000, true)) {
+      assertEquals(CodeLedger.Opened.REPLACED, ledger.opened(), ledger.openedBecause());
+      assertTrue(ledger.openedBecause().contains("damaged"), ledger.openedBecause());
+      assertEquals(0, ledger.size(), "never opened as if nothing happened");
+    }
+    try (var files = Files.list(dir)) {
+      assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("codes.cm3.corrupt-")),
+          "the damaged file is kept aside");
+    }
+  }
+
+  @Test
+  void aGarbledHeaderIsDetected() throws Exception {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.put(CodeKey.of("A"), CodeState.NEW, 100, true);
+    }
+    try (var ch = java.nio.channels.FileChannel.open(dir.resolve("codes.cm3"), java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(new byte[4096]), 0);
+    }
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.REPLACED, ledger.opened(), ledger.openedBecause());
+    }
+  }
+
+  @Test
+  void aDeletedFileIsReportedAsReplacedNotAsANewInstall() throws Exception {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.put(CodeKey.of("A"), CodeState.NEW, 100, true);
+    }
+    Files.delete(dir.resolve("codes.cm3"));
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.REPLACED, ledger.opened());
+      assertTrue(ledger.openedBecause().contains("missing"), ledger.openedBecause());
+    }
+  }
+
+  @Test
+  void timesOutsideTheLedgersRangeAreRefusedNotWrapped() throws Exception {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      CodeState before1970 = new CodeState(1, 1, 1, 1, new com.tracesentinel.rules.ScanRef(1, -2_500_000_000L), false,
+          false, 0, 0, false, 0, 0);
+      assertThrows(IllegalArgumentException.class, () -> ledger.put(CodeKey.of("old"), before1970, 100, true));
+      assertNull(ledger.get(CodeKey.of("old")));
     }
   }
 }

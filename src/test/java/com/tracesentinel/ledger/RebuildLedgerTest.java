@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.Config;
 import com.tracesentinel.TraceSentinel;
+import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.support.TestService;
 import io.vertx.core.json.JsonArray;
@@ -39,12 +40,12 @@ class RebuildLedgerTest {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       Map<String, String> env = Map.of(
           "TRACESENTINEL_DATA_DIR", svc.dataDir().toString(),
-          "TRACESENTINEL_DB_URL", "postgresql://postgres:postgres@127.0.0.1:" + svc.db().port() + "/" + svc.db().database(),
+          "TRACESENTINEL_DB_URL", svc.dbUrl(),
           "TRACESENTINEL_LEDGER_CAPACITY", "5000");
       TraceSentinel.rebuildLedger(Config.from(env), new PrintStream(out, true));
       assertTrue(out.toString().contains("Rebuilt 200 codes from 220 scans"), out.toString());
 
-      try (CodeLedger rebuilt = CodeLedger.open(svc.dataDir().resolve("ledger"), 5000)) {
+      try (CodeLedger rebuilt = CodeLedger.open(svc.dataDir().resolve("ledger"), 5000, true)) {
         assertEquals(200, rebuilt.size());
         assertEquals(5000, rebuilt.capacity());
         assertEquals(before, rebuilt.get(CodeKey.of(String.format("84%018d", 10))));

@@ -58,8 +58,7 @@ public final class TestService implements AutoCloseable {
     env.put("TRACESENTINEL_PORT", Integer.toString(port));
     env.put("TRACESENTINEL_HOST", "127.0.0.1");
     env.put("TRACESENTINEL_DATA_DIR", dataDir.toString());
-    env.put("TRACESENTINEL_DB_URL", "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":"
-        + db.port() + "/" + db.database());
+    env.put("TRACESENTINEL_DB_URL", dbUrl());
     env.put("TRACESENTINEL_ADMIN_KEY", ADMIN_KEY);
     env.putIfAbsent("TRACESENTINEL_LEDGER_CAPACITY", "100000");
     app = TraceSentinel.start(Config.from(env));
@@ -69,6 +68,35 @@ public final class TestService implements AutoCloseable {
   public void restart() throws Exception {
     app.close();
     boot();
+  }
+
+  /** The database as TRACESENTINEL_DB_URL names it. */
+  public String dbUrl() {
+    return "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/"
+        + db.database();
+  }
+
+  /** The environment this service runs with (for the command-line sub-commands on its data). */
+  public Map<String, String> env() {
+    Map<String, String> env = new HashMap<>(extraEnv);
+    env.put("TRACESENTINEL_DATA_DIR", dataDir.toString());
+    env.put("TRACESENTINEL_DB_URL", dbUrl());
+    env.putIfAbsent("TRACESENTINEL_LEDGER_CAPACITY", "100000");
+    return env;
+  }
+
+  /**
+   * Stops the service and runs verify-ledger on its data: the ledger must equal a rebuild from the history. Returns
+   * what verify-ledger printed; fails the test when they differ.
+   */
+  public String assertLedgerEqualsHistory() throws Exception {
+    app.close();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    boolean clean = TraceSentinel.verifyLedger(Config.from(env()), new java.io.PrintStream(out, true));
+    if (!clean) {
+      throw new AssertionError("the ledger differs from the history:\n" + out);
+    }
+    return out.toString();
   }
 
   public TraceSentinel app() {

@@ -1,4 +1,4 @@
-package com.tracesentinel.ledger;
+package com.tracesentinel.rules;
 
 import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.ScanRef;
@@ -32,6 +32,14 @@ public final class StateCodec {
 
   private StateCodec() {}
 
+  /** Times are stored as unsigned 32-bit epoch seconds: anything outside 1970..2106 is refused, never wrapped. */
+  static int seconds(long epochSeconds, String field) {
+    if (epochSeconds < 0 || epochSeconds > 0xFFFF_FFFFL) {
+      throw new IllegalArgumentException(field + " " + epochSeconds + " is outside the ledger's 1970..2106 range");
+    }
+    return (int) epochSeconds;
+  }
+
   public static void encode(CodeState s, long changedAt, byte[] out) {
     int flags = (s.lastSale() != null ? F_LAST_SALE : 0) | (s.lastSaleSplit() ? F_SPLIT : 0)
         | (s.lastSaleReimbursed() ? F_REIMBURSED : 0) | (s.destroyed() ? F_DESTROYED : 0);
@@ -42,11 +50,11 @@ public final class StateCodec {
     putInt(out, 6, s.soldUnits());
     putInt(out, 10, s.lookups());
     putInt(out, 14, s.lastSale() == null ? 0 : s.lastSale().siteRef());
-    putInt(out, 18, s.lastSale() == null ? 0 : (int) s.lastSale().at());
+    putInt(out, 18, s.lastSale() == null ? 0 : seconds(s.lastSale().at(), "lastSale.at"));
     putInt(out, 22, s.prevSaleSite());
-    putInt(out, 26, (int) s.firstSaleAt());
+    putInt(out, 26, seconds(s.firstSaleAt(), "firstSaleAt"));
     putLong(out, 30, s.recentKeys());
-    putInt(out, 38, (int) changedAt);
+    putInt(out, 38, seconds(changedAt, "changedAt"));
   }
 
   public static byte[] encode(CodeState s, long changedAt) {

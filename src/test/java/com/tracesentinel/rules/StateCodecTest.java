@@ -1,10 +1,9 @@
-package com.tracesentinel.ledger;
+package com.tracesentinel.rules;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import com.tracesentinel.rules.CodeState;
-import com.tracesentinel.rules.ScanRef;
+import com.tracesentinel.code.CodeKey;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package com.tracesentinel.ledger;
+package com.tracesentinel.code;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

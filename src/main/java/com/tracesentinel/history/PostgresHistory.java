@@ -1,0 +1,449 @@
+package com.tracesentinel.history;
+
+import com.tracesentinel.ingest.CommitReceipt;
+import com.tracesentinel.ingest.HistoryPort;
+import com.tracesentinel.ingest.Judged;
+import com.tracesentinel.ingest.ScanEvent;
+import com.tracesentinel.ingest.ScanInput;
+import com.tracesentinel.ingest.ScanResult;
+import com.tracesentinel.ingest.ScanStatus;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.rules.Anomaly;
+import com.tracesentinel.rules.EventType;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import org.postgresql.PGConnection;
+
+/**
+ * The scan history in PostgreSQL, as the ingest core uses it: plain JDBC on the core's own threads. The committer
+ * and the judge each keep one connection (opened again after a failure); recovery opens its own.
+ *
+ * <p>Failures are classified by SQLSTATE, never by message text: class 22 (data), 23 (integrity) and 54 (limits) mean
+ * PostgreSQL refused the data; a connection failure (class 08, or no SQLSTATE: an I/O error or a timeout) after
+ * COMMIT was sent leaves the outcome in doubt; everything else means nothing was stored.
+ */
+public final class PostgresHistory implements HistoryPort, AutoCloseable {
+  private final DatabaseUrl url;
+  private final String writer;
+  private final int socketTimeoutSeconds;
+  private final IntFunction<Site> sites;
+  private Connection committer;
+  private Connection judge;
+
+  /**
+   * @param writer               this service's name in {@code ingest_groups} (one row per writing node)
+   * @param socketTimeoutSeconds how long a statement may go unanswered before the connection is given up
+   */
+  public PostgresHistory(DatabaseUrl url, String writer, int socketTimeoutSeconds, IntFunction<Site> sites)
+      throws SQLException {
+    this.url = url;
+    this.writer = writer;
+    this.socketTimeoutSeconds = socketTimeoutSeconds;
+    this.sites = sites;
+    try (Connection c = connect(socketTimeoutSeconds); PreparedStatement st = c.prepareStatement(Sql.ADD_WRITER)) {
+      st.setString(1, writer);
+      st.executeUpdate();
+    }
+  }
+
+  // ---- commits (committer thread) ---------------------------------------------------------------------------------
+
+  @Override
+  public CommitReceipt commit(long groupId, List<Judged> scans) throws CommitFailure {
+    boolean commitSent = false;
+    Connection c = null;
+    try {
+      c = committerConnection();
+      List<Judged.Row> rows = new ArrayList<>();
+      List<ScanEvent> inFlightReplays = new ArrayList<>();
+      for (Judged j : scans) {
+        if (j instanceof Judged.Row row) {
+          rows.add(row);
+        } else if (j instanceof Judged.Replay replay && replay.original() == null) {
+          inFlightReplays.add(replay.event());
+        }
+      }
+      if (!rows.isEmpty()) {
+        copyScans(c, rows);
+      }
+      Map<CommitReceipt.AnomalyRef, String> documents = insertAnomalies(c, rows);
+      Map<ByteBuffer, ScanResult.Original> originals = originalsByIdem(c, inFlightReplays);
+      try (PreparedStatement st = c.prepareStatement(Sql.MARK_GROUP)) {
+        st.setLong(1, groupId);
+        st.setString(2, writer);
+        st.executeUpdate();
+      }
+      commitSent = true;
+      c.commit();
+      return new CommitReceipt(documents, originals);
+    } catch (SQLException e) {
+      discardOnFailure(c);
+      throw classify(e, commitSent);
+    } catch (RuntimeException e) {
+      discardOnFailure(c);
+      throw new CommitFailure.Unavailable("the commit failed: " + e, e);
+    }
+  }
+
+  private void copyScans(Connection c, List<Judged.Row> rows) throws SQLException {
+    Instant ingestedAt = Instant.now();
+    PgCopy copy = new PgCopy();
+    for (Judged.Row r : rows) {
+      ScanInput in = r.input();
+      ScanEvent e = r.event();
+      boolean judged = r.status() != ScanStatus.REJECTED;
+      copy.row(Sql.SCAN_COLUMNS)
+          .int8(r.scanId())
+          .timestamptz(storableTime(in.scannedAt()))
+          .timestamptz(ingestedAt)
+          .bytea(r.code() == null ? null : com.tracesentinel.code.CodeKey.of(r.code().canonical()))
+          .bytea(judged ? e.idem() : null)
+          .text(r.code() == null ? null : r.code().canonical())
+          .text(r.code() == null ? null : r.code().productKey())
+          .text(in.code())
+          .text(in.type().name())
+          .text(in.siteId())
+          .int4(r.site() == null ? null : r.site().ref())
+          .text(in.documentNo())
+          .int4(in.lineNo())
+          .int4(in.quantity())
+          .bool(in.split())
+          .text(in.billedDrug())
+          .text(in.settlementId())
+          .text(in.deviceId())
+          .date(r.code() == null ? null : r.code().expiry())
+          .text(r.status().name())
+          .text(r.error());
+    }
+    copy.end();
+    try {
+      c.unwrap(PGConnection.class).getCopyAPI()
+          .copyIn(Sql.COPY_SCANS, new ByteArrayInputStream(copy.buffer(), 0, copy.length()));
+    } catch (java.io.IOException e) {
+      throw new SQLException("sending the group's rows failed", "08006", e);
+    }
+  }
+
+  /** PostgreSQL keeps years 4713 BC to 294276 AD: a refused scan's absurd time is stored as unknown, not as a failure. */
+  private static Instant storableTime(Instant t) {
+    return t.getEpochSecond() < -210_000_000_000L || t.getEpochSecond() > 9_000_000_000_000L ? null : t;
+  }
+
+  private Map<CommitReceipt.AnomalyRef, String> insertAnomalies(Connection c, List<Judged.Row> rows)
+      throws SQLException {
+    List<Long> scanId = new ArrayList<>();
+    List<String> at = new ArrayList<>();
+    List<String> type = new ArrayList<>();
+    List<String> suspicion = new ArrayList<>();
+    List<String> level = new ArrayList<>();
+    List<byte[]> key = new ArrayList<>();
+    List<String> canonical = new ArrayList<>();
+    List<String> product = new ArrayList<>();
+    List<String> siteId = new ArrayList<>();
+    List<String> region = new ArrayList<>();
+    List<String> detail = new ArrayList<>();
+    List<String> conflictSite = new ArrayList<>();
+    List<String> conflictAt = new ArrayList<>();
+    for (Judged.Row r : rows) {
+      for (Anomaly a : r.anomalies()) {
+        scanId.add(r.scanId());
+        at.add(r.input().scannedAt().toString());
+        type.add(a.type().name());
+        suspicion.add(a.suspicion().name());
+        level.add(a.level().name());
+        key.add(r.event().codeKey());
+        canonical.add(r.code().canonical());
+        product.add(r.code().productKey());
+        siteId.add(r.input().siteId());
+        region.add(r.site().regionCode());
+        detail.add(a.detail());
+        Site other = a.conflictsWith() == null ? null : sites.apply(a.conflictsWith().siteRef());
+        conflictSite.add(other == null ? null : other.siteId());
+        conflictAt.add(a.conflictsWith() == null ? null : Instant.ofEpochSecond(a.conflictsWith().at()).toString());
+      }
+    }
+    if (scanId.isEmpty()) {
+      return Map.of();
+    }
+    Map<CommitReceipt.AnomalyRef, String> documents = new HashMap<>();
+    try (PreparedStatement st = c.prepareStatement(Sql.INSERT_ANOMALIES)) {
+      int i = 1;
+      st.setArray(i++, c.createArrayOf("int8", scanId.toArray()));
+      st.setArray(i++, c.createArrayOf("timestamptz", at.toArray()));
+      st.setArray(i++, c.createArrayOf("text", type.toArray()));
+      st.setArray(i++, c.createArrayOf("text", suspicion.toArray()));
+      st.setArray(i++, c.createArrayOf("text", level.toArray()));
+      st.setArray(i++, c.createArrayOf("bytea", key.toArray(new byte[0][])));
+      st.setArray(i++, c.createArrayOf("text", canonical.toArray()));
+      st.setArray(i++, c.createArrayOf("text", product.toArray()));
+      st.setArray(i++, c.createArrayOf("text", siteId.toArray()));
+      st.setArray(i++, c.createArrayOf("text", region.toArray()));
+      st.setArray(i++, c.createArrayOf("text", detail.toArray()));
+      st.setArray(i++, c.createArrayOf("text", conflictSite.toArray()));
+      st.setArray(i, c.createArrayOf("timestamptz", conflictAt.toArray()));
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), rs.getString(3));
+        }
+      }
+    }
+    return documents;
+  }
+
+  @Override
+  public boolean committed(long groupId) throws SQLException {
+    try (Connection c = connect(2); PreparedStatement st = c.prepareStatement(Sql.GROUP_COMMITTED)) {
+      st.setLong(1, groupId);
+      st.setString(2, writer);
+      try (ResultSet rs = st.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  @Override
+  public CommitReceipt receiptOf(List<Judged> scans) throws SQLException {
+    List<Long> ids = new ArrayList<>();
+    List<ScanEvent> inFlightReplays = new ArrayList<>();
+    for (Judged j : scans) {
+      if (j instanceof Judged.Row row && !row.anomalies().isEmpty()) {
+        ids.add(row.scanId());
+      } else if (j instanceof Judged.Replay replay && replay.original() == null) {
+        inFlightReplays.add(replay.event());
+      }
+    }
+    try (Connection c = connect(socketTimeoutSeconds)) {
+      Map<CommitReceipt.AnomalyRef, String> documents = new HashMap<>();
+      try (PreparedStatement st = c.prepareStatement(Sql.ANOMALY_CONFLICTS)) {
+        st.setArray(1, c.createArrayOf("int8", ids.toArray()));
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) {
+            documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), rs.getString(3));
+          }
+        }
+      }
+      return new CommitReceipt(documents, originalsByIdem(c, inFlightReplays));
+    }
+  }
+
+  // ---- re-sends (judge thread) ------------------------------------------------------------------------------------
+
+  @Override
+  public List<ScanResult.Original> findOriginals(List<ScanEvent> events) throws SQLException {
+    try {
+      if (judge == null || judge.isClosed()) {
+        judge = connect(socketTimeoutSeconds);
+        judge.setAutoCommit(true);
+      }
+      return findOriginals(judge, events);
+    } catch (SQLException e) {
+      closeQuietly(judge);
+      judge = null;
+      throw e;
+    }
+  }
+
+  private Map<ByteBuffer, ScanResult.Original> originalsByIdem(Connection c, List<ScanEvent> events)
+      throws SQLException {
+    if (events.isEmpty()) {
+      return Map.of();
+    }
+    List<ScanResult.Original> found = findOriginals(c, events);
+    Map<ByteBuffer, ScanResult.Original> byIdem = new HashMap<>();
+    for (int i = 0; i < events.size(); i++) {
+      if (found.get(i) != null) {
+        byIdem.put(ByteBuffer.wrap(events.get(i).idem()), found.get(i));
+      }
+    }
+    return byIdem;
+  }
+
+  private static List<ScanResult.Original> findOriginals(Connection c, List<ScanEvent> events) throws SQLException {
+    int n = events.size();
+    byte[][] keys = new byte[n][];
+    byte[][] idems = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      keys[i] = events.get(i).codeKey();
+      idems[i] = events.get(i).idem();
+    }
+    String[] status = new String[n];
+    long[] firstId = new long[n];
+    List<List<ScanResult.Finding>> findings = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      findings.add(new ArrayList<>());
+    }
+    try (PreparedStatement st = c.prepareStatement(Sql.FIND_ORIGINALS)) {
+      st.setArray(1, c.createArrayOf("bytea", keys));
+      st.setArray(2, c.createArrayOf("bytea", idems));
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          int i = (int) (rs.getLong("i") - 1);
+          long id = rs.getLong("id");
+          if (status[i] == null) {
+            status[i] = rs.getString("status");
+            firstId[i] = id;
+          } else if (firstId[i] != id) {
+            continue;
+          }
+          if (rs.getString("type") != null) {
+            java.sql.Timestamp conflictAt = rs.getTimestamp("conflict_at");
+            String conflictSite = rs.getString("conflict_site_id");
+            findings.get(i).add(new ScanResult.Finding(rs.getString("type"), rs.getString("suspicion"),
+                rs.getString("level"), rs.getString("detail"), conflictSite == null && conflictAt == null ? null
+                : new ScanResult.Conflict(conflictSite, rs.getString("conflict_document_no"),
+                    conflictAt == null ? null : conflictAt.toInstant())));
+          }
+        }
+      }
+    }
+    List<ScanResult.Original> out = new ArrayList<>(Collections.nCopies(n, null));
+    for (int i = 0; i < n; i++) {
+      if (status[i] != null) {
+        out.set(i, new ScanResult.Original(ScanStatus.valueOf(status[i]), List.copyOf(findings.get(i))));
+      }
+    }
+    return out;
+  }
+
+  // ---- recovery (start-up and command line) -----------------------------------------------------------------------
+
+  @Override
+  public void scansOf(List<byte[]> codeKeys, Consumer<ScanEvent> sink) throws SQLException {
+    try (Connection c = connect(0); PreparedStatement st = c.prepareStatement(Sql.SCANS_OF_CODES)) {
+      Array keys = c.createArrayOf("bytea", codeKeys.toArray(new byte[0][]));
+      st.setArray(1, keys);
+      read(st, sink);
+    }
+  }
+
+  @Override
+  public void allScans(Consumer<ScanEvent> sink) throws SQLException {
+    try (Connection c = connect(0)) {
+      c.setAutoCommit(false); // a server-side cursor: rows stream instead of filling the heap
+      try (PreparedStatement st = c.prepareStatement(Sql.ALL_SCANS)) {
+        st.setFetchSize(10_000);
+        read(st, sink);
+      }
+      c.commit();
+    }
+  }
+
+  @Override
+  public long countStoredScans() throws SQLException {
+    return queryLong(Sql.COUNT_STORED_SCANS);
+  }
+
+  /** True when the history holds at least one judged scan: a ledger without entries then needs a rebuild. */
+  public boolean hasStoredScans() throws SQLException {
+    return queryLong(Sql.ANY_STORED_SCAN) != 0;
+  }
+
+  private long queryLong(String sql) throws SQLException {
+    try (Connection c = connect(0); PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static void read(PreparedStatement st, Consumer<ScanEvent> sink) throws SQLException {
+    try (ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        java.sql.Date expiry = rs.getDate("expiry");
+        sink.accept(ScanEvent.stored(rs.getBytes("code_key"), rs.getBytes("idem"),
+            EventType.valueOf(rs.getString("type")), rs.getString("product"),
+            expiry == null ? null : expiry.toLocalDate(), rs.getInt("site_ref"),
+            rs.getTimestamp("scanned_at").toInstant().getEpochSecond(), rs.getInt("quantity"), rs.getBoolean("split"),
+            rs.getString("billed_drug"), rs.getBoolean("reimbursed")));
+      }
+    }
+  }
+
+  // ---- connections ------------------------------------------------------------------------------------------------
+
+  private Connection committerConnection() throws SQLException {
+    if (committer == null || committer.isClosed()) {
+      committer = connect(socketTimeoutSeconds);
+      committer.setAutoCommit(false);
+    }
+    return committer;
+  }
+
+  /** After a failure: roll back on a healthy connection, drop a broken one (the next commit opens a new one). */
+  private void discardOnFailure(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      if (c.isValid(1)) {
+        c.rollback();
+        return;
+      }
+    } catch (SQLException ignored) {
+      // broken: dropped below
+    }
+    closeQuietly(c);
+    if (c == committer) {
+      committer = null;
+    }
+  }
+
+  private Connection connect(int socketTimeout) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", url.user());
+    p.setProperty("password", url.password());
+    p.setProperty("connectTimeout", "2");
+    p.setProperty("socketTimeout", Integer.toString(socketTimeout));
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("ApplicationName", "tracesentinel-" + writer);
+    return DriverManager.getConnection(url.jdbcUrl(), p);
+  }
+
+  /** SQLSTATE decides; a message is never parsed. */
+  static CommitFailure classify(SQLException e, boolean commitSent) {
+    String state = e.getSQLState();
+    String cls = state == null || state.length() < 2 ? "" : state.substring(0, 2);
+    boolean connectionLost = state == null || cls.equals("08") || state.startsWith("57P");
+    if (commitSent && connectionLost) {
+      return new CommitFailure.InDoubt("the connection failed after COMMIT was sent (" + describe(e) + ")", e);
+    }
+    if (cls.equals("22") || cls.equals("23") || cls.equals("54")) {
+      return new CommitFailure.DataRefused(state, e);
+    }
+    return new CommitFailure.Unavailable(describe(e), e);
+  }
+
+  private static String describe(SQLException e) {
+    return e.getSQLState() == null ? e.getClass().getSimpleName() : "SQLSTATE " + e.getSQLState();
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // already broken
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closeQuietly(committer);
+    closeQuietly(judge);
+  }
+}

@@ -1,0 +1,293 @@
+package com.tracesentinel.ingest;
+
+import com.tracesentinel.reference.ReferenceData;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.rules.Anomaly;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores judged requests in the history, in judging order, one group transaction at a time, and answers them only
+ * after the commit. Whatever arrived while the last group committed forms the next group, so groups grow with load.
+ *
+ * <p>Its promise is exact: a request is answered with its results only when its group committed, and failed only
+ * when its group certainly did not, with the judge's changes for it undone (a {@link Judge.Rewind}):
+ * <ul>
+ *   <li>the database unreachable, or it gave up before COMMIT: the group and everything judged after it fail (503);
+ *   <li>the database refused the data of one request (SQLSTATE class 22, 23, 54): the group is split until that
+ *       request is found; the others are stored, that one fails alone, and the requests judged after it are judged
+ *       again on the ledger without it. A duplicate key is a re-send: that request is judged again with every scan
+ *       checked against the history, so it comes back REPLAYED;
+ *   <li>the connection lost after COMMIT was sent: the outcome is asked of the database until it answers, and the
+ *       group is answered accordingly; meanwhile everything judged after it fails (503).
+ * </ul>
+ * A watchdog fails the requests queued behind a commit that takes longer than the stall limit (503 within it), so a
+ * stalled database does not hold every client.
+ */
+final class Committer implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(Committer.class);
+  private static final JudgedRequest STOP = new JudgedRequest(null, Long.MAX_VALUE, Integer.MAX_VALUE, List.of());
+
+  private final HistoryPort history;
+  private final ReferenceData reference;
+  private final ScanIds ids;
+  private final int maxGroupScans;
+  private final long stallNanos;
+  private final IngestMetrics metrics;
+  private final DatabaseHealth health;
+  private final BlockingQueue<JudgedRequest> inbox = new LinkedBlockingQueue<>();
+  private Judge judge;
+
+  private final Object lock = new Object();
+  /** Guarded by lock: the judge's epoch after the last rewind; older copies are stale. */
+  private int epoch;
+  /** Guarded by lock: the group being committed, and since when. */
+  private List<JudgedRequest> committing;
+  private long committingSince;
+  private long stallRewoundUpTo = -1;
+  /** Set when the service stops: a commit still in doubt is left unanswered (the ledger stays marked unclean). */
+  private volatile boolean stopping;
+
+  Committer(HistoryPort history, ReferenceData reference, ScanIds ids, int maxGroupScans, long stallMillis,
+            IngestMetrics metrics, DatabaseHealth health) {
+    this.history = history;
+    this.reference = reference;
+    this.ids = ids;
+    this.maxGroupScans = maxGroupScans;
+    this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
+    this.metrics = metrics;
+    this.health = health;
+  }
+
+  void attach(Judge judge) {
+    this.judge = judge;
+  }
+
+  void offer(JudgedRequest judged) {
+    inbox.add(judged);
+  }
+
+  void stop() {
+    stopping = true;
+    inbox.add(STOP);
+  }
+
+  @Override
+  public void run() {
+    List<JudgedRequest> drained = new ArrayList<>();
+    while (true) {
+      try {
+        drained.add(inbox.take());
+      } catch (InterruptedException e) {
+        return;
+      }
+      int scans = drained.get(0).weight();
+      JudgedRequest next;
+      while (scans < maxGroupScans && (next = inbox.poll()) != null) {
+        drained.add(next);
+        scans += next.weight();
+      }
+      boolean stop = drained.remove(STOP);
+      commitCurrent(drained);
+      drained.clear();
+      if (stop) {
+        return;
+      }
+    }
+  }
+
+  private void commitCurrent(List<JudgedRequest> drained) {
+    List<JudgedRequest> group = new ArrayList<>(drained.size());
+    synchronized (lock) {
+      for (JudgedRequest j : drained) {
+        if (j.epoch() == epoch) {
+          group.add(j);
+        }
+      }
+      if (group.isEmpty()) {
+        return;
+      }
+      committing = group;
+      committingSince = System.nanoTime();
+    }
+    try {
+      commit(group);
+    } finally {
+      synchronized (lock) {
+        committing = null;
+      }
+    }
+  }
+
+  /** Commits a group or, on a data refusal, its halves; false when a rewind made the rest of the group stale. */
+  private boolean commit(List<JudgedRequest> group) {
+    long groupId = ids.next();
+    List<Judged> scans = new ArrayList<>();
+    for (JudgedRequest j : group) {
+      scans.addAll(j.scans());
+    }
+    long started = System.nanoTime();
+    try {
+      CommitReceipt receipt = history.commit(groupId, scans);
+      committed(group, receipt, started);
+      return true;
+    } catch (HistoryPort.CommitFailure.DataRefused refused) {
+      if (group.size() == 1) {
+        isolate(group.get(0), refused);
+        return false;
+      }
+      int half = group.size() / 2;
+      return commit(group.subList(0, half)) && commit(group.subList(half, group.size()));
+    } catch (HistoryPort.CommitFailure.InDoubt doubt) {
+      LOG.warn("The answer to the commit of {} scans was lost; asking the database whether it committed: {}",
+          scans.size(), doubt.getMessage());
+      health.down("the database stopped answering during a commit");
+      return resolve(group, groupId, scans, started);
+    } catch (HistoryPort.CommitFailure down) {
+      LOG.warn("Commit of {} scans failed, nothing stored: {}", scans.size(), down.getMessage());
+      metrics.commitFailed();
+      health.down(down.getMessage());
+      rewind(group.get(0).seq(), true, Set.of(), Set.of(),
+          new ScanService.Unavailable("the history database did not store the scans: " + down.getMessage()));
+      return false;
+    }
+  }
+
+  private void isolate(JudgedRequest culprit, HistoryPort.CommitFailure.DataRefused refused) {
+    if (refused.duplicateKey()) {
+      LOG.warn("The history already holds a scan of request {} the judge took for new: judging it again", culprit.seq());
+      rewind(culprit.seq(), false, Set.of(), Set.of(culprit.request()), null);
+      return;
+    }
+    LOG.warn("The database refused the data of one request ({}); it alone fails", refused.getMessage());
+    metrics.commitFailed();
+    rewind(culprit.seq(), false, Set.of(culprit.request()), Set.of(),
+        new ScanService.DataRefused("the database refused this request's data (SQLSTATE " + refused.sqlState() + ")"));
+  }
+
+  /**
+   * Asks until the database answers whether the group committed, and answers the group accordingly; fails what was
+   * judged after it meanwhile. True when it had committed.
+   */
+  private boolean resolve(List<JudgedRequest> group, long groupId, List<Judged> scans, long started) {
+    long last = group.get(group.size() - 1).seq();
+    long failedUpTo = last;
+    long delay = 50;
+    while (true) {
+      long judged = judge.lastSeq();
+      if (judged > failedUpTo) {
+        failedUpTo = judged;
+        rewind(last + 1, true, Set.of(), Set.of(),
+            new ScanService.Unavailable("the history database is not answering; nothing of this request was stored"));
+      }
+      try {
+        if (history.committed(groupId)) {
+          LOG.info("The group whose answer was lost did commit: answering its {} scans", scans.size());
+          committed(group, history.receiptOf(scans), started);
+          return true;
+        } else {
+          LOG.info("The group whose answer was lost did not commit: its {} scans fail", scans.size());
+          metrics.commitFailed();
+          rewind(group.get(0).seq(), true, Set.of(), Set.of(),
+              new ScanService.Unavailable("the history database lost the commit; nothing was stored"));
+          return false;
+        }
+      } catch (Exception e) {
+        LOG.debug("The database cannot say yet whether group {} committed: {}", groupId, e.toString());
+      }
+      if (stopping) {
+        LOG.warn("Stopping with {} scans whose commit is in doubt: the next start reconciles the ledger", scans.size());
+        return false;
+      }
+      sleep(delay);
+      delay = Math.min(2_000, delay * 2);
+    }
+  }
+
+  /** The watchdog's tick: a commit in flight for longer than the stall limit fails everything queued behind it. */
+  void watch() {
+    synchronized (lock) {
+      if (committing == null || System.nanoTime() - committingSince < stallNanos) {
+        return;
+      }
+      long last = committing.get(committing.size() - 1).seq();
+      health.down("the history database has not answered a commit for "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - committingSince) + " ms");
+      long judged = judge.lastSeq();
+      if (judged > last && judged > stallRewoundUpTo) {
+        stallRewoundUpTo = judged;
+        rewind(last + 1, true, Set.of(), Set.of(),
+            new ScanService.Unavailable("the history database is not answering; nothing of this request was stored"));
+      }
+    }
+  }
+
+  private void rewind(long fromSeq, boolean failAll, Set<Request> failed, Set<Request> recheck,
+                      RuntimeException cause) {
+    synchronized (lock) {
+      epoch++;
+      judge.rewind(new Judge.Rewind(fromSeq, epoch, failAll, failed, recheck, cause));
+    }
+  }
+
+  private void committed(List<JudgedRequest> group, CommitReceipt receipt, long started) {
+    judge.committedUpTo(group.get(group.size() - 1).seq());
+    health.up();
+    int stored = 0;
+    for (JudgedRequest j : group) {
+      for (Judged s : j.scans()) {
+        if (s instanceof Judged.Row) {
+          stored++;
+        }
+      }
+    }
+    metrics.groupCommitted(stored, System.nanoTime() - started);
+    for (JudgedRequest j : group) {
+      List<ScanResult> results = new ArrayList<>(j.scans().size());
+      for (Judged s : j.scans()) {
+        results.add(result(s, receipt));
+      }
+      j.request().answer.complete(results);
+    }
+  }
+
+  private ScanResult result(Judged judged, CommitReceipt receipt) {
+    String canonical = judged.code() == null ? null : judged.code().canonical();
+    String product = judged.code() == null ? null : judged.code().productKey();
+    if (judged instanceof Judged.Replay replay) {
+      ScanResult.Original original = replay.original() != null ? replay.original()
+          : receipt.originals().get(ByteBuffer.wrap(replay.event().idem()));
+      return new ScanResult(replay.index(), ScanStatus.REPLAYED, canonical, product, List.of(), null, original);
+    }
+    Judged.Row row = (Judged.Row) judged;
+    List<ScanResult.Finding> findings = new ArrayList<>(row.anomalies().size());
+    for (Anomaly a : row.anomalies()) {
+      ScanResult.Conflict conflict = null;
+      if (a.conflictsWith() != null) {
+        Site site = reference.site(a.conflictsWith().siteRef());
+        conflict = new ScanResult.Conflict(site == null ? null : site.siteId(),
+            receipt.conflictDocuments().get(new CommitReceipt.AnomalyRef(row.scanId(), a.type().name())),
+            Instant.ofEpochSecond(a.conflictsWith().at()));
+      }
+      findings.add(new ScanResult.Finding(a.type().name(), a.suspicion().name(), a.level().name(), a.detail(),
+          conflict));
+    }
+    return new ScanResult(row.index(), row.status(), canonical, product, List.copyOf(findings), row.error(), null);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package com.tracesentinel.ingest;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The scan history as the core needs it: blocking calls, made only from the core's own threads (the committer, the
+ * judge, recovery), never from an event loop. PostgreSQL in production ({@code history.PostgresHistory}).
+ */
+public interface HistoryPort {
+
+  /**
+   * Stores the rows of {@code scans} (accepted, flagged and rejected scans; replays store nothing) and their
+   * anomalies in one transaction that also records {@code groupId} as this writer's last committed group. Reads the
+   * originals of replays whose original was still in flight ({@link Judged.Replay#original()} null) in the same
+   * transaction.
+   *
+   * @throws CommitFailure.DataRefused PostgreSQL refused the data itself: nothing was stored
+   * @throws CommitFailure.Unavailable the database could not be reached or gave up: nothing was stored
+   * @throws CommitFailure.InDoubt     the connection was lost after COMMIT was sent: ask {@link #committed}
+   */
+  CommitReceipt commit(long groupId, List<Judged> scans) throws CommitFailure;
+
+  /** True when the group with that id committed (for a commit whose answer was lost). Throws while unreachable. */
+  boolean committed(long groupId) throws Exception;
+
+  /** What {@link #commit} would have returned for these scans, read back after a commit whose answer was lost. */
+  CommitReceipt receiptOf(List<Judged> scans) throws Exception;
+
+  /** The stored outcome of the first scan with each event's idempotency key, index-aligned; null where none. */
+  List<ScanResult.Original> findOriginals(List<ScanEvent> events) throws Exception;
+
+  /** Stored, judged scans of these codes: grouped by code, each code's in judging order. */
+  void scansOf(List<byte[]> codeKeys, Consumer<ScanEvent> sink) throws Exception;
+
+  /** Every stored, judged scan: grouped by code, each code's in judging order. */
+  void allScans(Consumer<ScanEvent> sink) throws Exception;
+
+  long countStoredScans() throws Exception;
+
+  /** Why a group was not stored; the classification decides between 503, a split of the group, and waiting. */
+  abstract sealed class CommitFailure extends Exception
+      permits CommitFailure.DataRefused, CommitFailure.Unavailable, CommitFailure.InDoubt {
+    CommitFailure(String message, Throwable cause) {
+      super(message, cause, false, false);
+    }
+
+    /** A constraint, encoding or size rule refused a row (SQLSTATE class 22, 23 or 54). */
+    public static final class DataRefused extends CommitFailure {
+      private final String sqlState;
+
+      public DataRefused(String sqlState, Throwable cause) {
+        super("the database refused the data (SQLSTATE " + sqlState + ")", cause);
+        this.sqlState = sqlState;
+      }
+
+      public String sqlState() {
+        return sqlState;
+      }
+
+      /** A unique violation: a re-send the judge did not recognise, never a failure. */
+      public boolean duplicateKey() {
+        return "23505".equals(sqlState);
+      }
+    }
+
+    public static final class Unavailable extends CommitFailure {
+      public Unavailable(String message, Throwable cause) {
+        super(message, cause);
+      }
+    }
+
+    public static final class InDoubt extends CommitFailure {
+      public InDoubt(String message, Throwable cause) {
+        super(message, cause);
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package com.tracesentinel.ingest;
+
+import com.tracesentinel.rules.CodeState;
+import java.util.function.BiConsumer;
+
+/**
+ * The code states the core judges against: the Chronicle Map ledger in production, a map in the pipeline's unit
+ * tests. Only the judge thread writes; anyone may read. Values are {@code ledger.StateCodec} bytes, so an undo puts
+ * back exactly what was there.
+ */
+public interface LedgerPort {
+  /** The stored bytes of a code's state, or null for a code never judged. */
+  byte[] getRaw(byte[] key);
+
+  /** Stores a state; throws {@link Full} for a new code when the ledger is at its capacity. */
+  void put(byte[] key, CodeState state, long changedAt, boolean isNew);
+
+  /** Puts back earlier bytes (null: remove the code). */
+  void restore(byte[] key, byte[] previous);
+
+  /** Visits every entry with its own copies of key and value. */
+  void forEach(BiConsumer<byte[], byte[]> visitor);
+
+  long size();
+
+  long capacity();
+
+  /** A new code arrived and the ledger is at its configured capacity. */
+  final class Full extends RuntimeException {
+    public Full(long capacity) {
+      super("the code ledger is full (" + capacity + " codes): raise TRACESENTINEL_LEDGER_CAPACITY and rebuild",
+          null, false, false);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package com.tracesentinel.ingest;
+
+import com.tracesentinel.code.TraceCode;
+import com.tracesentinel.reference.Site;
+
+/**
+ * A scan after the checks that need no code state (see {@link Preparation}): either refused there, or ready for the
+ * judge. Immutable; built on the HTTP event loop, read by the judge thread.
+ */
+public sealed interface Prepared permits Prepared.Refused, Prepared.ToJudge {
+  int index();
+
+  ScanInput input();
+
+  /** The parsed code, or null when the code itself was not valid. */
+  TraceCode code();
+
+  /** REJECTED without touching any code's state; stored so investigators see what was sent. */
+  record Refused(int index, ScanInput input, TraceCode code, Site site, String reason) implements Prepared {}
+
+  record ToJudge(int index, ScanInput input, TraceCode code, Site site, ScanEvent event) implements Prepared {}
+}

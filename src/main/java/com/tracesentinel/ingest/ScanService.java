@@ -1,0 +1,241 @@
+package com.tracesentinel.ingest;
+
+import com.tracesentinel.reference.ReferenceStore;
+import com.tracesentinel.rules.Ladder;
+import com.tracesentinel.rules.LadderSettings;
+import java.time.Duration;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ingest core's entry point: {@link #ingest} takes a request's scans and answers, per scan, what the history
+ * stored. The flow, each stage on its own thread and handing immutable records to the next:
+ *
+ * <pre>
+ *  caller ─ Preparation (code, site, time, text) ─→ Judge (ledger + ladder, single writer) ─→ Committer ─→ history
+ * </pre>
+ *
+ * <p>A returned future completes with results only after the history committed them (200: stored), and fails with
+ * {@link Unavailable} only when nothing of the request was stored (503), or {@link DataRefused} when the database
+ * refused that request's own data (422). A request is stored whole or not at all.
+ */
+public final class ScanService implements AutoCloseable {
+
+  /** Tuning; defaults in {@code Config}. */
+  public record Settings(int maxGroupScans, int maxPendingScans, long stallMillis, Duration oldestScan) {}
+
+  private final Preparation preparation;
+  private final LedgerPort ledger;
+  private final IngestMetrics metrics;
+  private final DatabaseHealth health;
+  private final Judge judge;
+  private final Committer committer;
+  private final Thread judgeThread;
+  private final Thread committerThread;
+  private final ScheduledExecutorService watchdog;
+  private final Semaphore pending;
+  private final Set<Request> outstanding = ConcurrentHashMap.newKeySet();
+  private volatile String paused;
+  private volatile boolean closed;
+
+  public ScanService(LedgerPort ledger, HistoryPort history, ReferenceStore reference, LadderSettings ladder,
+                     ScanIds ids, IngestMetrics metrics, DatabaseHealth health, Settings settings) {
+    this.preparation = new Preparation(reference, settings.oldestScan());
+    this.ledger = ledger;
+    this.metrics = metrics;
+    this.health = health;
+    this.pending = new Semaphore(settings.maxPendingScans());
+    this.committer = new Committer(history, reference, ids, settings.maxGroupScans(), settings.stallMillis(), metrics,
+        health);
+    this.judge = new Judge(ledger, new Ladder(ladder), reference, history, ids, committer::offer);
+    committer.attach(judge);
+    this.judgeThread = new Thread(judge, "ingest-judge");
+    this.committerThread = new Thread(committer, "ingest-committer");
+    judgeThread.setDaemon(true);
+    committerThread.setDaemon(true);
+    this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ingest-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    judgeThread.start();
+    committerThread.start();
+    watchdog.scheduleWithFixedDelay(committer::watch, 100, 100, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Judges and stores one request. Refused at once (a failed future, nothing judged) while paused, while the database
+   * is down, when the ledger is full and the request brings a new code, or when too many scans wait already.
+   */
+  public CompletableFuture<List<ScanResult>> ingest(List<ScanInput> inputs, Instant now) {
+    String refusal = admission();
+    if (refusal != null) {
+      return CompletableFuture.failedFuture(new Unavailable(refusal));
+    }
+    List<Prepared> prepared = preparation.prepare(inputs, now);
+    if (ledger.size() >= ledger.capacity() && bringsNewCode(prepared)) {
+      metrics.ledgerFull(prepared.size());
+      return CompletableFuture.failedFuture(new Unavailable(new LedgerPort.Full(ledger.capacity())
+          .getMessage()));
+    }
+    Request request = new Request(prepared, now);
+    if (!pending.tryAcquire(request.weight())) {
+      return CompletableFuture.failedFuture(new Unavailable("too many scans are waiting to be stored"));
+    }
+    outstanding.add(request);
+    CompletableFuture<List<ScanResult>> answer = request.answer.whenComplete((results, failure) -> {
+      outstanding.remove(request);
+      pending.release(request.weight());
+      if (results != null) {
+        metrics.requestAnswered(inputs, results);
+      }
+    });
+    judge.submit(request);
+    return answer;
+  }
+
+  /** Why requests are refused right now, or null. */
+  public String admission() {
+    if (closed) {
+      return "the service is stopping";
+    }
+    String p = paused;
+    if (p != null) {
+      return p;
+    }
+    String down = health.downBecause();
+    return down == null ? null : "the history database is unavailable (" + down + ")";
+  }
+
+  /** At capacity only new codes are refused: returns, repeats and receipts of known boxes still go through. */
+  private boolean bringsNewCode(List<Prepared> prepared) {
+    for (Prepared p : prepared) {
+      if (p instanceof Prepared.ToJudge t && ledger.getRaw(t.event().codeKey()) == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Refuses requests (503) until {@link #resume()}: while the ledger is reconciled with the history. */
+  public void pause(String reason) {
+    paused = reason;
+  }
+
+  public void resume() {
+    paused = null;
+  }
+
+  public String pausedBecause() {
+    return paused;
+  }
+
+  public DatabaseHealth health() {
+    return health;
+  }
+
+  /** Runs a task on the judge's thread between two requests: it sees no half-judged request. */
+  private <T> CompletableFuture<T> onJudgeThread(java.util.function.Supplier<T> task) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    judge.execute(() -> {
+      try {
+        done.complete(task.get());
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    });
+    return done;
+  }
+
+  /** Codes judged lately whose changes are all committed, with their stored bytes, read on the judge's thread. */
+  public CompletableFuture<Map<ByteBuffer, byte[]>> settledRecentCodes(int max) {
+    return onJudgeThread(() -> judge.settledRecentCodes(max));
+  }
+
+  /** The codes' stored bytes now, read on the judge's thread (absent: no entry). */
+  public CompletableFuture<Map<ByteBuffer, byte[]>> storedNow(java.util.Collection<ByteBuffer> keys) {
+    return onJudgeThread(() -> {
+      Map<ByteBuffer, byte[]> out = new java.util.HashMap<>();
+      for (ByteBuffer k : keys) {
+        byte[] raw = judge.stored(k.array());
+        if (raw != null) {
+          out.put(k, raw);
+        }
+      }
+      return out;
+    });
+  }
+
+  /** False when the judge or committer thread has died: the service cannot take scans any more. */
+  public boolean running() {
+    return judgeThread.isAlive() && committerThread.isAlive();
+  }
+
+  /** Requests admitted and not yet answered. */
+  public int outstanding() {
+    return outstanding.size();
+  }
+
+  /**
+   * A time before which every ledger change is either committed or undone: the oldest unanswered request's arrival
+   * (or now when idle). After an unclean stop only codes changed since then need re-checking. Null while paused.
+   */
+  public Instant settledBefore() {
+    if (paused != null) {
+      return null;
+    }
+    Instant oldest = Instant.now();
+    for (Request r : outstanding) {
+      if (r.admittedAt.isBefore(oldest)) {
+        oldest = r.admittedAt;
+      }
+    }
+    return oldest;
+  }
+
+  /**
+   * Stops admitting, waits up to 30 s for every admitted request to be answered, then stops the threads. True when
+   * everything judged was settled (committed or undone): only then may the ledger be closed as clean.
+   */
+  public boolean stop() throws InterruptedException {
+    closed = true;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!outstanding.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    watchdog.shutdownNow();
+    judge.stop();
+    judgeThread.join(5_000);
+    committer.stop();
+    committerThread.join(5_000);
+    return outstanding.isEmpty() && !judgeThread.isAlive() && !committerThread.isAlive();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+
+  /** Nothing of the request was stored; the client should send it again later (503 with Retry-After). */
+  public static final class Unavailable extends RuntimeException {
+    public Unavailable(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** The database refused this request's own data; nothing of it was stored, and a re-send will fail again. */
+  public static final class DataRefused extends RuntimeException {
+    public DataRefused(String message) {
+      super(message, null, false, false);
+    }
+  }
+}
