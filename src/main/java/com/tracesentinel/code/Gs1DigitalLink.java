@@ -57,7 +57,7 @@ final class Gs1DigitalLink {
           : new Invalid(InvalidReason.MISSING_GTIN, "no /01/{gtin} in the Digital Link path", path);
     }
 
-    Gs1Elements elements = new Gs1Elements();
+    Gs1Elements elements = new Gs1Elements(false);
     Invalid bad = addGtin(s, starts[gtinKey + 1], ends[gtinKey + 1], elements);
     for (int k = gtinKey + 2; bad == null && k < segments; k += 2) {
       bad = addValue(s, Gs1Ai.exact(s, starts[k], ends[k]), starts[k + 1], ends[k + 1], elements);

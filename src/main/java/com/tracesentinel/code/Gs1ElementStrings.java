@@ -18,7 +18,7 @@ final class Gs1ElementStrings {
    * runs to the next GS or the end. Extra GS between fields are skipped, since keyboard wedges double them.
    */
   static ParseResult parseRaw(String s) {
-    Gs1Elements elements = new Gs1Elements();
+    Gs1Elements elements = new Gs1Elements(false);
     int n = s.length();
     int i = 0;
     while (i < n) {
@@ -58,7 +58,7 @@ final class Gs1ElementStrings {
    * GS next to the brackets are the printed label's spacing, not data: neither is in CSET 82.
    */
   static ParseResult parseBracketed(String s) {
-    Gs1Elements elements = new Gs1Elements();
+    Gs1Elements elements = new Gs1Elements(false);
     int n = s.length();
     int i = skipSpacing(s, 0);
     while (i < n) {

@@ -35,7 +35,7 @@ class Gs1AiTest {
   }
 
   @ParameterizedTest(name = "AI {0}")
-  @ValueSource(strings = {"03", "23", "3106", "3170", "3380", "418", "716", "8000", "100", "0100"})
+  @ValueSource(strings = {"04", "23", "3106", "3170", "3380", "418", "717", "8000", "100", "0100", "8027", "7260"})
   void aisOutsideTheDictionaryAreUnknown(String code) {
     assertNull(Gs1Ai.exact(code));
   }
