@@ -145,7 +145,8 @@ final class Gs1Elements {
       order[j] = k;
     }
     for (int j = 0; j < n; j++) {
-      out.append('(').append(ais[order[j]].code).append(')').append(values[order[j]]);
+      // A '(' in data is escaped so that the string reads back as the same elements.
+      out.append('(').append(ais[order[j]].code).append(')').append(values[order[j]].replace("(", "\\("));
     }
     return out.toString();
   }
