@@ -408,25 +408,16 @@ final class Gs1Ai {
     }
     for (int i = from; i < to; i++) {
       char c = value.charAt(i);
-      switch (charset) {
-        case NUMERIC -> {
-          if (!Chars.isDigit(c)) {
-            return new Invalid(InvalidReason.NOT_NUMERIC,
-                label() + " must be digits here, found " + Chars.describe(c), i);
-          }
-        }
-        case CSET82 -> {
-          if (!Chars.isCset82(c)) {
-            return new Invalid(InvalidReason.INVALID_CHARACTER,
-                label() + " contains " + Chars.describe(c) + ", which is not in GS1 character set 82", i);
-          }
-        }
-        default -> {
-          if (!Chars.isCset39(c)) {
-            return new Invalid(InvalidReason.INVALID_CHARACTER,
-                label() + " contains " + Chars.describe(c) + ", which is not in GS1 character set 39", i);
-          }
-        }
+      boolean allowed = switch (charset) {
+        case NUMERIC -> Chars.isDigit(c);
+        case CSET82 -> Chars.isCset82(c);
+        default -> Chars.isCset39(c);
+      };
+      if (!allowed) {
+        return charset == Charset.NUMERIC
+            ? new Invalid(InvalidReason.NOT_NUMERIC, label() + " must be digits here, found " + Chars.describe(c), i)
+            : new Invalid(InvalidReason.INVALID_CHARACTER, label() + " contains " + Chars.describe(c)
+                + ", which is not in GS1 character set " + (charset == Charset.CSET82 ? "82" : "39"), i);
       }
     }
     return null;
