@@ -390,7 +390,7 @@ class Gs1ConformanceTest {
         arguments("(11)271301", InvalidReason.INVALID_DATE),
         arguments("(7006)270100", InvalidReason.INVALID_DATE),
         arguments("(7250)20241301(8018)123456789012345675", InvalidReason.INVALID_DATE),
-        arguments("(8008)2512241260", InvalidReason.INVALID_DATE));
+        arguments("(8008)251224125959", null));
   }
 
   @ParameterizedTest(name = "[{index}] {0} -> {1}")
