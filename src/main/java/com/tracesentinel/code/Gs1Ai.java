@@ -265,13 +265,16 @@ final class Gs1Ai {
   final boolean dlPrimaryKey;
   final int minLength;
   final int maxLength;
-  /** The {@code req=} groups: each needs one of its alternatives present, an alternative being AIs joined by +. */
-  final String[][] requires;
+  /**
+   * The {@code req=} groups: each needs one of its alternatives present, an alternative being one or more AI patterns
+   * (written joined by + in the dictionary). Split once here because pairings are checked on every scan.
+   */
+  final String[][][] requires;
   /** The {@code ex=} patterns, {@code n} standing for any digit. */
   final String[] excludes;
   private final Component[] components;
 
-  private Gs1Ai(String code, String title, String flags, Component[] components, String[][] requires,
+  private Gs1Ai(String code, String title, String flags, Component[] components, String[][][] requires,
                 String[] excludes, boolean dlPrimaryKey) {
     this.code = code;
     this.title = title;
@@ -459,13 +462,13 @@ final class Gs1Ai {
     while (t < tokens.length && isComponent(tokens[t])) {
       components.add(component(tokens[t++], line));
     }
-    List<String[]> requires = new ArrayList<>();
+    List<String[][]> requires = new ArrayList<>();
     List<String> excludes = new ArrayList<>();
     boolean dlPrimaryKey = false;
     for (; t < tokens.length; t++) {
       String token = tokens[t];
       if (token.startsWith("req=")) {
-        requires.add(token.substring(4).split(","));
+        requires.add(Arrays.stream(token.substring(4).split(",")).map(a -> a.split("\\+")).toArray(String[][]::new));
       } else if (token.startsWith("ex=")) {
         excludes.addAll(Arrays.asList(token.substring(3).split(",")));
       } else if (token.startsWith("dlpkey")) {
@@ -483,7 +486,7 @@ final class Gs1Ai {
       default -> throw new IllegalStateException("AIs have 2 to 4 digits: " + line);
     };
     Component[] parts = components.toArray(new Component[0]);
-    String[][] req = requires.toArray(new String[0][]);
+    String[][][] req = requires.toArray(new String[0][][]);
     String[] ex = excludes.toArray(new String[0]);
     for (int value = first; value <= last; value++) {
       String code = String.format("%0" + range[0].length() + "d", value);

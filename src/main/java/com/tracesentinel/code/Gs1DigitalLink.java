@@ -25,9 +25,12 @@ final class Gs1DigitalLink {
 
   static ParseResult parse(String s) {
     int hostStart = s.charAt(4) == ':' ? 7 : 8;
-    String scheme = s.substring(0, hostStart - 3);
-    if (!scheme.equals(scheme.toLowerCase()) && !scheme.equals(scheme.toUpperCase())) {
-      return new Invalid(InvalidReason.DL_MALFORMED, "the scheme '" + scheme + "' mixes upper and lower case", 0);
+    boolean upper = Character.isUpperCase(s.charAt(0));
+    for (int i = 1; i < hostStart - 3; i++) {
+      if (Character.isUpperCase(s.charAt(i)) != upper) {
+        return new Invalid(InvalidReason.DL_MALFORMED,
+            "the scheme '" + s.substring(0, hostStart - 3) + "' mixes upper and lower case", 0);
+      }
     }
     for (int i = hostStart; i < s.length(); i++) {
       if (!isUriCharacter(s.charAt(i))) {

@@ -86,20 +86,28 @@ final class Gs1Elements {
               ai.label() + " may not appear together with " + other.label(), -1);
         }
       }
-      for (String[] group : ai.requires) {
+      for (String[][] group : ai.requires) {
         if (!anySatisfied(group, ai)) {
-          return new Invalid(InvalidReason.INVALID_PAIRING,
-              ai.label() + " needs AI " + String.join(" or ", group).replace("+", " with ") + " in the same code", -1);
+          return new Invalid(InvalidReason.INVALID_PAIRING, ai.label() + " needs AI " + describe(group)
+              + " in the same code", -1);
         }
       }
     }
     return null;
   }
 
-  private boolean anySatisfied(String[] alternatives, Gs1Ai self) {
-    for (String alternative : alternatives) {
+  private static String describe(String[][] alternatives) {
+    StringBuilder out = new StringBuilder();
+    for (String[] alternative : alternatives) {
+      out.append(out.length() == 0 ? "" : " or ").append(String.join(" with ", alternative));
+    }
+    return out.toString();
+  }
+
+  private boolean anySatisfied(String[][] alternatives, Gs1Ai self) {
+    for (String[] alternative : alternatives) {
       boolean all = true;
-      for (String pattern : alternative.split("\\+")) {
+      for (String pattern : alternative) {
         all &= present(pattern, self) != null;
       }
       if (all) {
