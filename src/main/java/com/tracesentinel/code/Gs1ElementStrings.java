@@ -18,7 +18,7 @@ final class Gs1ElementStrings {
    * runs to the next GS or the end. Extra GS between fields are skipped, since keyboard wedges double them.
    */
   static ParseResult parseRaw(String s) {
-    Gs1Elements elements = new Gs1Elements();
+    Gs1Elements elements = new Gs1Elements(false);
     int n = s.length();
     int i = 0;
     while (i < n) {
@@ -53,12 +53,13 @@ final class Gs1ElementStrings {
   }
 
   /**
-   * A value runs until the next '(' that encloses 2 to 4 digits and ')', so other brackets inside data (both are in
-   * CSET 82) survive, and a mistyped AI is reported as such rather than as an over-long previous field. Spaces and
-   * GS next to the brackets are the printed label's spacing, not data: neither is in CSET 82.
+   * Every '(' opens an AI, as in GS1's own syntax: a '(' that belongs to the data is written {@code \(}. A looser
+   * reading would let a code cut off while typing or pasting, {@code ...(21)ABC123(1}, become serial
+   * {@code ABC123(1}, a box that does not exist. Spaces and GS next to the brackets are the printed label's spacing,
+   * not data: neither is in CSET 82.
    */
   static ParseResult parseBracketed(String s) {
-    Gs1Elements elements = new Gs1Elements();
+    Gs1Elements elements = new Gs1Elements(false);
     int n = s.length();
     int i = skipSpacing(s, 0);
     while (i < n) {
@@ -66,28 +67,26 @@ final class Gs1ElementStrings {
         return new Invalid(InvalidReason.MALFORMED_BRACKETS,
             "expected '(' and an AI, found " + Chars.describe(s.charAt(i)), i);
       }
-      int close = closingBracket(s, i);
-      if (close < 0) {
-        return new Invalid(InvalidReason.MALFORMED_BRACKETS,
-            "'(' is not followed by a 2- to 4-digit AI and ')'", i);
+      Invalid bad = checkBracket(s, i);
+      if (bad != null) {
+        return bad;
       }
+      int close = s.indexOf(')', i);
       Gs1Ai ai = Gs1Ai.exact(s, i + 1, close);
       if (ai == null) {
-        return new Invalid(InvalidReason.UNKNOWN_AI, "no known GS1 AI is " + s.substring(i, close + 1), i + 1);
+        return new Invalid(InvalidReason.UNKNOWN_AI,
+            "the GS1 Syntax Dictionary defines no AI " + s.substring(i, close + 1), i + 1);
       }
       int from = skipSpacing(s, close + 1);
-      int next = from;
-      while (next < n && !(s.charAt(next) == '(' && closingBracket(s, next) >= 0)) {
-        next++;
-      }
+      int next = nextOpeningBracket(s, from);
       int to = next;
       while (to > from && isSpacing(s.charAt(to - 1))) {
         to--;
       }
-      String value = s.substring(from, to);
-      Invalid bad = ai.validate(value);
+      String value = unescapeBrackets(s, from, to);
+      bad = ai.validate(value);
       if (bad != null) {
-        return bad.shiftedBy(from);
+        return bad.position() < 0 ? bad : bad.shiftedBy(from + escapesBefore(s, from, bad.position()));
       }
       bad = elements.add(ai, value, from);
       if (bad != null) {
@@ -96,6 +95,50 @@ final class Gs1ElementStrings {
       i = skipSpacing(s, next);
     }
     return elements.build();
+  }
+
+  /** Why the '(' at {@code open} does not start an AI, or null when it encloses 2 to 4 digits. */
+  private static Invalid checkBracket(String s, int open) {
+    int close = s.indexOf(')', open);
+    int nextOpen = s.indexOf('(', open + 1);
+    if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
+      int end = Math.min(close < 0 ? s.length() : nextOpen, open + 6);
+      return new Invalid(InvalidReason.MALFORMED_BRACKETS, "'" + s.substring(open, end) + "' is not closed: the"
+          + " code may be cut off; a '(' that belongs to the data is written \\(", open);
+    }
+    int digits = close - open - 1;
+    if (digits < 2 || digits > 4 || Chars.firstNonDigit(s, open + 1, close) >= 0) {
+      return new Invalid(InvalidReason.MALFORMED_BRACKETS, s.substring(open, close + 1)
+          + " is not an AI (2 to 4 digits); a '(' that belongs to the data is written \\(", open);
+    }
+    return null;
+  }
+
+  /** Index of the next '(' not escaped by a backslash, or the end. */
+  private static int nextOpeningBracket(String s, int from) {
+    int i = s.indexOf('(', from);
+    while (i > 0 && s.charAt(i - 1) == '\\') {
+      i = s.indexOf('(', i + 1);
+    }
+    return i < 0 ? s.length() : i;
+  }
+
+  private static String unescapeBrackets(String s, int from, int to) {
+    String value = s.substring(from, to);
+    return value.indexOf('\\') < 0 ? value : value.replace("\\(", "(");
+  }
+
+  /** How many escape backslashes precede the {@code decoded}-th character of the value at {@code from}. */
+  private static int escapesBefore(String s, int from, int decoded) {
+    int escapes = 0;
+    for (int i = from, k = 0; i < s.length() && k <= decoded; i++) {
+      if (s.charAt(i) == '\\' && i + 1 < s.length() && s.charAt(i + 1) == '(') {
+        escapes++;
+      } else {
+        k++;
+      }
+    }
+    return escapes;
   }
 
   private static Invalid unknownAi(String s, int at) {
@@ -110,16 +153,6 @@ final class Gs1ElementStrings {
     return new Invalid(InvalidReason.UNKNOWN_AI, end - at < 4 && end == s.length()
         ? "the code ends inside an AI ('" + s.substring(at) + "')"
         : "no known GS1 AI starts with '" + s.substring(at, end) + "'", at);
-  }
-
-  /** Index of the ')' closing an AI opened at {@code open}, or -1. */
-  private static int closingBracket(String s, int open) {
-    int i = open + 1;
-    while (i < s.length() && i - open <= 4 && Chars.isDigit(s.charAt(i))) {
-      i++;
-    }
-    int digits = i - open - 1;
-    return digits >= 2 && digits <= 4 && i < s.length() && s.charAt(i) == ')' ? i : -1;
   }
 
   private static boolean isSpacing(char c) {

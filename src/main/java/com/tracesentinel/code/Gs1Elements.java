@@ -15,15 +15,28 @@ final class Gs1Elements {
 
   private final Gs1Ai[] ais = new Gs1Ai[CAPACITY];
   private final String[] values = new String[CAPACITY];
+  private final boolean repeatsForbidden;
   private int count;
 
   /**
-   * Records a value that already passed {@link Gs1Ai#validate}. The same AI twice with the same value is
-   * tolerated, since one label can carry it in two symbols; with two values the box is ambiguous.
+   * @param repeatsForbidden whether an AI may not appear twice even with one value, as in a Digital Link, where one
+   *                         URI is one symbol's data and the standard allows each AI once
+   */
+  Gs1Elements(boolean repeatsForbidden) {
+    this.repeatsForbidden = repeatsForbidden;
+  }
+
+  /**
+   * Records a value that already passed {@link Gs1Ai#validate}. In element strings the same AI twice with the same
+   * value is tolerated, since one label can carry it in two symbols; with two values the box is ambiguous.
    */
   Invalid add(Gs1Ai ai, String value, int position) {
     for (int k = 0; k < count; k++) {
       if (ais[k] == ai) {
+        if (repeatsForbidden) {
+          return new Invalid(InvalidReason.REPEATED_FIELD,
+              ai.label() + " appears twice in one Digital Link, which allows each AI once", position);
+        }
         return values[k].equals(value) ? null : new Invalid(InvalidReason.REPEATED_FIELD,
             ai.label() + " appears twice, as '" + values[k] + "' and as '" + value + "'", position);
       }
@@ -32,6 +45,10 @@ final class Gs1Elements {
     values[count] = value;
     count++;
     return null;
+  }
+
+  boolean has(Gs1Ai ai) {
+    return valueOf(ai) != null;
   }
 
   ParseResult build() {
@@ -46,9 +63,68 @@ final class Gs1Elements {
       return new Invalid(InvalidReason.MISSING_SERIAL,
           "no AI 21 (SERIAL): GTIN " + gtin + " names a product, not one box", -1);
     }
+    Invalid pairing = checkPairings();
+    if (pairing != null) {
+      return pairing;
+    }
     String expiry = valueOf(Gs1Ai.EXPIRY);
     return new Valid(new TraceCode(CodeFamily.GS1, "(01)" + gtin + "(21)" + serial, gtin, serial,
         valueOf(Gs1Ai.BATCH), expiry == null ? null : ShortDates.toDate(expiry, 0), elementString(gtin)));
+  }
+
+  /**
+   * The Syntax Dictionary's {@code req=} and {@code ex=} attributes: 21 with 235 names no box, 250 without 21 has
+   * nothing to be secondary to, and so on. GS1's engine refuses such data; so does this parser.
+   */
+  private Invalid checkPairings() {
+    for (int k = 0; k < count; k++) {
+      Gs1Ai ai = ais[k];
+      for (String pattern : ai.excludes) {
+        Gs1Ai other = present(pattern, ai);
+        if (other != null) {
+          return new Invalid(InvalidReason.INVALID_PAIRING,
+              ai.label() + " may not appear together with " + other.label(), -1);
+        }
+      }
+      for (String[][] group : ai.requires) {
+        if (!anySatisfied(group, ai)) {
+          return new Invalid(InvalidReason.INVALID_PAIRING, ai.label() + " needs AI " + describe(group)
+              + " in the same code", -1);
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String describe(String[][] alternatives) {
+    StringBuilder out = new StringBuilder();
+    for (String[] alternative : alternatives) {
+      out.append(out.length() == 0 ? "" : " or ").append(String.join(" with ", alternative));
+    }
+    return out.toString();
+  }
+
+  private boolean anySatisfied(String[][] alternatives, Gs1Ai self) {
+    for (String[] alternative : alternatives) {
+      boolean all = true;
+      for (String pattern : alternative) {
+        all &= present(pattern, self) != null;
+      }
+      if (all) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** An AI other than {@code self} matching the pattern, or null. */
+  private Gs1Ai present(String pattern, Gs1Ai self) {
+    for (int k = 0; k < count; k++) {
+      if (ais[k] != self && ais[k].matches(pattern)) {
+        return ais[k];
+      }
+    }
+    return null;
   }
 
   private String valueOf(Gs1Ai ai) {
@@ -77,7 +153,8 @@ final class Gs1Elements {
       order[j] = k;
     }
     for (int j = 0; j < n; j++) {
-      out.append('(').append(ais[order[j]].code).append(')').append(values[order[j]]);
+      // A '(' in data is escaped so that the string reads back as the same elements.
+      out.append('(').append(ais[order[j]].code).append(')').append(values[order[j]].replace("(", "\\("));
     }
     return out.toString();
   }

@@ -24,6 +24,12 @@ class Gs1AiTest {
       "410, true, 13, 13", "417, true, 13, 13", "710, false, 1, 20", "715, false, 1, 20", "8003, false, 14, 30",
       "8004, false, 1, 30", "8006, false, 18, 18", "8010, false, 1, 30", "90, false, 1, 30", "91, false, 1, 90",
       "99, false, 1, 90",
+      // from the 2025 dictionary: AIs that were refused as unknown before
+      "03, true, 14, 14", "716, false, 1, 20", "7003, false, 10, 10", "7007, false, 6, 12", "7040, false, 4, 4",
+      "7041, false, 1, 4", "7230, false, 3, 30", "7239, false, 3, 30", "7250, false, 8, 8", "7252, false, 1, 1",
+      "7258, false, 3, 3", "423, false, 3, 15", "4300, false, 1, 35", "4309, false, 20, 20", "4330, false, 6, 7",
+      "8008, false, 8, 12", "8013, false, 1, 25", "8014, false, 1, 25", "8030, false, 1, 90", "8110, false, 1, 70",
+      "8112, false, 1, 70", "8026, false, 18, 18",
   })
   void tableMatchesTheSyntaxDictionary(String code, boolean predefined, int min, int max) {
     Gs1Ai ai = Gs1Ai.exact(code);
@@ -35,7 +41,7 @@ class Gs1AiTest {
   }
 
   @ParameterizedTest(name = "AI {0}")
-  @ValueSource(strings = {"03", "23", "3106", "3170", "3380", "418", "716", "8000", "100", "0100"})
+  @ValueSource(strings = {"04", "23", "3106", "3170", "3380", "418", "717", "8000", "100", "0100", "8027", "7260"})
   void aisOutsideTheDictionaryAreUnknown(String code) {
     assertNull(Gs1Ai.exact(code));
   }

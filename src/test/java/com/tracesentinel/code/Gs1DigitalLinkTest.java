@@ -36,9 +36,7 @@ class Gs1DigitalLinkTest {
             "06901234567892", "SN0001", null, "2027-01-31", "(01)06901234567892(17)270131(21)SN0001"),
         arguments("https://example.org/01/06901234567892/21/S%2FN%25%41", "06901234567892", "S/N%A", null, null,
             "(01)06901234567892(21)S/N%A"),
-        arguments("https://example.org/01/06901234567892/21/SN0001/", "06901234567892", "SN0001", null, null,
-            "(01)06901234567892(21)SN0001"),
-        arguments("https://example.org/01/06901234567892/21/SN0001?10=LOT-7&17=270131", "06901234567892",
+        arguments("https://example.org/01/06901234567892/10/LOT-7/21/SN0001?17=270131", "06901234567892",
             "SN0001", "LOT-7", "2027-01-31", PHARMA),
         arguments("https://resolver.example.com:8443/01/06901234567892/21/SN0001?11=250101&&x=1",
             "06901234567892", "SN0001", null, null, "(01)06901234567892(11)250101(21)SN0001"),
@@ -58,7 +56,10 @@ class Gs1DigitalLinkTest {
     return Stream.of(
         arguments("https://example.org/01/06901234567892/21/SN/10/L", InvalidReason.DL_PATH_QUALIFIER, 38),
         arguments("https://example.org/01/06901234567892/21/SN/17/270131", InvalidReason.DL_PATH_QUALIFIER, 44),
-        arguments("https://example.org/01/06901234567892/21", InvalidReason.DL_PATH_QUALIFIER, 23),
+        arguments("https://example.org/01/06901234567892/21", InvalidReason.VALUE_TOO_SHORT, 40),
+        arguments("https://example.org/01/06901234567892/21/", InvalidReason.VALUE_TOO_SHORT, 41),
+        arguments("https://example.org/01/06901234567892/21/SN0001/", InvalidReason.DL_MALFORMED, 47),
+        arguments("https://example.org/01/06901234567892/21/SN0001?10=LOT-7", InvalidReason.DL_QUERY_ATTRIBUTE, 48),
         arguments("https://example.org/01/06901234567892/21/A/21/B", InvalidReason.DL_PATH_QUALIFIER, 38),
         arguments("https://example.org/product/123", InvalidReason.MISSING_GTIN, 19),
         arguments("https://example.org/01/06901234567892", InvalidReason.MISSING_SERIAL, -1),
@@ -75,7 +76,8 @@ class Gs1DigitalLinkTest {
         arguments("https://example.org/01/06901234567892/21/X?17=271301", InvalidReason.INVALID_DATE, 48),
         arguments("https://example.org/01/06901234567892/21/X?17", InvalidReason.VALUE_TOO_SHORT, 45),
         arguments("https://example.org/01/06901234567892/21/S%20N", InvalidReason.INVALID_CHARACTER, 42),
-        arguments("https://example.org/01/06901234567892/21/A?21=B", InvalidReason.REPEATED_FIELD, 46));
+        arguments("https://example.org/01/06901234567892/21/A?21=B", InvalidReason.REPEATED_FIELD, 43),
+        arguments("https://example.org/01/06901234567892?21=B", InvalidReason.DL_QUERY_ATTRIBUTE, 38));
   }
 
   @ParameterizedTest(name = "[{index}] {0} -> {1} at {2}")

@@ -52,10 +52,11 @@ class Gs1ElementStringsTest {
         arguments("(01)06901234567892(17)280200(21)X", "X", null, "2028-02-29", "(01)06901234567892(17)280200(21)X"),
         arguments("(01)06901234567892(17)270200(21)X", "X", null, "2027-02-28", "(01)06901234567892(17)270200(21)X"),
         arguments("(01)06901234567892(17)280229(21)X", "X", null, "2028-02-29", "(01)06901234567892(17)280229(21)X"),
-        // all 20 punctuation marks of CSET 82; brackets without digits stay data
-        arguments("(01)06901234567892(21)!\"%&'()*+,-./:;<=>?_", "!\"%&'()*+,-./:;<=>?_", null, null,
-            "(01)06901234567892(21)!\"%&'()*+,-./:;<=>?_"),
-        arguments("(01)06901234567892(21)A(5)B", "A(5)B", null, null, "(01)06901234567892(21)A(5)B"),
+        // all 20 punctuation marks of CSET 82; a '(' in the data is written \( (GS1 syntax engine, ai.c)
+        arguments("(01)06901234567892(21)!\"%&'\\()*+,-./:;<=>?_", "!\"%&'()*+,-./:;<=>?_", null, null,
+            "(01)06901234567892(21)!\"%&'\\()*+,-./:;<=>?_"),
+        arguments("(01)06901234567892(21)A\\(5)B", "A(5)B", null, null, "(01)06901234567892(21)A\\(5)B"),
+        arguments("(01)06901234567892(21)AB\\(", "AB(", null, null, "(01)06901234567892(21)AB\\("),
         // other AIs are kept, sorted after 01 in the Syntax Dictionary's lexical order
         arguments("(01)06901234567892(91)INT-1(3103)001250(240)ADD(11)250101(21)SN1", "SN1", null, null,
             "(01)06901234567892(11)250101(21)SN1(240)ADD(3103)001250(91)INT-1"),

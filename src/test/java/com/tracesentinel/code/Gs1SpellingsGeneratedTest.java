@@ -249,7 +249,7 @@ class Gs1SpellingsGeneratedTest {
   private static String bracketed(List<Element> elements) {
     StringBuilder s = new StringBuilder();
     for (Element e : elements) {
-      s.append('(').append(e.ai()).append(')').append(e.value());
+      s.append('(').append(e.ai()).append(')').append(escapeBrackets(e.value()));
     }
     return s.toString();
   }
@@ -258,9 +258,14 @@ class Gs1SpellingsGeneratedTest {
   private static String spacedBracketed(List<Element> elements, boolean spaceAfterAi) {
     StringBuilder s = new StringBuilder();
     for (Element e : elements) {
-      s.append(" (").append(e.ai()).append(')').append(spaceAfterAi ? " " : "").append(e.value());
+      s.append(" (").append(e.ai()).append(')').append(spaceAfterAi ? " " : "").append(escapeBrackets(e.value()));
     }
     return s.toString();
+  }
+
+  /** In the bracketed form every '(' opens an AI, so one in the data is written "\\(", as GS1's syntax has it. */
+  private static String escapeBrackets(String value) {
+    return value.replace("(", "\\(");
   }
 
   private static String digitalLink(Box box, String host, String prefix, Random random) {
@@ -332,10 +337,7 @@ class Gs1SpellingsGeneratedTest {
     return data + Gtin.expectedCheckDigit(data, 0, data.length());
   }
 
-  /**
-   * Random CSET 82 text, minus two spellings that are ambiguous by nature and so left out: "<GS>" in any case is a
-   * separator, and "(" + 2 to 4 digits + ")" opens an AI in the bracketed form.
-   */
+  /** Random CSET 82 text, minus the one spelling that is ambiguous by nature: "<GS>" in any case is a separator. */
   private static String randomValue(Random random, int min, int max) {
     while (true) {
       StringBuilder s = new StringBuilder();
@@ -343,7 +345,7 @@ class Gs1SpellingsGeneratedTest {
         s.append(CSET82.charAt(random.nextInt(CSET82.length())));
       }
       String value = s.toString();
-      if (!value.toUpperCase().contains("<GS>") && !value.matches(".*\\(\\d{2,4}\\).*")) {
+      if (!value.toUpperCase().contains("<GS>")) {
         return value;
       }
     }
