@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TraceSentinel implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TraceSentinel.class);
-  /** This service's row in ingest_groups (a cluster gives each node its own). */
+  /** This service's name in its database connections' application_name (a cluster gives each node its own). */
   static final String WRITER = "local";
 
   private final Config config;

@@ -53,14 +53,6 @@ ALTER TABLE scans_by_code RENAME TO scans;
 -- Rejected scans have no idem (NULLs never collide), so they are kept every time they are sent.
 CREATE UNIQUE INDEX scans_code_idem ON scans (code_key, idem);
 
--- Each writer's last committed group: written in every group's own transaction, so after a connection lost during
--- COMMIT the service can ask whether that group committed.
-CREATE TABLE ingest_groups (
-  writer        text PRIMARY KEY,
-  last_group    bigint NOT NULL,
-  committed_at  timestamptz
-);
-
 -- Public look-ups per code: counted in memory and added here every few seconds, apart from the code's state (a
 -- look-up is not an event, and the ledger's slot stays small). Only codes the ledger knows get a row.
 CREATE TABLE code_lookups (

@@ -42,15 +42,27 @@ public final class DatabaseSupervisor implements AutoCloseable {
 
   public DatabaseSupervisor start() {
     timer.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+    // A failed commit is probed at once: a passing fault (a dropped connection) closes admission for milliseconds,
+    // a dead server keeps it closed until it answers again.
+    health.onDown(() -> {
+      if (probeRequested.compareAndSet(false, true)) {
+        timer.execute(() -> {
+          probeRequested.set(false);
+          tick();
+        });
+      }
+    });
     return this;
   }
+
+  private final java.util.concurrent.atomic.AtomicBoolean probeRequested =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private void tick() {
     try {
       probe();
-      if (health.downBecause() != null) {
-        LOG.info("The database answers again (down for {} s): accepting scans",
-            health.downFor().toSeconds());
+      if (health.downBecause() != null && health.downFor().toMillis() >= 1_000) {
+        LOG.info("The database answers again (down for {} s): accepting scans", health.downFor().toSeconds());
       }
       health.up();
       restartDelayMillis = 500;
@@ -59,8 +71,8 @@ public final class DatabaseSupervisor implements AutoCloseable {
       String state = e.getSQLState() == null ? e.getClass().getSimpleName() : "SQLSTATE " + e.getSQLState();
       if (health.downBecause() == null) {
         LOG.warn("The database does not commit ({}): refusing scans until it does", state);
+        health.down("a test commit failed: " + state);
       }
-      health.down("a test commit failed: " + state);
       restartEmbeddedIfDead();
     } catch (RuntimeException e) {
       LOG.error("Database supervisor tick failed", e);

@@ -40,25 +40,22 @@ import org.postgresql.PGConnection;
 public final class PostgresHistory implements HistoryPort, AutoCloseable {
   private final DatabaseUrl url;
   private final String writer;
+  /** The transaction id of each group whose COMMIT was sent, until its outcome is known (committer thread). */
+  private final Map<Long, Long> transactions = new HashMap<>();
   private final int socketTimeoutSeconds;
   private final IntFunction<Site> sites;
   private Connection committer;
   private Connection judge;
 
   /**
-   * @param writer               this service's name in {@code ingest_groups} (one row per writing node)
+   * @param writer               this service's name, in its connections' application_name
    * @param socketTimeoutSeconds how long a statement may go unanswered before the connection is given up
    */
-  public PostgresHistory(DatabaseUrl url, String writer, int socketTimeoutSeconds, IntFunction<Site> sites)
-      throws SQLException {
+  public PostgresHistory(DatabaseUrl url, String writer, int socketTimeoutSeconds, IntFunction<Site> sites) {
     this.url = url;
     this.writer = writer;
     this.socketTimeoutSeconds = socketTimeoutSeconds;
     this.sites = sites;
-    try (Connection c = connect(socketTimeoutSeconds); PreparedStatement st = c.prepareStatement(Sql.ADD_WRITER)) {
-      st.setString(1, writer);
-      st.executeUpdate();
-    }
   }
 
   // ---- commits (committer thread) ---------------------------------------------------------------------------------
@@ -83,19 +80,24 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       }
       Map<CommitReceipt.AnomalyRef, String> documents = insertAnomalies(c, rows);
       Map<ByteBuffer, ScanResult.Original> originals = originalsByIdem(c, inFlightReplays);
-      try (PreparedStatement st = c.prepareStatement(Sql.MARK_GROUP)) {
-        st.setLong(1, groupId);
-        st.setString(2, writer);
-        st.executeUpdate();
+      try (PreparedStatement st = c.prepareStatement(Sql.CURRENT_XID); ResultSet rs = st.executeQuery()) {
+        rs.next();
+        transactions.put(groupId, rs.getLong(1));
       }
       commitSent = true;
       c.commit();
+      transactions.remove(groupId);
       return new CommitReceipt(documents, originals);
     } catch (SQLException e) {
       discardOnFailure(c);
-      throw classify(e, commitSent);
+      CommitFailure failure = classify(e, commitSent);
+      if (!(failure instanceof CommitFailure.InDoubt)) {
+        transactions.remove(groupId);
+      }
+      throw failure;
     } catch (RuntimeException e) {
       discardOnFailure(c);
+      transactions.remove(groupId);
       throw new CommitFailure.Unavailable("the commit failed: " + e, e);
     }
   }
@@ -205,13 +207,27 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     return documents;
   }
 
+  /**
+   * PostgreSQL's own answer for a COMMIT whose reply was lost: the status of the group's transaction. While the old
+   * backend is still committing it is "in progress", and this throws so the caller asks again; after a crash an
+   * unfinished transaction is "aborted".
+   */
   @Override
   public boolean committed(long groupId) throws SQLException {
-    try (Connection c = connect(2); PreparedStatement st = c.prepareStatement(Sql.GROUP_COMMITTED)) {
-      st.setLong(1, groupId);
-      st.setString(2, writer);
+    Long xid = transactions.get(groupId);
+    if (xid == null) {
+      return false; // the group never reached COMMIT
+    }
+    try (Connection c = connect(2); PreparedStatement st = c.prepareStatement(Sql.XID_STATUS)) {
+      st.setLong(1, xid);
       try (ResultSet rs = st.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
+        rs.next();
+        String status = rs.getString(1);
+        if ("in progress".equals(status)) {
+          throw new SQLException("transaction " + xid + " is still committing");
+        }
+        transactions.remove(groupId);
+        return "committed".equals(status);
       }
     }
   }

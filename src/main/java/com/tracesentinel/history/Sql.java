@@ -45,10 +45,9 @@ final class Sql {
       LEFT JOIN anomalies a ON a.scan_id = s.id
       ORDER BY u.i, a.id""";
 
-  /** Records the group as this writer's last committed one, in the group's own transaction. */
-  static final String MARK_GROUP = "UPDATE ingest_groups SET last_group = ?, committed_at = now() WHERE writer = ?";
-  static final String ADD_WRITER = "INSERT INTO ingest_groups (writer, last_group) VALUES (?, 0) ON CONFLICT DO NOTHING";
-  static final String GROUP_COMMITTED = "SELECT last_group >= ? FROM ingest_groups WHERE writer = ?";
+  /** The transaction's id, asked before COMMIT: if the answer to COMMIT is lost, its status says what happened. */
+  static final String CURRENT_XID = "SELECT pg_current_xact_id()::text::bigint";
+  static final String XID_STATUS = "SELECT pg_xact_status(?::text::xid8)";
 
   /** Stored, judged scans of some codes, grouped by code in judging order, for re-deriving their states. */
   static final String SCANS_OF_CODES = """

@@ -119,7 +119,7 @@ final class Committer implements Runnable {
       committingSince = System.nanoTime();
     }
     try {
-      commit(group);
+      commit(group, group.get(group.size() - 1).seq());
     } finally {
       synchronized (lock) {
         committing = null;
@@ -127,8 +127,12 @@ final class Committer implements Runnable {
     }
   }
 
-  /** Commits a group or, on a data refusal, its halves; false when a rewind made the rest of the group stale. */
-  private boolean commit(List<JudgedRequest> group) {
+  /**
+   * Commits a group or, on a data refusal, its halves; false when a rewind made the rest of the group stale.
+   * {@code drainedUpTo} is the last seq of the whole group taken from the inbox: requests after it may be failed
+   * while this part's outcome is unknown, the rest of the group must not.
+   */
+  private boolean commit(List<JudgedRequest> group, long drainedUpTo) {
     long groupId = ids.next();
     List<Judged> scans = new ArrayList<>();
     for (JudgedRequest j : group) {
@@ -145,12 +149,12 @@ final class Committer implements Runnable {
         return false;
       }
       int half = group.size() / 2;
-      return commit(group.subList(0, half)) && commit(group.subList(half, group.size()));
+      return commit(group.subList(0, half), drainedUpTo) && commit(group.subList(half, group.size()), drainedUpTo);
     } catch (HistoryPort.CommitFailure.InDoubt doubt) {
       LOG.warn("The answer to the commit of {} scans was lost; asking the database whether it committed: {}",
           scans.size(), doubt.getMessage());
       health.down("the database stopped answering during a commit");
-      return resolve(group, groupId, scans, started);
+      return resolve(group, groupId, scans, started, drainedUpTo);
     } catch (HistoryPort.CommitFailure down) {
       LOG.warn("Commit of {} scans failed, nothing stored: {}", scans.size(), down.getMessage());
       metrics.commitFailed();
@@ -177,15 +181,15 @@ final class Committer implements Runnable {
    * Asks until the database answers whether the group committed, and answers the group accordingly; fails what was
    * judged after it meanwhile. True when it had committed.
    */
-  private boolean resolve(List<JudgedRequest> group, long groupId, List<Judged> scans, long started) {
-    long last = group.get(group.size() - 1).seq();
-    long failedUpTo = last;
+  private boolean resolve(List<JudgedRequest> group, long groupId, List<Judged> scans, long started,
+                          long drainedUpTo) {
+    long failedUpTo = drainedUpTo;
     long delay = 50;
     while (true) {
       long judged = judge.lastSeq();
       if (judged > failedUpTo) {
         failedUpTo = judged;
-        rewind(last + 1, true, Set.of(), Set.of(),
+        rewind(drainedUpTo + 1, true, Set.of(), Set.of(),
             new ScanService.Unavailable("the history database is not answering; nothing of this request was stored"));
       }
       try {

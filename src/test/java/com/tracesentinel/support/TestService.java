@@ -47,7 +47,12 @@ public final class TestService implements AutoCloseable {
   }
 
   public static TestService start(Map<String, String> env) throws Exception {
-    TestService s = new TestService(Files.createTempDirectory("tracesentinel-test"), TestDatabase.fresh(), env);
+    return start(TestDatabase.fresh(), env);
+  }
+
+  /** On a given database (e.g. one reached through a proxy). */
+  public static TestService start(DatabaseUrl db, Map<String, String> env) throws Exception {
+    TestService s = new TestService(Files.createTempDirectory("tracesentinel-test"), db, env);
     s.boot();
     return s;
   }

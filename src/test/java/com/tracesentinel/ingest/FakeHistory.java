@@ -1,0 +1,173 @@
+package com.tracesentinel.ingest;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The history port in memory, failing on purpose: each commit draws a fault from a seeded plan (the database down
+ * before COMMIT, the answer to COMMIT lost after it did or did not commit, a stall), and a group holding a scan whose
+ * document is "POISON" is refused for its data, as PostgreSQL refuses a constraint violation. A commit is atomic:
+ * all of its rows or none.
+ */
+final class FakeHistory implements HistoryPort {
+  enum Fault { NONE, UNAVAILABLE, IN_DOUBT_COMMITTED, IN_DOUBT_LOST, STALL }
+
+  /** A stored row, as the test needs to check it. */
+  record Stored(long scanId, Judged.Row row) {}
+
+  private final Random random;
+  private final double faultRate;
+  private final long stallMillis;
+  final List<Stored> rows = new ArrayList<>();
+  private final Map<ByteBuffer, Stored> byIdem = new HashMap<>();
+  private final Set<Long> committedGroups = new HashSet<>();
+  private int unanswerable;
+  int commits;
+  int faults;
+
+  FakeHistory(long seed, double faultRate, long stallMillis) {
+    this.random = new Random(seed);
+    this.faultRate = faultRate;
+    this.stallMillis = stallMillis;
+  }
+
+  @Override
+  public synchronized CommitReceipt commit(long groupId, List<Judged> scans) throws CommitFailure {
+    commits++;
+    Set<ByteBuffer> inGroup = new HashSet<>();
+    for (Judged j : scans) {
+      if (j instanceof Judged.Row r && r.event() != null && r.status() != ScanStatus.REJECTED
+          && !inGroup.add(ByteBuffer.wrap(r.event().idem()))) {
+        throw new CommitFailure.DataRefused("23505", null);
+      }
+      if (j instanceof Judged.Row r && "POISON".equals(r.input().documentNo())) {
+        throw new CommitFailure.DataRefused("23514", null);
+      }
+      if (j instanceof Judged.Row r && r.event() != null && r.status() != ScanStatus.REJECTED
+          && byIdem.containsKey(ByteBuffer.wrap(r.event().idem()))) {
+        throw new CommitFailure.DataRefused("23505", null);
+      }
+    }
+    Fault fault = random.nextDouble() < faultRate ? Fault.values()[1 + random.nextInt(4)] : Fault.NONE;
+    if (fault != Fault.NONE) {
+      faults++;
+    }
+    switch (fault) {
+      case UNAVAILABLE -> throw new CommitFailure.Unavailable("injected: database down", null);
+      case IN_DOUBT_LOST -> {
+        unanswerable = random.nextInt(3);
+        throw new CommitFailure.InDoubt("injected: answer lost, not committed", null);
+      }
+      case IN_DOUBT_COMMITTED -> {
+        store(groupId, scans);
+        unanswerable = random.nextInt(3);
+        throw new CommitFailure.InDoubt("injected: answer lost, committed", null);
+      }
+      case STALL -> sleep(stallMillis);
+      default -> { }
+    }
+    store(groupId, scans);
+    return receiptOf(scans);
+  }
+
+  private void store(long groupId, List<Judged> scans) {
+    for (Judged j : scans) {
+      if (j instanceof Judged.Row r) {
+        Stored s = new Stored(r.scanId(), r);
+        rows.add(s);
+        if (r.status() != ScanStatus.REJECTED) {
+          byIdem.put(ByteBuffer.wrap(r.event().idem()), s);
+        }
+      }
+    }
+    committedGroups.add(groupId);
+  }
+
+  @Override
+  public synchronized boolean committed(long groupId) throws Exception {
+    if (unanswerable-- > 0) {
+      throw new Exception("injected: still unreachable");
+    }
+    return committedGroups.contains(groupId);
+  }
+
+  @Override
+  public synchronized CommitReceipt receiptOf(List<Judged> scans) {
+    Map<ByteBuffer, ScanResult.Original> originals = new HashMap<>();
+    for (Judged j : scans) {
+      if (j instanceof Judged.Replay r && r.original() == null) {
+        ScanResult.Original o = original(r.event());
+        if (o != null) {
+          originals.put(ByteBuffer.wrap(r.event().idem()), o);
+        }
+      }
+    }
+    return new CommitReceipt(Map.of(), originals);
+  }
+
+  @Override
+  public synchronized List<ScanResult.Original> findOriginals(List<ScanEvent> events) {
+    List<ScanResult.Original> out = new ArrayList<>();
+    for (ScanEvent e : events) {
+      out.add(original(e));
+    }
+    return out;
+  }
+
+  private ScanResult.Original original(ScanEvent e) {
+    Stored s = byIdem.get(ByteBuffer.wrap(e.idem()));
+    return s == null ? null : new ScanResult.Original(s.row().status(), List.of());
+  }
+
+  synchronized Stored byIdem(byte[] idem) {
+    return byIdem.get(ByteBuffer.wrap(idem));
+  }
+
+  @Override
+  public void scansOf(List<byte[]> codeKeys, Consumer<ScanEvent> sink) {
+    Set<ByteBuffer> wanted = new HashSet<>();
+    codeKeys.forEach(k -> wanted.add(ByteBuffer.wrap(k)));
+    judgedInOrder().stream().filter(s -> wanted.contains(ByteBuffer.wrap(s.row().event().codeKey())))
+        .forEach(s -> sink.accept(s.row().event()));
+  }
+
+  @Override
+  public void allScans(Consumer<ScanEvent> sink) {
+    judgedInOrder().forEach(s -> sink.accept(s.row().event()));
+  }
+
+  @Override
+  public synchronized long countStoredScans() {
+    return judgedInOrder().size();
+  }
+
+  /** Stored, judged rows grouped by code, each code's in scan-id (judging) order: as the history streams them. */
+  private synchronized List<Stored> judgedInOrder() {
+    List<Stored> judged = new ArrayList<>();
+    for (Stored s : rows) {
+      if (s.row().status() != ScanStatus.REJECTED) {
+        judged.add(s);
+      }
+    }
+    judged.sort(Comparator.<Stored, String>comparing(s -> Arrays.toString(s.row().event().codeKey()))
+        .thenComparingLong(Stored::scanId));
+    return judged;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
