@@ -36,6 +36,17 @@ import java.util.function.Consumer;
  *   <li>{@code whole}: the image with a paper-coloured quiet zone added (symbols printed edge to edge are not
  *       found otherwise), ZXing's multi-symbol reader over all accepted formats; TRY_HARDER and the inverted
  *       (light-on-dark) retry only up to 1 MP (on a 2 MP photo TRY_HARDER cost 4 times the rest of the search);</li>
+ *   <li>{@code pure}: the image as uploaded (shrunk to at most 1200 px), unpadded, read with PURE_BARCODE for
+ *       DataMatrix and QR (also inverted): an upload that is nothing but a symbol cropped to its edge and upright
+ *       is sampled module by module, no detector. The detectors miss many of these even with the quiet zone
+ *       added (upright rectangular and DMRE DataMatrix such as 8×144 or 24×48, some upright squares, among the
+ *       fixtures those in C40, Text and X12 encodation, one pixel per module) where plain ZXing in pure-barcode
+ *       mode reads them. One binarization of at most
+ *       1.4 MP (a few ms); no completion, since a pure read means the image holds that one symbol;</li>
+ *   <li>{@code upscaled}: images up to {@value #UPSCALE_MAX_SIDE} px enlarged 2 and 3 times (while at most
+ *       {@value #REGION_MAX_SIDE} px), padded, with TRY_HARDER and the inverted retry: symbols of one or two
+ *       pixels per module, which ZXing's detectors do not find at that size (a 65×65 px QR code), in any
+ *       orientation;</li>
  *   <li>{@code downscaled}: images bigger than about 1300 px shrunk to 1024 px (large symbols close to the
  *       camera; 1D symbols anywhere, with TRY_HARDER);</li>
  *   <li>{@code rotated}: the image (at most 1200 px) turned by 45° (the DataMatrix detector fails near 45°) and
@@ -48,9 +59,16 @@ import java.util.function.Consumer;
  *   <li>{@code tiles}: 700-px tiles overlapping by half, busiest first, cheap hints, until the budget ends.</li>
  * </ol>
  * A print whose whole range is under 64 grey levels is contrast-stretched first (ZXing's binarizer ignores
- * blocks with less than 24 levels of range). Results are deduplicated by text and put in reading order.
+ * blocks with less than 24 levels of range). Every view but {@code pure} gets a paper-coloured quiet zone
+ * ({@link #quietZone}): whole, upscaled, downscaled and rotated images, each region crop and each tile. Every
+ * pass after {@code whole} starts only while the budget lasts. Results are deduplicated by text and put in
+ * reading order.
  *
- * <p><b>Formats</b> (the multi reader is never restricted to one format): DATA_MATRIX, QR_CODE, CODE_128 (also
+ * <p>On every fixture in {@code src/test/resources/imaging} the passes read a superset of what plain ZXing reads
+ * with any combination of TRY_HARDER, PURE_BARCODE and ALSO_INVERTED ({@code ImageDecoderSupersetTest}).
+ *
+ * <p><b>Formats</b> (the multi reader is never restricted to one format; {@code pure} reads DataMatrix and QR
+ * only, ZXing's 1D readers ignoring PURE_BARCODE): DATA_MATRIX, QR_CODE, CODE_128 (also
  * GS1-128 and the CN20 20-digit codes), ITF and CODE_39 (CN20 codes also appear in these; ITF limited to 14 digits,
  * i.e. ITF-14, and 20 or more, to keep ITF's false positives out), EAN_13 (GTIN-13 on retail packs).
  */
@@ -66,8 +84,15 @@ public final class ImageDecoder {
   static final int MAX_REGIONS = 24;
   static final int MAX_COMPLETION_REGIONS = 8;
 
-  private static final Map<Effort, Map<DecodeHintType, Object>> HINTS = new EnumMap<>(Map.of(
-      Effort.FAST, hints(Effort.FAST), Effort.HARD, hints(Effort.HARD), Effort.HARD_INVERTED, hints(Effort.HARD_INVERTED)));
+  static final int UPSCALE_MAX_SIDE = 400;
+  /** The formats ZXing's pure-barcode reader serves (its 1D readers ignore the hint). */
+  static final List<BarcodeFormat> PURE_FORMATS = List.of(BarcodeFormat.DATA_MATRIX, BarcodeFormat.QR_CODE);
+
+  private static final Map<Effort, Map<DecodeHintType, Object>> HINTS = new EnumMap<>(Effort.class);
+
+  static {
+    for (Effort e : Effort.values()) HINTS.put(e, hints(e));
+  }
 
   private final DecoderSettings settings;
   private final Consumer<String> trace;
@@ -97,19 +122,27 @@ public final class ImageDecoder {
      * laser-marked on dark cartons. Doubles the cost of a miss, so only where a symbol is likely: small
      * images read whole, and localised regions.
      */
-    HARD_INVERTED
+    HARD_INVERTED,
+    /**
+     * PURE_BARCODE (and ALSO_INVERTED), DataMatrix and QR only: the view is taken to be one axis-aligned symbol
+     * and its modules are sampled directly, no detector. Reads symbols cropped to their edge that the detectors
+     * miss (rectangular DataMatrix, some encodations' module patterns, one pixel per module), and costs one
+     * binarization. One symbol at most.
+     */
+    PURE
   }
 
   private static Map<DecodeHintType, Object> hints(Effort effort) {
     Map<DecodeHintType, Object> h = new EnumMap<>(DecodeHintType.class);
-    h.put(DecodeHintType.POSSIBLE_FORMATS, FORMATS);
+    h.put(DecodeHintType.POSSIBLE_FORMATS, effort == Effort.PURE ? PURE_FORMATS : FORMATS);
     // Only Code128Reader looks at ASSUME_GS1 (by presence: even FALSE would switch it on). With it, GS1-128 text
     // starts with "]C1" and keeps GS between variable-length fields; plain Code 128 is unaffected.
     h.put(DecodeHintType.ASSUME_GS1, Boolean.TRUE);
     // Only ITFReader looks at this; ZXing also accepts any length above the largest one listed.
     h.put(DecodeHintType.ALLOWED_LENGTHS, new int[] {14, 20});
-    if (effort != Effort.FAST) h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
-    if (effort == Effort.HARD_INVERTED) h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
+    if (effort == Effort.HARD || effort == Effort.HARD_INVERTED) h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
+    if (effort == Effort.HARD_INVERTED || effort == Effort.PURE) h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
+    if (effort == Effort.PURE) h.put(DecodeHintType.PURE_BARCODE, Boolean.TRUE);
     return Collections.unmodifiableMap(h);
   }
 
@@ -172,6 +205,18 @@ public final class ImageDecoder {
       List<Symbols.Found> found = attempt("whole", full.padded(quietZone(full)),
           image.pixels() <= TRY_HARDER_MAX_PIXELS ? Effort.HARD_INVERTED : Effort.FAST);
       if (!found.isEmpty()) return complete(full, found, "whole");
+
+      // An upload that is just a symbol cropped to its edge: sampled directly, as is (a quiet zone is no help).
+      if (!expired()) {
+        found = attempt("pure", mid(), Effort.PURE);
+        if (!found.isEmpty()) return done(found, "pure");
+      }
+      // A small image of a symbol with one or two pixels per module, in any orientation.
+      for (int factor = 2; maxSide <= UPSCALE_MAX_SIDE && maxSide * factor <= REGION_MAX_SIDE && !expired(); factor++) {
+        View up = full.scaled(factor);
+        found = attempt("upscaled", up.padded(quietZone(up)), Effort.HARD_INVERTED);
+        if (!found.isEmpty()) return complete(full, found, "upscaled");
+      }
 
       if (maxSide > DOWNSCALED_MAX_SIDE * 1.3 && !expired()) {
         View small = mid().scaledToMaxSide(DOWNSCALED_MAX_SIDE);
@@ -311,8 +356,9 @@ public final class ImageDecoder {
       List<Symbols.Found> out = new ArrayList<>();
       try {
         BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(new GrayLuminanceSource(view.image())));
-        Result[] results = new GenericMultipleBarcodeReader(new MultiFormatReader())
-            .decodeMultiple(bitmap, HINTS.get(effort));
+        Result[] results = effort == Effort.PURE
+            ? new Result[] {new MultiFormatReader().decode(bitmap, HINTS.get(effort))}
+            : new GenericMultipleBarcodeReader(new MultiFormatReader()).decodeMultiple(bitmap, HINTS.get(effort));
         java.awt.geom.AffineTransform toShown = new java.awt.geom.AffineTransform(displayed);
         toShown.concatenate(view.toOriginal());
         View shown = new View(view.image(), toShown);
