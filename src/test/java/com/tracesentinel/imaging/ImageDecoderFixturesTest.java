@@ -47,6 +47,11 @@ class ImageDecoderFixturesTest {
     }
     assertTrue(all.stream().anyMatch(f -> f.texts().size() >= 3), "a multi-code image");
     assertTrue(all.size() >= 30, "fixture count");
+    for (String group : FixtureManifest.SUPERSET_GROUPS) {
+      for (String turn : List.of("_r0.png", "_r90.png", "_r180.png", "_r270.png")) {
+        assertTrue(all.stream().anyMatch(f -> f.group().equals(group) && f.file().endsWith(turn)), group + turn);
+      }
+    }
   }
 
   /** Centres are reported in the uploaded image's coordinates, whatever view found the symbol. */
