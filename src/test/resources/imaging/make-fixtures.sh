@@ -253,6 +253,18 @@ px1 dm_24x24_qz "$GS1_A_DM" DATA_MATRIX "GS1 DataMatrix 24x24 with its 1-module 
 px1 dm_32x32 "$GS1_L_DM" DATA_MATRIX "GS1 DataMatrix 32x32, cropped" -b DATAMATRIX --gs1 --vers=10 -d "$GS1_L"
 px1 dm_48x48 "$DL" DATA_MATRIX "DataMatrix 48x48, cropped" -b DATAMATRIX --vers=14 -d "$DL"
 px1 dm_16x48 "$GS1_B_DM" DATA_MATRIX "GS1 DataMatrix 16x48, cropped" -b DATAMATRIX --gs1 --vers=30 -d "$GS1_B"
+# The same kind of symbols alone on a white 640x480 page (a low-resolution scan or screenshot): too big to be
+# enlarged whole, too fine for the detectors; one upright symbol on white is what pure-barcode mode reads.
+px1_page() { # $1 name, $2 expected text, $3 format, $4 notes, then zint options
+  local name=$1 text=$2 format=$3 notes=$4; shift 4
+  zint "$@" --scale 0.5 -o "$TMP/z.png"
+  IM -size 640x480 xc:white "$TMP/z.png" -gravity center -composite "$TMP/page.png"
+  turns "$TMP/page.png" "one_px/${name}_page" "$text" "$format" "$notes, 1 px/module, alone on a 640x480 white page"
+}
+px1_page qr_v12 "$DL" QR_CODE "QR version 12" -b QRCODE --vers=12 -d "$DL"
+px1_page dm_24x24 "$GS1_A_DM" DATA_MATRIX "GS1 DataMatrix 24x24" -b DATAMATRIX --gs1 --vers=8 -d "$GS1_A"
+px1_page dm_16x48 "$GS1_B_DM" DATA_MATRIX "GS1 DataMatrix 16x48" -b DATAMATRIX --gs1 --vers=30 -d "$GS1_B"
+px1_page dm_8x144 "$GS1_L_DM" DATA_MATRIX "GS1 DataMatrix 8x144" -b DATAMATRIX --dmre --gs1 --vers=36 -d "$GS1_L"
 
 printf '%s\n' "$CSV" > fixtures.csv
 ls -l --block-size=K *.png *.jpg *.gif *.bmp *.webp */*.png | awk '{s+=$5} END {print "total", s "K"}'

@@ -51,10 +51,12 @@ import java.util.function.Consumer;
  *       camera; 1D symbols anywhere, with TRY_HARDER);</li>
  *   <li>{@code rotated}: the image (at most 1200 px) turned by 45° (the DataMatrix detector fails near 45°) and
  *       by ±22° (1D symbols tilted too far for a scan line);</li>
- *   <li>{@code regions}: patches dense in sharp edges (see {@link Localizer}) cropped at full resolution and read
- *       one by one with TRY_HARDER and the inverted retry, squarish ones turned by 45° when that fails: finds a
- *       small symbol anywhere in a 12 MP photo, and the DataMatrix that the whole-image detector misses
- *       off-centre. On images larger than about 1560 px this pass comes before {@code rotated}, being cheaper
+ *   <li>{@code regions}: patches dense in sharp edges (see {@link Localizer}) cropped at full resolution with a
+ *       margin, padded, and read one by one with TRY_HARDER and the inverted retry (crops under 300 px enlarged
+ *       twice). When that fails, crops of at most {@value #TINY_REGION_SIDE} px (a symbol of one or two pixels
+ *       per module) are read in pure-barcode mode in the four right-angle turns and then enlarged 4 times, and
+ *       squarish ones are turned by 45°: finds a small symbol anywhere in a 12 MP photo, the DataMatrix that
+ *       the whole-image detector misses off-centre, and a low-resolution symbol alone on a page. On images larger than about 1560 px this pass comes before {@code rotated}, being cheaper
  *       there;</li>
  *   <li>{@code tiles}: 700-px tiles overlapping by half, busiest first, cheap hints, until the budget ends.</li>
  * </ol>
@@ -85,6 +87,7 @@ public final class ImageDecoder {
   static final int MAX_COMPLETION_REGIONS = 8;
 
   static final int UPSCALE_MAX_SIDE = 400;
+  static final int TINY_REGION_SIDE = 240;
   /** The formats ZXing's pure-barcode reader serves (its 1D readers ignore the hint). */
   static final List<BarcodeFormat> PURE_FORMATS = List.of(BarcodeFormat.DATA_MATRIX, BarcodeFormat.QR_CODE);
 
@@ -286,7 +289,11 @@ public final class ImageDecoder {
       return regions;
     }
 
-    List<Symbols.Found> regions(View full, List<Localizer.Region> regions, int limit, boolean rotate,
+    /**
+     * Reads each region not yet covered, cropped with a margin. With {@code retry}, a miss is read again: a tiny
+     * crop enlarged 4 times, a squarish one turned by 45°.
+     */
+    List<Symbols.Found> regions(View full, List<Localizer.Region> regions, int limit, boolean retry,
         List<Symbols.Found> already) {
       List<Symbols.Found> all = new ArrayList<>();
       int tried = 0;
@@ -297,21 +304,40 @@ public final class ImageDecoder {
         tried++;
         int margin = Math.max(24, g.maxSide() / 4);
         View crop = full.cropped(g.x() - margin, g.y() - margin, g.width() + 2 * margin, g.height() + 2 * margin);
-        if (crop.image().maxSide() > REGION_MAX_SIDE) {
-          crop = crop.scaledToMaxSide(REGION_MAX_SIDE);
-        } else if (crop.image().maxSide() < 300) {
-          crop = crop.scaled(2); // modules of 2 px read better at 4
-        }
-        GrayImage flat = crop.image().stretchedIfFlat();
-        if (flat != crop.image()) crop = new View(flat, crop.toOriginal());
-        View padded = crop.padded(quietZone(crop));
+        int side = crop.image().maxSide();
+        View padded = readable(side > REGION_MAX_SIDE ? crop.scaledToMaxSide(REGION_MAX_SIDE)
+            : side < 300 ? crop.scaled(2) : crop); // modules of 2 px read better at 4
         List<Symbols.Found> f = attempt("regions", padded, Effort.HARD_INVERTED);
+        if (f.isEmpty() && retry && side <= TINY_REGION_SIDE && !expired()) f = tiny(crop);
         // The 45° retry is for a DataMatrix: squarish regions only (text blocks and 1D symbols are long).
         boolean squarish = Math.max(g.width(), g.height()) <= 2.5 * Math.min(g.width(), g.height());
-        if (f.isEmpty() && rotate && squarish && !expired()) f = attempt("regions", padded.rotated(45), Effort.HARD);
+        if (f.isEmpty() && retry && squarish && !expired()) f = attempt("regions", padded.rotated(45), Effort.HARD);
         all.addAll(f);
       }
       return all;
+    }
+
+    /**
+     * A crop this small around a symbol means one or two pixels per module (a low-resolution scan or
+     * screenshot), too fine for the detectors. A symbol alone on paper is sampled directly (pure-barcode mode,
+     * in each of the four right-angle turns since that mode reads upright symbols only); otherwise it is
+     * enlarged 4 times, to the 4 px per module that the detectors want.
+     */
+    List<Symbols.Found> tiny(View crop) {
+      List<Symbols.Found> f = List.of();
+      View v = readable(crop);
+      for (int turn = 0; turn < 4 && f.isEmpty() && !expired(); turn++, v = v.turned()) {
+        f = attempt("regions", v, Effort.PURE);
+      }
+      if (f.isEmpty() && !expired()) f = attempt("regions", readable(crop.scaled(4)), Effort.HARD);
+      return f;
+    }
+
+    /** A crop ready for ZXing: contrast-stretched when flat, with a quiet zone. */
+    View readable(View crop) {
+      GrayImage flat = crop.image().stretchedIfFlat();
+      View v = flat == crop.image() ? crop : new View(flat, crop.toOriginal());
+      return v.padded(quietZone(v));
     }
 
     List<Symbols.Found> tiles(View full, Localizer.Heat heat) {

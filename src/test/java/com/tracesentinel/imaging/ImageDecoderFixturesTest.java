@@ -74,6 +74,9 @@ class ImageDecoderFixturesTest {
     assertCentre("multi_label.png", 0, 136, 136);
     assertCentre("photo_12mp.jpg", 0, 3150 + 72, 2200 + 72);
     assertCentre("dm_rot45.png", 0, 136, 136);
+    // A 24x24 DataMatrix, 1 px per module, in the middle of a 640x480 page turned clockwise (480x640): read in
+    // a region crop turned back by right angles.
+    assertCentre("one_px/dm_24x24_page_r90.png", 0, 240, 320);
   }
 
   /**
