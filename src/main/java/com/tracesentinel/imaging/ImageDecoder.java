@@ -37,12 +37,12 @@ import java.util.function.Consumer;
  *       found otherwise), ZXing's multi-symbol reader over all accepted formats; TRY_HARDER and the inverted
  *       (light-on-dark) retry only up to 1 MP (on a 2 MP photo TRY_HARDER cost 4 times the rest of the search);</li>
  *   <li>{@code pure}: the image as uploaded (shrunk to at most 1200 px), unpadded, read with PURE_BARCODE for
- *       DataMatrix and QR (also inverted): an upload that is nothing but a symbol cropped to its edge and upright
- *       is sampled module by module, no detector. The detectors miss many of these even with the quiet zone
- *       added (upright rectangular and DMRE DataMatrix such as 8×144 or 24×48, some upright squares, among the
- *       fixtures those in C40, Text and X12 encodation, one pixel per module) where plain ZXing in pure-barcode
- *       mode reads them. One binarization of at most
- *       1.4 MP (a few ms); no completion, since a pure read means the image holds that one symbol;</li>
+ *       DataMatrix and QR (also inverted): an upright symbol alone in the image, cropped to its edge or on plain
+ *       paper, is sampled module by module, no detector. The detectors miss many of these even with the quiet
+ *       zone added (upright rectangular and DMRE DataMatrix such as 8×144 or 24×48, some upright squares, among
+ *       the fixtures those in C40, Text and X12 encodation, one pixel per module) where plain ZXing in
+ *       pure-barcode mode reads them. One binarization of at most 1.4 MP (a few ms); no completion, since a
+ *       pure read means the image holds that one symbol;</li>
  *   <li>{@code upscaled}: images up to {@value #UPSCALE_MAX_SIDE} px enlarged 2 and 3 times (while at most
  *       {@value #REGION_MAX_SIDE} px), padded, with TRY_HARDER and the inverted retry: symbols of one or two
  *       pixels per module, which ZXing's detectors do not find at that size (a 65×65 px QR code), in any
@@ -56,8 +56,8 @@ import java.util.function.Consumer;
  *       twice). When that fails, crops of at most {@value #TINY_REGION_SIDE} px (a symbol of one or two pixels
  *       per module) are read in pure-barcode mode in the four right-angle turns and then enlarged 4 times, and
  *       squarish ones are turned by 45°: finds a small symbol anywhere in a 12 MP photo, the DataMatrix that
- *       the whole-image detector misses off-centre, and a low-resolution symbol alone on a page. On images larger than about 1560 px this pass comes before {@code rotated}, being cheaper
- *       there;</li>
+ *       the whole-image detector misses off-centre, and a low-resolution symbol alone on a page. On images
+ *       larger than about 1560 px this pass comes before {@code rotated}, being cheaper there;</li>
  *   <li>{@code tiles}: 700-px tiles overlapping by half, busiest first, cheap hints, until the budget ends.</li>
  * </ol>
  * A print whose whole range is under 64 grey levels is contrast-stretched first (ZXing's binarizer ignores
@@ -291,7 +291,7 @@ public final class ImageDecoder {
 
     /**
      * Reads each region not yet covered, cropped with a margin. With {@code retry}, a miss is read again: a tiny
-     * crop enlarged 4 times, a squarish one turned by 45°.
+     * crop as in {@link #tiny}, a squarish one turned by 45°.
      */
     List<Symbols.Found> regions(View full, List<Localizer.Region> regions, int limit, boolean retry,
         List<Symbols.Found> already) {
