@@ -44,8 +44,10 @@ DL='https://id.gs1.org/01/06901234567892/10/B123/21/SN0001?17=271231'
 EAN='690123456789'      # zint adds the check digit
 EAN_TXT='6901234567892'
 
-CSV="file,texts,formats,notes"
-add() { CSV+=$'\n'"$1,$2,$3,$4"; }
+# group: which class of the superset test (ImageDecoderSupersetTest) a fixture counts in; set before each section.
+CSV="file,texts,formats,group,notes"
+GROUP=damaged
+add() { CSV+=$'\n'"$1,$2,$3,$GROUP,$4"; }
 
 # ---- clean symbols from zint ----
 zint -b DATAMATRIX --gs1 --square --scale 4 --quietzones -d "$GS1_A" -o "$TMP/dm.png"
@@ -160,5 +162,112 @@ IM "$TMP/bg0.png" -fill white -draw 'rectangle 100,100 700,500' "${TEXT[@]}" \
   -seed 8 -attenuate 0.3 +noise Gaussian "${JPGOPT[@]}" -quality 60 photo_nocode.jpg
 add photo_nocode.jpg "" "" "box print, no code: nothing must be reported"
 
+# ---- symbols that plain ZXing reads and the pipeline once missed (tight crops, rectangular and DMRE sizes,
+# C40/Text/X12/EDIFACT/Base256 encodation, one pixel per module), each also turned 90, 180 and 270 degrees ----
+# zint draws matrix symbols with no quiet zone unless asked (--quietzones), so its PNGs are cropped to the
+# symbol's edge; --scale 0.5 is one pixel per module, 1 is two, 1.5 three, 2 four. Turning by a right angle is
+# lossless. One subdirectory per group; every file is a few hundred bytes.
+turns() { # $1 zint PNG, $2 output path without extension, $3 expected text, $4 format, $5 notes
+  local r
+  for r in 0 90 180 270; do
+    IM "$1" -rotate "$r" "${PNGOPT[@]}" "${2}_r$r.png"; add "${2}_r$r.png" "$3" "$4" "$5, turned $r"
+  done
+}
+GS1_S='[01]06901234567892[21]SN1'
+GS1_S_DM=']d2010690123456789221SN1'
+GS1_S_QR=']Q3010690123456789221SN1'
+GS1_L='[01]06901234567892[17]271231[10]B123456789[21]SN00012345678901'
+GS1_L_DM="]d2${GS1_A_TXT}10B123456789<GS>21SN00012345678901"
+N10='8123456789'
+N6='812345'
+mkdir -p cropped rectangular encodation one_px
+rm -f cropped/*.png rectangular/*.png encodation/*.png one_px/*.png
+
+GROUP=cropped # no quiet zone at all: the image ends where the symbol does
+z() { zint "$@" -o "$TMP/z.png"; } # every symbol below is drawn to $TMP/z.png, then stored in four turns
+z -b DATAMATRIX --square --scale 1 -d "$CN20";              turns "$TMP/z.png" cropped/dm_cn20_2px "$CN20" DATA_MATRIX "DataMatrix 16x16, 2 px/module, cropped"
+z -b DATAMATRIX --square --scale 1.5 -d "$CN20_B";          turns "$TMP/z.png" cropped/dm_cn20_3px "$CN20_B" DATA_MATRIX "DataMatrix 16x16, 3 px/module, cropped"
+z -b DATAMATRIX --gs1 --square --scale 1 -d "$GS1_A";       turns "$TMP/z.png" cropped/dm_gs1_2px "$GS1_A_DM" DATA_MATRIX "GS1 DataMatrix, 2 px/module, cropped"
+z -b DATAMATRIX --gs1 --square --scale 2 -d "$GS1_B";       turns "$TMP/z.png" cropped/dm_gs1_4px "$GS1_B_DM" DATA_MATRIX "GS1 DataMatrix, 4 px/module, cropped"
+z -b DATAMATRIX --vers=1 --scale 1.5 -d "$N6";              turns "$TMP/z.png" cropped/dm_10x10 "$N6" DATA_MATRIX "DataMatrix 10x10, 3 px/module, cropped"
+z -b DATAMATRIX --vers=16 --scale 1 -d "$DL";               turns "$TMP/z.png" cropped/dm_64x64 "$DL" DATA_MATRIX "DataMatrix 64x64 (4 data regions), 2 px/module, cropped"
+z -b QRCODE --gs1 --scale 1 -d "$GS1_A";                    turns "$TMP/z.png" cropped/qr_gs1_2px "$GS1_A_QR" QR_CODE "GS1 QR, 2 px/module, cropped"
+z -b QRCODE --scale 1.5 -d "$DL";                           turns "$TMP/z.png" cropped/qr_dl_3px "$DL" QR_CODE "Digital Link QR, 3 px/module, cropped"
+z -b CODE128 --noquietzones --notext --height 30 -d "$CN20"; turns "$TMP/z.png" cropped/c128_cn20 "$CN20" CODE_128 "Code 128, cropped"
+z -b GS1_128 --noquietzones --notext --height 30 -d "$GS1_128"; turns "$TMP/z.png" cropped/gs1_128 "$GS1_128_TXT" CODE_128 "GS1-128, cropped"
+z -b CODE39 --noquietzones --notext --height 30 -d "$CN20"; turns "$TMP/z.png" cropped/c39_cn20 "$CN20" CODE_39 "Code 39, cropped"
+z -b EANX --noquietzones --notext --height 30 -d "$EAN";    turns "$TMP/z.png" cropped/ean13 "$EAN_TXT" EAN_13 "EAN-13, cropped"
+
+GROUP=rectangular # rectangular DataMatrix (ISO 16022) and DMRE (ISO 21471) sizes, 2 px/module, cropped
+rect() { # $1 zint --vers, $2 rows x columns, $3 zint data option(s) as one string, $4 payload, $5 expected text
+  # shellcheck disable=SC2086
+  zint -b DATAMATRIX --dmre --vers="$1" --scale 1 $3 -d "$4" -o "$TMP/z.png"
+  turns "$TMP/z.png" "rectangular/dm_$2" "$5" DATA_MATRIX "DataMatrix $2, 2 px/module, cropped"
+}
+rect 25 8x18 ""      "$N10"   "$N10"
+rect 26 8x32 ""      "$CN20"  "$CN20"
+rect 27 12x26 --gs1  "$GS1_S" "$GS1_S_DM"
+rect 28 12x36 --gs1  "$GS1_S" "$GS1_S_DM"
+rect 29 16x36 --gs1  "$GS1_A" "$GS1_A_DM"
+rect 30 16x48 --gs1  "$GS1_B" "$GS1_B_DM"
+rect 31 8x48 --gs1   "$GS1_S" "$GS1_S_DM"
+rect 36 8x144 --gs1  "$GS1_L" "$GS1_L_DM"
+# The same alone on a page: upright, only pure-barcode mode reads it (the detectors miss it even padded)
+IM -size 640x200 xc:white "$TMP/z.png" -gravity center -composite "$TMP/page.png"
+turns "$TMP/page.png" rectangular/dm_8x144_page "$GS1_L_DM" DATA_MATRIX "DataMatrix 8x144, 2 px/module, alone on a 640x200 page"
+rect 37 12x64 --gs1  "$GS1_A" "$GS1_A_DM"
+rect 39 16x64 ""     "$DL"    "$DL"
+rect 43 22x48 --gs1  "$GS1_L" "$GS1_L_DM"
+rect 44 24x48 --gs1  "$GS1_A" "$GS1_A_DM"
+rect 46 26x40 --gs1  "$GS1_B" "$GS1_B_DM"
+rect 48 26x64 ""     "$DL"    "$DL"
+
+GROUP=encodation # DataMatrix data chosen so that zint's encoder switches to each encodation (the test checks
+# the latch codeword in the decoded codewords); square, 2 px/module, cropped
+enc() { # $1 name, $2 data, $3 expected text (as printed in fixtures.csv), $4 encodation, $5 extra zint options
+  # shellcheck disable=SC2086
+  zint -b DATAMATRIX --square --scale 1 ${5:-} -d "$2" -o "$TMP/z.png"
+  turns "$TMP/z.png" "encodation/dm_$1" "$3" DATA_MATRIX "DataMatrix, $4 encodation"
+}
+enc ascii   '0690123456789212345678' '0690123456789212345678' ASCII
+enc c40     'TRACESENTINEL BATCH B123 SN0001' 'TRACESENTINEL BATCH B123 SN0001' C40
+enc text    'tracesentinel batch b123 sn0001' 'tracesentinel batch b123 sn0001' Text
+enc x12     'AB*CD>EF*GH>12*34>56*78>90*AB>CD*EF' 'AB*CD>EF*GH>12*34>56*78>90*AB>CD*EF' X12
+enc edifact '@B123/SN-0001:EXP=2027;LOT=B123;@' '@B123/SN-0001:EXP=2027;LOT=B123;@' EDIFACT
+enc base256 'ÄÖÜäöüßéèêàçÄÖÜäöüßéèêàç' 'ÄÖÜäöüßéèêàçÄÖÜäöüßéèêàç' Base256
+enc gs1_c40 '[01]06901234567892[21]ABCDEFGHJKLMNPQRST' ']d2010690123456789221ABCDEFGHJKLMNPQRST' 'GS1, ASCII then C40' --gs1
+
+GROUP=one_px # one pixel per module, the finest a symbol can be stored
+px1() { # $1 name, $2 expected text, $3 format, $4 notes, then zint options
+  local name=$1 text=$2 format=$3 notes=$4; shift 4
+  zint "$@" --scale 0.5 -o "$TMP/z.png"
+  turns "$TMP/z.png" "one_px/$name" "$text" "$format" "$notes, 1 px/module"
+}
+px1 qr_v1 "$CN20" QR_CODE "QR version 1 (21x21 px), cropped" -b QRCODE --vers=1 -d "$CN20"
+px1 qr_v2 "$GS1_S_QR" QR_CODE "GS1 QR version 2 (25x25 px), cropped" -b QRCODE --gs1 --vers=2 -d "$GS1_S"
+px1 qr_v4 "$GS1_A_QR" QR_CODE "GS1 QR version 4 (33x33 px), cropped" -b QRCODE --gs1 --vers=4 -d "$GS1_A"
+px1 qr_v7 "$DL" QR_CODE "QR version 7 (45x45 px), cropped" -b QRCODE --vers=7 -d "$DL"
+px1 qr_v12 "$DL" QR_CODE "QR version 12 (65x65 px), cropped" -b QRCODE --vers=12 -d "$DL"
+px1 qr_v12_qz "$DL" QR_CODE "QR version 12 with its 4-module quiet zone (73x73 px)" -b QRCODE --vers=12 --quietzones -d "$DL"
+px1 dm_12x12 "$N10" DATA_MATRIX "DataMatrix 12x12, cropped" -b DATAMATRIX --vers=2 -d "$N10"
+px1 dm_16x16 "$CN20" DATA_MATRIX "DataMatrix 16x16, cropped" -b DATAMATRIX --vers=4 -d "$CN20"
+px1 dm_24x24 "$GS1_A_DM" DATA_MATRIX "GS1 DataMatrix 24x24, cropped" -b DATAMATRIX --gs1 --vers=8 -d "$GS1_A"
+px1 dm_24x24_qz "$GS1_A_DM" DATA_MATRIX "GS1 DataMatrix 24x24 with its 1-module quiet zone" -b DATAMATRIX --gs1 --vers=8 --quietzones -d "$GS1_A"
+px1 dm_32x32 "$GS1_L_DM" DATA_MATRIX "GS1 DataMatrix 32x32, cropped" -b DATAMATRIX --gs1 --vers=10 -d "$GS1_L"
+px1 dm_48x48 "$DL" DATA_MATRIX "DataMatrix 48x48, cropped" -b DATAMATRIX --vers=14 -d "$DL"
+px1 dm_16x48 "$GS1_B_DM" DATA_MATRIX "GS1 DataMatrix 16x48, cropped" -b DATAMATRIX --gs1 --vers=30 -d "$GS1_B"
+# The same kind of symbols alone on a white 640x480 page (a low-resolution scan or screenshot): too big to be
+# enlarged whole, too fine for the detectors; one upright symbol on white is what pure-barcode mode reads.
+px1_page() { # $1 name, $2 expected text, $3 format, $4 notes, then zint options
+  local name=$1 text=$2 format=$3 notes=$4; shift 4
+  zint "$@" --scale 0.5 -o "$TMP/z.png"
+  IM -size 640x480 xc:white "$TMP/z.png" -gravity center -composite "$TMP/page.png"
+  turns "$TMP/page.png" "one_px/${name}_page" "$text" "$format" "$notes, 1 px/module, alone on a 640x480 white page"
+}
+px1_page qr_v12 "$DL" QR_CODE "QR version 12" -b QRCODE --vers=12 -d "$DL"
+px1_page dm_24x24 "$GS1_A_DM" DATA_MATRIX "GS1 DataMatrix 24x24" -b DATAMATRIX --gs1 --vers=8 -d "$GS1_A"
+px1_page dm_16x48 "$GS1_B_DM" DATA_MATRIX "GS1 DataMatrix 16x48" -b DATAMATRIX --gs1 --vers=30 -d "$GS1_B"
+px1_page dm_8x144 "$GS1_L_DM" DATA_MATRIX "GS1 DataMatrix 8x144" -b DATAMATRIX --dmre --gs1 --vers=36 -d "$GS1_L"
+
 printf '%s\n' "$CSV" > fixtures.csv
-ls -l --block-size=K *.png *.jpg *.gif *.bmp *.webp | awk '{s+=$5} END {print "total", s "K"}'
+ls -l --block-size=K *.png *.jpg *.gif *.bmp *.webp */*.png | awk '{s+=$5} END {print "total", s "K"}'

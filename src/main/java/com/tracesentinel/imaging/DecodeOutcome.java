@@ -25,8 +25,10 @@ public sealed interface DecodeOutcome permits DecodeOutcome.Decoded, DecodeOutco
    *
    * @param symbols         deduplicated by text, in reading order: rows top to bottom, left to right in a row; empty
    *                        when nothing was found
-   * @param pass            the pass that found them ({@code whole}, {@code downscaled}, {@code rotated},
-   *                        {@code regions}, {@code tiles}), or {@code none} when nothing was found
+   * @param pass            the pass that found them ({@code whole}, {@code pure}, {@code upscaled},
+   *                        {@code downscaled}, {@code rotated}, {@code regions}, {@code tiles}; a whole-view
+   *                        pass followed by {@code +regions} when the completion found more), or {@code none}
+   *                        when nothing was found
    * @param micros          wall-clock time spent, loading included
    * @param budgetExhausted true when the time budget ran out with work left (passes, regions or tiles not
    *                        read): an empty result then means "not found in time" rather than "no code in the

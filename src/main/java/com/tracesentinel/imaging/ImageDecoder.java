@@ -36,21 +36,41 @@ import java.util.function.Consumer;
  *   <li>{@code whole}: the image with a paper-coloured quiet zone added (symbols printed edge to edge are not
  *       found otherwise), ZXing's multi-symbol reader over all accepted formats; TRY_HARDER and the inverted
  *       (light-on-dark) retry only up to 1 MP (on a 2 MP photo TRY_HARDER cost 4 times the rest of the search);</li>
+ *   <li>{@code pure}: the image as uploaded (shrunk to at most 1200 px), unpadded, read with PURE_BARCODE for
+ *       DataMatrix and QR (also inverted): an upright symbol alone in the image, cropped to its edge or on plain
+ *       paper, is sampled module by module, no detector. The detectors miss many of these even with the quiet
+ *       zone added (upright rectangular and DMRE DataMatrix such as 8×144 or 24×48, some upright squares, among
+ *       the fixtures those in C40, Text and X12 encodation, one pixel per module) where plain ZXing in
+ *       pure-barcode mode reads them. One binarization of at most 1.4 MP (a few ms); no completion, since a
+ *       pure read means the image holds that one symbol;</li>
+ *   <li>{@code upscaled}: images up to {@value #UPSCALE_MAX_SIDE} px enlarged 2 and 3 times (while at most
+ *       {@value #REGION_MAX_SIDE} px), padded, with TRY_HARDER and the inverted retry: symbols of one or two
+ *       pixels per module, which ZXing's detectors do not find at that size (a 65×65 px QR code), in any
+ *       orientation;</li>
  *   <li>{@code downscaled}: images bigger than about 1300 px shrunk to 1024 px (large symbols close to the
  *       camera; 1D symbols anywhere, with TRY_HARDER);</li>
  *   <li>{@code rotated}: the image (at most 1200 px) turned by 45° (the DataMatrix detector fails near 45°) and
  *       by ±22° (1D symbols tilted too far for a scan line);</li>
- *   <li>{@code regions}: patches dense in sharp edges (see {@link Localizer}) cropped at full resolution and read
- *       one by one with TRY_HARDER and the inverted retry, squarish ones turned by 45° when that fails: finds a
- *       small symbol anywhere in a 12 MP photo, and the DataMatrix that the whole-image detector misses
- *       off-centre. On images larger than about 1560 px this pass comes before {@code rotated}, being cheaper
- *       there;</li>
+ *   <li>{@code regions}: patches dense in sharp edges (see {@link Localizer}) cropped at full resolution with a
+ *       margin, padded, and read one by one with TRY_HARDER and the inverted retry (crops under 300 px enlarged
+ *       twice). When that fails, crops of at most {@value #TINY_REGION_SIDE} px (a symbol of one or two pixels
+ *       per module) are read in pure-barcode mode in the four right-angle turns and then enlarged 4 times, and
+ *       squarish ones are turned by 45°: finds a small symbol anywhere in a 12 MP photo, the DataMatrix that
+ *       the whole-image detector misses off-centre, and a low-resolution symbol alone on a page. On images
+ *       larger than about 1560 px this pass comes before {@code rotated}, being cheaper there;</li>
  *   <li>{@code tiles}: 700-px tiles overlapping by half, busiest first, cheap hints, until the budget ends.</li>
  * </ol>
  * A print whose whole range is under 64 grey levels is contrast-stretched first (ZXing's binarizer ignores
- * blocks with less than 24 levels of range). Results are deduplicated by text and put in reading order.
+ * blocks with less than 24 levels of range). Every view but {@code pure} gets a paper-coloured quiet zone
+ * ({@link #quietZone}): whole, upscaled, downscaled and rotated images, each region crop and each tile. Every
+ * pass after {@code whole} starts only while the budget lasts. Results are deduplicated by text and put in
+ * reading order.
  *
- * <p><b>Formats</b> (the multi reader is never restricted to one format): DATA_MATRIX, QR_CODE, CODE_128 (also
+ * <p>On every fixture in {@code src/test/resources/imaging} the passes read a superset of what plain ZXing reads
+ * with any combination of TRY_HARDER, PURE_BARCODE and ALSO_INVERTED ({@code ImageDecoderSupersetTest}).
+ *
+ * <p><b>Formats</b> (the multi reader is never restricted to one format; {@code pure} reads DataMatrix and QR
+ * only, ZXing's 1D readers ignoring PURE_BARCODE): DATA_MATRIX, QR_CODE, CODE_128 (also
  * GS1-128 and the CN20 20-digit codes), ITF and CODE_39 (CN20 codes also appear in these; ITF limited to 14 digits,
  * i.e. ITF-14, and 20 or more, to keep ITF's false positives out), EAN_13 (GTIN-13 on retail packs).
  */
@@ -66,8 +86,16 @@ public final class ImageDecoder {
   static final int MAX_REGIONS = 24;
   static final int MAX_COMPLETION_REGIONS = 8;
 
-  private static final Map<Effort, Map<DecodeHintType, Object>> HINTS = new EnumMap<>(Map.of(
-      Effort.FAST, hints(Effort.FAST), Effort.HARD, hints(Effort.HARD), Effort.HARD_INVERTED, hints(Effort.HARD_INVERTED)));
+  static final int UPSCALE_MAX_SIDE = 400;
+  static final int TINY_REGION_SIDE = 240;
+  /** The formats ZXing's pure-barcode reader serves (its 1D readers ignore the hint). */
+  static final List<BarcodeFormat> PURE_FORMATS = List.of(BarcodeFormat.DATA_MATRIX, BarcodeFormat.QR_CODE);
+
+  private static final Map<Effort, Map<DecodeHintType, Object>> HINTS = new EnumMap<>(Effort.class);
+
+  static {
+    for (Effort e : Effort.values()) HINTS.put(e, hints(e));
+  }
 
   private final DecoderSettings settings;
   private final Consumer<String> trace;
@@ -97,19 +125,27 @@ public final class ImageDecoder {
      * laser-marked on dark cartons. Doubles the cost of a miss, so only where a symbol is likely: small
      * images read whole, and localised regions.
      */
-    HARD_INVERTED
+    HARD_INVERTED,
+    /**
+     * PURE_BARCODE (and ALSO_INVERTED), DataMatrix and QR only: the view is taken to be one axis-aligned symbol
+     * and its modules are sampled directly, no detector. Reads symbols cropped to their edge that the detectors
+     * miss (rectangular DataMatrix, some encodations' module patterns, one pixel per module), and costs one
+     * binarization. One symbol at most.
+     */
+    PURE
   }
 
   private static Map<DecodeHintType, Object> hints(Effort effort) {
     Map<DecodeHintType, Object> h = new EnumMap<>(DecodeHintType.class);
-    h.put(DecodeHintType.POSSIBLE_FORMATS, FORMATS);
+    h.put(DecodeHintType.POSSIBLE_FORMATS, effort == Effort.PURE ? PURE_FORMATS : FORMATS);
     // Only Code128Reader looks at ASSUME_GS1 (by presence: even FALSE would switch it on). With it, GS1-128 text
     // starts with "]C1" and keeps GS between variable-length fields; plain Code 128 is unaffected.
     h.put(DecodeHintType.ASSUME_GS1, Boolean.TRUE);
     // Only ITFReader looks at this; ZXing also accepts any length above the largest one listed.
     h.put(DecodeHintType.ALLOWED_LENGTHS, new int[] {14, 20});
-    if (effort != Effort.FAST) h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
-    if (effort == Effort.HARD_INVERTED) h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
+    if (effort == Effort.HARD || effort == Effort.HARD_INVERTED) h.put(DecodeHintType.TRY_HARDER, Boolean.TRUE);
+    if (effort == Effort.HARD_INVERTED || effort == Effort.PURE) h.put(DecodeHintType.ALSO_INVERTED, Boolean.TRUE);
+    if (effort == Effort.PURE) h.put(DecodeHintType.PURE_BARCODE, Boolean.TRUE);
     return Collections.unmodifiableMap(h);
   }
 
@@ -172,6 +208,18 @@ public final class ImageDecoder {
       List<Symbols.Found> found = attempt("whole", full.padded(quietZone(full)),
           image.pixels() <= TRY_HARDER_MAX_PIXELS ? Effort.HARD_INVERTED : Effort.FAST);
       if (!found.isEmpty()) return complete(full, found, "whole");
+
+      // An upload that is just a symbol cropped to its edge: sampled directly, as is (a quiet zone is no help).
+      if (!expired()) {
+        found = attempt("pure", mid(), Effort.PURE);
+        if (!found.isEmpty()) return done(found, "pure");
+      }
+      // A small image of a symbol with one or two pixels per module, in any orientation.
+      for (int factor = 2; maxSide <= UPSCALE_MAX_SIDE && maxSide * factor <= REGION_MAX_SIDE && !expired(); factor++) {
+        View up = full.scaled(factor);
+        found = attempt("upscaled", up.padded(quietZone(up)), Effort.HARD_INVERTED);
+        if (!found.isEmpty()) return complete(full, found, "upscaled");
+      }
 
       if (maxSide > DOWNSCALED_MAX_SIDE * 1.3 && !expired()) {
         View small = mid().scaledToMaxSide(DOWNSCALED_MAX_SIDE);
@@ -241,7 +289,11 @@ public final class ImageDecoder {
       return regions;
     }
 
-    List<Symbols.Found> regions(View full, List<Localizer.Region> regions, int limit, boolean rotate,
+    /**
+     * Reads each region not yet covered, cropped with a margin. With {@code retry}, a miss is read again: a tiny
+     * crop as in {@link #tiny}, a squarish one turned by 45°.
+     */
+    List<Symbols.Found> regions(View full, List<Localizer.Region> regions, int limit, boolean retry,
         List<Symbols.Found> already) {
       List<Symbols.Found> all = new ArrayList<>();
       int tried = 0;
@@ -252,21 +304,40 @@ public final class ImageDecoder {
         tried++;
         int margin = Math.max(24, g.maxSide() / 4);
         View crop = full.cropped(g.x() - margin, g.y() - margin, g.width() + 2 * margin, g.height() + 2 * margin);
-        if (crop.image().maxSide() > REGION_MAX_SIDE) {
-          crop = crop.scaledToMaxSide(REGION_MAX_SIDE);
-        } else if (crop.image().maxSide() < 300) {
-          crop = crop.scaled(2); // modules of 2 px read better at 4
-        }
-        GrayImage flat = crop.image().stretchedIfFlat();
-        if (flat != crop.image()) crop = new View(flat, crop.toOriginal());
-        View padded = crop.padded(quietZone(crop));
+        int side = crop.image().maxSide();
+        View padded = readable(side > REGION_MAX_SIDE ? crop.scaledToMaxSide(REGION_MAX_SIDE)
+            : side < 300 ? crop.scaled(2) : crop); // modules of 2 px read better at 4
         List<Symbols.Found> f = attempt("regions", padded, Effort.HARD_INVERTED);
+        if (f.isEmpty() && retry && side <= TINY_REGION_SIDE && !expired()) f = tiny(crop);
         // The 45° retry is for a DataMatrix: squarish regions only (text blocks and 1D symbols are long).
         boolean squarish = Math.max(g.width(), g.height()) <= 2.5 * Math.min(g.width(), g.height());
-        if (f.isEmpty() && rotate && squarish && !expired()) f = attempt("regions", padded.rotated(45), Effort.HARD);
+        if (f.isEmpty() && retry && squarish && !expired()) f = attempt("regions", padded.rotated(45), Effort.HARD);
         all.addAll(f);
       }
       return all;
+    }
+
+    /**
+     * A crop this small around a symbol means one or two pixels per module (a low-resolution scan or
+     * screenshot), too fine for the detectors. A symbol alone on paper is sampled directly (pure-barcode mode,
+     * in each of the four right-angle turns since that mode reads upright symbols only); otherwise it is
+     * enlarged 4 times, to the 4 px per module that the detectors want.
+     */
+    List<Symbols.Found> tiny(View crop) {
+      List<Symbols.Found> f = List.of();
+      View v = readable(crop);
+      for (int turn = 0; turn < 4 && f.isEmpty() && !expired(); turn++, v = v.turned()) {
+        f = attempt("regions", v, Effort.PURE);
+      }
+      if (f.isEmpty() && !expired()) f = attempt("regions", readable(crop.scaled(4)), Effort.HARD);
+      return f;
+    }
+
+    /** A crop ready for ZXing: contrast-stretched when flat, with a quiet zone. */
+    View readable(View crop) {
+      GrayImage flat = crop.image().stretchedIfFlat();
+      View v = flat == crop.image() ? crop : new View(flat, crop.toOriginal());
+      return v.padded(quietZone(v));
     }
 
     List<Symbols.Found> tiles(View full, Localizer.Heat heat) {
@@ -311,8 +382,9 @@ public final class ImageDecoder {
       List<Symbols.Found> out = new ArrayList<>();
       try {
         BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(new GrayLuminanceSource(view.image())));
-        Result[] results = new GenericMultipleBarcodeReader(new MultiFormatReader())
-            .decodeMultiple(bitmap, HINTS.get(effort));
+        Result[] results = effort == Effort.PURE
+            ? new Result[] {new MultiFormatReader().decode(bitmap, HINTS.get(effort))}
+            : new GenericMultipleBarcodeReader(new MultiFormatReader()).decodeMultiple(bitmap, HINTS.get(effort));
         java.awt.geom.AffineTransform toShown = new java.awt.geom.AffineTransform(displayed);
         toShown.concatenate(view.toOriginal());
         View shown = new View(view.image(), toShown);

@@ -53,6 +53,13 @@ record View(GrayImage image, AffineTransform toOriginal) {
     return new View(image.crop(x0, y0, x1 - x0, y1 - y0), t);
   }
 
+  /** Turned 90° counter-clockwise: pixels moved exactly, no resampling. */
+  View turned() {
+    AffineTransform t = new AffineTransform(toOriginal);
+    t.concatenate(new AffineTransform(0, 1, -1, 0, image.width, 0)); // (x', y') -> (width - y', x')
+    return new View(image.rotatedCounterClockwise(), t);
+  }
+
   /** Rotated by {@code degrees} on a canvas big enough for the whole image, blank corners paper-coloured. */
   View rotated(double degrees) {
     double th = Math.toRadians(degrees);
