@@ -13,6 +13,7 @@ import com.tracesentinel.imaging.DecoderSettings;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.DatabaseHealth;
 import com.tracesentinel.ingest.IngestMetrics;
+import com.tracesentinel.ingest.LedgerAudit;
 import com.tracesentinel.ingest.LedgerRecovery;
 import com.tracesentinel.ingest.ScanIds;
 import com.tracesentinel.ingest.ScanService;
@@ -72,6 +73,7 @@ public final class TraceSentinel implements AutoCloseable {
   private LedgerRecovery recovery;
   private ScanService scans;
   private DatabaseSupervisor supervisor;
+  private java.util.concurrent.ScheduledExecutorService auditor;
   private DatabaseHealth health;
   private Services services;
   private String generatedAdminKey;
@@ -157,7 +159,7 @@ public final class TraceSentinel implements AutoCloseable {
     if (recover != null) {
       scans.pause(recovering); // live but not ready: health and metrics answer, scans get 503
     }
-    supervisor = new DatabaseSupervisor(db, embedded, health).start();
+    supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
     services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, keys,
         new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
@@ -179,6 +181,7 @@ public final class TraceSentinel implements AutoCloseable {
       checkpointLedger();
       return null;
     }, false));
+    startAudit();
     LOG.info("TraceSentinel ready in {} ms: http://{}:{}/ (data in {}, ledger {} codes / capacity {})",
         (System.nanoTime() - t0) / 1_000_000, config.host(), config.port(), config.dataDir(), ledger.size(),
         ledger.capacity());
@@ -260,6 +263,28 @@ public final class TraceSentinel implements AutoCloseable {
     return embedded.url("postgres");
   }
 
+  /** The background audit: a sample of recently judged codes compared with the history every few seconds. */
+  private void startAudit() {
+    if (config.auditSeconds() == 0) {
+      return;
+    }
+    LedgerAudit audit = new LedgerAudit(scans, recovery, prometheus);
+    auditor = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ledger-audit");
+      t.setDaemon(true);
+      return t;
+    });
+    auditor.scheduleWithFixedDelay(() -> {
+      try {
+        if (scans.admission() == null) {
+          audit.runOnce(200);
+        }
+      } catch (Exception e) {
+        LOG.debug("Ledger audit round skipped: {}", e.toString());
+      }
+    }, config.auditSeconds(), config.auditSeconds(), TimeUnit.SECONDS);
+  }
+
   private int lastFillWarning;
 
   /** Every second: record how far the ledger is settled, and warn well before it fills. */
@@ -333,6 +358,9 @@ public final class TraceSentinel implements AutoCloseable {
       } catch (Exception e) {
         LOG.warn("Undeploying HTTP: {}", e.toString());
       }
+    }
+    if (auditor != null) {
+      auditor.shutdownNow();
     }
     boolean settled = true;
     if (scans != null) {

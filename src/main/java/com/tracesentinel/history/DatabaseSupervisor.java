@@ -33,12 +33,19 @@ public final class DatabaseSupervisor implements AutoCloseable {
   private long restartDelayMillis = 500;
   private Connection probe;
 
-  /** @param embedded the embedded server to restart, or null for an external database */
-  public DatabaseSupervisor(DatabaseUrl url, EmbeddedDatabase embedded, DatabaseHealth health) {
+  /**
+   * @param embedded       the embedded server to restart, or null for an external database
+   * @param timeoutSeconds how long the probe waits for an answer (a loaded machine can be slow; a stalled server is
+   *                       caught faster by the committer's stall limit)
+   */
+  public DatabaseSupervisor(DatabaseUrl url, EmbeddedDatabase embedded, DatabaseHealth health, int timeoutSeconds) {
     this.url = url;
     this.embedded = embedded;
     this.health = health;
+    this.timeoutSeconds = timeoutSeconds;
   }
+
+  private final int timeoutSeconds;
 
   public DatabaseSupervisor start() {
     timer.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
@@ -86,7 +93,7 @@ public final class DatabaseSupervisor implements AutoCloseable {
       p.setProperty("user", url.user());
       p.setProperty("password", url.password());
       p.setProperty("connectTimeout", "2");
-      p.setProperty("socketTimeout", "2");
+      p.setProperty("socketTimeout", Integer.toString(timeoutSeconds));
       p.setProperty("ApplicationName", "tracesentinel-supervisor");
       probe = DriverManager.getConnection(url.jdbcUrl(), p);
       probe.setAutoCommit(false);

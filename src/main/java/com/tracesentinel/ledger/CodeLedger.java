@@ -90,6 +90,11 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
       opened = Opened.REPLACED;
       because = "the ledger file has an older layout";
       setAside(file, "old-format");
+    } else if (!headerLooksRight(file)) {
+      // Chronicle would wait a minute for another process to finish writing a header that is not there.
+      opened = Opened.REPLACED;
+      because = "the ledger file is damaged (its header is not a Chronicle Map header)";
+      setAside(file, "corrupt");
     } else if (unclean || verify) {
       List<String> corruptions = new ArrayList<>();
       try {
@@ -146,6 +151,18 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
         .entries(capacity + capacity / 100) // 1 % slack: the ledger itself refuses new codes at capacity
         .checksumEntries(true)
         .sparseFile(false);
+  }
+
+  /** Chronicle's self-describing header names the map class right after its 12-byte preamble. */
+  private static boolean headerLooksRight(File file) throws IOException {
+    byte[] expected = "!net.openhft.chronicle.map.".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] head = new byte[12 + expected.length];
+    try (var in = new java.io.FileInputStream(file)) {
+      if (in.readNBytes(head, 0, head.length) < head.length) {
+        return false;
+      }
+    }
+    return java.util.Arrays.equals(head, 12, head.length, expected, 0, expected.length);
   }
 
   private static void setAside(File file, String why) throws IOException {

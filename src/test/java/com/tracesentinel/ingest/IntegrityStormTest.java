@@ -54,7 +54,9 @@ class IntegrityStormTest {
         done.add(clients.submit(() -> {
           Random random = new Random(client);
           List<JsonArray> sent = new ArrayList<>();
-          for (int n = 0; n < 60; n++) {
+          // Until enough faults of every kind happened, however fast or slow the machine is (at most a minute).
+          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          for (int n = 0; n < 2_000 && (n < 40 || faults.get() < 15) && System.nanoTime() < until; n++) {
             JsonArray scans;
             if (!sent.isEmpty() && random.nextInt(4) == 0) {
               scans = sent.get(random.nextInt(sent.size())).copy();
@@ -124,14 +126,24 @@ class IntegrityStormTest {
         faults.incrementAndGet();
       } catch (InterruptedException e) {
         return;
+      } catch (IllegalStateException e) {
+        // The injection itself lost a lock race with the service's commit (a deadlock PostgreSQL broke): try again.
       }
     }
   }
 
+  /** Installs a fault for a moment; its removal is retried until it succeeds, so no fault outlives its window. */
   private static void window(TestService svc, String install, String remove, Random random)
       throws InterruptedException {
     TestDatabase.execute(svc.db(), install);
     Thread.sleep(20 + random.nextInt(80));
-    TestDatabase.execute(svc.db(), remove);
+    while (true) {
+      try {
+        TestDatabase.execute(svc.db(), remove);
+        return;
+      } catch (IllegalStateException deadlock) {
+        Thread.sleep(10);
+      }
+    }
   }
 }

@@ -1,0 +1,202 @@
+// Batched load that records every answer, and the check of those answers against PostgreSQL.
+// Runs as a single-file program on the service's jar (which carries the PostgreSQL driver):
+//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java load  PORT SECONDS CLIENTS OUT [nul]
+//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java check DATA_DIR OUT
+//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java idle  PORT CONNECTIONS SECONDS
+// OUT gets one line per request: documentNo, HTTP status (or "lost" when the connection failed).
+import java.io.*;
+import java.net.*;
+import java.net.http.*;
+import java.nio.file.*;
+import java.sql.*;
+import java.time.*;
+import java.util.*;
+import java.util.concurrent.*;
+import java.util.concurrent.atomic.*;
+
+public class FaultLoad {
+  static final String KEY = System.getenv().getOrDefault("KEY", "fault-test-admin");
+  static final int BATCH = 100;
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "load" -> load(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+          Path.of(args[4]), args.length > 5 && args[5].equals("nul"));
+      case "check" -> check(Path.of(args[1]), Path.of(args[2]));
+      case "idle" -> idle(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+      default -> throw new IllegalArgumentException(args[0]);
+    }
+  }
+
+  static void load(int port, int seconds, int clients, Path out, boolean nulStorm) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/scans");
+    long run = System.currentTimeMillis() % 1_000_000_000L;
+    long until = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
+    AtomicLong codes = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      threads.add(started(() -> {
+        for (int n = 0; System.nanoTime() < until; n++) {
+          String doc = "F" + run + "-" + client + "-" + n;
+          StringBuilder body = new StringBuilder("{\"scans\":[");
+          for (int i = 0; i < BATCH; i++) {
+            long code = codes.incrementAndGet();
+            // 1 scan in 10 sells an earlier code again at another site: the ledger must agree on repeats too.
+            long sold = i % 10 == 9 && code > 1000 ? code - 1000 : code;
+            body.append(i == 0 ? "" : ",").append("{\"code\":\"")
+                .append(String.format("8960001%013d", (run % 1_000_000) * 10_000_000L + sold))
+                .append("\",\"siteId\":\"FL").append((client + i) % 20).append("\",\"documentNo\":\"").append(doc)
+                .append("\",\"lineNo\":").append(i + 1).append("}");
+          }
+          body.append("]}");
+          lines.add(doc + "," + post(http, uri, body.toString()));
+        }
+      }));
+    }
+    if (nulStorm) {
+      threads.add(started(() -> {
+        for (int n = 0; System.nanoTime() < until; n++) {
+          String doc = "NUL" + run + "-" + n;
+          String body = "{\"scans\":[{\"code\":\"89600019999999" + String.format("%06d", n % 1_000_000)
+              + "\",\"siteId\":\"FL0\",\"documentNo\":\"" + doc + "\\u0000\",\"billedDrug\":\"X\\u0000Y\","
+              + "\"deviceId\":\"\\u0000\"}]}";
+          String status = post(http, uri, body);
+          if (!status.equals("200")) {
+            lines.add("nul-refused," + status);
+          }
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    Files.write(out, lines);
+  }
+
+  static Thread started(Runnable r) {
+    Thread t = new Thread(r);
+    t.start();
+    return t;
+  }
+
+  static String post(HttpClient http, URI uri, String body) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+          .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 503) {
+        Thread.sleep(100); // a client honouring Retry-After backs off
+      }
+      return Integer.toString(r.statusCode());
+    } catch (IOException | InterruptedException e) {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException ignored) {
+        // stopping
+      }
+      return "lost";
+    }
+  }
+
+  /** Compares the recorded answers with what PostgreSQL holds; prints the counts on one line. */
+  static void check(Path dataDir, Path answers) throws Exception {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", Files.readString(dataDir.resolve("pg.password")).trim());
+    String port = Files.readAllLines(dataDir.resolve("pg").resolve("postmaster.pid")).get(3).trim();
+    Map<String, Long> stored = new HashMap<>();
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+         Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT document_no, count(*) FROM scans WHERE document_no LIKE 'F%' GROUP BY 1")) {
+      while (rs.next()) {
+        stored.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    long acked = 0, lost = 0, refused = 0, refusedButStored = 0, unanswered = 0, nulRefused = 0;
+    for (String line : Files.readAllLines(answers)) {
+      String[] f = line.split(",");
+      if (f[0].equals("nul-refused")) {
+        nulRefused++;
+        continue;
+      }
+      long rows = stored.getOrDefault(f[0], 0L);
+      switch (f[1]) {
+        case "200" -> {
+          acked++;
+          if (rows != BATCH) {
+            lost++;
+          }
+        }
+        case "503" -> {
+          refused++;
+          if (rows != 0) {
+            refusedButStored++;
+          }
+        }
+        default -> unanswered++;
+      }
+    }
+    System.out.printf("acked %d, lost %d, refused %d, refused-but-stored %d, unanswered %d (connection lost),"
+        + " NUL requests refused %d%n", acked, lost, refused, refusedButStored, unanswered, nulRefused);
+  }
+
+  /** Holds CONNECTIONS idle connections for SECONDS while timing /health/ready; prints the latencies. */
+  static void idle(int port, int connections, int seconds) throws Exception {
+    List<Socket> sockets = new ArrayList<>();
+    int opened = 0;
+    for (int i = 0; i < connections; i++) {
+      try {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+        sockets.add(s);
+        opened++;
+      } catch (IOException e) {
+        break;
+      }
+    }
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    List<Long> millis = new ArrayList<>();
+    int failures = 0;
+    long until = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    while (System.nanoTime() < until) {
+      long t = System.nanoTime();
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+            + "/health/ready")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          failures++;
+        }
+      } catch (IOException e) {
+        failures++;
+      }
+      millis.add((System.nanoTime() - t) / 1_000_000);
+      Thread.sleep(200);
+    }
+    Collections.sort(millis);
+    int closedByServer = 0;
+    for (Socket s : sockets) {
+      s.setSoTimeout(1);
+      try {
+        if (s.getInputStream().read() < 0) {
+          closedByServer++;
+        }
+      } catch (SocketTimeoutException stillOpen) {
+        // held open
+      } catch (IOException e) {
+        closedByServer++;
+      }
+      s.close();
+    }
+    System.out.printf("idle connections %d opened (%d closed by the server since), /health/ready while held: %d calls,"
+        + " %d failed, p50 %d ms, max %d ms%n", opened, closedByServer, millis.size(), failures,
+        millis.get(millis.size() / 2), millis.get(millis.size() - 1));
+  }
+}

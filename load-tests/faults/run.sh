@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Faults under load, on real processes: batched load for LOAD_SECONDS (30) from CLIENTS (4) clients while one fault
+# is injected 10 s in; then every answer is checked against PostgreSQL and the ledger against the history.
+#   load-tests/faults/run.sh [nul|pg-stop|pg-kill|service-kill|disk-full|idle-flood|all]   (default: all)
+# Each fault gets a fresh data directory (disk-full: a small tmpfs, when this user may mount one) and the service on
+# 127.0.0.1:$PORT (18080). Last line per fault:
+#   fault F: acked N, lost 0, refused-but-stored 0, ledger mismatches 0
+# Needs: the jar (built here if missing), curl. Runs the service from target/tracesentinel.jar.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+JAR=target/tracesentinel.jar
+[ -f "$JAR" ] || mvn -q -DskipTests package
+LOAD_SECONDS=${LOAD_SECONDS:-30}
+CLIENTS=${CLIENTS:-4}
+PORT=${PORT:-18080}
+export KEY=fault-test-admin
+LOGS=$(mktemp -d /tmp/ts-fault-logs-XXXX)
+base="http://127.0.0.1:${PORT}"
+faults=("$@")
+[ ${#faults[@]} -eq 0 ] || [ "${faults[0]}" = all ] && faults=(nul pg-stop pg-kill service-kill disk-full idle-flood)
+load() { java -cp "$JAR" load-tests/faults/FaultLoad.java "$@"; }
+
+start_service() { # dir
+  TRACESENTINEL_DATA_DIR=$1 TRACESENTINEL_PORT=$PORT TRACESENTINEL_HOST=127.0.0.1 TRACESENTINEL_ADMIN_KEY=$KEY \
+    TRACESENTINEL_LEDGER_CAPACITY=${CAPACITY:-1000000} TRACESENTINEL_ACCESS_LOG=WARN \
+    java -jar "$JAR" serve >>"$LOGS/$(basename "$1").log" 2>&1 &
+  echo $! >"$LOGS/$(basename "$1").pid"
+  for _ in $(seq 1 600); do
+    curl -fs "$base/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$(cat "$LOGS/$(basename "$1").pid")" 2>/dev/null || { tail -20 "$LOGS/$(basename "$1").log"; return 1; }
+    sleep 0.2
+  done
+  echo "not ready after 120 s" >&2; return 1
+}
+stop_service() { # dir
+  local pid; pid=$(cat "$LOGS/$(basename "$1").pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  kill -9 "$pid"
+}
+register() {
+  local rows; rows=$(for i in $(seq 0 19); do
+    printf '{"siteId":"FL%d","name":"Fault pharmacy %d","kind":"PHARMACY","regionCode":"%d","regionName":"r"}\n' \
+      "$i" "$i" $((440300 + i % 3 * 100 + i)); done | paste -sd, -)
+  curl -fsS -X PUT "$base/api/v1/sites" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    --data "[$rows]" >/dev/null
+  curl -fsS -X PUT "$base/api/v1/products" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    --data '[{"productKey":"8960001","drugCode":"XFAULT","genericName":"Fault test tablets","packSize":1}]' >/dev/null
+}
+pg_pids() { # dir: the postmaster and its children
+  local pm; pm=$(head -1 "$1/pg/postmaster.pid")
+  echo "$pm" $(pgrep -P "$pm" || true)
+}
+
+run_fault() {
+  local fault=$1 dir mounted=no
+  dir=$(mktemp -d /tmp/ts-fault-"$fault"-XXXX)
+  if [ "$fault" = disk-full ]; then
+    if mount -t tmpfs -o size="${DISK_MB:-400}m" tmpfs "$dir" 2>/dev/null; then mounted=yes
+    else echo "fault disk-full: skipped (this user may not mount a tmpfs)"; return 0; fi
+  fi
+  start_service "$dir"
+  register
+  if [ "$fault" = idle-flood ]; then
+    echo "fault idle-flood: $(load idle "$PORT" "${IDLE:-12000}" 15)"
+    stop_service "$dir"; rm -rf "$dir"; return 0
+  fi
+  load load "$PORT" "$LOAD_SECONDS" "$CLIENTS" "$dir/answers.csv" $([ "$fault" = nul ] && echo nul) &
+  local loader=$!
+  sleep 10
+  case $fault in
+    nul) ;; # the NUL storm runs inside the load, from its own client
+    pg-stop) local pids; pids=$(pg_pids "$dir"); kill -STOP $pids; sleep 15; kill -CONT $pids ;;
+    pg-kill) kill -KILL "$(head -1 "$dir/pg/postmaster.pid")" ;;
+    service-kill) kill -9 "$(cat "$LOGS/$(basename "$dir").pid")"; sleep 1; start_service "$dir" ;;
+    disk-full)
+      fallocate -l "$(( $(df --output=avail -B1 "$dir" | tail -1) - 4096 ))" "$dir/ballast" 2>/dev/null \
+        || dd if=/dev/zero of="$dir/ballast" bs=1M status=none 2>/dev/null || true
+      sleep 10; rm -f "$dir/ballast" ;;
+  esac
+  wait "$loader"
+  # Every service answer is in; let a restarted PostgreSQL finish recovery before reading it.
+  for _ in $(seq 1 300); do curl -fs "$base/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+  local check verify
+  check=$(load check "$dir" "$dir/answers.csv")
+  stop_service "$dir"
+  verify=$(TRACESENTINEL_DATA_DIR=$dir TRACESENTINEL_LEDGER_CAPACITY=${CAPACITY:-1000000} java -jar "$JAR" verify-ledger \
+    2>&1 | grep '^Checked' || true)
+  local mismatches
+  mismatches=$(echo "$verify" | sed -E 's/.*: ([0-9]+) mismatched, ([0-9]+) missing from the ledger, ([0-9]+) in the ledger.*/\1 \2 \3/' \
+    | awk '{print $1 + $2 + $3}')
+  echo "fault $fault: $check"
+  echo "fault $fault: verify-ledger: $verify"
+  echo "fault $fault: $(echo "$check" | sed -E 's/(acked [0-9]+, lost [0-9]+), refused [0-9]+, (refused-but-stored [0-9]+).*/\1, \2/'), ledger mismatches ${mismatches:-unknown}"
+  [ "$mounted" = yes ] && umount "$dir"
+  rm -rf "$dir"
+}
+
+for f in "${faults[@]}"; do run_fault "$f"; done
+echo "service logs: $LOGS"

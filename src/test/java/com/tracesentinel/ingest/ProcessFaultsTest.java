@@ -1,0 +1,284 @@
+package com.tracesentinel.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.ServiceProcess;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.sql.DriverManager;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Faults done to real processes, the way they happen in production: the service killed with -9 under load, its
+ * PostgreSQL killed or frozen (SIGSTOP), a second process on the same data directory, the ledger file deleted. One
+ * service process with its own embedded PostgreSQL serves every case, in order.
+ */
+@Tag("slow")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProcessFaultsTest {
+  private static ServiceProcess svc;
+  private static final Instant T0 = Instant.now().minusSeconds(2 * 86_400);
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = ServiceProcess.start(Map.of("TRACESENTINEL_LIVENESS_GRACE_SECONDS", "3", "TRACESENTINEL_DB_STALL_MS", "1000",
+        "TRACESENTINEL_DB_TIMEOUT_SECONDS", "3"));
+    assertEquals(200, svc.put("/api/v1/sites", "[{\"siteId\":\"PA\",\"name\":\"A\",\"kind\":\"PHARMACY\","
+        + "\"regionCode\":\"440301\",\"regionName\":\"A\"},{\"siteId\":\"PB\",\"name\":\"B\",\"kind\":\"PHARMACY\","
+        + "\"regionCode\":\"110101\",\"regionName\":\"B\"}]").status());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  private static JsonObject batch(String doc, int from, int n, String site) {
+    JsonArray scans = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      scans.add(new JsonObject().put("code", String.format("88%018d", from + i)).put("siteId", site)
+          .put("documentNo", doc).put("lineNo", i + 1).put("scannedAt", T0.plusSeconds(from + i).toString()));
+    }
+    return new JsonObject().put("scans", scans);
+  }
+
+  /** Posts batches from 3 clients until stopped; returns (document, status) of every answer. */
+  private static List<Future<List<String[]>>> load(AtomicBoolean running, String tag) {
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    List<Future<List<String[]>>> out = new ArrayList<>();
+    for (int c = 0; c < 3; c++) {
+      int client = c;
+      out.add(pool.submit(() -> {
+        List<String[]> answers = new ArrayList<>();
+        for (int n = 0; running.get(); n++) {
+          String doc = tag + client + "-" + n;
+          try {
+            Response r = svc.post("/api/v1/scans", batch(doc, (client * 100_000 + n * 50) % 150_000, 50,
+                n % 2 == 0 ? "PA" : "PB"));
+            answers.add(new String[] {doc, Integer.toString(r.status())});
+          } catch (IllegalStateException connectionLost) {
+            answers.add(new String[] {doc, "lost"});
+            Thread.sleep(100);
+          }
+        }
+        return answers;
+      }));
+    }
+    pool.shutdown();
+    return out;
+  }
+
+  private static long stored(String doc) throws Exception {
+    return stored(List.of(doc)).getOrDefault(doc, 0L);
+  }
+
+  /** Rows stored per document, in one query. */
+  private static Map<String, Long> stored(List<String> docs) throws Exception {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", Files.readString(svc.dataDir().resolve("pg.password")).trim());
+    String port = Files.readAllLines(svc.dataDir().resolve("pg").resolve("postmaster.pid")).get(3).trim();
+    Map<String, Long> out = new java.util.HashMap<>();
+    try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+         var st = c.prepareStatement("SELECT document_no, count(*) FROM scans WHERE document_no = ANY(?) GROUP BY 1")) {
+      st.setArray(1, c.createArrayOf("text", docs.toArray()));
+      try (var rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Every 200 is stored whole, every 503 not at all; answers lost with the connection may be either. */
+  private static int[] check(List<Future<List<String[]>>> answers) throws Exception {
+    int ok = 0;
+    int refused = 0;
+    List<String[]> all = new ArrayList<>();
+    for (Future<List<String[]>> f : answers) {
+      all.addAll(f.get(5, TimeUnit.MINUTES));
+    }
+    Map<String, Long> rows = stored(all.stream().map(a -> a[0]).toList());
+    {
+      for (String[] a : all) {
+        long stored = rows.getOrDefault(a[0], 0L);
+        if (a[1].equals("200")) {
+          ok++;
+          assertEquals(50, stored, a[0] + " was acknowledged");
+        } else if (a[1].equals("503")) {
+          refused++;
+          assertEquals(0, stored, a[0] + " was answered 503");
+        } else {
+          assertTrue(stored == 0 || stored == 50, a[0] + " stored by halves");
+        }
+      }
+    }
+    return new int[] {ok, refused};
+  }
+
+  @Test
+  @Order(1)
+  void theEmbeddedPostgresqlIsPrivate() throws Exception {
+    Path password = svc.dataDir().resolve("pg.password");
+    assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+        Files.getPosixFilePermissions(password));
+    String hba = Files.readString(svc.dataDir().resolve("pg").resolve("pg_hba.conf"));
+    assertFalse(hba.lines().filter(l -> !l.startsWith("#")).anyMatch(l -> l.contains("trust")), hba);
+    String port = Files.readAllLines(svc.dataDir().resolve("pg").resolve("postmaster.pid")).get(3).trim();
+    Properties noPassword = new Properties();
+    noPassword.setProperty("user", "postgres");
+    assertThrowsSql(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
+        noPassword));
+    Properties wrong = new Properties();
+    wrong.setProperty("user", "postgres");
+    wrong.setProperty("password", "postgres");
+    assertThrowsSql(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", wrong));
+    assertFalse(Files.exists(Path.of("/tmp/.s.PGSQL." + port)), "no unix socket");
+  }
+
+  @Test
+  @Order(2)
+  void aSecondProcessOnTheSameDataDirectoryExitsWithoutTouchingIt() throws Exception {
+    ServiceProcess.Result second = svc.runToEnd("serve");
+    assertEquals(1, second.exit(), second.log());
+    assertTrue(second.log().contains("is in use by another TraceSentinel"), second.log());
+    ServiceProcess.Result rebuild = svc.runToEnd("rebuild-ledger");
+    assertEquals(1, rebuild.exit(), rebuild.log());
+    assertTrue(rebuild.log().contains("is in use"), rebuild.log());
+    assertEquals(200, svc.get("/health/ready").status(), "the running service is untouched");
+    assertEquals(200, svc.post("/api/v1/scans", batch("LOCK1", 900_000, 5, "PA")).status());
+  }
+
+  @Test
+  @Order(3)
+  void postgresqlKilledComesBackAndNothingAnswered503IsStored() throws Exception {
+    AtomicBoolean running = new AtomicBoolean(true);
+    var answers = load(running, "K");
+    Thread.sleep(1_500);
+    ServiceProcess.signal(svc.postgresPid(), "KILL");
+    // Refused quickly while it is down, then served again once the supervisor restarted it.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    boolean sawDown = false;
+    while (System.nanoTime() < deadline) {
+      Response ready = svc.get("/health/ready");
+      if (ready.status() == 503) {
+        sawDown = true;
+        assertTrue(ready.body().contains("reason"), ready.body());
+      } else if (sawDown) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    Thread.sleep(1_500);
+    running.set(false);
+    int[] counts = check(answers);
+    assertTrue(counts[0] > 0 && counts[1] > 0, counts[0] + " acknowledged, " + counts[1] + " refused");
+    assertEquals(200, svc.get("/health/ready").status(), svc.log());
+  }
+
+  @Test
+  @Order(4)
+  void aFrozenPostgresqlIsAQuick503NotAHangAndLivenessFailsAfterItsGrace() throws Exception {
+    List<Long> pg = svc.postgresProcesses();
+    for (long pid : pg) {
+      ServiceProcess.signal(pid, "STOP");
+    }
+    try {
+      long start = System.nanoTime();
+      Response r = svc.post("/api/v1/scans", batch("FROZEN1", 700_000, 5, "PA"));
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertEquals(503, r.status(), r.body());
+      assertTrue(millis < 5_000, "answered in " + millis + " ms");
+      Thread.sleep(5_000);
+      assertEquals(503, svc.get("/health/live").status(), "down beyond the 3 s grace: restart me");
+    } finally {
+      for (long pid : pg) {
+        ServiceProcess.signal(pid, "CONT");
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (svc.get("/health/ready").status() != 200 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(200, svc.get("/health/live").status());
+    assertEquals(0, stored("FROZEN1"));
+    assertEquals(200, svc.post("/api/v1/scans", batch("FROZEN2", 700_000, 5, "PA")).status());
+  }
+
+  @Test
+  @Order(5)
+  void killedWithMinus9UnderLoadTheLedgerStillEqualsTheHistory() throws Exception {
+    AtomicBoolean running = new AtomicBoolean(true);
+    var answers = load(running, "N");
+    Thread.sleep(2_000);
+    svc.kill9();
+    running.set(false);
+    for (Future<List<String[]>> f : answers) {
+      f.get(2, TimeUnit.MINUTES);
+    }
+    svc.launch();
+    int[] counts = check(answers);
+    assertTrue(counts[0] > 0, counts[0] + " acknowledged before the kill");
+    svc.stop();
+    ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
+    assertEquals(0, verify.exit(), verify.log());
+    svc.launch();
+  }
+
+  @Test
+  @Order(6)
+  void aDeletedLedgerFileIsRebuiltFromTheHistoryNeverOpenedEmpty() throws Exception {
+    JsonObject sale = new JsonObject().put("code", "88999999999999999999").put("siteId", "PA")
+        .put("documentNo", "DEL1").put("scannedAt", Instant.now().minusSeconds(7200).toString());
+    assertEquals(200, svc.post("/api/v1/scans", sale).status());
+    svc.stop();
+    Files.delete(svc.dataDir().resolve("ledger").resolve("codes.cm3"));
+    svc.launch();
+    assertTrue(svc.log().contains("rebuilt from the history"), svc.log());
+    Response resale = svc.post("/api/v1/scans", sale.copy().put("siteId", "PB").put("documentNo", "DEL2")
+        .put("scannedAt", Instant.now().minusSeconds(3600).toString()));
+    assertEquals("FLAGGED", resale.result(0).getString("status"), resale.body());
+    assertEquals("REPEAT_SALE", resale.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"));
+  }
+
+  private interface SqlCall {
+    void run() throws Exception;
+  }
+
+  private static void assertThrowsSql(SqlCall call) {
+    try {
+      call.run();
+    } catch (java.sql.SQLException expected) {
+      return;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("connected without the password");
+  }
+
+}
