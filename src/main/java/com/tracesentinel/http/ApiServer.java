@@ -62,10 +62,38 @@ public final class ApiServer extends VerticleBase {
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference()).mount(router, auth);
     InvestigatorRoutes.mountStatic(router);
     router.route().failureHandler(ApiServer::problem);
-    // No route for the path: 404; a route for the path but not the method: 405. Both as problems.
+    // No route for the path: 404; a route for the path but not the method: 405 with Allow. Both as problems.
     router.errorHandler(404, ApiServer::problem);
-    router.errorHandler(405, ApiServer::problem);
+    router.errorHandler(405, ctx -> {
+      String allow = allowed(router, ctx.normalizedPath());
+      if (!allow.isEmpty()) {
+        ctx.response().putHeader("Allow", allow);
+      }
+      problem(ctx);
+    });
     return router;
+  }
+
+  /** The methods some route serves on {@code path} ("GET, POST"), for a 405's Allow header. */
+  static String allowed(Router router, String path) {
+    java.util.Set<String> methods = new java.util.TreeSet<>();
+    for (io.vertx.ext.web.Route r : router.getRoutes()) {
+      String template = r.getPath() != null ? r.getPath() : r.getName();
+      if (template != null && r.methods() != null && !r.methods().isEmpty()
+          && routePattern(template, r.getPath() == null || r.isExactPath()).matcher(path).matches()) {
+        r.methods().forEach(m -> methods.add(m.name()));
+      }
+    }
+    return String.join(", ", methods);
+  }
+
+  /** A route template ("/api/v1/keys/:id") as a pattern: a parameter is one path segment. */
+  private static java.util.regex.Pattern routePattern(String template, boolean exact) {
+    StringBuilder regex = new StringBuilder();
+    for (String part : template.split("(?=/)")) {
+      regex.append(part.startsWith("/:") ? "/[^/]+" : java.util.regex.Pattern.quote(part));
+    }
+    return java.util.regex.Pattern.compile(regex + (exact ? "/?" : ".*"));
   }
 
   @Override
@@ -102,17 +130,14 @@ public final class ApiServer extends VerticleBase {
     Problem p;
     if (failure instanceof Problem known) {
       p = known;
-    } else if (failure == null) {
-      int status = ctx.statusCode();
-      p = switch (status) {
-        case 413 -> new Problem(413, "Payload too large", "the body is larger than " + MAX_BODY + " bytes");
-        case 405 -> new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed on "
-            + ctx.request().path());
-        case 404 -> new Problem(404, "Not found", "no route for " + ctx.request().method() + " " + ctx.request().path());
-        case 415 -> new Problem(415, "Unsupported media type", "this content type is not accepted here");
-        case 400 -> Problem.badRequest("the request could not be read");
-        default -> new Problem(status < 400 ? 500 : status, "Error", "the request failed");
-      };
+    } else if (failure == null || ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      // A status set by Vert.x itself (no route, body too large, a query or form it could not decode): answered
+      // by status alone; the exception's text (a decoder's message, a payload) is not for the client.
+      if (failure != null) {
+        LOG.debug("{} on {} {} [{}]", ctx.statusCode(), ctx.request().method(), ctx.request().path(),
+            RequestLog.id(ctx), failure);
+      }
+      p = byStatus(ctx, ctx.statusCode());
     } else if (databaseUnavailable(failure)) {
       LOG.warn("Database unavailable on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
           RequestLog.id(ctx), failure.toString());
@@ -123,6 +148,23 @@ public final class ApiServer extends VerticleBase {
           RequestLog.id(ctx), failure);
       p = new Problem(500, "Internal error", "an unexpected error occurred; request id " + RequestLog.id(ctx));
     }
+    send(ctx, p);
+  }
+
+  private static Problem byStatus(RoutingContext ctx, int status) {
+    return switch (status) {
+      case 413 -> new Problem(413, "Payload too large", "the body is larger than " + MAX_BODY + " bytes");
+      case 405 -> new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed on "
+          + ctx.request().path());
+      case 404 -> new Problem(404, "Not found", "no route for " + ctx.request().method() + " " + ctx.request().path());
+      case 415 -> new Problem(415, "Unsupported media type", "this content type is not accepted here");
+      case 400 -> Problem.badRequest("the request could not be read (malformed query, path or body)");
+      default -> status >= 400 && status < 500 ? new Problem(status, "Error", "the request was refused")
+          : new Problem(500, "Internal error", "an unexpected error occurred; request id " + RequestLog.id(ctx));
+    };
+  }
+
+  private static void send(RoutingContext ctx, Problem p) {
     if (!ctx.request().isEnded()) {
       // A refused upload (no key, too large, decoders busy) is drained, never buffered: the client can finish
       // sending and read the answer, and the service holds none of it.
