@@ -45,6 +45,7 @@ public final class ApiServer extends VerticleBase {
   Router routes() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
+    router.route().handler(ApiServer::requireReadablePath);
     Auth auth = new Auth(services.keys());
     ScanRoutes scans = new ScanRoutes(services.scans());
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().dataDir().resolve("uploads"),
@@ -94,6 +95,20 @@ public final class ApiServer extends VerticleBase {
       regex.append(part.startsWith("/:") ? "/[^/]+" : java.util.regex.Pattern.quote(part));
     }
     return java.util.regex.Pattern.compile(regex + (exact ? "/?" : ".*"));
+  }
+
+  /**
+   * Vert.x decodes the path while matching routes and throws on a broken escape ({@code %ZZ}), which it answers
+   * with a bare 400: decoded once here first, so that the client gets a problem like any other.
+   */
+  private static void requireReadablePath(RoutingContext ctx) {
+    try {
+      ctx.normalizedPath();
+    } catch (IllegalArgumentException e) {
+      ctx.fail(Problem.badRequest("the path is not percent-encoded UTF-8"));
+      return;
+    }
+    ctx.next();
   }
 
   @Override
