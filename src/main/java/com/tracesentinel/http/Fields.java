@@ -25,6 +25,12 @@ final class Fields {
         (int) s.charAt(at), at);
   }
 
+  /** A JSON number without a fraction (1.0 is whole, 1.5 is not). */
+  static boolean whole(Number n) {
+    double d = n.doubleValue();
+    return d == Math.rint(d) && !Double.isInfinite(d);
+  }
+
   /**
    * A query string's parameters ({@code a=1&b=2}, {@code +} a space), decoded strictly: a name or value that is not
    * percent-encoded UTF-8, or that decodes to a control character, is an error naming the parameter and is left

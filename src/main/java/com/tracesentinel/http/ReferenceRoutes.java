@@ -190,22 +190,31 @@ final class ReferenceRoutes {
       return s;
     }
 
+    /** A whole number: 24 or "24"; 1.5 and "1.5" are refused, never rounded. */
     int integer(String name, int fallback, int min, int max, Problem.Errors errors) {
       Object v = values.get(name);
       if (v == null || v.toString().isBlank()) {
         return fallback;
       }
-      try {
-        long n = v instanceof Number num ? num.longValue() : Long.parseLong(v.toString().trim());
-        if (n < min || n > max) {
-          errors.add(field(name), "must be between " + min + " and " + max);
-          return fallback;
+      Long n = null;
+      if (v instanceof Number num) {
+        n = Fields.whole(num) ? num.longValue() : null;
+      } else {
+        try {
+          n = Long.parseLong(v.toString().trim());
+        } catch (NumberFormatException e) {
+          // reported below
         }
-        return (int) n;
-      } catch (NumberFormatException e) {
+      }
+      if (n == null) {
         errors.add(field(name), "must be a whole number");
         return fallback;
       }
+      if (n < min || n > max) {
+        errors.add(field(name), "must be between " + min + " and " + max);
+        return fallback;
+      }
+      return n.intValue();
     }
   }
 }
