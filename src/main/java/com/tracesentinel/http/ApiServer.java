@@ -33,11 +33,13 @@ public final class ApiServer extends VerticleBase {
   public Future<?> start() {
     Router router = routes();
     ConnectionGuard guard = ConnectionGuard.shared(vertx, services.config().http());
+    // HTTP/1.1 only: with clear-text HTTP/2 on, Vert.x creates a connection (and tells the guard) only once a whole
+    // request head has arrived, so a client trickling its first head, or sending nothing, was never counted or timed.
     server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)
-        .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024)
+        .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false)
         .setIdleTimeout((int) services.config().http().idle().toSeconds()));
     server.connectionHandler(guard::connected);
-    return server.requestHandler(guard.guard(vertx, router)).listen(services.config().port(),
+    return server.requestHandler(guard.guard(router)).listen(services.config().port(),
         services.config().host());
   }
 
