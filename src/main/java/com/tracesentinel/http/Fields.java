@@ -32,6 +32,27 @@ final class Fields {
   }
 
   /**
+   * The leading sentence of a message from the service's core (ingest, imaging), without what follows a ':' or '(':
+   * by their convention a fixed sentence, then what failed underneath, which may be PostgreSQL's or a library's own
+   * words or an exception's name. {@code fallback} when nothing is left.
+   */
+  static String leadingSentence(String message, String fallback) {
+    if (message == null) {
+      return fallback;
+    }
+    int cut = message.length();
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (c == ':' || c == '(' || c < ' ') {
+        cut = i;
+        break;
+      }
+    }
+    String s = message.substring(0, Math.min(cut, 200)).trim();
+    return s.isEmpty() ? fallback : s;
+  }
+
+  /**
    * A query string's parameters ({@code a=1&b=2}, {@code +} a space), decoded strictly: a name or value that is not
    * percent-encoded UTF-8, or that decodes to a control character, is an error naming the parameter and is left
    * out, so it never reaches a query. Vert.x's own decoding answers an unreadable query with a bare 400.

@@ -71,31 +71,15 @@ final class ScanRoutes {
     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     if (cause instanceof ScanService.Unavailable) {
       LOG.warn("Scans refused, nothing stored: {}", cause.getMessage());
-      return Problem.unavailable(sentence(cause.getMessage(), "nothing was stored; try again shortly"), 1);
+      return Problem.unavailable(Fields.leadingSentence(cause.getMessage(), "nothing was stored; try again shortly"),
+          1);
     }
     if (cause instanceof ScanService.DataRefused) {
       LOG.warn("Scans refused by the database, nothing stored: {}", cause.getMessage());
       return new Problem(422, "Unprocessable content",
-          sentence(cause.getMessage(), "the database refused this request's data; nothing was stored"));
+          Fields.leadingSentence(cause.getMessage(), "the database refused this request's data; nothing was stored"));
     }
     return cause;
-  }
-
-  /** The leading sentence of a core message, without what follows a ':' or '('; {@code fallback} when none. */
-  static String sentence(String message, String fallback) {
-    if (message == null) {
-      return fallback;
-    }
-    int cut = message.length();
-    for (int i = 0; i < message.length(); i++) {
-      char c = message.charAt(i);
-      if (c == ':' || c == '(' || c < ' ') {
-        cut = i;
-        break;
-      }
-    }
-    String s = message.substring(0, Math.min(cut, 200)).trim();
-    return s.isEmpty() ? fallback : s;
   }
 
   static JsonObject results(List<ScanResult> results) {

@@ -163,6 +163,20 @@ class ProblemAnswersTest {
     assertEquals(200, waitForStatusOtherThan(503, scan("OK")).status());
   }
 
+  @Test
+  void aDamagedImageIsA400WithoutTheImageLibrarysWords() throws Exception {
+    byte[] png = new byte[200];
+    byte[] signature = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+    System.arraycopy(signature, 0, png, 0, signature.length);
+    java.util.Arrays.fill(png, signature.length, png.length, (byte) 0x5a); // a header that is no header
+    Response r = svc.send(svc.request("/api/v1/decode", TestService.ADMIN_KEY).header("Content-Type", "image/png")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(png)).build());
+    assertEquals(400, r.status(), r.body());
+    assertNoInternals(r);
+    // ImageIO's own words ("I/O error reading PNG header!") stay in the service
+    assertFalse(r.body().contains("I/O error") || r.body().contains("javax"), r.body());
+  }
+
   private static JsonObject scan(String doc) {
     return new JsonObject().put("code", ScanApiTest.newCode()).put("siteId", "PE").put("documentNo", doc)
         .put("scannedAt", Instant.now().toString());
