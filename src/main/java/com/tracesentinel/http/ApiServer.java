@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +108,7 @@ public final class ApiServer extends VerticleBase {
     try {
       ctx.normalizedPath();
     } catch (IllegalArgumentException e) {
-      ctx.fail(Problem.badRequest("the path is not percent-encoded UTF-8"));
+      ctx.fail(Problem.validation(List.of(new Problem.FieldError("path", "is not percent-encoded UTF-8"))));
       return;
     }
     ctx.next();

@@ -104,9 +104,13 @@ class ControlCharactersTest {
     }
     // a scanner's GS separators and CR/LF suffix are part of how codes are written: still read as the code
     assertEquals(404, get("/api/v1/codes/" + code + "%0D%0A/events", null).status());
-    RawHttp.Reply broken = get("/api/v1/codes/" + code + "%ZZ/events", null);
-    assertEquals(400, broken.status(), broken.body());
-    assertTrue(broken.header("Content-Type").startsWith("application/problem+json"));
+    for (String broken : List.of(code + "%ZZ", code + "%", code + "%ED%A0%80", code + "%C0%80", "%FF" + code)) {
+      RawHttp.Reply r = get("/api/v1/codes/" + broken + "/events", null);
+      assertEquals(400, r.status(), broken + ": " + r.body());
+      assertTrue(r.header("Content-Type").startsWith("application/problem+json"), broken);
+      assertEquals(List.of(broken.contains("%ZZ") || broken.endsWith("%") ? "path" : "code"),
+          fields(new JsonObject(r.body())), broken + ": " + r.body());
+    }
   }
 
   @Test
