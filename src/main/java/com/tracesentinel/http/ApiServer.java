@@ -6,10 +6,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,8 +84,8 @@ public final class ApiServer extends VerticleBase {
 
   /** The methods some route serves on {@code path} ("GET, POST"), for a 405's Allow header. */
   static String allowed(Router router, String path) {
-    java.util.Set<String> methods = new java.util.TreeSet<>();
-    for (io.vertx.ext.web.Route r : router.getRoutes()) {
+    Set<String> methods = new TreeSet<>();
+    for (Route r : router.getRoutes()) {
       String template = r.getPath() != null ? r.getPath() : r.getName();
       if (template != null && r.methods() != null && !r.methods().isEmpty()
           && routePattern(template, r.getPath() == null || r.isExactPath()).matcher(path).matches()) {
@@ -92,12 +96,12 @@ public final class ApiServer extends VerticleBase {
   }
 
   /** A route template ("/api/v1/keys/:id") as a pattern: a parameter is one path segment. */
-  private static java.util.regex.Pattern routePattern(String template, boolean exact) {
+  private static Pattern routePattern(String template, boolean exact) {
     StringBuilder regex = new StringBuilder();
     for (String part : template.split("(?=/)")) {
-      regex.append(part.startsWith("/:") ? "/[^/]+" : java.util.regex.Pattern.quote(part));
+      regex.append(part.startsWith("/:") ? "/[^/]+" : Pattern.quote(part));
     }
-    return java.util.regex.Pattern.compile(regex + (exact ? "/?" : ".*"));
+    return Pattern.compile(regex + (exact ? "/?" : ".*"));
   }
 
   /**
