@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Issues, checks and revokes API keys. Keys are 32 random bytes (base64url, prefixed {@code ts_}); only their
- * SHA-256 is stored. Checked keys are cached in memory, bounded; a revocation drops its entry at once.
+ * SHA-256 is stored. Checked keys are cached in memory, bounded; a revocation drops its entry at once, and no
+ * look-up that was already under way when a key was revoked may put it back: every request that starts after
+ * {@link #revoke} completed is refused.
  */
 public final class ApiKeys {
   private static final int CACHE_LIMIT = 100_000;
@@ -23,6 +25,13 @@ public final class ApiKeys {
   private final KeyRepository repository;
   private final byte[] bootstrapAdminHash;
   private final Map<String, Principal> cache = new ConcurrentHashMap<>();
+  /**
+   * Revocations so far. A look-up caches its answer only if no revocation completed while it ran (it may have read
+   * the key as live just before the revocation's UPDATE committed); the check and the put hold {@link #cacheLock},
+   * as does a revocation's count and removal, so the two can never interleave.
+   */
+  private long revocations;
+  private final Object cacheLock = new Object();
 
   /** @param bootstrapAdminKey TRACESENTINEL_ADMIN_KEY, or null */
   public ApiKeys(KeyRepository repository, String bootstrapAdminKey) {
@@ -54,15 +63,28 @@ public final class ApiKeys {
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
+    long generation;
+    synchronized (cacheLock) {
+      generation = revocations;
+    }
     return repository.find(h).map(p -> {
       if (p != null) {
-        if (cache.size() >= CACHE_LIMIT) {
-          cache.clear();
-        }
-        cache.put(cacheKey, p);
+        cacheUnlessRevokedMeanwhile(cacheKey, p, generation);
       }
       return p;
     });
+  }
+
+  private void cacheUnlessRevokedMeanwhile(String cacheKey, Principal p, long generation) {
+    synchronized (cacheLock) {
+      if (generation != revocations) {
+        return; // this look-up may have seen a key that is revoked now: the next request asks the database
+      }
+      if (cache.size() >= CACHE_LIMIT) {
+        cache.clear();
+      }
+      cache.put(cacheKey, p);
+    }
   }
 
   /** True when a live key with that id existed and is now revoked. */
@@ -71,7 +93,10 @@ public final class ApiKeys {
       if (hash == null) {
         return false;
       }
-      cache.remove(HexFormat.of().formatHex(hash));
+      synchronized (cacheLock) {
+        revocations++;
+        cache.remove(HexFormat.of().formatHex(hash));
+      }
       return true;
     });
   }

@@ -6,9 +6,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,11 +38,13 @@ public final class ApiServer extends VerticleBase {
   public Future<?> start() {
     Router router = routes();
     ConnectionGuard guard = ConnectionGuard.shared(vertx, services.config().http());
+    // HTTP/1.1 only: with clear-text HTTP/2 on, Vert.x creates a connection (and tells the guard) only once a whole
+    // request head has arrived, so a client trickling its first head, or sending nothing, was never counted or timed.
     server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)
-        .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024)
+        .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false)
         .setIdleTimeout((int) services.config().http().idle().toSeconds()));
     server.connectionHandler(guard::connected);
-    return server.requestHandler(guard.guard(vertx, router)).listen(services.config().port(),
+    return server.requestHandler(guard.guard(router)).listen(services.config().port(),
         services.config().host());
   }
 
@@ -45,6 +52,7 @@ public final class ApiServer extends VerticleBase {
   Router routes() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
+    router.route().handler(ApiServer::requireReadablePath);
     Auth auth = new Auth(services.keys());
     ScanRoutes scans = new ScanRoutes(services.scans());
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().dataDir().resolve("uploads"),
@@ -62,10 +70,52 @@ public final class ApiServer extends VerticleBase {
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference()).mount(router, auth);
     InvestigatorRoutes.mountStatic(router);
     router.route().failureHandler(ApiServer::problem);
-    // No route for the path: 404; a route for the path but not the method: 405. Both as problems.
+    // No route for the path: 404; a route for the path but not the method: 405 with Allow. Both as problems.
     router.errorHandler(404, ApiServer::problem);
-    router.errorHandler(405, ApiServer::problem);
+    router.errorHandler(405, ctx -> {
+      String allow = allowed(router, ctx.normalizedPath());
+      if (!allow.isEmpty()) {
+        ctx.response().putHeader("Allow", allow);
+      }
+      problem(ctx);
+    });
     return router;
+  }
+
+  /** The methods some route serves on {@code path} ("GET, POST"), for a 405's Allow header. */
+  static String allowed(Router router, String path) {
+    Set<String> methods = new TreeSet<>();
+    for (Route r : router.getRoutes()) {
+      String template = r.getPath() != null ? r.getPath() : r.getName();
+      if (template != null && r.methods() != null && !r.methods().isEmpty()
+          && routePattern(template, r.getPath() == null || r.isExactPath()).matcher(path).matches()) {
+        r.methods().forEach(m -> methods.add(m.name()));
+      }
+    }
+    return String.join(", ", methods);
+  }
+
+  /** A route template ("/api/v1/keys/:id") as a pattern: a parameter is one path segment. */
+  private static Pattern routePattern(String template, boolean exact) {
+    StringBuilder regex = new StringBuilder();
+    for (String part : template.split("(?=/)")) {
+      regex.append(part.startsWith("/:") ? "/[^/]+" : Pattern.quote(part));
+    }
+    return Pattern.compile(regex + (exact ? "/?" : ".*"));
+  }
+
+  /**
+   * Vert.x decodes the path while matching routes and throws on a broken escape ({@code %ZZ}), which it answers
+   * with a bare 400: decoded once here first, so that the client gets a problem like any other.
+   */
+  private static void requireReadablePath(RoutingContext ctx) {
+    try {
+      ctx.normalizedPath();
+    } catch (IllegalArgumentException e) {
+      ctx.fail(Problem.validation(List.of(new Problem.FieldError("path", "is not percent-encoded UTF-8"))));
+      return;
+    }
+    ctx.next();
   }
 
   @Override
@@ -102,17 +152,14 @@ public final class ApiServer extends VerticleBase {
     Problem p;
     if (failure instanceof Problem known) {
       p = known;
-    } else if (failure == null) {
-      int status = ctx.statusCode();
-      p = switch (status) {
-        case 413 -> new Problem(413, "Payload too large", "the body is larger than " + MAX_BODY + " bytes");
-        case 405 -> new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed on "
-            + ctx.request().path());
-        case 404 -> new Problem(404, "Not found", "no route for " + ctx.request().method() + " " + ctx.request().path());
-        case 415 -> new Problem(415, "Unsupported media type", "this content type is not accepted here");
-        case 400 -> Problem.badRequest("the request could not be read");
-        default -> new Problem(status < 400 ? 500 : status, "Error", "the request failed");
-      };
+    } else if (failure == null || ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      // A status set by Vert.x itself (no route, body too large, a query or form it could not decode): answered
+      // by status alone; the exception's text (a decoder's message, a payload) is not for the client.
+      if (failure != null) {
+        LOG.debug("{} on {} {} [{}]", ctx.statusCode(), ctx.request().method(), ctx.request().path(),
+            RequestLog.id(ctx), failure);
+      }
+      p = byStatus(ctx, ctx.statusCode());
     } else if (databaseUnavailable(failure)) {
       LOG.warn("Database unavailable on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
           RequestLog.id(ctx), failure.toString());
@@ -123,6 +170,23 @@ public final class ApiServer extends VerticleBase {
           RequestLog.id(ctx), failure);
       p = new Problem(500, "Internal error", "an unexpected error occurred; request id " + RequestLog.id(ctx));
     }
+    send(ctx, p);
+  }
+
+  private static Problem byStatus(RoutingContext ctx, int status) {
+    return switch (status) {
+      case 413 -> new Problem(413, "Payload too large", "the body is larger than " + MAX_BODY + " bytes");
+      case 405 -> new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed on "
+          + ctx.request().path());
+      case 404 -> new Problem(404, "Not found", "no route for " + ctx.request().method() + " " + ctx.request().path());
+      case 415 -> new Problem(415, "Unsupported media type", "this content type is not accepted here");
+      case 400 -> Problem.badRequest("the request could not be read (malformed query, path or body)");
+      default -> status >= 400 && status < 500 ? new Problem(status, "Error", "the request was refused")
+          : new Problem(500, "Internal error", "an unexpected error occurred; request id " + RequestLog.id(ctx));
+    };
+  }
+
+  private static void send(RoutingContext ctx, Problem p) {
     if (!ctx.request().isEnded()) {
       // A refused upload (no key, too large, decoders busy) is drained, never buffered: the client can finish
       // sending and read the answer, and the service holds none of it.

@@ -1,6 +1,9 @@
 package com.tracesentinel.http;
 
 import com.tracesentinel.Config;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -11,40 +14,80 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps connections from exhausting the process: a cap on open connections (beyond it a request is answered 503 and
- * the connection closed), a deadline for a request's head (a client that opens a connection, or finishes a response,
- * and then sends nothing or trickles its headers is closed: slowloris), and a deadline for a request's body. One guard
- * per service, shared by every HTTP verticle through Vert.x's local map.
+ * Keeps connections from exhausting the process. One guard per service, shared by every HTTP verticle through
+ * Vert.x's local map; HTTP/1.1 only (ApiServer turns clear-text HTTP/2 off), so a connection carries one exchange at
+ * a time.
+ *
+ * <ul>
+ *   <li>A cap on open connections: one opened beyond it answers its request 503 and is closed (the connections
+ *       already open are not affected).
+ *   <li>A deadline for a request's head, counted from the connection's opening, or on a keep-alive connection from
+ *       the first byte of its next request: a client that sends nothing, or trickles its head, is closed
+ *       (slowloris). Between requests a keep-alive connection may stay silent until Vert.x's idle timeout.
+ *   <li>A deadline for a request's body, counted from its head: 408 if nothing was answered yet, else (an upload
+ *       refused and being drained) the connection is closed.
+ * </ul>
+ *
+ * <p>The clocks are read by a sweep every half second rather than by handlers on the request and response: Vert.x
+ * Web takes the response's end handler for itself, and a request it refuses before routing never reaches ours.
  */
 final class ConnectionGuard implements Shareable {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
   /** File descriptors kept for everything but client connections: database, ledger, logs, uploads. */
   static final int RESERVED_FILES = 2_500;
+  private static final long SWEEP_MILLIS = 500;
 
   private final int max;
   private final long headNanos;
-  private final long bodyMillis;
+  private final long bodyNanos;
   private final AtomicInteger open = new AtomicInteger();
-  /** Per connection: since when it waits for a request's head (0 while a request is in progress). */
-  private final Map<HttpConnection, long[]> connections = new ConcurrentHashMap<>();
+  private final Map<HttpConnection, Tracked> connections = new ConcurrentHashMap<>();
 
-  private ConnectionGuard(int max, long headNanos, long bodyMillis) {
+  /** One open connection and its clocks (nanoTime; 0 = not running). */
+  private static final class Tracked {
+    final HttpConnection conn;
+    /** The connection's event loop: responses are written there. */
+    final Context context;
+    final boolean beyondCap;
+    /** The head clock of a connection that has not sent a request yet. */
+    final long opened = System.nanoTime();
+    /** Whether bytes are watched: else the head clock of a keep-alive connection runs from its last response. */
+    boolean bytesWatched;
+    /** The exchange in progress (one at a time on HTTP/1.1), or null; the sweep clears it only if unchanged. */
+    final AtomicReference<HttpServerRequest> request = new AtomicReference<>();
+    volatile long requestStarted;
+    /** The sweep has found the body late (read by the sweep only; reset when the next request starts). */
+    volatile boolean overdue;
+    volatile boolean served;
+    /** When the connection last became idle: the end of its last exchange. */
+    volatile long idleSince;
+    /** The first byte read since then: the next request's head has begun. */
+    volatile long headStarted;
+
+    Tracked(HttpConnection conn, Context context, boolean beyondCap) {
+      this.conn = conn;
+      this.context = context;
+      this.beyondCap = beyondCap;
+    }
+  }
+
+  private ConnectionGuard(int max, long headNanos, long bodyNanos) {
     this.max = max;
     this.headNanos = headNanos;
-    this.bodyMillis = bodyMillis;
+    this.bodyNanos = bodyNanos;
   }
 
   static ConnectionGuard shared(Vertx vertx, Config.Http http) {
     return vertx.sharedData().<String, ConnectionGuard>getLocalMap("tracesentinel.connections")
         .computeIfAbsent("guard", k -> {
           int max = http.maxConnections() > 0 ? http.maxConnections() : fromFileLimit();
-          ConnectionGuard g = new ConnectionGuard(max, TimeUnit.SECONDS.toNanos(http.headers().toSeconds()),
-              http.body().toMillis());
-          vertx.setPeriodic(1_000, id -> g.sweep());
+          ConnectionGuard g = new ConnectionGuard(max, http.headers().toNanos(), http.body().toNanos());
+          vertx.setPeriodic(SWEEP_MILLIS, id -> g.sweep());
           LOG.info("HTTP: at most {} open connections, {} s for a request's head, {} s for its body, {} s idle", max,
               http.headers().toSeconds(), http.body().toSeconds(), http.idle().toSeconds());
           return g;
@@ -68,58 +111,105 @@ final class ConnectionGuard implements Shareable {
     return open.get();
   }
 
+  /** The server's connection handler: counts the connection and starts its head clock. */
   void connected(HttpConnection conn) {
-    open.incrementAndGet();
-    connections.put(conn, new long[] {System.nanoTime()});
+    Tracked t = new Tracked(conn, Vertx.currentContext(), open.incrementAndGet() > max);
+    t.bytesWatched = watchBytes(conn, t);
+    connections.put(conn, t);
     conn.closeHandler(v -> {
       open.decrementAndGet();
       connections.remove(conn);
     });
   }
 
-  /** Wraps the router: refuses requests on connections beyond the cap, and times the head and the body. */
-  Handler<HttpServerRequest> guard(Vertx vertx, Handler<HttpServerRequest> next) {
+  /**
+   * Notes when the first byte of a keep-alive connection's next request arrives. Vert.x has no public hook for
+   * that, so a handler goes in front of its Netty pipeline; without it (another Vert.x), a keep-alive connection's
+   * head clock runs from its last response instead.
+   */
+  private static boolean watchBytes(HttpConnection conn, Tracked t) {
+    if (!(conn instanceof io.vertx.core.http.impl.HttpServerConnection internal)) {
+      return false;
+    }
+    internal.channelHandlerContext().pipeline().addFirst("tracesentinel-head-clock",
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (t.headStarted == 0 && t.request.get() == null) {
+              t.headStarted = System.nanoTime();
+            }
+            ctx.fireChannelRead(msg);
+          }
+        });
+    return true;
+  }
+
+  /** Wraps the router: refuses requests on connections beyond the cap, and starts the body clock. */
+  Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
     return req -> {
-      HttpConnection conn = req.connection();
-      long[] waiting = connections.get(conn);
-      if (waiting != null) {
-        waiting[0] = 0;
-      }
-      if (open.get() > max) {
+      Tracked t = connections.get(req.connection());
+      if (t != null && t.beyondCap) {
         req.response().setStatusCode(503).putHeader("Content-Type", "application/problem+json")
             .putHeader("Connection", "close").putHeader("Retry-After", "5")
             .end(Problem.unavailable("too many open connections (" + max + "); try again shortly", 5).toJson()
                 .encode())
-            .onComplete(ar -> conn.close());
+            .onComplete(ar -> req.connection().close());
         return;
       }
-      long timer = vertx.setTimer(bodyMillis, id -> {
-        if (!req.isEnded() && !req.response().ended()) {
-          req.response().setStatusCode(408).putHeader("Content-Type", "application/problem+json")
-              .putHeader("Connection", "close")
-              .end(new Problem(408, "Request timeout", "the request did not arrive within " + bodyMillis / 1000
-                  + " s").toJson().encode())
-              .onComplete(ar -> conn.close());
-        }
-      });
-      req.response().endHandler(v -> {
-        vertx.cancelTimer(timer);
-        if (waiting != null) {
-          waiting[0] = System.nanoTime();
-        }
-      });
+      if (t != null) {
+        t.requestStarted = System.nanoTime();
+        t.overdue = false;
+        t.served = true;
+        t.headStarted = 0;
+        t.request.set(req);
+      }
       next.handle(req);
     };
   }
 
   private void sweep() {
     long now = System.nanoTime();
-    connections.forEach((conn, waiting) -> {
-      long since = waiting[0];
-      if (since != 0 && now - since > headNanos) {
-        connections.remove(conn);
-        conn.close();
+    for (Tracked t : connections.values()) {
+      HttpServerRequest req = t.request.get();
+      if (req != null) {
+        boolean received = req.isEnded();
+        if (received && req.response().ended()) {
+          // the exchange is over: the connection waits for its next request (unless one has started meanwhile)
+          t.headStarted = 0;
+          t.idleSince = now;
+          t.request.compareAndSet(req, null);
+        } else if (!received && !t.overdue && now - t.requestStarted > bodyNanos) {
+          t.overdue = true;
+          if (t.context == null) {
+            bodyTooSlow(t, req);
+          } else {
+            t.context.runOnContext(v -> bodyTooSlow(t, req));
+          }
+        }
+        continue;
       }
-    });
+      long since = !t.served ? t.opened : t.bytesWatched ? t.headStarted : t.idleSince;
+      if (since != 0 && now - since > headNanos) {
+        connections.remove(t.conn);
+        t.conn.close();
+      }
+    }
+  }
+
+  /** The body did not arrive in time: 408 when nothing was answered yet; the connection is closed either way. */
+  private void bodyTooSlow(Tracked t, HttpServerRequest req) {
+    if (req.isEnded()) {
+      return; // it arrived meanwhile: the next sweep sees the exchange through
+    }
+    connections.remove(t.conn);
+    if (req.response().headWritten()) {
+      t.conn.close(); // a refused upload still draining, or an answer under way: nothing more can be said
+      return;
+    }
+    req.response().setStatusCode(408).putHeader("Content-Type", "application/problem+json")
+        .putHeader("Connection", "close")
+        .end(new Problem(408, "Request timeout", "the request's body did not arrive within "
+            + TimeUnit.NANOSECONDS.toSeconds(bodyNanos) + " s").toJson().encode())
+        .onComplete(ar -> t.conn.close());
   }
 }

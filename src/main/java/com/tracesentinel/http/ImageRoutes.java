@@ -218,13 +218,21 @@ final class ImageRoutes {
             return Future.succeededFuture(decoded.symbols());
           }
           DecodeOutcome.Refused refused = (DecodeOutcome.Refused) outcome;
+          // what the image library said (or its exception's name) is not for the client: a damaged image gets a
+          // fixed detail, an undecodable format the leading sentence; the size refusals are our own numbers
+          String detail = switch (refused.reason()) {
+            case CORRUPT -> "the image is damaged or truncated and cannot be decoded";
+            case UNSUPPORTED_FORMAT -> Fields.leadingSentence(refused.message(), "this image format is not accepted")
+                + ": send PNG, JPEG, GIF, BMP or WebP";
+            case NOT_AN_IMAGE, TOO_LARGE_BYTES, TOO_MANY_PIXELS -> refused.message();
+          };
           io.micrometer.core.instrument.Counter.builder("tracesentinel.decode.refused")
               .description("Uploads refused before decoding, by reason").tag("reason", refused.reason().name())
               .register(registry).increment();
           return Future.failedFuture(switch (refused.reason()) {
-            case NOT_AN_IMAGE, CORRUPT -> Problem.badRequest(refused.message());
-            case UNSUPPORTED_FORMAT -> new Problem(415, "Unsupported media type", refused.message());
-            case TOO_LARGE_BYTES, TOO_MANY_PIXELS -> new Problem(413, "Payload too large", refused.message());
+            case NOT_AN_IMAGE, CORRUPT -> Problem.badRequest(detail);
+            case UNSUPPORTED_FORMAT -> new Problem(415, "Unsupported media type", detail);
+            case TOO_LARGE_BYTES, TOO_MANY_PIXELS -> new Problem(413, "Payload too large", detail);
           });
         });
   }

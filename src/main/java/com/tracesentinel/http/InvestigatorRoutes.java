@@ -33,6 +33,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -99,10 +100,11 @@ final class InvestigatorRoutes {
 
   private void list(RoutingContext ctx) {
     Problem.Errors errors = new Problem.Errors();
-    AnomalyQueries.Filter filter = filter(ctx, errors);
+    Query q = Query.of(ctx, errors);
+    AnomalyQueries.Filter filter = filter(q, errors);
     boolean csv = wantsCsv(ctx);
-    int limit = csv ? 0 : intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors);
-    AnomalyQueries.After after = csv ? null : cursor(single(ctx, "cursor", errors), errors);
+    int limit = csv ? 0 : intParam(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors);
+    AnomalyQueries.After after = csv ? null : cursor(single(q, "cursor", errors), errors);
     errors.throwIfAny();
     if (csv) {
       export(ctx, filter);
@@ -153,19 +155,19 @@ final class InvestigatorRoutes {
     return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/csv");
   }
 
-  private static AnomalyQueries.Filter filter(RoutingContext ctx, Problem.Errors errors) {
-    String type = enumParam(ctx, "type", AnomalyType.class, errors);
-    String suspicion = enumParam(ctx, "suspicion", Suspicion.class, errors);
-    String level = enumParam(ctx, "level", Level.class, errors);
-    String siteId = textParam(ctx, "siteId", 64, errors);
-    String region = single(ctx, "region", errors);
+  private static AnomalyQueries.Filter filter(Query q, Problem.Errors errors) {
+    String type = enumParam(q, "type", AnomalyType.class, errors);
+    String suspicion = enumParam(q, "suspicion", Suspicion.class, errors);
+    String level = enumParam(q, "level", Level.class, errors);
+    String siteId = textParam(q, "siteId", 64, errors);
+    String region = single(q, "region", errors);
     if (region != null && !REGION.matcher(region).matches()) {
       errors.add("region", "must be 1 to 6 digits: a prefix of the 6-digit region code (44 = Guangdong)");
       region = null;
     }
-    String product = textParam(ctx, "product", 100, errors);
-    Instant from = timeParam(ctx, "from", errors);
-    Instant to = timeParam(ctx, "to", errors);
+    String product = textParam(q, "product", 100, errors);
+    Instant from = timeParam(q, "from", errors);
+    Instant to = timeParam(q, "to", errors);
     if (from != null && to != null && !from.isBefore(to)) {
       errors.add("to", "must be later than from");
     }
@@ -176,18 +178,19 @@ final class InvestigatorRoutes {
 
   private void summary(RoutingContext ctx) {
     Problem.Errors errors = new Problem.Errors();
-    String groupBy = single(ctx, "groupBy", errors);
+    Query q = Query.of(ctx, errors);
+    String groupBy = single(q, "groupBy", errors);
     if (groupBy == null) {
       errors.add("groupBy", "is required: one of site, region, product, type, suspicion, day, hour");
     } else if (!GROUP_BY.contains(groupBy)) {
       errors.add("groupBy", "must be one of site, region, product, type, suspicion, day, hour");
     }
-    Instant from = timeParam(ctx, "from", errors);
-    Instant to = timeParam(ctx, "to", errors);
+    Instant from = timeParam(q, "from", errors);
+    Instant to = timeParam(q, "to", errors);
     if (from != null && to != null && !from.isBefore(to)) {
       errors.add("to", "must be later than from");
     }
-    int limit = intParam(ctx, "limit", MAX_GROUPS, 1, MAX_GROUPS, errors);
+    int limit = intParam(q, "limit", MAX_GROUPS, 1, MAX_GROUPS, errors);
     errors.throwIfAny();
     queries.summary(groupBy, from, to, limit).onComplete(ar -> {
       if (ar.failed()) {
@@ -215,6 +218,13 @@ final class InvestigatorRoutes {
 
   private void events(RoutingContext ctx) {
     String raw = ctx.pathParam("code");
+    // A scanned code legitimately carries GS separators and a scanner's CR/LF/TAB suffix; any other control
+    // character (NUL above all) is refused, as in every other parameter.
+    String notText = raw == null ? null
+        : Fields.notText(raw.replace('\u001d', ' ').replace('\r', ' ').replace('\n', ' ').replace('\t', ' '));
+    if (notText != null) {
+      throw Problem.validation(List.of(new Problem.FieldError("code", notText)));
+    }
     ParseResult parsed = TraceCodes.parse(raw);
     if (parsed instanceof ParseResult.Invalid invalid) {
       throw Problem.validation(List.of(new Problem.FieldError("code", invalid.message())));
@@ -342,9 +352,16 @@ final class InvestigatorRoutes {
 
   // ---- parameters ----
 
+  /** The request's query parameters, decoded strictly ({@link Fields#query}): bad ones are errors already. */
+  private record Query(Map<String, List<String>> params) {
+    static Query of(RoutingContext ctx, Problem.Errors errors) {
+      return new Query(Fields.query(ctx.request().query(), errors));
+    }
+  }
+
   /** The one value of a query parameter; null when absent or empty; an error when repeated. */
-  private static String single(RoutingContext ctx, String name, Problem.Errors errors) {
-    List<String> values = ctx.queryParam(name);
+  private static String single(Query q, String name, Problem.Errors errors) {
+    List<String> values = q.params().getOrDefault(name, List.of());
     if (values.isEmpty()) {
       return null;
     }
@@ -356,8 +373,8 @@ final class InvestigatorRoutes {
     return v.isEmpty() ? null : v;
   }
 
-  private static String textParam(RoutingContext ctx, String name, int max, Problem.Errors errors) {
-    String v = single(ctx, name, errors);
+  private static String textParam(Query q, String name, int max, Problem.Errors errors) {
+    String v = single(q, name, errors);
     if (v != null && v.length() > max) {
       errors.add(name, "must be at most " + max + " characters");
       return null;
@@ -365,9 +382,9 @@ final class InvestigatorRoutes {
     return v;
   }
 
-  private static <E extends Enum<E>> String enumParam(RoutingContext ctx, String name, Class<E> type,
+  private static <E extends Enum<E>> String enumParam(Query q, String name, Class<E> type,
                                                       Problem.Errors errors) {
-    String v = single(ctx, name, errors);
+    String v = single(q, name, errors);
     if (v == null) {
       return null;
     }
@@ -385,8 +402,8 @@ final class InvestigatorRoutes {
     return null;
   }
 
-  private static Instant timeParam(RoutingContext ctx, String name, Problem.Errors errors) {
-    String v = single(ctx, name, errors);
+  private static Instant timeParam(Query q, String name, Problem.Errors errors) {
+    String v = single(q, name, errors);
     if (v == null) {
       return null;
     }
@@ -399,8 +416,8 @@ final class InvestigatorRoutes {
     }
   }
 
-  private static int intParam(RoutingContext ctx, String name, int dflt, int min, int max, Problem.Errors errors) {
-    String v = single(ctx, name, errors);
+  private static int intParam(Query q, String name, int dflt, int min, int max, Problem.Errors errors) {
+    String v = single(q, name, errors);
     if (v == null) {
       return dflt;
     }

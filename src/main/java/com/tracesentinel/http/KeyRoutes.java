@@ -11,6 +11,7 @@ import java.util.UUID;
 
 /** POST /api/v1/keys issues a key (shown once); DELETE /api/v1/keys/{id} revokes one. */
 final class KeyRoutes {
+  static final int MAX_LABEL = 200;
   private final ApiKeys keys;
   private final ReferenceStore reference;
 
@@ -36,8 +37,11 @@ final class KeyRoutes {
     if (role == null) {
       errors.add("role", "must be scanner, investigator or admin");
     }
-    String siteId = body == null || !(body.getValue("siteId") instanceof String s) ? null : s.trim();
-    if (role == Role.SCANNER) {
+    String rawSite = string(body, "siteId");
+    String siteId = rawSite == null ? null : rawSite.trim();
+    if (Fields.notText(rawSite) != null) {
+      errors.add("siteId", Fields.notText(rawSite));
+    } else if (role == Role.SCANNER) {
       if (siteId == null || siteId.isEmpty()) {
         errors.add("siteId", "is required for a scanner key");
       } else if (reference.siteById(siteId) == null) {
@@ -46,21 +50,32 @@ final class KeyRoutes {
     } else if (role != null && siteId != null) {
       errors.add("siteId", "only scanner keys are bound to a site");
     }
-    String label = body == null || !(body.getValue("label") instanceof String s) ? null
-        : s.substring(0, Math.min(s.length(), 200));
+    String label = string(body, "label");
+    if (Fields.notText(label) != null) {
+      errors.add("label", Fields.notText(label));
+    } else if (label != null && label.length() > MAX_LABEL) {
+      // cut at 200 characters, never between the two halves of a surrogate pair
+      label = label.substring(0, Character.isHighSurrogate(label.charAt(MAX_LABEL - 1)) ? MAX_LABEL - 1 : MAX_LABEL);
+    }
     errors.throwIfAny();
-    keys.issue(role, role == Role.SCANNER ? siteId : null, label).onComplete(ar -> {
+    String boundSite = role == Role.SCANNER ? siteId : null;
+    keys.issue(role, boundSite, label).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
       JsonObject out = new JsonObject().put("id", ar.result().id()).put("key", ar.result().key())
           .put("role", role.wire());
-      if (role == Role.SCANNER) {
-        out.put("siteId", siteId);
+      if (boundSite != null) {
+        out.put("siteId", boundSite);
       }
       ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(out.encode());
     });
+  }
+
+  /** A string member of the body; anything else counts as absent. */
+  private static String string(JsonObject body, String name) {
+    return body != null && body.getValue(name) instanceof String s ? s : null;
   }
 
   private void revoke(RoutingContext ctx) {

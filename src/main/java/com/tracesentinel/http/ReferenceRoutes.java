@@ -127,21 +127,38 @@ final class ReferenceRoutes {
     return rows;
   }
 
+  /**
+   * CSV with a header line. Cells are not trimmed by the parser: a control character at a cell's edge must reach
+   * the row checks rather than vanish with the spaces.
+   */
   private static List<Row> csvRows(String body) {
     if (body == null) {
       return List.of();
     }
-    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
-        .setIgnoreEmptyLines(true).get();
+    CSVFormat format = CSVFormat.DEFAULT.builder().setIgnoreEmptyLines(true).get();
     List<Row> rows = new ArrayList<>();
     try (CSVParser parser = CSVParser.parse(new StringReader(body.replace("\uFEFF", "")), format)) {
-      for (CSVRecord record : parser) {
-        Map<String, Object> values = new HashMap<>(record.toMap());
-        values.replaceAll((k, v) -> v == null || v.toString().isEmpty() ? null : v);
-        rows.add(new Row("line " + (record.getRecordNumber() + 1) + ": ", values));
+      try {
+        List<String> header = null;
+        for (CSVRecord record : parser) {
+          if (header == null) {
+            header = record.stream().map(String::trim).toList();
+            continue;
+          }
+          Map<String, Object> values = new HashMap<>();
+          for (int i = 0; i < Math.min(header.size(), record.size()); i++) {
+            String v = record.get(i);
+            values.put(header.get(i), v.isEmpty() ? null : v);
+          }
+          rows.add(new Row("line " + record.getRecordNumber() + ": ", values));
+        }
+      } catch (RuntimeException e) {
+        // The parser's message names its exception classes: the client learns where, not how.
+        throw Problem.badRequest("the CSV could not be read after line " + parser.getCurrentLineNumber()
+            + ": a quoted cell is not closed, or text follows its closing quote");
       }
-    } catch (IOException | RuntimeException e) {
-      throw Problem.badRequest("the CSV could not be read: " + e.getMessage());
+    } catch (IOException e) {
+      throw Problem.badRequest("the CSV could not be read");
     }
     return rows;
   }
@@ -154,6 +171,11 @@ final class ReferenceRoutes {
 
     String text(String name, boolean required, int max, Problem.Errors errors) {
       Object v = values.get(name);
+      String notText = v == null ? null : Fields.notText(v.toString());
+      if (notText != null) {
+        errors.add(field(name), notText);
+        return null;
+      }
       if (v == null || v.toString().isBlank()) {
         if (required) {
           errors.add(field(name), "is required");
@@ -168,22 +190,31 @@ final class ReferenceRoutes {
       return s;
     }
 
+    /** A whole number: 24 or "24"; 1.5 and "1.5" are refused, never rounded. */
     int integer(String name, int fallback, int min, int max, Problem.Errors errors) {
       Object v = values.get(name);
       if (v == null || v.toString().isBlank()) {
         return fallback;
       }
-      try {
-        long n = v instanceof Number num ? num.longValue() : Long.parseLong(v.toString().trim());
-        if (n < min || n > max) {
-          errors.add(field(name), "must be between " + min + " and " + max);
-          return fallback;
+      Long n = null;
+      if (v instanceof Number num) {
+        n = Fields.whole(num) ? num.longValue() : null;
+      } else {
+        try {
+          n = Long.parseLong(v.toString().trim());
+        } catch (NumberFormatException e) {
+          // reported below
         }
-        return (int) n;
-      } catch (NumberFormatException e) {
+      }
+      if (n == null) {
         errors.add(field(name), "must be a whole number");
         return fallback;
       }
+      if (n < min || n > max) {
+        errors.add(field(name), "must be between " + min + " and " + max);
+        return fallback;
+      }
+      return n.intValue();
     }
   }
 }

@@ -98,7 +98,7 @@ final class ScanJson {
     if (v == null) {
       return fallback;
     }
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+    if (!(v instanceof Number n) || !Fields.whole(n)) {
       errors.add(prefix + field, "must be a whole number");
       return fallback;
     }

@@ -62,6 +62,35 @@ class ReferenceApiTest {
   }
 
   @Test
+  void aPackSizeWithAFractionIsRefusedNotRounded() {
+    JsonArray rows = new JsonArray()
+        .add(new JsonObject().put("productKey", "8300021").put("genericName", "a").put("packSize", 1.5))
+        .add(new JsonObject().put("productKey", "8300022").put("genericName", "b").put("packSize", "2.5"))
+        .add(new JsonObject().put("productKey", "8300023").put("genericName", "c").put("packSize", true));
+    Response json = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", rows.encode());
+    assertEquals(400, json.status(), json.body());
+    JsonArray errors = json.json().getJsonArray("errors");
+    assertEquals(3, errors.size(), json.body());
+    for (int i = 0; i < 3; i++) {
+      assertEquals("[" + i + "].packSize", errors.getJsonObject(i).getString("field"));
+      assertEquals("must be a whole number", errors.getJsonObject(i).getString("message"));
+    }
+    Response csv = svc.put("/api/v1/products", TestService.ADMIN_KEY, "text/csv",
+        "productKey,genericName,packSize\n8300024,d,1.5\n8300025,e,1e1\n");
+    assertEquals(400, csv.status(), csv.body());
+    assertEquals("line 2: packSize", csv.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    assertEquals("line 3: packSize", csv.json().getJsonArray("errors").getJsonObject(1).getString("field"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key LIKE '830002%'"));
+    // a whole number written with a zero fraction, or as text, is still that number
+    JsonArray whole = new JsonArray()
+        .add(new JsonObject().put("productKey", "8300026").put("genericName", "f").put("packSize", 24.0))
+        .add(new JsonObject().put("productKey", "8300027").put("genericName", "g").put("packSize", " 10 "));
+    assertEquals(200, svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", whole.encode()).status());
+    assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key IN "
+        + "('8300026', '8300027') AND pack_size IN (24, 10)"));
+  }
+
+  @Test
   void sitesAreValidatedAndUpsertedFromCsv() {
     Response bad = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
         "siteId,name,kind,regionCode,regionName\nS1,One,SHOP,4403,Shenzhen\n");

@@ -225,6 +225,25 @@ class ScanApiTest {
   }
 
   @Test
+  void lineNumbersAndQuantitiesWithAFractionAreRefusedNotRounded() {
+    String code = newCode();
+    JsonArray scans = new JsonArray()
+        .add(scan(code, "PA", "W1", Instant.now()).put("lineNo", 1.5).put("quantity", 2.5))
+        .add(scan(newCode(), "PA", "W1", Instant.now()).put("lineNo", "2").put("quantity", 3.0));
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(400, r.status(), r.body());
+    JsonArray errors = r.json().getJsonArray("errors");
+    assertEquals(3, errors.size(), r.body());
+    assertEquals("scans[0].lineNo", errors.getJsonObject(0).getString("field"));
+    assertEquals("scans[0].quantity", errors.getJsonObject(1).getString("field"));
+    assertEquals("scans[1].lineNo", errors.getJsonObject(2).getString("field"));
+    for (int i = 0; i < 3; i++) {
+      assertEquals("must be a whole number", errors.getJsonObject(i).getString("message"));
+    }
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'W1'"));
+  }
+
+  @Test
   void aBatchOfMoreThan1000ScansIsRefused() {
     JsonArray scans = new JsonArray();
     for (int i = 0; i < 1001; i++) {

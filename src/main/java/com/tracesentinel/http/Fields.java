@@ -1,0 +1,113 @@
+package com.tracesentinel.http;
+
+import com.tracesentinel.ingest.Preparation;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Checks shared by every request field the edge validates itself (query parameters, reference rows, keys). */
+final class Fields {
+  private Fields() {}
+
+  /**
+   * Why {@code s} is not text (a control character, or half of a surrogate pair), or null when it is text. Such a
+   * character is never part of an identifier or a name, and PostgreSQL refuses U+0000 outright.
+   */
+  static String notText(String s) {
+    int at = Preparation.firstNonText(s);
+    return at < 0 ? null : String.format("must be text without control characters (U+%04X at position %d)",
+        (int) s.charAt(at), at);
+  }
+
+  /** A JSON number without a fraction (1.0 is whole, 1.5 is not). */
+  static boolean whole(Number n) {
+    double d = n.doubleValue();
+    return d == Math.rint(d) && !Double.isInfinite(d);
+  }
+
+  /**
+   * The leading sentence of a message from the service's core (ingest, imaging), without what follows a ':' or '(':
+   * by their convention a fixed sentence, then what failed underneath, which may be PostgreSQL's or a library's own
+   * words or an exception's name. {@code fallback} when nothing is left.
+   */
+  static String leadingSentence(String message, String fallback) {
+    if (message == null) {
+      return fallback;
+    }
+    int cut = message.length();
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (c == ':' || c == '(' || c < ' ') {
+        cut = i;
+        break;
+      }
+    }
+    String s = message.substring(0, Math.min(cut, 200)).trim();
+    return s.isEmpty() ? fallback : s;
+  }
+
+  /**
+   * A query string's parameters ({@code a=1&b=2}, {@code +} a space), decoded strictly: a name or value that is not
+   * percent-encoded UTF-8, or that decodes to a control character, is an error naming the parameter and is left
+   * out, so it never reaches a query. Vert.x's own decoding answers an unreadable query with a bare 400.
+   */
+  static Map<String, List<String>> query(String raw, Problem.Errors errors) {
+    Map<String, List<String>> params = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return params;
+    }
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String rawName = eq < 0 ? pair : pair.substring(0, eq);
+      String name = decode(rawName);
+      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      String label = name == null || notText(name) != null ? rawName : name;
+      if (name == null || value == null) {
+        errors.add(label, "is not percent-encoded UTF-8");
+      } else if (notText(name) != null || notText(value) != null) {
+        errors.add(label, notText(notText(name) != null ? name : value));
+      } else {
+        params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+      }
+    }
+    return params;
+  }
+
+  /** Percent-decodes one name or value; null when an escape is broken or the bytes are not UTF-8. */
+  static String decode(String s) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+        int lo = hi < 0 ? -1 : Character.digit(s.charAt(i + 2), 16);
+        if (lo < 0) {
+          return null;
+        }
+        bytes.write(hi << 4 | lo);
+        i += 2;
+      } else if (c == '+') {
+        bytes.write(' ');
+      } else if (c < 0x100) {
+        bytes.write(c); // the request line reaches us byte for byte (ISO-8859-1): raw UTF-8 is read as UTF-8
+      } else {
+        return null;
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+}
