@@ -52,7 +52,12 @@ public class FaultLoad {
                 .append("\",\"lineNo\":").append(i + 1).append("}");
           }
           body.append("]}");
-          lines.add(doc + "," + post(http, uri, body.toString()));
+          long t = System.nanoTime();
+          String status = post(http, uri, body.toString());
+          lines.add(doc + "," + status + "," + (System.nanoTime() - t) / 1_000_000);
+          if (!status.equals("200")) {
+            pause(100); // a client honouring Retry-After backs off
+          }
         }
       }));
     }
@@ -81,6 +86,14 @@ public class FaultLoad {
     Files.write(out, lines);
   }
 
+  static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static Thread started(Runnable r) {
     Thread t = new Thread(r);
     t.start();
@@ -92,16 +105,8 @@ public class FaultLoad {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
           .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() == 503) {
-        Thread.sleep(100); // a client honouring Retry-After backs off
-      }
       return Integer.toString(r.statusCode());
     } catch (IOException | InterruptedException e) {
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException ignored) {
-        // stopping
-      }
       return "lost";
     }
   }
@@ -121,6 +126,7 @@ public class FaultLoad {
       }
     }
     long acked = 0, lost = 0, refused = 0, refusedButStored = 0, unanswered = 0, nulRefused = 0;
+    long slowestRefusal = 0;
     for (String line : Files.readAllLines(answers)) {
       String[] f = line.split(",");
       if (f[0].equals("nul-refused")) {
@@ -137,6 +143,7 @@ public class FaultLoad {
         }
         case "503" -> {
           refused++;
+          slowestRefusal = Math.max(slowestRefusal, Long.parseLong(f[2]));
           if (rows != 0) {
             refusedButStored++;
           }
@@ -145,7 +152,8 @@ public class FaultLoad {
       }
     }
     System.out.printf("acked %d, lost %d, refused %d, refused-but-stored %d, unanswered %d (connection lost),"
-        + " NUL requests refused %d%n", acked, lost, refused, refusedButStored, unanswered, nulRefused);
+        + " NUL requests refused %d, slowest 503 %d ms%n", acked, lost, refused, refusedButStored, unanswered,
+        nulRefused, slowestRefusal);
   }
 
   /** Holds CONNECTIONS idle connections for SECONDS while timing /health/ready; prints the latencies. */

@@ -56,7 +56,7 @@ run_fault() {
   local fault=$1 dir mounted=no
   dir=$(mktemp -d /tmp/ts-fault-"$fault"-XXXX)
   if [ "$fault" = disk-full ]; then
-    if mount -t tmpfs -o size="${DISK_MB:-400}m" tmpfs "$dir" 2>/dev/null; then mounted=yes
+    if mount -t tmpfs -o size="${DISK_MB:-1200}m" tmpfs "$dir" 2>/dev/null; then mounted=yes
     else echo "fault disk-full: skipped (this user may not mount a tmpfs)"; return 0; fi
   fi
   start_service "$dir"

@@ -307,8 +307,8 @@ public final class TraceSentinel implements AutoCloseable {
       long total = recovery.reconcileTotal();
       return total == 0 ? r : r + ": " + recovery.reconcileDone() + " of " + total + " done";
     }
-    String admission = scans.admission();
-    return admission;
+    String down = health.downBecause();
+    return down != null ? "the database is unavailable: " + down : scans.admission();
   }
 
   private String notLive() {

@@ -32,9 +32,9 @@ final class Fields {
   }
 
   /**
-   * The leading sentence of a message from the service's core (ingest, imaging), without what follows a ':' or '(':
-   * by their convention a fixed sentence, then what failed underneath, which may be PostgreSQL's or a library's own
-   * words or an exception's name. {@code fallback} when nothing is left.
+   * The leading sentence of an image decoder's refusal, without what follows a ':' or '(': by its convention a fixed
+   * sentence, then what failed underneath, which may be the image library's own words or an exception's name.
+   * {@code fallback} when nothing is left.
    */
   static String leadingSentence(String message, String fallback) {
     if (message == null) {

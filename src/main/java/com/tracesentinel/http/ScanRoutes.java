@@ -14,12 +14,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** POST /api/v1/scans: one scan or a batch, answered only after the history has committed it. */
 final class ScanRoutes {
-  private static final Logger LOG = LoggerFactory.getLogger(ScanRoutes.class);
   static final int MAX_BATCH = 1000;
 
   private final ScanService scans;
@@ -63,21 +60,16 @@ final class ScanRoutes {
   }
 
   /**
-   * The core's refusals as problems: the exception's type decides the status. Its message is a fixed sentence,
-   * then, after a ':' or '(', what failed underneath (possibly PostgreSQL's own words or an exception's name): only
-   * the sentence reaches the client, the whole message the log.
+   * The core's refusals as problems: the exception's type decides the status. The core words its refusals for the
+   * client (what happened, never a database's own text); what failed underneath is in its log.
    */
   static Throwable problem(Throwable e) {
     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     if (cause instanceof ScanService.Unavailable) {
-      LOG.warn("Scans refused, nothing stored: {}", cause.getMessage());
-      return Problem.unavailable(Fields.leadingSentence(cause.getMessage(), "nothing was stored; try again shortly"),
-          1);
+      return Problem.unavailable(cause.getMessage(), 1);
     }
     if (cause instanceof ScanService.DataRefused) {
-      LOG.warn("Scans refused by the database, nothing stored: {}", cause.getMessage());
-      return new Problem(422, "Unprocessable content",
-          Fields.leadingSentence(cause.getMessage(), "the database refused this request's data; nothing was stored"));
+      return new Problem(422, "Unprocessable content", cause.getMessage());
     }
     return cause;
   }

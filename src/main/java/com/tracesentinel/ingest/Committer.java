@@ -160,7 +160,7 @@ final class Committer implements Runnable {
       metrics.commitFailed();
       health.down(down.getMessage());
       rewind(group.get(0).seq(), true, Set.of(), Set.of(),
-          new ScanService.Unavailable("the history database did not store the scans: " + down.getMessage()));
+          new ScanService.Unavailable("the history database did not store this request; nothing of it was stored"));
       return false;
     }
   }
@@ -174,7 +174,8 @@ final class Committer implements Runnable {
     LOG.warn("The database refused the data of one request ({}); it alone fails", refused.getMessage());
     metrics.commitFailed();
     rewind(culprit.seq(), false, Set.of(culprit.request()), Set.of(),
-        new ScanService.DataRefused("the database refused this request's data (SQLSTATE " + refused.sqlState() + ")"));
+        new ScanService.DataRefused("the database refused this request's data; nothing of it was stored, and it "
+            + "will be refused again as it is"));
   }
 
   /**

@@ -112,8 +112,8 @@ public final class ScanService implements AutoCloseable {
     if (p != null) {
       return p;
     }
-    String down = health.downBecause();
-    return down == null ? null : "the history database is unavailable (" + down + ")";
+    // The reason stays in the log and on /health/ready; a client learns only that it must come back.
+    return health.downBecause() == null ? null : "the history database is unavailable; nothing was stored";
   }
 
   /** At capacity only new codes are refused: returns, repeats and receipts of known boxes still go through. */
