@@ -180,6 +180,24 @@ class IngestDurabilityTest {
     }
   }
 
+  @Test
+  void aDuplicateKeyInPostgresqlIsAReSendNeverAFailure() throws Exception {
+    try (TestService svc = TestService.start()) {
+      svc.sites("DK", "440301");
+      Instant t = Instant.now().minusSeconds(3600);
+      JsonObject first = sale(code(31), "DK", "D1", t);
+      assertEquals("ACCEPTED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, first).result(0).getString("status"));
+      // The ledger forgets the code (as a lost ledger would): the judge takes the re-send for new, and only
+      // PostgreSQL's unique index on the idempotency key knows better.
+      svc.app().services().ledger().restore(CodeKey.of(code(31)), null);
+      Response resent = svc.post("/api/v1/scans", TestService.ADMIN_KEY, first);
+      assertEquals(200, resent.status(), resent.body());
+      assertEquals("REPLAYED", resent.result(0).getString("status"), resent.body());
+      assertEquals("ACCEPTED", resent.result(0).getJsonObject("original").getString("status"));
+      assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'D1'"));
+    }
+  }
+
   private static Response retryWhileUnavailable(TestService svc, JsonObject body) throws InterruptedException {
     for (int i = 0; i < 100; i++) {
       Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, body);
