@@ -7,6 +7,7 @@ import com.tracesentinel.ingest.ScanEvent;
 import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.ingest.ScanStatus;
+import com.tracesentinel.ingest.Voiding;
 import com.tracesentinel.reference.Site;
 import com.tracesentinel.rules.Anomaly;
 import com.tracesentinel.rules.EventType;
@@ -61,7 +62,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   // ---- commits (committer thread) ---------------------------------------------------------------------------------
 
   @Override
-  public CommitReceipt commit(long groupId, List<Judged> scans) throws CommitFailure {
+  public CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings) throws CommitFailure {
     boolean commitSent = false;
     Connection c = null;
     try {
@@ -79,6 +80,9 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         copyScans(c, rows);
       }
       Map<CommitReceipt.AnomalyRef, String> documents = insertAnomalies(c, rows);
+      for (Voiding v : voidings) {
+        voidUpload(c, v);
+      }
       Map<ByteBuffer, ScanResult.Original> originals = originalsByIdem(c, inFlightReplays);
       try (PreparedStatement st = c.prepareStatement(Sql.CURRENT_XID); ResultSet rs = st.executeQuery()) {
         rs.next();
@@ -130,7 +134,9 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
           .text(in.deviceId())
           .date(r.code() == null ? null : r.code().expiry())
           .text(r.status().name())
-          .text(r.error());
+          .text(r.error())
+          .text(in.uploadBatch())
+          .text(in.linkedDocumentNo());
     }
     copy.end();
     try {
@@ -212,6 +218,66 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
    * backend is still committing it is "in progress", and this throws so the caller asks again; after a crash an
    * unfinished transaction is "aborted".
    */
+  private static void voidUpload(Connection c, Voiding v) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(Sql.VOID_SCANS)) {
+      st.setObject(1, java.time.OffsetDateTime.ofInstant(v.at(), java.time.ZoneOffset.UTC));
+      st.setString(2, v.siteId());
+      st.setString(3, v.uploadBatch());
+      st.setArray(4, c.createArrayOf("int8", v.scanIds().toArray()));
+      st.executeUpdate();
+    }
+    if (v.lateDeletions().isEmpty()) {
+      return;
+    }
+    int n = v.lateDeletions().size();
+    Object[] ids = new Object[n];
+    byte[][] keys = new byte[n][];
+    String[][] text = new String[6][n];
+    String[] saleAt = new String[n];
+    for (int i = 0; i < n; i++) {
+      Voiding.LateDeletion d = v.lateDeletions().get(i);
+      ids[i] = d.saleScanId();
+      keys[i] = d.codeKey();
+      text[0][i] = d.canonical();
+      text[1][i] = d.product();
+      text[2][i] = d.siteId();
+      text[3][i] = d.region();
+      text[4][i] = d.detail();
+      text[5][i] = d.saleDocumentNo();
+      saleAt[i] = d.saleAt().toString();
+    }
+    try (PreparedStatement st = c.prepareStatement(Sql.INSERT_LATE_DELETIONS)) {
+      st.setString(1, v.at().toString());
+      st.setArray(2, c.createArrayOf("int8", ids));
+      st.setArray(3, c.createArrayOf("bytea", keys));
+      for (int i = 0; i < 5; i++) {
+        st.setArray(4 + i, c.createArrayOf("text", text[i]));
+      }
+      st.setArray(9, c.createArrayOf("timestamptz", saleAt));
+      st.setArray(10, c.createArrayOf("text", text[5]));
+      st.executeUpdate();
+    }
+  }
+
+  @Override
+  public List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) throws SQLException {
+    List<Voiding.UploadedScan> out = new ArrayList<>();
+    try (Connection c = connect(socketTimeoutSeconds); PreparedStatement st = c.prepareStatement(Sql.UPLOAD_SCANS)) {
+      st.setString(1, siteId);
+      st.setString(2, uploadBatch);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          java.sql.Timestamp at = rs.getTimestamp("scanned_at");
+          out.add(new Voiding.UploadedScan(rs.getLong("id"), rs.getBytes("code_key"), rs.getString("canonical"),
+              rs.getString("product"), EventType.valueOf(rs.getString("type")),
+              ScanStatus.valueOf(rs.getString("status")), at == null ? null : at.toInstant(),
+              rs.getString("document_no"), rs.getInt("site_ref")));
+        }
+      }
+    }
+    return out;
+  }
+
   @Override
   public boolean committed(long groupId) throws SQLException {
     Long xid = transactions.get(groupId);
@@ -340,9 +406,16 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   @Override
   public void scansOf(List<byte[]> codeKeys, Consumer<ScanEvent> sink) throws SQLException {
+    scansOfExcept(codeKeys, java.util.Set.of(), sink);
+  }
+
+  @Override
+  public void scansOfExcept(List<byte[]> codeKeys, java.util.Set<Long> excluded, Consumer<ScanEvent> sink)
+      throws SQLException {
     try (Connection c = connect(0); PreparedStatement st = c.prepareStatement(Sql.SCANS_OF_CODES)) {
       Array keys = c.createArrayOf("bytea", codeKeys.toArray(new byte[0][]));
       st.setArray(1, keys);
+      st.setArray(2, c.createArrayOf("int8", excluded.toArray()));
       read(st, sink);
     }
   }

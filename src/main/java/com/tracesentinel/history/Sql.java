@@ -9,9 +9,32 @@ final class Sql {
   /** Binary COPY of a group's scans: the column order PgCopy rows are written in. */
   static final String COPY_SCANS = """
       COPY scans (id, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type, site_id, site_ref,
-                  document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status, error)
+                  document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status, error,
+                  upload_batch, linked_document_no)
       FROM STDIN (FORMAT binary)""";
-  static final int SCAN_COLUMNS = 21;
+  static final int SCAN_COLUMNS = 23;
+
+  // --- NHSA 3507 deletions ---
+
+  /** The stored, not yet voided scans of one upload (scans_upload_batch, a partial index in every partition). */
+  static final String UPLOAD_SCANS = """
+      SELECT id, code_key, canonical, product, type, status, scanned_at, document_no, site_ref
+      FROM scans WHERE site_id = ? AND upload_batch = ? AND voided_at IS NULL""";
+
+  /** Voids them: kept, no longer counted, and their idempotency hash freed for the corrected upload. */
+  static final String VOID_SCANS = """
+      UPDATE scans SET voided_at = ?, idem = NULL
+      WHERE site_id = ? AND upload_batch = ? AND voided_at IS NULL AND id = ANY(?::int8[])""";
+
+  /** LATE_DELETION anomalies: the deletion is the event (its time), the erased sale the scan it conflicts with. */
+  static final String INSERT_LATE_DELETIONS = """
+      INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
+                             region, detail, conflict_site_id, conflict_at, conflict_document_no)
+      SELECT d.scan_id, ?::timestamptz, 'LATE_DELETION', 'IRREGULAR', 'WARNING', d.code_key, d.canonical, d.product,
+             d.site_id, d.region, d.detail, d.site_id, d.sale_at, d.document_no
+      FROM unnest(?::int8[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],
+                  ?::text[])
+        AS d(scan_id, code_key, canonical, product, site_id, region, detail, sale_at, document_no)""";
 
   // The ledger knows only where and when the conflicting scan happened; its document number is resolved here, in
   // the same transaction, so it is found even when that scan is in this very group.
@@ -53,20 +76,22 @@ final class Sql {
   static final String SCANS_OF_CODES = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
              settlement_id IS NOT NULL AS reimbursed
-      FROM scans WHERE code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED')
+      FROM scans WHERE code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
+        AND id <> ALL(?::int8[])
       ORDER BY code_key, id""";
 
   static final String ALL_SCANS = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
              settlement_id IS NOT NULL AS reimbursed
-      FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED')
+      FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
       ORDER BY code_key, id""";
 
   static final String COUNT_STORED_SCANS =
-      "SELECT count(*) FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED')";
+      "SELECT count(*) FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL";
 
   static final String ANY_STORED_SCAN =
-      "SELECT count(*) FROM (SELECT 1 FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED') LIMIT 1) x";
+      "SELECT count(*) FROM (SELECT 1 FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED') "
+      + "AND voided_at IS NULL LIMIT 1) x";
 
   // --- public look-ups (verify) ---
 
@@ -80,6 +105,7 @@ final class Sql {
                        AND a.type IN ('DOUBLE_SCAN', 'RETURN_MISMATCH')) AS no_effect
       FROM scans s LEFT JOIN sites st ON st.ref = s.site_ref
       WHERE s.code_key = $1 AND s.type IN ('SALE', 'RETURN') AND s.status IN ('ACCEPTED', 'FLAGGED')
+        AND s.voided_at IS NULL
       ORDER BY s.id DESC
       LIMIT $2
       """;

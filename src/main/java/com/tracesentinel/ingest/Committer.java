@@ -3,6 +3,7 @@ package com.tracesentinel.ingest;
 import com.tracesentinel.reference.ReferenceData;
 import com.tracesentinel.reference.Site;
 import com.tracesentinel.rules.Anomaly;
+import com.tracesentinel.rules.AnomalyType;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -135,12 +136,16 @@ final class Committer implements Runnable {
   private boolean commit(List<JudgedRequest> group, long drainedUpTo) {
     long groupId = ids.next();
     List<Judged> scans = new ArrayList<>();
+    List<Voiding> voidings = new ArrayList<>();
     for (JudgedRequest j : group) {
       scans.addAll(j.scans());
+      if (j.voiding() != null) {
+        voidings.add(j.voiding());
+      }
     }
     long started = System.nanoTime();
     try {
-      CommitReceipt receipt = history.commit(groupId, scans);
+      CommitReceipt receipt = history.commit(groupId, scans, voidings);
       committed(group, receipt, started);
       return true;
     } catch (HistoryPort.CommitFailure.DataRefused refused) {
@@ -256,12 +261,26 @@ final class Committer implements Runnable {
     }
     metrics.groupCommitted(stored, System.nanoTime() - started);
     for (JudgedRequest j : group) {
+      if (j.voiding() != null) {
+        j.request().answer.complete(new Request.Answer.Voided(voided(j.voiding())));
+        continue;
+      }
       List<ScanResult> results = new ArrayList<>(j.scans().size());
       for (Judged s : j.scans()) {
         results.add(result(s, receipt));
       }
-      j.request().answer.complete(results);
+      j.request().answer.complete(new Request.Answer.Scans(results));
     }
+  }
+
+  private static Voiding.Result voided(Voiding v) {
+    List<ScanResult.Finding> findings = new ArrayList<>();
+    for (Voiding.LateDeletion d : v.lateDeletions()) {
+      AnomalyType t = AnomalyType.LATE_DELETION;
+      findings.add(new ScanResult.Finding(t.name(), t.suspicions().get(0).name(), t.level().name(), d.detail(),
+          new ScanResult.Conflict(d.siteId(), d.saleDocumentNo(), d.saleAt())));
+    }
+    return new Voiding.Result(v.uploadBatch(), v.scanIds().size(), v.codesRederived(), List.copyOf(findings));
   }
 
   private ScanResult result(Judged judged, CommitReceipt receipt) {

@@ -11,7 +11,7 @@ public interface HistoryPort {
 
   /**
    * Stores the rows of {@code scans} (accepted, flagged and rejected scans; replays store nothing) and their
-   * anomalies in one transaction that also records {@code groupId} as this writer's last committed group. Reads the
+   * anomalies, and marks the scans of {@code voidings} voided with their LATE_DELETION anomalies, in one transaction that also records {@code groupId} as this writer's last committed group. Reads the
    * originals of replays whose original was still in flight ({@link Judged.Replay#original()} null) in the same
    * transaction.
    *
@@ -19,7 +19,7 @@ public interface HistoryPort {
    * @throws CommitFailure.Unavailable the database could not be reached or gave up: nothing was stored
    * @throws CommitFailure.InDoubt     the connection was lost after COMMIT was sent: ask {@link #committed}
    */
-  CommitReceipt commit(long groupId, List<Judged> scans) throws CommitFailure;
+  CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings) throws CommitFailure;
 
   /** True when the group with that id committed (for a commit whose answer was lost). Throws while unreachable. */
   boolean committed(long groupId) throws Exception;
@@ -30,10 +30,16 @@ public interface HistoryPort {
   /** The stored outcome of the first scan with each event's idempotency key, index-aligned; null where none. */
   List<ScanResult.Original> findOriginals(List<ScanEvent> events) throws Exception;
 
-  /** Stored, judged scans of these codes: grouped by code, each code's in judging order. */
+  /** Stored, judged, not voided scans of these codes: grouped by code, each code's in judging order. */
   void scansOf(List<byte[]> codeKeys, Consumer<ScanEvent> sink) throws Exception;
 
-  /** Every stored, judged scan: grouped by code, each code's in judging order. */
+  /** As {@link #scansOf}, leaving out the scans with these ids (those a deletion is about to void). */
+  void scansOfExcept(List<byte[]> codeKeys, java.util.Set<Long> excluded, Consumer<ScanEvent> sink) throws Exception;
+
+  /** The stored, not yet voided scans of one upload of one site (NHSA fixmedins_bchno). */
+  List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) throws Exception;
+
+  /** Every stored, judged, not voided scan: grouped by code, each code's in judging order. */
   void allScans(Consumer<ScanEvent> sink) throws Exception;
 
   long countStoredScans() throws Exception;

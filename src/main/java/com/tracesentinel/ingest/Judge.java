@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,7 +141,7 @@ final class Judge implements Runnable {
         forgetCommitted();
         try {
           if (m instanceof Request r) {
-            judge(r, false);
+            handle(r, false);
           } else if (m instanceof Rewind w) {
             rewind(w, true);
           } else {
@@ -149,11 +150,20 @@ final class Judge implements Runnable {
         } catch (RuntimeException e) {
           LOG.error("The judge failed on {}", m.getClass().getSimpleName(), e);
           if (m instanceof Request r) {
-            r.answer.completeExceptionally(e);
+            r.answer.completeExceptionally(new ScanService.Unavailable("the request could not be judged; nothing "
+                + "of it was stored"));
           }
         }
       }
       batch.clear();
+    }
+  }
+
+  private void handle(Request r, boolean recheck) {
+    if (r.voiding != null) {
+      voidUpload(r);
+    } else {
+      judge(r, recheck);
     }
   }
 
@@ -209,6 +219,86 @@ final class Judge implements Runnable {
     open.addLast(judged);
     lastSeq = seq;
     committer.accept(judged);
+  }
+
+  /**
+   * An NHSA 3507 deletion: every earlier request must be committed first (the codes are re-derived from the history,
+   * which must hold all of them), so the judge waits for that, briefly (deletions are rare). Then the upload's stored
+   * scans are read, each code they touched is re-derived from its other scans, and the new states go into the ledger
+   * with the old bytes kept for undo, as any judged change; voided sales older than the return window become
+   * LATE_DELETION anomalies. The committer marks the scans voided in the same kind of group transaction.
+   */
+  private void voidUpload(Request r) {
+    Request.VoidCommand v = r.voiding;
+    long before = lastSeq;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (committedSeq < before && System.nanoTime() < deadline) {
+      sleep(5);
+    }
+    if (committedSeq < before) {
+      r.answer.completeExceptionally(new ScanService.Unavailable(
+          "scans sent before the deletion are still being stored; send the deletion again shortly"));
+      return;
+    }
+    forgetCommitted();
+    long seq = nextSeq++;
+    List<Voiding.UploadedScan> stored;
+    java.util.Map<ByteBuffer, CodeState> states = new HashMap<>();
+    java.util.Set<Long> ids = new java.util.HashSet<>();
+    List<byte[]> codes = new ArrayList<>();
+    try {
+      stored = history.uploadScans(v.siteId(), v.uploadBatch());
+      java.util.Set<ByteBuffer> seen = new java.util.HashSet<>();
+      for (Voiding.UploadedScan s : stored) {
+        ids.add(s.scanId());
+        if (s.codeKey() != null && s.status() != ScanStatus.REJECTED && seen.add(ByteBuffer.wrap(s.codeKey()))) {
+          codes.add(s.codeKey());
+        }
+      }
+      if (!codes.isEmpty()) {
+        Judging.fold(ladder, reference, sink -> history.scansOfExcept(codes, ids, sink),
+            (key, state) -> states.put(ByteBuffer.wrap(key), state));
+      }
+    } catch (Exception e) {
+      LOG.warn("Could not read upload {} of site {} to delete it: {}", v.uploadBatch(), v.siteId(), e.toString());
+      r.answer.completeExceptionally(new ScanService.Unavailable("the history could not be read to delete the upload;"
+          + " send the deletion again shortly"));
+      return;
+    }
+    long now = Instant.now().getEpochSecond();
+    for (byte[] key : codes) {
+      byte[] previous = ledger.getRaw(key);
+      CodeState state = states.get(ByteBuffer.wrap(key));
+      ledger.restore(key, state == null ? null : com.tracesentinel.rules.StateCodec.encode(state, now));
+      changes.addLast(new Change(seq, key, previous));
+    }
+    Instant at = r.admittedAt;
+    Instant oldestReturnable = at.minus(ladder.settings().returnWindow());
+    List<Voiding.LateDeletion> late = new ArrayList<>();
+    for (Voiding.UploadedScan s : stored) {
+      if (s.type() == com.tracesentinel.rules.EventType.SALE && s.status() != ScanStatus.REJECTED
+          && s.scannedAt().isBefore(oldestReturnable)) {
+        com.tracesentinel.reference.Site site = reference.site(s.siteRef());
+        late.add(new Voiding.LateDeletion(s.scanId(), s.codeKey(), s.canonical(), s.product(), v.siteId(),
+            site == null ? "" : site.regionCode(),
+            s.documentNo(), s.scannedAt(), "sale of " + s.scannedAt() + " deleted "
+            + java.time.Duration.between(s.scannedAt(), at).toDays() + " days later, after the "
+            + ladder.settings().returnWindow().toDays() + "-day return window"));
+      }
+    }
+    Voiding voiding = new Voiding(v.siteId(), v.uploadBatch(), at, List.copyOf(ids), codes.size(), List.copyOf(late));
+    JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.of(), voiding);
+    open.addLast(judged);
+    lastSeq = seq;
+    committer.accept(judged);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private Judged apply(Prepared.ToJudge t, long seq, long now) {
@@ -293,7 +383,7 @@ final class Judge implements Runnable {
         r.answer.completeExceptionally(new ScanService.Unavailable(
             "the history refused a scan of this request as a duplicate twice; send it again later"));
       } else {
-        judge(r, w.recheck().contains(r));
+        handle(r, w.recheck().contains(r));
       }
     }
   }

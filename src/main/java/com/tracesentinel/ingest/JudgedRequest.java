@@ -7,7 +7,11 @@ import java.util.List;
  * it); {@code epoch} says which rewind of the judge it was judged after: the committer drops copies from an earlier
  * epoch, because the judge undid them and judges them again.
  */
-record JudgedRequest(Request request, long seq, int epoch, List<Judged> scans) {
+record JudgedRequest(Request request, long seq, int epoch, List<Judged> scans, Voiding voiding) {
+  JudgedRequest(Request request, long seq, int epoch, List<Judged> scans) {
+    this(request, seq, epoch, scans, null);
+  }
+
   int weight() {
     return Math.max(1, scans.size());
   }

@@ -9,7 +9,6 @@ import com.tracesentinel.rules.LadderSettings;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -231,28 +230,8 @@ public final class LedgerRecovery {
     }
   }
 
-  /** A source of scan events grouped by code. */
-  private interface Source {
-    void stream(java.util.function.Consumer<ScanEvent> sink) throws Exception;
-  }
-
-  /** Folds a stream grouped by code into one state per code, handed to {@code done} as each code ends. */
-  private void fold(Source source, BiConsumer<byte[], CodeState> done) throws Exception {
-    byte[][] key = {null};
-    CodeState[] state = {null};
-    source.stream(event -> {
-      if (key[0] == null || !Arrays.equals(key[0], event.codeKey())) {
-        if (key[0] != null) {
-          done.accept(key[0], state[0]);
-        }
-        key[0] = event.codeKey();
-        state[0] = CodeState.NEW;
-      }
-      state[0] = Judging.apply(ladder, state[0], event, reference).next();
-    });
-    if (key[0] != null) {
-      done.accept(key[0], state[0]);
-    }
+  private void fold(Judging.Source source, BiConsumer<byte[], CodeState> done) throws Exception {
+    Judging.fold(ladder, reference, source, done);
   }
 
   /** A one-line progress bar for long command-line jobs. */

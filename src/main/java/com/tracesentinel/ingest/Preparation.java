@@ -64,7 +64,8 @@ public final class Preparation {
   /** The first text field holding something that is not text (a control character or broken UTF-16), or null. */
   static String textProblem(ScanInput in) {
     String[][] fields = {{"siteId", in.siteId()}, {"documentNo", in.documentNo()}, {"billedDrug", in.billedDrug()},
-        {"settlementId", in.settlementId()}, {"deviceId", in.deviceId()}};
+        {"settlementId", in.settlementId()}, {"deviceId", in.deviceId()}, {"uploadBatch", in.uploadBatch()},
+        {"linkedDocumentNo", in.linkedDocumentNo()}};
     for (String[] f : fields) {
       int bad = firstNonText(f[1]);
       if (bad >= 0) {

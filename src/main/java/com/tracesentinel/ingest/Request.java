@@ -4,16 +4,35 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** One client request on its way through the core: its prepared scans and where its answer goes. */
+/**
+ * One client request on its way through the core: scans to judge, or the deletion of an earlier upload; and where
+ * its answer goes.
+ */
 final class Request {
+  /** The deletion of an earlier NHSA upload (3507), from one site. */
+  record VoidCommand(String siteId, String uploadBatch) {}
+
+  /** The answer, once committed: a result per scan, or what a deletion did. */
+  sealed interface Answer permits Answer.Scans, Answer.Voided {
+    record Scans(List<ScanResult> results) implements Answer {}
+
+    record Voided(Voiding.Result result) implements Answer {}
+  }
+
   final List<Prepared> scans;
+  final VoidCommand voiding;
   final Instant admittedAt;
-  final CompletableFuture<List<ScanResult>> answer = new CompletableFuture<>();
+  final CompletableFuture<Answer> answer = new CompletableFuture<>();
   /** Judged again after a duplicate-key refusal (judge thread only): a second one fails the request. */
   int rechecks;
 
   Request(List<Prepared> scans, Instant admittedAt) {
+    this(scans, null, admittedAt);
+  }
+
+  Request(List<Prepared> scans, VoidCommand voiding, Instant admittedAt) {
     this.scans = scans;
+    this.voiding = voiding;
     this.admittedAt = admittedAt;
   }
 

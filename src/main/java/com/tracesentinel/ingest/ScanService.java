@@ -87,17 +87,35 @@ public final class ScanService implements AutoCloseable {
       return CompletableFuture.failedFuture(new Unavailable(new LedgerPort.Full(ledger.capacity())
           .getMessage()));
     }
-    Request request = new Request(prepared, now);
+    return submit(new Request(prepared, now)).thenApply(answer -> {
+      List<ScanResult> results = ((Request.Answer.Scans) answer).results();
+      metrics.requestAnswered(inputs, results);
+      return results;
+    });
+  }
+
+  /**
+   * Voids an earlier upload of one site (NHSA 3507: its {@code fixmedins_bchno}): its scans stay in the history marked
+   * voided, the codes they touched are re-derived without them, and voided sales older than the return window raise
+   * LATE_DELETION. Answered after the commit, like {@link #ingest}; an upload with no stored scan voids nothing.
+   */
+  public CompletableFuture<Voiding.Result> voidUpload(String siteId, String uploadBatch, Instant now) {
+    String refusal = admission();
+    if (refusal != null) {
+      return CompletableFuture.failedFuture(new Unavailable(refusal));
+    }
+    return submit(new Request(List.of(), new Request.VoidCommand(siteId, uploadBatch), now))
+        .thenApply(answer -> ((Request.Answer.Voided) answer).result());
+  }
+
+  private CompletableFuture<Request.Answer> submit(Request request) {
     if (!pending.tryAcquire(request.weight())) {
       return CompletableFuture.failedFuture(new Unavailable("too many scans are waiting to be stored"));
     }
     outstanding.add(request);
-    CompletableFuture<List<ScanResult>> answer = request.answer.whenComplete((results, failure) -> {
+    CompletableFuture<Request.Answer> answer = request.answer.whenComplete((results, failure) -> {
       outstanding.remove(request);
       pending.release(request.weight());
-      if (results != null) {
-        metrics.requestAnswered(inputs, results);
-      }
     });
     judge.submit(request);
     return answer;

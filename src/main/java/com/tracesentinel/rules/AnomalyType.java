@@ -16,7 +16,9 @@ public enum AnomalyType {
   SOLD_AFTER_DESTROY(Level.ALERT, Suspicion.COUNTERFEIT),
   EXPIRED(Level.ALERT, Suspicion.QUALITY),
   UNKNOWN_PRODUCT(Level.WARNING, Suspicion.COUNTERFEIT),
-  RETURN_MISMATCH(Level.ALERT, Suspicion.IRREGULAR);
+  RETURN_MISMATCH(Level.ALERT, Suspicion.IRREGULAR),
+  /** An NHSA 3507 deletion voided sales older than the return window: how billing fraud is covered up. */
+  LATE_DELETION(Level.WARNING, Suspicion.IRREGULAR);
 
   private final Level level;
   private final List<Suspicion> suspicions;

@@ -41,7 +41,11 @@ final class FakeHistory implements HistoryPort {
   }
 
   @Override
-  public synchronized CommitReceipt commit(long groupId, List<Judged> scans) throws CommitFailure {
+  public synchronized CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings)
+      throws CommitFailure {
+    if (!voidings.isEmpty()) {
+      throw new UnsupportedOperationException("this fake stores no uploads");
+    }
     commits++;
     Set<ByteBuffer> inGroup = new HashSet<>();
     for (Judged j : scans) {
@@ -134,10 +138,20 @@ final class FakeHistory implements HistoryPort {
 
   @Override
   public void scansOf(List<byte[]> codeKeys, Consumer<ScanEvent> sink) {
+    scansOfExcept(codeKeys, Set.of(), sink);
+  }
+
+  @Override
+  public void scansOfExcept(List<byte[]> codeKeys, Set<Long> excluded, Consumer<ScanEvent> sink) {
     Set<ByteBuffer> wanted = new HashSet<>();
     codeKeys.forEach(k -> wanted.add(ByteBuffer.wrap(k)));
-    judgedInOrder().stream().filter(s -> wanted.contains(ByteBuffer.wrap(s.row().event().codeKey())))
-        .forEach(s -> sink.accept(s.row().event()));
+    judgedInOrder().stream().filter(s -> wanted.contains(ByteBuffer.wrap(s.row().event().codeKey()))
+        && !excluded.contains(s.scanId())).forEach(s -> sink.accept(s.row().event()));
+  }
+
+  @Override
+  public List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) {
+    return List.of();
   }
 
   @Override

@@ -1,0 +1,59 @@
+package com.tracesentinel.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.rules.EventType;
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An NHSA 3507 deletion through the core: the upload's scans stay in the history marked voided, their codes are
+ * re-derived without them, old sales raise LATE_DELETION, and the corrected upload is stored afresh.
+ */
+class VoidUploadTest {
+  private static ScanInput sale(String code, String site, String doc, int line, Instant at, String batch) {
+    return new ScanInput(code, EventType.SALE, site, doc, line, at, 1, false, null, null, null, batch, null);
+  }
+
+  @Test
+  void aDeletedUploadNoLongerCountsAndOldSalesRaiseLateDeletion() throws Exception {
+    try (TestService svc = TestService.start()) {
+      svc.sites("VA", "440301", "VB", "110101");
+      ScanService scans = svc.app().services().scans();
+      Instant now = Instant.now();
+      Instant old = now.minus(Duration.ofDays(20));
+      String a = "86100000000000000001";
+      String b = "86100000000000000002";
+      // b was sold at VB before the upload: after the deletion it must still show that sale.
+      scans.ingest(List.of(sale(b, "VB", "EARLIER", 1, old.minusSeconds(3600), null)), now).join();
+      List<ScanResult> upload = scans.ingest(List.of(sale(a, "VA", "R1", 1, old, "B-1"),
+          sale(b, "VA", "R1", 2, now.minusSeconds(60), "B-1")), now).join();
+      assertEquals("ACCEPTED", upload.get(0).status().name());
+      assertEquals("FLAGGED", upload.get(1).status().name());
+
+      Voiding.Result result = scans.voidUpload("VA", "B-1", now).join();
+      assertEquals(2, result.scansVoided());
+      assertEquals(2, result.codesRederived());
+      assertEquals(1, result.lateDeletions().size(), "the 20-day-old sale was deleted after the return window");
+      assertEquals("LATE_DELETION", result.lateDeletions().get(0).type());
+      assertEquals("R1", result.lateDeletions().get(0).conflictsWith().documentNo());
+
+      assertNull(svc.app().services().ledger().get(CodeKey.of(a)), "a had no other scan");
+      assertEquals(1, svc.app().services().ledger().get(CodeKey.of(b)).saleCount(), "b keeps its earlier sale");
+      assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE voided_at IS NOT NULL"));
+      assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE type = 'LATE_DELETION'"));
+      assertEquals(0, scans.voidUpload("VA", "B-1", now).join().scansVoided(), "a second deletion finds nothing");
+
+      // The corrected upload that follows a deletion is judged afresh, not taken for a re-send.
+      List<ScanResult> corrected = scans.ingest(List.of(sale(a, "VA", "R1", 1, old, "B-2")), now).join();
+      assertEquals("ACCEPTED", corrected.get(0).status().name());
+      svc.assertLedgerEqualsHistory();
+    }
+  }
+}
