@@ -23,7 +23,7 @@ import java.util.Objects;
  * ({@code Δ ≤ window}), the clone window is exclusive ("less than 24 h apart"). Differences saturate instead of
  * overflowing, so absurd times give big differences, never exceptions. The sale applied last becomes
  * {@code lastSale} even when it is back-dated before the previous one ("latest" is the ledger's order of
- * arrival), and {@code firstSaleAt} is only set when it was 0.
+ * arrival).
  *
  * <h2>Units</h2>
  * packSize is the catalogue's pack size when the product is known (at least 1), else 1. A whole-box SALE sells
@@ -127,8 +127,8 @@ public final class Ladder {
       return s;
     }
     return new CodeState(s.scanCount(), s.saleCount(), s.soldUnits(), s.distinctSaleSites(),
-        new ScanRef(c.scan.siteRef(), c.scan.at()), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(),
-        s.firstSaleAt(), true, s.lookups(), s.recentKeys());
+        new ScanRef(c.scan.siteRef(), c.scan.at()), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), true,
+        s.recentKeys());
   }
 
   private CodeState sale(Ctx c, List<Anomaly> out) {
@@ -140,8 +140,7 @@ public final class Ladder {
       out.add(new Anomaly(AnomalyType.SOLD_AFTER_DESTROY, Suspicion.COUNTERFEIT, Level.ALERT,
           "destroyed " + where(c.ref, s.lastSale()), s.lastSale()));
       return new CodeState(s.scanCount(), inc(s.saleCount()), add(s.soldUnits(), units), s.distinctSaleSites(),
-          s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), s.firstSaleAt(), true,
-          s.lookups(), s.recentKeys());
+          s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), true, s.recentKeys());
     }
 
     ScanRef open = c.open;
@@ -221,11 +220,11 @@ public final class Ladder {
     int soldUnits = Math.max(0, s.soldUnits() - units);
     if (saleCount > 0) {
       return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(),
-          s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), s.firstSaleAt(), false, s.lookups(),
+          s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), false,
           s.recentKeys());
     }
     return new CodeState(s.scanCount(), 0, 0, Math.max(0, s.distinctSaleSites() - 1), null, false, false,
-        s.prevSaleSite(), s.firstSaleAt(), false, s.lookups(), s.recentKeys());
+        s.prevSaleSite(), false, s.recentKeys());
   }
 
   private static CodeState receive(Ctx c, List<Anomaly> out) {
@@ -249,8 +248,7 @@ public final class Ladder {
     int distinct = newSite ? Math.min(MAX_SITES, Math.max(0, s.distinctSaleSites()) + 1) : s.distinctSaleSites();
     int prevSaleSite = previous != null && site != previousSite ? previousSite : s.prevSaleSite();
     return new CodeState(s.scanCount(), inc(s.saleCount()), add(s.soldUnits(), units), distinct,
-        new ScanRef(site, scan.at()), scan.split(), scan.reimbursed(), prevSaleSite,
-        s.firstSaleAt() == 0 ? scan.at() : s.firstSaleAt(), false, s.lookups(), s.recentKeys());
+        new ScanRef(site, scan.at()), scan.split(), scan.reimbursed(), prevSaleSite, false, s.recentKeys());
   }
 
   // ---- independent checks ---------------------------------------------------------------------------------------
