@@ -3,6 +3,7 @@ package com.tracesentinel;
 import com.tracesentinel.auth.ApiKeys;
 import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.imaging.ImageDecoder;
+import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.ledger.CodeLedger;
 import com.tracesentinel.reference.ReferenceStore;
@@ -24,6 +25,7 @@ public record Services(
     ReferenceRepository referenceRepository,
     Pool pool,
     ScanService scans,
+    LookupService lookups,
     ApiKeys keys,
     ImageDecoder imageDecoder,
     Supplier<String> notReady,

@@ -5,6 +5,7 @@ import com.tracesentinel.history.DatabaseSupervisor;
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.EmbeddedDatabase;
 import com.tracesentinel.history.KeyRepository;
+import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.history.Migrations;
 import com.tracesentinel.history.PostgresHistory;
 import com.tracesentinel.history.ReferenceRepository;
@@ -15,6 +16,7 @@ import com.tracesentinel.ingest.DatabaseHealth;
 import com.tracesentinel.ingest.IngestMetrics;
 import com.tracesentinel.ingest.LedgerAudit;
 import com.tracesentinel.ingest.LedgerRecovery;
+import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.ingest.ScanIds;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.ledger.CodeLedger;
@@ -76,6 +78,7 @@ public final class TraceSentinel implements AutoCloseable {
   private java.util.concurrent.ScheduledExecutorService auditor;
   private DatabaseHealth health;
   private Services services;
+  private LookupQueries lookupCounts;
   private String generatedAdminKey;
   private volatile String recovering;
   private boolean closed;
@@ -161,7 +164,13 @@ public final class TraceSentinel implements AutoCloseable {
     }
     supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
-    services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, keys,
+    lookupCounts = new LookupQueries(pool);
+    // Look-ups are counted in memory and stored every 10 s: millions a day cost a handful of upserts.
+    vertx.setPeriodic(10_000, id -> lookupCounts.flush()
+        .onFailure(err -> LOG.warn("Storing look-up counts (kept for the next try): {}", err.toString())));
+    LookupService lookups = new LookupService(ledger, reference, lookupCounts, lookupCounts, scans::settledBefore,
+        prometheus);
+    services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, lookups, keys,
         new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
         this::notLive);
     generatedAdminKey = await(keys.bootstrap());
@@ -323,6 +332,11 @@ public final class TraceSentinel implements AutoCloseable {
     return null;
   }
 
+  /** The look-up counts gathered in memory: stored now (tests; the service does it every 10 s). */
+  public LookupQueries lookupCounts() {
+    return lookupCounts;
+  }
+
   public Services services() {
     return services;
   }
@@ -361,6 +375,13 @@ public final class TraceSentinel implements AutoCloseable {
     }
     if (auditor != null) {
       auditor.shutdownNow();
+    }
+    if (lookupCounts != null) {
+      try {
+        await(lookupCounts.flush());
+      } catch (Exception e) {
+        LOG.warn("Storing the last look-up counts: {}", e.toString());
+      }
     }
     boolean settled = true;
     if (scans != null) {
