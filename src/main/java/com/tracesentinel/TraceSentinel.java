@@ -251,7 +251,7 @@ public final class TraceSentinel implements AutoCloseable {
         .build();
     pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.dbPoolSize()).setMaxWaitQueueSize(1_000)
-            .setConnectionTimeout(2).setConnectionTimeoutUnit(TimeUnit.SECONDS))
+            .setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS))
         .connectingTo(new PgConnectOptions().setHost(db.host()).setPort(db.port()).setDatabase(db.database())
             .setUser(db.user()).setPassword(db.password()).setPipeliningLimit(16))
         .using(vertx)
