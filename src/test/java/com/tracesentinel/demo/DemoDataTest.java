@@ -1,5 +1,6 @@
 package com.tracesentinel.demo;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import java.io.PrintStream;
 import org.junit.jupiter.api.Test;
 
 /** The demo day goes through the real pipeline and shows every pattern it claims to inject. */
+@Tag("slow")
 class DemoDataTest {
   @Test
   void theSimulatedDayRaisesEachInjectedPattern() throws Exception {

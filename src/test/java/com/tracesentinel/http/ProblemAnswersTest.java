@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * that raises, a trigger) a 500, 503 or 422 that carries none of the database's words, no exception name and no
  * stack trace.
  */
+@Tag("slow")
 class ProblemAnswersTest {
   /** Words that must never reach a client: what the database said and how the service failed inside. */
   private static final List<String> INTERNALS = List.of("secret-pg-text", "SQLSTATE", "53100", "XX000", "42501",

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The public look-up over real HTTP: outcomes, spellings, privacy, counting and the photo route. */
+@Tag("slow")
 class VerifyApiTest {
   private static final String GTIN = "06901234567892";
   private static final AtomicInteger SERIALS = new AtomicInteger();

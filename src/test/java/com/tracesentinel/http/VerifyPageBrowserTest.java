@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * /verify in headless Chromium (Debian's chromium and chromium-driver): type a code, read the outcome, in Chinese
  * and in English, on a 360 px wide screen. Skipped only when the browser or its driver is not installed.
  */
+@Tag("slow")
 class VerifyPageBrowserTest {
   private static final String SOLD_TWICE = "(01)06901234567892(17)271231(10)B123(21)BROWSER1";
   private static TestService svc;

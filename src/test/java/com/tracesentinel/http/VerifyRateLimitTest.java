@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import com.tracesentinel.limits.ClientAddress;
 import com.tracesentinel.limits.LookupLimiter;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * The per-client limit of /api/v1/verify*: 429 with Retry-After past the configured rate, X-Forwarded-For believed
  * only behind a trusted proxy, IPv6 limited per /64, and a bounded memory however many addresses arrive.
  */
+@Tag("slow")
 class VerifyRateLimitTest {
   private static final String CODE = "/api/v1/verify/81234567890123456789";
 

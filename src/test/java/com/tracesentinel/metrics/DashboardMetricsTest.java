@@ -1,5 +1,6 @@
 package com.tracesentinel.metrics;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * in its {@code /metrics} scrape. The scrape also keeps Prometheus conventions: the common {@code application} tag,
  * {@code _total} counters, and no label that could carry a code, a site or a key.
  */
+@Tag("slow")
 class DashboardMetricsTest {
   private static final Path DASHBOARD = Path.of("grafana/dashboards/tracesentinel.json");
   private static final Path DATASOURCE = Path.of("grafana/provisioning/datasources/prometheus.yml");
