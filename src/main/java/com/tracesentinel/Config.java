@@ -71,7 +71,7 @@ public record Config(
         e.integer("TRACESENTINEL_MAX_PENDING_SCANS", 50_000, 1_000, 10_000_000),
         // At most 10,000 days: every accepted time stays after 1970, which the ledger's time fields need.
         Duration.ofDays(e.longValue("TRACESENTINEL_SCAN_MAX_AGE_DAYS", 400, 1, 10_000)),
-        e.integer("TRACESENTINEL_LOOKUPS_PER_MINUTE", 60, 1, 1_000_000),
+        e.integer("TRACESENTINEL_LOOKUPS_PER_MINUTE", 60, 1, 100_000_000),
         // Only behind exactly one trusted reverse proxy: the public look-up's rate limit then keys on the address it
         // appends to X-Forwarded-For. Left false, that header is client-controlled and ignored.
         e.bool("TRACESENTINEL_TRUST_PROXY", false),
