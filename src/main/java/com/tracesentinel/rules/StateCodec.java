@@ -72,12 +72,23 @@ public final class StateCodec {
     int flags = in[0] & 0xFF;
     ScanRef lastSale = (flags & F_LAST_SALE) != 0
         ? new ScanRef((int) get(in, 9, 3), get(in, 15, 4)) : null;
+    long keys = recentKeys(in);
+    return new CodeState((int) get(in, 2, 2), (int) get(in, 4, 2), (int) get(in, 6, 3), in[1] & 0xFF, lastSale,
+        (flags & F_SPLIT) != 0, (flags & F_REIMBURSED) != 0, (int) get(in, 12, 3), (flags & F_DESTROYED) != 0, keys);
+  }
+
+  /** The state's scan count, read without decoding the rest (the judge's re-send check on every scan). */
+  public static int scanCount(byte[] in) {
+    return (int) get(in, 2, 2);
+  }
+
+  /** The packed fingerprints of the last four scans' idempotency keys, read without decoding the rest. */
+  public static long recentKeys(byte[] in) {
     long keys = 0;
     for (int i = 7; i >= 0; i--) {
       keys = (keys << 8) | (in[19 + i] & 0xFF);
     }
-    return new CodeState((int) get(in, 2, 2), (int) get(in, 4, 2), (int) get(in, 6, 3), in[1] & 0xFF, lastSale,
-        (flags & F_SPLIT) != 0, (flags & F_REIMBURSED) != 0, (int) get(in, 12, 3), (flags & F_DESTROYED) != 0, keys);
+    return keys;
   }
 
   public static long changedAt(byte[] in) {
