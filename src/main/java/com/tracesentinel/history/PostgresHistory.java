@@ -117,7 +117,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
           .int8(r.scanId())
           .timestamptz(storableTime(in.scannedAt()))
           .timestamptz(ingestedAt)
-          .bytea(r.code() == null ? null : com.tracesentinel.code.CodeKey.of(r.code().canonical()))
+          .bytea(codeKey(r))
           .bytea(judged ? e.idem() : null)
           .text(r.code() == null ? null : r.code().canonical())
           .text(r.code() == null ? null : r.code().productKey())
@@ -145,6 +145,14 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     } catch (java.io.IOException e) {
       throw new SQLException("sending the group's rows failed", "08006", e);
     }
+  }
+
+  /** The row's code key: the judged scan's own, or (a refused scan with a valid code) its code's. */
+  private static byte[] codeKey(Judged.Row r) {
+    if (r.event() != null) {
+      return r.event().codeKey();
+    }
+    return r.code() == null ? null : com.tracesentinel.code.CodeKey.of(r.code().canonical());
   }
 
   /** PostgreSQL keeps years 4713 BC to 294276 AD: a refused scan's absurd time is stored as unknown, not as a failure. */
