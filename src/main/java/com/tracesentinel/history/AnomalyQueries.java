@@ -152,7 +152,8 @@ public final class AnomalyQueries {
   /** Every stored scan of one code (up to {@link #MAX_CODE_SCANS}) in judging order, each with its anomalies. */
   public Future<List<CodeScan>> codeScans(byte[] codeKey) {
     Buffer key = Buffer.buffer(codeKey);
-    return pool.preparedQuery(Sql.CODE_SCANS).execute(Tuple.of(key, MAX_CODE_SCANS))
+    return pool.preparedQuery(Sql.CODE_SCANS).execute(Tuple.of(key, MAX_CODE_SCANS,
+            (short) com.tracesentinel.code.CodeKey.partitionOf(codeKey)))
         .compose(scans -> pool.preparedQuery(Sql.CODE_ANOMALIES).execute(Tuple.of(key)).map(anomalies -> {
           Map<Long, List<CodeAnomaly>> byScan = new LinkedHashMap<>();
           anomalies.forEach(a -> byScan.computeIfAbsent(a.getLong("scan_id"), id -> new ArrayList<>())

@@ -42,7 +42,8 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
    */
   @Override
   public CompletableFuture<List<LookupService.RecentSale>> recentSales(byte[] codeKey, int limit) {
-    return pool.preparedQuery(Sql.RECENT_SALES).execute(Tuple.of(Buffer.buffer(codeKey), ROWS_SCANNED))
+    return pool.preparedQuery(Sql.RECENT_SALES).execute(Tuple.of(Buffer.buffer(codeKey), ROWS_SCANNED,
+            (short) com.tracesentinel.code.CodeKey.partitionOf(codeKey)))
         .map(rows -> {
           List<LookupService.RecentSale> sales = new ArrayList<>(limit);
           // Newest first: a return that took effect undid the newest counted sale before it.

@@ -8,11 +8,11 @@ final class Sql {
 
   /** Binary COPY of a group's scans: the column order PgCopy rows are written in. */
   static final String COPY_SCANS = """
-      COPY scans (id, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type, site_id, site_ref,
-                  document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status, error,
-                  upload_batch, linked_document_no)
+      COPY scans (id, part, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type, site_id,
+                  site_ref, document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status,
+                  error, upload_batch, linked_document_no)
       FROM STDIN (FORMAT binary)""";
-  static final int SCAN_COLUMNS = 23;
+  static final int SCAN_COLUMNS = 24;
 
   // --- NHSA 3507 deletions ---
 
@@ -44,14 +44,14 @@ final class Sql {
       SELECT a.scan_id, a.scanned_at, a.type, a.suspicion, a.level, a.code_key, a.canonical, a.product, a.site_id,
              a.region, a.detail, a.conflict_site_id, a.conflict_at,
              (SELECT s.document_no FROM scans s
-               WHERE s.code_key = a.code_key AND s.site_id = a.conflict_site_id
+               WHERE s.part = a.part AND s.code_key = a.code_key AND s.site_id = a.conflict_site_id
                  AND s.scanned_at >= a.conflict_at AND s.scanned_at < a.conflict_at + interval '1 second'
                  AND s.id < a.scan_id AND s.status <> 'REJECTED'
                ORDER BY s.id DESC LIMIT 1)
       FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[], ?::text[],
-                  ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                  ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::int2[])
         AS a(scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id, region, detail,
-             conflict_site_id, conflict_at)
+             conflict_site_id, conflict_at, part)
       RETURNING scan_id, type, conflict_document_no""";
 
   /** What a lost commit's anomalies resolved their conflicts to. */
@@ -63,8 +63,8 @@ final class Sql {
   static final String FIND_ORIGINALS = """
       SELECT u.i, s.id, s.status, a.type, a.suspicion, a.level, a.detail, a.conflict_site_id,
              a.conflict_document_no, a.conflict_at
-      FROM unnest(?::bytea[], ?::bytea[]) WITH ORDINALITY AS u(code_key, idem, i)
-      JOIN scans s ON s.code_key = u.code_key AND s.idem = u.idem
+      FROM unnest(?::bytea[], ?::bytea[], ?::int2[]) WITH ORDINALITY AS u(code_key, idem, part, i)
+      JOIN scans s ON s.part = u.part AND s.code_key = u.code_key AND s.idem = u.idem
       LEFT JOIN anomalies a ON a.scan_id = s.id
       ORDER BY u.i, a.id""";
 
@@ -76,8 +76,8 @@ final class Sql {
   static final String SCANS_OF_CODES = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
              settlement_id IS NOT NULL AS reimbursed
-      FROM scans WHERE code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
-        AND id <> ALL(?::int8[])
+      FROM scans WHERE part = ANY(?::int2[]) AND code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED')
+        AND voided_at IS NULL AND id <> ALL(?::int8[])
       ORDER BY code_key, id""";
 
   static final String ALL_SCANS = """
@@ -104,7 +104,7 @@ final class Sql {
              EXISTS (SELECT 1 FROM anomalies a WHERE a.scan_id = s.id
                        AND a.type IN ('DOUBLE_SCAN', 'RETURN_MISMATCH')) AS no_effect
       FROM scans s LEFT JOIN sites st ON st.ref = s.site_ref
-      WHERE s.code_key = $1 AND s.type IN ('SALE', 'RETURN') AND s.status IN ('ACCEPTED', 'FLAGGED')
+      WHERE s.part = $3 AND s.code_key = $1 AND s.type IN ('SALE', 'RETURN') AND s.status IN ('ACCEPTED', 'FLAGGED')
         AND s.voided_at IS NULL
       ORDER BY s.id DESC
       LIMIT $2
@@ -250,7 +250,7 @@ final class Sql {
   static final String CODE_SCANS = """
       SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
              billed_drug, raw_code, canonical, product, error
-      FROM scans WHERE code_key = $1
+      FROM scans WHERE part = $3 AND code_key = $1
       ORDER BY id
       LIMIT $2
       """;
