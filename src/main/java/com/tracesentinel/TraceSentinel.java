@@ -147,6 +147,10 @@ public final class TraceSentinel implements AutoCloseable {
 
   private void startAll() throws Exception {
     long t0 = System.nanoTime();
+    // The data directory first (a second service on it is told so), then the port, then the database: a port in
+    // use is named in milliseconds, not after PostgreSQL has been started.
+    lock = DataDirLock.acquire(config.dataDir());
+    PortCheck.requireFree(config.host(), config.port());
     startDatabase();
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
     recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
@@ -223,7 +227,9 @@ public final class TraceSentinel implements AutoCloseable {
 
   /** Lock, database, schema, metrics registry, Vert.x, pool, reference data, the history adapter. */
   private void startDatabase() throws Exception {
-    lock = DataDirLock.acquire(config.dataDir());
+    if (lock == null) {
+      lock = DataDirLock.acquire(config.dataDir());
+    }
     db = openDatabase();
     Migrations.apply(db);
 
