@@ -56,6 +56,8 @@ public final class ServiceProcess implements AutoCloseable {
         command.add(a);
       }
     }
+    // The service's own logging (stdout, into service.log), not the tests' logback-test.xml on this class path.
+    command.add("-Dlogback.configurationFile=logback.xml");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("com.tracesentinel.Main");
