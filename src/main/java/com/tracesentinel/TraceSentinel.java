@@ -234,7 +234,8 @@ public final class TraceSentinel implements AutoCloseable {
     Migrations.apply(db);
 
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer());
+    prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer())
+        .meterFilter(com.tracesentinel.metrics.HttpRouteLabel.lastRoute());
     new JvmMemoryMetrics().bindTo(prometheus);
     new JvmGcMetrics().bindTo(prometheus);
     new JvmThreadMetrics().bindTo(prometheus);
