@@ -78,6 +78,7 @@ public final class TraceSentinel implements AutoCloseable {
   private Services services;
   private String generatedAdminKey;
   private volatile String recovering;
+  private volatile String held;
   private boolean closed;
 
   private TraceSentinel(Config config) {
@@ -86,7 +87,16 @@ public final class TraceSentinel implements AutoCloseable {
 
   /** Starts everything and returns once the HTTP port is open and the service is ready. */
   public static TraceSentinel start(Config config) throws Exception {
+    return start(config, null);
+  }
+
+  /**
+   * Starts everything, with {@code /health/ready} answering 503 for {@code holdReadiness} (when not null) until
+   * {@link #releaseReadiness()}: {@code demo} loads its data first, so a script that waits for ready finds it there.
+   */
+  public static TraceSentinel start(Config config, String holdReadiness) throws Exception {
     TraceSentinel app = new TraceSentinel(config);
+    app.held = holdReadiness;
     try {
       app.startAll();
     } catch (Exception | Error e) {
@@ -315,7 +325,13 @@ public final class TraceSentinel implements AutoCloseable {
       return total == 0 ? r : r + ": " + recovery.reconcileDone() + " of " + total + " done";
     }
     String down = health.downBecause();
-    return down != null ? "the database is unavailable: " + down : scans.admission();
+    String admission = scans.admission();
+    return down != null ? "the database is unavailable: " + down : admission != null ? admission : held;
+  }
+
+  /** Ends the hold {@link #start(Config, String)} put on readiness. */
+  public void releaseReadiness() {
+    held = null;
   }
 
   private String notLive() {
