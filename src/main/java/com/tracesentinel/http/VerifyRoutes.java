@@ -99,7 +99,8 @@ final class VerifyRoutes {
         // The static handler's own redirect to the directory drops the query: /verify?code=… is a link the demo
         // prints and people share, so the code must survive it.
         String query = ctx.request().query();
-        ctx.redirect("/verify/" + (query == null || query.isEmpty() ? "" : "?" + query));
+        ctx.response().setStatusCode(301)
+            .putHeader("Location", "/verify/" + (query == null || query.isEmpty() ? "" : "?" + query)).end();
       }
     }).handler(VerifyRoutes::pageHeaders).handler(page);
     router.get("/verify/*").handler(VerifyRoutes::pageHeaders).handler(page);
