@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tracesentinel.support.ServiceProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -73,19 +73,7 @@ class StartupMessagesTest {
 
   /** The real main class in a new JVM with the service's own logback.xml, as java -jar runs it. */
   static Run main(Map<String, String> env, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-") || a.startsWith("-Dchronicle.")) {
-        command.add(a);
-      }
-    }
-    command.add("-Dlogback.configurationFile=logback.xml");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("com.tracesentinel.Main");
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(ServiceProcess.mainCommand(args)).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("TRACESENTINEL_"));
     pb.environment().putAll(env);
     Process p = pb.start();
