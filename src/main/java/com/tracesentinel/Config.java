@@ -30,7 +30,8 @@ public record Config(
     boolean opsOnLoopbackOnly,
     Duration decodeBudget,
     Http http,
-    LadderSettings ladder) {
+    LadderSettings ladder,
+    String reportPhone) {
 
   /**
    * Connection limits of the HTTP server.
@@ -86,7 +87,10 @@ public record Config(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_DOUBLE_SCAN_SECONDS", 600, 0, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_RETURN_WINDOW_SECONDS", 864_000, 0, 31_536_000)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_CLONE_WINDOW_SECONDS", 86_400, 0, 31_536_000)),
-            e.integer("TRACESENTINEL_COUNTERFEIT_SITES", 3, 2, 3)));
+            e.integer("TRACESENTINEL_COUNTERFEIT_SITES", 3, 2, 3)),
+        // The number the public look-up tells people to call to report a box: by default the national medical
+        // insurance service hotline (医保服务热线); a region can give its own bureau's.
+        e.phone("TRACESENTINEL_REPORT_PHONE", "12393"));
   }
 
   public Path ledgerDir() {
@@ -118,6 +122,15 @@ public record Config(
       } catch (NumberFormatException ex) {
         throw new IllegalArgumentException(name + "=" + v + " is not a whole number");
       }
+    }
+
+    /** Digits, spaces, + - ( ): a number a tel: link can carry, 3 to 30 characters. */
+    String phone(String name, String fallback) {
+      String v = string(name, fallback);
+      if (!v.matches("[0-9+()\\- ]{3,30}")) {
+        throw new IllegalArgumentException(name + "=" + v + " is not a phone number (digits, spaces, + - ( ); 3 to 30)");
+      }
+      return v;
     }
 
     int integer(String name, int fallback, int min, int max) {

@@ -81,6 +81,7 @@ public final class TraceSentinel implements AutoCloseable {
   private LookupQueries lookupCounts;
   private String generatedAdminKey;
   private volatile String recovering;
+  private volatile String held;
   private boolean closed;
 
   private TraceSentinel(Config config) {
@@ -89,7 +90,16 @@ public final class TraceSentinel implements AutoCloseable {
 
   /** Starts everything and returns once the HTTP port is open and the service is ready. */
   public static TraceSentinel start(Config config) throws Exception {
+    return start(config, null);
+  }
+
+  /**
+   * Starts everything, with {@code /health/ready} answering 503 for {@code holdReadiness} (when not null) until
+   * {@link #releaseReadiness()}: {@code demo} loads its data first, so a script that waits for ready finds it there.
+   */
+  public static TraceSentinel start(Config config, String holdReadiness) throws Exception {
     TraceSentinel app = new TraceSentinel(config);
+    app.held = holdReadiness;
     try {
       app.startAll();
     } catch (Exception | Error e) {
@@ -150,6 +160,10 @@ public final class TraceSentinel implements AutoCloseable {
 
   private void startAll() throws Exception {
     long t0 = System.nanoTime();
+    // The data directory first (a second service on it is told so), then the port, then the database: a port in
+    // use is named in milliseconds, not after PostgreSQL has been started.
+    lock = DataDirLock.acquire(config.dataDir());
+    PortCheck.requireFree(config.host(), config.port());
     startDatabase();
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
     recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
@@ -232,12 +246,15 @@ public final class TraceSentinel implements AutoCloseable {
 
   /** Lock, database, schema, metrics registry, Vert.x, pool, reference data, the history adapter. */
   private void startDatabase() throws Exception {
-    lock = DataDirLock.acquire(config.dataDir());
+    if (lock == null) {
+      lock = DataDirLock.acquire(config.dataDir());
+    }
     db = openDatabase();
     Migrations.apply(db);
 
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer());
+    prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer())
+        .meterFilter(com.tracesentinel.metrics.HttpRouteLabel.lastRoute());
     new JvmMemoryMetrics().bindTo(prometheus);
     new JvmGcMetrics().bindTo(prometheus);
     new JvmThreadMetrics().bindTo(prometheus);
@@ -317,7 +334,13 @@ public final class TraceSentinel implements AutoCloseable {
       return total == 0 ? r : r + ": " + recovery.reconcileDone() + " of " + total + " done";
     }
     String down = health.downBecause();
-    return down != null ? "the database is unavailable: " + down : scans.admission();
+    String admission = scans.admission();
+    return down != null ? "the database is unavailable: " + down : admission != null ? admission : held;
+  }
+
+  /** Ends the hold {@link #start(Config, String)} put on readiness. */
+  public void releaseReadiness() {
+    held = null;
   }
 
   private String notLive() {

@@ -25,7 +25,8 @@
       PRODUCT_MISMATCH: '药品不符', SPLIT_OVERSOLD: '拆零超量', SPLIT_ACROSS_SITES: '跨机构拆零',
       SOLD_AFTER_DESTROY: '销毁后销售', EXPIRED: '过期', UNKNOWN_PRODUCT: '未知产品', RETURN_MISMATCH: '退货不符',
       OPERATOR_ERROR: '操作失误', SUBSTITUTED: '串换', DIVERTED: '回流', COUNTERFEIT: '假冒', QUALITY: '质量',
-      IRREGULAR: '不规范', ALERT: '警报', WARNING: '提示'
+      IRREGULAR: '不规范', ALERT: '警报', WARNING: '提示',
+      totals: '{from} 至 {to}：异常 {n} 条（警报 {a} · 提示 {w}）', timeZone: '时间均为本地时间：{tz}', chartTime: '时间'
     },
     en: {
       title: "Trace-code anomalies: investigators' console", signOut: 'Sign out',
@@ -41,7 +42,9 @@
       none: 'No anomaly matches.', soldUnits: 'Units sold', packSize: 'Pack size', saleCount: 'Sales',
       sites: 'Sale sites', lastSale: 'Last sale', destroyed: 'Destroyed', lookups: 'Public look-ups', yes: 'yes',
       no: 'no', noState: 'No ledger state for this code', chartRange: '{from} to {to}', exporting: 'Exporting…',
-      doc: 'doc', qty: 'qty', split: 'split', unknown: 'unknown'
+      doc: 'doc', qty: 'qty', split: 'split', unknown: 'unknown',
+      totals: '{from} to {to}: {n} anomalies ({a} alerts · {w} warnings)', timeZone: 'All times are local: {tz}',
+      chartTime: 'Time'
     }
   };
 
@@ -50,6 +53,7 @@
   var cursors = [null];   // cursor of each page seen; the last entry is the current page's
   var nextCursor = null;
   var chart = null;
+  var dataEnd = null;     // the hour after the newest anomaly: the default range is the 24 h up to it
 
   function $(id) { return document.getElementById(id); }
   function t(k) { return (TEXT[lang] && TEXT[lang][k]) || TEXT.en[k] || TEXT.zh[k] || k; }
@@ -71,8 +75,21 @@
       p(d.getMinutes()) + ':' + p(d.getSeconds());
   }
 
+  // The browser's time zone, named, e.g. "Asia/Shanghai (UTC+08:00)": every time on the page is in it.
+  function zoneName() {
+    var off = -new Date().getTimezoneOffset();
+    var p = function (n) { return (n < 10 ? '0' : '') + n; };
+    var utc = 'UTC' + (off >= 0 ? '+' : '-') + p(Math.floor(Math.abs(off) / 60)) + ':' + p(Math.abs(off) % 60);
+    var name = '';
+    try { name = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { /* old browser */ }
+    return name && name !== 'UTC' && name !== 'Etc/UTC' ? name + ' (' + utc + ')' : utc;
+  }
+  function detailText(d) { return window.TsDetail ? window.TsDetail(d, lang, fmt) : d; }
+  function count(n) { return Number(n).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB'); }
+
   function applyLanguage() {
     document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    if ($('tz')) { $('tz').textContent = t('timeZone').replace('{tz}', zoneName()); }
     document.title = t('title');
     Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (e) {
       e.textContent = t(e.getAttribute('data-i18n'));
@@ -163,8 +180,28 @@
     cursors = [null];
     showError(null);
     loadPage();
-    loadRanking();
-    loadChart();
+    latest().then(function () { loadTotals(); loadRanking(); loadChart(); });
+  }
+
+  // The newest anomaly's time: the default range ends at the hour after it, so data from yesterday (the demo's
+  // day) fills the chart instead of a sliver of a week.
+  function latest() {
+    return api('/api/v1/anomalies?limit=1').then(function (p) {
+      dataEnd = p.items.length ? new Date((Math.floor(Date.parse(p.items[0].scannedAt) / 3600000) + 1) * 3600000) : null;
+    }).catch(function () { dataEnd = null; });
+  }
+
+  function loadTotals() {
+    var q = rangeParams();
+    q.set('groupBy', 'type');
+    var r = range();
+    return api('/api/v1/anomalies/summary?' + q).then(function (s) {
+      var n = 0, a = 0, w = 0;
+      s.groups.forEach(function (g) { n += g.count; a += g.alerts; w += g.warnings; });
+      $('totals').textContent = t('totals').replace('{from}', fmt(r.from.toISOString()))
+        .replace('{to}', fmt(r.to.toISOString())).replace('{n}', count(n)).replace('{a}', count(a))
+        .replace('{w}', count(w));
+    }).catch(showError);
   }
 
   function loadPage() {
@@ -196,22 +233,22 @@
       var c = a.conflictsWith;
       var conflict = c ? [c.siteId || '', c.documentNo || '', fmt(c.scannedAt)].filter(Boolean).join(' · ') : '';
       body.appendChild(el('tr', { 'data-id': String(a.id) }, [
-        el('td', { text: fmt(a.scannedAt) }), el('td', { text: label(a.type) }),
+        el('td', { class: 'time', text: fmt(a.scannedAt) }), el('td', { text: label(a.type) }),
         el('td', { text: label(a.suspicion) }), el('td', { class: a.level, text: label(a.level) }),
         el('td', { class: 'code' }, [link]), el('td', { text: a.siteId }), el('td', { text: a.region }),
-        el('td', { text: a.detail }), el('td', { text: conflict })
+        el('td', { text: detailText(a.detail) }), el('td', { text: conflict })
       ]));
     });
   }
 
   // ---- ranking and chart ----
 
-  // Ranking and chart cover the filter's from/to, by default the last 7 days: a summary is bounded in time
-  // (an index range scan) rather than a pass over every anomaly ever stored.
+  // Totals, ranking and chart cover the filter's from/to, by default the 24 hours up to the newest anomaly (or
+  // now): a summary is bounded in time (an index range scan) rather than a pass over every anomaly ever stored.
   function range() {
     var f = filterParams();
-    var to = f.get('to') ? new Date(f.get('to')) : new Date();
-    var from = f.get('from') ? new Date(f.get('from')) : new Date(to.getTime() - 7 * 86400000);
+    var to = f.get('to') ? new Date(f.get('to')) : f.get('from') || !dataEnd ? new Date() : dataEnd;
+    var from = f.get('from') ? new Date(f.get('from')) : new Date(to.getTime() - 86400000);
     return { from: from, to: to, explicitTo: !!f.get('to') };
   }
 
@@ -273,11 +310,19 @@
     var box = $('chart');
     if (typeof uPlot === 'undefined') { box.textContent = data[1].reduce(function (a, b) { return a + b; }, 0) + ''; return; }
     if (chart) { chart.destroy(); }
+    var locale = lang === 'zh' ? 'zh-CN' : 'en-GB';
+    function tick(v) { // midnight: the date; otherwise the hour, 24-hour clock, in the console's language
+      var d = new Date(v * 1000);
+      return d.getHours() === 0 && d.getMinutes() === 0
+        ? d.toLocaleDateString(locale, { month: 'short', day: 'numeric' })
+        : d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
+    }
     chart = new uPlot({
-      width: Math.max(300, box.clientWidth || 600), height: 240,
-      series: [{}, { label: t('alerts'), stroke: '#c62828', fill: 'rgba(198,40,40,.12)', width: 1.5 },
+      width: Math.max(300, box.clientWidth || 600), height: 130,
+      series: [{ label: t('chartTime'), value: function (u, v) { return v == null ? '—' : fmt(new Date(v * 1000).toISOString()); } },
+        { label: t('alerts'), stroke: '#c62828', fill: 'rgba(198,40,40,.12)', width: 1.5 },
         { label: t('warnings'), stroke: '#b26a00', width: 1.5 }],
-      axes: [{}, { label: t('count') }],
+      axes: [{ values: function (u, splits) { return splits.map(tick); } }, { label: t('count') }],
       scales: { x: { time: true } }
     }, data, box);
   }
@@ -310,7 +355,7 @@
           var c = a.conflictsWith;
           return el('div', { class: 'ev-anomaly ' + a.level }, [
             el('strong', { text: label(a.type) + ' · ' + label(a.suspicion) + ' · ' + label(a.level) }),
-            el('div', { text: a.detail }),
+            el('div', { text: detailText(a.detail) }),
             c ? el('div', { class: 'ev-meta', text: '↔ ' + [c.siteId, c.documentNo, fmt(c.scannedAt)].filter(Boolean).join(' · ') }) : null
           ]);
         });

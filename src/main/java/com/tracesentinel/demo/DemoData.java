@@ -41,7 +41,42 @@ public final class DemoData {
       {"440305", "深圳市南山区 Shenzhen Nanshan"}, {"440106", "广州市天河区 Guangzhou Tianhe"},
       {"110105", "北京市朝阳区 Beijing Chaoyang"}, {"310115", "上海市浦东新区 Shanghai Pudong"}};
 
+  /** A box of the ordinary trade: received by a pharmacy, then sold there once (public look-up: ONE_SALE). */
+  public static final String SOLD_ONCE;
+  /** A cloned code: sold in Shenzhen, then in Beijing 90 minutes later (REPEAT_SALE, COUNTERFEIT; MULTIPLE_SALES). */
+  public static final String FLAGGED = cn20(0, 100_000);
+  /** The sample photo in the repository (README, Public look-up) shows the flagged box's trace code. */
+  public static final String SAMPLE_PHOTO = "docs/sample-box.jpg";
+
+  static {
+    String suffix = String.format("%013d", 7_000_000L);
+    SOLD_ONCE = simulatedDay(Instant.EPOCH).stream().map(ScanInput::code).filter(c -> c.endsWith(suffix))
+        .findFirst().orElseThrow();
+  }
+
   private DemoData() {}
+
+  /**
+   * {@link #load}, then an investigator key for the console, and what to try next as text ready to paste: the key,
+   * a code sold once, a flagged code, the two pages.
+   */
+  public static Future<String> loadAndTell(Services services, PrintStream out) {
+    return load(services, out).compose(scans -> services.keys()
+        .issue(com.tracesentinel.auth.Role.INVESTIGATOR, null, "demo investigator")
+        .map(key -> tell(scans, key.key(), "http://localhost:" + services.config().port())));
+  }
+
+  static String tell(int scans, String investigatorKey, String base) {
+    String n = System.lineSeparator();
+    return n + "Demo ready: " + PRODUCTS.size() + " products, " + sites().size() + " sites, " + scans
+        + " scans over the last 24 hours. Paste into a shell, or open:" + n
+        + "  export INVESTIGATOR_KEY=" + investigatorKey + "   # sign in to the console with it" + n
+        + "  export SOLD_ONCE=" + SOLD_ONCE + "   # a box sold once: ONE_SALE" + n
+        + "  export FLAGGED=" + FLAGGED + "     # sold in Shenzhen, then Beijing 90 min later: MULTIPLE_SALES" + n
+        + "  " + base + "/verify?code=" + FLAGGED + n
+        + "  " + base + "/console/" + n
+        + "  (a photo of the flagged box: " + SAMPLE_PHOTO + "; README, \"Public look-up\")" + n;
+  }
 
   public static List<Site> sites() {
     List<Site> sites = new ArrayList<>();

@@ -69,6 +69,7 @@ public final class ApiServer extends VerticleBase {
     new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.ledger(),
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference()).mount(router, auth);
     InvestigatorRoutes.mountStatic(router);
+    HomeRoutes.mount(router);
     router.route().failureHandler(ApiServer::problem);
     // No route for the path: 404; a route for the path but not the method: 405 with Allow. Both as problems.
     router.errorHandler(404, ApiServer::problem);

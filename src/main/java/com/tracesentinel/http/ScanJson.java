@@ -18,7 +18,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The scan wire format of shared/spec/api.md: request objects in, result objects out. */
+/** The scan wire format (README, "HTTP API"; /openapi.yaml): request objects in, result objects out. */
 final class ScanJson {
   static final int MAX_TEXT = 100;
   static final int MAX_RAW_CODE = 1_000;

@@ -37,12 +37,14 @@ final class VerifyRoutes {
   private final ImageRoutes images;
   private final Shared shared;
   private final boolean trustProxy;
+  private final String reportPhone;
 
   VerifyRoutes(Vertx vertx, Services services, ImageRoutes images) {
     this.services = services;
     this.images = images;
     this.shared = shared(vertx, services);
     this.trustProxy = services.config().trustProxy();
+    this.reportPhone = services.config().reportPhone();
   }
 
   /** Mount before the general /api body handler: the limit comes before any body is read. */
@@ -67,7 +69,17 @@ final class VerifyRoutes {
 
     StaticHandler page = StaticHandler.create("webroot/verify").setIndexPage("index.html").setMaxAgeSeconds(300)
         .setDefaultContentEncoding("UTF-8");
-    router.get("/verify").handler(VerifyRoutes::pageHeaders).handler(page);
+    router.get("/verify").handler(ctx -> {
+      if (ctx.request().path().endsWith("/")) {
+        ctx.next(); // the router lets "/verify" match "/verify/" too: that one is the page
+      } else {
+        // The static handler's own redirect to the directory drops the query: /verify?code=… is a link the demo
+        // prints and people share, so the code must survive it.
+        String query = ctx.request().query();
+        ctx.response().setStatusCode(301)
+            .putHeader("Location", "/verify/" + (query == null || query.isEmpty() ? "" : "?" + query)).end();
+      }
+    }).handler(VerifyRoutes::pageHeaders).handler(page);
     router.get("/verify/*").handler(VerifyRoutes::pageHeaders).handler(page);
   }
 
@@ -115,10 +127,10 @@ final class VerifyRoutes {
           LOG.warn("Reading the latest sales of a looked-up code: {}", err.toString());
           return Future.failedFuture(Problem.unavailable("the sales history cannot be read just now", 5));
         })
-        .map(VerifyRoutes::json);
+        .map(answer -> json(answer, reportPhone));
   }
 
-  static JsonObject json(LookupService.Answer a) {
+  static JsonObject json(LookupService.Answer a, String reportPhone) {
     if (a.outcome() == LookupService.Outcome.INVALID_CODE) {
       return new JsonObject()
           .put("outcome", a.outcome().name())
@@ -146,8 +158,11 @@ final class VerifyRoutes {
         .put("saleCount", a.saleCount())
         .put("recentSales", recent)
         .put("updatedAt", a.updatedAt().toString())
-        .put("message", Messages.zh(a.outcome(), a.splitSale(), a.destroyed()))
-        .put("messageEn", Messages.en(a.outcome(), a.splitSale(), a.destroyed()));
+        .put("message", Messages.zh(a.outcome(), a.splitSale(), a.destroyed(), reportPhone))
+        .put("messageEn", Messages.en(a.outcome(), a.splitSale(), a.destroyed(), reportPhone));
+    if (a.outcome() != LookupService.Outcome.NO_SALE_RECORD || a.destroyed()) {
+      json.put("reportPhone", reportPhone);
+    }
     if (a.splitSale()) {
       json.put("splitSale", true);
     }
@@ -221,32 +236,33 @@ final class VerifyRoutes {
     static final String INVALID_EN = "This is not a valid drug trace code. Check the trace code on the box and enter "
         + "it again, or take a new photo.";
 
-    static String zh(LookupService.Outcome outcome, boolean split, boolean destroyed) {
+    static String zh(LookupService.Outcome outcome, boolean split, boolean destroyed, String phone) {
+      String report = "请保留药盒，并拨打医保服务热线 " + phone + " 向医保局";
       String m = switch (outcome) {
         case NO_SALE_RECORD -> "暂未查到这盒药的销售记录。如果您刚刚购买，药店的数据可能还在上传中，请稍后再查。";
-        case ONE_SALE -> split
-            ? "这盒药在同一家药店拆零销售。请核对下面的日期和药店是否与您的购买一致；如不一致，请保留药盒并向当地医保局反映。"
-            : "这盒药有一次销售记录。请核对下面的日期和药店是否与您的购买一致；如不一致，请保留药盒并向当地医保局反映。";
-        case MULTIPLE_SALES -> "这盒药已被销售过多次，可能是回流药、串换药或假药。请保留药盒，并向当地医保局举报。";
+        case ONE_SALE -> (split ? "这盒药在同一家药店拆零销售。" : "这盒药有一次销售记录。")
+            + "请核对下面的日期和药店是否与您的购买一致；如不一致，" + report + "反映。";
+        case MULTIPLE_SALES -> "这盒药已被销售过多次，可能是回流药、串换药或假药。" + report + "举报。";
         case INVALID_CODE -> INVALID_ZH;
       };
-      return destroyed ? "该追溯码已登记为销毁或召回，请勿使用这盒药，保留药盒并向当地医保局举报。" + m : m;
+      return destroyed ? "该追溯码已登记为销毁或召回，请勿使用这盒药；" + report + "举报。" + m : m;
     }
 
-    static String en(LookupService.Outcome outcome, boolean split, boolean destroyed) {
+    static String en(LookupService.Outcome outcome, boolean split, boolean destroyed, String phone) {
+      String report = "keep the box and tell the medical insurance bureau: call " + phone
+          + " (medical insurance service hotline)";
       String m = switch (outcome) {
         case NO_SALE_RECORD -> "No sale of this box is on record yet. If you have just bought it, the pharmacy's "
             + "data may still be on its way: check again later.";
         case ONE_SALE -> (split ? "This box was sold in parts (split pack) at one pharmacy. "
             : "This box has been sold once. ")
-            + "Check that the date and pharmacy below match your purchase; if they do not, keep the box and tell "
-            + "your local medical insurance bureau.";
+            + "Check that the date and pharmacy below match your purchase; if they do not, " + report + ".";
         case MULTIPLE_SALES -> "This box has been sold more than once: it may have been resold, substituted or "
-            + "faked. Keep the box and report it to your local medical insurance bureau.";
+            + "faked. To report it, " + report + ".";
         case INVALID_CODE -> INVALID_EN;
       };
-      return destroyed ? "This code was registered as destroyed or recalled: do not use the box; keep it and "
-          + "report it to your local medical insurance bureau. " + m : m;
+      return destroyed ? "This code was registered as destroyed or recalled: do not use the box; " + report + ". "
+          + m : m;
     }
   }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The anomaly ladder of shared/spec/domain.md as a pure function: (state of one code, one scan, reference data) to
+ * The anomaly ladder (README, "Domain rules") as a pure function: (state of one code, one scan, reference data) to
  * (next state, anomalies). Plain Java: no I/O, no clock, no shared mutable state, so it is safe to call from any
  * thread and trivially replayable. It never sees rejected scans or replays, and does not count scans: the caller
  * applies {@link CodeState#withScanRecorded(int)} to {@link Verdict#next()} afterwards.
@@ -51,7 +51,7 @@ import java.util.Objects;
  *   raised by one scan. A split sale after a whole-box sale is a repeat: the box was already gone.</li>
  *   <li>Any other SALE with an open sale is a repeat. At the same site within the double-scan window it is
  *   DOUBLE_SCAN (OPERATOR_ERROR, warning) and changes nothing, being the same sale scanned twice. The ladder does
- *   not see documents, so the same document with another line number is a double scan too (domain.md says "different
+ *   not see documents, so the same document with another line number is a double scan too (the rules say "different
  *   document"; idempotency already absorbs the exact re-send of the same line). Later at the same site it is
  *   REPEAT_SALE (SUBSTITUTED: rescanned to bill other goods). At another site it is REPEAT_SALE (DIVERTED),
  *   raised to COUNTERFEIT when the code now has sales at {@code counterfeitSiteCount} sites or more, or the two

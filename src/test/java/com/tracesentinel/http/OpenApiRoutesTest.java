@@ -35,7 +35,7 @@ class OpenApiRoutesTest {
   private static final Pattern METHOD = Pattern.compile("^    (get|put|post|delete|patch|head|options):\\s*$");
   private static final Pattern PARAM = Pattern.compile(":([A-Za-z0-9_]+)");
   /**
-   * Documented from shared/spec/api.md but built on another branch (the public look-up): allowed to be unserved
+   * Documented but built on another branch (the public look-up): allowed to be unserved
    * until that branch is merged. Empty this once /verify is in.
    */
   private static TestService svc;

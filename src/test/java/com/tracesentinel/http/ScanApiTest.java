@@ -18,7 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** POST /api/v1/scans end to end on the real service and PostgreSQL: the contract of shared/spec/api.md. */
+/** POST /api/v1/scans end to end on the real service and PostgreSQL: the contract of the README's "HTTP API" and /openapi.yaml. */
 @Tag("slow")
 class ScanApiTest {
   private static final AtomicLong CODES = new AtomicLong(810_000_000_000_000_000L);
