@@ -30,7 +30,17 @@ public record Config(
     boolean opsOnLoopbackOnly,
     Duration decodeBudget,
     Http http,
-    LadderSettings ladder) {
+    LadderSettings ladder,
+    Alerts alerts) {
+
+  /**
+   * Live alerts (the anomaly stream and the webhook).
+   *
+   * @param replayWindow  most anomalies a stream's reconnection replays; further behind, the client is told to re-sync
+   * @param webhook       where ALERT-level anomalies are POSTed, or null
+   * @param webhookSecret the HMAC-SHA256 key their signature is made with (required with a webhook)
+   */
+  public record Alerts(int replayWindow, java.net.URI webhook, String webhookSecret) {}
 
   /**
    * Connection limits of the HTTP server.
@@ -86,7 +96,31 @@ public record Config(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_DOUBLE_SCAN_SECONDS", 600, 0, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_RETURN_WINDOW_SECONDS", 864_000, 0, 31_536_000)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_CLONE_WINDOW_SECONDS", 86_400, 0, 31_536_000)),
-            e.integer("TRACESENTINEL_COUNTERFEIT_SITES", 3, 2, 3)));
+            e.integer("TRACESENTINEL_COUNTERFEIT_SITES", 3, 2, 3)),
+        alerts(e));
+  }
+
+  private static Alerts alerts(Env e) {
+    String url = e.string("TRACESENTINEL_ALERT_WEBHOOK", null);
+    String secret = e.string("TRACESENTINEL_ALERT_WEBHOOK_SECRET", null);
+    java.net.URI webhook = null;
+    if (url != null) {
+      try {
+        webhook = new java.net.URI(url);
+      } catch (java.net.URISyntaxException ex) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK=" + url + " is not a URL");
+      }
+      String scheme = webhook.getScheme() == null ? "" : webhook.getScheme().toLowerCase(java.util.Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https")) || webhook.getHost() == null) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK=" + url + " must be an http:// or https:// URL"
+            + " with a host");
+      }
+      if (secret == null || secret.length() < 16) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK_SECRET must be set, at least 16 characters, "
+            + "when TRACESENTINEL_ALERT_WEBHOOK is: every delivery is signed with it");
+      }
+    }
+    return new Alerts(e.integer("TRACESENTINEL_STREAM_REPLAY", 100_000, 1, 10_000_000), webhook, secret);
   }
 
   public Path ledgerDir() {

@@ -12,6 +12,7 @@ import com.tracesentinel.http.ApiServer;
 import com.tracesentinel.imaging.DecoderSettings;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.DatabaseHealth;
+import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.IngestMetrics;
 import com.tracesentinel.ingest.LedgerAudit;
 import com.tracesentinel.ingest.LedgerRecovery;
@@ -76,6 +77,7 @@ public final class TraceSentinel implements AutoCloseable {
   private java.util.concurrent.ScheduledExecutorService auditor;
   private DatabaseHealth health;
   private Services services;
+  private Investigations investigations;
   private String generatedAdminKey;
   private volatile String recovering;
   private boolean closed;
@@ -161,9 +163,10 @@ public final class TraceSentinel implements AutoCloseable {
     }
     supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
+    investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
     services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, keys,
         new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
-        this::notLive);
+        this::notLive, investigations);
     generatedAdminKey = await(keys.bootstrap());
     int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
     await(vertx.deployVerticle(() -> new ApiServer(services), new DeploymentOptions().setInstances(instances)));
@@ -361,6 +364,9 @@ public final class TraceSentinel implements AutoCloseable {
     }
     if (auditor != null) {
       auditor.shutdownNow();
+    }
+    if (investigations != null) {
+      investigations.close();
     }
     boolean settled = true;
     if (scans != null) {
