@@ -107,17 +107,7 @@ class RingsApiTest {
               i + 500))))));
       assertEquals(200, r.status(), r.body());
     }
-    awaitRingIndex(svc);
-  }
-
-  /** Waits until the ring index has folded in every committed anomaly. */
-  static void awaitRingIndex(TestService svc) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (TestDatabase.count(svc.db(), "SELECT (SELECT last_id FROM feed_positions WHERE name = 'rings') - "
-        + "(SELECT coalesce(max(id), 0) FROM anomalies)") < 0) {
-      assertTrue(System.nanoTime() < deadline, "the ring index caught up within 30 s");
-      Thread.sleep(50);
-    }
+    svc.awaitRingIndex();
   }
 
   private static String code() {
