@@ -99,6 +99,11 @@ public final class RingStore {
         MAX_SITES_PER_CODE)).mapEmpty();
   }
 
+  /** The edge query of {@link #edges} over all time, its parameters written in (for EXPLAIN in load-tests/rings). */
+  public static String edgesSql(long minShared, int max) {
+    return Sql.ringEdges(false, false).replace("$1", Long.toString(minShared)).replace("$2", Integer.toString(max));
+  }
+
   /** The position: every anomaly up to this id is in the ring tables. */
   public Future<Long> position() {
     return pool.preparedQuery("SELECT last_id FROM feed_positions WHERE name = $1").execute(Tuple.of(FEED))

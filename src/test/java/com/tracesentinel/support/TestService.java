@@ -106,11 +106,15 @@ public final class TestService implements AutoCloseable {
 
   /** Waits (at most 30 s) until the ring index has folded in every committed anomaly. */
   public void awaitRingIndex() throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
+    awaitRingIndex(30);
+  }
+
+  public void awaitRingIndex(int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     while (TestDatabase.count(db, "SELECT (SELECT last_id FROM feed_positions WHERE name = 'rings') - "
         + "(SELECT coalesce(max(id), 0) FROM anomalies)") < 0) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("the ring index did not catch up within 30 s");
+        throw new AssertionError("the ring index did not catch up within " + seconds + " s");
       }
       Thread.sleep(50);
     }
