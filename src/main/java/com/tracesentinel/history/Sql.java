@@ -348,14 +348,7 @@ final class Sql {
    * all-time total reaches $1 (ring_pairs_codes) are counted, each from its own rows (ring_codes_pair_time).
    */
   static String ringEdges(boolean from, boolean to) {
-    StringBuilder on = new StringBuilder("c.site_a = p.site_a AND c.site_b = p.site_b");
-    int n = 2;
-    if (from) {
-      on.append(" AND c.shared_at >= $").append(++n);
-    }
-    if (to) {
-      on.append(" AND c.shared_at < $").append(++n);
-    }
+    String on = "c.site_a = p.site_a AND c.site_b = p.site_b" + sharedIn("c.shared_at", 2, from, to);
     return """
         SELECT c.site_a, c.site_b, count(*) AS shared
         FROM ring_pairs p JOIN ring_codes c ON %s
@@ -371,14 +364,7 @@ final class Sql {
    * recently shared first.
    */
   static String ringCodes(boolean from, boolean to) {
-    StringBuilder on = new StringBuilder("c.site_a = e.a AND c.site_b = e.b");
-    int n = 4;
-    if (from) {
-      on.append(" AND c.shared_at >= $").append(++n);
-    }
-    if (to) {
-      on.append(" AND c.shared_at < $").append(++n);
-    }
+    String on = "c.site_a = e.a AND c.site_b = e.b" + sharedIn("c.shared_at", 4, from, to);
     return """
         SELECT ring, count(DISTINCT code_key) AS codes,
                (array_agg(canonical ORDER BY shared_at DESC, canonical))[1:$4] AS samples
@@ -389,16 +375,21 @@ final class Sql {
         GROUP BY ring""".formatted(on);
   }
 
-  /** One site's neighbours with the codes each shares with it in the range, most first. */
-  static String siteNeighbours(boolean from, boolean to) {
+  /** " AND column >= $n+1 AND column < $n+2" for the bounds given, after {@code n} parameters. */
+  private static String sharedIn(String column, int n, boolean from, boolean to) {
     StringBuilder range = new StringBuilder();
-    int n = 2;
     if (from) {
-      range.append(" AND shared_at >= $").append(++n);
+      range.append(" AND ").append(column).append(" >= $").append(++n);
     }
     if (to) {
-      range.append(" AND shared_at < $").append(++n);
+      range.append(" AND ").append(column).append(" < $").append(++n);
     }
+    return range.toString();
+  }
+
+  /** One site's neighbours with the codes each shares with it in the range, most first. */
+  static String siteNeighbours(boolean from, boolean to) {
+    String range = sharedIn("shared_at", 2, from, to);
     return """
         SELECT other, count(*) AS shared
         FROM (SELECT site_b AS other FROM ring_codes WHERE site_a = $1%1$s
