@@ -252,11 +252,10 @@
       var state = el('a', { href: '#', class: 'state ' + a.state, 'data-state': a.state, text: label(a.state) });
       state.addEventListener('click', function (ev) { ev.preventDefault(); openCase(a); });
       body.appendChild(el('tr', { 'data-id': String(a.id) }, [
-        el('td', {}, [pick]),
         el('td', { text: fmt(a.scannedAt) }), el('td', { text: label(a.type) }),
         el('td', { text: label(a.suspicion) }), el('td', { class: a.level, text: label(a.level) }),
         el('td', { class: 'code' }, [link]), el('td', { text: a.siteId }), el('td', { text: a.region }),
-        el('td', { text: a.detail }), el('td', { text: conflict }), el('td', {}, [state])
+        el('td', { text: a.detail }), el('td', { text: conflict }), el('td', {}, [state]), el('td', {}, [pick])
       ]));
     });
   }

@@ -121,9 +121,15 @@ public final class SseClient implements AutoCloseable {
     return ended;
   }
 
+  /** Closes the connection and waits for the reader: every event dispatched before is then in {@link #next}. */
   @Override
   public void close() throws IOException {
     body.close();
     reader.interrupt();
+    try {
+      reader.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
