@@ -110,10 +110,20 @@ final class AnomalyStream {
       heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> heartbeat());
       long feedAt = Math.max(0, investigations.feed().position());
       if (lastId < 0) {
-        sent = feedAt;
-        told = feedAt;
-        response.write("id: " + feedAt + "\n\n");
-        replay();
+        // a new stream starts at the newest anomaly committed now (the feed may be up to a tick behind it)
+        queries.maxId().onComplete(ar -> {
+          if (closed) {
+            return;
+          }
+          if (ar.failed()) {
+            fail(ar.cause());
+            return;
+          }
+          sent = ar.result();
+          told = sent;
+          response.write("id: " + sent + "\n\n");
+          replay();
+        });
         return;
       }
       int window = investigations.settings().replayWindow();
