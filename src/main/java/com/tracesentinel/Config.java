@@ -31,7 +31,17 @@ public record Config(
     Duration decodeBudget,
     Http http,
     LadderSettings ladder,
-    String reportPhone) {
+    String reportPhone,
+    Alerts alerts) {
+
+  /**
+   * Live alerts (the anomaly stream and the webhook).
+   *
+   * @param replayWindow  most anomalies a stream's reconnection replays; further behind, the client is told to re-sync
+   * @param webhook       where ALERT-level anomalies are POSTed, or null
+   * @param webhookSecret the HMAC-SHA256 key their signature is made with (required with a webhook)
+   */
+  public record Alerts(int replayWindow, java.net.URI webhook, String webhookSecret) {}
 
   /**
    * Connection limits of the HTTP server.
@@ -90,7 +100,31 @@ public record Config(
             e.integer("TRACESENTINEL_COUNTERFEIT_SITES", 3, 2, 3)),
         // The number the public look-up tells people to call to report a box: by default the national medical
         // insurance service hotline (医保服务热线); a region can give its own bureau's.
-        e.phone("TRACESENTINEL_REPORT_PHONE", "12393"));
+        e.phone("TRACESENTINEL_REPORT_PHONE", "12393"),
+        alerts(e));
+  }
+
+  private static Alerts alerts(Env e) {
+    String url = e.string("TRACESENTINEL_ALERT_WEBHOOK", null);
+    String secret = e.string("TRACESENTINEL_ALERT_WEBHOOK_SECRET", null);
+    java.net.URI webhook = null;
+    if (url != null) {
+      try {
+        webhook = new java.net.URI(url);
+      } catch (java.net.URISyntaxException ex) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK=" + url + " is not a URL");
+      }
+      String scheme = webhook.getScheme() == null ? "" : webhook.getScheme().toLowerCase(java.util.Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https")) || webhook.getHost() == null) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK=" + url + " must be an http:// or https:// URL"
+            + " with a host");
+      }
+      if (secret == null || secret.length() < 16) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK_SECRET must be set, at least 16 characters, "
+            + "when TRACESENTINEL_ALERT_WEBHOOK is: every delivery is signed with it");
+      }
+    }
+    return new Alerts(e.integer("TRACESENTINEL_STREAM_REPLAY", 100_000, 1, 10_000_000), webhook, secret);
   }
 
   public Path ledgerDir() {

@@ -4,6 +4,7 @@ import com.tracesentinel.auth.ApiKeys;
 import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.LookupService;
+import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.ledger.CodeLedger;
 import com.tracesentinel.reference.ReferenceStore;
@@ -29,4 +30,5 @@ public record Services(
     ApiKeys keys,
     ImageDecoder imageDecoder,
     Supplier<String> notReady,
-    Supplier<String> notLive) {}
+    Supplier<String> notLive,
+    Investigations investigations) {}

@@ -13,6 +13,7 @@ import com.tracesentinel.http.ApiServer;
 import com.tracesentinel.imaging.DecoderSettings;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.DatabaseHealth;
+import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.IngestMetrics;
 import com.tracesentinel.ingest.LedgerAudit;
 import com.tracesentinel.ingest.LedgerRecovery;
@@ -79,6 +80,7 @@ public final class TraceSentinel implements AutoCloseable {
   private DatabaseHealth health;
   private Services services;
   private LookupQueries lookupCounts;
+  private Investigations investigations;
   private String generatedAdminKey;
   private volatile String recovering;
   private volatile String held;
@@ -184,9 +186,10 @@ public final class TraceSentinel implements AutoCloseable {
         .onFailure(err -> LOG.warn("Storing look-up counts (kept for the next try): {}", err.toString())));
     LookupService lookups = new LookupService(ledger, reference, lookupCounts, lookupCounts, scans::settledBefore,
         prometheus);
+    investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
     services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, lookups, keys,
         new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
-        this::notLive);
+        this::notLive, investigations);
     generatedAdminKey = await(keys.bootstrap());
     int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
     await(vertx.deployVerticle(() -> new ApiServer(services), new DeploymentOptions().setInstances(instances)));
@@ -405,6 +408,9 @@ public final class TraceSentinel implements AutoCloseable {
       } catch (Exception e) {
         LOG.warn("Storing the last look-up counts: {}", e.toString());
       }
+    }
+    if (investigations != null) {
+      investigations.close();
     }
     boolean settled = true;
     if (scans != null) {

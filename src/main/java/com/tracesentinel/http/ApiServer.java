@@ -68,6 +68,9 @@ public final class ApiServer extends VerticleBase {
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
     new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.ledger(),
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference()).mount(router, auth);
+    new AnomalyStream(vertx, services.investigations()).mount(router, auth);
+    new CaseRoutes(services.investigations().cases()).mount(router, auth);
+    new RingRoutes(services.investigations().rings()).mount(router, auth);
     InvestigatorRoutes.mountStatic(router);
     HomeRoutes.mount(router);
     router.route().failureHandler(ApiServer::problem);

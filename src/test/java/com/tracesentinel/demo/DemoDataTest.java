@@ -25,6 +25,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** The demo day goes through the real pipeline and shows every pattern it claims to inject. */
@@ -44,9 +46,10 @@ class DemoDataTest {
           {"REPEAT_SALE", "DIVERTED", "10"}, {"REPEAT_SALE", "SUBSTITUTED", "8"},
           {"PRODUCT_MISMATCH", "SUBSTITUTED", "6"}, {"SPLIT_OVERSOLD", "SUBSTITUTED", "4"},
           {"DOUBLE_SCAN", "OPERATOR_ERROR", "5"}};
+      String notRing = " AND canonical NOT LIKE '" + DemoData.RING_CODE_PREFIX + "%'";
       for (String[] e : expected) {
         assertEquals(Long.parseLong(e[2]), TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE type = '"
-            + e[0] + "' AND suspicion = '" + e[1] + "'"), e[0] + "/" + e[1]);
+            + e[0] + "' AND suspicion = '" + e[1] + "'" + notRing), e[0] + "/" + e[1]);
       }
 
       // What the demo prints works as printed: the key signs in, the codes give the outcomes it says.
@@ -61,6 +64,19 @@ class DemoDataTest {
       assertEquals("MULTIPLE_SALES", outcome(svc, DemoData.FLAGGED));
       assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '"
           + DemoData.SOLD_ONCE + "' AND type = 'SALE'"));
+      // the ring: each of its codes sold at three of its pharmacies, so two repeat sales per code
+      assertEquals(2L * DemoData.RING_CODES, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE "
+          + "type = 'REPEAT_SALE' AND canonical LIKE '" + DemoData.RING_CODE_PREFIX + "%'"));
+      assertEquals(2L * DemoData.RING_CODES, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE "
+          + "canonical LIKE '" + DemoData.RING_CODE_PREFIX + "%'"));
+      // ... and it is the top ring, whole
+      svc.awaitRingIndex();
+      JsonObject top = svc.get("/api/v1/rings", TestService.ADMIN_KEY).json().getJsonArray("rings").getJsonObject(0);
+      Set<String> sites = new TreeSet<>();
+      top.getJsonArray("sites").forEach(o -> sites.add(((JsonObject) o).getString("siteId")));
+      assertEquals(new TreeSet<>(DemoData.RING_SITES), sites);
+      assertEquals(DemoData.RING_CODES, top.getInteger("sharedCodes"));
+      assertEquals(2, top.getInteger("cities"));
     }
   }
 

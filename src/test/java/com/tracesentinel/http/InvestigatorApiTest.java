@@ -134,7 +134,7 @@ class InvestigatorApiTest {
     assertNotNull(page.getString("nextCursor"));
     JsonObject first = page.getJsonArray("items").getJsonObject(0);
     for (String field : List.of("id", "type", "suspicion", "level", "canonical", "product", "siteId", "region",
-        "scannedAt", "detail")) {
+        "scannedAt", "detail", "state")) {
       assertTrue(first.containsKey(field), field);
     }
   }
@@ -242,7 +242,8 @@ class InvestigatorApiTest {
     assertEquals(db(""), records.size(), "all rows, not one page");
     assertTrue(records.size() > BULK);
     for (CSVRecord rec : records) {
-      assertEquals(13, rec.size(), rec.toString());
+      assertEquals(14, rec.size(), rec.toString());
+      assertEquals("OPEN", rec.get("state"));
     }
     Set<String> ids = new HashSet<>();
     records.forEach(rec -> ids.add(rec.get("id")));
