@@ -42,6 +42,13 @@ public final class DemoData {
       {"440305", "深圳市南山区 Shenzhen Nanshan"}, {"440106", "广州市天河区 Guangzhou Tianhe"},
       {"110105", "北京市朝阳区 Beijing Chaoyang"}, {"310115", "上海市浦东新区 Shanghai Pudong"}};
 
+  /** The ring: pharmacies passing a pool of codes around, each code sold at three of them in turn, 2 h apart. */
+  public static final List<String> RING_SITES = List.of("P44010600002", "P44010600004", "P44010600005",
+      "P44030500004", "P44030500006");
+  public static final int RING_CODES = 30;
+  /** The ring's codes start with this (product 8100004, serials 7,700,000 on). */
+  public static final String RING_CODE_PREFIX = "81000040000007700";
+
   /** A box of the ordinary trade: received by a pharmacy, then sold there once (public look-up: ONE_SALE). */
   public static final String SOLD_ONCE;
   /** A cloned code: sold in Shenzhen, then in Beijing 90 minutes later (REPEAT_SALE, COUNTERFEIT; MULTIPLE_SALES). */
@@ -54,12 +61,6 @@ public final class DemoData {
     SOLD_ONCE = simulatedDay(Instant.EPOCH).stream().map(ScanInput::code).filter(c -> c.endsWith(suffix))
         .findFirst().orElseThrow();
   }
-  /** The ring: pharmacies passing a pool of codes around, each code sold at three of them in turn, 2 h apart. */
-  public static final List<String> RING_SITES = List.of("P44010600002", "P44010600004", "P44010600005",
-      "P44030500004", "P44030500006");
-  public static final int RING_CODES = 30;
-  /** The ring's codes start with this (product 8100004, serials 7,700,000 on). */
-  public static final String RING_CODE_PREFIX = "81000040000007700";
 
   private DemoData() {}
 

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * expectedState and for the loser of two concurrent changes, selections, and the state in the list, its filter,
  * the summary and the CSV.
  */
+@Tag("slow")
 class CasesApiTest {
   private static TestService svc;
   private static String investigator;

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * independent sites each selling their own boxes once, and a chain of near misses (pairs sharing 2 codes). Every
  * expectation is computed from the plan: which pairs share which codes, and when each became shared.
  */
+@Tag("slow")
 class RingsApiTest {
   private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.HOURS);
   /** Day 1 (-3 d) and day 2 (-1 d): ring A shares half its codes on each. */

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +36,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * day: the demo ring is drawn as a network (Cytoscape.js from its WebJar) and listed; anomalies posted while the
  * live list is on appear in it; a case is taken for review from its row and a selection changed in bulk.
  */
+@Tag("slow")
 class RingsLiveBrowserTest {
   private static TestService svc;
   private static WebDriver driver;

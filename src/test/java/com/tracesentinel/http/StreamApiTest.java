@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * GET /api/v1/anomalies/stream on the real service while scans arrive: every anomaly once, in id order, across a
  * reconnection with Last-Event-ID in the middle of the load; filters; the replay window and its resync event.
  */
+@Tag("slow")
 class StreamApiTest {
   private static final int WINDOW = 2_000;
   private static final AtomicInteger SERIAL = new AtomicInteger();

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * TRACESENTINEL_ALERT_WEBHOOK against a receiver on 127.0.0.1 that refuses the first two attempts: ALERTs only,
  * signed, the same delivery id on every attempt, retried with back-off, and counted in /metrics.
  */
+@Tag("slow")
 class WebhookTest {
   private static final String SECRET = "a-webhook-secret-of-some-length";
 
