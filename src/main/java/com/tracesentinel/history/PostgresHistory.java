@@ -42,6 +42,9 @@ import org.postgresql.PGConnection;
 public final class PostgresHistory implements HistoryPort, AutoCloseable {
   private final DatabaseUrl url;
   private final String writer;
+  private volatile boolean fenced;
+  /** How long a cluster node's transaction may sit idle before the database ends it (and its locks). */
+  public static final int IDLE_IN_TRANSACTION_MS = 5_000;
   /** The transaction id of each group whose COMMIT was sent, until its outcome is known (committer thread). */
   private final Map<Long, Long> transactions = new HashMap<>();
   private final int socketTimeoutSeconds;
@@ -63,7 +66,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   // ---- commits (committer thread) ---------------------------------------------------------------------------------
 
   @Override
-  public CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings) throws CommitFailure {
+  public CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings, Map<Integer, Long> holds)
+      throws CommitFailure {
     boolean commitSent = false;
     Connection c = null;
     try {
@@ -77,6 +81,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
           inFlightReplays.add(replay.event());
         }
       }
+      checkFence(c, holds);
       if (!rows.isEmpty()) {
         copyScans(c, rows);
       }
@@ -93,6 +98,9 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       c.commit();
       transactions.remove(groupId);
       return new CommitReceipt(documents, originals);
+    } catch (CommitFailure.Fenced fenced) {
+      discardOnFailure(c);
+      throw fenced;
     } catch (SQLException e) {
       discardOnFailure(c);
       CommitFailure failure = classify(e, commitSent);
@@ -419,6 +427,40 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     return out;
   }
 
+  /**
+   * Cluster mode: commits carry the partitions' ownership epochs they were judged under, and connections that sit idle
+   * inside a transaction are ended by the database (see {@link #IDLE_IN_TRANSACTION_MS}).
+   */
+  public void enableOwnershipFence() {
+    this.fenced = true;
+  }
+
+  /**
+   * A cluster node's commit goes through only while the database still names this node the owner of every partition
+   * it writes, at the epoch it judged them under. The rows stay share-locked until the commit ends, so a takeover
+   * (an UPDATE of them) waits for this group and every later group of the old owner sees the new epoch.
+   */
+  private void checkFence(Connection c, Map<Integer, Long> holds) throws SQLException, CommitFailure.Fenced {
+    if (holds.isEmpty()) {
+      return;
+    }
+    java.util.Set<Integer> lost = new java.util.TreeSet<>(holds.keySet());
+    try (PreparedStatement st = c.prepareStatement(Sql.FENCE)) {
+      st.setArray(1, c.createArrayOf("int2", holds.keySet().toArray()));
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          int part = rs.getInt(1);
+          if (writer.equals(rs.getString(2)) && rs.getLong(3) == holds.get(part)) {
+            lost.remove(part);
+          }
+        }
+      }
+    }
+    if (!lost.isEmpty()) {
+      throw new CommitFailure.Fenced(lost);
+    }
+  }
+
   // ---- recovery (start-up and command line) -----------------------------------------------------------------------
 
   @Override
@@ -447,6 +489,19 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       c.setAutoCommit(false); // a server-side cursor: rows stream instead of filling the heap
       try (PreparedStatement st = c.prepareStatement(Sql.ALL_SCANS)) {
         st.setFetchSize(10_000);
+        read(st, sink);
+      }
+      c.commit();
+    }
+  }
+
+  @Override
+  public void partitionScans(int part, Consumer<ScanEvent> sink) throws SQLException {
+    try (Connection c = connect(0)) {
+      c.setAutoCommit(false);
+      try (PreparedStatement st = c.prepareStatement(Sql.PARTITION_SCANS)) {
+        st.setFetchSize(10_000);
+        st.setShort(1, (short) part);
         read(st, sink);
       }
       c.commit();
@@ -520,6 +575,11 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     p.setProperty("socketTimeout", Integer.toString(socketTimeout));
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("ApplicationName", "tracesentinel-" + writer);
+    if (fenced) {
+      // A cluster node stopped (or cut off) inside a group commit holds its partitions' owner rows share-locked, and
+      // a takeover waits on them: the database ends such a transaction after this long.
+      p.setProperty("options", "-c idle_in_transaction_session_timeout=" + IDLE_IN_TRANSACTION_MS);
+    }
     return DriverManager.getConnection(url.jdbcUrl(), p);
   }
 

@@ -21,6 +21,10 @@ public final class ReferenceRepository {
     this.store = store;
   }
 
+  public ReferenceStore store() {
+    return store;
+  }
+
   public Future<Void> load() {
     return pool.query(Sql.SELECT_SITES).execute()
         .map(rows -> {

@@ -86,6 +86,17 @@ final class Sql {
       FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
       ORDER BY code_key, id""";
 
+  static final String PARTITION_SCANS = """
+      SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
+             settlement_id IS NOT NULL AS reimbursed
+      FROM scans WHERE part = ? AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
+      ORDER BY code_key, id""";
+
+  // --- cluster: partition ownership ---
+
+  /** Inside a group commit: the owners of the partitions it writes, locked against a takeover until it ends. */
+  static final String FENCE = "SELECT part, owner, epoch FROM partition_owners WHERE part = ANY(?::int2[]) FOR SHARE";
+
   static final String COUNT_STORED_SCANS =
       "SELECT count(*) FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL";
 

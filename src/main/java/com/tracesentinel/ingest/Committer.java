@@ -44,6 +44,7 @@ final class Committer implements Runnable {
   private final long stallNanos;
   private final IngestMetrics metrics;
   private final DatabaseHealth health;
+  private final Partitions partitions;
   private final BlockingQueue<JudgedRequest> inbox = new LinkedBlockingQueue<>();
   private Judge judge;
 
@@ -58,7 +59,8 @@ final class Committer implements Runnable {
   private volatile boolean stopping;
 
   Committer(HistoryPort history, ReferenceData reference, ScanIds ids, int maxGroupScans, long stallMillis,
-            IngestMetrics metrics, DatabaseHealth health) {
+            IngestMetrics metrics, DatabaseHealth health, Partitions partitions) {
+    this.partitions = partitions;
     this.history = history;
     this.reference = reference;
     this.ids = ids;
@@ -137,7 +139,10 @@ final class Committer implements Runnable {
     long groupId = ids.next();
     List<Judged> scans = new ArrayList<>();
     List<Voiding> voidings = new ArrayList<>();
+    java.util.Map<Integer, Long> holds = new java.util.HashMap<>();
     for (JudgedRequest j : group) {
+      // Two requests judged under different epochs of one partition: the older cannot pass, so neither may.
+      j.holds().forEach((part, held) -> holds.merge(part, held, (a, b) -> a.equals(b) ? a : -2L));
       scans.addAll(j.scans());
       if (j.voiding() != null) {
         voidings.add(j.voiding());
@@ -145,7 +150,7 @@ final class Committer implements Runnable {
     }
     long started = System.nanoTime();
     try {
-      CommitReceipt receipt = history.commit(groupId, scans, voidings);
+      CommitReceipt receipt = history.commit(groupId, scans, voidings, holds);
       committed(group, receipt, started);
       return true;
     } catch (HistoryPort.CommitFailure.DataRefused refused) {
@@ -160,6 +165,15 @@ final class Committer implements Runnable {
           scans.size(), doubt.getMessage());
       health.down("the database stopped answering during a commit");
       return resolve(group, groupId, scans, started, drainedUpTo);
+    } catch (HistoryPort.CommitFailure.Fenced fenced) {
+      // Another node took these partitions: whatever this node judged for them since is void. Everything judged after
+      // this group is failed too (it may rest on the same stale state); a re-send goes to the new owner.
+      LOG.warn("Commit of {} scans fenced, nothing stored: {}", scans.size(), fenced.getMessage());
+      metrics.commitFailed();
+      partitions.fenced(fenced.parts());
+      rewind(group.get(0).seq(), true, Set.of(), Set.of(), new ScanService.Unavailable("this node no longer owns "
+          + "some of these codes (they moved to another node); nothing of this request was stored: send it again"));
+      return false;
     } catch (HistoryPort.CommitFailure down) {
       LOG.warn("Commit of {} scans failed, nothing stored: {}", scans.size(), down.getMessage());
       metrics.commitFailed();

@@ -18,8 +18,11 @@ public interface HistoryPort {
    * @throws CommitFailure.DataRefused PostgreSQL refused the data itself: nothing was stored
    * @throws CommitFailure.Unavailable the database could not be reached or gave up: nothing was stored
    * @throws CommitFailure.InDoubt     the connection was lost after COMMIT was sent: ask {@link #committed}
+   * @throws CommitFailure.Fenced      (cluster) the database no longer names this node the owner of a partition in
+   *                                   {@code holds} at that epoch: nothing was stored
    */
-  CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings) throws CommitFailure;
+  CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings, java.util.Map<Integer, Long> holds)
+      throws CommitFailure;
 
   /** True when the group with that id committed (for a commit whose answer was lost). Throws while unreachable. */
   boolean committed(long groupId) throws Exception;
@@ -39,6 +42,9 @@ public interface HistoryPort {
   /** The stored, not yet voided scans of one upload of one site (NHSA fixmedins_bchno). */
   List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) throws Exception;
 
+  /** As {@link #allScans}, for the codes of one partition ({@code CodeKey.partitionOf}). */
+  void partitionScans(int part, Consumer<ScanEvent> sink) throws Exception;
+
   /** Every stored, judged, not voided scan: grouped by code, each code's in judging order. */
   void allScans(Consumer<ScanEvent> sink) throws Exception;
 
@@ -46,7 +52,7 @@ public interface HistoryPort {
 
   /** Why a group was not stored; the classification decides between 503, a split of the group, and waiting. */
   abstract sealed class CommitFailure extends Exception
-      permits CommitFailure.DataRefused, CommitFailure.Unavailable, CommitFailure.InDoubt {
+      permits CommitFailure.DataRefused, CommitFailure.Unavailable, CommitFailure.InDoubt, CommitFailure.Fenced {
     CommitFailure(String message, Throwable cause) {
       super(message, cause, false, false);
     }
@@ -79,6 +85,20 @@ public interface HistoryPort {
     public static final class InDoubt extends CommitFailure {
       public InDoubt(String message, Throwable cause) {
         super(message, cause);
+      }
+    }
+
+    /** The partitions this node no longer holds at the epoch it judged them under: another owner took them. */
+    public static final class Fenced extends CommitFailure {
+      private final java.util.Set<Integer> parts;
+
+      public Fenced(java.util.Set<Integer> parts) {
+        super("this node no longer owns partitions " + parts, null);
+        this.parts = java.util.Set.copyOf(parts);
+      }
+
+      public java.util.Set<Integer> parts() {
+        return parts;
       }
     }
   }

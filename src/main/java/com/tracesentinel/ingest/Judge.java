@@ -1,5 +1,6 @@
 package com.tracesentinel.ingest;
 
+import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.rules.StateCodec;
 import com.tracesentinel.reference.ReferenceData;
 import com.tracesentinel.rules.CodeState;
@@ -36,6 +37,7 @@ final class Judge implements Runnable {
   private final HistoryPort history;
   private final ScanIds ids;
   private final Consumer<JudgedRequest> committer;
+  private final Partitions partitions;
   private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
 
   /** The committer's progress: requests up to this seq are in the history. */
@@ -62,7 +64,8 @@ final class Judge implements Runnable {
                 RuntimeException cause) {}
 
   Judge(LedgerPort ledger, Ladder ladder, ReferenceData reference, HistoryPort history, ScanIds ids,
-        Consumer<JudgedRequest> committer) {
+        Partitions partitions, Consumer<JudgedRequest> committer) {
+    this.partitions = partitions;
     this.ledger = ledger;
     this.ladder = ladder;
     this.reference = reference;
@@ -119,6 +122,15 @@ final class Judge implements Runnable {
     return out;
   }
 
+  /**
+   * Forgets the undo of every uncommitted change to these partitions' codes (judge thread only). Called once this
+   * node stopped judging them: their entries are about to be emptied and rebuilt, and a later rewind must not put
+   * stale bytes back into them. Those changes' commits cannot pass the ownership check any more.
+   */
+  void dropPartitions(Set<Integer> parts) {
+    changes.removeIf(c -> parts.contains(CodeKey.partitionOf(c.key)));
+  }
+
   /** The stored bytes of a code now (judge thread only). */
   byte[] stored(byte[] key) {
     return ledger.getRaw(key);
@@ -168,6 +180,20 @@ final class Judge implements Runnable {
   }
 
   private void judge(Request r, boolean recheck) {
+    Map<Integer, Long> holds = Map.of();
+    if (partitions.shared()) {
+      holds = new HashMap<>();
+      for (Prepared p : r.scans) {
+        if (p instanceof Prepared.ToJudge t) {
+          int part = CodeKey.partitionOf(t.event().codeKey());
+          if (!partitions.judges(part)) {
+            r.answer.completeExceptionally(notJudged(part));
+            return;
+          }
+          holds.put(part, partitions.epochOf(part));
+        }
+      }
+    }
     long seq = nextSeq++;
     Map<Integer, ScanResult.Original> resent = Map.of();
     Set<Integer> unchecked = Set.of();
@@ -215,7 +241,7 @@ final class Judge implements Runnable {
         out.add(apply(t, seq, now));
       }
     }
-    JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.copyOf(out));
+    JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.copyOf(out), null, holds);
     open.addLast(judged);
     lastSeq = seq;
     committer.accept(judged);
@@ -228,8 +254,26 @@ final class Judge implements Runnable {
    * with the old bytes kept for undo, as any judged change; voided sales older than the return window become
    * LATE_DELETION anomalies. The committer marks the scans voided in the same kind of group transaction.
    */
+  private static ScanService.Unavailable notJudged(int part) {
+    return new ScanService.Unavailable("partition " + part + " of the codes is being handed over between nodes; "
+        + "nothing of this request was stored: send it again shortly");
+  }
+
   private void voidUpload(Request r) {
     Request.VoidCommand v = r.voiding;
+    Map<Integer, Long> holds = new HashMap<>();
+    if (v.parts() != null) {
+      for (int part : v.parts()) {
+        if (part == Voiding.UNPARSED) {
+          continue;
+        }
+        if (!partitions.judges(part)) {
+          r.answer.completeExceptionally(notJudged(part));
+          return;
+        }
+        holds.put(part, partitions.epochOf(part));
+      }
+    }
     long before = lastSeq;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (committedSeq < before && System.nanoTime() < deadline) {
@@ -247,7 +291,12 @@ final class Judge implements Runnable {
     java.util.Set<Long> ids = new java.util.HashSet<>();
     List<byte[]> codes = new ArrayList<>();
     try {
-      stored = history.uploadScans(v.siteId(), v.uploadBatch());
+      stored = new ArrayList<>();
+      for (Voiding.UploadedScan s : history.uploadScans(v.siteId(), v.uploadBatch())) {
+        if (v.covers(s.codeKey())) {
+          stored.add(s);
+        }
+      }
       java.util.Set<ByteBuffer> seen = new java.util.HashSet<>();
       for (Voiding.UploadedScan s : stored) {
         ids.add(s.scanId());
@@ -287,7 +336,12 @@ final class Judge implements Runnable {
       }
     }
     Voiding voiding = new Voiding(v.siteId(), v.uploadBatch(), at, List.copyOf(ids), codes.size(), List.copyOf(late));
-    JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.of(), voiding);
+    if (!partitions.shared()) {
+      holds = Map.of();
+    } else if (v.parts() == null) {
+      throw new IllegalStateException("a cluster node voids only the partitions it names");
+    }
+    JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.of(), voiding, holds);
     open.addLast(judged);
     lastSeq = seq;
     committer.accept(judged);

@@ -26,10 +26,14 @@ public final class LedgerAudit {
 
   private final ScanService scans;
   private final LedgerRecovery recovery;
+  private final java.util.function.IntPredicate judgedHere;
   private final Counter checked;
   private final Counter mismatches;
 
-  public LedgerAudit(ScanService scans, LedgerRecovery recovery, MeterRegistry registry) {
+  /** @param judgedHere a cluster node audits only partitions it judges: another node may have judged the rest since */
+  public LedgerAudit(ScanService scans, LedgerRecovery recovery, MeterRegistry registry,
+                     java.util.function.IntPredicate judgedHere) {
+    this.judgedHere = judgedHere;
     this.scans = scans;
     this.recovery = recovery;
     this.checked = Counter.builder("tracesentinel.ledger.audit.checked")
@@ -51,7 +55,8 @@ public final class LedgerAudit {
     int differed = 0;
     int compared = 0;
     for (Map.Entry<ByteBuffer, byte[]> e : before.entrySet()) {
-      if (!Arrays.equals(e.getValue(), after.get(e.getKey()))) {
+      if (!Arrays.equals(e.getValue(), after.get(e.getKey()))
+          || !judgedHere.test(CodeKey.partitionOf(e.getKey().array()))) {
         continue; // judged again meanwhile: nothing to conclude this round
       }
       compared++;

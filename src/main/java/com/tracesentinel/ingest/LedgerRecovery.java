@@ -140,7 +140,59 @@ public final class LedgerRecovery {
    * (up to {@code maxPrinted}) and a progress bar on {@code out}.
    */
   public Report verify(PrintStream out, int maxPrinted) throws Exception {
-    long total = history.countStoredScans();
+    return verify(out, maxPrinted, history.countStoredScans(), history::allScans, key -> true);
+  }
+
+  /** As {@link #verify}, for the codes of these partitions only: what a cluster node holds. */
+  public Report verifyPartitions(Set<Integer> parts, PrintStream out, int maxPrinted) throws Exception {
+    return verify(out, maxPrinted, 0, sink -> {
+      for (int part : new java.util.TreeSet<>(parts)) {
+        history.partitionScans(part, sink);
+      }
+    }, key -> parts.contains(CodeKey.partitionOf(key)));
+  }
+
+  /**
+   * Empties these partitions' entries, then replays their history into the ledger: what a cluster node does before it
+   * judges a partition it was given. Runs beside the judge, which does not touch these partitions meanwhile.
+   * {@code progress} hears the scans replayed so far. Returns the codes rebuilt.
+   */
+  public long rebuildPartitions(Set<Integer> parts, java.util.function.LongConsumer progress) throws Exception {
+    removePartitions(parts);
+    long now = System.currentTimeMillis() / 1000;
+    long[] scans = {0};
+    long[] codes = {0};
+    for (int part : new java.util.TreeSet<>(parts)) {
+      fold(sink -> history.partitionScans(part, event -> {
+        sink.accept(event);
+        if ((++scans[0] & 1023) == 0) {
+          progress.accept(scans[0]);
+        }
+      }), (key, state) -> {
+        ledger.put(key, state, now, true);
+        codes[0]++;
+      });
+    }
+    progress.accept(scans[0]);
+    return codes[0];
+  }
+
+  /** Removes every entry of these partitions (one pass over the ledger); returns how many. */
+  public long removePartitions(Set<Integer> parts) {
+    List<byte[]> doomed = new ArrayList<>();
+    ledger.forEach((key, value) -> {
+      if (parts.contains(CodeKey.partitionOf(key))) {
+        doomed.add(key);
+      }
+    });
+    for (byte[] key : doomed) {
+      ledger.restore(key, null);
+    }
+    return doomed.size();
+  }
+
+  private Report verify(PrintStream out, int maxPrinted, long total, Judging.Source source,
+                        java.util.function.Predicate<byte[]> covered) throws Exception {
     Progress progress = new Progress(out, "scans", total);
     long[] scans = {0};
     long[] codes = {0};
@@ -148,7 +200,7 @@ public final class LedgerRecovery {
     long[] missing = {0};
     long[] found = {0};
     List<String> printed = new ArrayList<>();
-    fold(sink -> history.allScans(event -> {
+    fold(sink -> source.stream(event -> {
       sink.accept(event);
       progress.step(++scans[0]);
     }), (key, expected) -> {
@@ -169,8 +221,14 @@ public final class LedgerRecovery {
     });
     progress.done(scans[0]);
     long extra = 0;
-    if (ledger.size() > found[0]) {
-      extra = countExtra(printed, maxPrinted);
+    long[] entries = {0};
+    ledger.forEach((key, value) -> {
+      if (covered.test(key)) {
+        entries[0]++;
+      }
+    });
+    if (entries[0] > found[0]) {
+      extra = countExtra(covered, printed, maxPrinted);
     }
     for (String line : printed) {
       out.println(line);
@@ -179,11 +237,15 @@ public final class LedgerRecovery {
   }
 
   /** Ledger entries without any stored, judged scan: looked up in chunks (only when the counts say there are some). */
-  private long countExtra(List<String> printed, int maxPrinted) throws Exception {
+  private long countExtra(java.util.function.Predicate<byte[]> covered, List<String> printed, int maxPrinted)
+      throws Exception {
     long[] extra = {0};
     List<byte[]> chunk = new ArrayList<>();
     Exception[] failure = {null};
     ledger.forEach((key, value) -> {
+      if (!covered.test(key)) {
+        return;
+      }
       chunk.add(key);
       if (chunk.size() == CHUNK && failure[0] == null) {
         try {

@@ -8,7 +8,6 @@ import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceData;
 import com.tracesentinel.reference.Site;
 import com.tracesentinel.rules.CodeState;
-import com.tracesentinel.rules.StateCodec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
@@ -61,16 +60,16 @@ public final class LookupService {
     void countCode(byte[] codeKey);
   }
 
-  private final LedgerPort ledger;
+  private final CodeStates states;
   private final ReferenceData reference;
   private final SalesHistory history;
   private final Counts counts;
   private final Supplier<Instant> settledBefore;
   private final Map<Outcome, Counter> meters = new EnumMap<>(Outcome.class);
 
-  public LookupService(LedgerPort ledger, ReferenceData reference, SalesHistory history, Counts counts,
+  public LookupService(CodeStates states, ReferenceData reference, SalesHistory history, Counts counts,
                        Supplier<Instant> settledBefore, MeterRegistry registry) {
-    this.ledger = ledger;
+    this.states = states;
     this.reference = reference;
     this.history = history;
     this.counts = counts;
@@ -90,8 +89,10 @@ public final class LookupService {
     }
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
-    byte[] raw = ledger.getRaw(key);
-    CodeState state = raw == null ? null : StateCodec.decode(raw);
+    return states.stateOf(key).thenCompose(state -> answer(code, key, state, updatedAt));
+  }
+
+  private CompletableFuture<Answer> answer(TraceCode code, byte[] key, CodeState state, Instant updatedAt) {
     if (state != null) {
       counts.countCode(key);
     }

@@ -9,8 +9,16 @@ import java.util.concurrent.CompletableFuture;
  * its answer goes.
  */
 final class Request {
-  /** The deletion of an earlier NHSA upload (3507), from one site. */
-  record VoidCommand(String siteId, String uploadBatch) {}
+  /**
+   * The deletion of an earlier NHSA upload (3507), from one site; in a cluster, of the upload's scans in {@code parts}
+   * only ({@link Voiding#UNPARSED} for the scans without a code), null meaning all of them.
+   */
+  record VoidCommand(String siteId, String uploadBatch, java.util.Set<Integer> parts) {
+    boolean covers(byte[] codeKey) {
+      return parts == null || parts.contains(codeKey == null ? Voiding.UNPARSED
+          : com.tracesentinel.code.CodeKey.partitionOf(codeKey));
+    }
+  }
 
   /** The answer, once committed: a result per scan, or what a deletion did. */
   sealed interface Answer permits Answer.Scans, Answer.Voided {

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * {@link Unavailable} only when nothing of the request was stored (503), or {@link DataRefused} when the database
  * refused that request's own data (422). A request is stored whole or not at all.
  */
-public final class ScanService implements AutoCloseable {
+public final class ScanService implements ScanIntake, AutoCloseable {
 
   /** Tuning; defaults in {@code Config}. */
   public record Settings(int maxGroupScans, int maxPendingScans, long stallMillis, Duration oldestScan) {}
@@ -49,14 +49,21 @@ public final class ScanService implements AutoCloseable {
 
   public ScanService(LedgerPort ledger, HistoryPort history, ReferenceStore reference, LadderSettings ladder,
                      ScanIds ids, IngestMetrics metrics, DatabaseHealth health, Settings settings) {
+    this(ledger, history, reference, ladder, ids, metrics, health, settings, Partitions.SINGLE_NODE);
+  }
+
+  /** In a cluster: judges only the partitions {@code partitions} says this node holds. */
+  public ScanService(LedgerPort ledger, HistoryPort history, ReferenceStore reference, LadderSettings ladder,
+                     ScanIds ids, IngestMetrics metrics, DatabaseHealth health, Settings settings,
+                     Partitions partitions) {
     this.preparation = new Preparation(reference, settings.oldestScan());
     this.ledger = ledger;
     this.metrics = metrics;
     this.health = health;
     this.pending = new Semaphore(settings.maxPendingScans());
     this.committer = new Committer(history, reference, ids, settings.maxGroupScans(), settings.stallMillis(), metrics,
-        health);
-    this.judge = new Judge(ledger, new Ladder(ladder), reference, history, ids, committer::offer);
+        health, partitions);
+    this.judge = new Judge(ledger, new Ladder(ladder), reference, history, ids, partitions, committer::offer);
     committer.attach(judge);
     this.judgeThread = new Thread(judge, "ingest-judge");
     this.committerThread = new Thread(committer, "ingest-committer");
@@ -76,6 +83,7 @@ public final class ScanService implements AutoCloseable {
    * Judges and stores one request. Refused at once (a failed future, nothing judged) while paused, while the database
    * is down, when the ledger is full and the request brings a new code, or when too many scans wait already.
    */
+  @Override
   public CompletableFuture<List<ScanResult>> ingest(List<ScanInput> inputs, Instant now) {
     String refusal = admission();
     if (refusal != null) {
@@ -99,12 +107,23 @@ public final class ScanService implements AutoCloseable {
    * voided, the codes they touched are re-derived without them, and voided sales older than the return window raise
    * LATE_DELETION. Answered after the commit, like {@link #ingest}; an upload with no stored scan voids nothing.
    */
+  @Override
   public CompletableFuture<Voiding.Result> voidUpload(String siteId, String uploadBatch, Instant now) {
+    return voidUpload(siteId, uploadBatch, null, now);
+  }
+
+  /**
+   * In a cluster: voids the upload's scans in {@code parts} only ({@link Voiding#UNPARSED} for those without a code);
+   * each partition's owner voids its own.
+   */
+  public CompletableFuture<Voiding.Result> voidUpload(String siteId, String uploadBatch, Set<Integer> parts,
+                                                      Instant now) {
     String refusal = admission();
     if (refusal != null) {
       return CompletableFuture.failedFuture(new Unavailable(refusal));
     }
-    return submit(new Request(List.of(), new Request.VoidCommand(siteId, uploadBatch), now))
+    return submit(new Request(List.of(), new Request.VoidCommand(siteId, uploadBatch,
+        parts == null ? null : Set.copyOf(parts)), now))
         .thenApply(answer -> ((Request.Answer.Voided) answer).result());
   }
 
@@ -177,6 +196,17 @@ public final class ScanService implements AutoCloseable {
   /** Codes judged lately whose changes are all committed, with their stored bytes, read on the judge's thread. */
   public CompletableFuture<Map<ByteBuffer, byte[]>> settledRecentCodes(int max) {
     return onJudgeThread(() -> judge.settledRecentCodes(max));
+  }
+
+  /**
+   * Cluster mode, once these partitions are no longer judged here: the judge forgets how to undo its changes to them,
+   * so their ledger entries can be emptied and rebuilt beside it. Completes when done.
+   */
+  public CompletableFuture<Void> dropPartitions(Set<Integer> parts) {
+    return onJudgeThread(() -> {
+      judge.dropPartitions(Set.copyOf(parts));
+      return null;
+    });
   }
 
   /** The codes' stored bytes now, read on the judge's thread (absent: no entry). */

@@ -12,6 +12,9 @@ import java.util.List;
 public record Voiding(String siteId, String uploadBatch, Instant at, List<Long> scanIds, int codesRederived,
                       List<LateDeletion> lateDeletions) {
 
+  /** The stand-in partition of the scans without a code (rejected as unreadable): no ledger state, no owner. */
+  public static final int UNPARSED = -1;
+
   /** A voided sale older than the return window: an anomaly of the deletion, pointing at the sale it erased. */
   public record LateDeletion(long saleScanId, byte[] codeKey, String canonical, String product, String siteId,
                              String region, String saleDocumentNo, Instant saleAt, String detail) {}

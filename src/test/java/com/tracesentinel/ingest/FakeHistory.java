@@ -41,7 +41,8 @@ final class FakeHistory implements HistoryPort {
   }
 
   @Override
-  public synchronized CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings)
+  public synchronized CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings,
+                                           java.util.Map<Integer, Long> holds)
       throws CommitFailure {
     if (!voidings.isEmpty()) {
       throw new UnsupportedOperationException("this fake stores no uploads");
@@ -157,6 +158,12 @@ final class FakeHistory implements HistoryPort {
   @Override
   public void allScans(Consumer<ScanEvent> sink) {
     judgedInOrder().forEach(s -> sink.accept(s.row().event()));
+  }
+
+  @Override
+  public void partitionScans(int part, Consumer<ScanEvent> sink) {
+    judgedInOrder().stream().filter(s -> com.tracesentinel.code.CodeKey.partitionOf(s.row().event().codeKey()) == part)
+        .forEach(s -> sink.accept(s.row().event()));
   }
 
   @Override

@@ -38,7 +38,7 @@ class LedgerAuditTest {
     }
     scans.ingest(sales, now).join();
     LedgerAudit audit = new LedgerAudit(scans, new LedgerRecovery(ledger, history, reference,
-        LadderSettings.DEFAULTS), registry);
+        LadderSettings.DEFAULTS), registry, part -> true);
     assertEquals(0, audit.runOnce(100));
     assertEquals(50, registry.get("tracesentinel.ledger.audit.checked").counter().count());
 
