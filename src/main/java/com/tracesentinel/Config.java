@@ -32,7 +32,8 @@ public record Config(
     Http http,
     LadderSettings ladder,
     String reportPhone,
-    Alerts alerts) {
+    Alerts alerts,
+    com.tracesentinel.cluster.ClusterSettings cluster) {
 
   /**
    * Live alerts (the anomaly stream and the webhook).
@@ -101,7 +102,53 @@ public record Config(
         // The number the public look-up tells people to call to report a box: by default the national medical
         // insurance service hotline (医保服务热线); a region can give its own bureau's.
         e.phone("TRACESENTINEL_REPORT_PHONE", "12393"),
-        alerts(e));
+        alerts(e),
+        cluster(e));
+  }
+
+  /** Cluster mode (README, "Running a cluster"): on only with TRACESENTINEL_KAFKA_BOOTSTRAP; null on a single node. */
+  private static com.tracesentinel.cluster.ClusterSettings cluster(Env e) {
+    String bootstrap = e.string("TRACESENTINEL_KAFKA_BOOTSTRAP", null);
+    if (bootstrap == null) {
+      return null;
+    }
+    if (e.string("TRACESENTINEL_DB_URL", null) == null) {
+      throw new IllegalArgumentException("TRACESENTINEL_KAFKA_BOOTSTRAP needs TRACESENTINEL_DB_URL: the nodes of a "
+          + "cluster share one PostgreSQL, never an embedded one each");
+    }
+    String name = e.string("TRACESENTINEL_CLUSTER_NAME", "tracesentinel");
+    if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw new IllegalArgumentException("TRACESENTINEL_CLUSTER_NAME=" + name + " must be 1 to 100 letters, digits, "
+          + "'.', '_' or '-' (Kafka names its group and topic after it)");
+    }
+    String secret = e.string("TRACESENTINEL_CLUSTER_SECRET", null);
+    if (secret == null || secret.length() < 16) {
+      throw new IllegalArgumentException("TRACESENTINEL_CLUSTER_SECRET must be set, at least 16 characters, in "
+          + "cluster mode: nodes present it to each other when they forward scans");
+    }
+    int port = e.integer("TRACESENTINEL_PORT", 8080, 0, 65535);
+    String bound = e.string("TRACESENTINEL_HOST", "0.0.0.0");
+    String host = bound.equals("0.0.0.0") || bound.equals("::") ? hostName() : bound;
+    String nodeId = e.string("TRACESENTINEL_NODE_ID", host + "-" + port);
+    if (!nodeId.matches("[A-Za-z0-9._-]{1,60}")) {
+      throw new IllegalArgumentException("TRACESENTINEL_NODE_ID=" + nodeId + " must be 1 to 60 letters, digits, '.', "
+          + "'_' or '-'");
+    }
+    String url = e.string("TRACESENTINEL_NODE_URL", "http://" + host + ":" + port);
+    if (!url.matches("https?://[^/?#\\s]+")) {
+      throw new IllegalArgumentException("TRACESENTINEL_NODE_URL=" + url + " must be http(s)://host:port with no path: "
+          + "where the other nodes reach this node");
+    }
+    return new com.tracesentinel.cluster.ClusterSettings(bootstrap, name, nodeId, url, secret,
+        Duration.ofMillis(e.longValue("TRACESENTINEL_CLUSTER_SESSION_MS", 6_000, 1_000, 60_000)));
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException ex) {
+      return "localhost";
+    }
   }
 
   private static Alerts alerts(Env e) {

@@ -1,7 +1,10 @@
 package com.tracesentinel;
 
 import com.tracesentinel.auth.ApiKeys;
+import com.tracesentinel.cluster.ClusterNode;
 import com.tracesentinel.history.ReferenceRepository;
+import com.tracesentinel.ingest.CodeStates;
+import com.tracesentinel.ingest.ScanIntake;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.investigate.Investigations;
@@ -15,6 +18,10 @@ import java.util.function.Supplier;
 /**
  * What the HTTP verticles share: built once by {@link TraceSentinel}, never by a verticle.
  *
+ * @param intake   where routes hand scans and deletions: {@link #scans} itself, or in a cluster the router that sends
+ *                 each partition's codes to its owner
+ * @param codeStates a code's state for readers, on any node
+ * @param cluster  this node of a cluster, or null on a single node
  * @param notReady why the service is not ready now (null: ready)
  * @param notLive  why the service should be restarted (null: live)
  */
@@ -26,9 +33,12 @@ public record Services(
     ReferenceRepository referenceRepository,
     Pool pool,
     ScanService scans,
+    ScanIntake intake,
+    CodeStates codeStates,
     LookupService lookups,
     ApiKeys keys,
     ImageDecoder imageDecoder,
     Supplier<String> notReady,
     Supplier<String> notLive,
-    Investigations investigations) {}
+    Investigations investigations,
+    ClusterNode cluster) {}

@@ -1,6 +1,9 @@
 package com.tracesentinel;
 
 import com.tracesentinel.auth.ApiKeys;
+import com.tracesentinel.cluster.ClusterNode;
+import com.tracesentinel.cluster.ClusterRouter;
+import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.history.DatabaseSupervisor;
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.EmbeddedDatabase;
@@ -12,7 +15,11 @@ import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.http.ApiServer;
 import com.tracesentinel.imaging.DecoderSettings;
 import com.tracesentinel.imaging.ImageDecoder;
+import com.tracesentinel.ingest.CodeStates;
 import com.tracesentinel.ingest.DatabaseHealth;
+import com.tracesentinel.ingest.Partitions;
+import com.tracesentinel.ingest.Preparation;
+import com.tracesentinel.ingest.ScanIntake;
 import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.IngestMetrics;
 import com.tracesentinel.ingest.LedgerAudit;
@@ -59,7 +66,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TraceSentinel implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TraceSentinel.class);
-  /** This service's name in its database connections' application_name (a cluster gives each node its own). */
+  /** This service's name in its database connections' application_name (a cluster node uses its node id). */
   static final String WRITER = "local";
 
   private final Config config;
@@ -75,6 +82,8 @@ public final class TraceSentinel implements AutoCloseable {
   private CodeLedger ledger;
   private LedgerRecovery recovery;
   private ScanService scans;
+  private ClusterNode cluster;
+  private java.util.concurrent.ExecutorService stateReaders;
   private DatabaseSupervisor supervisor;
   private java.util.concurrent.ScheduledExecutorService auditor;
   private DatabaseHealth health;
@@ -119,15 +128,7 @@ public final class TraceSentinel implements AutoCloseable {
     try (TraceSentinel app = new TraceSentinel(config)) {
       app.startDatabase();
       Path dir = config.ledgerDir();
-      if (Files.isDirectory(dir)) {
-        try (var files = Files.list(dir)) {
-          for (Path f : (Iterable<Path>) files::iterator) {
-            if (f.getFileName().toString().startsWith("codes.")) {
-              Files.delete(f);
-            }
-          }
-        }
-      }
+      deleteLedgerFiles(dir);
       app.ledger = CodeLedger.open(dir, config.ledgerCapacity(), false);
       new LedgerRecovery(app.ledger, app.history, app.reference, config.ladder()).rebuild(out);
       app.ledger.writeCheckpoint(Instant.now().getEpochSecond());
@@ -167,14 +168,21 @@ public final class TraceSentinel implements AutoCloseable {
     lock = DataDirLock.acquire(config.dataDir());
     PortCheck.requireFree(config.host(), config.port());
     startDatabase();
+    if (config.cluster() != null) {
+      // A node's ledger holds only the partitions it owns, rebuilt from the history as Kafka assigns them: whatever
+      // an earlier run left in the file may be stale (another node judged those codes since).
+      deleteLedgerFiles(config.ledgerDir());
+      history.enableOwnershipFence();
+      cluster = new ClusterNode(config.cluster(), db);
+    }
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
     recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
     LedgerMetrics.bind(prometheus, ledger, recovery::reconcileTotal, recovery::reconcileDone);
     health = new DatabaseHealth();
     scans = new ScanService(ledger, history, reference, config.ladder(), new ScanIds(), new IngestMetrics(prometheus),
         health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
-        config.oldestScan()));
-    Runnable recover = recoveryNeeded();
+        config.oldestScan()), cluster == null ? Partitions.SINGLE_NODE : cluster);
+    Runnable recover = cluster == null ? recoveryNeeded() : null;
     if (recover != null) {
       scans.pause(recovering); // live but not ready: health and metrics answer, scans get 503
     }
@@ -184,12 +192,22 @@ public final class TraceSentinel implements AutoCloseable {
     // Look-ups are counted in memory and stored every 10 s: millions a day cost a handful of upserts.
     vertx.setPeriodic(10_000, id -> lookupCounts.flush()
         .onFailure(err -> LOG.warn("Storing look-up counts (kept for the next try): {}", err.toString())));
-    LookupService lookups = new LookupService(ledger, reference, lookupCounts, lookupCounts, scans::settledBefore,
+    ScanIntake intake = scans;
+    CodeStates codeStates = CodeStates.of(ledger);
+    if (cluster != null) {
+      cluster.start(scans, recovery, prometheus);
+      intake = new ClusterRouter(vertx, cluster, scans, new Preparation(reference, config.oldestScan()), prometheus);
+      codeStates = clusterStates(codeStates);
+      // Sites and products registered through another node arrive here within a few seconds.
+      vertx.setPeriodic(3_000, id -> referenceRepository.load()
+          .onFailure(err -> LOG.debug("Reading reference data again: {}", err.toString())));
+    }
+    LookupService lookups = new LookupService(codeStates, reference, lookupCounts, lookupCounts, scans::settledBefore,
         prometheus);
     investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
-    services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, lookups, keys,
-        new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
-        this::notLive, investigations);
+    services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, intake,
+        codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),
+        this::notReady, this::notLive, investigations, cluster);
     generatedAdminKey = await(keys.bootstrap());
     int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
     await(vertx.deployVerticle(() -> new ApiServer(services), new DeploymentOptions().setInstances(instances)));
@@ -208,9 +226,47 @@ public final class TraceSentinel implements AutoCloseable {
       return null;
     }, false));
     startAudit();
-    LOG.info("TraceSentinel ready in {} ms: http://{}:{}/ (data in {}, ledger {} codes / capacity {})",
+    LOG.info("TraceSentinel ready in {} ms: http://{}:{}/ (data in {}, ledger {} codes / capacity {}{})",
         (System.nanoTime() - t0) / 1_000_000, config.host(), config.port(), config.dataDir(), ledger.size(),
-        ledger.capacity());
+        ledger.capacity(), cluster == null ? "" : ", cluster " + config.cluster().name() + " as node "
+            + config.cluster().nodeId());
+  }
+
+  /**
+   * In a cluster, a code of a partition another node owns is read from the history (the fold of its committed scans,
+   * which is what the owner's ledger holds for them), on a small pool: a JDBC read per such look-up.
+   */
+  private CodeStates clusterStates(CodeStates local) {
+    java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "code-state-reader");
+      t.setDaemon(true);
+      return t;
+    });
+    stateReaders = readers;
+    return key -> {
+      if (cluster.judges(CodeKey.partitionOf(key))) {
+        return local.stateOf(key);
+      }
+      return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return recovery.expected(java.util.List.of(key)).get(java.nio.ByteBuffer.wrap(key));
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }, readers);
+    };
+  }
+
+  private static void deleteLedgerFiles(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      try (var files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          if (f.getFileName().toString().startsWith("codes.")) {
+            Files.delete(f);
+          }
+        }
+      }
+    }
   }
 
   /**
@@ -258,6 +314,9 @@ public final class TraceSentinel implements AutoCloseable {
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer())
         .meterFilter(com.tracesentinel.metrics.HttpRouteLabel.lastRoute());
+    if (config.cluster() != null) {
+      prometheus.config().commonTags("node", config.cluster().nodeId()); // one dashboard, every node apart
+    }
     new JvmMemoryMetrics().bindTo(prometheus);
     new JvmGcMetrics().bindTo(prometheus);
     new JvmThreadMetrics().bindTo(prometheus);
@@ -279,7 +338,8 @@ public final class TraceSentinel implements AutoCloseable {
     reference = new ReferenceStore();
     referenceRepository = new ReferenceRepository(pool, reference);
     await(referenceRepository.load());
-    history = new PostgresHistory(db, WRITER, config.dbTimeoutSeconds(), reference::site);
+    history = new PostgresHistory(db, config.cluster() == null ? WRITER : config.cluster().nodeId(),
+        config.dbTimeoutSeconds(), reference::site);
   }
 
   private DatabaseUrl openDatabase() throws Exception {
@@ -297,7 +357,8 @@ public final class TraceSentinel implements AutoCloseable {
     if (config.auditSeconds() == 0) {
       return;
     }
-    LedgerAudit audit = new LedgerAudit(scans, recovery, prometheus);
+    LedgerAudit audit = new LedgerAudit(scans, recovery, prometheus,
+        cluster == null ? part -> true : cluster::judges);
     auditor = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ledger-audit");
       t.setDaemon(true);
@@ -338,6 +399,10 @@ public final class TraceSentinel implements AutoCloseable {
     }
     String down = health.downBecause();
     String admission = scans.admission();
+    String joining = cluster == null ? null : cluster.notReady();
+    if (joining != null && down == null && admission == null) {
+      return joining;
+    }
     return down != null ? "the database is unavailable: " + down : admission != null ? admission : held;
   }
 
@@ -411,6 +476,16 @@ public final class TraceSentinel implements AutoCloseable {
     }
     if (investigations != null) {
       investigations.close();
+    }
+    if (cluster != null) {
+      try {
+        cluster.close(); // leaves the group: its partitions move to the other nodes now, not after a session timeout
+      } catch (Exception e) {
+        LOG.warn("Leaving the cluster: {}", e.toString());
+      }
+    }
+    if (stateReaders != null) {
+      stateReaders.shutdownNow();
     }
     boolean settled = true;
     if (scans != null) {

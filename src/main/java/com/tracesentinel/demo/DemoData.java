@@ -121,7 +121,7 @@ public final class DemoData {
       List<ScanInput> request = requests.get(r);
       int done = Math.min(day.size(), (r + 1) * 200);
       chain = chain.compose(sum -> {
-        return Future.fromCompletionStage(services.scans().ingest(request, Instant.now())).map(results -> {
+        return Future.fromCompletionStage(services.intake().ingest(request, Instant.now())).map(results -> {
           progress(out, done, day.size());
           return sum + request.size();
         });

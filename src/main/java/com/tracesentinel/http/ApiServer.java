@@ -54,7 +54,7 @@ public final class ApiServer extends VerticleBase {
     router.route().handler(RequestLog.handler());
     router.route().handler(ApiServer::requireReadablePath);
     Auth auth = new Auth(services.keys());
-    ScanRoutes scans = new ScanRoutes(services.scans());
+    ScanRoutes scans = new ScanRoutes(services.intake());
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().dataDir().resolve("uploads"),
         services.prometheus());
     images.mount(router, auth);
@@ -66,11 +66,16 @@ public final class ApiServer extends VerticleBase {
     scans.mount(router, auth);
     new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
-    new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.ledger(),
+    new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.codeStates(),
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference()).mount(router, auth);
     new AnomalyStream(vertx, services.investigations()).mount(router, auth);
     new CaseRoutes(services.investigations().cases()).mount(router, auth);
     new RingRoutes(services.investigations().rings()).mount(router, auth);
+    if (services.cluster() != null) {
+      new ClusterRoutes(services.cluster(), services.scans(),
+          new com.tracesentinel.ingest.Preparation(services.reference(), services.config().oldestScan()),
+          services.referenceRepository()).mount(router);
+    }
     InvestigatorRoutes.mountStatic(router);
     HomeRoutes.mount(router);
     router.route().failureHandler(ApiServer::problem);

@@ -9,7 +9,7 @@ import com.tracesentinel.history.AnomalyQueries.AnomalyRow;
 import com.tracesentinel.history.AnomalyQueries.CodeAnomaly;
 import com.tracesentinel.history.AnomalyQueries.CodeScan;
 import com.tracesentinel.history.LookupQueries;
-import com.tracesentinel.ledger.CodeLedger;
+import com.tracesentinel.ingest.CodeStates;
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceStore;
@@ -60,13 +60,13 @@ final class InvestigatorRoutes {
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
   private final AnomalyQueries queries;
-  private final CodeLedger ledger;
+  private final CodeStates states;
   private final LookupQueries lookups;
   private final ReferenceStore reference;
 
-  InvestigatorRoutes(AnomalyQueries queries, CodeLedger ledger, LookupQueries lookups, ReferenceStore reference) {
+  InvestigatorRoutes(AnomalyQueries queries, CodeStates states, LookupQueries lookups, ReferenceStore reference) {
     this.queries = queries;
-    this.ledger = ledger;
+    this.states = states;
     this.lookups = lookups;
     this.reference = reference;
   }
@@ -234,14 +234,16 @@ final class InvestigatorRoutes {
     }
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
-    CodeState state = ledger.get(key);
-    Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
-    queries.codeScans(key).compose(scans -> looked.map(n -> new ScansAndLookups(scans, n))).onComplete(ar -> {
+    Future.fromCompletionStage(states.stateOf(key), ctx.vertx().getOrCreateContext()).compose(state -> {
+      Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
+      return queries.codeScans(key).compose(scans -> looked.map(n -> new ScansAndLookups(scans, n, state)));
+    }).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
       List<CodeScan> scans = ar.result().scans();
+      CodeState state = ar.result().state();
       if (scans.isEmpty() && state == null) {
         ctx.fail(new Problem(404, "Not found", "no scan of " + code.canonical() + " is stored"));
         return;
@@ -259,7 +261,7 @@ final class InvestigatorRoutes {
     });
   }
 
-  private record ScansAndLookups(List<CodeScan> scans, long lookups) {}
+  private record ScansAndLookups(List<CodeScan> scans, long lookups, CodeState state) {}
 
   private JsonObject json(CodeState s, Product product) {
     JsonObject state = new JsonObject()

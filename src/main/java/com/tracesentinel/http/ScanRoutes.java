@@ -3,6 +3,7 @@ package com.tracesentinel.http;
 import com.tracesentinel.auth.Principal;
 import com.tracesentinel.auth.Role;
 import com.tracesentinel.ingest.ScanInput;
+import com.tracesentinel.ingest.ScanIntake;
 import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.ingest.ScanService;
 import io.vertx.core.Future;
@@ -18,9 +19,9 @@ import java.util.List;
 final class ScanRoutes {
   static final int MAX_BATCH = 1000;
 
-  private final ScanService scans;
+  private final ScanIntake scans;
 
-  ScanRoutes(ScanService scans) {
+  ScanRoutes(ScanIntake scans) {
     this.scans = scans;
   }
 

@@ -1,0 +1,419 @@
+package com.tracesentinel.cluster;
+
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.history.DatabaseUrl;
+import com.tracesentinel.ingest.LedgerRecovery;
+import com.tracesentinel.ingest.Partitions;
+import com.tracesentinel.ingest.ScanService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of a cluster: which code partitions it owns and whether it may judge them now. Kafka's group decides who
+ * should own a partition ({@link Membership}); this class takes it in the database (a new epoch, which fences the
+ * previous owner's commits), rebuilds the partition's ledger entries from the history, and only then opens it to the
+ * judge. A partition given away is closed to the judge at once, inside Kafka's callback, before the group hands it
+ * to the next owner; its entries are emptied afterwards.
+ *
+ * <p>Per partition: {@code NONE → TAKING → REBUILDING → READY → NONE}. Every change bumps the partition's generation,
+ * so a takeover or rebuild overtaken by a newer assignment gives up instead of opening a partition it lost. The
+ * database work runs on one worker thread, in order.
+ */
+public final class ClusterNode implements Partitions, Membership.Listener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+  private static final long LOCK_TIMEOUT_MS = 2_000;
+
+  public enum Phase { NONE, TAKING, REBUILDING, READY }
+
+  /** A partition as this node holds it. */
+  public record Hold(Phase phase, long epoch, long generation) {}
+
+  /** A partition's owner as the database last said, for routing. */
+  public record Owner(String node, String url, long epoch) {}
+
+  private final ClusterSettings settings;
+  private final OwnerTable table;
+  private final AtomicReferenceArray<Hold> holds = new AtomicReferenceArray<>(CodeKey.PARTITIONS);
+  private final AtomicLong generations = new AtomicLong();
+  private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-worker"));
+  private final ScheduledExecutorService refresher =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-owners"));
+  private volatile Map<Integer, Owner> owners = Map.of();
+  private volatile boolean firstAssignmentDone;
+  private final AtomicLong rebuildScans = new AtomicLong();
+  private Membership membership;
+  private ScanService scans;
+  private LedgerRecovery recovery;
+  private Counter takeovers;
+  private Counter fences;
+  private Timer rebuilds;
+
+  public ClusterNode(ClusterSettings settings, DatabaseUrl db) {
+    this.settings = settings;
+    this.table = new OwnerTable(db, settings.nodeId());
+    for (int p = 0; p < CodeKey.PARTITIONS; p++) {
+      holds.set(p, new Hold(Phase.NONE, -1, 0));
+    }
+  }
+
+  /** Joins the group; partitions come in as Kafka assigns them. The ledger must hold no partition's entries yet. */
+  public void start(ScanService scans, LedgerRecovery recovery, MeterRegistry registry) throws Exception {
+    this.scans = scans;
+    this.recovery = recovery;
+    bindMetrics(registry);
+    Membership.ensureTopic(settings);
+    refreshOwners();
+    refresher.scheduleWithFixedDelay(this::refreshOwnersQuietly, 1, 1, TimeUnit.SECONDS);
+    membership = new Membership(settings, this);
+    membership.start();
+  }
+
+  public ClusterSettings settings() {
+    return settings;
+  }
+
+  // ---- what the judge and the committer ask --------------------------------------------------------------------
+
+  @Override
+  public boolean judges(int part) {
+    return holds.get(part).phase() == Phase.READY;
+  }
+
+  @Override
+  public long epochOf(int part) {
+    Hold h = holds.get(part);
+    return h.phase() == Phase.READY || h.phase() == Phase.REBUILDING ? h.epoch() : -1;
+  }
+
+  @Override
+  public void fenced(Set<Integer> parts) {
+    fences.increment(parts.size());
+    LOG.warn("Partitions {} were taken over by another node: this node stops judging them and rejoins the group",
+        parts);
+    close(parts, "fenced");
+    membership.rejoin();
+  }
+
+  // ---- what Kafka says (membership thread) -----------------------------------------------------------------------
+
+  @Override
+  public void assigned(Set<Integer> parts) {
+    Map<Integer, Long> taking = new HashMap<>();
+    for (int p : parts) {
+      long g = generations.incrementAndGet();
+      holds.set(p, new Hold(Phase.TAKING, -1, g));
+      taking.put(p, g);
+    }
+    LOG.info("Assigned partitions {}: taking them over", parts);
+    worker.execute(() -> takeOver(taking));
+  }
+
+  @Override
+  public void revoked(Set<Integer> parts) {
+    LOG.info("Partitions {} move to another node: no longer judged here", parts);
+    close(parts, "revoked");
+  }
+
+  @Override
+  public void lost(Set<Integer> parts) {
+    LOG.warn("Partitions {} were lost while this node was out of the group: no longer judged here", parts);
+    close(parts, "lost");
+  }
+
+  @Override
+  public boolean cutOff() {
+    Set<Integer> open = new TreeSet<>();
+    for (int p = 0; p < CodeKey.PARTITIONS; p++) {
+      if (holds.get(p).phase() != Phase.NONE) {
+        open.add(p);
+      }
+    }
+    close(open, "cut off from the group");
+    return !open.isEmpty();
+  }
+
+  /** Closes the partitions to the judge now; gives them back in the database and empties them on the worker. */
+  private void close(Set<Integer> parts, String why) {
+    Map<Integer, Long> released = new HashMap<>();
+    Map<Integer, Long> gens = new HashMap<>();
+    for (int p : parts) {
+      long g = generations.incrementAndGet();
+      Hold before = holds.getAndSet(p, new Hold(Phase.NONE, -1, g));
+      gens.put(p, g);
+      if (before.epoch() >= 0) {
+        released.put(p, before.epoch());
+      }
+    }
+    worker.execute(() -> {
+      released.forEach((p, epoch) -> releaseQuietly(p, epoch, why));
+      Set<Integer> empty = stillAt(gens);
+      if (!empty.isEmpty()) {
+        try {
+          scans.dropPartitions(empty).get(30, TimeUnit.SECONDS);
+          long removed = recovery.removePartitions(stillAt(gens));
+          LOG.info("Partitions {} closed ({}): {} ledger entries removed", empty, why, removed);
+        } catch (Exception ex) {
+          LOG.warn("Emptying partitions {}: {}", empty, ex.toString());
+        }
+      }
+      refreshOwnersQuietly();
+    });
+  }
+
+  private void releaseQuietly(int part, long epoch, String why) {
+    try {
+      table.release(part, epoch, LOCK_TIMEOUT_MS);
+    } catch (Exception ex) {
+      // The next owner's takeover raises the epoch anyway; giving it back early only saves it a wait.
+      LOG.info("Could not give partition {} back ({}): {}", part, why, ex.toString());
+    }
+  }
+
+  /** Worker: the database takeover, then the rebuild, then the partitions open to the judge. */
+  private void takeOver(Map<Integer, Long> taking) {
+    Map<Integer, Long> epochs = new HashMap<>();
+    for (Map.Entry<Integer, Long> e : taking.entrySet()) {
+      int p = e.getKey();
+      long delay = 100;
+      while (holds.get(p).generation() == e.getValue()) {
+        try {
+          epochs.put(p, table.takeOver(p, settings.url(), LOCK_TIMEOUT_MS));
+          takeovers.increment();
+          break;
+        } catch (Exception ex) {
+          LOG.warn("Taking partition {} over failed (retrying in {} ms): {}", p, delay, ex.toString());
+          sleep(delay);
+          delay = Math.min(5_000, delay * 2);
+        }
+      }
+    }
+    Map<Integer, Long> rebuilding = new HashMap<>();
+    for (Map.Entry<Integer, Long> e : epochs.entrySet()) {
+      int p = e.getKey();
+      long g = taking.get(p);
+      Hold h = holds.get(p);
+      if (h.generation() == g && holds.compareAndSet(p, h, new Hold(Phase.REBUILDING, e.getValue(), g))) {
+        rebuilding.put(p, g);
+      } else {
+        releaseQuietly(p, e.getValue(), "taken over after it had moved on");
+      }
+    }
+    rebuild(rebuilding, epochs);
+    refreshOwnersQuietly();
+  }
+
+  private void rebuild(Map<Integer, Long> rebuilding, Map<Integer, Long> epochs) {
+    Set<Integer> parts = stillAt(rebuilding);
+    if (parts.isEmpty()) {
+      firstAssignmentDone = true;
+      return;
+    }
+    long started = System.nanoTime();
+    long[] scansBefore = {rebuildScans.get()};
+    long delay = 100;
+    while (true) {
+      try {
+        scans.dropPartitions(parts).get(30, TimeUnit.SECONDS);
+        long codes = recovery.rebuildPartitions(parts, n -> rebuildScans.set(scansBefore[0] + n));
+        long took = System.nanoTime() - started;
+        rebuilds.record(took, TimeUnit.NANOSECONDS);
+        Set<Integer> opened = new TreeSet<>();
+        for (int p : parts) {
+          long g = rebuilding.get(p);
+          Hold h = holds.get(p);
+          if (h.generation() == g && holds.compareAndSet(p, h, new Hold(Phase.READY, epochs.get(p), g))) {
+            opened.add(p);
+          }
+        }
+        LOG.info("Partitions {} rebuilt from the history in {} ms ({} codes, {} scans) and open: epochs {}", opened,
+            took / 1_000_000, codes, rebuildScans.get() - scansBefore[0], epochs);
+        firstAssignmentDone = true;
+        return;
+      } catch (Exception ex) {
+        if (stillAt(rebuilding).isEmpty()) {
+          return;
+        }
+        LOG.warn("Rebuilding partitions {} failed (retrying in {} ms): {}", parts, delay, ex.toString());
+        sleep(delay);
+        delay = Math.min(5_000, delay * 2);
+      }
+    }
+  }
+
+  private Set<Integer> stillAt(Map<Integer, Long> gens) {
+    Set<Integer> out = new TreeSet<>();
+    gens.forEach((p, g) -> {
+      if (holds.get(p).generation() == g) {
+        out.add(p);
+      }
+    });
+    return out;
+  }
+
+  // ---- routing ----------------------------------------------------------------------------------------------------
+
+  /** The partition's owner as the database said at most a second ago, or null when it has none. */
+  public Owner ownerOf(int part) {
+    return owners.get(part);
+  }
+
+  public Hold hold(int part) {
+    return holds.get(part);
+  }
+
+  /** Reads the owners again now (after a request reached a node that no longer owned its partition). */
+  public void refreshOwnersSoon() {
+    refresher.execute(this::refreshOwnersQuietly);
+  }
+
+  private void refreshOwnersQuietly() {
+    try {
+      refreshOwners();
+    } catch (Exception e) {
+      LOG.debug("Reading the partition owners: {}", e.toString());
+    }
+  }
+
+  private void refreshOwners() throws Exception {
+    Map<Integer, Owner> next = new HashMap<>();
+    for (OwnerTable.Owner o : table.owners()) {
+      if (o.node() != null) {
+        next.put(o.part(), new Owner(o.node(), o.url(), o.epoch()));
+      }
+    }
+    owners = Map.copyOf(next);
+  }
+
+  /** Null when this node serves requests; else why not (it has not joined and rebuilt its first partitions yet). */
+  public String notReady() {
+    return firstAssignmentDone ? null : "joining the cluster and rebuilding this node's first partitions";
+  }
+
+  /**
+   * This node's ledger compared with the history, partition by partition, for those it judges: a partition that
+   * changed hands while it was being read is left out of the report (its entries were moving). Blocking; meaningful
+   * while no scan moves.
+   */
+  public Verified verify() throws Exception {
+    Set<Integer> checked = new TreeSet<>();
+    long codes = 0;
+    long scanned = 0;
+    long mismatched = 0;
+    long missing = 0;
+    long extra = 0;
+    for (int p = 0; p < CodeKey.PARTITIONS; p++) {
+      Hold before = holds.get(p);
+      if (before.phase() != Phase.READY) {
+        continue;
+      }
+      LedgerRecovery.Report r = recovery.verifyPartitions(Set.of(p),
+          new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), 0);
+      if (holds.get(p) != before) {
+        continue;
+      }
+      checked.add(p);
+      codes += r.codes();
+      scanned += r.scans();
+      mismatched += r.mismatched();
+      missing += r.missing();
+      extra += r.extra();
+    }
+    return new Verified(checked, codes, scanned, mismatched, missing, extra);
+  }
+
+  /** What {@link #verify} found over the partitions it checked. */
+  public record Verified(Set<Integer> partitions, long codes, long scans, long mismatched, long missing, long extra) {
+    public boolean clean() {
+      return mismatched == 0 && missing == 0 && extra == 0;
+    }
+  }
+
+  /** Every partition: this node's hold, and its owner as last read. */
+  public List<Map<String, Object>> status() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (int p = 0; p < CodeKey.PARTITIONS; p++) {
+      Hold h = holds.get(p);
+      Owner o = owners.get(p);
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("partition", p);
+      row.put("here", h.phase().name());
+      row.put("owner", o == null ? null : o.node());
+      row.put("epoch", o == null ? null : o.epoch());
+      out.add(row);
+    }
+    return out;
+  }
+
+  private void bindMetrics(MeterRegistry registry) {
+    for (Phase phase : Phase.values()) {
+      if (phase != Phase.NONE) {
+        Gauge.builder("tracesentinel.cluster.partitions", () -> count(phase)).tag("phase", phase.name().toLowerCase())
+            .description("code partitions this node holds, by phase").register(registry);
+      }
+    }
+    takeovers = Counter.builder("tracesentinel.cluster.takeovers").description("partitions taken over (epoch raised)")
+        .register(registry);
+    fences = Counter.builder("tracesentinel.cluster.fenced")
+        .description("partitions found taken over by another node at a commit").register(registry);
+    rebuilds = Timer.builder("tracesentinel.cluster.rebuild").description("rebuilds of newly owned partitions")
+        .register(registry);
+    Gauge.builder("tracesentinel.cluster.rebuild.scans", rebuildScans::get)
+        .description("scans replayed into this node's ledger by partition rebuilds since start").register(registry);
+  }
+
+  private long count(Phase phase) {
+    long n = 0;
+    for (int p = 0; p < CodeKey.PARTITIONS; p++) {
+      if (holds.get(p).phase() == phase) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Tests: the membership thread stops (no poll, no heartbeat check) as in a stuck process; Kafka's own stays. */
+  void pauseMembership(boolean pause) {
+    membership.pause(pause);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Leaves the group (its partitions move at once), then stops the worker. */
+  @Override
+  public void close() throws InterruptedException {
+    if (membership != null) {
+      membership.close();
+    }
+    refresher.shutdownNow();
+    worker.shutdown();
+    worker.awaitTermination(15, TimeUnit.SECONDS);
+  }
+}

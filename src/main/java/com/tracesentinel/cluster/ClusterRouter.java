@@ -1,0 +1,248 @@
+package com.tracesentinel.cluster;
+
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.ingest.Prepared;
+import com.tracesentinel.ingest.Preparation;
+import com.tracesentinel.ingest.ScanInput;
+import com.tracesentinel.ingest.ScanIntake;
+import com.tracesentinel.ingest.ScanResult;
+import com.tracesentinel.ingest.ScanService;
+import com.tracesentinel.ingest.Voiding;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The cluster's {@link ScanIntake}: splits a request by code partition, judges the parts this node owns itself,
+ * forwards each other part to its owner's internal route, and answers with every result in the request's order.
+ *
+ * <p>Each part is stored whole or not at all by its owner, but the parts are not one transaction: when one fails,
+ * the request fails (503, or 422 for refused data) while other parts may have been stored. A re-send of the whole
+ * request is the remedy, and the stored parts come back REPLAYED. A request whose partitions are not all served at
+ * the moment it arrives (no owner yet, or this node's own still rebuilding) is refused before anything is sent.
+ */
+public final class ClusterRouter implements ScanIntake {
+  /** Forwarded requests carry this header with the cluster's secret. */
+  public static final String SECRET_HEADER = "X-TraceSentinel-Cluster-Key";
+  /** A node that does not own a partition it was sent answers this status: the sender reads the owners again. */
+  public static final int NOT_OWNER = 421;
+  private static final String LOCAL = "";
+
+  private final ClusterNode node;
+  private final ScanService local;
+  private final Preparation preparation;
+  private final HttpClient client;
+  private final Counter forwardedScans;
+  private final Counter forwardFailures;
+  private final Counter localScans;
+
+  public ClusterRouter(Vertx vertx, ClusterNode node, ScanService local, Preparation preparation,
+                       MeterRegistry registry) {
+    this.node = node;
+    this.local = local;
+    this.preparation = preparation;
+    this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true)
+        .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(32));
+    this.forwardedScans = Counter.builder("tracesentinel.cluster.forwarded.scans")
+        .description("scans sent to the node that owns their partition").register(registry);
+    this.forwardFailures = Counter.builder("tracesentinel.cluster.forward.failures")
+        .description("forwarded parts of requests that failed (503 or 422 for the whole request)").register(registry);
+    this.localScans = Counter.builder("tracesentinel.cluster.local.scans")
+        .description("scans judged on the node that received them").register(registry);
+  }
+
+  @Override
+  public CompletableFuture<List<ScanResult>> ingest(List<ScanInput> inputs, Instant now) {
+    return route(inputs, now, true);
+  }
+
+  private CompletableFuture<List<ScanResult>> route(List<ScanInput> inputs, Instant now, boolean mayRetry) {
+    Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    List<Prepared> prepared = preparation.prepare(inputs, now);
+    for (int i = 0; i < prepared.size(); i++) {
+      String target;
+      if (prepared.get(i) instanceof Prepared.ToJudge t) {
+        int part = CodeKey.partitionOf(t.event().codeKey());
+        target = targetOf(part);
+        if (target == null) {
+          return CompletableFuture.failedFuture(unavailable(part));
+        }
+      } else {
+        target = LOCAL; // refused before judging: stored where it arrived, it touches no partition's state
+      }
+      groups.computeIfAbsent(target, k -> new ArrayList<>()).add(i);
+    }
+    if (groups.size() == 1 && groups.containsKey(LOCAL)) {
+      localScans.increment(inputs.size());
+      return local.ingest(inputs, now);
+    }
+    List<CompletableFuture<List<ScanResult>>> parts = new ArrayList<>();
+    List<List<Integer>> indices = new ArrayList<>();
+    for (Map.Entry<String, List<Integer>> g : groups.entrySet()) {
+      List<ScanInput> sub = new ArrayList<>(g.getValue().size());
+      for (int i : g.getValue()) {
+        sub.add(inputs.get(i));
+      }
+      indices.add(g.getValue());
+      if (g.getKey().equals(LOCAL)) {
+        localScans.increment(sub.size());
+        parts.add(local.ingest(sub, now));
+      } else {
+        forwardedScans.increment(sub.size());
+        parts.add(forward(g.getKey(), sub, now, mayRetry));
+      }
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).handle((ignored, failure) -> {
+      if (failure != null) {
+        throw new CompletionException(partly(parts, failure));
+      }
+      ScanResult[] out = new ScanResult[inputs.size()];
+      for (int g = 0; g < parts.size(); g++) {
+        List<Integer> idx = indices.get(g);
+        for (ScanResult r : parts.get(g).join()) {
+          int at = idx.get(r.index());
+          out[at] = new ScanResult(at, r.status(), r.canonical(), r.product(), r.anomalies(), r.error(),
+              r.original());
+        }
+      }
+      return List.of(out);
+    });
+  }
+
+  /** LOCAL when this node judges the partition now, the owner's URL when another node does, null when none does. */
+  private String targetOf(int part) {
+    if (node.judges(part)) {
+      return LOCAL;
+    }
+    ClusterNode.Owner owner = node.ownerOf(part);
+    if (owner == null || owner.node().equals(node.settings().nodeId()) || owner.url() == null) {
+      return null;
+    }
+    return owner.url();
+  }
+
+  private static ScanService.Unavailable unavailable(int part) {
+    return new ScanService.Unavailable("partition " + part + " of the codes is being handed over between nodes; "
+        + "nothing of this request was stored: send it again shortly");
+  }
+
+  /** The request's failure, worded for a client that must know other parts may be stored already. */
+  private RuntimeException partly(List<CompletableFuture<List<ScanResult>>> parts, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    boolean someStored = parts.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    String also = someStored ? " Other parts of the request, judged by other nodes, were stored: send the whole "
+        + "request again, and they come back REPLAYED." : "";
+    if (cause instanceof ScanService.DataRefused) {
+      return new ScanService.DataRefused(cause.getMessage() + also);
+    }
+    return new ScanService.Unavailable((cause instanceof ScanService.Unavailable ? cause.getMessage()
+        : "a node of the cluster did not answer; this part was not stored") + also);
+  }
+
+  private CompletableFuture<List<ScanResult>> forward(String url, List<ScanInput> sub, Instant now, boolean mayRetry) {
+    return post(url, "/internal/v1/scans", ClusterWire.scans(sub, now)).thenCompose(reply -> {
+      if (reply.status() == 200) {
+        return CompletableFuture.completedFuture(ClusterWire.readResults(reply.body()));
+      }
+      if (reply.status() == NOT_OWNER && mayRetry) {
+        // The owner moved since the owners were read: read them again and route this part once more.
+        node.refreshOwnersSoon();
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(200,
+            java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(x -> route(sub, now, false));
+      }
+      forwardFailures.increment();
+      throw new CompletionException(failureOf(reply));
+    });
+  }
+
+  @Override
+  public CompletableFuture<Voiding.Result> voidUpload(String siteId, String uploadBatch, Instant now) {
+    Map<String, Set<Integer>> groups = new LinkedHashMap<>();
+    groups.put(LOCAL, new TreeSet<>(Set.of(Voiding.UNPARSED)));
+    for (int part = 0; part < CodeKey.PARTITIONS; part++) {
+      String target = targetOf(part);
+      if (target == null) {
+        return CompletableFuture.failedFuture(unavailable(part));
+      }
+      groups.computeIfAbsent(target, k -> new TreeSet<>()).add(part);
+    }
+    List<CompletableFuture<Voiding.Result>> parts = new ArrayList<>();
+    for (Map.Entry<String, Set<Integer>> g : groups.entrySet()) {
+      if (g.getKey().equals(LOCAL)) {
+        parts.add(local.voidUpload(siteId, uploadBatch, g.getValue(), now));
+      } else {
+        parts.add(post(g.getKey(), "/internal/v1/void", ClusterWire.voiding(siteId, uploadBatch, g.getValue(), now))
+            .thenApply(reply -> {
+              if (reply.status() != 200) {
+                throw new CompletionException(failureOf(reply));
+              }
+              return ClusterWire.readVoided(reply.body());
+            }));
+      }
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).handle((ignored, failure) -> {
+      if (failure != null) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+            : failure;
+        throw new CompletionException(new ScanService.Unavailable(cause.getMessage() + " Send the deletion again: "
+            + "the parts already deleted are not deleted twice."));
+      }
+      int scans = 0;
+      int codes = 0;
+      List<ScanResult.Finding> late = new ArrayList<>();
+      for (CompletableFuture<Voiding.Result> f : parts) {
+        Voiding.Result r = f.join();
+        scans += r.scansVoided();
+        codes += r.codesRederived();
+        late.addAll(r.lateDeletions());
+      }
+      return new Voiding.Result(uploadBatch, scans, codes, List.copyOf(late));
+    });
+  }
+
+  private record Reply(int status, Buffer body) {}
+
+  private CompletableFuture<Reply> post(String url, String path, Buffer body) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + path)
+        .putHeader(SECRET_HEADER, node.settings().secret()).putHeader("Content-Type", "application/json")
+        .setTimeout(30_000);
+    Future<Reply> reply = client.request(options).compose(req -> req.send(body))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)));
+    return reply.toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {
+      forwardFailures.increment();
+      node.refreshOwnersSoon();
+      return CompletableFuture.failedFuture(new ScanService.Unavailable("the node that owns part of these codes ("
+          + url + ") did not answer: " + e.getMessage() + "; that part was not stored"));
+    });
+  }
+
+  private static RuntimeException failureOf(Reply reply) {
+    String detail;
+    try {
+      detail = new JsonObject(reply.body()).getString("detail", "status " + reply.status());
+    } catch (RuntimeException e) {
+      detail = "status " + reply.status();
+    }
+    if (reply.status() == 422) {
+      return new ScanService.DataRefused(detail);
+    }
+    return new ScanService.Unavailable(detail);
+  }
+}

@@ -1,0 +1,255 @@
+package com.tracesentinel.cluster;
+
+import com.tracesentinel.code.CodeKey;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's membership of the cluster's Kafka consumer group. The group's topic has one Kafka partition per code
+ * partition and carries no records: Kafka's group protocol is used only to decide, among the live nodes, which node
+ * owns which partition (cooperative sticky assignment: a rebalance moves only the partitions that must move). Runs
+ * its own thread, which polls and, from the poll, calls the {@link Listener}.
+ *
+ * <p>Kafka tells a member that it lost its partitions only once it reaches the group again. A node cut off from the
+ * brokers therefore watches its own heartbeats: when none was sent for a session timeout, the group has given its
+ * partitions away (or will at once), and the listener hears {@link Listener#cutOff} before any other node can have
+ * rebuilt them. The database's epoch check on every commit is what makes that safe whatever the timing.
+ */
+final class Membership implements Runnable, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
+
+  /** Called on the membership thread, in Kafka's order; each call returns before the next poll. */
+  interface Listener {
+    void assigned(Set<Integer> parts);
+
+    /** Given away in a rebalance: stop judging them before returning (the next owner waits for that). */
+    void revoked(Set<Integer> parts);
+
+    /** Taken away while this node was out of the group: someone else may own them already. */
+    void lost(Set<Integer> parts);
+
+    /**
+     * No heartbeat was sent to the group for 1.5 session timeouts: the group has given this node's partitions away, or
+     * will at once. True when that closed partitions: the node then rejoins the group once heartbeats flow again.
+     */
+    boolean cutOff();
+  }
+
+  private final ClusterSettings settings;
+  private final Listener listener;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Thread thread;
+  private volatile boolean stopping;
+  private volatile boolean paused;
+  private volatile boolean rejoin;
+  private boolean cut;
+  private boolean rejoinWhenHealed;
+  private long lastJoined = System.nanoTime();
+  private ConsumerRebalanceListener rebalanceListener;
+
+  Membership(ClusterSettings settings, Listener listener) {
+    this.settings = settings;
+    this.listener = listener;
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "tracesentinel-" + settings.nodeId());
+    p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout().toMillis());
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, settings.sessionTimeout().toMillis() / 4));
+    // The poll loop does nothing else, so a missed poll means a stuck node: let the group notice within 3 sessions.
+    p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) settings.sessionTimeout().toMillis() * 3);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout().toMillis());
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    this.consumer = new KafkaConsumer<>(p);
+    this.thread = new Thread(this, "cluster-membership");
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Creates the ownership topic when it is missing (one Kafka partition per code partition, replicated up to 3 times)
+   * and refuses a topic with another partition count: the code-to-partition mapping would not match.
+   */
+  static void ensureTopic(ClusterSettings settings) throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    try (Admin admin = Admin.create(p)) {
+      int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      short replicas = (short) Math.min(3, Math.max(1, brokers));
+      try {
+        admin.createTopics(List.of(new NewTopic(settings.topic(), CodeKey.PARTITIONS, replicas)))
+            .all().get(30, TimeUnit.SECONDS);
+        LOG.info("Created the ownership topic {} ({} partitions, {} replicas)", settings.topic(), CodeKey.PARTITIONS,
+            replicas);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+      }
+      TopicDescription topic = admin.describeTopics(List.of(settings.topic())).allTopicNames()
+          .get(30, TimeUnit.SECONDS).get(settings.topic());
+      if (topic.partitions().size() != CodeKey.PARTITIONS) {
+        throw new IllegalStateException("the Kafka topic " + settings.topic() + " has " + topic.partitions().size()
+            + " partitions; the service maps codes onto " + CodeKey.PARTITIONS + ". Delete it (it holds no data) or "
+            + "choose another TRACESENTINEL_CLUSTER_NAME");
+      }
+    }
+  }
+
+  void start() {
+    rebalanceListener = new ConsumerRebalanceListener() {
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        lastJoined = System.nanoTime();
+        if (!partitions.isEmpty()) {
+          listener.assigned(parts(partitions));
+        }
+      }
+
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        lastJoined = System.nanoTime();
+        if (!partitions.isEmpty()) {
+          listener.revoked(parts(partitions));
+        }
+      }
+
+      @Override
+      public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        lastJoined = System.nanoTime(); // it knows it is out and is joining again: not a silent member
+        if (!partitions.isEmpty()) {
+          listener.lost(parts(partitions));
+        }
+      }
+    };
+    consumer.subscribe(List.of(settings.topic()), rebalanceListener);
+    thread.start();
+  }
+
+  @Override
+  public void run() {
+    while (!stopping) {
+      try {
+        if (paused) {
+          Thread.sleep(50);
+          continue;
+        }
+        if (rejoin) {
+          rejoin = false;
+          // Leave and join again: whatever Kafka thinks this node owns is handed over afresh, through the listener.
+          consumer.unsubscribe();
+          consumer.subscribe(List.of(settings.topic()), rebalanceListener);
+        }
+        consumer.poll(Duration.ofMillis(200));
+        watchHeartbeats();
+      } catch (WakeupException e) {
+        // close() woke the poll
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("Cluster membership poll failed (retrying): {}", e.toString());
+        sleepQuietly(500);
+      }
+    }
+    try {
+      // Leaving the group revokes this node's partitions through the listener first: they move at once, not after a
+      // session timeout.
+      consumer.close(Duration.ofSeconds(10));
+    } catch (RuntimeException e) {
+      LOG.warn("Leaving the cluster group: {}", e.toString());
+    }
+  }
+
+  /**
+   * A member waiting in a rebalance sends no heartbeat either, for up to a session timeout (the group waits that long
+   * for a silent member): so the limit is one and a half.
+   */
+  private void watchHeartbeats() {
+    // A member that has just joined has been heard by the group even if no heartbeat was sent since it came back.
+    double ago = Math.min(heartbeatSecondsAgo(), (System.nanoTime() - lastJoined) / 1e9);
+    boolean nowCut = ago > settings.sessionTimeout().toMillis() * 1.5 / 1000.0;
+    if (nowCut == cut) {
+      return;
+    }
+    cut = nowCut;
+    if (nowCut) {
+      LOG.warn("No heartbeat sent to the cluster group for {} s: this node stops judging its partitions", ago);
+      rejoinWhenHealed = listener.cutOff();
+    } else if (rejoinWhenHealed) {
+      LOG.warn("Heartbeats reach the cluster group again: rejoining it for a fresh assignment");
+      rejoinWhenHealed = false;
+      rejoin = true;
+    }
+  }
+
+  /** Leaves the group and joins it again on the next poll (after this node found itself fenced). */
+  void rejoin() {
+    rejoin = true;
+  }
+
+  private double heartbeatSecondsAgo() {
+    for (Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
+      if (m.getKey().name().equals("last-heartbeat-seconds-ago")
+          && m.getKey().group().equals("consumer-coordinator-metrics")) {
+        Object v = m.getValue().metricValue();
+        return v instanceof Number n && !Double.isNaN(n.doubleValue()) ? n.doubleValue() : 0;
+      }
+    }
+    return 0;
+  }
+
+  /** Tests: stops polling (and watching heartbeats) without leaving the group, as a stuck process would. */
+  void pause(boolean pause) {
+    paused = pause;
+  }
+
+  private static Set<Integer> parts(Collection<TopicPartition> partitions) {
+    Set<Integer> out = new TreeSet<>();
+    for (TopicPartition tp : partitions) {
+      out.add(tp.partition());
+    }
+    return out;
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stopping = true;
+    consumer.wakeup();
+    thread.join(15_000);
+  }
+}

@@ -1,0 +1,105 @@
+package com.tracesentinel.cluster;
+
+import com.tracesentinel.history.DatabaseUrl;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The partition_owners table: where a node takes a partition over (its epoch goes up by one, so every commit the old
+ * owner still tries is refused) and gives it back. Blocking JDBC, called from the cluster's own threads only.
+ */
+final class OwnerTable {
+  /** One partition's row. */
+  record Owner(int part, String node, String url, long epoch) {}
+
+  private static final String TAKE_OVER = """
+      UPDATE partition_owners SET owner = ?, owner_url = ?, epoch = epoch + 1, since = now()
+      WHERE part = ? RETURNING epoch""";
+  private static final String RELEASE = """
+      UPDATE partition_owners SET owner = NULL, owner_url = NULL, epoch = epoch + 1, since = now()
+      WHERE part = ? AND owner = ? AND epoch = ?""";
+  private static final String OWNERS = "SELECT part, owner, owner_url, epoch FROM partition_owners ORDER BY part";
+
+  private final DatabaseUrl url;
+  private final String node;
+
+  OwnerTable(DatabaseUrl url, String node) {
+    this.url = url;
+    this.node = node;
+  }
+
+  /**
+   * Takes the partition: waits (up to {@code lockTimeoutMillis}) for the commit in flight of its previous owner, which
+   * holds the row share-locked, then raises the epoch. Returns the new epoch.
+   */
+  long takeOver(int part, String ownUrl, long lockTimeoutMillis) throws SQLException {
+    try (Connection c = connect()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement lock = c.prepareStatement("SET LOCAL lock_timeout = " + lockTimeoutMillis);
+           PreparedStatement st = c.prepareStatement(TAKE_OVER)) {
+        lock.execute();
+        st.setString(1, node);
+        st.setString(2, ownUrl);
+        st.setShort(3, (short) part);
+        try (ResultSet rs = st.executeQuery()) {
+          if (!rs.next()) {
+            throw new SQLException("partition_owners has no row for partition " + part);
+          }
+          long epoch = rs.getLong(1);
+          c.commit();
+          return epoch;
+        }
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /** Gives the partition back if this node still holds it at that epoch; false when someone took it already. */
+  boolean release(int part, long epoch, long lockTimeoutMillis) throws SQLException {
+    try (Connection c = connect()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement lock = c.prepareStatement("SET LOCAL lock_timeout = " + lockTimeoutMillis);
+           PreparedStatement st = c.prepareStatement(RELEASE)) {
+        lock.execute();
+        st.setShort(1, (short) part);
+        st.setString(2, node);
+        st.setLong(3, epoch);
+        boolean released = st.executeUpdate() == 1;
+        c.commit();
+        return released;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  List<Owner> owners() throws SQLException {
+    List<Owner> out = new ArrayList<>();
+    try (Connection c = connect(); PreparedStatement st = c.prepareStatement(OWNERS);
+         ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        out.add(new Owner(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+      }
+    }
+    return out;
+  }
+
+  private Connection connect() throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", url.user());
+    p.setProperty("password", url.password());
+    p.setProperty("connectTimeout", "2");
+    p.setProperty("socketTimeout", "10");
+    p.setProperty("ApplicationName", "tracesentinel-" + node + "-owners");
+    return DriverManager.getConnection(url.jdbcUrl(), p);
+  }
+}

@@ -1,0 +1,234 @@
+package com.tracesentinel.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.history.DatabaseUrl;
+import com.tracesentinel.support.KafkaBroker;
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Two real service nodes on one real KRaft broker (its own process) and one PostgreSQL: ownership by partition,
+ * forwarding, fencing of an owner that stopped taking part in the group, and handover to the surviving node.
+ */
+@Tag("slow")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterTest {
+  private KafkaBroker broker;
+
+  @BeforeAll
+  void startBroker() throws Exception {
+    broker = KafkaBroker.start();
+  }
+
+  @AfterAll
+  void stopBroker() throws Exception {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private Map<String, String> env(String cluster) {
+    Map<String, String> env = new HashMap<>();
+    env.put("TRACESENTINEL_KAFKA_BOOTSTRAP", broker.bootstrap());
+    env.put("TRACESENTINEL_CLUSTER_NAME", cluster);
+    env.put("TRACESENTINEL_CLUSTER_SECRET", "a-test-cluster-secret");
+    env.put("TRACESENTINEL_CLUSTER_SESSION_MS", "3000");
+    return env;
+  }
+
+  private static JsonObject sale(String code, String site, String doc, Instant at) {
+    return new JsonObject().put("code", code).put("siteId", site).put("documentNo", doc).put("scannedAt", at.toString());
+  }
+
+  private static String code(long n) {
+    return String.format("83%018d", n);
+  }
+
+  private static int partitionOf(String canonical) {
+    return CodeKey.partitionOf(CodeKey.of(canonical));
+  }
+
+  /** The partitions this node judges now (READY), from its own view. */
+  private static Set<Integer> ready(TestService node) {
+    Set<Integer> out = new TreeSet<>();
+    JsonArray parts = node.get("/health/cluster", null).json().getJsonArray("partitions");
+    for (int i = 0; i < parts.size(); i++) {
+      if ("READY".equals(parts.getJsonObject(i).getString("here"))) {
+        out.add(parts.getJsonObject(i).getInteger("partition"));
+      }
+    }
+    return out;
+  }
+
+  private static void await(String what, int seconds, BooleanSupplier done) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + seconds + " s: " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** Every partition judged by exactly one of the nodes, and still so 3 s later (the group has settled). */
+  private static void awaitSplit(TestService... nodes) throws InterruptedException {
+    for (int tries = 0; tries < 10; tries++) {
+      await("every partition READY on exactly one node", 90, () -> split(nodes));
+      Thread.sleep(3_000);
+      if (split(nodes)) {
+        return;
+      }
+    }
+    throw new AssertionError("the group never settled on a split");
+  }
+
+  private static boolean split(TestService... nodes) {
+    int total = 0;
+    Set<Integer> union = new TreeSet<>();
+    for (TestService n : nodes) {
+      Set<Integer> r = ready(n);
+      total += r.size();
+      union.addAll(r);
+    }
+    return total == CodeKey.PARTITIONS && union.size() == CodeKey.PARTITIONS;
+  }
+
+  private static long accepted(DatabaseUrl db, String code) {
+    return TestDatabase.count(db, "SELECT count(*) FROM scans WHERE status = 'ACCEPTED' AND canonical = '" + code + "'");
+  }
+
+  @Test
+  void partitionsAreSplitScansForwardedAndASurvivorTakesOverWithTheHistory() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3600);
+    try (TestService a = TestService.start(db, env("split")); TestService b = TestService.start(db, env("split"))) {
+      awaitSplit(a, b);
+      Set<Integer> onA = ready(a);
+      Set<Integer> onB = ready(b);
+      assertTrue(!onA.isEmpty() && !onB.isEmpty(), "both nodes own partitions: " + onA + " / " + onB);
+      // The database names the same owners, each at an epoch this node holds.
+      assertEquals(CodeKey.PARTITIONS, TestDatabase.count(db, "SELECT count(*) FROM partition_owners WHERE owner IS "
+          + "NOT NULL"));
+      a.sites("S1", "110000", "S2", "310000");
+
+      JsonArray batch = new JsonArray();
+      for (int i = 0; i < 64; i++) {
+        batch.add(sale(code(i), "S1", "D" + i, t));
+      }
+      Response first = a.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", batch));
+      assertEquals(200, first.status(), first.body());
+      Set<Integer> touched = new TreeSet<>();
+      for (int i = 0; i < 64; i++) {
+        JsonObject r = first.result(i);
+        assertEquals("ACCEPTED", r.getString("status"), r.encode());
+        assertEquals(code(i), r.getString("canonical"), "answers come back in the request's order");
+        touched.add(partitionOf(code(i)));
+      }
+      assertTrue(touched.stream().anyMatch(onA::contains) && touched.stream().anyMatch(onB::contains),
+          "the batch needed both nodes: " + touched);
+
+      Response resent = b.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", batch));
+      assertEquals(200, resent.status(), resent.body());
+      for (int i = 0; i < 64; i++) {
+        assertEquals("REPLAYED", resent.result(i).getString("status"), resent.result(i).encode());
+      }
+      // Each code's entry lives in its owner's ledger only.
+      long inA = a.app().services().ledger().size();
+      long inB = b.app().services().ledger().size();
+      assertEquals(64, inA + inB);
+      for (int i = 0; i < 64; i++) {
+        byte[] key = CodeKey.of(code(i));
+        boolean ownedByA = onA.contains(CodeKey.partitionOf(key));
+        assertEquals(ownedByA, a.app().services().ledger().getRaw(key) != null, code(i));
+        assertEquals(!ownedByA, b.app().services().ledger().getRaw(key) != null, code(i));
+      }
+
+      // A code judged by A: stop A, B takes every partition over from the history and still knows it was sold.
+      String soldOnA = null;
+      for (int i = 0; i < 64 && soldOnA == null; i++) {
+        if (onA.contains(partitionOf(code(i)))) {
+          soldOnA = code(i);
+        }
+      }
+      a.app().close();
+      await("B judges every partition", 60, () -> ready(b).size() == CodeKey.PARTITIONS);
+      Response again = b.post("/api/v1/scans", TestService.ADMIN_KEY, sale(soldOnA, "S2", "X1", t.plusSeconds(600)));
+      assertEquals(200, again.status(), again.body());
+      assertEquals("FLAGGED", again.result(0).getString("status"), again.body());
+      assertEquals("REPEAT_SALE", again.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"));
+      JsonObject verify = b.get("/health/cluster/verify", null).json();
+      assertEquals(true, verify.getBoolean("clean"), verify.encode());
+      assertEquals(64, verify.getLong("codes"));
+      assertEquals(1, accepted(db, soldOnA));
+    }
+  }
+
+  @Test
+  void anOwnerThatStoppedTakingPartIsFencedAndAFirstSaleIsAcceptedOnce() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3600);
+    try (TestService a = TestService.start(db, env("fence")); TestService b = TestService.start(db, env("fence"))) {
+      awaitSplit(a, b);
+      a.sites("S1", "110000");
+      Set<Integer> onA = ready(a);
+      List<String> codesOfA = new ArrayList<>();
+      for (int i = 1000; codesOfA.size() < 2; i++) {
+        if (onA.contains(partitionOf(code(i)))) {
+          codesOfA.add(code(i));
+        }
+      }
+
+      // A's group member goes silent (as a stuck process): the group gives its partitions to B, which raises their
+      // epochs in the database. A still believes it owns them.
+      a.app().services().cluster().pauseMembership(true);
+      await("B judges every partition", 90, () -> ready(b).size() == CodeKey.PARTITIONS);
+      assertTrue(ready(a).containsAll(onA), "A has not heard it lost them");
+
+      String code = codesOfA.get(0);
+      Response onStale = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code, "S1", "F1", t));
+      assertEquals(503, onStale.status(), "the stale owner's commit is fenced: " + onStale.body());
+      assertEquals(0, accepted(db, code), "nothing of the fenced group is stored");
+      Response onOwner = b.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code, "S1", "F1", t));
+      assertEquals("ACCEPTED", onOwner.result(0).getString("status"), onOwner.body());
+      // The client's retry to A, now that A knows: routed to the owner, and REPLAYED, never a second first sale.
+      await("A stops judging the fenced partitions", 10, () -> !ready(a).contains(partitionOf(code)));
+      Response retried = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code, "S1", "F1", t));
+      assertEquals(200, retried.status(), retried.body());
+      assertEquals("REPLAYED", retried.result(0).getString("status"), retried.body());
+      assertEquals(1, accepted(db, code));
+
+      // A comes back: the group splits the partitions again, each rebuilt by its new owner before it judges.
+      a.app().services().cluster().pauseMembership(false);
+      awaitSplit(a, b);
+      String other = codesOfA.get(1);
+      Response fresh = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(other, "S1", "F2", t));
+      assertEquals("ACCEPTED", fresh.result(0).getString("status"), fresh.body());
+      assertEquals("REPLAYED", b.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code, "S1", "F1", t))
+          .result(0).getString("status"));
+      for (TestService n : List.of(a, b)) {
+        JsonObject verify = n.get("/health/cluster/verify", null).json();
+        assertEquals(true, verify.getBoolean("clean"), verify.encode());
+      }
+    }
+  }
+}
