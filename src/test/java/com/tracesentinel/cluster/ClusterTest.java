@@ -163,6 +163,16 @@ class ClusterTest {
         assertEquals(!ownedByA, b.app().services().ledger().getRaw(key) != null, code(i));
       }
 
+      // The dashboard's cluster row reads these, with the node's name on every series.
+      String metrics = b.get("/metrics", null).body();
+      for (String name : List.of("tracesentinel_cluster_partitions", "tracesentinel_cluster_takeovers_total",
+          "tracesentinel_cluster_fenced_total", "tracesentinel_cluster_rebuild_seconds_max",
+          "tracesentinel_cluster_local_scans_total", "tracesentinel_cluster_forwarded_scans_total",
+          "tracesentinel_cluster_forward_failures_total")) {
+        assertTrue(metrics.contains(name + "{"), name + " is not exposed");
+      }
+      assertTrue(metrics.contains("node=\"" + b.app().services().cluster().settings().nodeId() + "\""));
+
       // A code judged by A: stop A, B takes every partition over from the history and still knows it was sold.
       String soldOnA = null;
       for (int i = 0; i < 64 && soldOnA == null; i++) {
