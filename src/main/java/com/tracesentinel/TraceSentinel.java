@@ -143,23 +143,30 @@ public final class TraceSentinel implements AutoCloseable {
     }
   }
 
+  /**
+   * The ingest core without HTTP, for {@code import}: the data directory's lock (refused while a service owns it),
+   * the database, the ledger (rebuilt or reconciled first when it must be, as at a start) and {@link #scans()}.
+   * Close it to stop; the ledger is checkpointed every second meanwhile, like the service's.
+   */
+  public static TraceSentinel startCore(Config config) throws Exception {
+    TraceSentinel app = new TraceSentinel(config);
+    try {
+      app.startDatabase();
+      app.startIngest().run();
+      app.startCheckpoints();
+    } catch (Exception | Error e) {
+      app.close();
+      throw e;
+    }
+    return app;
+  }
+
   private boolean ledgerWasClean = true;
 
   private void startAll() throws Exception {
     long t0 = System.nanoTime();
     startDatabase();
-    ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
-    recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
-    LedgerMetrics.bind(prometheus, ledger, recovery::reconcileTotal, recovery::reconcileDone);
-    health = new DatabaseHealth();
-    scans = new ScanService(ledger, history, reference, config.ladder(), new ScanIds(), new IngestMetrics(prometheus),
-        health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
-        config.oldestScan()));
-    Runnable recover = recoveryNeeded();
-    if (recover != null) {
-      scans.pause(recovering); // live but not ready: health and metrics answer, scans get 503
-    }
-    supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
+    Runnable recover = startIngest();
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
     services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, keys,
         new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
@@ -172,19 +179,46 @@ public final class TraceSentinel implements AutoCloseable {
       services.imageDecoder().warmUp();
       return null;
     }, false);
-    if (recover != null) {
-      recover.run();
-      recovering = null;
-      scans.resume();
-    }
-    vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
-      checkpointLedger();
-      return null;
-    }, false));
+    recover.run();
+    startCheckpoints();
     startAudit();
     LOG.info("TraceSentinel ready in {} ms: http://{}:{}/ (data in {}, ledger {} codes / capacity {})",
         (System.nanoTime() - t0) / 1_000_000, config.host(), config.port(), config.dataDir(), ledger.size(),
         ledger.capacity());
+  }
+
+  /**
+   * The ledger, its recovery and the scan service, paused while the ledger must first be rebuilt or reconciled
+   * (live but not ready: health and metrics answer, scans get 503); and the database supervisor. Returns what
+   * brings the ledger up to date and resumes the service (nothing to do when the ledger was clean).
+   */
+  private Runnable startIngest() throws Exception {
+    ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
+    recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
+    LedgerMetrics.bind(prometheus, ledger, recovery::reconcileTotal, recovery::reconcileDone);
+    health = new DatabaseHealth();
+    scans = new ScanService(ledger, history, reference, config.ladder(), new ScanIds(), new IngestMetrics(prometheus),
+        health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
+        config.oldestScan()));
+    Runnable recover = recoveryNeeded();
+    if (recover != null) {
+      scans.pause(recovering);
+    }
+    supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
+    return () -> {
+      if (recover != null) {
+        recover.run();
+        recovering = null;
+        scans.resume();
+      }
+    };
+  }
+
+  private void startCheckpoints() {
+    vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
+      checkpointLedger();
+      return null;
+    }, false));
   }
 
   /**
@@ -325,6 +359,11 @@ public final class TraceSentinel implements AutoCloseable {
 
   public Services services() {
     return services;
+  }
+
+  /** The ingest core (also without HTTP, after {@link #startCore}). */
+  public ScanService scans() {
+    return scans;
   }
 
   public Vertx vertx() {
