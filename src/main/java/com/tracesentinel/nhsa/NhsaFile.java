@@ -1,6 +1,6 @@
 package com.tracesentinel.nhsa;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -29,15 +29,14 @@ public final class NhsaFile implements Closeable {
   public record Message(long line, NhsaRequest request, NhsaError.Refused refused) {}
 
   private final Counting bytes;
-  private final BufferedReader reader;
+  private final JsonLines lines;
   private final CSVParser csv;
   private final Iterator<CSVRecord> rows;
   private final List<String> header;
-  private long line;
 
-  private NhsaFile(Counting bytes, BufferedReader reader, CSVParser csv) {
+  private NhsaFile(Counting bytes, JsonLines lines, CSVParser csv) {
     this.bytes = bytes;
-    this.reader = reader;
+    this.lines = lines;
     this.csv = csv;
     this.rows = csv == null ? null : csv.iterator();
     this.header = csv == null ? List.of() : csv.getHeaderNames().stream().map(String::strip).toList();
@@ -45,24 +44,24 @@ public final class NhsaFile implements Closeable {
 
   public static NhsaFile open(Path file) throws IOException {
     Counting bytes = new Counting(Files.newInputStream(file));
-    BufferedReader reader = new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8), 1 << 16);
-    reader.mark(1);
-    if (reader.read() != '\uFEFF') {
-      reader.reset();
+    BufferedInputStream in = new BufferedInputStream(bytes, 1 << 16);
+    in.mark(3);
+    if (in.read() != 0xEF || in.read() != 0xBB || in.read() != 0xBF) {
+      in.reset();
     }
-    reader.mark(4096);
+    in.mark(1 << 16);
     int c;
     do {
-      c = reader.read();
-    } while (c >= 0 && Character.isWhitespace(c));
-    reader.reset();
+      c = in.read();
+    } while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+    in.reset();
     if (c == '{' || c < 0) {
-      return new NhsaFile(bytes, reader, null);
+      return new NhsaFile(bytes, new JsonLines(in), null);
     }
     // Cells are not trimmed by the parser: a control character at a cell's edge must reach the core's checks.
     CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true)
         .setAllowMissingColumnNames(true).get();
-    return new NhsaFile(bytes, reader, format.parse(reader));
+    return new NhsaFile(bytes, null, format.parse(new InputStreamReader(in, StandardCharsets.UTF_8)));
   }
 
   /** Bytes of the file read so far (read ahead by a buffer: for progress only). */
@@ -76,19 +75,17 @@ public final class NhsaFile implements Closeable {
   }
 
   private Message nextJsonLine() throws IOException {
-    String text;
-    do {
-      text = reader.readLine();
-      line++;
-      if (text == null) {
-        return null;
+    while (lines.next()) {
+      if (!lines.blank()) {
+        try {
+          return new Message(lines.number, NhsaEnvelope.read(null, NhsaJson.read(lines.buf, lines.start,
+              lines.length)), null);
+        } catch (NhsaError.Refused refused) {
+          return new Message(lines.number, null, refused);
+        }
       }
-    } while (text.isBlank());
-    try {
-      return new Message(line, NhsaEnvelope.read(null, NhsaJson.read(text)), null);
-    } catch (NhsaError.Refused refused) {
-      return new Message(line, null, refused);
     }
+    return null;
   }
 
   private Message nextRow() {
@@ -139,7 +136,78 @@ public final class NhsaFile implements Closeable {
     if (csv != null) {
       csv.close();
     }
-    reader.close();
+    bytes.close();
+  }
+
+  /** Lines of UTF-8 bytes, handed to the JSON reader as they are (no decoding to a String first). */
+  private static final class JsonLines {
+    private final InputStream in;
+    byte[] buf = new byte[1 << 16];
+    private int end;
+    private int next;
+    private boolean eof;
+    int start;
+    int length;
+    long number;
+
+    JsonLines(InputStream in) {
+      this.in = in;
+    }
+
+    /** Moves to the next line (its bytes at buf[start, start + length), without the line break); false at the end. */
+    boolean next() throws IOException {
+      int from = next;
+      int scan = next;
+      while (true) {
+        for (; scan < end; scan++) {
+          if (buf[scan] == '\n') {
+            set(from, scan);
+            next = scan + 1;
+            return true;
+          }
+        }
+        if (eof) {
+          if (from == end) {
+            return false;
+          }
+          set(from, end);
+          next = end;
+          return true;
+        }
+        // Keep the partial line: move it to the front, or grow the buffer for a line longer than it.
+        int partial = end - from;
+        if (from > 0) {
+          System.arraycopy(buf, from, buf, 0, partial);
+        } else if (partial == buf.length) {
+          buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+        }
+        from = 0;
+        scan = partial;
+        end = partial;
+        int n = in.read(buf, end, buf.length - end);
+        if (n < 0) {
+          eof = true;
+        } else {
+          end += n;
+        }
+      }
+    }
+
+    private void set(int from, int to) {
+      number++;
+      start = from;
+      length = to > from && buf[to - 1] == '\r' ? to - from - 1 : to - from;
+    }
+
+    boolean blank() {
+      for (int i = start; i < start + length; i++) {
+        byte b = buf[i];
+        if (b != ' ' && b != '\t' && b != '\r') {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   private static final class Counting extends FilterInputStream {

@@ -12,10 +12,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads one JSON text into plain Java values: {@code Map<String, Object>} (in field order), {@code List<Object>},
- * {@code String}, {@code BigDecimal} for every number, {@code Boolean} and null. One reader for the HTTP route and
- * the bulk import, so both see a message the same way. Strict: UTF-8 only, one value and nothing after it, and a
- * field named twice in one object is refused (which of two {@code rtal_docno} counts would be a guess).
+ * Reads one NHSA message into plain Java values: {@code Map<String, Object>} (in field order), {@code List<Object>},
+ * {@code String}, {@code BigDecimal} for every number, {@code Boolean} and null; of an object, only the fields
+ * {@link NhsaEnvelope} reads are kept (a sale line has some 35, a dozen of them read), the others are checked as
+ * JSON and skipped. One reader for the HTTP route and the bulk import, so both see a message the same way. Strict:
+ * UTF-8 only, one value and nothing after it, and a field that is read, named twice in one object, is refused
+ * (which of two {@code rtal_docno} counts would be a guess).
  */
 public final class NhsaJson {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -24,7 +26,12 @@ public final class NhsaJson {
 
   /** The value of {@code json} (UTF-8 bytes); {@link NhsaError.Refused} naming where it stops being JSON. */
   public static Object read(byte[] json) {
-    try (JsonParser p = FACTORY.createParser(json)) {
+    return read(json, 0, json.length);
+  }
+
+  /** The value of {@code length} bytes of UTF-8 from {@code offset}. */
+  public static Object read(byte[] json, int offset, int length) {
+    try (JsonParser p = FACTORY.createParser(json, offset, length)) {
       return readWhole(p);
     } catch (JsonProcessingException e) {
       throw notJson(e.getLocation());
@@ -64,6 +71,11 @@ public final class NhsaJson {
       case START_OBJECT -> {
         Map<String, Object> map = new LinkedHashMap<>();
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+          if (!NhsaEnvelope.READ.contains(name)) {
+            p.nextToken();
+            p.skipChildren();
+            continue;
+          }
           if (map.containsKey(name)) {
             throw new NhsaError.Refused(new NhsaError(child(path, name), "字段重复出现", "the field appears twice"));
           }
