@@ -109,8 +109,7 @@ public final class NhsaAnswer {
    * it is not registered, the time when it is out of range; otherwise the code is what it refused.
    */
   static Where where(String error, NhsaRequest.Code code) {
-    int drug = code.field().indexOf(".drug");
-    String line = drug < 0 ? code.field() : code.field().substring(0, drug);
+    String line = code.linePath();
     String e = error == null ? "" : error;
     String[][] fields = {{"documentNo ", ".rtal_docno"}, {"uploadBatch ", ".fixmedins_bchno"},
         {"billedDrug ", ".med_list_codg"}, {"settlementId ", ".setl_id"}, {"linkedDocumentNo ", ".medins_prod_sel_no"}};

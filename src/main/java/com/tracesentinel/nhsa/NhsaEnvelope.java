@@ -10,7 +10,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -119,7 +118,7 @@ public final class NhsaEnvelope {
             + "3506A, 3507"));
       }
     }
-    String infno = text(env, "infno", "infno", "交易编号", "the interface number", pathInfno == null);
+    String infno = text(env, "infno", "", "交易编号", "the interface number", pathInfno == null);
     if (infno != null) {
       Interface own = Interface.of(infno);
       if (own == null) {
@@ -132,9 +131,9 @@ public final class NhsaEnvelope {
         iface = own;
       }
     }
-    String msgid = text(env, "msgid", "msgid", "发送方报文ID", "the message id", false);
-    String site = text(env, "fixmedins_code", "fixmedins_code", "定点医药机构编号", "the institution code", true);
-    String device = text(env, "dev_no", "dev_no", "设备编号", "the device number", false);
+    String msgid = text(env, "msgid", "", "发送方报文ID", "the message id", false);
+    String site = text(env, "fixmedins_code", "", "定点医药机构编号", "the institution code", true);
+    String device = text(env, "dev_no", "", "设备编号", "the device number", false);
     Map<?, ?> input = object(env.get("input"), "input", "交易输入", "the input", true);
     if (iface == null || input == null || !errors.isEmpty()) {
       throw refused();
@@ -150,9 +149,9 @@ public final class NhsaEnvelope {
     if (data == null) {
       throw refused();
     }
-    String batch = text(data, "fixmedins_bchno", "input.data.fixmedins_bchno", "定点医药机构批次流水号",
+    String batch = text(data, "fixmedins_bchno", "input.data", "定点医药机构批次流水号",
         "the upload's batch number", true);
-    String type = text(data, "inv_data_type", "input.data.inv_data_type", "进销存数据类型", "the data type", true);
+    String type = text(data, "inv_data_type", "input.data", "进销存数据类型", "the data type", true);
     if (type != null && !(type.length() == 1 && type.charAt(0) >= '1' && type.charAt(0) <= '4')) {
       fail("input.data.inv_data_type", "进销存数据类型须为 1（盘存）、2（库存变更）、3（采购）或 4（销售）",
           "must be 1 (inventory), 2 (stock change), 3 (purchase) or 4 (sales)");
@@ -217,17 +216,16 @@ public final class NhsaEnvelope {
   private void line(Interface iface, String site, String device, Map<?, ?> line, int index, String path,
                     List<NhsaRequest.Code> codes) {
     int errorsBefore = errors.size();
-    String doc = text(line, "rtal_docno", path + ".rtal_docno", "零售单据号", "the retail document number", true);
-    String batch = text(line, "fixmedins_bchno", path + ".fixmedins_bchno", "定点医药机构批次流水号",
-        "the batch number", true);
-    Instant at = time(line, path + ".sel_retn_time");
-    Boolean split = flag(line, path + ".trdn_flag");
-    BigDecimal count = count(line, path + ".sel_retn_cnt", iface.type == EventType.RETURN);
-    String billed = text(line, "med_list_codg", path + ".med_list_codg", "医疗目录编码", "the catalogue code", false);
+    String doc = text(line, "rtal_docno", path, "零售单据号", "the retail document number", true);
+    String batch = text(line, "fixmedins_bchno", path, "定点医药机构批次流水号", "the batch number", true);
+    Instant at = time(line, path);
+    Boolean split = flag(line, path);
+    BigDecimal count = count(line, path, iface.type == EventType.RETURN);
+    String billed = text(line, "med_list_codg", path, "医疗目录编码", "the catalogue code", false);
     String settlement = settlement(line, path);
-    String returned = iface.type == EventType.RETURN ? text(line, "medins_prod_sel_no", path + ".medins_prod_sel_no",
-        "商品销售流水号", "the sale's serial number", false) : null;
-    List<String[]> found = codes(line, path);
+    String returned = iface.type == EventType.RETURN ? text(line, "medins_prod_sel_no", path, "商品销售流水号",
+        "the sale's serial number", false) : null;
+    List<Found> found = codes(line, path);
     if (errors.size() > errorsBefore || found.isEmpty()) {
       return;
     }
@@ -237,62 +235,73 @@ public final class NhsaEnvelope {
       quantity = Math.max(1, share.intValueExact());
     }
     for (int c = 0; c < found.size(); c++) {
-      ScanInput in = new ScanInput(found.get(c)[0], iface.type, site, doc, c + 1, at, quantity, split, billed,
+      ScanInput in = new ScanInput(found.get(c).code(), iface.type, site, doc, c + 1, at, quantity, split, billed,
           settlement, device, batch, returned);
-      codes.add(new NhsaRequest.Code(in, index, found.get(c)[1]));
+      codes.add(new NhsaRequest.Code(in, index, path, found.get(c).entry()));
     }
   }
 
+  /** A code of a line: its position in {@code drugtracinfo}, or -1 for the old layout's field. */
+  private record Found(String code, int entry) {}
+
   /** The line's codes with where each is: the new layout's list, then the old field unless the list holds it. */
-  private List<String[]> codes(Map<?, ?> line, String path) {
-    List<String[]> found = new ArrayList<>();
-    Set<String> seen = new LinkedHashSet<>();
+  private List<Found> codes(Map<?, ?> line, String path) {
+    List<Found> found = new ArrayList<>();
     Object list = line.get("drugtracinfo");
     if (list != null && !(list instanceof List<?>)) {
-      fail(path + ".drugtracinfo", "追溯码列表须为 JSON 数组", "must be a JSON array of {\"drug_trac_codg\"}");
+      fail(path, "drugtracinfo", "追溯码列表须为 JSON 数组", "must be a JSON array of {\"drug_trac_codg\"}");
     } else if (list != null) {
       List<?> entries = (List<?>) list;
       for (int i = 0; i < entries.size(); i++) {
-        String at = path + ".drugtracinfo[" + i + "]";
-        Map<?, ?> entry = object(entries.get(i), at, "追溯码节点", "an entry", true);
-        String code = entry == null ? null : code(entry, at + ".drug_trac_codg", true);
+        Object entry = entries.get(i);
+        String code = null;
+        if (entry instanceof Map<?, ?> m) {
+          code = code(m, path, i);
+        } else {
+          object(entry, path + ".drugtracinfo[" + i + "]", "追溯码节点", "an entry", true);
+        }
         if (code != null) {
-          found.add(new String[] {code, at + ".drug_trac_codg"});
-          seen.add(code.strip());
+          found.add(new Found(code, i));
         }
       }
     }
-    String old = code(line, path + ".drug_trac_codg", false);
-    if (old != null && !old.isBlank() && !seen.contains(old.strip())) {
-      found.add(new String[] {old, path + ".drug_trac_codg"});
+    String old = code(line, path, -1);
+    if (old != null && found.stream().noneMatch(f -> f.code().strip().equals(old.strip()))) {
+      found.add(new Found(old, -1));
     }
     if (found.size() > MAX_CODES_PER_LINE) {
-      fail(path + ".drugtracinfo", "一行追溯码超过 " + MAX_CODES_PER_LINE + " 个", "more than " + MAX_CODES_PER_LINE
+      fail(path, "drugtracinfo", "一行追溯码超过 " + MAX_CODES_PER_LINE + " 个", "more than " + MAX_CODES_PER_LINE
           + " codes in one line");
       return List.of();
     }
     return found;
   }
 
-  /** A code as sent (scanner noise included: the parser reads it); blank counts as absent unless required. */
-  private String code(Map<?, ?> o, String path, boolean required) {
+  /**
+   * A code as sent (scanner noise included: the parser reads it), of entry {@code entry} of the line's list or, -1,
+   * of the line itself, where blank counts as absent.
+   */
+  private String code(Map<?, ?> o, String linePath, int entry) {
     Object v = o.get("drug_trac_codg");
-    if (v == null || v instanceof String s && s.isBlank()) {
-      if (required) {
-        fail(path, "缺少药品追溯码", "the trace code is required");
+    String zh;
+    String en;
+    if (v == null || v instanceof String blank && blank.isBlank()) {
+      if (entry < 0) {
+        return null;
       }
-      return null;
+      zh = "缺少药品追溯码";
+      en = "the trace code is required";
+    } else if (!(v instanceof String s)) {
+      zh = "药品追溯码须为字符串";
+      en = "the trace code must be a string";
+    } else if (s.length() > MAX_RAW_CODE) {
+      zh = "药品追溯码超过 " + MAX_RAW_CODE + " 个字符";
+      en = "the trace code is longer than " + MAX_RAW_CODE + " characters";
+    } else {
+      return s;
     }
-    if (!(v instanceof String s)) {
-      fail(path, "药品追溯码须为字符串", "the trace code must be a string");
-      return null;
-    }
-    if (s.length() > MAX_RAW_CODE) {
-      fail(path, "药品追溯码超过 " + MAX_RAW_CODE + " 个字符", "the trace code is longer than " + MAX_RAW_CODE
-          + " characters");
-      return null;
-    }
-    return s;
+    fail(entry < 0 ? linePath : linePath + ".drugtracinfo[" + entry + "]", "drug_trac_codg", zh, en);
+    return null;
   }
 
   private Instant time(Map<?, ?> line, String path) {
@@ -302,7 +311,7 @@ public final class NhsaEnvelope {
     }
     Instant at = chinaTime(s);
     if (at == null) {
-      fail(path, "销售/退货时间须为 yyyy-MM-dd HH:mm:ss（北京时间），收到 \"" + printable(s) + "\"",
+      fail(path, "sel_retn_time", "销售/退货时间须为 yyyy-MM-dd HH:mm:ss（北京时间），收到 \"" + printable(s) + "\"",
           "must be yyyy-MM-dd HH:mm:ss in China time, got \"" + printable(s) + "\"");
     }
     return at;
@@ -349,13 +358,13 @@ public final class NhsaEnvelope {
     Object v = line.get("trdn_flag");
     String s = v instanceof BigDecimal n ? n.toPlainString() : v instanceof String t ? t.strip() : null;
     if (v == null || "".equals(s)) {
-      fail(path, "缺少拆零标志", "the split-pack flag is required");
+      fail(path, "trdn_flag", "缺少拆零标志", "the split-pack flag is required");
       return false;
     }
     if ("1".equals(s) || "0".equals(s)) {
       return "1".equals(s);
     }
-    fail(path, "拆零标志须为 0（否）或 1（是）", "must be 0 (whole box) or 1 (split pack)");
+    fail(path, "trdn_flag", "拆零标志须为 0（否）或 1（是）", "must be 0 (whole box) or 1 (split pack)");
     return false;
   }
 
@@ -372,14 +381,14 @@ public final class NhsaEnvelope {
         n = null;
       }
     } else if (v == null || v instanceof String) {
-      fail(path, "缺少销售/退货数量", "the quantity is required");
+      fail(path, "sel_retn_cnt", "缺少销售/退货数量", "the quantity is required");
       return BigDecimal.ONE;
     }
     if (n != null && isReturn) {
       n = n.abs();
     }
     if (n == null || n.signum() <= 0 || n.compareTo(BigDecimal.valueOf(MAX_QUANTITY)) > 0) {
-      fail(path, "销售/退货数量须为大于 0、不超过 " + MAX_QUANTITY + " 的数", "must be a number above 0 and at most "
+      fail(path, "sel_retn_cnt", "销售/退货数量须为大于 0、不超过 " + MAX_QUANTITY + " 的数", "must be a number above 0 and at most "
           + MAX_QUANTITY);
       return BigDecimal.ONE;
     }
@@ -388,9 +397,8 @@ public final class NhsaEnvelope {
 
   /** The settlement id when the line was reimbursed, else null. */
   private String settlement(Map<?, ?> line, String path) {
-    String type = text(line, "mdtrt_setl_type", path + ".mdtrt_setl_type", "就医结算类型", "the settlement type",
-        false);
-    String setlId = text(line, "setl_id", path + ".setl_id", "结算ID", "the settlement id", false);
+    String type = text(line, "mdtrt_setl_type", path, "就医结算类型", "the settlement type", false);
+    String setlId = text(line, "setl_id", path, "结算ID", "the settlement id", false);
     if (type == null) {
       return setlId;
     }
@@ -398,10 +406,10 @@ public final class NhsaEnvelope {
       return null;
     }
     if (!type.equals("1")) {
-      fail(path + ".mdtrt_setl_type", "就医结算类型须为 1（医保）或 2（自费）", "must be 1 (insurance) or 2 (self-paid)");
+      fail(path, "mdtrt_setl_type", "就医结算类型须为 1（医保）或 2（自费）", "must be 1 (insurance) or 2 (self-paid)");
       return null;
     }
-    String visit = text(line, "mdtrt_sn", path + ".mdtrt_sn", "就医流水号", "the visit number", false);
+    String visit = text(line, "mdtrt_sn", path, "就医流水号", "the visit number", false);
     return setlId != null ? setlId : visit != null ? visit : "mdtrt_setl_type=1";
   }
 
@@ -409,7 +417,7 @@ public final class NhsaEnvelope {
    * A text field: a string (spaces trimmed; control characters kept, for the core to reject that scan naming the
    * field) or a whole number written without quotes. Blank counts as absent.
    */
-  private String text(Map<?, ?> o, String name, String path, String zh, String en, boolean required) {
+  private String text(Map<?, ?> o, String name, String parent, String zh, String en, boolean required) {
     Object v = o.get(name);
     String s;
     if (v instanceof String t) {
@@ -419,17 +427,17 @@ public final class NhsaEnvelope {
     } else if (v == null) {
       s = "";
     } else {
-      fail(path, zh + "须为字符串", en + " must be a string");
+      fail(parent, name, zh + "须为字符串", en + " must be a string");
       return null;
     }
     if (s.isEmpty()) {
       if (required) {
-        fail(path, "缺少" + zh, en + " is required");
+        fail(parent, name, "缺少" + zh, en + " is required");
       }
       return null;
     }
     if (s.length() > MAX_TEXT) {
-      fail(path, zh + "超过 " + MAX_TEXT + " 个字符", en + " is longer than " + MAX_TEXT + " characters");
+      fail(parent, name, zh + "超过 " + MAX_TEXT + " 个字符", en + " is longer than " + MAX_TEXT + " characters");
       return null;
     }
     return s;
@@ -454,6 +462,10 @@ public final class NhsaEnvelope {
           String.format("holds the control character U+%04X at position %d: only printable text is accepted",
               (int) s.charAt(at), at));
     }
+  }
+
+  private void fail(String parent, String name, String zh, String en) {
+    fail(parent.isEmpty() ? name : parent + "." + name, zh, en);
   }
 
   private void fail(String field, String zh, String en) {

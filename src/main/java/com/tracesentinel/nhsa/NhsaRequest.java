@@ -35,10 +35,16 @@ public sealed interface NhsaRequest permits NhsaRequest.Upload, NhsaRequest.Dele
   /**
    * One trace code of one line, as a scan.
    *
-   * @param line  the line's 0-based position in the message (0 for 3505/3506)
-   * @param field where the code is in the message ({@code input.selinfoDetail[1].drugtracinfo[0].drug_trac_codg})
+   * @param line     the line's 0-based position in the message (0 for 3505/3506)
+   * @param linePath where the line is in the message ({@code input.selinfoDetail[1]})
+   * @param entry    the code's position in the line's {@code drugtracinfo}, or -1 for the old layout's field
    */
-  record Code(ScanInput input, int line, String field) {}
+  record Code(ScanInput input, int line, String linePath, int entry) {
+    /** Where the code is in the message ({@code input.selinfoDetail[1].drugtracinfo[0].drug_trac_codg}). */
+    public String field() {
+      return entry < 0 ? linePath + ".drug_trac_codg" : linePath + ".drugtracinfo[" + entry + "].drug_trac_codg";
+    }
+  }
 
   /**
    * 3507: deletes the upload {@code fixmedins_bchno} of this site. {@code inv_data_type} 4 (销售信息, sales and their
