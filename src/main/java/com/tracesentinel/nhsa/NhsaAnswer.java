@@ -16,11 +16,7 @@ public final class NhsaAnswer {
       .withZone(NhsaEnvelope.CHINA);
 
   /** {@code output.result}. */
-  public record Result(String retRslt, String msgRslt) {
-    public boolean ok() {
-      return "1".equals(retRslt);
-    }
-  }
+  public record Result(String retRslt, String msgRslt) {}
 
   private NhsaAnswer() {}
 

@@ -356,10 +356,6 @@ public final class NhsaImport {
       return anomalies;
     }
 
-    public boolean complete() {
-      return complete;
-    }
-
     /** 0: every message read and settled; 1: done, but some messages were refused; 2: stopped before the end. */
     public int exitCode() {
       return !complete ? 2 : refused > 0 ? 1 : 0;
