@@ -1,13 +1,18 @@
 package com.tracesentinel;
 
+import com.tracesentinel.nhsa.NhsaImport;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code java -jar tracesentinel.jar [serve|demo|rebuild-ledger|verify-ledger|import FILE]}. Configuration comes from the environment only
- * (see {@link Config} and the README); the sub-commands just choose what to do with it.
+ * {@code java -jar tracesentinel.jar [serve|demo|rebuild-ledger|verify-ledger|import FILE]}. Configuration comes from
+ * the environment only (see {@link Config} and the README); the sub-commands just choose what to do with it.
  */
 @Command(name = "tracesentinel", mixinStandardHelpOptions = true, version = "TraceSentinel 0.1",
     description = "Drug trace-code scanning and anomaly service. Configuration: TRACESENTINEL_* environment "
@@ -113,29 +118,29 @@ public final class Main implements Callable<Integer> {
           + "/api/v1/nhsa/{infno}; re-running it resumes (what is stored counts as skipped). Exit 0: done; 1: done, "
           + "some messages refused; 2: stopped before the end.")
   static final class Import implements Callable<Integer> {
-    @picocli.CommandLine.Parameters(paramLabel = "FILE", description = "the file to import")
-    java.nio.file.Path file;
+    @Parameters(paramLabel = "FILE", description = "the file to import")
+    Path file;
 
     @Override
     public Integer call() throws Exception {
-      if (!java.nio.file.Files.isReadable(file)) {
+      if (!Files.isReadable(file)) {
         throw new IllegalArgumentException("cannot read " + file);
       }
       TraceSentinel core = TraceSentinel.startCore(Config.fromEnvironment());
-      com.tracesentinel.nhsa.NhsaImport importer = new com.tracesentinel.nhsa.NhsaImport(core.scans(), System.out);
+      NhsaImport importer = new NhsaImport(core.scans(), System.out);
       CountDownLatch reported = new CountDownLatch(1);
       // Ctrl-C: stop reading, settle what was sent, print the summary, then close the core cleanly.
       Thread hook = new Thread(() -> {
         importer.stop();
         try {
-          reported.await(60, java.util.concurrent.TimeUnit.SECONDS);
+          reported.await(60, TimeUnit.SECONDS);
           core.close();
         } catch (Exception e) {
           System.err.println("Stopping: " + e);
         }
       }, "shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      com.tracesentinel.nhsa.NhsaImport.Summary summary;
+      NhsaImport.Summary summary;
       try {
         summary = importer.run(file);
         summary.print(System.out, file);

@@ -5,6 +5,7 @@ import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.rules.EventType;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -337,7 +338,7 @@ public final class NhsaEnvelope {
     }
     try {
       return LocalDateTime.of(year, month, day, hour, minute, second).toInstant(CHINA_OFFSET);
-    } catch (java.time.DateTimeException e) {
+    } catch (DateTimeException e) {
       return null;
     }
   }

@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -179,7 +180,7 @@ public final class NhsaFile implements Closeable {
         if (from > 0) {
           System.arraycopy(buf, from, buf, 0, partial);
         } else if (partial == buf.length) {
-          buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+          buf = Arrays.copyOf(buf, buf.length * 2);
         }
         from = 0;
         scan = partial;

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -236,7 +237,7 @@ class NhsaEnvelopeTest {
       lines[i] = newLayoutLine("R-15", "B-15-" + i, T, codes);
     }
     assertEquals("input", refused("3505A", sale3505A(SITE, lines)).get(0).field());
-    String[] tooMany = java.util.Arrays.copyOf(codes, codes.length + 1);
+    String[] tooMany = Arrays.copyOf(codes, codes.length + 1);
     tooMany[codes.length] = "81000010000009999999";
     assertEquals("input.selinfo.drugtracinfo", refused("3505", sale3505(SITE, newLayoutLine("R-16", "B-16", T,
         tooMany))).get(0).field());

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.support.ServiceProcess;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -83,10 +85,10 @@ class NhsaImportResumeTest {
   /** 3505A messages of 10 one-code lines each, times an hour ago and earlier. */
   private static void writeUploads(Path file) throws Exception {
     StringBuilder b = new StringBuilder();
-    java.time.Instant start = java.time.Instant.now().minusSeconds(3_600 + MESSAGES);
+    Instant start = Instant.now().minusSeconds(3_600 + MESSAGES);
     for (int m = 0; m < MESSAGES; m++) {
       String time = NhsaPayloads.chinaTime(start.plusSeconds(m));
-      io.vertx.core.json.JsonObject[] lines = new io.vertx.core.json.JsonObject[CODES_PER_MESSAGE];
+      JsonObject[] lines = new JsonObject[CODES_PER_MESSAGE];
       for (int l = 0; l < lines.length; l++) {
         lines[l] = NhsaPayloads.newLayoutLine("R-" + m, "B-" + m + "-" + l, time,
             String.format("8100001%013d", (long) m * CODES_PER_MESSAGE + l));

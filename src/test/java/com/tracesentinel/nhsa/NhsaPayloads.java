@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 
 /**
  * Realistic NHSA 进销存 messages, written from the field lists of the 3505/3505A/3506/3507 interfaces as pharmacy
@@ -106,7 +107,7 @@ public final class NhsaPayloads {
 
   /** 3505A: lines under {@code input.selinfoDetail}. */
   public static JsonObject sale3505A(String site, JsonObject... lines) {
-    return envelope("3505A", site, new JsonObject().put("selinfoDetail", new JsonArray(java.util.List.of(lines))));
+    return envelope("3505A", site, new JsonObject().put("selinfoDetail", new JsonArray(List.of(lines))));
   }
 
   /** 3506: a return line, linked to the sale it returns by {@code medins_prod_sel_no}. */
