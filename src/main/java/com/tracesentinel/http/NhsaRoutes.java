@@ -4,6 +4,7 @@ import com.tracesentinel.auth.Principal;
 import com.tracesentinel.auth.Role;
 import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.ingest.ScanService;
+import com.tracesentinel.ingest.ScanStatus;
 import com.tracesentinel.ingest.Voiding;
 import com.tracesentinel.nhsa.NhsaAnswer;
 import com.tracesentinel.nhsa.NhsaEnvelope;
@@ -76,7 +77,11 @@ final class NhsaRoutes {
       JsonArray results = new JsonArray();
       for (ScanResult r : ar.result()) {
         NhsaRequest.Code code = upload.codes().get(r.index());
-        results.add(ScanJson.result(r).put("line", code.line()).put("field", code.field()));
+        JsonObject result = ScanJson.result(r).put("line", code.line()).put("field", code.field());
+        if (r.status() == ScanStatus.REJECTED) {
+          result.put("errorField", NhsaAnswer.where(r.error(), code).field());
+        }
+        results.add(result);
       }
       JsonObject ours = new JsonObject().put("infno", upload.infno()).put("msgid", upload.msgid())
           .put("results", results);

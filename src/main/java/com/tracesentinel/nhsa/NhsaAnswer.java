@@ -98,13 +98,13 @@ public final class NhsaAnswer {
   }
 
   /** Where a rejected scan's problem is in the message, and its gist in Chinese. */
-  record Where(String field, String zh) {}
+  public record Where(String field, String zh) {}
 
   /**
    * The core names the scan's own field when a text field is not text ("documentNo holds U+0000 …"), the site when
    * it is not registered, the time when it is out of range; otherwise the code is what it refused.
    */
-  static Where where(String error, NhsaRequest.Code code) {
+  public static Where where(String error, NhsaRequest.Code code) {
     String line = code.linePath();
     String e = error == null ? "" : error;
     String[][] fields = {{"documentNo ", ".rtal_docno"}, {"uploadBatch ", ".fixmedins_bchno"},

@@ -240,6 +240,7 @@ class NhsaApiTest {
     assertEquals("input.selinfoDetail[0].drugtracinfo[1].drug_trac_codg", results.getJsonObject(1).getString("field"));
     assertEquals("REJECTED", results.getJsonObject(2).getString("status"));
     assertTrue(results.getJsonObject(2).getString("error").startsWith("documentNo holds U+0000"), r.body());
+    assertEquals("input.selinfoDetail[1].rtal_docno", results.getJsonObject(2).getString("errorField"));
     JsonObject business = businessResult(r);
     assertEquals("0", business.getString("retRslt"));
     assertTrue(business.getString("msgRslt").contains("首个拒收 input.selinfoDetail[0].drugtracinfo[1]"
