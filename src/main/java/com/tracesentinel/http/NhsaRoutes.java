@@ -33,6 +33,8 @@ import java.util.List;
  * </ul>
  */
 final class NhsaRoutes {
+  private static final String PREFIX = "/api/v1/nhsa/";
+
   private final ScanService scans;
 
   NhsaRoutes(ScanService scans) {
@@ -40,8 +42,16 @@ final class NhsaRoutes {
   }
 
   void mount(Router router, Auth auth) {
-    router.post("/api/v1/nhsa/:infno").handler(auth.require(Role.SCANNER)).handler(this::post)
-        .failureHandler(NhsaRoutes::failed);
+    router.post(PREFIX + ":infno").handler(auth.require(Role.SCANNER)).handler(this::post);
+    // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the
+    // path to match it, and a path it cannot decode (%ZZ) would then fail the failure handling itself (a bare 400).
+    router.route().failureHandler(ctx -> {
+      if (ctx.request().path() != null && ctx.request().path().startsWith(PREFIX)) {
+        failed(ctx);
+      } else {
+        ctx.next();
+      }
+    });
   }
 
   private void post(RoutingContext ctx) {
