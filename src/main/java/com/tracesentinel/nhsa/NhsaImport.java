@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -296,7 +297,8 @@ public final class NhsaImport {
     String stoppedBecause;
     final Map<String, Long> anomalies = new TreeMap<>();
     final List<String> refusedExamples = new ArrayList<>();
-    final List<String> rejectedExamples = new ArrayList<>();
+    /** Why codes were rejected, by field and reason: how many, and the first line; at most 1,000 reasons. */
+    final Map<String, long[]> rejectedBecause = new LinkedHashMap<>();
 
     void refuse(long line, String why) {
       refused++;
@@ -313,9 +315,12 @@ public final class NhsaImport {
           case REPLAYED -> skipped++;
           case REJECTED -> {
             rejected++;
-            if (rejectedExamples.size() < EXAMPLES) {
-              rejectedExamples.add("line " + b.lineOf.get(r.index()) + " "
-                  + NhsaAnswer.where(r.error(), b.code(r.index())).field() + ": " + r.error());
+            String why = NhsaAnswer.where(r.error(), b.code(r.index())).field() + ": " + r.error();
+            long[] seen = rejectedBecause.get(why);
+            if (seen != null) {
+              seen[0]++;
+            } else if (rejectedBecause.size() < 1_000) {
+              rejectedBecause.put(why, new long[] {1, b.lineOf.get(r.index())});
             }
           }
         }
@@ -380,9 +385,10 @@ public final class NhsaImport {
         out.println("  anomalies " + b);
       }
       if (rejected > 0) {
-        out.printf("  rejected codes (stored as evidence, judged again if sent again), first %d:%n",
-            rejectedExamples.size());
-        rejectedExamples.forEach(e -> out.println("    " + e));
+        out.println("  rejected codes (stored as evidence, judged again if sent again), the commonest reasons:");
+        rejectedBecause.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+            .limit(EXAMPLES).forEach(e -> out.printf("    %,d× %s (first on line %d)%n", e.getValue()[0], e.getKey(),
+                e.getValue()[1]));
       }
       if (refused > 0) {
         out.printf("  refused   %,d messages (nothing of them stored), first %d:%n", refused,

@@ -125,7 +125,8 @@ class NhsaImportTest {
     assertTrue(run.printed().contains("line 3: input.selinfo.sel_retn_time: 销售/退货时间须为 yyyy-MM-dd HH:mm:ss"),
         run.printed());
     assertTrue(run.printed().contains("line 4: body: 报文不是合法的 UTF-8 JSON"), run.printed());
-    assertTrue(run.printed().contains("line 5 input.selinfo.drug_trac_codg: invalid code"), run.printed());
+    assertTrue(run.printed().contains("1× input.selinfo.drug_trac_codg: invalid code"), run.printed());
+    assertTrue(run.printed().contains("(first on line 5)"), run.printed());
     assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000201'"));
     assertEquals(0, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000202'"));
 
