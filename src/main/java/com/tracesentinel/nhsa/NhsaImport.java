@@ -68,11 +68,14 @@ public final class NhsaImport {
   public Summary run(Path file) throws IOException, InterruptedException {
     long size = Math.max(1, Files.size(file));
     long started = System.nanoTime();
+    long read = 0;
     try (NhsaFile messages = NhsaFile.open(file)) {
       for (NhsaFile.Message m = messages.next(); m != null && !stopping; m = messages.next()) {
         handle(m);
-        progress(messages.bytesRead(), size, started);
+        read = messages.bytesRead();
+        progress(read, size, started);
       }
+      read = stopping ? read : size;
       flush();
       settleAll();
       summary.complete = !stopping;
@@ -81,7 +84,7 @@ public final class NhsaImport {
       settleWhatIsSent();
     } finally {
       summary.seconds = (System.nanoTime() - started) / 1e9;
-      progress(size, size, Long.MIN_VALUE);
+      progress(read, size, Long.MIN_VALUE);
       out.println();
     }
     return summary;
