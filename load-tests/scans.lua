@@ -1,7 +1,8 @@
 -- wrk script: POST /api/v1/scans with batches of BATCH unique CN20 sales spread over SITES sites.
--- Every request carries new codes (thread number + counter), so every scan is a real first sale that the ledger
--- judges and PostgreSQL stores; REPEAT_PCT percent of the scans re-sell an earlier code at another site instead.
--- Usage: see run.sh (it sets KEY, BATCH, SITES, REPEAT_PCT through the environment).
+-- Every request carries new codes (thread number + counter) of the run's own product (CN20 prefix 89 + the run
+-- number, which run.sh registers), so every scan is a real first sale of a catalogued box that the ledger judges
+-- and PostgreSQL stores; REPEAT_PCT percent of the scans re-sell an earlier code at another site instead.
+-- Usage: see run.sh (it sets KEY, BATCH, SITES, REPEAT_PCT, RUN through the environment).
 
 local counter = 0
 local threads = {}
@@ -11,7 +12,7 @@ local repeatPct = tonumber(os.getenv("REPEAT_PCT") or "0")
 local key = os.getenv("KEY") or "load-test-admin"
 -- Codes and documents differ per run, so a second run sells new boxes instead of re-sending the first run's scans
 -- (set RUN to a previous run's value to measure a retry storm: every scan is then a re-send).
-local run = tonumber(os.getenv("RUN") or tostring(os.time() % 1000000))
+local run = tonumber(os.getenv("RUN") or tostring(os.time() % 100000)) % 100000
 
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -25,8 +26,8 @@ function init(args)
 end
 
 local function code(n)
-  -- 20 digits: "8" + 2-digit thread + 6-digit run + 11-digit counter
-  return string.format("8%02d%06d%011d", tid % 100, run, n)
+  -- 20 digits: the product "89" + 5-digit run, then the serial: 2-digit thread + 11-digit counter
+  return string.format("89%05d%02d%011d", run, tid % 100, n)
 end
 
 request = function()

@@ -30,7 +30,18 @@ public record Config(
     boolean opsOnLoopbackOnly,
     Duration decodeBudget,
     Http http,
-    LadderSettings ladder) {
+    LadderSettings ladder,
+    String reportPhone,
+    Alerts alerts) {
+
+  /**
+   * Live alerts (the anomaly stream and the webhook).
+   *
+   * @param replayWindow  most anomalies a stream's reconnection replays; further behind, the client is told to re-sync
+   * @param webhook       where ALERT-level anomalies are POSTed, or null
+   * @param webhookSecret the HMAC-SHA256 key their signature is made with (required with a webhook)
+   */
+  public record Alerts(int replayWindow, java.net.URI webhook, String webhookSecret) {}
 
   /**
    * Connection limits of the HTTP server.
@@ -71,7 +82,7 @@ public record Config(
         e.integer("TRACESENTINEL_MAX_PENDING_SCANS", 50_000, 1_000, 10_000_000),
         // At most 10,000 days: every accepted time stays after 1970, which the ledger's time fields need.
         Duration.ofDays(e.longValue("TRACESENTINEL_SCAN_MAX_AGE_DAYS", 400, 1, 10_000)),
-        e.integer("TRACESENTINEL_LOOKUPS_PER_MINUTE", 60, 1, 1_000_000),
+        e.integer("TRACESENTINEL_LOOKUPS_PER_MINUTE", 60, 1, 100_000_000),
         // Only behind exactly one trusted reverse proxy: the public look-up's rate limit then keys on the address it
         // appends to X-Forwarded-For. Left false, that header is client-controlled and ignored.
         e.bool("TRACESENTINEL_TRUST_PROXY", false),
@@ -86,7 +97,34 @@ public record Config(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_DOUBLE_SCAN_SECONDS", 600, 0, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_RETURN_WINDOW_SECONDS", 864_000, 0, 31_536_000)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_CLONE_WINDOW_SECONDS", 86_400, 0, 31_536_000)),
-            e.integer("TRACESENTINEL_COUNTERFEIT_SITES", 3, 2, 3)));
+            e.integer("TRACESENTINEL_COUNTERFEIT_SITES", 3, 2, 3)),
+        // The number the public look-up tells people to call to report a box: by default the national medical
+        // insurance service hotline (医保服务热线); a region can give its own bureau's.
+        e.phone("TRACESENTINEL_REPORT_PHONE", "12393"),
+        alerts(e));
+  }
+
+  private static Alerts alerts(Env e) {
+    String url = e.string("TRACESENTINEL_ALERT_WEBHOOK", null);
+    String secret = e.string("TRACESENTINEL_ALERT_WEBHOOK_SECRET", null);
+    java.net.URI webhook = null;
+    if (url != null) {
+      try {
+        webhook = new java.net.URI(url);
+      } catch (java.net.URISyntaxException ex) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK=" + url + " is not a URL");
+      }
+      String scheme = webhook.getScheme() == null ? "" : webhook.getScheme().toLowerCase(java.util.Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https")) || webhook.getHost() == null) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK=" + url + " must be an http:// or https:// URL"
+            + " with a host");
+      }
+      if (secret == null || secret.length() < 16) {
+        throw new IllegalArgumentException("TRACESENTINEL_ALERT_WEBHOOK_SECRET must be set, at least 16 characters, "
+            + "when TRACESENTINEL_ALERT_WEBHOOK is: every delivery is signed with it");
+      }
+    }
+    return new Alerts(e.integer("TRACESENTINEL_STREAM_REPLAY", 100_000, 1, 10_000_000), webhook, secret);
   }
 
   public Path ledgerDir() {
@@ -118,6 +156,15 @@ public record Config(
       } catch (NumberFormatException ex) {
         throw new IllegalArgumentException(name + "=" + v + " is not a whole number");
       }
+    }
+
+    /** Digits, spaces, + - ( ): a number a tel: link can carry, 3 to 30 characters. */
+    String phone(String name, String fallback) {
+      String v = string(name, fallback);
+      if (!v.matches("[0-9+()\\- ]{3,30}")) {
+        throw new IllegalArgumentException(name + "=" + v + " is not a phone number (digits, spaces, + - ( ); 3 to 30)");
+      }
+      return v;
     }
 
     int integer(String name, int fallback, int min, int max) {

@@ -63,7 +63,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       Config config = Config.fromEnvironment();
-      TraceSentinel app = TraceSentinel.start(config);
+      TraceSentinel app = start(config);
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
@@ -86,6 +86,10 @@ public final class Main implements Callable<Integer> {
       return 0;
     }
 
+    TraceSentinel start(Config config) throws Exception {
+      return TraceSentinel.start(config);
+    }
+
     void afterStart(TraceSentinel app) throws Exception {}
   }
 
@@ -93,11 +97,15 @@ public final class Main implements Callable<Integer> {
       + "of scans with injected counterfeit, diverted, substituted and split-pack patterns.")
   static final class Demo extends Serve {
     @Override
+    TraceSentinel start(Config config) throws Exception {
+      // Not ready until the demo data is in: the README's Quick start waits for /health/ready, then uses it.
+      return TraceSentinel.start(config, "the demo data is still loading");
+    }
+
+    @Override
     void afterStart(TraceSentinel app) throws Exception {
-      int scans = TraceSentinel.await(com.tracesentinel.demo.DemoData.load(app.services(), System.out));
-      System.out.printf("Demo loaded: %d products, %d sites, %d scans on http://localhost:%d (README: Quick start)%n",
-          com.tracesentinel.demo.DemoData.PRODUCTS.size(), com.tracesentinel.demo.DemoData.sites().size(), scans,
-          app.services().config().port());
+      System.out.print(TraceSentinel.await(com.tracesentinel.demo.DemoData.loadAndTell(app.services(), System.out)));
+      app.releaseReadiness();
     }
   }
 

@@ -3,6 +3,8 @@ package com.tracesentinel;
 import com.tracesentinel.auth.ApiKeys;
 import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.imaging.ImageDecoder;
+import com.tracesentinel.ingest.LookupService;
+import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.ledger.CodeLedger;
 import com.tracesentinel.reference.ReferenceStore;
@@ -24,7 +26,9 @@ public record Services(
     ReferenceRepository referenceRepository,
     Pool pool,
     ScanService scans,
+    LookupService lookups,
     ApiKeys keys,
     ImageDecoder imageDecoder,
     Supplier<String> notReady,
-    Supplier<String> notLive) {}
+    Supplier<String> notLive,
+    Investigations investigations) {}

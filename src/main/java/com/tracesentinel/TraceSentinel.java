@@ -5,6 +5,7 @@ import com.tracesentinel.history.DatabaseSupervisor;
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.EmbeddedDatabase;
 import com.tracesentinel.history.KeyRepository;
+import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.history.Migrations;
 import com.tracesentinel.history.PostgresHistory;
 import com.tracesentinel.history.ReferenceRepository;
@@ -12,9 +13,11 @@ import com.tracesentinel.http.ApiServer;
 import com.tracesentinel.imaging.DecoderSettings;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.DatabaseHealth;
+import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.IngestMetrics;
 import com.tracesentinel.ingest.LedgerAudit;
 import com.tracesentinel.ingest.LedgerRecovery;
+import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.ingest.ScanIds;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.ledger.CodeLedger;
@@ -76,8 +79,11 @@ public final class TraceSentinel implements AutoCloseable {
   private java.util.concurrent.ScheduledExecutorService auditor;
   private DatabaseHealth health;
   private Services services;
+  private LookupQueries lookupCounts;
+  private Investigations investigations;
   private String generatedAdminKey;
   private volatile String recovering;
+  private volatile String held;
   private boolean closed;
 
   private TraceSentinel(Config config) {
@@ -86,7 +92,16 @@ public final class TraceSentinel implements AutoCloseable {
 
   /** Starts everything and returns once the HTTP port is open and the service is ready. */
   public static TraceSentinel start(Config config) throws Exception {
+    return start(config, null);
+  }
+
+  /**
+   * Starts everything, with {@code /health/ready} answering 503 for {@code holdReadiness} (when not null) until
+   * {@link #releaseReadiness()}: {@code demo} loads its data first, so a script that waits for ready finds it there.
+   */
+  public static TraceSentinel start(Config config, String holdReadiness) throws Exception {
     TraceSentinel app = new TraceSentinel(config);
+    app.held = holdReadiness;
     try {
       app.startAll();
     } catch (Exception | Error e) {
@@ -165,12 +180,23 @@ public final class TraceSentinel implements AutoCloseable {
 
   private void startAll() throws Exception {
     long t0 = System.nanoTime();
+    // The data directory first (a second service on it is told so), then the port, then the database: a port in
+    // use is named in milliseconds, not after PostgreSQL has been started.
+    lock = DataDirLock.acquire(config.dataDir());
+    PortCheck.requireFree(config.host(), config.port());
     startDatabase();
     Runnable recover = startIngest();
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
-    services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, keys,
+    lookupCounts = new LookupQueries(pool);
+    // Look-ups are counted in memory and stored every 10 s: millions a day cost a handful of upserts.
+    vertx.setPeriodic(10_000, id -> lookupCounts.flush()
+        .onFailure(err -> LOG.warn("Storing look-up counts (kept for the next try): {}", err.toString())));
+    LookupService lookups = new LookupService(ledger, reference, lookupCounts, lookupCounts, scans::settledBefore,
+        prometheus);
+    investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
+    services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, lookups, keys,
         new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
-        this::notLive);
+        this::notLive, investigations);
     generatedAdminKey = await(keys.bootstrap());
     int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
     await(vertx.deployVerticle(() -> new ApiServer(services), new DeploymentOptions().setInstances(instances)));
@@ -257,12 +283,15 @@ public final class TraceSentinel implements AutoCloseable {
 
   /** Lock, database, schema, metrics registry, Vert.x, pool, reference data, the history adapter. */
   private void startDatabase() throws Exception {
-    lock = DataDirLock.acquire(config.dataDir());
+    if (lock == null) {
+      lock = DataDirLock.acquire(config.dataDir());
+    }
     db = openDatabase();
     Migrations.apply(db);
 
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer());
+    prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer())
+        .meterFilter(com.tracesentinel.metrics.HttpRouteLabel.lastRoute());
     new JvmMemoryMetrics().bindTo(prometheus);
     new JvmGcMetrics().bindTo(prometheus);
     new JvmThreadMetrics().bindTo(prometheus);
@@ -276,7 +305,7 @@ public final class TraceSentinel implements AutoCloseable {
         .build();
     pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.dbPoolSize()).setMaxWaitQueueSize(1_000)
-            .setConnectionTimeout(2).setConnectionTimeoutUnit(TimeUnit.SECONDS))
+            .setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS))
         .connectingTo(new PgConnectOptions().setHost(db.host()).setPort(db.port()).setDatabase(db.database())
             .setUser(db.user()).setPassword(db.password()).setPipeliningLimit(16))
         .using(vertx)
@@ -342,7 +371,13 @@ public final class TraceSentinel implements AutoCloseable {
       return total == 0 ? r : r + ": " + recovery.reconcileDone() + " of " + total + " done";
     }
     String down = health.downBecause();
-    return down != null ? "the database is unavailable: " + down : scans.admission();
+    String admission = scans.admission();
+    return down != null ? "the database is unavailable: " + down : admission != null ? admission : held;
+  }
+
+  /** Ends the hold {@link #start(Config, String)} put on readiness. */
+  public void releaseReadiness() {
+    held = null;
   }
 
   private String notLive() {
@@ -355,6 +390,11 @@ public final class TraceSentinel implements AutoCloseable {
           + config.livenessGrace().toSeconds() + " s, TRACESENTINEL_LIVENESS_GRACE_SECONDS): " + down;
     }
     return null;
+  }
+
+  /** The look-up counts gathered in memory: stored now (tests; the service does it every 10 s). */
+  public LookupQueries lookupCounts() {
+    return lookupCounts;
   }
 
   public Services services() {
@@ -400,6 +440,16 @@ public final class TraceSentinel implements AutoCloseable {
     }
     if (auditor != null) {
       auditor.shutdownNow();
+    }
+    if (lookupCounts != null) {
+      try {
+        await(lookupCounts.flush());
+      } catch (Exception e) {
+        LOG.warn("Storing the last look-up counts: {}", e.toString());
+      }
+    }
+    if (investigations != null) {
+      investigations.close();
     }
     boolean settled = true;
     if (scans != null) {

@@ -19,6 +19,7 @@
       ONE_SALE: '已销售一次',
       MULTIPLE_SALES: '多次销售：请保留药盒并举报',
       INVALID_CODE: '不是有效的追溯码',
+      reason: '原因', technical: '技术说明（英文）', report: '拨打 {p} 举报', reportLabel: '举报电话',
       genericName: '通用名', brandName: '商品名', spec: '规格', manufacturer: '生产企业', packSize: '包装数量',
       canonical: '追溯码', saleCount: '销售次数', unknownProduct: '药品目录中暂无此药品',
       sales: '最近的销售', updated: '数据更新时间：',
@@ -32,8 +33,8 @@
       badPhoto: '无法读取这张照片，请换一张照片或直接输入追溯码。'
     },
     en: {
-      pageTitle: 'Drug trace code look-up',
-      title: 'Drug trace code look-up',
+      pageTitle: 'Drug trace code check',
+      title: 'Drug trace code check',
       intro: 'Check whether this box of medicine has already been sold. The trace code is printed on the box, usually next to a barcode or QR code (20 digits, or starting with (01)).',
       codeLabel: 'Type or paste the trace code',
       codeHint: 'For example 81234567890123456789',
@@ -47,6 +48,7 @@
       ONE_SALE: 'Sold once',
       MULTIPLE_SALES: 'Sold more than once: keep the box and report it',
       INVALID_CODE: 'Not a valid trace code',
+      reason: 'Why', technical: 'Technical detail', report: 'Call {p} to report it', reportLabel: 'To report',
       genericName: 'Generic name', brandName: 'Brand', spec: 'Strength / pack', manufacturer: 'Manufacturer',
       packSize: 'Units per box', canonical: 'Trace code', saleCount: 'Sales', unknownProduct: 'This medicine is not in the catalogue yet',
       sales: 'Latest sales', updated: 'Data as of ',
@@ -61,8 +63,34 @@
     }
   };
 
+  // Why a code is not valid, in words for the public (the API's reason); an unlisted reason shows the API's detail.
+  var STRUCTURE = ['结构不对：可能少输或多输了字符。', 'Its structure is broken: a character may be missing or extra.'];
+  var LINK = ['网址形式的追溯码不完整或格式不对。', 'The web-address form of the code is incomplete or malformed.'];
+  var MA = ['MA 码的结构不对。', 'The MA code\'s structure is broken.'];
+  var REASONS = {
+    EMPTY: ['没有输入内容。', 'Nothing was entered.'],
+    TOO_LONG: ['太长：追溯码最多 100 个字符。', 'Too long: a trace code has at most 100 characters.'],
+    UNRECOGNISED_FORMAT: ['格式不对：追溯码是 20 位数字，或以 (01) 开头。', 'Not a trace code: it is 20 digits, or starts with (01).'],
+    PRODUCT_BARCODE: ['这是商品条码，不是追溯码。追溯码通常印在它旁边。', 'This is the product barcode, not the trace code; the trace code is usually printed next to it.'],
+    CN20_LENGTH: ['位数不对：这种追溯码正好 20 位数字。', 'Wrong length: this kind of trace code has exactly 20 digits.'],
+    NOT_NUMERIC: ['应该是数字的地方出现了其他字符。', 'A character other than a digit where digits belong.'],
+    INVALID_CHARACTER: ['含有追溯码不使用的字符。', 'It contains a character trace codes do not use.'],
+    UNKNOWN_AI: STRUCTURE, MALFORMED_BRACKETS: STRUCTURE, INVALID_VALUE: STRUCTURE, INVALID_PAIRING: STRUCTURE,
+    REPEATED_FIELD: STRUCTURE,
+    VALUE_TOO_SHORT: ['有一段太短：可能少输了字符。', 'A part is too short: a character may be missing.'],
+    VALUE_TOO_LONG: ['有一段太长：可能多输了字符。', 'A part is too long: a character may be extra.'],
+    CHECK_DIGIT: ['校验位不符：可能有一位输错了。', 'The check digit does not match: a digit was probably mistyped.'],
+    INVALID_DATE: ['其中的日期不存在。', 'A date in it does not exist.'],
+    MISSING_GTIN: ['缺少 (01) 商品编码。', 'The (01) product number is missing.'],
+    MISSING_SERIAL: ['缺少 (21) 序列号：这只标识一种药品，不是某一盒。', 'The (21) serial number is missing: this names a product, not one box.'],
+    DL_MALFORMED: LINK, DL_PERCENT_ENCODING: LINK, DL_PATH_QUALIFIER: LINK, DL_QUERY_ATTRIBUTE: LINK,
+    MA_HEADER: MA, MA_EMPTY_UNIT: MA, MA_UNIT_LETTER: MA
+  };
+
   var lang = 'zh';
   try { if (localStorage.getItem('verify.lang') === 'en') { lang = 'en'; } } catch (e) { /* private mode */ }
+  var asked = new URLSearchParams(window.location.search).get('lang'); // a link may choose: ?lang=en or ?lang=zh
+  if (asked === 'en' || asked === 'zh') { lang = asked; }
   var last = null; // the last answer or error, redrawn when the language changes
 
   function $(id) { return document.getElementById(id); }
@@ -96,6 +124,22 @@
     } catch (e) { return d.toLocaleString(); }
   }
 
+  // A code on one line where it can, broken only between its parts: before a GS1 "(", after an MA ".".
+  function codeNode(code) {
+    var span = document.createElement('span');
+    span.className = 'code';
+    var text = String(code);
+    var start = 0;
+    for (var i = 1; i <= text.length; i++) {
+      if (i === text.length || text.charAt(i) === '(' || text.charAt(i - 1) === '.') {
+        if (start > 0) { span.appendChild(document.createElement('wbr')); }
+        span.appendChild(document.createTextNode(text.substring(start, i)));
+        start = i;
+      }
+    }
+    return span;
+  }
+
   function show(answer) {
     var box = $('result');
     box.className = 'result ' + answer.outcome;
@@ -107,10 +151,15 @@
     function row(key, value) {
       if (value === null || value === undefined || value === '') { return; }
       var dt = document.createElement('dt'); dt.textContent = t(key);
-      var dd = document.createElement('dd'); dd.textContent = String(value);
+      var dd = document.createElement('dd');
+      if (value instanceof Node) { dd.appendChild(value); } else { dd.textContent = String(value); }
       dl.appendChild(dt); dl.appendChild(dd);
     }
-    if (answer.outcome !== 'INVALID_CODE') {
+    if (answer.outcome === 'INVALID_CODE') {
+      var words = REASONS[answer.reason];
+      row('reason', words ? words[lang === 'zh' ? 0 : 1] : answer.detail);
+      if (words && answer.detail) { row('technical', answer.detail); }
+    } else {
       var p = answer.product;
       if (p) {
         row('genericName', p.genericName); row('brandName', p.brandName); row('spec', p.spec);
@@ -118,7 +167,7 @@
       } else {
         row('genericName', t('unknownProduct'));
       }
-      row('canonical', answer.canonical);
+      row('canonical', answer.canonical ? codeNode(answer.canonical) : null);
       row('saleCount', answer.saleCount);
     }
     var list = $('sales');
@@ -132,7 +181,16 @@
     }
     $('salesTitle').textContent = t('sales');
     $('salesTitle').hidden = sales.length === 0;
-    $('updated').textContent = answer.updatedAt ? t('updated') + localTime(answer.updatedAt) : '';
+    var report = $('report');
+    var alarming = answer.reportPhone && (answer.outcome === 'MULTIPLE_SALES' || answer.destroyed);
+    report.hidden = !alarming;
+    if (alarming) {
+      report.href = 'tel:' + answer.reportPhone.replace(/[^0-9+]/g, '');
+      report.textContent = t('report').replace('{p}', answer.reportPhone);
+    }
+    // An invalid code was never looked up: no "data as of" time for it.
+    $('updated').textContent = answer.updatedAt && answer.outcome !== 'INVALID_CODE'
+      ? t('updated') + localTime(answer.updatedAt) : '';
     box.hidden = false;
   }
 
@@ -144,6 +202,7 @@
     $('message').textContent = t(key).replace('{s}', seconds || '60');
     clear($('details')); clear($('sales'));
     $('salesTitle').hidden = true;
+    $('report').hidden = true;
     $('updated').textContent = '';
     box.hidden = false;
   }

@@ -1,6 +1,5 @@
 package com.tracesentinel.auth;
 
-import com.tracesentinel.history.KeyRepository;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,7 +21,7 @@ public final class ApiKeys {
   private static final int CACHE_LIMIT = 100_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final KeyRepository repository;
+  private final KeyStore repository;
   private final byte[] bootstrapAdminHash;
   private final Map<String, Principal> cache = new ConcurrentHashMap<>();
   /**
@@ -34,7 +33,7 @@ public final class ApiKeys {
   private final Object cacheLock = new Object();
 
   /** @param bootstrapAdminKey TRACESENTINEL_ADMIN_KEY, or null */
-  public ApiKeys(KeyRepository repository, String bootstrapAdminKey) {
+  public ApiKeys(KeyStore repository, String bootstrapAdminKey) {
     this.repository = repository;
     this.bootstrapAdminHash = bootstrapAdminKey == null ? null : hash(bootstrapAdminKey);
   }

@@ -1,6 +1,6 @@
 package com.tracesentinel.auth;
 
-/** The three roles of shared/spec/api.md; admin may do everything. */
+/** The three roles (README, "HTTP API"); admin may do everything. */
 public enum Role {
   SCANNER, INVESTIGATOR, ADMIN;
 

@@ -1,6 +1,6 @@
 package com.tracesentinel.code;
 
-/** The three trace-code families NHSA accepts (see shared/spec/domain.md, "Trace code formats"). */
+/** The three trace-code families NHSA accepts (README, "Domain rules" and "Trace codes"). */
 public enum CodeFamily {
   /** 码上放心: 20 digits, the first 7 name the product. */
   CN20,

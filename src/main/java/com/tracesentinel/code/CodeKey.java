@@ -35,7 +35,17 @@ public final class CodeKey {
     return key;
   }
 
-  /** Which writer owns this code: every scan of one code is judged by the same shard, in order. */
+  /**
+   * The code's partition: the unit the history is split into (one PostgreSQL table each) and, in a cluster, the unit
+   * one node owns. Fixed: changing it means copying the history into a new layout.
+   */
+  public static final int PARTITIONS = 32;
+
+  public static int partitionOf(byte[] key) {
+    return shardOf(key, PARTITIONS);
+  }
+
+  /** Which of {@code shards} buckets this code falls in (its first four bytes, as a signed int, floor-mod). */
   public static int shardOf(byte[] key, int shards) {
     int h = ((key[0] & 0xFF) << 24) | ((key[1] & 0xFF) << 16) | ((key[2] & 0xFF) << 8) | (key[3] & 0xFF);
     return Math.floorMod(h, shards);

@@ -18,7 +18,8 @@ import java.util.Random;
 /**
  * A demo catalogue, a few dozen sites in four cities, and a simulated day of scans with the patterns
  * investigators look for: cloned codes in two cities, hospital-to-pharmacy diversion, a pharmacy rescanning the
- * same boxes, billed-drug substitution, split packs sold past their size, and expired stock. Everything goes
+ * same boxes, billed-drug substitution, split packs sold past their size, expired stock, and a ring of five
+ * pharmacies in Guangzhou and Shenzhen selling each other's codes (a pool of {@link #RING_CODES}). Everything goes
  * through the real pipeline, so the verdicts are the ladder's own. Deterministic (seeded), idempotent to re-run:
  * a second run replays the same scans and they come back REPLAYED.
  */
@@ -41,7 +42,49 @@ public final class DemoData {
       {"440305", "深圳市南山区 Shenzhen Nanshan"}, {"440106", "广州市天河区 Guangzhou Tianhe"},
       {"110105", "北京市朝阳区 Beijing Chaoyang"}, {"310115", "上海市浦东新区 Shanghai Pudong"}};
 
+  /** The ring: pharmacies passing a pool of codes around, each code sold at three of them in turn, 2 h apart. */
+  public static final List<String> RING_SITES = List.of("P44010600002", "P44010600004", "P44010600005",
+      "P44030500004", "P44030500006");
+  public static final int RING_CODES = 30;
+  /** The ring's codes start with this (product 8100004, serials 7,700,000 on). */
+  public static final String RING_CODE_PREFIX = "81000040000007700";
+
+  /** A box of the ordinary trade: received by a pharmacy, then sold there once (public look-up: ONE_SALE). */
+  public static final String SOLD_ONCE;
+  /** A cloned code: sold in Shenzhen, then in Beijing 90 minutes later (REPEAT_SALE, COUNTERFEIT; MULTIPLE_SALES). */
+  public static final String FLAGGED = cn20(0, 100_000);
+  /** The sample photo in the repository (README, Public look-up) shows the flagged box's trace code. */
+  public static final String SAMPLE_PHOTO = "docs/sample-box.jpg";
+
+  static {
+    String suffix = String.format("%013d", 7_000_000L);
+    SOLD_ONCE = simulatedDay(Instant.EPOCH).stream().map(ScanInput::code).filter(c -> c.endsWith(suffix))
+        .findFirst().orElseThrow();
+  }
+
   private DemoData() {}
+
+  /**
+   * {@link #load}, then an investigator key for the console, and what to try next as text ready to paste: the key,
+   * a code sold once, a flagged code, the two pages.
+   */
+  public static Future<String> loadAndTell(Services services, PrintStream out) {
+    return load(services, out).compose(scans -> services.keys()
+        .issue(com.tracesentinel.auth.Role.INVESTIGATOR, null, "demo investigator")
+        .map(key -> tell(scans, key.key(), "http://localhost:" + services.config().port())));
+  }
+
+  static String tell(int scans, String investigatorKey, String base) {
+    String n = System.lineSeparator();
+    return n + "Demo ready: " + PRODUCTS.size() + " products, " + sites().size() + " sites, " + scans
+        + " scans over the last 24 hours. Paste into a shell, or open:" + n
+        + "  export INVESTIGATOR_KEY=" + investigatorKey + "   # sign in to the console with it" + n
+        + "  export SOLD_ONCE=" + SOLD_ONCE + "   # a box sold once: ONE_SALE" + n
+        + "  export FLAGGED=" + FLAGGED + "     # sold in Shenzhen, then Beijing 90 min later: MULTIPLE_SALES" + n
+        + "  " + base + "/verify?code=" + FLAGGED + n
+        + "  " + base + "/console/" + n
+        + "  (a photo of the flagged box: " + SAMPLE_PHOTO + "; README, \"Public look-up\")" + n;
+  }
 
   public static List<Site> sites() {
     List<Site> sites = new ArrayList<>();
@@ -156,6 +199,17 @@ public final class DemoData {
       Instant t = start.plusSeconds(13 * 3600 + i * 120L);
       scans.add(scan(code, EventType.SALE, pharmacies.get(5), "R-" + (doc++), t, 1, false, null));
       scans.add(scan(code, EventType.SALE, pharmacies.get(5), "R-" + (doc++), t.plusSeconds(20), 1, false, null));
+    }
+    // A ring: five pharmacies in two cities reuse a pool of codes, each sold at three of them in turn.
+    List<Site> ring = RING_SITES.stream().map(id -> sites.stream().filter(s -> s.siteId().equals(id)).findFirst()
+        .orElseThrow()).toList();
+    for (int i = 0; i < RING_CODES; i++) {
+      String code = cn20(3, 700_000 + i);
+      Instant t = start.plusSeconds(2 * 3600 + i * 1200L);
+      for (int k = 0; k < 3; k++) {
+        scans.add(scan(code, EventType.SALE, ring.get((i + k) % ring.size()), "R-" + (doc++), t.plusSeconds(k * 7200L),
+            1, false, "S-r" + i + "-" + k));
+      }
     }
     scans.sort((a, b) -> a.scannedAt().compareTo(b.scannedAt()));
     return scans;

@@ -36,16 +36,30 @@ public final class AnomalyQueries {
     this.pool = pool;
   }
 
-  /** Filters of GET /api/v1/anomalies; null means not filtered. {@code region} is a prefix of 1–6 digits. */
+  /**
+   * Filters of GET /api/v1/anomalies (and of its stream); null means not filtered. {@code region} is a prefix of 1–6
+   * digits; {@code state} a case state.
+   */
   public record Filter(String type, String suspicion, String level, String siteId, String region, String product,
-                       Instant from, Instant to) {}
+                       Instant from, Instant to, String state) {
+    /** The same test in memory, for anomalies the stream has read by id rather than through this filter's SQL. */
+    public boolean matches(AnomalyRow a) {
+      return (type == null || type.equals(a.type())) && (suspicion == null || suspicion.equals(a.suspicion()))
+          && (level == null || level.equals(a.level())) && (siteId == null || siteId.equals(a.siteId()))
+          && (region == null || a.region() != null && a.region().startsWith(region))
+          && (product == null || product.equals(a.product()))
+          && (from == null || a.scannedAt() != null && !a.scannedAt().isBefore(from))
+          && (to == null || a.scannedAt() != null && a.scannedAt().isBefore(to))
+          && (state == null || state.equals(a.state()));
+    }
+  }
 
   /** Keyset position: the last row of the previous page. */
   public record After(Instant scannedAt, long id) {}
 
   public record AnomalyRow(long id, Instant scannedAt, String type, String suspicion, String level,
                            String canonical, String product, String siteId, String region, String detail,
-                           String conflictSiteId, String conflictDocumentNo, Instant conflictAt) {}
+                           String conflictSiteId, String conflictDocumentNo, Instant conflictAt, String state) {}
 
   public record Group(String key, long count, long alerts, long warnings) {}
 
@@ -126,7 +140,8 @@ public final class AnomalyQueries {
   /** Groups largest first, or, for day/hour, the latest {@code limit} buckets in time order. */
   public Future<List<Group>> summary(String groupBy, Instant from, Instant to, int limit) {
     boolean timeSeries = groupBy.equals("day") || groupBy.equals("hour");
-    String sql = Sql.anomalySummary(groupBy, from != null, to != null, timeSeries);
+    String sql = groupBy.equals("state") ? Sql.stateSummary(from != null, to != null)
+        : Sql.anomalySummary(groupBy, from != null, to != null, timeSeries);
     Tuple args = Tuple.tuple();
     if (from != null) {
       args.addOffsetDateTime(utc(from));
@@ -152,7 +167,8 @@ public final class AnomalyQueries {
   /** Every stored scan of one code (up to {@link #MAX_CODE_SCANS}) in judging order, each with its anomalies. */
   public Future<List<CodeScan>> codeScans(byte[] codeKey) {
     Buffer key = Buffer.buffer(codeKey);
-    return pool.preparedQuery(Sql.CODE_SCANS).execute(Tuple.of(key, MAX_CODE_SCANS))
+    return pool.preparedQuery(Sql.CODE_SCANS).execute(Tuple.of(key, MAX_CODE_SCANS,
+            (short) com.tracesentinel.code.CodeKey.partitionOf(codeKey)))
         .compose(scans -> pool.preparedQuery(Sql.CODE_ANOMALIES).execute(Tuple.of(key)).map(anomalies -> {
           Map<Long, List<CodeAnomaly>> byScan = new LinkedHashMap<>();
           anomalies.forEach(a -> byScan.computeIfAbsent(a.getLong("scan_id"), id -> new ArrayList<>())
@@ -175,7 +191,8 @@ public final class AnomalyQueries {
 
   private static String sql(Filter f, boolean after, boolean limit) {
     return Sql.anomalyList(f.type() != null, f.suspicion() != null, f.level() != null, f.siteId() != null,
-        f.region() != null, f.product() != null, f.from() != null, f.to() != null, after, limit);
+        f.region() != null, f.product() != null, f.from() != null, f.to() != null, f.state() != null, after,
+        limit);
   }
 
   /** Parameters in the order {@link Sql#anomalyList} numbers them. */
@@ -206,6 +223,9 @@ public final class AnomalyQueries {
     if (f.to() != null) {
       t.addOffsetDateTime(utc(f.to()));
     }
+    if (f.state() != null) {
+      t.addString(f.state());
+    }
     if (after != null) {
       t.addOffsetDateTime(utc(after.scannedAt()));
       t.addLong(after.id());
@@ -217,7 +237,36 @@ public final class AnomalyQueries {
     return new AnomalyRow(r.getLong("id"), instant(r.getOffsetDateTime("scanned_at")), r.getString("type"),
         r.getString("suspicion"), r.getString("level"), r.getString("canonical"), r.getString("product"),
         r.getString("site_id"), r.getString("region"), r.getString("detail"), r.getString("conflict_site_id"),
-        r.getString("conflict_document_no"), instant(r.getOffsetDateTime("conflict_at")));
+        r.getString("conflict_document_no"), instant(r.getOffsetDateTime("conflict_at")), r.getString("state"));
+  }
+
+  // ---- the anomaly feed (stream, webhook) ----
+
+  /** Anomalies with an id above {@code afterId}, in id order, at most {@code limit}. */
+  public Future<List<AnomalyRow>> after(long afterId, int limit) {
+    return pool.preparedQuery(Sql.ANOMALIES_AFTER).execute(Tuple.of(afterId, limit)).map(AnomalyQueries::rows);
+  }
+
+  /** How many anomalies have an id above {@code afterId}, counted up to {@code cap} at most. */
+  public Future<Long> countAfter(long afterId, long cap) {
+    return pool.preparedQuery(Sql.COUNT_ANOMALIES_AFTER).execute(Tuple.of(afterId, cap))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** The newest anomaly's id, 0 when there is none. */
+  public Future<Long> maxId() {
+    return pool.query(Sql.MAX_ANOMALY_ID).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** The anomalies with these ids (those that exist), in id order. */
+  public Future<List<AnomalyRow>> byIds(Long[] ids) {
+    return pool.preparedQuery(Sql.ANOMALIES_BY_ID).execute(Tuple.of((Object) ids)).map(AnomalyQueries::rows);
+  }
+
+  static List<AnomalyRow> rows(io.vertx.sqlclient.RowSet<Row> rows) {
+    List<AnomalyRow> out = new ArrayList<>(rows.size());
+    rows.forEach(r -> out.add(row(r)));
+    return out;
   }
 
   private static OffsetDateTime utc(Instant t) {

@@ -1,5 +1,6 @@
 package com.tracesentinel.history;
 
+import com.tracesentinel.ingest.LookupService;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
@@ -11,18 +12,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the public look-up reads from the history (a code's latest sales) and writes to it (look-ups counted by day
  * and outcome). The counts are kept in memory and merged into {@code lookups_daily} by {@link #flush()}, which the
  * caller runs every few seconds: millions of look-ups a day cost a handful of small upserts, never a write each.
  */
-public final class LookupQueries {
+public final class LookupQueries implements LookupService.SalesHistory, LookupService.Counts {
   /** Rows read to find the latest sales: enough to pair every return and double scan with its sale in practice. */
   static final int ROWS_SCANNED = 50;
-
-  /** One sale as the public may see it: when, and the site's name and region, nothing else. */
-  public record RecentSale(Instant scannedAt, String siteName, String regionName) {}
 
   private record DayOutcome(LocalDate day, String outcome) {}
 
@@ -41,10 +40,12 @@ public final class LookupQueries {
    * The code's latest sales that still count, newest first: a sale undone by a RETURN and a DOUBLE_SCAN (the same
    * sale scanned twice) are left out, so the list agrees with the ledger's sale count.
    */
-  public Future<List<RecentSale>> recentSales(byte[] codeKey, int limit) {
-    return pool.preparedQuery(Sql.RECENT_SALES).execute(Tuple.of(Buffer.buffer(codeKey), ROWS_SCANNED))
+  @Override
+  public CompletableFuture<List<LookupService.RecentSale>> recentSales(byte[] codeKey, int limit) {
+    return pool.preparedQuery(Sql.RECENT_SALES).execute(Tuple.of(Buffer.buffer(codeKey), ROWS_SCANNED,
+            (short) com.tracesentinel.code.CodeKey.partitionOf(codeKey)))
         .map(rows -> {
-          List<RecentSale> sales = new ArrayList<>(limit);
+          List<LookupService.RecentSale> sales = new ArrayList<>(limit);
           // Newest first: a return that took effect undid the newest counted sale before it.
           int returnsToPair = 0;
           for (Row r : rows) {
@@ -61,20 +62,22 @@ public final class LookupQueries {
             }
             if (sales.size() < limit) {
               String name = r.getString("name");
-              sales.add(new RecentSale(r.getOffsetDateTime("scanned_at").toInstant(),
+              sales.add(new LookupService.RecentSale(r.getOffsetDateTime("scanned_at").toInstant(),
                   name == null ? r.getString("site_id") : name, r.getString("region_name")));
             }
           }
           return sales;
-        });
+        }).toCompletionStage().toCompletableFuture();
   }
 
   /** Counts one look-up in memory; {@link #flush()} stores it. Cheap and safe from any thread. */
-  public synchronized void count(LocalDate day, String outcome) {
-    pending.computeIfAbsent(new DayOutcome(day, outcome), k -> new long[1])[0]++;
+  @Override
+  public synchronized void count(LocalDate day, LookupService.Outcome outcome) {
+    pending.computeIfAbsent(new DayOutcome(day, outcome.name()), k -> new long[1])[0]++;
   }
 
   /** Counts one look-up of a code the ledger knows; beyond {@link #MAX_PENDING_CODES} distinct codes it is dropped. */
+  @Override
   public synchronized void countCode(byte[] codeKey) {
     long[] n = pendingCodes.get(java.nio.ByteBuffer.wrap(codeKey));
     if (n != null) {

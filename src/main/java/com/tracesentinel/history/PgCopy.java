@@ -55,6 +55,15 @@ final class PgCopy {
     return this;
   }
 
+  PgCopy int2(Integer v) {
+    if (v == null) {
+      return nul();
+    }
+    int32(2);
+    int16(v);
+    return this;
+  }
+
   PgCopy int4(Integer v) {
     if (v == null) {
       return nul();

@@ -1,5 +1,6 @@
 package com.tracesentinel.history;
 
+import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.ingest.CommitReceipt;
 import com.tracesentinel.ingest.HistoryPort;
 import com.tracesentinel.ingest.Judged;
@@ -113,11 +114,13 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       ScanInput in = r.input();
       ScanEvent e = r.event();
       boolean judged = r.status() != ScanStatus.REJECTED;
+      byte[] key = codeKey(r);
       copy.row(Sql.SCAN_COLUMNS)
           .int8(r.scanId())
+          .int2(key == null ? null : CodeKey.partitionOf(key))
           .timestamptz(storableTime(in.scannedAt()))
           .timestamptz(ingestedAt)
-          .bytea(r.code() == null ? null : com.tracesentinel.code.CodeKey.of(r.code().canonical()))
+          .bytea(key)
           .bytea(judged ? e.idem() : null)
           .text(r.code() == null ? null : r.code().canonical())
           .text(r.code() == null ? null : r.code().productKey())
@@ -147,6 +150,14 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     }
   }
 
+  /** The row's code key: the judged scan's own, or (a refused scan with a valid code) its code's. */
+  private static byte[] codeKey(Judged.Row r) {
+    if (r.event() != null) {
+      return r.event().codeKey();
+    }
+    return r.code() == null ? null : CodeKey.of(r.code().canonical());
+  }
+
   /** PostgreSQL keeps years 4713 BC to 294276 AD: a refused scan's absurd time is stored as unknown, not as a failure. */
   private static Instant storableTime(Instant t) {
     return t.getEpochSecond() < -210_000_000_000L || t.getEpochSecond() > 9_000_000_000_000L ? null : t;
@@ -167,6 +178,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     List<String> detail = new ArrayList<>();
     List<String> conflictSite = new ArrayList<>();
     List<String> conflictAt = new ArrayList<>();
+    List<Integer> part = new ArrayList<>();
     for (Judged.Row r : rows) {
       for (Anomaly a : r.anomalies()) {
         scanId.add(r.scanId());
@@ -183,6 +195,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         Site other = a.conflictsWith() == null ? null : sites.apply(a.conflictsWith().siteRef());
         conflictSite.add(other == null ? null : other.siteId());
         conflictAt.add(a.conflictsWith() == null ? null : Instant.ofEpochSecond(a.conflictsWith().at()).toString());
+        part.add(CodeKey.partitionOf(r.event().codeKey()));
       }
     }
     if (scanId.isEmpty()) {
@@ -203,7 +216,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       st.setArray(i++, c.createArrayOf("text", region.toArray()));
       st.setArray(i++, c.createArrayOf("text", detail.toArray()));
       st.setArray(i++, c.createArrayOf("text", conflictSite.toArray()));
-      st.setArray(i, c.createArrayOf("timestamptz", conflictAt.toArray()));
+      st.setArray(i++, c.createArrayOf("timestamptz", conflictAt.toArray()));
+      st.setArray(i, c.createArrayOf("int2", part.toArray()));
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
           documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), rs.getString(3));
@@ -359,9 +373,11 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     int n = events.size();
     byte[][] keys = new byte[n][];
     byte[][] idems = new byte[n][];
+    Integer[] parts = new Integer[n];
     for (int i = 0; i < n; i++) {
       keys[i] = events.get(i).codeKey();
       idems[i] = events.get(i).idem();
+      parts[i] = CodeKey.partitionOf(keys[i]);
     }
     String[] status = new String[n];
     long[] firstId = new long[n];
@@ -372,6 +388,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     try (PreparedStatement st = c.prepareStatement(Sql.FIND_ORIGINALS)) {
       st.setArray(1, c.createArrayOf("bytea", keys));
       st.setArray(2, c.createArrayOf("bytea", idems));
+      st.setArray(3, c.createArrayOf("int2", parts));
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
           int i = (int) (rs.getLong("i") - 1);
@@ -413,9 +430,13 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   public void scansOfExcept(List<byte[]> codeKeys, java.util.Set<Long> excluded, Consumer<ScanEvent> sink)
       throws SQLException {
     try (Connection c = connect(0); PreparedStatement st = c.prepareStatement(Sql.SCANS_OF_CODES)) {
-      Array keys = c.createArrayOf("bytea", codeKeys.toArray(new byte[0][]));
-      st.setArray(1, keys);
-      st.setArray(2, c.createArrayOf("int8", excluded.toArray()));
+      java.util.Set<Integer> parts = new java.util.TreeSet<>();
+      for (byte[] key : codeKeys) {
+        parts.add(CodeKey.partitionOf(key));
+      }
+      st.setArray(1, c.createArrayOf("int2", parts.toArray()));
+      st.setArray(2, c.createArrayOf("bytea", codeKeys.toArray(new byte[0][])));
+      st.setArray(3, c.createArrayOf("int8", excluded.toArray()));
       read(st, sink);
     }
   }

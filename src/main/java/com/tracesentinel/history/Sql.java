@@ -8,11 +8,11 @@ final class Sql {
 
   /** Binary COPY of a group's scans: the column order PgCopy rows are written in. */
   static final String COPY_SCANS = """
-      COPY scans (id, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type, site_id, site_ref,
-                  document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status, error,
-                  upload_batch, linked_document_no)
+      COPY scans (id, part, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type, site_id,
+                  site_ref, document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status,
+                  error, upload_batch, linked_document_no)
       FROM STDIN (FORMAT binary)""";
-  static final int SCAN_COLUMNS = 23;
+  static final int SCAN_COLUMNS = 24;
 
   // --- NHSA 3507 deletions ---
 
@@ -44,14 +44,14 @@ final class Sql {
       SELECT a.scan_id, a.scanned_at, a.type, a.suspicion, a.level, a.code_key, a.canonical, a.product, a.site_id,
              a.region, a.detail, a.conflict_site_id, a.conflict_at,
              (SELECT s.document_no FROM scans s
-               WHERE s.code_key = a.code_key AND s.site_id = a.conflict_site_id
+               WHERE s.part = a.part AND s.code_key = a.code_key AND s.site_id = a.conflict_site_id
                  AND s.scanned_at >= a.conflict_at AND s.scanned_at < a.conflict_at + interval '1 second'
                  AND s.id < a.scan_id AND s.status <> 'REJECTED'
                ORDER BY s.id DESC LIMIT 1)
       FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[], ?::text[],
-                  ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                  ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::int2[])
         AS a(scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id, region, detail,
-             conflict_site_id, conflict_at)
+             conflict_site_id, conflict_at, part)
       RETURNING scan_id, type, conflict_document_no""";
 
   /** What a lost commit's anomalies resolved their conflicts to. */
@@ -63,8 +63,8 @@ final class Sql {
   static final String FIND_ORIGINALS = """
       SELECT u.i, s.id, s.status, a.type, a.suspicion, a.level, a.detail, a.conflict_site_id,
              a.conflict_document_no, a.conflict_at
-      FROM unnest(?::bytea[], ?::bytea[]) WITH ORDINALITY AS u(code_key, idem, i)
-      JOIN scans s ON s.code_key = u.code_key AND s.idem = u.idem
+      FROM unnest(?::bytea[], ?::bytea[], ?::int2[]) WITH ORDINALITY AS u(code_key, idem, part, i)
+      JOIN scans s ON s.part = u.part AND s.code_key = u.code_key AND s.idem = u.idem
       LEFT JOIN anomalies a ON a.scan_id = s.id
       ORDER BY u.i, a.id""";
 
@@ -76,8 +76,8 @@ final class Sql {
   static final String SCANS_OF_CODES = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
              settlement_id IS NOT NULL AS reimbursed
-      FROM scans WHERE code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
-        AND id <> ALL(?::int8[])
+      FROM scans WHERE part = ANY(?::int2[]) AND code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED')
+        AND voided_at IS NULL AND id <> ALL(?::int8[])
       ORDER BY code_key, id""";
 
   static final String ALL_SCANS = """
@@ -104,7 +104,7 @@ final class Sql {
              EXISTS (SELECT 1 FROM anomalies a WHERE a.scan_id = s.id
                        AND a.type IN ('DOUBLE_SCAN', 'RETURN_MISMATCH')) AS no_effect
       FROM scans s LEFT JOIN sites st ON st.ref = s.site_ref
-      WHERE s.code_key = $1 AND s.type IN ('SALE', 'RETURN') AND s.status IN ('ACCEPTED', 'FLAGGED')
+      WHERE s.part = $3 AND s.code_key = $1 AND s.type IN ('SALE', 'RETURN') AND s.status IN ('ACCEPTED', 'FLAGGED')
         AND s.voided_at IS NULL
       ORDER BY s.id DESC
       LIMIT $2
@@ -162,7 +162,7 @@ final class Sql {
 
   static final String ANOMALY_COLUMNS = """
       SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-             conflict_site_id, conflict_document_no, conflict_at
+             conflict_site_id, conflict_document_no, conflict_at, state
       FROM anomalies""";
 
   /**
@@ -172,7 +172,7 @@ final class Sql {
    * 0 means no LIMIT (the CSV export streams everything through a cursor).
    */
   static String anomalyList(boolean type, boolean suspicion, boolean level, boolean site, boolean region,
-                            boolean product, boolean from, boolean to, boolean after, boolean limit) {
+                            boolean product, boolean from, boolean to, boolean state, boolean after, boolean limit) {
     StringBuilder sql = new StringBuilder(ANOMALY_COLUMNS);
     java.util.List<String> where = new java.util.ArrayList<>();
     int n = 0;
@@ -200,6 +200,9 @@ final class Sql {
     }
     if (to) {
       where.add("scanned_at < $" + (++n));
+    }
+    if (state) {
+      where.add("state = $" + (++n));
     }
     if (after) {
       where.add("(scanned_at, id) < ($" + (++n) + ", $" + (++n) + ")");
@@ -243,6 +246,7 @@ final class Sql {
       "product", "product",
       "type", "type",
       "suspicion", "suspicion",
+      "state", "state",
       "day", "date_trunc('day', scanned_at, 'UTC')",
       "hour", "date_trunc('hour', scanned_at, 'UTC')");
 
@@ -250,7 +254,7 @@ final class Sql {
   static final String CODE_SCANS = """
       SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
              billed_drug, raw_code, canonical, product, error
-      FROM scans WHERE code_key = $1
+      FROM scans WHERE part = $3 AND code_key = $1
       ORDER BY id
       LIMIT $2
       """;
@@ -263,4 +267,189 @@ final class Sql {
       """;
 
   // --- end of investigators ---
+
+  // --- investigators: the anomaly feed, rings and cases (V6) ---
+
+  /**
+   * Anomaly counts by case state over a time range. OPEN is the range's total (index-only on anomalies_summary)
+   * minus the worked-on states (the small partial index anomalies_case), both read in one snapshot.
+   */
+  static String stateSummary(boolean from, boolean to) {
+    java.util.List<String> range = new java.util.ArrayList<>();
+    int n = 0;
+    if (from) {
+      range.add("scanned_at >= $" + (++n));
+    }
+    if (to) {
+      range.add("scanned_at < $" + (++n));
+    }
+    String and = range.isEmpty() ? "" : " AND " + String.join(" AND ", range);
+    String where = range.isEmpty() ? "" : "\n  WHERE " + String.join(" AND ", range);
+    return """
+        WITH total AS (
+          SELECT count(*) AS count, count(*) FILTER (WHERE level = 'ALERT') AS alerts,
+                 count(*) FILTER (WHERE level = 'WARNING') AS warnings
+          FROM anomalies%s),
+        worked AS (
+          SELECT state AS key, count(*) AS count, count(*) FILTER (WHERE level = 'ALERT') AS alerts,
+                 count(*) FILTER (WHERE level = 'WARNING') AS warnings
+          FROM anomalies WHERE state <> 'OPEN'%s
+          GROUP BY state),
+        open AS (
+          SELECT 'OPEN' AS key, t.count - coalesce(sum(w.count), 0) AS count,
+                 t.alerts - coalesce(sum(w.alerts), 0) AS alerts, t.warnings - coalesce(sum(w.warnings), 0) AS warnings
+          FROM total t LEFT JOIN worked w ON true
+          GROUP BY t.count, t.alerts, t.warnings)
+        SELECT key, count::int8 AS count, alerts::int8 AS alerts, warnings::int8 AS warnings
+        FROM (SELECT * FROM open UNION ALL SELECT * FROM worked) g
+        WHERE count > 0
+        ORDER BY 2 DESC, 1
+        LIMIT $%d""".formatted(where, and, n + 1);
+  }
+
+  /** The newest anomaly's id (the primary key's last entry); 0 when there is none. */
+  static final String MAX_ANOMALY_ID = "SELECT coalesce(max(id), 0) FROM anomalies";
+
+  /**
+   * Anomalies committed after a position, in id order (the primary key): the feed's tail and a stream's replay. The
+   * single committer appends them in commit order, so ids only grow as rows become visible.
+   */
+  static final String ANOMALIES_AFTER = ANOMALY_COLUMNS + """
+
+      WHERE id > $1
+      ORDER BY id
+      LIMIT $2""";
+
+  /** How many anomalies follow a position, counting no further than the cap (an index-only scan of the key). */
+  static final String COUNT_ANOMALIES_AFTER =
+      "SELECT count(*) FROM (SELECT 1 FROM anomalies WHERE id > $1 ORDER BY id LIMIT $2) x";
+
+  static final String LOCK_FEED_POSITION = "SELECT last_id FROM feed_positions WHERE name = $1 FOR UPDATE";
+  static final String SAVE_FEED_POSITION = "UPDATE feed_positions SET last_id = $2 WHERE name = $1";
+
+  /** What the ring index needs of each anomaly in a batch. */
+  static final String RING_BATCH = """
+      SELECT id, type, code_key, canonical, site_id, scanned_at, conflict_site_id, conflict_at
+      FROM anomalies
+      WHERE id > $1
+      ORDER BY id
+      LIMIT $2""";
+
+  /**
+   * Folds one batch's (code, site, first sold) facts into the ring tables in one statement. A (code, site) not seen
+   * before pairs with every site that already had the code (the snapshot: rows stored before this statement) and
+   * with the other new sites of the same code; each (pair, code) row is added once (ON CONFLICT), and the pairs'
+   * totals grow by the rows actually added. A code already at $5 sites adds no more: a code cloned onto a print
+   * run's worth of sites would join every one of them into a single ring, and is plain enough in the anomaly list.
+   */
+  static final String RING_FOLD = """
+      WITH cand AS (
+        SELECT DISTINCT ON (code_key, site_id) code_key, site_id, at, canonical
+        FROM unnest($1::bytea[], $2::text[], $3::timestamptz[], $4::text[]) AS u(code_key, site_id, at, canonical)
+        ORDER BY code_key, site_id, at),
+      fresh AS (
+        INSERT INTO ring_code_sites (code_key, site_id, first_at, canonical)
+        SELECT c.code_key, c.site_id, c.at, c.canonical FROM cand c
+        WHERE (SELECT count(*) FROM ring_code_sites x WHERE x.code_key = c.code_key) < $5
+        ON CONFLICT DO NOTHING
+        RETURNING code_key, site_id, first_at, canonical),
+      pairs AS (
+        SELECT least(n.site_id, o.site_id) AS a, greatest(n.site_id, o.site_id) AS b, n.code_key, n.canonical,
+               greatest(n.first_at, o.first_at) AS at
+        FROM fresh n JOIN ring_code_sites o ON o.code_key = n.code_key AND o.site_id <> n.site_id
+        UNION ALL
+        SELECT n1.site_id, n2.site_id, n1.code_key, n1.canonical, greatest(n1.first_at, n2.first_at)
+        FROM fresh n1 JOIN fresh n2 ON n2.code_key = n1.code_key AND n1.site_id < n2.site_id),
+      added AS (
+        INSERT INTO ring_codes (site_a, site_b, code_key, canonical, shared_at)
+        SELECT a, b, code_key, canonical, at FROM pairs
+        ON CONFLICT DO NOTHING
+        RETURNING site_a, site_b)
+      INSERT INTO ring_pairs (site_a, site_b, codes)
+      SELECT site_a, site_b, count(*) FROM added GROUP BY site_a, site_b
+      ON CONFLICT (site_a, site_b) DO UPDATE SET codes = ring_pairs.codes + excluded.codes""";
+
+  /**
+   * The pairs of sites with at least $1 shared codes in the range, most codes first, at most $2: only pairs whose
+   * all-time total reaches $1 (ring_pairs_codes) are counted, each from its own rows (ring_codes_pair_time).
+   */
+  static String ringEdges(boolean from, boolean to) {
+    String on = "c.site_a = p.site_a AND c.site_b = p.site_b" + sharedIn("c.shared_at", 2, from, to);
+    return """
+        SELECT c.site_a, c.site_b, count(*) AS shared
+        FROM ring_pairs p JOIN ring_codes c ON %s
+        WHERE p.codes >= $1
+        GROUP BY c.site_a, c.site_b
+        HAVING count(*) >= $1
+        ORDER BY shared DESC, c.site_a, c.site_b
+        LIMIT $2""".formatted(on);
+  }
+
+  /**
+   * For each ring (edges $1/$2 numbered by $3): its distinct shared codes in the range and a few of them, the most
+   * recently shared first.
+   */
+  static String ringCodes(boolean from, boolean to) {
+    String on = "c.site_a = e.a AND c.site_b = e.b" + sharedIn("c.shared_at", 4, from, to);
+    return """
+        SELECT ring, count(DISTINCT code_key) AS codes,
+               (array_agg(canonical ORDER BY shared_at DESC, canonical))[1:$4] AS samples
+        FROM (SELECT DISTINCT ON (e.ring, c.code_key) e.ring, c.code_key, c.canonical, c.shared_at
+              FROM unnest($1::text[], $2::text[], $3::int4[]) AS e(a, b, ring)
+              JOIN ring_codes c ON %s
+              ORDER BY e.ring, c.code_key, c.shared_at DESC) x
+        GROUP BY ring""".formatted(on);
+  }
+
+  /** " AND column >= $n+1 AND column < $n+2" for the bounds given, after {@code n} parameters. */
+  private static String sharedIn(String column, int n, boolean from, boolean to) {
+    StringBuilder range = new StringBuilder();
+    if (from) {
+      range.append(" AND ").append(column).append(" >= $").append(++n);
+    }
+    if (to) {
+      range.append(" AND ").append(column).append(" < $").append(++n);
+    }
+    return range.toString();
+  }
+
+  /** One site's neighbours with the codes each shares with it in the range, most first. */
+  static String siteNeighbours(boolean from, boolean to) {
+    String range = sharedIn("shared_at", 2, from, to);
+    return """
+        SELECT other, count(*) AS shared
+        FROM (SELECT site_b AS other FROM ring_codes WHERE site_a = $1%1$s
+              UNION ALL
+              SELECT site_a FROM ring_codes WHERE site_b = $1%1$s) x
+        GROUP BY other
+        ORDER BY shared DESC, other
+        LIMIT $2""".formatted(range);
+  }
+
+  // Cases: a change locks the anomaly's row, so of two concurrent changes the second sees the first's result.
+  static final String LOCK_ANOMALY_STATES =
+      "SELECT id, state FROM anomalies WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE";
+
+  static final String SET_ANOMALY_STATES = "UPDATE anomalies SET state = $2 WHERE id = ANY($1::int8[])";
+
+  static final String ANOMALIES_BY_ID = ANOMALY_COLUMNS + """
+
+      WHERE id = ANY($1::int8[])
+      ORDER BY id""";
+
+  /** The key's label as it is now, kept with the change ($6 for a key not stored: the bootstrap key). */
+  static final String INSERT_CHANGES = """
+      INSERT INTO anomaly_changes (anomaly_id, key_id, key_label, from_state, to_state, note)
+      SELECT u.id, $2, coalesce((SELECT label FROM api_keys WHERE id::text = $2), $6::text), u.from_state, $3, $4
+      FROM unnest($1::int8[], $5::text[]) AS u(id, from_state)""";
+
+  static final String ANOMALY_STATE = "SELECT state FROM anomalies WHERE id = $1";
+
+  static final String ANOMALY_CHANGES = """
+      SELECT at, key_id, key_label, from_state, to_state, note
+      FROM anomaly_changes WHERE anomaly_id = $1
+      ORDER BY id
+      LIMIT $2""";
+
+  // --- end of the anomaly feed, rings and cases ---
 }

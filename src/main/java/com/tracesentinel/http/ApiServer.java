@@ -69,7 +69,11 @@ public final class ApiServer extends VerticleBase {
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
     new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.ledger(),
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference()).mount(router, auth);
+    new AnomalyStream(vertx, services.investigations()).mount(router, auth);
+    new CaseRoutes(services.investigations().cases()).mount(router, auth);
+    new RingRoutes(services.investigations().rings()).mount(router, auth);
     InvestigatorRoutes.mountStatic(router);
+    HomeRoutes.mount(router);
     router.route().failureHandler(ApiServer::problem);
     // No route for the path: 404; a route for the path but not the method: 405 with Allow. Both as problems.
     router.errorHandler(404, ApiServer::problem);
@@ -124,7 +128,7 @@ public final class ApiServer extends VerticleBase {
     if (images != null) {
       images.close();
     }
-    return verify == null ? Future.succeededFuture() : verify.close();
+    return Future.succeededFuture();
   }
 
   /**

@@ -50,6 +50,40 @@ final class ImageRoutes {
     this.scans = scans;
     this.uploads = uploads;
     this.workers = vertx.createSharedWorkerExecutor("image-decode", DECODE_THREADS);
+    registerMeters(registry);
+  }
+
+  /** The passes that can end a successful decode (DecodeOutcome.Decoded#pass, without "+regions"). */
+  static final java.util.List<String> PASSES =
+      java.util.List.of("whole", "pure", "upscaled", "downscaled", "rotated", "regions", "tiles");
+
+  /**
+   * Every decode series exists at zero from the start (each label set is known), so a dashboard and {@code rate()}
+   * see the first photo rather than a series that appears with it. Registering again is a no-op.
+   */
+  static void registerMeters(io.micrometer.core.instrument.MeterRegistry registry) {
+    decodeTimer(registry, "none", "none");
+    for (String pass : PASSES) {
+      decodeTimer(registry, "found", pass);
+    }
+    for (DecodeOutcome.Reason reason : DecodeOutcome.Reason.values()) {
+      refusedCounter(registry, reason);
+    }
+  }
+
+  private static io.micrometer.core.instrument.Timer decodeTimer(io.micrometer.core.instrument.MeterRegistry registry,
+                                                                 String outcome, String pass) {
+    return io.micrometer.core.instrument.Timer.builder("tracesentinel.decode")
+        .description("Image decoding: time and outcome (found, none) by the pass that ended it")
+        .tag("outcome", outcome).tag("pass", pass)
+        .publishPercentileHistogram().register(registry);
+  }
+
+  private static io.micrometer.core.instrument.Counter refusedCounter(
+      io.micrometer.core.instrument.MeterRegistry registry, DecodeOutcome.Reason reason) {
+    return io.micrometer.core.instrument.Counter.builder("tracesentinel.decode.refused")
+        .description("Uploads refused before decoding, by reason").tag("reason", reason.name())
+        .register(registry);
   }
 
   /**
@@ -209,11 +243,8 @@ final class ImageRoutes {
     return workers.<DecodeOutcome>executeBlocking(() -> decoder.decode(bytes), false)
         .compose(outcome -> {
           if (outcome instanceof DecodeOutcome.Decoded decoded) {
-            io.micrometer.core.instrument.Timer.builder("tracesentinel.decode")
-                .description("Image decoding: time and outcome (found, none) by the pass that ended it")
-                .tag("outcome", decoded.symbols().isEmpty() ? "none" : "found")
-                .tag("pass", decoded.pass().replace("+regions", ""))
-                .publishPercentileHistogram().register(registry)
+            decodeTimer(registry, decoded.symbols().isEmpty() ? "none" : "found",
+                decoded.pass().replace("+regions", ""))
                 .record(decoded.micros(), java.util.concurrent.TimeUnit.MICROSECONDS);
             return Future.succeededFuture(decoded.symbols());
           }
@@ -226,9 +257,7 @@ final class ImageRoutes {
                 + ": send PNG, JPEG, GIF, BMP or WebP";
             case NOT_AN_IMAGE, TOO_LARGE_BYTES, TOO_MANY_PIXELS -> refused.message();
           };
-          io.micrometer.core.instrument.Counter.builder("tracesentinel.decode.refused")
-              .description("Uploads refused before decoding, by reason").tag("reason", refused.reason().name())
-              .register(registry).increment();
+          refusedCounter(registry, refused.reason()).increment();
           return Future.failedFuture(switch (refused.reason()) {
             case NOT_AN_IMAGE, CORRUPT -> Problem.badRequest(detail);
             case UNSUPPORTED_FORMAT -> new Problem(415, "Unsupported media type", detail);

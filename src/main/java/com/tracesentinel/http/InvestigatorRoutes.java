@@ -49,10 +49,12 @@ final class InvestigatorRoutes {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
   static final int MAX_GROUPS = 1000;
-  static final Set<String> GROUP_BY = Set.of("site", "region", "product", "type", "suspicion", "day", "hour");
+  static final Set<String> GROUP_BY = Set.of("site", "region", "product", "type", "suspicion", "state", "day",
+      "hour");
+  /** The case state is the last column: clients reading the older columns by position are not affected. */
   static final String CSV_HEADER = "id,scannedAt,type,suspicion,level,canonical,product,siteId,region,detail,"
-      + "conflictSiteId,conflictDocumentNo,conflictScannedAt\r\n";
-  private static final Pattern REGION = Pattern.compile("[0-9]{1,6}");
+      + "conflictSiteId,conflictDocumentNo,conflictScannedAt,state\r\n";
+  static final Pattern REGION = Pattern.compile("[0-9]{1,6}");
   private static final Pattern CURSOR = Pattern.compile("([0-9TZ:.\\-+]+)\\|([0-9]+)");
   private static final String CONSOLE_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; "
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -155,7 +157,7 @@ final class InvestigatorRoutes {
     return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/csv");
   }
 
-  private static AnomalyQueries.Filter filter(Query q, Problem.Errors errors) {
+  static AnomalyQueries.Filter filter(Query q, Problem.Errors errors) {
     String type = enumParam(q, "type", AnomalyType.class, errors);
     String suspicion = enumParam(q, "suspicion", Suspicion.class, errors);
     String level = enumParam(q, "level", Level.class, errors);
@@ -171,7 +173,8 @@ final class InvestigatorRoutes {
     if (from != null && to != null && !from.isBefore(to)) {
       errors.add("to", "must be later than from");
     }
-    return new AnomalyQueries.Filter(type, suspicion, level, siteId, region, product, from, to);
+    String state = enumParam(q, "state", com.tracesentinel.investigate.CaseState.class, errors);
+    return new AnomalyQueries.Filter(type, suspicion, level, siteId, region, product, from, to, state);
   }
 
   // ---- GET /api/v1/anomalies/summary ----
@@ -181,9 +184,9 @@ final class InvestigatorRoutes {
     Query q = Query.of(ctx, errors);
     String groupBy = single(q, "groupBy", errors);
     if (groupBy == null) {
-      errors.add("groupBy", "is required: one of site, region, product, type, suspicion, day, hour");
+      errors.add("groupBy", "is required: one of site, region, product, type, suspicion, state, day, hour");
     } else if (!GROUP_BY.contains(groupBy)) {
-      errors.add("groupBy", "must be one of site, region, product, type, suspicion, day, hour");
+      errors.add("groupBy", "must be one of site, region, product, type, suspicion, state, day, hour");
     }
     Instant from = timeParam(q, "from", errors);
     Instant to = timeParam(q, "to", errors);
@@ -293,11 +296,7 @@ final class InvestigatorRoutes {
   }
 
   static JsonObject json(AnomalyRow a) {
-    return new JsonObject().put("id", a.id()).put("type", a.type()).put("suspicion", a.suspicion())
-        .put("level", a.level()).put("canonical", a.canonical()).put("product", a.product())
-        .put("siteId", a.siteId()).put("region", a.region()).put("scannedAt", str(a.scannedAt()))
-        .put("detail", a.detail())
-        .put("conflictsWith", conflict(a.conflictSiteId(), a.conflictDocumentNo(), a.conflictAt()));
+    return com.tracesentinel.investigate.AnomalyJson.of(a);
   }
 
   private static JsonObject conflict(String siteId, String documentNo, Instant at) {
@@ -322,7 +321,8 @@ final class InvestigatorRoutes {
     field(b, a.detail()).append(',');
     field(b, a.conflictSiteId()).append(',');
     field(b, a.conflictDocumentNo()).append(',');
-    b.append(a.conflictAt() == null ? "" : a.conflictAt().toString());
+    b.append(a.conflictAt() == null ? "" : a.conflictAt().toString()).append(',');
+    field(b, a.state());
     return b.append("\r\n").toString();
   }
 
@@ -353,14 +353,14 @@ final class InvestigatorRoutes {
   // ---- parameters ----
 
   /** The request's query parameters, decoded strictly ({@link Fields#query}): bad ones are errors already. */
-  private record Query(Map<String, List<String>> params) {
+  record Query(Map<String, List<String>> params) {
     static Query of(RoutingContext ctx, Problem.Errors errors) {
       return new Query(Fields.query(ctx.request().query(), errors));
     }
   }
 
   /** The one value of a query parameter; null when absent or empty; an error when repeated. */
-  private static String single(Query q, String name, Problem.Errors errors) {
+  static String single(Query q, String name, Problem.Errors errors) {
     List<String> values = q.params().getOrDefault(name, List.of());
     if (values.isEmpty()) {
       return null;
@@ -373,7 +373,7 @@ final class InvestigatorRoutes {
     return v.isEmpty() ? null : v;
   }
 
-  private static String textParam(Query q, String name, int max, Problem.Errors errors) {
+  static String textParam(Query q, String name, int max, Problem.Errors errors) {
     String v = single(q, name, errors);
     if (v != null && v.length() > max) {
       errors.add(name, "must be at most " + max + " characters");
@@ -382,7 +382,7 @@ final class InvestigatorRoutes {
     return v;
   }
 
-  private static <E extends Enum<E>> String enumParam(Query q, String name, Class<E> type,
+  static <E extends Enum<E>> String enumParam(Query q, String name, Class<E> type,
                                                       Problem.Errors errors) {
     String v = single(q, name, errors);
     if (v == null) {
@@ -402,7 +402,7 @@ final class InvestigatorRoutes {
     return null;
   }
 
-  private static Instant timeParam(Query q, String name, Problem.Errors errors) {
+  static Instant timeParam(Query q, String name, Problem.Errors errors) {
     String v = single(q, name, errors);
     if (v == null) {
       return null;
@@ -416,7 +416,7 @@ final class InvestigatorRoutes {
     }
   }
 
-  private static int intParam(Query q, String name, int dflt, int min, int max, Problem.Errors errors) {
+  static int intParam(Query q, String name, int dflt, int min, int max, Problem.Errors errors) {
     String v = single(q, name, errors);
     if (v == null) {
       return dflt;

@@ -16,17 +16,26 @@ public final class Problem extends RuntimeException {
   private final String title;
   private final List<FieldError> errors;
   private final Integer retryAfterSeconds;
+  /** Extension members (RFC 9457 §3.2), or null. */
+  private final JsonObject extensions;
 
   public Problem(int status, String title, String detail) {
-    this(status, title, detail, List.of(), null);
+    this(status, title, detail, List.of(), null, null);
   }
 
-  private Problem(int status, String title, String detail, List<FieldError> errors, Integer retryAfterSeconds) {
+  private Problem(int status, String title, String detail, List<FieldError> errors, Integer retryAfterSeconds,
+                  JsonObject extensions) {
     super(detail, null, false, false);
     this.status = status;
     this.title = title;
     this.errors = List.copyOf(errors);
     this.retryAfterSeconds = retryAfterSeconds;
+    this.extensions = extensions;
+  }
+
+  /** 409: the resource is not in the state the request expects; {@code extensions} say what it is in. */
+  public static Problem conflict(String detail, JsonObject extensions) {
+    return new Problem(409, "Conflict", detail, List.of(), null, extensions);
   }
 
   public static Problem badRequest(String detail) {
@@ -36,15 +45,15 @@ public final class Problem extends RuntimeException {
   public static Problem validation(List<FieldError> errors) {
     String detail = errors.size() == 1 ? errors.get(0).field() + ": " + errors.get(0).message()
         : errors.size() + " fields are invalid";
-    return new Problem(400, "Invalid request", detail, errors, null);
+    return new Problem(400, "Invalid request", detail, errors, null, null);
   }
 
   public static Problem unavailable(String detail, int retryAfterSeconds) {
-    return new Problem(503, "Service unavailable", detail, List.of(), retryAfterSeconds);
+    return new Problem(503, "Service unavailable", detail, List.of(), retryAfterSeconds, null);
   }
 
   public static Problem tooManyRequests(String detail, int retryAfterSeconds) {
-    return new Problem(429, "Too many requests", detail, List.of(), retryAfterSeconds);
+    return new Problem(429, "Too many requests", detail, List.of(), retryAfterSeconds, null);
   }
 
   public int status() {
@@ -56,7 +65,8 @@ public final class Problem extends RuntimeException {
   }
 
   public JsonObject toJson() {
-    JsonObject json = new JsonObject()
+    JsonObject json = extensions == null ? new JsonObject() : extensions.copy();
+    json
         .put("type", "urn:tracesentinel:problem:" + status)
         .put("title", title)
         .put("status", status)

@@ -1,33 +1,164 @@
 package com.tracesentinel.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.rules.EventType;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 
-/** The scan wire format of shared/spec/api.md: request objects in, result objects out. */
+/** The scan wire format (README, "HTTP API"; /openapi.yaml): request objects in, result objects out. */
 final class ScanJson {
   static final int MAX_TEXT = 100;
   static final int MAX_RAW_CODE = 1_000;
 
   private ScanJson() {}
 
+  /** The fields a scan object may carry; any other field is ignored. */
+  enum Field {
+    CODE("code"), SITE_ID("siteId"), DOCUMENT_NO("documentNo"), TYPE("type"), LINE_NO("lineNo"),
+    QUANTITY("quantity"), SPLIT("split"), SCANNED_AT("scannedAt"), BILLED_DRUG("billedDrug"),
+    SETTLEMENT_ID("settlementId"), DEVICE_ID("deviceId");
+
+    final String wire;
+
+    Field(String wire) {
+      this.wire = wire;
+    }
+
+    static Field of(String name) {
+      for (Field f : values()) {
+        if (f.wire.equals(name)) {
+          return f;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** A value that is neither text, number, boolean nor null (an object or an array): wrong for every field. */
+  private static final Object STRUCTURE = new Object();
+
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+
   /**
-   * A scan object, field by field. Structural errors (a missing required field, a wrong type, an unknown enum) are
+   * The body of POST /api/v1/scans, read token by token straight from its bytes (no JSON tree is built: a batch of
+   * 1,000 scans would otherwise cost 1,000 maps): one scan object, or {"scans": [...]} with 1 to {@code maxBatch}.
+   * Throws a 400 problem listing every structural error.
+   */
+  static List<ScanInput> readBody(Buffer body, Instant now, int maxBatch) {
+    Problem.Errors errors = new Problem.Errors();
+    try (JsonParser p = JSON.createParser(body.getBytes())) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw Problem.badRequest("the body must be a scan object or {\"scans\": [...]}");
+      }
+      Object[] single = new Object[Field.values().length];
+      List<ScanInput> batch = null;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (!name.equals("scans") || value == JsonToken.VALUE_NULL) {
+          store(p, single, name, value);
+          continue;
+        }
+        if (value != JsonToken.START_ARRAY) {
+          p.skipChildren();
+          throw Problem.validation(List.of(new Problem.FieldError("scans", "must be an array of scan objects")));
+        }
+        batch = new ArrayList<>();
+        int i = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          if (i == maxBatch) {
+            throw Problem.validation(List.of(new Problem.FieldError("scans", "must hold 1 to " + maxBatch + " scans")));
+          }
+          if (p.currentToken() == JsonToken.START_OBJECT) {
+            batch.add(readScan(p, "scans[" + i + "].", now, errors));
+          } else {
+            errors.add("scans[" + i + "]", "must be a scan object");
+            p.skipChildren();
+          }
+          i++;
+        }
+        if (i == 0) {
+          throw Problem.validation(List.of(new Problem.FieldError("scans", "must hold 1 to " + maxBatch + " scans")));
+        }
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        throw Problem.badRequest("the body is not one JSON object");
+      }
+      List<ScanInput> inputs = batch != null ? batch : List.of(scan(single, "", now, errors));
+      errors.throwIfAny();
+      return inputs;
+    } catch (IOException e) {
+      throw Problem.badRequest("the body is not valid JSON");
+    }
+  }
+
+  /** A scan object given as a JSON tree (a photo's scan template), read as {@link #readBody} reads one. */
+  static ScanInput parse(JsonObject o, String prefix, Instant now, Problem.Errors errors) {
+    Object[] fields = new Object[Field.values().length];
+    for (Field f : Field.values()) {
+      Object v = o.getValue(f.wire);
+      fields[f.ordinal()] = v instanceof JsonObject || v instanceof JsonArray ? STRUCTURE : v;
+    }
+    return scan(fields, prefix, now, errors);
+  }
+
+  /** Reads one scan object; the parser stands on its START_OBJECT. */
+  private static ScanInput readScan(JsonParser p, String prefix, Instant now, Problem.Errors errors)
+      throws IOException {
+    Object[] fields = new Object[Field.values().length];
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      store(p, fields, name, p.nextToken());
+    }
+    return scan(fields, prefix, now, errors);
+  }
+
+  /** Keeps a known field's raw value (the last one when a field repeats, as a JSON object would); skips the rest. */
+  private static void store(JsonParser p, Object[] fields, String name, JsonToken value) throws IOException {
+    Field f = Field.of(name);
+    if (f == null) {
+      p.skipChildren();
+      return;
+    }
+    fields[f.ordinal()] = switch (value) {
+      case VALUE_STRING -> p.getText();
+      case VALUE_NUMBER_INT -> p.getNumberValue();
+      case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      case VALUE_NULL -> null;
+      default -> {
+        p.skipChildren();
+        yield STRUCTURE;
+      }
+    };
+  }
+
+  /**
+   * A scan object's fields, checked. Structural errors (a missing required field, a wrong type, an unknown enum) are
    * collected under {@code prefix}; a code that is present but not a valid trace code is not an error here: it is
    * stored as a REJECTED scan so investigators see what was sent.
    */
-  static ScanInput parse(JsonObject o, String prefix, Instant now, Problem.Errors errors) {
-    String code = text(o, "code", prefix, true, MAX_RAW_CODE, errors);
-    String siteId = text(o, "siteId", prefix, true, MAX_TEXT, errors);
-    String documentNo = text(o, "documentNo", prefix, true, MAX_TEXT, errors);
+  private static ScanInput scan(Object[] o, String prefix, Instant now, Problem.Errors errors) {
+    String code = text(o, Field.CODE, prefix, true, MAX_RAW_CODE, errors);
+    String siteId = text(o, Field.SITE_ID, prefix, true, MAX_TEXT, errors);
+    String documentNo = text(o, Field.DOCUMENT_NO, prefix, true, MAX_TEXT, errors);
     EventType type = EventType.SALE;
-    String typeText = text(o, "type", prefix, false, 20, errors);
+    String typeText = text(o, Field.TYPE, prefix, false, 20, errors);
     if (typeText != null) {
       try {
         type = EventType.valueOf(typeText.toUpperCase());
@@ -35,11 +166,11 @@ final class ScanJson {
         errors.add(prefix + "type", "must be one of SALE, RETURN, RECEIVE, DESTROY");
       }
     }
-    int lineNo = integer(o, "lineNo", prefix, 1, 1, 1_000_000, errors);
-    int quantity = integer(o, "quantity", prefix, 1, 1, 1_000_000, errors);
-    boolean split = bool(o, "split", prefix, errors);
+    int lineNo = integer(o, Field.LINE_NO, prefix, 1, 1, 1_000_000, errors);
+    int quantity = integer(o, Field.QUANTITY, prefix, 1, 1, 1_000_000, errors);
+    boolean split = bool(o, Field.SPLIT, prefix, errors);
     Instant scannedAt = now;
-    String at = text(o, "scannedAt", prefix, false, 64, errors);
+    String at = text(o, Field.SCANNED_AT, prefix, false, 64, errors);
     if (at != null) {
       try {
         scannedAt = OffsetDateTime.parse(at).toInstant();
@@ -47,37 +178,37 @@ final class ScanJson {
         errors.add(prefix + "scannedAt", "must be an ISO-8601 time with an offset, e.g. 2026-11-22T10:15:30+08:00");
       }
     }
-    String billedDrug = text(o, "billedDrug", prefix, false, MAX_TEXT, errors);
-    String settlementId = text(o, "settlementId", prefix, false, MAX_TEXT, errors);
-    String deviceId = text(o, "deviceId", prefix, false, MAX_TEXT, errors);
+    String billedDrug = text(o, Field.BILLED_DRUG, prefix, false, MAX_TEXT, errors);
+    String settlementId = text(o, Field.SETTLEMENT_ID, prefix, false, MAX_TEXT, errors);
+    String deviceId = text(o, Field.DEVICE_ID, prefix, false, MAX_TEXT, errors);
     return new ScanInput(code, type, siteId, documentNo, lineNo, scannedAt, quantity, split, billedDrug,
         settlementId, deviceId);
   }
 
-  private static String text(JsonObject o, String field, String prefix, boolean required, int max,
+  private static String text(Object[] o, Field field, String prefix, boolean required, int max,
                              Problem.Errors errors) {
-    Object v = o.getValue(field);
+    Object v = o[field.ordinal()];
     if (v == null) {
       if (required) {
-        errors.add(prefix + field, "is required");
+        errors.add(prefix + field.wire, "is required");
       }
       return null;
     }
     if (!(v instanceof String s)) {
-      errors.add(prefix + field, "must be a string");
+      errors.add(prefix + field.wire, "must be a string");
       return null;
     }
     if (required && s.isBlank()) {
-      errors.add(prefix + field, "must not be empty");
+      errors.add(prefix + field.wire, "must not be empty");
       return null;
     }
     if (s.length() > max) {
-      errors.add(prefix + field, "must be at most " + max + " characters");
+      errors.add(prefix + field.wire, "must be at most " + max + " characters");
       return null;
     }
     // Only spaces are trimmed: a control character must stay visible, so the scan is rejected for it instead of
     // being stored as a different document number.
-    return field.equals("code") ? s : trimSpaces(s);
+    return field == Field.CODE ? s : trimSpaces(s);
   }
 
   private static String trimSpaces(String s) {
@@ -89,34 +220,34 @@ final class ScanJson {
     while (to > from && s.charAt(to - 1) == ' ') {
       to--;
     }
-    return s.substring(from, to);
+    return from == 0 && to == s.length() ? s : s.substring(from, to);
   }
 
-  private static int integer(JsonObject o, String field, String prefix, int fallback, int min, int max,
+  private static int integer(Object[] o, Field field, String prefix, int fallback, int min, int max,
                              Problem.Errors errors) {
-    Object v = o.getValue(field);
+    Object v = o[field.ordinal()];
     if (v == null) {
       return fallback;
     }
     if (!(v instanceof Number n) || !Fields.whole(n)) {
-      errors.add(prefix + field, "must be a whole number");
+      errors.add(prefix + field.wire, "must be a whole number");
       return fallback;
     }
     long l = n.longValue();
-    if (l < min || l > max) {
-      errors.add(prefix + field, "must be between " + min + " and " + max);
+    if (l < min || l > max || n.doubleValue() != l) {
+      errors.add(prefix + field.wire, "must be between " + min + " and " + max);
       return fallback;
     }
     return (int) l;
   }
 
-  private static boolean bool(JsonObject o, String field, String prefix, Problem.Errors errors) {
-    Object v = o.getValue(field);
+  private static boolean bool(Object[] o, Field field, String prefix, Problem.Errors errors) {
+    Object v = o[field.ordinal()];
     if (v == null) {
       return false;
     }
     if (!(v instanceof Boolean b)) {
-      errors.add(prefix + field, "must be true or false");
+      errors.add(prefix + field.wire, "must be true or false");
       return false;
     }
     return b;
@@ -149,5 +280,78 @@ final class ScanJson {
       list.add(json);
     }
     return list;
+  }
+
+  /**
+   * The 200 answer of POST /api/v1/scans, written token by token into one buffer (the same fields as
+   * {@link #result}, without building a JSON tree per scan).
+   */
+  static Buffer writeResults(List<ScanResult> results) {
+    Buffer out = Buffer.buffer(64 + results.size() * 120);
+    try (JsonGenerator g = JSON.createGenerator(new OutputStream() {
+      @Override
+      public void write(int b) {
+        out.appendByte((byte) b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        out.appendBytes(b, off, len);
+      }
+    })) {
+      g.writeStartObject();
+      g.writeArrayFieldStart("results");
+      for (ScanResult r : results) {
+        g.writeStartObject();
+        g.writeNumberField("index", r.index());
+        g.writeStringField("status", r.status().name());
+        if (r.canonical() != null) {
+          g.writeStringField("canonical", r.canonical());
+          g.writeStringField("product", r.product());
+        }
+        switch (r.status()) {
+          case REJECTED -> g.writeStringField("error", r.error());
+          case REPLAYED -> {
+            g.writeFieldName("original");
+            if (r.original() == null) {
+              g.writeNull();
+            } else {
+              g.writeStartObject();
+              g.writeStringField("status", r.original().status().name());
+              writeFindings(g, r.original().anomalies());
+              g.writeEndObject();
+            }
+          }
+          default -> writeFindings(g, r.anomalies());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("writing JSON into memory cannot fail", e);
+    }
+    return out;
+  }
+
+  private static void writeFindings(JsonGenerator g, List<ScanResult.Finding> findings) throws IOException {
+    g.writeArrayFieldStart("anomalies");
+    for (ScanResult.Finding f : findings) {
+      g.writeStartObject();
+      g.writeStringField("type", f.type());
+      g.writeStringField("suspicion", f.suspicion());
+      g.writeStringField("level", f.level());
+      g.writeStringField("detail", f.detail());
+      ScanResult.Conflict c = f.conflictsWith();
+      if (c != null) {
+        g.writeObjectFieldStart("conflictsWith");
+        g.writeStringField("siteId", c.siteId());
+        g.writeStringField("documentNo", c.documentNo());
+        g.writeStringField("scannedAt", c.scannedAt() == null ? null : c.scannedAt().toString());
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+    }
+    g.writeEndArray();
   }
 }

@@ -6,13 +6,12 @@ import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.ingest.ScanService;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /** POST /api/v1/scans: one scan or a batch, answered only after the history has committed it. */
@@ -31,14 +30,15 @@ final class ScanRoutes {
 
   private void post(RoutingContext ctx) {
     Instant now = Instant.now();
-    List<ScanInput> inputs = parseBody(ctx, now);
+    List<ScanInput> inputs = ScanJson.readBody(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), now,
+        MAX_BATCH);
     requireOwnSite(Auth.principal(ctx), inputs);
     ingest(ctx, inputs, now).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
-      ctx.response().putHeader("Content-Type", "application/json").end(results(ar.result()).encode());
+      ctx.response().putHeader("Content-Type", "application/json").end(ScanJson.writeResults(ar.result()));
     });
   }
 
@@ -82,37 +82,4 @@ final class ScanRoutes {
     return new JsonObject().put("results", list);
   }
 
-  private static List<ScanInput> parseBody(RoutingContext ctx, Instant now) {
-    Object body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      throw Problem.badRequest("the body is not a JSON object");
-    }
-    if (body == null) {
-      throw Problem.badRequest("the body must be a scan object or {\"scans\": [...]}");
-    }
-    JsonObject json = (JsonObject) body;
-    Problem.Errors errors = new Problem.Errors();
-    List<ScanInput> inputs = new ArrayList<>();
-    Object scans = json.getValue("scans");
-    if (scans == null) {
-      inputs.add(ScanJson.parse(json, "", now, errors));
-    } else if (!(scans instanceof JsonArray array)) {
-      throw Problem.validation(List.of(new Problem.FieldError("scans", "must be an array of scan objects")));
-    } else if (array.isEmpty() || array.size() > MAX_BATCH) {
-      throw Problem.validation(List.of(new Problem.FieldError("scans", "must hold 1 to " + MAX_BATCH + " scans")));
-    } else {
-      for (int i = 0; i < array.size(); i++) {
-        Object o = array.getValue(i);
-        if (o instanceof JsonObject scan) {
-          inputs.add(ScanJson.parse(scan, "scans[" + i + "].", now, errors));
-        } else {
-          errors.add("scans[" + i + "]", "must be a scan object");
-        }
-      }
-    }
-    errors.throwIfAny();
-    return inputs;
-  }
 }

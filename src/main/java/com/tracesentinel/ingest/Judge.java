@@ -332,7 +332,7 @@ final class Judge implements Runnable {
 
   private boolean mayBeResent(ScanEvent e) {
     byte[] raw = ledger.getRaw(e.codeKey());
-    return raw != null && Judging.mayBeResent(StateCodec.decode(raw), e.fingerprint());
+    return raw != null && Judging.mayBeResent(raw, e.fingerprint());
   }
 
   private void forgetCommitted() {

@@ -47,14 +47,15 @@ public final class Judging {
    * Only a code already scanned can have been sent before. Its last four keys' fingerprints rule out almost every
    * new scan; a code with more scans than that is checked against the history (such codes are anomalous anyway).
    */
-  static boolean mayBeResent(CodeState state, int fingerprint) {
-    int remembered = Math.min(state.scanCount(), 4);
-    long keys = state.recentKeys();
+  static boolean mayBeResent(byte[] state, int fingerprint) {
+    int scanCount = com.tracesentinel.rules.StateCodec.scanCount(state);
+    int remembered = Math.min(scanCount, 4);
+    long keys = com.tracesentinel.rules.StateCodec.recentKeys(state);
     for (int i = 0; i < remembered; i++) {
       if (((keys >>> (16 * i)) & 0xFFFF) == fingerprint) {
         return true;
       }
     }
-    return state.scanCount() > 4;
+    return scanCount > 4;
   }
 }

@@ -57,7 +57,7 @@ public final class LedgerAudit {
       compared++;
       CodeState history = expected.get(e.getKey());
       CodeState ledger = StateCodec.decode(e.getValue());
-      if (history == null || !LedgerRecovery.sameScans(history, ledger)) {
+      if (!ledger.equals(history)) {
         differed++;
         LOG.error("Ledger audit: code {} differs from its history (ledger {}, history {}): run verify-ledger",
             CodeKey.hex(e.getKey().array()), ledger, history);

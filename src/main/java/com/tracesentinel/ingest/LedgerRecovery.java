@@ -162,7 +162,7 @@ public final class LedgerRecovery {
       }
       found[0]++;
       CodeState actual = StateCodec.decode(raw);
-      if (!sameScans(expected, actual)) {
+      if (!expected.equals(actual)) {
         mismatched[0]++;
         note(printed, maxPrinted, "mismatch " + CodeKey.hex(key) + ": history " + expected + " ledger " + actual);
       }
@@ -213,13 +213,6 @@ public final class LedgerRecovery {
       }
     }
     return n;
-  }
-
-  /** Two states agree on everything scans decide; public look-up counts are not part of the history. */
-  public static boolean sameScans(CodeState a, CodeState b) {
-    return a.equals(new CodeState(b.scanCount(), b.saleCount(), b.soldUnits(), b.distinctSaleSites(), b.lastSale(),
-        b.lastSaleSplit(), b.lastSaleReimbursed(), b.prevSaleSite(), b.firstSaleAt(), b.destroyed(), a.lookups(),
-        b.recentKeys()));
   }
 
   private static void note(List<String> printed, int max, String line) {

@@ -1,8 +1,8 @@
 package com.tracesentinel.rules;
 
 /**
- * What the ledger remembers about one box, small enough to fit a fixed-size off-heap slot (see
- * {@code ledger.StateCodec}). Everything older lives in the history.
+ * What the ledger remembers about one box, small enough to fit a fixed-size off-heap slot (see {@link StateCodec}).
+ * Everything older lives in the history; public look-up counts are kept apart from it.
  *
  * @param scanCount         scans applied to this code (all types; REPLAYED and REJECTED never count)
  * @param saleCount         SALE events not undone by a RETURN (a DOUBLE_SCAN is not a new sale)
@@ -12,9 +12,7 @@ package com.tracesentinel.rules;
  * @param lastSaleSplit     the latest sale was a split-pack (拆零) sale
  * @param lastSaleReimbursed the latest sale carried an insurance settlement
  * @param prevSaleSite      the sale site before lastSale's site (0 when none): with lastSale the "last sites"
- * @param firstSaleAt       epoch seconds of the first sale ever (0 when never sold)
  * @param destroyed         terminal: the box was destroyed or recalled
- * @param lookups           public look-ups of this code
  * @param recentKeys        16-bit fingerprints of the idempotency keys of the last 4 scans, packed (see ledger)
  */
 public record CodeState(
@@ -26,28 +24,19 @@ public record CodeState(
     boolean lastSaleSplit,
     boolean lastSaleReimbursed,
     int prevSaleSite,
-    long firstSaleAt,
     boolean destroyed,
-    int lookups,
     long recentKeys) {
 
-  public static final CodeState NEW = new CodeState(0, 0, 0, 0, null, false, false, 0, 0, false, 0, 0);
+  public static final CodeState NEW = new CodeState(0, 0, 0, 0, null, false, false, 0, false, 0);
 
   public boolean hasOpenSale() {
     return saleCount > 0 && lastSale != null && !destroyed;
-  }
-
-  public CodeState withLookup() {
-    return new CodeState(scanCount, saleCount, soldUnits, distinctSaleSites, lastSale, lastSaleSplit,
-        lastSaleReimbursed, prevSaleSite, firstSaleAt, destroyed, lookups == Integer.MAX_VALUE ? lookups : lookups + 1,
-        recentKeys);
   }
 
   /** Counts one more applied scan and remembers its idempotency fingerprint (oldest of four is dropped). */
   public CodeState withScanRecorded(int keyFingerprint) {
     long keys = (recentKeys << 16) | (keyFingerprint & 0xFFFFL);
     return new CodeState(scanCount == Integer.MAX_VALUE ? scanCount : scanCount + 1, saleCount, soldUnits,
-        distinctSaleSites, lastSale, lastSaleSplit, lastSaleReimbursed, prevSaleSite, firstSaleAt, destroyed, lookups,
-        keys);
+        distinctSaleSites, lastSale, lastSaleSplit, lastSaleReimbursed, prevSaleSite, destroyed, keys);
   }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The anomaly ladder of shared/spec/domain.md as a pure function: (state of one code, one scan, reference data) to
+ * The anomaly ladder (README, "Domain rules") as a pure function: (state of one code, one scan, reference data) to
  * (next state, anomalies). Plain Java: no I/O, no clock, no shared mutable state, so it is safe to call from any
  * thread and trivially replayable. It never sees rejected scans or replays, and does not count scans: the caller
  * applies {@link CodeState#withScanRecorded(int)} to {@link Verdict#next()} afterwards.
@@ -23,7 +23,7 @@ import java.util.Objects;
  * ({@code Δ ≤ window}), the clone window is exclusive ("less than 24 h apart"). Differences saturate instead of
  * overflowing, so absurd times give big differences, never exceptions. The sale applied last becomes
  * {@code lastSale} even when it is back-dated before the previous one ("latest" is the ledger's order of
- * arrival), and {@code firstSaleAt} is only set when it was 0.
+ * arrival).
  *
  * <h2>Units</h2>
  * packSize is the catalogue's pack size when the product is known (at least 1), else 1. A whole-box SALE sells
@@ -51,7 +51,7 @@ import java.util.Objects;
  *   raised by one scan. A split sale after a whole-box sale is a repeat: the box was already gone.</li>
  *   <li>Any other SALE with an open sale is a repeat. At the same site within the double-scan window it is
  *   DOUBLE_SCAN (OPERATOR_ERROR, warning) and changes nothing, being the same sale scanned twice. The ladder does
- *   not see documents, so the same document with another line number is a double scan too (domain.md says "different
+ *   not see documents, so the same document with another line number is a double scan too (the rules say "different
  *   document"; idempotency already absorbs the exact re-send of the same line). Later at the same site it is
  *   REPEAT_SALE (SUBSTITUTED: rescanned to bill other goods). At another site it is REPEAT_SALE (DIVERTED),
  *   raised to COUNTERFEIT when the code now has sales at {@code counterfeitSiteCount} sites or more, or the two
@@ -127,8 +127,8 @@ public final class Ladder {
       return s;
     }
     return new CodeState(s.scanCount(), s.saleCount(), s.soldUnits(), s.distinctSaleSites(),
-        new ScanRef(c.scan.siteRef(), c.scan.at()), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(),
-        s.firstSaleAt(), true, s.lookups(), s.recentKeys());
+        new ScanRef(c.scan.siteRef(), c.scan.at()), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), true,
+        s.recentKeys());
   }
 
   private CodeState sale(Ctx c, List<Anomaly> out) {
@@ -140,8 +140,7 @@ public final class Ladder {
       out.add(new Anomaly(AnomalyType.SOLD_AFTER_DESTROY, Suspicion.COUNTERFEIT, Level.ALERT,
           "destroyed " + where(c.ref, s.lastSale()), s.lastSale()));
       return new CodeState(s.scanCount(), inc(s.saleCount()), add(s.soldUnits(), units), s.distinctSaleSites(),
-          s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), s.firstSaleAt(), true,
-          s.lookups(), s.recentKeys());
+          s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), true, s.recentKeys());
     }
 
     ScanRef open = c.open;
@@ -221,11 +220,11 @@ public final class Ladder {
     int soldUnits = Math.max(0, s.soldUnits() - units);
     if (saleCount > 0) {
       return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(),
-          s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), s.firstSaleAt(), false, s.lookups(),
+          s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), false,
           s.recentKeys());
     }
     return new CodeState(s.scanCount(), 0, 0, Math.max(0, s.distinctSaleSites() - 1), null, false, false,
-        s.prevSaleSite(), s.firstSaleAt(), false, s.lookups(), s.recentKeys());
+        s.prevSaleSite(), false, s.recentKeys());
   }
 
   private static CodeState receive(Ctx c, List<Anomaly> out) {
@@ -249,8 +248,7 @@ public final class Ladder {
     int distinct = newSite ? Math.min(MAX_SITES, Math.max(0, s.distinctSaleSites()) + 1) : s.distinctSaleSites();
     int prevSaleSite = previous != null && site != previousSite ? previousSite : s.prevSaleSite();
     return new CodeState(s.scanCount(), inc(s.saleCount()), add(s.soldUnits(), units), distinct,
-        new ScanRef(site, scan.at()), scan.split(), scan.reimbursed(), prevSaleSite,
-        s.firstSaleAt() == 0 ? scan.at() : s.firstSaleAt(), false, s.lookups(), s.recentKeys());
+        new ScanRef(site, scan.at()), scan.split(), scan.reimbursed(), prevSaleSite, false, s.recentKeys());
   }
 
   // ---- independent checks ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ package com.tracesentinel.rules;
 import java.time.Duration;
 
 /**
- * The ladder's thresholds; defaults from shared/spec/domain.md.
+ * The ladder's thresholds; defaults as the README documents them ("Configuration", "Domain rules").
  *
  * @param doubleScanWindow     a second sale at the same site within this is an operator's double scan
  * @param returnWindow         a RETURN later than this after the sale is irregular

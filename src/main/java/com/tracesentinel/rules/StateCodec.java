@@ -1,29 +1,27 @@
 package com.tracesentinel.rules;
 
-import com.tracesentinel.rules.CodeState;
-import com.tracesentinel.rules.ScanRef;
-
 /**
- * Packs a {@link CodeState} into the ledger's fixed 42-byte value. Little-endian, no versioning beyond the layout
- * below: a layout change means a new ledger file (rebuild-ledger).
+ * Packs a {@link CodeState} into the ledger's fixed 31-byte value: with the 16-byte key and Chronicle's per-entry
+ * checksum and hash slots, about 62 bytes a code. Little-endian, no versioning beyond the layout below: a layout
+ * change means a new ledger file (the ledger's format marker makes the service rebuild it).
  *
  * <pre>
  *  0  flags        1  bit0 has lastSale, bit1 lastSaleSplit, bit2 lastSaleReimbursed, bit3 destroyed
  *  1  distinct     1  distinct sale sites, saturating at 255
  *  2  scanCount    2  saturating at 65535
  *  4  saleCount    2  saturating at 65535
- *  6  soldUnits    4
- * 10  lookups      4
- * 14  lastSaleSite 4
- * 18  lastSaleAt   4  unsigned epoch seconds (good until 2106)
- * 22  prevSaleSite 4
- * 26  firstSaleAt  4  unsigned epoch seconds
- * 30  recentKeys   8
- * 38  changedAt    4  unsigned epoch seconds of the last ledger write: what an unclean restart re-checks
+ *  6  soldUnits    3  saturating at 16,777,215 smallest units
+ *  9  lastSaleSite 3  site ref (16.7 million sites; NHSA has about 930,000 institutions)
+ * 12  prevSaleSite 3
+ * 15  lastSaleAt   4  unsigned epoch seconds (1970..2106)
+ * 19  recentKeys   8
+ * 27  changedAt    4  unsigned epoch seconds of the last ledger write: what an unclean restart re-checks
  * </pre>
  */
 public final class StateCodec {
-  public static final int BYTES = 42;
+  public static final int BYTES = 31;
+  /** The most site refs the layout holds. */
+  public static final int MAX_SITE_REF = 0xFF_FFFF;
 
   private static final int F_LAST_SALE = 1;
   private static final int F_SPLIT = 2;
@@ -40,21 +38,28 @@ public final class StateCodec {
     return (int) epochSeconds;
   }
 
+  private static int siteRef(int ref, String field) {
+    if (ref < 0 || ref > MAX_SITE_REF) {
+      throw new IllegalArgumentException(field + " " + ref + " does not fit the ledger's 3-byte site ref");
+    }
+    return ref;
+  }
+
   public static void encode(CodeState s, long changedAt, byte[] out) {
     int flags = (s.lastSale() != null ? F_LAST_SALE : 0) | (s.lastSaleSplit() ? F_SPLIT : 0)
         | (s.lastSaleReimbursed() ? F_REIMBURSED : 0) | (s.destroyed() ? F_DESTROYED : 0);
     out[0] = (byte) flags;
     out[1] = (byte) Math.min(255, Math.max(0, s.distinctSaleSites()));
-    putShort(out, 2, saturate16(s.scanCount()));
-    putShort(out, 4, saturate16(s.saleCount()));
-    putInt(out, 6, s.soldUnits());
-    putInt(out, 10, s.lookups());
-    putInt(out, 14, s.lastSale() == null ? 0 : s.lastSale().siteRef());
-    putInt(out, 18, s.lastSale() == null ? 0 : seconds(s.lastSale().at(), "lastSale.at"));
-    putInt(out, 22, s.prevSaleSite());
-    putInt(out, 26, seconds(s.firstSaleAt(), "firstSaleAt"));
-    putLong(out, 30, s.recentKeys());
-    putInt(out, 38, seconds(changedAt, "changedAt"));
+    put(out, 2, 2, Math.min(0xFFFF, Math.max(0, s.scanCount())));
+    put(out, 4, 2, Math.min(0xFFFF, Math.max(0, s.saleCount())));
+    put(out, 6, 3, Math.min(0xFF_FFFF, Math.max(0, s.soldUnits())));
+    put(out, 9, 3, s.lastSale() == null ? 0 : siteRef(s.lastSale().siteRef(), "lastSale.siteRef"));
+    put(out, 12, 3, siteRef(s.prevSaleSite(), "prevSaleSite"));
+    put(out, 15, 4, s.lastSale() == null ? 0 : seconds(s.lastSale().at(), "lastSale.at"));
+    for (int i = 0; i < 8; i++) {
+      out[19 + i] = (byte) (s.recentKeys() >>> (8 * i));
+    }
+    put(out, 27, 4, seconds(changedAt, "changedAt"));
   }
 
   public static byte[] encode(CodeState s, long changedAt) {
@@ -66,62 +71,39 @@ public final class StateCodec {
   public static CodeState decode(byte[] in) {
     int flags = in[0] & 0xFF;
     ScanRef lastSale = (flags & F_LAST_SALE) != 0
-        ? new ScanRef(getInt(in, 14), Integer.toUnsignedLong(getInt(in, 18))) : null;
-    return new CodeState(
-        getShort(in, 2),
-        getShort(in, 4),
-        getInt(in, 6),
-        in[1] & 0xFF,
-        lastSale,
-        (flags & F_SPLIT) != 0,
-        (flags & F_REIMBURSED) != 0,
-        getInt(in, 22),
-        Integer.toUnsignedLong(getInt(in, 26)),
-        (flags & F_DESTROYED) != 0,
-        getInt(in, 10),
-        getLong(in, 30));
+        ? new ScanRef((int) get(in, 9, 3), get(in, 15, 4)) : null;
+    long keys = recentKeys(in);
+    return new CodeState((int) get(in, 2, 2), (int) get(in, 4, 2), (int) get(in, 6, 3), in[1] & 0xFF, lastSale,
+        (flags & F_SPLIT) != 0, (flags & F_REIMBURSED) != 0, (int) get(in, 12, 3), (flags & F_DESTROYED) != 0, keys);
+  }
+
+  /** The state's scan count, read without decoding the rest (the judge's re-send check on every scan). */
+  public static int scanCount(byte[] in) {
+    return (int) get(in, 2, 2);
+  }
+
+  /** The packed fingerprints of the last four scans' idempotency keys, read without decoding the rest. */
+  public static long recentKeys(byte[] in) {
+    long keys = 0;
+    for (int i = 7; i >= 0; i--) {
+      keys = (keys << 8) | (in[19 + i] & 0xFF);
+    }
+    return keys;
   }
 
   public static long changedAt(byte[] in) {
-    return Integer.toUnsignedLong(getInt(in, 38));
+    return get(in, 27, 4);
   }
 
-  private static int saturate16(int v) {
-    return Math.min(0xFFFF, Math.max(0, v));
-  }
-
-  private static void putShort(byte[] b, int at, int v) {
-    b[at] = (byte) v;
-    b[at + 1] = (byte) (v >>> 8);
-  }
-
-  private static int getShort(byte[] b, int at) {
-    return (b[at] & 0xFF) | ((b[at + 1] & 0xFF) << 8);
-  }
-
-  private static void putInt(byte[] b, int at, int v) {
-    for (int i = 0; i < 4; i++) {
+  private static void put(byte[] b, int at, int bytes, long v) {
+    for (int i = 0; i < bytes; i++) {
       b[at + i] = (byte) (v >>> (8 * i));
     }
   }
 
-  private static int getInt(byte[] b, int at) {
-    int v = 0;
-    for (int i = 3; i >= 0; i--) {
-      v = (v << 8) | (b[at + i] & 0xFF);
-    }
-    return v;
-  }
-
-  private static void putLong(byte[] b, int at, long v) {
-    for (int i = 0; i < 8; i++) {
-      b[at + i] = (byte) (v >>> (8 * i));
-    }
-  }
-
-  private static long getLong(byte[] b, int at) {
+  private static long get(byte[] b, int at, int bytes) {
     long v = 0;
-    for (int i = 7; i >= 0; i--) {
+    for (int i = bytes - 1; i >= 0; i--) {
       v = (v << 8) | (b[at + i] & 0xFF);
     }
     return v;

@@ -1,5 +1,6 @@
 package com.tracesentinel.auth;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.tracesentinel.support.TestService;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * when look-ups of that key were still on their way back from PostgreSQL while it was revoked (such a look-up used
  * to put the key back into the cache the revocation had just cleared: a quarter of the rounds failed).
  */
+@Tag("slow")
 class KeyRevocationRaceTest {
   private static final int ROUNDS = 40;
   private static final int IN_FLIGHT = 8;

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * for keep-alive connections, and uploads refused on their key before their body is read. Deadlines are short
  * here (1 s head, 2 s body, 6 s idle); assertions allow several seconds, for a loaded machine.
  */
+@Tag("slow")
 class ConnectionLimitsTest {
   private static final int MAX = 20;
   private static TestService svc;

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * field is the client's mistake: a 400 problem naming the field, before PostgreSQL sees it (it refuses U+0000 in
  * text, which used to surface as a 500, or as a CSV export cut off mid-stream).
  */
+@Tag("slow")
 class ControlCharactersTest {
   private static final String ADMIN = TestService.ADMIN_KEY;
   private static TestService svc;

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import com.tracesentinel.support.TestService.Response;
 import org.junit.jupiter.api.Test;
 
 /** The real service on the embedded PostgreSQL answers its health checks and has migrated its schema. */
+@Tag("slow")
 class HealthTest {
   @Test
   void theStartedServiceIsLiveAndReady() throws Exception {

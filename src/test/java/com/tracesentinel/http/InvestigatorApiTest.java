@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * of synthetic anomalies inserted in SQL, so that exports span many chunks. Every answer is checked against the
  * database itself.
  */
+@Tag("slow")
 class InvestigatorApiTest {
   private static final String CLONED = "8100001" + String.format("%013d", 7_000_000L + 100_000);
   private static final String SPLIT = "8100003" + String.format("%013d", 7_000_000L + 500_000);
@@ -132,7 +134,7 @@ class InvestigatorApiTest {
     assertNotNull(page.getString("nextCursor"));
     JsonObject first = page.getJsonArray("items").getJsonObject(0);
     for (String field : List.of("id", "type", "suspicion", "level", "canonical", "product", "siteId", "region",
-        "scannedAt", "detail")) {
+        "scannedAt", "detail", "state")) {
       assertTrue(first.containsKey(field), field);
     }
   }
@@ -240,7 +242,8 @@ class InvestigatorApiTest {
     assertEquals(db(""), records.size(), "all rows, not one page");
     assertTrue(records.size() > BULK);
     for (CSVRecord rec : records) {
-      assertEquals(13, rec.size(), rec.toString());
+      assertEquals(14, rec.size(), rec.toString());
+      assertEquals("OPEN", rec.get("state"));
     }
     Set<String> ids = new HashSet<>();
     records.forEach(rec -> ids.add(rec.get("id")));

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** PUT /api/v1/products and /api/v1/sites: JSON and CSV, validated, and used by the ladder at once. */
+@Tag("slow")
 class ReferenceApiTest {
   private static TestService svc;
 

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** POST /api/v1/scans end to end on the real service and PostgreSQL: the contract of shared/spec/api.md. */
+/** POST /api/v1/scans end to end on the real service and PostgreSQL: the contract of the README's "HTTP API" and /openapi.yaml. */
+@Tag("slow")
 class ScanApiTest {
   private static final AtomicLong CODES = new AtomicLong(810_000_000_000_000_000L);
   private static TestService svc;

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * REJECTED with an error naming the field and stored (PostgreSQL refuses U+0000, so it is stored as U+FFFD), the
  * other scans of its request are judged as usual, and nothing of another client's request is affected.
  */
+@Tag("slow")
 class ScanBadBytesTest {
   private static final String ADMIN = TestService.ADMIN_KEY;
   private static final List<String> FIELDS = List.of("documentNo", "billedDrug", "settlementId", "deviceId",

@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The public look-up over real HTTP: outcomes, spellings, privacy, counting and the photo route. */
+@Tag("slow")
 class VerifyApiTest {
   private static final String GTIN = "06901234567892";
   private static final AtomicInteger SERIALS = new AtomicInteger();
@@ -128,7 +130,7 @@ class VerifyApiTest {
   }
 
   private void flushLookups() throws Exception {
-    com.tracesentinel.TraceSentinel.await(VerifyRoutes.shared(svc.app().vertx(), svc.app().services()).queries.flush());
+    TraceSentinel.await(svc.app().lookupCounts().flush());
   }
 
   @Test
@@ -269,16 +271,16 @@ class VerifyApiTest {
 
   @Test
   void lookUpsAreCountedByDayAndOutcomeAndInMetrics() throws Exception {
-    VerifyRoutes.Shared shared = VerifyRoutes.shared(svc.app().vertx(), svc.app().services());
+    var counts = svc.app().lookupCounts();
     LocalDate today = LocalDate.now(ZoneId.of("Asia/Shanghai"));
-    TraceSentinel.await(shared.queries.flush());
-    long before = TraceSentinel.await(shared.queries.stored(today, "INVALID_CODE"));
+    TraceSentinel.await(counts.flush());
+    long before = TraceSentinel.await(counts.stored(today, "INVALID_CODE"));
     double metricBefore = metric("INVALID_CODE");
     for (int i = 0; i < 4; i++) {
       ok(verifyQuery("not a code " + i));
     }
-    TraceSentinel.await(shared.queries.flush());
-    long after = TraceSentinel.await(shared.queries.stored(today, "INVALID_CODE"));
+    TraceSentinel.await(counts.flush());
+    long after = TraceSentinel.await(counts.stored(today, "INVALID_CODE"));
     // Other tests may run look-ups concurrently in this JVM, never fewer.
     assertTrue(after - before >= 4, before + " -> " + after);
     assertTrue(metric("INVALID_CODE") - metricBefore >= 4);

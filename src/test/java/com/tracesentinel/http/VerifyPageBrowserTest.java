@@ -1,6 +1,9 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.support.TestService;
@@ -29,6 +32,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * /verify in headless Chromium (Debian's chromium and chromium-driver): type a code, read the outcome, in Chinese
  * and in English, on a 360 px wide screen. Skipped only when the browser or its driver is not installed.
  */
+@Tag("slow")
 class VerifyPageBrowserTest {
   private static final String SOLD_TWICE = "(01)06901234567892(17)271231(10)B123(21)BROWSER1";
   private static TestService svc;
@@ -40,7 +44,7 @@ class VerifyPageBrowserTest {
     File chromium = firstExisting("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium");
     File driver = firstExisting("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
     Assumptions.assumeTrue(chromium != null && driver != null,
-        "headless Chromium test skipped: install Debian's chromium and chromium-driver");
+        "browser test skipped: needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
     svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "10000"));
     svc.sites("BP1", "110105", "BP2", "440305");
     for (String site : new String[] {"BP1", "BP2"}) {
@@ -95,6 +99,10 @@ class VerifyPageBrowserTest {
     assertTrue(browser.findElement(By.id("message")).getText().contains("医保局"));
     assertEquals(2, browser.findElements(By.cssSelector("#sales li")).size());
     assertTrue(browser.findElement(By.id("sales")).getText().contains("Pharmacy BP1"));
+    WebElement report = browser.findElement(By.id("report"));
+    assertTrue(report.isDisplayed());
+    assertEquals("tel:12393", report.getAttribute("href"));
+    assertTrue(report.getText().contains("12393"), report.getText());
 
     // The English toggle redraws the same answer.
     browser.findElement(By.id("lang")).click();
@@ -109,9 +117,67 @@ class VerifyPageBrowserTest {
   void eachOtherOutcomeSaysWhatToDoNext() {
     assertEquals("NO_SALE_RECORD", check("(01)06901234567892(21)NEVER-SOLD"));
     assertTrue(browser.findElement(By.id("message")).getText().contains("稍后再查"));
+    assertFalse(browser.findElement(By.id("report")).isDisplayed());
     assertEquals("INVALID_CODE", check("12345"));
     assertEquals("不是有效的追溯码", browser.findElement(By.id("outcome")).getText());
     assertTrue(browser.findElement(By.id("message")).getText().contains("核对"));
+  }
+
+  @Test
+  void aLinkWithTheCodeShowsItsOutcome() {
+    browser.get("http://127.0.0.1:" + svc.port() + "/verify?lang=en&code="
+        + java.net.URLEncoder.encode(SOLD_TWICE, java.nio.charset.StandardCharsets.UTF_8));
+    new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.attributeToBe(
+        browser.findElement(By.id("result")), "data-outcome", "MULTIPLE_SALES"));
+    assertEquals("Sold more than once: keep the box and report it", browser.findElement(By.id("outcome")).getText());
+    browser.findElement(By.id("lang")).click(); // back to Chinese for the other tests (remembered by the page)
+  }
+
+  @Test
+  void aMistypedCodeIsNeutralAndSaysWhy() {
+    assertEquals("INVALID_CODE", check("8100001000000710000")); // 19 digits
+    WebElement result = browser.findElement(By.id("result"));
+    // not the alarm red of "sold more than once"
+    assertNotEquals("rgb(176, 0, 32)", result.getCssValue("border-left-color"));
+    assertTrue(browser.findElement(By.id("details")).getText().contains("20 位数字"),
+        browser.findElement(By.id("details")).getText());
+    assertEquals("", browser.findElement(By.id("updated")).getText(), "a data time for a code never looked up");
+    assertFalse(browser.findElement(By.id("report")).isDisplayed());
+  }
+
+  @Test
+  void atThreeHundredSixtyPixelsNothingWrapsInTheMiddle() {
+    check(SOLD_TWICE);
+    browser.findElement(By.id("lang")).click(); // English: "中文" and the English title
+    try {
+      WebElement toggle = browser.findElement(By.id("lang"));
+      assertEquals("中文", toggle.getText());
+      assertTrue(toggle.getSize().getHeight() <= 48, "the toggle wraps: " + toggle.getSize());
+      long titleLines = (Long) ((JavascriptExecutor) browser).executeScript(
+          "var h = document.getElementById('title'); var lh = parseFloat(getComputedStyle(h).lineHeight);"
+              + " return Math.round(h.getBoundingClientRect().height / lh);");
+      assertTrue(titleLines <= 2, titleLines + " title lines");
+      assertFalse(browser.findElement(By.id("title")).getText().contains("-"), "a hyphen the title can break at");
+      // the canonical code: GS1, broken only between its (AI) parts, never inside one
+      WebElement code = browser.findElement(By.cssSelector("#details .code"));
+      long lines = lines(code);
+      assertTrue(lines <= 2, lines + " lines for " + code.getText());
+    } finally {
+      browser.findElement(By.id("lang")).click();
+    }
+    // a 20-digit code on one line
+    String cn20 = "81000010000007100000";
+    check(cn20);
+    WebElement code = browser.findElement(By.cssSelector("#details .code"));
+    assertEquals(1L, lines(code), "the 20-digit code wraps");
+    assertEquals(cn20, code.getText());
+  }
+
+  /** Lines of text an inline element spans: its height over its line height. */
+  private static long lines(WebElement inline) {
+    return (Long) ((JavascriptExecutor) browser).executeScript("var e = arguments[0];"
+        + " var lh = parseFloat(getComputedStyle(e.parentNode).lineHeight);"
+        + " return Math.round(e.getBoundingClientRect().height / lh);", inline);
   }
 
   @Test

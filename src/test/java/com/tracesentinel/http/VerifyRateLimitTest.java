@@ -1,5 +1,9 @@
 package com.tracesentinel.http;
 
+import org.junit.jupiter.api.Tag;
+import com.tracesentinel.limits.ClientAddress;
+import com.tracesentinel.limits.LookupLimiter;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * The per-client limit of /api/v1/verify*: 429 with Retry-After past the configured rate, X-Forwarded-For believed
  * only behind a trusted proxy, IPv6 limited per /64, and a bounded memory however many addresses arrive.
  */
+@Tag("slow")
 class VerifyRateLimitTest {
   private static final String CODE = "/api/v1/verify/81234567890123456789";
 
@@ -74,7 +79,7 @@ class VerifyRateLimitTest {
       assertLimited(get(svc, CODE, "2001:db8:1:2:ffff:1:2:3"));
       assertEquals(200, get(svc, CODE, "2001:db8:1:3::1").status());
 
-      VerifyRoutes.Limiter limiter = VerifyRoutes.shared(svc.app().vertx(), svc.app().services()).limiter;
+      LookupLimiter limiter = VerifyRoutes.shared(svc.app().vertx(), svc.app().services()).limiter;
       long before = limiter.size();
       for (int i = 0; i < 2_000; i++) {
         Response r = get(svc, CODE, "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255));
@@ -93,7 +98,7 @@ class VerifyRateLimitTest {
 
   @Test
   void aSmallLimiterHoldsItsBoundUnderOneHundredThousandAddresses() {
-    VerifyRoutes.Limiter limiter = new VerifyRoutes.Limiter(60, 1_000);
+    LookupLimiter limiter = new LookupLimiter(60, 1_000);
     for (int i = 0; i < 100_000; i++) {
       assertEquals(0, limiter.tryAcquire("192.0." + (i >> 8 & 255) + "." + (i & 255) + "#" + i));
       if (i % 10_000 == 0) {
@@ -109,18 +114,18 @@ class VerifyRateLimitTest {
 
   @Test
   void ipv6AddressesAreKeyedByTheirSlash64() {
-    assertEquals("2001:db8:0:1::", VerifyRoutes.clientKey("2001:db8::1:0:0:0:5"));
-    assertEquals("2001:db8:0:1::", VerifyRoutes.clientKey("2001:0DB8:0000:0001:aaaa:bbbb:cccc:dddd"));
-    assertEquals("2001:db8:0:1::", VerifyRoutes.clientKey("[2001:db8:0:1::7]"));
-    assertEquals("fe80:0:0:0::", VerifyRoutes.clientKey("fe80::1%eth0"));
-    assertEquals("192.0.2.1", VerifyRoutes.clientKey("::ffff:192.0.2.1"));
-    assertEquals("192.0.2.1", VerifyRoutes.clientKey("[::ffff:192.0.2.1]"));
-    assertEquals("0:0:0:0::", VerifyRoutes.clientKey("::1"));
-    assertEquals("192.0.2.1", VerifyRoutes.clientKey("192.0.2.1"));
-    assertNull(VerifyRoutes.ipv6Prefix64("1:2:3"));
-    assertNull(VerifyRoutes.ipv6Prefix64("1::2::3"));
-    assertNull(VerifyRoutes.ipv6Prefix64("xyz:1::"));
-    assertEquals("not:an:address", VerifyRoutes.clientKey("not:an:address"));
-    assertEquals(64, VerifyRoutes.clientKey("x".repeat(1_000)).length());
+    assertEquals("2001:db8:0:1::", ClientAddress.clientKey("2001:db8::1:0:0:0:5"));
+    assertEquals("2001:db8:0:1::", ClientAddress.clientKey("2001:0DB8:0000:0001:aaaa:bbbb:cccc:dddd"));
+    assertEquals("2001:db8:0:1::", ClientAddress.clientKey("[2001:db8:0:1::7]"));
+    assertEquals("fe80:0:0:0::", ClientAddress.clientKey("fe80::1%eth0"));
+    assertEquals("192.0.2.1", ClientAddress.clientKey("::ffff:192.0.2.1"));
+    assertEquals("192.0.2.1", ClientAddress.clientKey("[::ffff:192.0.2.1]"));
+    assertEquals("0:0:0:0::", ClientAddress.clientKey("::1"));
+    assertEquals("192.0.2.1", ClientAddress.clientKey("192.0.2.1"));
+    assertNull(ClientAddress.ipv6Prefix64("1:2:3"));
+    assertNull(ClientAddress.ipv6Prefix64("1::2::3"));
+    assertNull(ClientAddress.ipv6Prefix64("xyz:1::"));
+    assertEquals("not:an:address", ClientAddress.clientKey("not:an:address"));
+    assertEquals(64, ClientAddress.clientKey("x".repeat(1_000)).length());
   }
 }

@@ -1,5 +1,6 @@
 package com.tracesentinel.imaging;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every fixture made by make-fixtures.sh (zint symbols damaged with ImageMagick) decodes to exactly the texts and
  * formats in fixtures.csv, in reading order.
  */
+@Tag("slow")
 class ImageDecoderFixturesTest {
   static final ImageDecoder DECODER = new ImageDecoder(DecoderSettings.defaults());
 

@@ -1,5 +1,6 @@
 package com.tracesentinel.imaging;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -25,6 +26,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /** Every refusal reason, the limits, the time budget and concurrent use. */
+@Tag("slow")
 public class ImageDecoderLimitsTest {
   final ImageDecoder decoder = new ImageDecoder(DecoderSettings.defaults());
 

@@ -1,5 +1,6 @@
 package com.tracesentinel.imaging;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.TestFactory;
  * hints ({@link PlainZxing}), and nothing that is not on the fixture (no misread). Then a per-group table:
  * fixtures, how many of them plain ZXing reads, how many the service reads.
  */
+@Tag("slow")
 class ImageDecoderSupersetTest {
   static final ImageDecoder DECODER = new ImageDecoder(DecoderSettings.defaults());
 

@@ -1,5 +1,6 @@
 package com.tracesentinel.ingest;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * client's flagged requests fail alone (422, nothing stored), every other client gets 200 for every request, each
  * 200 is stored in full, and afterwards the ledger equals a rebuild from the history.
  */
+@Tag("slow")
 class CommitFailureStormTest {
   @Test
   void oneClientsRefusedDataNeverFailsAnotherClientAndTheLedgerStaysTheHistory() throws Exception {

@@ -1,5 +1,6 @@
 package com.tracesentinel.ingest;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * server the scan is stored and the client gets 200 (the service asks PostgreSQL for the transaction's status);
  * before, nothing is stored and the client gets 503, and the re-send is judged afresh, not REPLAYED.
  */
+@Tag("slow")
 class InDoubtCommitTest {
   private static JsonObject sale(String code, String doc) {
     return new JsonObject().put("code", code).put("siteId", "QA").put("documentNo", doc)

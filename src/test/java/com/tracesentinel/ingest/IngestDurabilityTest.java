@@ -1,5 +1,6 @@
 package com.tracesentinel.ingest;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -25,6 +26,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** Concurrency, restarts, failed commits and unclean stops, on the real service and PostgreSQL. */
+@Tag("slow")
 class IngestDurabilityTest {
 
   private static JsonObject sale(String code, String site, String doc, Instant at) {

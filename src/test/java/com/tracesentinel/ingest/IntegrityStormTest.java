@@ -1,5 +1,6 @@
 package com.tracesentinel.ingest;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * is stored in full, every 503 not at all, a re-send of a stored request is REPLAYED; and the ledger equals a
  * rebuild from the history.
  */
+@Tag("slow")
 class IntegrityStormTest {
   private record Attempt(int id, int status, String body) {}
 

@@ -46,7 +46,7 @@ class LedgerAuditTest {
     CodeState state = StateCodec.decode(ledger.entries.get(victim));
     ledger.entries.put(victim, StateCodec.encode(new CodeState(state.scanCount(), state.saleCount() + 1,
         state.soldUnits(), state.distinctSaleSites(), state.lastSale(), state.lastSaleSplit(),
-        state.lastSaleReimbursed(), state.prevSaleSite(), state.firstSaleAt(), state.destroyed(), 0,
+        state.lastSaleReimbursed(), state.prevSaleSite(), state.destroyed(),
         state.recentKeys()), 100));
     assertEquals(1, audit.runOnce(100));
     assertEquals(1, registry.get("tracesentinel.ledger.audit.mismatches").counter().count());

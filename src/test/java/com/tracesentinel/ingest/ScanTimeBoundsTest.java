@@ -1,5 +1,6 @@
 package com.tracesentinel.ingest;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * scannedAt is bounded: older than the floor (here 30 days) or more than 10 minutes ahead is REJECTED with the
  * reason, stored as a rejected scan, and never reaches a code's state, however absurd the year.
  */
+@Tag("slow")
 class ScanTimeBoundsTest {
   @Test
   void scansDatedOutsideTheWindowAreRejectedAndNeverJudged() throws Exception {

@@ -1,5 +1,6 @@
 package com.tracesentinel.ingest;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * An NHSA 3507 deletion through the core: the upload's scans stay in the history marked voided, their codes are
  * re-derived without them, old sales raise LATE_DELETION, and the corrected upload is stored afresh.
  */
+@Tag("slow")
 class VoidUploadTest {
   private static ScanInput sale(String code, String site, String doc, int line, Instant at, String batch) {
     return new ScanInput(code, EventType.SALE, site, doc, line, at, 1, false, null, null, null, batch, null);

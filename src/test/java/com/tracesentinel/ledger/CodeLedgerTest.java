@@ -129,7 +129,7 @@ class CodeLedgerTest {
   void timesOutsideTheLedgersRangeAreRefusedNotWrapped() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
       CodeState before1970 = new CodeState(1, 1, 1, 1, new com.tracesentinel.rules.ScanRef(1, -2_500_000_000L), false,
-          false, 0, 0, false, 0, 0);
+          false, 0, false, 0);
       assertThrows(IllegalArgumentException.class, () -> ledger.put(CodeKey.of("old"), before1970, 100, true));
       assertNull(ledger.get(CodeKey.of("old")));
     }

@@ -1,5 +1,6 @@
 package com.tracesentinel.ledger;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** rebuild-ledger: a new ledger, sized as configured, holding exactly what the history says. */
+@Tag("slow")
 class RebuildLedgerTest {
   @Test
   void theRebuiltLedgerEqualsTheOneIngestBuilt() throws Exception {

@@ -1,5 +1,6 @@
 package com.tracesentinel.metrics;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * in its {@code /metrics} scrape. The scrape also keeps Prometheus conventions: the common {@code application} tag,
  * {@code _total} counters, and no label that could carry a code, a site or a key.
  */
+@Tag("slow")
 class DashboardMetricsTest {
   private static final Path DASHBOARD = Path.of("grafana/dashboards/tracesentinel.json");
   private static final Path DATASOURCE = Path.of("grafana/provisioning/datasources/prometheus.yml");
@@ -47,10 +49,13 @@ class DashboardMetricsTest {
   private static TestService svc;
   private static String scannerA;
   private static Scrape scrape;
+  /** /metrics before the first scan, decode or look-up. */
+  private static Scrape atStart;
 
   @BeforeAll
   static void exerciseTheServiceAndScrape() throws Exception {
     svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", Integer.toString(LOOKUPS_PER_MINUTE)));
+    atStart = Scrape.parse(svc.get("/metrics", null).body());
     svc.sites(SITE_A, "110105", SITE_B, "440305");
     scannerA = svc.key("scanner", SITE_A);
     String scannerB = svc.key("scanner", SITE_B);
@@ -77,6 +82,9 @@ class DashboardMetricsTest {
     }
     assertTrue(limited > 0, "the look-up rate limit was never reached");
 
+    // jvm_gc_pause_seconds exists once a collection has happened since the service started: make sure one has
+    System.gc();
+    Thread.sleep(200);
     Response metrics = svc.get("/metrics", null);
     assertEquals(200, metrics.status(), metrics.body());
     scrape = Scrape.parse(metrics.body());
@@ -102,6 +110,50 @@ class DashboardMetricsTest {
     Set<String> missing = new TreeSet<>(used);
     missing.removeAll(scrape.names());
     assertTrue(missing.isEmpty(), "the dashboard queries metrics that /metrics does not expose: " + missing);
+  }
+
+  @Test
+  void everyLabelledCounterOfAKnownLabelSetExistsAtZeroFromTheStart() {
+    Set<String> series = new TreeSet<>();
+    for (Sample s : atStart.samples()) {
+      Map<String, String> labels = new TreeMap<>(s.labels());
+      labels.remove("application");
+      series.add(s.name() + labels);
+    }
+    List<String> expected = new ArrayList<>();
+    for (com.tracesentinel.rules.AnomalyType type : com.tracesentinel.rules.AnomalyType.values()) {
+      for (com.tracesentinel.rules.Suspicion suspicion : type.suspicions()) {
+        expected.add("tracesentinel_anomalies_total{level=" + type.level() + ", suspicion=" + suspicion + ", type="
+            + type + "}");
+      }
+    }
+    expected.add("tracesentinel_decode_seconds_count{outcome=none, pass=none}");
+    for (String pass : List.of("whole", "pure", "upscaled", "downscaled", "rotated", "regions", "tiles")) {
+      expected.add("tracesentinel_decode_seconds_count{outcome=found, pass=" + pass + "}");
+    }
+    for (com.tracesentinel.imaging.DecodeOutcome.Reason reason : com.tracesentinel.imaging.DecodeOutcome.Reason.values()) {
+      expected.add("tracesentinel_decode_refused_total{reason=" + reason + "}");
+    }
+    for (String outcome : List.of("NO_SALE_RECORD", "ONE_SALE", "MULTIPLE_SALES", "INVALID_CODE")) {
+      expected.add("tracesentinel_lookups_total{outcome=" + outcome + "}");
+    }
+    List<String> missing = new ArrayList<>(expected);
+    missing.removeAll(series);
+    assertEquals(List.of(), missing, "series that appear only after their first event");
+  }
+
+  @Test
+  void theRouteLabelIsTheTemplateOfTheRouteThatAnswered() {
+    Set<String> routes = new TreeSet<>();
+    for (Sample s : scrape.samples()) {
+      if (s.name().equals("vertx_http_server_requests_total")) {
+        routes.add(s.labels().get("route"));
+      }
+    }
+    assertTrue(routes.containsAll(List.of("/api/v1/scans", "/api/v1/decode", "/api/v1/verify/:code")), routes.toString());
+    for (String route : routes) {
+      assertFalse(route.contains(">"), "a route label that joins several routes: " + route);
+    }
   }
 
   @Test

@@ -223,7 +223,6 @@ final class Fixtures {
   /** CodeState with every component spelled out, for states no sequence of scans would reach. */
   static CodeState state(int saleCount, int soldUnits, int distinctSaleSites, ScanRef lastSale, boolean lastSaleSplit,
                          int prevSaleSite, boolean destroyed) {
-    return new CodeState(0, saleCount, soldUnits, distinctSaleSites, lastSale, lastSaleSplit, false, prevSaleSite,
-        lastSale == null ? 0 : lastSale.at(), destroyed, 0, 0);
+    return new CodeState(0, saleCount, soldUnits, distinctSaleSites, lastSale, lastSaleSplit, false, prevSaleSite, destroyed, 0);
   }
 }

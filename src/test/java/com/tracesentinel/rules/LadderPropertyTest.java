@@ -98,7 +98,9 @@ class LadderPropertyTest {
             + m.state + " true sites " + m.saleSites);
       }
     }
-    assertEquals(EnumSet.allOf(AnomalyType.class), seen.keySet(), "the random run reaches every row: " + seen);
+    // LATE_DELETION is raised by an NHSA deletion of an upload, never by judging a scan.
+    assertEquals(EnumSet.complementOf(EnumSet.of(AnomalyType.LATE_DELETION)), seen.keySet(),
+        "the random run reaches every row of the ladder: " + seen);
   }
 
   private static ScanFacts randomScan(Random rnd, Model m) {
@@ -209,8 +211,8 @@ class LadderPropertyTest {
           times[rnd.nextInt(times.length)]);
       CodeState state = rnd.nextInt(20) == 0 ? null : new CodeState(ints[rnd.nextInt(ints.length)],
           ints[rnd.nextInt(ints.length)], ints[rnd.nextInt(ints.length)], ints[rnd.nextInt(ints.length)], last,
-          rnd.nextBoolean(), rnd.nextBoolean(), sites[rnd.nextInt(sites.length)], times[rnd.nextInt(times.length)],
-          rnd.nextBoolean(), ints[rnd.nextInt(ints.length)], rnd.nextLong());
+          rnd.nextBoolean(), rnd.nextBoolean(), sites[rnd.nextInt(sites.length)],
+          rnd.nextBoolean(), rnd.nextLong());
       ScanFacts scan = rnd.nextInt(50) == 0 ? null : new ScanFacts(pick(rnd, typesOrNull), pick(rnd, products),
           pick(rnd, expiries), sites[rnd.nextInt(sites.length)], times[rnd.nextInt(times.length)],
           ints[rnd.nextInt(ints.length)], rnd.nextBoolean(), pick(rnd, billed), rnd.nextBoolean());

@@ -22,7 +22,6 @@ class LadderSplitTest {
     assertEquals(1, s.distinctSaleSites());
     assertTrue(s.lastSaleSplit());
     assertEquals(at(SZ1, T0 + DAY), s.lastSale());
-    assertEquals(T0, s.firstSaleAt());
   }
 
   @Test

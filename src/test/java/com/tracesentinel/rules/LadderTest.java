@@ -32,7 +32,6 @@ class LadderTest {
     assertFalse(s.lastSaleSplit());
     assertTrue(s.lastSaleReimbursed());
     assertEquals(0, s.prevSaleSite());
-    assertEquals(T0, s.firstSaleAt());
     assertFalse(s.destroyed());
     assertTrue(s.hasOpenSale());
     assertEquals(0, s.scanCount(), "the ladder does not count scans: the caller does");
@@ -56,13 +55,6 @@ class LadderTest {
   void aCataloguePackSizeBelowOneCountsAsOne() {
     Verdict v = chain.then(sale(SZ1, T0).product(ZEROPACK));
     assertEquals(1, v.next().soldUnits());
-  }
-
-  @Test
-  void firstSaleAtKeepsTheFirstSale() {
-    chain.then(sale(SZ1, T0));
-    chain.then(sale(SZ1, T0 + DAY));
-    assertEquals(T0, chain.state.firstSaleAt());
   }
 
   // ---- DOUBLE_SCAN and REPEAT_SALE at the same site --------------------------------------------------------------
@@ -282,8 +274,8 @@ class LadderTest {
 
   @Test
   void saleCountAndSoldUnitsSaturate() {
-    CodeState huge = new CodeState(0, Integer.MAX_VALUE, Integer.MAX_VALUE, 1, at(SZ1, T0), false, false, 0, T0,
-        false, 0, 0);
+    CodeState huge = new CodeState(0, Integer.MAX_VALUE, Integer.MAX_VALUE, 1, at(SZ1, T0), false, false, 0,
+        false, 0);
     Verdict v = ladder.judge(huge, sale(SZ1, T0 + DAY).product(PACK10).facts(), REF);
     assertEquals(Integer.MAX_VALUE, v.next().saleCount());
     assertEquals(Integer.MAX_VALUE, v.next().soldUnits());
@@ -339,7 +331,6 @@ class LadderTest {
     assertEquals(before.soldUnits(), s.soldUnits());
     assertEquals(before.distinctSaleSites(), s.distinctSaleSites());
     assertEquals(before.prevSaleSite(), s.prevSaleSite());
-    assertEquals(before.firstSaleAt(), s.firstSaleAt());
   }
 
   @Test
@@ -620,11 +611,11 @@ class LadderTest {
   @Test
   void inconsistentStatesNeverThrow() {
     CodeState[] odd = {
-        new CodeState(-5, -3, -7, -1, null, true, true, -2, -9, false, -1, -1),
-        new CodeState(0, 3, 0, 0, null, false, false, 0, 0, false, 0, 0),
-        new CodeState(0, 0, 5, 0, at(SZ1, T0), true, false, 0, 0, false, 0, 0),
-        new CodeState(0, 2, 2, 2, null, false, false, 0, 0, true, 0, 0),
-        new CodeState(0, -1, -1, 300, at(SZ1, T0), false, false, SZ1.ref(), 0, false, 0, 0),
+        new CodeState(-5, -3, -7, -1, null, true, true, -2, false, -1),
+        new CodeState(0, 3, 0, 0, null, false, false, 0, false, 0),
+        new CodeState(0, 0, 5, 0, at(SZ1, T0), true, false, 0, false, 0),
+        new CodeState(0, 2, 2, 2, null, false, false, 0, true, 0),
+        new CodeState(0, -1, -1, 300, at(SZ1, T0), false, false, SZ1.ref(), false, 0),
     };
     for (CodeState s : odd) {
       for (EventType t : EventType.values()) {

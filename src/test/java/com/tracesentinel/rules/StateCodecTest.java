@@ -13,11 +13,10 @@ class StateCodecTest {
     Random random = new Random(42);
     for (int i = 0; i < 10_000; i++) {
       ScanRef last = random.nextBoolean() ? null
-          : new ScanRef(1 + random.nextInt(1_000_000), Integer.toUnsignedLong(random.nextInt()));
-      CodeState s = new CodeState(random.nextInt(65_536), random.nextInt(65_536), random.nextInt(Integer.MAX_VALUE),
-          random.nextInt(256), last, random.nextBoolean(), random.nextBoolean(), random.nextInt(1_000_000),
-          Integer.toUnsignedLong(random.nextInt()), random.nextBoolean(), random.nextInt(Integer.MAX_VALUE),
-          random.nextLong());
+          : new ScanRef(1 + random.nextInt(StateCodec.MAX_SITE_REF), Integer.toUnsignedLong(random.nextInt()));
+      CodeState s = new CodeState(random.nextInt(65_536), random.nextInt(65_536), random.nextInt(1 << 24),
+          random.nextInt(256), last, random.nextBoolean(), random.nextBoolean(), random.nextInt(StateCodec.MAX_SITE_REF),
+          random.nextBoolean(), random.nextLong());
       long changedAt = Integer.toUnsignedLong(random.nextInt());
       byte[] raw = StateCodec.encode(s, changedAt);
       assertEquals(StateCodec.BYTES, raw.length);
@@ -30,20 +29,26 @@ class StateCodecTest {
 
   @Test
   void countersSaturateInsteadOfWrapping() {
-    CodeState big = new CodeState(100_000, 70_000, 5, 999, null, false, false, 0, 0, false, 0, 0);
+    CodeState big = new CodeState(100_000, 70_000, 20_000_000, 999, null, false, false, 0, false, 0);
     CodeState back = StateCodec.decode(StateCodec.encode(big, 0));
     assertEquals(65_535, back.scanCount());
     assertEquals(65_535, back.saleCount());
+    assertEquals(16_777_215, back.soldUnits());
     assertEquals(255, back.distinctSaleSites());
   }
 
   @Test
   void timesBeyond2038StayPositive() {
     long in2100 = 4_102_444_800L;
-    CodeState s = new CodeState(1, 1, 1, 1, new ScanRef(7, in2100), false, false, 0, in2100, false, 0, 0);
+    CodeState s = new CodeState(1, 1, 1, 1, new ScanRef(7, in2100), false, false, 0, false, 0);
     CodeState back = StateCodec.decode(StateCodec.encode(s, in2100));
     assertEquals(in2100, back.lastSale().at());
-    assertEquals(in2100, back.firstSaleAt());
+  }
+
+  @Test
+  void aSiteRefBeyondThreeBytesIsRefusedNotTruncated() {
+    CodeState s = new CodeState(1, 1, 1, 1, new ScanRef(StateCodec.MAX_SITE_REF + 1, 100), false, false, 0, false, 0);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> StateCodec.encode(s, 100));
   }
 
   @Test

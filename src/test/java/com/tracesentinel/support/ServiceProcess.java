@@ -47,8 +47,12 @@ public final class ServiceProcess implements AutoCloseable {
     awaitReady(Duration.ofSeconds(120));
   }
 
-  /** Runs a sub-command of the jar on this data directory (output appended to the log); the process is returned. */
-  public Process run(String... args) throws IOException {
+  /**
+   * The command line that runs the service's main class with these arguments in a new JVM, as {@code java -jar}
+   * would: this JVM's Chronicle flags, the test class path, and the service's own logging (stdout), not the tests'
+   * logback-test.xml on that class path.
+   */
+  public static List<String> mainCommand(String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -56,11 +60,17 @@ public final class ServiceProcess implements AutoCloseable {
         command.add(a);
       }
     }
+    command.add("-Dlogback.configurationFile=logback.xml");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("com.tracesentinel.Main");
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+    return command;
+  }
+
+  /** Runs a sub-command of the jar on this data directory (output appended to the log); the process is returned. */
+  public Process run(String... args) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(mainCommand(args)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("service.log").toFile()));
     Map<String, String> e = pb.environment();
     e.put("TRACESENTINEL_DATA_DIR", dataDir.toString());

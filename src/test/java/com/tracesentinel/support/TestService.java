@@ -104,6 +104,22 @@ public final class TestService implements AutoCloseable {
     return out.toString();
   }
 
+  /** Waits (at most 30 s) until the ring index has folded in every committed anomaly. */
+  public void awaitRingIndex() throws InterruptedException {
+    awaitRingIndex(30);
+  }
+
+  public void awaitRingIndex(int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    while (TestDatabase.count(db, "SELECT (SELECT last_id FROM feed_positions WHERE name = 'rings') - "
+        + "(SELECT coalesce(max(id), 0) FROM anomalies)") < 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the ring index did not catch up within " + seconds + " s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
   public TraceSentinel app() {
     return app;
   }

@@ -1,0 +1,63 @@
+# Shared by the load scripts: start/stop a service from target/tracesentinel.jar on a fresh data directory,
+# register sites and a product, and read process CPU time. Source it; it sets nothing until a function is called.
+JAR=${JAR:-target/tracesentinel.jar}
+ADMIN_KEY=${ADMIN_KEY:-load-test-admin}
+PORT=${PORT:-18090}
+BASE="http://127.0.0.1:${PORT}"
+
+ensure_jar() { [ -f "$JAR" ] || mvn -q -DskipTests package; }
+
+# start_service DATA_DIR [extra env assignments...]: starts it and waits until ready (up to 120 s); pid in SERVICE_PID.
+start_service() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  env "$@" TRACESENTINEL_DATA_DIR="$dir" TRACESENTINEL_PORT="$PORT" TRACESENTINEL_HOST=127.0.0.1 \
+    TRACESENTINEL_ADMIN_KEY="$ADMIN_KEY" TRACESENTINEL_ACCESS_LOG=WARN \
+    java ${SERVICE_JAVA_OPTS:-} -jar "$JAR" serve >>"$dir.log" 2>&1 &
+  SERVICE_PID=$!
+  for _ in $(seq 1 600); do
+    curl -fs "$BASE/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVICE_PID" 2>/dev/null || { tail -20 "$dir.log" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "service not ready after 120 s (log: $dir.log)" >&2
+  return 1
+}
+
+stop_service() {
+  kill -TERM "$SERVICE_PID" 2>/dev/null || true
+  for _ in $(seq 1 600); do kill -0 "$SERVICE_PID" 2>/dev/null || return 0; sleep 0.2; done
+  kill -9 "$SERVICE_PID" 2>/dev/null || true
+}
+
+# register SITES PRODUCT_KEY: sites LOAD001..LOADnnn in three cities and one catalogued product.
+register() {
+  local rows
+  rows=$(for i in $(seq 1 "$1"); do
+    printf '{"siteId":"LOAD%03d","name":"Load pharmacy %d","kind":"PHARMACY","regionCode":"%d","regionName":"r"}\n' \
+      "$i" "$i" $((440300 + i % 3 * 100 + i % 90)); done | paste -sd, -)
+  curl -fsS -X PUT "$BASE/api/v1/sites" -H "Authorization: Bearer $ADMIN_KEY" -H 'Content-Type: application/json' \
+    --data "[$rows]" >/dev/null
+  curl -fsS -X PUT "$BASE/api/v1/products" -H "Authorization: Bearer $ADMIN_KEY" \
+    -H 'Content-Type: application/json' \
+    --data "[{\"productKey\":\"$2\",\"drugCode\":\"XLOAD\",\"genericName\":\"Load test tablets\",\"packSize\":1}]" >/dev/null
+}
+
+# cpu_ticks PID...: user+system clock ticks (1/100 s) the processes have used so far.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+
+# pg_pids DATA_DIR: the embedded PostgreSQL's postmaster and its children.
+pg_pids() {
+  local pm; pm=$(head -1 "$1/pg/postmaster.pid")
+  echo "$pm" $(pgrep -P "$pm" || true)
+}
+
+# machine_ticks: all CPU time used on the machine so far (user+nice+system+irq+softirq), 1/100 s.
+machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Public look-up latency and rate, RUNS times: a fresh service, SOLD (20,000) codes sold once, then wrk GET
+# /api/v1/verify/{code} with CONNECTIONS (16) connections for SECONDS on random sold codes, then on codes never sold.
+#   load-tests/lookups.sh [seconds=30] [runs=3]
+# The per-client look-up limit is lifted for the run (every request comes from 127.0.0.1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source load-tests/lib.sh
+SECONDS_RUN=${1:-30}
+RUNS=${2:-3}
+CONNECTIONS=${CONNECTIONS:-16}
+SOLD=${SOLD:-20000}
+ensure_jar
+work=$(mktemp -d /tmp/ts-lookups-XXXX)
+echo "lookups: ${SECONDS_RUN} s per kind, ${RUNS} runs, ${CONNECTIONS} connections, ${SOLD} sold codes;" \
+  "$(date -u +%FT%TZ); $(nproc) cores"
+printf '%-4s %-8s %10s %8s %8s\n' run codes per_s p50_ms p99_ms
+for run in $(seq 1 "$RUNS"); do
+  start_service "$work/svc-$run" TRACESENTINEL_LOOKUPS_PER_MINUTE=100000000 TRACESENTINEL_AUDIT_SECONDS=0
+  register 1 8600001
+  # Sell SOLD codes once each, 1,000 a request (the codes verify.lua asks for).
+  for from in $(seq 1 1000 "$SOLD"); do
+    body=$(for n in $(seq "$from" $((from + 999))); do
+      printf '{"code":"8600001%03d01%08d","siteId":"LOAD001","documentNo":"L%d","lineNo":1}\n' $((run % 1000)) "$n" "$n"
+    done | paste -sd, -)
+    curl -fsS -X POST "$BASE/api/v1/scans" -H "Authorization: Bearer $ADMIN_KEY" -H 'Content-Type: application/json' \
+      --data "{\"scans\":[$body]}" >/dev/null
+  done
+  RUN=$run SOLD=$SOLD wrk -t2 -c"$CONNECTIONS" -d5s -s load-tests/compare/verify.lua "$BASE" >/dev/null # warm-up
+  for kind in sold unknown; do
+    out=$(RUN=$run SOLD=$SOLD UNKNOWN=$([ $kind = unknown ] && echo 1 || echo 0) wrk -t2 -c"$CONNECTIONS" \
+      -d"${SECONDS_RUN}s" -s load-tests/compare/verify.lua "$BASE" | grep '^answered')
+    read -r _ n _ secs _ non2xx _ p50 _ p99 <<<"$out"
+    awk -v run="$run" -v kind="$kind" -v n="$n" -v t="$secs" -v p50="$p50" -v p99="$p99" -v e="$non2xx" \
+      'BEGIN { printf "%-4s %-8s %10.0f %8.2f %8.2f%s\n", run, kind, n / t, p50, p99, (e > 0 ? "  (" e " non-2xx)" : "") }'
+  done
+  stop_service
+  rm -rf "$work/svc-$run" "$work/svc-$run.log"
+done

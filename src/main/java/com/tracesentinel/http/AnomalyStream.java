@@ -1,0 +1,284 @@
+package com.tracesentinel.http;
+
+import com.tracesentinel.auth.Role;
+import com.tracesentinel.history.AnomalyQueries;
+import com.tracesentinel.history.AnomalyQueries.AnomalyRow;
+import com.tracesentinel.investigate.AnomalyJson;
+import com.tracesentinel.investigate.Investigations;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GET /api/v1/anomalies/stream (role investigator or admin): Server-Sent Events, one per new anomaly matching the
+ * list's filters, {@code id:} its anomaly id. A reconnection with {@code Last-Event-ID} first replays what was
+ * committed after that id (from the database, in id order), then goes on live, with no gap and no duplicate: the
+ * session listens to the {@link com.tracesentinel.investigate.AnomalyFeed} before it replays, keeps the batches
+ * that arrive meanwhile, and writes only ids above the last one written. More than the replay window
+ * (TRACESENTINEL_STREAM_REPLAY anomalies) behind, or an id this database never issued: a {@code resync} event,
+ * and the stream goes on from the newest anomaly.
+ *
+ * <p>A client that reads too slowly is not buffered for: once its write queue is full the session stops writing,
+ * and when it drains it catches up from the database like a reconnection (memory stays bounded per client).
+ */
+final class AnomalyStream {
+  private static final Logger LOG = LoggerFactory.getLogger(AnomalyStream.class);
+  static final long HEARTBEAT_MS = 15_000;
+  static final int REPLAY_PAGE = 500;
+  /** Live batches kept while a session replays; beyond, it replays once more instead. */
+  static final int MAX_HELD_BATCHES = 50;
+  static final int MAX_STREAMS = 1_000;
+  static final int RETRY_MS = 3_000;
+  private static final Pattern EVENT_ID = Pattern.compile("0|[1-9][0-9]{0,17}");
+
+  private final Vertx vertx;
+  private final Investigations investigations;
+  private final AnomalyQueries queries;
+
+  AnomalyStream(Vertx vertx, Investigations investigations) {
+    this.vertx = vertx;
+    this.investigations = investigations;
+    this.queries = investigations.queries();
+  }
+
+  void mount(Router router, Auth auth) {
+    router.get("/api/v1/anomalies/stream").handler(auth.require(Role.INVESTIGATOR)).handler(this::open);
+  }
+
+  private void open(RoutingContext ctx) {
+    Problem.Errors errors = new Problem.Errors();
+    AnomalyQueries.Filter filter = InvestigatorRoutes.filter(InvestigatorRoutes.Query.of(ctx, errors), errors);
+    String last = ctx.request().getHeader("Last-Event-ID");
+    long lastId = -1;
+    if (last != null && !last.isBlank()) {
+      if (!EVENT_ID.matcher(last.trim()).matches()) {
+        errors.add("Last-Event-ID", "must be the id of an event this stream sent (a whole number)");
+      } else {
+        lastId = Long.parseLong(last.trim());
+      }
+    }
+    errors.throwIfAny();
+    if (investigations.openStreams() >= MAX_STREAMS) {
+      throw Problem.unavailable("too many open anomaly streams (" + MAX_STREAMS + "); try again shortly", 30);
+    }
+    new Session(ctx.response(), filter, Vertx.currentContext()).start(lastId);
+  }
+
+  /** One client's stream; everything but {@link #accept} runs on the client's connection context. */
+  private final class Session implements Consumer<List<AnomalyRow>> {
+    private final HttpServerResponse response;
+    private final AnomalyQueries.Filter filter;
+    private final Context context;
+    /** Every matching anomaly up to this id has been written (the resume point). */
+    private long sent;
+    /** The id of the last event written, or told in a heartbeat. */
+    private long told = -1;
+    private boolean live;
+    private final List<List<AnomalyRow>> held = new ArrayList<>();
+    private boolean overflow;
+    private boolean closed;
+    private long heartbeat = -1;
+
+    Session(HttpServerResponse response, AnomalyQueries.Filter filter, Context context) {
+      this.response = response;
+      this.filter = filter;
+      this.context = context;
+    }
+
+    void start(long lastId) {
+      response.setChunked(true)
+          .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+          .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY) // never compressed: each event goes out at once
+          .putHeader("X-Accel-Buffering", "no");
+      response.closeHandler(v -> close());
+      response.exceptionHandler(e -> close());
+      investigations.streamOpened();
+      investigations.feed().listen(this); // before reading anything: no batch read from now on can be missed
+      response.write("retry: " + RETRY_MS + "\n\n");
+      heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> heartbeat());
+      long feedAt = Math.max(0, investigations.feed().position());
+      if (lastId < 0) {
+        // a new stream starts at the newest anomaly committed now (the feed may be up to a tick behind it)
+        queries.maxId().onComplete(ar -> {
+          if (closed) {
+            return;
+          }
+          if (ar.failed()) {
+            fail(ar.cause());
+            return;
+          }
+          sent = ar.result();
+          told = sent;
+          response.write("id: " + sent + "\n\n");
+          replay();
+        });
+        return;
+      }
+      int window = investigations.settings().replayWindow();
+      Future<Long> newest = lastId <= feedAt ? Future.succeededFuture(feedAt) : queries.maxId();
+      newest.compose(max -> lastId > max ? Future.succeededFuture(Long.MAX_VALUE)
+          : queries.countAfter(lastId, window + 1L)).onComplete(ar -> {
+            if (closed) {
+              return;
+            }
+            if (ar.failed()) {
+              fail(ar.cause());
+              return;
+            }
+            if (ar.result() > window) {
+              resync(lastId, window);
+            } else {
+              sent = lastId;
+              told = lastId;
+              replay();
+            }
+          });
+    }
+
+    /** Too far behind (or an id from elsewhere): say so, and go on from the newest anomaly. */
+    private void resync(long lastId, int window) {
+      queries.maxId().onComplete(ar -> {
+        if (closed) {
+          return;
+        }
+        if (ar.failed()) {
+          fail(ar.cause());
+          return;
+        }
+        sent = ar.result();
+        told = sent;
+        investigations.streamResynced();
+        response.write("id: " + sent + "\nevent: resync\ndata: " + new JsonObject()
+            .put("lastEventId", lastId).put("resumeFrom", sent).put("replayWindow", window)
+            .put("detail", "more than " + window + " anomalies were committed after event " + lastId
+                + ", or this service never sent it: reload the list, then follow this stream").encode() + "\n\n");
+        replay();
+      });
+    }
+
+    /** Reads what was committed after {@link #sent} from the database, then flushes the batches held meanwhile. */
+    private void replay() {
+      if (closed) {
+        return;
+      }
+      live = false;
+      queries.after(sent, REPLAY_PAGE).onComplete(ar -> {
+        if (closed) {
+          return;
+        }
+        if (ar.failed()) {
+          fail(ar.cause());
+          return;
+        }
+        write(ar.result());
+        if (response.writeQueueFull()) {
+          response.drainHandler(v -> replay());
+        } else if (ar.result().size() == REPLAY_PAGE || overflow) {
+          if (ar.result().size() < REPLAY_PAGE) {
+            overflow = false;
+            held.clear();
+          }
+          replay();
+        } else {
+          live = true;
+          List<List<AnomalyRow>> batches = new ArrayList<>(held);
+          held.clear();
+          batches.forEach(this::deliver);
+        }
+      });
+    }
+
+    /** From the feed, on its context. */
+    @Override
+    public void accept(List<AnomalyRow> batch) {
+      context.runOnContext(v -> deliver(batch));
+    }
+
+    private void deliver(List<AnomalyRow> batch) {
+      if (closed) {
+        return;
+      }
+      if (!live) {
+        if (held.size() < MAX_HELD_BATCHES) {
+          held.add(batch);
+        } else {
+          overflow = true;
+        }
+        return;
+      }
+      write(batch);
+      if (response.writeQueueFull()) {
+        live = false;
+        response.drainHandler(v -> replay());
+      }
+    }
+
+    /** Writes the matching anomalies above {@link #sent}, in id order, as one chunk. */
+    private void write(List<AnomalyRow> rows) {
+      StringBuilder out = new StringBuilder();
+      int events = 0;
+      for (AnomalyRow a : rows) {
+        if (a.id() <= sent) {
+          continue;
+        }
+        sent = a.id();
+        if (filter.matches(a)) {
+          out.append("id: ").append(a.id()).append("\ndata: ").append(AnomalyJson.of(a).encode()).append("\n\n");
+          told = a.id();
+          events++;
+        }
+      }
+      if (events > 0) {
+        response.write(out.toString());
+        investigations.streamEvents(events);
+      }
+    }
+
+    /**
+     * Every 15 s: a comment (keeps proxies and the idle timeout from closing a quiet stream) and, when anomalies
+     * that did not match went by, an id-only event that moves the client's Last-Event-ID past them, so a filtered
+     * stream does not fall out of the replay window for want of matches.
+     */
+    private void heartbeat() {
+      if (closed || response.writeQueueFull()) {
+        return;
+      }
+      if (live && sent > told) {
+        told = sent;
+        response.write(": keep-alive\nid: " + sent + "\n\n");
+      } else {
+        response.write(": keep-alive\n\n");
+      }
+    }
+
+    private void fail(Throwable cause) {
+      LOG.warn("Anomaly stream closed: reading the anomalies failed: {}", cause.toString());
+      close();
+      response.reset();
+    }
+
+    private void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      investigations.feed().forget(this);
+      if (heartbeat >= 0) {
+        vertx.cancelTimer(heartbeat);
+      }
+      investigations.streamClosed();
+    }
+  }
+}

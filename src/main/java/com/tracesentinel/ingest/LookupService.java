@@ -1,0 +1,130 @@
+package com.tracesentinel.ingest;
+
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.code.InvalidReason;
+import com.tracesentinel.code.ParseResult;
+import com.tracesentinel.code.TraceCode;
+import com.tracesentinel.reference.Product;
+import com.tracesentinel.reference.ReferenceData;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.rules.CodeState;
+import com.tracesentinel.rules.StateCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The public look-up ("has this box been sold before?"): NHSA's four outcomes from the code's ledger state, the
+ * product from the catalogue, and the latest sales that still count. A code sold once is answered from memory (its
+ * state holds that sale); only a code with several sales reads the history. Look-ups are counted apart from the
+ * code's state (per day and outcome, and per code) and never travel through the judge.
+ */
+public final class LookupService {
+  public static final ZoneId CHINA = ZoneId.of("Asia/Shanghai");
+  /** Sales shown at most. */
+  public static final int RECENT_SALES = 3;
+
+  public enum Outcome { NO_SALE_RECORD, ONE_SALE, MULTIPLE_SALES, INVALID_CODE }
+
+  /** One sale as the public may see it: when, and the site's name and region; never a patient or a document. */
+  public record RecentSale(Instant at, String siteName, String regionName) {}
+
+  /**
+   * @param code      null for INVALID_CODE
+   * @param reason    for INVALID_CODE: the rule the code breaks, and {@code detail} how
+   * @param splitSale split-pack sales of one box at one site, within its pack size: still one sale
+   * @param updatedAt every scan that arrived before this time is in the answer
+   */
+  public record Answer(Outcome outcome, TraceCode code, InvalidReason reason, String detail, Product product,
+                       int saleCount, List<RecentSale> recentSales, Instant updatedAt, boolean splitSale,
+                       boolean destroyed) {}
+
+  /** The history as the look-up reads it. */
+  public interface SalesHistory {
+    /** A code's latest sales that still count (returned and double-scanned ones left out), newest first. */
+    CompletableFuture<List<RecentSale>> recentSales(byte[] codeKey, int limit);
+  }
+
+  /** Where look-ups are counted: in memory, stored every few seconds. */
+  public interface Counts {
+    void count(LocalDate day, Outcome outcome);
+
+    /** One look-up of a code the ledger knows (a code never scanned gets no row). */
+    void countCode(byte[] codeKey);
+  }
+
+  private final LedgerPort ledger;
+  private final ReferenceData reference;
+  private final SalesHistory history;
+  private final Counts counts;
+  private final Supplier<Instant> settledBefore;
+  private final Map<Outcome, Counter> meters = new EnumMap<>(Outcome.class);
+
+  public LookupService(LedgerPort ledger, ReferenceData reference, SalesHistory history, Counts counts,
+                       Supplier<Instant> settledBefore, MeterRegistry registry) {
+    this.ledger = ledger;
+    this.reference = reference;
+    this.history = history;
+    this.counts = counts;
+    this.settledBefore = settledBefore;
+    for (Outcome o : Outcome.values()) {
+      meters.put(o, Counter.builder("tracesentinel.lookups").tag("outcome", o.name())
+          .description("public look-ups answered, by outcome").register(registry));
+    }
+  }
+
+  public CompletableFuture<Answer> lookUp(ParseResult parsed) {
+    Instant updatedAt = updatedAt();
+    if (parsed instanceof ParseResult.Invalid invalid) {
+      counted(Outcome.INVALID_CODE);
+      return CompletableFuture.completedFuture(new Answer(Outcome.INVALID_CODE, null, invalid.reason(),
+          invalid.message(), null, 0, List.of(), updatedAt, false, false));
+    }
+    TraceCode code = ((ParseResult.Valid) parsed).code();
+    byte[] key = CodeKey.of(code.canonical());
+    byte[] raw = ledger.getRaw(key);
+    CodeState state = raw == null ? null : StateCodec.decode(raw);
+    if (state != null) {
+      counts.countCode(key);
+    }
+    Product product = reference.product(code.productKey());
+    int saleCount = state == null ? 0 : Math.max(0, state.saleCount());
+    boolean splitOneBox = saleCount > 1 && state.lastSaleSplit() && state.distinctSaleSites() <= 1
+        && product != null && state.soldUnits() <= product.packSize();
+    Outcome outcome = saleCount == 0 ? Outcome.NO_SALE_RECORD
+        : saleCount == 1 || splitOneBox ? Outcome.ONE_SALE : Outcome.MULTIPLE_SALES;
+    boolean destroyed = state != null && state.destroyed();
+    counted(outcome);
+    CompletableFuture<List<RecentSale>> sales;
+    if (saleCount == 0) {
+      sales = CompletableFuture.completedFuture(List.of());
+    } else if (saleCount == 1 && state.lastSale() != null) {
+      // The open sale is the code's state itself: no history read for the common answer.
+      Site site = reference.site(state.lastSale().siteRef());
+      sales = CompletableFuture.completedFuture(List.of(new RecentSale(Instant.ofEpochSecond(state.lastSale().at()),
+          site == null ? null : site.name(), site == null ? null : site.regionName())));
+    } else {
+      sales = history.recentSales(key, RECENT_SALES);
+    }
+    return sales.thenApply(list -> new Answer(outcome, code, null, null, product, saleCount, list, updatedAt,
+        splitOneBox, destroyed));
+  }
+
+  private void counted(Outcome outcome) {
+    meters.get(outcome).increment();
+    counts.count(LocalDate.now(CHINA), outcome);
+  }
+
+  private Instant updatedAt() {
+    Instant settled = settledBefore.get();
+    return (settled == null ? Instant.now() : settled).truncatedTo(ChronoUnit.SECONDS);
+  }
+}

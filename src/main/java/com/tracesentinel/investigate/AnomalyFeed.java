@@ -1,0 +1,118 @@
+package com.tracesentinel.investigate;
+
+import com.tracesentinel.history.AnomalyQueries;
+import com.tracesentinel.history.AnomalyQueries.AnomalyRow;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's one tail of the anomalies table: every {@link #INTERVAL_MS} ms (sooner while it is behind) it reads
+ * {@code anomalies WHERE id > position ORDER BY id} and hands each batch, in id order, to its listeners (the live
+ * streams and the webhook), on its own event-loop context and never blocking it.
+ *
+ * <p>This relies on the anomalies being appended by one committer, in commit order: an id only becomes visible after
+ * every smaller id that will ever be visible, so a position is a complete "everything up to here". A future cluster
+ * mode with several writing nodes breaks that (one node's larger ids can commit before another's smaller ones), and
+ * would need a per-node position or a commit-ordered sequence instead.
+ *
+ * <p>It starts at the newest anomaly: what was committed before the start is for replays, not live listeners.
+ */
+public final class AnomalyFeed {
+  private static final Logger LOG = LoggerFactory.getLogger(AnomalyFeed.class);
+  static final long INTERVAL_MS = 200;
+  static final int BATCH = 1_000;
+
+  private final Vertx vertx;
+  private final AnomalyQueries queries;
+  private final Set<Consumer<List<AnomalyRow>>> listeners = ConcurrentHashMap.newKeySet();
+  private Context context;
+  private volatile long position = -1;
+  private volatile boolean stopped;
+  private long timer = -1;
+
+  public AnomalyFeed(Vertx vertx, AnomalyQueries queries) {
+    this.vertx = vertx;
+    this.queries = queries;
+  }
+
+  /** Reads the newest id, then tails from there; completes once the position is known. */
+  public Future<Void> start() {
+    context = vertx.getOrCreateContext();
+    Promise<Void> started = Promise.promise();
+    context.runOnContext(v -> queries.maxId().onComplete(ar -> {
+      if (ar.failed()) {
+        started.fail(ar.cause());
+        return;
+      }
+      position = ar.result();
+      schedule(INTERVAL_MS);
+      started.complete();
+    }));
+    return started.future();
+  }
+
+  /** Everything up to this id has been handed to the listeners (-1 before the start). */
+  public long position() {
+    return position;
+  }
+
+  /**
+   * Adds a listener: from now on it gets every batch read, on the feed's context (hop to your own). A batch read
+   * before this call may still reach it; one that is not is older than {@link #position()} read after this call.
+   */
+  public void listen(Consumer<List<AnomalyRow>> listener) {
+    listeners.add(listener);
+  }
+
+  public void forget(Consumer<List<AnomalyRow>> listener) {
+    listeners.remove(listener);
+  }
+
+  public int listeners() {
+    return listeners.size();
+  }
+
+  private void schedule(long delay) {
+    if (!stopped) {
+      timer = vertx.setTimer(delay, id -> tick());
+    }
+  }
+
+  private void tick() {
+    queries.after(position, BATCH).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.debug("Anomaly feed: reading failed, trying again in 1 s: {}", ar.cause().toString());
+        schedule(1_000);
+        return;
+      }
+      List<AnomalyRow> batch = ar.result();
+      if (!batch.isEmpty()) {
+        position = batch.get(batch.size() - 1).id();
+        List<AnomalyRow> shared = List.copyOf(batch);
+        for (Consumer<List<AnomalyRow>> l : listeners) {
+          try {
+            l.accept(shared);
+          } catch (RuntimeException e) {
+            LOG.warn("Anomaly feed listener failed", e);
+          }
+        }
+      }
+      schedule(batch.size() == BATCH ? 1 : INTERVAL_MS);
+    });
+  }
+
+  public void stop() {
+    stopped = true;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+}

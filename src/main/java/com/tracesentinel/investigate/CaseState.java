@@ -1,0 +1,52 @@
+package com.tracesentinel.investigate;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An anomaly as a case: OPEN when raised, UNDER_REVIEW while someone checks it, then CONFIRMED or DISMISSED.
+ * A review can be handed back (UNDER_REVIEW to OPEN) and a decision reopened (CONFIRMED or DISMISSED to
+ * UNDER_REVIEW); nothing else, and never to the state it is already in, so of two investigators taking the same
+ * case the second learns that the first has.
+ */
+public enum CaseState {
+  OPEN, UNDER_REVIEW, CONFIRMED, DISMISSED;
+
+  /** The states this one may change to. */
+  public List<CaseState> next() {
+    return switch (this) {
+      case OPEN -> List.of(UNDER_REVIEW);
+      case UNDER_REVIEW -> List.of(CONFIRMED, DISMISSED, OPEN);
+      case CONFIRMED, DISMISSED -> List.of(UNDER_REVIEW);
+    };
+  }
+
+  /** Why {@code from} may not change to {@code to}, or null when it may. */
+  public static String refusal(String from, String to) {
+    CaseState f = parse(from);
+    CaseState t = parse(to);
+    if (f == null || t == null) {
+      return "unknown state " + (f == null ? from : to);
+    }
+    if (f == t) {
+      return "the state is already " + f;
+    }
+    if (!f.next().contains(t)) {
+      return f + " may change to " + String.join(" or ", f.next().stream().map(Enum::name).toList()) + ", not to " + t;
+    }
+    return null;
+  }
+
+  /** The state named (any case), or null. */
+  public static CaseState parse(String s) {
+    if (s == null) {
+      return null;
+    }
+    for (CaseState c : values()) {
+      if (c.name().equals(s.trim().toUpperCase(Locale.ROOT))) {
+        return c;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,114 @@
+package com.tracesentinel.investigate;
+
+import com.tracesentinel.Config;
+import com.tracesentinel.history.AnomalyQueries;
+import com.tracesentinel.history.CaseStore;
+import com.tracesentinel.history.RingStore;
+import com.tracesentinel.reference.ReferenceStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What investigators work with beyond the anomaly list: the anomaly feed (live streams, the webhook), the ring index
+ * and its queries, and cases. Built and started once per service, before HTTP; stopped before the pool closes.
+ */
+public final class Investigations {
+  private final Config.Alerts settings;
+  private final AnomalyQueries queries;
+  private final AnomalyFeed feed;
+  private final RingStore ringStore;
+  private final RingIndexer indexer;
+  private final Rings rings;
+  private final CaseStore cases;
+  private final AlertWebhook webhook;
+  private final AtomicInteger streams = new AtomicInteger();
+  private final Counter streamEvents;
+  private final Counter streamResyncs;
+
+  private Investigations(Vertx vertx, Pool pool, ReferenceStore reference, Config.Alerts settings,
+                         MeterRegistry registry) {
+    this.settings = settings;
+    this.queries = new AnomalyQueries(pool);
+    this.feed = new AnomalyFeed(vertx, queries);
+    this.ringStore = new RingStore(pool);
+    this.indexer = new RingIndexer(vertx, ringStore, registry);
+    this.rings = new Rings(ringStore, reference);
+    this.cases = new CaseStore(pool);
+    this.webhook = settings.webhook() == null ? null
+        : new AlertWebhook(vertx, settings.webhook(), settings.webhookSecret(), registry);
+    Gauge.builder("tracesentinel.stream.clients", streams, AtomicInteger::get)
+        .description("Open anomaly streams (GET /api/v1/anomalies/stream)").register(registry);
+    this.streamEvents = Counter.builder("tracesentinel.stream.events")
+        .description("Anomaly events written to streams, replays included").register(registry);
+    this.streamResyncs = Counter.builder("tracesentinel.stream.resyncs")
+        .description("Stream reconnections too far behind to replay: told to re-sync").register(registry);
+  }
+
+  public static Future<Investigations> start(Vertx vertx, Pool pool, ReferenceStore reference, Config.Alerts settings,
+                                             MeterRegistry registry) {
+    Investigations i = new Investigations(vertx, pool, reference, settings, registry);
+    if (i.webhook != null) {
+      i.feed.listen(i.webhook);
+    }
+    i.indexer.start();
+    return i.feed.start().map(i);
+  }
+
+  public Config.Alerts settings() {
+    return settings;
+  }
+
+  public AnomalyQueries queries() {
+    return queries;
+  }
+
+  public AnomalyFeed feed() {
+    return feed;
+  }
+
+  public Rings rings() {
+    return rings;
+  }
+
+  public RingIndexer ringIndexer() {
+    return indexer;
+  }
+
+  public CaseStore cases() {
+    return cases;
+  }
+
+  /** Counts an open stream (and {@link #streamClosed} its end) for tracesentinel_stream_clients. */
+  public void streamOpened() {
+    streams.incrementAndGet();
+  }
+
+  public void streamClosed() {
+    streams.decrementAndGet();
+  }
+
+  public int openStreams() {
+    return streams.get();
+  }
+
+  public void streamEvents(int n) {
+    streamEvents.increment(n);
+  }
+
+  public void streamResynced() {
+    streamResyncs.increment();
+  }
+
+  public void close() {
+    feed.stop();
+    indexer.stop();
+    if (webhook != null) {
+      webhook.stop();
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package com.tracesentinel.limits;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Who a client is, for a per-client limit: its address as the connection (or one trusted proxy) gives it, IPv4-mapped
+ * IPv6 addresses as the IPv4 client they stand for, and IPv6 clients per /64 (the block one subscriber usually
+ * holds, so rotating addresses inside it does not help). Pure; no framework.
+ */
+public final class ClientAddress {
+  private ClientAddress() {}
+
+  /** The key a client's limit is kept under: the IPv4 address, or the /64 of an IPv6 one. */
+  public static String clientKey(String address) {
+    String a = address.length() > 64 ? address.substring(0, 64) : address;
+    if (a.indexOf(':') < 0) {
+      return a;
+    }
+    if (a.indexOf('.') >= 0) {
+      // IPv4-mapped or -compatible (::ffff:192.0.2.1): the IPv4 client it stands for.
+      String v4 = a.substring(a.lastIndexOf(':') + 1);
+      int end = v4.indexOf(']');
+      return end < 0 ? v4 : v4.substring(0, end);
+    }
+    String prefix = ipv6Prefix64(a);
+    return prefix == null ? a : prefix;
+  }
+
+  /** The first four groups of an IPv6 literal ("2001:db8:0:1::"), or null when it is not one. */
+  public static String ipv6Prefix64(String literal) {
+    String a = literal;
+    if (a.startsWith("[")) {
+      int end = a.indexOf(']');
+      a = end < 0 ? a.substring(1) : a.substring(1, end);
+    }
+    int zone = a.indexOf('%');
+    if (zone >= 0) {
+      a = a.substring(0, zone);
+    }
+    int gap = a.indexOf("::");
+    if (gap >= 0 && gap != a.lastIndexOf("::")) {
+      return null;
+    }
+    List<String> head = groups(gap < 0 ? a : a.substring(0, gap));
+    List<String> tail = gap < 0 ? List.of() : groups(a.substring(gap + 2));
+    List<String> all = new ArrayList<>(8);
+    all.addAll(head);
+    if (gap >= 0) {
+      for (int i = head.size() + tail.size(); i < 8; i++) {
+        all.add("0");
+      }
+    }
+    all.addAll(tail);
+    if (all.size() != 8 || gap >= 0 && head.size() + tail.size() > 7) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder(24);
+    for (int g = 0; g < 4; g++) {
+      String v = all.get(g);
+      if (v.isEmpty() || v.length() > 4) {
+        return null;
+      }
+      try {
+        out.append(Integer.toHexString(Integer.parseInt(v, 16))).append(':');
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return out.append(':').toString();
+  }
+
+  /** Colon-separated groups; an embedded IPv4 tail ("::ffff:1.2.3.4") stands for the last two. */
+  private static List<String> groups(String s) {
+    List<String> out = new ArrayList<>(8);
+    if (s.isEmpty()) {
+      return out;
+    }
+    for (String g : s.split(":", -1)) {
+      if (g.indexOf('.') >= 0) {
+        out.add("0");
+        out.add("0");
+      } else {
+        out.add(g);
+      }
+    }
+    return out;
+  }
+
+}

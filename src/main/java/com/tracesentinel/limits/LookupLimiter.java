@@ -1,0 +1,62 @@
+package com.tracesentinel.limits;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The public look-up's per-client limit: a token bucket per client (Bucket4j: the configured look-ups a minute,
+ * refilled smoothly) in a Caffeine map bounded by size and idle time. A bucket idle for a minute is full again, so
+ * expiring it forgets nothing; when a flood of addresses fills the map the least useful entries go, and a client
+ * whose bucket was evicted merely starts afresh. Maintenance runs on the calling thread, so the bound holds without a
+ * background thread.
+ */
+public final class LookupLimiter {
+  /**
+   * About 460 bytes a client (measured: key, bucket and map entry), so at most ~23 MB of heap however many
+   * addresses arrive; 50,000 clients each looking up within one minute is far beyond the expected public load.
+   */
+  public static final int MAX_CLIENTS = 50_000;
+
+  private final int perMinute;
+  private final int maxClients;
+  private final Cache<String, Bucket> buckets;
+
+  public LookupLimiter(int perMinute, int maxClients) {
+    this.perMinute = perMinute;
+    this.maxClients = maxClients;
+    this.buckets = Caffeine.newBuilder().maximumSize(maxClients).expireAfterAccess(Duration.ofMinutes(1))
+        .executor(Runnable::run).build();
+  }
+
+  /** 0 when the client may go on, otherwise the whole seconds until it may try again (at least 1). */
+  public long tryAcquire(String client) {
+    Bucket bucket = buckets.get(client, k -> Bucket.builder()
+        .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
+        .build());
+    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+    if (probe.isConsumed()) {
+      return 0;
+    }
+    return Math.max(1, (probe.getNanosToWaitForRefill() + TimeUnit.SECONDS.toNanos(1) - 1)
+        / TimeUnit.SECONDS.toNanos(1));
+  }
+
+  public int perMinute() {
+    return perMinute;
+  }
+
+  public int bound() {
+    return maxClients;
+  }
+
+  /** Clients tracked now, after pending evictions. */
+  public long size() {
+    buckets.cleanUp();
+    return buckets.estimatedSize();
+  }
+}

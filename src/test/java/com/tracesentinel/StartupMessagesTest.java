@@ -1,0 +1,86 @@
+package com.tracesentinel;
+
+import org.junit.jupiter.api.Tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.ServiceProcess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * What a new user sees when a start goes wrong, from a real process: one clear line naming the variable to change,
+ * printed before anything slow (the database) has started; and every sub-command answers --help.
+ */
+@Tag("slow")
+class StartupMessagesTest {
+
+  @Test
+  void everySubCommandAnswersHelp() {
+    for (String sub : List.of("serve", "demo", "rebuild-ledger", "verify-ledger")) {
+      StringWriter out = new StringWriter();
+      int exit = new CommandLine(new Main()).setOut(new PrintWriter(out)).execute(sub, "--help");
+      assertEquals(0, exit, sub);
+      assertTrue(out.toString().contains("Usage: tracesentinel " + sub), out.toString());
+      assertTrue(out.toString().contains("--help"), out.toString());
+    }
+  }
+
+  @Test
+  void aPortInUseIsNamedWithItsVariableBeforeTheDatabaseStarts() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Path dataDir = Files.createTempDirectory("tracesentinel-port");
+      long started = System.nanoTime();
+      Run run = main(Map.of("TRACESENTINEL_PORT", Integer.toString(taken.getLocalPort()),
+          "TRACESENTINEL_HOST", "127.0.0.1", "TRACESENTINEL_DATA_DIR", dataDir.toString()), "serve");
+      assertEquals(1, run.exit(), run.output());
+      assertEquals(1, run.lines().size(), run.output());
+      assertTrue(run.output().contains("port " + taken.getLocalPort()), run.output());
+      assertTrue(run.output().contains("TRACESENTINEL_PORT"), run.output());
+      assertFalse(Files.exists(dataDir.resolve("pg")), "the embedded database was created before the port check");
+      assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started) < 30);
+    }
+  }
+
+  @Test
+  void anUnknownLogFormatIsOneLineNotLogbackInternals() throws Exception {
+    Run run = main(Map.of("TRACESENTINEL_LOG_FORMAT", "xml"), "serve");
+    assertEquals(1, run.exit(), run.output());
+    assertEquals(List.of("tracesentinel: TRACESENTINEL_LOG_FORMAT=xml must be text or json"), run.lines());
+  }
+
+  record Run(int exit, String output) {
+    List<String> lines() {
+      List<String> lines = new ArrayList<>();
+      for (String l : output.split("\n")) {
+        if (!l.isBlank()) {
+          lines.add(l.strip());
+        }
+      }
+      return lines;
+    }
+  }
+
+  /** The real main class in a new JVM with the service's own logback.xml, as java -jar runs it. */
+  static Run main(Map<String, String> env, String... args) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(ServiceProcess.mainCommand(args)).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("TRACESENTINEL_"));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return new Run(p.exitValue(), output);
+  }
+}

@@ -1,0 +1,122 @@
+package com.tracesentinel.http;
+
+import org.junit.jupiter.api.Tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.TraceSentinel;
+import com.tracesentinel.demo.DemoData;
+import com.tracesentinel.support.TestService;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console's first screen with the demo day, as a new investigator sees it on a laptop (1366 x 768), in
+ * Chinese: totals, buttons and times on one line, the chart over the data's own day, the list on the first screen,
+ * and the anomaly details in Chinese with local times. Skipped only when Chromium or its driver is not installed.
+ */
+@Tag("slow")
+class ConsoleFirstScreenBrowserTest {
+  private static TestService svc;
+  private static WebDriver driver;
+  private static WebDriverWait wait;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(ConsoleBrowserTest.CHROMIUM.canExecute() && ConsoleBrowserTest.CHROMEDRIVER.canExecute(),
+        "browser test skipped: needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+    svc = TestService.start();
+    TraceSentinel.await(DemoData.load(svc.app().services(), new PrintStream(PrintStream.nullOutputStream())));
+    String investigator = svc.key("investigator", null);
+    driver = ConsoleBrowserTest.chrome();
+    driver.manage().window().setSize(new Dimension(1366, 768));
+    wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+    wait.ignoring(StaleElementReferenceException.class);
+    driver.get("http://127.0.0.1:" + svc.port() + "/console/");
+    ((JavascriptExecutor) driver).executeScript("sessionStorage.setItem('ts.lang', 'zh');");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key"))).sendKeys(investigator);
+    driver.findElement(By.id("signin")).click();
+    wait.until(d -> d.findElements(By.cssSelector("#rows tr[data-id]")).size() == 50);
+    wait.until(d -> !d.findElement(By.id("totals")).getText().isEmpty());
+    wait.until(d -> !d.findElements(By.cssSelector("#chart canvas")).isEmpty());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (driver != null) {
+      driver.quit();
+    }
+    if (svc != null) {
+      svc.close();
+    }
+  }
+
+  private static long lines(WebElement e) {
+    return (Long) ((JavascriptExecutor) driver).executeScript(
+        "var s = getComputedStyle(arguments[0]); var lh = parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.2;"
+            + " var pad = parseFloat(s.paddingTop) + parseFloat(s.paddingBottom);"
+            + " return Math.round((arguments[0].getBoundingClientRect().height - pad) / lh);", e);
+  }
+
+  @Test
+  void totalsButtonsAndTimesFitOnOneLine() {
+    String totals = driver.findElement(By.id("totals")).getText();
+    assertTrue(totals.contains("异常") && totals.contains("警报"), totals);
+    for (String id : List.of("apply", "reset", "export")) {
+      assertEquals(1, lines(driver.findElement(By.id(id))), id + " wraps");
+    }
+    WebElement time = driver.findElement(By.cssSelector("#rows tr[data-id] td.time"));
+    long timeLines = (Long) ((JavascriptExecutor) driver).executeScript("var r = document.createRange();"
+        + " r.selectNodeContents(arguments[0]); return r.getClientRects().length;", time);
+    assertEquals(1, timeLines, "the time column wraps: " + time.getText());
+    assertTrue(driver.findElement(By.id("tz")).getText().contains("本地时间"));
+  }
+
+  @Test
+  void theChartCoversTheDataDayInTheConsoleLanguage() {
+    String note = driver.findElement(By.id("totals")).getText().replaceFirst("：.*", "");
+    List<String> ends = List.of(note.split(" 至 "));
+    assertEquals(2, ends.size(), note);
+    // 24 hours, not 7 days: the demo's day fills the chart
+    long hours = (Long) ((JavascriptExecutor) driver).executeScript(
+        "return Math.round((Date.parse(arguments[1].replace(' ', 'T')) - Date.parse(arguments[0].replace(' ', 'T')))"
+            + " / 3600000);", ends.get(0), ends.get(1));
+    assertEquals(24, hours, note);
+    String legend = driver.findElement(By.cssSelector("#chart .u-legend")).getText();
+    assertTrue(legend.contains("时间"), legend);
+    assertFalse(legend.contains("Time"), legend);
+    String axis = (String) ((JavascriptExecutor) driver).executeScript(
+        "return Array.from(document.querySelectorAll('#chart .u-axis')).map(function (a) { return a.textContent; })"
+            + ".join(' ');");
+    assertFalse(axis.matches("(?s).*\\b(AM|PM|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\\b.*"), axis);
+  }
+
+  @Test
+  void theListStartsOnTheFirstScreenWithDetailsInChineseAndLocalTimes() {
+    long below = (Long) ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0); return Math.round("
+        + "document.querySelector('#rows tr[data-id]').getBoundingClientRect().top + 24 - window.innerHeight);");
+    assertTrue(below <= 0, "the first anomaly row starts " + below + " px too low for the first screen");
+    boolean sawSale = false;
+    for (WebElement row : driver.findElements(By.cssSelector("#rows tr[data-id]"))) {
+      String detail = row.findElements(By.tagName("td")).get(7).getText();
+      assertFalse(detail.matches(".*\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d.*Z.*"), "a UTC time in " + detail);
+      assertFalse(detail.startsWith("sold ") || detail.startsWith("split "), "English in Chinese mode: " + detail);
+      sawSale |= detail.contains("售出");
+    }
+    assertTrue(sawSale, "no translated 'sold at' detail on the first page");
+  }
+}

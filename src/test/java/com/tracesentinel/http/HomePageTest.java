@@ -1,0 +1,95 @@
+package com.tracesentinel.http;
+
+import org.junit.jupiter.api.Tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a new user opens first: the landing page the start line advertises, the README it links (served from the
+ * jar), the site icon; and a README that links nothing a fresh clone lacks.
+ */
+@Tag("slow")
+class HomePageTest {
+  private static TestService svc;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  @Test
+  void theLandingPageLinksThePagesTheApiTheMetricsAndTheReadme() {
+    Response home = svc.get("/", null);
+    assertEquals(200, home.status(), home.body());
+    assertTrue(home.contentType().startsWith("text/html"), home.contentType());
+    for (String link : List.of("href=\"/verify\"", "href=\"/console/\"", "href=\"/openapi.yaml\"",
+        "href=\"/metrics\"", "href=\"/README.md#:~:text=%23%23%20Quick%20start\"",
+        "href=\"/README.md#:~:text=%23%23%20Domain%20rules\"", "href=\"/README.md#:~:text=%23%23%20HTTP%20API\"")) {
+      assertTrue(home.body().contains(link), link);
+    }
+    assertTrue(home.body().contains("公众查询") && home.body().contains("Public look-up"), "bilingual");
+  }
+
+  @Test
+  void theReadmeIsServedWithTheSectionsTheLandingPageLinks() {
+    Response readme = svc.get("/README.md", null);
+    assertEquals(200, readme.status());
+    assertTrue(readme.contentType().startsWith("text/plain"), readme.contentType());
+    for (String section : List.of("## Quick start", "## Domain rules", "## HTTP API", "## Configuration",
+        "## Observability")) {
+      assertTrue(readme.body().contains("\n" + section + "\n"), section);
+    }
+  }
+
+  @Test
+  void theSiteIconIsServed() {
+    Response icon = svc.get("/favicon.ico", null);
+    assertEquals(200, icon.status());
+    assertEquals("image/x-icon", icon.contentType());
+  }
+
+  /** Every relative link of the README and of docs/*.md names a file of this repository. */
+  @Test
+  void theReadmeLinksNothingAFreshCloneLacks() throws Exception {
+    List<Path> docs = new ArrayList<>(List.of(Path.of("README.md")));
+    if (Files.isDirectory(Path.of("docs"))) {
+      try (var files = Files.list(Path.of("docs"))) {
+        files.filter(f -> f.toString().endsWith(".md")).forEach(docs::add);
+      }
+    }
+    Pattern link = Pattern.compile("\\]\\(([^)#\\s]+)[^)]*\\)");
+    List<String> broken = new ArrayList<>();
+    for (Path doc : docs) {
+      String text = Files.readString(doc);
+      assertTrue(!text.contains("shared/spec"), doc + " refers to shared/spec, which a clone does not have");
+      Matcher m = link.matcher(text);
+      while (m.find()) {
+        String target = m.group(1);
+        if (target.matches("[a-z]+:.*") || target.startsWith("/")) {
+          continue; // a URL, or a path on the running service
+        }
+        if (!Files.exists(doc.toAbsolutePath().getParent().resolve(target).normalize())) {
+          broken.add(doc + " -> " + target);
+        }
+      }
+    }
+    assertEquals(List.of(), broken);
+  }
+}

@@ -1,0 +1,205 @@
+package com.tracesentinel.http;
+
+import org.junit.jupiter.api.Tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.SseClient;
+import com.tracesentinel.support.SseClient.Event;
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GET /api/v1/anomalies/stream on the real service while scans arrive: every anomaly once, in id order, across a
+ * reconnection with Last-Event-ID in the middle of the load; filters; the replay window and its resync event.
+ */
+@Tag("slow")
+class StreamApiTest {
+  private static final int WINDOW = 2_000;
+  private static final AtomicInteger SERIAL = new AtomicInteger();
+  private static TestService svc;
+  private static String investigator;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start(Map.of("TRACESENTINEL_STREAM_REPLAY", Integer.toString(WINDOW)));
+    svc.sites("P44030500001", "440305", "P11010500001", "110105");
+    investigator = svc.key("investigator", null);
+    // more than the replay window before any stream opens
+    for (int i = 0; i < 5; i++) {
+      repeatSales(480, false);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  /** One request: n codes each sold in Shenzhen then in Beijing (n REPEAT_SALE alerts), or at one till twice. */
+  private static void repeatSales(int n, boolean doubleScans) {
+    Instant t = Instant.now().minus(2, ChronoUnit.HOURS);
+    JsonArray scans = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      String code = "8100001" + String.format("%013d", 1_000_000L + SERIAL.getAndIncrement());
+      scans.add(new JsonObject().put("code", code).put("siteId", "P44030500001").put("documentNo", "A" + code)
+          .put("scannedAt", t.plusSeconds(i).toString()));
+      scans.add(new JsonObject().put("code", code).put("siteId", doubleScans ? "P44030500001" : "P11010500001")
+          .put("documentNo", "B" + code).put("scannedAt", t.plusSeconds(i + (doubleScans ? 5 : 3600)).toString()));
+    }
+    Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", scans));
+    assertEquals(200, r.status(), r.body());
+  }
+
+  private static List<Long> anomalyIds(String where) throws Exception {
+    List<Long> ids = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
+         Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT id FROM anomalies WHERE " + where + " ORDER BY id")) {
+      while (rs.next()) {
+        ids.add(rs.getLong(1));
+      }
+    }
+    return ids;
+  }
+
+  /** Reads events until {@code until} of them or the time is up; every one must be an anomaly. */
+  private static List<Event> read(SseClient client, List<Event> into, int until, long millis) throws Exception {
+    long deadline = System.currentTimeMillis() + millis;
+    while (into.size() < until && System.currentTimeMillis() < deadline) {
+      Event e = client.next(100);
+      if (e != null) {
+        assertEquals("message", e.event(), e.data());
+        JsonObject a = new JsonObject(e.data());
+        assertEquals(e.id(), a.getLong("id"), "id: is the anomaly's id");
+        assertEquals("OPEN", a.getString("state"));
+        into.add(e);
+      }
+    }
+    return into;
+  }
+
+  @Test
+  void aReconnectionDuringLoadResumesWithoutGapOrDuplicate() throws Exception {
+    SseClient first = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator, null);
+    assertEquals(200, first.status());
+    assertTrue(first.contentType().startsWith("text/event-stream"), first.contentType());
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (first.lastEventId().isEmpty() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    long start = Long.parseLong(first.lastEventId());
+    assertEquals(anomalyIds("true").get(anomalyIds("true").size() - 1), start, "a new stream starts at the newest");
+
+    Thread load = new Thread(() -> {
+      for (int i = 0; i < 30; i++) {
+        repeatSales(100, false);
+      }
+    });
+    load.start();
+    List<Event> before = read(first, new ArrayList<>(), 800, 60_000);
+    assertEquals(800, before.size());
+    first.close();
+    read(first, before, Integer.MAX_VALUE, 200); // what the client had parsed when it went away
+    String resumeFrom = first.lastEventId();
+    Thread.sleep(300); // anomalies keep coming while the client is away
+    SseClient second = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator, resumeFrom);
+    load.join(120_000);
+    long expectedCount = anomalyIds("id > " + start).size();
+    List<Event> after = read(second, new ArrayList<>(), (int) (expectedCount - before.size()), 60_000);
+    second.close();
+
+    List<Long> got = new ArrayList<>();
+    before.forEach(e -> got.add(e.id()));
+    after.forEach(e -> got.add(e.id()));
+    assertEquals(Long.parseLong(resumeFrom), before.get(before.size() - 1).id());
+    assertEquals(anomalyIds("id > " + start), got, "every anomaly once, in id order");
+    assertEquals(3_000, got.size());
+    SseClient.Event extra = second.next(300);
+    assertEquals(null, extra, "nothing more");
+  }
+
+  @Test
+  void aFilteredStreamCarriesOnlyMatchingAnomalies() throws Exception {
+    long from = anomalyIds("true").get(anomalyIds("true").size() - 1);
+    try (SseClient warnings = SseClient.open(svc.port(), "/api/v1/anomalies/stream?level=WARNING&region=44",
+        investigator, Long.toString(from))) {
+      repeatSales(50, false);
+      repeatSales(20, true);
+      repeatSales(50, false);
+      List<Long> expected = anomalyIds("id > " + from + " AND level = 'WARNING' AND region LIKE '44%'");
+      assertEquals(20, expected.size());
+      List<Event> got = read(warnings, new ArrayList<>(), expected.size(), 30_000);
+      assertEquals(expected, got.stream().map(Event::id).toList());
+      for (Event e : got) {
+        assertEquals("DOUBLE_SCAN", new JsonObject(e.data()).getString("type"));
+      }
+      assertEquals(null, warnings.next(500));
+    }
+  }
+
+  @Test
+  void tooFarBehindTheClientIsToldToResync() throws Exception {
+    long newest = anomalyIds("true").get(anomalyIds("true").size() - 1);
+    assertTrue(TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies") > WINDOW);
+    for (String behind : List.of("1", "0", "999999999999")) {
+      try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator, behind)) {
+        Event resync = client.next(10_000);
+        assertNotNull(resync, behind);
+        assertEquals("resync", resync.event());
+        JsonObject data = new JsonObject(resync.data());
+        assertTrue(data.getLong("resumeFrom") >= newest, resync.data());
+        assertEquals(WINDOW, data.getInteger("replayWindow"));
+        assertEquals(data.getLong("resumeFrom"), resync.id(), "a reconnection after this resumes from there");
+      }
+    }
+    // within the window: exactly what came after
+    long within = newest - 10;
+    List<Long> expected = anomalyIds("id > " + within);
+    try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator,
+        Long.toString(within))) {
+      List<Event> got = read(client, new ArrayList<>(), expected.size(), 10_000);
+      assertEquals(expected, got.stream().map(Event::id).toList());
+    }
+  }
+
+  @Test
+  void badInputAndKeys() throws Exception {
+    for (String bad : List.of("-1", "abc", "1.5", "12345678901234567890")) {
+      try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator, bad)) {
+        assertEquals(400, client.status(), bad);
+        assertTrue(client.contentType().startsWith("application/problem+json"));
+      }
+    }
+    for (String query : List.of("type=NOPE", "region=4a", "from=now", "state=CLOSED", "siteId=%00")) {
+      try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream?" + query, investigator, null)) {
+        assertEquals(400, client.status(), query);
+      }
+    }
+    assertEquals(401, svc.get("/api/v1/anomalies/stream", null).status());
+    String scanner = svc.key("scanner", "P44030500001");
+    try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream", scanner, null)) {
+      assertEquals(403, client.status());
+    }
+    try (SseClient admin = SseClient.open(svc.port(), "/api/v1/anomalies/stream", TestService.ADMIN_KEY, null)) {
+      assertEquals(200, admin.status());
+    }
+  }
+}

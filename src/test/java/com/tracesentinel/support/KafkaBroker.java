@@ -1,0 +1,106 @@
+package com.tracesentinel.support;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node KRaft Kafka broker, started as its own process from the broker jars on the test classpath (never
+ * inside the test JVM, whose Jackson and logging it would share), on 127.0.0.1 with a temporary log directory.
+ * Output goes to {@code <dir>/broker.log}.
+ */
+public final class KafkaBroker implements AutoCloseable {
+  private final Path dir;
+  private final int port;
+  private final Process process;
+
+  private KafkaBroker(Path dir, int port, Process process) {
+    this.dir = dir;
+    this.port = port;
+    this.process = process;
+  }
+
+  public static KafkaBroker start() throws Exception {
+    Path dir = Files.createTempDirectory("tracesentinel-kafka");
+    int port = freePort();
+    int controller = freePort();
+    Path props = dir.resolve("server.properties");
+    Files.writeString(props, String.join("\n",
+        "process.roles=broker,controller",
+        "node.id=1",
+        "controller.quorum.voters=1@127.0.0.1:" + controller,
+        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
+        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+        "controller.listener.names=CONTROLLER",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name=PLAINTEXT",
+        "log.dirs=" + dir.resolve("data"),
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "group.consumer.session.timeout.ms=6000",
+        "group.consumer.min.session.timeout.ms=1000",
+        "group.min.session.timeout.ms=1000",
+        "") + "\n");
+    Path log = dir.resolve("broker.log");
+    run(List.of("kafka.tools.StorageTool", "format", "-t", UUID.randomUUID().toString().replace("-", "")
+        .substring(0, 22), "-c", props.toString()), log).waitFor(60, TimeUnit.SECONDS);
+    Process broker = run(List.of("kafka.Kafka", props.toString()), log);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!broker.isAlive()) {
+        throw new IllegalStateException("the broker exited: " + Files.readString(log));
+      }
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return new KafkaBroker(dir, port, broker);
+      } catch (IOException notYet) {
+        Thread.sleep(200);
+      }
+    }
+    broker.destroyForcibly();
+    throw new IllegalStateException("the broker did not listen within 60 s: " + Files.readString(log));
+  }
+
+  private static Process run(List<String> mainAndArgs, Path log) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx512m");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.addAll(mainAndArgs);
+    return new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  public String bootstrap() {
+    return "127.0.0.1:" + port;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+}
