@@ -23,12 +23,14 @@ import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * POST /api/v1/nhsa/{infno} end to end, over HTTP on the real service and PostgreSQL, with messages written from the
  * NHSA field lists: both layouts, multi-code lines, split packs, a self-paid sale, a return, a deletion, a retry.
  */
+@Tag("slow")
 class NhsaApiTest {
   private static final String SHENZHEN = "P44030500101";
   private static final String BEIJING = "P11010500102";

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * only what the first did not, counts the rest as skipped, every code ends up stored exactly once, and the ledger
  * equals the history.
  */
+@Tag("slow")
 class NhsaImportResumeTest {
   private static final int MESSAGES = 4_000;
   private static final int CODES_PER_MESSAGE = 10;

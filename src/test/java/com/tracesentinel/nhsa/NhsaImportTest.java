@@ -17,12 +17,14 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code import}'s engine on the core started without HTTP (as the sub-command starts it) on a real PostgreSQL: the
  * shipped sample files, a second run that finds everything stored, and messages the file gets wrong.
  */
+@Tag("slow")
 class NhsaImportTest {
   private static TestService svc;
   private static Map<String, String> env;
