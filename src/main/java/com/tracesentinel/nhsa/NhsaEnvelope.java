@@ -422,7 +422,7 @@ public final class NhsaEnvelope {
     Object v = o.get(name);
     String s;
     if (v instanceof String t) {
-      s = trimSpaces(t);
+      s = Preparation.trimSpaces(t);
     } else if (v instanceof BigDecimal n && n.stripTrailingZeros().scale() <= 0) {
       s = n.toBigInteger().toString();
     } else if (v == null) {
@@ -477,18 +477,6 @@ public final class NhsaEnvelope {
 
   private NhsaError.Refused refused() {
     return new NhsaError.Refused(errors);
-  }
-
-  private static String trimSpaces(String s) {
-    int from = 0;
-    int to = s.length();
-    while (from < to && s.charAt(from) == ' ') {
-      from++;
-    }
-    while (to > from && s.charAt(to - 1) == ' ') {
-      to--;
-    }
-    return s.substring(from, to);
   }
 
   /** A value quoted in a message: at most 40 characters, control characters shown as '?'. */
