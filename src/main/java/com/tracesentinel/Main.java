@@ -1,18 +1,24 @@
 package com.tracesentinel;
 
+import com.tracesentinel.nhsa.NhsaImport;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code java -jar tracesentinel.jar [serve|rebuild-ledger]}. Configuration comes from the environment only
- * (see {@link Config} and the README); the sub-commands just choose what to do with it.
+ * {@code java -jar tracesentinel.jar [serve|demo|rebuild-ledger|verify-ledger|import FILE]}. Configuration comes from
+ * the environment only (see {@link Config} and the README); the sub-commands just choose what to do with it.
  */
 @Command(name = "tracesentinel", mixinStandardHelpOptions = true, version = "TraceSentinel 0.1",
     description = "Drug trace-code scanning and anomaly service. Configuration: TRACESENTINEL_* environment "
         + "variables (README).",
-    subcommands = {Main.Serve.class, Main.Demo.class, Main.RebuildLedger.class, Main.VerifyLedger.class})
+    subcommands = {Main.Serve.class, Main.Demo.class, Main.RebuildLedger.class, Main.VerifyLedger.class,
+        Main.Import.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -111,6 +117,46 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
       TraceSentinel.rebuildLedger(Config.fromEnvironment(), System.out);
       return 0;
+    }
+  }
+
+  @Command(name = "import", mixinStandardHelpOptions = true,
+      description = "Load a file of historical NHSA uploads (service stopped): JSON lines of 3505/3505A/3506/3506A/"
+          + "3507 request envelopes, or CSV with the 3505 column names and fixmedins_code. Judged like POST "
+          + "/api/v1/nhsa/{infno}; re-running it resumes (what is stored counts as skipped). Exit 0: done; 1: done, "
+          + "some messages refused; 2: stopped before the end.")
+  static final class Import implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "the file to import")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!Files.isReadable(file)) {
+        throw new IllegalArgumentException("cannot read " + file);
+      }
+      TraceSentinel core = TraceSentinel.startCore(Config.fromEnvironment());
+      NhsaImport importer = new NhsaImport(core.scans(), System.out);
+      CountDownLatch reported = new CountDownLatch(1);
+      // Ctrl-C: stop reading, settle what was sent, print the summary, then close the core cleanly.
+      Thread hook = new Thread(() -> {
+        importer.stop();
+        try {
+          reported.await(60, TimeUnit.SECONDS);
+          core.close();
+        } catch (Exception e) {
+          System.err.println("Stopping: " + e);
+        }
+      }, "shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      NhsaImport.Summary summary;
+      try {
+        summary = importer.run(file);
+        summary.print(System.out, file);
+      } finally {
+        reported.countDown();
+      }
+      core.close();
+      return summary.exitCode();
     }
   }
 

@@ -159,6 +159,28 @@ public final class TraceSentinel implements AutoCloseable {
     }
   }
 
+  /**
+   * The ingest core without HTTP, for {@code import}: the data directory's lock (refused while a service owns it),
+   * the database, the ledger (rebuilt or reconciled first when it must be, as at a start) and {@link #scans()}.
+   * Close it to stop; the ledger is checkpointed every second meanwhile, like the service's.
+   */
+  public static TraceSentinel startCore(Config config) throws Exception {
+    if (config.cluster() != null) {
+      throw new IllegalArgumentException("import loads one node's data and cannot run in cluster mode (unset "
+          + "TRACESENTINEL_KAFKA_BOOTSTRAP); a cluster takes the same messages on POST /api/v1/nhsa/{infno} of any node");
+    }
+    TraceSentinel app = new TraceSentinel(config);
+    try {
+      app.startDatabase();
+      app.startIngest().run();
+      app.startCheckpoints();
+    } catch (Exception | Error e) {
+      app.close();
+      throw e;
+    }
+    return app;
+  }
+
   private boolean ledgerWasClean = true;
 
   private void startAll() throws Exception {
@@ -168,25 +190,7 @@ public final class TraceSentinel implements AutoCloseable {
     lock = DataDirLock.acquire(config.dataDir());
     PortCheck.requireFree(config.host(), config.port());
     startDatabase();
-    if (config.cluster() != null) {
-      // A node's ledger holds only the partitions it owns, rebuilt from the history as Kafka assigns them: whatever
-      // an earlier run left in the file may be stale (another node judged those codes since).
-      deleteLedgerFiles(config.ledgerDir());
-      history.enableOwnershipFence();
-      cluster = new ClusterNode(config.cluster(), db);
-    }
-    ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
-    recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
-    LedgerMetrics.bind(prometheus, ledger, recovery::reconcileTotal, recovery::reconcileDone);
-    health = new DatabaseHealth();
-    scans = new ScanService(ledger, history, reference, config.ladder(), new ScanIds(), new IngestMetrics(prometheus),
-        health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
-        config.oldestScan()), cluster == null ? Partitions.SINGLE_NODE : cluster);
-    Runnable recover = cluster == null ? recoveryNeeded() : null;
-    if (recover != null) {
-      scans.pause(recovering); // live but not ready: health and metrics answer, scans get 503
-    }
-    supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
+    Runnable recover = startIngest();
     ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
     lookupCounts = new LookupQueries(pool);
     // Look-ups are counted in memory and stored every 10 s: millions a day cost a handful of upserts.
@@ -216,15 +220,8 @@ public final class TraceSentinel implements AutoCloseable {
       services.imageDecoder().warmUp();
       return null;
     }, false);
-    if (recover != null) {
-      recover.run();
-      recovering = null;
-      scans.resume();
-    }
-    vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
-      checkpointLedger();
-      return null;
-    }, false));
+    recover.run();
+    startCheckpoints();
     startAudit();
     LOG.info("TraceSentinel ready in {} ms: http://{}:{}/ (data in {}, ledger {} codes / capacity {}{})",
         (System.nanoTime() - t0) / 1_000_000, config.host(), config.port(), config.dataDir(), ledger.size(),
@@ -267,6 +264,47 @@ public final class TraceSentinel implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The ledger, its recovery and the scan service, paused while the ledger must first be rebuilt or reconciled
+   * (live but not ready: health and metrics answer, scans get 503); and the database supervisor. Returns what
+   * brings the ledger up to date and resumes the service (nothing to do when the ledger was clean).
+   */
+  private Runnable startIngest() throws Exception {
+    if (config.cluster() != null) {
+      // A node's ledger holds only the partitions it owns, rebuilt from the history as Kafka assigns them: whatever
+      // an earlier run left in the file may be stale (another node judged those codes since).
+      deleteLedgerFiles(config.ledgerDir());
+      history.enableOwnershipFence();
+      cluster = new ClusterNode(config.cluster(), db);
+    }
+    ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
+    recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
+    LedgerMetrics.bind(prometheus, ledger, recovery::reconcileTotal, recovery::reconcileDone);
+    health = new DatabaseHealth();
+    scans = new ScanService(ledger, history, reference, config.ladder(), new ScanIds(), new IngestMetrics(prometheus),
+        health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
+        config.oldestScan()), cluster == null ? Partitions.SINGLE_NODE : cluster);
+    Runnable recover = cluster == null ? recoveryNeeded() : null;
+    if (recover != null) {
+      scans.pause(recovering);
+    }
+    supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
+    return () -> {
+      if (recover != null) {
+        recover.run();
+        recovering = null;
+        scans.resume();
+      }
+    };
+  }
+
+  private void startCheckpoints() {
+    vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
+      checkpointLedger();
+      return null;
+    }, false));
   }
 
   /**
@@ -430,6 +468,11 @@ public final class TraceSentinel implements AutoCloseable {
 
   public Services services() {
     return services;
+  }
+
+  /** The ingest core (also without HTTP, after {@link #startCore}). */
+  public ScanService scans() {
+    return scans;
   }
 
   public Vertx vertx() {

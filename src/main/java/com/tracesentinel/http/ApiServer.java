@@ -64,6 +64,7 @@ public final class ApiServer extends VerticleBase {
     new OpsRoutes(services.prometheus(), services.notReady(), services.notLive(),
         services.config().opsOnLoopbackOnly()).mount(router);
     scans.mount(router, auth);
+    new NhsaRoutes(services.intake()).mount(router, auth);
     new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
     new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.codeStates(),
@@ -157,6 +158,11 @@ public final class ApiServer extends VerticleBase {
   }
 
   static void problem(RoutingContext ctx) {
+    send(ctx, problemOf(ctx));
+  }
+
+  /** A failed request's problem: its own, one for the status Vert.x set, a 503 for the database, else a logged 500. */
+  static Problem problemOf(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     Problem p;
     if (failure instanceof Problem known) {
@@ -179,7 +185,7 @@ public final class ApiServer extends VerticleBase {
           RequestLog.id(ctx), failure);
       p = new Problem(500, "Internal error", "an unexpected error occurred; request id " + RequestLog.id(ctx));
     }
-    send(ctx, p);
+    return p;
   }
 
   private static Problem byStatus(RoutingContext ctx, int status) {

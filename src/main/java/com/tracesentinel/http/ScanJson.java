@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.tracesentinel.ingest.Preparation;
 import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.rules.EventType;
@@ -208,19 +209,7 @@ final class ScanJson {
     }
     // Only spaces are trimmed: a control character must stay visible, so the scan is rejected for it instead of
     // being stored as a different document number.
-    return field == Field.CODE ? s : trimSpaces(s);
-  }
-
-  private static String trimSpaces(String s) {
-    int from = 0;
-    int to = s.length();
-    while (from < to && s.charAt(from) == ' ') {
-      from++;
-    }
-    while (to > from && s.charAt(to - 1) == ' ') {
-      to--;
-    }
-    return from == 0 && to == s.length() ? s : s.substring(from, to);
+    return field == Field.CODE ? s : Preparation.trimSpaces(s);
   }
 
   private static int integer(Object[] o, Field field, String prefix, int fallback, int min, int max,

@@ -102,6 +102,23 @@ public final class Preparation {
     return -1;
   }
 
+  /**
+   * {@code s} without leading and trailing spaces (U+0020 only): the one trim of a scan's text fields, whichever way
+   * they came in. A control character is kept where it stands, so the scan is rejected for it ({@link #textProblem})
+   * instead of being stored as a different document number.
+   */
+  public static String trimSpaces(String s) {
+    int from = 0;
+    int to = s.length();
+    while (from < to && s.charAt(from) == ' ') {
+      from++;
+    }
+    while (to > from && s.charAt(to - 1) == ' ') {
+      to--;
+    }
+    return from == 0 && to == s.length() ? s : s.substring(from, to);
+  }
+
   static String describe(String s, int at) {
     return String.format("U+%04X", (int) s.charAt(at));
   }

@@ -145,6 +145,19 @@ public final class ServiceProcess implements AutoCloseable {
     return Long.parseLong(Files.readAllLines(dataDir.resolve("pg").resolve("postmaster.pid")).get(0).trim());
   }
 
+  /** The first column of the first row of {@code sql}, on the embedded PostgreSQL while it runs. */
+  public long count(String sql) throws Exception {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", Files.readString(dataDir.resolve("pg.password")).trim());
+    String pgPort = Files.readAllLines(dataDir.resolve("pg").resolve("postmaster.pid")).get(3).trim();
+    try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", p);
+         var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /** Every process of the embedded PostgreSQL: the postmaster and its children. */
   public List<Long> postgresProcesses() throws IOException {
     long postmaster = postgresPid();

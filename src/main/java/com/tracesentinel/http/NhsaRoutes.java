@@ -1,0 +1,180 @@
+package com.tracesentinel.http;
+
+import com.tracesentinel.auth.Principal;
+import com.tracesentinel.auth.Role;
+import com.tracesentinel.ingest.ScanResult;
+import com.tracesentinel.ingest.ScanIntake;
+import com.tracesentinel.ingest.ScanStatus;
+import com.tracesentinel.ingest.Voiding;
+import com.tracesentinel.nhsa.NhsaAnswer;
+import com.tracesentinel.nhsa.NhsaEnvelope;
+import com.tracesentinel.nhsa.NhsaError;
+import com.tracesentinel.nhsa.NhsaJson;
+import com.tracesentinel.nhsa.NhsaRequest;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code POST /api/v1/nhsa/{infno}}: the 3505/3505A/3506/3506A/3507 messages pharmacy and hospital systems already send
+ * to the NHSA platform, answered in the NHSA response envelope. Every answer of this route is an envelope, errors
+ * included, so that an NHSA client always finds {@code infcode} and {@code err_msg}:
+ * <ul>
+ *   <li>200, infcode 0: stored (or, for 3507, the upload voided); {@code output.result.retRslt} "0" only when a
+ *   code was REJECTED;</li>
+ *   <li>200, infcode -1: the message cannot be read (as NHSA clients expect); nothing stored;</li>
+ *   <li>401, 403: no or unknown key, or a key of another site; 413: over 1 MiB; 422: the database refused the
+ *   message's data; 503 with Retry-After: nothing stored, send it again. All infcode -1.</li>
+ * </ul>
+ */
+final class NhsaRoutes {
+  private static final String PREFIX = "/api/v1/nhsa/";
+
+  private final ScanIntake scans;
+
+  NhsaRoutes(ScanIntake scans) {
+    this.scans = scans;
+  }
+
+  void mount(Router router, Auth auth) {
+    router.post(PREFIX + ":infno").handler(auth.require(Role.SCANNER)).handler(this::post);
+    // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the
+    // path to match it, and a path it cannot decode (%ZZ) would then fail the failure handling itself (a bare 400).
+    router.route().failureHandler(ctx -> {
+      if (ctx.request().path() != null && ctx.request().path().startsWith(PREFIX)) {
+        failed(ctx);
+      } else {
+        ctx.next();
+      }
+    });
+  }
+
+  private void post(RoutingContext ctx) {
+    Instant received = Instant.now();
+    NhsaRequest request;
+    try {
+      Buffer body = ctx.body().buffer();
+      request = NhsaEnvelope.read(ctx.pathParam("infno"), NhsaJson.read(body == null ? new byte[0] : body.getBytes()));
+    } catch (NhsaError.Refused refused) {
+      send(ctx, 200, refusal(ctx, received, refused.getMessage(), refused.errors()));
+      return;
+    }
+    Principal caller = Auth.principal(ctx);
+    if (caller.role() == Role.SCANNER && !caller.siteId().equals(request.siteId())) {
+      ctx.fail(new Problem(403, "Forbidden", "this key may only upload for its own site " + caller.siteId()));
+      return;
+    }
+    if (request instanceof NhsaRequest.Deletion d) {
+      delete(ctx, received, d);
+    } else {
+      upload(ctx, received, (NhsaRequest.Upload) request);
+    }
+  }
+
+  private void upload(RoutingContext ctx, Instant received, NhsaRequest.Upload upload) {
+    Future<List<ScanResult>> stored = upload.codes().isEmpty() ? Future.succeededFuture(List.of())
+        : Future.fromCompletionStage(scans.ingest(upload.inputs(), received), ctx.vertx().getOrCreateContext());
+    stored.onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ScanRoutes.problem(ar.cause()));
+        return;
+      }
+      JsonArray results = new JsonArray();
+      for (ScanResult r : ar.result()) {
+        NhsaRequest.Code code = upload.codes().get(r.index());
+        JsonObject result = ScanJson.result(r).put("line", code.line()).put("field", code.field());
+        if (r.status() == ScanStatus.REJECTED) {
+          result.put("errorField", NhsaAnswer.where(r.error(), code).field());
+        }
+        results.add(result);
+      }
+      JsonObject ours = new JsonObject().put("infno", upload.infno()).put("msgid", upload.msgid())
+          .put("results", results);
+      if (!upload.linesWithoutCode().isEmpty()) {
+        ours.put("linesWithoutCode", new JsonArray(upload.linesWithoutCode()));
+      }
+      send(ctx, 200, envelope(ctx, received, 0, null, NhsaAnswer.upload(upload, ar.result()), ours));
+    });
+  }
+
+  private void delete(RoutingContext ctx, Instant received, NhsaRequest.Deletion d) {
+    JsonObject ours = new JsonObject().put("infno", d.infno()).put("msgid", d.msgid())
+        .put("uploadBatch", d.uploadBatch()).put("invDataType", d.invDataType());
+    if (!d.ofSales()) {
+      send(ctx, 200, envelope(ctx, received, 0, null, NhsaAnswer.notSales(d), ours.put("scansVoided", 0)));
+      return;
+    }
+    Future.fromCompletionStage(scans.voidUpload(d.siteId(), d.uploadBatch(), received),
+        ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ScanRoutes.problem(ar.cause()));
+            return;
+          }
+          Voiding.Result r = ar.result();
+          ours.put("scansVoided", r.scansVoided()).put("codesRederived", r.codesRederived())
+              .put("lateDeletions", ScanJson.findings(r.lateDeletions()));
+          send(ctx, 200, envelope(ctx, received, 0, null, NhsaAnswer.deletion(d, r), ours));
+        });
+  }
+
+  /** Whatever failed on this route (the key, the body's size, the core's 503/422, a bug) as an envelope. */
+  private static void failed(RoutingContext ctx) {
+    Problem p = ApiServer.problemOf(ctx);
+    String zh = switch (p.status()) {
+      case 401 -> "缺少或无效的 API 密钥";
+      case 403 -> "该密钥无权为此定点医药机构上传";
+      case 413 -> "报文超过 1 MiB，请分批上传";
+      case 422 -> "数据库拒收该报文的数据，未保存任何内容";
+      case 503 -> "服务暂时不可用，未保存任何内容，请稍后重发";
+      case 500 -> "服务内部错误";
+      default -> "请求被拒绝";
+    };
+    if (p.retryAfterSeconds() != null) {
+      ctx.response().putHeader("Retry-After", Integer.toString(p.retryAfterSeconds()));
+    }
+    send(ctx, p.status(), refusal(ctx, Instant.now(), zh + " / " + p.getMessage(), List.of()));
+  }
+
+  private static JsonObject refusal(RoutingContext ctx, Instant received, String message, List<NhsaError> errors) {
+    JsonObject ours = new JsonObject();
+    if (!errors.isEmpty()) {
+      JsonArray list = new JsonArray();
+      errors.forEach(e -> list.add(new JsonObject().put("field", e.field()).put("zh", e.zh()).put("en", e.en())));
+      ours.put("errors", list);
+    }
+    return envelope(ctx, received, -1, message, new NhsaAnswer.Result("0", message), ours);
+  }
+
+  /**
+   * The NHSA response envelope. {@code inf_refmsgid} is this service's id for the message (the request id of the
+   * access log and X-Request-Id, after the receiving time), as the platform gives its own.
+   */
+  private static JsonObject envelope(RoutingContext ctx, Instant received, int infcode, String errMsg,
+                                     NhsaAnswer.Result result, JsonObject ours) {
+    String receivedAt = NhsaAnswer.time(received);
+    return new JsonObject().put("infcode", infcode)
+        .put("inf_refmsgid", receivedAt.substring(0, 14) + RequestLog.id(ctx))
+        .put("refmsg_time", receivedAt).put("respond_time", NhsaAnswer.time(Instant.now()))
+        .put("err_msg", errMsg)
+        .put("output", new JsonObject()
+            .put("result", new JsonObject().put("retRslt", result.retRslt()).put("msgRslt", result.msgRslt()))
+            .put("tracesentinel", ours));
+  }
+
+  private static void send(RoutingContext ctx, int status, JsonObject envelope) {
+    if (!ctx.request().isEnded()) {
+      ctx.request().handler(ignored -> { });
+      ctx.request().resume();
+    }
+    if (ctx.response().ended() || ctx.response().headWritten()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(envelope.encode());
+  }
+}

@@ -1,0 +1,239 @@
+package com.tracesentinel.nhsa;
+
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * A file of historical NHSA uploads, read message by message: JSON lines (one request envelope a line, as sent to
+ * 3505/3505A/3506/3506A/3507; blank lines skipped) or CSV with a header of the 3505 field names, one line (one code)
+ * a row, plus {@code fixmedins_code} and, optionally, {@code infno} (3505 when absent; 3506 rows may carry
+ * {@code medins_prod_sel_no}, 3507 rows {@code fixmedins_bchno} and {@code inv_data_type}). Which it is: the first
+ * character that is not white space, {@code {} for JSON lines. UTF-8, a byte-order mark ignored.
+ */
+public final class NhsaFile implements Closeable {
+  /** One message of the file: read, or refused with why; {@code line} is where it ends in the file (1-based). */
+  public record Message(long line, NhsaRequest request, NhsaError.Refused refused) {}
+
+  private final Counting bytes;
+  private final JsonLines lines;
+  private final CSVParser csv;
+  private final Iterator<CSVRecord> rows;
+  private final List<String> header;
+
+  private NhsaFile(Counting bytes, JsonLines lines, CSVParser csv) {
+    this.bytes = bytes;
+    this.lines = lines;
+    this.csv = csv;
+    this.rows = csv == null ? null : csv.iterator();
+    this.header = csv == null ? List.of() : csv.getHeaderNames().stream().map(String::strip).toList();
+  }
+
+  public static NhsaFile open(Path file) throws IOException {
+    Counting bytes = new Counting(Files.newInputStream(file));
+    BufferedInputStream in = new BufferedInputStream(bytes, 1 << 16);
+    in.mark(3);
+    if (in.read() != 0xEF || in.read() != 0xBB || in.read() != 0xBF) {
+      in.reset();
+    }
+    in.mark(1 << 16);
+    int c;
+    do {
+      c = in.read();
+    } while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+    in.reset();
+    if (c == '{' || c < 0) {
+      return new NhsaFile(bytes, new JsonLines(in), null);
+    }
+    // Cells are not trimmed by the parser: a control character at a cell's edge must reach the core's checks.
+    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true)
+        .setAllowMissingColumnNames(true).get();
+    return new NhsaFile(bytes, null, format.parse(new InputStreamReader(in, StandardCharsets.UTF_8)));
+  }
+
+  /** Bytes of the file read so far (read ahead by a buffer: for progress only). */
+  public long bytesRead() {
+    return bytes.count;
+  }
+
+  /** The next message, or null at the end of the file. */
+  public Message next() throws IOException {
+    return csv == null ? nextJsonLine() : nextRow();
+  }
+
+  private Message nextJsonLine() throws IOException {
+    while (lines.next()) {
+      if (!lines.blank()) {
+        try {
+          return new Message(lines.number, NhsaEnvelope.read(null, NhsaJson.read(lines.buf, lines.start,
+              lines.length)), null);
+        } catch (NhsaError.Refused refused) {
+          return new Message(lines.number, null, refused);
+        }
+      }
+    }
+    return null;
+  }
+
+  private Message nextRow() {
+    CSVRecord row;
+    try {
+      if (!rows.hasNext()) {
+        return null;
+      }
+      row = rows.next();
+    } catch (RuntimeException e) {
+      // The parser's message names its exception classes: say where, not how.
+      throw new NhsaError.Refused(new NhsaError("line " + (csv.getCurrentLineNumber() + 1), "CSV 无法读取：引号未闭合，"
+          + "或引号后还有内容", "the CSV cannot be read: a quoted cell is not closed, or text follows its closing "
+          + "quote"));
+    }
+    long at = csv.getCurrentLineNumber();
+    try {
+      return new Message(at, NhsaEnvelope.read(null, envelope(row)), null);
+    } catch (NhsaError.Refused refused) {
+      // A row's field is its column, not a path in an envelope it never had.
+      return new Message(at, null, new NhsaError.Refused(refused.errors().stream().map(e -> new NhsaError(
+          e.field().replace("input.selinfo.", "").replace("input.data.", ""), e.zh(), e.en())).toList()));
+    }
+  }
+
+  /** A row as the message it stands for: the envelope's own columns, the rest the line (or a 3507's data). */
+  private Map<String, Object> envelope(CSVRecord row) {
+    Map<String, Object> envelope = new LinkedHashMap<>();
+    Map<String, Object> fields = new LinkedHashMap<>();
+    for (int i = 0; i < header.size() && i < row.size(); i++) {
+      String name = header.get(i);
+      String value = row.get(i);
+      if (value.isEmpty()) {
+        continue;
+      }
+      switch (name) {
+        case "infno", "msgid", "fixmedins_code", "dev_no" -> envelope.put(name, value);
+        default -> fields.put(name, value);
+      }
+    }
+    Object infno = envelope.computeIfAbsent("infno", k -> "3505");
+    envelope.put("input", Map.of("3507".equals(infno) ? "data" : "selinfo", fields));
+    return envelope;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (csv != null) {
+      csv.close();
+    }
+    bytes.close();
+  }
+
+  /** Lines of UTF-8 bytes, handed to the JSON reader as they are (no decoding to a String first). */
+  private static final class JsonLines {
+    private final InputStream in;
+    byte[] buf = new byte[1 << 16];
+    private int end;
+    private int next;
+    private boolean eof;
+    int start;
+    int length;
+    long number;
+
+    JsonLines(InputStream in) {
+      this.in = in;
+    }
+
+    /** Moves to the next line (its bytes at buf[start, start + length), without the line break); false at the end. */
+    boolean next() throws IOException {
+      int from = next;
+      int scan = next;
+      while (true) {
+        for (; scan < end; scan++) {
+          if (buf[scan] == '\n') {
+            set(from, scan);
+            next = scan + 1;
+            return true;
+          }
+        }
+        if (eof) {
+          if (from == end) {
+            return false;
+          }
+          set(from, end);
+          next = end;
+          return true;
+        }
+        // Keep the partial line: move it to the front, or grow the buffer for a line longer than it.
+        int partial = end - from;
+        if (from > 0) {
+          System.arraycopy(buf, from, buf, 0, partial);
+        } else if (partial == buf.length) {
+          buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+        from = 0;
+        scan = partial;
+        end = partial;
+        int n = in.read(buf, end, buf.length - end);
+        if (n < 0) {
+          eof = true;
+        } else {
+          end += n;
+        }
+      }
+    }
+
+    private void set(int from, int to) {
+      number++;
+      start = from;
+      length = to > from && buf[to - 1] == '\r' ? to - from - 1 : to - from;
+    }
+
+    boolean blank() {
+      for (int i = start; i < start + length; i++) {
+        byte b = buf[i];
+        if (b != ' ' && b != '\t' && b != '\r') {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  private static final class Counting extends FilterInputStream {
+    private volatile long count;
+
+    Counting(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+}

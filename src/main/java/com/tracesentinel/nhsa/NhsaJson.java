@@ -1,0 +1,124 @@
+package com.tracesentinel.nhsa;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads one NHSA message into plain Java values: {@code Map<String, Object>} (in field order), {@code List<Object>},
+ * {@code String}, {@code BigDecimal} for every number, {@code Boolean} and null; of an object, only the fields
+ * {@link NhsaEnvelope} reads are kept (a sale line has some 35, a dozen of them read), the others are checked as
+ * JSON and skipped. One reader for the HTTP route and the bulk import, so both see a message the same way. Strict:
+ * UTF-8 only, one value and nothing after it, and a field that is read, named twice in one object, is refused
+ * (which of two {@code rtal_docno} counts would be a guess).
+ */
+public final class NhsaJson {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private NhsaJson() {}
+
+  /** The value of {@code json} (UTF-8 bytes); {@link NhsaError.Refused} naming where it stops being JSON. */
+  public static Object read(byte[] json) {
+    return read(json, 0, json.length);
+  }
+
+  /** The value of {@code length} bytes of UTF-8 from {@code offset}. */
+  public static Object read(byte[] json, int offset, int length) {
+    try (JsonParser p = FACTORY.createParser(json, offset, length)) {
+      return readWhole(p);
+    } catch (JsonProcessingException e) {
+      throw notJson(e.getLocation());
+    } catch (IOException e) {
+      throw notJson(null);
+    }
+  }
+
+  /** The value of one line of text. */
+  public static Object read(String json) {
+    try (JsonParser p = FACTORY.createParser(json)) {
+      return readWhole(p);
+    } catch (JsonProcessingException e) {
+      throw notJson(e.getLocation());
+    } catch (IOException e) {
+      throw notJson(null);
+    }
+  }
+
+  private static Object readWhole(JsonParser p) throws IOException {
+    if (p.nextToken() == null) {
+      throw new NhsaError.Refused(new NhsaError("body", "报文为空", "the message is empty"));
+    }
+    Object value = value(p, "");
+    if (p.nextToken() != null) {
+      JsonLocation at = p.currentTokenLocation();
+      throw new NhsaError.Refused(new NhsaError("body", "JSON 报文之后还有多余内容（第 " + at.getLineNr() + " 行第 "
+          + at.getColumnNr() + " 列）", "more follows the JSON value (line " + at.getLineNr() + ", column "
+          + at.getColumnNr() + ")"));
+    }
+    return value;
+  }
+
+  /** The value at the current token; {@code path} (where it is in the message) is built only for containers. */
+  private static Object value(JsonParser p, String path) throws IOException {
+    switch (p.currentToken()) {
+      case START_OBJECT -> {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+          if (!NhsaEnvelope.READ.contains(name)) {
+            p.nextToken();
+            p.skipChildren();
+            continue;
+          }
+          if (map.containsKey(name)) {
+            throw new NhsaError.Refused(new NhsaError(child(path, name), "字段重复出现", "the field appears twice"));
+          }
+          map.put(name, p.nextToken().isStructStart() ? value(p, child(path, name)) : value(p, null));
+        }
+        return map;
+      }
+      case START_ARRAY -> {
+        List<Object> list = new ArrayList<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+          list.add(t.isStructStart() ? value(p, path + "[" + list.size() + "]") : value(p, null));
+        }
+        return list;
+      }
+      case VALUE_STRING -> {
+        return p.getText();
+      }
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+        return p.getDecimalValue();
+      }
+      case VALUE_TRUE -> {
+        return Boolean.TRUE;
+      }
+      case VALUE_FALSE -> {
+        return Boolean.FALSE;
+      }
+      case VALUE_NULL -> {
+        return null;
+      }
+      default -> throw notJson(p.currentTokenLocation());
+    }
+  }
+
+  private static String child(String path, String name) {
+    return path.isEmpty() ? name : path + "." + name;
+  }
+
+  private static NhsaError.Refused notJson(JsonLocation at) {
+    if (at == null || at.getLineNr() < 1) {
+      return new NhsaError.Refused(new NhsaError("body", "报文不是合法的 UTF-8 JSON", "the message is not JSON in UTF-8"));
+    }
+    return new NhsaError.Refused(new NhsaError("body", "报文不是合法的 UTF-8 JSON（第 " + at.getLineNr() + " 行第 "
+        + at.getColumnNr() + " 列）", "the message is not JSON in UTF-8 (line " + at.getLineNr() + ", column "
+        + at.getColumnNr() + ")"));
+  }
+}

@@ -1,0 +1,289 @@
+package com.tracesentinel.http;
+
+import static com.tracesentinel.nhsa.NhsaPayloads.chinaTime;
+import static com.tracesentinel.nhsa.NhsaPayloads.delete3507;
+import static com.tracesentinel.nhsa.NhsaPayloads.newLayoutLine;
+import static com.tracesentinel.nhsa.NhsaPayloads.return3506;
+import static com.tracesentinel.nhsa.NhsaPayloads.sale3505;
+import static com.tracesentinel.nhsa.NhsaPayloads.sale3505A;
+import static com.tracesentinel.nhsa.NhsaPayloads.saleLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpRequest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * POST /api/v1/nhsa/{infno} end to end, over HTTP on the real service and PostgreSQL, with messages written from the
+ * NHSA field lists: both layouts, multi-code lines, split packs, a self-paid sale, a return, a deletion, a retry.
+ */
+@Tag("slow")
+class NhsaApiTest {
+  private static final String SHENZHEN = "P44030500101";
+  private static final String BEIJING = "P11010500102";
+  private static final AtomicLong CODES = new AtomicLong(8_100_001_000_050_000_000L);
+  private static TestService svc;
+  private static String shenzhenKey;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start();
+    svc.sites(SHENZHEN, "440305", BEIJING, "110105");
+    shenzhenKey = svc.key("scanner", SHENZHEN);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      svc.assertLedgerEqualsHistory();
+    } finally {
+      svc.close();
+    }
+  }
+
+  private static String newCode() {
+    return Long.toString(CODES.incrementAndGet()) + "0";
+  }
+
+  private static String ago(long minutes) {
+    return chinaTime(Instant.now().minus(minutes, ChronoUnit.MINUTES));
+  }
+
+  private static Response post(String infno, String key, JsonObject message) {
+    return svc.post("/api/v1/nhsa/" + infno, key, message);
+  }
+
+  private static long count(String where) {
+    return TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE " + where);
+  }
+
+  private static JsonArray results(Response r) {
+    return r.json().getJsonObject("output").getJsonObject("tracesentinel").getJsonArray("results");
+  }
+
+  private static void assertStored(Response r) {
+    assertEquals(200, r.status(), r.body());
+    assertEquals(0, r.json().getInteger("infcode"), r.body());
+    assertNull(r.json().getValue("err_msg"));
+  }
+
+  private static JsonObject businessResult(Response r) {
+    return r.json().getJsonObject("output").getJsonObject("result");
+  }
+
+  @Test
+  void anOldLayoutSaleIsStoredAndAnsweredInTheNhsaEnvelope() {
+    String code = newCode();
+    Instant at = Instant.now().minus(30, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS);
+    Response r = post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-OLD-1", "B-OLD-1", chinaTime(at))));
+    assertStored(r);
+    JsonObject envelope = r.json();
+    assertTrue(envelope.getString("refmsg_time").matches("\\d{17}"), envelope.encode());
+    assertTrue(envelope.getString("respond_time").matches("\\d{17}"), envelope.encode());
+    assertTrue(envelope.getString("inf_refmsgid").startsWith(envelope.getString("refmsg_time").substring(0, 14)));
+    assertEquals("1", businessResult(r).getString("retRslt"), r.body());
+    assertTrue(businessResult(r).getString("msgRslt").startsWith("成功"), r.body());
+    JsonObject result = results(r).getJsonObject(0);
+    assertEquals("ACCEPTED", result.getString("status"));
+    assertEquals(code, result.getString("canonical"));
+    assertEquals("input.selinfo.drug_trac_codg", result.getString("field"));
+    assertEquals(1, count("canonical = '" + code + "' AND site_id = '" + SHENZHEN + "' AND document_no = 'R-OLD-1'"
+        + " AND line_no = 1 AND upload_batch = 'B-OLD-1' AND billed_drug = 'XC10AAA057A001010100383'"
+        + " AND settlement_id = 'S4403R-OLD-1' AND device_id = 'POS-03' AND NOT split"
+        + " AND scanned_at = '" + at + "'"), "every field as mapped, the time read as China time");
+  }
+
+  @Test
+  void newLayoutLinesWithSeveralCodesASplitPackAndASelfPaidSale() {
+    String a = newCode();
+    String b = newCode();
+    String split = "8100003" + newCode().substring(7);
+    JsonObject selfPaidSplit = newLayoutLine("R-NEW-1", "B-NEW-1b", ago(20), split).put("trdn_flag", "1")
+        .put("sel_retn_cnt", "6.0000").put("mdtrt_setl_type", "2").put("setl_id", "");
+    JsonObject noCode = newLayoutLine("R-NEW-1", "B-NEW-1c", ago(20));
+    Response r = post("3505A", shenzhenKey, sale3505A(SHENZHEN, newLayoutLine("R-NEW-1", "B-NEW-1a", ago(20), a, b),
+        selfPaidSplit, noCode));
+    assertStored(r);
+    JsonArray results = results(r);
+    assertEquals(3, results.size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals("ACCEPTED", results.getJsonObject(i).getString("status"), r.body());
+    }
+    assertEquals(new JsonArray().add(2), r.json().getJsonObject("output").getJsonObject("tracesentinel")
+        .getJsonArray("linesWithoutCode"));
+    assertTrue(businessResult(r).getString("msgRslt").contains("input.selinfoDetail[2]"), r.body());
+    assertEquals(1, count("canonical = '" + a + "' AND line_no = 1 AND settlement_id = 'S4403R-NEW-1'"));
+    assertEquals(1, count("canonical = '" + b + "' AND line_no = 2 AND upload_batch = 'B-NEW-1a'"));
+    assertEquals(1, count("canonical = '" + split + "' AND split AND quantity = 6 AND settlement_id IS NULL"
+        + " AND upload_batch = 'B-NEW-1b'"), "a self-paid split sale of 6 units");
+  }
+
+  @Test
+  void theSameUploadSentTwiceIsReplayedNeverARepeatSale() {
+    String a = newCode();
+    String b = newCode();
+    JsonObject line = newLayoutLine("R-DUP-1", "B-DUP-1", ago(15), a, b);
+    JsonObject message = sale3505A(SHENZHEN, saleLine(newCode(), "R-DUP-0", "B-DUP-0", ago(15)), line);
+    assertStored(post("3505A", shenzhenKey, message));
+    Response again = post("3505A", shenzhenKey, message);
+    assertStored(again);
+    assertEquals("1", businessResult(again).getString("retRslt"), "a double upload is not the sender's failure");
+    for (Object o : results(again)) {
+      JsonObject result = (JsonObject) o;
+      assertEquals("REPLAYED", result.getString("status"), again.body());
+      assertEquals("ACCEPTED", result.getJsonObject("original").getString("status"));
+    }
+    // The retry of another vendor: the same line alone, as a 3505.
+    Response alone = post("3505", shenzhenKey, sale3505(SHENZHEN, line.copy()).put("msgid", "another-msgid"));
+    assertEquals("REPLAYED", results(alone).getJsonObject(1).getString("status"), alone.body());
+    assertEquals(1, count("canonical = '" + a + "'"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE canonical IN ('" + a + "', '"
+        + b + "')"));
+  }
+
+  @Test
+  void aSaleOfTheSameBoxInAnotherCityIsFlaggedNamingTheFirstDocument() {
+    String code = newCode();
+    assertStored(post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-SZ-9", "B-SZ-9", ago(120)))));
+    Response r = post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-BJ-9", "B-BJ-9", ago(60))));
+    assertStored(r);
+    JsonObject result = results(r).getJsonObject(0);
+    assertEquals("FLAGGED", result.getString("status"), r.body());
+    JsonObject anomaly = result.getJsonArray("anomalies").getJsonObject(0);
+    assertEquals("REPEAT_SALE", anomaly.getString("type"));
+    assertEquals("COUNTERFEIT", anomaly.getString("suspicion"));
+    assertEquals("R-SZ-9", anomaly.getJsonObject("conflictsWith").getString("documentNo"));
+    assertEquals("1", businessResult(r).getString("retRslt"), "flagged is stored: the upload itself succeeded");
+  }
+
+  @Test
+  void aReturnUndoesTheSaleSoTheBoxMaySellAgain() {
+    String code = newCode();
+    assertStored(post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-RT-1", "B-RT-1", ago(180)))));
+    Response ret = post("3506", shenzhenKey, return3506(SHENZHEN, saleLine(code, "RT-RT-1", "B-RT-2", ago(170)),
+        "R-RT-1"));
+    assertStored(ret);
+    assertEquals("ACCEPTED", results(ret).getJsonObject(0).getString("status"), ret.body());
+    assertEquals(1, count("canonical = '" + code + "' AND type = 'RETURN' AND linked_document_no = 'R-RT-1'"));
+    Response resale = post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-RT-3", "B-RT-3",
+        ago(100))));
+    assertEquals("ACCEPTED", results(resale).getJsonObject(0).getString("status"), resale.body());
+  }
+
+  @Test
+  void aDeletionVoidsTheUploadAndIsAnsweredTheSameWhenSentAgain() {
+    String code = newCode();
+    assertStored(post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-DEL-1", "B-DEL-1", ago(50)))));
+    Response deleted = post("3507", shenzhenKey, delete3507(SHENZHEN, "B-DEL-1", "4"));
+    assertStored(deleted);
+    JsonObject ours = deleted.json().getJsonObject("output").getJsonObject("tracesentinel");
+    assertEquals(1, ours.getInteger("scansVoided"), deleted.body());
+    assertEquals(1, ours.getInteger("codesRederived"));
+    assertEquals(0, ours.getJsonArray("lateDeletions").size());
+    assertEquals(1, count("canonical = '" + code + "' AND voided_at IS NOT NULL"));
+    Response again = post("3507", shenzhenKey, delete3507(SHENZHEN, "B-DEL-1", "4"));
+    assertStored(again);
+    assertEquals("1", businessResult(again).getString("retRslt"), again.body());
+    assertEquals(0, again.json().getJsonObject("output").getJsonObject("tracesentinel").getInteger("scansVoided"));
+    Response inventory = post("3507", shenzhenKey, delete3507(SHENZHEN, "B-DEL-1", "1"));
+    assertTrue(businessResult(inventory).getString("msgRslt").contains("inv_data_type 4"), inventory.body());
+    // The box was never sold, as far as anyone can tell now: another pharmacy's sale raises nothing.
+    Response other = post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-DEL-2", "B-DEL-2",
+        ago(40))));
+    assertEquals("ACCEPTED", results(other).getJsonObject(0).getString("status"), other.body());
+  }
+
+  @Test
+  void aMalformedMessageIsInfcodeMinusOneNamingEachFieldAndStoresNothing() {
+    String code = newCode();
+    JsonObject line = saleLine(code, "R-BAD-1", "B-BAD-1", "2026-11-28T10:15:30").put("trdn_flag", "Y");
+    Response r = post("3505", shenzhenKey, sale3505(SHENZHEN, line));
+    assertEquals(200, r.status(), "an NHSA client reads infcode, not the HTTP status");
+    assertEquals(-1, r.json().getInteger("infcode"), r.body());
+    String err = r.json().getString("err_msg");
+    assertTrue(err.contains("input.selinfo.sel_retn_time: 销售/退货时间须为 yyyy-MM-dd HH:mm:ss"), err);
+    assertTrue(err.contains("must be yyyy-MM-dd HH:mm:ss in China time"), err);
+    assertTrue(err.contains("input.selinfo.trdn_flag"), err);
+    assertEquals("0", businessResult(r).getString("retRslt"));
+    assertEquals(2, r.json().getJsonObject("output").getJsonObject("tracesentinel").getJsonArray("errors").size());
+    assertEquals(0, count("canonical = '" + code + "'"));
+
+    Response notJson = svc.send(svc.request("/api/v1/nhsa/3505", shenzhenKey)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"infno\": \"3505\", ")).build());
+    assertEquals(200, notJson.status());
+    assertEquals(-1, notJson.json().getInteger("infcode"), notJson.body());
+    Response unsupported = post("3501", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R", "B", ago(1))));
+    assertTrue(unsupported.json().getString("err_msg").startsWith("infno: 不支持的交易编号 3501"), unsupported.body());
+  }
+
+  @Test
+  void aRejectedCodeIsNamedByItsFieldAndTheRestOfTheMessageIsStored() {
+    String good = newCode();
+    Response r = post("3505A", shenzhenKey, sale3505A(SHENZHEN,
+        newLayoutLine("R-REJ-1", "B-REJ-1", ago(10), good, "81000010000000000X1"),
+        saleLine(newCode(), "R-REJ\u00002", "B-REJ-2", ago(10))));
+    assertStored(r);
+    JsonArray results = results(r);
+    assertEquals("ACCEPTED", results.getJsonObject(0).getString("status"));
+    assertEquals("REJECTED", results.getJsonObject(1).getString("status"));
+    assertEquals("input.selinfoDetail[0].drugtracinfo[1].drug_trac_codg", results.getJsonObject(1).getString("field"));
+    assertEquals("REJECTED", results.getJsonObject(2).getString("status"));
+    assertTrue(results.getJsonObject(2).getString("error").startsWith("documentNo holds U+0000"), r.body());
+    assertEquals("input.selinfoDetail[1].rtal_docno", results.getJsonObject(2).getString("errorField"));
+    JsonObject business = businessResult(r);
+    assertEquals("0", business.getString("retRslt"));
+    assertTrue(business.getString("msgRslt").contains("首个拒收 input.selinfoDetail[0].drugtracinfo[1]"
+        + ".drug_trac_codg：药品追溯码无效"), business.encode());
+    assertEquals(1, count("canonical = '" + good + "'"));
+  }
+
+  @Test
+  void keysAndRefusalsAreAnsweredInTheEnvelopeWithTheirHttpStatus() {
+    JsonObject message = sale3505(SHENZHEN, saleLine(newCode(), "R-AUTH-1", "B-AUTH-1", ago(5)));
+    Response noKey = post("3505", null, message);
+    assertEquals(401, noKey.status());
+    assertEquals(-1, noKey.json().getInteger("infcode"), noKey.body());
+    assertTrue(noKey.json().getString("err_msg").startsWith("缺少或无效的 API 密钥 / "), noKey.body());
+    Response otherSite = post("3505", shenzhenKey, sale3505(BEIJING, saleLine(newCode(), "R", "B", ago(5))));
+    assertEquals(403, otherSite.status());
+    assertEquals(-1, otherSite.json().getInteger("infcode"), otherSite.body());
+    Response deleteOther = post("3507", shenzhenKey, delete3507(BEIJING, "B-BJ-9", "4"));
+    assertEquals(403, deleteOther.status(), "a scanner deletes only its own site's uploads");
+    assertEquals(403, post("3505", svc.key("investigator", null), message).status());
+
+    Response tooLarge = svc.send(svc.request("/api/v1/nhsa/3505", shenzhenKey).header("Content-Type",
+        "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"memo\": \"" + "x".repeat(1_100_000)
+        + "\"}")).build());
+    assertEquals(413, tooLarge.status());
+    assertEquals(-1, tooLarge.json().getInteger("infcode"), tooLarge.body());
+  }
+
+  @Test
+  void whenTheCoreStoresNothingTheAnswerIs503WithRetryAfter() {
+    String code = newCode();
+    svc.app().services().scans().pause("paused by the test");
+    try {
+      Response r = post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-503-1", "B-503-1", ago(5))));
+      assertEquals(503, r.status(), r.body());
+      assertNotNull(r.retryAfter());
+      assertEquals(-1, r.json().getInteger("infcode"));
+      assertTrue(r.json().getString("err_msg").startsWith("服务暂时不可用，未保存任何内容，请稍后重发"), r.body());
+    } finally {
+      svc.app().services().scans().resume();
+    }
+    assertEquals(0, count("canonical = '" + code + "'"));
+  }
+}

@@ -1,0 +1,245 @@
+package com.tracesentinel.nhsa;
+
+import static com.tracesentinel.nhsa.NhsaPayloads.delete3507;
+import static com.tracesentinel.nhsa.NhsaPayloads.newLayoutLine;
+import static com.tracesentinel.nhsa.NhsaPayloads.return3506;
+import static com.tracesentinel.nhsa.NhsaPayloads.sale3505;
+import static com.tracesentinel.nhsa.NhsaPayloads.sale3505A;
+import static com.tracesentinel.nhsa.NhsaPayloads.saleLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.ingest.ScanInput;
+import com.tracesentinel.rules.EventType;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The envelope reader on messages written from the NHSA field lists: the mapping, the keys, and every refusal. */
+class NhsaEnvelopeTest {
+  private static final String SITE = "P44030500002";
+  private static final String T = "2026-11-28 10:15:30";
+  private static final Instant T_UTC = Instant.parse("2026-11-28T02:15:30Z");
+
+  private static NhsaRequest read(String infno, JsonObject message) {
+    return NhsaEnvelope.read(infno, NhsaJson.read(message.encode().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static NhsaRequest.Upload upload(String infno, JsonObject message) {
+    return (NhsaRequest.Upload) read(infno, message);
+  }
+
+  private static List<NhsaError> refused(String infno, JsonObject message) {
+    return assertThrows(NhsaError.Refused.class, () -> read(infno, message)).errors();
+  }
+
+  @Test
+  void anOldLayoutSaleIsOneScanWithEveryFieldMapped() {
+    NhsaRequest.Upload u = upload("3505", sale3505(SITE, saleLine("81000010000009000001", "R-1", "B-1", T)));
+    assertEquals(1, u.codes().size());
+    ScanInput in = u.codes().get(0).input();
+    assertEquals("81000010000009000001", in.code());
+    assertEquals(EventType.SALE, in.type());
+    assertEquals(SITE, in.siteId());
+    assertEquals("R-1", in.documentNo());
+    assertEquals(1, in.lineNo());
+    assertEquals(T_UTC, in.scannedAt(), "sel_retn_time is China time (UTC+8)");
+    assertEquals(1, in.quantity());
+    assertFalse(in.split());
+    assertEquals("XC10AAA057A001010100383", in.billedDrug());
+    assertEquals("S4403R-1", in.settlementId(), "no mdtrt_setl_type (old layout): reimbursed when setl_id is set");
+    assertEquals("POS-03", in.deviceId());
+    assertEquals("B-1", in.uploadBatch());
+    assertNull(in.linkedDocumentNo());
+    assertEquals("input.selinfo.drug_trac_codg", u.codes().get(0).field());
+    assertEquals(List.of(), u.linesWithoutCode());
+  }
+
+  @Test
+  void newLayoutLinesGiveOneScanPerCodeNumberedByItsPositionInTheLine() {
+    JsonObject split = newLayoutLine("R-2", "B-2b", T, "81000030000009000010").put("trdn_flag", "1")
+        .put("sel_retn_cnt", "10.0000").put("mdtrt_setl_type", "2").putNull("setl_id");
+    NhsaRequest.Upload u = upload("3505A", sale3505A(SITE,
+        newLayoutLine("R-2", "B-2a", T, "81000010000009000002", "81000010000009000003", "81000010000009000004"),
+        split));
+    assertEquals(4, u.codes().size());
+    for (int i = 0; i < 3; i++) {
+      ScanInput in = u.codes().get(i).input();
+      assertEquals(i + 1, in.lineNo());
+      assertEquals(1, in.quantity(), "a whole box per code");
+      assertEquals("S4403R-2", in.settlementId(), "mdtrt_setl_type 1: the settlement id");
+      assertEquals(0, u.codes().get(i).line());
+      assertEquals("input.selinfoDetail[0].drugtracinfo[" + i + "].drug_trac_codg", u.codes().get(i).field());
+    }
+    ScanInput splitScan = u.codes().get(3).input();
+    assertEquals(1, splitScan.lineNo(), "the first code of its own line");
+    assertTrue(splitScan.split());
+    assertEquals(10, splitScan.quantity(), "sel_retn_cnt units of the box");
+    assertNull(splitScan.settlementId(), "mdtrt_setl_type 2: self-paid");
+    assertEquals("B-2b", splitScan.uploadBatch());
+    assertEquals(1, u.codes().get(3).line());
+  }
+
+  @Test
+  void theSameLineHasTheSameKeysInAnyMessage() {
+    JsonObject line = newLayoutLine("R-3", "B-3", T, "81000010000009000005", "81000010000009000006");
+    NhsaRequest.Upload alone = upload("3505", sale3505(SITE, line.copy()));
+    NhsaRequest.Upload third = upload("3505A", sale3505A(SITE,
+        newLayoutLine("R-3", "B-3x", T, "81000010000009000007"), newLayoutLine("R-4", "B-4", T), line.copy()));
+    List<String> keysAlone = alone.codes().stream().map(c -> c.input().idempotencyKey(c.input().code())).toList();
+    List<String> keysThird = third.codes().stream().filter(c -> c.line() == 2)
+        .map(c -> c.input().idempotencyKey(c.input().code())).toList();
+    assertEquals(2, keysAlone.size());
+    assertEquals(keysAlone, keysThird, "a retry cut into other messages is still a re-send");
+    assertEquals(List.of(1), third.linesWithoutCode(), "a line with no code stores nothing");
+  }
+
+  @Test
+  void theOldFieldBesideTheListIsAddedOnlyWhenTheListLacksIt() {
+    JsonObject both = newLayoutLine("R-5", "B-5", T, "81000010000009000008").put("drug_trac_codg",
+        " 81000010000009000008 ");
+    assertEquals(1, upload("3505", sale3505(SITE, both)).codes().size());
+    both.put("drug_trac_codg", "81000010000009000009");
+    NhsaRequest.Upload u = upload("3505", sale3505(SITE, both));
+    assertEquals(2, u.codes().size());
+    assertEquals(2, u.codes().get(1).input().lineNo());
+    assertEquals("input.selinfo.drug_trac_codg", u.codes().get(1).field());
+  }
+
+  @Test
+  void aSplitLineWithSeveralCodesSharesItsUnitsRoundedUp() {
+    JsonObject line = newLayoutLine("R-6", "B-6", T, "81000030000009000011", "81000030000009000012")
+        .put("trdn_flag", 1).put("sel_retn_cnt", 5);
+    NhsaRequest.Upload u = upload("3505", sale3505(SITE, line));
+    assertEquals(3, u.codes().get(0).input().quantity());
+    assertEquals(3, u.codes().get(1).input().quantity());
+  }
+
+  @Test
+  void insuranceWithoutASettlementIdUsesTheVisitNumber() {
+    JsonObject line = newLayoutLine("R-7", "B-7", T, "81000010000009000013").putNull("setl_id");
+    assertEquals("MZR-7", upload("3505", sale3505(SITE, line)).codes().get(0).input().settlementId());
+  }
+
+  @Test
+  void aReturnIsLinkedToTheSaleItReturns() {
+    JsonObject line = saleLine("81000010000009000014", "RT-1", "B-8", T).put("sel_retn_cnt", -1);
+    NhsaRequest.Upload u = upload("3506", return3506(SITE, line, "R-1"));
+    ScanInput in = u.codes().get(0).input();
+    assertEquals(EventType.RETURN, in.type());
+    assertEquals("R-1", in.linkedDocumentNo());
+    assertEquals(1, in.quantity(), "a return's count may be sent negative");
+    JsonObject detail = NhsaPayloads.envelope("3506A", SITE, new JsonObject().put("selinfoDetail",
+        new JsonArray().add(line.copy())));
+    assertEquals(EventType.RETURN, upload("3506A", detail).codes().get(0).input().type());
+    assertNull(upload("3505", sale3505(SITE, line.copy().put("sel_retn_cnt", 1))).codes().get(0).input()
+        .linkedDocumentNo(), "a sale links nothing");
+  }
+
+  @Test
+  void aDeletionNamesTheUploadAndItsDataType() {
+    NhsaRequest.Deletion d = (NhsaRequest.Deletion) read("3507", delete3507(SITE, "B-9", "4"));
+    assertEquals(SITE, d.siteId());
+    assertEquals("B-9", d.uploadBatch());
+    assertTrue(d.ofSales());
+    assertFalse(((NhsaRequest.Deletion) read("3507", delete3507(SITE, "B-9", "1"))).ofSales());
+    List<NhsaError> errors = refused("3507", delete3507(SITE, "B\u00009", "7"));
+    assertEquals(List.of("input.data.inv_data_type", "input.data.fixmedins_bchno"),
+        errors.stream().map(NhsaError::field).toList());
+  }
+
+  @Test
+  void aFileLineNeedsItsOwnInfnoAndAPostedOneMustMatchThePath() {
+    JsonObject m = sale3505(SITE, saleLine("81000010000009000015", "R-10", "B-10", T));
+    assertEquals("3505", read(null, m).infno());
+    assertEquals("infno", refused("3506", m).get(0).field());
+    m.remove("infno");
+    assertEquals("3505", read("3505", m).infno(), "the path names the interface");
+    assertEquals("infno", refused(null, m).get(0).field());
+    NhsaError unsupported = refused("3501", m).get(0);
+    assertTrue(unsupported.zh().contains("不支持的交易编号 3501"), unsupported.zh());
+    assertTrue(unsupported.en().contains("3505, 3505A, 3506, 3506A, 3507"), unsupported.en());
+  }
+
+  @Test
+  void everyUnreadableFieldIsListedWithItsPathInChineseAndEnglish() {
+    JsonObject line = newLayoutLine("R-11", "B-11", T, "81000010000009000016");
+    line.remove("rtal_docno");
+    line.put("sel_retn_time", "2026/11/28 10:15").put("trdn_flag", "2").put("sel_retn_cnt", 0)
+        .put("mdtrt_setl_type", "3").put("med_list_codg", new JsonObject());
+    line.getJsonArray("drugtracinfo").add(new JsonObject().put("drug_trac_codg", ""));
+    List<NhsaError> errors = refused("3505A", sale3505A(SITE, saleLine("81000010000009000017", "R-12", "B-12", T),
+        line));
+    String p = "input.selinfoDetail[1].";
+    assertEquals(List.of(p + "rtal_docno", p + "sel_retn_time", p + "trdn_flag", p + "sel_retn_cnt",
+        p + "med_list_codg", p + "mdtrt_setl_type", p + "drugtracinfo[1].drug_trac_codg"),
+        errors.stream().map(NhsaError::field).toList());
+    for (NhsaError e : errors) {
+      assertTrue(e.zh().codePoints().anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN),
+          "Chinese: " + e.zh());
+      assertTrue(e.en().matches("[ -~]+"), "English: " + e.en());
+    }
+    assertTrue(errors.get(1).text().contains("2026/11/28 10:15"), "quotes what was sent: " + errors.get(1).text());
+  }
+
+  @Test
+  void aMessageWithoutItsPartsIsRefusedNamingThem() {
+    JsonObject m = sale3505(SITE, saleLine("81000010000009000018", "R-13", "B-13", T));
+    m.remove("input");
+    m.put("fixmedins_code", 44030500002L);
+    assertEquals(List.of("input"), refused("3505", m).stream().map(NhsaError::field).toList(),
+        "a code sent as a number reads as its digits");
+    assertEquals("input.selinfo", refused("3505", m.put("input", new JsonObject())).get(0).field());
+    m.put("infno", "3505A");
+    assertEquals("input.selinfoDetail", refused("3505A", m.put("input", new JsonObject()
+        .put("selinfoDetail", new JsonArray()))).get(0).field());
+    assertEquals("input.selinfoDetail[0]", refused("3505A", m.put("input", new JsonObject()
+        .put("selinfoDetail", new JsonArray().add("x")))).get(0).field());
+    assertEquals("body", assertThrows(NhsaError.Refused.class, () -> NhsaEnvelope.read("3505", List.of()))
+        .errors().get(0).field());
+  }
+
+  @Test
+  void textThatIsNotJsonIsRefusedWithWhereItStops() {
+    NhsaError notJson = assertThrows(NhsaError.Refused.class,
+        () -> NhsaJson.read("{\"infno\": \"3505\",\n \"input\": {".getBytes(StandardCharsets.UTF_8))).errors().get(0);
+    assertEquals("body", notJson.field());
+    assertTrue(notJson.en().contains("line 2"), notJson.en());
+    assertEquals("input.selinfo.rtal_docno", assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(
+        "{\"input\": {\"selinfo\": {\"rtal_docno\": \"A\", \"rtal_docno\": \"B\"}}}")).errors().get(0).field(),
+        "a field sent twice is ambiguous");
+    assertThrows(NhsaError.Refused.class, () -> NhsaJson.read("{} {}"));
+    assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(new byte[0]));
+    assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(new byte[] {'"', (byte) 0xC3, '"'}), "broken UTF-8");
+  }
+
+  @Test
+  void controlCharactersInAnUploadAreLeftToTheCoreToRejectThatScan() {
+    NhsaRequest.Upload u = upload("3505", sale3505(SITE, saleLine("81000010000009000019", "R\u000014", "B-14", T)));
+    assertEquals("R\u000014", u.codes().get(0).input().documentNo());
+  }
+
+  @Test
+  void tooManyCodesInOneMessageAreRefused() {
+    String[] codes = new String[NhsaEnvelope.MAX_CODES_PER_LINE];
+    for (int i = 0; i < codes.length; i++) {
+      codes[i] = String.format("810000100%011d", i);
+    }
+    JsonObject[] lines = new JsonObject[6];
+    for (int i = 0; i < lines.length; i++) {
+      lines[i] = newLayoutLine("R-15", "B-15-" + i, T, codes);
+    }
+    assertEquals("input", refused("3505A", sale3505A(SITE, lines)).get(0).field());
+    String[] tooMany = Arrays.copyOf(codes, codes.length + 1);
+    tooMany[codes.length] = "81000010000009999999";
+    assertEquals("input.selinfo.drugtracinfo", refused("3505", sale3505(SITE, newLayoutLine("R-16", "B-16", T,
+        tooMany))).get(0).field());
+  }
+}

@@ -1,0 +1,90 @@
+package com.tracesentinel.nhsa;
+
+import static com.tracesentinel.nhsa.NhsaPayloads.newLayoutLine;
+import static com.tracesentinel.nhsa.NhsaPayloads.sale3505;
+import static com.tracesentinel.nhsa.NhsaPayloads.sale3505A;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Reading a file of uploads: line ends, a byte-order mark, lines longer than the read buffer, CSV rows. */
+class NhsaFileTest {
+  private static final String T = "2026-11-28 10:15:30";
+
+  private static List<NhsaFile.Message> readAll(String content) throws Exception {
+    Path file = Files.createTempFile("nhsa-file", ".txt");
+    Files.write(file, content.getBytes(StandardCharsets.UTF_8));
+    List<NhsaFile.Message> all = new ArrayList<>();
+    try (NhsaFile f = NhsaFile.open(file)) {
+      for (NhsaFile.Message m = f.next(); m != null; m = f.next()) {
+        all.add(m);
+      }
+      assertEquals(Files.size(file), f.bytesRead());
+    }
+    return all;
+  }
+
+  @Test
+  void jsonLinesWithABomCrLfBlankLinesAndNoLastLineBreak() throws Exception {
+    String one = sale3505("P1", newLayoutLine("R-1", "B-1", T, "81000010000009000001")).encode();
+    String two = sale3505("P1", newLayoutLine("R-2", "B-2", T, "81000010000009000002")).encode();
+    List<NhsaFile.Message> all = readAll("\uFEFF" + one + "\r\n\r\n  \n" + two);
+    assertEquals(2, all.size());
+    assertEquals(1, all.get(0).line());
+    assertEquals(4, all.get(1).line(), "blank lines count as lines");
+    assertEquals("R-2", ((NhsaRequest.Upload) all.get(1).request()).codes().get(0).input().documentNo());
+  }
+
+  @Test
+  void aLineLongerThanTheReadBufferIsReadWhole() throws Exception {
+    JsonObject[] lines = new JsonObject[300];
+    for (int i = 0; i < lines.length; i++) {
+      lines[i] = newLayoutLine("R-" + i, "B-" + i, T, String.format("8100001%013d", i));
+    }
+    String big = sale3505A("P1", lines).encode();
+    assertTrue(big.length() > 3 * 65_536, "longer than the buffer: " + big.length());
+    List<NhsaFile.Message> all = readAll(big + "\n" + big + "\n{\"infno\":\n");
+    assertEquals(3, all.size());
+    assertEquals(300, ((NhsaRequest.Upload) all.get(1).request()).codes().size());
+    assertNull(all.get(2).request());
+    assertEquals("body", all.get(2).refused().errors().get(0).field());
+  }
+
+  @Test
+  void csvRowsAreMessagesOfTheirColumns() throws Exception {
+    List<NhsaFile.Message> all = readAll("\uFEFFfixmedins_code, infno ,rtal_docno,fixmedins_bchno,drug_trac_codg,"
+        + "trdn_flag,sel_retn_cnt,sel_retn_time,medins_prod_sel_no,inv_data_type\r\n"
+        + "P1,,R-1,B-1,81000010000009000001,0,1," + T + ",,\r\n"
+        + "P1,3506,R-2,B-2,81000010000009000001,0,1," + T + ",R-1,\r\n"
+        + "P1,3507,,B-1,,,,,,4\r\n"
+        + "P1,3505,R-3,B-3,\"81000010000009000003\",1,x," + T + ",,\r\n");
+    assertEquals(4, all.size());
+    NhsaRequest.Upload sale = (NhsaRequest.Upload) all.get(0).request();
+    assertEquals("3505", sale.infno(), "3505 when the row names none");
+    assertEquals(Instant.parse("2026-11-28T02:15:30Z"), sale.codes().get(0).input().scannedAt());
+    assertEquals("R-1", ((NhsaRequest.Upload) all.get(1).request()).codes().get(0).input().linkedDocumentNo());
+    assertEquals("B-1", ((NhsaRequest.Deletion) all.get(2).request()).uploadBatch());
+    assertEquals(5, all.get(3).line());
+    assertEquals("sel_retn_cnt", all.get(3).refused().errors().get(0).field(), "a row's field is its column");
+  }
+
+  @Test
+  void chinaTimeIsReadByHandAsStrictlyAsAFormatter() {
+    assertEquals(Instant.parse("2026-11-28T02:15:30Z"), NhsaEnvelope.chinaTime("2026-11-28 10:15:30"));
+    assertEquals(Instant.parse("2024-02-28T16:00:00Z"), NhsaEnvelope.chinaTime("2024-02-29 00:00:00"));
+    for (String bad : List.of("2026-02-30 10:00:00", "2026-11-28 24:00:00", "2026-11-28 10:60:00",
+        "2026-11-28T10:15:30", "2026-11-28 10:15", "2026-1-28 10:15:30", "２026-11-28 10:15:30",
+        "2026-11-28 10:15:3x")) {
+      assertNull(NhsaEnvelope.chinaTime(bad), bad);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package com.tracesentinel.nhsa;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.Config;
+import com.tracesentinel.TraceSentinel;
+import com.tracesentinel.demo.DemoData;
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code import}'s engine on the core started without HTTP (as the sub-command starts it) on a real PostgreSQL: the
+ * shipped sample files, a second run that finds everything stored, and messages the file gets wrong.
+ */
+@Tag("slow")
+class NhsaImportTest {
+  private static TestService svc;
+  private static Map<String, String> env;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start();
+    TraceSentinel.await(svc.app().services().referenceRepository().upsertProducts(DemoData.PRODUCTS)
+        .compose(n -> svc.app().services().referenceRepository().upsertSites(DemoData.sites())));
+    svc.app().close();
+    env = new HashMap<>(svc.env());
+    // The samples are dated November 2026: keep them importable whenever the test runs.
+    env.put("TRACESENTINEL_SCAN_MAX_AGE_DAYS", "10000");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  private record Run(NhsaImport.Summary summary, String printed) {}
+
+  private static Run importFile(Path file) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    try (TraceSentinel core = TraceSentinel.startCore(Config.from(env))) {
+      NhsaImport.Summary summary = new NhsaImport(core.scans(), out, 3, 2).run(file);
+      summary.print(out, file);
+      return new Run(summary, bytes.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static long count(String sql) {
+    return TestDatabase.count(svc.db(), sql);
+  }
+
+  @Test
+  void theSampleFileIsJudgedLikeTheRouteAndASecondRunSkipsWhatIsStored() throws Exception {
+    Path sample = Path.of("docs/nhsa-sample.jsonl");
+    Run first = importFile(sample);
+    NhsaImport.Summary s = first.summary();
+    assertEquals(0, s.exitCode(), first.printed());
+    assertEquals(9, s.messages, first.printed());
+    assertEquals(8, s.uploads);
+    assertEquals(1, s.deletions);
+    assertEquals(12, s.codes(), first.printed());
+    assertEquals(3, s.skipped(), "the 3505A sent twice: " + first.printed());
+    assertEquals(0, s.rejected(), first.printed());
+    assertEquals(1, s.scansVoided(), "the upload the 3507 deletes");
+    assertEquals(Map.of("PRODUCT_MISMATCH", 1L, "REPEAT_SALE", 1L, "SPLIT_ACROSS_SITES", 1L), s.anomalies(),
+        first.printed());
+    assertTrue(first.printed().contains("Imported docs/nhsa-sample.jsonl"), first.printed());
+    assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000001' AND type = 'RETURN'"
+        + " AND linked_document_no = 'R20261129-0001' AND upload_batch = '3506-20261129-0001'"));
+    assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '81000030000009000001' AND split"
+        + " AND quantity = 12 AND settlement_id IS NULL AND site_id = 'P44030500002'"));
+
+    Run second = importFile(sample);
+    NhsaImport.Summary again = second.summary();
+    assertEquals(0, again.exitCode(), second.printed());
+    assertEquals(12, again.codes());
+    assertEquals(11, again.skipped(), "everything stored comes back REPLAYED: " + second.printed());
+    assertEquals(1, again.stored(), "the deleted upload is stored again, then deleted again by its 3507");
+    assertEquals(1, again.scansVoided());
+    assertEquals(Map.of(), again.anomalies());
+    assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000002' AND voided_at IS NULL"
+        + " AND site_id = 'P44030500002'"), "never stored twice");
+
+    ByteArrayOutputStream verify = new ByteArrayOutputStream();
+    assertTrue(TraceSentinel.verifyLedger(Config.from(env), new PrintStream(verify, true)), verify.toString());
+  }
+
+  @Test
+  void aCsvOfThe3505ColumnsIsImportedRowByRow() throws Exception {
+    Run run = importFile(Path.of("docs/nhsa-sample.csv"));
+    NhsaImport.Summary s = run.summary();
+    assertEquals(0, s.exitCode(), run.printed());
+    assertEquals(4, s.messages);
+    assertEquals(4, s.stored(), run.printed());
+    assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '81000030000009000101' AND split"
+        + " AND quantity = 8 AND site_id = 'P44030500004' AND line_no = 1"));
+    assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000102' AND type = 'RETURN'"
+        + " AND status = 'ACCEPTED' AND linked_document_no = 'R20261130-0101'"));
+  }
+
+  @Test
+  void aMessageTheFileGetsWrongIsListedAndTheOthersAreStored() throws Exception {
+    Path file = Files.createTempFile("nhsa-bad", ".jsonl");
+    String good = Files.readAllLines(Path.of("docs/nhsa-sample.jsonl")).get(0)
+        .replace("81000010000009000001", "81000010000009000201").replace("3505-20261129-0001", "B-BAD-1");
+    String badTime = good.replace("81000010000009000201", "81000010000009000202")
+        .replace("\"sel_retn_time\":\"2026-11-29 09:12:05\"", "\"sel_retn_time\":\"29/11/2026\"");
+    String badCode = good.replace("81000010000009000201", "8100001000000900020X").replace("R20261129-0001", "R-X");
+    Files.writeString(file, good + "\n\n" + badTime + "\n{\"infno\": \"3505\"\n" + badCode + "\n");
+    Run run = importFile(file);
+    NhsaImport.Summary s = run.summary();
+    assertEquals(1, s.exitCode(), run.printed());
+    assertEquals(2, s.refused(), run.printed());
+    assertEquals(1, s.rejected(), run.printed());
+    assertTrue(run.printed().contains("line 3: input.selinfo.sel_retn_time: 销售/退货时间须为 yyyy-MM-dd HH:mm:ss"),
+        run.printed());
+    assertTrue(run.printed().contains("line 4: body: 报文不是合法的 UTF-8 JSON"), run.printed());
+    assertTrue(run.printed().contains("1× input.selinfo.drug_trac_codg: invalid code"), run.printed());
+    assertTrue(run.printed().contains("(first on line 5)"), run.printed());
+    assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000201'"));
+    assertEquals(0, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000202'"));
+
+    Path csv = Files.createTempFile("nhsa-bad", ".csv");
+    Files.writeString(csv, "\uFEFFfixmedins_code,rtal_docno,fixmedins_bchno,drug_trac_codg,trdn_flag,sel_retn_cnt,"
+        + "sel_retn_time\nP44030500005,R-C1,B-C1,81000010000009000203,0,1,2026-11-30 10:00\n");
+    Run csvRun = importFile(csv);
+    assertTrue(csvRun.printed().contains("line 2: sel_retn_time: 销售/退货时间须为"), csvRun.printed());
+  }
+}
