@@ -1,5 +1,6 @@
 package com.tracesentinel;
 
+import com.tracesentinel.config.Config;
 import com.tracesentinel.nhsa.NhsaImport;
 import java.nio.file.Files;
 import java.nio.file.Path;

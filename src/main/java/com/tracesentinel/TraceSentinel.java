@@ -1,5 +1,7 @@
 package com.tracesentinel;
 
+import com.tracesentinel.http.Services;
+import com.tracesentinel.config.Config;
 import com.tracesentinel.auth.ApiKeys;
 import com.tracesentinel.cluster.ClusterNode;
 import com.tracesentinel.cluster.ClusterRouter;

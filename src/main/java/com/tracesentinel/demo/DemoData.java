@@ -1,6 +1,6 @@
 package com.tracesentinel.demo;
 
-import com.tracesentinel.Services;
+import com.tracesentinel.http.Services;
 import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.Site;

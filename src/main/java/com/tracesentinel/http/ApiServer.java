@@ -1,6 +1,5 @@
 package com.tracesentinel.http;
 
-import com.tracesentinel.Services;
 import com.tracesentinel.history.AnomalyQueries;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

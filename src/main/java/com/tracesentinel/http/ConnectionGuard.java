@@ -1,6 +1,6 @@
 package com.tracesentinel.http;
 
-import com.tracesentinel.Config;
+import com.tracesentinel.config.Config;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.vertx.core.Context;

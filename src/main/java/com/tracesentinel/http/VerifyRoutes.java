@@ -1,6 +1,5 @@
 package com.tracesentinel.http;
 
-import com.tracesentinel.Services;
 import com.tracesentinel.code.ParseResult;
 import com.tracesentinel.code.TraceCodes;
 import com.tracesentinel.imaging.DecodedSymbol;

@@ -1,6 +1,6 @@
 package com.tracesentinel.investigate;
 
-import com.tracesentinel.Config;
+import com.tracesentinel.config.Config;
 import com.tracesentinel.history.AnomalyQueries;
 import com.tracesentinel.history.CaseStore;
 import com.tracesentinel.history.RingStore;

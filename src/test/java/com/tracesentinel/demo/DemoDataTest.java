@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.Config;
+import com.tracesentinel.config.Config;
 import com.tracesentinel.TraceSentinel;
 import com.tracesentinel.imaging.DecodeOutcome;
 import com.tracesentinel.imaging.DecoderSettings;

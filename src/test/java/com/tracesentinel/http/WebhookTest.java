@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.Config;
+import com.tracesentinel.config.Config;
 import com.tracesentinel.investigate.AlertWebhook;
 import com.tracesentinel.support.TestService;
 import io.vertx.core.Vertx;

@@ -3,7 +3,7 @@ package com.tracesentinel.nhsa;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.Config;
+import com.tracesentinel.config.Config;
 import com.tracesentinel.TraceSentinel;
 import com.tracesentinel.demo.DemoData;
 import com.tracesentinel.support.TestDatabase;

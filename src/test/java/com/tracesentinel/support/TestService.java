@@ -1,6 +1,6 @@
 package com.tracesentinel.support;
 
-import com.tracesentinel.Config;
+import com.tracesentinel.config.Config;
 import com.tracesentinel.Main;
 import com.tracesentinel.TraceSentinel;
 import com.tracesentinel.history.DatabaseUrl;

@@ -1,4 +1,6 @@
-package com.tracesentinel;
+package com.tracesentinel.http;
+
+import com.tracesentinel.config.Config;
 
 import com.tracesentinel.auth.ApiKeys;
 import com.tracesentinel.cluster.ClusterNode;

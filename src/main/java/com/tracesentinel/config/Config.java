@@ -1,4 +1,4 @@
-package com.tracesentinel;
+package com.tracesentinel.config;
 
 import com.tracesentinel.rules.LadderSettings;
 import java.nio.file.Path;
