@@ -344,6 +344,11 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     }
   }
 
+  /** Scans replayed into this node's ledger by partition rebuilds since it started (the rebuild's progress). */
+  public long rebuildScans() {
+    return rebuildScans.get();
+  }
+
   /** Every partition: this node's hold, and its owner as last read. */
   public List<Map<String, Object>> status() {
     List<Map<String, Object>> out = new ArrayList<>();

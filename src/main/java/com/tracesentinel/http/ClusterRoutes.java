@@ -126,7 +126,7 @@ final class ClusterRoutes {
     JsonArray parts = new JsonArray();
     node.status().forEach(row -> parts.add(new JsonObject(row)));
     ctx.json(new JsonObject().put("node", node.settings().nodeId()).put("url", node.settings().url())
-        .put("ready", node.notReady() == null).put("partitions", parts));
+        .put("ready", node.notReady() == null).put("rebuildScansReplayed", node.rebuildScans()).put("partitions", parts));
   }
 
   /** Blocking (a pass over this node's partitions' history): on a worker thread. Meaningful when no scan is moving. */
