@@ -2,15 +2,17 @@
 // every answer recorded, a watch of every node's partitions, a re-send of the batches that were not answered 200, and
 // the check of all answers against PostgreSQL. A single-file program on the service's jar (PostgreSQL driver, Vert.x
 // JSON, Kafka's Admin client):
-//   load     OUT SECONDS CLIENTS PORTS           batched load; OUT gets every answer (format below)
-//   watch    OUT PORTS                           every node's /health/cluster every 200 ms, a line per change, until
+//   load     OUT SECONDS CLIENTS NODES           batched load; OUT gets every answer (format below)
+//   watch    OUT NODES                           every node's /health/cluster every 200 ms, a line per change, until
 //                                                SIGTERM
 //   kafka    BOOTSTRAP GROUP                     prints "coordinator=ID controller=ID" (the group's coordinator broker)
-//   resend   ANSWERS PORTS DB_URL                every batch not answered 200 is sent once more (answers appended)
+//   resend   ANSWERS NODES DB_URL                every batch not answered 200 is sent once more (answers appended)
 //   check    ANSWERS DB_URL                      answers against PostgreSQL; last line "RESULT key=value..."
 //   handover TIMELINE EVENTS                     per fault: how long until every partition was READY again
-// PORTS is a comma-separated list of the nodes' HTTP ports (node 1 first). Answer lines:
-//   T,loadStartMs,loadEndMs
+//   forward  BIND_HOST TARGET_HOST PORT...       TCP relay BIND_HOST:PORT -> TARGET_HOST:PORT for each port, until
+//                                                SIGTERM (NETNS=1: the way between a namespace and the loopback)
+// NODES is a comma-separated list of the nodes' HTTP host:port (node 1 first). Answer lines:
+//   T,loadStartMs,plannedEndMs,lastAnswerMs
 //   R,doc,node,httpStatus|none,startMs,endMs,phase        one per request (phase load or resend; none: no answer)
 //   S,doc,line,code,site,scanStatus                        one per scan of a request answered 200
 //   Q,doc,code:site;code:site;...                          the scans of a request not answered 200 (for the re-send)
@@ -50,12 +52,13 @@ public class ClusterLoad {
       }));
     }
     switch (args[0]) {
-      case "load" -> load(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), ports(args[4]));
-      case "watch" -> watch(Path.of(args[1]), ports(args[2]));
+      case "load" -> load(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), nodes(args[4]));
+      case "watch" -> watch(Path.of(args[1]), nodes(args[2]));
       case "kafka" -> kafka(args[1], args[2]);
-      case "resend" -> resend(Path.of(args[1]), ports(args[2]), DatabaseUrl.parse(args[3]));
+      case "resend" -> resend(Path.of(args[1]), nodes(args[2]), DatabaseUrl.parse(args[3]));
       case "check" -> check(Path.of(args[1]), DatabaseUrl.parse(args[2]));
       case "handover" -> handover(Path.of(args[1]), Path.of(args[2]));
+      case "forward" -> forward(args[1], args[2], Arrays.copyOfRange(args, 3, args.length));
       default -> throw new IllegalArgumentException(args[0]);
     }
   }
@@ -68,8 +71,8 @@ public class ClusterLoad {
     return String.format("[%6.1fs]", (System.currentTimeMillis() - T_START) / 1000.0);
   }
 
-  static int[] ports(String list) {
-    return Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+  static String[] nodes(String list) {
+    return list.split(",");
   }
 
   static String code(long n) {
@@ -80,10 +83,9 @@ public class ClusterLoad {
 
   record Answer(int http, JsonArray results) {}
 
-  static Answer post(int port, String body, Duration timeout) {
+  static Answer post(String node, String body, Duration timeout) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-              + "/api/v1/scans")).timeout(timeout).header("Authorization", "Bearer " + KEY)
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + node + "/api/v1/scans")).timeout(timeout).header("Authorization", "Bearer " + KEY)
           .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
           HttpResponse.BodyHandlers.ofString());
       JsonArray results = null;
@@ -129,7 +131,7 @@ public class ClusterLoad {
     return out;
   }
 
-  static void load(Path out, int seconds, int clients, int[] ports) throws Exception {
+  static void load(Path out, int seconds, int clients, String[] ports) throws Exception {
     // RATE: batches a second per client (0: each client sends its next batch as soon as it has an answer).
     double rate = Double.parseDouble(System.getenv().getOrDefault("RATE", "0"));
     long periodNanos = rate > 0 ? (long) (1e9 / rate) : 0;
@@ -208,7 +210,8 @@ public class ClusterLoad {
     }
     reporter.interrupt();
     List<String> all = new ArrayList<>();
-    all.add("T," + startMs + "," + System.currentTimeMillis());
+    // The planned end: a request still waiting for its answer then (a node cut off) does not stretch the stall.
+    all.add("T," + startMs + "," + (startMs + seconds * 1000L) + "," + System.currentTimeMillis());
     synchronized (lines) {
       all.addAll(lines);
     }
@@ -235,10 +238,9 @@ public class ClusterLoad {
   // ---- watch --------------------------------------------------------------------------------------------------------
 
   /** READY partitions of a node, or null when it does not answer. */
-  static Set<Integer> ready(int port) {
+  static Set<Integer> ready(String node) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-          + "/health/cluster")).timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + node + "/health/cluster")).timeout(Duration.ofSeconds(1)).GET().build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         return null;
       }
@@ -255,15 +257,16 @@ public class ClusterLoad {
     }
   }
 
-  static void watch(Path out, int[] ports) throws Exception {
+  static void watch(Path out, String[] ports) throws Exception {
     String last = "";
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
       while (true) {
         long t = System.currentTimeMillis();
         List<Set<Integer>> views = new ArrayList<>();
-        for (int port : ports) {
-          views.add(ready(port));
+        for (String node : ports) {
+          views.add(ready(node));
         }
+        t = System.currentTimeMillis(); // the state as of the poll's end: a fault is never seen before it happened
         Set<Integer> union = new TreeSet<>();
         int sum = 0;
         StringBuilder counts = new StringBuilder();
@@ -324,7 +327,7 @@ public class ClusterLoad {
     return out;
   }
 
-  static void resend(Path answers, int[] ports, DatabaseUrl db) throws Exception {
+  static void resend(Path answers, String[] ports, DatabaseUrl db) throws Exception {
     Map<String, String> status = new HashMap<>();
     Map<String, List<String[]>> batches = new LinkedHashMap<>();
     for (String line : Files.readAllLines(answers)) {
@@ -512,6 +515,9 @@ public class ClusterLoad {
     List<long[]> gaps = new ArrayList<>();
     long prev = loadStart;
     for (long t : okTimes) {
+      if (t > loadEnd) {
+        break;
+      }
       gaps.add(new long[] {t - prev, prev});
       prev = Math.max(prev, t);
     }
@@ -535,6 +541,73 @@ public class ClusterLoad {
     }
     System.out.printf("RESULT acked=%d ackedInLoad=%d lost=%d twice=%d duplicated=%d statusDiffers=%d stall=%.1f%n",
         acked, ackedInLoad, lost, twice, duplicated, statusDiffers, stall / 1000.0);
+  }
+
+  // ---- forward ----------------------------------------------------------------------------------------------------
+
+  static void forward(String bindHost, String targetHost, String[] ports) throws Exception {
+    for (String p : ports) {
+      int port = Integer.parseInt(p);
+      ServerSocket server = new ServerSocket();
+      server.setReuseAddress(true);
+      server.bind(new InetSocketAddress(bindHost, port), 256);
+      started(false, () -> {
+        while (true) {
+          Socket in;
+          try {
+            in = server.accept();
+          } catch (IOException e) {
+            return;
+          }
+          started(true, () -> relay(in, targetHost, port));
+        }
+      });
+    }
+    System.out.println("forwarding " + bindHost + " -> " + targetHost + " on ports " + String.join(",", ports));
+  }
+
+  static void relay(Socket in, String targetHost, int port) {
+    Socket out = new Socket();
+    try {
+      out.connect(new InetSocketAddress(targetHost, port), 2_000);
+      in.setTcpNoDelay(true);
+      out.setTcpNoDelay(true);
+    } catch (IOException e) {
+      closeQuietly(in);
+      closeQuietly(out);
+      return;
+    }
+    AtomicInteger ended = new AtomicInteger();
+    started(true, () -> pump(in, out, ended));
+    pump(out, in, ended);
+  }
+
+  /** Copies until EOF (then half-closes the other side; both closed once both ways ended) or an error (both closed). */
+  static void pump(Socket from, Socket to, AtomicInteger ended) {
+    byte[] buf = new byte[65536];
+    try {
+      InputStream i = from.getInputStream();
+      OutputStream o = to.getOutputStream();
+      for (int n; (n = i.read(buf)) >= 0; ) {
+        o.write(buf, 0, n);
+      }
+      to.shutdownOutput();
+      if (ended.incrementAndGet() < 2) {
+        return;
+      }
+    } catch (IOException e) {
+      // one way broke: the whole connection goes
+    }
+    closeQuietly(from);
+    closeQuietly(to);
+  }
+
+  static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
   }
 
   // ---- handover -----------------------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@
 # SIGKILLed and BROKER_DOWN (10) s later started again. After the load: the group settles, every batch not answered
 # 200 is sent once more (it must be answered 200, and what a split batch had stored must come back REPLAYED), each
 # node's /health/cluster/verify compares its ledger with the history, and every answer is checked against PostgreSQL.
-# NETNS=1 also puts node 3 in its own network namespace and cuts its link LINK_CUT_AT (50) s in, for LINK_DOWN (6) s.
+# NETNS=1 also puts node 3 in a network namespace of its own (10.231.0.2, a veth pair to the host's 10.231.0.1: the
+# brokers get a listener there, PostgreSQL and the other nodes a relay) and cuts that link LINK_CUT_AT (60) s in, for
+# LINK_DOWN (6) s (the load then runs 80 s by default): node 3 must stop judging before the others take over.
 # Prints progress while it runs, the handover timings, the CPU time of each process group, and as its last line:
 #   acked N, lost 0, first sales judged twice 0, ledger mismatches 0, longest stall S s
 # Exits non-zero when lost, twice or mismatches is not 0 (or a re-sent batch was not answered 200). Every process it
@@ -20,7 +22,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=target/tracesentinel.jar
-LOAD_SECONDS=${LOAD_SECONDS:-60}
+NETNS=${NETNS:-0}
+LOAD_SECONDS=${LOAD_SECONDS:-$([ "$NETNS" = 1 ] && echo 80 || echo 60)} # NETNS=1: the cut comes after the others
 CLIENTS=${CLIENTS:-4}
 export RATE=${RATE:-2}                # batches a second per client; 0: each client sends again as soon as it is answered
 NODE_VICTIM=${NODE_VICTIM:-2}
@@ -29,8 +32,7 @@ NODE_DOWN=${NODE_DOWN:-10}
 BROKER_VICTIM=${BROKER_VICTIM:-coordinator}
 BROKER_KILL_AT=${BROKER_KILL_AT:-35}
 BROKER_DOWN=${BROKER_DOWN:-10}
-NETNS=${NETNS:-0}
-LINK_CUT_AT=${LINK_CUT_AT:-50}
+LINK_CUT_AT=${LINK_CUT_AT:-60}
 LINK_DOWN=${LINK_DOWN:-6}
 SESSION_MS=${SESSION_MS:-3000}
 HTTP_BASE=${HTTP_BASE:-18100}   # node i listens on HTTP_BASE + i
@@ -47,10 +49,11 @@ now_ms() { date +%s%3N; }
 say() { printf '[%6.1fs] %s\n' "$(( $(now_ms) - T_START ))e-3" "$*"; }
 sleep_until() { local d=$(( $1 - $(now_ms) )); if [ "$d" -gt 0 ]; then sleep "$(( d / 1000 )).$(printf '%03d' $(( d % 1000 )))"; fi; }
 port_of() { echo $(( HTTP_BASE + $1 )); }
-host_of() { if [ "$NETNS" = 1 ] && [ "$1" = 3 ]; then echo 10.231.0.2; else echo 127.0.0.1; fi; }
+NS=tsn3-$$ NS_HOST=10.231.0.1 NS_NODE=10.231.0.2
+host_of() { if [ "$NETNS" = 1 ] && [ "$1" = 3 ]; then echo "$NS_NODE"; else echo 127.0.0.1; fi; }
 
 # ---- bookkeeping: every process started here, and its CPU time ------------------------------------------------------
-declare -A PID=()   # name -> pid of the live process (n1..n3, b1..b3, db, load, watch)
+declare -A PID=()   # name -> pid of the live process (n1..n3, b1..b3, db, load, watch, fwd-host, fwd-ns)
 declare -A CPU=()   # name -> clock ticks of its earlier, ended processes
 ticks() { [ -r "/proc/$1/stat" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 pg_ticks() { # the postmaster with its reaped children, and its live children
@@ -75,8 +78,10 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   [ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
+  [ "$NETNS" = 1 ] && ip link set "$NS-h" up 2>/dev/null # a node cut off stops slowly; let it leave quickly
   for n in load watch n1 n2 n3; do [ -n "${PID[$n]:-}" ] && kill -TERM "${PID[$n]}" 2>/dev/null; done
   for n in load watch n1 n2 n3; do [ -n "${PID[$n]:-}" ] && stop_pid "${PID[$n]}" 20; done
+  for n in fwd-host fwd-ns; do [ -n "${PID[$n]:-}" ] && stop_pid "${PID[$n]}" 10; done
   for n in b1 b2 b3; do [ -n "${PID[$n]:-}" ] && kill -TERM "${PID[$n]}" 2>/dev/null; done
   for n in b1 b2 b3; do [ -n "${PID[$n]:-}" ] && stop_pid "${PID[$n]}" 20; done
   if [ -n "${PID[db]:-}" ]; then
@@ -84,7 +89,7 @@ cleanup() {
     local pm; pm=$(head -1 "$RUN/pg/postmaster.pid" 2>/dev/null || true)
     [ -n "$pm" ] && kill -0 "$pm" 2>/dev/null && stop_pid "$pm" 30 # its JVM died first: stop the orphan
   fi
-  if [ "$NETNS" = 1 ]; then ip netns del ts-n3 2>/dev/null; ip link del ts-n3-host 2>/dev/null; fi
+  if [ "$NETNS" = 1 ]; then ip link del "$NS-h" 2>/dev/null; ip netns del "$NS" 2>/dev/null; fi
   if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $RUN"; else rm -rf "$RUN"; fi
   exit "$rc"
 }
@@ -94,7 +99,7 @@ trap 'exit 130' INT TERM
 WATCHDOG=$!
 
 for i in 1 2 3; do
-  for p in $(port_of $i) $(( KAFKA_BASE + 100 * i + 92 )) $(( KAFKA_BASE + 100 * i + 93 )); do
+  for p in $(port_of $i) $(( KAFKA_BASE + 100 * i + 92 )) $(( KAFKA_BASE + 100 * i + 93 )) $(( KAFKA_BASE + 100 * i + 94 )); do
     if ss -Hltn "sport = :$p" | grep -q .; then echo "port $p is in use" >&2; exit 1; fi
   done
 done
@@ -114,6 +119,18 @@ helper() { java -cp "$CLASSES:$JAR" ClusterLoad "$@"; }
 # For background processes: the JVM replaces the subshell, so $! is the JVM's pid (what is killed and measured).
 bg_exec() { exec "$@"; }
 
+# ---- NETNS=1: node 3's namespace, joined by a veth pair (before the brokers, which listen on its host end) ----------
+if [ "$NETNS" = 1 ]; then
+  ip netns add "$NS"
+  ip link add "$NS-h" type veth peer name "$NS-n"
+  ip link set "$NS-n" netns "$NS"
+  ip addr add "$NS_HOST/30" dev "$NS-h"
+  ip link set "$NS-h" up
+  ip netns exec "$NS" ip addr add "$NS_NODE/30" dev "$NS-n"
+  ip netns exec "$NS" ip link set "$NS-n" up
+  ip netns exec "$NS" ip link set lo up
+fi
+
 # ---- PostgreSQL and three brokers -------------------------------------------------------------------------------------
 bg_exec java -Xmx256m -cp "$CLASSES:$JAR" ClusterDb "$RUN/pg" "$RUN/db.url" >"$RUN/db.log" 2>&1 &
 PID[db]=$!
@@ -132,6 +149,7 @@ cat >"$RUN/kafka-logback.xml" <<'EOF'
 EOF
 VOTERS="1@127.0.0.1:$(( KAFKA_BASE + 193 )),2@127.0.0.1:$(( KAFKA_BASE + 293 )),3@127.0.0.1:$(( KAFKA_BASE + 393 ))"
 BOOTSTRAP="127.0.0.1:$(( KAFKA_BASE + 192 )),127.0.0.1:$(( KAFKA_BASE + 292 )),127.0.0.1:$(( KAFKA_BASE + 392 ))"
+NS_BOOTSTRAP="$NS_HOST:$(( KAFKA_BASE + 194 )),$NS_HOST:$(( KAFKA_BASE + 294 )),$NS_HOST:$(( KAFKA_BASE + 394 ))"
 formats=()
 KAFKA_ID=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n' | cut -c1-22) # base64url, never a leading '-'
 
@@ -140,14 +158,16 @@ KAFKA_ID=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n' | cut -c1-22) # base64url
 kafka() { exec java -Xms512m -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
   -Dlogback.configurationFile="$RUN/kafka-logback.xml" -cp "$KCP" "$@"; } # background only (exec)
 for i in 1 2 3; do
+  # NETNS=1: a listener for node 3 on the veth's host end; a client is told the addresses of the listener it used.
+  NS_LISTENER=""; [ "$NETNS" = 1 ] && NS_LISTENER=",NS://$NS_HOST:$(( KAFKA_BASE + 100 * i + 94 ))"
   cat >"$RUN/kafka-$i.properties" <<EOF
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$VOTERS
-listeners=PLAINTEXT://127.0.0.1:$(( KAFKA_BASE + 100 * i + 92 )),CONTROLLER://127.0.0.1:$(( KAFKA_BASE + 100 * i + 93 ))
-advertised.listeners=PLAINTEXT://127.0.0.1:$(( KAFKA_BASE + 100 * i + 92 ))
+listeners=PLAINTEXT://127.0.0.1:$(( KAFKA_BASE + 100 * i + 92 )),CONTROLLER://127.0.0.1:$(( KAFKA_BASE + 100 * i + 93 ))$NS_LISTENER
+advertised.listeners=PLAINTEXT://127.0.0.1:$(( KAFKA_BASE + 100 * i + 92 ))$NS_LISTENER
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,NS:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$RUN/kafka-n$i
 default.replication.factor=3
@@ -188,20 +208,22 @@ for _ in $(seq 1 600); do [ -s "$RUN/db.url" ] && break; kill -0 "${PID[db]}" ||
 DB_URL=$(cat "$RUN/db.url")
 say "PostgreSQL on ${DB_URL##*@}"
 
-# ---- NETNS=1: node 3 in a namespace of its own, joined by a veth pair --------------------------------------------------
+# ---- NETNS=1: the relays for node 3 (PostgreSQL's port is known now) -------------------------------------------------
+# Inside the namespace 127.0.0.1 is its own loopback. Node 3 reaches the brokers on their listener at 10.231.0.1 and
+# PostgreSQL through a relay at 10.231.0.1 (it listens on the loopback only): both over the veth, so that cutting it
+# is a real partition for node 3's group membership and commits. Nodes 1-2 are reached at their registered URLs
+# (127.0.0.1) through a relay inside the namespace to the one on the host. Nodes 1-2, the load and the watch reach node
+# 3 at 10.231.0.2 directly.
 if [ "$NETNS" = 1 ]; then
-  ip netns add ts-n3
-  ip link add ts-n3-host type veth peer name ts-n3-ns
-  ip link set ts-n3-ns netns ts-n3
-  ip addr add 10.231.0.1/30 dev ts-n3-host
-  ip link set ts-n3-host up
-  ip netns exec ts-n3 ip addr add 10.231.0.2/30 dev ts-n3-ns
-  ip netns exec ts-n3 ip link set ts-n3-ns up
-  ip netns exec ts-n3 ip link set lo up
-  # The brokers and PostgreSQL listen on 127.0.0.1: the namespace reaches them through 10.231.0.1, forwarded by the
-  # host to its loopback (route_localnet) with DNAT. Only addresses inside this machine are involved.
-  sysctl -qw net.ipv4.conf.ts-n3-host.route_localnet=1
-  say "NETNS=1: node 3 in namespace ts-n3 (10.231.0.2), host side 10.231.0.1"
+  PG_PORT=$(echo "$DB_URL" | sed -E 's#.*@[^:/]+:([0-9]+)/.*#\1#')
+  bg_exec java -Xmx64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$CLASSES:$JAR" ClusterLoad forward "$NS_HOST" \
+    127.0.0.1 "$PG_PORT" "$(port_of 1)" "$(port_of 2)" >"$RUN/fwd-host.log" 2>&1 &
+  PID[fwd-host]=$!
+  bg_exec ip netns exec "$NS" java -Xmx64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$CLASSES:$JAR" ClusterLoad \
+    forward 127.0.0.1 "$NS_HOST" "$(port_of 1)" "$(port_of 2)" >"$RUN/fwd-ns.log" 2>&1 &
+  PID[fwd-ns]=$!
+  for _ in $(seq 1 100); do grep -q forwarding "$RUN/fwd-host.log" && grep -q forwarding "$RUN/fwd-ns.log" && break; sleep 0.2; done
+  say "NETNS=1: node 3 in namespace $NS at $NS_NODE: brokers at $NS_BOOTSTRAP, PostgreSQL relayed at $NS_HOST:$PG_PORT"
 fi
 
 # ---- three nodes --------------------------------------------------------------------------------------------------------
@@ -212,7 +234,13 @@ start_node() { # i
     TRACESENTINEL_LEDGER_CAPACITY=1000000 TRACESENTINEL_DB_URL="$DB_URL" TRACESENTINEL_KAFKA_BOOTSTRAP="$BOOTSTRAP"
     TRACESENTINEL_CLUSTER_NAME="$CLUSTER" TRACESENTINEL_CLUSTER_SECRET="$SECRET" TRACESENTINEL_NODE_ID="n$i"
     TRACESENTINEL_CLUSTER_SESSION_MS="$SESSION_MS" java -Xmx1g -jar "$JAR" serve)
-  if [ "$NETNS" = 1 ] && [ "$i" = 3 ]; then cmd=(ip netns exec ts-n3 "${cmd[@]}"); fi
+  if [ "$NETNS" = 1 ] && [ "$i" = 3 ]; then
+    # Its /health routes are read from the host (10.231.0.1), not from its own loopback.
+    local ns_db=${DB_URL/@127.0.0.1:/@$NS_HOST:}
+    cmd=("${cmd[@]/#TRACESENTINEL_KAFKA_BOOTSTRAP=*/TRACESENTINEL_KAFKA_BOOTSTRAP=$NS_BOOTSTRAP}")
+    cmd=("${cmd[@]/#TRACESENTINEL_DB_URL=*/TRACESENTINEL_DB_URL=$ns_db}")
+    cmd=(ip netns exec "$NS" env TRACESENTINEL_OPS_LOOPBACK_ONLY=false "${cmd[@]}")
+  fi
   bg_exec "${cmd[@]}" >>"$RUN/node$i.log" 2>&1 &
   PID[n$i]=$!
   disown "${PID[n$i]}"
@@ -240,9 +268,9 @@ await_split() { # seconds: split, and still so 3 s later
   done
   return 1
 }
-ports_list() { echo "$(port_of 1),$(port_of 2),$(port_of 3)"; }
+ports_list() { echo "$(host_of 1):$(port_of 1),$(host_of 2):$(port_of 2),$(host_of 3):$(port_of 3)"; }
 for i in 1 2 3; do start_node $i; done
-say "3 nodes starting on ports $(ports_list) (cluster $CLUSTER, session $SESSION_MS ms)"
+say "3 nodes starting at $(ports_list) (cluster $CLUSTER, session $SESSION_MS ms)"
 for i in 1 2 3; do await_ready $i 120; done
 say "nodes ready; waiting for every partition to be READY on exactly one node"
 await_split 90 || { echo "the group did not settle on a split of the partitions" >&2; exit 1; }
@@ -300,22 +328,25 @@ while read -r at what; do
   kill -0 "${PID[load]}" 2>/dev/null || break
   case $what in
     node-kill)
-      account "n$NODE_VICTIM"; kill -KILL "${PID[n$NODE_VICTIM]}"; event node-kill "node n$NODE_VICTIM"
+      account "n$NODE_VICTIM"; event node-kill "node n$NODE_VICTIM"; kill -KILL "${PID[n$NODE_VICTIM]}"
       say "SIGKILL node n$NODE_VICTIM (pid ${PID[n$NODE_VICTIM]})"; unset "PID[n$NODE_VICTIM]" ;;
     node-restart)
       start_node "$NODE_VICTIM"; event node-restart "node n$NODE_VICTIM"
       say "node n$NODE_VICTIM started again on its data directory (pid ${PID[n$NODE_VICTIM]})" ;;
     broker-kill)
-      account "b$BROKER_VICTIM"; kill -KILL "${PID[b$BROKER_VICTIM]}"; event broker-kill "broker b$BROKER_VICTIM$BROKER_ROLE"
+      account "b$BROKER_VICTIM"; event broker-kill "broker b$BROKER_VICTIM$BROKER_ROLE"; kill -KILL "${PID[b$BROKER_VICTIM]}"
       say "SIGKILL broker b$BROKER_VICTIM$BROKER_ROLE (pid ${PID[b$BROKER_VICTIM]})"; unset "PID[b$BROKER_VICTIM]" ;;
     broker-restart)
       start_broker "$BROKER_VICTIM"; event broker-restart "broker b$BROKER_VICTIM"
       say "broker b$BROKER_VICTIM started again (pid ${PID[b$BROKER_VICTIM]})"
       restarted_broker_wait "$BROKER_VICTIM" & ;;
     link-cut)
-      ip link set ts-n3-host down; event link-cut "node n3"; say "link of node n3 cut (its namespace is unreachable)" ;;
+      N3_PARTS=$(curl -fs --max-time 2 "$(node_url 3)/health/cluster" \
+        | jq -r '[.partitions[] | select(.here == "READY") | .partition] | map(tostring) | join(",")' || true)
+      event link-cut "node n3"; ip link set "$NS-h" down; LINK_CUT_MS=$(now_ms)
+      say "link of node n3 cut (nothing reaches its namespace, nothing leaves it)" ;;
     link-heal)
-      ip link set ts-n3-host up; event link-heal "node n3"; say "link of node n3 healed" ;;
+      event link-heal "node n3"; ip link set "$NS-h" up; say "link of node n3 healed" ;;
   esac
 done < <(printf '%s\n' "${FAULTS[@]}" | sort -n)
 wait "${PID[load]}"
@@ -346,6 +377,43 @@ result() { echo "$CHECK" | sed -nE "s/^RESULT .*\\b$1=([0-9.]+).*/\\1/p"; }
 
 kill -TERM "${PID[watch]}" 2>/dev/null; wait "${PID[watch]}" 2>/dev/null || true; unset "PID[watch]"
 helper handover "$RUN/timeline.csv" "$EVENTS" | sed 's/^HANDOVER //'
+say "per node: cut-offs (no heartbeat answered, partitions closed)" \
+  "$(for i in 1 2 3; do printf 'n%s %s ' "$i" "$(grep -c 'stopped judging its partitions' "$RUN/node$i.log" || true)"; done)," \
+  "fenced commits $(for i in 1 2 3; do printf 'n%s %s ' "$i" "$(grep -c 'fenced, nothing stored' "$RUN/node$i.log" || true)"; done)"
+first_after() { # log pattern ms [partitions]: the time (ms) of the first matching log line at or after ms (whose
+  local line t list p     # first [...] names one of these comma-separated partitions, when given)
+  while IFS= read -r line; do
+    t=$(date -d "${line%% *}" +%s%3N 2>/dev/null) || continue
+    [ "$t" -ge "$3" ] || continue
+    if [ -n "${4:-}" ]; then
+      list=$(echo "$line" | sed -nE 's/[^[]*\[([0-9, ]*)\].*/\1/p' | tr -d ' ')
+      for p in ${list//,/ }; do
+        if [[ ",$4," == *",$p,"* ]]; then echo "$t"; return; fi
+      done
+      continue
+    fi
+    echo "$t"; return
+  done < <(grep -E "$2" "$1" || true)
+}
+if [ "$NETNS" = 1 ] && [ -n "${LINK_CUT_MS:-}" ]; then
+  stopped=$(first_after "$RUN/node3.log" 'No heartbeat .* cluster group|were taken over by another node|were lost while' \
+    "$LINK_CUT_MS")
+  assigned=""; opened=""
+  for i in 1 2; do
+    a=$(first_after "$RUN/node$i.log" 'Assigned partitions .*taking them over' "$LINK_CUT_MS" "$N3_PARTS")
+    o=$(first_after "$RUN/node$i.log" 'rebuilt from the history .* and open' "$LINK_CUT_MS" "$N3_PARTS")
+    if [ -n "$a" ] && { [ -z "$assigned" ] || [ "$a" -lt "$assigned" ]; }; then assigned=$a; fi
+    if [ -n "$o" ] && { [ -z "$opened" ] || [ "$o" -lt "$opened" ]; }; then opened=$o; fi
+  done
+  rel() { if [ -n "$1" ]; then awk "BEGIN {printf \"+%.1f s\", ($1 - $LINK_CUT_MS) / 1000}"; else echo never; fi; }
+  fenced=$(awk -v cut="$(date -u -d @$(( LINK_CUT_MS / 1000 )) +%Y-%m-%dT%H:%M:%S)" '$1 >= cut && /fenced, nothing stored/' \
+    "$RUN/node3.log" | wc -l)
+  verdict="before"
+  if [ -z "$stopped" ] || { [ -n "$opened" ] && [ "$opened" -le "$stopped" ]; }; then verdict="NOT before"; fi
+  say "link cut: node n3 (READY: $N3_PARTS) stopped judging at $(rel "$stopped"); n1/n2 were given its partitions at" \
+    "$(rel "$assigned") and judged them from $(rel "$opened"): n3 stopped $verdict the others took over;" \
+    "commits of n3 fenced after the cut: $fenced"
+fi
 
 # ---- CPU time per process group --------------------------------------------------------------------------------------
 for n in n1 n2 n3 b1 b2 b3 db; do account "$n"; done
