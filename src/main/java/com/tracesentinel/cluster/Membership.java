@@ -54,10 +54,16 @@ final class Membership implements Runnable, AutoCloseable {
 
     /**
      * The group has answered no heartbeat of this node for a session timeout less one heartbeat interval: it may give
-     * this node's partitions away at any moment now. True when that closed partitions: the node then rejoins the group
-     * once heartbeats are answered again.
+     * this node's partitions away at any moment now. True when that closed partitions: once heartbeats are answered
+     * again, {@link #reopen} hears which of them the group still gives this node.
      */
     boolean cutOff();
+
+    /**
+     * After a cut-off, heartbeats are answered again (a coordinator broker failed over, say) and the group still gives
+     * this node these partitions: no other node was given them meanwhile. Those the cut-off closed open again.
+     */
+    void reopen(Set<Integer> owned);
   }
 
   private final ClusterSettings settings;
@@ -68,7 +74,9 @@ final class Membership implements Runnable, AutoCloseable {
   private volatile boolean paused;
   private volatile boolean rejoin;
   private boolean cut;
-  private boolean rejoinWhenHealed;
+  private boolean reopenWhenHealed;
+  private long reopenAt;
+  private final long settleNanos;
   private final HeartbeatWatch heartbeats;
   private ConsumerRebalanceListener rebalanceListener;
 
@@ -83,6 +91,9 @@ final class Membership implements Runnable, AutoCloseable {
     p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout().toMillis());
     Duration heartbeatInterval = Duration.ofMillis(Math.max(100, settings.sessionTimeout().toMillis() / 4));
     this.heartbeats = new HeartbeatWatch(settings.sessionTimeout(), heartbeatInterval, System.nanoTime());
+    // After a heal, long enough for a heartbeat answer that says this member was evicted to reach a poll (which then
+    // reports the partitions lost) before this node opens what the group still gives it.
+    this.settleNanos = heartbeatInterval.toNanos() + 500_000_000L;
     p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) heartbeatInterval.toMillis());
     // The poll loop does nothing else, so a missed poll means a stuck node: let the group notice within 3 sessions.
     p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) settings.sessionTimeout().toMillis() * 3);
@@ -173,6 +184,11 @@ final class Membership implements Runnable, AutoCloseable {
         }
         consumer.poll(Duration.ofMillis(200));
         watchHeartbeats();
+        if (reopenAt != 0 && !cut && System.nanoTime() - reopenAt >= 0) {
+          reopenAt = 0;
+          reopenWhenHealed = false;
+          listener.reopen(parts(consumer.assignment()));
+        }
       } catch (WakeupException e) {
         // close() woke the poll
       } catch (InterruptedException e) {
@@ -205,19 +221,22 @@ final class Membership implements Runnable, AutoCloseable {
     }
     cut = nowCut;
     if (nowCut) {
-      rejoinWhenHealed = listener.cutOff();
+      reopenAt = 0;
       // Before its first assignment, or while it rejoins with nothing open, a slow join is nothing to warn about.
-      if (rejoinWhenHealed) {
+      if (listener.cutOff()) {
+        reopenWhenHealed = true;
         LOG.warn("No heartbeat answered by the cluster group for {} s (limit {} ms): this node stopped judging its "
             + "partitions", String.format("%.1f", heartbeats.silentSeconds(now)), heartbeats.limit().toMillis());
       } else {
         LOG.debug("No heartbeat answered by the cluster group for {} s, with no partition open",
             String.format("%.1f", heartbeats.silentSeconds(now)));
       }
-    } else if (rejoinWhenHealed) {
-      LOG.warn("Heartbeats are answered by the cluster group again: rejoining it for a fresh assignment");
-      rejoinWhenHealed = false;
-      rejoin = true;
+    } else if (reopenWhenHealed) {
+      // Not a rejoin: leaving and joining again would make the whole group rebalance and hand this node's partitions
+      // to others, each rebuilding them; staying a member keeps what the group still gives this node.
+      LOG.warn("Heartbeats are answered by the cluster group again: this node takes back what the group still gives "
+          + "it");
+      reopenAt = now + settleNanos;
     }
   }
 
