@@ -148,6 +148,21 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     return !open.isEmpty();
   }
 
+  @Override
+  public void reopen(Set<Integer> owned) {
+    Set<Integer> closed = new TreeSet<>();
+    for (int p : owned) {
+      if (holds.get(p).phase() == Phase.NONE) {
+        closed.add(p);
+      }
+    }
+    if (closed.isEmpty()) {
+      return;
+    }
+    LOG.info("The group still gives this node partitions {} it closed when cut off: taking them over again", closed);
+    assigned(closed);
+  }
+
   /** Closes the partitions to the judge now; gives them back in the database and empties them on the worker. */
   private void close(Set<Integer> parts, String why) {
     Map<Integer, Long> released = new HashMap<>();

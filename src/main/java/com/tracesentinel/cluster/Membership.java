@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * its own thread, which polls and, from the poll, calls the {@link Listener}.
  *
  * <p>Kafka tells a member that it lost its partitions only once it reaches the group again. A node cut off from the
- * brokers therefore watches its own heartbeats: when none was sent for a session timeout, the group has given its
- * partitions away (or will at once), and the listener hears {@link Listener#cutOff} before any other node can have
- * rebuilt them. The database's epoch check on every commit is what makes that safe whatever the timing.
+ * brokers therefore watches the answers to its heartbeats ({@link HeartbeatWatch}): when none came for a session
+ * timeout less one heartbeat interval, the group may evict it within that interval, and the listener hears
+ * {@link Listener#cutOff} before the group can have given its partitions to another node. The database's epoch check
+ * on every commit is what makes a late stop safe all the same: a node that judged on stores nothing.
  */
 final class Membership implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
@@ -52,10 +53,17 @@ final class Membership implements Runnable, AutoCloseable {
     void lost(Set<Integer> parts);
 
     /**
-     * No heartbeat was sent to the group for 1.5 session timeouts: the group has given this node's partitions away, or
-     * will at once. True when that closed partitions: the node then rejoins the group once heartbeats flow again.
+     * The group has answered no heartbeat of this node for a session timeout less one heartbeat interval: it may give
+     * this node's partitions away at any moment now. True when that closed partitions: once heartbeats are answered
+     * again, {@link #reopen} hears which of them the group still gives this node.
      */
     boolean cutOff();
+
+    /**
+     * After a cut-off, heartbeats are answered again (a coordinator broker failed over, say) and the group still gives
+     * this node these partitions: no other node was given them meanwhile. Those the cut-off closed open again.
+     */
+    void reopen(Set<Integer> owned);
   }
 
   private final ClusterSettings settings;
@@ -66,8 +74,10 @@ final class Membership implements Runnable, AutoCloseable {
   private volatile boolean paused;
   private volatile boolean rejoin;
   private boolean cut;
-  private boolean rejoinWhenHealed;
-  private long lastJoined = System.nanoTime();
+  private boolean reopenWhenHealed;
+  private long reopenAt;
+  private final long settleNanos;
+  private final HeartbeatWatch heartbeats;
   private ConsumerRebalanceListener rebalanceListener;
 
   Membership(ClusterSettings settings, Listener listener) {
@@ -79,7 +89,12 @@ final class Membership implements Runnable, AutoCloseable {
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "tracesentinel-" + settings.nodeId());
     p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout().toMillis());
-    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, settings.sessionTimeout().toMillis() / 4));
+    Duration heartbeatInterval = Duration.ofMillis(Math.max(100, settings.sessionTimeout().toMillis() / 4));
+    this.heartbeats = new HeartbeatWatch(settings.sessionTimeout(), heartbeatInterval, System.nanoTime());
+    // After a heal, long enough for a heartbeat answer that says this member was evicted to reach a poll (which then
+    // reports the partitions lost) before this node opens what the group still gives it.
+    this.settleNanos = heartbeatInterval.toNanos() + 500_000_000L;
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) heartbeatInterval.toMillis());
     // The poll loop does nothing else, so a missed poll means a stuck node: let the group notice within 3 sessions.
     p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) settings.sessionTimeout().toMillis() * 3);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -127,7 +142,7 @@ final class Membership implements Runnable, AutoCloseable {
     rebalanceListener = new ConsumerRebalanceListener() {
       @Override
       public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        lastJoined = System.nanoTime();
+        heartbeats.heard(System.nanoTime()); // a sync just completed: the coordinator has heard this member
         if (!partitions.isEmpty()) {
           listener.assigned(parts(partitions));
         }
@@ -135,7 +150,7 @@ final class Membership implements Runnable, AutoCloseable {
 
       @Override
       public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        lastJoined = System.nanoTime();
+        heartbeats.heard(System.nanoTime());
         if (!partitions.isEmpty()) {
           listener.revoked(parts(partitions));
         }
@@ -143,7 +158,7 @@ final class Membership implements Runnable, AutoCloseable {
 
       @Override
       public void onPartitionsLost(Collection<TopicPartition> partitions) {
-        lastJoined = System.nanoTime(); // it knows it is out and is joining again: not a silent member
+        heartbeats.heard(System.nanoTime()); // it knows it is out and is joining again: nothing left to cut off
         if (!partitions.isEmpty()) {
           listener.lost(parts(partitions));
         }
@@ -169,6 +184,11 @@ final class Membership implements Runnable, AutoCloseable {
         }
         consumer.poll(Duration.ofMillis(200));
         watchHeartbeats();
+        if (reopenAt != 0 && !cut && System.nanoTime() - reopenAt >= 0) {
+          reopenAt = 0;
+          reopenWhenHealed = false;
+          listener.reopen(parts(consumer.assignment()));
+        }
       } catch (WakeupException e) {
         // close() woke the poll
       } catch (InterruptedException e) {
@@ -188,24 +208,35 @@ final class Membership implements Runnable, AutoCloseable {
   }
 
   /**
-   * A member waiting in a rebalance sends no heartbeat either, for up to a session timeout (the group waits that long
-   * for a silent member): so the limit is one and a half.
+   * A member whose join is pending at the coordinator is not evicted, but it cannot tell that from a join that never
+   * arrived: a rebalance slower than the limit cuts it off needlessly. That costs a rebuild of its partitions, never
+   * a first sale judged twice.
    */
   private void watchHeartbeats() {
-    // A member that has just joined has been heard by the group even if no heartbeat was sent since it came back.
-    double ago = Math.min(heartbeatSecondsAgo(), (System.nanoTime() - lastJoined) / 1e9);
-    boolean nowCut = ago > settings.sessionTimeout().toMillis() * 1.5 / 1000.0;
+    long now = System.nanoTime();
+    boolean nowCut = heartbeats.silent(now, coordinatorMetric("heartbeat-total"),
+        coordinatorMetric("heartbeat-response-time-max"));
     if (nowCut == cut) {
       return;
     }
     cut = nowCut;
     if (nowCut) {
-      LOG.warn("No heartbeat sent to the cluster group for {} s: this node stops judging its partitions", ago);
-      rejoinWhenHealed = listener.cutOff();
-    } else if (rejoinWhenHealed) {
-      LOG.warn("Heartbeats reach the cluster group again: rejoining it for a fresh assignment");
-      rejoinWhenHealed = false;
-      rejoin = true;
+      reopenAt = 0;
+      // Before its first assignment, or while it rejoins with nothing open, a slow join is nothing to warn about.
+      if (listener.cutOff()) {
+        reopenWhenHealed = true;
+        LOG.warn("No heartbeat answered by the cluster group for {} s (limit {} ms): this node stopped judging its "
+            + "partitions", String.format("%.1f", heartbeats.silentSeconds(now)), heartbeats.limit().toMillis());
+      } else {
+        LOG.debug("No heartbeat answered by the cluster group for {} s, with no partition open",
+            String.format("%.1f", heartbeats.silentSeconds(now)));
+      }
+    } else if (reopenWhenHealed) {
+      // Not a rejoin: leaving and joining again would make the whole group rebalance and hand this node's partitions
+      // to others, each rebuilding them; staying a member keeps what the group still gives this node.
+      LOG.warn("Heartbeats are answered by the cluster group again: this node takes back what the group still gives "
+          + "it");
+      reopenAt = now + settleNanos;
     }
   }
 
@@ -214,15 +245,15 @@ final class Membership implements Runnable, AutoCloseable {
     rejoin = true;
   }
 
-  private double heartbeatSecondsAgo() {
+  /** A metric of the consumer's group coordination (NaN when Kafka has no value yet). */
+  private double coordinatorMetric(String name) {
     for (Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
-      if (m.getKey().name().equals("last-heartbeat-seconds-ago")
-          && m.getKey().group().equals("consumer-coordinator-metrics")) {
+      if (m.getKey().name().equals(name) && m.getKey().group().equals("consumer-coordinator-metrics")) {
         Object v = m.getValue().metricValue();
-        return v instanceof Number n && !Double.isNaN(n.doubleValue()) ? n.doubleValue() : 0;
+        return v instanceof Number n ? n.doubleValue() : Double.NaN;
       }
     }
-    return 0;
+    return Double.NaN;
   }
 
   /** Tests: stops polling (and watching heartbeats) without leaving the group, as a stuck process would. */

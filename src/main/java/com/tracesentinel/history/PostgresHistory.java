@@ -485,7 +485,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   @Override
   public void allScans(Consumer<ScanEvent> sink) throws SQLException {
-    try (Connection c = connect(0)) {
+    try (Connection c = connectForReading()) {
       c.setAutoCommit(false); // a server-side cursor: rows stream instead of filling the heap
       try (PreparedStatement st = c.prepareStatement(Sql.ALL_SCANS)) {
         st.setFetchSize(10_000);
@@ -497,7 +497,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   @Override
   public void partitionScans(int part, Consumer<ScanEvent> sink) throws SQLException {
-    try (Connection c = connect(0)) {
+    try (Connection c = connectForReading()) {
       c.setAutoCommit(false);
       try (PreparedStatement st = c.prepareStatement(Sql.PARTITION_SCANS)) {
         st.setFetchSize(10_000);
@@ -568,6 +568,20 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   }
 
   private Connection connect(int socketTimeout) throws SQLException {
+    return connect(socketTimeout, fenced);
+  }
+
+  /**
+   * For a cursor that streams the history (a rebuild, a verification, recovery): it holds no owner row, so the limit
+   * on idle transactions is not set. Between two fetches of its cursor the caller folds 10,000 rows into the ledger,
+   * which on a busy node can take longer than that limit: the database then ended the read, and a partition's rebuild
+   * started over, again and again.
+   */
+  private Connection connectForReading() throws SQLException {
+    return connect(0, false);
+  }
+
+  private Connection connect(int socketTimeout, boolean limitIdleTransactions) throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", url.user());
     p.setProperty("password", url.password());
@@ -575,7 +589,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     p.setProperty("socketTimeout", Integer.toString(socketTimeout));
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("ApplicationName", "tracesentinel-" + writer);
-    if (fenced) {
+    if (limitIdleTransactions) {
       // A cluster node stopped (or cut off) inside a group commit holds its partitions' owner rows share-locked, and
       // a takeover waits on them: the database ends such a transaction after this long.
       p.setProperty("options", "-c idle_in_transaction_session_timeout=" + IDLE_IN_TRANSACTION_MS);
