@@ -4,8 +4,9 @@
 # Starts 3 KRaft brokers (combined broker+controller, replication 3, min.insync.replicas 2, 3 s broker session) from
 # the Maven jars, one shared PostgreSQL (the service's embedded one, load-tests/cluster/ClusterDb.java) and 3 service
 # nodes from target/tracesentinel.jar; waits until every code partition is READY on exactly one node; registers sites
-# and a product through node 1; then CLIENTS (4) clients send batches of 100 scans (new codes, and 1 in 10 an earlier
-# code sold again at another site) round-robin to the three nodes for LOAD_SECONDS (60), every answer recorded.
+# and a product through node 1; then CLIENTS (4) clients send RATE (2) batches a second each of 100 scans (new codes,
+# and 1 in 10 an earlier code sold again at another site) round-robin to the three nodes for LOAD_SECONDS (60), every
+# answer recorded. The nodes run with TRACESENTINEL_CLUSTER_SESSION_MS=SESSION_MS (3000).
 # NODE_KILL_AT (15) s in, node NODE_VICTIM (2) is SIGKILLed and NODE_DOWN (10) s later started again on its data
 # directory; BROKER_KILL_AT (35) s in, a broker (BROKER_VICTIM: "coordinator" of the group, the default, or 1-3) is
 # SIGKILLed and BROKER_DOWN (10) s later started again. After the load: the group settles, every batch not answered
@@ -36,7 +37,7 @@ LINK_CUT_AT=${LINK_CUT_AT:-60}
 LINK_DOWN=${LINK_DOWN:-6}
 SESSION_MS=${SESSION_MS:-3000}
 HTTP_BASE=${HTTP_BASE:-18100}   # node i listens on HTTP_BASE + i
-KAFKA_BASE=${KAFKA_BASE:-29100} # broker i: KAFKA_BASE + 100 i + 92 (clients), + 93 (controllers)
+KAFKA_BASE=${KAFKA_BASE:-29100} # broker i: KAFKA_BASE + 100 i + 92 (clients), + 93 (controllers), + 94 (NETNS)
 MAX_SECONDS=${MAX_SECONDS:-360}
 export KEY=cluster-test-admin
 SECRET=cluster-load-test-secret-0123456789
