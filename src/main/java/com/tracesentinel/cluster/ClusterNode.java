@@ -418,7 +418,8 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     return t;
   }
 
-  private static void sleep(long millis) {
+  /** A back-off pause on the cluster's own threads: an interrupt (shutdown) ends it early and stays set. */
+  static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

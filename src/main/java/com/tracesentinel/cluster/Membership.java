@@ -195,7 +195,7 @@ final class Membership implements Runnable, AutoCloseable {
         return;
       } catch (RuntimeException e) {
         LOG.warn("Cluster membership poll failed (retrying): {}", e.toString());
-        sleepQuietly(500);
+        ClusterNode.sleep(500);
       }
     }
     try {
@@ -267,14 +267,6 @@ final class Membership implements Runnable, AutoCloseable {
       out.add(tp.partition());
     }
     return out;
-  }
-
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   @Override
