@@ -193,7 +193,9 @@ public final class TraceSentinel implements AutoCloseable {
     PortCheck.requireFree(config.host(), config.port());
     startDatabase();
     Runnable recover = startIngest();
-    ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey());
+    // In a cluster a key revoked on another node must stop working here too: checked keys are trusted for 5 s.
+    ApiKeys keys = new ApiKeys(new KeyRepository(pool), config.adminKey(),
+        config.cluster() == null ? null : java.time.Duration.ofSeconds(5));
     lookupCounts = new LookupQueries(pool);
     // Look-ups are counted in memory and stored every 10 s: millions a day cost a handful of upserts.
     vertx.setPeriodic(10_000, id -> lookupCounts.flush()

@@ -23,7 +23,11 @@ public final class ApiKeys {
 
   private final KeyStore repository;
   private final byte[] bootstrapAdminHash;
-  private final Map<String, Principal> cache = new ConcurrentHashMap<>();
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  /** How long a checked key is trusted without asking the database again (Long.MAX_VALUE: until revoked here). */
+  private final long maxAgeNanos;
+
+  private record Cached(Principal principal, long at) {}
   /**
    * Revocations so far. A look-up caches its answer only if no revocation completed while it ran (it may have read
    * the key as live just before the revocation's UPDATE committed); the check and the put hold {@link #cacheLock},
@@ -34,6 +38,15 @@ public final class ApiKeys {
 
   /** @param bootstrapAdminKey TRACESENTINEL_ADMIN_KEY, or null */
   public ApiKeys(KeyStore repository, String bootstrapAdminKey) {
+    this(repository, bootstrapAdminKey, null);
+  }
+
+  /**
+   * @param maxAge how long a checked key stays cached, or null for as long as this instance does not revoke it: in a
+   *               cluster another node may revoke it, and this node hears of it when the entry ages out
+   */
+  public ApiKeys(KeyStore repository, String bootstrapAdminKey, java.time.Duration maxAge) {
+    this.maxAgeNanos = maxAge == null ? Long.MAX_VALUE : maxAge.toNanos();
     this.repository = repository;
     this.bootstrapAdminHash = bootstrapAdminKey == null ? null : hash(bootstrapAdminKey);
   }
@@ -58,9 +71,9 @@ public final class ApiKeys {
       return Future.succeededFuture(new Principal("bootstrap", Role.ADMIN, null));
     }
     String cacheKey = HexFormat.of().formatHex(h);
-    Principal cached = cache.get(cacheKey);
-    if (cached != null) {
-      return Future.succeededFuture(cached);
+    Cached cached = cache.get(cacheKey);
+    if (cached != null && System.nanoTime() - cached.at() < maxAgeNanos) {
+      return Future.succeededFuture(cached.principal());
     }
     long generation;
     synchronized (cacheLock) {
@@ -82,7 +95,7 @@ public final class ApiKeys {
       if (cache.size() >= CACHE_LIMIT) {
         cache.clear();
       }
-      cache.put(cacheKey, p);
+      cache.put(cacheKey, new Cached(p, System.nanoTime()));
     }
   }
 

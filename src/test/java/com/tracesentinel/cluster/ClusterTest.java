@@ -163,6 +163,14 @@ class ClusterTest {
         assertEquals(!ownedByA, b.app().services().ledger().getRaw(key) != null, code(i));
       }
 
+      // A key revoked through A stops working on B too (B trusts a checked key for 5 s).
+      JsonObject created = a.post("/api/v1/keys", TestService.ADMIN_KEY, new JsonObject().put("role", "investigator"))
+          .json();
+      String investigator = created.getString("key");
+      assertEquals(200, b.get("/api/v1/anomalies", investigator).status());
+      assertEquals(204, a.delete("/api/v1/keys/" + created.getString("id"), TestService.ADMIN_KEY).status());
+      await("B refuses the revoked key", 15, () -> b.get("/api/v1/anomalies", investigator).status() == 401);
+
       // The dashboard's cluster row reads these, with the node's name on every series.
       String metrics = b.get("/metrics", null).body();
       for (String name : List.of("tracesentinel_cluster_partitions", "tracesentinel_cluster_takeovers_total",
