@@ -247,6 +247,11 @@ final class Judge implements Runnable {
     committer.accept(judged);
   }
 
+  private static ScanService.Unavailable notJudged(int part) {
+    return new ScanService.Unavailable("partition " + part + " of the codes is being handed over between nodes; "
+        + "nothing of this request was stored: send it again shortly");
+  }
+
   /**
    * An NHSA 3507 deletion: every earlier request must be committed first (the codes are re-derived from the history,
    * which must hold all of them), so the judge waits for that, briefly (deletions are rare). Then the upload's stored
@@ -254,13 +259,13 @@ final class Judge implements Runnable {
    * with the old bytes kept for undo, as any judged change; voided sales older than the return window become
    * LATE_DELETION anomalies. The committer marks the scans voided in the same kind of group transaction.
    */
-  private static ScanService.Unavailable notJudged(int part) {
-    return new ScanService.Unavailable("partition " + part + " of the codes is being handed over between nodes; "
-        + "nothing of this request was stored: send it again shortly");
-  }
-
   private void voidUpload(Request r) {
     Request.VoidCommand v = r.voiding;
+    if (partitions.shared() && v.parts() == null) {
+      // A cluster node voids only the partitions it names (the router sends each owner its own): never all of them.
+      r.answer.completeExceptionally(new IllegalStateException("a cluster node voids only the partitions it names"));
+      return;
+    }
     Map<Integer, Long> holds = new HashMap<>();
     if (v.parts() != null) {
       for (int part : v.parts()) {
@@ -338,8 +343,6 @@ final class Judge implements Runnable {
     Voiding voiding = new Voiding(v.siteId(), v.uploadBatch(), at, List.copyOf(ids), codes.size(), List.copyOf(late));
     if (!partitions.shared()) {
       holds = Map.of();
-    } else if (v.parts() == null) {
-      throw new IllegalStateException("a cluster node voids only the partitions it names");
     }
     JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.of(), voiding, holds);
     open.addLast(judged);
