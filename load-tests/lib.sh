@@ -5,6 +5,16 @@ ADMIN_KEY=${ADMIN_KEY:-load-test-admin}
 PORT=${PORT:-18090}
 BASE="http://127.0.0.1:${PORT}"
 
+# The JVM flags Chronicle Map needs when a program is not started with `java -jar` (whose manifest carries them),
+# and telemetry off.
+CHRONICLE_JVM_FLAGS="-Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true \
+  --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED \
+  --add-exports=java.base/jdk.internal.util=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED \
+  --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED \
+  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
+  --add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED"
+
 ensure_jar() { [ -f "$JAR" ] || mvn -q -DskipTests package; }
 
 # start_service DATA_DIR [extra env assignments...]: starts it and waits until ready (up to 120 s); pid in SERVICE_PID.

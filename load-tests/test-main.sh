@@ -5,12 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -o test-compile -DskipTests
 mvn -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
-exec java -Xmx2g -Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true \
-  -DTRACESENTINEL_ACCESS_LOG=WARN -DTRACESENTINEL_LOG_LEVEL=WARN \
-  --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED \
-  --add-exports=java.base/jdk.internal.util=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED \
-  --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED \
-  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
-  --add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED \
+source load-tests/lib.sh
+# shellcheck disable=SC2086
+exec java -Xmx2g $CHRONICLE_JVM_FLAGS -DTRACESENTINEL_ACCESS_LOG=WARN -DTRACESENTINEL_LOG_LEVEL=WARN \
   -cp "target/classes:target/test-classes:$(cat target/test-classpath.txt)" "$@"
