@@ -2,6 +2,7 @@ package com.tracesentinel.cluster;
 
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.history.DatabaseUrl;
+import com.tracesentinel.history.OwnerTable;
 import com.tracesentinel.ingest.LedgerRecovery;
 import com.tracesentinel.ingest.Partitions;
 import com.tracesentinel.ingest.ScanService;

@@ -95,6 +95,16 @@ final class Sql {
   // --- cluster: partition ownership ---
 
   /** Inside a group commit: the owners of the partitions it writes, locked against a takeover until it ends. */
+  // ---- cluster mode: who owns which code partition (history.OwnerTable) ----
+
+  static final String TAKE_OVER_PARTITION = """
+      UPDATE partition_owners SET owner = ?, owner_url = ?, epoch = epoch + 1, since = now()
+      WHERE part = ? RETURNING epoch""";
+  static final String RELEASE_PARTITION = """
+      UPDATE partition_owners SET owner = NULL, owner_url = NULL, epoch = epoch + 1, since = now()
+      WHERE part = ? AND owner = ? AND epoch = ?""";
+  static final String PARTITION_OWNERS = "SELECT part, owner, owner_url, epoch FROM partition_owners ORDER BY part";
+
   static final String FENCE = "SELECT part, owner, epoch FROM partition_owners WHERE part = ANY(?::int2[]) FOR SHARE";
 
   static final String COUNT_STORED_SCANS =

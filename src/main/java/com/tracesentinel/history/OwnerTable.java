@@ -1,6 +1,5 @@
-package com.tracesentinel.cluster;
+package com.tracesentinel.history;
 
-import com.tracesentinel.history.DatabaseUrl;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -14,22 +13,14 @@ import java.util.Properties;
  * The partition_owners table: where a node takes a partition over (its epoch goes up by one, so every commit the old
  * owner still tries is refused) and gives it back. Blocking JDBC, called from the cluster's own threads only.
  */
-final class OwnerTable {
+public final class OwnerTable {
   /** One partition's row. */
-  record Owner(int part, String node, String url, long epoch) {}
-
-  private static final String TAKE_OVER = """
-      UPDATE partition_owners SET owner = ?, owner_url = ?, epoch = epoch + 1, since = now()
-      WHERE part = ? RETURNING epoch""";
-  private static final String RELEASE = """
-      UPDATE partition_owners SET owner = NULL, owner_url = NULL, epoch = epoch + 1, since = now()
-      WHERE part = ? AND owner = ? AND epoch = ?""";
-  private static final String OWNERS = "SELECT part, owner, owner_url, epoch FROM partition_owners ORDER BY part";
+  public record Owner(int part, String node, String url, long epoch) {}
 
   private final DatabaseUrl url;
   private final String node;
 
-  OwnerTable(DatabaseUrl url, String node) {
+  public OwnerTable(DatabaseUrl url, String node) {
     this.url = url;
     this.node = node;
   }
@@ -38,11 +29,11 @@ final class OwnerTable {
    * Takes the partition: waits (up to {@code lockTimeoutMillis}) for the commit in flight of its previous owner, which
    * holds the row share-locked, then raises the epoch. Returns the new epoch.
    */
-  long takeOver(int part, String ownUrl, long lockTimeoutMillis) throws SQLException {
+  public long takeOver(int part, String ownUrl, long lockTimeoutMillis) throws SQLException {
     try (Connection c = connect()) {
       c.setAutoCommit(false);
       try (PreparedStatement lock = c.prepareStatement("SET LOCAL lock_timeout = " + lockTimeoutMillis);
-           PreparedStatement st = c.prepareStatement(TAKE_OVER)) {
+           PreparedStatement st = c.prepareStatement(Sql.TAKE_OVER_PARTITION)) {
         lock.execute();
         st.setString(1, node);
         st.setString(2, ownUrl);
@@ -63,11 +54,11 @@ final class OwnerTable {
   }
 
   /** Gives the partition back if this node still holds it at that epoch; false when someone took it already. */
-  boolean release(int part, long epoch, long lockTimeoutMillis) throws SQLException {
+  public boolean release(int part, long epoch, long lockTimeoutMillis) throws SQLException {
     try (Connection c = connect()) {
       c.setAutoCommit(false);
       try (PreparedStatement lock = c.prepareStatement("SET LOCAL lock_timeout = " + lockTimeoutMillis);
-           PreparedStatement st = c.prepareStatement(RELEASE)) {
+           PreparedStatement st = c.prepareStatement(Sql.RELEASE_PARTITION)) {
         lock.execute();
         st.setShort(1, (short) part);
         st.setString(2, node);
@@ -82,9 +73,9 @@ final class OwnerTable {
     }
   }
 
-  List<Owner> owners() throws SQLException {
+  public List<Owner> owners() throws SQLException {
     List<Owner> out = new ArrayList<>();
-    try (Connection c = connect(); PreparedStatement st = c.prepareStatement(OWNERS);
+    try (Connection c = connect(); PreparedStatement st = c.prepareStatement(Sql.PARTITION_OWNERS);
          ResultSet rs = st.executeQuery()) {
       while (rs.next()) {
         out.add(new Owner(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
