@@ -20,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,7 +47,6 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   /** How long a cluster node's transaction may sit idle before the database ends it (and its locks). */
   public static final int IDLE_IN_TRANSACTION_MS = 5_000;
   /** The transaction id of each group whose COMMIT was sent, until its outcome is known (committer thread). */
-  private final Map<Long, Long> transactions = new HashMap<>();
   private final int socketTimeoutSeconds;
   private final IntFunction<Site> sites;
   private Connection committer;
@@ -90,27 +90,24 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         voidUpload(c, v);
       }
       Map<ByteBuffer, ScanResult.Original> originals = originalsByIdem(c, inFlightReplays);
-      try (PreparedStatement st = c.prepareStatement(Sql.CURRENT_XID); ResultSet rs = st.executeQuery()) {
-        rs.next();
-        transactions.put(groupId, rs.getLong(1));
+      try (PreparedStatement st = c.prepareStatement(Sql.MARK_COMMIT)) {
+        st.setString(1, writer);
+        st.setLong(2, groupId);
+        st.setString(3, writer);
+        st.setLong(4, groupId);
+        st.executeUpdate();
       }
       commitSent = true;
       c.commit();
-      transactions.remove(groupId);
       return new CommitReceipt(documents, originals);
     } catch (CommitFailure.Fenced fenced) {
       discardOnFailure(c);
       throw fenced;
     } catch (SQLException e) {
       discardOnFailure(c);
-      CommitFailure failure = classify(e, commitSent);
-      if (!(failure instanceof CommitFailure.InDoubt)) {
-        transactions.remove(groupId);
-      }
-      throw failure;
+      throw classify(e, commitSent);
     } catch (RuntimeException e) {
       discardOnFailure(c);
-      transactions.remove(groupId);
       throw new CommitFailure.Unavailable("the commit failed: " + e, e);
     }
   }
@@ -302,21 +299,14 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   @Override
   public boolean committed(long groupId) throws SQLException {
-    Long xid = transactions.get(groupId);
-    if (xid == null) {
-      return false; // the group never reached COMMIT
-    }
-    try (Connection c = connect(2); PreparedStatement st = c.prepareStatement(Sql.XID_STATUS)) {
-      st.setLong(1, xid);
-      try (ResultSet rs = st.executeQuery()) {
-        rs.next();
-        String status = rs.getString(1);
-        if ("in progress".equals(status)) {
-          throw new SQLException("transaction " + xid + " is still committing");
-        }
-        transactions.remove(groupId);
-        return "committed".equals(status);
-      }
+    try (Connection c = connect(2); Statement set = c.createStatement();
+         PreparedStatement st = c.prepareStatement(Sql.RESOLVE_COMMIT)) {
+      // A group transaction that still hangs holds the marker's index entry: give up waiting before the client's
+      // socket timeout, so no backend is left waiting after this connection is gone; the caller asks again.
+      set.execute(Sql.RESOLVE_LOCK_TIMEOUT);
+      st.setString(1, writer);
+      st.setLong(2, groupId);
+      return st.executeUpdate() == 0;
     }
   }
 

@@ -68,9 +68,21 @@ final class Sql {
       LEFT JOIN anomalies a ON a.scan_id = s.id
       ORDER BY u.i, a.id""";
 
-  /** The transaction's id, asked before COMMIT: if the answer to COMMIT is lost, its status says what happened. */
-  static final String CURRENT_XID = "SELECT pg_current_xact_id()::text::bigint";
-  static final String XID_STATUS = "SELECT pg_xact_status(?::text::xid8)";
+  /**
+   * The group's marker, the last statement of its transaction (see V8): the row exists exactly when the group
+   * committed. The same statement drops this writer's markers of earlier groups, whose outcome nobody asks any more.
+   */
+  static final String MARK_COMMIT = """
+      WITH done AS (DELETE FROM commit_markers WHERE writer = ? AND group_id < ?)
+      INSERT INTO commit_markers (writer, group_id) VALUES (?, ?)""";
+
+  /**
+   * Resolves a commit whose answer was lost: waits for the group's transaction if it still runs (the unique index),
+   * then inserts nothing when the group committed, or the marker when it did not, so that it never can later.
+   */
+  static final String RESOLVE_COMMIT = """
+      INSERT INTO commit_markers (writer, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING""";
+  static final String RESOLVE_LOCK_TIMEOUT = "SET lock_timeout = 1500";
 
   /** Stored, judged scans of some codes, grouped by code in judging order, for re-deriving their states. */
   static final String SCANS_OF_CODES = """

@@ -11,9 +11,9 @@ public interface HistoryPort {
 
   /**
    * Stores the rows of {@code scans} (accepted, flagged and rejected scans; replays store nothing) and their
-   * anomalies, and marks the scans of {@code voidings} voided with their LATE_DELETION anomalies, in one transaction that also records {@code groupId} as this writer's last committed group. Reads the
-   * originals of replays whose original was still in flight ({@link Judged.Replay#original()} null) in the same
-   * transaction.
+   * anomalies, and marks the scans of {@code voidings} voided with their LATE_DELETION anomalies, in one transaction
+   * that also stores a marker of {@code groupId} for {@link #committed}. Reads the originals of replays whose original
+   * was still in flight ({@link Judged.Replay#original()} null) in the same transaction.
    *
    * @throws CommitFailure.DataRefused PostgreSQL refused the data itself: nothing was stored
    * @throws CommitFailure.Unavailable the database could not be reached or gave up: nothing was stored
@@ -24,7 +24,10 @@ public interface HistoryPort {
   CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings, java.util.Map<Integer, Long> holds)
       throws CommitFailure;
 
-  /** True when the group with that id committed (for a commit whose answer was lost). Throws while unreachable. */
+  /**
+   * True when the group with that id committed (for a commit whose answer was lost); once this answered false, the
+   * group can no longer commit. Throws while the database is unreachable or the group's transaction still runs.
+   */
   boolean committed(long groupId) throws Exception;
 
   /** What {@link #commit} would have returned for these scans, read back after a commit whose answer was lost. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The connection to PostgreSQL lost exactly around COMMIT, through a proxy that cuts it: after COMMIT reached the
- * server the scan is stored and the client gets 200 (the service asks PostgreSQL for the transaction's status);
+ * server the scan is stored and the client gets 200 (the service asks PostgreSQL whether the group's marker was committed);
  * before, nothing is stored and the client gets 503, and the re-send is judged afresh, not REPLAYED.
  */
 @Tag("slow")
@@ -27,7 +27,7 @@ class InDoubtCommitTest {
   }
 
   @Test
-  void aLostAnswerToCommitIsResolvedWithPostgresqlsTransactionStatus() throws Exception {
+  void aLostAnswerToCommitIsResolvedByTheGroupsMarker() throws Exception {
     DatabaseUrl db = TestDatabase.fresh();
     try (CuttingProxy proxy = new CuttingProxy(db.host(), db.port(), "tracesentinel-local");
          TestService svc = TestService.start(new DatabaseUrl("127.0.0.1", proxy.port(), db.database(), db.user(),
