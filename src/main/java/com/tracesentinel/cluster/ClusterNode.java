@@ -35,12 +35,19 @@ import org.slf4j.LoggerFactory;
  * <p>Per partition: {@code NONE → TAKING → REBUILDING → READY → NONE}. Every change bumps the partition's generation,
  * so a takeover or rebuild overtaken by a newer assignment gives up instead of opening a partition it lost. The
  * database work runs on one worker thread, in order.
+ *
+ * <p>A node cut off from the group (or told it lost partitions while out of it) cannot know whether another node was
+ * given them, so it stops judging them at once, but it keeps their entries: {@code READY → PAUSED}. When the group
+ * gives them back and the database still names this node their owner at the same epoch, no other node can have
+ * written for them (every commit checks owner and epoch), so the entries are still exact and the partition opens
+ * again without a takeover or a rebuild: {@code PAUSED → READY}. Otherwise it is taken over and rebuilt like any
+ * other; a paused partition the database shows under another owner is emptied.
  */
 public final class ClusterNode implements Partitions, Membership.Listener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
   private static final long LOCK_TIMEOUT_MS = 2_000;
 
-  public enum Phase { NONE, TAKING, REBUILDING, READY }
+  public enum Phase { NONE, TAKING, REBUILDING, READY, PAUSED }
 
   /** A partition as this node holds it. */
   public record Hold(Phase phase, long epoch, long generation) {}
@@ -116,13 +123,28 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   @Override
   public void assigned(Set<Integer> parts) {
     Map<Integer, Long> taking = new HashMap<>();
+    Map<Integer, Hold> resuming = new HashMap<>();
     for (int p : parts) {
       long g = generations.incrementAndGet();
-      holds.set(p, new Hold(Phase.TAKING, -1, g));
-      taking.put(p, g);
+      Hold before = holds.get(p);
+      if (before.phase() == Phase.PAUSED) {
+        Hold paused = new Hold(Phase.PAUSED, before.epoch(), g);
+        holds.set(p, paused);
+        resuming.put(p, paused);
+      } else {
+        holds.set(p, new Hold(Phase.TAKING, -1, g));
+        taking.put(p, g);
+      }
     }
-    LOG.info("Assigned partitions {}: taking them over", parts);
-    worker.execute(() -> takeOver(taking));
+    if (!resuming.isEmpty()) {
+      LOG.info("Assigned partitions {} this node paused: opening them again if no other node took them meanwhile",
+          new TreeSet<>(resuming.keySet()));
+      worker.execute(() -> resume(resuming));
+    }
+    if (!taking.isEmpty()) {
+      LOG.info("Assigned partitions {}: taking them over", new TreeSet<>(taking.keySet()));
+      worker.execute(() -> takeOver(taking));
+    }
   }
 
   @Override
@@ -134,7 +156,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   @Override
   public void lost(Set<Integer> parts) {
     LOG.warn("Partitions {} were lost while this node was out of the group: no longer judged here", parts);
-    close(parts, "lost");
+    pause(parts, "lost");
   }
 
   @Override
@@ -145,7 +167,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
         open.add(p);
       }
     }
-    close(open, "cut off from the group");
+    pause(open, "cut off from the group");
     return !open.isEmpty();
   }
 
@@ -153,15 +175,102 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   public void reopen(Set<Integer> owned) {
     Set<Integer> closed = new TreeSet<>();
     for (int p : owned) {
-      if (holds.get(p).phase() == Phase.NONE) {
+      Phase phase = holds.get(p).phase();
+      if (phase == Phase.NONE || phase == Phase.PAUSED) {
         closed.add(p);
       }
     }
     if (closed.isEmpty()) {
       return;
     }
-    LOG.info("The group still gives this node partitions {} it closed when cut off: taking them over again", closed);
+    LOG.info("The group still gives this node partitions {} it stopped judging when cut off: opening them again",
+        closed);
     assigned(closed);
+  }
+
+  /**
+   * Stops judging these partitions now. Those open keep their entries and their epoch (PAUSED); a takeover or rebuild
+   * still under way is abandoned (its entries are incomplete).
+   */
+  private void pause(Set<Integer> parts, String why) {
+    Set<Integer> paused = new TreeSet<>();
+    Set<Integer> unfinished = new TreeSet<>();
+    for (int p : parts) {
+      while (true) {
+        Hold h = holds.get(p);
+        if (h.phase() == Phase.READY) {
+          if (holds.compareAndSet(p, h, new Hold(Phase.PAUSED, h.epoch(), generations.incrementAndGet()))) {
+            paused.add(p);
+            break;
+          }
+        } else {
+          if (h.phase() == Phase.TAKING || h.phase() == Phase.REBUILDING) {
+            unfinished.add(p);
+          }
+          break;
+        }
+      }
+    }
+    if (!paused.isEmpty()) {
+      LOG.info("Partitions {} paused ({}): not judged here until the group gives them back; their entries are kept",
+          paused, why);
+    }
+    if (!unfinished.isEmpty()) {
+      close(unfinished, why);
+    }
+  }
+
+  /**
+   * Worker: opens paused partitions again when the database still names this node their owner at the epoch they were
+   * paused at; takes the others over afresh.
+   */
+  private void resume(Map<Integer, Hold> resuming) {
+    Map<Integer, Owner> now = null;
+    long delay = 100;
+    while (now == null && !stillHeld(resuming).isEmpty()) {
+      try {
+        refreshOwners();
+        now = owners;
+      } catch (Exception ex) {
+        LOG.warn("Reading the partition owners to resume {} failed (retrying in {} ms): {}", resuming.keySet(), delay,
+            ex.toString());
+        sleep(delay);
+        delay = Math.min(5_000, delay * 2);
+      }
+    }
+    if (now == null) {
+      return;
+    }
+    Set<Integer> opened = new TreeSet<>();
+    Map<Integer, Long> taking = new HashMap<>();
+    for (Map.Entry<Integer, Hold> e : resuming.entrySet()) {
+      int p = e.getKey();
+      Hold paused = e.getValue();
+      Owner o = now.get(p);
+      boolean untouched = o != null && o.node().equals(settings.nodeId()) && o.epoch() == paused.epoch();
+      if (untouched && holds.compareAndSet(p, paused, new Hold(Phase.READY, paused.epoch(), paused.generation()))) {
+        opened.add(p);
+      } else if (!untouched && holds.compareAndSet(p, paused, new Hold(Phase.TAKING, -1, paused.generation()))) {
+        taking.put(p, paused.generation());
+      }
+    }
+    if (!opened.isEmpty()) {
+      LOG.info("Partitions {} open again, no rebuild: no other node took them while they were paused", opened);
+    }
+    if (!taking.isEmpty()) {
+      LOG.info("Partitions {} changed hands while paused here: taking them over and rebuilding them", taking.keySet());
+      takeOver(taking);
+    }
+  }
+
+  private Set<Integer> stillHeld(Map<Integer, Hold> expected) {
+    Set<Integer> out = new TreeSet<>();
+    expected.forEach((p, h) -> {
+      if (holds.get(p) == h) {
+        out.add(p);
+      }
+    });
+    return out;
   }
 
   /** Closes the partitions to the judge now; gives them back in the database and empties them on the worker. */
@@ -314,6 +423,16 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
       }
     }
     owners = Map.copyOf(next);
+    Set<Integer> takenWhilePaused = new TreeSet<>();
+    next.forEach((p, o) -> {
+      Hold h = holds.get(p);
+      if (h.phase() == Phase.PAUSED && (!o.node().equals(settings.nodeId()) || o.epoch() != h.epoch())) {
+        takenWhilePaused.add(p);
+      }
+    });
+    if (!takenWhilePaused.isEmpty()) {
+      close(takenWhilePaused, "another node took them while they were paused here");
+    }
   }
 
   /** Null when this node serves requests; else why not (it has not joined and rebuilt its first partitions yet). */

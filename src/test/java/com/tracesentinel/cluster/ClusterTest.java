@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.history.DatabaseUrl;
+import com.tracesentinel.history.OwnerTable;
 import com.tracesentinel.support.KafkaBroker;
 import com.tracesentinel.support.TestDatabase;
 import com.tracesentinel.support.TestService;
@@ -243,6 +244,64 @@ class ClusterTest {
       assertEquals("ACCEPTED", fresh.result(0).getString("status"), fresh.body());
       assertEquals("REPLAYED", b.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code, "S1", "F1", t))
           .result(0).getString("status"));
+      for (TestService n : List.of(a, b)) {
+        JsonObject verify = n.get("/health/cluster/verify", null).json();
+        assertEquals(true, verify.getBoolean("clean"), verify.encode());
+      }
+    }
+  }
+
+  /**
+   * A node cut off from the group (a coordinator broker failing over, say) stops judging at once but keeps its
+   * entries; given its partitions back, it opens those no other node took meanwhile without rebuilding them, and
+   * takes over and rebuilds only the one whose epoch moved.
+   */
+  @Test
+  void aNodeCutOffAndGivenItsPartitionsBackRebuildsOnlyWhatAnotherNodeTook() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3600);
+    try (TestService a = TestService.start(db, env("pause")); TestService b = TestService.start(db, env("pause"))) {
+      awaitSplit(a, b);
+      a.sites("S1", "110000", "S2", "310000");
+      Set<Integer> onA = ready(a);
+      List<String> codesOfA = new ArrayList<>();
+      Set<Integer> partsOfThem = new TreeSet<>();
+      for (int i = 2000; codesOfA.size() < 2; i++) {
+        if (onA.contains(partitionOf(code(i))) && partsOfThem.add(partitionOf(code(i)))) {
+          codesOfA.add(code(i));
+        }
+      }
+      String kept = codesOfA.get(0);
+      String moved = codesOfA.get(1);
+      for (String c : codesOfA) {
+        assertEquals("ACCEPTED", a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(c, "S1", "P-" + c, t))
+            .result(0).getString("status"));
+      }
+      ClusterNode node = a.app().services().cluster();
+      long replayedBefore = node.rebuildScans();
+
+      node.cutOff();
+      assertTrue(ready(a).isEmpty(), "nothing judged while cut off");
+      Response whileCut = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(kept, "S2", "C1", t.plusSeconds(60)));
+      assertEquals(503, whileCut.status(), whileCut.body());
+      assertTrue(a.app().services().ledger().getRaw(CodeKey.of(kept)) != null, "its entries are kept");
+
+      // Meanwhile another node takes one of the paused partitions in the database: A must not trust its entries.
+      ClusterSettings other = b.app().services().cluster().settings();
+      new OwnerTable(db, other.nodeId()).takeOver(partitionOf(moved), other.url(), 2_000);
+      await("A empties the partition taken from it", 15,
+          () -> a.app().services().ledger().getRaw(CodeKey.of(moved)) == null);
+
+      node.reopen(onA);
+      await("A judges its partitions again", 30, () -> ready(a).equals(onA));
+      assertEquals(1, node.rebuildScans() - replayedBefore,
+          "only the partition that changed hands was rebuilt (it holds one scan)");
+      // Sold again (through A: B learns of S2 only at its next reference reload, up to 3 s after).
+      Response repeat = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(kept, "S2", "C2", t.plusSeconds(120)));
+      assertEquals("FLAGGED", repeat.result(0).getString("status"), repeat.body());
+      Response repeatMoved = a.post("/api/v1/scans", TestService.ADMIN_KEY,
+          sale(moved, "S2", "C3", t.plusSeconds(120)));
+      assertEquals("FLAGGED", repeatMoved.result(0).getString("status"), repeatMoved.body());
       for (TestService n : List.of(a, b)) {
         JsonObject verify = n.get("/health/cluster/verify", null).json();
         assertEquals(true, verify.getBoolean("clean"), verify.encode());
