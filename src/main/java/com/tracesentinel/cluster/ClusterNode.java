@@ -63,6 +63,11 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   private final ScheduledExecutorService refresher =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-owners"));
   private volatile Map<Integer, Owner> owners = Map.of();
+  /**
+   * Between a cut-off and the reopen that follows it: a takeover or rebuild that finishes meanwhile lands PAUSED, not
+   * READY. Guarded by {@code this} together with that landing, so a reopen never misses a partition landing.
+   */
+  private boolean cut;
   private volatile boolean firstAssignmentDone;
   private final AtomicLong rebuildScans = new AtomicLong();
   private Membership membership;
@@ -156,28 +161,38 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   @Override
   public void lost(Set<Integer> parts) {
     LOG.warn("Partitions {} were lost while this node was out of the group: no longer judged here", parts);
-    pause(parts, "lost");
+    pause(parts, "lost", true);
   }
 
+  /**
+   * Stops judging everything; a takeover or rebuild under way goes on (it judges nothing) and lands PAUSED, so that a
+   * partition being rebuilt when a coordinator broker fails is not rebuilt a second time after the reopen.
+   */
   @Override
-  public boolean cutOff() {
+  public synchronized boolean cutOff() {
     Set<Integer> open = new TreeSet<>();
     for (int p = 0; p < CodeKey.PARTITIONS; p++) {
       if (holds.get(p).phase() != Phase.NONE) {
         open.add(p);
       }
     }
-    pause(open, "cut off from the group");
+    if (!open.isEmpty()) {
+      cut = true;
+    }
+    pause(open, "cut off from the group", false);
     return !open.isEmpty();
   }
 
   @Override
   public void reopen(Set<Integer> owned) {
     Set<Integer> closed = new TreeSet<>();
-    for (int p : owned) {
-      Phase phase = holds.get(p).phase();
-      if (phase == Phase.NONE || phase == Phase.PAUSED) {
-        closed.add(p);
+    synchronized (this) {
+      cut = false;
+      for (int p : owned) {
+        Phase phase = holds.get(p).phase();
+        if (phase == Phase.NONE || phase == Phase.PAUSED) {
+          closed.add(p);
+        }
       }
     }
     if (closed.isEmpty()) {
@@ -190,9 +205,9 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
 
   /**
    * Stops judging these partitions now. Those open keep their entries and their epoch (PAUSED); a takeover or rebuild
-   * still under way is abandoned (its entries are incomplete).
+   * still under way is abandoned when {@code abandonUnfinished} (the group gave the partition away).
    */
-  private void pause(Set<Integer> parts, String why) {
+  private void pause(Set<Integer> parts, String why, boolean abandonUnfinished) {
     Set<Integer> paused = new TreeSet<>();
     Set<Integer> unfinished = new TreeSet<>();
     for (int p : parts) {
@@ -204,7 +219,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
             break;
           }
         } else {
-          if (h.phase() == Phase.TAKING || h.phase() == Phase.REBUILDING) {
+          if (abandonUnfinished && (h.phase() == Phase.TAKING || h.phase() == Phase.REBUILDING)) {
             unfinished.add(p);
           }
           break;
@@ -358,16 +373,21 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
         long codes = recovery.rebuildPartitions(parts, n -> rebuildScans.set(scansBefore[0] + n));
         long took = System.nanoTime() - started;
         rebuilds.record(took, TimeUnit.NANOSECONDS);
-        Set<Integer> opened = new TreeSet<>();
-        for (int p : parts) {
-          long g = rebuilding.get(p);
-          Hold h = holds.get(p);
-          if (h.generation() == g && holds.compareAndSet(p, h, new Hold(Phase.READY, epochs.get(p), g))) {
-            opened.add(p);
+        Set<Integer> landed = new TreeSet<>();
+        Phase landing;
+        synchronized (this) {
+          landing = cut ? Phase.PAUSED : Phase.READY;
+          for (int p : parts) {
+            long g = rebuilding.get(p);
+            Hold h = holds.get(p);
+            if (h.generation() == g && holds.compareAndSet(p, h, new Hold(landing, epochs.get(p), g))) {
+              landed.add(p);
+            }
           }
         }
-        LOG.info("Partitions {} rebuilt from the history in {} ms ({} codes, {} scans) and open: epochs {}", opened,
-            took / 1_000_000, codes, rebuildScans.get() - scansBefore[0], epochs);
+        LOG.info("Partitions {} rebuilt from the history in {} ms ({} codes, {} scans) and {}: epochs {}", landed,
+            took / 1_000_000, codes, rebuildScans.get() - scansBefore[0],
+            landing == Phase.READY ? "open" : "paused (this node is cut off from the group)", epochs);
         firstAssignmentDone = true;
         return;
       } catch (Exception ex) {

@@ -100,6 +100,10 @@ final class Membership implements Runnable, AutoCloseable {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout().toMillis());
+    // While a coordinator broker fails over, the client's back-off between tries grows to a second by default: the
+    // node would find the new coordinator up to that long after it is there, and judge nothing meanwhile.
+    p.put(ConsumerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 250);
+    p.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 250);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     this.consumer = new KafkaConsumer<>(p);
