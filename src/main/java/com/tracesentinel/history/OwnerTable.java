@@ -6,8 +6,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * The partition_owners table: where a node takes a partition over (its epoch goes up by one, so every commit the old
@@ -26,26 +29,30 @@ public final class OwnerTable {
   }
 
   /**
-   * Takes the partition: waits (up to {@code lockTimeoutMillis}) for the commit in flight of its previous owner, which
-   * holds the row share-locked, then raises the epoch. Returns the new epoch.
+   * Takes the partitions, in one transaction: waits (up to {@code lockTimeoutMillis}) for the commits in flight of
+   * their previous owners, which hold the rows share-locked, then raises each epoch. Returns the new epochs; all or
+   * none are taken.
    */
-  public long takeOver(int part, String ownUrl, long lockTimeoutMillis) throws SQLException {
+  public Map<Integer, Long> takeOver(Set<Integer> parts, String ownUrl, long lockTimeoutMillis) throws SQLException {
     try (Connection c = connect()) {
       c.setAutoCommit(false);
       try (PreparedStatement lock = c.prepareStatement("SET LOCAL lock_timeout = " + lockTimeoutMillis);
-           PreparedStatement st = c.prepareStatement(Sql.TAKE_OVER_PARTITION)) {
+           PreparedStatement st = c.prepareStatement(Sql.TAKE_OVER_PARTITIONS)) {
         lock.execute();
         st.setString(1, node);
         st.setString(2, ownUrl);
-        st.setShort(3, (short) part);
+        st.setArray(3, c.createArrayOf("int2", parts.stream().map(Integer::shortValue).toArray()));
+        Map<Integer, Long> epochs = new HashMap<>();
         try (ResultSet rs = st.executeQuery()) {
-          if (!rs.next()) {
-            throw new SQLException("partition_owners has no row for partition " + part);
+          while (rs.next()) {
+            epochs.put((int) rs.getShort(1), rs.getLong(2));
           }
-          long epoch = rs.getLong(1);
-          c.commit();
-          return epoch;
         }
+        if (!epochs.keySet().equals(parts)) {
+          throw new SQLException("partition_owners has no row for some of partitions " + parts);
+        }
+        c.commit();
+        return epochs;
       } catch (SQLException e) {
         c.rollback();
         throw e;

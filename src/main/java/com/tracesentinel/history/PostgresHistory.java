@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.postgresql.PGConnection;
@@ -486,12 +487,12 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   }
 
   @Override
-  public void partitionScans(int part, Consumer<ScanEvent> sink) throws SQLException {
+  public void partitionScans(Set<Integer> parts, Consumer<ScanEvent> sink) throws SQLException {
     try (Connection c = connectForReading()) {
       c.setAutoCommit(false);
       try (PreparedStatement st = c.prepareStatement(Sql.PARTITION_SCANS)) {
         st.setFetchSize(10_000);
-        st.setShort(1, (short) part);
+        st.setArray(1, c.createArrayOf("int2", parts.stream().map(Integer::shortValue).toArray()));
         read(st, sink);
       }
       c.commit();

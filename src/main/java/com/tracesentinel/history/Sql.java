@@ -101,7 +101,7 @@ final class Sql {
   static final String PARTITION_SCANS = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
              settlement_id IS NOT NULL AS reimbursed
-      FROM scans WHERE part = ? AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
+      FROM scans WHERE part = ANY(?::int2[]) AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
       ORDER BY code_key, id""";
 
   // --- cluster: partition ownership ---
@@ -109,9 +109,9 @@ final class Sql {
   /** Inside a group commit: the owners of the partitions it writes, locked against a takeover until it ends. */
   // ---- cluster mode: who owns which code partition (history.OwnerTable) ----
 
-  static final String TAKE_OVER_PARTITION = """
+  static final String TAKE_OVER_PARTITIONS = """
       UPDATE partition_owners SET owner = ?, owner_url = ?, epoch = epoch + 1, since = now()
-      WHERE part = ? RETURNING epoch""";
+      WHERE part = ANY(?::int2[]) RETURNING part, epoch""";
   static final String RELEASE_PARTITION = """
       UPDATE partition_owners SET owner = NULL, owner_url = NULL, epoch = epoch + 1, since = now()
       WHERE part = ? AND owner = ? AND epoch = ?""";

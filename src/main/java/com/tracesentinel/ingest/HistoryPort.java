@@ -45,8 +45,11 @@ public interface HistoryPort {
   /** The stored, not yet voided scans of one upload of one site (NHSA fixmedins_bchno). */
   List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) throws Exception;
 
-  /** As {@link #allScans}, for the codes of one partition ({@code CodeKey.partitionOf}). */
-  void partitionScans(int part, Consumer<ScanEvent> sink) throws Exception;
+  /**
+   * As {@link #allScans}, for the codes of these partitions ({@code CodeKey.partitionOf}), in one read: a node given
+   * ten partitions under load spent seconds connecting once per partition.
+   */
+  void partitionScans(java.util.Set<Integer> parts, Consumer<ScanEvent> sink) throws Exception;
 
   /** Every stored, judged, not voided scan: grouped by code, each code's in judging order. */
   void allScans(Consumer<ScanEvent> sink) throws Exception;

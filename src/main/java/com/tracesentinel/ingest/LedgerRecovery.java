@@ -145,11 +145,8 @@ public final class LedgerRecovery {
 
   /** As {@link #verify}, for the codes of these partitions only: what a cluster node holds. */
   public Report verifyPartitions(Set<Integer> parts, PrintStream out, int maxPrinted) throws Exception {
-    return verify(out, maxPrinted, 0, sink -> {
-      for (int part : new java.util.TreeSet<>(parts)) {
-        history.partitionScans(part, sink);
-      }
-    }, key -> parts.contains(CodeKey.partitionOf(key)));
+    return verify(out, maxPrinted, 0, sink -> history.partitionScans(parts, sink),
+        key -> parts.contains(CodeKey.partitionOf(key)));
   }
 
   /**
@@ -162,17 +159,15 @@ public final class LedgerRecovery {
     long now = System.currentTimeMillis() / 1000;
     long[] scans = {0};
     long[] codes = {0};
-    for (int part : new java.util.TreeSet<>(parts)) {
-      fold(sink -> history.partitionScans(part, event -> {
-        sink.accept(event);
-        if ((++scans[0] & 1023) == 0) {
-          progress.accept(scans[0]);
-        }
-      }), (key, state) -> {
-        ledger.put(key, state, now, true);
-        codes[0]++;
-      });
-    }
+    fold(sink -> history.partitionScans(parts, event -> {
+      sink.accept(event);
+      if ((++scans[0] & 1023) == 0) {
+        progress.accept(scans[0]);
+      }
+    }), (key, state) -> {
+      ledger.put(key, state, now, true);
+      codes[0]++;
+    });
     progress.accept(scans[0]);
     return codes[0];
   }

@@ -288,7 +288,7 @@ class ClusterTest {
 
       // Meanwhile another node takes one of the paused partitions in the database: A must not trust its entries.
       ClusterSettings other = b.app().services().cluster().settings();
-      new OwnerTable(db, other.nodeId()).takeOver(partitionOf(moved), other.url(), 2_000);
+      new OwnerTable(db, other.nodeId()).takeOver(Set.of(partitionOf(moved)), other.url(), 2_000);
       await("A empties the partition taken from it", 15,
           () -> a.app().services().ledger().getRaw(CodeKey.of(moved)) == null);
 

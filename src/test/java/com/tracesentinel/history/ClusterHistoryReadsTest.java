@@ -32,7 +32,7 @@ class ClusterHistoryReadsTest {
     try (PostgresHistory history = new PostgresHistory(db, "n1", 10, ref -> null)) {
       history.enableOwnershipFence();
       List<ScanEvent> seen = new ArrayList<>();
-      history.partitionScans(part, event -> {
+      history.partitionScans(java.util.Set.of(part), event -> {
         seen.add(event);
         try {
           Thread.sleep(PostgresHistory.IDLE_IN_TRANSACTION_MS + 1_500); // a busy node folding its rows

@@ -161,8 +161,9 @@ final class FakeHistory implements HistoryPort {
   }
 
   @Override
-  public void partitionScans(int part, Consumer<ScanEvent> sink) {
-    judgedInOrder().stream().filter(s -> com.tracesentinel.code.CodeKey.partitionOf(s.row().event().codeKey()) == part)
+  public void partitionScans(Set<Integer> parts, Consumer<ScanEvent> sink) {
+    judgedInOrder().stream()
+        .filter(s -> parts.contains(com.tracesentinel.code.CodeKey.partitionOf(s.row().event().codeKey())))
         .forEach(s -> sink.accept(s.row().event()));
   }
 
