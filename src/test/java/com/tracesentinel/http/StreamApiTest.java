@@ -108,9 +108,28 @@ class StreamApiTest {
     long start = Long.parseLong(first.lastEventId());
     assertEquals(anomalyIds("true").get(anomalyIds("true").size() - 1), start, "a new stream starts at the newest");
 
+    // 1,000 anomalies before the client goes away, 1,000 while it is away, 1,000 after it is back: paced so that what
+    // it missed stays inside the replay window however fast this machine commits (free-running, a slow reader on a
+    // busy CI box fell more than the window behind and was rightly told to resync).
+    java.util.concurrent.CountDownLatch away = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch missed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch back = new java.util.concurrent.CountDownLatch(1);
     Thread load = new Thread(() -> {
-      for (int i = 0; i < 30; i++) {
-        repeatSales(100, false);
+      try {
+        for (java.util.concurrent.CountDownLatch gate : List.of(away, back)) {
+          for (int i = 0; i < 10; i++) {
+            repeatSales(100, false);
+          }
+          if (gate == back) {
+            missed.countDown();
+          }
+          gate.await();
+        }
+        for (int i = 0; i < 10; i++) {
+          repeatSales(100, false);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     });
     load.start();
@@ -119,8 +138,10 @@ class StreamApiTest {
     first.close();
     read(first, before, Integer.MAX_VALUE, 200); // what the client had parsed when it went away
     String resumeFrom = first.lastEventId();
-    Thread.sleep(300); // anomalies keep coming while the client is away
+    away.countDown(); // anomalies keep coming while the client is away
+    assertTrue(missed.await(60, java.util.concurrent.TimeUnit.SECONDS));
     SseClient second = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator, resumeFrom);
+    back.countDown();
     load.join(120_000);
     long expectedCount = anomalyIds("id > " + start).size();
     List<Event> after = read(second, new ArrayList<>(), (int) (expectedCount - before.size()), 60_000);
