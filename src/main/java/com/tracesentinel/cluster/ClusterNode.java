@@ -70,6 +70,8 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
    * READY. Guarded by {@code this} together with that landing, so a reopen never misses a partition landing.
    */
   private boolean cut;
+  /** Generations of paused partitions the group gave back, while the resumer checks them: the refresher leaves those. */
+  private final Set<Long> resuming = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean firstAssignmentDone;
   private final AtomicLong rebuildScans = new AtomicLong();
   private Membership membership;
@@ -136,6 +138,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
       Hold before = holds.get(p);
       if (before.phase() == Phase.PAUSED) {
         Hold paused = new Hold(Phase.PAUSED, before.epoch(), g);
+        this.resuming.add(g);
         holds.set(p, paused);
         resuming.put(p, paused);
       } else {
@@ -242,12 +245,19 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
    * paused at; the others go to the worker, to be taken over afresh.
    */
   private void resume(Map<Integer, Hold> resuming) {
+    try {
+      resumeChecked(resuming);
+    } finally {
+      resuming.values().forEach(h -> this.resuming.remove(h.generation()));
+    }
+  }
+
+  private void resumeChecked(Map<Integer, Hold> resuming) {
     Map<Integer, Owner> now = null;
     long delay = 100;
     while (now == null && !stillHeld(resuming).isEmpty()) {
       try {
-        refreshOwners();
-        now = owners;
+        now = readOwners();
       } catch (Exception ex) {
         LOG.warn("Reading the partition owners to resume {} failed (retrying in {} ms): {}", resuming.keySet(), delay,
             ex.toString());
@@ -260,15 +270,18 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     }
     Set<Integer> opened = new TreeSet<>();
     Map<Integer, Long> taking = new HashMap<>();
-    for (Map.Entry<Integer, Hold> e : resuming.entrySet()) {
-      int p = e.getKey();
-      Hold paused = e.getValue();
-      Owner o = now.get(p);
-      boolean untouched = o != null && o.node().equals(settings.nodeId()) && o.epoch() == paused.epoch();
-      if (untouched && holds.compareAndSet(p, paused, new Hold(Phase.READY, paused.epoch(), paused.generation()))) {
-        opened.add(p);
-      } else if (!untouched && holds.compareAndSet(p, paused, new Hold(Phase.TAKING, -1, paused.generation()))) {
-        taking.put(p, paused.generation());
+    synchronized (this) { // cut off again meanwhile: they stay PAUSED, and the next reopen brings them back here
+      for (Map.Entry<Integer, Hold> e : resuming.entrySet()) {
+        int p = e.getKey();
+        Hold paused = e.getValue();
+        Owner o = now.get(p);
+        boolean untouched = o != null && o.node().equals(settings.nodeId()) && o.epoch() == paused.epoch();
+        if (untouched && !cut
+            && holds.compareAndSet(p, paused, new Hold(Phase.READY, paused.epoch(), paused.generation()))) {
+          opened.add(p);
+        } else if (!untouched && holds.compareAndSet(p, paused, new Hold(Phase.TAKING, -1, paused.generation()))) {
+          taking.put(p, paused.generation());
+        }
       }
     }
     if (!opened.isEmpty()) {
@@ -292,11 +305,24 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
 
   /** Closes the partitions to the judge now; gives them back in the database and empties them on the worker. */
   private void close(Set<Integer> parts, String why) {
+    close(parts, null, why);
+  }
+
+  /** As {@link #close(Set, String)}; with {@code expected}, only the partitions still held exactly so. */
+  private void close(Set<Integer> parts, Map<Integer, Hold> expected, String why) {
     Map<Integer, Long> released = new HashMap<>();
     Map<Integer, Long> gens = new HashMap<>();
     for (int p : parts) {
       long g = generations.incrementAndGet();
-      Hold before = holds.getAndSet(p, new Hold(Phase.NONE, -1, g));
+      Hold none = new Hold(Phase.NONE, -1, g);
+      Hold before;
+      if (expected == null) {
+        before = holds.getAndSet(p, none);
+      } else if (holds.compareAndSet(p, expected.get(p), none)) {
+        before = expected.get(p);
+      } else {
+        continue; // given back meanwhile: the resumer decides
+      }
       gens.put(p, g);
       if (before.epoch() >= 0) {
         released.put(p, before.epoch());
@@ -436,7 +462,23 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     }
   }
 
+  /** Reads the owners again; empties paused partitions another node took meanwhile (unless being given back). */
   private void refreshOwners() throws Exception {
+    Map<Integer, Owner> next = readOwners();
+    Map<Integer, Hold> takenWhilePaused = new HashMap<>();
+    next.forEach((p, o) -> {
+      Hold h = holds.get(p);
+      if (h.phase() == Phase.PAUSED && !resuming.contains(h.generation())
+          && (!o.node().equals(settings.nodeId()) || o.epoch() != h.epoch())) {
+        takenWhilePaused.put(p, h);
+      }
+    });
+    if (!takenWhilePaused.isEmpty()) {
+      close(takenWhilePaused.keySet(), takenWhilePaused, "another node took them while they were paused here");
+    }
+  }
+
+  private Map<Integer, Owner> readOwners() throws Exception {
     Map<Integer, Owner> next = new HashMap<>();
     for (OwnerTable.Owner o : table.owners()) {
       if (o.node() != null) {
@@ -444,16 +486,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
       }
     }
     owners = Map.copyOf(next);
-    Set<Integer> takenWhilePaused = new TreeSet<>();
-    next.forEach((p, o) -> {
-      Hold h = holds.get(p);
-      if (h.phase() == Phase.PAUSED && (!o.node().equals(settings.nodeId()) || o.epoch() != h.epoch())) {
-        takenWhilePaused.add(p);
-      }
-    });
-    if (!takenWhilePaused.isEmpty()) {
-      close(takenWhilePaused, "another node took them while they were paused here");
-    }
+    return owners;
   }
 
   /** Null when this node serves requests; else why not (it has not joined and rebuilt its first partitions yet). */

@@ -253,8 +253,9 @@ class ClusterTest {
 
   /**
    * A node cut off from the group (a coordinator broker failing over, say) stops judging at once but keeps its
-   * entries; given its partitions back, it opens those no other node took meanwhile without rebuilding them, and
-   * takes over and rebuilds only the one whose epoch moved.
+   * entries; given its partitions back, it opens those no other node took meanwhile without rebuilding them, takes
+   * over and rebuilds the one whose epoch moved (given back at once, before its owner refresh noticed), and empties
+   * the one another node took and kept.
    */
   @Test
   void aNodeCutOffAndGivenItsPartitionsBackRebuildsOnlyWhatAnotherNodeTook() throws Exception {
@@ -266,13 +267,14 @@ class ClusterTest {
       Set<Integer> onA = ready(a);
       List<String> codesOfA = new ArrayList<>();
       Set<Integer> partsOfThem = new TreeSet<>();
-      for (int i = 2000; codesOfA.size() < 2; i++) {
+      for (int i = 2000; codesOfA.size() < 3; i++) {
         if (onA.contains(partitionOf(code(i))) && partsOfThem.add(partitionOf(code(i)))) {
           codesOfA.add(code(i));
         }
       }
       String kept = codesOfA.get(0);
       String moved = codesOfA.get(1);
+      String gone = codesOfA.get(2);
       for (String c : codesOfA) {
         assertEquals("ACCEPTED", a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(c, "S1", "P-" + c, t))
             .result(0).getString("status"));
@@ -286,14 +288,16 @@ class ClusterTest {
       assertEquals(503, whileCut.status(), whileCut.body());
       assertTrue(a.app().services().ledger().getRaw(CodeKey.of(kept)) != null, "its entries are kept");
 
-      // Meanwhile another node takes one of the paused partitions in the database: A must not trust its entries.
+      // Meanwhile another node takes two of the paused partitions in the database: A must not trust their entries.
+      // One comes back to A at once (A takes it over again and rebuilds it); the other stays away (A empties it).
       ClusterSettings other = b.app().services().cluster().settings();
-      new OwnerTable(db, other.nodeId()).takeOver(Set.of(partitionOf(moved)), other.url(), 2_000);
+      new OwnerTable(db, other.nodeId()).takeOver(Set.of(partitionOf(moved), partitionOf(gone)), other.url(), 2_000);
+      Set<Integer> givenBack = new TreeSet<>(onA);
+      givenBack.remove(partitionOf(gone));
+      node.reopen(givenBack);
+      await("A judges what it was given back", 30, () -> ready(a).equals(givenBack));
       await("A empties the partition taken from it", 15,
-          () -> a.app().services().ledger().getRaw(CodeKey.of(moved)) == null);
-
-      node.reopen(onA);
-      await("A judges its partitions again", 30, () -> ready(a).equals(onA));
+          () -> a.app().services().ledger().getRaw(CodeKey.of(gone)) == null);
       assertEquals(1, node.rebuildScans() - replayedBefore,
           "only the partition that changed hands was rebuilt (it holds one scan)");
       // Sold again (through A: B learns of S2 only at its next reference reload, up to 3 s after).
