@@ -41,7 +41,7 @@ class StartupMessagesTest {
   @Test
   void aPortInUseIsNamedWithItsVariableBeforeTheDatabaseStarts() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Path dataDir = Files.createTempDirectory("tracesentinel-port");
+      Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-port");
       long started = System.nanoTime();
       Run run = main(Map.of("TRACESENTINEL_PORT", Integer.toString(taken.getLocalPort()),
           "TRACESENTINEL_HOST", "127.0.0.1", "TRACESENTINEL_DATA_DIR", dataDir.toString()), "serve");

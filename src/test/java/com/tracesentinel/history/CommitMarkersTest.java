@@ -93,7 +93,7 @@ class CommitMarkersTest {
    */
   @Test
   void aGroupLostInACrashIsNotTakenForTheTransactionThatReusesItsId() throws Exception {
-    Path dir = Files.createTempDirectory("tracesentinel-crash-pg");
+    Path dir = com.tracesentinel.support.Scratch.dir("tracesentinel-crash-pg");
     EmbeddedDatabase server = EmbeddedDatabase.start(dir.resolve("pg"));
     try {
       DatabaseUrl db = server.url("postgres");

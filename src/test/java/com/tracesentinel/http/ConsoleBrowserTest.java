@@ -63,7 +63,7 @@ class ConsoleBrowserTest {
 
   /** Headless Chromium with a fresh profile; both paths given, so Selenium Manager never runs (no downloads). */
   static WebDriver chrome() throws Exception {
-    profile = Files.createTempDirectory("tracesentinel-chromium");
+    profile = com.tracesentinel.support.Scratch.dir("tracesentinel-chromium");
     ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM);
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",

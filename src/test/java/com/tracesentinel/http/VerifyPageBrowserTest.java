@@ -51,7 +51,7 @@ class VerifyPageBrowserTest {
       JsonObject scan = new JsonObject().put("code", SOLD_TWICE).put("siteId", site).put("documentNo", "B-" + site);
       assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan).status());
     }
-    profile = Files.createTempDirectory("verify-chromium");
+    profile = com.tracesentinel.support.Scratch.dir("verify-chromium");
     ChromeOptions options = new ChromeOptions().setBinary(chromium).addArguments("--headless=new", "--no-sandbox",
         "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--user-data-dir=" + profile, "--window-size=360,740", "--lang=zh-CN");

@@ -22,6 +22,7 @@ class NhsaFileTest {
 
   private static List<NhsaFile.Message> readAll(String content) throws Exception {
     Path file = Files.createTempFile("nhsa-file", ".txt");
+    file.toFile().deleteOnExit();
     Files.write(file, content.getBytes(StandardCharsets.UTF_8));
     List<NhsaFile.Message> all = new ArrayList<>();
     try (NhsaFile f = NhsaFile.open(file)) {

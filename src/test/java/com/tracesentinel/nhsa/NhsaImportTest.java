@@ -113,6 +113,7 @@ class NhsaImportTest {
   @Test
   void aMessageTheFileGetsWrongIsListedAndTheOthersAreStored() throws Exception {
     Path file = Files.createTempFile("nhsa-bad", ".jsonl");
+    file.toFile().deleteOnExit();
     String good = Files.readAllLines(Path.of("docs/nhsa-sample.jsonl")).get(0)
         .replace("81000010000009000001", "81000010000009000201").replace("3505-20261129-0001", "B-BAD-1");
     String badTime = good.replace("81000010000009000201", "81000010000009000202")
@@ -133,6 +134,8 @@ class NhsaImportTest {
     assertEquals(0, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000202'"));
 
     Path csv = Files.createTempFile("nhsa-bad", ".csv");
+
+    csv.toFile().deleteOnExit();
     Files.writeString(csv, "\uFEFFfixmedins_code,rtal_docno,fixmedins_bchno,drug_trac_codg,trdn_flag,sel_retn_cnt,"
         + "sel_retn_time\nP44030500005,R-C1,B-C1,81000010000009000203,0,1,2026-11-30 10:00\n");
     Run csvRun = importFile(csv);

@@ -27,7 +27,7 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   public static KafkaBroker start() throws Exception {
-    Path dir = Files.createTempDirectory("tracesentinel-kafka");
+    Path dir = Scratch.dir("tracesentinel-kafka");
     int port = freePort();
     int controller = freePort();
     Path props = dir.resolve("server.properties");

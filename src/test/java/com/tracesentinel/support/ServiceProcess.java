@@ -37,7 +37,7 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts {@code serve} on a new data directory and waits until it is ready. */
   public static ServiceProcess start(Map<String, String> extraEnv) throws Exception {
-    ServiceProcess p = new ServiceProcess(Files.createTempDirectory("tracesentinel-process"), freePort(), extraEnv);
+    ServiceProcess p = new ServiceProcess(Scratch.dir("tracesentinel-process"), freePort(), extraEnv);
     p.launch();
     return p;
   }

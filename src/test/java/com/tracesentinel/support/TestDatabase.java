@@ -2,7 +2,6 @@ package com.tracesentinel.support;
 
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.EmbeddedDatabase;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,15 +21,9 @@ public final class TestDatabase {
   public static synchronized DatabaseUrl fresh() {
     try {
       if (server == null) {
-        Path dir = Files.createTempDirectory("tracesentinel-test-pg");
+        Path dir = Scratch.dir("tracesentinel-test-pg");
         server = EmbeddedDatabase.start(dir.resolve("pg"));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          try {
-            server.close();
-          } catch (Exception ignored) {
-            // the JVM is going away; the temp directory goes with the machine
-          }
-        }));
+        Scratch.closeAtExit(server);
       }
       String name = "t" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
       DatabaseUrl admin = server.url("postgres");

@@ -52,7 +52,7 @@ public final class TestService implements AutoCloseable {
 
   /** On a given database (e.g. one reached through a proxy). */
   public static TestService start(DatabaseUrl db, Map<String, String> env) throws Exception {
-    TestService s = new TestService(Files.createTempDirectory("tracesentinel-test"), db, env);
+    TestService s = new TestService(Scratch.dir("tracesentinel-test"), db, env);
     s.boot();
     return s;
   }
