@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Where the service's CPU goes under batched load: a JFR recording of SECONDS (30) after a 10 s warm-up, while wrk
-# posts batches of 100 new codes (16 connections); prints the hottest frames and the share of samples spent in
+# Where the service's CPU goes under load: a JFR recording of SECONDS (30) after a 10 s warm-up, while wrk
+# posts batches of BATCH (100) new codes over CONNECTIONS (16) connections; prints the hottest frames and the share of samples spent in
 # waiting or spinning frames (park, wait, select, spin loops).
 #   load-tests/profile.sh [seconds=30]        JAR=other.jar load-tests/profile.sh   (e.g. an older build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source load-tests/lib.sh
 SECONDS_RUN=${1:-30}
+BATCH=${BATCH:-100}
+CONNECTIONS=${CONNECTIONS:-16}
 ensure_jar
 work=$(mktemp -d /tmp/ts-profile-XXXX)
 start_service "$work/svc" TRACESENTINEL_LEDGER_CAPACITY=10000000 TRACESENTINEL_AUDIT_SECONDS=0
 register 20 8600001
-KEY=$ADMIN_KEY RUN=71 BATCH=100 wrk -t2 -c16 -d10s -s load-tests/compare/scans.lua "$BASE" >/dev/null
+KEY=$ADMIN_KEY RUN=71 BATCH=$BATCH wrk -t2 -c$CONNECTIONS -d10s -s load-tests/compare/scans.lua "$BASE" >/dev/null
 jcmd "$SERVICE_PID" JFR.start settings=profile filename="$work/rec.jfr" >/dev/null
-KEY=$ADMIN_KEY RUN=72 BATCH=100 wrk -t2 -c16 -d"${SECONDS_RUN}s" -s load-tests/compare/scans.lua "$BASE" | grep '^stored_scans'
+KEY=$ADMIN_KEY RUN=72 BATCH=$BATCH wrk -t2 -c$CONNECTIONS -d"${SECONDS_RUN}s" -s load-tests/compare/scans.lua "$BASE" | grep '^stored_scans'
 jcmd "$SERVICE_PID" JFR.stop filename="$work/rec.jfr" >/dev/null
 stop_service
 jfr print --events jdk.ExecutionSample --stack-depth 1 "$work/rec.jfr" >"$work/samples.txt"

@@ -20,9 +20,16 @@ final class PgCopy {
   private int len;
 
   PgCopy() {
+    reset();
+  }
+
+  /** Empties the buffer for the next COPY, keeping its capacity: a group's rows no longer allocate 64 KB anew. */
+  PgCopy reset() {
+    len = 0;
     write(SIGNATURE, 0, SIGNATURE.length);
     int32(0); // flags
     int32(0); // header extension length
+    return this;
   }
 
   byte[] buffer() {

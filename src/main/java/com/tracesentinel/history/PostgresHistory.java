@@ -12,7 +12,6 @@ import com.tracesentinel.ingest.Voiding;
 import com.tracesentinel.reference.Site;
 import com.tracesentinel.rules.Anomaly;
 import com.tracesentinel.rules.EventType;
-import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.sql.Array;
 import java.sql.Connection;
@@ -32,6 +31,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * The scan history in PostgreSQL, as the ingest core uses it: plain JDBC on the core's own threads. The committer
@@ -51,6 +51,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   private final int socketTimeoutSeconds;
   private final IntFunction<Site> sites;
   private Connection committer;
+  /** The committer's COPY buffer, reused group after group (only the committer thread writes history rows). */
+  private final PgCopy copy = new PgCopy();
   private Connection judge;
 
   /**
@@ -115,7 +117,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   private void copyScans(Connection c, List<Judged.Row> rows) throws SQLException {
     Instant ingestedAt = Instant.now();
-    PgCopy copy = new PgCopy();
+    PgCopy copy = this.copy.reset();
     for (Judged.Row r : rows) {
       ScanInput in = r.input();
       ScanEvent e = r.event();
@@ -148,11 +150,15 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
           .text(in.linkedDocumentNo());
     }
     copy.end();
+    // Straight from the buffer: copyIn(sql, InputStream) would copy it through a new 64 KB array per group.
+    CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(Sql.COPY_SCANS);
     try {
-      c.unwrap(PGConnection.class).getCopyAPI()
-          .copyIn(Sql.COPY_SCANS, new ByteArrayInputStream(copy.buffer(), 0, copy.length()));
-    } catch (java.io.IOException e) {
-      throw new SQLException("sending the group's rows failed", "08006", e);
+      in.writeToCopy(copy.buffer(), 0, copy.length());
+      in.endCopy();
+    } finally {
+      if (in.isActive()) {
+        in.cancelCopy();
+      }
     }
   }
 

@@ -38,8 +38,11 @@ final class ScanJson {
       this.wire = wire;
     }
 
+    /** values() copies its array on every call, and this runs for every field of every scan. */
+    static final Field[] ALL = values();
+
     static Field of(String name) {
-      for (Field f : values()) {
+      for (Field f : ALL) {
         if (f.wire.equals(name)) {
           return f;
         }
@@ -64,7 +67,7 @@ final class ScanJson {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw Problem.badRequest("the body must be a scan object or {\"scans\": [...]}");
       }
-      Object[] single = new Object[Field.values().length];
+      Object[] single = new Object[Field.ALL.length];
       List<ScanInput> batch = null;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -109,8 +112,8 @@ final class ScanJson {
 
   /** A scan object given as a JSON tree (a photo's scan template), read as {@link #readBody} reads one. */
   static ScanInput parse(JsonObject o, String prefix, Instant now, Problem.Errors errors) {
-    Object[] fields = new Object[Field.values().length];
-    for (Field f : Field.values()) {
+    Object[] fields = new Object[Field.ALL.length];
+    for (Field f : Field.ALL) {
       Object v = o.getValue(f.wire);
       fields[f.ordinal()] = v instanceof JsonObject || v instanceof JsonArray ? STRUCTURE : v;
     }
@@ -120,7 +123,7 @@ final class ScanJson {
   /** Reads one scan object; the parser stands on its START_OBJECT. */
   private static ScanInput readScan(JsonParser p, String prefix, Instant now, Problem.Errors errors)
       throws IOException {
-    Object[] fields = new Object[Field.values().length];
+    Object[] fields = new Object[Field.ALL.length];
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       store(p, fields, name, p.nextToken());
