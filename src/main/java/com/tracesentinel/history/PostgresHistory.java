@@ -84,6 +84,15 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
           inFlightReplays.add(replay.event());
         }
       }
+      // The marker first: the driver sends BEGIN with this statement, whereas a COPY opening the transaction costs
+      // a round trip of its own for BEGIN. Where it stands in the transaction does not matter: it commits with it.
+      try (PreparedStatement st = c.prepareStatement(Sql.MARK_COMMIT)) {
+        st.setString(1, writer);
+        st.setLong(2, groupId);
+        st.setString(3, writer);
+        st.setLong(4, groupId);
+        st.executeUpdate();
+      }
       checkFence(c, holds);
       if (!rows.isEmpty()) {
         copyScans(c, rows);
@@ -93,13 +102,6 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         voidUpload(c, v);
       }
       Map<ByteBuffer, ScanResult.Original> originals = originalsByIdem(c, inFlightReplays);
-      try (PreparedStatement st = c.prepareStatement(Sql.MARK_COMMIT)) {
-        st.setString(1, writer);
-        st.setLong(2, groupId);
-        st.setString(3, writer);
-        st.setLong(4, groupId);
-        st.executeUpdate();
-      }
       commitSent = true;
       c.commit();
       return new CommitReceipt(documents, originals);

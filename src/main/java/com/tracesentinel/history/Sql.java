@@ -69,8 +69,9 @@ final class Sql {
       ORDER BY u.i, a.id""";
 
   /**
-   * The group's marker, the last statement of its transaction (see V8): the row exists exactly when the group
-   * committed. The same statement drops this writer's markers of earlier groups, whose outcome nobody asks any more.
+   * The group's marker, written in its own transaction (see V8; as its first statement, so that BEGIN rides with
+   * it): the row exists exactly when the group committed. The same statement drops this writer's markers of earlier
+   * groups, whose outcome nobody asks any more.
    */
   static final String MARK_COMMIT = """
       WITH done AS (DELETE FROM commit_markers WHERE writer = ? AND group_id < ?)
