@@ -27,7 +27,8 @@ for run in $(seq 1 "$RUNS"); do
     curl -fsS -X POST "$BASE/api/v1/scans" -H "Authorization: Bearer $ADMIN_KEY" -H 'Content-Type: application/json' \
       --data "{\"scans\":[$body]}" >/dev/null
   done
-  RUN=$run SOLD=$SOLD wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s load-tests/compare/verify.lua "$BASE" >/dev/null # warm-up
+  RUN=$run SOLD=$SOLD wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s load-tests/compare/verify.lua "$BASE" \
+    >/dev/null # warm-up
   for kind in sold unknown; do
     out=$(RUN=$run SOLD=$SOLD UNKNOWN=$([ $kind = unknown ] && echo 1 || echo 0) wrk -t2 -c"$CONNECTIONS" \
       -d"${SECONDS_RUN}s" -s load-tests/compare/verify.lua "$BASE" | grep '^answered')
