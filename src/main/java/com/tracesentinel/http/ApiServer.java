@@ -187,9 +187,13 @@ public final class ApiServer extends VerticleBase {
     return p;
   }
 
+  /** Set by a route with a body limit of its own (photos), so that its 413 names the limit the client ran into. */
+  static final String BODY_LIMIT = "bodyLimit";
+
   private static Problem byStatus(RoutingContext ctx, int status) {
     return switch (status) {
-      case 413 -> new Problem(413, "Payload too large", "the body is larger than " + MAX_BODY + " bytes");
+      case 413 -> new Problem(413, "Payload too large", "the body is larger than "
+          + java.util.Objects.requireNonNullElse(ctx.<Long>get(BODY_LIMIT), (long) MAX_BODY) + " bytes");
       case 405 -> new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed on "
           + ctx.request().path());
       case 404 -> new Problem(404, "Not found", "no route for " + ctx.request().method() + " " + ctx.request().path());

@@ -9,6 +9,7 @@ import com.tracesentinel.imaging.DecodedSymbol;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.ScanInput;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
@@ -94,10 +95,10 @@ final class ImageRoutes {
   void mount(Router router, Auth auth) {
     long limit = decoder.settings().maxBytes() + 64 * 1024;
     // Vert.x Web wants a route's body handler before its other handlers: the checks are a route of their own.
-    router.post("/api/v1/decode").handler(ImageRoutes::holdBody).handler(auth.require(Role.SCANNER))
+    router.post("/api/v1/decode").handler(holdBody(limit)).handler(auth.require(Role.SCANNER))
         .handler(ImageRoutes::requireImage).handler(ImageRoutes::reserveSlot);
     router.post("/api/v1/decode").handler(BodyHandler.create(false).setBodyLimit(limit)).handler(this::decodeOnly);
-    router.post("/api/v1/scans/image").handler(ImageRoutes::holdBody).handler(auth.require(Role.SCANNER))
+    router.post("/api/v1/scans/image").handler(holdBody(limit)).handler(auth.require(Role.SCANNER))
         .handler(ImageRoutes::reserveSlot);
     router.post("/api/v1/scans/image")
         .handler(BodyHandler.create(uploads.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true))
@@ -106,11 +107,15 @@ final class ImageRoutes {
 
   /**
    * Stops reading the body until the body handler asks for it: the checks before it are asynchronous (the key is
-   * looked up), and a refused request's body is then never read at all (the connection is closed instead).
+   * looked up), and a refused request's body is then never read at all (the connection is closed instead). Notes the
+   * route's body limit for the 413 that names it.
    */
-  static void holdBody(RoutingContext ctx) {
-    ctx.request().pause();
-    ctx.next();
+  static Handler<RoutingContext> holdBody(long limit) {
+    return ctx -> {
+      ctx.request().pause();
+      ctx.put(ApiServer.BODY_LIMIT, limit);
+      ctx.next();
+    };
   }
 
   /** Before the body is read: anything but an image is refused without receiving megabytes of it. */

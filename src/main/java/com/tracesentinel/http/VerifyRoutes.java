@@ -61,7 +61,7 @@ final class VerifyRoutes {
       answer(ctx, code);
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
-    router.post("/api/v1/verify/image").handler(ImageRoutes::holdBody).handler(ImageRoutes::requireImage)
+    router.post("/api/v1/verify/image").handler(ImageRoutes.holdBody(imageLimit)).handler(ImageRoutes::requireImage)
         .handler(ImageRoutes::reserveSlot);
     router.post("/api/v1/verify/image").handler(BodyHandler.create(false).setBodyLimit(imageLimit))
         .handler(this::image);
