@@ -71,7 +71,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
    */
   private boolean cut;
   /** Generations of paused partitions the group gave back, while the resumer checks them: the refresher leaves those. */
-  private final Set<Long> resuming = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Long> resumingGenerations = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean firstAssignmentDone;
   private final AtomicLong rebuildScans = new AtomicLong();
   private Membership membership;
@@ -138,7 +138,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
       Hold before = holds.get(p);
       if (before.phase() == Phase.PAUSED) {
         Hold paused = new Hold(Phase.PAUSED, before.epoch(), g);
-        this.resuming.add(g);
+        resumingGenerations.add(g);
         holds.set(p, paused);
         resuming.put(p, paused);
       } else {
@@ -248,7 +248,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     try {
       resumeChecked(resuming);
     } finally {
-      resuming.values().forEach(h -> this.resuming.remove(h.generation()));
+      resuming.values().forEach(h -> resumingGenerations.remove(h.generation()));
     }
   }
 
@@ -468,7 +468,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     Map<Integer, Hold> takenWhilePaused = new HashMap<>();
     next.forEach((p, o) -> {
       Hold h = holds.get(p);
-      if (h.phase() == Phase.PAUSED && !resuming.contains(h.generation())
+      if (h.phase() == Phase.PAUSED && !resumingGenerations.contains(h.generation())
           && (!o.node().equals(settings.nodeId()) || o.epoch() != h.epoch())) {
         takenWhilePaused.put(p, h);
       }
