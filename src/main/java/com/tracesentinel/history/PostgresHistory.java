@@ -157,10 +157,16 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     try {
       in.writeToCopy(copy.buffer(), 0, copy.length());
       in.endCopy();
-    } finally {
+    } catch (SQLException e) {
+      // The COPY's own failure decides how the group is classified; a failed cancel only rides along with it.
       if (in.isActive()) {
-        in.cancelCopy();
+        try {
+          in.cancelCopy();
+        } catch (SQLException cancel) {
+          e.addSuppressed(cancel);
+        }
       }
+      throw e;
     }
   }
 
