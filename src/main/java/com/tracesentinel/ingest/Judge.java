@@ -361,15 +361,17 @@ final class Judge implements Runnable {
   private Judged apply(Prepared.ToJudge t, long seq, long now) {
     byte[] key = t.event().codeKey();
     try {
-      byte[] previous = ledger.getRaw(key);
-      CodeState state = previous == null ? CodeState.NEW : StateCodec.decode(previous);
-      Verdict verdict = Judging.apply(ladder, state, t.event(), reference);
-      ledger.put(key, verdict.next(), now, previous == null);
+      Verdict[] verdict = new Verdict[1];
+      byte[] previous = ledger.update(key, now, stored -> {
+        verdict[0] = Judging.apply(ladder, stored == null ? CodeState.NEW : StateCodec.decode(stored), t.event(),
+            reference);
+        return verdict[0].next();
+      });
       changes.addLast(new Change(seq, key, previous));
       recent[recentNext] = key;
       recentNext = (recentNext + 1) % recent.length;
       Judged.Row row = new Judged.Row(t.index(), t.input(), t.code(), t.site(), t.event(), ids.next(),
-          verdict.flagged() ? ScanStatus.FLAGGED : ScanStatus.ACCEPTED, verdict.anomalies(), null);
+          verdict[0].flagged() ? ScanStatus.FLAGGED : ScanStatus.ACCEPTED, verdict[0].anomalies(), null);
       inFlight.put(ByteBuffer.wrap(t.event().idem()), row);
       return row;
     } catch (LedgerPort.Full full) {

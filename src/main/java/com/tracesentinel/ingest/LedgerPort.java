@@ -2,6 +2,7 @@ package com.tracesentinel.ingest;
 
 import com.tracesentinel.rules.CodeState;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The code states the core judges against: the Chronicle Map ledger in production, a map in the pipeline's unit
@@ -14,6 +15,13 @@ public interface LedgerPort {
 
   /** Stores a state; throws {@link Full} for a new code when the ledger is at its capacity. */
   void put(byte[] key, CodeState state, long changedAt, boolean isNew);
+
+  /**
+   * Moves a code by one step in a single look-up: {@code step} gets the stored bytes (null for a code never judged)
+   * and returns the next state, which is stored. Returns the bytes replaced. A new code at capacity throws
+   * {@link Full} before {@code step} runs; a step that throws leaves the code as it was.
+   */
+  byte[] update(byte[] key, long changedAt, Function<byte[], CodeState> step);
 
   /** Puts back earlier bytes (null: remove the code). */
   void restore(byte[] key, byte[] previous);

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /** The ledger port over a map: the pipeline's unit tests need no Chronicle file. */
 final class MemoryLedger implements LedgerPort {
@@ -28,6 +29,14 @@ final class MemoryLedger implements LedgerPort {
       throw new Full(capacity);
     }
     entries.put(ByteBuffer.wrap(key.clone()), StateCodec.encode(state, changedAt));
+  }
+
+  @Override
+  public byte[] update(byte[] key, long changedAt, Function<byte[], CodeState> step) {
+    byte[] previous = getRaw(key);
+    CodeState next = step.apply(previous == null ? null : previous.clone());
+    put(key, next, changedAt, previous == null);
+    return previous;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package com.tracesentinel.ledger;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,8 +11,11 @@ import com.tracesentinel.Main;
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.ingest.LedgerPort;
 import com.tracesentinel.rules.CodeState;
+import com.tracesentinel.rules.StateCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,6 +136,41 @@ class CodeLedgerTest {
           false, 0, false, 0);
       assertThrows(IllegalArgumentException.class, () -> ledger.put(CodeKey.of("old"), before1970, 100, true));
       assertNull(ledger.get(CodeKey.of("old")));
+    }
+  }
+
+  @Test
+  void anUpdateHandsTheStepTheStoredBytesAndReturnsWhatItReplaced() throws Exception {
+    try (CodeLedger ledger = CodeLedger.open(dir, 2, true)) {
+      byte[] key = CodeKey.of("A");
+      List<byte[]> seen = new ArrayList<>();
+      assertNull(ledger.update(key, 100, stored -> {
+        seen.add(stored);
+        return CodeState.NEW.withScanRecorded(7);
+      }));
+      assertNull(seen.get(0), "a code never judged has no bytes");
+      byte[] first = ledger.getRaw(key);
+      byte[] replaced = ledger.update(key, 200, stored -> {
+        seen.add(stored);
+        return StateCodec.decode(stored).withScanRecorded(8);
+      });
+      assertArrayEquals(first, replaced);
+      assertArrayEquals(first, seen.get(1));
+      assertEquals(2, ledger.get(key).scanCount());
+      assertEquals(1, ledger.size());
+      byte[] second = ledger.getRaw(key);
+      assertThrows(IllegalStateException.class, () -> ledger.update(key, 300, stored -> {
+        throw new IllegalStateException("the ladder failed");
+      }));
+      assertArrayEquals(second, ledger.getRaw(key), "a failed step leaves the code as it was");
+      ledger.update(CodeKey.of("B"), 100, stored -> CodeState.NEW);
+      assertThrows(LedgerPort.Full.class, () -> ledger.update(CodeKey.of("C"), 100, stored -> {
+        throw new AssertionError("a new code over capacity never reaches the step");
+      }));
+      assertNull(ledger.getRaw(CodeKey.of("C")));
+      assertEquals(2, ledger.size());
+      ledger.update(CodeKey.of("B"), 100, stored -> CodeState.NEW.withScanRecorded(1));
+      assertEquals(1, ledger.get(CodeKey.of("B")).scanCount(), "a known code still moves when the ledger is full");
     }
   }
 }
