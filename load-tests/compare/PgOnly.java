@@ -30,11 +30,14 @@ public class PgOnly {
       }
       long pgPid = Long.parseLong(Files.readAllLines(dir.resolve("pg").resolve("postmaster.pid")).get(0).trim());
       load(url, warmup, clients, batch, "w");
+      Thread.sleep(1_000); // the warm-up's backends are reaped, so they count before the start, not after it
       long startTicks = ticks(pgPid, true);
       long startClient = ticks(ProcessHandle.current().pid(), false);
       long t0 = System.nanoTime();
       long stored = load(url, seconds, clients, batch, "m");
       double secs = (System.nanoTime() - t0) / 1e9;
+      // The clients' backends have just exited: once reaped, their CPU is in the postmaster's children's time.
+      Thread.sleep(1_000);
       System.out.printf("stored_scans %d seconds %.2f pg_ticks %d client_ticks %d%n", stored, secs,
           ticks(pgPid, true) - startTicks, ticks(ProcessHandle.current().pid(), false) - startClient);
     }
@@ -106,22 +109,26 @@ public class PgOnly {
     return DriverManager.getConnection(url.jdbcUrl(), p);
   }
 
-  /** utime + stime of a process (and, with children, of its live child processes), in 1/100 s. */
+  /**
+   * utime + stime of a process, in 1/100 s; with children, also of its live child processes and of the children it
+   * has reaped (the backends of closed connections: counted only through the postmaster's cutime and cstime).
+   */
   static long ticks(long pid, boolean children) throws Exception {
-    long total = stat(pid);
+    long total = stat(pid, children);
     if (children) {
       for (ProcessHandle h : ProcessHandle.of(pid).map(p -> p.descendants().toList()).orElse(List.of())) {
-        total += stat(h.pid());
+        total += stat(h.pid(), false);
       }
     }
     return total;
   }
 
-  static long stat(long pid) {
+  static long stat(long pid, boolean reaped) {
     try {
       String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
       String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      long own = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return reaped ? own + Long.parseLong(f[13]) + Long.parseLong(f[14]) : own;
     } catch (Exception e) {
       return 0;
     }
