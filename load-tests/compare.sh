@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # TraceSentinel's durable batched ingest side by side with the PostgreSQL-only design it exists to beat, on this
 # machine, in one run, RUNS times:
-#   load-tests/compare.sh [seconds=60] [runs=3]
+#   load-tests/compare.sh [seconds=60] [runs=3]        SERIALS=sequential load-tests/compare.sh
 # Each run: (1) the service from target/tracesentinel.jar on a fresh data directory (embedded PostgreSQL), wrk with
 # CONNECTIONS (16) connections posting batches of 100 new codes of one registered product at one site, WARMUP (30) s
-# then SECONDS measured (the warm-up is 30 s because the service's JIT still compiled for 2 s of every 10 between
-# 10 and 20 s into this load, per jstat -compiler); (2) load-tests/compare/PgOnly.java on a fresh embedded PostgreSQL of the same binaries and
-# settings: a codes table with a unique key upserted plus a history row, one transaction per 100 scans, PG_CLIENTS (4)
-# clients, the same warm-up and duration. Durable scans/s counts 2xx answers only (each stored before the answer).
+# then SECONDS measured (30 s, because the service's JIT still compiled for 2 s of every 10 between 10 and 20 s into
+# this load, per jstat -compiler); (2) load-tests/compare/PgOnly.java on a fresh embedded PostgreSQL of the same
+# binaries and settings: a codes table with a unique key upserted plus a history row, one transaction per 100 scans,
+# PG_CLIENTS (4) clients, the same warm-up and duration. Both get 20-digit codes of one product whose serials are
+# SERIALS: random (scattered over their range, as randomised pack serials are) or sequential (counting up, as in
+# earlier rounds, which lets the PostgreSQL-only design's unique index grow at its right edge only). Durable scans/s
+# counts 2xx answers only (each stored before the answer).
 # CPU: the service JVM's own CPU time per stored scan; its embedded PostgreSQL's (every server process) per stored
 # scan; "machine" is all CPU time on the box per scan; for PostgreSQL-only, its server plus its client per scan.
 # Prints one row per run and the spread. Needs wrk (apt-get install wrk) and a quiet machine.
@@ -19,11 +22,13 @@ RUNS=${2:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 PG_CLIENTS=${PG_CLIENTS:-4}
 WARMUP=${WARMUP:-30}
+export SERIALS=${SERIALS:-random}
 ensure_jar
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 work=$(mktemp -d /tmp/ts-compare-XXXX)
 echo "compare: ${SECONDS_RUN} s measured after ${WARMUP} s warm-up, ${RUNS} runs, service ${CONNECTIONS} connections," \
-  "PostgreSQL-only ${PG_CLIENTS} clients, batches of 100; $(date -u +%FT%TZ); $(nproc) cores; work in $work"
+  "PostgreSQL-only ${PG_CLIENTS} clients, batches of 100, ${SERIALS} serials; $(date -u +%FT%TZ); $(nproc) cores;" \
+  "work in $work"
 printf '%-4s %14s %12s %16s %8s %14s %14s %14s %14s\n' run service/s p99_ms postgres-only/s ratio svc_cpu_us/scan \
   svc_pg_us/scan machine_us/scan pg-only_us/scan
 for run in $(seq 1 "$RUNS"); do
@@ -42,7 +47,7 @@ for run in $(seq 1 "$RUNS"); do
   read -r _ stored _ secs _ non2xx _ p50 _ p99 <<<"$out"
   rm -rf "$svc" "$svc.log"
   pgout=$(java -cp "$JAR" load-tests/compare/PgOnly.java "$work/pgonly-$run" "$SECONDS_RUN" "$PG_CLIENTS" 100 "$WARMUP" \
-    2>/dev/null | grep '^stored_scans')
+    "$SERIALS" 2>/dev/null | grep '^stored_scans')
   read -r _ pgstored _ pgsecs _ pgticks _ clticks <<<"$pgout"
   rm -rf "$work/pgonly-$run"
   awk -v run="$run" -v s="$stored" -v t="$secs" -v p99="$p99" -v ps="$pgstored" -v pt="$pgsecs" \

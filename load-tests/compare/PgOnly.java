@@ -1,7 +1,11 @@
 // The PostgreSQL-only design TraceSentinel is measured against: a codes table with a unique key, upserted, plus a
 // history row per scan, both in one transaction per BATCH scans, CLIENTS clients; on the same embedded PostgreSQL
 // (binaries and settings: fsync and synchronous_commit on) as the service. No service layer.
-//   java -cp target/tracesentinel.jar load-tests/compare/PgOnly.java DATA_DIR SECONDS CLIENTS BATCH WARMUP_SECONDS
+//   java -cp target/tracesentinel.jar load-tests/compare/PgOnly.java DATA_DIR SECONDS CLIENTS BATCH WARMUP_SECONDS \
+//     [SERIALS=random|sequential]
+// Codes are 20 digits; with random serials (the default, as load-tests/compare/scans.lua's) each client's last 10
+// digits are a bijection of its counter scattered over their range, so the codes' unique index is written all over
+// rather than only at its right edge.
 // Prints: stored_scans N seconds S pg_ticks T client_ticks C
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.EmbeddedDatabase;
@@ -19,6 +23,7 @@ public class PgOnly {
     int clients = Integer.parseInt(a[2]);
     int batch = Integer.parseInt(a[3]);
     int warmup = Integer.parseInt(a[4]);
+    boolean random = a.length < 6 || a[5].equals("random");
     try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("pg"))) {
       DatabaseUrl url = db.url("postgres");
       try (Connection c = connect(url); Statement st = c.createStatement()) {
@@ -29,12 +34,12 @@ public class PgOnly {
             + " first_sale boolean NOT NULL)");
       }
       long pgPid = Long.parseLong(Files.readAllLines(dir.resolve("pg").resolve("postmaster.pid")).get(0).trim());
-      load(url, warmup, clients, batch, "w");
+      load(url, warmup, clients, batch, "w", random);
       Thread.sleep(1_000); // the warm-up's backends are reaped, so they count before the start, not after it
       long startTicks = ticks(pgPid, true);
       long startClient = ticks(ProcessHandle.current().pid(), false);
       long t0 = System.nanoTime();
-      long stored = load(url, seconds, clients, batch, "m");
+      long stored = load(url, seconds, clients, batch, "m", random);
       double secs = (System.nanoTime() - t0) / 1e9;
       // The clients' backends have just exited: once reaped, their CPU is in the postmaster's children's time.
       Thread.sleep(1_000);
@@ -44,7 +49,8 @@ public class PgOnly {
   }
 
   /** CLIENTS clients writing batches for SECONDS; returns the scans committed. */
-  static long load(DatabaseUrl url, int seconds, int clients, int batch, String tag) throws Exception {
+  static long load(DatabaseUrl url, int seconds, int clients, int batch, String tag, boolean random)
+      throws Exception {
       AtomicLong stored = new AtomicLong();
       long until = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
       ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -68,7 +74,10 @@ public class PgOnly {
               String[] docs = new String[batch];
               Integer[] lines = new Integer[batch];
               for (int i = 0; i < batch; i++) {
-                codes[i] = String.format("8600001%s%02d%010d", tag, client, n++);
+                // 48271 is prime to 10^10: a bijection of the counter, so codes never repeat
+                long serial = random ? n * 48_271L % 10_000_000_000L : n;
+                n++;
+                codes[i] = String.format("8600001%s%02d%010d", tag, client, serial);
                 sites[i] = "LOAD001";
                 docs[i] = "P" + client + "-" + n;
                 lines[i] = i + 1;

@@ -1,10 +1,13 @@
 -- wrk script for load-tests/compare.sh: POST /api/v1/scans with BATCH new codes of the registered product 8600001,
--- one site, every scan a first sale. Counts only 2xx answers as stored. Env: KEY, BATCH, RUN.
+-- one site, every scan a first sale. Counts only 2xx answers as stored. Env: KEY, BATCH, RUN, SERIALS.
+-- SERIALS=random (default) scatters each code's last 8 digits over their range (a bijection of the counter, so codes
+-- never repeat), as randomised pack serials do; SERIALS=sequential counts up (the order of earlier rounds).
 local counter = 0
 local threads = {}
 local batch = tonumber(os.getenv("BATCH") or "100")
 local key = os.getenv("KEY") or "load-test-admin"
 local run = tonumber(os.getenv("RUN") or "1")
+local random = (os.getenv("SERIALS") or "random") == "random"
 
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -20,8 +23,13 @@ request = function()
   local parts = {}
   for i = 1, batch do
     counter = counter + 1
-    -- 20 digits: product 8600001, then run (3), thread (2), counter (8)
-    local code = string.format("8600001%03d%02d%08d", run % 1000, tid, counter)
+    -- 20 digits: product 8600001, then run (3), thread (2), serial (8). 48271 is prime to 10^8, so n -> n * 48271
+    -- mod 10^8 is a bijection; the product stays below 2^53 (LuaJIT's exact integers) for every counter under 10^8.
+    local serial = counter
+    if random then
+      serial = (counter * 48271) % 100000000
+    end
+    local code = string.format("8600001%03d%02d%08d", run % 1000, tid, serial)
     parts[i] = string.format('{"code":"%s","siteId":"LOAD001","documentNo":"C%d-%d-%d","lineNo":%d}',
       code, run, tid, counter, i)
   end
