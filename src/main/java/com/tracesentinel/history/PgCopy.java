@@ -11,7 +11,7 @@ import java.util.Arrays;
  * U+0000, which PostgreSQL refuses in text, becomes U+FFFD, and an unpaired surrogate becomes '?', so no text value
  * can fail a whole group.
  */
-final class PgCopy {
+final class PgCopy implements ScanColumns<PgCopy> {
   private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
   private static final long PG_EPOCH_SECONDS = 946_684_800L; // 2000-01-01T00:00:00Z
   private static final long PG_EPOCH_DAYS = 10_957L;
@@ -56,13 +56,15 @@ final class PgCopy {
     return this;
   }
 
-  PgCopy int8(long v) {
+  @Override
+  public PgCopy int8(long v) {
     int32(8);
     int64(v);
     return this;
   }
 
-  PgCopy int2(Integer v) {
+  @Override
+  public PgCopy int2(Integer v) {
     if (v == null) {
       return nul();
     }
@@ -71,7 +73,8 @@ final class PgCopy {
     return this;
   }
 
-  PgCopy int4(Integer v) {
+  @Override
+  public PgCopy int4(Integer v) {
     if (v == null) {
       return nul();
     }
@@ -80,14 +83,16 @@ final class PgCopy {
     return this;
   }
 
-  PgCopy bool(boolean v) {
+  @Override
+  public PgCopy bool(boolean v) {
     int32(1);
     ensure(1);
     buf[len++] = (byte) (v ? 1 : 0);
     return this;
   }
 
-  PgCopy bytea(byte[] v) {
+  @Override
+  public PgCopy bytea(byte[] v) {
     if (v == null) {
       return nul();
     }
@@ -96,7 +101,8 @@ final class PgCopy {
     return this;
   }
 
-  PgCopy timestamptz(Instant v) {
+  @Override
+  public PgCopy timestamptz(Instant v) {
     if (v == null) {
       return nul();
     }
@@ -105,7 +111,8 @@ final class PgCopy {
     return this;
   }
 
-  PgCopy date(LocalDate v) {
+  @Override
+  public PgCopy date(LocalDate v) {
     if (v == null) {
       return nul();
     }
@@ -114,7 +121,8 @@ final class PgCopy {
     return this;
   }
 
-  PgCopy text(String s) {
+  @Override
+  public PgCopy text(String s) {
     if (s == null) {
       return nul();
     }
@@ -190,6 +198,36 @@ final class PgCopy {
     if (len + more > buf.length) {
       buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
     }
+  }
+
+  /** The text this class writes for {@code s}: itself unless it holds a U+0000 or an unpaired surrogate. */
+  static String storable(String s) {
+    int i = 0;
+    while (i < s.length()) {
+      char c = s.charAt(i);
+      if (c == 0 || Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1)))) {
+        break;
+      }
+      i += Character.isHighSurrogate(c) ? 2 : 1;
+    }
+    if (i >= s.length()) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder(s.length()).append(s, 0, i);
+    for (; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == 0) {
+        out.append('\uFFFD');
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        out.append(c).append(s.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        out.append('?');
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   /** For tests: the text as PostgreSQL will store it. */

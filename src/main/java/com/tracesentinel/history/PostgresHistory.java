@@ -47,12 +47,18 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   private volatile boolean fenced;
   /** How long a cluster node's transaction may sit idle before the database ends it (and its locks). */
   public static final int IDLE_IN_TRANSACTION_MS = 5_000;
-  /** The transaction id of each group whose COMMIT was sent, until its outcome is known (committer thread). */
   private final int socketTimeoutSeconds;
   private final IntFunction<Site> sites;
   private Connection committer;
   /** The committer's COPY buffer, reused group after group (only the committer thread writes history rows). */
   private final PgCopy copy = new PgCopy();
+  /**
+   * Up to this many rows a group without anomalies is stored by one statement instead of COPY: two round trips
+   * instead of four, which is most of a small group's wait (single-scan requests form groups of tens). Larger
+   * groups (batched requests form hundreds to thousands of rows) go through COPY, whose binary rows PostgreSQL need
+   * not parse as it must parse these arrays' text.
+   */
+  static final int ONE_STATEMENT_ROWS = 200;
   private Connection judge;
 
   /**
@@ -84,6 +90,14 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
           inFlightReplays.add(replay.event());
         }
       }
+      Instant ingestedAt = Instant.now();
+      ScanArrays arrays = inOneStatement(rows, voidings, holds, inFlightReplays, ingestedAt);
+      if (arrays != null) {
+        markAndInsert(c, groupId, arrays);
+        commitSent = true;
+        c.commit();
+        return CommitReceipt.EMPTY;
+      }
       // The marker first: the driver sends BEGIN with this statement, whereas a COPY opening the transaction costs
       // a round trip of its own for BEGIN. Where it stands in the transaction does not matter: it commits with it.
       try (PreparedStatement st = c.prepareStatement(Sql.MARK_COMMIT)) {
@@ -95,7 +109,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       }
       checkFence(c, holds);
       if (!rows.isEmpty()) {
-        copyScans(c, rows);
+        copyScans(c, rows, ingestedAt);
       }
       Map<CommitReceipt.AnomalyRef, String> documents = insertAnomalies(c, rows);
       for (Voiding v : voidings) {
@@ -117,39 +131,45 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     }
   }
 
-  private void copyScans(Connection c, List<Judged.Row> rows) throws SQLException {
-    Instant ingestedAt = Instant.now();
+  /**
+   * A group small and plain enough for {@link Sql#MARK_INSERT}: scans only (no upload deletion, no anomaly
+   * whose conflict document must be read back, no re-send whose original must be), outside a cluster's fencing, with
+   * every time printable. Null when it must go through COPY.
+   */
+  private static ScanArrays inOneStatement(List<Judged.Row> rows, List<Voiding> voidings, Map<Integer, Long> holds,
+                                           List<ScanEvent> inFlightReplays, Instant ingestedAt) {
+    if (rows.isEmpty() || rows.size() > ONE_STATEMENT_ROWS || !voidings.isEmpty() || !holds.isEmpty()
+        || !inFlightReplays.isEmpty()) {
+      return null;
+    }
+    ScanArrays arrays = new ScanArrays();
+    for (Judged.Row r : rows) {
+      if (!r.anomalies().isEmpty()) {
+        return null;
+      }
+      scanRow(arrays.row(), r, ingestedAt);
+    }
+    return arrays.printable() ? arrays : null;
+  }
+
+  private void markAndInsert(Connection c, long groupId, ScanArrays arrays) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(Sql.MARK_INSERT)) {
+      st.setString(1, writer);
+      st.setLong(2, groupId);
+      st.setString(3, writer);
+      st.setLong(4, groupId);
+      int i = 5;
+      for (Array a : arrays.arrays(c)) {
+        st.setArray(i++, a);
+      }
+      st.executeUpdate();
+    }
+  }
+
+  private void copyScans(Connection c, List<Judged.Row> rows, Instant ingestedAt) throws SQLException {
     PgCopy copy = this.copy.reset();
     for (Judged.Row r : rows) {
-      ScanInput in = r.input();
-      ScanEvent e = r.event();
-      boolean judged = r.status() != ScanStatus.REJECTED;
-      byte[] key = codeKey(r);
-      copy.row(Sql.SCAN_COLUMNS)
-          .int8(r.scanId())
-          .int2(key == null ? null : CodeKey.partitionOf(key))
-          .timestamptz(storableTime(in.scannedAt()))
-          .timestamptz(ingestedAt)
-          .bytea(key)
-          .bytea(judged ? e.idem() : null)
-          .text(r.code() == null ? null : r.code().canonical())
-          .text(r.code() == null ? null : r.code().productKey())
-          .text(in.code())
-          .text(in.type().name())
-          .text(in.siteId())
-          .int4(r.site() == null ? null : r.site().ref())
-          .text(in.documentNo())
-          .int4(in.lineNo())
-          .int4(in.quantity())
-          .bool(in.split())
-          .text(in.billedDrug())
-          .text(in.settlementId())
-          .text(in.deviceId())
-          .date(r.code() == null ? null : r.code().expiry())
-          .text(r.status().name())
-          .text(r.error())
-          .text(in.uploadBatch())
-          .text(in.linkedDocumentNo());
+      scanRow(copy.row(Sql.SCAN_COLUMNS), r, ingestedAt);
     }
     copy.end();
     // Straight from the buffer: copyIn(sql, InputStream) would copy it through a new 64 KB array per group.
@@ -168,6 +188,38 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** One history row, in {@link Sql#COPY_SCANS}'s column order. */
+  private static <T extends ScanColumns<T>> void scanRow(T out, Judged.Row r, Instant ingestedAt) {
+    ScanInput in = r.input();
+    ScanEvent e = r.event();
+    boolean judged = r.status() != ScanStatus.REJECTED;
+    byte[] key = codeKey(r);
+    out.int8(r.scanId())
+        .int2(key == null ? null : CodeKey.partitionOf(key))
+        .timestamptz(storableTime(in.scannedAt()))
+        .timestamptz(ingestedAt)
+        .bytea(key)
+        .bytea(judged ? e.idem() : null)
+        .text(r.code() == null ? null : r.code().canonical())
+        .text(r.code() == null ? null : r.code().productKey())
+        .text(in.code())
+        .text(in.type().name())
+        .text(in.siteId())
+        .int4(r.site() == null ? null : r.site().ref())
+        .text(in.documentNo())
+        .int4(in.lineNo())
+        .int4(in.quantity())
+        .bool(in.split())
+        .text(in.billedDrug())
+        .text(in.settlementId())
+        .text(in.deviceId())
+        .date(r.code() == null ? null : r.code().expiry())
+        .text(r.status().name())
+        .text(r.error())
+        .text(in.uploadBatch())
+        .text(in.linkedDocumentNo());
   }
 
   /** The row's code key: the judged scan's own, or (a refused scan with a valid code) its code's. */
