@@ -54,11 +54,12 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   private final PgCopy copy = new PgCopy();
   /**
    * Up to this many rows a group without anomalies is stored by one statement instead of COPY: two round trips
-   * instead of four, which is most of a small group's wait (single-scan requests form groups of tens). Larger
-   * groups (batched requests form hundreds to thousands of rows) go through COPY, whose binary rows PostgreSQL need
-   * not parse as it must parse these arrays' text.
+   * instead of four, which is most of a small group's wait (64 tills sending single scans form groups of ~30).
+   * Larger groups go through COPY, whose binary rows PostgreSQL need not parse as it must parse these arrays' text;
+   * below a batch of 100, so batched load (groups of ~740 scans on average under load-tests/compare.sh's load)
+   * stays on COPY entirely.
    */
-  static final int ONE_STATEMENT_ROWS = 200;
+  static final int ONE_STATEMENT_ROWS = 64;
   private Connection judge;
 
   /**
