@@ -1,6 +1,5 @@
 package com.tracesentinel.history;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Arrays;
@@ -126,21 +125,18 @@ final class PgCopy implements ScanColumns<PgCopy> {
     if (s == null) {
       return nul();
     }
+    String t = storable(s);
     int lengthAt = len;
     int32(0);
-    ensure(s.length() * 3);
+    ensure(t.length() * 3);
     int start = len;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c != 0 && c < 0x80) {
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (c < 0x80) {
         buf[len++] = (byte) c;
-      } else if (c == 0) {
-        putUtf8(0xFFFD);
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+      } else if (Character.isHighSurrogate(c)) { // storable: always followed by its low half
         ensure(4);
-        putUtf8(Character.toCodePoint(c, s.charAt(++i)));
-      } else if (Character.isSurrogate(c)) {
-        buf[len++] = '?';
+        putUtf8(Character.toCodePoint(c, t.charAt(++i)));
       } else {
         putUtf8(c);
       }
@@ -228,13 +224,5 @@ final class PgCopy implements ScanColumns<PgCopy> {
       }
     }
     return out.toString();
-  }
-
-  /** For tests: the text as PostgreSQL will store it. */
-  static String stored(String s) {
-    PgCopy c = new PgCopy();
-    int at = c.len;
-    c.text(s);
-    return new String(c.buf, at + 4, c.len - at - 4, StandardCharsets.UTF_8);
   }
 }
