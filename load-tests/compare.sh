@@ -28,6 +28,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 work=$(mktemp -d /tmp/ts-compare-XXXX)
 echo "compare: ${SECONDS_RUN} s measured after ${WARMUP} s warm-up, ${RUNS} runs, service ${CONNECTIONS} connections," \
   "PostgreSQL-only ${PG_CLIENTS} clients, batches of 100, ${SERIALS} serials; $(date -u +%FT%TZ); $(nproc) cores;" \
+  "HTTP_THREADS=${HTTP_THREADS};" \
   "work in $work"
 printf '%-4s %14s %12s %16s %8s %14s %14s %14s %14s\n' run service/s p99_ms postgres-only/s ratio svc_cpu_us/scan \
   svc_pg_us/scan machine_us/scan pg-only_us/scan

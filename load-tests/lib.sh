@@ -4,6 +4,11 @@ JAR=${JAR:-target/tracesentinel.jar}
 ADMIN_KEY=${ADMIN_KEY:-load-test-admin}
 PORT=${PORT:-18090}
 BASE="http://127.0.0.1:${PORT}"
+# Event loops the service serves HTTP on (TRACESENTINEL_HTTP_THREADS; 0 is its default, one per processor). 1 here:
+# wrk runs on the same two cores and takes about one, and a second event loop only competes with it. Measured
+# 2026-12-02 with one run each: look-ups p99 4.4 ms with 1, 6.5 ms with 2, at the same rate; batched ingest
+# (compare.sh 45 1, twice each, interleaved) 53,080 and 51,996 scans/s with 1, 49,220 and 48,790 with 2.
+HTTP_THREADS=${HTTP_THREADS:-1}
 
 # The JVM flags Chronicle Map needs when a program is not started with `java -jar` (whose manifest carries them),
 # and telemetry off.
@@ -22,7 +27,7 @@ start_service() {
   local dir=$1; shift
   mkdir -p "$dir"
   env "$@" TRACESENTINEL_DATA_DIR="$dir" TRACESENTINEL_PORT="$PORT" TRACESENTINEL_HOST=127.0.0.1 \
-    TRACESENTINEL_ADMIN_KEY="$ADMIN_KEY" TRACESENTINEL_ACCESS_LOG=WARN \
+    TRACESENTINEL_ADMIN_KEY="$ADMIN_KEY" TRACESENTINEL_ACCESS_LOG=WARN TRACESENTINEL_HTTP_THREADS="$HTTP_THREADS" \
     java ${SERVICE_JAVA_OPTS:-} -jar "$JAR" serve >>"$dir.log" 2>&1 &
   SERVICE_PID=$!
   for _ in $(seq 1 600); do

@@ -14,7 +14,7 @@ WARMUP=${WARMUP:-20}
 ensure_jar
 work=$(mktemp -d /tmp/ts-lookups-XXXX)
 echo "lookups: ${SECONDS_RUN} s per kind, ${RUNS} runs, ${CONNECTIONS} connections, ${SOLD} sold codes;" \
-  "$(date -u +%FT%TZ); $(nproc) cores"
+  "$(date -u +%FT%TZ); $(nproc) cores; HTTP_THREADS=${HTTP_THREADS}"
 printf '%-4s %-8s %10s %8s %8s\n' run codes per_s p50_ms p99_ms
 for run in $(seq 1 "$RUNS"); do
   start_service "$work/svc-$run" TRACESENTINEL_LOOKUPS_PER_MINUTE=100000000 TRACESENTINEL_AUDIT_SECONDS=0

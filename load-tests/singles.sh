@@ -14,7 +14,7 @@ WARMUP=${WARMUP:-10}
 ensure_jar
 work=$(mktemp -d /tmp/ts-singles-XXXX)
 echo "singles: ${SECONDS_RUN} s measured after ${WARMUP} s warm-up, ${RUNS} runs, ${CONNECTIONS} connections," \
-  "1 scan a request; $(date -u +%FT%TZ); $(nproc) cores"
+  "1 scan a request; $(date -u +%FT%TZ); $(nproc) cores; HTTP_THREADS=${HTTP_THREADS}"
 # commits: "<groups> <scans> <seconds>" so far, summed over the service's commit metrics
 commits() {
   curl -fsS "$BASE/metrics" | awk '

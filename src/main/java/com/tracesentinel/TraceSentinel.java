@@ -217,8 +217,8 @@ public final class TraceSentinel implements AutoCloseable {
         codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),
         this::notReady, this::notLive, investigations, cluster);
     generatedAdminKey = await(keys.bootstrap());
-    int instances = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
-    await(vertx.deployVerticle(() -> new ApiServer(services), new DeploymentOptions().setInstances(instances)));
+    await(vertx.deployVerticle(() -> new ApiServer(services),
+        new DeploymentOptions().setInstances(config.http().eventLoops())));
     // The first decode on a cold JVM can spend its whole budget on class loading and JIT: pay that now.
     vertx.executeBlocking(() -> {
       services.imageDecoder().warmUp();

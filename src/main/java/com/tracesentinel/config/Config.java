@@ -52,8 +52,15 @@ public record Config(
    * @param idle           an idle keep-alive connection is closed after this
    * @param headers        a new connection must have sent its first request's headers within this
    * @param body           a request must have arrived whole within this
+   * @param threads        event-loop threads serving HTTP (0: one per processor, at most 8)
    */
-  public record Http(int maxConnections, Duration idle, Duration headers, Duration body) {}
+  public record Http(int maxConnections, Duration idle, Duration headers, Duration body, int threads) {
+
+    /** The event loops to deploy: as many as asked, or one per processor the JVM may use (at most 8). */
+    public int eventLoops() {
+      return threads > 0 ? threads : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+    }
+  }
 
   public static Config fromEnvironment() {
     return from(System.getenv());
@@ -93,7 +100,8 @@ public record Config(
             e.integer("TRACESENTINEL_HTTP_MAX_CONNECTIONS", 0, 0, 10_000_000),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_IDLE_SECONDS", 60, 1, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_HEADER_SECONDS", 10, 1, 3_600)),
-            Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_BODY_SECONDS", 30, 1, 3_600))),
+            Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_BODY_SECONDS", 30, 1, 3_600)),
+            e.integer("TRACESENTINEL_HTTP_THREADS", 0, 0, 64)),
         new LadderSettings(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_DOUBLE_SCAN_SECONDS", 600, 0, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_RETURN_WINDOW_SECONDS", 864_000, 0, 31_536_000)),
