@@ -1,0 +1,155 @@
+package com.tracesentinel.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.reference.Product;
+import com.tracesentinel.reference.ReferenceStore;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.reference.SiteKind;
+import com.tracesentinel.rules.EventType;
+import com.tracesentinel.rules.LadderSettings;
+import com.tracesentinel.rules.StateCodec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A request that re-sends one scan of a code and also brings a new scan of that code. The judge checks a scan for a
+ * re-send inside the ledger look-up that judges it; these make sure that a re-send is still found whichever of the
+ * two comes first in the request, and that the code moves in request order.
+ */
+class ResendInRequestTest {
+  private static final Instant NOW = Instant.parse("2026-11-20T10:00:00Z");
+  private static final String CODE = "86000010000000000042";
+
+  private final ReferenceStore reference = new ReferenceStore();
+  private final MemoryLedger ledger = new MemoryLedger(1_000);
+  private final FakeHistory history = new FakeHistory(1, 0, 60);
+  private final ScanService service;
+
+  ResendInRequestTest() {
+    reference.putSites(List.of(new Site(1, "S1", "A", SiteKind.PHARMACY, "440301", "r"),
+        new Site(2, "S2", "B", SiteKind.PHARMACY, "440302", "r")));
+    reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
+    service = service(ledger, history);
+  }
+
+  private ScanService service(MemoryLedger ledger, FakeHistory history) {
+    return new ScanService(ledger, history, reference, LadderSettings.DEFAULTS, new ScanIds(),
+        new IngestMetrics(new SimpleMeterRegistry()), new DatabaseHealth(),
+        new ScanService.Settings(60, 100_000, 30, Duration.ofDays(400)));
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    assertTrue(service.stop());
+  }
+
+  private static ScanInput sale(String site, String doc, int minutesAgo) {
+    return scan(EventType.SALE, site, doc, minutesAgo);
+  }
+
+  private static ScanInput scan(EventType type, String site, String doc, int minutesAgo) {
+    return new ScanInput(CODE, type, site, doc, 1, NOW.minusSeconds(60L * minutesAgo), 1, false, null, null, null);
+  }
+
+  @Test
+  void aReSendAfterANewScanOfItsCodeIsReplayed() throws Exception {
+    assertEquals(ScanStatus.ACCEPTED, service.ingest(List.of(sale("S1", "D1", 30)), NOW).join().get(0).status());
+    List<ScanResult> results = service.ingest(List.of(sale("S2", "D2", 10), sale("S1", "D1", 30)), NOW).join();
+    assertEquals(List.of(ScanStatus.FLAGGED, ScanStatus.REPLAYED), results.stream().map(ScanResult::status).toList());
+    assertEquals(ScanStatus.ACCEPTED, results.get(1).original().status());
+    assertStoredAndRebuildable(2, 2);
+  }
+
+  @Test
+  void aReSendBeforeANewScanOfItsCodeIsReplayedAndTheNewScanStillJudged() throws Exception {
+    assertEquals(ScanStatus.ACCEPTED, service.ingest(List.of(sale("S1", "D1", 30)), NOW).join().get(0).status());
+    List<ScanResult> results = service.ingest(List.of(sale("S1", "D1", 30), sale("S2", "D2", 10),
+        sale("S2", "D3", 5)), NOW).join();
+    assertEquals(List.of(0, 1, 2), results.stream().map(ScanResult::index).toList());
+    assertEquals(List.of(ScanStatus.REPLAYED, ScanStatus.FLAGGED, ScanStatus.FLAGGED),
+        results.stream().map(ScanResult::status).toList());
+    assertStoredAndRebuildable(3, 2);
+  }
+
+  @Test
+  void theSameScanTwiceInOneRequestIsStoredOnceAndReplayedOnce() throws Exception {
+    List<ScanResult> results = service.ingest(List.of(sale("S1", "D1", 30), sale("S1", "D1", 30)), NOW).join();
+    assertEquals(List.of(ScanStatus.ACCEPTED, ScanStatus.REPLAYED), results.stream().map(ScanResult::status).toList());
+    assertStoredAndRebuildable(1, 1);
+  }
+
+  /**
+   * A new scan whose fingerprint happens to equal an earlier scan's waits for the history, which says it is new; the
+   * scan of its code behind it must still be judged after it.
+   */
+  @Test
+  void aScanBehindANewScanThatWaitedIsJudgedAfterIt() throws Exception {
+    ScanInput first = sale("S1", "D1", 90);
+    byte[] fingerprint = CodeKey.sha256Prefix(first.idempotencyKey(CODE));
+    String doc = null;
+    for (int k = 0; doc == null; k++) {
+      byte[] idem = CodeKey.sha256Prefix(ScanInput.idempotencyKey("S2", "X" + k, 1, CODE, EventType.SALE));
+      if (idem[0] == fingerprint[0] && idem[1] == fingerprint[1]) {
+        doc = "X" + k;
+      }
+    }
+    assertSameAsOneAtATime(List.of(first), List.of(sale("S2", doc, 20), sale("S2", "D5", 10)));
+  }
+
+  /**
+   * A code with more than four scans may always be a re-send (its state remembers four), so its every scan waits for
+   * the history; the scans of it behind one that waits must wait too, or a later one would move the code first.
+   */
+  @Test
+  void scansOfACodeBehindOneThatWaitsForTheHistoryAreJudgedAfterIt() throws Exception {
+    List<ScanInput> before = List.of(sale("S1", "D1", 90), scan(EventType.RETURN, "S1", "D1", 80),
+        sale("S1", "D2", 70), scan(EventType.RETURN, "S1", "D2", 60), sale("S1", "D3", 50));
+    assertSameAsOneAtATime(before, List.of(scan(EventType.RETURN, "S1", "D3", 20), sale("S2", "D4", 10)));
+  }
+
+  /**
+   * Ingests {@code before}, then {@code request} as one request: its answers and the code's state must be those of
+   * the same scans sent one request at a time, in order, to a service of their own.
+   */
+  private void assertSameAsOneAtATime(List<ScanInput> before, List<ScanInput> request) throws Exception {
+    MemoryLedger apartLedger = new MemoryLedger(1_000);
+    ScanService apart = service(apartLedger, new FakeHistory(1, 0, 60));
+    List<ScanStatus> expected = new java.util.ArrayList<>();
+    try {
+      for (ScanInput s : before) {
+        apart.ingest(List.of(s), NOW).join();
+      }
+      for (ScanInput s : request) {
+        expected.add(apart.ingest(List.of(s), NOW).join().get(0).status());
+      }
+    } finally {
+      assertTrue(apart.stop());
+    }
+    service.ingest(before, NOW).join();
+    List<ScanResult> results = service.ingest(request, NOW).join();
+    assertEquals(expected, results.stream().map(ScanResult::status).toList());
+    byte[] key = CodeKey.of(CODE);
+    assertEquals(StateCodec.decode(apartLedger.getRaw(key)), StateCodec.decode(ledger.getRaw(key)), "the same state");
+  }
+
+  /**
+   * A missed re-send would still not be stored twice: the history refuses the group, and the core judges the
+   * request again checking every scan. So this also counts commits: one per request, none refused.
+   */
+  private void assertStoredAndRebuildable(int rows, int commits) throws Exception {
+    assertEquals(rows, history.countStoredScans());
+    assertEquals(commits, history.commits, "one commit per request: none refused for a duplicate");
+    LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
+        .verify(new PrintStream(new ByteArrayOutputStream()), 10);
+    assertTrue(report.clean(), report.toString());
+  }
+}
