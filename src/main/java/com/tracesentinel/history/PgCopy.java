@@ -125,6 +125,22 @@ final class PgCopy implements ScanColumns<PgCopy> {
     if (s == null) {
       return nul();
     }
+    // Codes, sites and documents are ASCII: one pass copies them, and only other text is checked and encoded.
+    int n = s.length();
+    ensure(4 + n);
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c == 0 || c >= 0x80) {
+        return encoded(s);
+      }
+      buf[len + 4 + i] = (byte) c;
+    }
+    int32(n);
+    len += n;
+    return this;
+  }
+
+  private PgCopy encoded(String s) {
     String t = storable(s);
     int lengthAt = len;
     int32(0);
