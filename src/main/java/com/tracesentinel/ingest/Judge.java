@@ -195,51 +195,15 @@ final class Judge implements Runnable {
       }
     }
     long seq = nextSeq++;
-    long now = Instant.now().getEpochSecond();
-    // Pass 1 judges every scan that cannot be a re-send, in one ledger look-up each: the check against the code's
-    // fingerprints runs inside that look-up. A scan that may be a re-send waits for the history, and so does every
-    // later scan of its code in this request, so each code still moves in request order. Every check is made
-    // against the code's state from before this request, as if all of them had been made before judging any.
-    Judged[] out = new Judged[r.scans.size()];
-    Map<ByteBuffer, Before> codes = new HashMap<>();
-    List<Integer> waiting = new ArrayList<>();
-    List<Prepared.ToJudge> candidates = new ArrayList<>();
-    for (int i = 0; i < out.length; i++) {
-      Prepared p = r.scans.get(i);
-      if (p instanceof Prepared.Refused f) {
-        out[i] = new Judged.Row(f.index(), f.input(), f.code(), f.site(), null, ids.next(), ScanStatus.REJECTED,
-            List.of(), f.reason());
-        continue;
-      }
-      Prepared.ToJudge t = (Prepared.ToJudge) p;
-      ScanEvent e = t.event();
-      Before before = codes.get(ByteBuffer.wrap(e.codeKey()));
-      if (recheck || before != null && before.waits) {
-        waiting.add(i);
-        if (recheck || before.mayBeResent(e)) {
-          candidates.add(t);
-        }
-      } else if (inFlight.containsKey(ByteBuffer.wrap(e.idem()))) {
-        out[i] = new Judged.Replay(t.index(), t.input(), t.code(), e, null);
-      } else if (before == null) {
-        before = new Before();
-        codes.put(ByteBuffer.wrap(e.codeKey()), before);
-        out[i] = apply(t, seq, now, before);
-        if (out[i] == null) {
-          before.waits = true;
-          waiting.add(i);
-          candidates.add(t);
-        }
-      } else if (before.mayBeResent(e)) {
-        before.waits = true;
-        waiting.add(i);
-        candidates.add(t);
-      } else {
-        out[i] = apply(t, seq, now, null);
-      }
-    }
     Map<Integer, ScanResult.Original> resent = Map.of();
     Set<Integer> unchecked = Set.of();
+    List<Prepared.ToJudge> candidates = new ArrayList<>();
+    for (Prepared p : r.scans) {
+      if (p instanceof Prepared.ToJudge t && !inFlight.containsKey(ByteBuffer.wrap(t.event().idem()))
+          && (recheck || mayBeResent(t.event()))) {
+        candidates.add(t);
+      }
+    }
     if (!candidates.isEmpty()) {
       try {
         List<ScanResult.Original> found = history.findOriginals(candidates.stream().map(Prepared.ToJudge::event).toList());
@@ -257,20 +221,27 @@ final class Judge implements Runnable {
         }
       }
     }
-    // Pass 2: the scans that waited, in request order.
-    for (int i : waiting) {
-      Prepared.ToJudge t = (Prepared.ToJudge) r.scans.get(i);
-      if (inFlight.containsKey(ByteBuffer.wrap(t.event().idem()))) {
-        out[i] = new Judged.Replay(t.index(), t.input(), t.code(), t.event(), null);
+    long now = Instant.now().getEpochSecond();
+    List<Judged> out = new ArrayList<>(r.scans.size());
+    for (Prepared p : r.scans) {
+      if (p instanceof Prepared.Refused f) {
+        out.add(new Judged.Row(f.index(), f.input(), f.code(), f.site(), null, ids.next(), ScanStatus.REJECTED,
+            List.of(), f.reason()));
+        continue;
+      }
+      Prepared.ToJudge t = (Prepared.ToJudge) p;
+      ByteBuffer idem = ByteBuffer.wrap(t.event().idem());
+      if (inFlight.containsKey(idem)) {
+        out.add(new Judged.Replay(t.index(), t.input(), t.code(), t.event(), null));
       } else if (resent.containsKey(t.index())) {
-        out[i] = new Judged.Replay(t.index(), t.input(), t.code(), t.event(), resent.get(t.index()));
+        out.add(new Judged.Replay(t.index(), t.input(), t.code(), t.event(), resent.get(t.index())));
       } else if (unchecked.contains(t.index())) {
-        out[i] = rejected(t, "could not check whether this scan was sent before; send it again later");
+        out.add(rejected(t, "could not check whether this scan was sent before; send it again later"));
       } else {
-        out[i] = apply(t, seq, now, null);
+        out.add(apply(t, seq, now));
       }
     }
-    JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.of(out), null, holds);
+    JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.copyOf(out), null, holds);
     open.addLast(judged);
     lastSeq = seq;
     committer.accept(judged);
@@ -387,38 +358,11 @@ final class Judge implements Runnable {
     }
   }
 
-  /**
-   * A code's state from before the request being judged, kept from the look-up that judged its first scan there:
-   * what the code's later scans in that request are checked against for a possible re-send.
-   */
-  private static final class Before {
-    byte[] stored;
-    /** A scan of this code waits for the history, and so must every later one. */
-    boolean waits;
-
-    boolean mayBeResent(ScanEvent e) {
-      return stored != null && Judging.mayBeResent(stored, e.fingerprint());
-    }
-  }
-
-  /** Thrown from inside a ledger update to leave the code as it was: never leaves the judge, so no stack trace. */
-  private static final RuntimeException MAY_BE_RESENT = new RuntimeException("may be a re-send", null, false, false) {};
-
-  /**
-   * Judges one scan and moves its code. With {@code first} (the code's first scan in this request), the stored
-   * state is kept there and a scan that may be a re-send is not judged: returns null, the code untouched.
-   */
-  private Judged apply(Prepared.ToJudge t, long seq, long now, Before first) {
+  private Judged apply(Prepared.ToJudge t, long seq, long now) {
     byte[] key = t.event().codeKey();
     try {
       Verdict[] verdict = new Verdict[1];
       byte[] previous = ledger.update(key, now, stored -> {
-        if (first != null) {
-          first.stored = stored;
-          if (first.mayBeResent(t.event())) {
-            throw MAY_BE_RESENT;
-          }
-        }
         verdict[0] = Judging.apply(ladder, stored == null ? CodeState.NEW : StateCodec.decode(stored), t.event(),
             reference);
         return verdict[0].next();
@@ -433,9 +377,6 @@ final class Judge implements Runnable {
     } catch (LedgerPort.Full full) {
       return rejected(t, full.getMessage());
     } catch (RuntimeException e) {
-      if (e == MAY_BE_RESENT) {
-        return null;
-      }
       // A ledger fault must cost one scan, not the judge's thread.
       LOG.error("Judging a {} scan failed; it is rejected", t.input().type(), e);
       return rejected(t, "internal error while judging this scan; send it again later");
@@ -446,6 +387,11 @@ final class Judge implements Runnable {
     Prepared.ToJudge t = (Prepared.ToJudge) p;
     return new Judged.Row(t.index(), t.input(), t.code(), t.site(), null, ids.next(), ScanStatus.REJECTED, List.of(),
         why);
+  }
+
+  private boolean mayBeResent(ScanEvent e) {
+    byte[] raw = ledger.getRaw(e.codeKey());
+    return raw != null && Judging.mayBeResent(raw, e.fingerprint());
   }
 
   private void forgetCommitted() {

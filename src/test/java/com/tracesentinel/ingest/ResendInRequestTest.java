@@ -21,9 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A request that re-sends one scan of a code and also brings a new scan of that code. The judge checks a scan for a
- * re-send inside the ledger look-up that judges it; these make sure that a re-send is still found whichever of the
- * two comes first in the request, and that the code moves in request order.
+ * A request that re-sends one scan of a code and also brings new scans of that code: the re-send is found whichever
+ * comes first (without a refused commit), and the code moves in request order, exactly as if the scans had come one
+ * request at a time, also when a new scan has to wait for the history (its fingerprint matches an earlier scan's, or
+ * its code has more scans than its state remembers).
  */
 class ResendInRequestTest {
   private static final Instant NOW = Instant.parse("2026-11-20T10:00:00Z");
