@@ -61,6 +61,12 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
    */
   static final int ONE_STATEMENT_ROWS = 64;
   private Connection judge;
+  /**
+   * Committer thread: this writer's markers below it are all deleted, since the group that set it committed and its
+   * transaction deleted them. A group whose commit failed or was in doubt leaves it as it was, so its own marker (if
+   * any: a resolved doubt always leaves one) goes with the next committed group's.
+   */
+  private long markersFrom = Long.MIN_VALUE;
 
   /**
    * @param writer               this service's name, in its connections' application_name
@@ -97,15 +103,13 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         markAndInsert(c, groupId, arrays);
         commitSent = true;
         c.commit();
+        markersFrom = groupId;
         return CommitReceipt.EMPTY;
       }
       // The marker first: the driver sends BEGIN with this statement, whereas a COPY opening the transaction costs
       // a round trip of its own for BEGIN. Where it stands in the transaction does not matter: it commits with it.
       try (PreparedStatement st = c.prepareStatement(Sql.MARK_COMMIT)) {
-        st.setString(1, writer);
-        st.setLong(2, groupId);
-        st.setString(3, writer);
-        st.setLong(4, groupId);
+        setMarker(st, groupId);
         st.executeUpdate();
       }
       checkFence(c, holds);
@@ -119,6 +123,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       Map<ByteBuffer, ScanResult.Original> originals = originalsByIdem(c, inFlightReplays);
       commitSent = true;
       c.commit();
+      markersFrom = groupId;
       return new CommitReceipt(documents, originals);
     } catch (CommitFailure.Fenced fenced) {
       discardOnFailure(c);
@@ -153,13 +158,19 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     return arrays.printable() ? arrays : null;
   }
 
+  /** The marker parameters both group statements start with; returns the next parameter's index. */
+  private int setMarker(PreparedStatement st, long groupId) throws SQLException {
+    st.setString(1, writer);
+    st.setLong(2, markersFrom);
+    st.setLong(3, groupId);
+    st.setString(4, writer);
+    st.setLong(5, groupId);
+    return 6;
+  }
+
   private void markAndInsert(Connection c, long groupId, ScanArrays arrays) throws SQLException {
     try (PreparedStatement st = c.prepareStatement(Sql.MARK_INSERT)) {
-      st.setString(1, writer);
-      st.setLong(2, groupId);
-      st.setString(3, writer);
-      st.setLong(4, groupId);
-      int i = 5;
+      int i = setMarker(st, groupId);
       for (Array a : arrays.arrays(c)) {
         st.setArray(i++, a);
       }

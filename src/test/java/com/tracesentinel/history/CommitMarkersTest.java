@@ -55,6 +55,38 @@ class CommitMarkersTest {
     }
   }
 
+  /**
+   * Markers the last committed group did not delete: one left by an earlier run of the same writer, and one written
+   * by resolving a commit in doubt (the group did not commit). The next committed group deletes both.
+   */
+  @Test
+  void markersOfAnEarlierRunAndOfResolvedDoubtsGoWithTheNextCommittedGroup() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Migrations.apply(db);
+    try (Connection earlierRun = groupInFlight(db, 50)) {
+      earlierRun.commit();
+    }
+    try (PostgresHistory history = new PostgresHistory(db, WRITER, 10, ref -> null)) {
+      history.commit(100, List.of(), List.of(), Map.of());
+      assertEquals(List.of(100L), markers(db), "the earlier run's marker goes with the first group");
+      assertFalse(history.committed(150), "a group in doubt that never reached the database");
+      assertEquals(List.of(100L, 150L), markers(db));
+      history.commit(200, List.of(), List.of(), Map.of());
+      assertEquals(List.of(200L), markers(db), "the resolved group's marker goes with the next committed group");
+    }
+  }
+
+  private static List<Long> markers(DatabaseUrl db) throws SQLException {
+    List<Long> out = new ArrayList<>();
+    try (Connection c = open(db); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT group_id FROM commit_markers ORDER BY group_id")) {
+      while (rs.next()) {
+        out.add(rs.getLong(1));
+      }
+    }
+    return out;
+  }
+
   @Test
   void aGroupStillCommittingIsWaitedForAndAGroupThatRolledBackCanNeverCommitOnceAsked() throws Exception {
     DatabaseUrl db = TestDatabase.fresh();
