@@ -7,6 +7,7 @@ import io.vertx.core.streams.WriteStream;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowStream;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -244,7 +245,13 @@ public final class AnomalyQueries {
 
   /** Anomalies with an id above {@code afterId}, in id order, at most {@code limit}. */
   public Future<List<AnomalyRow>> after(long afterId, int limit) {
-    return pool.preparedQuery(Sql.ANOMALIES_AFTER).execute(Tuple.of(afterId, limit)).map(AnomalyQueries::rows);
+    return inIdOrder(conn -> conn.preparedQuery(Sql.ANOMALIES_AFTER).execute(Tuple.of(afterId, limit))
+        .map(AnomalyQueries::rows));
+  }
+
+  /** Runs a read once no writer that could still commit a smaller anomaly id is running (Sql.LOCK_ANOMALY_IDS_TO_READ). */
+  private <T> Future<T> inIdOrder(Function<SqlConnection, Future<T>> read) {
+    return pool.withTransaction(conn -> conn.query(Sql.LOCK_ANOMALY_IDS_TO_READ).execute().compose(v -> read.apply(conn)));
   }
 
   /** How many anomalies have an id above {@code afterId}, counted up to {@code cap} at most. */
@@ -255,7 +262,7 @@ public final class AnomalyQueries {
 
   /** The newest anomaly's id, 0 when there is none. */
   public Future<Long> maxId() {
-    return pool.query(Sql.MAX_ANOMALY_ID).execute().map(rows -> rows.iterator().next().getLong(0));
+    return inIdOrder(conn -> conn.query(Sql.MAX_ANOMALY_ID).execute().map(rows -> rows.iterator().next().getLong(0)));
   }
 
   /** The anomalies with these ids (those that exist), in id order. */

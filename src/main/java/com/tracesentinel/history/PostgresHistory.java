@@ -285,6 +285,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     if (scanId.isEmpty()) {
       return Map.of();
     }
+    lockAnomalyIdsToWrite(c);
     Map<CommitReceipt.AnomalyRef, String> documents = new HashMap<>();
     try (PreparedStatement st = c.prepareStatement(Sql.INSERT_ANOMALIES)) {
       int i = 1;
@@ -311,17 +312,28 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     return documents;
   }
 
-  /**
-   * PostgreSQL's own answer for a COMMIT whose reply was lost: the status of the group's transaction. While the old
-   * backend is still committing it is "in progress", and this throws so the caller asks again; after a crash an
-   * unfinished transaction is "aborted".
-   */
+  /** See Sql.LOCK_ANOMALY_IDS_TO_WRITE; taking it twice in one transaction is harmless (shared, released at its end). */
+  private static void lockAnomalyIdsToWrite(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.executeQuery(Sql.LOCK_ANOMALY_IDS_TO_WRITE).close();
+    }
+  }
+
   private static void voidUpload(Connection c, Voiding v) throws SQLException {
     try (PreparedStatement st = c.prepareStatement(Sql.VOID_SCANS)) {
       st.setObject(1, java.time.OffsetDateTime.ofInstant(v.at(), java.time.ZoneOffset.UTC));
       st.setString(2, v.siteId());
       st.setString(3, v.uploadBatch());
       st.setArray(4, c.createArrayOf("int8", v.scanIds().toArray()));
+      st.executeUpdate();
+    }
+    // Before the ring feed's row, as a fold takes them; and before LATE_DELETION anomalies are inserted below.
+    lockAnomalyIdsToWrite(c);
+    try (Statement lock = c.createStatement(); PreparedStatement st = c.prepareStatement(Sql.RING_UNFOLD)) {
+      lock.executeQuery(Sql.LOCK_RINGS_FEED).close();
+      st.setString(1, v.siteId());
+      st.setString(2, v.uploadBatch());
+      st.setArray(3, c.createArrayOf("int8", v.scanIds().toArray()));
       st.executeUpdate();
     }
     if (v.lateDeletions().isEmpty()) {

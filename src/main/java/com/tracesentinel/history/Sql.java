@@ -361,12 +361,24 @@ final class Sql {
         LIMIT $%d""".formatted(where, and, n + 1);
   }
 
+  /**
+   * Anomaly ids in commit order. An id is drawn from a sequence when the row is inserted, so with several writers
+   * (cluster nodes) a larger id can commit before a smaller one, and a reader that had moved its position past the
+   * larger would never see the smaller. Every transaction that inserts anomalies holds this advisory lock shared
+   * from before its first insert; a reader of "the anomalies after my position" takes it exclusively first. It then
+   * reads only once every writer that could have drawn a smaller id has ended, and writers after it draw larger ids.
+   * A transaction that takes it and also the ring feed's row (an upload deletion, a fold) takes it first.
+   */
+  private static final long ANOMALY_IDS_LOCK = 0x5453_4149L;
+  static final String LOCK_ANOMALY_IDS_TO_WRITE = "SELECT pg_advisory_xact_lock_shared(" + ANOMALY_IDS_LOCK + ")";
+  static final String LOCK_ANOMALY_IDS_TO_READ = "SELECT pg_advisory_xact_lock(" + ANOMALY_IDS_LOCK + ")";
+
   /** The newest anomaly's id (the primary key's last entry); 0 when there is none. */
   static final String MAX_ANOMALY_ID = "SELECT coalesce(max(id), 0) FROM anomalies";
 
   /**
-   * Anomalies committed after a position, in id order (the primary key): the feed's tail and a stream's replay. The
-   * single committer appends them in commit order, so ids only grow as rows become visible.
+   * Anomalies committed after a position, in id order (the primary key): the feed's tail and a stream's replay. Read
+   * after {@link #LOCK_ANOMALY_IDS_TO_READ}, so ids only grow as rows become visible.
    */
   static final String ANOMALIES_AFTER = ANOMALY_COLUMNS + """
 
@@ -380,6 +392,43 @@ final class Sql {
 
   static final String LOCK_FEED_POSITION = "SELECT last_id FROM feed_positions WHERE name = $1 FOR UPDATE";
   static final String SAVE_FEED_POSITION = "UPDATE feed_positions SET last_id = $2 WHERE name = $1";
+
+  /** Written as :counted_sale: a scan that makes its site one the code was sold at (a sale, stored, not voided). */
+  private static final String COUNTED_SALE = "s.type = 'SALE' AND s.status <> 'REJECTED' AND s.voided_at IS NULL";
+  /** Written as :part_of_u: u.code_key's partition (code.CodeKey.partitionOf, as in V4), to read one partition. */
+  private static final String PART_OF_U_CODE_KEY = "(((get_byte(u.code_key, 0) << 24) | (get_byte(u.code_key, 1) << 16)"
+      + " | (get_byte(u.code_key, 2) << 8) | get_byte(u.code_key, 3)) % 32 + 32) % 32";
+
+  /**
+   * Serialises an upload deletion's {@link #RING_UNFOLD} with the ring index's folds (which lock the same row): a
+   * fold either sees the voided scans or has committed its rows before the unfold reads them.
+   */
+  static final String LOCK_RINGS_FEED = "SELECT last_id FROM feed_positions WHERE name = 'rings' FOR UPDATE";
+
+  /**
+   * Takes an upload deletion's voided sales out of the ring index, in the deletion's transaction: a (code, site) left
+   * with no counted sale leaves ring_code_sites, its pairs with the code's other sites leave ring_codes, and those
+   * pairs' totals shrink by as much (a pair left at 0 is never a ring: minShared is at least 1). The site's first_at
+   * of a code it still sold stays as it was.
+   */
+  static final String RING_UNFOLD = """
+      WITH voided AS (
+        SELECT DISTINCT u.code_key, u.site_id FROM scans u
+        WHERE u.site_id = ? AND u.upload_batch = ? AND u.id = ANY(?::int8[]) AND u.type = 'SALE'
+          AND u.code_key IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.part = u.part AND s.code_key = u.code_key
+                            AND s.site_id = u.site_id AND :counted_sale)),
+      gone AS (
+        DELETE FROM ring_code_sites r USING voided v WHERE r.code_key = v.code_key AND r.site_id = v.site_id
+        RETURNING r.code_key, r.site_id),
+      unpaired AS (
+        DELETE FROM ring_codes c USING gone g, ring_code_sites o
+        WHERE o.code_key = g.code_key AND o.site_id <> g.site_id AND c.site_a = least(g.site_id, o.site_id)
+          AND c.site_b = greatest(g.site_id, o.site_id) AND c.code_key = g.code_key
+        RETURNING c.site_a, c.site_b)
+      UPDATE ring_pairs p SET codes = p.codes - d.n
+      FROM (SELECT site_a, site_b, count(*) AS n FROM unpaired GROUP BY site_a, site_b) d
+      WHERE p.site_a = d.site_a AND p.site_b = d.site_b""".replace(":counted_sale", COUNTED_SALE);
 
   /** What the ring index needs of each anomaly in a batch. */
   static final String RING_BATCH = """
@@ -395,11 +444,15 @@ final class Sql {
    * with the other new sites of the same code; each (pair, code) row is added once (ON CONFLICT), and the pairs'
    * totals grow by the rows actually added. A code already at $5 sites adds no more: a code cloned onto a print
    * run's worth of sites would join every one of them into a single ring, and is plain enough in the anomaly list.
+   * A site whose sales of the code were all voided (NHSA 3507) by the time the anomaly is folded adds nothing; one
+   * voided after it was folded is taken out by {@link #RING_UNFOLD}.
    */
   static final String RING_FOLD = """
       WITH cand AS (
         SELECT DISTINCT ON (code_key, site_id) code_key, site_id, at, canonical
         FROM unnest($1::bytea[], $2::text[], $3::timestamptz[], $4::text[]) AS u(code_key, site_id, at, canonical)
+        WHERE EXISTS (SELECT 1 FROM scans s WHERE s.part = :part_of_u AND s.code_key = u.code_key
+                        AND s.site_id = u.site_id AND :counted_sale)
         ORDER BY code_key, site_id, at),
       fresh AS (
         INSERT INTO ring_code_sites (code_key, site_id, first_at, canonical)
@@ -421,7 +474,8 @@ final class Sql {
         RETURNING site_a, site_b)
       INSERT INTO ring_pairs (site_a, site_b, codes)
       SELECT site_a, site_b, count(*) FROM added GROUP BY site_a, site_b
-      ON CONFLICT (site_a, site_b) DO UPDATE SET codes = ring_pairs.codes + excluded.codes""";
+      ON CONFLICT (site_a, site_b) DO UPDATE SET codes = ring_pairs.codes + excluded.codes"""
+      .replace(":part_of_u", PART_OF_U_CODE_KEY).replace(":counted_sale", COUNTED_SALE);
 
   /**
    * The pairs of sites with at least $1 shared codes in the range, most codes first, at most $2: only pairs whose

@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
  * {@code anomalies WHERE id > position ORDER BY id} and hands each batch, in id order, to its listeners (the live
  * streams and the webhook), on its own event-loop context and never blocking it.
  *
- * <p>This relies on the anomalies being appended by one committer, in commit order: an id only becomes visible after
- * every smaller id that will ever be visible, so a position is a complete "everything up to here". A future cluster
- * mode with several writing nodes breaks that (one node's larger ids can commit before another's smaller ones), and
- * would need a per-node position or a commit-ordered sequence instead.
+ * <p>A position is a complete "everything up to here" because each read waits until no writer that could still
+ * commit a smaller id is running (an advisory lock every anomaly-writing transaction holds shared: see
+ * {@link AnomalyQueries#after}); with several writing cluster nodes, one node's larger ids can otherwise commit before
+ * another's smaller ones.
  *
  * <p>It starts at the newest anomaly: what was committed before the start is for replays, not live listeners.
  */

@@ -183,6 +183,47 @@ class NhsaApiTest {
     assertEquals("ACCEPTED", results(resale).getJsonObject(0).getString("status"), resale.body());
   }
 
+  /**
+   * A box sold in Shenzhen and then in Beijing pairs the two sites in the ring index; Beijing's upload deleted (3507),
+   * the pair no longer shares that code, and Shenzhen still sold it. The corrected upload that usually follows pairs
+   * them again.
+   */
+  @Test
+  void aDeletedSaleLeavesTheRingIndexAndItsCorrectionComesBack() throws Exception {
+    String code = newCode();
+    assertStored(post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-RING-1", "B-RING-1", ago(120)))));
+    assertStored(post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-RING-2", "B-RING-2",
+        ago(60)))));
+    svc.awaitRingIndex();
+    assertEquals(2, ringRows("ring_code_sites", code));
+    assertEquals(1, ringRows("ring_codes", code));
+    long pairBefore = pairCodes();
+
+    assertStored(post("3507", TestService.ADMIN_KEY, delete3507(BEIJING, "B-RING-2", "4")));
+    assertEquals(1, ringRows("ring_code_sites", code), "Shenzhen's sale still stands");
+    assertEquals(0, ringRows("ring_codes", code));
+    assertEquals(pairBefore - 1, pairCodes());
+    assertEquals(TestDatabase.count(svc.db(), "SELECT count(*) FROM ring_codes WHERE site_a = '" + BEIJING
+        + "' AND site_b = '" + SHENZHEN + "'"), pairCodes(), "the pair's total is its codes");
+
+    assertStored(post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-RING-3", "B-RING-3",
+        ago(59)))));
+    svc.awaitRingIndex();
+    assertEquals(1, ringRows("ring_codes", code));
+    assertEquals(pairBefore, pairCodes());
+  }
+
+  private static long ringRows(String table, String code) {
+    return TestDatabase.count(svc.db(), "SELECT count(*) FROM " + table + " WHERE code_key = (SELECT code_key FROM "
+        + "scans WHERE canonical = '" + code + "' LIMIT 1)");
+  }
+
+  /** Beijing's and Shenzhen's shared codes in all (other tests here pair them too). */
+  private static long pairCodes() {
+    return TestDatabase.count(svc.db(), "SELECT coalesce(sum(codes), 0) FROM ring_pairs WHERE site_a = '" + BEIJING
+        + "' AND site_b = '" + SHENZHEN + "'");
+  }
+
   @Test
   void aDeletionVoidsTheUploadAndIsAnsweredTheSameWhenSentAgain() {
     String code = newCode();

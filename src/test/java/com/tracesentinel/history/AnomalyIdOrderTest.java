@@ -1,0 +1,125 @@
+package com.tracesentinel.history;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.tracesentinel.ingest.Judged;
+import com.tracesentinel.ingest.Prepared;
+import com.tracesentinel.ingest.Preparation;
+import com.tracesentinel.ingest.ScanInput;
+import com.tracesentinel.ingest.ScanStatus;
+import com.tracesentinel.reference.Product;
+import com.tracesentinel.reference.ReferenceStore;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.reference.SiteKind;
+import com.tracesentinel.rules.Anomaly;
+import com.tracesentinel.rules.AnomalyType;
+import com.tracesentinel.rules.EventType;
+import com.tracesentinel.rules.Level;
+import com.tracesentinel.rules.Suspicion;
+import com.tracesentinel.support.TestDatabase;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Anomaly ids are drawn when a row is inserted, so with several writers (cluster nodes) a larger id can commit before
+ * a smaller one. The anomaly feed, a stream's replay and the ring index read "the anomalies after my position": they
+ * must never move past an id whose smaller neighbour is still to commit.
+ */
+@Tag("slow")
+class AnomalyIdOrderTest {
+  private static final Instant NOW = Instant.now();
+
+  @Test
+  void aReaderWaitsForAWriterThatDrewASmallerIdAndSeesBoth() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Migrations.apply(db);
+    Vertx vertx = Vertx.vertx();
+    Pool pool = pool(vertx, db);
+    try (Connection slow = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         Connection fast = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+      long smaller = insertAnomaly(slow);
+      long larger = insertAnomaly(fast);
+      fast.commit();
+      CompletableFuture<List<AnomalyQueries.AnomalyRow>> read = new AnomalyQueries(pool).after(0, 100)
+          .toCompletionStage().toCompletableFuture();
+      Thread.sleep(500);
+      assertFalse(read.isDone(), "read while the writer of id " + smaller + " is still running");
+      slow.commit();
+      List<AnomalyQueries.AnomalyRow> rows = read.get(10, TimeUnit.SECONDS);
+      assertEquals(List.of(smaller, larger), rows.stream().map(AnomalyQueries.AnomalyRow::id).toList());
+    } finally {
+      pool.close();
+      vertx.close();
+    }
+  }
+
+  /** The group commit takes the writers' side: it waits while a reader holds the ids, and stores afterwards. */
+  @Test
+  void aGroupWithAnAnomalyWaitsForAReaderOfTheIds() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Migrations.apply(db);
+    try (Connection reader = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         PostgresHistory history = new PostgresHistory(db, "w", 10, ref -> null)) {
+      reader.setAutoCommit(false);
+      try (Statement st = reader.createStatement()) {
+        st.executeQuery(Sql.LOCK_ANOMALY_IDS_TO_READ).close();
+      }
+      CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
+        try {
+          history.commit(10, List.of(flaggedRow()), List.of(), Map.of());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Thread.sleep(500);
+      assertFalse(commit.isDone(), "the group drew an anomaly id while a reader held them");
+      reader.commit();
+      commit.get(10, TimeUnit.SECONDS);
+      assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM anomalies"));
+    }
+  }
+
+  private static long insertAnomaly(Connection c) throws Exception {
+    c.setAutoCommit(false);
+    try (Statement st = c.createStatement()) {
+      st.executeQuery(Sql.LOCK_ANOMALY_IDS_TO_WRITE).close();
+      try (var rs = st.executeQuery("INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, "
+          + "canonical, product, site_id, region, detail) VALUES (1, now(), 'REPEAT_SALE', 'DIVERTED', 'ALERT', "
+          + "'\\x00'::bytea, 'C', 'P', 'S', '440301', 'd') RETURNING id")) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private static Judged.Row flaggedRow() {
+    ReferenceStore reference = new ReferenceStore();
+    reference.putSites(List.of(new Site(1, "S1", "A", SiteKind.PHARMACY, "440301", "r")));
+    reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
+    ScanInput in = new ScanInput("86000011234567890123", EventType.SALE, "S1", "D-1", 1, NOW, 1, false, null, null,
+        null);
+    Prepared.ToJudge t = (Prepared.ToJudge) new Preparation(reference, Duration.ofDays(400)).prepare(List.of(in), NOW)
+        .get(0);
+    return new Judged.Row(t.index(), t.input(), t.code(), t.site(), t.event(), 1, ScanStatus.FLAGGED,
+        List.of(new Anomaly(AnomalyType.DOUBLE_SCAN, Suspicion.OPERATOR_ERROR, Level.WARNING, "d", null)), null);
+  }
+
+  static Pool pool(Vertx vertx, DatabaseUrl db) {
+    return PgBuilder.pool().connectingTo(new PgConnectOptions().setHost(db.host()).setPort(db.port())
+        .setDatabase(db.database()).setUser(db.user()).setPassword(db.password())).using(vertx).build();
+  }
+}
