@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.WriteStream;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowStream;
@@ -249,9 +250,29 @@ public final class AnomalyQueries {
         .map(AnomalyQueries::rows));
   }
 
-  /** Runs a read once no writer that could still commit a smaller anomaly id is running (Sql.LOCK_ANOMALY_IDS_TO_READ). */
+  /**
+   * Runs a read once no writer that could still commit a smaller anomaly id is running (Sql.LOCK_ANOMALY_IDS_TO_READ),
+   * trying again while the lock's wait times out, for about ten seconds in all.
+   */
   private <T> Future<T> inIdOrder(Function<SqlConnection, Future<T>> read) {
-    return pool.withTransaction(conn -> conn.query(Sql.LOCK_ANOMALY_IDS_TO_READ).execute().compose(v -> read.apply(conn)));
+    return inIdOrder(read, ORDERED_READ_ATTEMPTS);
+  }
+
+  private static final int ORDERED_READ_ATTEMPTS = 40;
+
+  private <T> Future<T> inIdOrder(Function<SqlConnection, Future<T>> read, int attempts) {
+    return pool.withTransaction(conn -> lockIdsToRead(conn).compose(v -> read.apply(conn)))
+        .recover(e -> attempts > 1 && lockTimedOut(e) ? inIdOrder(read, attempts - 1) : Future.failedFuture(e));
+  }
+
+  /** Takes the anomaly ids' lock for reading in {@code conn}'s transaction, waiting at most its timeout. */
+  static Future<Void> lockIdsToRead(SqlConnection conn) {
+    return conn.query(Sql.ANOMALY_IDS_READ_TIMEOUT).execute()
+        .compose(v -> conn.query(Sql.LOCK_ANOMALY_IDS_TO_READ).execute()).mapEmpty();
+  }
+
+  static boolean lockTimedOut(Throwable e) {
+    return e instanceof PgException pg && Sql.LOCK_NOT_AVAILABLE.equals(pg.getSqlState());
   }
 
   /** How many anomalies have an id above {@code afterId}, counted up to {@code cap} at most. */

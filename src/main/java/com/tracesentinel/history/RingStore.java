@@ -48,10 +48,11 @@ public final class RingStore {
    * Folds the next anomalies after this index's position (at most {@code batch}) into the ring tables and moves the
    * position past them, in one transaction: each anomaly is counted exactly once, whatever fails or restarts. The
    * position's row is locked, so two services sharing a database never fold the same anomalies twice; before it, the
-   * anomaly ids (see Sql.LOCK_ANOMALY_IDS_TO_READ), so that no anomaly a cluster node commits late is skipped.
+   * anomaly ids (see Sql.LOCK_ANOMALY_IDS_TO_READ), so that no anomaly a cluster node commits late is skipped; if
+   * that wait times out, the fold fails and the ring indexer tries again.
    */
   public Future<Folded> fold(int batch) {
-    return pool.withTransaction(conn -> conn.query(Sql.LOCK_ANOMALY_IDS_TO_READ).execute()
+    return pool.withTransaction(conn -> AnomalyQueries.lockIdsToRead(conn)
         .compose(ordered -> conn.preparedQuery(Sql.LOCK_FEED_POSITION).execute(Tuple.of(FEED)))
         .compose(pos -> {
           long from = pos.iterator().next().getLong(0);

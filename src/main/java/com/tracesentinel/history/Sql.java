@@ -368,10 +368,18 @@ final class Sql {
    * from before its first insert; a reader of "the anomalies after my position" takes it exclusively first. It then
    * reads only once every writer that could have drawn a smaller id has ended, and writers after it draw larger ids.
    * A transaction that takes it and also the ring feed's row (an upload deletion, a fold) takes it first.
+   *
+   * <p>A reader waits at most {@link #ANOMALY_IDS_READ_TIMEOUT} for it, then lets go and tries again: writers that
+   * ask for it while a reader waits queue behind the reader, so a writer that hangs while holding it (a frozen
+   * cluster node, until PostgreSQL ends its idle transaction) must not hold every other node's commits behind the
+   * reader for longer than that, well inside the commit stall limit (TRACESENTINEL_DB_STALL_MS, 1.5 s by default).
    */
   private static final long ANOMALY_IDS_LOCK = 0x5453_4149L;
   static final String LOCK_ANOMALY_IDS_TO_WRITE = "SELECT pg_advisory_xact_lock_shared(" + ANOMALY_IDS_LOCK + ")";
+  static final String ANOMALY_IDS_READ_TIMEOUT = "SET LOCAL lock_timeout = '250ms'";
   static final String LOCK_ANOMALY_IDS_TO_READ = "SELECT pg_advisory_xact_lock(" + ANOMALY_IDS_LOCK + ")";
+  /** SQLSTATE of a lock wait that ran into lock_timeout. */
+  static final String LOCK_NOT_AVAILABLE = "55P03";
 
   /** The newest anomaly's id (the primary key's last entry); 0 when there is none. */
   static final String MAX_ANOMALY_ID = "SELECT coalesce(max(id), 0) FROM anomalies";

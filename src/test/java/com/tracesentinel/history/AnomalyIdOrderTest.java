@@ -67,6 +67,44 @@ class AnomalyIdOrderTest {
     }
   }
 
+  /**
+   * A writer that hangs holding the lock (a frozen cluster node) while a reader waits for it: writers queue behind a
+   * waiting reader, so the reader must let go now and then, or every other node's anomalies would wait as long as
+   * the hung one. Here the other writer gets through while the hung one still holds the lock, and the reader, still
+   * trying, reads both once the hung one ends.
+   */
+  @Test
+  void aHungWriterDoesNotHoldOtherWritersBehindAWaitingReader() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Migrations.apply(db);
+    Vertx vertx = Vertx.vertx();
+    Pool pool = pool(vertx, db);
+    try (Connection hung = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         Connection other = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+      long first = insertAnomaly(hung);
+      CompletableFuture<List<AnomalyQueries.AnomalyRow>> read = new AnomalyQueries(pool).after(0, 100)
+          .toCompletionStage().toCompletableFuture();
+      Thread.sleep(100);
+      CompletableFuture<Long> second = CompletableFuture.supplyAsync(() -> {
+        try {
+          long id = insertAnomaly(other);
+          other.commit();
+          return id;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      long secondId = second.get(5, TimeUnit.SECONDS);
+      assertFalse(read.isDone(), "read while the writer of id " + first + " still runs");
+      hung.commit();
+      assertEquals(List.of(first, secondId), read.get(15, TimeUnit.SECONDS).stream()
+          .map(AnomalyQueries.AnomalyRow::id).toList());
+    } finally {
+      pool.close();
+      vertx.close();
+    }
+  }
+
   /** The group commit takes the writers' side: it waits while a reader holds the ids, and stores afterwards. */
   @Test
   void aGroupWithAnAnomalyWaitsForAReaderOfTheIds() throws Exception {
