@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -42,15 +44,31 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class AnomalyIdOrderTest {
   private static final Instant NOW = Instant.now();
+  private DatabaseUrl db;
+  private Vertx vertx;
+  private Pool pool;
+
+  @BeforeEach
+  void freshDatabase() {
+    db = TestDatabase.fresh();
+    Migrations.apply(db);
+    vertx = Vertx.vertx();
+    pool = pool(vertx, db);
+  }
+
+  @AfterEach
+  void close() {
+    pool.close();
+    vertx.close();
+  }
+
+  private Connection open() throws java.sql.SQLException {
+    return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+  }
 
   @Test
   void aReaderWaitsForAWriterThatDrewASmallerIdAndSeesBoth() throws Exception {
-    DatabaseUrl db = TestDatabase.fresh();
-    Migrations.apply(db);
-    Vertx vertx = Vertx.vertx();
-    Pool pool = pool(vertx, db);
-    try (Connection slow = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-         Connection fast = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+    try (Connection slow = open(); Connection fast = open()) {
       long smaller = insertAnomaly(slow);
       long larger = insertAnomaly(fast);
       fast.commit();
@@ -61,9 +79,6 @@ class AnomalyIdOrderTest {
       slow.commit();
       List<AnomalyQueries.AnomalyRow> rows = read.get(10, TimeUnit.SECONDS);
       assertEquals(List.of(smaller, larger), rows.stream().map(AnomalyQueries.AnomalyRow::id).toList());
-    } finally {
-      pool.close();
-      vertx.close();
     }
   }
 
@@ -75,12 +90,7 @@ class AnomalyIdOrderTest {
    */
   @Test
   void aHungWriterDoesNotHoldOtherWritersBehindAWaitingReader() throws Exception {
-    DatabaseUrl db = TestDatabase.fresh();
-    Migrations.apply(db);
-    Vertx vertx = Vertx.vertx();
-    Pool pool = pool(vertx, db);
-    try (Connection hung = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-         Connection other = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+    try (Connection hung = open(); Connection other = open()) {
       long first = insertAnomaly(hung);
       CompletableFuture<List<AnomalyQueries.AnomalyRow>> read = new AnomalyQueries(pool).after(0, 100)
           .toCompletionStage().toCompletableFuture();
@@ -99,18 +109,13 @@ class AnomalyIdOrderTest {
       hung.commit();
       assertEquals(List.of(first, secondId), read.get(15, TimeUnit.SECONDS).stream()
           .map(AnomalyQueries.AnomalyRow::id).toList());
-    } finally {
-      pool.close();
-      vertx.close();
     }
   }
 
   /** The group commit takes the writers' side: it waits while a reader holds the ids, and stores afterwards. */
   @Test
   void aGroupWithAnAnomalyWaitsForAReaderOfTheIds() throws Exception {
-    DatabaseUrl db = TestDatabase.fresh();
-    Migrations.apply(db);
-    try (Connection reader = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    try (Connection reader = open();
          PostgresHistory history = new PostgresHistory(db, "w", 10, ref -> null)) {
       reader.setAutoCommit(false);
       try (Statement st = reader.createStatement()) {
