@@ -8,7 +8,6 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowStream;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -244,35 +243,34 @@ public final class AnomalyQueries {
 
   // ---- the anomaly feed (stream, webhook) ----
 
-  /** Anomalies with an id above {@code afterId}, in id order, at most {@code limit}. */
-  public Future<List<AnomalyRow>> after(long afterId, int limit) {
-    return inIdOrder(conn -> conn.preparedQuery(Sql.ANOMALIES_AFTER).execute(Tuple.of(afterId, limit))
-        .map(AnomalyQueries::rows));
-  }
-
   /**
-   * Runs a read once no writer that could still commit a smaller anomaly id is running (Sql.LOCK_ANOMALY_IDS_TO_READ),
-   * trying again while the lock's wait times out, for about ten seconds in all.
+   * Anomalies with an id above {@code afterId}, in id order, at most {@code limit}: only up to the {@link #maxId()}
+   * read just before, so never past an id whose smaller neighbour is still to commit.
    */
-  private <T> Future<T> inIdOrder(Function<SqlConnection, Future<T>> read) {
-    return inIdOrder(read, ORDERED_READ_ATTEMPTS);
+  public Future<List<AnomalyRow>> after(long afterId, int limit) {
+    return maxId().compose(upTo -> upTo <= afterId ? Future.succeededFuture(List.<AnomalyRow>of())
+        : pool.preparedQuery(Sql.ANOMALIES_AFTER).execute(Tuple.of(afterId, upTo, limit)).map(AnomalyQueries::rows));
   }
 
   private static final int ORDERED_READ_ATTEMPTS = 40;
 
-  private <T> Future<T> inIdOrder(Function<SqlConnection, Future<T>> read, int attempts) {
-    return pool.withTransaction(conn -> lockIdsToRead(conn).compose(v -> read.apply(conn)))
-        .recover(e -> attempts > 1 && lockTimedOut(e) ? inIdOrder(read, attempts - 1) : Future.failedFuture(e));
+  /**
+   * The newest anomaly id, read once no writer that could still commit a smaller one is running (see
+   * Sql.LOCK_ANOMALY_IDS_TO_READ): every id up to it is final, committed or never to be. The lock is held for this
+   * one look-up only; its wait times out after 250 ms and is tried again, for about ten seconds in all.
+   */
+  static Future<Long> settledMaxId(Pool pool) {
+    return settledMaxId(pool, ORDERED_READ_ATTEMPTS);
   }
 
-  /** Takes the anomaly ids' lock for reading in {@code conn}'s transaction, waiting at most its timeout. */
-  static Future<Void> lockIdsToRead(SqlConnection conn) {
-    return conn.query(Sql.ANOMALY_IDS_READ_TIMEOUT).execute()
-        .compose(v -> conn.query(Sql.LOCK_ANOMALY_IDS_TO_READ).execute()).mapEmpty();
-  }
-
-  static boolean lockTimedOut(Throwable e) {
-    return e instanceof PgException pg && Sql.LOCK_NOT_AVAILABLE.equals(pg.getSqlState());
+  private static Future<Long> settledMaxId(Pool pool, int attempts) {
+    return pool.withTransaction(conn -> conn.query(Sql.ANOMALY_IDS_READ_TIMEOUT).execute()
+            .compose(v -> conn.query(Sql.LOCK_ANOMALY_IDS_TO_READ).execute())
+            .compose(v -> conn.query(Sql.MAX_ANOMALY_ID).execute())
+            .map(rows -> rows.iterator().next().getLong(0)))
+        .recover(e -> attempts > 1 && e instanceof PgException pg
+            && Sql.LOCK_NOT_AVAILABLE.equals(pg.getSqlState()) ? settledMaxId(pool, attempts - 1)
+            : Future.failedFuture(e));
   }
 
   /** How many anomalies have an id above {@code afterId}, counted up to {@code cap} at most. */
@@ -281,9 +279,9 @@ public final class AnomalyQueries {
         .map(rows -> rows.iterator().next().getLong(0));
   }
 
-  /** The newest anomaly's id, 0 when there is none. */
+  /** The newest anomaly's id, 0 when there is none; every smaller id is final (see {@link #settledMaxId}). */
   public Future<Long> maxId() {
-    return inIdOrder(conn -> conn.query(Sql.MAX_ANOMALY_ID).execute().map(rows -> rows.iterator().next().getLong(0)));
+    return settledMaxId(pool);
   }
 
   /** The anomalies with these ids (those that exist), in id order. */

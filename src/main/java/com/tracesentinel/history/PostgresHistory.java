@@ -327,8 +327,6 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       st.setArray(4, c.createArrayOf("int8", v.scanIds().toArray()));
       st.executeUpdate();
     }
-    // Before the ring feed's row, as a fold takes them; and before LATE_DELETION anomalies are inserted below.
-    lockAnomalyIdsToWrite(c);
     try (Statement lock = c.createStatement(); PreparedStatement st = c.prepareStatement(Sql.RING_UNFOLD)) {
       lock.executeQuery(Sql.LOCK_RINGS_FEED).close();
       st.setString(1, v.siteId());
@@ -339,6 +337,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     if (v.lateDeletions().isEmpty()) {
       return;
     }
+    lockAnomalyIdsToWrite(c);
     int n = v.lateDeletions().size();
     Object[] ids = new Object[n];
     byte[][] keys = new byte[n][];

@@ -47,16 +47,16 @@ public final class RingStore {
   /**
    * Folds the next anomalies after this index's position (at most {@code batch}) into the ring tables and moves the
    * position past them, in one transaction: each anomaly is counted exactly once, whatever fails or restarts. The
-   * position's row is locked, so two services sharing a database never fold the same anomalies twice; before it, the
-   * anomaly ids (see Sql.LOCK_ANOMALY_IDS_TO_READ), so that no anomaly a cluster node commits late is skipped; if
-   * that wait times out, the fold fails and the ring indexer tries again.
+   * position's row is locked, so two services sharing a database never fold the same anomalies twice. It reads no
+   * further than the newest id every smaller one of which is final (AnomalyQueries.settledMaxId), so that no anomaly
+   * a cluster node commits late is skipped.
    */
   public Future<Folded> fold(int batch) {
-    return pool.withTransaction(conn -> AnomalyQueries.lockIdsToRead(conn)
-        .compose(ordered -> conn.preparedQuery(Sql.LOCK_FEED_POSITION).execute(Tuple.of(FEED)))
+    return AnomalyQueries.settledMaxId(pool).compose(upTo -> pool.withTransaction(conn -> conn
+        .preparedQuery(Sql.LOCK_FEED_POSITION).execute(Tuple.of(FEED))
         .compose(pos -> {
           long from = pos.iterator().next().getLong(0);
-          return conn.preparedQuery(Sql.RING_BATCH).execute(Tuple.of(from, batch)).compose(rows -> {
+          return conn.preparedQuery(Sql.RING_BATCH).execute(Tuple.of(from, batch, upTo)).compose(rows -> {
             if (rows.size() == 0) {
               return Future.succeededFuture(new Folded(0, from));
             }
@@ -92,7 +92,7 @@ public final class RingStore {
             return folded.compose(v -> conn.preparedQuery(Sql.SAVE_FEED_POSITION).execute(Tuple.of(FEED, position)))
                 .map(v -> new Folded(rows.size(), position));
           });
-        }));
+        })));
   }
 
   private static Future<Void> fold(SqlConnection conn, List<Buffer> keys, List<String> sites,

@@ -367,9 +367,10 @@ final class Sql {
    * larger would never see the smaller. Every transaction that inserts anomalies holds this advisory lock shared
    * from before its first insert; a reader of "the anomalies after my position" takes it exclusively first. It then
    * reads only once every writer that could have drawn a smaller id has ended, and writers after it draw larger ids.
-   * A transaction that takes it and also the ring feed's row (an upload deletion, a fold) takes it first.
    *
-   * <p>A reader waits at most {@link #ANOMALY_IDS_READ_TIMEOUT} for it, then lets go and tries again: writers that
+   * <p>A reader holds it only to read the newest id (every id up to that one is then final) and reads the rows up to
+   * that id afterwards, so writers wait for a single index look-up. It waits at most {@link #ANOMALY_IDS_READ_TIMEOUT}
+   * for the lock, then lets go and tries again: writers that
    * ask for it while a reader waits queue behind the reader, so a writer that hangs while holding it (a frozen
    * cluster node, until PostgreSQL ends its idle transaction) must not hold every other node's commits behind the
    * reader for longer than that, well inside the commit stall limit (TRACESENTINEL_DB_STALL_MS, 1.5 s by default).
@@ -385,14 +386,14 @@ final class Sql {
   static final String MAX_ANOMALY_ID = "SELECT coalesce(max(id), 0) FROM anomalies";
 
   /**
-   * Anomalies committed after a position, in id order (the primary key): the feed's tail and a stream's replay. Read
-   * after {@link #LOCK_ANOMALY_IDS_TO_READ}, so ids only grow as rows become visible.
+   * Anomalies committed after a position, in id order (the primary key), up to an id read under
+   * {@link #LOCK_ANOMALY_IDS_TO_READ} (every id up to it final): the feed's tail and a stream's replay.
    */
   static final String ANOMALIES_AFTER = ANOMALY_COLUMNS + """
 
-      WHERE id > $1
+      WHERE id > $1 AND id <= $2
       ORDER BY id
-      LIMIT $2""";
+      LIMIT $3""";
 
   /** How many anomalies follow a position, counting no further than the cap (an index-only scan of the key). */
   static final String COUNT_ANOMALIES_AFTER =
@@ -442,7 +443,7 @@ final class Sql {
   static final String RING_BATCH = """
       SELECT id, type, code_key, canonical, site_id, scanned_at, conflict_site_id, conflict_at
       FROM anomalies
-      WHERE id > $1
+      WHERE id > $1 AND id <= $3
       ORDER BY id
       LIMIT $2""";
 

@@ -82,6 +82,24 @@ class AnomalyIdOrderTest {
     }
   }
 
+  /** The ring index's fold reads the same way: both anomalies, not the larger id alone and its position past both. */
+  @Test
+  void theRingIndexWaitsForTheSmallerIdToo() throws Exception {
+    try (Connection slow = open(); Connection fast = open()) {
+      long smaller = insertAnomaly(slow);
+      long larger = insertAnomaly(fast);
+      fast.commit();
+      CompletableFuture<RingStore.Folded> fold = new RingStore(pool).fold(100).toCompletionStage()
+          .toCompletableFuture();
+      Thread.sleep(500);
+      assertFalse(fold.isDone(), "folded while the writer of id " + smaller + " is still running");
+      slow.commit();
+      RingStore.Folded folded = fold.get(10, TimeUnit.SECONDS);
+      assertEquals(2, folded.read());
+      assertEquals(larger, folded.position());
+    }
+  }
+
   /**
    * A writer that hangs holding the lock (a frozen cluster node) while a reader waits for it: writers queue behind a
    * waiting reader, so the reader must let go now and then, or every other node's anomalies would wait as long as
