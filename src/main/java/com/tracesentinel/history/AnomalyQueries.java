@@ -248,8 +248,13 @@ public final class AnomalyQueries {
    * read just before, so never past an id whose smaller neighbour is still to commit.
    */
   public Future<List<AnomalyRow>> after(long afterId, int limit) {
-    return maxId().compose(upTo -> upTo <= afterId ? Future.succeededFuture(List.<AnomalyRow>of())
-        : pool.preparedQuery(Sql.ANOMALIES_AFTER).execute(Tuple.of(afterId, upTo, limit)).map(AnomalyQueries::rows));
+    return maxId().compose(upTo -> between(afterId, upTo, limit));
+  }
+
+  /** Anomalies with an id above {@code afterId} and at most {@code upTo} (a {@link #maxId()}), in id order. */
+  public Future<List<AnomalyRow>> between(long afterId, long upTo, int limit) {
+    return upTo <= afterId ? Future.succeededFuture(List.of())
+        : pool.preparedQuery(Sql.ANOMALIES_AFTER).execute(Tuple.of(afterId, upTo, limit)).map(AnomalyQueries::rows);
   }
 
   private static final int ORDERED_READ_ATTEMPTS = 40;

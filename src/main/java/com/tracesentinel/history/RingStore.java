@@ -48,19 +48,30 @@ public final class RingStore {
    * Folds the next anomalies after this index's position (at most {@code batch}) into the ring tables and moves the
    * position past them, in one transaction: each anomaly is counted exactly once, whatever fails or restarts. The
    * position's row is locked, so two services sharing a database never fold the same anomalies twice. It reads no
-   * further than the newest id every smaller one of which is final (AnomalyQueries.settledMaxId), so that no anomaly
-   * a cluster node commits late is skipped.
+   * further than the newest id every smaller one of which is final ({@link #settledMaxId}), so that no anomaly a
+   * cluster node commits late is skipped.
    */
   public Future<Folded> fold(int batch) {
-    return AnomalyQueries.settledMaxId(pool).compose(upTo -> pool.withTransaction(conn -> conn
+    return settledMaxId().compose(upTo -> fold(batch, upTo));
+  }
+
+  /** The newest anomaly id every smaller one of which is final (AnomalyQueries.settledMaxId). */
+  public Future<Long> settledMaxId() {
+    return AnomalyQueries.settledMaxId(pool);
+  }
+
+  /** {@link #fold(int)} no further than {@code upTo}, an id {@link #settledMaxId()} returned. */
+  public Future<Folded> fold(int batch, long upTo) {
+    return pool.withTransaction(conn -> conn
         .preparedQuery(Sql.LOCK_FEED_POSITION).execute(Tuple.of(FEED))
         .compose(pos -> {
           long from = pos.iterator().next().getLong(0);
           return conn.preparedQuery(Sql.RING_BATCH).execute(Tuple.of(from, batch, upTo)).compose(rows -> {
-            if (rows.size() == 0) {
+            // A batch short of full reached upTo: the ids left between (rolled back) are never to be.
+            long last = rows.size() < batch ? Math.max(from, upTo) : from;
+            if (rows.size() == 0 && last == from) {
               return Future.succeededFuture(new Folded(0, from));
             }
-            long last = from;
             List<Buffer> keys = new ArrayList<>();
             List<String> sites = new ArrayList<>();
             List<OffsetDateTime> times = new ArrayList<>();
@@ -92,7 +103,7 @@ public final class RingStore {
             return folded.compose(v -> conn.preparedQuery(Sql.SAVE_FEED_POSITION).execute(Tuple.of(FEED, position)))
                 .map(v -> new Folded(rows.size(), position));
           });
-        })));
+        }));
   }
 
   private static Future<Void> fold(SqlConnection conn, List<Buffer> keys, List<String> sites,

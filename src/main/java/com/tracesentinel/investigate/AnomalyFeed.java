@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A position is a complete "everything up to here" because each read waits until no writer that could still
  * commit a smaller id is running (an advisory lock every anomaly-writing transaction holds shared: see
- * {@link AnomalyQueries#after}); with several writing cluster nodes, one node's larger ids can otherwise commit before
+ * {@link AnomalyQueries#maxId}); with several writing cluster nodes, one node's larger ids can otherwise commit before
  * another's smaller ones.
  *
  * <p>It starts at the newest anomaly: what was committed before the start is for replays, not live listeners.
@@ -35,6 +35,8 @@ public final class AnomalyFeed {
   private final Set<Consumer<List<AnomalyRow>>> listeners = ConcurrentHashMap.newKeySet();
   private Context context;
   private volatile long position = -1;
+  /** Every anomaly id up to this one is final (AnomalyQueries#maxId); reads go up to it before asking again. */
+  private long settled = -1;
   private volatile boolean stopped;
   private long timer = -1;
 
@@ -87,15 +89,23 @@ public final class AnomalyFeed {
   }
 
   private void tick() {
-    queries.after(position, BATCH).onComplete(ar -> {
+    // A settled id is read under a lock every anomaly-writing commit must wait for: read it once per catch-up only.
+    long at = position;
+    Future<Long> upTo = at < settled ? Future.succeededFuture(settled)
+        : queries.maxId().onSuccess(id -> settled = id);
+    upTo.compose(id -> queries.between(at, id, BATCH)).onComplete(ar -> {
       if (ar.failed()) {
         LOG.debug("Anomaly feed: reading failed, trying again in 1 s: {}", ar.cause().toString());
         schedule(1_000);
         return;
       }
       List<AnomalyRow> batch = ar.result();
+      if (batch.size() < BATCH) {
+        // Read up to the settled id: the ids left between (rolled back) are never to be.
+        position = Math.max(position, settled);
+      }
       if (!batch.isEmpty()) {
-        position = batch.get(batch.size() - 1).id();
+        position = Math.max(position, batch.get(batch.size() - 1).id());
         List<AnomalyRow> shared = List.copyOf(batch);
         for (Consumer<List<AnomalyRow>> l : listeners) {
           try {

@@ -4,6 +4,7 @@ import com.tracesentinel.history.RingStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,8 @@ public final class RingIndexer {
   private final RingStore store;
   private final Counter folded;
   private volatile long position = -1;
+  /** Every anomaly id up to this one is final (RingStore.settledMaxId); the folds go up to it before asking again. */
+  private long settled = -1;
   private volatile boolean stopped;
   private long timer = -1;
 
@@ -49,7 +52,11 @@ public final class RingIndexer {
   }
 
   private void tick() {
-    store.fold(BATCH).onComplete(ar -> {
+    // A settled id is read under a lock every anomaly-writing commit must wait for: read it once per catch-up only.
+    long at = position;
+    Future<Long> upTo = at >= 0 && at < settled ? Future.succeededFuture(settled)
+        : store.settledMaxId().onSuccess(id -> settled = id);
+    upTo.compose(id -> store.fold(BATCH, id)).onComplete(ar -> {
       if (ar.failed()) {
         LOG.debug("Ring index: folding failed, trying again in 1 s: {}", ar.cause().toString());
         schedule(1_000);
