@@ -370,10 +370,10 @@ final class Sql {
    *
    * <p>A reader holds it only to read the newest id (every id up to that one is then final) and reads the rows up to
    * that id afterwards, so writers wait for a single index look-up. It waits at most {@link #ANOMALY_IDS_READ_TIMEOUT}
-   * for the lock, then lets go and tries again: writers that
-   * ask for it while a reader waits queue behind the reader, so a writer that hangs while holding it (a frozen
-   * cluster node, until PostgreSQL ends its idle transaction) must not hold every other node's commits behind the
-   * reader for longer than that, well inside the commit stall limit (TRACESENTINEL_DB_STALL_MS, 1.5 s by default).
+   * for the lock, then lets go and tries again: writers that ask for it while a reader waits queue behind the reader,
+   * so a writer that hangs while holding it (a frozen cluster node, until PostgreSQL ends its idle transaction) must
+   * not hold every other node's commits behind the reader for longer than that, well inside the commit stall limit
+   * (TRACESENTINEL_DB_STALL_MS, 1.5 s by default).
    */
   private static final long ANOMALY_IDS_LOCK = 0x5453_4149L;
   static final String LOCK_ANOMALY_IDS_TO_WRITE = "SELECT pg_advisory_xact_lock_shared(" + ANOMALY_IDS_LOCK + ")";
