@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -68,35 +69,37 @@ class AnomalyIdOrderTest {
 
   @Test
   void aReaderWaitsForAWriterThatDrewASmallerIdAndSeesBoth() throws Exception {
-    try (Connection slow = open(); Connection fast = open()) {
-      long smaller = insertAnomaly(slow);
-      long larger = insertAnomaly(fast);
-      fast.commit();
-      CompletableFuture<List<AnomalyQueries.AnomalyRow>> read = new AnomalyQueries(pool).after(0, 100)
-          .toCompletionStage().toCompletableFuture();
-      Thread.sleep(500);
-      assertFalse(read.isDone(), "read while the writer of id " + smaller + " is still running");
-      slow.commit();
-      List<AnomalyQueries.AnomalyRow> rows = read.get(10, TimeUnit.SECONDS);
-      assertEquals(List.of(smaller, larger), rows.stream().map(AnomalyQueries.AnomalyRow::id).toList());
-    }
+    InFlight<List<AnomalyQueries.AnomalyRow>> read = whileTheSmallerIdIsInFlight(() -> new AnomalyQueries(pool)
+        .after(0, 100).toCompletionStage().toCompletableFuture());
+    assertEquals(List.of(read.smaller(), read.larger()), read.result().stream().map(AnomalyQueries.AnomalyRow::id)
+        .toList());
   }
 
   /** The ring index's fold reads the same way: both anomalies, not the larger id alone and its position past both. */
   @Test
   void theRingIndexWaitsForTheSmallerIdToo() throws Exception {
+    InFlight<RingStore.Folded> fold = whileTheSmallerIdIsInFlight(() -> new RingStore(pool).fold(100)
+        .toCompletionStage().toCompletableFuture());
+    assertEquals(2, fold.result().read());
+    assertEquals(fold.larger(), fold.result().position());
+  }
+
+  private record InFlight<T>(long smaller, long larger, T result) {}
+
+  /**
+   * Two writers, the one that drew the smaller id still running when the other has committed: {@code read} must not
+   * finish before it ends. Returns both ids and what the read gave once it did.
+   */
+  private <T> InFlight<T> whileTheSmallerIdIsInFlight(Supplier<CompletableFuture<T>> read) throws Exception {
     try (Connection slow = open(); Connection fast = open()) {
       long smaller = insertAnomaly(slow);
       long larger = insertAnomaly(fast);
       fast.commit();
-      CompletableFuture<RingStore.Folded> fold = new RingStore(pool).fold(100).toCompletionStage()
-          .toCompletableFuture();
+      CompletableFuture<T> reading = read.get();
       Thread.sleep(500);
-      assertFalse(fold.isDone(), "folded while the writer of id " + smaller + " is still running");
+      assertFalse(reading.isDone(), "read while the writer of id " + smaller + " is still running");
       slow.commit();
-      RingStore.Folded folded = fold.get(10, TimeUnit.SECONDS);
-      assertEquals(2, folded.read());
-      assertEquals(larger, folded.position());
+      return new InFlight<>(smaller, larger, reading.get(10, TimeUnit.SECONDS));
     }
   }
 
