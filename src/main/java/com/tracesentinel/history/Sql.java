@@ -412,7 +412,7 @@ final class Sql {
    * Serialises an upload deletion's {@link #RING_UNFOLD} with the ring index's folds (which lock the same row): a
    * fold either sees the voided scans or has committed its rows before the unfold reads them.
    */
-  static final String LOCK_RINGS_FEED = "SELECT last_id FROM feed_positions WHERE name = 'rings' FOR UPDATE";
+  static final String LOCK_RINGS_FEED = LOCK_FEED_POSITION.replace("$1", "'" + RingStore.FEED + "'");
 
   /**
    * Takes an upload deletion's voided sales out of the ring index, in the deletion's transaction: a (code, site) left
