@@ -26,21 +26,40 @@ class InDoubtCommitTest {
         .put("scannedAt", Instant.now().minusSeconds(3600).toString());
   }
 
+  /** A group of plain sales: one statement (marker and scans), then COMMIT. */
+  @Test
+  void aLostAnswerToTheOneStatementGroupIsResolvedByTheGroupsMarker() throws Exception {
+    cutAroundTheCommit(false);
+  }
+
+  /** A group with an anomaly: marker, COPY, anomalies, then COMMIT. */
   @Test
   void aLostAnswerToCommitIsResolvedByTheGroupsMarker() throws Exception {
+    cutAroundTheCommit(true);
+  }
+
+  private static void cutAroundTheCommit(boolean repeats) throws Exception {
     DatabaseUrl db = TestDatabase.fresh();
     try (CuttingProxy proxy = new CuttingProxy(db.host(), db.port(), "tracesentinel-local");
          TestService svc = TestService.start(new DatabaseUrl("127.0.0.1", proxy.port(), db.database(), db.user(),
              db.password()), Map.of())) {
       svc.sites("QA", "440301");
       assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale("86000000000000000001", "Q1")).status());
+      String expected = repeats ? "FLAGGED" : "ACCEPTED";
+      if (repeats) {
+        for (String code : new String[] {"86000000000000000002", "86000000000000000003"}) {
+          assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code, "P" + code)).status());
+        }
+      }
 
       proxy.arm(CuttingProxy.Cut.AFTER_COMMIT_SENT);
       Response committed = svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale("86000000000000000002", "Q2"));
       assertTrue(proxy.fired(), "the cut happened");
       assertEquals(200, committed.status(), committed.body());
-      assertEquals("ACCEPTED", committed.result(0).getString("status"));
+      assertEquals(expected, committed.result(0).getString("status"));
       assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM scans WHERE document_no = 'Q2'"));
+      assertEquals(repeats ? 1 : 0, TestDatabase.count(db, "SELECT count(*) FROM anomalies a JOIN scans s "
+          + "ON s.id = a.scan_id WHERE s.document_no = 'Q2'"));
 
       proxy.arm(CuttingProxy.Cut.BEFORE_COMMIT_SENT);
       Response lost = svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale("86000000000000000003", "Q3"));
@@ -48,7 +67,7 @@ class InDoubtCommitTest {
       assertEquals(503, lost.status(), lost.body());
       assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM scans WHERE document_no = 'Q3'"));
       Response resent = retryWhileUnavailable(svc, sale("86000000000000000003", "Q3"));
-      assertEquals("ACCEPTED", resent.result(0).getString("status"), "judged afresh: the first try was undone");
+      assertEquals(expected, resent.result(0).getString("status"), "judged afresh: the first try was undone");
 
       assertEquals("REPLAYED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale("86000000000000000002", "Q2"))
           .result(0).getString("status"), "the one whose answer was lost is stored");
