@@ -18,8 +18,9 @@ public interface LedgerPort {
 
   /**
    * Moves a code by one step in a single look-up: {@code step} gets the stored bytes (null for a code never judged)
-   * and returns the next state, which is stored. Returns the bytes replaced. A new code at capacity throws
-   * {@link Full} before {@code step} runs; a step that throws leaves the code as it was.
+   * and returns the next state, which is stored, or null to leave the code as it was. Returns the bytes replaced (or
+   * left). A new code at capacity throws {@link Full} before {@code step} runs; a step that throws leaves the code as
+   * it was.
    */
   byte[] update(byte[] key, long changedAt, Function<byte[], CodeState> step);
 

@@ -236,7 +236,11 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
       if (previous == null && entries.get() >= capacity) {
         throw new Full(capacity);
       }
-      byte[] next = StateCodec.encode(step.apply(previous), changedAt);
+      CodeState nextState = step.apply(previous);
+      if (nextState == null) {
+        return previous;
+      }
+      byte[] next = StateCodec.encode(nextState, changedAt);
       if (entry == null) {
         q.insert(q.absentEntry(), q.wrapValueAsData(next));
         entries.incrementAndGet();

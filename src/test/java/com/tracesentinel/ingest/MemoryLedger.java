@@ -35,7 +35,9 @@ final class MemoryLedger implements LedgerPort {
   public byte[] update(byte[] key, long changedAt, Function<byte[], CodeState> step) {
     byte[] previous = getRaw(key);
     CodeState next = step.apply(previous == null ? null : previous.clone());
-    put(key, next, changedAt, previous == null);
+    if (next != null) {
+      put(key, next, changedAt, previous == null);
+    }
     return previous;
   }
 

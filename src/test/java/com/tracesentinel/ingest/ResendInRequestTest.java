@@ -89,6 +89,16 @@ class ResendInRequestTest {
   }
 
   /**
+   * New scans are judged one look-up each until one may be a re-send; that one waits for the history, and the scans
+   * behind it are judged after it, in order, whether they are new or re-sends too.
+   */
+  @Test
+  void aReSendAmongNewScansIsReplayedAndTheScansAroundItJudgedInOrder() throws Exception {
+    assertSameAsOneAtATime(List.of(sale("S1", "D1", 90)), List.of(sale("S2", "D2", 40), sale("S1", "D1", 90),
+        sale("S2", "D3", 30), sale("S2", "D2", 40), sale("S1", "D4", 20)));
+  }
+
+  /**
    * A new scan whose fingerprint happens to equal an earlier scan's waits for the history, which says it is new; the
    * scan of its code behind it must still be judged after it.
    */

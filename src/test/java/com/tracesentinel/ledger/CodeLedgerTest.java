@@ -163,6 +163,11 @@ class CodeLedgerTest {
         throw new IllegalStateException("the ladder failed");
       }));
       assertArrayEquals(second, ledger.getRaw(key), "a failed step leaves the code as it was");
+      assertArrayEquals(second, ledger.update(key, 400, stored -> null));
+      assertArrayEquals(second, ledger.getRaw(key), "a step that answers null leaves the code as it was");
+      assertNull(ledger.update(CodeKey.of("N"), 400, stored -> null));
+      assertNull(ledger.getRaw(CodeKey.of("N")), "nor does it add a new one");
+      assertEquals(1, ledger.size());
       ledger.update(CodeKey.of("B"), 100, stored -> CodeState.NEW);
       assertThrows(LedgerPort.Full.class, () -> ledger.update(CodeKey.of("C"), 100, stored -> {
         throw new AssertionError("a new code over capacity never reaches the step");
