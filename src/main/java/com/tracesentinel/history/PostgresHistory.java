@@ -82,7 +82,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   // ---- commits (committer thread) ---------------------------------------------------------------------------------
 
   @Override
-  public CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings, Map<Integer, Long> holds)
+  public CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings, Map<Integer, Long> holds,
+                              CommitGate gate)
       throws CommitFailure {
     boolean commitSent = false;
     Connection c = null;
@@ -101,6 +102,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       ScanArrays arrays = inOneStatement(rows, voidings, holds, inFlightReplays, ingestedAt);
       if (arrays != null) {
         markAndInsert(c, groupId, arrays);
+        passGate(c, gate);
         commitSent = true;
         c.commit();
         markersFrom = groupId;
@@ -121,6 +123,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         voidUpload(c, v);
       }
       Map<ByteBuffer, ScanResult.Original> originals = originalsByIdem(c, inFlightReplays);
+      passGate(c, gate);
       commitSent = true;
       c.commit();
       markersFrom = groupId;
@@ -134,6 +137,14 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     } catch (RuntimeException e) {
       discardOnFailure(c);
       throw new CommitFailure.Unavailable("the commit failed: " + e, e);
+    }
+  }
+
+  private void passGate(Connection c, CommitGate gate) throws CommitFailure.Unavailable {
+    if (!gate.mayCommit()) {
+      discardOnFailure(c);
+      throw new CommitFailure.Unavailable("the group was given up before COMMIT (the database had not answered "
+          + "within the stall limit): rolled back", null);
     }
   }
 

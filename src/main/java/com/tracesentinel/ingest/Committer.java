@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,10 @@ import org.slf4j.LoggerFactory;
  *   <li>the connection lost after COMMIT was sent: the outcome is asked of the database until it answers, and the
  *       group is answered accordingly; meanwhile everything judged after it fails (503).
  * </ul>
- * A watchdog fails the requests queued behind a commit that takes longer than the stall limit (503 within it), so a
- * stalled database does not hold every client.
+ * A watchdog acts on a commit that takes longer than the stall limit, so a stalled database does not hold every
+ * client: before COMMIT was sent, it gives the group up (its {@link HistoryPort.CommitGate} then never lets it
+ * commit) and fails it with everything judged after it (503 within the limit); after, when the outcome is in doubt,
+ * it fails the requests queued behind the group.
  */
 final class Committer implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Committer.class);
@@ -54,6 +57,8 @@ final class Committer implements Runnable {
   /** Guarded by lock: the group being committed, and since when. */
   private List<JudgedRequest> committing;
   private long committingSince;
+  /** Guarded by lock: the gate of the part of the group now being committed. */
+  private Gate gate;
   private long stallRewoundUpTo = -1;
   /** Set when the service stops: a commit still in doubt is left unanswered (the ledger stays marked unclean). */
   private volatile boolean stopping;
@@ -148,24 +153,44 @@ final class Committer implements Runnable {
         voidings.add(j.voiding());
       }
     }
+    Gate gate = new Gate(group.get(0).seq());
+    synchronized (lock) {
+      this.gate = gate;
+    }
     long started = System.nanoTime();
     try {
-      CommitReceipt receipt = history.commit(groupId, scans, voidings, holds);
+      CommitReceipt receipt = history.commit(groupId, scans, voidings, holds, gate);
       committed(group, receipt, started);
       return true;
-    } catch (HistoryPort.CommitFailure.DataRefused refused) {
+    } catch (HistoryPort.CommitFailure failure) {
+      if (!gate.takeBack()) {
+        // The watchdog failed this part and everything after it already; the ledger is rewound past it.
+        LOG.warn("Commit of {} scans given up after the stall limit, nothing stored: {}", scans.size(),
+            failure.getMessage());
+        metrics.commitFailed();
+        return false;
+      }
+      return failed(failure, group, groupId, scans, started, drainedUpTo);
+    }
+  }
+
+  private boolean failed(HistoryPort.CommitFailure failure, List<JudgedRequest> group, long groupId,
+                         List<Judged> scans, long started, long drainedUpTo) {
+    if (failure instanceof HistoryPort.CommitFailure.DataRefused refused) {
       if (group.size() == 1) {
         isolate(group.get(0), refused);
         return false;
       }
       int half = group.size() / 2;
       return commit(group.subList(0, half), drainedUpTo) && commit(group.subList(half, group.size()), drainedUpTo);
-    } catch (HistoryPort.CommitFailure.InDoubt doubt) {
+    }
+    if (failure instanceof HistoryPort.CommitFailure.InDoubt) {
       LOG.warn("The answer to the commit of {} scans was lost; asking the database whether it committed: {}",
-          scans.size(), doubt.getMessage());
+          scans.size(), failure.getMessage());
       health.down("the database stopped answering during a commit");
       return resolve(group, groupId, scans, started, drainedUpTo);
-    } catch (HistoryPort.CommitFailure.Fenced fenced) {
+    }
+    if (failure instanceof HistoryPort.CommitFailure.Fenced fenced) {
       // Another node took these partitions: whatever this node judged for them since is void. Everything judged after
       // this group is failed too (it may rest on the same stale state); a re-send goes to the new owner.
       LOG.warn("Commit of {} scans fenced, nothing stored: {}", scans.size(), fenced.getMessage());
@@ -174,14 +199,13 @@ final class Committer implements Runnable {
       rewind(group.get(0).seq(), true, Set.of(), Set.of(), new ScanService.Unavailable("this node no longer owns "
           + "some of these codes (they moved to another node); nothing of this request was stored: send it again"));
       return false;
-    } catch (HistoryPort.CommitFailure down) {
-      LOG.warn("Commit of {} scans failed, nothing stored: {}", scans.size(), down.getMessage());
-      metrics.commitFailed();
-      health.down(down.getMessage());
-      rewind(group.get(0).seq(), true, Set.of(), Set.of(),
-          new ScanService.Unavailable("the history database did not store this request; nothing of it was stored"));
-      return false;
     }
+    LOG.warn("Commit of {} scans failed, nothing stored: {}", scans.size(), failure.getMessage());
+    metrics.commitFailed();
+    health.down(failure.getMessage());
+    rewind(group.get(0).seq(), true, Set.of(), Set.of(),
+        new ScanService.Unavailable("the history database did not store this request; nothing of it was stored"));
+    return false;
   }
 
   private void isolate(JudgedRequest culprit, HistoryPort.CommitFailure.DataRefused refused) {
@@ -236,7 +260,10 @@ final class Committer implements Runnable {
     }
   }
 
-  /** The watchdog's tick: a commit in flight for longer than the stall limit fails everything queued behind it. */
+  /**
+   * The watchdog's tick, for a commit in flight longer than the stall limit: before COMMIT, the part being committed
+   * is given up and fails with everything judged after it; after COMMIT, everything queued behind the group fails.
+   */
   void watch() {
     synchronized (lock) {
       if (committing == null || System.nanoTime() - committingSince < stallNanos) {
@@ -246,11 +273,49 @@ final class Committer implements Runnable {
       health.down("the history database has not answered a commit for "
           + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - committingSince) + " ms");
       long judged = judge.lastSeq();
+      if (gate != null && gate.giveUp()) {
+        stallRewoundUpTo = Math.max(stallRewoundUpTo, judged);
+        rewind(gate.fromSeq, true, Set.of(), Set.of(),
+            new ScanService.Unavailable("the history database is not answering; nothing of this request was stored"));
+        return;
+      }
       if (judged > last && judged > stallRewoundUpTo) {
         stallRewoundUpTo = judged;
         rewind(last + 1, true, Set.of(), Set.of(),
             new ScanService.Unavailable("the history database is not answering; nothing of this request was stored"));
       }
+    }
+  }
+
+  /** One part's way to COMMIT: the committer thread passes it or the watchdog gives the part up, never both. */
+  private static final class Gate implements HistoryPort.CommitGate {
+    private static final int WRITING = 0;
+    private static final int COMMITTING = 1;
+    private static final int GIVEN_UP = 2;
+    private static final int FAILED = 3;
+    private final AtomicInteger state = new AtomicInteger();
+    final long fromSeq;
+
+    Gate(long fromSeq) {
+      this.fromSeq = fromSeq;
+    }
+
+    @Override
+    public boolean mayCommit() {
+      return state.compareAndSet(WRITING, COMMITTING);
+    }
+
+    boolean giveUp() {
+      return state.compareAndSet(WRITING, GIVEN_UP);
+    }
+
+    /**
+     * After a failure: true when the committer deals with it (the part can no longer be given up); false when the
+     * watchdog gave the part up first and has failed it already. Deciding here, not merely looking, matters: a part
+     * the watchdog failed must not then be split and stored.
+     */
+    boolean takeBack() {
+      return state.compareAndSet(WRITING, FAILED) || state.get() == COMMITTING;
     }
   }
 

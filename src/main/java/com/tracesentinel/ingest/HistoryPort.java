@@ -20,9 +20,24 @@ public interface HistoryPort {
    * @throws CommitFailure.InDoubt     the connection was lost after COMMIT was sent: ask {@link #committed}
    * @throws CommitFailure.Fenced      (cluster) the database no longer names this node the owner of a partition in
    *                                   {@code holds} at that epoch: nothing was stored
+   * @param gate asked right before COMMIT is sent; when it says no, the transaction rolls back (Unavailable)
    */
-  CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings, java.util.Map<Integer, Long> holds)
+  CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings, java.util.Map<Integer, Long> holds,
+                       CommitGate gate)
       throws CommitFailure;
+
+  /**
+   * The last word before COMMIT. The committer gives a group up when the database has not answered it within the
+   * stall limit and COMMIT has not been sent, answering its requests 503 at once; the gate then makes sure it can
+   * never commit later, when the database answers again.
+   */
+  @FunctionalInterface
+  interface CommitGate {
+    CommitGate OPEN = () -> true;
+
+    /** True once: COMMIT may be sent. False: the group was given up; roll back. */
+    boolean mayCommit();
+  }
 
   /**
    * True when the group with that id committed (for a commit whose answer was lost); once this answered false, the

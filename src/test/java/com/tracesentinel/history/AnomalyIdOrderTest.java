@@ -3,6 +3,7 @@ package com.tracesentinel.history;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import com.tracesentinel.ingest.HistoryPort;
 import com.tracesentinel.ingest.Judged;
 import com.tracesentinel.ingest.Prepared;
 import com.tracesentinel.ingest.Preparation;
@@ -144,7 +145,7 @@ class AnomalyIdOrderTest {
       }
       CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
         try {
-          history.commit(10, List.of(flaggedRow()), List.of(), Map.of());
+          history.commit(10, List.of(flaggedRow()), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tracesentinel.ingest.HistoryPort;
 import com.tracesentinel.support.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +49,8 @@ class CommitMarkersTest {
     DatabaseUrl db = TestDatabase.fresh();
     Migrations.apply(db);
     try (PostgresHistory history = new PostgresHistory(db, WRITER, 10, ref -> null)) {
-      history.commit(100, List.of(), List.of(), Map.of());
-      history.commit(200, List.of(), List.of(), Map.of());
+      history.commit(100, List.of(), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
+      history.commit(200, List.of(), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
       assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM commit_markers"), "the earlier marker is dropped");
       assertTrue(history.committed(200));
     }
@@ -67,11 +68,11 @@ class CommitMarkersTest {
       earlierRun.commit();
     }
     try (PostgresHistory history = new PostgresHistory(db, WRITER, 10, ref -> null)) {
-      history.commit(100, List.of(), List.of(), Map.of());
+      history.commit(100, List.of(), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
       assertEquals(List.of(100L), markers(db), "the earlier run's marker goes with the first group");
       assertFalse(history.committed(150), "a group in doubt that never reached the database");
       assertEquals(List.of(100L, 150L), markers(db));
-      history.commit(200, List.of(), List.of(), Map.of());
+      history.commit(200, List.of(), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
       assertEquals(List.of(200L), markers(db), "the resolved group's marker goes with the next committed group");
     }
   }

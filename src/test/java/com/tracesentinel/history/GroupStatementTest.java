@@ -118,13 +118,13 @@ class GroupStatementTest {
     Migrations.apply(large);
     List<Judged.Row> rows = variedRows(1);
     try (PostgresHistory h = new PostgresHistory(small, "w", 10, ref -> null)) {
-      h.commit(10, new ArrayList<>(rows), List.of(), Map.of());
+      h.commit(10, new ArrayList<>(rows), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
       assertTrue(h.committed(10));
     }
     List<Judged.Row> big = new ArrayList<>(rows);
     big.addAll(filler(PostgresHistory.ONE_STATEMENT_ROWS, 1_000));
     try (PostgresHistory h = new PostgresHistory(large, "w", 10, ref -> null)) {
-      h.commit(10, new ArrayList<>(big), List.of(), Map.of());
+      h.commit(10, new ArrayList<>(big), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
       assertTrue(h.committed(10));
     }
     List<String> one = stored(small, 1, 999);
@@ -142,20 +142,42 @@ class GroupStatementTest {
     Migrations.apply(db);
     List<Judged.Row> rows = variedRows(1);
     try (PostgresHistory h = new PostgresHistory(db, "w", 10, ref -> null)) {
-      h.commit(10, List.of(rows.get(0)), List.of(), Map.of());
+      h.commit(10, List.of(rows.get(0)), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
       // The same scan again under another id: the unique (code, idempotency) index refuses it.
       Judged.Row again = rows.get(0);
       Judged.Row resent = new Judged.Row(again.index(), again.input(), again.code(), again.site(), again.event(), 2,
           again.status(), again.anomalies(), again.error());
       HistoryPort.CommitFailure failure = assertThrows(HistoryPort.CommitFailure.class,
-          () -> h.commit(11, List.of(rows.get(1), resent), List.of(), Map.of()));
+          () -> h.commit(11, List.of(rows.get(1), resent), List.of(), Map.of(), HistoryPort.CommitGate.OPEN));
       assertTrue(failure instanceof HistoryPort.CommitFailure.DataRefused refused && refused.duplicateKey(),
           failure.toString());
       assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM commit_markers WHERE group_id = 11"));
       assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM scans"), "nothing of the refused group");
-      h.commit(12, List.of(rows.get(1)), List.of(), Map.of());
+      h.commit(12, List.of(rows.get(1)), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
       assertEquals(2, TestDatabase.count(db, "SELECT count(*) FROM scans"));
       assertFalse(h.committed(11), "the refused group never committed");
+    }
+  }
+
+  /** A closed gate (the committer gave the group up) rolls back either kind of group: nothing and no marker stays. */
+  @Test
+  void aGroupGivenUpBeforeCommitLeavesNothingAndTheConnectionServesTheNext() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Migrations.apply(db);
+    List<Judged.Row> rows = variedRows(1);
+    List<Judged.Row> big = new ArrayList<>(rows);
+    big.addAll(filler(PostgresHistory.ONE_STATEMENT_ROWS, 1_000));
+    try (PostgresHistory h = new PostgresHistory(db, "w", 10, ref -> null)) {
+      for (List<Judged.Row> group : List.of(rows, big)) {
+        HistoryPort.CommitFailure failure = assertThrows(HistoryPort.CommitFailure.class,
+            () -> h.commit(10, new ArrayList<>(group), List.of(), Map.of(), () -> false));
+        assertTrue(failure instanceof HistoryPort.CommitFailure.Unavailable, failure.toString());
+        assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM scans"));
+        assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM commit_markers"));
+      }
+      h.commit(11, new ArrayList<>(big), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
+      assertEquals(big.size(), TestDatabase.count(db, "SELECT count(*) FROM scans"));
+      assertFalse(h.committed(10), "the group given up never committed");
     }
   }
 
@@ -170,7 +192,7 @@ class GroupStatementTest {
     Judged.Row row = new Judged.Row(0, far, refused.code(), null, null, 1, ScanStatus.REJECTED, List.of(),
         refused.reason());
     try (PostgresHistory h = new PostgresHistory(db, "w", 10, ref -> null)) {
-      h.commit(10, List.of(row), List.of(), Map.of());
+      h.commit(10, List.of(row), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
     }
     assertEquals(1, TestDatabase.count(db,
         "SELECT count(*) FROM scans WHERE scanned_at = '20000-01-01 00:00:00+00' AND status = 'REJECTED'"));

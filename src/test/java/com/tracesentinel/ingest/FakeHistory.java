@@ -33,6 +33,10 @@ final class FakeHistory implements HistoryPort {
   private int unanswerable;
   int commits;
   int faults;
+  /** Commits refused by the gate: given up by the committer while stalled. */
+  int givenUp;
+  /** When set, the next commit waits for it before COMMIT, as a database that stopped answering mid-group. */
+  volatile java.util.concurrent.CountDownLatch holdNextCommit;
 
   FakeHistory(long seed, double faultRate, long stallMillis) {
     this.random = new Random(seed);
@@ -42,7 +46,7 @@ final class FakeHistory implements HistoryPort {
 
   @Override
   public synchronized CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings,
-                                           java.util.Map<Integer, Long> holds)
+                                           java.util.Map<Integer, Long> holds, CommitGate gate)
       throws CommitFailure {
     if (!voidings.isEmpty()) {
       throw new UnsupportedOperationException("this fake stores no uploads");
@@ -66,8 +70,26 @@ final class FakeHistory implements HistoryPort {
     if (fault != Fault.NONE) {
       faults++;
     }
+    if (fault == Fault.UNAVAILABLE) {
+      throw new CommitFailure.Unavailable("injected: database down", null);
+    }
+    if (fault == Fault.STALL) {
+      sleep(stallMillis);
+    }
+    java.util.concurrent.CountDownLatch hold = holdNextCommit;
+    if (hold != null) {
+      holdNextCommit = null;
+      try {
+        hold.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!gate.mayCommit()) {
+      givenUp++;
+      throw new CommitFailure.Unavailable("given up before COMMIT", null);
+    }
     switch (fault) {
-      case UNAVAILABLE -> throw new CommitFailure.Unavailable("injected: database down", null);
       case IN_DOUBT_LOST -> {
         unanswerable = random.nextInt(3);
         throw new CommitFailure.InDoubt("injected: answer lost, not committed", null);
@@ -77,7 +99,6 @@ final class FakeHistory implements HistoryPort {
         unanswerable = random.nextInt(3);
         throw new CommitFailure.InDoubt("injected: answer lost, committed", null);
       }
-      case STALL -> sleep(stallMillis);
       default -> { }
     }
     store(groupId, scans);
