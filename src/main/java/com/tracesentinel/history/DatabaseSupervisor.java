@@ -73,16 +73,16 @@ public final class DatabaseSupervisor implements AutoCloseable {
       }
       health.up();
       restartDelayMillis = 500;
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
+      // A driver's internal error on a broken connection counts as a failed probe: the next one connects afresh.
       closeProbe();
-      String state = e.getSQLState() == null ? e.getClass().getSimpleName() : "SQLSTATE " + e.getSQLState();
+      String state = e instanceof SQLException sql && sql.getSQLState() != null ? "SQLSTATE " + sql.getSQLState()
+          : e.getClass().getSimpleName();
       if (health.downBecause() == null) {
         LOG.warn("The database does not commit ({}): refusing scans until it does", state);
         health.down("a test commit failed: " + state);
       }
       restartEmbeddedIfDead();
-    } catch (RuntimeException e) {
-      LOG.error("Database supervisor tick failed", e);
     }
   }
 
@@ -123,7 +123,7 @@ public final class DatabaseSupervisor implements AutoCloseable {
     if (probe != null) {
       try {
         probe.close();
-      } catch (SQLException ignored) {
+      } catch (SQLException | RuntimeException ignored) {
         // broken anyway
       }
       probe = null;

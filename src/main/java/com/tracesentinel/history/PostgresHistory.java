@@ -135,8 +135,10 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       discardOnFailure(c);
       throw classify(e, commitSent);
     } catch (RuntimeException e) {
+      // The driver's own failure (a broken protocol state shows as one): once COMMIT was sent, its outcome is unknown.
       discardOnFailure(c);
-      throw new CommitFailure.Unavailable("the commit failed: " + e, e);
+      String why = "the commit failed in the driver: " + e;
+      throw commitSent ? new CommitFailure.InDoubt(why, e) : new CommitFailure.Unavailable(why, e);
     }
   }
 
@@ -446,7 +448,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         judge.setAutoCommit(true);
       }
       return findOriginals(judge, events);
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
+      // A broken connection is dropped whatever the driver threw, or every later look-up would fail on it too.
       closeQuietly(judge);
       judge = null;
       throw e;
@@ -649,8 +652,9 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         c.rollback();
         return;
       }
-    } catch (SQLException ignored) {
-      // broken: dropped below
+    } catch (SQLException | RuntimeException ignored) {
+      // broken: dropped below (on a connection the server ended, the driver's isValid once threw
+      // NoSuchElementException from its protocol state, and the committer thread died of it)
     }
     closeQuietly(c);
     if (c == committer) {
@@ -710,7 +714,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     if (c != null) {
       try {
         c.close();
-      } catch (SQLException ignored) {
+      } catch (SQLException | RuntimeException ignored) {
         // already broken
       }
     }

@@ -158,20 +158,32 @@ final class Committer implements Runnable {
       this.gate = gate;
     }
     long started = System.nanoTime();
+    CommitReceipt receipt;
     try {
-      CommitReceipt receipt = history.commit(groupId, scans, voidings, holds, gate);
-      committed(group, receipt, started);
-      return true;
+      receipt = history.commit(groupId, scans, voidings, holds, gate);
     } catch (HistoryPort.CommitFailure failure) {
-      if (!gate.takeBack()) {
-        // The watchdog failed this part and everything after it already; the ledger is rewound past it.
-        LOG.warn("Commit of {} scans given up after the stall limit, nothing stored: {}", scans.size(),
-            failure.getMessage());
-        metrics.commitFailed();
-        return false;
-      }
-      return failed(failure, group, groupId, scans, started, drainedUpTo);
+      return failed(failure, gate, group, groupId, scans, started, drainedUpTo);
+    } catch (RuntimeException e) {
+      // The port broke its contract: whether the group committed is not known, so the database is asked, as for a
+      // lost answer. This thread must not die of it: every request after it would wait for ever.
+      LOG.error("The history failed unexpectedly during a commit of {} scans", scans.size(), e);
+      return failed(new HistoryPort.CommitFailure.InDoubt("unexpected failure: " + e, e), gate, group, groupId,
+          scans, started, drainedUpTo);
     }
+    committed(group, receipt, started);
+    return true;
+  }
+
+  private boolean failed(HistoryPort.CommitFailure failure, Gate gate, List<JudgedRequest> group, long groupId,
+                         List<Judged> scans, long started, long drainedUpTo) {
+    if (!gate.takeBack()) {
+      // The watchdog failed this part and everything after it already; the ledger is rewound past it.
+      LOG.warn("Commit of {} scans given up after the stall limit, nothing stored: {}", scans.size(),
+          failure.getMessage());
+      metrics.commitFailed();
+      return false;
+    }
+    return failed(failure, group, groupId, scans, started, drainedUpTo);
   }
 
   private boolean failed(HistoryPort.CommitFailure failure, List<JudgedRequest> group, long groupId,

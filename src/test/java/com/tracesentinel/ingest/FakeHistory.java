@@ -37,6 +37,9 @@ final class FakeHistory implements HistoryPort {
   int givenUp;
   /** When set, the next commit waits for it before COMMIT, as a database that stopped answering mid-group. */
   volatile java.util.concurrent.CountDownLatch holdNextCommit;
+  /** When set, the next commit throws it (a port breaking its contract), before or after storing the group. */
+  volatile RuntimeException crashNextCommit;
+  volatile boolean crashAfterStore;
 
   FakeHistory(long seed, double faultRate, long stallMillis) {
     this.random = new Random(seed);
@@ -52,6 +55,11 @@ final class FakeHistory implements HistoryPort {
       throw new UnsupportedOperationException("this fake stores no uploads");
     }
     commits++;
+    RuntimeException crash = crashNextCommit;
+    crashNextCommit = null;
+    if (crash != null && !crashAfterStore) {
+      throw crash;
+    }
     Set<ByteBuffer> inGroup = new HashSet<>();
     for (Judged j : scans) {
       if (j instanceof Judged.Row r && r.event() != null && r.status() != ScanStatus.REJECTED
@@ -102,6 +110,9 @@ final class FakeHistory implements HistoryPort {
       default -> { }
     }
     store(groupId, scans);
+    if (crash != null) {
+      throw crash;
+    }
     return receiptOf(scans);
   }
 

@@ -44,70 +44,81 @@ class IntegrityStormTest {
       AtomicInteger faults = new AtomicInteger();
       Thread injector = new Thread(() -> inject(svc, running, faults), "fault-injector");
       injector.start();
-
-      Instant t0 = Instant.now().minusSeconds(5 * 86_400);
-      AtomicInteger attempts = new AtomicInteger();
-      List<Attempt> log = Collections.synchronizedList(new ArrayList<>());
-      ExecutorService clients = Executors.newFixedThreadPool(4);
-      List<Future<?>> done = new ArrayList<>();
-      String[] sites = {"IA", "IB", "IC"};
-      for (int c = 0; c < 4; c++) {
-        int client = c;
-        done.add(clients.submit(() -> {
-          Random random = new Random(client);
-          List<JsonArray> sent = new ArrayList<>();
-          // Until enough faults of every kind happened, however fast or slow the machine is (at most a minute).
-          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-          for (int n = 0; n < 2_000 && (n < 40 || faults.get() < 15) && System.nanoTime() < until; n++) {
-            JsonArray scans;
-            if (!sent.isEmpty() && random.nextInt(4) == 0) {
-              scans = sent.get(random.nextInt(sent.size())).copy();
-            } else {
-              scans = new JsonArray();
-              for (int line = 1; line <= 1 + random.nextInt(20); line++) {
-                scans.add(new JsonObject().put("code", String.format("87%018d", random.nextInt(150)))
-                    .put("siteId", sites[random.nextInt(3)]).put("documentNo", "D" + client + "-" + n)
-                    .put("lineNo", line).put("scannedAt", t0.plusSeconds(random.nextInt(86_400)).toString()));
-              }
-              sent.add(scans);
-            }
-            int id = attempts.incrementAndGet();
-            scans.forEach(o -> ((JsonObject) o).put("deviceId", "a" + id));
-            Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", scans));
-            assertTrue(r.status() == 200 || r.status() == 503, r.status() + " " + r.body());
-            log.add(new Attempt(id, r.status(), r.body()));
-            if (r.status() == 503) {
-              Thread.sleep(20);
-            }
-          }
-          return null;
-        }));
+      try {
+        storm(svc, faults, running, injector);
+      } finally {
+        // Never left running after a failure: it would end the connections of the tests after this one.
+        running.set(false);
+        injector.join();
       }
-      for (Future<?> f : done) {
-        f.get(3, TimeUnit.MINUTES);
-      }
-      clients.shutdown();
-      running.set(false);
-      injector.join();
-
-      int ok = 0;
-      int refused = 0;
-      for (Attempt a : log) {
-        long stored = TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE device_id = 'a" + a.id() + "'");
-        if (a.status() == 503) {
-          refused++;
-          assertEquals(0, stored, "attempt " + a.id() + " was answered 503 but PostgreSQL holds its rows");
-        } else {
-          ok++;
-          JsonArray results = new JsonObject(a.body()).getJsonArray("results");
-          long rows = results.stream().filter(o -> !"REPLAYED".equals(((JsonObject) o).getString("status"))).count();
-          assertEquals(rows, stored, "attempt " + a.id() + " was answered 200: exactly its rows are stored");
-        }
-      }
-      assertTrue(ok > 50, ok + " stored");
-      assertTrue(refused > 0 && faults.get() > 5, refused + " refused after " + faults.get() + " faults");
-      svc.assertLedgerEqualsHistory();
     }
+  }
+
+  private static void storm(TestService svc, AtomicInteger faults, AtomicBoolean running, Thread injector)
+      throws Exception {
+    Instant t0 = Instant.now().minusSeconds(5 * 86_400);
+    AtomicInteger attempts = new AtomicInteger();
+    List<Attempt> log = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService clients = Executors.newFixedThreadPool(4);
+    List<Future<?>> done = new ArrayList<>();
+    String[] sites = {"IA", "IB", "IC"};
+    for (int c = 0; c < 4; c++) {
+      int client = c;
+      done.add(clients.submit(() -> {
+        Random random = new Random(client);
+        List<JsonArray> sent = new ArrayList<>();
+        // Until enough faults of every kind happened, however fast or slow the machine is (at most a minute).
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (int n = 0; n < 2_000 && (n < 40 || faults.get() < 15) && System.nanoTime() < until; n++) {
+          JsonArray scans;
+          if (!sent.isEmpty() && random.nextInt(4) == 0) {
+            scans = sent.get(random.nextInt(sent.size())).copy();
+          } else {
+            scans = new JsonArray();
+            for (int line = 1; line <= 1 + random.nextInt(20); line++) {
+              scans.add(new JsonObject().put("code", String.format("87%018d", random.nextInt(150)))
+                  .put("siteId", sites[random.nextInt(3)]).put("documentNo", "D" + client + "-" + n)
+                  .put("lineNo", line).put("scannedAt", t0.plusSeconds(random.nextInt(86_400)).toString()));
+            }
+            sent.add(scans);
+          }
+          int id = attempts.incrementAndGet();
+          scans.forEach(o -> ((JsonObject) o).put("deviceId", "a" + id));
+          Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", scans));
+          assertTrue(r.status() == 200 || r.status() == 503, r.status() + " " + r.body());
+          log.add(new Attempt(id, r.status(), r.body()));
+          if (r.status() == 503) {
+            Thread.sleep(20);
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : done) {
+      f.get(3, TimeUnit.MINUTES);
+    }
+    clients.shutdown();
+    // The faults stop before PostgreSQL is checked.
+    running.set(false);
+    injector.join();
+
+    int ok = 0;
+    int refused = 0;
+    for (Attempt a : log) {
+      long stored = TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE device_id = 'a" + a.id() + "'");
+      if (a.status() == 503) {
+        refused++;
+        assertEquals(0, stored, "attempt " + a.id() + " was answered 503 but PostgreSQL holds its rows");
+      } else {
+        ok++;
+        JsonArray results = new JsonObject(a.body()).getJsonArray("results");
+        long rows = results.stream().filter(o -> !"REPLAYED".equals(((JsonObject) o).getString("status"))).count();
+        assertEquals(rows, stored, "attempt " + a.id() + " was answered 200: exactly its rows are stored");
+      }
+    }
+    assertTrue(ok > 50, ok + " stored");
+    assertTrue(refused > 0 && faults.get() > 5, refused + " refused after " + faults.get() + " faults");
+    svc.assertLedgerEqualsHistory();
   }
 
   /** Until stopped: every 50-250 ms one fault, at the insert, at the commit, or on the connections. */
