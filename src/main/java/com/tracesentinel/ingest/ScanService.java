@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ingest core's entry point: {@link #ingest} takes a request's scans and answers, per scan, what the history
@@ -76,7 +77,14 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     });
     judgeThread.start();
     committerThread.start();
-    watchdog.scheduleWithFixedDelay(committer::watch, 100, 100, TimeUnit.MILLISECONDS);
+    watchdog.scheduleWithFixedDelay(() -> {
+      try {
+        committer.watch();
+      } catch (RuntimeException e) {
+        // A periodic task that throws is never run again: the stall limit would be gone for good.
+        LoggerFactory.getLogger(ScanService.class).error("The commit watchdog's tick failed", e);
+      }
+    }, 100, 100, TimeUnit.MILLISECONDS);
   }
 
   /**
