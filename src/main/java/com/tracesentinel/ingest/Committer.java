@@ -162,20 +162,20 @@ final class Committer implements Runnable {
     try {
       receipt = history.commit(groupId, scans, voidings, holds, gate);
     } catch (HistoryPort.CommitFailure failure) {
-      return failed(failure, gate, group, groupId, scans, started, drainedUpTo);
+      return failedOrGivenUp(failure, gate, group, groupId, scans, started, drainedUpTo);
     } catch (RuntimeException e) {
       // The port broke its contract: whether the group committed is not known, so the database is asked, as for a
       // lost answer. This thread must not die of it: every request after it would wait for ever.
       LOG.error("The history failed unexpectedly during a commit of {} scans", scans.size(), e);
-      return failed(new HistoryPort.CommitFailure.InDoubt("unexpected failure: " + e, e), gate, group, groupId,
-          scans, started, drainedUpTo);
+      return failedOrGivenUp(new HistoryPort.CommitFailure.InDoubt("unexpected failure: " + e, e), gate, group,
+          groupId, scans, started, drainedUpTo);
     }
     committed(group, receipt, started);
     return true;
   }
 
-  private boolean failed(HistoryPort.CommitFailure failure, Gate gate, List<JudgedRequest> group, long groupId,
-                         List<Judged> scans, long started, long drainedUpTo) {
+  private boolean failedOrGivenUp(HistoryPort.CommitFailure failure, Gate gate, List<JudgedRequest> group,
+                                  long groupId, List<Judged> scans, long started, long drainedUpTo) {
     if (!gate.takeBack()) {
       // The watchdog failed this part and everything after it already; the ledger is rewound past it.
       LOG.warn("Commit of {} scans given up after the stall limit, nothing stored: {}", scans.size(),
