@@ -44,6 +44,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.transport.Transport;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -57,6 +58,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -366,9 +368,10 @@ public final class TraceSentinel implements AutoCloseable {
     new ProcessorMetrics().bindTo(prometheus);
     new UptimeMetrics().bindTo(prometheus);
     vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-            .addLabels(Label.HTTP_ROUTE)))
+        .with(new VertxOptions()
+            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).addLabels(Label.HTTP_ROUTE)))
         .withMetrics(new MicrometerMetricsFactory(prometheus))
+        .withTransport(socketTransport(config.http().transport()))
         .build();
     pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.dbPoolSize()).setMaxWaitQueueSize(1_000)
@@ -382,6 +385,25 @@ public final class TraceSentinel implements AutoCloseable {
     await(referenceRepository.load());
     history = new PostgresHistory(db, config.cluster() == null ? WRITER : config.cluster().nodeId(),
         config.dbTimeoutSeconds(), reference::site);
+  }
+
+  /**
+   * The transport asked for, or where it cannot load here (another OS, a kernel or a container's seccomp profile
+   * without io_uring) the next of io_uring, epoll, java.nio: a missing native transport costs speed, never the start.
+   */
+  private static Transport socketTransport(String asked) {
+    // Vert.x leaves a native transport's field null when its Netty classes are not on the class path.
+    Transport[] order = {Transport.IO_URING, Transport.EPOLL, Transport.NIO};
+    String[] names = {"io_uring", "epoll", "nio"};
+    for (int i = List.of(names).indexOf(asked); i < order.length; i++) {
+      if (order[i] != null && order[i].available()) {
+        LOG.info("Sockets on {}", names[i]);
+        return order[i];
+      }
+      LOG.warn("Sockets: {} is unavailable here ({})", names[i],
+          order[i] == null ? "not on the class path" : String.valueOf(order[i].unavailabilityCause()));
+    }
+    return Transport.NIO;
   }
 
   private DatabaseUrl openDatabase() throws Exception {

@@ -53,8 +53,10 @@ public record Config(
    * @param headers        a new connection must have sent its first request's headers within this
    * @param body           a request must have arrived whole within this
    * @param threads        event-loop threads serving HTTP (0: one per processor, at most 8)
+   * @param transport      what Vert.x's sockets run on: epoll, io_uring (Linux) or nio (java.nio, anywhere)
    */
-  public record Http(int maxConnections, Duration idle, Duration headers, Duration body, int threads) {
+  public record Http(int maxConnections, Duration idle, Duration headers, Duration body, int threads,
+                     String transport) {
 
     /** The event loops to deploy: as many as asked, or one per processor the JVM may use (at most 8). */
     public int eventLoops() {
@@ -101,7 +103,8 @@ public record Config(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_IDLE_SECONDS", 60, 1, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_HEADER_SECONDS", 10, 1, 3_600)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_BODY_SECONDS", 30, 1, 3_600)),
-            e.integer("TRACESENTINEL_HTTP_THREADS", 0, 0, 64)),
+            e.integer("TRACESENTINEL_HTTP_THREADS", 0, 0, 64),
+            e.choice("TRACESENTINEL_HTTP_TRANSPORT", "io_uring", "io_uring", "epoll", "nio")),
         new LadderSettings(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_DOUBLE_SCAN_SECONDS", 600, 0, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_RETURN_WINDOW_SECONDS", 864_000, 0, 31_536_000)),
@@ -218,6 +221,14 @@ public record Config(
       String v = string(name, fallback);
       if (!v.matches("[0-9+()\\- ]{3,30}")) {
         throw new IllegalArgumentException(name + "=" + v + " is not a phone number (digits, spaces, + - ( ); 3 to 30)");
+      }
+      return v;
+    }
+
+    String choice(String name, String fallback, String... allowed) {
+      String v = string(name, fallback).toLowerCase();
+      if (!java.util.List.of(allowed).contains(v)) {
+        throw new IllegalArgumentException(name + "=" + v + " is not one of " + String.join(", ", allowed));
       }
       return v;
     }

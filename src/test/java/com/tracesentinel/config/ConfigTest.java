@@ -30,4 +30,13 @@ class ConfigTest {
         () -> Config.from(Map.of("TRACESENTINEL_HTTP_THREADS", "two")));
     assertEquals("TRACESENTINEL_HTTP_THREADS=two is not a whole number", word.getMessage());
   }
+
+  @Test
+  void theSocketTransportIsOneOfThreeNames() {
+    assertEquals("io_uring", Config.from(Map.of()).http().transport());
+    assertEquals("nio", Config.from(Map.of("TRACESENTINEL_HTTP_TRANSPORT", "NIO")).http().transport());
+    IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+        () -> Config.from(Map.of("TRACESENTINEL_HTTP_TRANSPORT", "kqueue")));
+    assertEquals("TRACESENTINEL_HTTP_TRANSPORT=kqueue is not one of io_uring, epoll, nio", other.getMessage());
+  }
 }
