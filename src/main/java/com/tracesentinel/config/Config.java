@@ -226,7 +226,7 @@ public record Config(
     }
 
     String choice(String name, String fallback, String... allowed) {
-      String v = string(name, fallback).toLowerCase();
+      String v = string(name, fallback).toLowerCase(java.util.Locale.ROOT);
       if (!java.util.List.of(allowed).contains(v)) {
         throw new IllegalArgumentException(name + "=" + v + " is not one of " + String.join(", ", allowed));
       }
