@@ -72,6 +72,9 @@ final class ScanRoutes {
     if (cause instanceof ScanService.DataRefused) {
       return new Problem(422, "Unprocessable content", cause.getMessage());
     }
+    if (cause instanceof ScanService.StoredUnanswered) {
+      return new Problem(500, "Internal error", cause.getMessage());
+    }
     return cause;
   }
 

@@ -352,16 +352,27 @@ final class Committer implements Runnable {
     }
     metrics.groupCommitted(stored, System.nanoTime() - started);
     for (JudgedRequest j : group) {
-      if (j.voiding() != null) {
-        j.request().answer.complete(new Request.Answer.Voided(voided(j.voiding())));
-        continue;
+      try {
+        j.request().answer.complete(answer(j, receipt));
+      } catch (RuntimeException e) {
+        // The group is stored; a fault in building one answer must neither kill this thread (every request after it
+        // would wait for ever) nor pass for a 503, which promises nothing was stored.
+        LOG.error("Request {} was stored but its answer could not be built", j.seq(), e);
+        j.request().answer.completeExceptionally(new ScanService.StoredUnanswered("this request was stored, but its "
+            + "answer could not be built; send it again to get each scan's result (a stored scan is answered REPLAYED)"));
       }
-      List<ScanResult> results = new ArrayList<>(j.scans().size());
-      for (Judged s : j.scans()) {
-        results.add(result(s, receipt));
-      }
-      j.request().answer.complete(new Request.Answer.Scans(results));
     }
+  }
+
+  private Request.Answer answer(JudgedRequest j, CommitReceipt receipt) {
+    if (j.voiding() != null) {
+      return new Request.Answer.Voided(voided(j.voiding()));
+    }
+    List<ScanResult> results = new ArrayList<>(j.scans().size());
+    for (Judged s : j.scans()) {
+      results.add(result(s, receipt));
+    }
+    return new Request.Answer.Scans(results);
   }
 
   private static Voiding.Result voided(Voiding v) {

@@ -288,6 +288,16 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     }
   }
 
+  /**
+   * The request was stored, but its answer could not be built (a fault of the service's own): a re-send is answered
+   * REPLAYED with each scan's original, so the client loses nothing by sending it again.
+   */
+  public static final class StoredUnanswered extends RuntimeException {
+    public StoredUnanswered(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /** The database refused this request's own data; nothing of it was stored, and a re-send will fail again. */
   public static final class DataRefused extends RuntimeException {
     public DataRefused(String message) {

@@ -40,6 +40,8 @@ final class FakeHistory implements HistoryPort {
   /** When set, the next commit throws it (a port breaking its contract), before or after storing the group. */
   volatile RuntimeException crashNextCommit;
   volatile boolean crashAfterStore;
+  /** When set, the next commit stores its group and returns a receipt that throws when read. */
+  volatile boolean brokenReceiptOnce;
 
   FakeHistory(long seed, double faultRate, long stallMillis) {
     this.random = new Random(seed);
@@ -112,6 +114,20 @@ final class FakeHistory implements HistoryPort {
     store(groupId, scans);
     if (crash != null) {
       throw crash;
+    }
+    if (brokenReceiptOnce) {
+      brokenReceiptOnce = false;
+      return new CommitReceipt(new java.util.AbstractMap<>() {
+        @Override
+        public Set<Entry<CommitReceipt.AnomalyRef, String>> entrySet() {
+          throw new IllegalStateException("injected: an unreadable receipt");
+        }
+
+        @Override
+        public String get(Object key) {
+          throw new IllegalStateException("injected: an unreadable receipt");
+        }
+      }, Map.of());
     }
     return receiptOf(scans);
   }

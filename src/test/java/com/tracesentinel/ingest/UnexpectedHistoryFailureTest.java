@@ -86,6 +86,26 @@ class UnexpectedHistoryFailureTest {
     assertClean();
   }
 
+  @Test
+  void anAnswerThatCannotBeBuiltSaysStoredAndTheCommitterGoesOn() throws Exception {
+    assertEquals(ScanStatus.ACCEPTED, service.ingest(List.of(sale(1)), NOW).get(10, TimeUnit.SECONDS).get(0).status());
+    history.brokenReceiptOnce = true;
+    ScanInput again = new ScanInput(sale(1).code(), EventType.SALE, "S1", "D-again", 1, NOW.minusSeconds(60), 1, false,
+        null, null, null);
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> service.ingest(List.of(again), NOW).get(10, TimeUnit.SECONDS),
+        "the second sale's conflict is read from the receipt, which throws");
+    assertInstanceOf(ScanService.StoredUnanswered.class, e.getCause());
+    assertEquals(2, history.countStoredScans(), "stored all the same");
+
+    assertEquals(ScanStatus.ACCEPTED, service.ingest(List.of(sale(2)), NOW).get(10, TimeUnit.SECONDS).get(0).status(),
+        "the committer is alive");
+    assertEquals(ScanStatus.REPLAYED, service.ingest(List.of(again), NOW).get(10, TimeUnit.SECONDS).get(0).status(),
+        "the re-send the answer asks for");
+    assertEquals(3, history.countStoredScans());
+    assertClean();
+  }
+
   private void assertClean() throws Exception {
     LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
         .verify(new PrintStream(new ByteArrayOutputStream()), 10);
