@@ -37,6 +37,8 @@ import java.util.concurrent.CompletionException;
  * the request fails (503, or 422 for refused data) while other parts may have been stored. A re-send of the whole
  * request is the remedy, and the stored parts come back REPLAYED. A request whose partitions are not all served at
  * the moment it arrives (no owner yet, or this node's own still rebuilding) is refused before anything is sent.
+ * A part sent to its owner that then went silent (timed out, connection cut) or answered 500 may have been stored:
+ * that is a 504, never a 503.
  */
 public final class ClusterRouter implements ScanIntake {
   /** Forwarded requests carry this header with the cluster's secret. */
@@ -63,7 +65,7 @@ public final class ClusterRouter implements ScanIntake {
     this.forwardedScans = Counter.builder("tracesentinel.cluster.forwarded.scans")
         .description("scans sent to the node that owns their partition").register(registry);
     this.forwardFailures = Counter.builder("tracesentinel.cluster.forward.failures")
-        .description("forwarded parts of requests that failed (503 or 422 for the whole request)").register(registry);
+        .description("forwarded parts of requests that failed (503, 504 or 422 for the whole request)").register(registry);
     this.localScans = Counter.builder("tracesentinel.cluster.local.scans")
         .description("scans judged on the node that received them").register(registry);
   }
@@ -152,6 +154,9 @@ public final class ClusterRouter implements ScanIntake {
     if (cause instanceof ScanService.DataRefused) {
       return new ScanService.DataRefused(cause.getMessage() + also);
     }
+    if (cause instanceof ScanService.OutcomeUnknown) {
+      return new ScanService.OutcomeUnknown(cause.getMessage() + also);
+    }
     return new ScanService.Unavailable((cause instanceof ScanService.Unavailable ? cause.getMessage()
         : "a node of the cluster did not answer; this part was not stored") + also);
   }
@@ -217,7 +222,7 @@ public final class ClusterRouter implements ScanIntake {
     });
   }
 
-  private record Reply(int status, Buffer body) {}
+  record Reply(int status, Buffer body) {}
 
   private CompletableFuture<Reply> post(String url, String path, Buffer body) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + path)
@@ -228,12 +233,27 @@ public final class ClusterRouter implements ScanIntake {
     return reply.toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {
       forwardFailures.increment();
       node.refreshOwnersSoon();
-      return CompletableFuture.failedFuture(new ScanService.Unavailable("the node that owns part of these codes ("
-          + url + ") did not answer: " + e.getMessage() + "; that part was not stored"));
+      return CompletableFuture.failedFuture(unanswered(url, e));
     });
   }
 
-  private static RuntimeException failureOf(Reply reply) {
+  /**
+   * A forward that got no answer. Only a connection that was never made (refused, timed out connecting, no pooled
+   * connection free) proves the part was not sent; after that the owner may have stored it and then gone silent.
+   */
+  static RuntimeException unanswered(String url, Throwable failure) {
+    Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (e instanceof java.net.ConnectException || e instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+      return new ScanService.Unavailable("the node that owns part of these codes (" + url + ") could not be "
+          + "reached; that part was not stored");
+    }
+    return new ScanService.OutcomeUnknown("the node that owns part of these codes (" + url + ") did not answer ("
+        + e.getClass().getSimpleName() + "); whether that part was stored is not known: send the request again, a "
+        + "stored scan comes back REPLAYED");
+  }
+
+  /** A forward the owner answered with an error: its 503 and 4xx store nothing, its 500 may have stored the part. */
+  static RuntimeException failureOf(Reply reply) {
     String detail;
     try {
       detail = new JsonObject(reply.body()).getString("detail", "status " + reply.status());
@@ -242,6 +262,11 @@ public final class ClusterRouter implements ScanIntake {
     }
     if (reply.status() == 422) {
       return new ScanService.DataRefused(detail);
+    }
+    if (reply.status() >= 500 && reply.status() != 503) {
+      return new ScanService.OutcomeUnknown("the node that owns part of these codes failed (" + reply.status()
+          + ": " + detail + "); whether that part was stored is not known: send the request again, a stored scan "
+          + "comes back REPLAYED");
     }
     return new ScanService.Unavailable(detail);
   }

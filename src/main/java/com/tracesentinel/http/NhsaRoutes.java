@@ -29,7 +29,8 @@ import java.util.List;
  *   code was REJECTED;</li>
  *   <li>200, infcode -1: the message cannot be read (as NHSA clients expect); nothing stored;</li>
  *   <li>401, 403: no or unknown key, or a key of another site; 413: over 1 MiB; 422: the database refused the
- *   message's data; 503 with Retry-After: nothing stored, send it again. All infcode -1.</li>
+ *   message's data; 503 with Retry-After: nothing stored, send it again; 500 or 504: as its detail says (stored, or
+ *   not known), send it again to find out. All infcode -1.</li>
  * </ul>
  */
 final class NhsaRoutes {
@@ -132,6 +133,7 @@ final class NhsaRoutes {
       case 422 -> "数据库拒收该报文的数据，未保存任何内容";
       case 503 -> "服务暂时不可用，未保存任何内容，请稍后重发";
       case 500 -> "服务内部错误";
+      case 504 -> "负责部分追溯码的节点未应答，该部分是否已保存未知，请重发（已保存的追溯码返回 REPLAYED）";
       default -> "请求被拒绝";
     };
     if (p.retryAfterSeconds() != null) {

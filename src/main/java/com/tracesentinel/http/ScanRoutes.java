@@ -75,6 +75,9 @@ final class ScanRoutes {
     if (cause instanceof ScanService.StoredUnanswered) {
       return new Problem(500, "Internal error", cause.getMessage());
     }
+    if (cause instanceof ScanService.OutcomeUnknown) {
+      return new Problem(504, "Gateway timeout", cause.getMessage());
+    }
     return cause;
   }
 

@@ -298,6 +298,17 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     }
   }
 
+  /**
+   * Whether the request (or a part of it another node was judging) was stored is not known: that node stopped
+   * answering after the part was sent, or failed in a way that does not say. Never a 503, which promises nothing was
+   * stored; a re-send finds out (a stored scan is answered REPLAYED).
+   */
+  public static final class OutcomeUnknown extends RuntimeException {
+    public OutcomeUnknown(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /** The database refused this request's own data; nothing of it was stored, and a re-send will fail again. */
   public static final class DataRefused extends RuntimeException {
     public DataRefused(String message) {

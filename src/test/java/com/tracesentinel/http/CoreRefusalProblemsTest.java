@@ -9,7 +9,10 @@ import com.tracesentinel.ingest.ScanService;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
-/** The core's refusals become problems by their type alone: 503 promises nothing stored, 500 here says stored. */
+/**
+ * The core's refusals become problems by their type alone: 503 promises nothing stored, the 500 here says stored, 504
+ * says not known.
+ */
 class CoreRefusalProblemsTest {
   private static Problem problemOf(Throwable t) {
     return assertInstanceOf(Problem.class, ScanRoutes.problem(new CompletionException(t)));
@@ -34,6 +37,12 @@ class CoreRefusalProblemsTest {
         + "built; send it again"));
     assertEquals(500, p.status());
     assertTrue(p.getMessage().contains("was stored"), p.getMessage());
+  }
+
+  @Test
+  void aPartWhoseFateIsNotKnownIsA504NeverA503() {
+    Problem p = problemOf(new ScanService.OutcomeUnknown("whether that part was stored is not known"));
+    assertEquals(504, p.status());
   }
 
   @Test

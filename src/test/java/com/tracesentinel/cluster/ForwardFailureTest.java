@@ -1,0 +1,91 @@
+package com.tracesentinel.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.ingest.ScanService;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetServer;
+import java.net.ServerSocket;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a forwarded part's failure promises. A 503 says nothing was stored, so it is given only when the part was
+ * never sent (no connection) or the owner said so; an owner that read the part and then went silent or answered 500
+ * may have stored it: 504. The failures come from a real Vert.x client against real sockets, so the test follows
+ * the exception types Vert.x actually produces.
+ */
+class ForwardFailureTest {
+  private final Vertx vertx = Vertx.vertx();
+  private final HttpClient client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000));
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** Posts to url the way the router forwards, and returns how the router words the failure. */
+  private RuntimeException forwardTo(String url, long timeoutMillis) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans")
+        .setTimeout(timeoutMillis);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> client.request(options)
+        .compose(req -> req.send(Buffer.buffer("{\"scans\":[]}"))).compose(resp -> resp.body())
+        .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
+    return ClusterRouter.unanswered(url, e.getCause());
+  }
+
+  private String listening(NetServer server) throws Exception {
+    server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return "http://127.0.0.1:" + server.actualPort();
+  }
+
+  @Test
+  void aNodeNobodyListensAtNeverGotThePart() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RuntimeException r = forwardTo("http://127.0.0.1:" + port, 5_000);
+    assertInstanceOf(ScanService.Unavailable.class, r, r.toString());
+    assertTrue(r.getMessage().contains("not stored"), r.getMessage());
+  }
+
+  @Test
+  void aNodeThatReadThePartAndDiedMayHaveStoredIt() throws Exception {
+    // As a SIGKILLed owner after its commit: the connection is cut once the request has arrived.
+    NetServer server = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> socket.close()));
+    RuntimeException r = forwardTo(listening(server), 5_000);
+    assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+    assertTrue(r.getMessage().contains("REPLAYED"), r.getMessage());
+  }
+
+  @Test
+  void aNodeThatReadThePartAndFroze() throws Exception {
+    // As a SIGSTOPped owner: it never answers.
+    NetServer server = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }));
+    RuntimeException r = forwardTo(listening(server), 300);
+    assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+  }
+
+  @Test
+  void theOwnersOwnAnswersKeepTheirMeaning() {
+    Buffer detail = Buffer.buffer("{\"detail\":\"d\"}");
+    assertInstanceOf(ScanService.Unavailable.class, ClusterRouter.failureOf(new ClusterRouter.Reply(503, detail)));
+    assertInstanceOf(ScanService.DataRefused.class, ClusterRouter.failureOf(new ClusterRouter.Reply(422, detail)));
+    assertInstanceOf(ScanService.Unavailable.class, ClusterRouter.failureOf(new ClusterRouter.Reply(401, detail)),
+        "refused before judging: nothing stored");
+    assertInstanceOf(ScanService.OutcomeUnknown.class, ClusterRouter.failureOf(new ClusterRouter.Reply(500, detail)),
+        "a 500 may be 'stored, answer lost'");
+    assertInstanceOf(ScanService.OutcomeUnknown.class,
+        ClusterRouter.failureOf(new ClusterRouter.Reply(502, Buffer.buffer("not json"))));
+  }
+}
