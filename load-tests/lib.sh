@@ -74,5 +74,8 @@ pg_pids() {
   echo "$pm" $(pgrep -P "$pm" || true)
 }
 
+# jit_seconds PID: the CPU seconds a JVM's JIT compilers have spent so far (jstat -compiler's Time column).
+jit_seconds() { jstat -compiler "$1" | awk 'NR == 2 { print $4 }'; }
+
 # machine_ticks: all CPU time used on the machine so far (user+nice+system+irq+softirq), 1/100 s.
 machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
