@@ -145,9 +145,25 @@ public final class ClusterRouter implements ScanIntake {
         + "nothing of this request was stored: send it again shortly");
   }
 
-  /** The request's failure, worded for a client that must know other parts may be stored already. */
-  private RuntimeException partly(List<CompletableFuture<List<ScanResult>>> parts, Throwable failure) {
+  /**
+   * The request's failure, once every part is done, worded for a client that must know other parts may be stored
+   * already. A part whose fate is not known outranks the others' failures, whichever came first: a 503 would promise
+   * that nothing of it was stored.
+   */
+  static RuntimeException partly(List<CompletableFuture<List<ScanResult>>> parts, Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    for (CompletableFuture<List<ScanResult>> part : parts) {
+      if (part.isCompletedExceptionally()) {
+        Throwable partFailure = part.handle((r, e) -> e).join();
+        if (partFailure instanceof CompletionException && partFailure.getCause() != null) {
+          partFailure = partFailure.getCause();
+        }
+        if (partFailure instanceof ScanService.OutcomeUnknown) {
+          cause = partFailure;
+          break;
+        }
+      }
+    }
     boolean someStored = parts.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally());
     String also = someStored ? " Other parts of the request, judged by other nodes, were stored: send the whole "
         + "request again, and they come back REPLAYED." : "";

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.ingest.ScanService;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +14,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetServer;
 import java.net.ServerSocket;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -74,6 +78,22 @@ class ForwardFailureTest {
     NetServer server = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }));
     RuntimeException r = forwardTo(listening(server), 300);
     assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+  }
+
+  @Test
+  void aPartWhoseFateIsNotKnownDecidesTheAnswerWhicheverFailedFirst() {
+    CompletableFuture<List<ScanResult>> refused =
+        CompletableFuture.failedFuture(new ScanService.Unavailable("not stored"));
+    CompletableFuture<List<ScanResult>> silent =
+        CompletableFuture.failedFuture(new ScanService.OutcomeUnknown("not known"));
+    CompletableFuture<List<ScanResult>> stored =
+        CompletableFuture.completedFuture(List.of());
+    RuntimeException r = ClusterRouter.partly(List.of(refused, silent, stored),
+        new CompletionException(new ScanService.Unavailable("not stored")));
+    assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+    assertTrue(r.getMessage().contains("were stored"), r.getMessage());
+    assertInstanceOf(ScanService.Unavailable.class, ClusterRouter.partly(List.of(refused, stored),
+        new CompletionException(new ScanService.Unavailable("not stored"))));
   }
 
   @Test
