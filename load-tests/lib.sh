@@ -79,3 +79,27 @@ jit_seconds() { jstat -compiler "$1" | awk 'NR == 2 { print $4 }'; }
 
 # machine_ticks: all CPU time used on the machine so far (user+nice+system+irq+softirq), 1/100 s.
 machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+
+# http_buckets FILE: the service's own response-time histogram of its 200 answers so far (from the request read to the
+# answer written), for p99 over a window
+http_buckets() {
+  curl -fsS "$BASE/metrics" | grep -E '^vertx_http_server_response_time_seconds_bucket.*code="200"' >"$1"
+}
+
+# p99 BEFORE AFTER PATTERN: the upper bound (ms) of the histogram bucket holding the 99th percentile of the window
+p99() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import re, sys
+def load(path):
+    d = {}
+    for line in open(path):
+        if sys.argv[3] in line:
+            le = re.search(r'le="([^"]+)"', line).group(1)
+            d[le] = d.get(le, 0) + float(line.rsplit(' ', 1)[1])
+    return d
+a, b = load(sys.argv[1]), load(sys.argv[2])
+les = sorted(b, key=lambda x: float('inf') if x == '+Inf' else float(x))
+total = b['+Inf'] - a.get('+Inf', 0)
+print(next(f'{float(le) * 1000:.1f}' for le in les if b[le] - a.get(le, 0) >= 0.99 * total))
+PY
+}

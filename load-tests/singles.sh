@@ -23,23 +23,6 @@ echo "singles: ${SECONDS_RUN} s measured after ${WARMUP} s warm-up, ${RUNS} runs
 buckets() {
   curl -fsS "$BASE/metrics" | grep -E '^tracesentinel_commit_latency_seconds_bucket|^vertx_http_server_response_time_seconds_bucket.*code="200"' >"$1"
 }
-# p99 BEFORE AFTER PATTERN: the upper bound (ms) of the histogram bucket holding the 99th percentile of the window
-p99() {
-  python3 - "$1" "$2" "$3" <<'PY'
-import re, sys
-def load(path):
-    d = {}
-    for line in open(path):
-        if sys.argv[3] in line:
-            le = re.search(r'le="([^"]+)"', line).group(1)
-            d[le] = d.get(le, 0) + float(line.rsplit(' ', 1)[1])
-    return d
-a, b = load(sys.argv[1]), load(sys.argv[2])
-les = sorted(b, key=lambda x: float('inf') if x == '+Inf' else float(x))
-total = b['+Inf'] - a.get('+Inf', 0)
-print(next(f'{float(le) * 1000:.1f}' for le in les if b[le] - a.get(le, 0) >= 0.99 * total))
-PY
-}
 # commits: "<groups> <scans> <seconds>" so far, summed over the service's commit metrics
 commits() {
   curl -fsS "$BASE/metrics" | awk '
