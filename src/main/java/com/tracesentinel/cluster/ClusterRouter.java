@@ -46,6 +46,8 @@ public final class ClusterRouter implements ScanIntake {
   /** A node that does not own a partition it was sent answers this status: the sender reads the owners again. */
   public static final int NOT_OWNER = 421;
   private static final String LOCAL = "";
+  private static final String NOT_KNOWN = "whether that part was stored is not known: send the request again, a stored "
+      + "scan comes back REPLAYED";
 
   private final ClusterNode node;
   private final ScanService local;
@@ -151,17 +153,12 @@ public final class ClusterRouter implements ScanIntake {
    * that nothing of it was stored.
    */
   static RuntimeException partly(List<CompletableFuture<List<ScanResult>>> parts, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause = unwrapped(failure);
     for (CompletableFuture<List<ScanResult>> part : parts) {
-      if (part.isCompletedExceptionally()) {
-        Throwable partFailure = part.handle((r, e) -> e).join();
-        if (partFailure instanceof CompletionException && partFailure.getCause() != null) {
-          partFailure = partFailure.getCause();
-        }
-        if (partFailure instanceof ScanService.OutcomeUnknown) {
-          cause = partFailure;
-          break;
-        }
+      Throwable partFailure = part.isCompletedExceptionally() ? unwrapped(part.handle((r, e) -> e).join()) : null;
+      if (partFailure instanceof ScanService.OutcomeUnknown) {
+        cause = partFailure;
+        break;
       }
     }
     boolean someStored = parts.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally());
@@ -220,8 +217,7 @@ public final class ClusterRouter implements ScanIntake {
     }
     return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).handle((ignored, failure) -> {
       if (failure != null) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-            : failure;
+        Throwable cause = unwrapped(failure);
         throw new CompletionException(new ScanService.Unavailable(cause.getMessage() + " Send the deletion again: "
             + "the parts already deleted are not deleted twice."));
       }
@@ -239,6 +235,10 @@ public final class ClusterRouter implements ScanIntake {
   }
 
   record Reply(int status, Buffer body) {}
+
+  private static Throwable unwrapped(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
 
   private CompletableFuture<Reply> post(String url, String path, Buffer body) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + path)
@@ -258,14 +258,13 @@ public final class ClusterRouter implements ScanIntake {
    * connection free) proves the part was not sent; after that the owner may have stored it and then gone silent.
    */
   static RuntimeException unanswered(String url, Throwable failure) {
-    Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable e = unwrapped(failure);
     if (e instanceof java.net.ConnectException || e instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
       return new ScanService.Unavailable("the node that owns part of these codes (" + url + ") could not be "
           + "reached; that part was not stored");
     }
     return new ScanService.OutcomeUnknown("the node that owns part of these codes (" + url + ") did not answer ("
-        + e.getClass().getSimpleName() + "); whether that part was stored is not known: send the request again, a "
-        + "stored scan comes back REPLAYED");
+        + e.getClass().getSimpleName() + "); " + NOT_KNOWN);
   }
 
   /** A forward the owner answered with an error: its 503 and 4xx store nothing, its 500 may have stored the part. */
@@ -281,8 +280,7 @@ public final class ClusterRouter implements ScanIntake {
     }
     if (reply.status() >= 500 && reply.status() != 503) {
       return new ScanService.OutcomeUnknown("the node that owns part of these codes failed (" + reply.status()
-          + ": " + detail + "); whether that part was stored is not known: send the request again, a stored scan "
-          + "comes back REPLAYED");
+          + ": " + detail + "); " + NOT_KNOWN);
     }
     return new ScanService.Unavailable(detail);
   }
