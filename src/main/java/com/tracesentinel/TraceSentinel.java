@@ -476,8 +476,9 @@ public final class TraceSentinel implements AutoCloseable {
   }
 
   private String notLive() {
-    if (!scans.running()) {
-      return "the ingest threads stopped";
+    String stopped = scans.stoppedBecause();
+    if (stopped != null) {
+      return stopped;
     }
     String down = health.downBecause();
     if (down != null && health.downFor().compareTo(config.livenessGrace()) > 0) {

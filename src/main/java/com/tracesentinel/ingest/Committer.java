@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 final class Committer implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Committer.class);
   private static final JudgedRequest STOP = new JudgedRequest(null, Long.MAX_VALUE, Integer.MAX_VALUE, List.of());
+  /** Unequal to STOP (a record's equals compares its fields; the markers are found with List.remove). */
+  private static final JudgedRequest BREAK = new JudgedRequest(null, Long.MAX_VALUE, Integer.MIN_VALUE, List.of());
 
   private final HistoryPort history;
   private final ReferenceData reference;
@@ -62,6 +64,8 @@ final class Committer implements Runnable {
   private long stallRewoundUpTo = -1;
   /** Set when the service stops: a commit still in doubt is left unanswered (the ledger stays marked unclean). */
   private volatile boolean stopping;
+  /** What to run once everything before {@link #BREAK} is dealt with; nothing is committed after it. */
+  private volatile Runnable afterBreak;
 
   Committer(HistoryPort history, ReferenceData reference, ScanIds ids, int maxGroupScans, long stallMillis,
             IngestMetrics metrics, DatabaseHealth health, Partitions partitions) {
@@ -88,27 +92,55 @@ final class Committer implements Runnable {
     inbox.add(STOP);
   }
 
+  /**
+   * The judge died: what it passed on before is committed and answered as usual (a failed group's requests stay
+   * unanswered until {@code then}: no rewind can be judged any more); then {@code then} runs on this thread, between
+   * two groups, with nothing in doubt, and this thread ends without committing anything more.
+   */
+  void breakOff(Runnable then) {
+    afterBreak = then;
+    inbox.add(BREAK);
+  }
+
   @Override
   public void run() {
     List<JudgedRequest> drained = new ArrayList<>();
-    while (true) {
-      try {
-        drained.add(inbox.take());
-      } catch (InterruptedException e) {
-        return;
+    try {
+      while (true) {
+        try {
+          drained.add(inbox.take());
+        } catch (InterruptedException e) {
+          return;
+        }
+        int scans = drained.get(0).weight();
+        JudgedRequest next;
+        while (scans < maxGroupScans && (next = inbox.poll()) != null) {
+          drained.add(next);
+          scans += next.weight();
+        }
+        boolean stop = drained.remove(STOP);
+        boolean broken = drained.remove(BREAK);
+        commitCurrent(drained);
+        drained.clear();
+        if (broken) {
+          afterBreak.run();
+          return;
+        }
+        if (stop) {
+          return;
+        }
       }
-      int scans = drained.get(0).weight();
-      JudgedRequest next;
-      while (scans < maxGroupScans && (next = inbox.poll()) != null) {
-        drained.add(next);
-        scans += next.weight();
+    } catch (RuntimeException | Error e) {
+      // A fault nothing here handles (a bug, an Error) in the middle of a group: whether that group committed is not
+      // known, so its requests must not be answered as either. The service stops taking scans (ScanService's guard).
+      for (JudgedRequest j : drained) {
+        if (j.request() != null) {
+          j.request().answer.completeExceptionally(new ScanService.OutcomeUnknown("the service failed while storing "
+              + "this request (an internal fault): whether it was stored is not known; send it again once the "
+              + "service is back (a stored scan is answered REPLAYED)"));
+        }
       }
-      boolean stop = drained.remove(STOP);
-      commitCurrent(drained);
-      drained.clear();
-      if (stop) {
-        return;
-      }
+      throw e;
     }
   }
 

@@ -179,6 +179,9 @@ final class Judge implements Runnable {
         forgetCommitted();
         try {
           if (m instanceof Request r) {
+            if (r.answer.isDone()) {
+              continue; // failed before its turn (the core stopped after a fault): judging it would only change the ledger
+            }
             handle(r, false);
           } else if (m instanceof Rewind w) {
             rewind(w, true);

@@ -47,6 +47,8 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   private final Set<Request> outstanding = ConcurrentHashMap.newKeySet();
   private volatile String paused;
   private volatile boolean closed;
+  /** Why the core stopped taking scans for good (a stage's thread died of a fault it does not handle), or null. */
+  private volatile String broken;
 
   public ScanService(LedgerPort ledger, HistoryPort history, ReferenceStore reference, LadderSettings ladder,
                      ScanIds ids, IngestMetrics metrics, DatabaseHealth health, Settings settings) {
@@ -66,8 +68,8 @@ public final class ScanService implements ScanIntake, AutoCloseable {
         health, partitions);
     this.judge = new Judge(ledger, new Ladder(ladder), reference, history, ids, partitions, committer::offer);
     committer.attach(judge);
-    this.judgeThread = new Thread(judge, "ingest-judge");
-    this.committerThread = new Thread(committer, "ingest-committer");
+    this.judgeThread = new Thread(guarded(judge, "judge"), "ingest-judge");
+    this.committerThread = new Thread(guarded(committer, "committer"), "ingest-committer");
     judgeThread.setDaemon(true);
     committerThread.setDaemon(true);
     this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -85,6 +87,38 @@ public final class ScanService implements ScanIntake, AutoCloseable {
         LoggerFactory.getLogger(ScanService.class).error("The commit watchdog's tick failed", e);
       }
     }, 100, 100, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A fault a stage does not handle (a bug, an Error) ends its thread. Rather than leave requests waiting for ever,
+   * the core then stops taking scans until the service is restarted (liveness fails, the ledger is left unclean so
+   * the next start reconciles it with the history) and answers every request in hand: a request whose group was being
+   * committed when the committer died is {@link OutcomeUnknown}, every other one {@link Unavailable}, which is certain
+   * because nothing but the committer stores scans. When the judge died, the committer first finishes what it was
+   * given, so a request it may still store is never answered 503.
+   */
+  private Runnable guarded(Runnable stage, String name) {
+    return () -> {
+      try {
+        stage.run();
+      } catch (RuntimeException | Error e) {
+        LoggerFactory.getLogger(ScanService.class).error("The ingest {} died: the service stops taking scans", name, e);
+        // Clients read this (503 detail, readiness): the fault itself stays in the log.
+        broken = "the service stopped taking scans after an internal fault in its " + name + " (see its log); it "
+            + "must be restarted";
+        if (stage == committer) {
+          failOutstanding();
+        } else {
+          committer.breakOff(this::failOutstanding);
+        }
+      }
+    };
+  }
+
+  private void failOutstanding() {
+    for (Request r : outstanding) {
+      r.answer.completeExceptionally(new Unavailable(broken + "; nothing of this request was stored"));
+    }
   }
 
   /**
@@ -144,6 +178,12 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       outstanding.remove(request);
       pending.release(request.weight());
     });
+    String b = broken;
+    if (b != null) {
+      // The core broke after admission let this request in; failOutstanding may have missed it.
+      request.answer.completeExceptionally(new Unavailable(b + "; nothing of this request was stored"));
+      return answer;
+    }
     judge.submit(request);
     return answer;
   }
@@ -152,6 +192,10 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   public String admission() {
     if (closed) {
       return "the service is stopping";
+    }
+    String b = broken;
+    if (b != null) {
+      return b;
     }
     String p = paused;
     if (p != null) {
@@ -231,9 +275,13 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     });
   }
 
-  /** False when the judge or committer thread has died: the service cannot take scans any more. */
-  public boolean running() {
-    return judgeThread.isAlive() && committerThread.isAlive();
+  /** Why the service cannot take scans any more (a stage's thread died), or null while it can. */
+  public String stoppedBecause() {
+    String b = broken;
+    if (b != null) {
+      return b;
+    }
+    return judgeThread.isAlive() && committerThread.isAlive() ? null : "the ingest threads stopped";
   }
 
   /** Requests admitted and not yet answered. */
@@ -246,7 +294,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
    * (or now when idle). After an unclean stop only codes changed since then need re-checking. Null while paused.
    */
   public Instant settledBefore() {
-    if (paused != null) {
+    if (paused != null || broken != null) {
       return null;
     }
     Instant oldest = Instant.now();
@@ -273,7 +321,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     judgeThread.join(5_000);
     committer.stop();
     committerThread.join(5_000);
-    return outstanding.isEmpty() && !judgeThread.isAlive() && !committerThread.isAlive();
+    return outstanding.isEmpty() && !judgeThread.isAlive() && !committerThread.isAlive() && broken == null;
   }
 
   @Override

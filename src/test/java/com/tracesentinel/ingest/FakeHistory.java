@@ -40,6 +40,8 @@ final class FakeHistory implements HistoryPort {
   /** When set, the next commit throws it (a port breaking its contract), before or after storing the group. */
   volatile RuntimeException crashNextCommit;
   volatile boolean crashAfterStore;
+  /** When set, the next commit throws it before storing anything: a fault no stage handles (an Error). */
+  volatile Error dieNextCommit;
   /** When set, the next commit stores its group and returns a receipt that throws when read. */
   volatile boolean brokenReceiptOnce;
 
@@ -57,6 +59,11 @@ final class FakeHistory implements HistoryPort {
       throw new UnsupportedOperationException("this fake stores no uploads");
     }
     commits++;
+    Error die = dieNextCommit;
+    dieNextCommit = null;
+    if (die != null) {
+      throw die;
+    }
     RuntimeException crash = crashNextCommit;
     crashNextCommit = null;
     if (crash != null && !crashAfterStore) {
