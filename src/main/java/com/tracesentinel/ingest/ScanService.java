@@ -45,6 +45,9 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   private final ScheduledExecutorService watchdog;
   private final Semaphore pending;
   private final Set<Request> outstanding = ConcurrentHashMap.newKeySet();
+  /** Tasks waiting for the judge's thread: failed if it dies, or their callers would wait for ever. */
+  private final Set<CompletableFuture<?>> judgeTasks = ConcurrentHashMap.newKeySet();
+  private volatile boolean judgeDied;
   private volatile String paused;
   private volatile boolean closed;
   /** Why the core stopped taking scans for good (a stage's thread died of a fault it does not handle), or null. */
@@ -109,6 +112,10 @@ public final class ScanService implements ScanIntake, AutoCloseable {
         if (stage == committer) {
           failOutstanding();
         } else {
+          judgeDied = true; // before the sweep: a task added after it sees the flag
+          for (CompletableFuture<?> task : judgeTasks) {
+            task.completeExceptionally(new Unavailable(broken));
+          }
           committer.breakOff(this::failOutstanding);
         }
       }
@@ -235,6 +242,12 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   /** Runs a task on the judge's thread between two requests: it sees no half-judged request. */
   private <T> CompletableFuture<T> onJudgeThread(java.util.function.Supplier<T> task) {
     CompletableFuture<T> done = new CompletableFuture<>();
+    judgeTasks.add(done);
+    done.whenComplete((r, e) -> judgeTasks.remove(done));
+    if (judgeDied) {
+      done.completeExceptionally(new Unavailable(broken)); // nothing would ever run it
+      return done;
+    }
     judge.execute(() -> {
       try {
         done.complete(task.get());

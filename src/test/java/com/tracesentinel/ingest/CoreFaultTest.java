@@ -99,6 +99,8 @@ class CoreFaultTest {
     assertTrue(service.stoppedBecause().contains("judge"), service.stoppedBecause());
     assertInstanceOf(ScanService.Unavailable.class, failure(service.ingest(List.of(sale(4)), NOW)),
         "refused at once after the judge died");
+    assertInstanceOf(ScanService.Unavailable.class, failure(service.storedNow(List.of())),
+        "a task for the judge's thread fails instead of waiting for ever");
     assertFalse(first.isDone(), "the group being committed is not answered before its commit");
     assertFalse(second.isDone(), "nor what the committer holds: it may still be stored");
 
