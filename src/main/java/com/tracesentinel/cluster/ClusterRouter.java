@@ -152,18 +152,22 @@ public final class ClusterRouter implements ScanIntake {
    * already. A part whose fate is not known outranks the others' failures, whichever came first: a 503 would promise
    * that nothing of it was stored.
    */
-  static RuntimeException partly(List<CompletableFuture<List<ScanResult>>> parts, Throwable failure) {
+  static RuntimeException partly(List<? extends CompletableFuture<?>> parts, Throwable failure) {
+    boolean someStored = parts.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    return partly(parts, failure, someStored ? " Other parts of the request, judged by other nodes, were stored: "
+        + "send the whole request again, and they come back REPLAYED." : "");
+  }
+
+  /** As {@link #partly(List, Throwable)}, with {@code also} appended to the chosen failure's message. */
+  static RuntimeException partly(List<? extends CompletableFuture<?>> parts, Throwable failure, String also) {
     Throwable cause = unwrapped(failure);
-    for (CompletableFuture<List<ScanResult>> part : parts) {
+    for (CompletableFuture<?> part : parts) {
       Throwable partFailure = part.isCompletedExceptionally() ? unwrapped(part.handle((r, e) -> e).join()) : null;
       if (partFailure instanceof ScanService.OutcomeUnknown) {
         cause = partFailure;
         break;
       }
     }
-    boolean someStored = parts.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally());
-    String also = someStored ? " Other parts of the request, judged by other nodes, were stored: send the whole "
-        + "request again, and they come back REPLAYED." : "";
     if (cause instanceof ScanService.DataRefused) {
       return new ScanService.DataRefused(cause.getMessage() + also);
     }
@@ -217,9 +221,9 @@ public final class ClusterRouter implements ScanIntake {
     }
     return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).handle((ignored, failure) -> {
       if (failure != null) {
-        Throwable cause = unwrapped(failure);
-        throw new CompletionException(new ScanService.Unavailable(cause.getMessage() + " Send the deletion again: "
-            + "the parts already deleted are not deleted twice."));
+        // A part whose owner went silent may have been deleted: 504 then, as for scans, never a 503.
+        throw new CompletionException(partly(parts, failure, " Send the deletion again: the parts already deleted "
+            + "are not deleted twice."));
       }
       int scans = 0;
       int codes = 0;

@@ -133,7 +133,7 @@ final class NhsaRoutes {
       case 422 -> "数据库拒收该报文的数据，未保存任何内容";
       case 503 -> "服务暂时不可用，未保存任何内容，请稍后重发";
       case 500 -> "服务内部错误";
-      case 504 -> "负责部分追溯码的节点未应答，该部分是否已保存未知，请重发（已保存的追溯码返回 REPLAYED）";
+      case 504 -> "该报文（或其部分）是否已保存未知，请重发（已保存的追溯码返回 REPLAYED）";
       default -> "请求被拒绝";
     };
     if (p.retryAfterSeconds() != null) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.ingest.ScanService;
+import com.tracesentinel.ingest.Voiding;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -94,6 +95,16 @@ class ForwardFailureTest {
     assertTrue(r.getMessage().contains("were stored"), r.getMessage());
     assertInstanceOf(ScanService.Unavailable.class, ClusterRouter.partly(List.of(refused, stored),
         new CompletionException(new ScanService.Unavailable("not stored"))));
+  }
+
+  @Test
+  void aDeletionWithAPartWhoseFateIsNotKnownIsNotA503() {
+    CompletableFuture<Voiding.Result> refused = CompletableFuture.failedFuture(new ScanService.Unavailable("no"));
+    CompletableFuture<Voiding.Result> silent = CompletableFuture.failedFuture(new ScanService.OutcomeUnknown("?"));
+    RuntimeException r = ClusterRouter.partly(List.of(refused, silent),
+        new CompletionException(new ScanService.Unavailable("no")), " again");
+    assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+    assertTrue(r.getMessage().endsWith(" again"), r.getMessage());
   }
 
   @Test
