@@ -7,7 +7,7 @@
 # a request waits for the commit under way, then its own), the p99 of the commit and of the service's own response
 # time (as "<=" the upper bound of the histogram bucket holding it; wrk's p99 also counts the time a request waited
 # on the two cores before the service read it), and the JIT compilers' time as a share of the service's CPU.
-#   load-tests/singles.sh [seconds=30] [runs=3]
+#   load-tests/singles.sh [seconds=30] [runs=3]        THINK_MS=3 load-tests/singles.sh   (a pause before each request: under saturation)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source load-tests/lib.sh

@@ -41,3 +41,11 @@ done = function(summary, latency, requests)
   io.write(string.format("stored_scans %d seconds %.2f non2xx %d p50_ms %.1f p99_ms %.1f\n", ok * batch,
     summary.duration / 1e6, summary.errors.status, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
+
+-- THINK_MS (0): a pause before each request on a connection, for a load below the saturation rate
+local think = tonumber(os.getenv("THINK_MS") or "0")
+if think > 0 then
+  function delay()
+    return think
+  end
+end
