@@ -180,7 +180,8 @@ final class Judge implements Runnable {
         try {
           if (m instanceof Request r) {
             if (r.answer.isDone()) {
-              continue; // failed before its turn (the core stopped after a fault): judging it would only change the ledger
+              // Failed before its turn (the core stopped after a fault): judging it would only change the ledger.
+              continue;
             }
             handle(r, false);
           } else if (m instanceof Rewind w) {

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A returned future completes with results only after the history committed them (200: stored), and fails with
  * {@link Unavailable} only when nothing of the request was stored (503), or {@link DataRefused} when the database
- * refused that request's own data (422). A request is stored whole or not at all.
+ * refused that request's own data (422); {@link StoredUnanswered} (500) and {@link OutcomeUnknown} (504) say that it
+ * was stored, or that this is not known. A request is stored whole or not at all.
  */
 public final class ScanService implements ScanIntake, AutoCloseable {
 
