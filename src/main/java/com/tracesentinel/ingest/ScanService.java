@@ -125,8 +125,12 @@ public final class ScanService implements ScanIntake, AutoCloseable {
 
   private void failOutstanding() {
     for (Request r : outstanding) {
-      r.answer.completeExceptionally(new Unavailable(broken + "; nothing of this request was stored"));
+      refuseBroken(r);
     }
+  }
+
+  private void refuseBroken(Request r) {
+    r.answer.completeExceptionally(new Unavailable(broken + "; nothing of this request was stored"));
   }
 
   /**
@@ -186,10 +190,9 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       outstanding.remove(request);
       pending.release(request.weight());
     });
-    String b = broken;
-    if (b != null) {
+    if (broken != null) {
       // The core broke after admission let this request in; failOutstanding may have missed it.
-      request.answer.completeExceptionally(new Unavailable(b + "; nothing of this request was stored"));
+      refuseBroken(request);
       return answer;
     }
     judge.submit(request);
