@@ -31,12 +31,31 @@ start_service() {
     java ${SERVICE_JAVA_OPTS:-} -jar "$JAR" serve >>"$dir.log" 2>&1 &
   SERVICE_PID=$!
   for _ in $(seq 1 600); do
-    curl -fs "$BASE/health/ready" >/dev/null 2>&1 && return 0
+    curl -fs "$BASE/health/ready" >/dev/null 2>&1 && { pg_set "$dir"; return 0; }
     kill -0 "$SERVICE_PID" 2>/dev/null || { tail -20 "$dir.log" >&2; return 1; }
     sleep 0.2
   done
   echo "service not ready after 120 s (log: $dir.log)" >&2
   return 1
+}
+
+# pg_set DATA_DIR: applies PG_SET ("name=value", several separated by ";"), settings for the service's embedded
+# PostgreSQL, with ALTER SYSTEM and a reload, for experiments such as PG_SET="wal_init_zero=off"; needs psql (Debian's
+# postgresql-client). Prints each setting as the server then reports it.
+pg_set() {
+  [ -n "${PG_SET:-}" ] || return 0
+  local port setting
+  port=$(sed -n 4p "$1/pg/postmaster.pid")
+  local IFS=';'
+  for setting in $PG_SET; do
+    PGPASSWORD=$(cat "$1/pg.password") psql -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+      -c "ALTER SYSTEM SET ${setting%%=*} = '${setting#*=}'" -c "SELECT pg_reload_conf()" >/dev/null
+  done
+  sleep 0.5
+  for setting in $PG_SET; do
+    echo "PG_SET ${setting%%=*} = $(PGPASSWORD=$(cat "$1/pg.password") psql -X -qAt -h 127.0.0.1 -p "$port" \
+      -U postgres -d postgres -c "SHOW ${setting%%=*}")"
+  done
 }
 
 stop_service() {

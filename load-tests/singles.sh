@@ -8,6 +8,7 @@
 # time (as "<=" the upper bound of the histogram bucket holding it; wrk's p99 also counts the time a request waited
 # on the two cores before the service read it), and the JIT compilers' time as a share of the service's CPU.
 #   load-tests/singles.sh [seconds=30] [runs=3]        THINK_MS=3 load-tests/singles.sh   (a pause before each request: under saturation)
+#   PG_SET="wal_init_zero=off" load-tests/singles.sh   (a setting of the embedded PostgreSQL, lib.sh's pg_set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source load-tests/lib.sh
