@@ -213,7 +213,7 @@ public final class TraceSentinel implements AutoCloseable {
           .onFailure(err -> LOG.debug("Reading reference data again: {}", err.toString())));
     }
     LookupService lookups = new LookupService(codeStates, reference, lookupCounts, lookupCounts, scans::settledBefore,
-        prometheus);
+        scans::stoppedBecause, prometheus);
     investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
     services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, intake,
         codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),

@@ -4,6 +4,7 @@ import com.tracesentinel.code.ParseResult;
 import com.tracesentinel.code.TraceCodes;
 import com.tracesentinel.imaging.DecodedSymbol;
 import com.tracesentinel.ingest.LookupService;
+import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.limits.ClientAddress;
 import com.tracesentinel.limits.LookupLimiter;
 import com.tracesentinel.reference.Product;
@@ -123,6 +124,9 @@ final class VerifyRoutes {
   private Future<JsonObject> lookUp(RoutingContext ctx, ParseResult parsed) {
     return Future.fromCompletionStage(services.lookups().lookUp(parsed), ctx.vertx().getOrCreateContext())
         .recover(err -> {
+          if (err instanceof ScanService.Unavailable stopped) {
+            return Future.failedFuture(Problem.unavailable(stopped.getMessage(), 30));
+          }
           LOG.warn("Reading the latest sales of a looked-up code: {}", err.toString());
           return Future.failedFuture(Problem.unavailable("the sales history cannot be read just now", 5));
         })

@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The real service, after its judge or committer thread died of a fault it does not handle (an Error such as an
- * OutOfMemoryError): both health checks fail with the reason, scans are refused with a 503 and not stored, and the
- * next start reconciles the ledger with the history. The fault is thrown inside the running thread by
+ * OutOfMemoryError): both health checks fail with the reason, scans are refused with a 503 and not stored, public
+ * look-ups get a 503 rather than an answer from a ledger that may hold unstored changes, and the next start
+ * reconciles the ledger with the history. The fault is thrown inside the running thread by
  * {@link Thread#stop} (still in Java 17), so no test hook sits in the service: the thread, waiting on its queue, gets a
  * ThreadDeath, which the queue's lock turns into an IllegalMonitorStateException on the way out; neither has a handler
  * in the stage. (Errors inside a stage's own work are tested with fake ports in CoreFaultTest.) Checked to fail with
@@ -79,10 +80,15 @@ class BrokenCoreHealthTest {
       assertTrue(refused.contentType().startsWith("application/problem+json"), refused.contentType());
       assertTrue(refused.body().contains("must be restarted"), refused.body());
       assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '" + after + "'"));
+      // The ledger may hold changes judged and never stored: the public is not answered from it.
+      Response lookUp = svc.get("/api/v1/verify/" + before, null);
+      assertEquals(503, lookUp.status(), lookUp.body());
+      assertTrue(lookUp.body().contains("until the service has restarted"), lookUp.body());
 
       svc.restart(); // the ledger was left unclean: this start verifies and reconciles it
       awaitStatus(svc, "/health/ready", 200);
       awaitStatus(svc, "/health/live", 200);
+      assertEquals("ONE_SALE", svc.get("/api/v1/verify/" + before, null).json().getString("outcome"));
       assertEquals("REPLAYED", svc.post("/api/v1/scans", scanner, storedScan).result(0).getString("status"));
       assertEquals("ACCEPTED", svc.post("/api/v1/scans", scanner, scan(after)).result(0).getString("status"));
       assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical IN ('" + before
