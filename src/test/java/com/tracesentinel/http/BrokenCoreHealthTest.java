@@ -8,7 +8,9 @@ import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,10 +39,18 @@ class BrokenCoreHealthTest {
         .put("scannedAt", Instant.now().toString());
   }
 
+  private static Set<Thread> threadsNamed(String name) {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name))
+        .collect(Collectors.toSet());
+  }
+
+  /** Kills the one thread of that name started since {@code earlier} was taken (never another service's). */
   @SuppressWarnings("removal")
-  private static void killThread(String name) {
-    Thread thread = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
-        .orElseThrow(() -> new AssertionError("no thread named " + name));
+  private static void killThread(String name, Set<Thread> earlier) {
+    Set<Thread> started = threadsNamed(name);
+    started.removeAll(earlier);
+    assertEquals(1, started.size(), "threads named " + name + " started by this service: " + started);
+    Thread thread = started.iterator().next();
     try {
       thread.stop();
     } catch (UnsupportedOperationException e) {
@@ -62,6 +72,7 @@ class BrokenCoreHealthTest {
   @ParameterizedTest
   @ValueSource(strings = {"judge", "committer"})
   void aDeadIngestThreadFailsBothHealthChecksRefusesScansAndTheNextStartReconciles(String stage) throws Exception {
+    Set<Thread> earlier = threadsNamed("ingest-" + stage);
     try (TestService svc = TestService.start()) {
       svc.sites("PA", "440305");
       String scanner = svc.key("scanner", "PA");
@@ -69,7 +80,7 @@ class BrokenCoreHealthTest {
       JsonObject storedScan = scan(before);
       assertEquals(200, svc.post("/api/v1/scans", scanner, storedScan).status());
 
-      killThread("ingest-" + stage);
+      killThread("ingest-" + stage, earlier);
 
       String reason = awaitStatus(svc, "/health/live", 503).json().getString("reason");
       assertTrue(reason.contains("internal fault in its " + stage), reason);
