@@ -23,12 +23,13 @@ CHRONICLE_JVM_FLAGS="-Dchronicle.analytics.disable=true -Dchronicle.announcer.di
 ensure_jar() { [ -f "$JAR" ] || mvn -q -DskipTests package; }
 
 # start_service DATA_DIR [extra env assignments...]: starts it and waits until ready (up to 120 s); pid in SERVICE_PID.
+# SERVICE_NICE=<n> starts it (and so its embedded PostgreSQL) at that nice level, ahead of the load generator.
 start_service() {
   local dir=$1; shift
   mkdir -p "$dir"
   env "$@" TRACESENTINEL_DATA_DIR="$dir" TRACESENTINEL_PORT="$PORT" TRACESENTINEL_HOST=127.0.0.1 \
     TRACESENTINEL_ADMIN_KEY="$ADMIN_KEY" TRACESENTINEL_ACCESS_LOG=WARN TRACESENTINEL_HTTP_THREADS="$HTTP_THREADS" \
-    java ${SERVICE_JAVA_OPTS:-} -jar "$JAR" serve >>"$dir.log" 2>&1 &
+    ${SERVICE_NICE:+nice -n "$SERVICE_NICE"} java ${SERVICE_JAVA_OPTS:-} -jar "$JAR" serve >>"$dir.log" 2>&1 &
   SERVICE_PID=$!
   for _ in $(seq 1 600); do
     curl -fs "$BASE/health/ready" >/dev/null 2>&1 && { pg_set "$dir"; return 0; }

@@ -9,6 +9,7 @@
 # on the two cores before the service read it), and the JIT compilers' time as a share of the service's CPU.
 #   load-tests/singles.sh [seconds=30] [runs=3]        THINK_MS=3 load-tests/singles.sh   (a pause before each request: under saturation)
 #   PG_SET="wal_init_zero=off" load-tests/singles.sh   (a setting of the embedded PostgreSQL, lib.sh's pg_set)
+#   WRK_NICE=-10 load-tests/singles.sh   (wrk at that nice level: how much of its p99 is its own wait for a core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source load-tests/lib.sh
@@ -35,7 +36,7 @@ printf '%-4s %10s %8s %8s %16s %15s %16s %12s %10s %14s %14s %6s\n' run scans/s 
 for run in $(seq 1 "$RUNS"); do
   start_service "$work/svc-$run" TRACESENTINEL_AUDIT_SECONDS=0 TRACESENTINEL_LEDGER_CAPACITY=10000000
   register 1 8600001
-  KEY=$ADMIN_KEY RUN=$((run * 10 + 1)) BATCH=1 wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" \
+  KEY=$ADMIN_KEY RUN=$((run * 10 + 1)) BATCH=1 ${WRK_NICE:+nice -n "$WRK_NICE"} wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" \
     -s load-tests/compare/scans.lua "$BASE" >/dev/null &
   warm=$!
   # The window starts and ends with reads of /metrics: read it during the warm-up too, so that compiling that path
@@ -46,7 +47,7 @@ for run in $(seq 1 "$RUNS"); do
   c0=$(cpu_ticks "$SERVICE_PID"); p0=$(cpu_ticks $pgs); m0=$(machine_ticks); read -r g0 n0 t0 <<<"$(commits)"
   j0=$(jit_seconds "$SERVICE_PID")
   buckets "$work/b0"
-  out=$(KEY=$ADMIN_KEY RUN=$((run * 10 + 2)) BATCH=1 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --timeout 30s \
+  out=$(KEY=$ADMIN_KEY RUN=$((run * 10 + 2)) BATCH=1 ${WRK_NICE:+nice -n "$WRK_NICE"} wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}s" --timeout 30s \
     -s load-tests/compare/scans.lua "$BASE" | grep '^stored_scans')
   c1=$(cpu_ticks "$SERVICE_PID"); p1=$(cpu_ticks $pgs); m1=$(machine_ticks); read -r g1 n1 t1 <<<"$(commits)"
   j1=$(jit_seconds "$SERVICE_PID")
