@@ -23,7 +23,8 @@ CHRONICLE_JVM_FLAGS="-Dchronicle.analytics.disable=true -Dchronicle.announcer.di
 ensure_jar() { [ -f "$JAR" ] || mvn -q -DskipTests package; }
 
 # start_service DATA_DIR [extra env assignments...]: starts it and waits until ready (up to 120 s); pid in SERVICE_PID.
-# SERVICE_NICE=<n> starts it (and so its embedded PostgreSQL) at that nice level, ahead of the load generator.
+# SERVICE_NICE=<n> starts it (and so its embedded PostgreSQL) at that nice level (below 0: ahead of the load generator;
+# needs root).
 start_service() {
   local dir=$1; shift
   mkdir -p "$dir"

@@ -125,7 +125,7 @@ final class VerifyRoutes {
     return Future.fromCompletionStage(services.lookups().lookUp(parsed), ctx.vertx().getOrCreateContext())
         .recover(err -> {
           if (err instanceof ScanService.Unavailable stopped) {
-            return Future.failedFuture(Problem.unavailable(stopped.getMessage(), 30));
+            return Future.failedFuture(Problem.unavailable(stopped.getMessage(), 60));
           }
           LOG.warn("Reading the latest sales of a looked-up code: {}", err.toString());
           return Future.failedFuture(Problem.unavailable("the sales history cannot be read just now", 5));
