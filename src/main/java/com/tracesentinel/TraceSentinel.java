@@ -212,8 +212,9 @@ public final class TraceSentinel implements AutoCloseable {
       vertx.setPeriodic(3_000, id -> referenceRepository.load()
           .onFailure(err -> LOG.debug("Reading reference data again: {}", err.toString())));
     }
+    codeStates = CodeStates.unlessStopped(codeStates, scans::stoppedBecause);
     LookupService lookups = new LookupService(codeStates, reference, lookupCounts, lookupCounts, scans::settledBefore,
-        scans::stoppedBecause, prometheus);
+        prometheus);
     investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
     services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, intake,
         codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),

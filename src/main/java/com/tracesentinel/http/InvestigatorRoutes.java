@@ -10,6 +10,7 @@ import com.tracesentinel.history.AnomalyQueries.CodeAnomaly;
 import com.tracesentinel.history.AnomalyQueries.CodeScan;
 import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.ingest.CodeStates;
+import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceStore;
@@ -234,7 +235,9 @@ final class InvestigatorRoutes {
     }
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
-    Future.fromCompletionStage(states.stateOf(key), ctx.vertx().getOrCreateContext()).compose(state -> {
+    Future<CodeState> stateNow = Future.fromCompletionStage(states.stateOf(key), ctx.vertx().getOrCreateContext())
+        .recover(InvestigatorRoutes::refusedWhileStopped);
+    stateNow.compose(state -> {
       Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
       return queries.codeScans(key).compose(scans -> looked.map(n -> new ScansAndLookups(scans, n, state)));
     }).onComplete(ar -> {
@@ -259,6 +262,12 @@ final class InvestigatorRoutes {
           .put("state", state == null ? null : json(state, product).put("lookups", ar.result().lookups()));
       ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
     });
+  }
+
+  /** After an internal fault the ledger's states are refused (CodeStates.unlessStopped) until the restart: a 503. */
+  private static <T> Future<T> refusedWhileStopped(Throwable err) {
+    return Future.failedFuture(err instanceof ScanService.Unavailable stopped
+        ? Problem.unavailable(stopped.getMessage(), 60) : err);
   }
 
   private record ScansAndLookups(List<CodeScan> scans, long lookups, CodeState state) {}

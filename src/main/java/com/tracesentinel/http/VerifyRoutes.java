@@ -123,7 +123,10 @@ final class VerifyRoutes {
 
   private Future<JsonObject> lookUp(RoutingContext ctx, ParseResult parsed) {
     return Future.fromCompletionStage(services.lookups().lookUp(parsed), ctx.vertx().getOrCreateContext())
-        .recover(err -> {
+        .recover(failure -> {
+          // A stage after the code's state wraps that state's own failure.
+          Throwable err = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+              ? c.getCause() : failure;
           if (err instanceof ScanService.Unavailable stopped) {
             return Future.failedFuture(Problem.unavailable(stopped.getMessage(), 60));
           }

@@ -3,6 +3,7 @@ package com.tracesentinel.ingest;
 import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.StateCodec;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A code's state for readers (the public look-up, an investigator's timeline): this node's ledger, or in a cluster,
@@ -19,5 +20,16 @@ public interface CodeStates {
       byte[] raw = ledger.getRaw(key);
       return CompletableFuture.completedFuture(raw == null ? null : StateCodec.decode(raw));
     };
+  }
+
+  /**
+   * Refuses every read ({@link ScanService.Unavailable}) once the ingest core stopped after a fault ({@code stopped}
+   * gives why, or null): the ledger may then hold changes that were judged and never stored, and a "sold" read from
+   * a sale that was never stored would be worse than no answer, for the public and for an investigator alike.
+   */
+  static CodeStates unlessStopped(CodeStates states, Supplier<String> stopped) {
+    return key -> stopped.get() == null ? states.stateOf(key)
+        : CompletableFuture.failedFuture(new ScanService.Unavailable("a code's state cannot be answered until the "
+            + "service has restarted after an internal fault; try again in a minute"));
   }
 }

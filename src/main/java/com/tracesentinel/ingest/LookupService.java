@@ -65,21 +65,15 @@ public final class LookupService {
   private final SalesHistory history;
   private final Counts counts;
   private final Supplier<Instant> settledBefore;
-  private final Supplier<String> coreStopped;
   private final Map<Outcome, Counter> meters = new EnumMap<>(Outcome.class);
 
-  /**
-   * @param coreStopped why the ingest core stopped (its judge or committer died), or null: its ledger may then hold
-   *                    changes that were judged and never stored, so no code's state is answered from it
-   */
   public LookupService(CodeStates states, ReferenceData reference, SalesHistory history, Counts counts,
-                       Supplier<Instant> settledBefore, Supplier<String> coreStopped, MeterRegistry registry) {
+                       Supplier<Instant> settledBefore, MeterRegistry registry) {
     this.states = states;
     this.reference = reference;
     this.history = history;
     this.counts = counts;
     this.settledBefore = settledBefore;
-    this.coreStopped = coreStopped;
     for (Outcome o : Outcome.values()) {
       meters.put(o, Counter.builder("tracesentinel.lookups").tag("outcome", o.name())
           .description("public look-ups answered, by outcome").register(registry));
@@ -92,11 +86,6 @@ public final class LookupService {
       counted(Outcome.INVALID_CODE);
       return CompletableFuture.completedFuture(new Answer(Outcome.INVALID_CODE, null, invalid.reason(),
           invalid.message(), null, 0, List.of(), updatedAt, false, false));
-    }
-    if (coreStopped.get() != null) {
-      // A "sold" from a sale that was never stored would be worse than no answer.
-      return CompletableFuture.failedFuture(new ScanService.Unavailable("look-ups are unavailable until the service "
-          + "has restarted after an internal fault; look up again in a minute"));
     }
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());

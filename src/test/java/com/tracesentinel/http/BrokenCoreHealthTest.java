@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The real service, after its judge or committer thread died of a fault it does not handle (an Error such as an
  * OutOfMemoryError): both health checks fail with the reason, scans are refused with a 503 and not stored, public
- * look-ups get a 503 rather than an answer from a ledger that may hold unstored changes, and the next start
- * reconciles the ledger with the history. The fault is thrown inside the running thread by
+ * look-ups and investigators' timelines get a 503 rather than a state from a ledger that may hold unstored changes,
+ * and the next start reconciles the ledger with the history. The fault is thrown inside the running thread by
  * {@link Thread#stop} (still in Java 17), so no test hook sits in the service: the thread, waiting on its queue, gets a
  * ThreadDeath, which the queue's lock turns into an IllegalMonitorStateException on the way out; neither has a handler
  * in the stage. (Errors inside a stage's own work are tested with fake ports in CoreFaultTest.) Checked to fail with
@@ -76,6 +76,7 @@ class BrokenCoreHealthTest {
     try (TestService svc = TestService.start()) {
       svc.sites("PA", "440305");
       String scanner = svc.key("scanner", "PA");
+      String investigator = svc.key("investigator", null);
       String before = newCode();
       JsonObject storedScan = scan(before);
       assertEquals(200, svc.post("/api/v1/scans", scanner, storedScan).status());
@@ -95,11 +96,18 @@ class BrokenCoreHealthTest {
       Response lookUp = svc.get("/api/v1/verify/" + before, null);
       assertEquals(503, lookUp.status(), lookUp.body());
       assertTrue(lookUp.body().contains("until the service has restarted"), lookUp.body());
+      assertEquals("60", lookUp.retryAfter());
+      // Nor an investigator: the timeline shows the ledger's state beside the stored scans.
+      Response timeline = svc.get("/api/v1/codes/" + before + "/events", investigator);
+      assertEquals(503, timeline.status(), timeline.body());
+      assertTrue(timeline.body().contains("until the service has restarted"), timeline.body());
 
       svc.restart(); // the ledger was left unclean: this start verifies and reconciles it
       awaitStatus(svc, "/health/ready", 200);
       awaitStatus(svc, "/health/live", 200);
       assertEquals("ONE_SALE", svc.get("/api/v1/verify/" + before, null).json().getString("outcome"));
+      assertEquals(1, svc.get("/api/v1/codes/" + before + "/events", investigator).json().getJsonObject("state")
+          .getInteger("saleCount"));
       assertEquals("REPLAYED", svc.post("/api/v1/scans", scanner, storedScan).result(0).getString("status"));
       assertEquals("ACCEPTED", svc.post("/api/v1/scans", scanner, scan(after)).result(0).getString("status"));
       assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical IN ('" + before
