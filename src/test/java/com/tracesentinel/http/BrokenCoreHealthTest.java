@@ -101,6 +101,7 @@ class BrokenCoreHealthTest {
       Response timeline = svc.get("/api/v1/codes/" + before + "/events", investigator);
       assertEquals(503, timeline.status(), timeline.body());
       assertTrue(timeline.body().contains("until the service has restarted"), timeline.body());
+      assertEquals("60", timeline.retryAfter());
 
       svc.restart(); // the ledger was left unclean: this start verifies and reconciles it
       awaitStatus(svc, "/health/ready", 200);
