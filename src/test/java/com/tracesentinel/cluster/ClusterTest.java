@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.OwnerTable;
+import com.tracesentinel.nhsa.NhsaPayloads;
 import com.tracesentinel.support.KafkaBroker;
 import com.tracesentinel.support.TestDatabase;
 import com.tracesentinel.support.TestService;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -248,6 +250,79 @@ class ClusterTest {
         JsonObject verify = n.get("/health/cluster/verify", null).json();
         assertEquals(true, verify.getBoolean("clean"), verify.encode());
       }
+    }
+  }
+
+  /**
+   * An NHSA deletion (3507) is split over the owners like a scan request: an owner that read its part and then cut the
+   * connection (as one killed after voiding) may have voided it, so the answer is a 504 that says to send the deletion
+   * again, never a 503 promising nothing was deleted; sent again once the owner answers, every part is voided, the
+   * ones already voided not twice.
+   */
+  @Test
+  void aDeletionWhosePartAnOwnerReadAndDroppedIsA504AndASecondDeletionFinishesIt() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try (TestService a = TestService.start(db, env("void")); TestService b = TestService.start(db, env("void"))) {
+      awaitSplit(a, b);
+      String site = "P11010500109";
+      a.sites(site, "110105");
+      Set<Integer> onA = ready(a);
+      Set<Integer> onB = ready(b);
+      List<JsonObject> lines = new ArrayList<>();
+      List<String> codes = new ArrayList<>();
+      boolean someOnA = false;
+      boolean someOnB = false;
+      String time = NhsaPayloads.chinaTime(Instant.now().minus(30, ChronoUnit.MINUTES));
+      for (int i = 3000; !(someOnA && someOnB) || codes.size() < 4; i++) {
+        codes.add(code(i));
+        lines.add(NhsaPayloads.saleLine(code(i), "R-V-" + i, "B-VOID-1", time));
+        someOnA |= onA.contains(partitionOf(code(i)));
+        someOnB |= onB.contains(partitionOf(code(i)));
+      }
+      Response uploaded = a.post("/api/v1/nhsa/3505A", TestService.ADMIN_KEY,
+          NhsaPayloads.sale3505A(site, lines.toArray(new JsonObject[0])));
+      assertEquals(200, uploaded.status(), uploaded.body());
+      assertEquals(0, uploaded.json().getInteger("infcode"), uploaded.body());
+      String stored = "SELECT count(*) FROM scans WHERE upload_batch = 'B-VOID-1' AND status = 'ACCEPTED'";
+      assertEquals(codes.size(), TestDatabase.count(db, stored + " AND voided_at IS NULL"));
+
+      // B's address in the owners' table now leads to a node that reads a request and drops the connection.
+      io.vertx.core.net.NetServer dropping = vertx.createNetServer()
+          .connectHandler(socket -> socket.handler(x -> socket.close()));
+      dropping.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      String bNode = b.app().services().cluster().settings().nodeId();
+      String bUrl = b.app().services().cluster().settings().url();
+      TestDatabase.execute(db, "UPDATE partition_owners SET owner_url = 'http://127.0.0.1:" + dropping.actualPort()
+          + "' WHERE owner = '" + bNode + "'");
+      int someOfB = onB.iterator().next();
+      ClusterNode aNode = a.app().services().cluster();
+      await("A reads B's new address", 10, () -> !bUrl.equals(aNode.ownerOf(someOfB).url()));
+
+      Response dropped = a.post("/api/v1/nhsa/3507", TestService.ADMIN_KEY, NhsaPayloads.delete3507(site, "B-VOID-1",
+          "4"));
+      assertEquals(504, dropped.status(), dropped.body());
+      assertEquals(-1, dropped.json().getInteger("infcode"), dropped.body());
+      assertTrue(dropped.json().getString("err_msg").contains("Send the deletion again"), dropped.body());
+      long voidedByA = TestDatabase.count(db, stored + " AND voided_at IS NOT NULL");
+      assertTrue(voidedByA > 0 && voidedByA < codes.size(), "A's own part was voided, B's not: " + voidedByA);
+
+      TestDatabase.execute(db, "UPDATE partition_owners SET owner_url = '" + bUrl + "' WHERE owner = '" + bNode + "'");
+      await("A reads B's address again", 10, () -> bUrl.equals(aNode.ownerOf(someOfB).url()));
+      Response again = a.post("/api/v1/nhsa/3507", TestService.ADMIN_KEY, NhsaPayloads.delete3507(site, "B-VOID-1",
+          "4"));
+      assertEquals(200, again.status(), again.body());
+      assertEquals(0, again.json().getInteger("infcode"), again.body());
+      assertEquals((int) (codes.size() - voidedByA),
+          (int) again.json().getJsonObject("output").getJsonObject("tracesentinel").getInteger("scansVoided"),
+          "only B's part is voided the second time: " + again.body());
+      assertEquals(codes.size(), TestDatabase.count(db, stored + " AND voided_at IS NOT NULL"));
+      for (TestService n : List.of(a, b)) {
+        JsonObject verify = n.get("/health/cluster/verify", null).json();
+        assertEquals(true, verify.getBoolean("clean"), verify.encode());
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
 
