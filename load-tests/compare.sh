@@ -2,6 +2,7 @@
 # TraceSentinel's durable batched ingest side by side with the PostgreSQL-only design it exists to beat, on this
 # machine, in one run, RUNS times:
 #   load-tests/compare.sh [seconds=60] [runs=3]        SERIALS=sequential load-tests/compare.sh
+#   PG_SQL="DROP INDEX scans_code_idem" load-tests/compare.sh   (a trial of the service's schema: lib.sh's pg_set)
 # Each run: (1) the service from target/tracesentinel.jar on a fresh data directory (embedded PostgreSQL), wrk with
 # CONNECTIONS (16) connections posting batches of 100 new codes of one registered product at one site, WARMUP (30) s
 # then SECONDS measured (30 s, because the service's JIT still compiled for 2 s of every 10 between 10 and 20 s into

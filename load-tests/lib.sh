@@ -44,10 +44,19 @@ start_service() {
 # pg_set DATA_DIR: applies PG_SET ("name=value", several separated by ";"), settings for the service's embedded
 # PostgreSQL, with ALTER SYSTEM and a reload, for experiments such as PG_SET="wal_init_zero=off"; needs psql (Debian's
 # postgresql-client). Prints each setting as the server then reports it.
+# PG_SQL: statements run once on the service's database as soon as it is ready, for trials of the schema such as
+# PG_SQL="DROP INDEX scans_code_idem" (what the history's index costs under load; never a setting to run the service
+# with: that index is the database's own guarantee that a re-send is never stored twice).
 pg_set() {
-  [ -n "${PG_SET:-}" ] || return 0
+  [ -n "${PG_SQL:-}${PG_SET:-}" ] || return 0
   local port setting
   port=$(sed -n 4p "$1/pg/postmaster.pid")
+  if [ -n "${PG_SQL:-}" ]; then
+    PGPASSWORD=$(cat "$1/pg.password") psql -X -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres \
+      -d postgres -c "$PG_SQL" >/dev/null
+    echo "PG_SQL applied: $PG_SQL" >&2
+  fi
+  [ -n "${PG_SET:-}" ] || return 0
   local IFS=';'
   for setting in $PG_SET; do
     PGPASSWORD=$(cat "$1/pg.password") psql -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d postgres \
