@@ -11,8 +11,10 @@ import com.tracesentinel.support.KafkaBroker;
 import com.tracesentinel.support.TestDatabase;
 import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -262,7 +264,7 @@ class ClusterTest {
   @Test
   void aDeletionWhosePartAnOwnerReadAndDroppedIsA504AndASecondDeletionFinishesIt() throws Exception {
     DatabaseUrl db = TestDatabase.fresh();
-    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    Vertx vertx = Vertx.vertx();
     try (TestService a = TestService.start(db, env("void")); TestService b = TestService.start(db, env("void"))) {
       awaitSplit(a, b);
       String site = "P11010500109";
@@ -284,11 +286,11 @@ class ClusterTest {
           NhsaPayloads.sale3505A(site, lines.toArray(new JsonObject[0])));
       assertEquals(200, uploaded.status(), uploaded.body());
       assertEquals(0, uploaded.json().getInteger("infcode"), uploaded.body());
-      String stored = "SELECT count(*) FROM scans WHERE upload_batch = 'B-VOID-1' AND status = 'ACCEPTED'";
-      assertEquals(codes.size(), TestDatabase.count(db, stored + " AND voided_at IS NULL"));
+      String uploadScans = "SELECT count(*) FROM scans WHERE upload_batch = 'B-VOID-1' AND status = 'ACCEPTED'";
+      assertEquals(codes.size(), TestDatabase.count(db, uploadScans + " AND voided_at IS NULL"));
 
       // B's address in the owners' table now leads to a node that reads a request and drops the connection.
-      io.vertx.core.net.NetServer dropping = vertx.createNetServer()
+      NetServer dropping = vertx.createNetServer()
           .connectHandler(socket -> socket.handler(x -> socket.close()));
       dropping.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       String bNode = b.app().services().cluster().settings().nodeId();
@@ -304,7 +306,7 @@ class ClusterTest {
       assertEquals(504, dropped.status(), dropped.body());
       assertEquals(-1, dropped.json().getInteger("infcode"), dropped.body());
       assertTrue(dropped.json().getString("err_msg").contains("Send the deletion again"), dropped.body());
-      long voidedByA = TestDatabase.count(db, stored + " AND voided_at IS NOT NULL");
+      long voidedByA = TestDatabase.count(db, uploadScans + " AND voided_at IS NOT NULL");
       assertTrue(voidedByA > 0 && voidedByA < codes.size(), "A's own part was voided, B's not: " + voidedByA);
 
       TestDatabase.execute(db, "UPDATE partition_owners SET owner_url = '" + bUrl + "' WHERE owner = '" + bNode + "'");
@@ -316,7 +318,7 @@ class ClusterTest {
       assertEquals((int) (codes.size() - voidedByA),
           (int) again.json().getJsonObject("output").getJsonObject("tracesentinel").getInteger("scansVoided"),
           "only B's part is voided the second time: " + again.body());
-      assertEquals(codes.size(), TestDatabase.count(db, stored + " AND voided_at IS NOT NULL"));
+      assertEquals(codes.size(), TestDatabase.count(db, uploadScans + " AND voided_at IS NOT NULL"));
       for (TestService n : List.of(a, b)) {
         JsonObject verify = n.get("/health/cluster/verify", null).json();
         assertEquals(true, verify.getBoolean("clean"), verify.encode());

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("slow")
 class NhsaImportResumeTest {
-  // The import is killed once 1,000 codes are in the history, read from PostgreSQL itself every 20 ms. It used to go
-  // by the import's progress line, which comes every 250 ms: on a fast box (2026-12-03) the line that passed the mark
-  // (then 5,000 codes of 40,000) was the final one, and the kill came after everything was stored.
+  // The import is killed once 1,000 codes are in the history, as PostgreSQL itself says (asked every 20 ms), not as
+  // its progress line says: that line comes every 250 ms, and on a fast box the first one past the mark can be the
+  // final one, printed after every code was stored (seen once on 2026-12-03, with the mark at 5,000 of 40,000).
   private static final int MESSAGES = 4_000;
   private static final int KILL_AFTER_CODES = 1_000;
   private static final int CODES_PER_MESSAGE = 10;
