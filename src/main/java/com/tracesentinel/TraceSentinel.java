@@ -293,6 +293,7 @@ public final class TraceSentinel implements AutoCloseable {
     scans = new ScanService(ledger, history, reference, config.ladder(), new ScanIds(), new IngestMetrics(prometheus),
         health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
         config.oldestScan()), cluster == null ? Partitions.SINGLE_NODE : cluster);
+    scans.idsAboveCommitted();
     Runnable recover = cluster == null ? recoveryNeeded() : null;
     if (recover != null) {
       scans.pause(recovering);

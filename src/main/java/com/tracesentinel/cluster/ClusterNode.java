@@ -398,6 +398,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
       try {
         scans.dropPartitions(parts).get(30, TimeUnit.SECONDS);
         long codes = recovery.rebuildPartitions(parts, n -> rebuildScans.set(scansBefore[0] + n));
+        scans.idsAboveCommitted(); // the partitions' last owner may have run with a clock ahead of this node's
         long took = System.nanoTime() - started;
         rebuilds.record(took, TimeUnit.NANOSECONDS);
         Set<Integer> landed = new TreeSet<>();

@@ -603,6 +603,11 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   }
 
   @Override
+  public long highestCommittedGroup() throws SQLException {
+    return queryLong(Sql.HIGHEST_COMMITTED_GROUP);
+  }
+
+  @Override
   public long countStoredScans() throws SQLException {
     return queryLong(Sql.COUNT_STORED_SCANS);
   }

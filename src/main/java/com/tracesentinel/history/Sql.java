@@ -103,6 +103,8 @@ final class Sql {
    */
   static final String RESOLVE_COMMIT = """
       INSERT INTO commit_markers (writer, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING""";
+  /** Each writer keeps its latest marker, so this is the highest group any writer committed. */
+  static final String HIGHEST_COMMITTED_GROUP = "SELECT coalesce(max(group_id), 0) FROM commit_markers";
   static final String RESOLVE_LOCK_TIMEOUT = "SET lock_timeout = 1500";
 
   /** Stored, judged scans of some codes, grouped by code in judging order, for re-deriving their states. */

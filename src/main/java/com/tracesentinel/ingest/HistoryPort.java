@@ -45,6 +45,12 @@ public interface HistoryPort {
    */
   boolean committed(long groupId) throws Exception;
 
+  /**
+   * The highest group id any writer committed (0 when none). A group's id is taken after its scans were judged, so
+   * every stored scan id is below it.
+   */
+  long highestCommittedGroup() throws Exception;
+
   /** What {@link #commit} would have returned for these scans, read back after a commit whose answer was lost. */
   CommitReceipt receiptOf(List<Judged> scans) throws Exception;
 

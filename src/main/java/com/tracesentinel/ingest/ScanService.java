@@ -39,6 +39,8 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   private final LedgerPort ledger;
   private final IngestMetrics metrics;
   private final DatabaseHealth health;
+  private final HistoryPort history;
+  private final ScanIds ids;
   private final Judge judge;
   private final Committer committer;
   private final Thread judgeThread;
@@ -67,6 +69,8 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     this.ledger = ledger;
     this.metrics = metrics;
     this.health = health;
+    this.history = history;
+    this.ids = ids;
     this.pending = new Semaphore(settings.maxPendingScans());
     this.committer = new Committer(history, reference, ids, settings.maxGroupScans(), settings.stallMillis(), metrics,
         health, partitions);
@@ -241,6 +245,15 @@ public final class ScanService implements ScanIntake, AutoCloseable {
 
   public DatabaseHealth health() {
     return health;
+  }
+
+  /**
+   * Raises the scan ids handed out from now on above every group any writer committed so far: a code's scans replay
+   * in id order, so a scan judged here must sort after those an earlier run or another node stored, whatever this
+   * machine's clock says. Called before the first scan is judged, and in a cluster after each partition rebuild.
+   */
+  public void idsAboveCommitted() throws Exception {
+    ids.atLeast(history.highestCommittedGroup());
   }
 
   /** Runs a task on the judge's thread between two requests: it sees no half-judged request. */

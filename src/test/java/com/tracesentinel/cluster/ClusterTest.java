@@ -193,12 +193,20 @@ class ClusterTest {
           soldOnA = code(i);
         }
       }
+      // As if A had run with its clock an hour ahead of B's: the ids of its scans and groups an hour ahead. B's scans
+      // of A's codes must still sort after them, or B's ledger would differ from a replay of the history.
+      long anHourOfIds = 3_600_000L << 12;
+      TestDatabase.execute(db, "UPDATE scans SET id = id + " + anHourOfIds);
+      TestDatabase.execute(db, "UPDATE commit_markers SET group_id = group_id + " + anHourOfIds);
       a.app().close();
       await("B judges every partition", 60, () -> ready(b).size() == CodeKey.PARTITIONS);
       Response again = b.post("/api/v1/scans", TestService.ADMIN_KEY, sale(soldOnA, "S2", "X1", t.plusSeconds(600)));
       assertEquals(200, again.status(), again.body());
       assertEquals("FLAGGED", again.result(0).getString("status"), again.body());
       assertEquals("REPEAT_SALE", again.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"));
+      assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM scans WHERE canonical = '" + soldOnA + "' AND "
+          + "site_id = 'S2' AND id > (SELECT id FROM scans WHERE canonical = '" + soldOnA + "' AND site_id = 'S1')"),
+          "B's scan sorts after A's");
       JsonObject verify = b.get("/health/cluster/verify", null).json();
       assertEquals(true, verify.getBoolean("clean"), verify.encode());
       assertEquals(64, verify.getLong("codes"));

@@ -223,6 +223,11 @@ final class FakeHistory implements HistoryPort {
   }
 
   @Override
+  public synchronized long highestCommittedGroup() {
+    return committedGroups.stream().mapToLong(Long::longValue).max().orElse(0);
+  }
+
+  @Override
   public synchronized long countStoredScans() {
     return judgedInOrder().size();
   }
