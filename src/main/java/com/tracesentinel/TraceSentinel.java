@@ -294,6 +294,7 @@ public final class TraceSentinel implements AutoCloseable {
         health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
         config.oldestScan()), cluster == null ? Partitions.SINGLE_NODE : cluster);
     scans.idsAboveCommitted();
+    scans.ledgerTimeFrom(ledger.checkpoint());
     Runnable recover = cluster == null ? recoveryNeeded() : null;
     if (recover != null) {
       scans.pause(recovering);

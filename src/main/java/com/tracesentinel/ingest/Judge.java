@@ -39,6 +39,7 @@ final class Judge implements Runnable {
   private final ReferenceData reference;
   private final HistoryPort history;
   private final ScanIds ids;
+  private final LedgerClock clock;
   private final Consumer<JudgedRequest> committer;
   private final Partitions partitions;
   private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
@@ -90,7 +91,8 @@ final class Judge implements Runnable {
                 RuntimeException cause) {}
 
   Judge(LedgerPort ledger, Ladder ladder, ReferenceData reference, HistoryPort history, ScanIds ids,
-        Partitions partitions, Consumer<JudgedRequest> committer) {
+        LedgerClock clock, Partitions partitions, Consumer<JudgedRequest> committer) {
+    this.clock = clock;
     this.partitions = partitions;
     this.ledger = ledger;
     this.ladder = ladder;
@@ -225,7 +227,7 @@ final class Judge implements Runnable {
       }
     }
     long seq = nextSeq++;
-    long now = Instant.now().getEpochSecond();
+    long now = clock.seconds();
     List<Judged> out = new ArrayList<>(r.scans.size());
     int checkedFrom = recheck ? 0 : judgeUntilMaybeResent(r.scans, seq, now, out);
     List<Prepared> rest = r.scans.subList(checkedFrom, r.scans.size());
@@ -349,7 +351,7 @@ final class Judge implements Runnable {
           + " send the deletion again shortly"));
       return;
     }
-    long now = Instant.now().getEpochSecond();
+    long now = clock.seconds();
     for (byte[] key : codes) {
       byte[] previous = ledger.getRaw(key);
       CodeState state = states.get(ByteBuffer.wrap(key));

@@ -30,18 +30,21 @@ final class Request {
   final List<Prepared> scans;
   final VoidCommand voiding;
   final Instant admittedAt;
+  /** The ledger's time at admission ({@link LedgerClock}): the request's changes are stamped at or after it. */
+  final long admittedSecond;
   final CompletableFuture<Answer> answer = new CompletableFuture<>();
   /** Judged again after a duplicate-key refusal (judge thread only): a second one fails the request. */
   int rechecks;
 
-  Request(List<Prepared> scans, Instant admittedAt) {
-    this(scans, null, admittedAt);
+  Request(List<Prepared> scans, Instant admittedAt, long admittedSecond) {
+    this(scans, null, admittedAt, admittedSecond);
   }
 
-  Request(List<Prepared> scans, VoidCommand voiding, Instant admittedAt) {
+  Request(List<Prepared> scans, VoidCommand voiding, Instant admittedAt, long admittedSecond) {
     this.scans = scans;
     this.voiding = voiding;
     this.admittedAt = admittedAt;
+    this.admittedSecond = admittedSecond;
   }
 
   int weight() {

@@ -41,6 +41,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   private final DatabaseHealth health;
   private final HistoryPort history;
   private final ScanIds ids;
+  private final LedgerClock ledgerClock;
   private final Judge judge;
   private final Committer committer;
   private final Thread judgeThread;
@@ -65,16 +66,24 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   public ScanService(LedgerPort ledger, HistoryPort history, ReferenceStore reference, LadderSettings ladder,
                      ScanIds ids, IngestMetrics metrics, DatabaseHealth health, Settings settings,
                      Partitions partitions) {
+    this(ledger, history, reference, ladder, ids, metrics, health, settings, partitions, new LedgerClock());
+  }
+
+  ScanService(LedgerPort ledger, HistoryPort history, ReferenceStore reference, LadderSettings ladder, ScanIds ids,
+              IngestMetrics metrics, DatabaseHealth health, Settings settings, Partitions partitions,
+              LedgerClock ledgerClock) {
     this.preparation = new Preparation(reference, settings.oldestScan());
     this.ledger = ledger;
     this.metrics = metrics;
     this.health = health;
     this.history = history;
     this.ids = ids;
+    this.ledgerClock = ledgerClock;
     this.pending = new Semaphore(settings.maxPendingScans());
     this.committer = new Committer(history, reference, ids, settings.maxGroupScans(), settings.stallMillis(), metrics,
         health, partitions);
-    this.judge = new Judge(ledger, new Ladder(ladder), reference, history, ids, partitions, committer::offer);
+    this.judge = new Judge(ledger, new Ladder(ladder), reference, history, ids, ledgerClock, partitions,
+        committer::offer);
     committer.attach(judge);
     this.judgeThread = new Thread(guarded(judge, "judge"), "ingest-judge");
     this.committerThread = new Thread(guarded(committer, "committer"), "ingest-committer");
@@ -153,7 +162,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       return CompletableFuture.failedFuture(new Unavailable(new LedgerPort.Full(ledger.capacity())
           .getMessage()));
     }
-    return submit(new Request(prepared, now)).thenApply(answer -> {
+    return submit(new Request(prepared, now, ledgerClock.seconds())).thenApply(answer -> {
       List<ScanResult> results = ((Request.Answer.Scans) answer).results();
       metrics.requestAnswered(inputs, results);
       return results;
@@ -181,7 +190,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       return CompletableFuture.failedFuture(new Unavailable(refusal));
     }
     return submit(new Request(List.of(), new Request.VoidCommand(siteId, uploadBatch,
-        parts == null ? null : Set.copyOf(parts)), now))
+        parts == null ? null : Set.copyOf(parts)), now, ledgerClock.seconds()))
         .thenApply(answer -> ((Request.Answer.Voided) answer).result());
   }
 
@@ -256,6 +265,11 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     ids.atLeast(history.highestCommittedGroup());
   }
 
+  /** Ledger time goes on from the last checkpoint ({@link LedgerClock}): called before the first scan is judged. */
+  public void ledgerTimeFrom(long checkpoint) {
+    ledgerClock.atLeast(checkpoint);
+  }
+
   /** Runs a task on the judge's thread between two requests: it sees no half-judged request. */
   private <T> CompletableFuture<T> onJudgeThread(java.util.function.Supplier<T> task) {
     CompletableFuture<T> done = new CompletableFuture<>();
@@ -320,20 +334,19 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   }
 
   /**
-   * A time before which every ledger change is either committed or undone: the oldest unanswered request's arrival
-   * (or now when idle). After an unclean stop only codes changed since then need re-checking. Null while paused.
+   * A ledger time ({@link LedgerClock}) before which every ledger change is either committed or undone: the oldest
+   * unanswered request's admission (or now when idle). After an unclean stop only codes changed since then need
+   * re-checking. Null while paused.
    */
   public Instant settledBefore() {
     if (paused != null || broken != null) {
       return null;
     }
-    Instant oldest = Instant.now();
+    long oldest = ledgerClock.seconds();
     for (Request r : outstanding) {
-      if (r.admittedAt.isBefore(oldest)) {
-        oldest = r.admittedAt;
-      }
+      oldest = Math.min(oldest, r.admittedSecond);
     }
-    return oldest;
+    return Instant.ofEpochSecond(oldest);
   }
 
   /**
