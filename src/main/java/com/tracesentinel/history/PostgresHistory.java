@@ -244,7 +244,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         .text(r.status().name())
         .text(r.error())
         .text(in.uploadBatch())
-        .text(in.linkedDocumentNo());
+        .text(in.linkedDocumentNo())
+        .int4(judged ? e.facts().packSize() : null);
   }
 
   /** The row's code key: the judged scan's own, or (a refused scan with a valid code) its code's. */
@@ -632,7 +633,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
             EventType.valueOf(rs.getString("type")), rs.getString("product"),
             expiry == null ? null : expiry.toLocalDate(), rs.getInt("site_ref"),
             rs.getTimestamp("scanned_at").toInstant().getEpochSecond(), rs.getInt("quantity"), rs.getBoolean("split"),
-            rs.getString("billed_drug"), rs.getBoolean("reimbursed")));
+            rs.getString("billed_drug"), rs.getBoolean("reimbursed"), rs.getInt("pack_size")));
       }
     }
   }

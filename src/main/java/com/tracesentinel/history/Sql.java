@@ -10,9 +10,9 @@ final class Sql {
   static final String COPY_SCANS = """
       COPY scans (id, part, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type, site_id,
                   site_ref, document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry, status,
-                  error, upload_batch, linked_document_no)
+                  error, upload_batch, linked_document_no, pack_size)
       FROM STDIN (FORMAT binary)""";
-  static final int SCAN_COLUMNS = 24;
+  static final int SCAN_COLUMNS = 25;
 
   // --- NHSA 3507 deletions ---
 
@@ -91,11 +91,11 @@ final class Sql {
            mark AS (INSERT INTO commit_markers (writer, group_id) VALUES (?, ?))
       INSERT INTO scans (id, part, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type, site_id,
                          site_ref, document_no, line_no, quantity, split, billed_drug, settlement_id, device_id, expiry,
-                         status, error, upload_batch, linked_document_no)
+                         status, error, upload_batch, linked_document_no, pack_size)
       SELECT * FROM unnest(?::int8[], ?::int2[], ?::timestamptz[], ?::timestamptz[], ?::bytea[], ?::bytea[], ?::text[],
                            ?::text[], ?::text[], ?::text[], ?::text[], ?::int4[], ?::text[], ?::int4[], ?::int4[],
                            ?::bool[], ?::text[], ?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[],
-                           ?::text[])""";
+                           ?::text[], ?::int4[])""";
 
   /**
    * Resolves a commit whose answer was lost: waits for the group's transaction if it still runs (the unique index),
@@ -110,20 +110,20 @@ final class Sql {
   /** Stored, judged scans of some codes, grouped by code in judging order, for re-deriving their states. */
   static final String SCANS_OF_CODES = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
-             settlement_id IS NOT NULL AS reimbursed
+             settlement_id IS NOT NULL AS reimbursed, pack_size
       FROM scans WHERE part = ANY(?::int2[]) AND code_key = ANY(?) AND status IN ('ACCEPTED', 'FLAGGED')
         AND voided_at IS NULL AND id <> ALL(?::int8[])
       ORDER BY code_key, id""";
 
   static final String ALL_SCANS = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
-             settlement_id IS NOT NULL AS reimbursed
+             settlement_id IS NOT NULL AS reimbursed, pack_size
       FROM scans WHERE code_key IS NOT NULL AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
       ORDER BY code_key, id""";
 
   static final String PARTITION_SCANS = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
-             settlement_id IS NOT NULL AS reimbursed
+             settlement_id IS NOT NULL AS reimbursed, pack_size
       FROM scans WHERE part = ANY(?::int2[]) AND status IN ('ACCEPTED', 'FLAGGED') AND voided_at IS NULL
       ORDER BY code_key, id""";
 

@@ -3,6 +3,7 @@ package com.tracesentinel.ingest;
 import com.tracesentinel.code.ParseResult;
 import com.tracesentinel.code.TraceCode;
 import com.tracesentinel.code.TraceCodes;
+import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceStore;
 import com.tracesentinel.reference.Site;
 import java.time.Duration;
@@ -58,7 +59,9 @@ public final class Preparation {
       return new Prepared.Refused(index, in, code, site, "scannedAt " + in.scannedAt() + " is more than "
           + oldest.toDays() + " days ago (TRACESENTINEL_SCAN_MAX_AGE_DAYS)");
     }
-    return new Prepared.ToJudge(index, in, code, site, ScanEvent.of(in, code, site));
+    Product product = reference.product(code.productKey());
+    return new Prepared.ToJudge(index, in, code, site,
+        ScanEvent.of(in, code, site, product == null ? 1 : Math.max(1, product.packSize())));
   }
 
   /** The first text field holding something that is not text (a control character or broken UTF-16), or null. */

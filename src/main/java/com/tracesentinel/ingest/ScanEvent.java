@@ -17,18 +17,22 @@ import java.time.LocalDate;
  */
 public record ScanEvent(byte[] codeKey, byte[] idem, ScanFacts facts) {
 
-  public static ScanEvent of(ScanInput in, TraceCode code, Site site) {
+  /** {@code packSize}: the catalogue's for the code's product now, 1 when it is not in the catalogue. */
+  public static ScanEvent of(ScanInput in, TraceCode code, Site site, int packSize) {
     return new ScanEvent(CodeKey.of(code.canonical()), CodeKey.sha256Prefix(in.idempotencyKey(code.canonical())),
         new ScanFacts(in.type(), code.productKey(), code.expiry(), site.ref(), in.scannedAt().getEpochSecond(),
-            in.quantity(), in.split(), in.billedDrug(), in.settlementId() != null));
+            in.quantity(), in.split(), in.billedDrug(), in.settlementId() != null, packSize));
   }
 
-  /** A stored, judged scan's row, column by column (reimbursed: the row has a settlement id). */
+  /**
+   * A stored, judged scan's row, column by column (reimbursed: the row has a settlement id; packSize 0 for a row
+   * stored before pack sizes were kept).
+   */
   public static ScanEvent stored(byte[] codeKey, byte[] idem, EventType type, String product, LocalDate expiry,
                                  int siteRef, long at, int quantity, boolean split, String billedDrug,
-                                 boolean reimbursed) {
+                                 boolean reimbursed, int packSize) {
     return new ScanEvent(codeKey, idem, new ScanFacts(type, product, expiry, siteRef, at, quantity, split, billedDrug,
-        reimbursed));
+        reimbursed, packSize));
   }
 
   /** 16 bits of the idempotency key, remembered in the code's state to rule out most re-sends without I/O. */

@@ -291,7 +291,7 @@ public final class Ladder {
       this.scan = scan;
       this.ref = ref;
       this.product = scan.productKey() == null ? null : ref.product(scan.productKey());
-      this.packSize = product == null ? 1 : Math.max(1, product.packSize());
+      this.packSize = scan.packSize() > 0 ? scan.packSize() : product == null ? 1 : Math.max(1, product.packSize());
       this.open = state.hasOpenSale() ? state.lastSale() : null;
     }
   }

@@ -118,8 +118,9 @@ final class Fixtures {
       return new Scan(type, productKey, expiry, siteRef, at, q, split, billedDrug, reimbursed);
     }
 
+    /** As a live scan or a stored one from before pack sizes were kept: the ladder reads the catalogue's. */
     ScanFacts facts() {
-      return new ScanFacts(type, productKey, expiry, siteRef, at, quantity, split, billedDrug, reimbursed);
+      return new ScanFacts(type, productKey, expiry, siteRef, at, quantity, split, billedDrug, reimbursed, 0);
     }
   }
 

@@ -134,7 +134,7 @@ class LadderPropertyTest {
       case 2 -> "XZ99";
       default -> null;
     };
-    return new ScanFacts(type, product, expiry, site, at, quantity, split, billed, rnd.nextBoolean());
+    return new ScanFacts(type, product, expiry, site, at, quantity, split, billed, rnd.nextBoolean(), 0);
   }
 
   private static void checkVerdict(Verdict v, CodeState before, ScanFacts scan, String where) {
@@ -215,7 +215,8 @@ class LadderPropertyTest {
           rnd.nextBoolean(), rnd.nextLong());
       ScanFacts scan = rnd.nextInt(50) == 0 ? null : new ScanFacts(pick(rnd, typesOrNull), pick(rnd, products),
           pick(rnd, expiries), sites[rnd.nextInt(sites.length)], times[rnd.nextInt(times.length)],
-          ints[rnd.nextInt(ints.length)], rnd.nextBoolean(), pick(rnd, billed), rnd.nextBoolean());
+          ints[rnd.nextInt(ints.length)], rnd.nextBoolean(), pick(rnd, billed), rnd.nextBoolean(),
+          ints[rnd.nextInt(ints.length)]);
       ReferenceData ref = pick(rnd, refs);
       Verdict v = assertDoesNotThrow(() -> ladder.judge(state, scan, ref), state + " " + scan + " " + settings);
       assertNotNull(v.next());

@@ -52,6 +52,16 @@ class LadderTest {
   }
 
   @Test
+  void thePackSizeAScanWasJudgedWithCountsOverTheCataloguesOfToday() {
+    ScanFacts judgedWithFour = new ScanFacts(EventType.SALE, PACK10, null, SZ1.ref(), T0, 1, false, null, false, 4);
+    assertEquals(4, ladder.judge(CodeState.NEW, judgedWithFour, REF).next().soldUnits(),
+        "a replay counts what the live judgement counted, though the catalogue now says 10");
+    ScanFacts soldAsUnknown = new ScanFacts(EventType.SALE, PACK10, null, SZ1.ref(), T0, 1, false, null, false, 1);
+    assertEquals(1, ladder.judge(CodeState.NEW, soldAsUnknown, REF).next().soldUnits(),
+        "sold before the product was catalogued: one unit, then and on every replay");
+  }
+
+  @Test
   void aCataloguePackSizeBelowOneCountsAsOne() {
     Verdict v = chain.then(sale(SZ1, T0).product(ZEROPACK));
     assertEquals(1, v.next().soldUnits());
@@ -584,7 +594,7 @@ class LadderTest {
     Verdict v = ladder.judge(s, null, REF);
     assertSame(s, v.next());
     assertFalse(v.flagged());
-    Verdict w = ladder.judge(s, new ScanFacts(null, BOX, null, 1, T0, 1, false, null, false), REF);
+    Verdict w = ladder.judge(s, new ScanFacts(null, BOX, null, 1, T0, 1, false, null, false, 0), REF);
     assertSame(s, w.next());
     assertFalse(w.flagged());
   }
@@ -592,7 +602,7 @@ class LadderTest {
   @Test
   void nullProductKeyWithALoadedCatalogueIsAnUnknownProduct() {
     Verdict v = ladder.judge(CodeState.NEW,
-        new ScanFacts(EventType.SALE, null, null, 1, T0, 1, false, "X", false), REF);
+        new ScanFacts(EventType.SALE, null, null, 1, T0, 1, false, "X", false, 0), REF);
     assertTypes(v, UNKNOWN_PRODUCT);
   }
 
@@ -620,7 +630,7 @@ class LadderTest {
     for (CodeState s : odd) {
       for (EventType t : EventType.values()) {
         for (boolean split : new boolean[] {false, true}) {
-          ScanFacts f = new ScanFacts(t, PACK10, java.time.LocalDate.MIN, SZ2.ref(), T0, -4, split, "", true);
+          ScanFacts f = new ScanFacts(t, PACK10, java.time.LocalDate.MIN, SZ2.ref(), T0, -4, split, "", true, 0);
           Verdict v = assertDoesNotThrow(() -> ladder.judge(s, f, REF), s + " " + f);
           assertNotNull(v.next());
           assertNotNull(v.anomalies());
