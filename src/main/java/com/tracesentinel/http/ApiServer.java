@@ -59,11 +59,11 @@ public final class ApiServer extends VerticleBase {
     images.mount(router, auth);
     verify = new VerifyRoutes(vertx, services, images);
     verify.mount(router);
+    scans.mount(router, auth);
+    new NhsaRoutes(services.intake()).mount(router, auth);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     new OpsRoutes(services.prometheus(), services.notReady(), services.notLive(),
         services.config().opsOnLoopbackOnly()).mount(router);
-    scans.mount(router, auth);
-    new NhsaRoutes(services.intake()).mount(router, auth);
     new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
     new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.codeStates(),
@@ -79,8 +79,18 @@ public final class ApiServer extends VerticleBase {
     InvestigatorRoutes.mountStatic(router);
     HomeRoutes.mount(router);
     router.route().failureHandler(ApiServer::problem);
-    // No route for the path: 404; a route for the path but not the method: 405 with Allow. Both as problems.
-    router.errorHandler(404, ApiServer::problem);
+    // No route for the path: 404; a route for the path but not the method: 405 with Allow. Both as problems. Vert.x
+    // says 404 for a wrong method when a route for any method (the API's body handler) matched after the one for the
+    // path, so the 404 asks the routes too.
+    router.errorHandler(404, ctx -> {
+      String allow = allowed(router, ctx.normalizedPath());
+      if (allow.isEmpty() || List.of(allow.split(", ")).contains(ctx.request().method().name())) {
+        problem(ctx);
+      } else {
+        ctx.response().putHeader("Allow", allow);
+        send(ctx, byStatus(ctx, 405));
+      }
+    });
     router.errorHandler(405, ctx -> {
       String allow = allowed(router, ctx.normalizedPath());
       if (!allow.isEmpty()) {

@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Instant;
 import java.util.List;
 
@@ -42,8 +43,11 @@ final class NhsaRoutes {
     this.scans = scans;
   }
 
+  /** Mounted before the API's shared body handler: the key is checked before the body is read. */
   void mount(Router router, Auth auth) {
-    router.post(PREFIX + ":infno").handler(auth.require(Role.SCANNER)).handler(this::post);
+    router.post(PREFIX + ":infno").handler(ImageRoutes.holdBody(ApiServer.MAX_BODY)).handler(auth.require(Role.SCANNER));
+    router.post(PREFIX + ":infno").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY))
+        .handler(this::post);
     // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the
     // path to match it, and a path it cannot decode (%ZZ) would then fail the failure handling itself (a bare 400).
     router.route().failureHandler(ctx -> {

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Instant;
 import java.util.List;
 
@@ -25,8 +26,10 @@ final class ScanRoutes {
     this.scans = scans;
   }
 
+  /** Mounted before the API's shared body handler: the key is checked before the body is read. */
   void mount(Router router, Auth auth) {
-    router.post("/api/v1/scans").handler(auth.require(Role.SCANNER)).handler(this::post);
+    router.post("/api/v1/scans").handler(ImageRoutes.holdBody(ApiServer.MAX_BODY)).handler(auth.require(Role.SCANNER));
+    router.post("/api/v1/scans").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY)).handler(this::post);
   }
 
   private void post(RoutingContext ctx) {
