@@ -75,7 +75,11 @@ final class ScanJson {
    */
   static List<ScanInput> readBody(Buffer body, Instant now, int maxBatch) {
     Problem.Errors errors = new Problem.Errors();
-    try (JsonParser p = JSON.createParser(body.getBytes())) {
+    byte[] bytes = body.getBytes();
+    if (!com.tracesentinel.code.Utf8.wellFormed(bytes)) {
+      throw Problem.badRequest("the body is not well-formed UTF-8");
+    }
+    try (JsonParser p = JSON.createParser(bytes)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw Problem.badRequest("the body must be a scan object or {\"scans\": [...]}");
       }

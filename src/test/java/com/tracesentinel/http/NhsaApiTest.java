@@ -271,6 +271,27 @@ class NhsaApiTest {
   }
 
   @Test
+  void aMessageThatIsNotWellFormedUtf8IsRefusedNotRewritten() {
+    String code = newCode();
+    String json = sale3505(SHENZHEN, saleLine(code, "R-UTF-X", "B-UTF-1", ago(1))).encode();
+    byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int x = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("R-UTF-X"); // a byte offset
+    // "R-UTF-" then an overlong "/" (C0 AF), which a lenient decoder reads as "/"
+    byte[] overlong = new byte[bytes.length + 1];
+    System.arraycopy(bytes, 0, overlong, 0, x + 6);
+    overlong[x + 6] = (byte) 0xC0;
+    overlong[x + 7] = (byte) 0xAF;
+    System.arraycopy(bytes, x + 7, overlong, x + 8, bytes.length - x - 7);
+    Response r = svc.send(svc.request("/api/v1/nhsa/3505", shenzhenKey).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(overlong)).build());
+    assertEquals(-1, r.json().getInteger("infcode"), r.body());
+    assertTrue(r.json().getString("err_msg").contains("not JSON in UTF-8"), r.body());
+    assertEquals(0, count("canonical = '" + code + "'"));
+    Response plain = post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-UTF-/", "B-UTF-1", ago(1))));
+    assertEquals("ACCEPTED", results(plain).getJsonObject(0).getString("status"), plain.body());
+  }
+
+  @Test
   void aRejectedCodeIsNamedByItsFieldAndTheRestOfTheMessageIsStored() {
     String good = newCode();
     Response r = post("3505A", shenzhenKey, sale3505A(SHENZHEN,

@@ -64,6 +64,30 @@ class ScanApiTest {
   }
 
   @Test
+  void aBodyThatIsNotWellFormedUtf8Is400AndNotReadAsAnotherScan() {
+    String code = newCode();
+    byte[] head = ("{\"code\":\"" + code + "\",\"siteId\":\"PA\",\"documentNo\":\"U-")
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] tail = "\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    for (byte[] bad : new byte[][] {{(byte) 0xC0, (byte) 0xAF}, {(byte) 0xE0, (byte) 0x80, (byte) 0xAF},
+        {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}}) {
+      java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+      body.writeBytes(head);
+      body.writeBytes(bad);
+      body.writeBytes(tail);
+      Response r = svc.send(svc.request("/api/v1/scans", pharmacyA).header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+      assertEquals(400, r.status(), r.body());
+      assertTrue(r.contentType().startsWith("application/problem+json"), r.contentType());
+      assertTrue(r.body().contains("not well-formed UTF-8"), r.body());
+    }
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '" + code + "'"));
+    Response slash = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("code", code).put("siteId", "PA")
+        .put("documentNo", "U-/"));
+    assertEquals("ACCEPTED", slash.result(0).getString("status"), "a new scan, not a replay of the overlong one");
+  }
+
+  @Test
   void aResentScanIsReplayedWithTheOriginalResultAndChangesNothing() {
     String code = newCode();
     Instant t = Instant.now().minus(1, ChronoUnit.HOURS);

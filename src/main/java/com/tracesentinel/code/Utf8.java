@@ -1,0 +1,46 @@
+package com.tracesentinel.code;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Well-formed UTF-8 (RFC 3629), as every body this service reads must be. The JSON reader decodes some ill-formed
+ * sequences instead of refusing them: an overlong "/" (C0 AF) became "/", so two different byte strings made one
+ * idempotency key, and an encoded surrogate became a lone UTF-16 half.
+ */
+public final class Utf8 {
+  private Utf8() {}
+
+  public static boolean wellFormed(byte[] bytes, int offset, int length) {
+    int end = offset + length;
+    int i = offset;
+    while (i < end && bytes[i] >= 0) {
+      i++;
+    }
+    if (i == end) {
+      return true; // ASCII, as nearly every scan is
+    }
+    CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes, i, end - i);
+    CharBuffer out = CharBuffer.allocate(Math.min(end - i, 4096) + 1);
+    while (true) {
+      CoderResult r = strict.decode(in, out, true);
+      if (r.isError()) {
+        return false;
+      }
+      if (r.isUnderflow()) {
+        return !strict.flush(out).isError();
+      }
+      out.clear();
+    }
+  }
+
+  public static boolean wellFormed(byte[] bytes) {
+    return wellFormed(bytes, 0, bytes.length);
+  }
+}
