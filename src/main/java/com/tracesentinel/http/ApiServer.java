@@ -1,9 +1,13 @@
 package com.tracesentinel.http;
 
 import com.tracesentinel.history.AnomalyQueries;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -43,8 +47,27 @@ public final class ApiServer extends VerticleBase {
         .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false)
         .setIdleTimeout((int) services.config().http().idle().toSeconds()));
     server.connectionHandler(guard::connected);
+    server.invalidRequestHandler(ApiServer::invalidRequest);
     return server.requestHandler(guard.guard(router)).listen(services.config().port(),
         services.config().host());
+  }
+
+  /**
+   * A request head Netty could not decode (no route sees it): the status Vert.x would send, as a problem; the
+   * connection is closed once it is sent.
+   */
+  private static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    Problem p;
+    if (cause instanceof TooLongHttpLineException) {
+      p = new Problem(414, "URI too long", "the request line is longer than 8,192 bytes");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      p = new Problem(431, "Request header fields too large", "the request's headers are larger than 16 KiB");
+    } else {
+      p = Problem.badRequest("the request could not be read: its head is not HTTP/1.1");
+    }
+    request.response().setStatusCode(p.status()).putHeader("Content-Type", "application/problem+json")
+        .putHeader("Connection", "close").end(p.toJson().encode());
   }
 
   /** Every route of the service (package-private: the OpenAPI test walks them). */
@@ -184,6 +207,12 @@ public final class ApiServer extends VerticleBase {
             RequestLog.id(ctx), failure);
       }
       p = byStatus(ctx, ctx.statusCode());
+    } else if (clientSideBroke(ctx, failure)) {
+      // Not the service's failure: the client went away, or sent bytes that are not HTTP while its request was read
+      // (a malformed chunk). Vert.x closes such a connection; nothing of the request was used.
+      LOG.debug("The request could not be read: {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
+          RequestLog.id(ctx), failure.toString());
+      p = Problem.badRequest("the request could not be read (the connection closed, or its framing is not HTTP)");
     } else if (databaseUnavailable(failure)) {
       LOG.warn("Database unavailable on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
           RequestLog.id(ctx), failure.toString());
@@ -195,6 +224,18 @@ public final class ApiServer extends VerticleBase {
       p = new Problem(500, "Internal error", "an unexpected error occurred; request id " + RequestLog.id(ctx));
     }
     return p;
+  }
+
+  /**
+   * The client's side of the exchange broke: its connection closed, or the HTTP decoder refused what it sent while the
+   * request was still being read. Told by type and by where it was thrown (Netty's HTTP codec), never by its text.
+   */
+  static boolean clientSideBroke(RoutingContext ctx, Throwable failure) {
+    if (failure instanceof HttpClosedException) {
+      return true;
+    }
+    StackTraceElement[] at = failure.getStackTrace();
+    return !ctx.request().isEnded() && at.length > 0 && at[0].getClassName().startsWith("io.netty.handler.codec.http.");
   }
 
   /** Set by a route with a body limit of its own (photos), so that its 413 names the limit the client ran into. */

@@ -20,6 +20,7 @@ import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.Level;
 import com.tracesentinel.rules.Suspicion;
 import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -145,7 +146,7 @@ final class InvestigatorRoutes {
         response.end();
       } else if (!response.headWritten()) {
         ctx.fail(ar.cause());
-      } else if (!abandoned.future().isComplete()) {
+      } else if (!abandoned.future().isComplete() && !(ar.cause() instanceof HttpClosedException)) {
         // the header is out: a truncated export must not look complete, so the connection is reset
         LOG.error("Anomaly export failed after the header was sent [{}]", RequestLog.id(ctx), ar.cause());
         response.reset();

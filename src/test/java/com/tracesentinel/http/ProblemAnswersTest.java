@@ -65,6 +65,46 @@ class ProblemAnswersTest {
   }
 
   @Test
+  void headsThatAreNotHttpAreAnsweredAsProblems() throws Exception {
+    String longPath = "/api/v1/verify?code=" + "8".repeat(10_000);
+    assertRawProblem(414, "GET " + longPath + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertRawProblem(431, "GET /api/v1/verify?code=1 HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000)
+        + "\r\n\r\n");
+    assertRawProblem(400, "POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n");
+  }
+
+  private static void assertRawProblem(int status, String request) throws IOException {
+    try (RawHttp client = new RawHttp(svc.port())) {
+      client.send(request);
+      RawHttp.Reply r = client.read();
+      assertEquals(status, r.status(), r.body());
+      assertTrue(r.header("Content-Type").startsWith("application/problem+json"), r.headers().toString());
+      assertEquals(status, new JsonObject(r.body()).getInteger("status"));
+    }
+  }
+
+  @Test
+  void aBodyWhoseFramingBreaksIsTheClientsFailureNotA500() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      try (RawHttp client = new RawHttp(svc.port())) {
+        client.send(RawHttp.request("POST", "/api/v1/scans", TestService.ADMIN_KEY,
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n") + "zz\r\n{}\r\n0\r\n\r\n");
+        assertTrue(client.closedWithin(5_000), "a connection whose framing broke is closed");
+      }
+      try (RawHttp client = new RawHttp(svc.port())) {
+        client.send(RawHttp.request("POST", "/api/v1/scans", TestService.ADMIN_KEY,
+            "Content-Type: application/json\r\nContent-Length: 100\r\n") + "{\"code\":");
+      } // the client goes away halfway through its body
+    }
+    Thread.sleep(200);
+    String metrics = svc.get("/metrics", null).body();
+    for (String line : metrics.split("\n")) {
+      assertFalse(line.startsWith("vertx_http_server_requests_total") && line.contains("code=\"500\"")
+          && line.contains("/api/v1/scans"), "counted as the service's failure: " + line);
+    }
+  }
+
+  @Test
   void aWrongMethodOnAKnownPathIs405WithTheAllowedMethods() throws Exception {
     HttpResponse<String> scans = send("GET", "/api/v1/scans");
     assertProblem(405, scans);
