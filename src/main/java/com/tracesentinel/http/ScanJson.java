@@ -218,7 +218,9 @@ final class ScanJson {
       errors.add(prefix + field.wire, "must be a string");
       return null;
     }
-    if (required && s.isBlank()) {
+    // A code that is only scanner noise (blank, a lone GS, a line end) is a misread, not a malformed request: it is
+    // judged REJECTED (EMPTY) and kept as evidence like any invalid code, so one misread never refuses a whole batch.
+    if (required && s.isBlank() && field != Field.CODE) {
       errors.add(prefix + field.wire, "must not be empty");
       return null;
     }

@@ -64,6 +64,29 @@ class ScanApiTest {
   }
 
   @Test
+  void aCodeThatIsOnlyScannerNoiseIsRejectedAloneNotTheWholeBatch() {
+    String good = newCode();
+    JsonArray batch = new JsonArray().add(scan(good, "PA", "NOISE-1", Instant.now()));
+    String[] noise = {"", "   ", "\u001d", "\r\n", "\uFEFF", "]d2"};
+    for (int i = 0; i < noise.length; i++) {
+      batch.add(new JsonObject().put("code", noise[i]).put("siteId", "PA").put("documentNo", "NOISE-1")
+          .put("lineNo", i + 2));
+    }
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", batch));
+    assertEquals(200, r.status(), r.body());
+    assertEquals("ACCEPTED", r.result(0).getString("status"));
+    for (int i = 0; i < noise.length; i++) {
+      JsonObject rejected = r.result(i + 1);
+      assertEquals("REJECTED", rejected.getString("status"), rejected.encode());
+      assertTrue(rejected.getString("error").contains("no code"), rejected.encode());
+    }
+    assertEquals(1 + noise.length, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM scans WHERE document_no = 'NOISE-1'"), "every misread kept as evidence");
+    assertEquals(400, svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("siteId", "PA")
+        .put("documentNo", "NOISE-2")).status(), "no code at all is still a malformed request");
+  }
+
+  @Test
   void aBodyThatIsNotWellFormedUtf8Is400AndNotReadAsAnotherScan() {
     String code = newCode();
     byte[] head = ("{\"code\":\"" + code + "\",\"siteId\":\"PA\",\"documentNo\":\"U-")
