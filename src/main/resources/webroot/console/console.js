@@ -23,7 +23,7 @@
       wrongRole: '此密钥没有调查员权限。', unreachable: '无法连接服务。', page: '第 {n} 页', none: '没有符合条件的异常。',
       soldUnits: '已售数量', packSize: '包装规格', saleCount: '销售次数', sites: '销售机构数', lastSale: '最近销售',
       destroyed: '已销毁', lookups: '公众查询次数', yes: '是', no: '否', noState: '账本中无此码状态',
-      chartRange: '{from} 至 {to}', exporting: '正在导出…', doc: '单据', qty: '数量', split: '拆零', unknown: '未知',
+      chartRange: '{from} 至 {to}', exporting: '正在导出…', doc: '单据', qty: '数量', split: '拆零', voided: '已作废', unknown: '未知',
       ACCEPTED: '已接收', FLAGGED: '已标记', REJECTED: '已拒绝', SALE: '销售', RETURN: '退货', RECEIVE: '入库',
       DESTROY: '销毁', DOUBLE_SCAN: '重复扫码', REPEAT_SALE: '重复销售', RECEIVED_AFTER_SALE: '售后入库',
       PRODUCT_MISMATCH: '药品不符', SPLIT_OVERSOLD: '拆零超量', SPLIT_ACROSS_SITES: '跨机构拆零',
@@ -57,10 +57,9 @@
       none: 'No anomaly matches.', soldUnits: 'Units sold', packSize: 'Pack size', saleCount: 'Sales',
       sites: 'Sale sites', lastSale: 'Last sale', destroyed: 'Destroyed', lookups: 'Public look-ups', yes: 'yes',
       no: 'no', noState: 'No ledger state for this code', chartRange: '{from} to {to}', exporting: 'Exporting…',
-      doc: 'doc', qty: 'qty', split: 'split', unknown: 'unknown',
       totals: '{from} to {to}: {n} anomalies ({a} alerts · {w} warnings)', timeZone: 'All times are local: {tz}',
       chartTime: 'Time',
-      doc: 'doc', qty: 'qty', split: 'split', unknown: 'unknown', state: 'Case state', liveTitle: 'Live alerts',
+      doc: 'doc', qty: 'qty', split: 'split', voided: 'voided', unknown: 'unknown', state: 'Case state', liveTitle: 'Live alerts',
       liveStart: 'Start', liveStop: 'Stop', liveHint: 'New anomalies matching the filters above; resumes after a '
         + 'dropped connection without loss or repeats.', liveOff: 'off', liveConnecting: 'connecting…',
       liveOn: 'live', liveRetry: 'connection lost, resuming in {s} s…',
@@ -419,7 +418,8 @@
           el('div', { class: 'ev-head', text: fmt(e.scannedAt) + '  ' + label(e.type) + ' · ' + label(e.status) }),
           el('div', { text: e.siteId + (e.siteName ? ' ' + e.siteName : '') + (e.region ? ' (' + e.region + ')' : '') }),
           el('div', { class: 'ev-meta', text: t('doc') + ' ' + e.documentNo + ' #' + e.lineNo + ' · ' + t('qty') + ' ' +
-            e.quantity + (e.split ? ' · ' + t('split') : '') + (e.error ? ' · ' + e.error : '') })
+            e.quantity + (e.split ? ' · ' + t('split') : '') + (e.voidedAt ? ' · ' + t('voided') + ' ' + fmt(e.voidedAt) : '') +
+            (e.error ? ' · ' + e.error : '') })
         ].concat(anomalies)));
       });
     }).catch(function (e) { $('timeline-state').appendChild(el('dd', { class: 'error', text: e.message })); });

@@ -309,7 +309,7 @@ final class Sql {
   /** One code's stored scans in judging order (scans_code_idem in its partition). */
   static final String CODE_SCANS = """
       SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
-             billed_drug, raw_code, canonical, product, error
+             billed_drug, raw_code, canonical, product, error, upload_batch, voided_at
       FROM scans WHERE part = $3 AND code_key = $1
       ORDER BY id
       LIMIT $2

@@ -304,7 +304,8 @@ final class InvestigatorRoutes {
         .put("documentNo", s.documentNo()).put("lineNo", s.lineNo()).put("scannedAt", str(s.scannedAt()))
         .put("ingestedAt", str(s.ingestedAt())).put("quantity", s.quantity()).put("split", s.split())
         .put("deviceId", s.deviceId()).put("billedDrug", s.billedDrug()).put("rawCode", s.rawCode())
-        .put("error", s.error()).put("anomalies", anomalies);
+        .put("error", s.error()).put("uploadBatch", s.uploadBatch()).put("voidedAt", str(s.voidedAt()))
+        .put("anomalies", anomalies);
   }
 
   static JsonObject json(AnomalyRow a) {

@@ -245,6 +245,13 @@ class NhsaApiTest {
     Response other = post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-DEL-2", "B-DEL-2",
         ago(40))));
     assertEquals("ACCEPTED", results(other).getJsonObject(0).getString("status"), other.body());
+    // The timeline keeps both sales and says which one the deletion voided.
+    Response timeline = svc.get("/api/v1/codes/" + code + "/events", TestService.ADMIN_KEY);
+    JsonArray events = timeline.json().getJsonArray("events");
+    assertEquals(2, events.size(), timeline.body());
+    assertEquals("B-DEL-1", events.getJsonObject(0).getString("uploadBatch"));
+    assertNotNull(events.getJsonObject(0).getString("voidedAt"), "the deleted sale is marked voided");
+    assertNull(events.getJsonObject(1).getString("voidedAt"), "the later sale counts");
   }
 
   @Test
