@@ -70,11 +70,25 @@ public final class ApiServer extends VerticleBase {
         .putHeader("Connection", "close").end(p.toJson().encode());
   }
 
+  /**
+   * Bodies are read as sent: a compressed one was read as broken JSON (gzip) or, worse, as if it were plain (br), so
+   * any Content-Encoding but identity is refused by name, before the body is read.
+   */
+  private static void requireUncompressedBody(RoutingContext ctx) {
+    String encoding = ctx.request().getHeader("Content-Encoding");
+    if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
+      throw new Problem(415, "Unsupported media type", "a compressed body (Content-Encoding) is not accepted: send it "
+          + "uncompressed");
+    }
+    ctx.next();
+  }
+
   /** Every route of the service (package-private: the OpenAPI test walks them). */
   Router routes() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
     router.route().handler(ApiServer::requireReadablePath);
+    router.route().handler(ApiServer::requireUncompressedBody);
     Auth auth = new Auth(services.keys());
     ScanRoutes scans = new ScanRoutes(services.intake());
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().dataDir().resolve("uploads"),

@@ -73,6 +73,18 @@ class ProblemAnswersTest {
     assertRawProblem(400, "POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n");
   }
 
+  @Test
+  void aCompressedBodyIs415NotReadAsJson() throws Exception {
+    for (String encoding : List.of("gzip", "br", "deflate")) {
+      HttpResponse<String> r = HTTP.send(svc.request("/api/v1/scans", TestService.ADMIN_KEY)
+          .header("Content-Type", "application/json").header("Content-Encoding", encoding)
+          .POST(HttpRequest.BodyPublishers.ofString("{\"code\":\"81000010000000000001\",\"siteId\":\"PE\","
+              + "\"documentNo\":\"GZ-1\"}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertProblem(415, r);
+    }
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'GZ-1'"));
+  }
+
   private static void assertRawProblem(int status, String request) throws IOException {
     try (RawHttp client = new RawHttp(svc.port())) {
       client.send(request);
