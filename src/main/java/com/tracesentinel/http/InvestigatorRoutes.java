@@ -154,9 +154,19 @@ final class InvestigatorRoutes {
     });
   }
 
+  /** CSV when Accept names it at a weight above 0 and no lower than JSON's (text/csv;q=0 refuses it). */
   private static boolean wantsCsv(RoutingContext ctx) {
-    String accept = ctx.request().getHeader("Accept");
-    return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/csv");
+    float csv = 0;
+    float json = 0;
+    for (io.vertx.ext.web.MIMEHeader h : ctx.parsedHeaders().accept()) {
+      String type = h.component().toLowerCase(Locale.ROOT) + "/" + h.subComponent().toLowerCase(Locale.ROOT);
+      if (type.equals("text/csv")) {
+        csv = Math.max(csv, h.weight());
+      } else if (type.equals("application/json")) {
+        json = Math.max(json, h.weight());
+      }
+    }
+    return csv > 0 && csv >= json;
   }
 
   static AnomalyQueries.Filter filter(Query q, Problem.Errors errors) {

@@ -231,6 +231,18 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void acceptWeightsChooseBetweenCsvAndJson() {
+    for (String[] c : new String[][] {{"text/csv;q=0, application/json", "application/json"},
+        {"application/json, text/csv;q=0.5", "application/json"}, {"text/csv, application/json;q=0.9", "text/csv"},
+        {"application/json, text/csv", "text/csv"}, {"*/*", "application/json"}}) {
+      Response r = svc.send(svc.request("/api/v1/anomalies?limit=1", investigator).header("Accept", c[0]).GET()
+          .build());
+      assertEquals(200, r.status(), c[0]);
+      assertTrue(r.contentType().startsWith(c[1]), c[0] + " gave " + r.contentType());
+    }
+  }
+
+  @Test
   void csvStreamsEveryMatchingRowWithAHeaderAndEscaping() throws Exception {
     Response r = svc.send(svc.request("/api/v1/anomalies?limit=5", investigator).header("Accept", "text/csv")
         .GET().build());
