@@ -72,11 +72,14 @@ public final class ApiServer extends VerticleBase {
 
   /**
    * Bodies are read as sent: a compressed one was read as broken JSON (gzip) or, worse, as if it were plain (br), so
-   * any Content-Encoding but identity is refused by name, before the body is read.
+   * any Content-Encoding but identity on a request with a body is refused by name, before the body is read (a stray
+   * header on a GET is left alone).
    */
   private static void requireUncompressedBody(RoutingContext ctx) {
     String encoding = ctx.request().getHeader("Content-Encoding");
-    if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
+    String length = ctx.request().getHeader("Content-Length");
+    boolean body = ctx.request().getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
+    if (body && encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
       throw new Problem(415, "Unsupported media type", "a compressed body (Content-Encoding) is not accepted: send it "
           + "uncompressed");
     }

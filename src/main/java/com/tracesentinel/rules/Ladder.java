@@ -26,7 +26,9 @@ import java.util.Objects;
  * arrival).
  *
  * <h2>Units</h2>
- * packSize is the catalogue's pack size when the product is known (at least 1), else 1. A whole-box SALE sells
+ * packSize is the one the scan was judged with ({@link ScanFacts#packSize}: the catalogue's then, kept in the
+ * history), or for a stored scan from before that was kept, the catalogue's now when the product is known (at least
+ * 1), else 1. SPLIT_OVERSOLD still needs the product in today's catalogue (it is an anomaly, not state). A whole-box SALE sells
  * packSize units; a split (拆零) SALE sells {@code quantity} units, at least 1 (a missing quantity still sells
  * something). A RETURN of a split sale gives back {@code quantity} (at least 1), of a whole-box sale packSize.
  *

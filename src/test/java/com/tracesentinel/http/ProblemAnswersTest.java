@@ -83,6 +83,9 @@ class ProblemAnswersTest {
       assertProblem(415, r);
     }
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'GZ-1'"));
+    HttpResponse<String> stray = HTTP.send(svc.request("/api/v1/verify?code=81000010000000000001", null)
+        .header("Content-Encoding", "gzip").GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, stray.statusCode(), "a GET has no body to refuse: " + stray.body());
   }
 
   private static void assertRawProblem(int status, String request) throws IOException {
