@@ -174,7 +174,39 @@ public final class ApiServer extends VerticleBase {
       ctx.fail(Problem.validation(List.of(new Problem.FieldError("path", "is not percent-encoded UTF-8"))));
       return;
     }
+    if (!percentEncodedUtf8(ctx.request().query())) {
+      // Vert.x reads such a query as U+FFFD (an escape) or Latin-1 (a raw byte): a look-up of %FF answered for "\uFFFD"
+      ctx.fail(Problem.validation(List.of(new Problem.FieldError("query", "is not percent-encoded UTF-8"))));
+      return;
+    }
     ctx.next();
+  }
+
+  /** ASCII only, every escape two hex digits, and the escaped bytes well-formed UTF-8 (null: no query). */
+  static boolean percentEncodedUtf8(String query) {
+    if (query == null) {
+      return true;
+    }
+    byte[] bytes = new byte[query.length()];
+    int n = 0;
+    for (int i = 0; i < query.length(); i++) {
+      char c = query.charAt(i);
+      if (c > 0x7F) {
+        return false;
+      }
+      if (c == '%') {
+        int hi = i + 2 < query.length() ? Character.digit(query.charAt(i + 1), 16) : -1;
+        int lo = hi < 0 ? -1 : Character.digit(query.charAt(i + 2), 16);
+        if (lo < 0) {
+          return false;
+        }
+        bytes[n++] = (byte) (hi << 4 | lo);
+        i += 2;
+      } else {
+        bytes[n++] = (byte) c;
+      }
+    }
+    return com.tracesentinel.code.Utf8.wellFormed(bytes, 0, n);
   }
 
   @Override
