@@ -84,14 +84,18 @@ final class ScanJson {
         throw Problem.badRequest("the body must be a scan object or {\"scans\": [...]}");
       }
       Object[] single = new Object[Field.ALL.length];
+      int seen = 0;
       List<ScanInput> batch = null;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         if (!name.equals("scans") || value == JsonToken.VALUE_NULL) {
-          store(p, single, name, value);
+          seen = store(p, single, seen, name, value, "", errors);
           continue;
+        }
+        if (batch != null) {
+          throw Problem.validation(List.of(new Problem.FieldError("scans", "is given twice")));
         }
         if (value != JsonToken.START_ARRAY) {
           p.skipChildren();
@@ -140,19 +144,29 @@ final class ScanJson {
   private static ScanInput readScan(JsonParser p, String prefix, Instant now, Problem.Errors errors)
       throws IOException {
     Object[] fields = new Object[Field.ALL.length];
+    int seen = 0;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
-      store(p, fields, name, p.nextToken());
+      seen = store(p, fields, seen, name, p.nextToken(), prefix, errors);
     }
     return scan(fields, prefix, now, errors);
   }
 
-  /** Keeps a known field's raw value (the last one when a field repeats, as a JSON object would); skips the rest. */
-  private static void store(JsonParser p, Object[] fields, String name, JsonToken value) throws IOException {
+  /**
+   * Keeps a known field's raw value and skips the rest; a known field named twice in one object is an error (JSON
+   * leaves it to the reader, and a proxy that read the first value would have checked another scan than this one).
+   * {@code seen} has a bit per field read so far; returns it with this one's.
+   */
+  private static int store(JsonParser p, Object[] fields, int seen, String name, JsonToken value, String prefix,
+                           Problem.Errors errors) throws IOException {
     Field f = Field.of(name);
     if (f == null) {
       p.skipChildren();
-      return;
+      return seen;
+    }
+    int bit = 1 << f.ordinal();
+    if ((seen & bit) != 0) {
+      errors.add(prefix + name, "is given twice");
     }
     fields[f.ordinal()] = switch (value) {
       case VALUE_STRING -> p.getText();
@@ -166,6 +180,7 @@ final class ScanJson {
         yield STRUCTURE;
       }
     };
+    return seen | bit;
   }
 
   /**

@@ -87,6 +87,22 @@ class ScanApiTest {
   }
 
   @Test
+  void aFieldNamedTwiceInOneScanIs400NamingIt() {
+    String code = newCode();
+    Response single = svc.send(svc.request("/api/v1/scans", pharmacyA).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"code\":\"" + code + "\",\"siteId\":\"PB\","
+            + "\"siteId\":\"PA\",\"documentNo\":\"TWICE-1\"}")).build());
+    assertEquals(400, single.status(), single.body());
+    assertEquals("siteId", single.json().getJsonArray("errors").getJsonObject(0).getString("field"), single.body());
+    Response batch = svc.send(svc.request("/api/v1/scans", pharmacyA).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"scans\":[{\"code\":\"" + code + "\","
+            + "\"code\":\"" + newCode() + "\",\"siteId\":\"PA\",\"documentNo\":\"TWICE-2\"}]}")).build());
+    assertEquals(400, batch.status(), batch.body());
+    assertEquals("scans[0].code", batch.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no LIKE 'TWICE-%'"));
+  }
+
+  @Test
   void aBodyThatIsNotWellFormedUtf8Is400AndNotReadAsAnotherScan() {
     String code = newCode();
     byte[] head = ("{\"code\":\"" + code + "\",\"siteId\":\"PA\",\"documentNo\":\"U-")
