@@ -136,6 +136,7 @@ public final class TraceSentinel implements AutoCloseable {
       app.ledger = CodeLedger.open(dir, config.ledgerCapacity(), false);
       new LedgerRecovery(app.ledger, app.history, app.reference, config.ladder()).rebuild(out);
       app.ledger.writeCheckpoint(Instant.now().getEpochSecond());
+      app.ledger.rebuilt();
     }
   }
 
@@ -148,8 +149,8 @@ public final class TraceSentinel implements AutoCloseable {
       app.startDatabase();
       app.ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), true);
       if (app.ledger.opened() == CodeLedger.Opened.REPLACED) {
-        out.println("The ledger file was unusable (" + app.ledger.openedBecause() + "); it was set aside. Run "
-            + "rebuild-ledger, or start the service, which rebuilds it.");
+        out.println("The ledger was unusable (" + app.ledger.openedBecause() + "). Run rebuild-ledger, or start the "
+            + "service, which rebuilds it.");
         return false;
       }
       LedgerRecovery.Report report = new LedgerRecovery(app.ledger, app.history, app.reference, config.ladder())
@@ -329,12 +330,16 @@ public final class TraceSentinel implements AutoCloseable {
         try {
           long started = System.nanoTime();
           recovery.rebuild(new PrintStream(OutputStream.nullOutputStream()));
+          ledger.rebuilt();
           LOG.info("Ledger rebuilt from the history in {} ms: {} codes", (System.nanoTime() - started) / 1_000_000,
               ledger.size());
         } catch (Exception e) {
           throw new IllegalStateException("rebuilding the ledger from the history failed", e);
         }
       };
+    }
+    if (opened == CodeLedger.Opened.NEW || opened == CodeLedger.Opened.REPLACED) {
+      ledger.rebuilt(); // nothing is stored yet: the empty ledger is the whole history
     }
     if (opened == CodeLedger.Opened.UNCLEAN) {
       recovering = "the code ledger is being reconciled with the history after an unclean stop";

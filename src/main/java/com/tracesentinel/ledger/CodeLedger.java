@@ -41,6 +41,12 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
   private static final String DIRTY = "codes.dirty";
   private static final String CHECKPOINT = "codes.checkpoint";
   private static final String FORMAT_FILE = "codes.format";
+  /**
+   * Present from the moment a new (or replaced) ledger is created until {@link #rebuilt} says it holds the whole
+   * history. A rebuild that failed (too small a capacity) or was killed left a part of the codes, clean or not, and
+   * the next start took it for the ledger: sold boxes answered as never sold, and a repeat sale went unflagged.
+   */
+  private static final String REBUILDING = "codes.rebuilding";
   /** Changes whenever a key or value layout (or the fingerprint in it) changes: an older file is rebuilt. */
   static final String FORMAT = "tracesentinel-ledger 2: key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1]";
 
@@ -89,6 +95,10 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     if (!file.exists()) {
       opened = unclean || Files.exists(formatFile) ? Opened.REPLACED : Opened.NEW;
       because = opened == Opened.NEW ? "no ledger file yet" : "the ledger file " + file + " is missing";
+    } else if (Files.exists(dir.resolve(REBUILDING))) {
+      opened = Opened.REPLACED;
+      because = "a rebuild from the history did not finish";
+      Files.delete(file.toPath()); // a part of the codes: nothing in it is worth keeping
     } else if (!Files.exists(formatFile) || !FORMAT.equals(Files.readString(formatFile).trim())) {
       opened = Opened.REPLACED;
       because = "the ledger file has an older layout";
@@ -128,6 +138,8 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
       because = "closed cleanly";
     }
     if (map == null) {
+      // Marked before the file exists, so that no crash can leave an empty file that looks like a ledger.
+      Files.writeString(dir.resolve(REBUILDING), "created " + java.time.Instant.now() + "\n");
       map = builder(capacity).createPersistedTo(file);
     }
     Files.writeString(formatFile, FORMAT + "\n");
@@ -293,6 +305,14 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
   }
 
   /** Closes the map; only a {@code clean} close (everything judged was settled) removes the dirty marker. */
+  /**
+   * Says the ledger now holds the whole history (a rebuild finished, or there was nothing to rebuild): from now on a
+   * start opens it as it is.
+   */
+  public void rebuilt() throws IOException {
+    Files.deleteIfExists(dir.resolve(REBUILDING));
+  }
+
   public void close(boolean clean) throws IOException {
     map.close();
     if (clean) {

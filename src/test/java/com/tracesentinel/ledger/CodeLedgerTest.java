@@ -30,11 +30,13 @@ class CodeLedgerTest {
   @Test
   void statesPersistAcrossACleanCloseAndNeedNoReconcile() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       assertEquals(CodeLedger.Opened.NEW, ledger.opened());
       ledger.put(CodeKey.of("A"), CodeState.NEW.withScanRecorded(7), 100, true);
     }
     assertFalse(Files.exists(dir.resolve("codes.dirty")));
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       assertEquals(CodeLedger.Opened.CLEAN, ledger.opened());
       assertEquals(1, ledger.size());
       assertEquals(1, ledger.get(CodeKey.of("A")).scanCount());
@@ -44,10 +46,12 @@ class CodeLedgerTest {
   @Test
   void aLeftoverMarkerMeansTheLastStopWasUnclean() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       ledger.put(CodeKey.of("A"), CodeState.NEW, 100, true);
     }
     Files.writeString(dir.resolve("codes.dirty"), "crash");
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       assertEquals(CodeLedger.Opened.UNCLEAN, ledger.opened());
       assertEquals(1, ledger.size());
     }
@@ -56,6 +60,7 @@ class CodeLedgerTest {
   @Test
   void aFullLedgerRefusesNewCodesButStillUpdatesKnownOnes() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       for (int i = 0; i < 1_000; i++) {
         ledger.put(CodeKey.of("c" + i), CodeState.NEW, 1, true);
       }
@@ -73,6 +78,7 @@ class CodeLedgerTest {
   @Test
   void checkpointsAreReadBack() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       assertEquals(0, ledger.checkpoint());
       ledger.writeCheckpoint(1_790_000_000L);
       assertEquals(1_790_000_000L, ledger.checkpoint());
@@ -82,6 +88,7 @@ class CodeLedgerTest {
   @Test
   void garbageInTheMiddleOfTheFileIsDetectedAndTheFileReplaced() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 100_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       for (int i = 0; i < 50_000; i++) {
         ledger.put(CodeKey.of("g" + i), CodeState.NEW.withScanRecorded(i), 100, true);
       }
@@ -94,6 +101,7 @@ class CodeLedgerTest {
       ch.write(java.nio.ByteBuffer.wrap(garbage), size / 2);
     }
     try (CodeLedger ledger = CodeLedger.open(dir, 100_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       assertEquals(CodeLedger.Opened.REPLACED, ledger.opened(), ledger.openedBecause());
       assertTrue(ledger.openedBecause().contains("damaged"), ledger.openedBecause());
       assertEquals(0, ledger.size(), "never opened as if nothing happened");
@@ -107,12 +115,14 @@ class CodeLedgerTest {
   @Test
   void aGarbledHeaderIsDetected() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       ledger.put(CodeKey.of("A"), CodeState.NEW, 100, true);
     }
     try (var ch = java.nio.channels.FileChannel.open(dir.resolve("codes.cm3"), java.nio.file.StandardOpenOption.WRITE)) {
       ch.write(java.nio.ByteBuffer.wrap(new byte[4096]), 0);
     }
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       assertEquals(CodeLedger.Opened.REPLACED, ledger.opened(), ledger.openedBecause());
     }
   }
@@ -120,10 +130,12 @@ class CodeLedgerTest {
   @Test
   void aDeletedFileIsReportedAsReplacedNotAsANewInstall() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       ledger.put(CodeKey.of("A"), CodeState.NEW, 100, true);
     }
     Files.delete(dir.resolve("codes.cm3"));
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       assertEquals(CodeLedger.Opened.REPLACED, ledger.opened());
       assertTrue(ledger.openedBecause().contains("missing"), ledger.openedBecause());
     }
@@ -132,6 +144,7 @@ class CodeLedgerTest {
   @Test
   void timesOutsideTheLedgersRangeAreRefusedNotWrapped() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       CodeState before1970 = new CodeState(1, 1, 1, 1, new com.tracesentinel.rules.ScanRef(1, -2_500_000_000L), false,
           false, 0, false, 0);
       assertThrows(IllegalArgumentException.class, () -> ledger.put(CodeKey.of("old"), before1970, 100, true));
@@ -142,6 +155,7 @@ class CodeLedgerTest {
   @Test
   void anUpdateHandsTheStepTheStoredBytesAndReturnsWhatItReplaced() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 2, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
       byte[] key = CodeKey.of("A");
       List<byte[]> seen = new ArrayList<>();
       assertNull(ledger.update(key, 100, stored -> {
@@ -176,6 +190,27 @@ class CodeLedgerTest {
       assertEquals(2, ledger.size());
       ledger.update(CodeKey.of("B"), 100, stored -> CodeState.NEW.withScanRecorded(1));
       assertEquals(1, ledger.get(CodeKey.of("B")).scanCount(), "a known code still moves when the ledger is full");
+    }
+  }
+
+  @Test
+  void aNewLedgerNotYetSaidToHoldTheHistoryIsReplacedAtTheNextOpenCleanOrNot() throws Exception {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.NEW, ledger.opened());
+      ledger.put(CodeKey.of("A"), CodeState.NEW, 100, true); // a rebuild that stopped after its first code
+    }
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.REPLACED, ledger.opened(), "closed cleanly, yet only a part of the history");
+      assertEquals(0, ledger.size());
+      ledger.put(CodeKey.of("A"), CodeState.NEW, 100, true);
+    }
+    Files.writeString(dir.resolve("codes.dirty"), "killed mid-rebuild");
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.REPLACED, ledger.opened(), "an unclean stop must not be reconciled as a ledger");
+      ledger.rebuilt();
+    }
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      assertEquals(CodeLedger.Opened.CLEAN, ledger.opened());
     }
   }
 }
