@@ -13,6 +13,9 @@ import java.util.Map;
 
 /** Checks shared by every request field the edge validates itself (query parameters, reference rows, keys). */
 final class Fields {
+  /** A site id's length, wherever one is written or asked for (a site registered with 100 could not be filtered). */
+  static final int MAX_SITE_ID = 100;
+
   private Fields() {}
 
   /**

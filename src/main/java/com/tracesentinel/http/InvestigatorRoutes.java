@@ -173,7 +173,7 @@ final class InvestigatorRoutes {
     String type = enumParam(q, "type", AnomalyType.class, errors);
     String suspicion = enumParam(q, "suspicion", Suspicion.class, errors);
     String level = enumParam(q, "level", Level.class, errors);
-    String siteId = textParam(q, "siteId", 64, errors);
+    String siteId = textParam(q, "siteId", Fields.MAX_SITE_ID, errors);
     String region = single(q, "region", errors);
     if (region != null && !REGION.matcher(region).matches()) {
       errors.add("region", "must be 1 to 6 digits: a prefix of the 6-digit region code (44 = Guangdong)");

@@ -73,8 +73,8 @@ final class RingRoutes {
       errors.add("siteId", "is required");
     } else if (Fields.notText(siteId) != null) {
       errors.add("siteId", Fields.notText(siteId));
-    } else if (siteId.length() > 64) {
-      errors.add("siteId", "must be at most 64 characters");
+    } else if (siteId.length() > Fields.MAX_SITE_ID) {
+      errors.add("siteId", "must be at most " + Fields.MAX_SITE_ID + " characters");
     }
     InvestigatorRoutes.Query q = InvestigatorRoutes.Query.of(ctx, errors);
     Instant[] range = range(q, errors);

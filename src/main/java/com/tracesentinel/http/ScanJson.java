@@ -190,7 +190,7 @@ final class ScanJson {
    */
   private static ScanInput scan(Object[] o, String prefix, Instant now, Problem.Errors errors) {
     String code = text(o, Field.CODE, prefix, true, MAX_RAW_CODE, errors);
-    String siteId = text(o, Field.SITE_ID, prefix, true, MAX_TEXT, errors);
+    String siteId = text(o, Field.SITE_ID, prefix, true, Fields.MAX_SITE_ID, errors);
     String documentNo = text(o, Field.DOCUMENT_NO, prefix, true, MAX_TEXT, errors);
     EventType type = EventType.SALE;
     String typeText = text(o, Field.TYPE, prefix, false, 20, errors);

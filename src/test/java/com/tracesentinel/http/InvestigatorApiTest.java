@@ -231,6 +231,14 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void aSiteIdAsLongAsASiteMayHaveCanBeFilteredOn() {
+    String longSite = "L".repeat(Fields.MAX_SITE_ID);
+    assertEquals(200, svc.get("/api/v1/anomalies?siteId=" + longSite, investigator).status());
+    assertEquals(404, svc.get("/api/v1/rings/sites/" + longSite, investigator).status(), "not registered: not refused");
+    assertEquals(400, svc.get("/api/v1/anomalies?siteId=" + longSite + "L", investigator).status());
+  }
+
+  @Test
   void acceptWeightsChooseBetweenCsvAndJson() {
     for (String[] c : new String[][] {{"text/csv;q=0, application/json", "application/json"},
         {"application/json, text/csv;q=0.5", "application/json"}, {"text/csv, application/json;q=0.9", "text/csv"},

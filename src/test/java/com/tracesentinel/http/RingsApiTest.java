@@ -288,7 +288,7 @@ class RingsApiTest {
       assertTrue(r.contentType().startsWith("application/problem+json"), bad);
     }
     assertEquals(400, svc.get("/api/v1/rings/sites/A%01B", investigator).status());
-    assertEquals(400, svc.get("/api/v1/rings/sites/" + "X".repeat(65), investigator).status());
+    assertEquals(400, svc.get("/api/v1/rings/sites/" + "X".repeat(Fields.MAX_SITE_ID + 1), investigator).status());
     assertEquals(400, svc.get("/api/v1/rings/sites/" + RING_A.get(0) + "?to=soon", investigator).status());
     String scanner = svc.key("scanner", RING_A.get(0));
     for (String path : List.of("/api/v1/rings", "/api/v1/rings/sites/" + RING_A.get(0))) {
