@@ -90,10 +90,24 @@ final class ReferenceRoutes {
     return new ArrayList<>(byKey.values());
   }
 
+  /** No charset named, or UTF-8: what Vert.x decodes the body as then. */
+  private static boolean isUtf8(String contentType) {
+    int at = contentType.toLowerCase().indexOf("charset=");
+    if (at < 0) {
+      return true;
+    }
+    String charset = contentType.substring(at + 8).split(";")[0].trim().replace("\"", "");
+    return charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8");
+  }
+
   private static <T> List<T> rows(RoutingContext ctx, BiFunction<Row, Problem.Errors, T> read) {
     String contentType = ctx.request().getHeader("Content-Type");
-    List<Row> rows = contentType != null && contentType.toLowerCase().startsWith("text/csv")
-        ? csvRows(ctx.body().asString()) : jsonRows(ctx);
+    boolean csv = contentType != null && contentType.toLowerCase().startsWith("text/csv");
+    if (csv && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(ctx.body().buffer().getBytes())) {
+      // Decoded leniently, bad bytes became U+FFFD: two different byte strings could name one site.
+      throw Problem.badRequest("the CSV is not well-formed UTF-8 (name its charset in Content-Type if it is another)");
+    }
+    List<Row> rows = csv ? csvRows(ctx.body().asString()) : jsonRows(ctx);
     if (rows.isEmpty() || rows.size() > MAX_ROWS) {
       throw Problem.badRequest("send 1 to " + MAX_ROWS + " rows");
     }

@@ -51,6 +51,26 @@ class ReferenceApiTest {
   }
 
   @Test
+  void aCsvThatIsNotWellFormedUtf8IsRefusedNotRewritten() {
+    byte[] head = "siteId,name,kind,regionCode,regionName\nPH".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] tail = "1,first,PHARMACY,110105,BJ\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.writeBytes(head);
+    body.writeBytes(new byte[] {(byte) 0xC0, (byte) 0xAF});
+    body.writeBytes(tail);
+    Response r = svc.send(svc.request("/api/v1/sites", TestService.ADMIN_KEY).header("Content-Type", "text/csv")
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+    assertEquals(400, r.status(), r.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE name = 'first'"));
+    Response gbk = svc.send(svc.request("/api/v1/sites", TestService.ADMIN_KEY)
+        .header("Content-Type", "text/csv; charset=GBK").PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+            "siteId,name,kind,regionCode,regionName\nPHGBK1,药房,PHARMACY,110105,北京\n"
+                .getBytes(java.nio.charset.Charset.forName("GBK")))).build());
+    assertEquals(200, gbk.status(), "another charset, named, is read as that: " + gbk.body());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE name = '药房'"));
+  }
+
+  @Test
   void invalidRowsAreAllReportedAndNothingIsStored() {
     JsonArray rows = new JsonArray()
         .add(new JsonObject().put("productKey", "12").put("genericName", "x"))
