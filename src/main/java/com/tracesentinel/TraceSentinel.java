@@ -98,6 +98,8 @@ public final class TraceSentinel implements AutoCloseable {
   private volatile String recovering;
   private volatile String held;
   private boolean closed;
+  /** Cancelled first thing at close: a tick after Vert.x's workers stopped was an error with a stack trace. */
+  private long checkpointTimer = -1;
 
   private TraceSentinel(Config config) {
     this.config = config;
@@ -311,7 +313,7 @@ public final class TraceSentinel implements AutoCloseable {
   }
 
   private void startCheckpoints() {
-    vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
+    checkpointTimer = vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
       checkpointLedger();
       return null;
     }, false));
@@ -533,6 +535,9 @@ public final class TraceSentinel implements AutoCloseable {
       return;
     }
     closed = true;
+    if (vertx != null && checkpointTimer >= 0) {
+      vertx.cancelTimer(checkpointTimer);
+    }
     if (vertx != null) {
       try {
         for (String id : vertx.deploymentIDs()) {
