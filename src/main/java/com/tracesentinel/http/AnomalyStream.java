@@ -40,11 +40,14 @@ final class AnomalyStream {
   static final int MAX_HELD_BATCHES = 50;
   static final int MAX_STREAMS = 1_000;
   static final int RETRY_MS = 3_000;
+  /** How often an open stream asks whether its key was revoked (a cluster node trusts a checked key as long). */
+  static final long KEY_CHECK_MS = 5_000;
   private static final Pattern EVENT_ID = Pattern.compile("0|[1-9][0-9]{0,17}");
 
   private final Vertx vertx;
   private final Investigations investigations;
   private final AnomalyQueries queries;
+  private Auth auth;
 
   AnomalyStream(Vertx vertx, Investigations investigations) {
     this.vertx = vertx;
@@ -53,6 +56,7 @@ final class AnomalyStream {
   }
 
   void mount(Router router, Auth auth) {
+    this.auth = auth;
     router.get("/api/v1/anomalies/stream").handler(auth.require(Role.INVESTIGATOR)).handler(this::open);
   }
 
@@ -72,7 +76,7 @@ final class AnomalyStream {
     if (investigations.openStreams() >= MAX_STREAMS) {
       throw Problem.unavailable("too many open anomaly streams (" + MAX_STREAMS + "); try again shortly", 30);
     }
-    new Session(ctx.response(), filter, Vertx.currentContext()).start(lastId);
+    new Session(ctx.response(), filter, Vertx.currentContext(), auth.stillLive(ctx)).start(lastId);
   }
 
   /** One client's stream; everything but {@link #accept} runs on the client's connection context. */
@@ -89,11 +93,15 @@ final class AnomalyStream {
     private boolean overflow;
     private boolean closed;
     private long heartbeat = -1;
+    private long keyCheck = -1;
+    private final java.util.function.Supplier<io.vertx.core.Future<Boolean>> keyLive;
 
-    Session(HttpServerResponse response, AnomalyQueries.Filter filter, Context context) {
+    Session(HttpServerResponse response, AnomalyQueries.Filter filter, Context context,
+            java.util.function.Supplier<io.vertx.core.Future<Boolean>> keyLive) {
       this.response = response;
       this.filter = filter;
       this.context = context;
+      this.keyLive = keyLive;
     }
 
     void start(long lastId) {
@@ -108,6 +116,7 @@ final class AnomalyStream {
       investigations.feed().listen(this); // before reading anything: no batch read from now on can be missed
       response.write("retry: " + RETRY_MS + "\n\n");
       heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> heartbeat());
+      keyCheck = vertx.setPeriodic(KEY_CHECK_MS, id -> checkKey());
       long feedAt = Math.max(0, investigations.feed().position());
       if (lastId < 0) {
         // a new stream starts at the newest anomaly committed now (the feed may be up to a tick behind it)
@@ -263,6 +272,19 @@ final class AnomalyStream {
       }
     }
 
+    /**
+     * A revoked key's stream ends (its reconnection then gets 401): revoking an investigator's key must stop what it
+     * sees, not only its next request. A key that cannot be checked now (the database is down) keeps its stream.
+     */
+    private void checkKey() {
+      keyLive.get().onSuccess(live -> context.runOnContext(v -> {
+        if (!live && !closed) {
+          close();
+          response.end();
+        }
+      }));
+    }
+
     private void fail(Throwable cause) {
       LOG.warn("Anomaly stream closed: reading the anomalies failed: {}", cause.toString());
       close();
@@ -277,6 +299,9 @@ final class AnomalyStream {
       investigations.feed().forget(this);
       if (heartbeat >= 0) {
         vertx.cancelTimer(heartbeat);
+      }
+      if (keyCheck >= 0) {
+        vertx.cancelTimer(keyCheck);
       }
       investigations.streamClosed();
     }

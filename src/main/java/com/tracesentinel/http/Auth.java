@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 /** Bearer-key checks for routes: 401 for a missing or unknown key, 403 for the wrong role. */
 final class Auth {
   private static final String PRINCIPAL = "principal";
+  private static final String TOKEN = "bearerToken";
 
   private final ApiKeys keys;
 
@@ -36,10 +37,20 @@ final class Auth {
           ctx.fail(new Problem(403, "Forbidden", "this key's role may not do that (needs " + role.wire() + ")"));
         } else {
           ctx.put(PRINCIPAL, ar.result());
+          ctx.put(TOKEN, token);
           ctx.next();
         }
       });
     };
+  }
+
+  /**
+   * Whether the key this request was let in with is still live (false once revoked), for an answer that outlives
+   * the request (a live stream); the future fails when the keys cannot be read now.
+   */
+  java.util.function.Supplier<io.vertx.core.Future<Boolean>> stillLive(RoutingContext ctx) {
+    String token = ctx.get(TOKEN);
+    return () -> keys.authenticate(token).map(p -> p != null);
   }
 
   static Principal principal(RoutingContext ctx) {

@@ -223,4 +223,21 @@ class StreamApiTest {
       assertEquals(200, admin.status());
     }
   }
+
+  @Test
+  void revokingTheKeyEndsItsOpenStream() throws Exception {
+    io.vertx.core.json.JsonObject created = svc.post("/api/v1/keys", TestService.ADMIN_KEY,
+        new io.vertx.core.json.JsonObject().put("role", "investigator")).json();
+    try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream", created.getString("key"), null)) {
+      assertEquals(200, client.status());
+      assertEquals(204, svc.delete("/api/v1/keys/" + created.getString("id"), TestService.ADMIN_KEY).status());
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+          AnomalyStream.KEY_CHECK_MS * 3);
+      while (!client.ended() && System.nanoTime() < deadline) {
+        client.next(100);
+      }
+      assertTrue(client.ended(), "the revoked key's stream is still open after " + AnomalyStream.KEY_CHECK_MS * 3
+          + " ms");
+    }
+  }
 }
