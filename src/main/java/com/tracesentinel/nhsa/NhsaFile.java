@@ -47,7 +47,15 @@ public final class NhsaFile implements Closeable {
     Counting bytes = new Counting(Files.newInputStream(file));
     BufferedInputStream in = new BufferedInputStream(bytes, 1 << 16);
     in.mark(3);
-    if (in.read() != 0xEF || in.read() != 0xBB || in.read() != 0xBF) {
+    int b0 = in.read();
+    int b1 = in.read();
+    int b2 = in.read();
+    if ((b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF)) {
+      // Read as UTF-8, its first line became a CSV header and the messages after it were refused for fields they have.
+      in.close();
+      throw new IOException(file + " is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8");
+    }
+    if (b0 != 0xEF || b1 != 0xBB || b2 != 0xBF) {
       in.reset();
     }
     in.mark(1 << 16);

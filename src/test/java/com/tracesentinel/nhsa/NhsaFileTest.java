@@ -46,6 +46,22 @@ class NhsaFileTest {
   }
 
   @Test
+  void aUtf16FileIsRefusedBeforeAnythingIsReadNotMisreadAsCsv() throws Exception {
+    String one = sale3505("P1", newLayoutLine("R-1", "B-1", T, "81000010000009000001")).encode();
+    for (byte[] bom : new byte[][] {{(byte) 0xFF, (byte) 0xFE}, {(byte) 0xFE, (byte) 0xFF}}) {
+      Path file = Files.createTempFile("nhsa-utf16", ".txt");
+      file.toFile().deleteOnExit();
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      bytes.writeBytes(bom);
+      bytes.writeBytes((one + "\n" + one + "\n").getBytes(StandardCharsets.UTF_8));
+      Files.write(file, bytes.toByteArray());
+      java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+          () -> NhsaFile.open(file).close());
+      org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().contains("UTF-16"), refused.getMessage());
+    }
+  }
+
+  @Test
   void aLineLongerThanTheReadBufferIsReadWhole() throws Exception {
     JsonObject[] lines = new JsonObject[300];
     for (int i = 0; i < lines.length; i++) {
