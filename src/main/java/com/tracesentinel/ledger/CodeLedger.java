@@ -304,7 +304,6 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     }
   }
 
-  /** Closes the map; only a {@code clean} close (everything judged was settled) removes the dirty marker. */
   /**
    * Says the ledger now holds the whole history (a rebuild finished, or there was nothing to rebuild): from now on a
    * start opens it as it is.
@@ -313,6 +312,7 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     Files.deleteIfExists(dir.resolve(REBUILDING));
   }
 
+  /** Closes the map; only a {@code clean} close (everything judged was settled) removes the dirty marker. */
   public void close(boolean clean) throws IOException {
     map.close();
     if (clean) {
