@@ -175,11 +175,16 @@ public final class ApiServer extends VerticleBase {
       return;
     }
     if (!percentEncodedUtf8(ctx.request().query())) {
-      // Vert.x reads such a query as U+FFFD (an escape) or Latin-1 (a raw byte): a look-up of %FF answered for "\uFFFD"
+      // Vert.x reads such a query as U+FFFD (an escape) or Latin-1 (a raw byte): a look-up of %FF answered for U+FFFD
       ctx.fail(Problem.validation(List.of(new Problem.FieldError("query", "is not percent-encoded UTF-8"))));
       return;
     }
     ctx.next();
+  }
+
+  /** An ASCII hex digit's value, else -1 (Character.digit also takes the other scripts' digits). */
+  private static int hex(char c) {
+    return c < 0x80 ? Character.digit(c, 16) : -1;
   }
 
   /** ASCII only, every escape two hex digits, and the escaped bytes well-formed UTF-8 (null: no query). */
@@ -195,8 +200,8 @@ public final class ApiServer extends VerticleBase {
         return false;
       }
       if (c == '%') {
-        int hi = i + 2 < query.length() ? Character.digit(query.charAt(i + 1), 16) : -1;
-        int lo = hi < 0 ? -1 : Character.digit(query.charAt(i + 2), 16);
+        int hi = i + 2 < query.length() ? hex(query.charAt(i + 1)) : -1;
+        int lo = hi < 0 ? -1 : hex(query.charAt(i + 2));
         if (lo < 0) {
           return false;
         }
