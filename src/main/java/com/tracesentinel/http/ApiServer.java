@@ -174,12 +174,34 @@ public final class ApiServer extends VerticleBase {
       ctx.fail(Problem.validation(List.of(new Problem.FieldError("path", "is not percent-encoded UTF-8"))));
       return;
     }
-    if (!percentEncodedUtf8(ctx.request().query())) {
+    String unreadable = unreadableParameter(ctx.request().query());
+    if (unreadable != null) {
       // Vert.x reads such a query as U+FFFD (an escape) or Latin-1 (a raw byte): a look-up of %FF answered for U+FFFD
-      ctx.fail(Problem.validation(List.of(new Problem.FieldError("query", "is not percent-encoded UTF-8"))));
+      ctx.fail(Problem.validation(List.of(new Problem.FieldError(unreadable, "is not percent-encoded UTF-8"))));
       return;
     }
     ctx.next();
+  }
+
+  /**
+   * The first query parameter that is not percent-encoded UTF-8, by its name ("query" when the name itself is not),
+   * or null when every one is.
+   */
+  static String unreadableParameter(String query) {
+    if (query == null || percentEncodedUtf8(query)) {
+      return null;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      if (!percentEncodedUtf8(name)) {
+        return "query";
+      }
+      if (!percentEncodedUtf8(pair)) {
+        return java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return "query";
   }
 
   /** An ASCII hex digit's value, else -1 (Character.digit also takes the other scripts' digits). */

@@ -24,4 +24,12 @@ class QueryEncodingTest {
     assertFalse(ApiServer.percentEncodedUtf8("code=ä"));
     assertFalse(ApiServer.percentEncodedUtf8("code=%\u0663\u0663"), "Arabic-Indic digits are not hex");
   }
+
+  @Test
+  void theUnreadableParameterIsNamed() {
+    org.junit.jupiter.api.Assertions.assertNull(ApiServer.unreadableParameter("siteId=PN&limit=10"));
+    org.junit.jupiter.api.Assertions.assertEquals("product",
+        ApiServer.unreadableParameter("siteId=PN&product=8%ZZ&limit=10"));
+    org.junit.jupiter.api.Assertions.assertEquals("query", ApiServer.unreadableParameter("%FF=1"));
+  }
 }
