@@ -268,6 +268,35 @@ class ProcessFaultsTest {
     assertEquals("REPEAT_SALE", resale.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"));
   }
 
+  @Test
+  @Order(7)
+  void aRebuildKilledWithMinus9IsRebuiltAtTheNextStartNotServedAsTheLedger() throws Exception {
+    for (int b = 0; b < 20; b++) { // sold within the last two days (T0 + 150,000 s on), codes no other case uses
+      assertEquals(200, svc.post("/api/v1/scans", batch("RB" + b, 150_000 + b * 1_000, 1_000, "PA")).status());
+    }
+    svc.stop();
+    Path ledger = svc.dataDir().resolve("ledger");
+    Process rebuild = svc.run("rebuild-ledger");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    // The old ledger is deleted first; a new one is open once its dirty marker is back: kill it then, mid-rebuild.
+    while (!Files.exists(ledger.resolve("codes.dirty")) && rebuild.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    ServiceProcess.signal(rebuild.pid(), "KILL");
+    rebuild.waitFor(30, TimeUnit.SECONDS);
+    assertTrue(Files.exists(ledger.resolve("codes.rebuilding")), "killed before its rebuild finished:\n" + svc.log());
+
+    svc.launch();
+    Response resale = svc.post("/api/v1/scans", new JsonObject().put("code", String.format("88%018d", 169_999))
+        .put("siteId", "PB").put("documentNo", "RB-AFTER"));
+    assertEquals("FLAGGED", resale.result(0).getString("status"), "a box the history says was sold: " + resale.body());
+    assertTrue(svc.log().contains("a rebuild from the history did not finish"), svc.log());
+    svc.stop();
+    ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
+    assertEquals(0, verify.exit(), verify.log());
+    svc.launch();
+  }
+
   private interface SqlCall {
     void run() throws Exception;
   }
