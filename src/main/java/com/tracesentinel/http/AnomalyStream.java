@@ -16,6 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,10 +95,10 @@ final class AnomalyStream {
     private boolean closed;
     private long heartbeat = -1;
     private long keyCheck = -1;
-    private final java.util.function.Supplier<io.vertx.core.Future<Boolean>> keyLive;
+    private final Supplier<Future<Boolean>> keyLive;
 
     Session(HttpServerResponse response, AnomalyQueries.Filter filter, Context context,
-            java.util.function.Supplier<io.vertx.core.Future<Boolean>> keyLive) {
+            Supplier<Future<Boolean>> keyLive) {
       this.response = response;
       this.filter = filter;
       this.context = context;

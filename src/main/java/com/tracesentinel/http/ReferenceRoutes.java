@@ -71,8 +71,8 @@ final class ReferenceRoutes {
       if (region != null && !region.matches("\\d{6}")) {
         errors.add(row.field("regionCode"), "must be a 6-digit administrative division code");
       }
-      return new Site(0, row.text("siteId", true, Fields.MAX_SITE_ID, errors), row.text("name", true, 200, errors), kind, region,
-          row.text("regionName", true, 200, errors));
+      return new Site(0, row.text("siteId", true, Fields.MAX_SITE_ID, errors), row.text("name", true, 200, errors),
+          kind, region, row.text("regionName", true, 200, errors));
     });
     repository.upsertSites(dedupe(sites, Site::siteId)).onComplete(ar -> {
       if (ar.failed()) {
