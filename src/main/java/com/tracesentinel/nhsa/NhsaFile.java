@@ -99,6 +99,8 @@ public final class NhsaFile implements Closeable {
 
   private Message nextRow() {
     CSVRecord row;
+    // An unclosed quote is only noticed at the end of the file: name the line its row starts on, not the last one.
+    long rowStarts = csv.getCurrentLineNumber() + 1;
     try {
       if (!rows.hasNext()) {
         return null;
@@ -106,9 +108,9 @@ public final class NhsaFile implements Closeable {
       row = rows.next();
     } catch (RuntimeException e) {
       // The parser's message names its exception classes: say where, not how.
-      throw new NhsaError.Refused(new NhsaError("line " + (csv.getCurrentLineNumber() + 1), "CSV 无法读取：引号未闭合，"
-          + "或引号后还有内容", "the CSV cannot be read: a quoted cell is not closed, or text follows its closing "
-          + "quote"));
+      throw new NhsaError.Refused(new NhsaError("line " + rowStarts, "CSV 无法读取：从此行起的一行中引号未闭合，"
+          + "或引号后还有内容", "the CSV cannot be read: in the row from this line on a quoted cell is not closed, or "
+          + "text follows its closing quote"));
     }
     long at = csv.getCurrentLineNumber();
     try {

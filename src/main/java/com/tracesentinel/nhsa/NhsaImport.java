@@ -70,17 +70,25 @@ public final class NhsaImport {
     long started = System.nanoTime();
     long read = 0;
     try (NhsaFile messages = NhsaFile.open(file)) {
-      for (NhsaFile.Message m = messages.next(); m != null && !stopping; m = messages.next()) {
-        handle(m);
-        read = messages.bytesRead();
-        progress(read, size, started);
+      try {
+        for (NhsaFile.Message m = messages.next(); m != null && !stopping; m = messages.next()) {
+          handle(m);
+          read = messages.bytesRead();
+          progress(read, size, started);
+        }
+      } catch (NhsaError.Refused unreadable) {
+        // The messages before the row that cannot be read are whole: they are stored, so that the corrected file
+        // resumes after them.
+        summary.stoppedBecause = unreadable.getMessage();
+        summary.fileUnreadable = true;
       }
-      read = stopping ? read : size;
+      read = stopping || summary.fileUnreadable ? read : size;
       flush();
       settleAll();
-      summary.complete = !stopping;
+      summary.complete = !stopping && !summary.fileUnreadable;
     } catch (Stop | NhsaError.Refused e) {
       summary.stoppedBecause = e.getMessage();
+      summary.fileUnreadable |= e instanceof NhsaError.Refused;
       settleWhatIsSent();
     } finally {
       summary.seconds = (System.nanoTime() - started) / 1e9;
@@ -298,6 +306,7 @@ public final class NhsaImport {
     double seconds;
     boolean complete;
     String stoppedBecause;
+    boolean fileUnreadable;
     final Map<String, Long> anomalies = new TreeMap<>();
     final List<String> refusedExamples = new ArrayList<>();
     /** Why codes were rejected, by field and reason: how many, and the first line; at most 1,000 reasons. */
@@ -403,7 +412,9 @@ public final class NhsaImport {
       }
       if (!complete) {
         out.println("  " + (stoppedBecause == null ? "interrupted" : "stopped: " + stoppedBecause)
-            + ". Run the same command again to resume: what is stored comes back as skipped.");
+            + (fileUnreadable ? ". Correct the file there and run the same command again"
+                : ". Run the same command again to resume")
+            + ": what is stored comes back as skipped.");
       }
     }
   }

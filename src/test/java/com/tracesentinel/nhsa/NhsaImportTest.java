@@ -141,4 +141,31 @@ class NhsaImportTest {
     Run csvRun = importFile(csv);
     assertTrue(csvRun.printed().contains("line 2: sel_retn_time: 销售/退货时间须为"), csvRun.printed());
   }
+
+  @Test
+  void theRowsBeforeACsvRowThatCannotBeReadAreStoredAndTheMessageNamesWhereItStarts() throws Exception {
+    Path csv = Files.createTempFile("nhsa-quote", ".csv");
+    csv.toFile().deleteOnExit();
+    String header = "fixmedins_code,rtal_docno,fixmedins_bchno,drug_trac_codg,trdn_flag,sel_retn_cnt,sel_retn_time\n";
+    String good = "P44030500005,R-Q1,B-Q1,81000010000009000301,0,1,2026-11-30 10:00:00\n"
+        + "P44030500005,R-Q2,B-Q2,81000010000009000302,0,1,2026-11-30 10:01:00\n";
+    // The quote opened on line 4 is never closed: the parser only finds out at the end of the file.
+    String broken = "P44030500005,\"R-Q3,B-Q3,81000010000009000303,0,1,2026-11-30 10:02:00\n"
+        + "P44030500005,R-Q4,B-Q4,81000010000009000304,0,1,2026-11-30 10:03:00\n";
+    Files.writeString(csv, header + good + broken);
+    Run run = importFile(csv);
+    NhsaImport.Summary s = run.summary();
+    assertEquals(2, s.exitCode(), run.printed());
+    assertEquals(2, s.stored(), "the two rows before the broken one: " + run.printed());
+    assertTrue(run.printed().contains("line 4"), run.printed());
+    assertTrue(run.printed().contains("Correct the file there and run the same command again"), run.printed());
+    assertEquals(2, count("SELECT count(*) FROM scans WHERE canonical IN ('81000010000009000301', "
+        + "'81000010000009000302')"));
+
+    Files.writeString(csv, header + good + broken.replace("\"R-Q3", "R-Q3"));
+    Run fixed = importFile(csv);
+    assertEquals(0, fixed.summary().exitCode(), fixed.printed());
+    assertEquals(2, fixed.summary().skipped(), fixed.printed());
+    assertEquals(2, fixed.summary().stored(), fixed.printed());
+  }
 }
