@@ -1,7 +1,7 @@
 package com.tracesentinel.code;
 
 /** GS1 mod-10 check digits (GS1 General Specifications §7.9.1), used by GTIN, SSCC, GLN and the other keys. */
-final class Gtin {
+public final class Gtin {
 
   static final int LENGTH = 14;
 
@@ -25,6 +25,12 @@ final class Gtin {
   /** Whether the all-digit span [from, to) ends in its correct check digit. */
   static boolean hasValidCheckDigit(CharSequence digits, int from, int to) {
     return to - from >= 2 && expectedCheckDigit(digits, from, to - 1) == digits.charAt(to - 1) - '0';
+  }
+
+  /** Whether a GTIN-14 (14 digits) ends in its check digit: no printed code can carry one that does not. */
+  public static boolean isValidGtin14(String digits) {
+    return digits.length() == LENGTH && digits.chars().allMatch(c -> c >= '0' && c <= '9')
+        && hasValidCheckDigit(digits, 0, LENGTH);
   }
 
   /** GTIN-8, -12 and -13 are GTIN-14s with leading zeros, which is how GS1 Digital Link lets them be written. */

@@ -1,6 +1,7 @@
 package com.tracesentinel.http;
 
 import com.tracesentinel.auth.Role;
+import com.tracesentinel.code.Gtin;
 import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.Site;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -38,16 +38,19 @@ final class ReferenceRoutes {
   }
 
   private void putProducts(RoutingContext ctx) {
-    List<Product> products = rows(ctx, (row, errors) -> {
+    List<Product> products = rows(ctx, "productKey", (row, errors) -> {
       String key = row.text("productKey", true, 100, errors);
       if (key != null && !key.matches("\\d{7}|\\d{14}|MA\\..+")) {
         errors.add(row.field("productKey"), "must be a 7-digit CN20 prefix, a GTIN-14 or an MA product part");
+      } else if (key != null && key.length() == 14 && !Gtin.isValidGtin14(key)) {
+        // Every GS1 code is checked against its check digit before it is judged, so no scan could ever match it.
+        errors.add(row.field("productKey"), "is not a GTIN-14: its last digit is not the check digit");
       }
       return new Product(key, row.text("drugCode", false, 100, errors), row.text("genericName", true, 200, errors),
           row.text("brandName", false, 200, errors), row.text("spec", false, 200, errors),
           row.text("manufacturer", false, 200, errors), row.integer("packSize", 1, 1, 1_000_000, errors));
     });
-    repository.upsertProducts(dedupe(products, Product::productKey)).onComplete(ar -> {
+    repository.upsertProducts(products).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else {
@@ -57,7 +60,7 @@ final class ReferenceRoutes {
   }
 
   private void putSites(RoutingContext ctx) {
-    List<Site> sites = rows(ctx, (row, errors) -> {
+    List<Site> sites = rows(ctx, "siteId", (row, errors) -> {
       String kindText = row.text("kind", true, 20, errors);
       SiteKind kind = SiteKind.PHARMACY;
       if (kindText != null) {
@@ -74,20 +77,13 @@ final class ReferenceRoutes {
       return new Site(0, row.text("siteId", true, Fields.MAX_SITE_ID, errors), row.text("name", true, 200, errors),
           kind, region, row.text("regionName", true, 200, errors));
     });
-    repository.upsertSites(dedupe(sites, Site::siteId)).onComplete(ar -> {
+    repository.upsertSites(sites).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else {
         ctx.json(new JsonObject().put("upserted", ar.result().size()));
       }
     });
-  }
-
-  /** The last row for a key wins, as it would if the rows were sent one by one. */
-  private static <T> List<T> dedupe(List<T> rows, java.util.function.Function<T, String> key) {
-    Map<String, T> byKey = new LinkedHashMap<>();
-    rows.forEach(r -> byKey.put(key.apply(r), r));
-    return new ArrayList<>(byKey.values());
   }
 
   /** No charset named, or UTF-8: what Vert.x decodes the body as then. */
@@ -100,7 +96,11 @@ final class ReferenceRoutes {
     return charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8");
   }
 
-  private static <T> List<T> rows(RoutingContext ctx, BiFunction<Row, Problem.Errors, T> read) {
+  /**
+   * The rows, each read and checked; a key named by two rows is refused (which of two pack sizes or names is meant
+   * is the sender's to say, not the order's).
+   */
+  private static <T> List<T> rows(RoutingContext ctx, String key, BiFunction<Row, Problem.Errors, T> read) {
     String contentType = ctx.request().getHeader("Content-Type");
     boolean csv = contentType != null && contentType.toLowerCase().startsWith("text/csv");
     if (csv && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(ctx.body().buffer().getBytes())) {
@@ -113,8 +113,14 @@ final class ReferenceRoutes {
     }
     Problem.Errors errors = new Problem.Errors();
     List<T> out = new ArrayList<>(rows.size());
+    Map<String, String> firstRowOf = new HashMap<>();
     for (Row row : rows) {
       out.add(read.apply(row, errors));
+      Object k = row.values().get(key);
+      String earlier = k == null ? null : firstRowOf.putIfAbsent(k.toString().trim(), row.prefix());
+      if (earlier != null) {
+        errors.add(row.field(key), "is also on " + earlier.replaceAll("[.:] *$", "") + ": send each once");
+      }
     }
     errors.throwIfAny();
     return out;
@@ -159,6 +165,11 @@ final class ReferenceRoutes {
             header = record.stream().map(String::trim).toList();
             continue;
           }
+          if (record.stream().skip(header.size()).anyMatch(cell -> !cell.isBlank())) {
+            // A cell under no column is data the upload would drop without a word.
+            throw Problem.badRequest("line " + record.getRecordNumber() + " has " + record.size()
+                + " cells, the header names " + header.size() + " columns");
+          }
           Map<String, Object> values = new HashMap<>();
           for (int i = 0; i < Math.min(header.size(), record.size()); i++) {
             String v = record.get(i);
@@ -166,6 +177,8 @@ final class ReferenceRoutes {
           }
           rows.add(new Row("line " + record.getRecordNumber() + ": ", values));
         }
+      } catch (Problem p) {
+        throw p;
       } catch (RuntimeException e) {
         // The parser's message names its exception classes: the client learns where, not how.
         throw Problem.badRequest("the CSV could not be read after line " + parser.getCurrentLineNumber()

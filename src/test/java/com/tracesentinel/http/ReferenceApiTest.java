@@ -119,10 +119,46 @@ class ReferenceApiTest {
     assertEquals(400, bad.status());
     assertTrue(bad.body().contains("line 2: kind"), bad.body());
     assertTrue(bad.body().contains("line 2: regionCode"), bad.body());
-    Response ok = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+    Response twice = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
         "siteId,name,kind,regionCode,regionName\nS1,One,pharmacy,440305,Shenzhen\nS1,One renamed,CLINIC,440305,Shenzhen\n");
+    assertEquals(400, twice.status(), "which of the two rows is meant is the sender's to say: " + twice.body());
+    JsonObject error = twice.json().getJsonArray("errors").getJsonObject(0);
+    assertEquals("line 3: siteId", error.getString("field"), twice.body());
+    assertEquals("is also on line 2: send each once", error.getString("message"), twice.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'S1'"));
+    Response ok = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "siteId,name,kind,regionCode,regionName\nS1,One,pharmacy,440305,Shenzhen\n");
     assertEquals(200, ok.status(), ok.body());
+    Response renamed = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "siteId,name,kind,regionCode,regionName\nS1,One renamed,CLINIC,440305,Shenzhen\n");
+    assertEquals(200, renamed.status(), renamed.body());
     assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'S1' AND kind = 'CLINIC'"));
+  }
+
+  @Test
+  void aCellUnderNoColumnIsRefusedNotDropped() {
+    Response r = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "siteId,name,kind,regionCode,regionName\nS9,Nine,PHARMACY,440305,Shenzhen,,Futian\n");
+    assertEquals(400, r.status(), r.body());
+    assertEquals("line 2 has 7 cells, the header names 5 columns", r.json().getString("detail"), r.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'S9'"));
+    Response trailing = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "siteId,name,kind,regionCode,regionName\nS9,Nine,PHARMACY,440305,Shenzhen,\n");
+    assertEquals(200, trailing.status(), "an empty cell after the last column holds nothing: " + trailing.body());
+  }
+
+  @Test
+  void aGtinWhoseLastDigitIsNotItsCheckDigitIsRefused() {
+    JsonArray rows = new JsonArray()
+        .add(new JsonObject().put("productKey", "06901234567893").put("genericName", "wrong check digit"))
+        .add(new JsonObject().put("productKey", "06901234567892").put("genericName", "right"));
+    Response r = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", rows.encode());
+    assertEquals(400, r.status(), r.body());
+    JsonArray errors = r.json().getJsonArray("errors");
+    assertEquals(1, errors.size(), r.body());
+    assertEquals("[0].productKey", errors.getJsonObject(0).getString("field"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key LIKE '0690123456789%'"
+        + " AND generic_name IN ('wrong check digit', 'right')"));
   }
 
   @Test
