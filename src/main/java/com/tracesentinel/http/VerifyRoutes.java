@@ -55,11 +55,15 @@ final class VerifyRoutes {
     router.getWithRegex("/api/v1/verify/(?<code>.+)").setName("/api/v1/verify/:code")
         .handler(ctx -> answer(ctx, ctx.pathParam("code")));
     router.get("/api/v1/verify").handler(ctx -> {
-      String code = ctx.queryParams().get("code");
-      if (code == null) {
+      List<String> codes = ctx.queryParams().getAll("code");
+      if (codes.isEmpty()) {
         throw Problem.validation(List.of(new Problem.FieldError("code", "the query parameter code is required")));
       }
-      answer(ctx, code);
+      if (codes.size() > 1) {
+        // Which box was asked about is the caller's to say: answering for the first could be the wrong box.
+        throw Problem.validation(List.of(new Problem.FieldError("code", "give one value, not " + codes.size())));
+      }
+      answer(ctx, codes.get(0));
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
     router.post("/api/v1/verify/image").handler(ImageRoutes.holdBody(imageLimit)).handler(ImageRoutes::requireImage)

@@ -102,6 +102,9 @@ class VerifyApiTest {
     Response r = svc.get("/api/v1/verify", null);
     assertEquals(400, r.status(), r.body());
     assertTrue(r.contentType().startsWith("application/problem+json"));
+    Response twice = svc.get("/api/v1/verify?code=" + newBox() + "&code=" + newBox(), null);
+    assertEquals(400, twice.status(), "two boxes in one look-up: " + twice.body());
+    assertEquals("give one value, not 2", twice.json().getJsonArray("errors").getJsonObject(0).getString("message"));
   }
 
   @Test
