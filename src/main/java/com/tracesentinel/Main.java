@@ -30,7 +30,7 @@ public final class Main implements Callable<Integer> {
           // trace goes to the log at DEBUG.
           org.slf4j.LoggerFactory.getLogger(Main.class).debug("Start-up failed", e);
           cmd.getErr().println("tracesentinel: " + rootMessage(e));
-          return 1;
+          return cmd.getCommandSpec().exitCodeOnExecutionException();
         })
         .execute(args));
   }
@@ -161,9 +161,11 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "verify-ledger", mixinStandardHelpOptions = true,
+  // A check that could not run must not read as "they differ" to a script that rebuilds on 1.
+  @Command(name = "verify-ledger", mixinStandardHelpOptions = true, exitCodeOnExecutionException = 2,
       description = "Compare every ledger entry with the history (service stopped); print each difference. Exit 0 "
-          + "when they agree, 1 when they do not.")
+          + "when they agree, 1 when they do not, 2 when they could not be compared (the data directory in use, "
+          + "the database unreachable).")
   static final class VerifyLedger implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {

@@ -61,6 +61,20 @@ class StartupMessagesTest {
     assertEquals(List.of("tracesentinel: TRACESENTINEL_LOG_FORMAT=xml must be text or json"), run.lines());
   }
 
+  @Test
+  void verifyLedgerThatCannotCompareExits2NotTheExitThatSaysTheyDiffer() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-verify-in-use");
+    try (var channel = java.nio.channels.FileChannel.open(dataDir.resolve("tracesentinel.lock"),
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+         var held = channel.lock()) {
+      Run run = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString()), "verify-ledger");
+      assertEquals(2, run.exit(), run.output());
+      assertTrue(run.output().contains("is in use by another TraceSentinel"), run.output());
+    }
+    Run badConfig = main(Map.of("TRACESENTINEL_LOG_FORMAT", "xml"), "verify-ledger");
+    assertEquals(2, badConfig.exit(), badConfig.output());
+  }
+
   record Run(int exit, String output) {
     List<String> lines() {
       List<String> lines = new ArrayList<>();
