@@ -53,12 +53,15 @@ public final class NhsaAnswer {
       zh.append("报文中没有追溯码，未保存任何扫码");
       en.append("no trace code in the message: no scan stored");
     } else {
-      zh.append(rejected == 0 ? "成功" : rejected + " 个追溯码被拒收").append("：已保存 ").append(results.size())
+      // A re-sent code was stored by the first upload, not this one: counted apart, so that a retry of a message
+      // whose answer was lost does not read as a second storing.
+      int stored = accepted + flagged + rejected;
+      zh.append(rejected == 0 ? "成功" : rejected + " 个追溯码被拒收").append("：本次保存 ").append(stored)
           .append(" 个追溯码（正常 ").append(accepted).append("，预警 ").append(flagged).append("，拒收 ")
-          .append(rejected).append("，重复上传 ").append(replayed).append("）");
-      en.append(rejected == 0 ? "OK" : rejected + " codes rejected").append(": ").append(results.size())
-          .append(" codes stored (accepted ").append(accepted).append(", flagged ").append(flagged)
-          .append(", rejected ").append(rejected).append(", replayed ").append(replayed).append(")");
+          .append(rejected).append("），此前已保存 ").append(replayed).append(" 个");
+      en.append(rejected == 0 ? "OK" : rejected + " codes rejected").append(": ").append(stored)
+          .append(" codes stored now (accepted ").append(accepted).append(", flagged ").append(flagged)
+          .append(", rejected ").append(rejected).append("), ").append(replayed).append(" stored before (replayed)");
     }
     if (firstRejected != null) {
       Where where = where(firstRejected.error(), upload.codes().get(firstRejected.index()));

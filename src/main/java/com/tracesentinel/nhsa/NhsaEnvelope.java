@@ -389,8 +389,13 @@ public final class NhsaEnvelope {
       n = n.abs();
     }
     if (n == null || n.signum() <= 0 || n.compareTo(BigDecimal.valueOf(MAX_QUANTITY)) > 0) {
-      fail(path, "sel_retn_cnt", "销售/退货数量须为大于 0、不超过 " + MAX_QUANTITY + " 的数", "must be a number above 0 and at most "
-          + MAX_QUANTITY);
+      if (isReturn) {
+        fail(path, "sel_retn_cnt", "退货数量须为非 0、绝对值不超过 " + MAX_QUANTITY + " 的数（可为负数）",
+            "must be a number other than 0, at most " + MAX_QUANTITY + " either side of 0 (a return's may be negative)");
+      } else {
+        fail(path, "sel_retn_cnt", "销售数量须为大于 0、不超过 " + MAX_QUANTITY + " 的数", "must be a number above 0 and at most "
+            + MAX_QUANTITY);
+      }
       return BigDecimal.ONE;
     }
     return n;

@@ -141,6 +141,8 @@ class NhsaApiTest {
     Response again = post("3505A", shenzhenKey, message);
     assertStored(again);
     assertEquals("1", businessResult(again).getString("retRslt"), "a double upload is not the sender's failure");
+    assertTrue(businessResult(again).getString("msgRslt").contains("0 codes stored now (accepted 0, flagged 0, "
+        + "rejected 0), 3 stored before (replayed)"), "the retry stored nothing itself: " + again.body());
     for (Object o : results(again)) {
       JsonObject result = (JsonObject) o;
       assertEquals("REPLAYED", result.getString("status"), again.body());

@@ -141,6 +141,11 @@ class NhsaEnvelopeTest {
     assertEquals(EventType.RETURN, upload("3506A", detail).codes().get(0).input().type());
     assertNull(upload("3505", sale3505(SITE, line.copy().put("sel_retn_cnt", 1))).codes().get(0).input()
         .linkedDocumentNo(), "a sale links nothing");
+    NhsaError zeroReturn = refused("3506", return3506(SITE, line.copy().put("sel_retn_cnt", 0), "R-1")).get(0);
+    assertTrue(zeroReturn.en().contains("other than 0") && zeroReturn.en().contains("may be negative"),
+        "a return's count is not told to be above 0: " + zeroReturn.en());
+    NhsaError negativeSale = refused("3505", sale3505(SITE, line.copy().put("sel_retn_cnt", -1))).get(0);
+    assertTrue(negativeSale.en().startsWith("must be a number above 0"), negativeSale.en());
   }
 
   @Test
