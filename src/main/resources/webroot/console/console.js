@@ -384,13 +384,20 @@
 
   // ---- timeline ----
 
+  // A GS1 canonical is (01)GTIN(21)serial, the serial as it is; the code reader takes every unescaped '(' for an AI,
+  // so a serial's own '(' is written \( (else "Q(10)X" would be read as serial Q with batch X: another box).
+  function asWritten(canonical) {
+    return /^\(01\)\d{14}\(21\)/.test(canonical)
+      ? canonical.slice(0, 22) + canonical.slice(22).replace(/\(/g, '\\(') : canonical;
+  }
+
   function openTimeline(code) {
     var panel = $('timeline');
     panel.hidden = false;
     $('timeline-code').textContent = code;
     $('timeline-state').textContent = '';
     $('timeline-events').textContent = '';
-    return api('/api/v1/codes/' + encodeURIComponent(code) + '/events').then(function (r) {
+    return api('/api/v1/codes/' + encodeURIComponent(asWritten(code)) + '/events').then(function (r) {
       $('timeline-code').textContent = r.canonical + (r.productName ? ' — ' + r.productName : '');
       var st = $('timeline-state');
       if (r.state) {

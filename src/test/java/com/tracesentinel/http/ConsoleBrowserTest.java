@@ -164,4 +164,32 @@ class ConsoleBrowserTest {
     assertNotEquals(chinese, driver.findElement(By.cssSelector("header h1")).getText());
     assertEquals("Search", driver.findElement(By.id("apply")).getText());
   }
+
+  @Test
+  void theTimelineOfACodeWhoseSerialHoldsABracketIsThatCodes() {
+    // Serial "Q(10)X": its canonical, read as a scan, would be serial Q with batch X, another box.
+    svc.sites("CB-BRACKET-1", "440305", "CB-BRACKET-2", "440306");
+    String scanned = "(01)06901234567892(17)271231(10)B1(21)Q\\(10)X";
+    String canonical = "(01)06901234567892(21)Q(10)X";
+    for (String site : List.of("CB-BRACKET-1", "CB-BRACKET-2")) {
+      TestService.Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new io.vertx.core.json.JsonObject()
+          .put("code", scanned).put("siteId", site).put("documentNo", "D-" + site)
+          .put("scannedAt", java.time.Instant.now().toString()));
+      assertEquals(200, r.status(), r.body());
+    }
+    // Signed in by the other test or not: start from a console that remembers no key.
+    driver.get(base() + "/console/");
+    ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("sessionStorage.clear(); localStorage.clear();");
+    signIn(investigator);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    wait.until(d -> rows().stream().anyMatch(r -> r.findElement(By.cssSelector("a.code")).getText().equals(canonical)));
+    rows().stream().map(r -> r.findElement(By.cssSelector("a.code"))).filter(a -> a.getText().equals(canonical))
+        .findFirst().orElseThrow().click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("timeline")));
+    wait.until(d -> d.findElements(By.cssSelector("#timeline-events li")).size() >= 2);
+    assertTrue(driver.findElement(By.id("timeline-code")).getText().startsWith(canonical));
+    assertEquals(2, driver.findElements(By.cssSelector("#timeline-events li")).size());
+    driver.findElement(By.id("timeline-close")).click();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("timeline")));
+  }
 }
