@@ -208,11 +208,7 @@ final class VerifyRoutes {
   String clientKey(RoutingContext ctx) {
     String address = null;
     if (trustProxy) {
-      String forwarded = ctx.request().getHeader("X-Forwarded-For");
-      if (forwarded != null) {
-        int comma = forwarded.lastIndexOf(',');
-        address = forwarded.substring(comma + 1).trim();
-      }
+      address = ClientAddress.lastForwarded(ctx.request().headers().getAll("X-Forwarded-For"));
     }
     if (address == null || address.isEmpty()) {
       SocketAddress remote = ctx.request().remoteAddress();

@@ -11,11 +11,37 @@ import java.util.List;
 public final class ClientAddress {
   private ClientAddress() {}
 
-  /** The key a client's limit is kept under: the IPv4 address, or the /64 of an IPv6 one. */
+  /**
+   * The address one trusted proxy saw, from the request's X-Forwarded-For lines: the last entry of the last line. A
+   * proxy that adds its own line (rather than appending to the client's) is still read right, and a client-written
+   * line before it changes nothing. Null when there is none.
+   */
+  public static String lastForwarded(List<String> headerLines) {
+    for (int i = headerLines.size() - 1; i >= 0; i--) {
+      String line = headerLines.get(i);
+      String entry = line.substring(line.lastIndexOf(',') + 1).trim();
+      if (!entry.isEmpty()) {
+        return entry;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The key a client's limit is kept under: the IPv4 address, or the /64 of an IPv6 one. A port some proxies write
+   * after the address ("192.0.2.1:4000", "[2001:db8::1]:443") is not part of the client.
+   */
   public static String clientKey(String address) {
     String a = address.length() > 64 ? address.substring(0, 64) : address;
-    if (a.indexOf(':') < 0) {
+    int colon = a.indexOf(':');
+    if (colon < 0) {
       return a;
+    }
+    if (colon == a.lastIndexOf(':') && a.indexOf('.') >= 0) {
+      return a.substring(0, colon); // IPv4 with a port: IPv6 has at least two colons
+    }
+    if (a.startsWith("[") && a.indexOf(']') > 0) {
+      a = a.substring(0, a.indexOf(']') + 1);
     }
     if (a.indexOf('.') >= 0) {
       // IPv4-mapped or -compatible (::ffff:192.0.2.1): the IPv4 client it stands for.

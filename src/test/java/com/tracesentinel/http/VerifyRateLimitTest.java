@@ -70,8 +70,12 @@ class VerifyRateLimitTest {
       }
       assertLimited(get(svc, CODE, "198.51.100.1"));
       assertEquals(200, get(svc, CODE, "198.51.100.2").status());
-      // The proxy appends the address it saw: a client-written entry before it changes nothing.
+      // The proxy appends the address it saw: a client-written entry before it changes nothing, nor does a
+      // client-written line before the proxy's own, nor a port after the address.
       assertLimited(get(svc, CODE, "203.0.113.9, 198.51.100.1"));
+      assertLimited(svc.send(svc.request(CODE, null).GET().header("X-Forwarded-For", "203.0.113.10")
+          .header("X-Forwarded-For", "198.51.100.1").build()));
+      assertLimited(get(svc, CODE, "198.51.100.1:40001"));
       // One IPv6 subscriber (/64) is one client however it rotates its addresses.
       for (int i = 0; i < 5; i++) {
         assertEquals(200, get(svc, CODE, "2001:db8:1:2::" + Integer.toHexString(i + 1)).status());
@@ -126,6 +130,18 @@ class VerifyRateLimitTest {
     assertNull(ClientAddress.ipv6Prefix64("1::2::3"));
     assertNull(ClientAddress.ipv6Prefix64("xyz:1::"));
     assertEquals("not:an:address", ClientAddress.clientKey("not:an:address"));
+    // A port after the address is not part of the client.
+    assertEquals("192.0.2.1", ClientAddress.clientKey("192.0.2.1:40001"));
+    assertEquals("2001:db8:0:1::", ClientAddress.clientKey("[2001:db8:0:1::7]:443"));
+    assertEquals("192.0.2.1", ClientAddress.clientKey("[::ffff:192.0.2.1]:443"));
+  }
+
+  @Test
+  void theProxysEntryIsTheLastOfTheLastForwardedForLine() {
+    assertEquals("10.0.0.2", ClientAddress.lastForwarded(java.util.List.of("9.9.8.1", "10.0.0.2")));
+    assertEquals("10.0.0.2", ClientAddress.lastForwarded(java.util.List.of("9.9.8.1, 10.0.0.2")));
+    assertEquals("10.0.0.2", ClientAddress.lastForwarded(java.util.List.of("10.0.0.2", " ")));
+    assertNull(ClientAddress.lastForwarded(java.util.List.of()));
     assertEquals(64, ClientAddress.clientKey("x".repeat(1_000)).length());
   }
 }
