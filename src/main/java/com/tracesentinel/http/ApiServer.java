@@ -168,9 +168,15 @@ public final class ApiServer extends VerticleBase {
    * with a bare 400: decoded once here first, so that the client gets a problem like any other.
    */
   private static void requireReadablePath(RoutingContext ctx) {
+    boolean readable;
     try {
       ctx.normalizedPath();
+      // Vert.x decodes an escape that is not UTF-8 (%FF) as U+FFFD: a look-up of it answered for that character.
+      readable = percentEncodedUtf8(ctx.request().path());
     } catch (IllegalArgumentException e) {
+      readable = false;
+    }
+    if (!readable) {
       ctx.fail(Problem.validation(List.of(new Problem.FieldError("path", "is not percent-encoded UTF-8"))));
       return;
     }

@@ -158,6 +158,13 @@ class ProblemAnswersTest {
     }
     assertEquals(200, RawHttp.get(svc.port(), "/api/v1/verify?code=%E4%B8%AD%2081000010000000000001", null).status(),
         "well-formed escapes are read as before");
+    // the same in the path (it was looked up as the code U+FFFD, answered 200 INVALID_CODE)
+    for (String path : List.of("%ff", "8100001000000710000%C0%B0", "%ED%A0%80")) {
+      RawHttp.Reply r = RawHttp.get(svc.port(), "/api/v1/verify/" + path, null);
+      assertEquals(400, r.status(), path + ": " + r.body());
+      assertEquals("path", new JsonObject(r.body()).getJsonArray("errors").getJsonObject(0).getString("field"));
+    }
+    assertEquals(200, RawHttp.get(svc.port(), "/api/v1/verify/%E4%B8%AD81000010000000000001", null).status());
   }
 
   @Test
