@@ -107,8 +107,9 @@ public final class LookupService {
     CompletableFuture<List<RecentSale>> sales;
     if (saleCount == 0) {
       sales = CompletableFuture.completedFuture(List.of());
-    } else if (saleCount == 1 && state.lastSale() != null) {
-      // The open sale is the code's state itself: no history read for the common answer.
+    } else if (saleCount == 1 && state.lastSale() != null && state.scanCount() == 1) {
+      // A code scanned once, sold: that sale is the code's state itself, no history read for the common answer. After
+      // more scans the state's last sale may be one a return undid, the open one an earlier sale: the history says.
       Site site = reference.site(state.lastSale().siteRef());
       sales = CompletableFuture.completedFuture(List.of(new RecentSale(Instant.ofEpochSecond(state.lastSale().at()),
           site == null ? null : site.name(), site == null ? null : site.regionName())));

@@ -195,6 +195,22 @@ class VerifyApiTest {
   }
 
   @Test
+  void theSaleLeftAfterAReturnIsTheOneShownNotTheOneReturned() {
+    String box = newBox();
+    JsonObject first = new JsonObject().put("code", box).put("siteId", "VP2").put("documentNo", "RL-1")
+        .put("scannedAt", "2026-01-14T02:00:00+00:00");
+    assertEquals("ACCEPTED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, first).result(0).getString("status"));
+    sell(box, "VP1", "RL-2", null, null);
+    JsonObject ret = new JsonObject().put("code", box).put("siteId", "VP1").put("documentNo", "RL-3")
+        .put("type", "RETURN").put("linkedDocumentNo", "RL-2").put("scannedAt", "2026-01-16T01:00:00+00:00");
+    assertEquals("ACCEPTED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, ret).result(0).getString("status"));
+    JsonObject j = ok(verifyPath(box));
+    assertEquals("ONE_SALE", j.getString("outcome"), j.encode());
+    assertEquals(new JsonArray().add(new JsonObject().put("date", "2026-01-14").put("siteName", "Pharmacy VP2")
+        .put("region", "Region 440305")), j.getJsonArray("recentSales"), "the Shenzhen sale, still open: " + j.encode());
+  }
+
+  @Test
   void splitPackSalesOfOneBoxAtOnePharmacyAreOneSale() {
     String box = newBox();
     for (int i = 1; i <= 3; i++) {
