@@ -394,7 +394,8 @@ public final class TraceSentinel implements AutoCloseable {
     referenceRepository = new ReferenceRepository(pool, reference);
     await(referenceRepository.load());
     history = new PostgresHistory(db, config.cluster() == null ? WRITER : config.cluster().nodeId(),
-        config.dbTimeoutSeconds(), reference::site);
+        config.dbTimeoutSeconds(), (int) Math.min(config.dbTimeoutSeconds(), (config.dbStallMillis() + 999) / 1000),
+        reference::site);
   }
 
   /**

@@ -48,6 +48,9 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   /** How long a cluster node's transaction may sit idle before the database ends it (and its locks). */
   public static final int IDLE_IN_TRANSACTION_MS = 5_000;
   private final int socketTimeoutSeconds;
+  private final int judgeTimeoutSeconds;
+  /** Login limit of the connections that stream the history (no socket limit: their reads may be long). */
+  private static final int READING_LOGIN_TIMEOUT_SECONDS = 30;
   private final IntFunction<Site> sites;
   private Connection committer;
   /** The committer's COPY buffer, reused group after group (only the committer thread writes history rows). */
@@ -73,9 +76,16 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
    * @param socketTimeoutSeconds how long a statement may go unanswered before the connection is given up
    */
   public PostgresHistory(DatabaseUrl url, String writer, int socketTimeoutSeconds, IntFunction<Site> sites) {
+    this(url, writer, socketTimeoutSeconds, socketTimeoutSeconds, sites);
+  }
+
+  /** @param judgeTimeoutSeconds how long the judge's re-send check may go unanswered (see judgeConnection) */
+  public PostgresHistory(DatabaseUrl url, String writer, int socketTimeoutSeconds, int judgeTimeoutSeconds,
+                         IntFunction<Site> sites) {
     this.url = url;
     this.writer = writer;
     this.socketTimeoutSeconds = socketTimeoutSeconds;
+    this.judgeTimeoutSeconds = judgeTimeoutSeconds;
     this.sites = sites;
   }
 
@@ -443,18 +453,46 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   @Override
   public List<ScanResult.Original> findOriginals(List<ScanEvent> events) throws SQLException {
+    boolean reused = judge != null && !judge.isClosed();
     try {
-      if (judge == null || judge.isClosed()) {
-        judge = connect(socketTimeoutSeconds);
-        judge.setAutoCommit(true);
+      return findOriginals(judgeConnection(), events);
+    } catch (SQLException e) {
+      dropJudgeConnection();
+      if (!reused || !connectionLost(e)) {
+        throw e;
       }
-      return findOriginals(judge, events);
-    } catch (SQLException | RuntimeException e) {
-      // A broken connection is dropped whatever the driver threw, or every later look-up would fail on it too.
-      closeQuietly(judge);
-      judge = null;
+      // A connection opened before the database restarted fails on its first use although the database is back
+      // (the committer's own fresh one already commits): ask once more on a new one, or those re-sends would be
+      // answered "could not check" the first time they come back after every restart.
+      try {
+        return findOriginals(judgeConnection(), events);
+      } catch (SQLException | RuntimeException again) {
+        dropJudgeConnection();
+        throw again;
+      }
+    } catch (RuntimeException e) {
+      dropJudgeConnection();
       throw e;
     }
+  }
+
+  /**
+   * The judge waits for these answers, and while it waits no request is judged nor refused: its socket and login
+   * time out after the stall limit (rounded up to whole seconds), not the committer's longer limit, so a frozen
+   * database holds the judge about as long as it holds a commit.
+   */
+  private Connection judgeConnection() throws SQLException {
+    if (judge == null || judge.isClosed()) {
+      judge = connect(judgeTimeoutSeconds, fenced);
+      judge.setAutoCommit(true);
+    }
+    return judge;
+  }
+
+  /** A broken connection is dropped whatever the driver threw, or every later look-up would fail on it too. */
+  private void dropJudgeConnection() {
+    closeQuietly(judge);
+    judge = null;
   }
 
   private Map<ByteBuffer, ScanResult.Original> originalsByIdem(Connection c, List<ScanEvent> events)
@@ -688,6 +726,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     p.setProperty("password", url.password());
     p.setProperty("connectTimeout", "2");
     p.setProperty("socketTimeout", Integer.toString(socketTimeout));
+    // Without it a server that accepts the connection and never answers (frozen) holds the caller until it wakes.
+    p.setProperty("loginTimeout", Integer.toString(socketTimeout > 0 ? socketTimeout : READING_LOGIN_TIMEOUT_SECONDS));
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("ApplicationName", "tracesentinel-" + writer);
     if (limitIdleTransactions) {
@@ -702,14 +742,19 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   static CommitFailure classify(SQLException e, boolean commitSent) {
     String state = e.getSQLState();
     String cls = state == null || state.length() < 2 ? "" : state.substring(0, 2);
-    boolean connectionLost = state == null || cls.equals("08") || state.startsWith("57P");
-    if (commitSent && connectionLost) {
+    if (commitSent && connectionLost(e)) {
       return new CommitFailure.InDoubt("the connection failed after COMMIT was sent (" + describe(e) + ")", e);
     }
     if (cls.equals("22") || cls.equals("23") || cls.equals("54")) {
       return new CommitFailure.DataRefused(state, e);
     }
     return new CommitFailure.Unavailable(describe(e), e);
+  }
+
+  /** The connection, not the statement, failed: the server went away, restarted, or could not be reached. */
+  static boolean connectionLost(SQLException e) {
+    String state = e.getSQLState();
+    return state == null || state.startsWith("08") || state.startsWith("57P");
   }
 
   private static String describe(SQLException e) {
