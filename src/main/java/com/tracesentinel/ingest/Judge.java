@@ -90,8 +90,13 @@ final class Judge implements Runnable {
   record Rewind(long fromSeq, int epoch, boolean failAll, Set<Request> failed, Set<Request> recheck,
                 RuntimeException cause) {}
 
+  /** Whether the committer or the supervisor last found the database down. */
+  private final java.util.function.BooleanSupplier databaseDown;
+
   Judge(LedgerPort ledger, Ladder ladder, ReferenceData reference, HistoryPort history, ScanIds ids,
-        LedgerClock clock, Partitions partitions, Consumer<JudgedRequest> committer) {
+        LedgerClock clock, Partitions partitions, Consumer<JudgedRequest> committer,
+        java.util.function.BooleanSupplier databaseDown) {
+    this.databaseDown = databaseDown;
     this.clock = clock;
     this.partitions = partitions;
     this.ledger = ledger;
@@ -240,7 +245,14 @@ final class Judge implements Runnable {
         candidates.add(t);
       }
     }
-    if (!candidates.isEmpty()) {
+    if (!candidates.isEmpty() && databaseDown.getAsBoolean()) {
+      // Each question would wait out its timeout, and the rewind that answers 503 to what is stalled waits behind
+      // them in this thread: not asked, they cannot be stored anyway while the database is down.
+      unchecked = new java.util.HashSet<>();
+      for (Prepared.ToJudge t : candidates) {
+        unchecked.add(t.index());
+      }
+    } else if (!candidates.isEmpty()) {
       try {
         List<ScanResult.Original> found = history.findOriginals(candidates.stream().map(Prepared.ToJudge::event).toList());
         resent = new HashMap<>();

@@ -33,14 +33,18 @@ class ResendAfterDatabaseRestartTest {
       TestDatabase.execute(svc.db(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
           + "WHERE datname = current_database() AND application_name = 'tracesentinel-local'");
 
-      // New scans meanwhile: the committer finds its connection dead (503: nothing stored) and opens a new one.
+      // New scans meanwhile: the committer finds its connection dead (503: nothing stored) and opens a new one; until
+      // the database is seen back, new requests are refused at once (503 too).
       int sent = 0;
       Response fresh;
       do {
-        fresh = svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan.copy().put("code", "8100001000000420010" + sent)
+        if (sent > 0) {
+          Thread.sleep(200);
+        }
+        fresh = svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan.copy().put("code", "810000100000042" + (10000 + sent))
             .put("documentNo", "RR-N" + sent));
         sent++;
-      } while (fresh.status() == 503 && sent < 5);
+      } while (fresh.status() == 503 && sent < 100);
       assertEquals(200, fresh.status(), fresh.body());
 
       Response again = svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan);
