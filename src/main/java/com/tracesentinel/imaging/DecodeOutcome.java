@@ -14,7 +14,10 @@ public sealed interface DecodeOutcome permits DecodeOutcome.Decoded, DecodeOutco
     UNSUPPORTED_FORMAT,
     /** More bytes than {@link DecoderSettings#maxBytes()} (413). */
     TOO_LARGE_BYTES,
-    /** The header announces more than {@link DecoderSettings#maxPixels()} pixels (413 or 422). */
+    /**
+     * The header announces more than {@link DecoderSettings#maxPixels()} pixels, or a side longer than 16,384 px
+     * (413 or 422).
+     */
     TOO_MANY_PIXELS,
     /** The signature is right but the header or pixel data cannot be read: truncated or damaged file (400). */
     CORRUPT

@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param maxBytes   largest accepted upload (the API's 8 MiB); bigger is refused before anything is parsed
  * @param maxPixels  largest accepted width × height (the API's 40 megapixels), checked from the header before any
- *                   pixel is decoded, so decompression bombs never allocate their raster
+ *                   pixel is decoded, so decompression bombs never allocate their raster; whatever it is, no
+ *                   side may be longer than 16,384 px
  * @param timeBudget wall-clock budget per image for the decoding passes (image loading included). Checked between
  *                   passes and between tiles: one ZXing call is not interruptible, so a decode may overrun the
  *                   budget by the cost of one call (tens of milliseconds, more on a 40 MP image)

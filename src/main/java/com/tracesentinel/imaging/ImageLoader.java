@@ -19,10 +19,17 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>Order matters for safety: byte limit, then the format is recognised from its signature (ImageIO is only
  * asked for the one reader of that format, so TIFF and friends never reach a decoder), then width and height
- * are read from the header and checked against the pixel limit, and only then are pixels decoded. The stream
- * is memory-backed (no temporary files, whatever {@code ImageIO.setUseCache} says).
+ * are read from the header and checked against the pixel and side limits, and only then are pixels decoded. The
+ * stream is memory-backed (no temporary files, whatever {@code ImageIO.setUseCache} says).
  */
 final class ImageLoader {
+  /**
+   * The longest side accepted, whatever the pixel limit. A 1 × 40,000,000 px image is within 40 MP, but every view
+   * gets a quiet zone of up to 128 px all round: 257 × 40,000,256 bytes overflow an int. Bounding each side keeps
+   * every padded, scaled or rotated view below 2^31 bytes (16,640² is 277 million) for any pixel limit. It is
+   * WebP's own maximum, and at 40 MP it still leaves 2,441 px for the other side.
+   */
+  static final int MAX_SIDE = 16_384;
 
   /** Formats read through ImageIO, by the format name its readers register. */
   enum Format {
@@ -80,6 +87,10 @@ final class ImageLoader {
       if (pixels > settings.maxPixels()) {
         throw new Refusal(Reason.TOO_MANY_PIXELS, format + " image is " + width + "x" + height + " ("
             + pixels + " pixels), at most " + settings.maxPixels() + " pixels are accepted");
+      }
+      if (width > MAX_SIDE || height > MAX_SIDE) {
+        throw new Refusal(Reason.TOO_MANY_PIXELS, format + " image is " + width + "x" + height
+            + ", at most " + MAX_SIDE + " pixels a side are accepted");
       }
       List<String> warnings = new ArrayList<>();
       reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
