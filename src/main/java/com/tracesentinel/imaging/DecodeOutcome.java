@@ -19,7 +19,10 @@ public sealed interface DecodeOutcome permits DecodeOutcome.Decoded, DecodeOutco
      * (413 or 422).
      */
     TOO_MANY_PIXELS,
-    /** The signature is right but the header or pixel data cannot be read: truncated or damaged file (400). */
+    /**
+     * The signature is right but the header or pixel data cannot be read: truncated or damaged file, or a JPEG of
+     * implausibly many scans (400).
+     */
     CORRUPT
   }
 

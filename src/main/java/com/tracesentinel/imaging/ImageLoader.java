@@ -18,9 +18,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * Turns uploaded bytes into a grey image, refusing what must not be decoded.
  *
  * <p>Order matters for safety: byte limit, then the format is recognised from its signature (ImageIO is only
- * asked for the one reader of that format, so TIFF and friends never reach a decoder), then width and height
- * are read from the header and checked against the pixel and side limits, and only then are pixels decoded. The
- * stream is memory-backed (no temporary files, whatever {@code ImageIO.setUseCache} says).
+ * asked for the one reader of that format, so TIFF and friends never reach a decoder), a JPEG's scans are counted
+ * ({@link #MAX_JPEG_SCANS}), then width and height are read from the header and checked against the pixel and
+ * side limits, and only then are pixels decoded. The stream is memory-backed (no temporary files, whatever
+ * {@code ImageIO.setUseCache} says).
  */
 final class ImageLoader {
   /**
@@ -30,6 +31,16 @@ final class ImageLoader {
    * WebP's own maximum, and at 40 MP it still leaves 2,441 px for the other side.
    */
   static final int MAX_SIDE = 16_384;
+
+  /**
+   * The most scans (start-of-scan markers) accepted in a JPEG. ImageIO's JPEG decoder makes a pass over every block
+   * of the image for each scan, even an empty one, and cannot be interrupted: a 1 KB file of 100 empty scans
+   * announcing 6000 × 6000 px took 4 s here (about 33 ms a scan, 6-12 s under load), and 8 MiB holds 800,000 of
+   * them. Real progressive JPEGs have about 10 (libjpeg's standard progression writes 10 for colour, 6 for grey,
+   * 18 for CMYK; libjpeg itself only stops at 1,000). 64 leaves room for unusual encoders while bounding such a
+   * file to about 2.5 s of decoding at the 40 MP limit.
+   */
+  static final int MAX_JPEG_SCANS = 64;
 
   /** Formats read through ImageIO, by the format name its readers register. */
   enum Format {
@@ -69,6 +80,10 @@ final class ImageLoader {
           "image is " + bytes.length + " bytes, at most " + settings.maxBytes() + " are accepted");
     }
     Format format = sniff(bytes);
+    if (format == Format.JPEG && jpegScans(bytes, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
+      throw new Refusal(Reason.CORRUPT, "JPEG has more than " + MAX_JPEG_SCANS
+          + " scans: not a plausible photo, and each would cost a pass over the whole image");
+    }
     ImageReader reader = readerFor(format);
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       reader.setInput(in, true, true); // one image, forward only, no metadata
@@ -145,6 +160,45 @@ final class ImageLoader {
       throw new Refusal(Reason.UNSUPPORTED_FORMAT, format + " images are not supported by this build");
     }
     return chosen;
+  }
+
+  /**
+   * Counts a JPEG's scans, stopping once there are more than {@code limit}, by walking its marker segments: each
+   * length-prefixed segment is skipped whole (the markers of an EXIF thumbnail inside APP1 are not this image's),
+   * and a scan's entropy-coded data runs to the next marker that is not a restart marker (0xFF00 is a stuffed 0xFF
+   * data byte, 0xFFFF a fill byte). One pass over the bytes, each looked at a bounded number of times. Bytes where
+   * a marker should be are skipped as libjpeg skips them; a damaged length or the end of the bytes ends the walk,
+   * leaving the decoder to say what is wrong.
+   */
+  static int jpegScans(byte[] b, int limit) {
+    int scans = 0;
+    int i = 2; // after SOI
+    while (i + 1 < b.length && scans <= limit) {
+      int marker = b[i + 1] & 0xFF;
+      if ((b[i] & 0xFF) != 0xFF || marker == 0xFF || marker == 0x00) {
+        i++;
+        continue;
+      }
+      if (marker == 0xD9) break; // EOI
+      if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) { // TEM, RSTn, SOI: no length
+        i += 2;
+        continue;
+      }
+      if (i + 3 >= b.length) break;
+      int length = (b[i + 2] & 0xFF) << 8 | b[i + 3] & 0xFF;
+      if (length < 2) break;
+      i += 2 + length;
+      if (marker == 0xDA) {
+        scans++;
+        while (i + 1 < b.length && !endsEntropyCodedData(b[i], b[i + 1])) i++;
+      }
+    }
+    return scans;
+  }
+
+  private static boolean endsEntropyCodedData(byte b, byte next) {
+    int n = next & 0xFF;
+    return (b & 0xFF) == 0xFF && n != 0x00 && n != 0xFF && (n < 0xD0 || n > 0xD7);
   }
 
   /** Recognises the format from the first bytes; never trusts a content type or file name. */

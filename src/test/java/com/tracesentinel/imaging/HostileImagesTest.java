@@ -12,7 +12,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,6 +47,45 @@ public class HostileImagesTest {
     assertTrue(atLimit.symbols().isEmpty());
   }
 
+  @Test
+  void aJpegOfImplausiblyManyScansIsRefusedBeforeDecoding() throws IOException {
+    byte[] progressive = progressiveJpeg();
+    assertEquals(6, ImageLoader.jpegScans(progressive, Integer.MAX_VALUE), "libjpeg's progression for grey");
+    assertInstanceOf(Decoded.class, decoder.decode(progressive));
+
+    byte[] atLimit = jpegWithScans(ImageLoader.MAX_JPEG_SCANS);
+    assertEquals(ImageLoader.MAX_JPEG_SCANS, ImageLoader.jpegScans(atLimit, Integer.MAX_VALUE));
+    assertInstanceOf(Decoded.class, decoder.decode(atLimit), "a repeated DC scan only makes libjpeg warn");
+
+    Refused r = refused(jpegWithScans(ImageLoader.MAX_JPEG_SCANS + 1));
+    assertEquals(Reason.CORRUPT, r.reason(), r.message());
+    assertTrue(r.message().contains("more than 64 scans"), r.message());
+  }
+
+  @Test
+  void scansAreCountedByMarkerSegmentsNotByBytes() throws IOException {
+    byte[] progressive = progressiveJpeg();
+    // An APP1 segment (where EXIF keeps a thumbnail JPEG with its own scans) full of start-of-scan markers.
+    byte[] app1 = new byte[4 + 2 * 1000];
+    app1[0] = (byte) 0xFF;
+    app1[1] = (byte) 0xE1;
+    app1[2] = (byte) ((app1.length - 2) >> 8);
+    app1[3] = (byte) (app1.length - 2);
+    for (int i = 4; i < app1.length; i += 2) {
+      app1[i] = (byte) 0xFF;
+      app1[i + 1] = (byte) 0xDA;
+    }
+    byte[] withApp1 = concat(Arrays.copyOf(progressive, 2), app1, Arrays.copyOfRange(progressive, 2, progressive.length));
+    assertEquals(6, ImageLoader.jpegScans(withApp1, Integer.MAX_VALUE));
+    assertInstanceOf(Decoded.class, decoder.decode(withApp1));
+
+    // The walk stops one past the limit, and at a damaged length or the end of the bytes.
+    assertEquals(3, ImageLoader.jpegScans(withRepeatedFirstScan(progressive, 100), 2));
+    byte[] badLength = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xDA, 0, 1, (byte) 0xFF, (byte) 0xDA, 0, 2};
+    assertEquals(0, ImageLoader.jpegScans(badLength, 10));
+    assertEquals(0, ImageLoader.jpegScans(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}, 10));
+  }
+
   /** A grey PNG of {@code width} x {@code height} with a few white pixels. */
   static byte[] png(int width, int height) throws IOException {
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
@@ -60,5 +104,53 @@ public class HostileImagesTest {
     b.putInt(0).putInt(0x00FFFFFF); // palette: black, white
     b.put((byte) 0).put((byte) 1); // end of bitmap
     return b.array();
+  }
+
+  /** A progressive grey JPEG, as the JDK's writer makes it (libjpeg's standard progression). */
+  static byte[] progressiveJpeg() throws IOException {
+    BufferedImage img = new BufferedImage(64, 48, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < 48; y++) {
+      for (int x = 0; x < 64; x++) img.getRaster().setSample(x, y, 0, (x / 8 + y / 8) % 2 == 0 ? 30 : 220);
+    }
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+      writer.setOutput(ios);
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+      writer.write(null, new IIOImage(img, null, null), param);
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * The JPEG with its first scan (the DC scan, whose decoding sets rather than refines the coefficients) repeated
+   * {@code times} more times: a valid image that libjpeg decodes with an "inconsistent progression" warning.
+   */
+  static byte[] withRepeatedFirstScan(byte[] jpeg, int times) {
+    int sos = 2;
+    while (!((jpeg[sos] & 0xFF) == 0xFF && (jpeg[sos + 1] & 0xFF) == 0xDA)) sos++;
+    int end = sos + 2 + ((jpeg[sos + 2] & 0xFF) << 8 | jpeg[sos + 3] & 0xFF);
+    while (!((jpeg[end] & 0xFF) == 0xFF && (jpeg[end + 1] & 0xFF) != 0 && ((jpeg[end + 1] & 0xF8) != 0xD0))) end++;
+    byte[] scan = Arrays.copyOfRange(jpeg, sos, end);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(jpeg, 0, end);
+    for (int i = 0; i < times; i++) out.write(scan, 0, scan.length);
+    out.write(jpeg, end, jpeg.length - end);
+    return out.toByteArray();
+  }
+
+  /** {@link #progressiveJpeg()} with its first scan repeated to make {@code scans} scans in all. */
+  public static byte[] jpegWithScans(int scans) throws IOException {
+    byte[] jpeg = progressiveJpeg();
+    return withRepeatedFirstScan(jpeg, scans - ImageLoader.jpegScans(jpeg, Integer.MAX_VALUE));
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) out.write(p, 0, p.length);
+    return out.toByteArray();
   }
 }
