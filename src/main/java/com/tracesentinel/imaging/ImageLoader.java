@@ -12,6 +12,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageInputStreamImpl;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
@@ -21,7 +22,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * asked for the one reader of that format, so TIFF and friends never reach a decoder), a JPEG's scans are counted
  * ({@link #MAX_JPEG_SCANS}), then width and height are read from the header and checked against the pixel and
  * side limits, and only then are pixels decoded. The stream is memory-backed (no temporary files, whatever
- * {@code ImageIO.setUseCache} says).
+ * {@code ImageIO.setUseCache} says; a WebP's is {@link WebPInput}).
  */
 final class ImageLoader {
   /**
@@ -85,7 +86,8 @@ final class ImageLoader {
           + " scans: not a plausible photo, and each would cost a pass over the whole image");
     }
     ImageReader reader = readerFor(format);
-    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+    try (ImageInputStream in = format == Format.WEBP ? new WebPInput(bytes)
+        : new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       reader.setInput(in, true, true); // one image, forward only, no metadata
       int width;
       int height;
@@ -136,6 +138,56 @@ final class ImageLoader {
       throw new Refusal(Reason.CORRUPT, describe(e), e);
     } finally {
       reader.dispose();
+    }
+  }
+
+  /**
+   * The bytes of a WebP for TwelveMonkeys' reader, which does not stop at the end of a truncated lossless (VP8L)
+   * bitstream: its bit reader catches the EOFException of each read past the end and carries on, so a cut file was
+   * decoded to its last pixel and answered "no code found", at the cost of an exception per pixel (a 42-byte file
+   * announcing 6000 × 6000 px took 100-160 s). Reading past the end must therefore fail with an IOException that
+   * is not an EOFException. Yet the bit reader keeps 8 bytes buffered ahead of the bits it has used, so a whole
+   * bitstream that ends at the end of the file is also read up to 8 bytes past it: those read as zeros, and only a
+   * read beyond them fails (so a file cut in its last byte or two is read as if zeros were there; one cut shorter
+   * is damaged).
+   */
+  static final class WebPInput extends ImageInputStreamImpl {
+    /** How far past the end the bit reader's look-ahead reaches on a complete bitstream. */
+    static final int LOOK_AHEAD = 8;
+
+    private final byte[] bytes;
+
+    WebPInput(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public int read() throws IOException {
+      bitOffset = 0;
+      readable(1);
+      int b = streamPos < bytes.length ? bytes[(int) streamPos] & 0xFF : 0;
+      streamPos++;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      java.util.Objects.checkFromIndexSize(off, len, b.length);
+      bitOffset = 0;
+      if (len == 0) return 0;
+      int n = readable(len);
+      int real = (int) Math.max(0, Math.min(n, bytes.length - streamPos));
+      if (real > 0) System.arraycopy(bytes, (int) streamPos, b, off, real);
+      java.util.Arrays.fill(b, off + real, off + n, (byte) 0);
+      streamPos += n;
+      return n;
+    }
+
+    /** How many of {@code len} bytes can be read from {@link #streamPos} (at least one), counting the zeros. */
+    private int readable(int len) throws IOException {
+      long left = bytes.length + (long) LOOK_AHEAD - streamPos;
+      if (left <= 0) throw new IOException("the WebP data ends before its image does");
+      return (int) Math.min(len, left);
     }
   }
 

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.zxing.BarcodeFormat;
+import com.google.zxing.WriterException;
+import com.google.zxing.common.BitMatrix;
+import com.google.zxing.qrcode.QRCodeWriter;
 import com.tracesentinel.imaging.DecodeOutcome.Decoded;
 import com.tracesentinel.imaging.DecodeOutcome.Reason;
 import com.tracesentinel.imaging.DecodeOutcome.Refused;
@@ -12,7 +16,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -86,6 +92,24 @@ public class HostileImagesTest {
     assertEquals(0, ImageLoader.jpegScans(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}, 10));
   }
 
+  @Test
+  void aLosslessWebPReadsToItsLastPixelAndATruncatedOneIsDamaged() throws WriterException {
+    String text = "https://example.com/01/06901234567892/21/SN0001";
+    byte[] webp = losslessWebP(new QRCodeWriter().encode(text, BarcodeFormat.QR_CODE, 0, 0), 4);
+    // The bitstream ends at the file's end: the reader's look-ahead must not make a complete file look truncated.
+    Decoded d = assertInstanceOf(Decoded.class, decoder.decode(webp));
+    assertEquals(List.of(text), d.symbols().stream().map(DecodedSymbol::text).toList());
+
+    for (int length : new int[] {webp.length - 3, webp.length / 2, 40}) {
+      Refused r = refused(Arrays.copyOf(webp, length));
+      assertEquals(Reason.CORRUPT, r.reason(), length + " bytes: " + r.message());
+    }
+    // A header announcing 600 x 600 px with 2 bytes of data: the reader went on decoding past the end, catching
+    // an EOFException per pixel (at 6000 x 6000 px for minutes), and answered a blank image.
+    Refused r = refused(vp8l(600, 600, new byte[2]));
+    assertEquals(Reason.CORRUPT, r.reason(), r.message());
+  }
+
   /** A grey PNG of {@code width} x {@code height} with a few white pixels. */
   static byte[] png(int width, int height) throws IOException {
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
@@ -148,9 +172,71 @@ public class HostileImagesTest {
     return withRepeatedFirstScan(jpeg, scans - ImageLoader.jpegScans(jpeg, Integer.MAX_VALUE));
   }
 
+  /**
+   * A lossless WebP (VP8L) of a black-and-white matrix, {@code scale} px a module: no transform, no colour cache,
+   * one group of prefix codes, each a "simple" code (green, red and blue: 0 or 255 in one bit each; alpha 255 and
+   * distance 0 in no bits), so 3 bits a pixel.
+   */
+  public static byte[] losslessWebP(BitMatrix matrix, int scale) {
+    int w = matrix.getWidth() * scale;
+    int h = matrix.getHeight() * scale;
+    BitWriter bits = new BitWriter();
+    bits.put(0, 1); // no transform
+    bits.put(0, 1); // no colour cache
+    bits.put(0, 1); // no meta prefix codes
+    for (int channel = 0; channel < 3; channel++) {
+      bits.put(1, 1).put(1, 1).put(1, 1).put(0, 8).put(255, 8); // simple, 2 symbols, 8-bit first: 0 and 255
+    }
+    bits.put(1, 1).put(0, 1).put(1, 1).put(255, 8); // alpha: simple, 1 symbol, 8-bit: 255
+    bits.put(1, 1).put(0, 1).put(0, 1).put(0, 1); // distance: simple, 1 symbol, 1-bit: 0
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int v = matrix.get(x / scale, y / scale) ? 0 : 1;
+        bits.put(v, 1).put(v, 1).put(v, 1); // green, red, blue
+      }
+    }
+    return vp8l(w, h, bits.bytes());
+  }
+
+  /** A WebP file of one VP8L chunk: the header for {@code width} x {@code height}, then {@code data}. */
+  static byte[] vp8l(int width, int height, byte[] data) {
+    int chunk = 5 + data.length;
+    int pad = chunk % 2;
+    ByteBuffer b = ByteBuffer.allocate(20 + chunk + pad).order(ByteOrder.LITTLE_ENDIAN);
+    b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(12 + chunk + pad);
+    b.put("WEBPVP8L".getBytes(StandardCharsets.US_ASCII)).putInt(chunk);
+    b.put((byte) 0x2F).putInt((width - 1) | (height - 1) << 14); // no alpha, version 0
+    b.put(data);
+    return b.array();
+  }
+
   private static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) out.write(p, 0, p.length);
     return out.toByteArray();
+  }
+
+  /** VP8L's bit order: least significant bit first, values too. */
+  private static final class BitWriter {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private int current;
+    private int used;
+
+    BitWriter put(int value, int n) {
+      for (int i = 0; i < n; i++) {
+        current |= ((value >> i) & 1) << used;
+        if (++used == 8) {
+          out.write(current);
+          current = 0;
+          used = 0;
+        }
+      }
+      return this;
+    }
+
+    byte[] bytes() {
+      if (used > 0) out.write(current);
+      return out.toByteArray();
+    }
   }
 }
