@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.zxing.BarcodeFormat;
+import com.google.zxing.qrcode.QRCodeWriter;
 import com.tracesentinel.TraceSentinel;
 import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.imaging.HostileImagesTest;
 import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
@@ -20,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -326,6 +330,32 @@ class VerifyApiTest {
     Response notImage = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "text/plain")
         .POST(HttpRequest.BodyPublishers.ofString("x")).build());
     assertEquals(415, notImage.status(), notImage.body());
+  }
+
+  private static Response verifyImage(String type, byte[] body) {
+    return svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", type)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
+  @Test
+  void hostilePhotosAreRefusedAsTheApiSays() throws Exception {
+    // 40 megapixels in 64 bytes, one pixel wide: was a 500 (its views with a quiet zone overflowed an int).
+    Response tall = verifyImage("image/bmp", HostileImagesTest.rleBmp(1, 40_000_000));
+    assertEquals(413, tall.status(), tall.body());
+    assertTrue(tall.json().getString("detail").contains("at most 16384 pixels a side"), tall.body());
+
+    // More scans than a photo has (each costs the decoder a pass over the whole image): was decoded.
+    Response scans = verifyImage("image/jpeg", HostileImagesTest.jpegWithScans(65));
+    assertEquals(400, scans.status(), scans.body());
+    assertEquals("the image is damaged or truncated and cannot be decoded", scans.json().getString("detail"));
+
+    // A lossless WebP cut short: was decoded on past its end and answered 422, no code found.
+    String box = newBox();
+    byte[] webp = HostileImagesTest.losslessWebP(new QRCodeWriter().encode(box, BarcodeFormat.QR_CODE, 0, 0), 4);
+    assertEquals(canonical(box), ok(verifyImage("image/webp", webp)).getString("canonical"), "the whole file is read");
+    Response cut = verifyImage("image/webp", Arrays.copyOf(webp, webp.length / 2));
+    assertEquals(400, cut.status(), cut.body());
+    assertEquals("the image is damaged or truncated and cannot be decoded", cut.json().getString("detail"));
   }
 
   @Test
