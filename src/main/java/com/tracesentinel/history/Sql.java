@@ -153,12 +153,20 @@ final class Sql {
 
   // A code's latest sales and returns, newest first, with where they happened and whether each one left the code's
   // sale count alone (a DOUBLE_SCAN is the same sale scanned twice; a RETURN_MISMATCH return undid nothing), so the
-  // caller can show exactly the sales the ledger's saleCount counts. Served by scans_code (code_key, id) backwards
-  // and anomalies_scan; never reads a patient, settlement, document or device column.
+  // caller can show exactly the sales the ledger's saleCount counts. A double scan whose first scan an upload
+  // deletion has voided since is that sale now (the deletion re-derived the code's state without it), so it counts.
+  // Served by scans_code (code_key, id) backwards and anomalies_scan; never reads a patient, settlement, document or
+  // device column.
   static final String RECENT_SALES = """
       SELECT s.type, s.scanned_at, s.site_id, st.name, st.region_name,
              EXISTS (SELECT 1 FROM anomalies a WHERE a.scan_id = s.id
-                       AND a.type IN ('DOUBLE_SCAN', 'RETURN_MISMATCH')) AS no_effect
+                       AND (a.type = 'RETURN_MISMATCH'
+                            OR a.type = 'DOUBLE_SCAN' AND EXISTS (
+                              SELECT 1 FROM scans c
+                              WHERE c.part = s.part AND c.code_key = s.code_key AND c.site_id = a.conflict_site_id
+                                AND c.scanned_at >= a.conflict_at AND c.scanned_at < a.conflict_at + interval '1 second'
+                                AND c.id < s.id AND c.type = 'SALE' AND c.status <> 'REJECTED'
+                                AND c.voided_at IS NULL))) AS no_effect
       FROM scans s LEFT JOIN sites st ON st.ref = s.site_ref
       WHERE s.part = $3 AND s.code_key = $1 AND s.type IN ('SALE', 'RETURN') AND s.status IN ('ACCEPTED', 'FLAGGED')
         AND s.voided_at IS NULL

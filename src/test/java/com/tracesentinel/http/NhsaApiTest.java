@@ -227,6 +227,21 @@ class NhsaApiTest {
   }
 
   @Test
+  void afterADeletionTheLookUpListsEverySaleItCounts() {
+    String code = newCode();
+    assertStored(post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-DS-1", "B-DS-1", ago(60)))));
+    Response twice = post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-DS-2", "B-DS-2", ago(50))));
+    assertEquals("DOUBLE_SCAN", results(twice).getJsonObject(0).getJsonArray("anomalies").getJsonObject(0)
+        .getString("type"), twice.body());
+    assertStored(post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-DS-3", "B-DS-3", ago(40)))));
+    // The sale the double scan repeated is deleted: the double scan is now Shenzhen's one sale, and counted.
+    assertStored(post("3507", shenzhenKey, delete3507(SHENZHEN, "B-DS-1", "4")));
+    JsonObject lookUp = svc.get("/api/v1/verify/" + code, null).json();
+    assertEquals(2, lookUp.getInteger("saleCount"), lookUp.encode());
+    assertEquals(2, lookUp.getJsonArray("recentSales").size(), "the sales saleCount counts: " + lookUp.encode());
+  }
+
+  @Test
   void aDeletionVoidsTheUploadAndIsAnsweredTheSameWhenSentAgain() {
     String code = newCode();
     assertStored(post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-DEL-1", "B-DEL-1", ago(50)))));
