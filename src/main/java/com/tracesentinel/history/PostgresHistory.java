@@ -49,8 +49,6 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   public static final int IDLE_IN_TRANSACTION_MS = 5_000;
   private final int socketTimeoutSeconds;
   private final int judgeTimeoutSeconds;
-  /** Login limit of the connections that stream the history (no socket limit: their reads may be long). */
-  private static final int READING_LOGIN_TIMEOUT_SECONDS = 30;
   private final IntFunction<Site> sites;
   private Connection committer;
   /** The committer's COPY buffer, reused group after group (only the committer thread writes history rows). */
@@ -483,7 +481,9 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
    */
   private Connection judgeConnection() throws SQLException {
     if (judge == null || judge.isClosed()) {
-      judge = connect(judgeTimeoutSeconds, fenced);
+      // Without a login limit a server that accepts the connection and never answers (frozen) holds the judge until
+      // it wakes.
+      judge = connect(judgeTimeoutSeconds, fenced, judgeTimeoutSeconds);
       judge.setAutoCommit(true);
     }
     return judge;
@@ -721,13 +721,19 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   }
 
   private Connection connect(int socketTimeout, boolean limitIdleTransactions) throws SQLException {
+    return connect(socketTimeout, limitIdleTransactions, 0);
+  }
+
+  /** @param loginTimeout seconds the server may take to accept the login (0: the driver's default, unlimited) */
+  private Connection connect(int socketTimeout, boolean limitIdleTransactions, int loginTimeout) throws SQLException {
     Properties p = new Properties();
+    if (loginTimeout > 0) {
+      p.setProperty("loginTimeout", Integer.toString(loginTimeout));
+    }
     p.setProperty("user", url.user());
     p.setProperty("password", url.password());
     p.setProperty("connectTimeout", "2");
     p.setProperty("socketTimeout", Integer.toString(socketTimeout));
-    // Without it a server that accepts the connection and never answers (frozen) holds the caller until it wakes.
-    p.setProperty("loginTimeout", Integer.toString(socketTimeout > 0 ? socketTimeout : READING_LOGIN_TIMEOUT_SECONDS));
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("ApplicationName", "tracesentinel-" + writer);
     if (limitIdleTransactions) {
