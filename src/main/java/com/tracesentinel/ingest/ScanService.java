@@ -39,6 +39,16 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   private final LedgerPort ledger;
   private final IngestMetrics metrics;
   private final DatabaseHealth health;
+  /**
+   * Upload deletions reach the judge one at a time. Each holds the judge's thread while the scans before it commit and
+   * its upload is read (tens of milliseconds), and every scan queued behind it waits: a stream of deletions from one
+   * key (even of uploads never stored) queued that many in front of every site's scans. Chained, a scan waits behind
+   * one deletion at most.
+   */
+  private final Object deletions = new Object();
+  private CompletableFuture<?> lastDeletion = CompletableFuture.completedFuture(null);
+  private int deletionsWaiting;
+  static final int MAX_DELETIONS_WAITING = 1_000;
   private final HistoryPort history;
   private final ScanIds ids;
   private final LedgerClock ledgerClock;
@@ -189,9 +199,27 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     if (refusal != null) {
       return CompletableFuture.failedFuture(new Unavailable(refusal));
     }
-    return submit(new Request(List.of(), new Request.VoidCommand(siteId, uploadBatch,
-        parts == null ? null : Set.copyOf(parts)), now, ledgerClock.seconds()))
-        .thenApply(answer -> ((Request.Answer.Voided) answer).result());
+    Request.VoidCommand command = new Request.VoidCommand(siteId, uploadBatch, parts == null ? null : Set.copyOf(parts));
+    synchronized (deletions) {
+      if (deletionsWaiting >= MAX_DELETIONS_WAITING) {
+        return CompletableFuture.failedFuture(new Unavailable("too many upload deletions are waiting; nothing was "
+            + "deleted: send it again shortly"));
+      }
+      deletionsWaiting++;
+      CompletableFuture<Voiding.Result> result = lastDeletion.handle((r, e) -> null).thenCompose(v -> {
+        String nowRefused = admission();
+        return nowRefused != null ? CompletableFuture.failedFuture(new Unavailable(nowRefused))
+            : submit(new Request(List.of(), command, now, ledgerClock.seconds()))
+                .thenApply(answer -> ((Request.Answer.Voided) answer).result());
+      });
+      lastDeletion = result;
+      result.whenComplete((r, e) -> {
+        synchronized (deletions) {
+          deletionsWaiting--;
+        }
+      });
+      return result;
+    }
   }
 
   private CompletableFuture<Request.Answer> submit(Request request) {

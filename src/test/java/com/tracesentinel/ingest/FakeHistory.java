@@ -55,9 +55,10 @@ final class FakeHistory implements HistoryPort {
   public synchronized CommitReceipt commit(long groupId, List<Judged> scans, List<Voiding> voidings,
                                            java.util.Map<Integer, Long> holds, CommitGate gate)
       throws CommitFailure {
-    if (!voidings.isEmpty()) {
+    if (voidings.stream().anyMatch(v -> !v.scanIds().isEmpty())) {
       throw new UnsupportedOperationException("this fake stores no uploads");
     }
+    calls.add("commit " + scans.size() + " scans");
     commits++;
     Error die = dieNextCommit;
     dieNextCommit = null;
@@ -205,8 +206,23 @@ final class FakeHistory implements HistoryPort {
         && !excluded.contains(s.scanId())).forEach(s -> sink.accept(s.row().event()));
   }
 
+  /** When set, the next read of an upload counts it down on entry and waits for holdUploadRead. */
+  volatile java.util.concurrent.CountDownLatch uploadReadEntered;
+  volatile java.util.concurrent.CountDownLatch holdUploadRead;
+  /** Upload reads ("read B-1") and commits ("commit N scans"), in the order they happened. */
+  final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+
   @Override
-  public List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) {
+  public List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) throws InterruptedException {
+    calls.add("read " + uploadBatch);
+    java.util.concurrent.CountDownLatch entered = uploadReadEntered;
+    java.util.concurrent.CountDownLatch hold = holdUploadRead;
+    uploadReadEntered = null;
+    holdUploadRead = null;
+    if (entered != null) {
+      entered.countDown();
+      hold.await();
+    }
     return List.of();
   }
 
