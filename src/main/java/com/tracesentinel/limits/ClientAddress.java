@@ -14,17 +14,15 @@ public final class ClientAddress {
   /**
    * The address one trusted proxy saw, from the request's X-Forwarded-For lines: the last entry of the last line. A
    * proxy that adds its own line (rather than appending to the client's) is still read right, and a client-written
-   * line before it changes nothing. Null when there is none.
+   * line before it changes nothing, even when the last entry is blank. Null when there is none.
    */
   public static String lastForwarded(List<String> headerLines) {
-    for (int i = headerLines.size() - 1; i >= 0; i--) {
-      String line = headerLines.get(i);
-      String entry = line.substring(line.lastIndexOf(',') + 1).trim();
-      if (!entry.isEmpty()) {
-        return entry;
-      }
+    if (headerLines.isEmpty()) {
+      return null;
     }
-    return null;
+    String line = headerLines.get(headerLines.size() - 1);
+    String entry = line.substring(line.lastIndexOf(',') + 1).trim();
+    return entry.isEmpty() ? null : entry;
   }
 
   /**
