@@ -248,10 +248,7 @@ final class Judge implements Runnable {
     if (!candidates.isEmpty() && databaseDown.getAsBoolean()) {
       // Each question would wait out its timeout, and the rewind that answers 503 to what is stalled waits behind
       // them in this thread: not asked, they cannot be stored anyway while the database is down.
-      unchecked = new java.util.HashSet<>();
-      for (Prepared.ToJudge t : candidates) {
-        unchecked.add(t.index());
-      }
+      unchecked = indexesOf(candidates);
     } else if (!candidates.isEmpty()) {
       try {
         List<ScanResult.Original> found = history.findOriginals(candidates.stream().map(Prepared.ToJudge::event).toList());
@@ -263,10 +260,7 @@ final class Judge implements Runnable {
         }
       } catch (Exception e) {
         LOG.warn("Could not check the history for {} possible re-sends: {}", candidates.size(), e.toString());
-        unchecked = new java.util.HashSet<>();
-        for (Prepared.ToJudge t : candidates) {
-          unchecked.add(t.index());
-        }
+        unchecked = indexesOf(candidates);
       }
     }
     for (Prepared p : rest) {
@@ -289,6 +283,12 @@ final class Judge implements Runnable {
     open.addLast(judged);
     lastSeq = seq;
     committer.accept(judged);
+  }
+
+  private static Set<Integer> indexesOf(List<Prepared.ToJudge> scans) {
+    Set<Integer> indexes = new java.util.HashSet<>();
+    scans.forEach(t -> indexes.add(t.index()));
+    return indexes;
   }
 
   private static ScanService.Unavailable notJudged(int part) {
