@@ -220,6 +220,13 @@ public final class ApiServer extends VerticleBase {
     if (query == null) {
       return true;
     }
+    int first = 0;
+    while (first < query.length() && query.charAt(first) != '%' && query.charAt(first) <= 0x7F) {
+      first++;
+    }
+    if (first == query.length()) {
+      return true; // plain ASCII, the common path and query: nothing to decode, nothing allocated
+    }
     byte[] bytes = new byte[query.length()];
     int n = 0;
     for (int i = 0; i < query.length(); i++) {
