@@ -1,9 +1,12 @@
 // Batched load that records every answer, and the check of those answers against PostgreSQL.
 // Runs as a single-file program on the service's jar (which carries the PostgreSQL driver):
-//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java load  PORT SECONDS CLIENTS OUT [nul]
+//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java load  PORT SECONDS CLIENTS OUT [nul|resend]
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java check DATA_DIR OUT
+//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java fresh PORT SECONDS
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java idle  PORT CONNECTIONS SECONDS
-// OUT gets one line per request: documentNo, HTTP status (or "lost" when the connection failed).
+// OUT gets one line per request: documentNo, HTTP status (or "lost" when the connection failed), milliseconds.
+// "resend" adds two clients that keep sending again batches already answered 200, as a till does that never saw
+// its answer: each must come back 200 with every scan REPLAYED (or 503), never stored twice.
 import java.io.*;
 import java.net.*;
 import java.net.http.*;
@@ -17,24 +20,27 @@ import java.util.concurrent.atomic.*;
 public class FaultLoad {
   static final String KEY = System.getenv().getOrDefault("KEY", "fault-test-admin");
   static final int BATCH = 100;
+  static final int RESENDERS = 2;
 
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
       case "load" -> load(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-          Path.of(args[4]), args.length > 5 && args[5].equals("nul"));
+          Path.of(args[4]), args.length > 5 ? args[5] : "");
+      case "fresh" -> fresh(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
       case "check" -> check(Path.of(args[1]), Path.of(args[2]));
       case "idle" -> idle(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       default -> throw new IllegalArgumentException(args[0]);
     }
   }
 
-  static void load(int port, int seconds, int clients, Path out, boolean nulStorm) throws Exception {
+  static void load(int port, int seconds, int clients, Path out, String extra) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/scans");
     long run = System.currentTimeMillis() % 1_000_000_000L;
     long until = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
     ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
     AtomicLong codes = new AtomicLong();
+    List<String[]> acked = Collections.synchronizedList(new ArrayList<>()); // documentNo, body
     List<Thread> threads = new ArrayList<>();
     for (int c = 0; c < clients; c++) {
       int client = c;
@@ -53,22 +59,48 @@ public class FaultLoad {
           }
           body.append("]}");
           long t = System.nanoTime();
-          String status = post(http, uri, body.toString());
+          String status = post(http, uri, body.toString()).status();
           lines.add(doc + "," + status + "," + (System.nanoTime() - t) / 1_000_000);
-          if (!status.equals("200")) {
+          if (status.equals("200")) {
+            acked.add(new String[] {doc, body.toString()});
+          } else {
             pause(100); // a client honouring Retry-After backs off
           }
         }
       }));
     }
-    if (nulStorm) {
+    if (extra.equals("resend")) {
+      for (int r = 0; r < RESENDERS; r++) {
+        threads.add(started(() -> {
+          while (System.nanoTime() < until) {
+            String[] sent;
+            synchronized (acked) {
+              sent = acked.isEmpty() ? null : acked.get(ThreadLocalRandom.current().nextInt(acked.size()));
+            }
+            if (sent == null) {
+              pause(10);
+              continue;
+            }
+            long t = System.nanoTime();
+            Answer a = post(http, uri, sent[1]);
+            int replayed = a.body().split("\"status\":\"REPLAYED\"", -1).length - 1;
+            lines.add("resend," + sent[0] + "," + a.status() + "," + (System.nanoTime() - t) / 1_000_000 + ","
+                + replayed);
+            if (!a.status().equals("200")) {
+              pause(100);
+            }
+          }
+        }));
+      }
+    }
+    if (extra.equals("nul")) {
       threads.add(started(() -> {
         for (int n = 0; System.nanoTime() < until; n++) {
           String doc = "NUL" + run + "-" + n;
           String body = "{\"scans\":[{\"code\":\"89600019999999" + String.format("%06d", n % 1_000_000)
               + "\",\"siteId\":\"FL0\",\"documentNo\":\"" + doc + "\\u0000\",\"billedDrug\":\"X\\u0000Y\","
               + "\"deviceId\":\"\\u0000\"}]}";
-          String status = post(http, uri, body);
+          String status = post(http, uri, body).status();
           if (!status.equals("200")) {
             lines.add("nul-refused," + status);
           }
@@ -100,15 +132,41 @@ public class FaultLoad {
     return t;
   }
 
-  static String post(HttpClient http, URI uri, String body) {
+  record Answer(String status, String body) {}
+
+  static Answer post(HttpClient http, URI uri, String body) {
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
           .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-      return Integer.toString(r.statusCode());
+      return new Answer(Integer.toString(r.statusCode()), r.body());
     } catch (IOException | InterruptedException e) {
-      return "lost";
+      return new Answer("lost", "");
     }
+  }
+
+  /** After a fault: how long until a batch of new codes is answered 200 (sent again every 100 ms, at most SECONDS). */
+  static void fresh(int port, int seconds) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/scans");
+    String doc = "P" + System.currentTimeMillis();
+    StringBuilder body = new StringBuilder("{\"scans\":[");
+    for (int i = 0; i < BATCH; i++) {
+      body.append(i == 0 ? "" : ",").append("{\"code\":\"")
+          .append(String.format("8960001%013d", 9_000_000_000_000L + System.currentTimeMillis() % 1_000_000_000L * 100 + i))
+          .append("\",\"siteId\":\"FL0\",\"documentNo\":\"").append(doc).append("\",\"lineNo\":").append(i + 1)
+          .append("}");
+    }
+    body.append("]}");
+    long start = System.nanoTime();
+    long until = start + Duration.ofSeconds(seconds).toNanos();
+    String status = "none";
+    while (System.nanoTime() < until && !(status = post(http, uri, body.toString()).status()).equals("200")) {
+      pause(100);
+    }
+    System.out.println(status.equals("200")
+        ? "a new batch answered 200 " + (System.nanoTime() - start) / 1_000_000 + " ms after the load"
+        : "NO new batch answered 200 within " + seconds + " s after the load (last answer " + status + ")");
   }
 
   /** Compares the recorded answers with what PostgreSQL holds; prints the counts on one line. */
@@ -126,13 +184,31 @@ public class FaultLoad {
       }
     }
     long acked = 0, lost = 0, refused = 0, refusedButStored = 0, unanswered = 0, nulRefused = 0;
-    long slowestRefusal = 0;
+    long slowestRefusal = 0, slowest = 0;
+    long resends = 0, resendsReplayed = 0, resendsNotReplayed = 0, resendsRefused = 0, resendsUnanswered = 0;
     for (String line : Files.readAllLines(answers)) {
       String[] f = line.split(",");
       if (f[0].equals("nul-refused")) {
         nulRefused++;
         continue;
       }
+      if (f[0].equals("resend")) {
+        resends++;
+        slowest = Math.max(slowest, Long.parseLong(f[3]));
+        switch (f[2]) {
+          case "200" -> {
+            if (Integer.parseInt(f[4]) == BATCH) {
+              resendsReplayed++;
+            } else {
+              resendsNotReplayed++;
+            }
+          }
+          case "503" -> resendsRefused++;
+          default -> resendsUnanswered++;
+        }
+        continue;
+      }
+      slowest = Math.max(slowest, Long.parseLong(f[2]));
       long rows = stored.getOrDefault(f[0], 0L);
       switch (f[1]) {
         case "200" -> {
@@ -151,9 +227,13 @@ public class FaultLoad {
         default -> unanswered++;
       }
     }
+    long storedTwice = stored.values().stream().filter(rows -> rows > BATCH).count();
     System.out.printf("acked %d, lost %d, refused %d, refused-but-stored %d, unanswered %d (connection lost),"
-        + " NUL requests refused %d, slowest 503 %d ms%n", acked, lost, refused, refusedButStored, unanswered,
-        nulRefused, slowestRefusal);
+        + " NUL requests refused %d, slowest 503 %d ms, slowest answer %d ms%s%n", acked, lost, refused,
+        refusedButStored, unanswered, nulRefused, slowestRefusal, slowest, resends == 0 ? ""
+            : String.format("; re-sends %d: 200 all REPLAYED %d, 200 NOT all REPLAYED %d, 503 %d, unanswered %d,"
+                + " documents stored more than once %d", resends, resendsReplayed, resendsNotReplayed,
+                resendsRefused, resendsUnanswered, storedTwice));
   }
 
   /** Holds CONNECTIONS idle connections for SECONDS while timing /health/ready; prints the latencies. */

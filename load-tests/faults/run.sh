@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # Faults under load, on real processes: batched load for LOAD_SECONDS (30) from CLIENTS (4) clients while one fault
 # is injected 10 s in; then every answer is checked against PostgreSQL and the ledger against the history.
-#   load-tests/faults/run.sh [nul|pg-stop|pg-kill|service-kill|disk-full|idle-flood|all]   (default: all)
+#   load-tests/faults/run.sh [nul|pg-stop|pg-stop-resend|pg-kill|service-kill|disk-full|idle-flood|all]   (default: all)
+# pg-stop freezes PostgreSQL (SIGSTOP) for 15 s; pg-stop-resend for FREEZE_SECONDS (20) while two more clients keep
+# sending again batches already answered 200 (each must come back REPLAYED, or 503), and the load runs on 10 s past
+# the freeze. After each load a batch of new codes is sent until it is answered 200: the service must take scans again.
 # Each fault gets a fresh data directory (disk-full: a small tmpfs, when this user may mount one) and the service on
 # 127.0.0.1:$PORT (18080). Last line per fault:
-#   fault F: acked N, lost 0, refused-but-stored 0, ledger mismatches 0
+#   fault F: acked N, lost 0, refused-but-stored 0, ledger mismatches 0[, re-sends not REPLAYED 0]
 # Needs: the jar (built here if missing), curl. Runs the service from target/tracesentinel.jar.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=target/tracesentinel.jar
 [ -f "$JAR" ] || mvn -q -DskipTests package
 LOAD_SECONDS=${LOAD_SECONDS:-30}
+FREEZE_SECONDS=${FREEZE_SECONDS:-20}
 CLIENTS=${CLIENTS:-4}
 PORT=${PORT:-18080}
 export KEY=fault-test-admin
 LOGS=$(mktemp -d /tmp/ts-fault-logs-XXXX)
 base="http://127.0.0.1:${PORT}"
 faults=("$@")
-[ ${#faults[@]} -eq 0 ] || [ "${faults[0]}" = all ] && faults=(nul pg-stop pg-kill service-kill disk-full idle-flood)
+[ ${#faults[@]} -eq 0 ] || [ "${faults[0]}" = all ] && faults=(nul pg-stop pg-stop-resend pg-kill service-kill disk-full idle-flood)
 load() { java -cp "$JAR" load-tests/faults/FaultLoad.java "$@"; }
 
 start_service() { # dir
@@ -65,12 +69,18 @@ run_fault() {
     echo "fault idle-flood: $(load idle "$PORT" "${IDLE:-12000}" 15)"
     stop_service "$dir"; rm -rf "$dir"; return 0
   fi
-  load load "$PORT" "$LOAD_SECONDS" "$CLIENTS" "$dir/answers.csv" $([ "$fault" = nul ] && echo nul) &
+  local seconds=$LOAD_SECONDS extra=
+  case $fault in
+    nul) extra=nul ;;
+    pg-stop-resend) extra=resend; seconds=$(( LOAD_SECONDS > FREEZE_SECONDS + 20 ? LOAD_SECONDS : FREEZE_SECONDS + 20 )) ;;
+  esac
+  load load "$PORT" "$seconds" "$CLIENTS" "$dir/answers.csv" $extra &
   local loader=$!
   sleep 10
   case $fault in
     nul) ;; # the NUL storm runs inside the load, from its own client
     pg-stop) local pids; pids=$(pg_pids "$dir"); kill -STOP $pids; sleep 15; kill -CONT $pids ;;
+    pg-stop-resend) local pids; pids=$(pg_pids "$dir"); kill -STOP $pids; sleep "$FREEZE_SECONDS"; kill -CONT $pids ;;
     pg-kill) kill -KILL "$(head -1 "$dir/pg/postmaster.pid")" ;;
     service-kill) kill -9 "$(cat "$LOGS/$(basename "$dir").pid")"; sleep 1; start_service "$dir" ;;
     disk-full)
@@ -81,7 +91,8 @@ run_fault() {
   wait "$loader"
   # Every service answer is in; let a restarted PostgreSQL finish recovery before reading it.
   for _ in $(seq 1 300); do curl -fs "$base/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
-  local check verify
+  local check verify fresh
+  fresh=$(load fresh "$PORT" 60)
   check=$(load check "$dir" "$dir/answers.csv")
   stop_service "$dir"
   verify=$(TRACESENTINEL_DATA_DIR=$dir TRACESENTINEL_LEDGER_CAPACITY=${CAPACITY:-1000000} java -jar "$JAR" verify-ledger \
@@ -90,8 +101,12 @@ run_fault() {
   mismatches=$(echo "$verify" | sed -E 's/.*: ([0-9]+) mismatched, ([0-9]+) missing from the ledger, ([0-9]+) in the ledger.*/\1 \2 \3/' \
     | awk '{print $1 + $2 + $3}')
   echo "fault $fault: $check"
+  echo "fault $fault: $fresh"
   echo "fault $fault: verify-ledger: $verify"
-  echo "fault $fault: $(echo "$check" | sed -E 's/(acked [0-9]+, lost [0-9]+), refused [0-9]+, (refused-but-stored [0-9]+).*/\1, \2/'), ledger mismatches ${mismatches:-unknown}"
+  local notReplayed=
+  [[ $check =~ NOT\ all\ REPLAYED\ ([0-9]+).*more\ than\ once\ ([0-9]+) ]] \
+    && notReplayed=", re-sends not REPLAYED ${BASH_REMATCH[1]}, stored twice ${BASH_REMATCH[2]}"
+  echo "fault $fault: $(echo "$check" | sed -E 's/(acked [0-9]+, lost [0-9]+), refused [0-9]+, (refused-but-stored [0-9]+).*/\1, \2/'), ledger mismatches ${mismatches:-unknown}$notReplayed"
   [ "$mounted" = yes ] && umount "$dir"
   rm -rf "$dir"
 }
