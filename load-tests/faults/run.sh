@@ -7,7 +7,8 @@
 # the freeze. After each load a batch of new codes is sent until it is answered 200: the service must take scans again.
 # Each fault gets a fresh data directory (disk-full: a small tmpfs, when this user may mount one) and the service on
 # 127.0.0.1:$PORT (18080). Last line per fault:
-#   fault F: acked N, lost 0, refused-but-stored 0, ledger mismatches 0[, re-sends not REPLAYED 0]
+#   fault F: acked N, lost 0, refused-but-stored 0, ledger mismatches 0[, re-sends not REPLAYED 0, stored twice 0]
+# Exits 1, naming the faults, when any of those is not 0 or no new batch was taken after the load.
 # Needs: the jar (built here if missing), curl. Runs the service from target/tracesentinel.jar.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -106,10 +107,16 @@ run_fault() {
   local notReplayed=
   [[ $check =~ NOT\ all\ REPLAYED\ ([0-9]+).*more\ than\ once\ ([0-9]+) ]] \
     && notReplayed=", re-sends not REPLAYED ${BASH_REMATCH[1]}, stored twice ${BASH_REMATCH[2]}"
-  echo "fault $fault: $(echo "$check" | sed -E 's/(acked [0-9]+, lost [0-9]+), refused [0-9]+, (refused-but-stored [0-9]+).*/\1, \2/'), ledger mismatches ${mismatches:-unknown}$notReplayed"
+  local summary
+  summary="$(echo "$check" | sed -E 's/(acked [0-9]+, lost [0-9]+), refused [0-9]+, (refused-but-stored [0-9]+).*/\1, \2/'), ledger mismatches ${mismatches:-unknown}$notReplayed"
+  echo "fault $fault: $summary"
+  [[ $summary =~ lost\ 0,\ refused-but-stored\ 0,\ ledger\ mismatches\ 0(,\ re-sends\ not\ REPLAYED\ 0,\ stored\ twice\ 0)?$ ]] \
+    && [[ $fresh == "a new batch answered 200"* ]] || failed+=("$fault")
   [ "$mounted" = yes ] && umount "$dir"
   rm -rf "$dir"
 }
 
+failed=()
 for f in "${faults[@]}"; do run_fault "$f"; done
 echo "service logs: $LOGS"
+[ ${#failed[@]} -eq 0 ] || { echo "FAILED: ${failed[*]}"; exit 1; }
