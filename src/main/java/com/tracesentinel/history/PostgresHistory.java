@@ -456,12 +456,13 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       return findOriginals(judgeConnection(), events);
     } catch (SQLException e) {
       dropJudgeConnection();
-      if (!reused || !connectionLost(e)) {
+      if (!reused || !connectionLost(e) || timedOut(e)) {
         throw e;
       }
       // A connection opened before the database restarted fails on its first use although the database is back
       // (the committer's own fresh one already commits): ask once more on a new one, or those re-sends would be
-      // answered "could not check" the first time they come back after every restart.
+      // answered "could not check" the first time they come back after every restart. Not after a timeout: the
+      // database is not answering, and a new connection would hold the judge for its login limit as well.
       try {
         return findOriginals(judgeConnection(), events);
       } catch (SQLException | RuntimeException again) {
@@ -755,6 +756,16 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       return new CommitFailure.DataRefused(state, e);
     }
     return new CommitFailure.Unavailable(describe(e), e);
+  }
+
+  /** The server did not answer in time (frozen, or the network dropped packets), as opposed to ending the connection. */
+  static boolean timedOut(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The connection, not the statement, failed: the server went away, restarted, or could not be reached. */

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * A TCP proxy in front of PostgreSQL that can cut the service's committing connection at the worst moment: just
  * after the COMMIT went through to PostgreSQL (the transaction commits, its answer is lost), or just before (it never
  * commits). Only connections whose start-up packet names {@code applicationName} are cut. For tests of the commit
- * whose outcome is in doubt; never used by the service.
+ * whose outcome is in doubt; never used by the service. It can also {@link #freeze} every connection, as a SIGSTOPped
+ * server does: connections are still accepted (the kernel does that), nothing is forwarded either way.
  */
 public final class CuttingProxy implements AutoCloseable {
   public enum Cut { NONE, AFTER_COMMIT_SENT, BEFORE_COMMIT_SENT }
@@ -24,6 +25,8 @@ public final class CuttingProxy implements AutoCloseable {
   private final byte[] applicationName;
   private final AtomicReference<Cut> armed = new AtomicReference<>(Cut.NONE);
   private volatile boolean closed;
+  private volatile boolean frozen;
+  private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
   public CuttingProxy(String targetHost, int targetPort, String applicationName) throws IOException {
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -48,10 +51,25 @@ public final class CuttingProxy implements AutoCloseable {
     return armed.get() == Cut.NONE;
   }
 
+  /** From now on nothing passes, on open connections and new ones, until {@link #thaw}. */
+  public void freeze() {
+    frozen = true;
+  }
+
+  public void thaw() {
+    frozen = false;
+  }
+
+  /** Connections accepted so far. */
+  public int accepted() {
+    return accepted.get();
+  }
+
   private void accept() {
     while (!closed) {
       try {
         Socket client = server.accept();
+        accepted.incrementAndGet();
         Socket upstream = new Socket(targetHost, targetPort);
         // Per connection: [0] its start-up named the watched application, [1] answers to the client are dropped.
         boolean[] watched = {false, false};
@@ -72,6 +90,9 @@ public final class CuttingProxy implements AutoCloseable {
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       int n;
       while ((n = in.read(buf)) > 0) {
+        while (frozen && !closed) {
+          Thread.sleep(10);
+        }
         if (clientToServer && contains(buf, n, applicationName)) {
           watched[0] = true;
         }
