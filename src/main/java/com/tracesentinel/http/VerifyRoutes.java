@@ -67,7 +67,7 @@ final class VerifyRoutes {
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
     router.post("/api/v1/verify/image").handler(ImageRoutes.holdBody(imageLimit)).handler(ImageRoutes::requireImage)
-        .handler(ImageRoutes::reserveSlot);
+        .handler(this::fewPhotosAtOnce).handler(ImageRoutes::reserveSlot);
     router.post("/api/v1/verify/image").handler(BodyHandler.create(false).setBodyLimit(imageLimit))
         .handler(this::image);
 
@@ -87,6 +87,9 @@ final class VerifyRoutes {
     router.get("/verify/*").handler(VerifyRoutes::pageHeaders).handler(page);
   }
 
+  /** Public photos one client address may have in hand at once (see {@link #fewPhotosAtOnce}). */
+  static final int PHOTOS_AT_ONCE = 2;
+
   // ---- the routes ------------------------------------------------------------------------------------------------
 
   private void limit(RoutingContext ctx) {
@@ -98,6 +101,28 @@ final class VerifyRoutes {
     shared.limited.increment();
     ctx.fail(Problem.tooManyRequests("at most " + shared.limiter.perMinute()
         + " look-ups a minute from one address; try again in " + waitSeconds + " s", (int) waitSeconds));
+  }
+
+  /**
+   * A photo holds a decoder slot from its head until it is answered, its body included (so that a busy service
+   * refuses before receiving megabytes): without a cap, one address sending the heads of 18 photos and their bodies
+   * slowly held every slot for the body's 30 s, and no one else's photo was read.
+   */
+  private void fewPhotosAtOnce(RoutingContext ctx) {
+    String client = clientKey(ctx);
+    int[] now = new int[1];
+    shared.photosInHand.compute(client, (k, n) -> {
+      now[0] = n == null ? 1 : n + 1;
+      return now[0] <= PHOTOS_AT_ONCE ? Integer.valueOf(now[0]) : n;
+    });
+    if (now[0] > PHOTOS_AT_ONCE) {
+      shared.limited.increment();
+      ctx.fail(Problem.tooManyRequests("at most " + PHOTOS_AT_ONCE + " photos at once from one address; send the "
+          + "next when one is answered", 1));
+      return;
+    }
+    ctx.addEndHandler(v -> shared.photosInHand.computeIfPresent(client, (k, n) -> n > 1 ? n - 1 : null));
+    ctx.next();
   }
 
   private void answer(RoutingContext ctx, String raw) {
@@ -228,11 +253,14 @@ final class VerifyRoutes {
   static final class Shared implements Shareable {
     final LookupLimiter limiter;
     final Counter limited;
+    /** Public photos received or being decoded, by client address (an entry lives as long as its requests). */
+    final java.util.concurrent.ConcurrentHashMap<String, Integer> photosInHand =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     Shared(int perMinute, MeterRegistry registry) {
       this.limiter = new LookupLimiter(perMinute, LookupLimiter.MAX_CLIENTS);
       this.limited = Counter.builder("tracesentinel.lookups.limited")
-          .description("public look-ups refused by the per-client rate limit (429)").register(registry);
+          .description("public look-ups refused by a per-client limit (429: the rate, or photos at once)").register(registry);
     }
   }
 

@@ -100,6 +100,47 @@ class VerifyRateLimitTest {
     }
   }
 
+  /** Photos whose bodies trickle in hold decoder slots: one address may hold two, not all of them. */
+  @Test
+  void oneAddressMayHaveTwoPhotosInHandAtOnce() throws Exception {
+    try (TestService svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "1000",
+        "TRACESENTINEL_TRUST_PROXY", "true"))) {
+      String head = RawHttp.request("POST", "/api/v1/verify/image", null, "Content-Type: image/png\r\n"
+          + "Content-Length: 100000\r\nX-Forwarded-For: 198.51.100.5\r\n");
+      RawHttp first = new RawHttp(svc.port());
+      try (RawHttp second = new RawHttp(svc.port())) {
+        for (RawHttp slow : new RawHttp[] {first, second}) {
+          slow.send(head);
+          slow.send(new byte[100]);
+        }
+        HttpRequest third = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+            .header("X-Forwarded-For", "198.51.100.5").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024]))
+            .build();
+        Response refused = awaitStatus(svc, third, 429);
+        assertTrue(refused.body().contains("2 photos at once"), refused.body());
+        assertNotNull(refused.retryAfter());
+        Response other = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+            .header("X-Forwarded-For", "198.51.100.6").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024]))
+            .build());
+        assertTrue(other.status() != 429 && other.status() < 500, other.status() + " " + other.body());
+        first.close();
+        // Once one of its photos is gone the address may send the next.
+        Response next = awaitStatus(svc, third, 400);
+        assertTrue(next.body().contains("image"), next.body());
+      }
+    }
+  }
+
+  private static Response awaitStatus(TestService svc, HttpRequest request, int status) throws InterruptedException {
+    Response r = svc.send(request);
+    for (int i = 0; i < 100 && r.status() != status; i++) {
+      Thread.sleep(50);
+      r = svc.send(request);
+    }
+    assertEquals(status, r.status(), r.body());
+    return r;
+  }
+
   @Test
   void aSmallLimiterHoldsItsBoundUnderOneHundredThousandAddresses() {
     LookupLimiter limiter = new LookupLimiter(60, 1_000);
