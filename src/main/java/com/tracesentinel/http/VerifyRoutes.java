@@ -11,6 +11,7 @@ import com.tracesentinel.reference.Product;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -73,7 +74,8 @@ final class VerifyRoutes {
 
     StaticHandler page = StaticHandler.create("webroot/verify").setIndexPage("index.html").setMaxAgeSeconds(300)
         .setDefaultContentEncoding("UTF-8");
-    router.get("/verify").handler(ctx -> {
+    // HEAD too: link checkers and chat apps' link previews ask for the page's headers first.
+    router.route("/verify").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       if (ctx.request().path().endsWith("/")) {
         ctx.next(); // the router lets "/verify" match "/verify/" too: that one is the page
       } else {
@@ -84,7 +86,8 @@ final class VerifyRoutes {
             .putHeader("Location", "/verify/" + (query == null || query.isEmpty() ? "" : "?" + query)).end();
       }
     }).handler(VerifyRoutes::pageHeaders).handler(page);
-    router.get("/verify/*").handler(VerifyRoutes::pageHeaders).handler(page);
+    router.route("/verify/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(VerifyRoutes::pageHeaders)
+        .handler(page);
   }
 
   /** Public photos one client address may have in hand at once (see {@link #fewPhotosAtOnce}). */

@@ -370,6 +370,8 @@ class VerifyApiTest {
     }
     assertEquals(200, svc.get("/verify/verify.js", null).status());
     assertEquals(200, svc.get("/verify/verify.css", null).status());
+    Response head = svc.send(svc.request("/verify/", null).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+    assertEquals(200, head.status(), "a link preview's HEAD");
   }
 
   private static double metric(String outcome) {
