@@ -10,6 +10,7 @@ import com.tracesentinel.history.AnomalyQueries.CodeAnomaly;
 import com.tracesentinel.history.AnomalyQueries.CodeScan;
 import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.ingest.CodeStates;
+import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.reference.Product;
@@ -65,12 +66,21 @@ final class InvestigatorRoutes {
   private final CodeStates states;
   private final LookupQueries lookups;
   private final ReferenceStore reference;
+  private final Investigations investigations;
+  private final int maxExports;
 
-  InvestigatorRoutes(AnomalyQueries queries, CodeStates states, LookupQueries lookups, ReferenceStore reference) {
+  /**
+   * @param maxExports CSV exports in flight at once: each holds one of the pool's connections until its client has
+   *                   read it, so a few slow downloads must not take the connections every other read needs
+   */
+  InvestigatorRoutes(AnomalyQueries queries, CodeStates states, LookupQueries lookups, ReferenceStore reference,
+                     Investigations investigations, int maxExports) {
     this.queries = queries;
     this.states = states;
     this.lookups = lookups;
     this.reference = reference;
+    this.investigations = investigations;
+    this.maxExports = maxExports;
   }
 
   void mount(Router router, Auth auth) {
@@ -134,6 +144,9 @@ final class InvestigatorRoutes {
   }
 
   private void export(RoutingContext ctx, AnomalyQueries.Filter filter) {
+    if (!investigations.exportStarted(maxExports)) {
+      throw Problem.unavailable("too many CSV exports in flight (" + maxExports + "); try again shortly", 10);
+    }
     HttpServerResponse response = ctx.response();
     response.setChunked(true)
         .putHeader("Content-Type", "text/csv; charset=utf-8")
@@ -142,6 +155,7 @@ final class InvestigatorRoutes {
     Promise<Void> abandoned = Promise.promise();
     response.closeHandler(v -> abandoned.tryComplete());
     queries.export(filter, CSV_HEADER, InvestigatorRoutes::csvLine, response, abandoned.future()).onComplete(ar -> {
+      investigations.exportEnded();
       if (ar.succeeded()) {
         response.end();
       } else if (!response.headWritten()) {

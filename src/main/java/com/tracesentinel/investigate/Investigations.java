@@ -27,6 +27,7 @@ public final class Investigations {
   private final CaseStore cases;
   private final AlertWebhook webhook;
   private final AtomicInteger streams = new AtomicInteger();
+  private final AtomicInteger exports = new AtomicInteger();
   private final Counter streamEvents;
   private final Counter streamResyncs;
 
@@ -94,6 +95,22 @@ public final class Investigations {
 
   public int openStreams() {
     return streams.get();
+  }
+
+  /**
+   * Counts a CSV export in flight (and {@link #exportEnded} its end): each holds a pooled connection for as long as
+   * its client takes to read it. False, counting nothing, when {@code max} are in flight already.
+   */
+  public boolean exportStarted(int max) {
+    if (exports.incrementAndGet() > max) {
+      exports.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  public void exportEnded() {
+    exports.decrementAndGet();
   }
 
   public void streamEvents(int n) {

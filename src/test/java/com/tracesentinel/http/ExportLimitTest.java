@@ -1,0 +1,98 @@
+package com.tracesentinel.http;
+
+import org.junit.jupiter.api.Tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A CSV export holds a pooled connection until its client has read it: a client that stops reading must not take
+ * the connections that the list, the key checks and the public look-up need. With a pool of 2, one export at a time.
+ */
+@Tag("slow")
+class ExportLimitTest {
+  private static TestService svc;
+  private static String investigator;
+
+  @BeforeAll
+  static void start() throws Exception {
+    svc = TestService.start(Map.of("TRACESENTINEL_DB_POOL", "2"));
+    investigator = svc.key("investigator", null);
+    // about 40 MB of CSV: far more than the sockets' buffers hold, so an unread export stays in flight
+    TestDatabase.execute(svc.db(), """
+        INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
+                               region, detail)
+        SELECT g, now() - g * interval '1 second', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, 'BULK' || g,
+               'BULKPRODUCT', 'ZZBULK', '650102', repeat('x', 1000)
+        FROM generate_series(1, 40000) g
+        """);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    svc.close();
+  }
+
+  private static TestService.Response csv(String query) {
+    return svc.send(svc.request("/api/v1/anomalies" + query, investigator).header("Accept", "text/csv").GET()
+        .build());
+  }
+
+  @Test
+  void anExportBeyondTheCapIs503AndTheListStillAnswers() throws Exception {
+    try (Socket slow = new Socket()) {
+      slow.setReceiveBufferSize(4096);
+      slow.connect(new InetSocketAddress("127.0.0.1", svc.port()));
+      slow.getOutputStream().write(("GET /api/v1/anomalies HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+          + investigator + "\r\nAccept: text/csv\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      assertTrue(head(slow.getInputStream()).startsWith("HTTP/1.1 200"), "the first export starts");
+
+      TestService.Response refused = csv("");
+      assertEquals(503, refused.status(), refused.body());
+      assertTrue(refused.contentType().startsWith("application/problem+json"), refused.contentType());
+      assertNotNull(refused.retryAfter());
+      assertTrue(refused.body().contains("too many CSV exports"), refused.body());
+
+      long t0 = System.nanoTime();
+      TestService.Response page = svc.get("/api/v1/anomalies?limit=1", investigator);
+      assertEquals(200, page.status(), page.body());
+      assertTrue(System.nanoTime() - t0 < 4_000_000_000L, "the list did not wait for a connection");
+    }
+    // the client went away: its export ends and frees its place
+    TestService.Response after = null;
+    for (int i = 0; i < 100; i++) {
+      after = csv("?siteId=NOSUCHSITE");
+      if (after.status() == 200) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertEquals(200, after.status(), after.body());
+    assertTrue(after.body().startsWith("id,scannedAt,"), after.body());
+  }
+
+  /** The response head, read byte by byte so that nothing of the body is consumed. */
+  private static String head(InputStream in) throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    while (!b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        break;
+      }
+      b.write(c);
+    }
+    return b.toString(StandardCharsets.ISO_8859_1);
+  }
+}
