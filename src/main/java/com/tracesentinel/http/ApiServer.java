@@ -258,15 +258,23 @@ public final class ApiServer extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /** io.vertx.sqlclient.impl.pool.SqlConnectionPool's failure when no connection came within the pool's timeout. */
+  static final String POOL_TIMEOUT = "Timeout waiting for connection";
+
   /**
    * The database cannot serve now (connection lost or refused, pool full, timeout, or PostgreSQL's own classes 08
-   * connection, 53 resources, 57 operator intervention): decided by exception type and SQLSTATE, never by message.
+   * connection, 53 resources, 57 operator intervention): decided by exception type and SQLSTATE, never by message,
+   * but for the SQL pool's wait for a connection timing out, which Vert.x fails with a bare VertxException (it was a
+   * logged 500 until 2026-12-03).
    */
   static boolean databaseUnavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof io.vertx.sqlclient.ClosedConnectionException || t instanceof java.net.ConnectException
           || t instanceof java.util.concurrent.TimeoutException
           || t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+        return true;
+      }
+      if (t.getClass() == io.vertx.core.VertxException.class && POOL_TIMEOUT.equals(t.getMessage())) {
         return true;
       }
       if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null) {
