@@ -86,15 +86,24 @@ public final class CaseStore {
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
   }
 
-  /** Every change of one anomaly, oldest first (at most {@link #MAX_CHANGES}). */
-  public Future<List<Change>> changes(long id) {
-    return pool.preparedQuery(Sql.ANOMALY_CHANGES).execute(Tuple.of(id, MAX_CHANGES)).map(rows -> {
+  /** One anomaly's changes, oldest first; {@code truncated} when older ones than these were left out. */
+  public record Changes(List<Change> list, boolean truncated) {}
+
+  /**
+   * Every change of one anomaly, oldest first; beyond {@link #MAX_CHANGES}, the latest of them: the change that put
+   * the anomaly in its state now is always listed, however many came before it.
+   */
+  public Future<Changes> changes(long id) {
+    return pool.preparedQuery(Sql.ANOMALY_CHANGES).execute(Tuple.of(id, MAX_CHANGES + 1)).map(rows -> {
       List<Change> out = new ArrayList<>(rows.size());
       for (Row r : rows) {
         out.add(new Change(r.getOffsetDateTime("at").toInstant(), r.getString("key_id"), r.getString("key_label"),
             r.getString("from_state"), r.getString("to_state"), r.getString("note")));
       }
-      return out;
+      boolean truncated = out.size() > MAX_CHANGES;
+      List<Change> latest = new ArrayList<>(out.subList(0, Math.min(out.size(), MAX_CHANGES)));
+      java.util.Collections.reverse(latest);
+      return new Changes(latest, truncated);
     });
   }
 }

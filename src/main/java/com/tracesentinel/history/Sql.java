@@ -575,7 +575,7 @@ final class Sql {
   static final String ANOMALY_CHANGES = """
       SELECT at, key_id, key_label, from_state, to_state, note
       FROM anomaly_changes WHERE anomaly_id = $1
-      ORDER BY id
+      ORDER BY id DESC
       LIMIT $2""";
 
   // --- end of the anomaly feed, rings and cases ---

@@ -190,9 +190,10 @@ final class CaseRoutes {
     cases.state(id).compose(state -> state == null ? io.vertx.core.Future.succeededFuture(null)
         : cases.changes(id).map(changes -> {
           JsonArray list = new JsonArray();
-          changes.forEach(c -> list.add(new JsonObject().put("at", c.at().toString()).put("keyId", c.keyId())
+          changes.list().forEach(c -> list.add(new JsonObject().put("at", c.at().toString()).put("keyId", c.keyId())
               .put("keyLabel", c.keyLabel()).put("from", c.from()).put("to", c.to()).put("note", c.note())));
-          return new JsonObject().put("id", id).put("state", state).put("changes", list);
+          return new JsonObject().put("id", id).put("state", state).put("changes", list)
+              .put("truncated", changes.truncated());
         })).onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ar.cause());

@@ -128,6 +128,31 @@ class CasesApiTest {
   }
 
   @Test
+  void beyondTheLimitTheHistoryListsTheLatestChangesAndSaysItIsCut() {
+    long id = IDS.get(38);
+    // as many hand-backs as the history lists (made in SQL: through the API they take a minute and a half)
+    TestDatabase.execute(svc.db(), """
+        INSERT INTO anomaly_changes (anomaly_id, key_id, from_state, to_state, note)
+        SELECT %d, 'k', CASE WHEN g %% 2 = 1 THEN 'OPEN' ELSE 'UNDER_REVIEW' END,
+               CASE WHEN g %% 2 = 1 THEN 'UNDER_REVIEW' ELSE 'OPEN' END, 'flip ' || g
+        FROM generate_series(1, %d) g
+        """.formatted(id, com.tracesentinel.history.CaseStore.MAX_CHANGES));
+    assertEquals(200, patch("/api/v1/anomalies/" + id, investigator, change("UNDER_REVIEW", "taking it")).status());
+    assertEquals(200, patch("/api/v1/anomalies/" + id, investigator, change("DISMISSED", "the decision")).status());
+
+    JsonObject history = svc.get("/api/v1/anomalies/" + id + "/history", investigator).json();
+    assertEquals("DISMISSED", history.getString("state"));
+    assertTrue(history.getBoolean("truncated"), "older changes were left out");
+    JsonArray changes = history.getJsonArray("changes");
+    assertEquals(com.tracesentinel.history.CaseStore.MAX_CHANGES, changes.size());
+    assertEquals("the decision", changes.getJsonObject(changes.size() - 1).getString("note"));
+    assertEquals("DISMISSED", changes.getJsonObject(changes.size() - 1).getString("to"));
+    assertEquals("taking it", changes.getJsonObject(changes.size() - 2).getString("note"));
+    assertEquals("flip 3", changes.getJsonObject(0).getString("note"), "oldest first, the two oldest left out");
+    assertFalse(svc.get("/api/v1/anomalies/" + IDS.get(39) + "/history", investigator).json().getBoolean("truncated"));
+  }
+
+  @Test
   void aStaleExpectedStateOrATransitionNotAllowedIsA409WithTheCurrentState() {
     long id = IDS.get(1);
     Response stale = patch("/api/v1/anomalies/" + id, investigator, change("UNDER_REVIEW", "x")
