@@ -170,27 +170,37 @@ public final class AnomalyQueries {
     Buffer key = Buffer.buffer(codeKey);
     return pool.preparedQuery(Sql.CODE_SCANS).execute(Tuple.of(key, MAX_CODE_SCANS,
             (short) com.tracesentinel.code.CodeKey.partitionOf(codeKey)))
-        .compose(scans -> pool.preparedQuery(Sql.CODE_ANOMALIES).execute(Tuple.of(key)).map(anomalies -> {
-          Map<Long, List<CodeAnomaly>> byScan = new LinkedHashMap<>();
-          anomalies.forEach(a -> byScan.computeIfAbsent(a.getLong("scan_id"), id -> new ArrayList<>())
-              .add(new CodeAnomaly(a.getString("type"), a.getString("suspicion"), a.getString("level"),
-                  a.getString("detail"), a.getString("conflict_site_id"), a.getString("conflict_document_no"),
-                  instant(a.getOffsetDateTime("conflict_at")))));
-          List<CodeScan> out = new ArrayList<>(scans.size());
-          scans.forEach(s -> {
-            long id = s.getLong("id");
-            out.add(new CodeScan(id, s.getString("status"), s.getString("type"), s.getString("site_id"),
-                s.getString("document_no"), s.getInteger("line_no"), instant(s.getOffsetDateTime("scanned_at")),
-                instant(s.getOffsetDateTime("ingested_at")), s.getInteger("quantity"), s.getBoolean("split"),
-                s.getString("device_id"), s.getString("billed_drug"), s.getString("raw_code"),
-                s.getString("canonical"), s.getString("product"), s.getString("error"), s.getString("upload_batch"),
-                instant(s.getOffsetDateTime("voided_at")), List.copyOf(byScan.getOrDefault(id, List.of()))));
-          });
-          return out;
-        }));
+        .compose(scans -> pool.preparedQuery(Sql.CODE_ANOMALIES).execute(Tuple.of(key, (Object) scanIds(scans)))
+            .map(anomalies -> {
+              Map<Long, List<CodeAnomaly>> byScan = new LinkedHashMap<>();
+              anomalies.forEach(a -> byScan.computeIfAbsent(a.getLong("scan_id"), id -> new ArrayList<>())
+                  .add(new CodeAnomaly(a.getString("type"), a.getString("suspicion"), a.getString("level"),
+                      a.getString("detail"), a.getString("conflict_site_id"), a.getString("conflict_document_no"),
+                      instant(a.getOffsetDateTime("conflict_at")))));
+              List<CodeScan> out = new ArrayList<>(scans.size());
+              scans.forEach(s -> {
+                long id = s.getLong("id");
+                out.add(new CodeScan(id, s.getString("status"), s.getString("type"), s.getString("site_id"),
+                    s.getString("document_no"), s.getInteger("line_no"), instant(s.getOffsetDateTime("scanned_at")),
+                    instant(s.getOffsetDateTime("ingested_at")), s.getInteger("quantity"), s.getBoolean("split"),
+                    s.getString("device_id"), s.getString("billed_drug"), s.getString("raw_code"),
+                    s.getString("canonical"), s.getString("product"), s.getString("error"), s.getString("upload_batch"),
+                    instant(s.getOffsetDateTime("voided_at")), List.copyOf(byScan.getOrDefault(id, List.of()))));
+              });
+              return out;
+            }));
   }
 
-  private static String sql(Filter f, boolean after, boolean limit) {
+  private static Long[] scanIds(io.vertx.sqlclient.RowSet<Row> scans) {
+    Long[] ids = new Long[scans.size()];
+    int i = 0;
+    for (Row s : scans) {
+      ids[i++] = s.getLong("id");
+    }
+    return ids;
+  }
+
+    private static String sql(Filter f, boolean after, boolean limit) {
     return Sql.anomalyList(f.type() != null, f.suspicion() != null, f.level() != null, f.siteId() != null,
         f.region() != null, f.product() != null, f.from() != null, f.to() != null, f.state() != null, after,
         limit);

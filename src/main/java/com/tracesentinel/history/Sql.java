@@ -323,10 +323,13 @@ final class Sql {
       LIMIT $2
       """;
 
-  /** Every anomaly of one code (anomalies_code). */
+  /**
+   * The anomalies of one code's listed scans (anomalies_code): a code with more scans than are listed has anomalies
+   * that no listed scan carries, and they are not read.
+   */
   static final String CODE_ANOMALIES = """
       SELECT id, scan_id, type, suspicion, level, detail, conflict_site_id, conflict_document_no, conflict_at
-      FROM anomalies WHERE code_key = $1
+      FROM anomalies WHERE code_key = $1 AND scan_id = ANY($2::int8[])
       ORDER BY scan_id, id
       """;
 
