@@ -439,13 +439,20 @@ final class InvestigatorRoutes {
     return null;
   }
 
+  /**
+   * An ISO-8601 time with an offset, rounded up to a whole microsecond: PostgreSQL keeps microseconds and cut a finer
+   * bound to them, so from=...123456|7 took in a scan at ...123456 and to=...123456|7 left it out. Every stored time
+   * is whole microseconds, so the rounded bound selects exactly what the given one does, inclusive or exclusive.
+   */
   static Instant timeParam(Query q, String name, Problem.Errors errors) {
     String v = single(q, name, errors);
     if (v == null) {
       return null;
     }
     try {
-      return OffsetDateTime.parse(v).toInstant();
+      Instant t = OffsetDateTime.parse(v).toInstant();
+      int finer = t.getNano() % 1_000;
+      return finer == 0 ? t : t.plusNanos(1_000 - finer);
     } catch (DateTimeParseException e) {
       errors.add(name, "must be an ISO-8601 time with an offset, e.g. 2026-11-22T00:00:00+08:00 or "
           + "2026-11-21T16:00:00Z");

@@ -231,6 +231,34 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void boundsFinerThanAMicrosecondKeepFromInclusiveAndToExclusive() {
+    // PostgreSQL keeps microseconds: a bound with more digits (.NET writes seven) must not be cut to them
+    TestDatabase.execute(svc.db(), """
+        INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
+                               region, detail)
+        VALUES (1, '2026-11-30 12:00:00.123456+00', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, 'MICRO',
+                'BULKPRODUCT', 'ZZMICRO', '650102', 'at a whole microsecond')
+        """);
+    String site = "siteId=ZZMICRO&";
+    Map<String, Integer> expected = new LinkedHashMap<>();
+    expected.put("from=2026-11-30T12:00:00.123456Z", 1);
+    expected.put("from=2026-11-30T12:00:00.1234561Z", 0);
+    expected.put("from=2026-11-30T12:00:00.1234559Z", 1);
+    expected.put("from=2026-11-30T11:00:00Z&to=2026-11-30T12:00:00.123456Z", 0);
+    expected.put("from=2026-11-30T11:00:00Z&to=2026-11-30T12:00:00.1234561Z", 1);
+    expected.put("from=2026-11-30T11:00:00Z&to=2026-11-30T12:00:00.1234559Z", 0);
+    expected.forEach((range, n) -> {
+      Response r = svc.get("/api/v1/anomalies?" + site + range, investigator);
+      assertEquals(200, r.status(), r.body());
+      assertEquals(n, r.json().getJsonArray("items").size(), range);
+      long summed = svc.get("/api/v1/anomalies/summary?groupBy=site&" + range, investigator).json()
+          .getJsonArray("groups").stream().map(g -> (JsonObject) g).filter(g -> g.getString("key").equals("ZZMICRO"))
+          .mapToLong(g -> g.getLong("count")).sum();
+      assertEquals((long) n, summed, "summary " + range);
+    });
+  }
+
+  @Test
   void aSiteIdAsLongAsASiteMayHaveCanBeFilteredOn() {
     String longSite = "L".repeat(Fields.MAX_SITE_ID);
     assertEquals(200, svc.get("/api/v1/anomalies?siteId=" + longSite, investigator).status());
