@@ -30,9 +30,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -450,10 +451,11 @@ final class InvestigatorRoutes {
       return null;
     }
     try {
-      Instant t = OffsetDateTime.parse(v).toInstant();
+      // in UTC, where the database compares it: a time that has no UTC date there is refused, not a 500
+      OffsetDateTime t = OffsetDateTime.parse(v).withOffsetSameInstant(ZoneOffset.UTC);
       int finer = t.getNano() % 1_000;
-      return finer == 0 ? t : t.plusNanos(1_000 - finer);
-    } catch (DateTimeParseException e) {
+      return (finer == 0 ? t : t.plusNanos(1_000 - finer)).toInstant();
+    } catch (DateTimeException e) {
       errors.add(name, "must be an ISO-8601 time with an offset, e.g. 2026-11-22T00:00:00+08:00 or "
           + "2026-11-21T16:00:00Z");
       return null;
@@ -490,9 +492,11 @@ final class InvestigatorRoutes {
       String text = new String(Base64.getUrlDecoder().decode(v), StandardCharsets.UTF_8);
       var m = CURSOR.matcher(text);
       if (m.matches()) {
-        return new AnomalyQueries.After(Instant.parse(m.group(1)), Long.parseLong(m.group(2)));
+        // atOffset: an instant with no UTC date (a forged year 1,000,000,000) is not a cursor, nor a 500
+        return new AnomalyQueries.After(Instant.parse(m.group(1)).atOffset(ZoneOffset.UTC).toInstant(),
+            Long.parseLong(m.group(2)));
       }
-    } catch (IllegalArgumentException | DateTimeParseException e) {
+    } catch (IllegalArgumentException | DateTimeException e) {
       // reported below
     }
     errors.add("cursor", "is not a cursor this service issued: pass nextCursor from the previous page unchanged");

@@ -221,7 +221,12 @@ class InvestigatorApiTest {
     assertEquals(Set.of("type", "suspicion", "level", "limit", "cursor", "from", "region", "to"), fields);
     for (String bad : List.of("limit=1001", "limit=abc", "limit=-1", "cursor=" + q("bm90IGEgY3Vyc29y"),
         "from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z", "type=REPEAT_SALE&type=EXPIRED",
-        "from=2026-11-22T00:00:00", "region=1234567")) {
+        "from=2026-11-22T00:00:00", "region=1234567",
+        // times with no UTC date in java.time (they were 500s)
+        "from=" + q("+999999999-12-31T23:59:59.999999999-18:00"), "to=" + q("-999999999-01-01T00:00:00+18:00"),
+        "from=" + q("+999999999-12-31T23:59:59.9999999Z"),
+        "cursor=" + InvestigatorRoutes.encodeCursor(Instant.parse("+1000000000-12-31T23:59:59Z"), 5),
+        "cursor=" + InvestigatorRoutes.encodeCursor(Instant.parse("-1000000000-01-01T00:00:00Z"), 5))) {
       Response each = svc.get("/api/v1/anomalies?" + bad, investigator);
       assertEquals(400, each.status(), bad + ": " + each.body());
       assertNotNull(each.json().getJsonArray("errors"), bad);
