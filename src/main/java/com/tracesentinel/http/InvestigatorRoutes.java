@@ -20,7 +20,9 @@ import com.tracesentinel.rules.AnomalyType;
 import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.Level;
 import com.tracesentinel.rules.Suspicion;
+import io.vertx.core.Context;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.Future;
@@ -39,6 +41,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +72,7 @@ final class InvestigatorRoutes {
   private final ReferenceStore reference;
   private final Investigations investigations;
   private final int maxExports;
+  private Auth auth;
 
   /**
    * @param maxExports CSV exports in flight at once: each holds one of the pool's connections until its client has
@@ -85,6 +89,7 @@ final class InvestigatorRoutes {
   }
 
   void mount(Router router, Auth auth) {
+    this.auth = auth;
     router.get("/api/v1/anomalies").handler(auth.require(Role.INVESTIGATOR)).handler(this::list);
     router.get("/api/v1/anomalies/summary").handler(auth.require(Role.INVESTIGATOR)).handler(this::summary);
     router.get("/api/v1/codes/:code/events").handler(auth.require(Role.INVESTIGATOR)).handler(this::events);
@@ -155,7 +160,17 @@ final class InvestigatorRoutes {
         .putHeader("Cache-Control", "no-store");
     Promise<Void> abandoned = Promise.promise();
     response.closeHandler(v -> abandoned.tryComplete());
+    // as a live stream does, an export asks every few seconds whether its key was revoked, and stops if so
+    Supplier<Future<Boolean>> keyLive = auth.stillLive(ctx);
+    Context context = Vertx.currentContext();
+    long keyCheck = ctx.vertx().setPeriodic(AnomalyStream.KEY_CHECK_MS, id -> keyLive.get().onSuccess(live ->
+        context.runOnContext(v -> {
+          if (!live && abandoned.tryComplete()) {
+            response.reset();
+          }
+        })));
     queries.export(filter, CSV_HEADER, InvestigatorRoutes::csvLine, response, abandoned.future()).onComplete(ar -> {
+      ctx.vertx().cancelTimer(keyCheck);
       investigations.exportEnded();
       if (ar.succeeded()) {
         response.end();

@@ -52,6 +52,7 @@ class ExportLimitTest {
 
   @Test
   void anExportBeyondTheCapIs503AndTheListStillAnswers() throws Exception {
+    awaitExportPlace();
     try (Socket slow = new Socket()) {
       slow.setReceiveBufferSize(4096);
       slow.connect(new InetSocketAddress("127.0.0.1", svc.port()));
@@ -81,6 +82,49 @@ class ExportLimitTest {
     }
     assertEquals(200, after.status(), after.body());
     assertTrue(after.body().startsWith("id,scannedAt,"), after.body());
+  }
+
+  @Test
+  void anExportEndsOnceItsKeyIsRevoked() throws Exception {
+    awaitExportPlace();
+    TestService.Response issued = svc.post("/api/v1/keys", TestService.ADMIN_KEY,
+        new io.vertx.core.json.JsonObject().put("role", "investigator"));
+    String key = issued.json().getString("key");
+    try (Socket client = new Socket()) {
+      client.setReceiveBufferSize(4096);
+      client.connect(new InetSocketAddress("127.0.0.1", svc.port()));
+      client.getOutputStream().write(("GET /api/v1/anomalies HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+          + key + "\r\nAccept: text/csv\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      InputStream in = client.getInputStream();
+      assertTrue(head(in).startsWith("HTTP/1.1 200"));
+      assertEquals(204, svc.delete("/api/v1/keys/" + issued.json().getString("id"), TestService.ADMIN_KEY).status());
+      // read at about 1 MB/s: the 40 MB would take 40 s; the key check (every 5 s) must end it well before
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      long read = 0;
+      boolean ended = false;
+      byte[] buf = new byte[16 * 1024];
+      client.setSoTimeout(1_000);
+      while (!ended && System.nanoTime() < deadline) {
+        try {
+          int n = in.read(buf);
+          ended = n < 0;
+          read += Math.max(0, n);
+          Thread.sleep(15);
+        } catch (java.net.SocketTimeoutException e) {
+          // nothing sent this second
+        } catch (java.io.IOException e) {
+          ended = true; // reset
+        }
+      }
+      assertTrue(ended, "the export went on after its key was revoked (" + read + " bytes read)");
+      assertTrue(read < 30_000_000, read + " bytes: the export was cut, not finished");
+    }
+  }
+
+  private static void awaitExportPlace() throws InterruptedException {
+    for (int i = 0; i < 100 && csv("?siteId=NOSUCHSITE").status() != 200; i++) {
+      Thread.sleep(100);
+    }
   }
 
   /** The response head, read byte by byte so that nothing of the body is consumed. */
