@@ -200,7 +200,7 @@ public final class AnomalyQueries {
     return ids;
   }
 
-    private static String sql(Filter f, boolean after, boolean limit) {
+  private static String sql(Filter f, boolean after, boolean limit) {
     return Sql.anomalyList(f.type() != null, f.suspicion() != null, f.level() != null, f.siteId() != null,
         f.region() != null, f.product() != null, f.from() != null, f.to() != null, f.state() != null, after,
         limit);

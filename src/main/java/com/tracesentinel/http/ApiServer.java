@@ -258,14 +258,31 @@ public final class ApiServer extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** io.vertx.sqlclient.impl.pool.SqlConnectionPool's failure when no connection came within the pool's timeout. */
-  static final String POOL_TIMEOUT = "Timeout waiting for connection";
+  /**
+   * The SQL pool's failure when no connection came within its timeout: one shared instance, with no type of its own
+   * (a plain VertxException), so it is recognised by identity, never by its message. Read once from the pool's
+   * private field; should a Vert.x upgrade move it, the start logs so and such a wait is a 500 again
+   * (PoolTimeoutTest fails).
+   */
+  static final Throwable POOL_TIMEOUT = poolTimeout();
+
+  private static Throwable poolTimeout() {
+    try {
+      java.lang.reflect.Field f = io.vertx.sqlclient.impl.pool.SqlConnectionPool.class
+          .getDeclaredField("POOL_QUERY_TIMEOUT_EXCEPTION");
+      f.setAccessible(true);
+      return (Throwable) f.get(null);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("Cannot find the SQL pool's timeout failure ({}): a read that waits too long for a connection will "
+          + "answer 500, not 503", e.toString());
+      return null;
+    }
+  }
 
   /**
    * The database cannot serve now (connection lost or refused, pool full, timeout, or PostgreSQL's own classes 08
-   * connection, 53 resources, 57 operator intervention): decided by exception type and SQLSTATE, never by message,
-   * but for the SQL pool's wait for a connection timing out, which Vert.x fails with a bare VertxException (it was a
-   * logged 500 until 2026-12-03).
+   * connection, 53 resources, 57 operator intervention): decided by exception type, identity ({@link #POOL_TIMEOUT},
+   * a logged 500 until 2026-12-03) and SQLSTATE, never by message.
    */
   static boolean databaseUnavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -274,7 +291,7 @@ public final class ApiServer extends VerticleBase {
           || t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
         return true;
       }
-      if (t.getClass() == io.vertx.core.VertxException.class && POOL_TIMEOUT.equals(t.getMessage())) {
+      if (t == POOL_TIMEOUT && t != null) {
         return true;
       }
       if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null) {
