@@ -367,7 +367,8 @@ public final class TraceSentinel implements AutoCloseable {
 
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer())
-        .meterFilter(com.tracesentinel.metrics.HttpRouteLabel.lastRoute());
+        .meterFilter(com.tracesentinel.metrics.HttpRouteLabel.lastRoute())
+        .meterFilter(com.tracesentinel.metrics.HttpMethodLabel.knownOnly());
     if (config.cluster() != null) {
       prometheus.config().commonTags("node", config.cluster().nodeId()); // one dashboard, every node apart
     }

@@ -159,6 +159,23 @@ class DashboardMetricsTest {
   }
 
   @Test
+  void aMethodMadeUpByTheClientAddsNoSeries() {
+    for (int i = 0; i < 20; i++) {
+      Response r = svc.send(svc.request("/api/v1/verify/x", null)
+          .method("MADEUP" + i, HttpRequest.BodyPublishers.noBody()).build());
+      assertTrue(r.status() >= 400, r.toString());
+    }
+    Set<String> methods = new TreeSet<>();
+    for (Sample s : Scrape.parse(svc.get("/metrics", null).body()).samples()) {
+      if (s.name().startsWith("vertx_http_server_") && s.labels().containsKey("method")) {
+        methods.add(s.labels().get("method"));
+      }
+    }
+    assertTrue(methods.contains("OTHER"), methods.toString());
+    assertTrue(methods.stream().noneMatch(m -> m.startsWith("MADEUP")), "a client's method is a label: " + methods);
+  }
+
+  @Test
   void theDashboardUsesItsDatasourceVariableAndTheProvisionedUid() throws Exception {
     JsonObject dash = new JsonObject(Files.readString(DASHBOARD));
     assertTrue(dash.getInteger("schemaVersion") >= 38);
