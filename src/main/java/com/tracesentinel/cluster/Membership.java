@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -120,7 +121,18 @@ final class Membership implements Runnable, AutoCloseable {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     try (Admin admin = Admin.create(p)) {
-      int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      int brokers;
+      try {
+        brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+      } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+        // Whichever 30 s ran out first, ours (its message is null: the start ended with "tracesentinel: null") or
+        // the client's ("Timed out waiting for a node assignment"), the start names the setting to check.
+        if (e instanceof ExecutionException && !(e.getCause() instanceof TimeoutException)) {
+          throw e;
+        }
+        throw new IllegalStateException("no Kafka broker answered within 30 s at TRACESENTINEL_KAFKA_BOOTSTRAP="
+            + settings.bootstrap(), e);
+      }
       short replicas = (short) Math.min(3, Math.max(1, brokers));
       try {
         admin.createTopics(List.of(new NewTopic(settings.topic(), CodeKey.PARTITIONS, replicas)))
