@@ -131,6 +131,7 @@ public final class TraceSentinel implements AutoCloseable {
    * whole history into it. Refused (nothing touched) while a service owns the data directory.
    */
   public static void rebuildLedger(Config config, PrintStream out) throws Exception {
+    refuseInCluster(config, "rebuild-ledger", "a node rebuilds the partitions it is given, at every start");
     try (TraceSentinel app = new TraceSentinel(config)) {
       app.startDatabase();
       Path dir = config.ledgerDir();
@@ -147,6 +148,7 @@ public final class TraceSentinel implements AutoCloseable {
    * service owns the data directory. True when the ledger equals a rebuild from the history.
    */
   public static boolean verifyLedger(Config config, PrintStream out) throws Exception {
+    refuseInCluster(config, "verify-ledger", "GET /health/cluster/verify of a running node checks its partitions");
     try (TraceSentinel app = new TraceSentinel(config)) {
       app.startDatabase();
       app.ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), true);
@@ -163,6 +165,17 @@ public final class TraceSentinel implements AutoCloseable {
       // Verifying does not change the ledger: it stays as clean or unclean as it was found.
       app.ledgerWasClean = app.ledger.opened() != CodeLedger.Opened.UNCLEAN;
       return report.clean();
+    }
+  }
+
+  /**
+   * A node's ledger holds only the partitions it owned, and is emptied at its next start: compared with the whole
+   * history it reads as codes missing (verify-ledger), and filled from it, it holds every node's codes for nothing.
+   */
+  private static void refuseInCluster(Config config, String command, String instead) {
+    if (config.cluster() != null) {
+      throw new IllegalArgumentException(command + " works on one node's whole ledger and cannot run in cluster mode "
+          + "(unset TRACESENTINEL_KAFKA_BOOTSTRAP); " + instead);
     }
   }
 

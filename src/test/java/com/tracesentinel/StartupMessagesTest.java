@@ -75,6 +75,22 @@ class StartupMessagesTest {
     assertEquals(2, badConfig.exit(), badConfig.output());
   }
 
+  @Test
+  void theLedgerCommandsRefuseClusterModeBeforeTouchingAnything() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-ledger-cluster");
+    Map<String, String> env = Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(),
+        "TRACESENTINEL_DB_URL", "postgresql://ts:secret@127.0.0.1:1/ts", "TRACESENTINEL_KAFKA_BOOTSTRAP", "127.0.0.1:1",
+        "TRACESENTINEL_CLUSTER_SECRET", "a-test-cluster-secret");
+    Run verify = main(env, "verify-ledger");
+    assertEquals(2, verify.exit(), verify.output()); // could not compare, not "they differ"
+    assertTrue(verify.output().contains("cannot run in cluster mode"), verify.output());
+    assertTrue(verify.output().contains("/health/cluster/verify"), verify.output());
+    Run rebuild = main(env, "rebuild-ledger");
+    assertEquals(1, rebuild.exit(), rebuild.output());
+    assertTrue(rebuild.output().contains("cannot run in cluster mode"), rebuild.output());
+    assertFalse(Files.exists(dataDir.resolve("ledger")), "a ledger was created");
+  }
+
   record Run(int exit, String output) {
     List<String> lines() {
       List<String> lines = new ArrayList<>();
