@@ -41,6 +41,7 @@ import java.util.concurrent.CompletionException;
  * that is a 504, never a 503.
  */
 public final class ClusterRouter implements ScanIntake {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterRouter.class);
   /** Forwarded requests carry this header with the cluster's secret. */
   public static final String SECRET_HEADER = "X-TraceSentinel-Cluster-Key";
   /** A node that does not own a partition it was sent answers this status: the sender reads the owners again. */
@@ -56,6 +57,7 @@ public final class ClusterRouter implements ScanIntake {
   private final Counter forwardedScans;
   private final Counter forwardFailures;
   private final Counter localScans;
+  private volatile long lastSecretRefusal = System.nanoTime() - 20_000_000_000L;
 
   public ClusterRouter(Vertx vertx, ClusterNode node, ScanService local, Preparation preparation,
                        MeterRegistry registry) {
@@ -190,8 +192,22 @@ public final class ClusterRouter implements ScanIntake {
             java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(x -> route(sub, now, false));
       }
       forwardFailures.increment();
+      secretRefused(url, reply);
       throw new CompletionException(failureOf(reply));
     });
+  }
+
+  /**
+   * An owner that refuses this node's cluster secret refuses every part sent to it, and both nodes still look
+   * healthy: said in the log (at most every 10 s), or the only trace is the clients' 503s.
+   */
+  private void secretRefused(String url, Reply reply) {
+    long now = System.nanoTime();
+    if (reply.status() == 403 && now - lastSecretRefusal > 10_000_000_000L) {
+      lastSecretRefusal = now;
+      LOG.error("The node at {} refuses this node's cluster secret: TRACESENTINEL_CLUSTER_SECRET must be the same on "
+          + "every node; the scans of its partitions are answered 503 until it is", url);
+    }
   }
 
   @Override
@@ -213,6 +229,7 @@ public final class ClusterRouter implements ScanIntake {
         parts.add(post(g.getKey(), "/internal/v1/void", ClusterWire.voiding(siteId, uploadBatch, g.getValue(), now))
             .thenApply(reply -> {
               if (reply.status() != 200) {
+                secretRefused(g.getKey(), reply);
                 throw new CompletionException(failureOf(reply));
               }
               return ClusterWire.readVoided(reply.body());
@@ -281,6 +298,10 @@ public final class ClusterRouter implements ScanIntake {
     }
     if (reply.status() == 422) {
       return new ScanService.DataRefused(detail);
+    }
+    if (reply.status() == 403) { // its words ("answer the cluster's own nodes only") did not say which setting
+      return new ScanService.Unavailable("the node that owns part of these codes refused this node's cluster secret "
+          + "(TRACESENTINEL_CLUSTER_SECRET differs between the nodes); that part was not stored");
     }
     if (reply.status() >= 500 && reply.status() != 503) {
       return new ScanService.OutcomeUnknown("the node that owns part of these codes failed (" + reply.status()

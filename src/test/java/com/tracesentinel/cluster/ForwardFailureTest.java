@@ -114,6 +114,10 @@ class ForwardFailureTest {
     assertInstanceOf(ScanService.DataRefused.class, ClusterRouter.failureOf(new ClusterRouter.Reply(422, detail)));
     assertInstanceOf(ScanService.Unavailable.class, ClusterRouter.failureOf(new ClusterRouter.Reply(401, detail)),
         "refused before judging: nothing stored");
+    RuntimeException secret = ClusterRouter.failureOf(new ClusterRouter.Reply(403,
+        Buffer.buffer("{\"detail\":\"internal routes answer the cluster's own nodes only\"}")));
+    assertInstanceOf(ScanService.Unavailable.class, secret, "refused before judging: nothing stored");
+    assertTrue(secret.getMessage().contains("TRACESENTINEL_CLUSTER_SECRET"), "which setting differs: " + secret);
     assertInstanceOf(ScanService.OutcomeUnknown.class, ClusterRouter.failureOf(new ClusterRouter.Reply(500, detail)),
         "a 500 may be 'stored, answer lost'");
     assertInstanceOf(ScanService.OutcomeUnknown.class,
