@@ -76,7 +76,11 @@ public final class ClusterRouter implements ScanIntake {
 
   @Override
   public CompletableFuture<List<ScanResult>> ingest(List<ScanInput> inputs, Instant now) {
-    return route(inputs, now, true);
+    // Recorded here, once: each owner judges only its part, whose size is not the request's.
+    return route(inputs, now, true).thenApply(results -> {
+      local.requestSize(results.size());
+      return results;
+    });
   }
 
   private CompletableFuture<List<ScanResult>> route(List<ScanInput> inputs, Instant now, boolean mayRetry) {
@@ -97,7 +101,7 @@ public final class ClusterRouter implements ScanIntake {
     }
     if (groups.size() == 1 && groups.containsKey(LOCAL)) {
       localScans.increment(inputs.size());
-      return local.ingest(inputs, now);
+      return local.ingest(inputs, now, false);
     }
     List<CompletableFuture<List<ScanResult>>> parts = new ArrayList<>();
     List<List<Integer>> indices = new ArrayList<>();
@@ -109,7 +113,7 @@ public final class ClusterRouter implements ScanIntake {
       indices.add(g.getValue());
       if (g.getKey().equals(LOCAL)) {
         localScans.increment(sub.size());
-        parts.add(local.ingest(sub, now));
+        parts.add(local.ingest(sub, now, false));
       } else {
         forwardedScans.increment(sub.size());
         parts.add(forward(g.getKey(), sub, now, mayRetry));

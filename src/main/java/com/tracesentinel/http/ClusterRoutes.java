@@ -87,7 +87,7 @@ final class ClusterRoutes {
       notOwner(ctx, notHere);
       return;
     }
-    answer(ctx, Future.fromCompletionStage(local.ingest(inputs, receivedAt), ctx.vertx().getOrCreateContext())
+    answer(ctx, Future.fromCompletionStage(local.ingest(inputs, receivedAt, false), ctx.vertx().getOrCreateContext())
         .map(ClusterWire::results));
   }
 

@@ -65,8 +65,10 @@ public final class IngestMetrics {
     return type + '/' + suspicion;
   }
 
-  void requestAnswered(List<ScanInput> inputs, List<ScanResult> results) {
-    batchSize.record(results.size());
+  void requestAnswered(List<ScanInput> inputs, List<ScanResult> results, boolean wholeRequest) {
+    if (wholeRequest) {
+      batchSize.record(results.size());
+    }
     for (ScanResult r : results) {
       scans[inputs.get(r.index()).type().ordinal()][r.status().ordinal()].increment();
       for (ScanResult.Finding f : r.anomalies()) {
@@ -76,6 +78,10 @@ public final class IngestMetrics {
         }
       }
     }
+  }
+
+  void requestSize(int scans) {
+    batchSize.record(scans);
   }
 
   void groupCommitted(int scans, long nanos) {

@@ -162,6 +162,14 @@ public final class ScanService implements ScanIntake, AutoCloseable {
    */
   @Override
   public CompletableFuture<List<ScanResult>> ingest(List<ScanInput> inputs, Instant now) {
+    return ingest(inputs, now, true);
+  }
+
+  /**
+   * As {@link #ingest(List, Instant)}; in a cluster {@code wholeRequest} is false for a part of a client's request
+   * split by partition, whose size is not a request's: the router records the whole request's ({@link #requestSize}).
+   */
+  public CompletableFuture<List<ScanResult>> ingest(List<ScanInput> inputs, Instant now, boolean wholeRequest) {
     String refusal = admission();
     if (refusal != null) {
       return CompletableFuture.failedFuture(new Unavailable(refusal));
@@ -174,9 +182,14 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     }
     return submit(new Request(prepared, now, ledgerClock.seconds())).thenApply(answer -> {
       List<ScanResult> results = ((Request.Answer.Scans) answer).results();
-      metrics.requestAnswered(inputs, results);
+      metrics.requestAnswered(inputs, results, wholeRequest);
       return results;
     });
+  }
+
+  /** A client's request answered whole from parts judged on this node and others (cluster): its size, once. */
+  public void requestSize(int scans) {
+    metrics.requestSize(scans);
   }
 
   /**

@@ -73,6 +73,16 @@ class ClusterTest {
     return CodeKey.partitionOf(CodeKey.of(canonical));
   }
 
+  /** The value of a series without labels of its own (the common ones aside) in a /metrics scrape. */
+  private static double sample(String scrape, String name) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError(name + " is not exposed");
+  }
+
   /** The partitions this node judges now (READY), from its own view. */
   private static Set<Integer> ready(TestService node) {
     Set<Integer> out = new TreeSet<>();
@@ -185,6 +195,12 @@ class ClusterTest {
         assertTrue(metrics.contains(name + "{"), name + " is not exposed");
       }
       assertTrue(metrics.contains("node=\"" + b.app().services().cluster().settings().nodeId() + "\""));
+      // Two requests of 64 scans, each split over both nodes: two sizes of 64, not four parts of about 32.
+      String metricsA = a.get("/metrics", null).body();
+      assertEquals(2, sample(metricsA, "tracesentinel_scan_batch_size_count") + sample(metrics,
+          "tracesentinel_scan_batch_size_count"), "requests counted by tracesentinel_scan_batch_size");
+      assertEquals(128, sample(metricsA, "tracesentinel_scan_batch_size_sum") + sample(metrics,
+          "tracesentinel_scan_batch_size_sum"));
 
       // A code judged by A: stop A, B takes every partition over from the history and still knows it was sold.
       String soldOnA = null;
