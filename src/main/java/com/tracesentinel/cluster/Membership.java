@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -20,7 +22,9 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -121,9 +125,9 @@ final class Membership implements Runnable, AutoCloseable {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     try (Admin admin = Admin.create(p)) {
-      int brokers;
+      Collection<Node> nodes;
       try {
-        brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+        nodes = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS);
       } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
         // Whichever 30 s ran out first, ours (its message is null: the start ended with "tracesentinel: null") or
         // the client's ("Timed out waiting for a node assignment"), the start names the setting to check.
@@ -133,6 +137,8 @@ final class Membership implements Runnable, AutoCloseable {
         throw new IllegalStateException("no Kafka broker answered within 30 s at TRACESENTINEL_KAFKA_BOOTSTRAP="
             + settings.bootstrap(), e);
       }
+      int brokers = nodes.size();
+      requireSessionInRange(admin, settings, nodes);
       short replicas = (short) Math.min(3, Math.max(1, brokers));
       try {
         admin.createTopics(List.of(new NewTopic(settings.topic(), CodeKey.PARTITIONS, replicas)))
@@ -151,6 +157,37 @@ final class Membership implements Runnable, AutoCloseable {
             + " partitions; the service maps codes onto " + CodeKey.PARTITIONS + ". Delete it (it holds no data) or "
             + "choose another TRACESENTINEL_CLUSTER_NAME");
       }
+    }
+  }
+
+  /**
+   * The brokers refuse to let a member join whose session timeout is outside their range, and the client then tries
+   * again every half second for ever: the node never became ready and logged two lines each time. Refused here, at
+   * start, naming both settings; not checked when the brokers' configuration cannot be read (no permission, say).
+   */
+  private static void requireSessionInRange(Admin admin, ClusterSettings settings, Collection<Node> nodes)
+      throws InterruptedException {
+    if (nodes.isEmpty()) {
+      return;
+    }
+    ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, nodes.iterator().next().idString());
+    Config config;
+    try {
+      config = admin.describeConfigs(List.of(broker)).all().get(30, TimeUnit.SECONDS).get(broker);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.info("The Kafka brokers' session timeout range could not be read ({}): not checked", e.toString());
+      return;
+    }
+    long session = settings.sessionTimeout().toMillis();
+    ConfigEntry min = config == null ? null : config.get("group.min.session.timeout.ms");
+    ConfigEntry max = config == null ? null : config.get("group.max.session.timeout.ms");
+    if (min != null && min.value() != null && session < Long.parseLong(min.value())) {
+      throw new IllegalArgumentException("TRACESENTINEL_CLUSTER_SESSION_MS=" + session + " is below the Kafka "
+          + "brokers' group.min.session.timeout.ms=" + min.value() + ": the group would never let this node join");
+    }
+    if (max != null && max.value() != null && session > Long.parseLong(max.value())) {
+      throw new IllegalArgumentException("TRACESENTINEL_CLUSTER_SESSION_MS=" + session + " is above the Kafka "
+          + "brokers' group.max.session.timeout.ms=" + max.value() + ": the group would never let this node join");
     }
   }
 

@@ -3,13 +3,14 @@ package com.tracesentinel.cluster;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tracesentinel.support.KafkaBroker;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** A node that cannot reach Kafka at start says where it looked, not "null". */
+/** A node whose Kafka cannot take it says so at start, naming the setting to change. */
 @Tag("slow")
 class ClusterStartupTest {
 
@@ -25,5 +26,18 @@ class ClusterStartupTest {
     Exception e = assertThrows(Exception.class, () -> Membership.ensureTopic(settings));
     String message = String.valueOf(e.getMessage()); // what Main prints when the cause has no message
     assertTrue(message.contains("TRACESENTINEL_KAFKA_BOOTSTRAP=" + bootstrap), message);
+  }
+
+  @Test
+  void aSessionTimeoutTheBrokersRefuseStopsTheStart() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start()) { // group.min.session.timeout.ms=1000
+      ClusterSettings settings = new ClusterSettings(broker.bootstrap(), "shortsession", "n1", "http://127.0.0.1:1",
+          "a-test-cluster-secret", Duration.ofMillis(500));
+      Exception e = assertThrows(IllegalArgumentException.class, () -> Membership.ensureTopic(settings));
+      assertTrue(e.getMessage().contains("TRACESENTINEL_CLUSTER_SESSION_MS=500"), e.getMessage());
+      assertTrue(e.getMessage().contains("group.min.session.timeout.ms=1000"), e.getMessage());
+      Membership.ensureTopic(new ClusterSettings(broker.bootstrap(), "shortsession", "n1", "http://127.0.0.1:1",
+          "a-test-cluster-secret", Duration.ofMillis(1000))); // within the range: no refusal
+    }
   }
 }
