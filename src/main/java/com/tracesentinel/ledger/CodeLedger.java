@@ -165,7 +165,10 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
         .constantValueSizeBySample(new byte[StateCodec.BYTES])
         .entries(capacity + capacity / 100) // 1 % slack: the ledger itself refuses new codes at capacity
         .checksumEntries(true)
-        .sparseFile(false);
+        .sparseFile(false)
+        // The service closes it after the judge has stopped (TraceSentinel.close); Chronicle's own exit hook closed it
+        // at once, under the judge still finishing its requests.
+        .skipCloseOnExitHook(true);
   }
 
   /** Chronicle's self-describing header names the map class right after its 12-byte preamble. */

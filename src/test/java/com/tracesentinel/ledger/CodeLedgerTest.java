@@ -27,6 +27,25 @@ class CodeLedgerTest {
   @TempDir
   Path dir;
 
+  /**
+   * Chronicle closes every map it is told of when the JVM begins to exit, at the same time as the service's own stop
+   * hook, which lets the judge finish what it holds first: a node SIGTERMed under load (a cluster node leaving its
+   * group takes seconds) stored 49 scans REJECTED "internal error while judging" (ChronicleHashClosedException),
+   * which the clients' re-sends then stored again. The service closes the ledger itself, after the judge.
+   */
+  @Test
+  void chronicleDoesNotCloseTheLedgerOnExitUnderTheJudge() throws Exception {
+    Class<?> hook = Class.forName("net.openhft.chronicle.hash.impl.ChronicleHashCloseOnExitHook");
+    java.lang.reflect.Field maps = hook.getDeclaredField("maps");
+    maps.setAccessible(true);
+    synchronized (hook) {
+      int before = ((java.util.Map<?, ?>) maps.get(null)).size();
+      try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+        assertEquals(before, ((java.util.Map<?, ?>) maps.get(null)).size(), "the ledger is closed by Chronicle at exit");
+      }
+    }
+  }
+
   @Test
   void statesPersistAcrossACleanCloseAndNeedNoReconcile() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
