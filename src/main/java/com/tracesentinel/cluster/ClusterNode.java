@@ -113,9 +113,9 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   }
 
   @Override
-  public long epochOf(int part) {
+  public long judgingEpoch(int part) {
     Hold h = holds.get(part);
-    return h.phase() == Phase.READY || h.phase() == Phase.REBUILDING ? h.epoch() : -1;
+    return h.phase() == Phase.READY ? h.epoch() : -1;
   }
 
   @Override

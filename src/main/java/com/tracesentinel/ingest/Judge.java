@@ -223,11 +223,10 @@ final class Judge implements Runnable {
       for (Prepared p : r.scans) {
         if (p instanceof Prepared.ToJudge t) {
           int part = CodeKey.partitionOf(t.event().codeKey());
-          if (!partitions.judges(part)) {
+          if (!hold(holds, part)) {
             r.answer.completeExceptionally(notJudged(part));
             return;
           }
-          holds.put(part, partitions.epochOf(part));
         }
       }
     }
@@ -285,6 +284,20 @@ final class Judge implements Runnable {
     committer.accept(judged);
   }
 
+  /**
+   * Notes the epoch under which this node judges the partition, false when it does not judge it now. One read: asked
+   * apart, "judged here?" and "which epoch?" could straddle a hand-over and back, and carry the epoch of a ledger part
+   * still being rebuilt into the commit's check.
+   */
+  private boolean hold(Map<Integer, Long> holds, int part) {
+    long epoch = partitions.judgingEpoch(part);
+    if (epoch < 0) {
+      return false;
+    }
+    holds.put(part, epoch);
+    return true;
+  }
+
   private static Set<Integer> indexesOf(List<Prepared.ToJudge> scans) {
     Set<Integer> indexes = new java.util.HashSet<>();
     scans.forEach(t -> indexes.add(t.index()));
@@ -316,11 +329,10 @@ final class Judge implements Runnable {
         if (part == Voiding.UNPARSED) {
           continue;
         }
-        if (!partitions.judges(part)) {
+        if (!hold(holds, part)) {
           r.answer.completeExceptionally(notJudged(part));
           return;
         }
-        holds.put(part, partitions.epochOf(part));
       }
     }
     long before = lastSeq;

@@ -13,8 +13,11 @@ public interface Partitions {
   /** True while this node may judge the partition's codes: it owns it and its ledger state is complete. */
   boolean judges(int part);
 
-  /** The ownership epoch this node holds for the partition, or -1 when it holds none. */
-  long epochOf(int part);
+  /**
+   * The ownership epoch under which this node judges the partition now (as {@link #judges}), or -1 when it does not:
+   * both from one read of its hold.
+   */
+  long judgingEpoch(int part);
 
   /** A commit found that this node no longer holds these partitions: stop judging them. */
   void fenced(Set<Integer> parts);
@@ -32,7 +35,7 @@ public interface Partitions {
     }
 
     @Override
-    public long epochOf(int part) {
+    public long judgingEpoch(int part) {
       return 0;
     }
 

@@ -44,6 +44,8 @@ final class FakeHistory implements HistoryPort {
   volatile Error dieNextCommit;
   /** When set, the next commit stores its group and returns a receipt that throws when read. */
   volatile boolean brokenReceiptOnce;
+  /** The partitions' epochs the last commit was asked to check (a cluster node's hold). */
+  volatile java.util.Map<Integer, Long> lastHolds;
 
   FakeHistory(long seed, double faultRate, long stallMillis) {
     this.random = new Random(seed);
@@ -60,6 +62,7 @@ final class FakeHistory implements HistoryPort {
     }
     calls.add("commit " + scans.size() + " scans");
     commits++;
+    lastHolds = holds;
     Error die = dieNextCommit;
     dieNextCommit = null;
     if (die != null) {
