@@ -63,7 +63,9 @@ final class AnomalyStream {
 
   private void open(RoutingContext ctx) {
     Problem.Errors errors = new Problem.Errors();
-    AnomalyQueries.Filter filter = InvestigatorRoutes.filter(InvestigatorRoutes.Query.of(ctx, errors), errors);
+    InvestigatorRoutes.Query q = InvestigatorRoutes.Query.of(ctx, errors);
+    AnomalyQueries.Filter filter = InvestigatorRoutes.filter(q, errors);
+    q.refuseUnknown(errors);
     String last = ctx.request().getHeader("Last-Event-ID");
     long lastId = -1;
     if (last != null && !last.isBlank()) {

@@ -125,6 +125,8 @@ final class InvestigatorRoutes {
     boolean csv = wantsCsv(ctx);
     int limit = csv ? 0 : intParam(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors);
     AnomalyQueries.After after = csv ? null : cursor(single(q, "cursor", errors), errors);
+    q.ignore("limit", "cursor"); // an export is every row: documented as not applying, not an error
+    q.refuseUnknown(errors);
     errors.throwIfAny();
     if (csv) {
       export(ctx, filter);
@@ -236,6 +238,7 @@ final class InvestigatorRoutes {
       errors.add("to", "must be later than from");
     }
     int limit = intParam(q, "limit", MAX_GROUPS, 1, MAX_GROUPS, errors);
+    q.refuseUnknown(errors);
     errors.throwIfAny();
     queries.summary(groupBy, from, to, limit).onComplete(ar -> {
       if (ar.failed()) {
@@ -405,16 +408,45 @@ final class InvestigatorRoutes {
 
   // ---- parameters ----
 
-  /** The request's query parameters, decoded strictly ({@link Fields#query}): bad ones are errors already. */
-  record Query(Map<String, List<String>> params) {
+  /**
+   * The request's query parameters, decoded strictly ({@link Fields#query}): bad ones are errors already. Remembers
+   * which were asked for, so that {@link #refuseUnknown} can name the rest.
+   */
+  static final class Query {
+    private final Map<String, List<String>> params;
+    private final Set<String> asked = new java.util.HashSet<>();
+
+    private Query(Map<String, List<String>> params) {
+      this.params = params;
+    }
+
     static Query of(RoutingContext ctx, Problem.Errors errors) {
       return new Query(Fields.query(ctx.request().query(), errors));
+    }
+
+    List<String> values(String name) {
+      asked.add(name);
+      return params.getOrDefault(name, List.of());
+    }
+
+    /** Accepted and not used (limit and cursor of a CSV export, say). */
+    void ignore(String... names) {
+      asked.addAll(List.of(names));
+    }
+
+    /**
+     * Every parameter the route did not ask for is an error: a misspelt filter ({@code regoin=44}) was ignored, and
+     * the answer, or an export, covered everything while looking filtered.
+     */
+    void refuseUnknown(Problem.Errors errors) {
+      params.keySet().stream().filter(name -> !asked.contains(name)).sorted().forEach(name ->
+          errors.add(name, "is not a parameter of this request"));
     }
   }
 
   /** The one value of a query parameter; null when absent or empty; an error when repeated. */
   static String single(Query q, String name, Problem.Errors errors) {
-    List<String> values = q.params().getOrDefault(name, List.of());
+    List<String> values = q.values(name);
     if (values.isEmpty()) {
       return null;
     }

@@ -43,6 +43,7 @@ final class RingRoutes {
     if (region != null && !InvestigatorRoutes.REGION.matcher(region).matches()) {
       errors.add("region", "must be 1 to 6 digits: a prefix of the 6-digit region code (44 = Guangdong)");
     }
+    q.refuseUnknown(errors);
     errors.throwIfAny();
     rings.find(minShared, range[0], range[1], region, limit).onComplete(ar -> {
       if (ar.failed()) {
@@ -78,6 +79,7 @@ final class RingRoutes {
     }
     InvestigatorRoutes.Query q = InvestigatorRoutes.Query.of(ctx, errors);
     Instant[] range = range(q, errors);
+    q.refuseUnknown(errors);
     errors.throwIfAny();
     rings.neighbours(siteId, range[0], range[1], MAX_NEIGHBOURS).onComplete(ar -> {
       if (ar.failed()) {

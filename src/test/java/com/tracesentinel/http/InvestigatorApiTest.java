@@ -233,6 +233,20 @@ class InvestigatorApiTest {
     }
     assertEquals(200, svc.get("/api/v1/anomalies?limit=1000", investigator).status());
     assertEquals(200, svc.get("/api/v1/anomalies?limit=1", investigator).status());
+    // A misspelt filter was ignored: the answer (or an export) covered everything while looking filtered.
+    for (String path : List.of("/api/v1/anomalies?regoin=44", "/api/v1/anomalies/summary?groupBy=site&siteId=P1",
+        "/api/v1/rings?region=44&minshared=3", "/api/v1/rings/sites/P1?form=2026-11-01T00:00:00Z",
+        "/api/v1/anomalies/stream?tpye=EXPIRED")) {
+      Response each = svc.get(path, investigator);
+      assertEquals(400, each.status(), path + ": " + each.body());
+      String unknown = path.replaceAll(".*[?&]([A-Za-z]+)=[^&]*$", "$1");
+      assertEquals(unknown, each.json().getJsonArray("errors").getJsonObject(0).getString("field"), path);
+    }
+    Response csv = svc.send(svc.request("/api/v1/anomalies?limit=5&regoin=44", investigator)
+        .header("Accept", "text/csv").GET().build());
+    assertEquals(400, csv.status(), "an export's misspelt filter too: " + csv.body());
+    assertEquals(200, svc.send(svc.request("/api/v1/anomalies?limit=5&type=EXPIRED", investigator)
+        .header("Accept", "text/csv").GET().build()).status(), "limit does not apply to an export: accepted");
   }
 
   @Test
