@@ -29,6 +29,7 @@ public record Config(
     boolean trustProxy,
     boolean opsOnLoopbackOnly,
     Duration decodeBudget,
+    Duration exportMax,
     Http http,
     LadderSettings ladder,
     String reportPhone,
@@ -98,6 +99,7 @@ public record Config(
         e.bool("TRACESENTINEL_TRUST_PROXY", false),
         e.bool("TRACESENTINEL_OPS_LOOPBACK_ONLY", true),
         Duration.ofMillis(e.longValue("TRACESENTINEL_DECODE_BUDGET_MS", 2_000, 100, 60_000)),
+        Duration.ofSeconds(e.longValue("TRACESENTINEL_EXPORT_MAX_SECONDS", 900, 1, 86_400)),
         new Http(
             e.integer("TRACESENTINEL_HTTP_MAX_CONNECTIONS", 0, 0, 10_000_000),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_IDLE_SECONDS", 60, 1, 86_400)),

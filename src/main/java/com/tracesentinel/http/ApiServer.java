@@ -108,7 +108,7 @@ public final class ApiServer extends VerticleBase {
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
     new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.codeStates(),
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference(), services.investigations(),
-        Math.max(1, services.config().dbPoolSize() / 2)).mount(router, auth);
+        Math.max(1, services.config().dbPoolSize() / 2), services.config().exportMax()).mount(router, auth);
     new AnomalyStream(vertx, services.investigations()).mount(router, auth);
     new CaseRoutes(services.investigations().cases()).mount(router, auth);
     new RingRoutes(services.investigations().rings()).mount(router, auth);

@@ -72,14 +72,18 @@ final class InvestigatorRoutes {
   private final ReferenceStore reference;
   private final Investigations investigations;
   private final int maxExports;
+  private final java.time.Duration exportMax;
   private Auth auth;
 
   /**
    * @param maxExports CSV exports in flight at once: each holds one of the pool's connections until its client has
    *                   read it, so a few slow downloads must not take the connections every other read needs
+   * @param exportMax  how long one export may take: its connection's transaction holds back PostgreSQL's vacuum, and
+   *                   a client reading a trickle at a time would hold it and its export slot for ever
    */
   InvestigatorRoutes(AnomalyQueries queries, CodeStates states, LookupQueries lookups, ReferenceStore reference,
-                     Investigations investigations, int maxExports) {
+                     Investigations investigations, int maxExports, java.time.Duration exportMax) {
+    this.exportMax = exportMax;
     this.queries = queries;
     this.states = states;
     this.lookups = lookups;
@@ -168,11 +172,19 @@ final class InvestigatorRoutes {
     long keyCheck = ctx.vertx().setPeriodic(AnomalyStream.KEY_CHECK_MS, id -> keyLive.get().onSuccess(live ->
         context.runOnContext(v -> {
           if (!live && abandoned.tryComplete()) {
-            response.reset();
+            ConnectionGuard.cut(ctx.request().connection());
           }
         })));
+    long deadline = ctx.vertx().setTimer(exportMax.toMillis(), id -> {
+      if (abandoned.tryComplete()) {
+        LOG.warn("Anomaly export cut after {} s, unfinished: its client reads too slowly [{}]", exportMax.toSeconds(),
+            RequestLog.id(ctx));
+        ConnectionGuard.cut(ctx.request().connection());
+      }
+    });
     queries.export(filter, CSV_HEADER, InvestigatorRoutes::csvLine, response, abandoned.future()).onComplete(ar -> {
       ctx.vertx().cancelTimer(keyCheck);
+      ctx.vertx().cancelTimer(deadline);
       investigations.exportEnded();
       if (ar.succeeded()) {
         response.end();
