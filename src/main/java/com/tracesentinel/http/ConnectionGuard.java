@@ -123,22 +123,6 @@ final class ConnectionGuard implements Shareable {
   }
 
   /**
-   * Resets the connection now, dropping what is queued for it: a close sends the data already written first (Vert.x's
-   * queue, then the kernel's send buffer, megabytes on a fast link), which a client reading a trickle at a time can
-   * make last many minutes. A linger of 0 makes the close a reset. Without Vert.x's internal connection type (another
-   * Vert.x), its plain close.
-   */
-  static void cut(HttpConnection conn) {
-    if (conn instanceof io.vertx.core.http.impl.HttpServerConnection internal) {
-      io.netty.channel.Channel channel = internal.channelHandlerContext().channel();
-      channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
-      channel.close();
-    } else {
-      conn.close();
-    }
-  }
-
-  /**
    * Notes when the first byte of a keep-alive connection's next request arrives. Vert.x has no public hook for
    * that, so a handler goes in front of its Netty pipeline; without it (another Vert.x), a keep-alive connection's
    * head clock runs from its last response instead.

@@ -172,14 +172,14 @@ final class InvestigatorRoutes {
     long keyCheck = ctx.vertx().setPeriodic(AnomalyStream.KEY_CHECK_MS, id -> keyLive.get().onSuccess(live ->
         context.runOnContext(v -> {
           if (!live && abandoned.tryComplete()) {
-            ConnectionGuard.cut(ctx.request().connection());
+            response.reset();
           }
         })));
     long deadline = ctx.vertx().setTimer(exportMax.toMillis(), id -> {
       if (abandoned.tryComplete()) {
         LOG.warn("Anomaly export cut after {} s, unfinished: its client reads too slowly [{}]", exportMax.toSeconds(),
             RequestLog.id(ctx));
-        ConnectionGuard.cut(ctx.request().connection());
+        response.reset();
       }
     });
     queries.export(filter, CSV_HEADER, InvestigatorRoutes::csvLine, response, abandoned.future()).onComplete(ar -> {

@@ -139,7 +139,7 @@ class ExportLimitTest {
   }
 
   /** The response head, read byte by byte so that nothing of the body is consumed. */
-  private static String head(InputStream in) throws Exception {
+  static String head(InputStream in) throws Exception {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     while (!b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
       int c = in.read();
