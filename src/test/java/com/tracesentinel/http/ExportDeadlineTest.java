@@ -3,7 +3,6 @@ package com.tracesentinel.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.support.TestDatabase;
 import com.tracesentinel.support.TestService;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -25,14 +24,7 @@ class ExportDeadlineTest {
     try (TestService svc = TestService.start(Map.of("TRACESENTINEL_DB_POOL", "2",
         "TRACESENTINEL_EXPORT_MAX_SECONDS", "2"))) {
       String investigator = svc.key("investigator", null);
-      // about 10 MB of CSV: more than the sockets' buffers hold
-      TestDatabase.execute(svc.db(), """
-          INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
-                                 region, detail)
-          SELECT g, now() - g * interval '1 second', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, 'BULK' || g,
-                 'BULKPRODUCT', 'ZZBULK', '650102', repeat('x', 1000)
-          FROM generate_series(1, 10000) g
-          """);
+      ExportLimitTest.bulkAnomalies(svc, 10_000); // about 10 MB of CSV: more than the sockets' buffers hold
       try (Socket slow = new Socket()) {
         slow.setReceiveBufferSize(4096);
         slow.connect(new InetSocketAddress("127.0.0.1", svc.port()));

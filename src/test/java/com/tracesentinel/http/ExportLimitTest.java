@@ -31,13 +31,18 @@ class ExportLimitTest {
     svc = TestService.start(Map.of("TRACESENTINEL_DB_POOL", "2"));
     investigator = svc.key("investigator", null);
     // about 40 MB of CSV: far more than the sockets' buffers hold, so an unread export stays in flight
+    bulkAnomalies(svc, 40_000);
+  }
+
+  /** {@code rows} anomalies of about 1 KB of CSV each, at site ZZBULK. */
+  static void bulkAnomalies(TestService svc, int rows) {
     TestDatabase.execute(svc.db(), """
         INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
                                region, detail)
         SELECT g, now() - g * interval '1 second', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, 'BULK' || g,
                'BULKPRODUCT', 'ZZBULK', '650102', repeat('x', 1000)
-        FROM generate_series(1, 40000) g
-        """);
+        FROM generate_series(1, %d) g
+        """.formatted(rows));
   }
 
   @AfterAll
