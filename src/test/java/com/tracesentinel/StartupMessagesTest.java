@@ -108,7 +108,7 @@ class StartupMessagesTest {
     ProcessBuilder pb = new ProcessBuilder(ServiceProcess.mainCommand(args)).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("TRACESENTINEL_"));
     pb.environment().putAll(env);
-    Process p = pb.start();
+    Process p = ServiceProcess.startMain(pb);
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     return new Run(p.exitValue(), output);

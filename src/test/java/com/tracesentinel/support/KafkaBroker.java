@@ -5,7 +5,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -71,14 +70,11 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   private static Process run(List<String> mainAndArgs, Path log) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx512m");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.addAll(mainAndArgs);
-    return new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    List<String> command = ChildJvm.command(List.of("-Xmx512m"), mainAndArgs.get(0),
+        mainAndArgs.subList(1, mainAndArgs.size()));
+    // The storage tool and the broker load different classes: one archive each.
+    return ChildJvm.start(mainAndArgs.get(0), new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())));
   }
 
   public String bootstrap() {

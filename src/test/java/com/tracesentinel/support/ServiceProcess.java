@@ -53,19 +53,19 @@ public final class ServiceProcess implements AutoCloseable {
    * logback-test.xml on that class path.
    */
   public static List<String> mainCommand(String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> flags = new ArrayList<>();
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-") || a.startsWith("-Dchronicle.") || a.startsWith("-Xmx")) {
-        command.add(a);
+        flags.add(a);
       }
     }
-    command.add("-Dlogback.configurationFile=logback.xml");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("com.tracesentinel.Main");
-    command.addAll(List.of(args));
-    return command;
+    flags.add("-Dlogback.configurationFile=logback.xml");
+    return ChildJvm.command(flags, "com.tracesentinel.Main", List.of(args));
+  }
+
+  /** Starts a {@link #mainCommand}. */
+  public static Process startMain(ProcessBuilder builder) throws IOException {
+    return ChildJvm.start("service", builder);
   }
 
   /** Runs a sub-command of the jar on this data directory (output appended to the log); the process is returned. */
@@ -79,7 +79,7 @@ public final class ServiceProcess implements AutoCloseable {
     e.put("TRACESENTINEL_ADMIN_KEY", ADMIN_KEY);
     e.put("TRACESENTINEL_LEDGER_CAPACITY", "200000");
     e.putAll(env);
-    return pb.start();
+    return startMain(pb);
   }
 
   /** Runs a sub-command to its end: its exit code and what it printed. */
