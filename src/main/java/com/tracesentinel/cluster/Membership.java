@@ -121,21 +121,28 @@ final class Membership implements Runnable, AutoCloseable {
    * and refuses a topic with another partition count: the code-to-partition mapping would not match.
    */
   static void ensureTopic(ClusterSettings settings) throws Exception {
+    ensureTopic(settings, Duration.ofSeconds(30));
+  }
+
+  /** {@link #ensureTopic(ClusterSettings)} waiting {@code brokerWait} for a first broker to answer. */
+  static void ensureTopic(ClusterSettings settings, Duration brokerWait) throws Exception {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) brokerWait.toMillis());
+    // The client refuses an API timeout below its request timeout (30 s by default).
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, brokerWait.toMillis()));
     try (Admin admin = Admin.create(p)) {
       Collection<Node> nodes;
       try {
-        nodes = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS);
+        nodes = admin.describeCluster().nodes().get(brokerWait.toMillis(), TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
-        // Whichever 30 s ran out first, ours (its message is null: the start ended with "tracesentinel: null") or
+        // Whichever wait ran out first, ours (its message is null: the start ended with "tracesentinel: null") or
         // the client's ("Timed out waiting for a node assignment"), the start names the setting to check.
         if (e instanceof ExecutionException && !(e.getCause() instanceof TimeoutException)) {
           throw e;
         }
-        throw new IllegalStateException("no Kafka broker answered within 30 s at TRACESENTINEL_KAFKA_BOOTSTRAP="
-            + settings.bootstrap(), e);
+        throw new IllegalStateException("no Kafka broker answered within " + brokerWait.toSeconds()
+            + " s at TRACESENTINEL_KAFKA_BOOTSTRAP=" + settings.bootstrap(), e);
       }
       int brokers = nodes.size();
       requireSessionInRange(admin, settings, nodes);

@@ -23,7 +23,7 @@ class ClusterStartupTest {
     String bootstrap = "127.0.0.1:" + closed;
     ClusterSettings settings = new ClusterSettings(bootstrap, "nobroker", "n1", "http://127.0.0.1:1",
         "a-test-cluster-secret", Duration.ofSeconds(3));
-    Exception e = assertThrows(Exception.class, () -> Membership.ensureTopic(settings));
+    Exception e = assertThrows(Exception.class, () -> Membership.ensureTopic(settings, Duration.ofSeconds(2)));
     String message = String.valueOf(e.getMessage()); // what Main prints when the cause has no message
     assertTrue(message.contains("TRACESENTINEL_KAFKA_BOOTSTRAP=" + bootstrap), message);
   }
