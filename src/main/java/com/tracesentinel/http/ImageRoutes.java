@@ -13,7 +13,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
@@ -168,19 +167,40 @@ final class ImageRoutes {
   private void scanImage(RoutingContext ctx) {
     FileUpload image = null;
     FileUpload scanPart = null;
+    int images = ctx.request().formAttributes().getAll("image").size();
+    int scanParts = ctx.request().formAttributes().getAll("scan").size();
     for (FileUpload f : ctx.fileUploads()) {
       if (f.name().equals("image")) {
         image = f;
+        images++;
       } else if (f.name().equals("scan")) {
         scanPart = f;
+        scanParts++;
       }
     }
+    // Which photo and which scan were meant is the client's to say: of two, one was used silently (the last photo,
+    // the first scan), and a gateway that checked the other part would have passed another scan than the one stored.
+    Problem.Errors parts = new Problem.Errors();
+    if (images > 1) {
+      parts.add("image", "give one part, not " + images);
+    }
+    if (scanParts > 1) {
+      parts.add("scan", "give one part, not " + scanParts);
+    }
+    parts.throwIfAny();
     if (image == null) {
       throw Problem.validation(List.of(new Problem.FieldError("image", "a multipart part named image is required")));
     }
     String scanField = ctx.request().getFormAttribute("scan");
-    Future<String> scanText = scanField != null || scanPart == null ? Future.succeededFuture(scanField)
-        : ctx.vertx().fileSystem().readFile(scanPart.uploadedFileName()).map(Buffer::toString);
+    // The scan part's siteId and documentNo make the scans' idempotency keys, so its bytes must be well-formed UTF-8
+    // as the body of POST /api/v1/scans must: a malformed byte read as U+FFFD would make one key of two byte strings.
+    // A text part reaches us decoded, where a bad byte is already U+FFFD: one there is refused for that reason.
+    Future<String> scanText = scanField != null
+        ? scanField.indexOf('\uFFFD') < 0 ? Future.succeededFuture(scanField) : Future.failedFuture(notUtf8())
+        : scanPart == null ? Future.succeededFuture(null)
+        : ctx.vertx().fileSystem().readFile(scanPart.uploadedFileName()).compose(b ->
+            com.tracesentinel.code.Utf8.wellFormed(b.getBytes()) ? Future.succeededFuture(b.toString())
+                : Future.failedFuture(notUtf8()));
     Principal caller = Auth.principal(ctx);
     String imageFile = image.uploadedFileName();
     JsonObject[] template = new JsonObject[1];
@@ -229,14 +249,19 @@ final class ImageRoutes {
       throw Problem.validation(List.of(new Problem.FieldError("scan",
           "a multipart part named scan with the scan's JSON (without code) is required")));
     }
-    try {
-      JsonObject template = new JsonObject(scanJson);
-      template.remove("code");
-      template.remove("lineNo");
-      return template;
-    } catch (DecodeException e) {
+    Problem.Errors errors = new Problem.Errors();
+    JsonObject template = ScanJson.readTemplate(scanJson, "scan.", errors);
+    if (template == null) {
       throw Problem.validation(List.of(new Problem.FieldError("scan", "is not a JSON object")));
     }
+    errors.throwIfAny();
+    template.remove("code");
+    template.remove("lineNo");
+    return template;
+  }
+
+  private static Problem notUtf8() {
+    return Problem.validation(List.of(new Problem.FieldError("scan", "is not well-formed UTF-8")));
   }
 
   /** Decodes on the worker pool (the caller holds a slot: {@link #reserveSlot}); refusals become problems. */

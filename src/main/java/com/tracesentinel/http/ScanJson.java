@@ -140,16 +140,43 @@ final class ScanJson {
     return scan(fields, prefix, now, errors);
   }
 
+  /**
+   * A photo's scan part (a scan object without its code) as a tree, held to the rule {@link #readBody} holds a scan
+   * object to: a known field named twice is an error under {@code prefix} (the tree keeps only the last value, and a
+   * gateway that read the first would have checked another scan than the one stored). Null when the text is not one
+   * JSON object.
+   */
+  static JsonObject readTemplate(String json, String prefix, Problem.Errors errors) {
+    try (JsonParser p = JSON.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      readScanFields(p, new Object[Field.ALL.length], prefix, errors);
+      if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+        return null;
+      }
+      return new JsonObject(json);
+    } catch (IOException | io.vertx.core.json.DecodeException e) {
+      return null;
+    }
+  }
+
   /** Reads one scan object; the parser stands on its START_OBJECT. */
   private static ScanInput readScan(JsonParser p, String prefix, Instant now, Problem.Errors errors)
       throws IOException {
     Object[] fields = new Object[Field.ALL.length];
+    readScanFields(p, fields, prefix, errors);
+    return scan(fields, prefix, now, errors);
+  }
+
+  /** Stores an object's known fields in {@code fields} up to its END_OBJECT; the parser stands on its START_OBJECT. */
+  private static void readScanFields(JsonParser p, Object[] fields, String prefix, Problem.Errors errors)
+      throws IOException {
     int seen = 0;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       seen = store(p, fields, seen, name, p.nextToken(), prefix, errors);
     }
-    return scan(fields, prefix, now, errors);
   }
 
   /**

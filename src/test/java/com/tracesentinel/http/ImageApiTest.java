@@ -123,15 +123,70 @@ class ImageApiTest {
     assertEquals(403, multipart(fixture("dm_gs1.png"), "a.png", "image/png", template).status());
   }
 
+  @Test
+  void twoPhotosOrTwoScansInOneUploadAre400AndStoreNothing() throws IOException {
+    byte[] photo = fixture("dm_gs1.png");
+    byte[] scan = new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-4").encode()
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] other = new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-5").encode()
+        .getBytes(StandardCharsets.UTF_8);
+    Response twoPhotos = multipart(new Part("scan", null, null, scan), new Part("image", "a.png", "image/png", photo),
+        new Part("image", "b.jpg", "image/jpeg", fixture("photo_nocode.jpg")));
+    assertEquals(400, twoPhotos.status(), twoPhotos.body());
+    assertEquals("image: give one part, not 2", twoPhotos.json().getString("detail"));
+    Response twoScans = multipart(new Part("scan", null, null, scan), new Part("scan", null, null, other),
+        new Part("image", "a.png", "image/png", photo));
+    assertEquals(400, twoScans.status(), twoScans.body());
+    assertEquals("scan: give one part, not 2", twoScans.json().getString("detail"));
+    Response fileAndText = multipart(new Part("scan", null, null, scan),
+        new Part("scan", "scan.json", "application/json", other), new Part("image", "a.png", "image/png", photo));
+    assertEquals(400, fileAndText.status(), fileAndText.body());
+    assertEquals(0, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM scans WHERE document_no IN ('PHOTO-4', 'PHOTO-5')"));
+  }
+
+  @Test
+  void aScanPartIsReadAsAScanObjectIs() throws IOException {
+    byte[] photo = fixture("dm_gs1.png");
+    // Another site's id first, the key's own last: the last value passed the site check and was stored.
+    byte[] twice = "{\"siteId\":\"IMG2\",\"siteId\":\"IMG1\",\"documentNo\":\"PHOTO-6\"}"
+        .getBytes(StandardCharsets.UTF_8);
+    Response r = multipart(new Part("scan", null, null, twice), new Part("image", "a.png", "image/png", photo));
+    assertEquals(400, r.status(), r.body());
+    assertEquals("scan.siteId: is given twice", r.json().getString("detail"));
+    // An overlong "/" (C0 AF) in the document number, as a file part and as a text part.
+    ByteArrayOutputStream bad = new ByteArrayOutputStream();
+    bad.write("{\"siteId\":\"IMG1\",\"documentNo\":\"PHOTO-7".getBytes(StandardCharsets.UTF_8));
+    bad.write(new byte[] {(byte) 0xC0, (byte) 0xAF});
+    bad.write("\"}".getBytes(StandardCharsets.UTF_8));
+    for (String filename : new String[] {"scan.json", null}) {
+      Response u = multipart(new Part("scan", filename, filename == null ? null : "application/json",
+          bad.toByteArray()), new Part("image", "a.png", "image/png", photo));
+      assertEquals(400, u.status(), u.body());
+      assertEquals("scan: is not well-formed UTF-8", u.json().getString("detail"));
+    }
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-6' OR document_no LIKE 'PHOTO-7%'"));
+  }
+
+  /** One multipart part: a file part when it has a file name. */
+  private record Part(String name, String filename, String type, byte[] content) {}
+
   private static Response multipart(byte[] image, String filename, String type, JsonObject scan) throws IOException {
+    return multipart(new Part("scan", null, null, scan.encode().getBytes(StandardCharsets.UTF_8)),
+        new Part("image", filename, type, image));
+  }
+
+  private static Response multipart(Part... parts) throws IOException {
     String boundary = "----tracesentinel" + System.nanoTime();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"scan\"\r\n\r\n" + scan.encode()
-        + "\r\n").getBytes(StandardCharsets.UTF_8));
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + filename
-        + "\"\r\nContent-Type: " + type + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-    body.write(image);
-    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    for (Part p : parts) {
+      body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + p.name() + "\""
+          + (p.filename() == null ? "" : "; filename=\"" + p.filename() + "\"")
+          + (p.type() == null ? "" : "\r\nContent-Type: " + p.type()) + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      body.write(p.content());
+      body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+    }
+    body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     return svc.send(svc.request("/api/v1/scans/image", scanner)
         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
