@@ -20,6 +20,9 @@ final class Auth {
   /** Lets through callers whose role is {@code role} (or admin). */
   Handler<RoutingContext> require(Role role) {
     return ctx -> {
+      // What a key reads is private (document numbers, case notes, a new key): no cache may keep it, the browser's
+      // own disk cache included, where the console's answers outlived the sign-out that forgets the key.
+      ctx.response().putHeader("Cache-Control", "no-store");
       String header = ctx.request().getHeader("Authorization");
       String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7) : null;
       if (token == null) {

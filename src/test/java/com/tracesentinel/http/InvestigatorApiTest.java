@@ -114,6 +114,20 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void whatAKeyReadsIsKeptInNoCache() throws Exception {
+    // Without it Chromium wrote the console's answers (document numbers, case notes) to its disk cache, where they
+    // outlived the sign-out that forgets the key.
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/api/v1/anomalies?limit=1", "/api/v1/anomalies/summary?groupBy=site",
+        "/api/v1/codes/" + CLONED + "/events", "/api/v1/rings")) {
+      java.net.http.HttpResponse<String> r = client.send(svc.request(path, investigator).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), path + " " + r.body());
+      assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(null), path);
+    }
+  }
+
+  @Test
   void keysAreCheckedForEveryInvestigatorRoute() {
     for (String path : List.of("/api/v1/anomalies", "/api/v1/anomalies/summary?groupBy=site",
         "/api/v1/codes/" + CLONED + "/events")) {
