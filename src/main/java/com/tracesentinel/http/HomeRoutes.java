@@ -1,5 +1,7 @@
 package com.tracesentinel.http;
 
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.MimeMapping;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -14,9 +16,33 @@ final class HomeRoutes {
   private HomeRoutes() {}
 
   static void mount(Router router) {
-    router.get("/").handler(ctx -> page(ctx, "webroot/index.html", "text/html; charset=utf-8", 300));
+    pageRoute(router, "/").handler(ctx -> page(ctx, "webroot/index.html", "text/html; charset=utf-8", 300));
     router.get("/favicon.ico").handler(ctx -> page(ctx, "webroot/favicon.ico", "image/x-icon", 86_400));
-    router.get("/README.md").handler(ctx -> page(ctx, "webroot/README.md", "text/plain; charset=utf-8", 300));
+    pageRoute(router, "/README.md")
+        .handler(ctx -> page(ctx, "webroot/README.md", "text/plain; charset=utf-8", 300));
+  }
+
+  /**
+   * A page's route, for GET and HEAD: link checkers and chat apps' link previews ask for a page's headers first
+   * (HTTP requires HEAD wherever GET is served), as /verify answers them.
+   */
+  static io.vertx.ext.web.Route pageRoute(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
+  }
+
+  /**
+   * Before a static handler: Vert.x's answers HEAD without the Content-Type its GET sends, so a link preview could
+   * not tell the page from a download. Sets the type a GET of the same file carries.
+   */
+  static void headContentType(RoutingContext ctx) {
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      String path = ctx.normalizedPath();
+      String type = MimeMapping.mimeTypeForFilename(path.endsWith("/") ? "index.html" : path);
+      if (type != null) {
+        ctx.response().putHeader("Content-Type", type.startsWith("text") ? type + ";charset=UTF-8" : type);
+      }
+    }
+    ctx.next();
   }
 
   private static void page(RoutingContext ctx, String resource, String type, int maxAgeSeconds) {

@@ -101,21 +101,22 @@ final class InvestigatorRoutes {
 
   /** The console, its WebJars and the OpenAPI document: public files (the data behind them needs a key). */
   static void mountStatic(Router router) {
-    router.get("/console").handler(ctx -> {
+    HomeRoutes.pageRoute(router, "/console").handler(ctx -> {
       if (ctx.request().path().endsWith("/")) {
         ctx.next(); // the router lets "/console" match "/console/" too: that one is the page
       } else {
         ctx.redirect("/console/");
       }
     });
-    router.get("/console/*").handler(ctx -> {
+    HomeRoutes.pageRoute(router, "/console/*").handler(ctx -> {
       ctx.response().putHeader("Content-Security-Policy", CONSOLE_CSP)
           .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
       ctx.next();
-    }).handler(StaticHandler.create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
+    }).handler(HomeRoutes::headContentType)
+        .handler(StaticHandler.create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars")
         .setDirectoryListing(false).setMaxAgeSeconds(86_400));
-    router.get("/openapi.yaml").handler(ctx -> ctx.response()
+    HomeRoutes.pageRoute(router, "/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/yaml; charset=utf-8")
         .sendFile("webroot/openapi.yaml"));
   }

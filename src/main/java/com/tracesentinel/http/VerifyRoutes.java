@@ -85,9 +85,9 @@ final class VerifyRoutes {
         ctx.response().setStatusCode(301)
             .putHeader("Location", "/verify/" + (query == null || query.isEmpty() ? "" : "?" + query)).end();
       }
-    }).handler(VerifyRoutes::pageHeaders).handler(page);
+    }).handler(VerifyRoutes::pageHeaders).handler(HomeRoutes::headContentType).handler(page);
     router.route("/verify/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(VerifyRoutes::pageHeaders)
-        .handler(page);
+        .handler(HomeRoutes::headContentType).handler(page);
   }
 
   /** Public photos one client address may have in hand at once (see {@link #fewPhotosAtOnce}). */

@@ -48,6 +48,24 @@ class HomePageTest {
   }
 
   @Test
+  void theLandingPageTheConsoleAndTheDocumentsAnswerHead() {
+    // A link checker or a chat app's link preview asks for the headers first: / and /console/ were 405 while /verify/
+    // was 200, and a static page's HEAD had no Content-Type.
+    for (String path : List.of("/", "/console/", "/console/console.js", "/verify/", "/verify/verify.css", "/README.md",
+        "/openapi.yaml")) {
+      Response get = svc.get(path, null);
+      Response head = svc.send(svc.request(path, null)
+          .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+      assertEquals(200, head.status(), path);
+      assertEquals(get.contentType(), head.contentType(), path);
+      assertEquals("", head.body(), path);
+    }
+    Response redirect = svc.send(svc.request("/console", null)
+        .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+    assertEquals(302, redirect.status());
+  }
+
+  @Test
   void theReadmeIsServedWithTheSectionsTheLandingPageLinks() {
     Response readme = svc.get("/README.md", null);
     assertEquals(200, readme.status());
