@@ -305,6 +305,14 @@ public final class ApiServer extends VerticleBase {
   }
 
   static void problem(RoutingContext ctx) {
+    if (ctx.response().ended() && ctx.response().getStatusCode() < 500) {
+      // A further failure of a request already refused as the client's: a photo upload's file pipe is closed when
+      // Vert.x's form decoder gives up on a later part (past 8 KiB, or past 256 parts), after the 400 was sent.
+      // Nothing is left to answer, and it was logged as the service's unexpected failure.
+      LOG.debug("After its {} answer, {} {} [{}] failed again: {}", ctx.response().getStatusCode(),
+          ctx.request().method(), ctx.request().path(), RequestLog.id(ctx), String.valueOf(ctx.failure()));
+      return;
+    }
     send(ctx, problemOf(ctx));
   }
 

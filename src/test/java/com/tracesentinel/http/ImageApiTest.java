@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -166,6 +167,31 @@ class ImageApiTest {
       assertEquals("scan: is not well-formed UTF-8", u.json().getString("detail"));
     }
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-6' OR document_no LIKE 'PHOTO-7%'"));
+  }
+
+  @Test
+  void aFormThatBreaksAfterThePhotoIsTheClientsFailureNotAnError() throws IOException, InterruptedException {
+    ch.qos.logback.classic.Logger log =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ApiServer.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    log.addAppender(seen);
+    try {
+      // A text part past Vert.x's 8 KiB after the photo: the photo's file pipe closed after the 400 was sent, and
+      // that second failure was logged as an unexpected error.
+      byte[] scan = new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-8").put("pad", "x".repeat(9000))
+          .encode().getBytes(StandardCharsets.UTF_8);
+      Response r = multipart(new Part("image", "a.png", "image/png", fixture("dm_gs1.png")),
+          new Part("scan", null, null, scan));
+      assertEquals(400, r.status(), r.body());
+      Thread.sleep(300);
+      assertEquals(List.of(), seen.list.stream()
+          .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+          .map(e -> e.getFormattedMessage()).toList());
+    } finally {
+      log.detachAppender(seen);
+    }
   }
 
   /** One multipart part: a file part when it has a file name. */
