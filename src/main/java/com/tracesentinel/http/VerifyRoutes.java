@@ -54,7 +54,7 @@ final class VerifyRoutes {
     // A regex, so a Digital Link URI with encoded slashes fits in one parameter; named like a path for the
     // metrics' route label and the OpenAPI check.
     router.getWithRegex("/api/v1/verify/(?<code>.+)").setName("/api/v1/verify/:code")
-        .handler(ctx -> answer(ctx, ctx.pathParam("code")));
+        .handler(ctx -> answer(ctx, pathCode(ctx)));
     router.get("/api/v1/verify").handler(ctx -> {
       List<String> codes = ctx.queryParams().getAll("code");
       if (codes.isEmpty()) {
@@ -126,6 +126,23 @@ final class VerifyRoutes {
     }
     ctx.addEndHandler(v -> shared.photosInHand.computeIfPresent(client, (k, n) -> n > 1 ? n - 1 : null));
     ctx.next();
+  }
+
+  private static final String PATH_PREFIX = "/api/v1/verify/";
+
+  /**
+   * The code of {@code /api/v1/verify/{code}} as the client wrote it. The router matched the normalized path, where
+   * "//" is one "/" and "." and ".." segments are resolved: a serial of GS1's character set may hold all of them, and
+   * "(21)A//B" or "(21)A/./B" was answered for the box "(21)A/B", another box, as if it were the one asked about. The
+   * path was checked as percent-encoded UTF-8 before routing; a "+" in it is a plus.
+   */
+  private static String pathCode(RoutingContext ctx) {
+    String path = ctx.request().path();
+    if (path == null || !path.startsWith(PATH_PREFIX) || path.length() == PATH_PREFIX.length()) {
+      return ctx.pathParam("code"); // reached here only once normalized ("/api/v1/x/../verify/…")
+    }
+    return java.net.URLDecoder.decode(path.substring(PATH_PREFIX.length()).replace("+", "%2B"),
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private void answer(RoutingContext ctx, String raw) {

@@ -261,6 +261,18 @@ class VerifyApiTest {
   }
 
   @Test
+  void thePathFormAnswersForTheSerialAsWrittenNotANormalizedOne() {
+    // "//", "." and ".." are GS1 serial characters: the normalized path made "(21)A//B" the box "(21)A/B".
+    for (String serial : List.of("A//B", "A/./B", "A/../B", "A/B/", "A+B")) {
+      JsonObject j = ok(svc.get("/api/v1/verify/(01)" + GTIN + "(21)" + serial, null));
+      assertEquals("(01)" + GTIN + "(21)" + serial, j.getString("canonical"), serial + " -> " + j.encode());
+    }
+    // an unencoded Digital Link keeps its "//" too
+    JsonObject link = ok(svc.get("/api/v1/verify/https://id.gs1.org/01/" + GTIN + "/21/DL1", null));
+    assertEquals("(01)" + GTIN + "(21)DL1", link.getString("canonical"), link.encode());
+  }
+
+  @Test
   void theAnswerNeverCarriesPatientSettlementDocumentOrDevice() {
     String box = newBox();
     sell(box, "VP1", "DOC-SECRET-4711", "SETTLE-SECRET-0815", "DEVICE-SECRET-42");
