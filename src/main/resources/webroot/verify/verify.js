@@ -27,6 +27,7 @@
       empty: '请先输入追溯码。',
       errorTitle: '暂时无法查询',
       tooMany: '查询太频繁，请在 {s} 秒后再试。',
+      tooManyOne: '查询太频繁，请在 1 秒后再试。',
       noCode: '照片中没有找到追溯码。请靠近一些、对准追溯码重新拍照，或者直接输入追溯码。',
       unavailable: '服务暂时繁忙，请稍后再试。',
       network: '网络连接失败，请检查网络后再试。',
@@ -56,6 +57,7 @@
       empty: 'Please enter a trace code first.',
       errorTitle: 'Cannot check just now',
       tooMany: 'Too many look-ups: please try again in {s} seconds.',
+      tooManyOne: 'Too many look-ups: please try again in a second.',
       noCode: 'No trace code was found in the photo. Move closer, aim at the code and try again, or type the code.',
       unavailable: 'The service is busy: please try again later.',
       network: 'No connection: check your network and try again.',
@@ -199,7 +201,8 @@
     box.className = 'result error';
     box.setAttribute('data-outcome', 'ERROR');
     $('outcome').textContent = t('errorTitle');
-    $('message').textContent = t(key).replace('{s}', seconds || '60');
+    $('message').textContent = t(key === 'tooMany' && seconds === '1' ? 'tooManyOne' : key)
+      .replace('{s}', seconds || '60');
     clear($('details')); clear($('sales'));
     $('salesTitle').hidden = true;
     $('report').hidden = true;
@@ -235,7 +238,8 @@
 
   function check(event) {
     event.preventDefault();
-    var code = $('code').value.trim();
+    // NFKC: a code typed with a Chinese input method in full-width mode (８１…, （０１）) is the same code.
+    var code = $('code').value.normalize('NFKC').trim();
     if (!code) {
       last = function () { showError('empty'); };
       last();

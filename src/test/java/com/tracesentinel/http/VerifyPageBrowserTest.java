@@ -134,6 +134,13 @@ class VerifyPageBrowserTest {
   }
 
   @Test
+  void aCodeTypedInFullWidthIsTheSameCode() {
+    StringBuilder fullWidth = new StringBuilder();
+    SOLD_TWICE.chars().forEach(c -> fullWidth.append((char) (c + 0xFEE0))); // ASCII '!'..'~' to U+FF01..U+FF5E
+    assertEquals("MULTIPLE_SALES", check(fullWidth.toString()));
+  }
+
+  @Test
   void aMistypedCodeIsNeutralAndSaysWhy() {
     assertEquals("INVALID_CODE", check("8100001000000710000")); // 19 digits
     WebElement result = browser.findElement(By.id("result"));
