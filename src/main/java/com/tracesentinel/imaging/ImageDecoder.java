@@ -214,8 +214,11 @@ public final class ImageDecoder {
         found = attempt("pure", mid(), Effort.PURE);
         if (!found.isEmpty()) return done(found, "pure");
       }
-      // A small image of a symbol with one or two pixels per module, in any orientation.
-      for (int factor = 2; maxSide <= UPSCALE_MAX_SIDE && maxSide * factor <= REGION_MAX_SIDE && !expired(); factor++) {
+      // A small image of a symbol with one or two pixels per module, in any orientation. Twice and three times
+      // only: a larger factor adds no pixel per module a detector needs, and going on while the image stayed under
+      // 1,000 px made a 1×1 upload cost ~1,000 attempts (its whole budget).
+      for (int factor = 2; factor <= 3 && maxSide <= UPSCALE_MAX_SIDE && maxSide * factor <= REGION_MAX_SIDE
+          && !expired(); factor++) {
         View up = full.scaled(factor);
         found = attempt("upscaled", up.padded(quietZone(up)), Effort.HARD_INVERTED);
         if (!found.isEmpty()) return complete(full, found, "upscaled");

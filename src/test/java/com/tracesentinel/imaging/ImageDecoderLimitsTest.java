@@ -138,6 +138,24 @@ public class ImageDecoderLimitsTest {
     }
   }
 
+  /**
+   * A tiny image is enlarged twice and three times, no more: the upscaling went on while the image stayed under
+   * 1,000 px, so a 1×1 PNG (67 bytes, the public photo route takes it without a key) made ~1,000 attempts and spent
+   * the whole 2 s budget, a 17×9 one 57 attempts and 1.2 s.
+   */
+  @Test
+  void aTinyImageIsEnlargedTwiceNotHundredsOfTimes() throws IOException {
+    for (int[] size : new int[][] {{1, 1}, {17, 9}}) {
+      List<String> attempts = new java.util.ArrayList<>();
+      ImageDecoder traced = new ImageDecoder(DecoderSettings.defaults(), attempts::add);
+      ByteArrayOutputStream png = new ByteArrayOutputStream();
+      assertTrue(ImageIO.write(new BufferedImage(size[0], size[1], BufferedImage.TYPE_BYTE_GRAY), "png", png));
+      Decoded d = assertInstanceOf(Decoded.class, traced.decode(png.toByteArray()));
+      assertFalse(d.budgetExhausted(), size[0] + "x" + size[1]);
+      assertEquals(2, attempts.stream().filter(a -> a.startsWith("upscaled ")).count(), String.join("\n", attempts));
+    }
+  }
+
   @Test
   void budgetBoundsTheSearch() {
     ImageDecoder hurried = new ImageDecoder(DecoderSettings.defaults().withTimeBudget(Duration.ofMillis(1)));
