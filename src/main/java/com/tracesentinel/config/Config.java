@@ -76,6 +76,14 @@ public record Config(
     if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException("TRACESENTINEL_LOG_FORMAT=" + logFormat + " must be text or json");
     }
+    // Also read by logback.xml, which would take a word it does not know for DEBUG (LogLevel).
+    for (String level : java.util.List.of("TRACESENTINEL_LOG_LEVEL", "TRACESENTINEL_ACCESS_LOG")) {
+      String v = e.string(level, null);
+      if (v != null && !com.tracesentinel.logging.LogLevel.known(v)) {
+        throw new IllegalArgumentException(level + "=" + v + " is not one of "
+            + com.tracesentinel.logging.LogLevel.names());
+      }
+    }
     return new Config(
         e.integer("TRACESENTINEL_PORT", 8080, 0, 65535),
         e.string("TRACESENTINEL_HOST", "0.0.0.0"),

@@ -39,4 +39,27 @@ class ConfigTest {
         () -> Config.from(Map.of("TRACESENTINEL_HTTP_TRANSPORT", "kqueue")));
     assertEquals("TRACESENTINEL_HTTP_TRANSPORT=kqueue is not one of io_uring, epoll, nio", other.getMessage());
   }
+
+  @Test
+  void aLogLevelLogbackDoesNotKnowStopsTheStartInsteadOfMeaningDebug() {
+    // logback read "silent" as DEBUG: the access log an operator meant to silence went on logging every request
+    IllegalArgumentException silent = assertThrows(IllegalArgumentException.class,
+        () -> Config.from(Map.of("TRACESENTINEL_ACCESS_LOG", "silent")));
+    assertEquals("TRACESENTINEL_ACCESS_LOG=silent is not one of trace, debug, info, warn, error, off",
+        silent.getMessage());
+    IllegalArgumentException warning = assertThrows(IllegalArgumentException.class,
+        () -> Config.from(Map.of("TRACESENTINEL_LOG_LEVEL", "warning")));
+    assertTrue(warning.getMessage().startsWith("TRACESENTINEL_LOG_LEVEL=warning is not one of"), warning.getMessage());
+    Config.from(Map.of("TRACESENTINEL_LOG_LEVEL", "WARN", "TRACESENTINEL_ACCESS_LOG", "off"));
+    Config.from(Map.of("TRACESENTINEL_LOG_LEVEL", "", "TRACESENTINEL_ACCESS_LOG", " "));
+  }
+
+  @Test
+  void logbackReadsAnUnsetBlankOrUnknownLevelAsTheDocumentedDefault() {
+    com.tracesentinel.logging.LogLevel level = new com.tracesentinel.logging.LogLevel();
+    level.setEnv("TRACESENTINEL_NO_SUCH_VARIABLE_IN_TESTS");
+    assertEquals("INFO", level.getPropertyValue());
+    assertTrue(com.tracesentinel.logging.LogLevel.known(" Debug "));
+    assertTrue(!com.tracesentinel.logging.LogLevel.known(""));
+  }
 }
