@@ -121,11 +121,13 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "import", mixinStandardHelpOptions = true,
+  // A start that fails (no file, the data directory in use, a bad setting) imported nothing: it must not read as
+  // 1, "done, some messages refused", to a script that then moves on.
+  @Command(name = "import", mixinStandardHelpOptions = true, exitCodeOnExecutionException = 2,
       description = "Load a file of historical NHSA uploads (service stopped): JSON lines of 3505/3505A/3506/3506A/"
           + "3507 request envelopes, or CSV with the 3505 column names and fixmedins_code. Judged like POST "
           + "/api/v1/nhsa/{infno}; re-running it resumes (what is stored counts as skipped). Exit 0: done; 1: done, "
-          + "some messages refused; 2: stopped before the end.")
+          + "some messages refused; 2: stopped before the end, or could not start.")
   static final class Import implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "the file to import")
     Path file;

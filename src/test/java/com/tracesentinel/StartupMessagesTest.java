@@ -29,7 +29,7 @@ class StartupMessagesTest {
 
   @Test
   void everySubCommandAnswersHelp() {
-    for (String sub : List.of("serve", "demo", "rebuild-ledger", "verify-ledger")) {
+    for (String sub : List.of("serve", "demo", "rebuild-ledger", "verify-ledger", "import")) {
       StringWriter out = new StringWriter();
       int exit = new CommandLine(new Main()).setOut(new PrintWriter(out)).execute(sub, "--help");
       assertEquals(0, exit, sub);
@@ -73,6 +73,23 @@ class StartupMessagesTest {
     }
     Run badConfig = main(Map.of("TRACESENTINEL_LOG_FORMAT", "xml"), "verify-ledger");
     assertEquals(2, badConfig.exit(), badConfig.output());
+  }
+
+  @Test
+  void anImportThatCannotStartExits2NotTheExitThatSaysItIsDone() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-import-in-use");
+    Path file = Files.writeString(dataDir.resolve("uploads.jsonl"), "{}\n");
+    try (var channel = java.nio.channels.FileChannel.open(dataDir.resolve("tracesentinel.lock"),
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+         var held = channel.lock()) {
+      Run run = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString()), "import", file.toString());
+      assertEquals(2, run.exit(), run.output()); // 1 is "done, some messages refused"
+      assertTrue(run.output().contains("is in use by another TraceSentinel"), run.output());
+    }
+    Run missing = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString()), "import",
+        dataDir.resolve("no-such-file").toString());
+    assertEquals(2, missing.exit(), missing.output());
+    assertTrue(missing.output().contains("cannot read"), missing.output());
   }
 
   @Test
