@@ -89,7 +89,7 @@ public record Config(
         e.string("TRACESENTINEL_HOST", "0.0.0.0"),
         Path.of(e.string("TRACESENTINEL_DATA_DIR", "./data")).toAbsolutePath().normalize(),
         e.string("TRACESENTINEL_DB_URL", null),
-        e.string("TRACESENTINEL_ADMIN_KEY", null),
+        adminKey(e),
         e.longValue("TRACESENTINEL_LEDGER_CAPACITY", 2_000_000L, 1_000L, 100_000_000_000L),
         e.bool("TRACESENTINEL_LEDGER_VERIFY", true),
         e.integer("TRACESENTINEL_AUDIT_SECONDS", 10, 0, 86_400),
@@ -170,6 +170,21 @@ public record Config(
     } catch (java.io.IOException ex) {
       return "localhost";
     }
+  }
+
+  /**
+   * A key a client can send: a bearer token longer than 200 characters is refused unread (ApiKeys), and a header
+   * carries ASCII only (other characters arrive as their bytes read as Latin-1). A key outside these started a
+   * service no request could administer. The value is a secret, so the message does not repeat it.
+   */
+  private static String adminKey(Env e) {
+    String key = e.string("TRACESENTINEL_ADMIN_KEY", null);
+    if (key != null && (key.length() > 200 || !key.chars().allMatch(c -> c >= 0x20 && c < 0x7F))) {
+      throw new IllegalArgumentException("TRACESENTINEL_ADMIN_KEY must be at most 200 printable ASCII characters (an "
+          + "Authorization header carries no other), not " + key.length() + " characters"
+          + (key.chars().allMatch(c -> c >= 0x20 && c < 0x7F) ? "" : " with others among them"));
+    }
+    return key;
   }
 
   private static Alerts alerts(Env e) {

@@ -62,4 +62,19 @@ class ConfigTest {
     assertTrue(com.tracesentinel.logging.LogLevel.known(" Debug "));
     assertTrue(!com.tracesentinel.logging.LogLevel.known(""));
   }
+
+  @Test
+  void anAdminKeyNoRequestCouldPresentStopsTheStartWithoutRepeatingIt() {
+    // 201 characters: every bearer token past 200 is refused unread, so the service started with no usable admin
+    String tooLong = "k".repeat(201);
+    IllegalArgumentException longKey = assertThrows(IllegalArgumentException.class,
+        () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", tooLong)));
+    assertTrue(longKey.getMessage().startsWith("TRACESENTINEL_ADMIN_KEY must be at most 200"), longKey.getMessage());
+    assertTrue(!longKey.getMessage().contains(tooLong), "the secret was printed");
+    IllegalArgumentException accent = assertThrows(IllegalArgumentException.class,
+        () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "clé-secrète")));
+    assertTrue(!accent.getMessage().contains("clé"), "the secret was printed");
+    assertEquals("change-me now", Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", " change-me now ")).adminKey());
+    assertEquals("k".repeat(200), Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "k".repeat(200))).adminKey());
+  }
 }
