@@ -27,10 +27,14 @@ public final class DataDirLock implements AutoCloseable {
   }
 
   public static DataDirLock acquire(Path dataDir) throws IOException {
-    Files.createDirectories(dataDir);
     Path file = dataDir.resolve(FILE);
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    FileChannel channel;
+    try {
+      Files.createDirectories(dataDir);
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw unusable(dataDir, e);
+    }
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -49,6 +53,20 @@ public final class DataDirLock implements AutoCloseable {
         .getBytes(StandardCharsets.UTF_8)), 0);
     channel.force(false);
     return new DataDirLock(channel, lock);
+  }
+
+  /**
+   * The file system's own exceptions carry just a path as their message ("tracesentinel: /srv/data" was all a start
+   * on a file or an unwritable directory said): name the variable and what is wrong with it.
+   */
+  private static IOException unusable(Path dataDir, IOException e) {
+    String why = e instanceof java.nio.file.FileAlreadyExistsException f ? f.getFile() + " is a file, not a directory"
+        : e instanceof java.nio.file.AccessDeniedException a ? "no permission to write " + a.getFile()
+        : e instanceof java.nio.file.NoSuchFileException n && n.getReason() == null ? n.getFile() + " cannot be created"
+        : e instanceof java.nio.file.FileSystemException f
+            ? f.getFile() + ": " + java.util.Objects.requireNonNullElse(f.getReason(), e.getClass().getSimpleName())
+        : e.toString();
+    return new IOException("TRACESENTINEL_DATA_DIR=" + dataDir + " cannot be used: " + why);
   }
 
   @Override
