@@ -435,10 +435,29 @@ public final class TraceSentinel implements AutoCloseable {
     if (config.dbUrl() != null) {
       DatabaseUrl url = DatabaseUrl.parse(config.dbUrl());
       LOG.info("Using PostgreSQL at {}", url.redacted());
+      requireReachable(url);
       return url;
     }
     embedded = EmbeddedDatabase.start(config.embeddedDbDir());
     return embedded.url("postgres");
+  }
+
+  /**
+   * Flyway's own refusal of a database it cannot reach or log in to is a page of dashes, SQL states and repeated
+   * text naming no variable: tried first here, that is one line naming TRACESENTINEL_DB_URL.
+   */
+  private static void requireReachable(DatabaseUrl url) {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("user", url.user());
+    p.setProperty("password", url.password());
+    p.setProperty("connectTimeout", "10");
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url.jdbcUrl(), p)) {
+      // reachable, and the credentials work
+    } catch (java.sql.SQLException e) {
+      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
+      throw new IllegalStateException("TRACESENTINEL_DB_URL=" + url.redacted() + " cannot be used: " + why
+          + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")"));
+    }
   }
 
   /** The background audit: a sample of recently judged codes compared with the history every few seconds. */

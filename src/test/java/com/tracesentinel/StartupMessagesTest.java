@@ -93,6 +93,20 @@ class StartupMessagesTest {
   }
 
   @Test
+  void anUnreachableDatabaseIsOneLineNamingItsVariableNotFlywaysPage() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-db-refused");
+    Run run = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
+        "TRACESENTINEL_PORT", "0", "TRACESENTINEL_DB_URL", "postgresql://ts:secret@127.0.0.1:1/ts"), "serve");
+    assertEquals(1, run.exit(), run.output());
+    List<String> said = run.lines().stream().filter(l -> !l.contains(" INFO ")).toList();
+    // was Flyway's page: a line of dashes, "SQL State : 08001", "Error Code : 0", the message twice
+    assertEquals(1, said.size(), run.output());
+    assertTrue(said.get(0).startsWith("tracesentinel: TRACESENTINEL_DB_URL=postgresql://ts@127.0.0.1:1/ts cannot be "
+        + "used: Connection to 127.0.0.1:1 refused"), run.output());
+    assertFalse(run.output().contains("secret"), run.output());
+  }
+
+  @Test
   void theLedgerCommandsRefuseClusterModeBeforeTouchingAnything() throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-ledger-cluster");
     Map<String, String> env = Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(),
