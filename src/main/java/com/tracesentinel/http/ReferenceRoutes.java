@@ -25,6 +25,9 @@ import org.apache.commons.csv.CSVRecord;
 /** PUT /api/v1/products and /api/v1/sites: JSON arrays or CSV with a header line, validated row by row. */
 final class ReferenceRoutes {
   static final int MAX_ROWS = 100_000;
+  private static final List<String> PRODUCT_FIELDS =
+      List.of("productKey", "drugCode", "genericName", "brandName", "spec", "manufacturer", "packSize");
+  private static final List<String> SITE_FIELDS = List.of("siteId", "name", "kind", "regionCode", "regionName");
 
   private final ReferenceRepository repository;
 
@@ -38,7 +41,7 @@ final class ReferenceRoutes {
   }
 
   private void putProducts(RoutingContext ctx) {
-    List<Product> products = rows(ctx, "productKey", (row, errors) -> {
+    List<Product> products = rows(ctx, "productKey", PRODUCT_FIELDS, (row, errors) -> {
       String key = row.text("productKey", true, 100, errors);
       if (key != null && !key.matches("\\d{7}|\\d{14}|MA\\..+")) {
         errors.add(row.field("productKey"), "must be a 7-digit CN20 prefix, a GTIN-14 or an MA product part");
@@ -60,7 +63,7 @@ final class ReferenceRoutes {
   }
 
   private void putSites(RoutingContext ctx) {
-    List<Site> sites = rows(ctx, "siteId", (row, errors) -> {
+    List<Site> sites = rows(ctx, "siteId", SITE_FIELDS, (row, errors) -> {
       String kindText = row.text("kind", true, 20, errors);
       SiteKind kind = SiteKind.PHARMACY;
       if (kindText != null) {
@@ -100,14 +103,15 @@ final class ReferenceRoutes {
    * The rows, each read and checked; a key named by two rows is refused (which of two pack sizes or names is meant
    * is the sender's to say, not the order's).
    */
-  private static <T> List<T> rows(RoutingContext ctx, String key, BiFunction<Row, Problem.Errors, T> read) {
+  private static <T> List<T> rows(RoutingContext ctx, String key, List<String> fields,
+                                  BiFunction<Row, Problem.Errors, T> read) {
     String contentType = ctx.request().getHeader("Content-Type");
     boolean csv = contentType != null && contentType.toLowerCase().startsWith("text/csv");
     if (csv && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(ctx.body().buffer().getBytes())) {
       // Decoded leniently, bad bytes became U+FFFD: two different byte strings could name one site.
       throw Problem.badRequest("the CSV is not well-formed UTF-8 (name its charset in Content-Type if it is another)");
     }
-    List<Row> rows = csv ? csvRows(ctx.body().asString()) : jsonRows(ctx);
+    List<Row> rows = csv ? csvRows(ctx.body().asString(), fields) : jsonRows(ctx);
     if (rows.isEmpty() || rows.size() > MAX_ROWS) {
       throw Problem.badRequest("send 1 to " + MAX_ROWS + " rows");
     }
@@ -115,6 +119,9 @@ final class ReferenceRoutes {
     List<T> out = new ArrayList<>(rows.size());
     Map<String, String> firstRowOf = new HashMap<>();
     for (Row row : rows) {
+      // A misspelt optional field ("packsize") was dropped without a word, and its default (a pack of 1) stored.
+      row.values().keySet().stream().filter(name -> !fields.contains(name)).sorted().forEach(name ->
+          errors.add(row.field(name), "is not a field here (" + String.join(", ", fields) + ")"));
       out.add(read.apply(row, errors));
       Object k = row.values().get(key);
       String earlier = k == null ? null : firstRowOf.putIfAbsent(k.toString().trim(), row.prefix());
@@ -151,7 +158,7 @@ final class ReferenceRoutes {
    * CSV with a header line. Cells are not trimmed by the parser: a control character at a cell's edge must reach
    * the row checks rather than vanish with the spaces.
    */
-  private static List<Row> csvRows(String body) {
+  private static List<Row> csvRows(String body, List<String> fields) {
     if (body == null) {
       return List.of();
     }
@@ -163,6 +170,7 @@ final class ReferenceRoutes {
         for (CSVRecord record : parser) {
           if (header == null) {
             header = record.stream().map(String::trim).toList();
+            requireColumns(header, fields);
             continue;
           }
           if (record.stream().skip(header.size()).anyMatch(cell -> !cell.isBlank())) {
@@ -173,6 +181,13 @@ final class ReferenceRoutes {
           Map<String, Object> values = new HashMap<>();
           for (int i = 0; i < Math.min(header.size(), record.size()); i++) {
             String v = record.get(i);
+            if (header.get(i).isEmpty()) {
+              if (!v.isBlank()) {
+                throw Problem.badRequest("line " + record.getRecordNumber() + " has a value in column " + (i + 1)
+                    + ", which the header leaves unnamed");
+              }
+              continue;
+            }
             values.put(header.get(i), v.isEmpty() ? null : v);
           }
           rows.add(new Row("line " + record.getRecordNumber() + ": ", values));
@@ -188,6 +203,26 @@ final class ReferenceRoutes {
       throw Problem.badRequest("the CSV could not be read");
     }
     return rows;
+  }
+
+  /**
+   * A header that names a column twice or one that is not a field: either way a column's cells would be dropped
+   * without a word (the later of two same-named columns won; a misspelt one was ignored). An unnamed column left
+   * empty, as a trailing comma makes, is no column.
+   */
+  private static void requireColumns(List<String> header, List<String> fields) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String column : header) {
+      if (column.isEmpty()) {
+        continue;
+      }
+      if (!fields.contains(column)) {
+        throw Problem.badRequest("the header's column \"" + column + "\" is not one of " + String.join(", ", fields));
+      }
+      if (!seen.add(column)) {
+        throw Problem.badRequest("the header names the column " + column + " twice");
+      }
+    }
   }
 
   /** One input row, JSON or CSV alike; every CSV cell is text, so numbers are accepted as text too. */

@@ -148,6 +148,34 @@ class ReferenceApiTest {
   }
 
   @Test
+  void aColumnOrFieldThatIsNotOneIsRefusedNotDropped() {
+    // a misspelt packSize was ignored, and the product stored as a pack of 1
+    assertEquals("the header's column \"packsize\" is not one of productKey, drugCode, genericName, brandName, spec, "
+        + "manufacturer, packSize", refusedCsv("/api/v1/products", "productKey,genericName,packsize\n8300021,M,24\n"));
+    // the later of two same-named columns won
+    assertEquals("the header names the column name twice", refusedCsv("/api/v1/sites",
+        "siteId,name,kind,regionCode,regionName,name\nS21,One,PHARMACY,440305,Shenzhen,Other\n"));
+    assertEquals("line 2 has a value in column 6, which the header leaves unnamed", refusedCsv("/api/v1/sites",
+        "siteId,name,kind,regionCode,regionName,\nS21,One,PHARMACY,440305,Shenzhen,Futian\n"));
+    Response json = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json",
+        "[{\"productKey\":\"8300021\",\"genericName\":\"Misspelt\",\"pack_size\":24}]");
+    assertEquals(400, json.status(), json.body());
+    assertEquals("[0].pack_size", json.json().getJsonArray("errors").getJsonObject(0).getString("field"), json.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key = '8300021'"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'S21'"));
+    Response trailingComma = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "siteId,name,kind,regionCode,regionName,\nS21,One,PHARMACY,440305,Shenzhen,\n");
+    assertEquals(200, trailingComma.status(), "an unnamed, empty column is no column: " + trailingComma.body());
+  }
+
+  /** The detail of the 400 a CSV upload must get. */
+  private static String refusedCsv(String path, String csv) {
+    Response r = svc.put(path, TestService.ADMIN_KEY, "text/csv", csv);
+    assertEquals(400, r.status(), r.body());
+    return r.json().getString("detail");
+  }
+
+  @Test
   void aGtinWhoseLastDigitIsNotItsCheckDigitIsRefused() {
     JsonArray rows = new JsonArray()
         .add(new JsonObject().put("productKey", "06901234567893").put("genericName", "wrong check digit"))
