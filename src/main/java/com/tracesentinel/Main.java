@@ -75,6 +75,7 @@ public final class Main implements Callable<Integer> {
           stopped.countDown();
         }
       }, "shutdown"));
+      app.shutdownHookInstalled();
       if (app.generatedAdminKey() != null) {
         System.out.println();
         System.out.println("  First start: an admin API key was generated. It is shown only this once:");
@@ -151,6 +152,7 @@ public final class Main implements Callable<Integer> {
         }
       }, "shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
+      core.shutdownHookInstalled();
       NhsaImport.Summary summary;
       try {
         summary = importer.run(file);

@@ -519,6 +519,13 @@ public final class TraceSentinel implements AutoCloseable {
     held = null;
   }
 
+  /** Called once the caller's shutdown hook, which closes this in order, is installed. */
+  public void shutdownHookInstalled() {
+    if (embedded != null) {
+      embedded.handOverShutdown();
+    }
+  }
+
   private String notLive() {
     String stopped = scans.stoppedBecause();
     if (stopped != null) {

@@ -107,6 +107,34 @@ class StartupMessagesTest {
   }
 
   @Test
+  void aStopWhileStartingStopsTheEmbeddedDatabaseToo() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-stop-while-starting");
+    ProcessBuilder pb = new ProcessBuilder(ServiceProcess.mainCommand("serve")).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("TRACESENTINEL_"));
+    pb.environment().putAll(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
+        "TRACESENTINEL_PORT", "0", "TRACESENTINEL_ADMIN_KEY", "stop-while-starting"));
+    Process p = pb.start();
+    long postgres = -1;
+    var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    for (String line = lines.readLine(); line != null && postgres < 0; line = lines.readLine()) {
+      var m = java.util.regex.Pattern.compile("Embedded PostgreSQL \\(pid (\\d+)\\)").matcher(line);
+      if (m.find()) {
+        postgres = Long.parseLong(m.group(1));
+      }
+    }
+    assertTrue(postgres > 0, "no PostgreSQL started");
+    p.destroy(); // SIGTERM while the migrations and the ledger are still being set up, before the service's hook
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    var server = ProcessHandle.of(postgres);
+    try {
+      // it was left running until the next start on the directory found it
+      assertFalse(server.isPresent() && server.get().isAlive(), "PostgreSQL pid " + postgres + " outlived the service");
+    } finally {
+      server.ifPresent(ProcessHandle::destroy);
+    }
+  }
+
+  @Test
   void theLedgerCommandsRefuseClusterModeBeforeTouchingAnything() throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-ledger-cluster");
     Map<String, String> env = Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(),

@@ -49,6 +49,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private final int port;
   private Process server;
   private boolean closed;
+  private volatile boolean handedOver;
 
   private EmbeddedDatabase(Path dataDir, Path bin, String password, int port) {
     this.dataDir = dataDir;
@@ -78,8 +79,30 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
     stopOrphan(dataDir);
     EmbeddedDatabase db = new EmbeddedDatabase(dataDir, bin, password, freePort());
+    Runtime.getRuntime().addShutdownHook(db.stopAtExit);
     db.launch();
     return db;
+  }
+
+  /**
+   * Stops the server when the JVM exits before its owner has a shutdown hook of its own: a Ctrl-C or SIGTERM while
+   * the service (or import, or a ledger command) was still starting left it running, holding its memory and port,
+   * until the next start found it. Once the owner's hook is in place, that hook stops the server itself, after
+   * the requests in flight are committed, so this one must then do nothing.
+   */
+  private final Thread stopAtExit = new Thread(() -> {
+    if (!handedOver) {
+      try {
+        close();
+      } catch (IOException | RuntimeException e) {
+        System.err.println("Stopping the embedded PostgreSQL: " + e);
+      }
+    }
+  }, "embedded-postgresql-stop");
+
+  /** The owner's shutdown hook now closes this server, in its order (see {@link #stopAtExit}). */
+  public void handOverShutdown() {
+    handedOver = true;
   }
 
   public DatabaseUrl url(String database) {
