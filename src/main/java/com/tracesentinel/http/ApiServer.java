@@ -357,6 +357,12 @@ public final class ApiServer extends VerticleBase {
     if (failure instanceof HttpClosedException) {
       return true;
     }
+    if (failure instanceof io.vertx.core.impl.NoStackTraceThrowable && ctx.request().isExpectMultipart()) {
+      // A photo's stream to disk, aborted by Vert.x because the form broke (a text part past 8 KiB, more than 256
+      // parts; the whole body may have arrived): it races the form decoder's own 400, and when it came first the
+      // client got a 500. Vert.x aborts an upload only when its request failed.
+      return true;
+    }
     StackTraceElement[] at = failure.getStackTrace();
     return !ctx.request().isEnded() && at.length > 0 && at[0].getClassName().startsWith("io.netty.handler.codec.http.");
   }
