@@ -17,10 +17,10 @@ import java.util.stream.Stream;
  * The command line of a JVM a test starts (the service's main class, a Kafka broker). A full test run starts dozens,
  * and at the JVM's defaults each start spent 13–14 s of CPU on two cores, most of it compiling (C2, and javac for
  * Chronicle Map's generated classes) and loading classes for a process that lives seconds: the suite outgrew its
- * 10 minutes. So a child JVM compiles with C1 only, and shares the classes a first child of its kind archived (a
- * dynamic CDS archive: 4–5 s of CPU a start instead of 13–14, measured by hand on 2026-12-03). The archive takes
- * classes from jars only, so the class path's directories (target/classes) are packed into a jar once per test JVM.
- * A child is never told about an archive it cannot use: a missing or refused archive only means a slower start.
+ * 10 minutes. So a child JVM compiles with C1 only, and a service child shares the classes the first one archived
+ * (a dynamic CDS archive: 4–5 s of CPU a start instead of 13–14, measured by hand on 2026-12-03; Kafka brokers, two
+ * a run, do not: see KafkaBroker). The archive takes classes from jars only, so the class path's directories
+ * (target/classes) are packed into a jar once per test JVM. An archive the JVM refuses only means a slower start.
  */
 public final class ChildJvm {
   private static final Path DIR = Scratch.dir("tracesentinel-childjvm");
@@ -69,7 +69,7 @@ public final class ChildJvm {
     return child;
   }
 
-  private static String classPath() {
+  private static synchronized String classPath() {
     if (classPath == null) {
       List<String> entries = new ArrayList<>();
       for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
