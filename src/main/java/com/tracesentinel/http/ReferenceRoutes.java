@@ -143,6 +143,12 @@ final class ReferenceRoutes {
     if (array == null) {
       throw Problem.badRequest("the body must be a JSON array of objects (or CSV with Content-Type: text/csv)");
     }
+    String twice = fieldNamedTwice(ctx.body().buffer().getBytes());
+    if (twice != null) {
+      // The tree keeps the last value: {"siteId":"IM1","siteId":"IM2"} upserted IM2, where a gateway that read the
+      // first would have passed another row. Scans and NHSA messages refuse it too.
+      throw Problem.validation(List.of(new Problem.FieldError(twice, "is given twice")));
+    }
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       Object o = array.getValue(i);
@@ -152,6 +158,31 @@ final class ReferenceRoutes {
       rows.add(new Row("[" + i + "].", json.getMap()));
     }
     return rows;
+  }
+
+  private static final com.fasterxml.jackson.core.JsonFactory JSON =
+      com.fasterxml.jackson.core.JsonFactory.builder().build();
+
+  /** The first field named twice in one row of a JSON array already read as valid, as "[i].name"; else null. */
+  private static String fieldNamedTwice(byte[] body) {
+    try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(body)) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+        return null;
+      }
+      for (int i = 0; p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT; i++) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+          if (!seen.add(p.currentName())) {
+            return "[" + i + "]." + p.currentName();
+          }
+          p.nextToken();
+          p.skipChildren();
+        }
+      }
+      return null;
+    } catch (java.io.IOException e) {
+      return null; // read as valid JSON a moment ago; the rows' own checks answer for anything else
+    }
   }
 
   /**

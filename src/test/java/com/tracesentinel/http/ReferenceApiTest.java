@@ -163,6 +163,12 @@ class ReferenceApiTest {
     assertEquals("[0].pack_size", json.json().getJsonArray("errors").getJsonObject(0).getString("field"), json.body());
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key = '8300021'"));
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'S21'"));
+    // the last of two same-named fields won: IM2 was upserted
+    Response twice = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", "[{\"siteId\":\"IM1\","
+        + "\"siteId\":\"IM2\",\"name\":\"N\",\"kind\":\"PHARMACY\",\"regionCode\":\"440305\",\"regionName\":\"S\"}]");
+    assertEquals(400, twice.status(), twice.body());
+    assertEquals("[0].siteId", twice.json().getJsonArray("errors").getJsonObject(0).getString("field"), twice.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id IN ('IM1', 'IM2')"));
     Response trailingComma = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
         "siteId,name,kind,regionCode,regionName,\nS21,One,PHARMACY,440305,Shenzhen,\n");
     assertEquals(200, trailingComma.status(), "an unnamed, empty column is no column: " + trailingComma.body());
