@@ -25,7 +25,24 @@ public final class KafkaBroker implements AutoCloseable {
     this.process = process;
   }
 
+  /**
+   * Tried up to three times, each on new ports: two test JVMs now pick free ports side by side (bind to 0, close,
+   * hand the number on), so another process may take one before the broker binds it; a broker that exited at start
+   * (once in a full run, printing nothing after its storage format) is started again rather than failing the class.
+   */
   public static KafkaBroker start() throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce();
+      } catch (IllegalStateException exited) {
+        if (attempt == 3) {
+          throw exited;
+        }
+      }
+    }
+  }
+
+  private static KafkaBroker startOnce() throws Exception {
     Path dir = Scratch.dir("tracesentinel-kafka");
     int port = freePort();
     int controller = freePort();
@@ -57,7 +74,7 @@ public final class KafkaBroker implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!broker.isAlive()) {
-        throw new IllegalStateException("the broker exited: " + Files.readString(log));
+        throw new IllegalStateException("the broker exited with " + broker.exitValue() + ": " + Files.readString(log));
       }
       try (Socket s = new Socket("127.0.0.1", port)) {
         return new KafkaBroker(dir, port, broker);
