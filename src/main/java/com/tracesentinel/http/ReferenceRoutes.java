@@ -1,5 +1,8 @@
 package com.tracesentinel.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.tracesentinel.auth.Role;
 import com.tracesentinel.code.Gtin;
 import com.tracesentinel.history.ReferenceRepository;
@@ -15,8 +18,10 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -160,18 +165,17 @@ final class ReferenceRoutes {
     return rows;
   }
 
-  private static final com.fasterxml.jackson.core.JsonFactory JSON =
-      com.fasterxml.jackson.core.JsonFactory.builder().build();
+  private static final JsonFactory JSON = JsonFactory.builder().build();
 
   /** The first field named twice in one row of a JSON array already read as valid, as "[i].name"; else null. */
   private static String fieldNamedTwice(byte[] body) {
-    try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(body)) {
-      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+    try (JsonParser p = JSON.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
         return null;
       }
-      for (int i = 0; p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT; i++) {
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+      for (int i = 0; p.nextToken() == JsonToken.START_OBJECT; i++) {
+        Set<String> seen = new HashSet<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
           if (!seen.add(p.currentName())) {
             return "[" + i + "]." + p.currentName();
           }
@@ -180,7 +184,7 @@ final class ReferenceRoutes {
         }
       }
       return null;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return null; // read as valid JSON a moment ago; the rows' own checks answer for anything else
     }
   }
@@ -242,7 +246,7 @@ final class ReferenceRoutes {
    * empty, as a trailing comma makes, is no column.
    */
   private static void requireColumns(List<String> header, List<String> fields) {
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (String column : header) {
       if (column.isEmpty()) {
         continue;
