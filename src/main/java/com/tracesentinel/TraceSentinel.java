@@ -132,6 +132,7 @@ public final class TraceSentinel implements AutoCloseable {
    */
   public static void rebuildLedger(Config config, PrintStream out) throws Exception {
     refuseInCluster(config, "rebuild-ledger", "a node rebuilds the partitions it is given, at every start");
+    CodeLedger.requireUsableRuntime(); // before the old ledger is deleted
     try (TraceSentinel app = new TraceSentinel(config)) {
       app.startDatabase();
       Path dir = config.ledgerDir();
@@ -149,6 +150,7 @@ public final class TraceSentinel implements AutoCloseable {
    */
   public static boolean verifyLedger(Config config, PrintStream out) throws Exception {
     refuseInCluster(config, "verify-ledger", "GET /health/cluster/verify of a running node checks its partitions");
+    CodeLedger.requireUsableRuntime();
     try (TraceSentinel app = new TraceSentinel(config)) {
       app.startDatabase();
       app.ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), true);
@@ -189,6 +191,7 @@ public final class TraceSentinel implements AutoCloseable {
       throw new IllegalArgumentException("import loads one node's data and cannot run in cluster mode (unset "
           + "TRACESENTINEL_KAFKA_BOOTSTRAP); a cluster takes the same messages on POST /api/v1/nhsa/{infno} of any node");
     }
+    CodeLedger.requireUsableRuntime();
     TraceSentinel app = new TraceSentinel(config);
     try {
       app.startDatabase();
@@ -209,6 +212,7 @@ public final class TraceSentinel implements AutoCloseable {
     // use is named in milliseconds, not after PostgreSQL has been started.
     lock = DataDirLock.acquire(config.dataDir());
     PortCheck.requireFree(config.host(), config.port());
+    CodeLedger.requireUsableRuntime();
     startDatabase();
     Runnable recover = startIngest();
     // In a cluster a key revoked on another node must stop working here too: checked keys are trusted for 5 s.

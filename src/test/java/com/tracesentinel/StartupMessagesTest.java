@@ -150,6 +150,39 @@ class StartupMessagesTest {
     assertFalse(Files.exists(dataDir.resolve("ledger")), "a ledger was created");
   }
 
+  @Test
+  void withoutChronicleFlagsEveryCommandStopsAndTheLedgerIsUntouched() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-no-flags");
+    Path ledgerDir = dataDir.resolve("ledger");
+    try (com.tracesentinel.ledger.CodeLedger ledger = com.tracesentinel.ledger.CodeLedger.open(ledgerDir, 1_000, false)) {
+      ledger.rebuilt();
+    }
+    List<String> before;
+    try (var files = Files.list(ledgerDir)) {
+      before = files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+    assertTrue(before.contains("codes.cm3"), before.toString());
+    for (String command : List.of("serve", "rebuild-ledger", "verify-ledger")) {
+      List<String> flags = List.of("-Dlogback.configurationFile=logback.xml", "-Dchronicle.analytics.disable=true");
+      ProcessBuilder pb = new ProcessBuilder(com.tracesentinel.support.ChildJvm.command(flags,
+          "com.tracesentinel.Main", List.of(command))).redirectErrorStream(true);
+      pb.environment().keySet().removeIf(k -> k.startsWith("TRACESENTINEL_"));
+      pb.environment().putAll(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
+          "TRACESENTINEL_PORT", "0"));
+      Process p = pb.start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      assertTrue(p.exitValue() != 0, command + ": " + output);
+      assertTrue(output.contains("tracesentinel: Chronicle Map, which holds the ledger, cannot run in this JVM"),
+          command + ": " + output);
+      // was: the healthy file set aside as codes.cm3.corrupt-<time> (rebuild-ledger: deleted) and a rebuild marker
+      try (var files = Files.list(ledgerDir)) {
+        assertEquals(before, files.map(f -> f.getFileName().toString()).sorted().toList(), command + ": " + output);
+      }
+      assertFalse(Files.exists(dataDir.resolve("pg")), command + " started the database: " + output);
+    }
+  }
+
   record Run(int exit, String output) {
     List<String> lines() {
       List<String> lines = new ArrayList<>();

@@ -85,6 +85,7 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
    * @param verify check every entry even after a clean stop (TRACESENTINEL_LEDGER_VERIFY, on by default)
    */
   public static CodeLedger open(Path dir, long capacity, boolean verify) throws IOException {
+    requireUsableRuntime();
     Files.createDirectories(dir);
     File file = dir.resolve(FILE).toFile();
     Path formatFile = dir.resolve(FORMAT_FILE);
@@ -151,6 +152,31 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
       LOG.info("Ledger {}: {} codes of capacity {} ({})", file, ledger.size(), capacity, because);
     }
     return ledger;
+  }
+
+  /**
+   * Fails unless Chronicle Map can run in this JVM, before any ledger file is looked at. Chronicle compiles classes at
+   * run time and needs JDK packages opened (the jar's manifest does it for {@code java -jar}); started any other way
+   * without those flags, every open failed, which read as a damaged file: a healthy ledger was set aside as
+   * "corrupt" and rebuilt from the history at the next start, and {@code rebuild-ledger} deleted it first.
+   */
+  public static void requireUsableRuntime() {
+    try (ChronicleMap<byte[], byte[]> probe = ChronicleMap.of(byte[].class, byte[].class)
+        .constantKeySizeBySample(new byte[CodeKey.BYTES])
+        .constantValueSizeBySample(new byte[StateCodec.BYTES])
+        .entries(16)
+        .checksumEntries(true)
+        .create()) {
+      probe.put(new byte[CodeKey.BYTES], new byte[StateCodec.BYTES]);
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError fatal) {
+        throw fatal;
+      }
+      // Main adds the root cause's message to this one line.
+      throw new IllegalStateException("Chronicle Map, which holds the ledger, cannot run in this JVM: start it with "
+          + "java -jar tracesentinel.jar, whose manifest opens the JDK packages it needs, or give java the --add-opens "
+          + "and --add-exports that manifest lists; no ledger file was touched", e);
+    }
   }
 
   /**
