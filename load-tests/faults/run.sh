@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Faults under load, on real processes: batched load for LOAD_SECONDS (30) from CLIENTS (4) clients while one fault
 # is injected 10 s in; then every answer is checked against PostgreSQL and the ledger against the history.
-#   load-tests/faults/run.sh [nul|pg-stop|pg-stop-resend|pg-kill|service-kill|disk-full|idle-flood|all]   (default: all)
+#   load-tests/faults/run.sh [nul|pg-stop|pg-stop-resend|pg-stop-postmaster|pg-kill|service-kill|disk-full|idle-flood|all]
+#   (default: all)
 # pg-stop freezes PostgreSQL (SIGSTOP) for 15 s; pg-stop-resend for FREEZE_SECONDS (20) while two more clients keep
 # sending again batches already answered 200 (each must come back REPLAYED, or 503), and the load runs on 10 s past
-# the freeze. After each load a batch of new codes is sent until it is answered 200: the service must take scans again.
+# the freeze. pg-stop-postmaster freezes only the postmaster for 15 s (the backends already connected go on; a new
+# connection hangs) and polls /health/ready meanwhile: it fails when readiness stays UP through the freeze while
+# scans are refused. After each load a batch of new codes is sent until it is answered 200: the service must take scans again.
 # Each fault gets a fresh data directory (disk-full: a small tmpfs, when this user may mount one) and the service on
 # 127.0.0.1:$PORT (18080). Last line per fault:
 #   fault F: acked N, lost 0, refused-but-stored 0, ledger mismatches 0[, re-sends not REPLAYED 0, stored twice 0]
@@ -22,7 +25,7 @@ export KEY=fault-test-admin
 LOGS=$(mktemp -d /tmp/ts-fault-logs-XXXX)
 base="http://127.0.0.1:${PORT}"
 faults=("$@")
-[ ${#faults[@]} -eq 0 ] || [ "${faults[0]}" = all ] && faults=(nul pg-stop pg-stop-resend pg-kill service-kill disk-full idle-flood)
+[ ${#faults[@]} -eq 0 ] || [ "${faults[0]}" = all ] && faults=(nul pg-stop pg-stop-resend pg-stop-postmaster pg-kill service-kill disk-full idle-flood)
 load() { java -cp "$JAR" load-tests/faults/FaultLoad.java "$@"; }
 
 start_service() { # dir
@@ -70,7 +73,7 @@ run_fault() {
     echo "fault idle-flood: $(load idle "$PORT" "${IDLE:-12000}" 15)"
     stop_service "$dir"; rm -rf "$dir"; return 0
   fi
-  local seconds=$LOAD_SECONDS extra=
+  local seconds=$LOAD_SECONDS extra= readiness=
   case $fault in
     nul) extra=nul ;;
     pg-stop-resend) extra=resend; seconds=$(( LOAD_SECONDS > FREEZE_SECONDS + 20 ? LOAD_SECONDS : FREEZE_SECONDS + 20 )) ;;
@@ -82,6 +85,16 @@ run_fault() {
     nul) ;; # the NUL storm runs inside the load, from its own client
     pg-stop) local pids; pids=$(pg_pids "$dir"); kill -STOP $pids; sleep 15; kill -CONT $pids ;;
     pg-stop-resend) local pids; pids=$(pg_pids "$dir"); kill -STOP $pids; sleep "$FREEZE_SECONDS"; kill -CONT $pids ;;
+    pg-stop-postmaster)
+      local pm; pm=$(head -1 "$dir/pg/postmaster.pid"); kill -STOP "$pm"
+      local t0=$SECONDS up=0 down=0 firstDown=
+      while [ $((SECONDS - t0)) -lt 15 ]; do
+        if curl -fs -m 1 "$base/health/ready" >/dev/null 2>&1; then up=$((up + 1))
+        else down=$((down + 1)); [ -n "$firstDown" ] || firstDown=$((SECONDS - t0)); fi
+        sleep 0.5
+      done
+      kill -CONT "$pm"
+      readiness="readiness during the freeze: $up UP, $down DOWN${firstDown:+ (first DOWN after ${firstDown} s)}" ;;
     pg-kill) kill -KILL "$(head -1 "$dir/pg/postmaster.pid")" ;;
     service-kill) kill -9 "$(cat "$LOGS/$(basename "$dir").pid")"; sleep 1; start_service "$dir" ;;
     disk-full)
@@ -104,6 +117,7 @@ run_fault() {
   echo "fault $fault: $check"
   echo "fault $fault: $fresh"
   echo "fault $fault: verify-ledger: $verify"
+  [ -z "$readiness" ] || echo "fault $fault: $readiness"
   local notReplayed=
   [[ $check =~ NOT\ all\ REPLAYED\ ([0-9]+).*more\ than\ once\ ([0-9]+) ]] \
     && notReplayed=", re-sends not REPLAYED ${BASH_REMATCH[1]}, stored twice ${BASH_REMATCH[2]}"
@@ -112,6 +126,8 @@ run_fault() {
   echo "fault $fault: $summary"
   [[ $summary =~ lost\ 0,\ refused-but-stored\ 0,\ ledger\ mismatches\ 0(,\ re-sends\ not\ REPLAYED\ 0,\ stored\ twice\ 0)?$ ]] \
     && [[ $fresh == "a new batch answered 200"* ]] || failed+=("$fault")
+  # Refused scans while readiness says UP keeps a load balancer sending to a node that cannot store.
+  [[ $fault != pg-stop-postmaster || $readiness != *" 0 DOWN"* || $check == *"refused 0,"* ]] || failed+=("$fault-readiness")
   [ "$mounted" = yes ] && umount "$dir"
   rm -rf "$dir"
 }
