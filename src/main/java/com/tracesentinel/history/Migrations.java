@@ -12,12 +12,23 @@ public final class Migrations {
   private Migrations() {}
 
   public static void apply(DatabaseUrl url) {
-    MigrateResult result = Flyway.configure()
+    apply(url, "classpath:db/migration");
+  }
+
+  static void apply(DatabaseUrl url, String location) {
+    Flyway flyway = Flyway.configure()
         .dataSource(url.jdbcUrl(), url.user(), url.password())
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
+        .locations(location)
+        .load();
+    // A jar built without its migrations found none, logged "0 migrations applied" and failed later on a missing
+    // table, far from the cause.
+    if (java.util.Arrays.stream(flyway.info().all()).noneMatch(m -> m.getState().isResolved())) {
+      throw new IllegalStateException("no database migrations found at " + location + ": the build is incomplete "
+          + "(rebuild the jar); the database was not changed");
+    }
+    MigrateResult result = flyway.migrate();
+    var current = flyway.info().current();
     LOG.info("Database {} at schema version {} ({} migrations applied now)", url.redacted(),
-        result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion, result.migrationsExecuted);
+        current == null ? "none" : current.getVersion(), result.migrationsExecuted);
   }
 }
