@@ -237,7 +237,10 @@ public record Config(
         }
         return parsed;
       } catch (NumberFormatException ex) {
-        throw new IllegalArgumentException(name + "=" + v + " is not a whole number");
+        // Long.parseLong refuses digits past 2^63 the same way as letters.
+        String why = v.replace("_", "").matches("[+-]?[0-9]+") ? " is outside " + min + ".." + max
+            : " is not a whole number";
+        throw new IllegalArgumentException(name + "=" + v + why);
       }
     }
 

@@ -29,6 +29,9 @@ class ConfigTest {
     IllegalArgumentException word = assertThrows(IllegalArgumentException.class,
         () -> Config.from(Map.of("TRACESENTINEL_HTTP_THREADS", "two")));
     assertEquals("TRACESENTINEL_HTTP_THREADS=two is not a whole number", word.getMessage());
+    IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+        () -> Config.from(Map.of("TRACESENTINEL_PORT", "9223372036854775808")));
+    assertTrue(huge.getMessage().startsWith("TRACESENTINEL_PORT=9223372036854775808 is outside"), huge.getMessage());
   }
 
   @Test
