@@ -90,6 +90,11 @@ public final class ApiServer extends VerticleBase {
   Router routes() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
+    // Every answer, API or file: a browser must never guess a type (a stored text rendered as HTML).
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
     router.route().handler(ApiServer::requireReadablePath);
     router.route().handler(ApiServer::requireUncompressedBody);
     Auth auth = new Auth(services.keys());

@@ -50,7 +50,6 @@ final class HomeRoutes {
         .putHeader("Content-Type", type)
         .putHeader("Cache-Control", "public, max-age=" + maxAgeSeconds)
         .putHeader("Content-Security-Policy", CSP)
-        .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer")
         .sendFile(resource).onFailure(ctx::fail);
   }

@@ -109,8 +109,7 @@ final class InvestigatorRoutes {
       }
     });
     HomeRoutes.pageRoute(router, "/console/*").handler(ctx -> {
-      ctx.response().putHeader("Content-Security-Policy", CONSOLE_CSP)
-          .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+      ctx.response().putHeader("Content-Security-Policy", CONSOLE_CSP).putHeader("Referrer-Policy", "no-referrer");
       ctx.next();
     }).handler(HomeRoutes::headContentType)
         .handler(StaticHandler.create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));

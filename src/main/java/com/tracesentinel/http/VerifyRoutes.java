@@ -241,7 +241,6 @@ final class VerifyRoutes {
     ctx.response()
         .putHeader("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; "
             + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-        .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer");
     ctx.next();
   }

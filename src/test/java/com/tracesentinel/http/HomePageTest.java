@@ -66,6 +66,18 @@ class HomePageTest {
   }
 
   @Test
+  void everyAnswerTellsBrowsersNotToGuessItsType() throws Exception {
+    // /openapi.yaml, /webjars/* and the API's answers went without it (only the pages had it)
+    var client = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/", "/openapi.yaml", "/webjars/uplot/1.6.30/dist/uPlot.min.css", "/README.md",
+        "/api/v1/verify/not-a-code", "/api/v1/anomalies", "/no-such-page")) {
+      var answer = client.send(svc.request(path, null).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+      assertEquals("nosniff", answer.headers().firstValue("X-Content-Type-Options").orElse(null),
+          path + " " + answer.statusCode());
+    }
+  }
+
+  @Test
   void theReadmeIsServedWithTheSectionsTheLandingPageLinks() {
     Response readme = svc.get("/README.md", null);
     assertEquals(200, readme.status());
