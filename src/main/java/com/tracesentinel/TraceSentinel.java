@@ -152,6 +152,13 @@ public final class TraceSentinel implements AutoCloseable {
     refuseInCluster(config, "verify-ledger", "GET /health/cluster/verify of a running node checks its partitions");
     CodeLedger.requireUsableRuntime();
     try (TraceSentinel app = new TraceSentinel(config)) {
+      app.lock = DataDirLock.acquire(config.dataDir()); // a running service's ledger is not for reading
+      if (!CodeLedger.fileExists(config.ledgerDir())) {
+        // Opening would create an empty ledger and a rebuild marker: a check must leave the directory as it was.
+        out.println("There is no ledger file in " + config.ledgerDir() + ". Run rebuild-ledger, or start the service, "
+            + "which builds it from the history.");
+        return false;
+      }
       app.startDatabase();
       app.ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), true);
       if (app.ledger.opened() == CodeLedger.Opened.REPLACED) {

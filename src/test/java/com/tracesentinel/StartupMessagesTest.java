@@ -76,6 +76,18 @@ class StartupMessagesTest {
   }
 
   @Test
+  void verifyLedgerWithoutALedgerFileSaysSoAndCreatesNothing() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-verify-no-ledger");
+    Files.createDirectories(dataDir.resolve("ledger"));
+    Run run = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString()), "verify-ledger");
+    assertEquals(1, run.exit(), run.output());
+    assertTrue(run.output().contains("There is no ledger file in"), run.output());
+    try (var files = Files.list(dataDir.resolve("ledger"))) {
+      assertEquals(List.of(), files.toList(), "was: an empty codes.cm3 and a codes.rebuilding marker");
+    }
+  }
+
+  @Test
   void anImportThatCannotStartExits2NotTheExitThatSaysItIsDone() throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-import-in-use");
     Path file = Files.writeString(dataDir.resolve("uploads.jsonl"), "{}\n");

@@ -209,10 +209,37 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     return java.util.Arrays.equals(head, 12, head.length, expected, 0, expected.length);
   }
 
+  /** How many set-aside files are kept: each is as large as the ledger (124 MB at the default capacity). */
+  static final int KEPT_ASIDE = 2;
+  private static final java.util.regex.Pattern SET_ASIDE =
+      java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(FILE) + "\\.[a-z-]+-\\d+");
+
   private static void setAside(File file, String why) throws IOException {
     Path aside = file.toPath().resolveSibling(FILE + "." + why + "-" + System.currentTimeMillis());
     Files.move(file.toPath(), aside, StandardCopyOption.ATOMIC_MOVE);
     LOG.warn("Ledger file kept aside as {}", aside);
+    // Kept for inspection, they piled up: every start on a damaged or outdated file added one as large as the ledger.
+    List<Path> older;
+    try (var files = Files.list(aside.getParent())) {
+      older = files.filter(f -> SET_ASIDE.matcher(f.getFileName().toString()).matches())
+          .sorted(java.util.Comparator.comparingLong(CodeLedger::setAsideAt).reversed())
+          .skip(KEPT_ASIDE)
+          .toList();
+    }
+    for (Path f : older) {
+      Files.deleteIfExists(f);
+      LOG.warn("Older ledger file kept aside deleted: {} (the newest {} are kept)", f, KEPT_ASIDE);
+    }
+  }
+
+  private static long setAsideAt(Path file) {
+    String name = file.getFileName().toString();
+    return Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
+  }
+
+  /** Whether {@code dir} holds a ledger file (read-only callers must not create one). */
+  public static boolean fileExists(Path dir) {
+    return Files.exists(dir.resolve(FILE));
   }
 
   public Opened opened() {

@@ -147,6 +147,35 @@ class CodeLedgerTest {
   }
 
   @Test
+  void onlyTheNewestFilesSetAsideAreKept() throws Exception {
+    List<String> setAside = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+        ledger.rebuilt();
+        ledger.put(CodeKey.of("A" + i), CodeState.NEW, 100, true);
+      }
+      try (var ch = java.nio.channels.FileChannel.open(dir.resolve("codes.cm3"),
+          java.nio.file.StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap(new byte[4096]), 0);
+      }
+      Thread.sleep(2); // set-aside files are named by the millisecond
+      try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+        assertEquals(CodeLedger.Opened.REPLACED, ledger.opened(), ledger.openedBecause());
+        ledger.rebuilt();
+      }
+      try (var files = Files.list(dir)) {
+        files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("codes.cm3.corrupt-"))
+            .filter(n -> !setAside.contains(n)).forEach(setAside::add);
+      }
+    }
+    assertEquals(4, setAside.size(), setAside.toString());
+    try (var files = Files.list(dir)) {
+      assertEquals(setAside.subList(4 - CodeLedger.KEPT_ASIDE, 4), files.map(f -> f.getFileName().toString())
+          .filter(n -> n.startsWith("codes.cm3.")).sorted().toList());
+    }
+  }
+
+  @Test
   void aDeletedFileIsReportedAsReplacedNotAsANewInstall() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
       ledger.rebuilt(); // as the service does once a new ledger holds the history
