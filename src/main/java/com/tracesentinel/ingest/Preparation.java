@@ -79,8 +79,11 @@ public final class Preparation {
   }
 
   /**
-   * Index of the first control character (C0, DEL, C1) or unpaired surrogate, or -1. Such characters are never part
-   * of a document number or a drug code, and PostgreSQL refuses U+0000 in text outright.
+   * Index of the first control character (C0, DEL, C1), bidirectional override, embedding or isolate, or unpaired
+   * surrogate, or -1. Such characters are never part of a document number, a drug code or a name, and PostgreSQL
+   * refuses U+0000 in text outright. A bidirectional control (U+202A–U+202E, U+2066–U+2069) reorders what follows
+   * it: a site named with U+202E showed its name reversed in the console, and a document number can be made to read
+   * as another.
    */
   public static int firstNonText(String s) {
     if (s == null) {
@@ -88,7 +91,7 @@ public final class Preparation {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (Character.isISOControl(c)) {
+      if (Character.isISOControl(c) || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069')) {
         return i;
       }
       if (Character.isHighSurrogate(c)) {

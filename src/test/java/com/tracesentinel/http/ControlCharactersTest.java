@@ -153,6 +153,25 @@ class ControlCharactersTest {
   }
 
   @Test
+  void bidirectionalOverridesAreRefusedLikeControlCharacters() {
+    // U+202E displayed "Pharmacy" reversed after it in the console; U+2066..U+2069 isolate, U+202A..U+202D embed
+    JsonArray rows = new JsonArray()
+        .add(new JsonObject().put("siteId", "SB1").put("name", "Good ‮ycamrahp").put("kind", "PHARMACY")
+            .put("regionCode", "440305").put("regionName", "⁧Shenzhen⁩"))
+        .add(new JsonObject().put("siteId", "SB2‪").put("name", "Fine").put("kind", "PHARMACY")
+            .put("regionCode", "440305").put("regionName", "Shenzhen ‏"));
+    Response json = svc.put("/api/v1/sites", ADMIN, "application/json", rows.encode());
+    assertEquals(400, json.status(), json.body());
+    // a right-to-left mark (U+200F) only marks a direction and stays allowed
+    assertEquals(List.of("[0].name", "[0].regionName", "[1].siteId"), fields(json.json()));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id LIKE 'SB%'"));
+    Response scan = svc.post("/api/v1/scans", ADMIN, ScanApiTest.scan(ScanApiTest.newCode(), "PN", "DOC‮1",
+        Instant.now().minusSeconds(60)));
+    assertEquals("REJECTED", new JsonObject(scan.body()).getJsonArray("results").getJsonObject(0).getString("status"),
+        scan.body());
+  }
+
+  @Test
   void aBrokenCsvIsA400ThatSaysWhereNotHowTheParserFailed() {
     Response r = svc.put("/api/v1/sites", ADMIN, "text/csv",
         "siteId,name,kind,regionCode,regionName\nSQ,\"open quote,PHARMACY,440305,X\n");
