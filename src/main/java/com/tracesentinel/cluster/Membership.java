@@ -91,7 +91,7 @@ final class Membership implements Runnable, AutoCloseable {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "tracesentinel-" + settings.nodeId());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId(settings));
     p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout().toMillis());
     Duration heartbeatInterval = Duration.ofMillis(Math.max(100, settings.sessionTimeout().toMillis() / 4));
@@ -164,7 +164,44 @@ final class Membership implements Runnable, AutoCloseable {
             + " partitions; the service maps codes onto " + CodeKey.PARTITIONS + ". Delete it (it holds no data) or "
             + "choose another TRACESENTINEL_CLUSTER_NAME");
       }
+      requireNodeIdFree(admin, settings);
     }
+  }
+
+  /**
+   * Two nodes started with one TRACESENTINEL_NODE_ID (a copied configuration) both became ready, though the partition
+   * owners table, which names an owner by its node id, cannot tell them apart. A member of the group under this
+   * node's client id is waited for (a node killed a moment ago stays a member until its session times out) and then
+   * refused.
+   */
+  private static void requireNodeIdFree(Admin admin, ClusterSettings settings) throws Exception {
+    String clientId = clientId(settings);
+    long deadline = System.nanoTime() + settings.sessionTimeout().plusSeconds(1).toNanos();
+    while (true) {
+      org.apache.kafka.clients.admin.ConsumerGroupDescription group;
+      try {
+        group = admin.describeConsumerGroups(List.of(settings.groupId())).describedGroups()
+            .get(settings.groupId()).get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+          return; // the cluster's first node
+        }
+        throw e;
+      }
+      var holder = group.members().stream().filter(m -> m.clientId().equals(clientId)).findFirst();
+      if (holder.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("TRACESENTINEL_NODE_ID=" + settings.nodeId() + " is the name of a running "
+            + "node of cluster " + settings.name() + " (at " + holder.get().host() + "): give each node its own");
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private static String clientId(ClusterSettings settings) {
+    return "tracesentinel-" + settings.nodeId();
   }
 
   /**

@@ -29,6 +29,37 @@ class ClusterStartupTest {
   }
 
   @Test
+  void aNodeIdInUseByALiveMemberStopsTheStart() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start()) {
+      ClusterSettings n1 = new ClusterSettings(broker.bootstrap(), "dupid", "n1", "http://127.0.0.1:1",
+          "a-test-cluster-secret", Duration.ofMillis(1000));
+      Membership.ensureTopic(n1); // nobody of that name yet
+      java.util.Properties p = new java.util.Properties();
+      p.put("bootstrap.servers", broker.bootstrap());
+      p.put("group.id", n1.groupId());
+      p.put("client.id", "tracesentinel-n1"); // what a running node n1 is in the group
+      p.put("session.timeout.ms", "1000");
+      p.put("heartbeat.interval.ms", "250");
+      p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+      p.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+      try (var running = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p)) {
+        running.subscribe(java.util.List.of(n1.topic()));
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (running.assignment().isEmpty() && System.nanoTime() < deadline) {
+          running.poll(Duration.ofMillis(100));
+        }
+        assertTrue(!running.assignment().isEmpty(), "the stand-in node never joined");
+        Exception e = assertThrows(IllegalStateException.class, () -> Membership.ensureTopic(n1));
+        assertTrue(e.getMessage().startsWith("TRACESENTINEL_NODE_ID=n1 is the name of a running node of cluster dupid"),
+            e.getMessage());
+        Membership.ensureTopic(new ClusterSettings(broker.bootstrap(), "dupid", "n2", "http://127.0.0.1:1",
+            "a-test-cluster-secret", Duration.ofMillis(1000))); // another name: no refusal
+      }
+      Membership.ensureTopic(n1); // the member left when it closed
+    }
+  }
+
+  @Test
   void aSessionTimeoutTheBrokersRefuseStopsTheStart() throws Exception {
     try (KafkaBroker broker = KafkaBroker.start()) { // group.min.session.timeout.ms=1000
       ClusterSettings settings = new ClusterSettings(broker.bootstrap(), "shortsession", "n1", "http://127.0.0.1:1",
