@@ -47,12 +47,34 @@ public final class ClientAddress {
       int end = v4.indexOf(']');
       return end < 0 ? v4 : v4.substring(0, end);
     }
-    String prefix = ipv6Prefix64(a);
-    return prefix == null ? a : prefix;
+    int[] groups = ipv6Groups(a);
+    if (groups == null) {
+      return a;
+    }
+    if (groups[0] == 0 && groups[1] == 0 && groups[2] == 0 && groups[3] == 0 && groups[4] == 0
+        && groups[5] == 0xffff) {
+      // IPv4-mapped written in hex (::ffff:c000:201): every IPv4 client behind such a proxy shared one /64's limit.
+      return (groups[6] >> 8) + "." + (groups[6] & 0xff) + "." + (groups[7] >> 8) + "." + (groups[7] & 0xff);
+    }
+    return prefix64(groups);
   }
 
   /** The first four groups of an IPv6 literal ("2001:db8:0:1::"), or null when it is not one. */
   public static String ipv6Prefix64(String literal) {
+    int[] groups = ipv6Groups(literal);
+    return groups == null ? null : prefix64(groups);
+  }
+
+  private static String prefix64(int[] groups) {
+    StringBuilder out = new StringBuilder(24);
+    for (int g = 0; g < 4; g++) {
+      out.append(Integer.toHexString(groups[g])).append(':');
+    }
+    return out.append(':').toString();
+  }
+
+  /** The eight 16-bit groups of an IPv6 literal (brackets and a zone allowed), or null when it is not one. */
+  private static int[] ipv6Groups(String literal) {
     String a = literal;
     if (a.startsWith("[")) {
       int end = a.indexOf(']');
@@ -79,19 +101,22 @@ public final class ClientAddress {
     if (all.size() != 8 || gap >= 0 && head.size() + tail.size() > 7) {
       return null;
     }
-    StringBuilder out = new StringBuilder(24);
-    for (int g = 0; g < 4; g++) {
+    int[] out = new int[8];
+    for (int g = 0; g < 8; g++) {
       String v = all.get(g);
       if (v.isEmpty() || v.length() > 4) {
         return null;
       }
       try {
-        out.append(Integer.toHexString(Integer.parseInt(v, 16))).append(':');
+        out[g] = Integer.parseInt(v, 16);
       } catch (NumberFormatException e) {
         return null;
       }
+      if (out[g] < 0) {
+        return null; // "-1" parses
+      }
     }
-    return out.append(':').toString();
+    return out;
   }
 
   /** Colon-separated groups; an embedded IPv4 tail ("::ffff:1.2.3.4") stands for the last two. */

@@ -175,6 +175,10 @@ class VerifyRateLimitTest {
     assertEquals("192.0.2.1", ClientAddress.clientKey("192.0.2.1:40001"));
     assertEquals("2001:db8:0:1::", ClientAddress.clientKey("[2001:db8:0:1::7]:443"));
     assertEquals("192.0.2.1", ClientAddress.clientKey("[::ffff:192.0.2.1]:443"));
+    // IPv4-mapped in hex, as some dual-stack proxies write it: each IPv4 client, not one /64 for all of them
+    assertEquals("192.0.2.1", ClientAddress.clientKey("::ffff:c000:201"));
+    assertEquals("198.51.100.255", ClientAddress.clientKey("[0:0:0:0:0:FFFF:C633:64FF]:443"));
+    assertNull(ClientAddress.ipv6Prefix64("-1::"));
   }
 
   @Test
