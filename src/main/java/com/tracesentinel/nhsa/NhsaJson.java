@@ -97,7 +97,16 @@ public final class NhsaJson {
         return p.getText();
       }
       case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
-        return p.getDecimalValue();
+        try {
+          return p.getDecimalValue();
+        } catch (NumberFormatException e) {
+          // Valid JSON (1e2147483648) that no BigDecimal holds: Jackson throws it unchecked, and it escaped as a
+          // 500 on the route and ended an import with Jackson's text, without its line or the lines before it.
+          JsonLocation at = p.currentTokenLocation();
+          throw new NhsaError.Refused(new NhsaError("body", "数值超出可读范围（第 " + at.getLineNr() + " 行第 "
+              + at.getColumnNr() + " 列）", "a number is out of the readable range (line " + at.getLineNr()
+              + ", column " + at.getColumnNr() + ")"));
+        }
       }
       case VALUE_TRUE -> {
         return Boolean.TRUE;

@@ -226,6 +226,18 @@ class NhsaEnvelopeTest {
   }
 
   @Test
+  void aNumberNoBigDecimalHoldsIsRefusedNamingWhereItIs() {
+    String message = sale3505(SITE, saleLine("81000010000009000020", "R-17", "B-17", T)).encode();
+    for (String number : new String[] {"1e2147483648", "-1e-2147483649"}) {
+      byte[] json = message.replace("\"sel_retn_cnt\":1", "\"sel_retn_cnt\":" + number)
+          .getBytes(StandardCharsets.UTF_8);
+      NhsaError e = assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(json), number).errors().get(0);
+      assertEquals("body", e.field());
+      assertTrue(e.en().startsWith("a number is out of the readable range (line 1, column "), e.en());
+    }
+  }
+
+  @Test
   void controlCharactersInAnUploadAreLeftToTheCoreToRejectThatScan() {
     NhsaRequest.Upload u = upload("3505", sale3505(SITE, saleLine("81000010000009000019", "R\u000014", "B-14", T)));
     assertEquals("R\u000014", u.codes().get(0).input().documentNo());

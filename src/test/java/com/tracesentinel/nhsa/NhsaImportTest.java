@@ -143,6 +143,26 @@ class NhsaImportTest {
   }
 
   @Test
+  void aLineWithANumberOutOfRangeIsRefusedAndTheLinesAroundItAreStored() throws Exception {
+    Path file = Files.createTempFile("nhsa-number", ".jsonl");
+    file.toFile().deleteOnExit();
+    String first = Files.readAllLines(Path.of("docs/nhsa-sample.jsonl")).get(0)
+        .replace("81000010000009000001", "81000010000009000401").replace("3505-20261129-0001", "B-NUM-1");
+    String outOfRange = first.replace("81000010000009000401", "81000010000009000402")
+        .replace("\"sel_retn_cnt\":1", "\"sel_retn_cnt\":1e2147483648");
+    String last = first.replace("81000010000009000401", "81000010000009000403");
+    Files.writeString(file, first + "\n" + outOfRange + "\n" + last + "\n");
+    Run run = importFile(file);
+    NhsaImport.Summary s = run.summary();
+    assertEquals(1, s.exitCode(), run.printed());
+    assertEquals(1, s.refused(), run.printed());
+    assertEquals(2, s.stored(), run.printed());
+    assertTrue(run.printed().contains("line 2: body: 数值超出可读范围"), run.printed());
+    assertEquals(2, count("SELECT count(*) FROM scans WHERE canonical IN ('81000010000009000401', "
+        + "'81000010000009000403')"));
+  }
+
+  @Test
   void theRowsBeforeACsvRowThatCannotBeReadAreStoredAndTheMessageNamesWhereItStarts() throws Exception {
     Path csv = Files.createTempFile("nhsa-quote", ".csv");
     csv.toFile().deleteOnExit();
