@@ -230,16 +230,25 @@ public final class NhsaEnvelope {
     if (errors.size() > errorsBefore || found.isEmpty()) {
       return;
     }
-    int quantity = 1;
-    if (split) {
-      BigDecimal share = count.divide(BigDecimal.valueOf(found.size()), 0, RoundingMode.CEILING);
-      quantity = Math.max(1, share.intValueExact());
-    }
+    int quantity = split ? share(count, found.size()) : 1;
     for (int c = 0; c < found.size(); c++) {
       ScanInput in = new ScanInput(found.get(c).code(), iface.type, site, doc, c + 1, at, quantity, split, billed,
           settlement, device, batch, returned);
       codes.add(new NhsaRequest.Code(in, index, path, found.get(c).entry()));
     }
+  }
+
+  /**
+   * The units of each of {@code codes} codes sharing a split line's {@code count} (above 0, at most
+   * {@link #MAX_QUANTITY}), rounded up. Rounded up to whole units first, which gives the same share: dividing
+   * {@code 1e-300000000} itself computed 10^300000000, minutes of an event loop for eleven characters.
+   */
+  private static int share(BigDecimal count, int codes) {
+    if (count.compareTo(BigDecimal.ONE) <= 0) {
+      return 1;
+    }
+    long units = count.setScale(0, RoundingMode.CEILING).longValueExact();
+    return (int) ((units + codes - 1) / codes);
   }
 
   /** A code of a line: its position in {@code drugtracinfo}, or -1 for the old layout's field. */
@@ -357,7 +366,9 @@ public final class NhsaEnvelope {
 
   private Boolean flag(Map<?, ?> line, String path) {
     Object v = line.get("trdn_flag");
-    String s = v instanceof BigDecimal n ? n.toPlainString() : v instanceof String t ? t.strip() : null;
+    // Only 0 and 1 are written out: 1e999999999 written out is a gigabyte.
+    String s = v instanceof BigDecimal n ? (n.scale() == 0 && n.signum() >= 0 && n.compareTo(BigDecimal.ONE) <= 0
+        ? n.toPlainString() : "?") : v instanceof String t ? t.strip() : null;
     if (v == null || "".equals(s)) {
       fail(path, "trdn_flag", "缺少拆零标志", "the split-pack flag is required");
       return false;
@@ -377,7 +388,8 @@ public final class NhsaEnvelope {
       n = d;
     } else if (v instanceof String s && !s.isBlank()) {
       try {
-        n = new BigDecimal(s.strip());
+        // A count is a few digits; parsing a string of a million took BigDecimal seconds.
+        n = s.strip().length() > MAX_TEXT ? null : new BigDecimal(s.strip());
       } catch (NumberFormatException e) {
         n = null;
       }
@@ -429,7 +441,13 @@ public final class NhsaEnvelope {
     if (v instanceof String t) {
       s = Preparation.trimSpaces(t);
     } else if (v instanceof BigDecimal n && n.stripTrailingZeros().scale() <= 0) {
-      s = n.toBigInteger().toString();
+      // Its digits are counted before they are written: 1e999999999 has a billion.
+      BigDecimal whole = n.stripTrailingZeros();
+      if ((long) whole.precision() - whole.scale() > MAX_TEXT) {
+        tooLong(parent, name, zh, en);
+        return null;
+      }
+      s = whole.toBigInteger().toString();
     } else if (v == null) {
       s = "";
     } else {
@@ -443,10 +461,14 @@ public final class NhsaEnvelope {
       return null;
     }
     if (s.length() > MAX_TEXT) {
-      fail(parent, name, zh + "超过 " + MAX_TEXT + " 个字符", en + " is longer than " + MAX_TEXT + " characters");
+      tooLong(parent, name, zh, en);
       return null;
     }
     return s;
+  }
+
+  private void tooLong(String parent, String name, String zh, String en) {
+    fail(parent, name, zh + "超过 " + MAX_TEXT + " 个字符", en + " is longer than " + MAX_TEXT + " characters");
   }
 
   private Map<?, ?> object(Object v, String path, String zh, String en, boolean required) {

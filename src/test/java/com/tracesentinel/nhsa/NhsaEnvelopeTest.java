@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.ingest.ScanInput;
@@ -17,6 +18,7 @@ import com.tracesentinel.rules.EventType;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -235,6 +237,41 @@ class NhsaEnvelopeTest {
       assertEquals("body", e.field());
       assertTrue(e.en().startsWith("a number is out of the readable range (line 1, column "), e.en());
     }
+  }
+
+  /** The message with the string "@N@" replaced by {@code raw}, a JSON number as a vendor may write it. */
+  private static NhsaRequest readWith(String infno, JsonObject message, String raw) {
+    return NhsaEnvelope.read(infno, NhsaJson.read(message.encode().replace("\"@N@\"", raw)
+        .getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void aShortNumberOfHugeMagnitudeIsReadWithoutWritingItOutOrDividingByIt() {
+    // Eleven characters each: written out, divided or rounded, they took seconds to minutes of an event loop (an
+    // HTTP answer, and SIGTERM, waited for it) or gigabytes, or threw ArithmeticException (a 500).
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+      for (String number : new String[] {"1e999999999", "-1e300000000"}) {
+        NhsaError e = assertThrows(NhsaError.Refused.class, () -> readWith("3505", sale3505(SITE,
+            saleLine("81000010000009000021", "@N@", "B-18", T)), number)).errors().get(0);
+        assertEquals("input.selinfo.rtal_docno", e.field(), number);
+        assertTrue(e.en().contains("longer than 100 characters"), e.en());
+      }
+      NhsaError flag = assertThrows(NhsaError.Refused.class, () -> readWith("3505", sale3505(SITE,
+          saleLine("81000010000009000022", "R-19", "B-19", T).put("trdn_flag", "@N@")), "1e300000000")).errors()
+          .get(0);
+      assertEquals("input.selinfo.trdn_flag", flag.field());
+      JsonObject split = saleLine("81000030000009000023", "R-20", "B-20", T).put("trdn_flag", "1")
+          .put("sel_retn_cnt", "@N@");
+      for (String tiny : new String[] {"1e-999999999", "1e-3000000", "\"5e-3000000\""}) {
+        NhsaRequest.Upload u = (NhsaRequest.Upload) readWith("3505", sale3505(SITE, split.copy()), tiny);
+        assertEquals(1, u.codes().get(0).input().quantity(), "a positive count under one unit is one unit: " + tiny);
+      }
+      assertEquals(3, ((NhsaRequest.Upload) readWith("3505", sale3505(SITE, split.copy()), "\"2.5000\""))
+          .codes().get(0).input().quantity());
+      assertEquals("input.selinfo.sel_retn_cnt", assertThrows(NhsaError.Refused.class, () -> readWith("3505",
+          sale3505(SITE, split.copy()), "\"0." + "0".repeat(400_000) + "1\"")).errors().get(0).field(),
+          "a count of 400,000 digits is not a count (parsing it alone took seconds)");
+    });
   }
 
   @Test
