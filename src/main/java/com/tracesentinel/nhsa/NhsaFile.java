@@ -10,10 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -70,7 +72,26 @@ public final class NhsaFile implements Closeable {
     // Cells are not trimmed by the parser: a control character at a cell's edge must reach the core's checks.
     CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true)
         .setAllowMissingColumnNames(true).get();
-    return new NhsaFile(bytes, null, format.parse(new InputStreamReader(in, StandardCharsets.UTF_8)));
+    NhsaFile csv = new NhsaFile(bytes, null, format.parse(new InputStreamReader(in, StandardCharsets.UTF_8)));
+    String twice = csv.columnReadTwice();
+    if (twice != null) {
+      csv.close();
+      // The later of the two cells was taken and the other dropped, without a word.
+      throw new IOException(file + ": the header names the column " + twice + " twice: which of a row's two cells "
+          + "counts would be a guess");
+    }
+    return csv;
+  }
+
+  /** A column the messages are read from that the header names twice (another may be, as it is read past). */
+  private String columnReadTwice() {
+    Set<String> seen = new HashSet<>();
+    for (String name : header) {
+      if (NhsaEnvelope.READ.contains(name) && !seen.add(name)) {
+        return name;
+      }
+    }
+    return null;
   }
 
   /** Bytes of the file read so far (read ahead by a buffer: for progress only). */
@@ -113,6 +134,14 @@ public final class NhsaFile implements Closeable {
           + "text follows its closing quote"));
     }
     long at = csv.getCurrentLineNumber();
+    for (int i = header.size(); i < row.size(); i++) {
+      if (!row.get(i).isBlank()) {
+        // A cell under no column (a second code appended, a comma left unquoted) was dropped without a word.
+        return new Message(at, null, new NhsaError.Refused(new NhsaError("row", "此行有 " + row.size()
+            + " 个单元格，表头只有 " + header.size() + " 列", "the row has " + row.size() + " cells, the header names "
+            + header.size() + " columns: a cell under no column would be dropped")));
+      }
+    }
     try {
       return new Message(at, NhsaEnvelope.read(null, envelope(row)), null);
     } catch (NhsaError.Refused refused) {

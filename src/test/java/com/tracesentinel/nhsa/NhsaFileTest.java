@@ -95,6 +95,36 @@ class NhsaFileTest {
   }
 
   @Test
+  void aCsvColumnReadTwiceOrACellUnderNoColumnIsRefusedNotDropped() throws Exception {
+    String header = "fixmedins_code,rtal_docno,fixmedins_bchno,drug_trac_codg,trdn_flag,sel_retn_cnt,sel_retn_time";
+    List<NhsaFile.Message> all = readAll(header + ",memo,memo\n"
+        + "P1,R-1,B-1,81000010000009000001,0,1," + T + ",a,b\n"
+        // A second code of the line appended to its row: it was dropped, the row stored with the first alone.
+        + "P1,R-2,B-2,81000010000009000002,0,1," + T + ",a,b,81000010000009000005\n"
+        + "P1,R-3,B-3,81000010000009000003,0,1," + T + ",,,\n");
+    assertEquals(3, all.size());
+    assertEquals("R-1", ((NhsaRequest.Upload) all.get(0).request()).codes().get(0).input().documentNo(),
+        "a column nothing reads may be named twice");
+    assertNull(all.get(1).request(), "nothing of a row with a cell under no column is stored");
+    NhsaError shifted = all.get(1).refused().errors().get(0);
+    assertEquals("row", shifted.field());
+    assertEquals(3, all.get(1).line());
+    assertTrue(shifted.en().contains("10 cells, the header names 9 columns"), shifted.en());
+    assertEquals("R-3", ((NhsaRequest.Upload) all.get(2).request()).codes().get(0).input().documentNo(),
+        "empty cells after the last column are no data");
+
+    for (String twice : List.of(header + ",rtal_docno", header.replace("fixmedins_code", "infno") + ", infno ")) {
+      Path file = Files.createTempFile("nhsa-twice", ".csv");
+      file.toFile().deleteOnExit();
+      Files.writeString(file, twice + "\nP1,R-4,B-4,81000010000009000004,0,1," + T + ",R-5\n");
+      java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+          () -> NhsaFile.open(file).close(), twice);
+      String column = twice.endsWith("rtal_docno") ? "rtal_docno" : "infno";
+      assertTrue(refused.getMessage().contains("names the column " + column + " twice"), refused.getMessage());
+    }
+  }
+
+  @Test
   void chinaTimeIsReadByHandAsStrictlyAsAFormatter() {
     assertEquals(Instant.parse("2026-11-28T02:15:30Z"), NhsaEnvelope.chinaTime("2026-11-28 10:15:30"));
     assertEquals(Instant.parse("2024-02-28T16:00:00Z"), NhsaEnvelope.chinaTime("2024-02-29 00:00:00"));
