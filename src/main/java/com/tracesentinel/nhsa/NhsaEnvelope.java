@@ -31,9 +31,9 @@ import java.util.Set;
  *   names); time {@code sel_retn_time}, {@code yyyy-MM-dd HH:mm:ss} in Asia/Shanghai; billed drug
  *   {@code med_list_codg}; device {@code dev_no} of the envelope; the returned sale {@code medins_prod_sel_no}
  *   (3506 only);</li>
- *   <li>line number: the code's 1-based position in its line. The line's position in the message is not part of
- *   it, so the same line sent again in any message (a 3505 of its own, a 3505A batch cut differently, a CSV row)
- *   has the same idempotency keys and comes back REPLAYED;</li>
+ *   <li>line number: 1 for every code. Neither the line's position in the message nor the code's in its line is
+ *   part of the key (site, document, code, sale/return), so a line sent again in any message (a 3505 of its own, a
+ *   3505A batch cut differently, its codes in another order, each code alone, a CSV row) comes back REPLAYED;</li>
  *   <li>{@code trdn_flag} 1: a split (拆零) sale of {@code sel_retn_cnt} units, shared out over the line's codes
  *   (rounded up); 0: each code is one whole box;</li>
  *   <li>reimbursed when {@code mdtrt_setl_type} is 1 (settlement id {@code setl_id}, else {@code mdtrt_sn}); with
@@ -232,7 +232,9 @@ public final class NhsaEnvelope {
     }
     int quantity = split ? share(count, found.size()) : 1;
     for (int c = 0; c < found.size(); c++) {
-      ScanInput in = new ScanInput(found.get(c).code(), iface.type, site, doc, c + 1, at, quantity, split, billed,
+      // Not the code's position: a retry that lists the line's codes in another order, or sends each box as an
+      // old-layout line of its own, was stored again as second sales of the receipt (DOUBLE_SCAN).
+      ScanInput in = new ScanInput(found.get(c).code(), iface.type, site, doc, 1, at, quantity, split, billed,
           settlement, device, batch, returned);
       codes.add(new NhsaRequest.Code(in, index, path, found.get(c).entry()));
     }

@@ -126,7 +126,7 @@ class NhsaApiTest {
         .getJsonArray("linesWithoutCode"));
     assertTrue(businessResult(r).getString("msgRslt").contains("input.selinfoDetail[2]"), r.body());
     assertEquals(1, count("canonical = '" + a + "' AND line_no = 1 AND settlement_id = 'S4403R-NEW-1'"));
-    assertEquals(1, count("canonical = '" + b + "' AND line_no = 2 AND upload_batch = 'B-NEW-1a'"));
+    assertEquals(1, count("canonical = '" + b + "' AND line_no = 1 AND upload_batch = 'B-NEW-1a'"));
     assertEquals(1, count("canonical = '" + split + "' AND split AND quantity = 6 AND settlement_id IS NULL"
         + " AND upload_batch = 'B-NEW-1b'"), "a self-paid split sale of 6 units");
   }
@@ -151,6 +151,17 @@ class NhsaApiTest {
     // The retry of another vendor: the same line alone, as a 3505.
     Response alone = post("3505", shenzhenKey, sale3505(SHENZHEN, line.copy()).put("msgid", "another-msgid"));
     assertEquals("REPLAYED", results(alone).getJsonObject(1).getString("status"), alone.body());
+    // Built from a query without an order: the codes in the other order, and each box as an old-layout 3505.
+    Response reordered = post("3505", shenzhenKey, sale3505(SHENZHEN, newLayoutLine("R-DUP-1", "B-DUP-1", ago(15),
+        b, a)));
+    Response oldLayout = post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(b, "R-DUP-1", "B-DUP-1", ago(15))));
+    for (Response r : new Response[] {reordered, oldLayout}) {
+      assertStored(r);
+      for (Object o : results(r)) {
+        assertEquals("REPLAYED", ((JsonObject) o).getString("status"), r.body());
+      }
+    }
+    assertEquals(1, count("canonical = '" + b + "'"));
     assertEquals(1, count("canonical = '" + a + "'"));
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE canonical IN ('" + a + "', '"
         + b + "')"));

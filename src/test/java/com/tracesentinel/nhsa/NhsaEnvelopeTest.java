@@ -65,7 +65,7 @@ class NhsaEnvelopeTest {
   }
 
   @Test
-  void newLayoutLinesGiveOneScanPerCodeNumberedByItsPositionInTheLine() {
+  void newLayoutLinesGiveOneScanPerCodeEachOfLineNumberOne() {
     JsonObject split = newLayoutLine("R-2", "B-2b", T, "81000030000009000010").put("trdn_flag", "1")
         .put("sel_retn_cnt", "10.0000").put("mdtrt_setl_type", "2").putNull("setl_id");
     NhsaRequest.Upload u = upload("3505A", sale3505A(SITE,
@@ -74,14 +74,14 @@ class NhsaEnvelopeTest {
     assertEquals(4, u.codes().size());
     for (int i = 0; i < 3; i++) {
       ScanInput in = u.codes().get(i).input();
-      assertEquals(i + 1, in.lineNo());
+      assertEquals(1, in.lineNo(), "not the code's position: a retry may list them in another order");
       assertEquals(1, in.quantity(), "a whole box per code");
       assertEquals("S4403R-2", in.settlementId(), "mdtrt_setl_type 1: the settlement id");
       assertEquals(0, u.codes().get(i).line());
       assertEquals("input.selinfoDetail[0].drugtracinfo[" + i + "].drug_trac_codg", u.codes().get(i).field());
     }
     ScanInput splitScan = u.codes().get(3).input();
-    assertEquals(1, splitScan.lineNo(), "the first code of its own line");
+    assertEquals(1, splitScan.lineNo());
     assertTrue(splitScan.split());
     assertEquals(10, splitScan.quantity(), "sel_retn_cnt units of the box");
     assertNull(splitScan.settlementId(), "mdtrt_setl_type 2: self-paid");
@@ -104,6 +104,26 @@ class NhsaEnvelopeTest {
   }
 
   @Test
+  void aLineReSentWithItsCodesInAnotherOrderOrOneCodeAMessageHasTheSameKeys() {
+    List<String> first = keys(upload("3505A", sale3505A(SITE, newLayoutLine("R-3b", "B-3b", T,
+        "81000010000009000031", "81000010000009000032", "81000010000009000033"))));
+    // A system that builds its retry from a query without an order, or sends each box as an old-layout 3505: both
+    // were stored again as second sales of the same receipt (DOUBLE_SCAN), never REPLAYED.
+    List<String> reordered = keys(upload("3505A", sale3505A(SITE, newLayoutLine("R-3b", "B-3b", T,
+        "81000010000009000033", "81000010000009000031", "81000010000009000032"))));
+    assertEquals(java.util.Set.copyOf(first), java.util.Set.copyOf(reordered));
+    List<String> oneByOne = new java.util.ArrayList<>();
+    for (String code : List.of("81000010000009000032", "81000010000009000033")) {
+      oneByOne.addAll(keys(upload("3505", sale3505(SITE, saleLine(code, "R-3b", "B-3b", T)))));
+    }
+    assertTrue(first.containsAll(oneByOne), "each box alone in the old layout: " + oneByOne + " of " + first);
+  }
+
+  private static List<String> keys(NhsaRequest.Upload u) {
+    return u.codes().stream().map(c -> c.input().idempotencyKey(c.input().code())).toList();
+  }
+
+  @Test
   void theOldFieldBesideTheListIsAddedOnlyWhenTheListLacksIt() {
     JsonObject both = newLayoutLine("R-5", "B-5", T, "81000010000009000008").put("drug_trac_codg",
         " 81000010000009000008 ");
@@ -111,7 +131,7 @@ class NhsaEnvelopeTest {
     both.put("drug_trac_codg", "81000010000009000009");
     NhsaRequest.Upload u = upload("3505", sale3505(SITE, both));
     assertEquals(2, u.codes().size());
-    assertEquals(2, u.codes().get(1).input().lineNo());
+    assertEquals(1, u.codes().get(1).input().lineNo());
     assertEquals("input.selinfo.drug_trac_codg", u.codes().get(1).field());
   }
 
