@@ -147,7 +147,8 @@ public final class NhsaFile implements Closeable {
     } catch (NhsaError.Refused refused) {
       // A row's field is its column, not a path in an envelope it never had.
       return new Message(at, null, new NhsaError.Refused(refused.errors().stream().map(e -> new NhsaError(
-          e.field().replace("input.selinfo.", "").replace("input.data.", ""), e.zh(), e.en())).toList()));
+          e.field().replace("input.selinfoDetail[0].", "").replace("input.selinfo.", "").replace("input.data.", ""), e.zh(),
+          e.en())).toList()));
     }
   }
 
@@ -167,7 +168,11 @@ public final class NhsaFile implements Closeable {
       }
     }
     Object infno = envelope.computeIfAbsent("infno", k -> "3505");
-    envelope.put("input", Map.of("3507".equals(infno) ? "data" : "selinfo", fields));
+    // Decided as the envelope reader decides the interface (spaces, any case): " 3507 " was refused for lacking
+    // input.data, a 3505A row for lacking its list of lines. A row is one line, of the list when the interface has one.
+    NhsaEnvelope.Interface iface = NhsaEnvelope.Interface.of(((String) infno).strip());
+    envelope.put("input", iface == NhsaEnvelope.Interface.I3507 ? Map.of("data", fields)
+        : iface != null && iface.detailList ? Map.of("selinfoDetail", List.of(fields)) : Map.of("selinfo", fields));
     return envelope;
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tracesentinel.rules.EventType;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -122,6 +123,23 @@ class NhsaFileTest {
       String column = twice.endsWith("rtal_docno") ? "rtal_docno" : "infno";
       assertTrue(refused.getMessage().contains("names the column " + column + " twice"), refused.getMessage());
     }
+  }
+
+  @Test
+  void aCsvRowsInfnoIsReadAsTheEnvelopeReadsIt() throws Exception {
+    List<NhsaFile.Message> all = readAll("fixmedins_code,infno,rtal_docno,fixmedins_bchno,drug_trac_codg,"
+        + "trdn_flag,sel_retn_cnt,sel_retn_time,inv_data_type\n"
+        + "P1, 3507 ,,B-1,,,,,4\n"
+        + "P1,3505a,R-1,B-2,81000010000009000001,0,1," + T + ",\n"
+        + "P1,3506A,R-2,B-3,81000010000009000001,0,1," + T + ",\n"
+        + "P1,3505A,R-3,B-4,81000010000009000002,0,1,2026-11-28,\n");
+    assertEquals(4, all.size());
+    assertEquals("sel_retn_time", all.get(3).refused().errors().get(0).field(), "a row's field is its column");
+    assertEquals("B-1", ((NhsaRequest.Deletion) all.get(0).request()).uploadBatch(),
+        "was refused: input.data is required");
+    NhsaRequest.Upload sale = (NhsaRequest.Upload) all.get(1).request();
+    assertEquals("R-1", sale.codes().get(0).input().documentNo(), "was refused: the lines are required");
+    assertEquals(EventType.RETURN, ((NhsaRequest.Upload) all.get(2).request()).codes().get(0).input().type());
   }
 
   @Test
