@@ -69,6 +69,11 @@ public final class NhsaFile implements Closeable {
     if (c == '{' || c < 0) {
       return new NhsaFile(bytes, new JsonLines(in), null);
     }
+    if (c == '[') {
+      // Read as CSV, it stopped on the parser's own words about quotes.
+      in.close();
+      throw new IOException(file + " is a JSON array: write one request envelope a line (JSON lines), or CSV");
+    }
     // Cells are not trimmed by the parser: a control character at a cell's edge must reach the core's checks.
     CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true)
         .setAllowMissingColumnNames(true).get();

@@ -63,6 +63,18 @@ class NhsaFileTest {
   }
 
   @Test
+  void aJsonArrayIsRefusedSayingSoNotReadAsCsv() throws Exception {
+    String one = sale3505("P1", newLayoutLine("R-1", "B-1", T, "81000010000009000001")).encode();
+    Path file = Files.createTempFile("nhsa-array", ".json");
+    file.toFile().deleteOnExit();
+    Files.writeString(file, "\n  [" + one + ",\n" + one + "]\n");
+    java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> NhsaFile.open(file).close());
+    org.junit.jupiter.api.Assertions.assertTrue(refused.getMessage().endsWith("is a JSON array: write one request "
+        + "envelope a line (JSON lines), or CSV"), refused.getMessage());
+  }
+
+  @Test
   void aLineLongerThanTheReadBufferIsReadWhole() throws Exception {
     JsonObject[] lines = new JsonObject[300];
     for (int i = 0; i < lines.length; i++) {
