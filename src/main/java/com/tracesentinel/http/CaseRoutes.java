@@ -108,6 +108,7 @@ final class CaseRoutes {
 
   private void changeOne(RoutingContext ctx) {
     Problem.Errors errors = new Problem.Errors();
+    noQuery(ctx, errors);
     long id = id(ctx, errors);
     JsonObject body = body(ctx, "{\"state\": ..., \"note\": ..., \"expectedState\": ...}");
     Asked asked = asked(body, errors);
@@ -144,6 +145,7 @@ final class CaseRoutes {
 
   private void changeMany(RoutingContext ctx) {
     Problem.Errors errors = new Problem.Errors();
+    noQuery(ctx, errors);
     JsonObject body = body(ctx, "{\"ids\": [...], \"state\": ..., \"note\": ..., \"expectedState\": ...}");
     List<Long> ids = new ArrayList<>();
     Object raw = body.getValue("ids");
@@ -185,6 +187,7 @@ final class CaseRoutes {
 
   private void history(RoutingContext ctx) {
     Problem.Errors errors = new Problem.Errors();
+    noQuery(ctx, errors);
     long id = id(ctx, errors);
     errors.throwIfAny();
     cases.state(id).compose(state -> state == null ? io.vertx.core.Future.succeededFuture(null)
@@ -203,6 +206,14 @@ final class CaseRoutes {
             ctx.response().putHeader("Content-Type", "application/json").end(ar.result().encode());
           }
         });
+  }
+
+  /**
+   * These routes take no query parameter: one given is an error, not ignored. expectedState sent in the query instead
+   * of the body let the change through unguarded, the client believing it could not overwrite someone else's.
+   */
+  private static void noQuery(RoutingContext ctx, Problem.Errors errors) {
+    InvestigatorRoutes.Query.of(ctx, errors).refuseUnknown(errors);
   }
 
   private static long id(RoutingContext ctx, Problem.Errors errors) {

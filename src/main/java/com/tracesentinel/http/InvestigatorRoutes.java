@@ -277,18 +277,21 @@ final class InvestigatorRoutes {
   // ---- GET /api/v1/codes/{code}/events ----
 
   private void events(RoutingContext ctx) {
+    Problem.Errors errors = new Problem.Errors();
+    // no query parameter: one given (from=..., as if the timeline could be cut) is an error, never ignored
+    Query.of(ctx, errors).refuseUnknown(errors);
     String raw = ctx.pathParam("code");
     // A scanned code legitimately carries GS separators and a scanner's CR/LF/TAB suffix; any other control
     // character (NUL above all) is refused, as in every other parameter.
     String notText = raw == null ? null
         : Fields.notText(raw.replace('\u001d', ' ').replace('\r', ' ').replace('\n', ' ').replace('\t', ' '));
+    ParseResult parsed = notText == null ? TraceCodes.parse(raw) : null;
     if (notText != null) {
-      throw Problem.validation(List.of(new Problem.FieldError("code", notText)));
+      errors.add("code", notText);
+    } else if (parsed instanceof ParseResult.Invalid invalid) {
+      errors.add("code", invalid.message());
     }
-    ParseResult parsed = TraceCodes.parse(raw);
-    if (parsed instanceof ParseResult.Invalid invalid) {
-      throw Problem.validation(List.of(new Problem.FieldError("code", invalid.message())));
-    }
+    errors.throwIfAny();
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
     Future<CodeState> stateNow = Future.fromCompletionStage(states.stateOf(key), ctx.vertx().getOrCreateContext())

@@ -281,6 +281,26 @@ class CasesApiTest {
   }
 
   @Test
+  void aQueryParameterTheseRoutesDoNotHaveIsRefusedNotIgnored() {
+    long id = IDS.get(37);
+    // expectedState in the query instead of the body: the change went through unguarded, though the state was OPEN
+    Response guarded = patch("/api/v1/anomalies/" + id + "?expectedState=UNDER_REVIEW", investigator,
+        change("UNDER_REVIEW", "only if someone has it"));
+    assertEquals(400, guarded.status(), guarded.body());
+    assertEquals("expectedState", guarded.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    JsonArray ids = new JsonArray().add(id);
+    Response bulk = patch("/api/v1/anomalies?expectedState=UNDER_REVIEW", investigator,
+        new JsonObject().put("ids", ids).put("state", "UNDER_REVIEW").put("note", "only if someone has it"));
+    assertEquals(400, bulk.status(), bulk.body());
+    assertEquals("expectedState", bulk.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    Response history = svc.get("/api/v1/anomalies/" + id + "/history?limit=1", investigator);
+    assertEquals(400, history.status(), history.body());
+    assertEquals("limit", history.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomaly_changes WHERE anomaly_id = " + id));
+    assertEquals("OPEN", svc.get("/api/v1/anomalies/" + id + "/history", investigator).json().getString("state"));
+  }
+
+  @Test
   void everyInputIsChecked() {
     long id = IDS.get(36);
     Map<String, Object> bad = new HashMap<>();

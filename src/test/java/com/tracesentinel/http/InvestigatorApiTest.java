@@ -250,7 +250,7 @@ class InvestigatorApiTest {
     // A misspelt filter was ignored: the answer (or an export) covered everything while looking filtered.
     for (String path : List.of("/api/v1/anomalies?regoin=44", "/api/v1/anomalies/summary?groupBy=site&siteId=P1",
         "/api/v1/rings?region=44&minshared=3", "/api/v1/rings/sites/P1?form=2026-11-01T00:00:00Z",
-        "/api/v1/anomalies/stream?tpye=EXPIRED")) {
+        "/api/v1/anomalies/stream?tpye=EXPIRED", "/api/v1/codes/" + CLONED + "/events?from=2030-01-01T00:00:00Z")) {
       Response each = svc.get(path, investigator);
       assertEquals(400, each.status(), path + ": " + each.body());
       String unknown = path.replaceAll(".*[?&]([A-Za-z]+)=[^&]*$", "$1");
