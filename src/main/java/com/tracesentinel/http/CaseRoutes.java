@@ -57,7 +57,8 @@ final class CaseRoutes {
       errors.add("note", "must be a string");
     } else if (s.isBlank()) {
       errors.add("note", "must not be empty");
-    } else if (s.length() > MAX_NOTE) {
+    } else if (s.codePointCount(0, s.length()) > MAX_NOTE) {
+      // characters, as documented: a character beyond the BMP (𠮷 in a name) is two UTF-16 units and counted twice
       errors.add("note", "must be at most " + MAX_NOTE + " characters");
     } else {
       // a note may run over several lines; any other control character is refused like everywhere else

@@ -301,6 +301,21 @@ class CasesApiTest {
   }
 
   @Test
+  void aNoteIsCountedInCharactersNotUtf16Units() {
+    long id = IDS.get(34);
+    // 𠮷 (U+20BB7) is one character of a Chinese name, two UTF-16 units: 1,500 of them were refused as over 2,000
+    String name = "\uD842\uDFB7";
+    String note = name.repeat(CaseRoutes.MAX_NOTE);
+    Response r = patch("/api/v1/anomalies/" + id, investigator, change("UNDER_REVIEW", note));
+    assertEquals(200, r.status(), r.body().substring(0, Math.min(300, r.body().length())));
+    assertEquals(note, svc.get("/api/v1/anomalies/" + id + "/history", investigator).json().getJsonArray("changes")
+        .getJsonObject(0).getString("note"));
+    Response tooLong = patch("/api/v1/anomalies/" + id, investigator, change("OPEN", note + name));
+    assertEquals(400, tooLong.status(), "2,001 characters");
+    assertEquals("note", tooLong.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+  }
+
+  @Test
   void everyInputIsChecked() {
     long id = IDS.get(36);
     Map<String, Object> bad = new HashMap<>();
