@@ -316,6 +316,29 @@ class CasesApiTest {
   }
 
   @Test
+  void aFieldGivenTwiceIsRefusedNotReadAsItsLastValue() {
+    long id = IDS.get(33);
+    assertEquals(200, patch("/api/v1/anomalies/" + id, investigator, change("UNDER_REVIEW", "checking")).status());
+    // JSON leaves a repeated name to the reader: a gateway or audit log reading the first saw CONFIRMED, and the
+    // service stored DISMISSED
+    Response twice = patch("/api/v1/anomalies/" + id, investigator,
+        "{\"state\": \"CONFIRMED\", \"note\": \"decided\", \"state\": \"DISMISSED\"}");
+    assertEquals(400, twice.status(), twice.body());
+    assertEquals("state", twice.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    Response bulk = patch("/api/v1/anomalies", investigator, "{\"ids\": [" + id + "], \"state\": \"CONFIRMED\", "
+        + "\"note\": \"decided\", \"ids\": [" + IDS.get(32) + "]}");
+    assertEquals(400, bulk.status(), bulk.body());
+    assertEquals("ids", bulk.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    assertEquals("UNDER_REVIEW", svc.get("/api/v1/anomalies/" + id + "/history", investigator).json()
+        .getString("state"));
+    assertEquals("OPEN", svc.get("/api/v1/anomalies/" + IDS.get(32) + "/history", investigator).json()
+        .getString("state"));
+    Response nested = patch("/api/v1/anomalies/" + id, investigator,
+        "{\"state\": \"CONFIRMED\", \"note\": \"decided\", \"extra\": {\"a\": 1}, \"other\": {\"a\": 2}}");
+    assertEquals(200, nested.status(), "the same name in two nested objects is not a repeat: " + nested.body());
+  }
+
+  @Test
   void everyInputIsChecked() {
     long id = IDS.get(36);
     Map<String, Object> bad = new HashMap<>();
