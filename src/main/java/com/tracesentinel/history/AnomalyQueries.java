@@ -165,10 +165,14 @@ public final class AnomalyQueries {
     });
   }
 
+  /** A code's scans as listed, and whether it has more stored than these. */
+  public record CodeScans(List<CodeScan> list, boolean truncated) {}
+
   /** Every stored scan of one code (up to {@link #MAX_CODE_SCANS}) in judging order, each with its anomalies. */
-  public Future<List<CodeScan>> codeScans(byte[] codeKey) {
+  public Future<CodeScans> codeScans(byte[] codeKey) {
     Buffer key = Buffer.buffer(codeKey);
-    return pool.preparedQuery(Sql.CODE_SCANS).execute(Tuple.of(key, MAX_CODE_SCANS,
+    // one row more than is listed, only to know whether any was left out: a code with exactly the maximum said so
+    return pool.preparedQuery(Sql.CODE_SCANS).execute(Tuple.of(key, MAX_CODE_SCANS + 1,
             (short) com.tracesentinel.code.CodeKey.partitionOf(codeKey)))
         .compose(scans -> pool.preparedQuery(Sql.CODE_ANOMALIES).execute(Tuple.of(key, (Object) scanIds(scans)))
             .map(anomalies -> {
@@ -177,8 +181,11 @@ public final class AnomalyQueries {
                   .add(new CodeAnomaly(a.getString("type"), a.getString("suspicion"), a.getString("level"),
                       a.getString("detail"), a.getString("conflict_site_id"), a.getString("conflict_document_no"),
                       instant(a.getOffsetDateTime("conflict_at")))));
-              List<CodeScan> out = new ArrayList<>(scans.size());
+              List<CodeScan> out = new ArrayList<>(Math.min(scans.size(), MAX_CODE_SCANS));
               scans.forEach(s -> {
+                if (out.size() == MAX_CODE_SCANS) {
+                  return;
+                }
                 long id = s.getLong("id");
                 out.add(new CodeScan(id, s.getString("status"), s.getString("type"), s.getString("site_id"),
                     s.getString("document_no"), s.getInteger("line_no"), instant(s.getOffsetDateTime("scanned_at")),
@@ -187,14 +194,18 @@ public final class AnomalyQueries {
                     s.getString("canonical"), s.getString("product"), s.getString("error"), s.getString("upload_batch"),
                     instant(s.getOffsetDateTime("voided_at")), List.copyOf(byScan.getOrDefault(id, List.of()))));
               });
-              return out;
+              return new CodeScans(out, scans.size() > MAX_CODE_SCANS);
             }));
   }
 
+  /** The ids of the scans listed (the first {@link #MAX_CODE_SCANS}). */
   private static Long[] scanIds(io.vertx.sqlclient.RowSet<Row> scans) {
-    Long[] ids = new Long[scans.size()];
+    Long[] ids = new Long[Math.min(scans.size(), MAX_CODE_SCANS)];
     int i = 0;
     for (Row s : scans) {
+      if (i == ids.length) {
+        break;
+      }
       ids[i++] = s.getLong("id");
     }
     return ids;

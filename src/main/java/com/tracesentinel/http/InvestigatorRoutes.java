@@ -304,7 +304,7 @@ final class InvestigatorRoutes {
         ctx.fail(ar.cause());
         return;
       }
-      List<CodeScan> scans = ar.result().scans();
+      List<CodeScan> scans = ar.result().scans().list();
       CodeState state = ar.result().state();
       if (scans.isEmpty() && state == null) {
         ctx.fail(new Problem(404, "Not found", "no scan of " + code.canonical() + " is stored"));
@@ -317,7 +317,7 @@ final class InvestigatorRoutes {
       if (product != null) {
         out.put("productName", product.genericName());
       }
-      out.put("events", events).put("truncated", scans.size() >= AnomalyQueries.MAX_CODE_SCANS)
+      out.put("events", events).put("truncated", ar.result().scans().truncated())
           .put("state", state == null ? null : json(state, product).put("lookups", ar.result().lookups()));
       ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
     });
@@ -329,7 +329,7 @@ final class InvestigatorRoutes {
         ? Problem.unavailable(stopped.getMessage(), 60) : err);
   }
 
-  private record ScansAndLookups(List<CodeScan> scans, long lookups, CodeState state) {}
+  private record ScansAndLookups(AnomalyQueries.CodeScans scans, long lookups, CodeState state) {}
 
   private JsonObject json(CodeState s, Product product) {
     JsonObject state = new JsonObject()

@@ -65,7 +65,7 @@ class CodeEventsReadTest {
     Map<String, Integer> rowsRead = new ConcurrentHashMap<>();
     AnomalyQueries queries = new AnomalyQueries(counting(svc.app().services().pool(), rowsRead));
     List<AnomalyQueries.CodeScan> scans = queries.codeScans(CodeKey.of(CODE)).toCompletionStage()
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        .toCompletableFuture().get(30, TimeUnit.SECONDS).list();
     assertEquals(2, scans.size());
     assertEquals(0, scans.get(0).anomalies().size());
     assertEquals(1, scans.get(1).anomalies().size());
@@ -73,6 +73,35 @@ class CodeEventsReadTest {
     int read = rowsRead.getOrDefault(Sql.CODE_ANOMALIES, -1);
     assertTrue(read >= 0, "the anomalies were read with Sql.CODE_ANOMALIES");
     assertEquals(1, read, "anomalies read for a timeline of 2 scans");
+  }
+
+  @Test
+  void truncatedSaysOnlyWhetherScansWereLeftOut() {
+    String code = "8100001" + String.format("%013d", 9_200_000L);
+    assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("code", code)
+        .put("siteId", "P44030500001").put("documentNo", "R0").put("type", "RECEIVE")).status());
+    // the code's other receipts, as many as the timeline lists in all (through the API they take a while)
+    copies(code, 1, AnomalyQueries.MAX_CODE_SCANS - 1);
+    String path = "/api/v1/codes/" + code + "/events";
+    JsonObject whole = svc.get(path, TestService.ADMIN_KEY).json();
+    assertEquals(AnomalyQueries.MAX_CODE_SCANS, whole.getJsonArray("events").size());
+    assertEquals(false, whole.getBoolean("truncated"), "every stored scan is listed: nothing was left out");
+    copies(code, AnomalyQueries.MAX_CODE_SCANS, AnomalyQueries.MAX_CODE_SCANS);
+    JsonObject cut = svc.get(path, TestService.ADMIN_KEY).json();
+    assertEquals(AnomalyQueries.MAX_CODE_SCANS, cut.getJsonArray("events").size());
+    assertEquals(true, cut.getBoolean("truncated"), "one scan more than listed is stored");
+  }
+
+  /** Receipts number {@code from} to {@code to} of the code's first scan, each on its own document. */
+  private static void copies(String code, int from, int to) {
+    TestDatabase.execute(svc.db(), """
+        INSERT INTO scans (id, part, scanned_at, ingested_at, code_key, idem, canonical, product, raw_code, type,
+                           site_id, site_ref, document_no, line_no, quantity, split, status, pack_size)
+        SELECT s.id + g, s.part, s.scanned_at + g * interval '1 ms', s.ingested_at, s.code_key,
+               s.idem || int4send(g), s.canonical, s.product, s.raw_code, s.type, s.site_id, s.site_ref, 'R' || g,
+               s.line_no, s.quantity, s.split, s.status, s.pack_size
+        FROM (SELECT * FROM scans WHERE canonical = '%s' AND document_no = 'R0') s, generate_series(%d, %d) g
+        """.formatted(code, from, to));
   }
 
   /** {@code pool}, noting how many rows each prepared statement answered. */
