@@ -198,19 +198,30 @@ final class InvestigatorRoutes {
     });
   }
 
-  /** CSV when Accept names it at a weight above 0 and no lower than JSON's (text/csv;q=0 refuses it). */
+  /**
+   * CSV when Accept names it at a weight above 0 and no lower than JSON's (text/csv;q=0 refuses it). JSON's weight is
+   * that of the most specific range matching it (RFC 9110 12.5.1): application/json, else application/(any), else
+   * (any)/(any). "text/csv;q=0.5" with any type at 1 prefers JSON, and was answered with the whole export.
+   */
   private static boolean wantsCsv(RoutingContext ctx) {
     float csv = 0;
-    float json = 0;
+    float[] json = {-1, -1, -1}; // application/json, application/*, */*; -1 when not named
     for (io.vertx.ext.web.MIMEHeader h : ctx.parsedHeaders().accept()) {
       String type = h.component().toLowerCase(Locale.ROOT) + "/" + h.subComponent().toLowerCase(Locale.ROOT);
+      int range = switch (type) {
+        case "application/json" -> 0;
+        case "application/*" -> 1;
+        case "*/*" -> 2;
+        default -> -1;
+      };
       if (type.equals("text/csv")) {
         csv = Math.max(csv, h.weight());
-      } else if (type.equals("application/json")) {
-        json = Math.max(json, h.weight());
+      } else if (range >= 0) {
+        json[range] = Math.max(json[range], h.weight());
       }
     }
-    return csv > 0 && csv >= json;
+    float jsonWeight = json[0] >= 0 ? json[0] : json[1] >= 0 ? json[1] : Math.max(0, json[2]);
+    return csv > 0 && csv >= jsonWeight;
   }
 
   static AnomalyQueries.Filter filter(Query q, Problem.Errors errors) {

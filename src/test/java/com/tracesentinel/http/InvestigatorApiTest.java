@@ -303,7 +303,11 @@ class InvestigatorApiTest {
   void acceptWeightsChooseBetweenCsvAndJson() {
     for (String[] c : new String[][] {{"text/csv;q=0, application/json", "application/json"},
         {"application/json, text/csv;q=0.5", "application/json"}, {"text/csv, application/json;q=0.9", "text/csv"},
-        {"application/json, text/csv", "text/csv"}, {"*/*", "application/json"}}) {
+        {"application/json, text/csv", "text/csv"}, {"*/*", "application/json"},
+        // JSON is what */* and application/* accept at their weight: CSV at a lower one is not preferred
+        {"text/csv;q=0.5, */*", "application/json"}, {"text/csv;q=0.5, application/*", "application/json"},
+        {"text/csv, */*", "text/csv"}, {"text/csv;q=0.5, */*;q=0.1", "text/csv"},
+        {"application/*;q=0.2, text/csv;q=0.5, */*", "text/csv"}}) {
       Response r = svc.send(svc.request("/api/v1/anomalies?limit=1", investigator).header("Accept", c[0]).GET()
           .build());
       assertEquals(200, r.status(), c[0]);
