@@ -80,30 +80,35 @@ public final class CaseStore {
         }));
   }
 
-  /** The anomaly's state now, or null when there is no such anomaly. */
-  public Future<String> state(long id) {
-    return pool.preparedQuery(Sql.ANOMALY_STATE).execute(Tuple.of(id))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
-  }
-
   /** One anomaly's changes, oldest first; {@code truncated} when older ones than these were left out. */
   public record Changes(List<Change> list, boolean truncated) {}
 
+  /** An anomaly's state now and the changes that led to it. */
+  public record History(String state, Changes changes) {}
+
   /**
-   * Every change of one anomaly, oldest first; beyond {@link #MAX_CHANGES}, the latest of them: the change that put
-   * the anomaly in its state now is always listed, however many came before it.
+   * The anomaly's state and every change of it, oldest first (beyond {@link #MAX_CHANGES}, the latest: the change
+   * that put the anomaly in its state now is always listed), or null when there is no such anomaly. Both are read in
+   * one snapshot: read apart, a change committed between the two reads gave a state its last listed change
+   * contradicted.
    */
-  public Future<Changes> changes(long id) {
-    return pool.preparedQuery(Sql.ANOMALY_CHANGES).execute(Tuple.of(id, MAX_CHANGES + 1)).map(rows -> {
-      List<Change> out = new ArrayList<>(rows.size());
-      for (Row r : rows) {
-        out.add(new Change(r.getOffsetDateTime("at").toInstant(), r.getString("key_id"), r.getString("key_label"),
-            r.getString("from_state"), r.getString("to_state"), r.getString("note")));
-      }
-      boolean truncated = out.size() > MAX_CHANGES;
-      List<Change> latest = new ArrayList<>(out.subList(0, Math.min(out.size(), MAX_CHANGES)));
-      java.util.Collections.reverse(latest);
-      return new Changes(latest, truncated);
-    });
+  public Future<History> history(long id) {
+    return pool.withTransaction(conn -> conn.query(Sql.READ_ONE_SNAPSHOT).execute()
+        .compose(v -> conn.preparedQuery(Sql.ANOMALY_STATE).execute(Tuple.of(id)))
+        .compose(state -> state.size() == 0 ? Future.succeededFuture(null)
+            : conn.preparedQuery(Sql.ANOMALY_CHANGES).execute(Tuple.of(id, MAX_CHANGES + 1))
+                .map(rows -> new History(state.iterator().next().getString(0), changes(rows)))));
+  }
+
+  private static Changes changes(io.vertx.sqlclient.RowSet<Row> rows) {
+    List<Change> out = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      out.add(new Change(r.getOffsetDateTime("at").toInstant(), r.getString("key_id"), r.getString("key_label"),
+          r.getString("from_state"), r.getString("to_state"), r.getString("note")));
+    }
+    boolean truncated = out.size() > MAX_CHANGES;
+    List<Change> latest = new ArrayList<>(out.subList(0, Math.min(out.size(), MAX_CHANGES)));
+    java.util.Collections.reverse(latest);
+    return new Changes(latest, truncated);
   }
 }

@@ -575,6 +575,9 @@ final class Sql {
 
   static final String ANOMALY_STATE = "SELECT state FROM anomalies WHERE id = $1";
 
+  /** The first statement of a transaction whose reads must all see the same committed changes. */
+  static final String READ_ONE_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
   static final String ANOMALY_CHANGES = """
       SELECT at, key_id, key_label, from_state, to_state, note
       FROM anomaly_changes WHERE anomaly_id = $1

@@ -224,14 +224,16 @@ final class CaseRoutes {
     noQuery(ctx, errors);
     long id = id(ctx, errors);
     errors.throwIfAny();
-    cases.state(id).compose(state -> state == null ? io.vertx.core.Future.succeededFuture(null)
-        : cases.changes(id).map(changes -> {
-          JsonArray list = new JsonArray();
-          changes.list().forEach(c -> list.add(new JsonObject().put("at", c.at().toString()).put("keyId", c.keyId())
-              .put("keyLabel", c.keyLabel()).put("from", c.from()).put("to", c.to()).put("note", c.note())));
-          return new JsonObject().put("id", id).put("state", state).put("changes", list)
-              .put("truncated", changes.truncated());
-        })).onComplete(ar -> {
+    cases.history(id).map(h -> {
+      if (h == null) {
+        return null;
+      }
+      JsonArray list = new JsonArray();
+      h.changes().list().forEach(c -> list.add(new JsonObject().put("at", c.at().toString()).put("keyId", c.keyId())
+          .put("keyLabel", c.keyLabel()).put("from", c.from()).put("to", c.to()).put("note", c.note())));
+      return new JsonObject().put("id", id).put("state", h.state()).put("changes", list)
+          .put("truncated", h.changes().truncated());
+    }).onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ar.cause());
           } else if (ar.result() == null) {
