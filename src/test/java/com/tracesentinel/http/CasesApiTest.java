@@ -339,6 +339,26 @@ class CasesApiTest {
   }
 
   @Test
+  void aGuardSpeltLooselyIsRefusedNotIgnored() {
+    long id = IDS.get(30);
+    // "expectedstate" was an unknown member, ignored: the change went through on a case another investigator had
+    // moved on, the client believing it was guarded
+    assertEquals(200, patch("/api/v1/anomalies/" + id, investigator, change("UNDER_REVIEW", "mine")).status());
+    for (String misspelt : List.of("expectedstate", "expected_state", "ExpectedState")) {
+      Response r = patch("/api/v1/anomalies/" + id, investigator,
+          "{\"state\": \"CONFIRMED\", \"note\": \"decided\", \"" + misspelt + "\": \"OPEN\"}");
+      assertEquals(400, r.status(), r.body());
+      assertEquals(misspelt, r.json().getJsonArray("errors").getJsonObject(0).getString("field"), r.body());
+      assertTrue(r.body().contains("did you mean expectedState?"), r.body());
+    }
+    assertEquals("UNDER_REVIEW", svc.get("/api/v1/anomalies/" + id + "/history", investigator).json()
+        .getString("state"));
+    Response other = patch("/api/v1/anomalies/" + id, investigator,
+        "{\"state\": \"CONFIRMED\", \"note\": \"decided\", \"ticket\": \"T-1\"}");
+    assertEquals(200, other.status(), "another unknown member is still ignored: " + other.body());
+  }
+
+  @Test
   void aHistoryReadWhileTheCaseChangesAgreesWithItsState() throws Exception {
     long id = IDS.get(31);
     ExecutorService pool = Executors.newFixedThreadPool(2);
