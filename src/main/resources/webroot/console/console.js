@@ -346,8 +346,12 @@
       var xs = [], alerts = [], warnings = [];
       var byHour = {};
       s.groups.forEach(function (g) { byHour[Date.parse(g.key)] = g; });
-      var start = Math.floor(from.getTime() / 3600000) * 3600000;
-      var hours = Math.min(1000, Math.ceil((to.getTime() - start) / 3600000));
+      // The summary answers the latest 1,000 hours of a longer range: the chart drew its first 1,000, so the most
+      // recent anomalies were missing from it.
+      var first = Math.floor(from.getTime() / 3600000) * 3600000;
+      var last = Math.floor((to.getTime() - 1) / 3600000) * 3600000;
+      var start = Math.max(first, last - 999 * 3600000);
+      var hours = (last - start) / 3600000 + 1;
       for (var i = 0; i < hours; i++) {
         var h = start + i * 3600000;
         var g = byHour[h];
@@ -355,7 +359,8 @@
         alerts.push(g ? g.alerts : 0);
         warnings.push(g ? g.warnings : 0);
       }
-      $('chart-note').textContent = t('chartRange').replace('{from}', fmt(from.toISOString()))
+      var charted = start > first ? new Date(start) : from;
+      $('chart-note').textContent = t('chartRange').replace('{from}', fmt(charted.toISOString()))
         .replace('{to}', fmt(to.toISOString()));
       drawChart([xs, alerts, warnings]);
     }).catch(showError);

@@ -106,6 +106,37 @@ class ConsoleFirstScreenBrowserTest {
   }
 
   @Test
+  void aRangeLongerThanTheChartShowsItsLatestHours() {
+    JavascriptExecutor js = (JavascriptExecutor) driver;
+    // textContent: Selenium's text is only what shows, and the note may be scrolled out of view
+    java.util.function.Supplier<String> chartNote = () -> (String) js.executeScript(
+        "return document.getElementById('chart-note').textContent;");
+    String before = chartNote.get();
+    // 60 days: the summary answers the latest 1,000 hours, and the chart drew the first 1,000 (all before the demo's
+    // day), so the anomalies of the last hours were not on it
+    js.executeScript("var d = new Date(Date.now() - 60 * 86400000 - new Date().getTimezoneOffset() * 60000);"
+        + " document.getElementById('f-from').value = d.toISOString().slice(0, 16);");
+    driver.findElement(By.id("apply")).click();
+    try {
+      wait.until(d -> !chartNote.get().equals(before));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      throw new AssertionError("chart note stayed " + before + "; from=" + js.executeScript(
+          "return document.getElementById('f-from').value") + " error=" + driver.findElement(By.id("error")).getText(), e);
+    }
+    String note = chartNote.get();
+    List<String> ends = List.of(note.replaceFirst("：.*", "").split(" 至 "));
+    assertEquals(2, ends.size(), note);
+    long hours = (Long) js.executeScript(
+        "return Math.round((Date.parse(arguments[1].replace(' ', 'T')) - Date.parse(arguments[0].replace(' ', 'T')))"
+            + " / 3600000);", ends.get(0), ends.get(1));
+    assertTrue(hours >= 999 && hours <= 1000, "the chart's range: " + note);
+
+    js.executeScript("document.getElementById('f-from').value = '';");
+    driver.findElement(By.id("apply")).click();
+    wait.until(d -> chartNote.get().equals(before));
+  }
+
+  @Test
   void theListStartsOnTheFirstScreenWithDetailsInChineseAndLocalTimes() {
     long below = (Long) ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0); return Math.round("
         + "document.querySelector('#rows tr[data-id]').getBoundingClientRect().top + 24 - window.innerHeight);");
