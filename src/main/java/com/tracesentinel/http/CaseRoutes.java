@@ -1,8 +1,5 @@
 package com.tracesentinel.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.tracesentinel.auth.Principal;
 import com.tracesentinel.auth.Role;
 import com.tracesentinel.history.CaseStore;
@@ -15,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -121,35 +117,13 @@ final class CaseRoutes {
     if (body == null) {
       throw Problem.badRequest("the body must be a JSON object " + shape);
     }
-    String twice = memberNamedTwice(ctx.body().buffer().getBytes());
+    String twice = Fields.memberNamedTwice(ctx.body().buffer().getBytes());
     if (twice != null) {
       // The tree keeps the last value: {"state":"CONFIRMED",...,"state":"DISMISSED"} stored DISMISSED, where a
       // gateway or an audit log that read the first saw CONFIRMED. Scans, NHSA messages and reference rows refuse it.
       throw Problem.validation(List.of(new Problem.FieldError(twice, "is given twice")));
     }
     return body;
-  }
-
-  private static final JsonFactory JSON = JsonFactory.builder().build();
-
-  /** The first member of the top-level object, already read as valid JSON, that is named twice; else null. */
-  private static String memberNamedTwice(byte[] body) {
-    try (JsonParser p = JSON.createParser(body)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      Set<String> seen = new HashSet<>();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        if (!seen.add(p.currentName())) {
-          return p.currentName();
-        }
-        p.nextToken();
-        p.skipChildren();
-      }
-      return null;
-    } catch (IOException e) {
-      return null; // read as valid JSON a moment ago
-    }
   }
 
   private static CaseStore.Actor actor(RoutingContext ctx) {

@@ -1,15 +1,21 @@
 package com.tracesentinel.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.tracesentinel.ingest.Preparation;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Checks shared by every request field the edge validates itself (query parameters, reference rows, keys). */
 final class Fields {
@@ -112,5 +118,46 @@ final class Fields {
     } catch (CharacterCodingException e) {
       return null;
     }
+  }
+
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+
+  /**
+   * The first member named twice in a JSON body already read as valid: in the top-level object ("name"), or in one
+   * object of a top-level array ("[i].name"); else null. The parsed tree keeps only the last value, where a gateway
+   * or an audit log that read the first saw another request.
+   */
+  static String memberNamedTwice(byte[] body) {
+    try (JsonParser p = JSON.createParser(body)) {
+      JsonToken first = p.nextToken();
+      if (first == JsonToken.START_OBJECT) {
+        return repeatedName(p);
+      }
+      if (first != JsonToken.START_ARRAY) {
+        return null;
+      }
+      for (int i = 0; p.nextToken() == JsonToken.START_OBJECT; i++) {
+        String name = repeatedName(p);
+        if (name != null) {
+          return "[" + i + "]." + name;
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      return null; // read as valid JSON a moment ago; the body's own checks answer for anything else
+    }
+  }
+
+  /** Reads the members of the object just opened; the first name seen twice, else null (at its end). */
+  private static String repeatedName(JsonParser p) throws IOException {
+    Set<String> seen = new HashSet<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      if (!seen.add(p.currentName())) {
+        return p.currentName();
+      }
+      p.nextToken();
+      p.skipChildren();
+    }
+    return null;
   }
 }

@@ -1,8 +1,5 @@
 package com.tracesentinel.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.tracesentinel.auth.Role;
 import com.tracesentinel.code.Gtin;
 import com.tracesentinel.history.ReferenceRepository;
@@ -148,7 +145,7 @@ final class ReferenceRoutes {
     if (array == null) {
       throw Problem.badRequest("the body must be a JSON array of objects (or CSV with Content-Type: text/csv)");
     }
-    String twice = fieldNamedTwice(ctx.body().buffer().getBytes());
+    String twice = Fields.memberNamedTwice(ctx.body().buffer().getBytes());
     if (twice != null) {
       // The tree keeps the last value: {"siteId":"IM1","siteId":"IM2"} upserted IM2, where a gateway that read the
       // first would have passed another row. Scans and NHSA messages refuse it too.
@@ -163,30 +160,6 @@ final class ReferenceRoutes {
       rows.add(new Row("[" + i + "].", json.getMap()));
     }
     return rows;
-  }
-
-  private static final JsonFactory JSON = JsonFactory.builder().build();
-
-  /** The first field named twice in one row of a JSON array already read as valid, as "[i].name"; else null. */
-  private static String fieldNamedTwice(byte[] body) {
-    try (JsonParser p = JSON.createParser(body)) {
-      if (p.nextToken() != JsonToken.START_ARRAY) {
-        return null;
-      }
-      for (int i = 0; p.nextToken() == JsonToken.START_OBJECT; i++) {
-        Set<String> seen = new HashSet<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          if (!seen.add(p.currentName())) {
-            return "[" + i + "]." + p.currentName();
-          }
-          p.nextToken();
-          p.skipChildren();
-        }
-      }
-      return null;
-    } catch (IOException e) {
-      return null; // read as valid JSON a moment ago; the rows' own checks answer for anything else
-    }
   }
 
   /**
