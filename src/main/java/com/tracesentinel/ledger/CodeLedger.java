@@ -154,6 +154,8 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     return ledger;
   }
 
+  private static volatile boolean runtimeUsable;
+
   /**
    * Fails unless Chronicle Map can run in this JVM, before any ledger file is looked at. Chronicle compiles classes at
    * run time and needs JDK packages opened (the jar's manifest does it for {@code java -jar}); started any other way
@@ -161,6 +163,9 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
    * "corrupt" and rebuilt from the history at the next start, and {@code rebuild-ledger} deleted it first.
    */
   public static void requireUsableRuntime() {
+    if (runtimeUsable) {
+      return; // the entry points check before their database starts, and every open checks again
+    }
     try (ChronicleMap<byte[], byte[]> probe = ChronicleMap.of(byte[].class, byte[].class)
         .constantKeySizeBySample(new byte[CodeKey.BYTES])
         .constantValueSizeBySample(new byte[StateCodec.BYTES])
@@ -168,6 +173,7 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
         .checksumEntries(true)
         .create()) {
       probe.put(new byte[CodeKey.BYTES], new byte[StateCodec.BYTES]);
+      runtimeUsable = true;
     } catch (RuntimeException | Error e) {
       if (e instanceof VirtualMachineError fatal) {
         throw fatal;
