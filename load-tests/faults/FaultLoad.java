@@ -1,12 +1,15 @@
 // Batched load that records every answer, and the check of those answers against PostgreSQL.
 // Runs as a single-file program on the service's jar (which carries the PostgreSQL driver):
-//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java load  PORT SECONDS CLIENTS OUT [nul|resend]
+//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java load  PORT SECONDS CLIENTS OUT [nul|resend|retry]
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java check DATA_DIR OUT
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java fresh PORT SECONDS
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java idle  PORT CONNECTIONS SECONDS
 // OUT gets one line per request: documentNo, HTTP status (or "lost" when the connection failed), milliseconds.
 // "resend" adds two clients that keep sending again batches already answered 200, as a till does that never saw
 // its answer: each must come back 200 with every scan REPLAYED (or 503), never stored twice.
+// "retry" makes the load's clients give up on an answer after 5 s and send the same batch again until it is answered
+// 200 (at most 20 tries), as a till behind a short timeout does: a batch is recorded 200 once any try was, and each
+// 200 after a try without an answer must have all its scans REPLAYED or none (the batch is stored whole or not at all).
 import java.io.*;
 import java.net.*;
 import java.net.http.*;
@@ -34,6 +37,7 @@ public class FaultLoad {
   }
 
   static void load(int port, int seconds, int clients, Path out, String extra) throws Exception {
+    boolean retry = extra.equals("retry");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/scans");
     long run = System.currentTimeMillis() % 1_000_000_000L;
@@ -59,7 +63,8 @@ public class FaultLoad {
           }
           body.append("]}");
           long t = System.nanoTime();
-          String status = post(http, uri, body.toString()).status();
+          String status = retry ? untilAnswered(http, uri, doc, body.toString(), lines)
+              : post(http, uri, body.toString(), ANSWER_TIMEOUT).status();
           lines.add(doc + "," + status + "," + (System.nanoTime() - t) / 1_000_000);
           if (status.equals("200")) {
             acked.add(new String[] {doc, body.toString()});
@@ -82,7 +87,7 @@ public class FaultLoad {
               continue;
             }
             long t = System.nanoTime();
-            Answer a = post(http, uri, sent[1]);
+            Answer a = post(http, uri, sent[1], ANSWER_TIMEOUT);
             int replayed = a.body().split("\"status\":\"REPLAYED\"", -1).length - 1;
             lines.add("resend," + sent[0] + "," + a.status() + "," + (System.nanoTime() - t) / 1_000_000 + ","
                 + replayed);
@@ -100,7 +105,7 @@ public class FaultLoad {
           String body = "{\"scans\":[{\"code\":\"89600019999999" + String.format("%06d", n % 1_000_000)
               + "\",\"siteId\":\"FL0\",\"documentNo\":\"" + doc + "\\u0000\",\"billedDrug\":\"X\\u0000Y\","
               + "\"deviceId\":\"\\u0000\"}]}";
-          String status = post(http, uri, body).status();
+          String status = post(http, uri, body, ANSWER_TIMEOUT).status();
           if (!status.equals("200")) {
             lines.add("nul-refused," + status);
           }
@@ -132,11 +137,37 @@ public class FaultLoad {
     return t;
   }
 
+  /**
+   * Sends a batch again after a lost or refused answer until it is answered 200, as a till does; records each try
+   * after an unanswered one (how many of its scans came back REPLAYED) and answers the batch's final status: 200 once
+   * any try was, otherwise "lost" when any try went unanswered (it may be stored), otherwise the last status.
+   */
+  static String untilAnswered(HttpClient http, URI uri, String doc, String body, Queue<String> lines) {
+    boolean unanswered = false;
+    String status = "none";
+    for (int attempt = 0; attempt < 20; attempt++) {
+      Answer a = post(http, uri, body, RETRY_TIMEOUT);
+      status = a.status();
+      if (unanswered) {
+        lines.add("retry," + doc + "," + status + "," + (a.body().split("\"status\":\"REPLAYED\"", -1).length - 1));
+      }
+      if (status.equals("200")) {
+        return status;
+      }
+      unanswered |= status.equals("lost");
+      pause(100);
+    }
+    return unanswered ? "lost" : status;
+  }
+
+  static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration RETRY_TIMEOUT = Duration.ofSeconds(5);
+
   record Answer(String status, String body) {}
 
-  static Answer post(HttpClient http, URI uri, String body) {
+  static Answer post(HttpClient http, URI uri, String body, Duration timeout) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(timeout)
           .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
       return new Answer(Integer.toString(r.statusCode()), r.body());
@@ -161,7 +192,8 @@ public class FaultLoad {
     long start = System.nanoTime();
     long until = start + Duration.ofSeconds(seconds).toNanos();
     String status = "none";
-    while (System.nanoTime() < until && !(status = post(http, uri, body.toString()).status()).equals("200")) {
+    while (System.nanoTime() < until
+        && !(status = post(http, uri, body.toString(), ANSWER_TIMEOUT).status()).equals("200")) {
       pause(100);
     }
     System.out.println(status.equals("200")
@@ -186,10 +218,25 @@ public class FaultLoad {
     long acked = 0, lost = 0, refused = 0, refusedButStored = 0, unanswered = 0, nulRefused = 0;
     long slowestRefusal = 0, slowest = 0;
     long resends = 0, resendsReplayed = 0, resendsNotReplayed = 0, resendsRefused = 0, resendsUnanswered = 0;
+    long retries = 0, retriesReplayed = 0, retriesStoredNow = 0, retriesPartlyReplayed = 0;
     for (String line : Files.readAllLines(answers)) {
       String[] f = line.split(",");
       if (f[0].equals("nul-refused")) {
         nulRefused++;
+        continue;
+      }
+      if (f[0].equals("retry")) {
+        retries++;
+        if (f[2].equals("200")) {
+          int replayed = Integer.parseInt(f[3]);
+          if (replayed == BATCH) {
+            retriesReplayed++;
+          } else if (replayed == 0) {
+            retriesStoredNow++;
+          } else {
+            retriesPartlyReplayed++;
+          }
+        }
         continue;
       }
       if (f[0].equals("resend")) {
@@ -230,10 +277,13 @@ public class FaultLoad {
     long storedTwice = stored.values().stream().filter(rows -> rows > BATCH).count();
     System.out.printf("acked %d, lost %d, refused %d, refused-but-stored %d, unanswered %d (connection lost),"
         + " NUL requests refused %d, slowest 503 %d ms, slowest answer %d ms%s%n", acked, lost, refused,
-        refusedButStored, unanswered, nulRefused, slowestRefusal, slowest, resends == 0 ? ""
+        refusedButStored, unanswered, nulRefused, slowestRefusal, slowest, (resends == 0 ? ""
             : String.format("; re-sends %d: 200 all REPLAYED %d, 200 NOT all REPLAYED %d, 503 %d, unanswered %d,"
                 + " documents stored more than once %d", resends, resendsReplayed, resendsNotReplayed,
-                resendsRefused, resendsUnanswered, storedTwice));
+                resendsRefused, resendsUnanswered, storedTwice))
+        + (retries == 0 ? "" : String.format("; tries after an unanswered one %d: 200 all REPLAYED %d, 200 none"
+            + " REPLAYED %d, 200 partly REPLAYED %d, documents stored more than once %d", retries, retriesReplayed,
+            retriesStoredNow, retriesPartlyReplayed, storedTwice)));
   }
 
   /** Holds CONNECTIONS idle connections for SECONDS while timing /health/ready; prints the latencies. */
