@@ -215,13 +215,30 @@ final class InvestigatorRoutes {
         default -> -1;
       };
       if (type.equals("text/csv")) {
-        csv = Math.max(csv, h.weight());
+        csv = Math.max(csv, weight(h));
       } else if (range >= 0) {
-        json[range] = Math.max(json[range], h.weight());
+        json[range] = Math.max(json[range], weight(h));
       }
     }
     float jsonWeight = json[0] >= 0 ? json[0] : json[1] >= 0 ? json[1] : Math.max(0, json[2]);
     return csv > 0 && csv >= jsonWeight;
+  }
+
+  private static final Pattern QVALUE = Pattern.compile("0(\\.\\d{0,3})?|1(\\.0{0,3})?");
+
+  /**
+   * Vert.x reads "q=0.001" as 0, which refused CSV to a client whose Accept named nothing else: RFC 9110 12.4.2 allows
+   * three decimals. A q it cannot read keeps Vert.x's weight.
+   */
+  private static float weight(io.vertx.ext.web.MIMEHeader h) {
+    for (String param : h.rawValue().split(";")) {
+      int eq = param.indexOf('=');
+      if (eq > 0 && param.substring(0, eq).trim().equalsIgnoreCase("q")) {
+        String q = param.substring(eq + 1).trim();
+        return QVALUE.matcher(q).matches() ? Float.parseFloat(q) : h.weight();
+      }
+    }
+    return h.weight();
   }
 
   static AnomalyQueries.Filter filter(Query q, Problem.Errors errors) {

@@ -307,7 +307,10 @@ class InvestigatorApiTest {
         // JSON is what */* and application/* accept at their weight: CSV at a lower one is not preferred
         {"text/csv;q=0.5, */*", "application/json"}, {"text/csv;q=0.5, application/*", "application/json"},
         {"text/csv, */*", "text/csv"}, {"text/csv;q=0.5, */*;q=0.1", "text/csv"},
-        {"application/*;q=0.2, text/csv;q=0.5, */*", "text/csv"}}) {
+        {"application/*;q=0.2, text/csv;q=0.5, */*", "text/csv"},
+        // the smallest weights RFC 9110 allows still accept
+        {"text/csv;q=0.001", "text/csv"}, {"application/json;q=0.001, text/csv;q=0.002", "text/csv"},
+        {"text/csv;q=0.001, application/json;q=0.002", "application/json"}}) {
       Response r = svc.send(svc.request("/api/v1/anomalies?limit=1", investigator).header("Accept", c[0]).GET()
           .build());
       assertEquals(200, r.status(), c[0]);
