@@ -254,8 +254,9 @@ public final class NhsaImport {
     final List<ScanInput> inputs = new ArrayList<>();
     final List<NhsaRequest.Upload> messages = new ArrayList<>();
     final List<Long> lines = new ArrayList<>();
-    /** For each scan, the file line of its message. */
+    /** For each scan, the file line of its message and the code it came from. */
     final List<Long> lineOf = new ArrayList<>();
+    final List<NhsaRequest.Code> codes = new ArrayList<>();
 
     void add(long line, NhsaRequest.Upload u) {
       lines.add(line);
@@ -263,19 +264,8 @@ public final class NhsaImport {
       for (NhsaRequest.Code c : u.codes()) {
         inputs.add(c.input());
         lineOf.add(line);
+        codes.add(c);
       }
-    }
-
-    /** The code of the {@code i}th scan. */
-    NhsaRequest.Code code(int i) {
-      int first = 0;
-      for (NhsaRequest.Upload u : messages) {
-        if (i < first + u.codes().size()) {
-          return u.codes().get(i - first);
-        }
-        first += u.codes().size();
-      }
-      throw new IndexOutOfBoundsException(i);
     }
   }
 
@@ -327,7 +317,7 @@ public final class NhsaImport {
           case REPLAYED -> skipped++;
           case REJECTED -> {
             rejected++;
-            String why = NhsaAnswer.where(r.error(), b.code(r.index())).field() + ": " + r.error();
+            String why = NhsaAnswer.where(r.error(), b.codes.get(r.index())).field() + ": " + r.error();
             long[] seen = rejectedBecause.get(why);
             if (seen != null) {
               seen[0]++;
