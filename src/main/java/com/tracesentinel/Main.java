@@ -139,7 +139,7 @@ public final class Main implements Callable<Integer> {
         throw new IllegalArgumentException("cannot read " + file);
       }
       TraceSentinel core = TraceSentinel.startCore(Config.fromEnvironment());
-      NhsaImport importer = new NhsaImport(core.scans(), System.out);
+      NhsaImport importer = new NhsaImport(core.scans(), core.importCheckpoints(), System.out);
       CountDownLatch reported = new CountDownLatch(1);
       // Ctrl-C: stop reading, settle what was sent, print the summary, then close the core cleanly.
       Thread hook = new Thread(() -> {

@@ -13,6 +13,7 @@ import com.tracesentinel.history.KeyRepository;
 import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.history.Migrations;
 import com.tracesentinel.history.PostgresHistory;
+import com.tracesentinel.history.PostgresImportCheckpoints;
 import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.http.ApiServer;
 import com.tracesentinel.imaging.DecoderSettings;
@@ -30,6 +31,7 @@ import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.ingest.ScanIds;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.ledger.CodeLedger;
+import com.tracesentinel.nhsa.ImportCheckpoints;
 import com.tracesentinel.ledger.LedgerMetrics;
 import com.tracesentinel.metrics.Histograms;
 import com.tracesentinel.reference.ReferenceStore;
@@ -566,6 +568,11 @@ public final class TraceSentinel implements AutoCloseable {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** Where earlier imports got to (also without HTTP, after {@link #startCore}); blocking, for the import's thread. */
+  public ImportCheckpoints importCheckpoints() {
+    return new PostgresImportCheckpoints(pool);
   }
 
   /** The admin key generated at this start (a fresh install without TRACESENTINEL_ADMIN_KEY), or null. */

@@ -585,4 +585,12 @@ final class Sql {
       LIMIT $2""";
 
   // --- end of the anomaly feed, rings and cases ---
+
+  // --- import checkpoints (PostgresImportCheckpoints) ---
+
+  static final String IMPORT_CHECKPOINTS = "SELECT prefix_sha256, lines FROM import_checkpoints ORDER BY lines";
+  static final String SAVE_IMPORT_CHECKPOINT = """
+      INSERT INTO import_checkpoints (prefix_sha256, lines) VALUES ($1, $2)
+      ON CONFLICT (prefix_sha256, lines) DO UPDATE SET saved_at = now()""";
+  static final String DROP_IMPORT_CHECKPOINT = "DELETE FROM import_checkpoints WHERE prefix_sha256 = $1 AND lines = $2";
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,9 @@ import java.util.function.Supplier;
  * the core could not store (503: nothing of it stored) is sent again, in file order, until it is stored or
  * {@link #RETRY_FOR} has passed; a batch whose data the database refused (422) is sent again message by message,
  * and the refused messages are listed. Resumable: running the same file again stores only what is missing, every
- * scan already stored comes back REPLAYED and counts as skipped.
+ * scan already stored comes back REPLAYED and counts as skipped; and after each deletion it applies, a checkpoint
+ * ({@link ImportCheckpoints}) lets a later run of the same bytes start after it, since an upload the file deletes
+ * would otherwise be stored and judged again (a deletion frees its scans' idempotency hashes for a corrected upload).
  */
 public final class NhsaImport {
   public static final int BATCH_SCANS = 5_000;
@@ -39,6 +42,7 @@ public final class NhsaImport {
   static final long RETRY_FOR = TimeUnit.SECONDS.toNanos(60);
 
   private final ScanService scans;
+  private final ImportCheckpoints checkpoints;
   private final PrintStream out;
   private final int batchScans;
   private final int inFlight;
@@ -47,13 +51,18 @@ public final class NhsaImport {
   private Batch batch = new Batch();
   private volatile boolean stopping;
   private long lastProgress;
+  /** Lines an earlier run of these bytes settled (through a deletion it applied): not sent again. */
+  private long settledThrough;
+  private ImportCheckpoints.Checkpoint lastCheckpoint;
+  private LinePrefixDigest reached;
 
-  public NhsaImport(ScanService scans, PrintStream out) {
-    this(scans, out, BATCH_SCANS, IN_FLIGHT);
+  public NhsaImport(ScanService scans, ImportCheckpoints checkpoints, PrintStream out) {
+    this(scans, checkpoints, out, BATCH_SCANS, IN_FLIGHT);
   }
 
-  NhsaImport(ScanService scans, PrintStream out, int batchScans, int inFlight) {
+  NhsaImport(ScanService scans, ImportCheckpoints checkpoints, PrintStream out, int batchScans, int inFlight) {
     this.scans = scans;
+    this.checkpoints = checkpoints;
     this.out = out;
     this.batchScans = batchScans;
     this.inFlight = inFlight;
@@ -69,7 +78,9 @@ public final class NhsaImport {
     long size = Math.max(1, Files.size(file));
     long started = System.nanoTime();
     long read = 0;
-    try (NhsaFile messages = NhsaFile.open(file)) {
+    try (NhsaFile messages = NhsaFile.open(file); LinePrefixDigest prefix = new LinePrefixDigest(file)) {
+      reached = prefix;
+      resumePoint(file);
       try {
         for (NhsaFile.Message m = messages.next(); m != null && !stopping; m = messages.next()) {
           handle(m);
@@ -98,15 +109,34 @@ public final class NhsaImport {
     return summary;
   }
 
-  private void handle(NhsaFile.Message m) throws InterruptedException {
+  /** The furthest checkpoint whose lines this file still starts with: the messages through it are not sent again. */
+  private void resumePoint(Path file) throws IOException {
+    try (LinePrefixDigest prefix = new LinePrefixDigest(file)) {
+      for (ImportCheckpoints.Checkpoint c : checkpoints.saved()) {
+        byte[] digest = prefix.through(c.lines());
+        if (digest == null) {
+          break; // the file is shorter than this checkpoint and every later one
+        }
+        if (Arrays.equals(digest, c.prefixSha256())) {
+          settledThrough = c.lines();
+          lastCheckpoint = c;
+        }
+      }
+    }
+    summary.resumedAfterLine = settledThrough;
+  }
+
+  private void handle(NhsaFile.Message m) throws InterruptedException, IOException {
     summary.messages++;
     if (m.refused() != null) {
       summary.refuse(m.line(), m.refused().getMessage());
+    } else if (m.line() <= settledThrough) {
+      summary.settledEarlier(m.request());
     } else if (m.request() instanceof NhsaRequest.Deletion d) {
       summary.deletions++;
       flush();
       settleAll();
-      delete(d);
+      delete(d, m.line());
     } else {
       NhsaRequest.Upload u = (NhsaRequest.Upload) m.request();
       summary.uploads++;
@@ -119,13 +149,20 @@ public final class NhsaImport {
     }
   }
 
-  private void delete(NhsaRequest.Deletion d) throws InterruptedException {
+  private void delete(NhsaRequest.Deletion d, long line) throws InterruptedException, IOException {
     if (!d.ofSales()) {
       return; // inventory, stock-change or purchase data: never stored here, nothing to void
     }
     Voiding.Result r = retrying(() -> scans.voidUpload(d.siteId(), d.uploadBatch(), Instant.now()));
     summary.scansVoided += r.scansVoided();
     summary.lateDeletions += r.lateDeletions().size();
+    // Everything before the deletion was settled first, so the lines through it are done. A run killed between the
+    // void and this save sends the deleted upload again next time, as every run did before checkpoints.
+    ImportCheckpoints.Checkpoint now = new ImportCheckpoints.Checkpoint(reached.through(line), line);
+    if (now.prefixSha256() != null) {
+      checkpoints.save(now, lastCheckpoint);
+      lastCheckpoint = now;
+    }
   }
 
   /** Sends the current batch; settles the oldest sent batches while more than {@code inFlight} are out. */
@@ -293,6 +330,9 @@ public final class NhsaImport {
     long scansVoided;
     long lateDeletions;
     long retries;
+    /** The last line an earlier run of the same bytes settled (0: none); the messages through it were not sent. */
+    long resumedAfterLine;
+    long settledEarlier;
     double seconds;
     boolean complete;
     String stoppedBecause;
@@ -306,6 +346,17 @@ public final class NhsaImport {
       refused++;
       if (refusedExamples.size() < EXAMPLES) {
         refusedExamples.add("line " + line + ": " + why);
+      }
+    }
+
+    /** A message an earlier run settled: its codes count as skipped, as their REPLAYED answers would. */
+    void settledEarlier(NhsaRequest request) {
+      settledEarlier++;
+      if (request instanceof NhsaRequest.Upload u) {
+        uploads++;
+        skipped += u.codes().size();
+      } else {
+        deletions++;
       }
     }
 
@@ -376,6 +427,10 @@ public final class NhsaImport {
           rejected);
       out.printf("  skipped   %,d  already stored (REPLAYED: imported before, or sent twice in the file)%n",
           skipped);
+      if (resumedAfterLine > 0) {
+        out.printf("  resumed   after line %,d, where an earlier run of this file applied a deletion: the %,d messages"
+            + " through it were not sent again%n", resumedAfterLine, settledEarlier);
+      }
       if (deletions > 0) {
         out.printf("  deleted   %,d scans voided by 3507 messages (%,d late deletions)%n", scansVoided,
             lateDeletions);

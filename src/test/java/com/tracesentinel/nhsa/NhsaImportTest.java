@@ -51,7 +51,7 @@ class NhsaImportTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     try (TraceSentinel core = TraceSentinel.startCore(Config.from(env))) {
-      NhsaImport.Summary summary = new NhsaImport(core.scans(), out, 3, 2).run(file);
+      NhsaImport.Summary summary = new NhsaImport(core.scans(), core.importCheckpoints(), out, 3, 2).run(file);
       summary.print(out, file);
       return new Run(summary, bytes.toString(StandardCharsets.UTF_8));
     }
@@ -86,12 +86,60 @@ class NhsaImportTest {
     NhsaImport.Summary again = second.summary();
     assertEquals(0, again.exitCode(), second.printed());
     assertEquals(12, again.codes());
-    assertEquals(11, again.skipped(), "everything stored comes back REPLAYED: " + second.printed());
-    assertEquals(1, again.stored(), "the deleted upload is stored again, then deleted again by its 3507");
-    assertEquals(1, again.scansVoided());
+    assertEquals(12, again.skipped(), "settled through the 3507 on the last line: " + second.printed());
+    assertEquals(0, again.stored(), "the deleted upload is not stored again: " + second.printed());
+    assertEquals(0, again.scansVoided());
     assertEquals(Map.of(), again.anomalies());
+    assertTrue(second.printed().contains("resumed   after line 9"), second.printed());
     assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '81000010000009000002' AND voided_at IS NULL"
         + " AND site_id = 'P44030500002'"), "never stored twice");
+
+    ByteArrayOutputStream verify = new ByteArrayOutputStream();
+    assertTrue(TraceSentinel.verifyLedger(Config.from(env), new PrintStream(verify, true)), verify.toString());
+  }
+
+  /**
+   * A deletion frees its upload's idempotency hashes (a corrected upload must be judged afresh), so a re-run that
+   * sent the deleted upload again stored it again, judged it again and deleted it again: a LATE_DELETION each run,
+   * and a REPEAT_SALE against the sale another site made of its code after the deletion.
+   */
+  @Test
+  void aRerunDoesNotJudgeAgainAnUploadTheFileDeletes() throws Exception {
+    Path file = Files.createTempFile("nhsa-rerun", ".jsonl");
+    file.toFile().deleteOnExit();
+    String code = "81000010000009000501";
+    String deleted = NhsaPayloads.sale3505("P44030500002", NhsaPayloads.saleLine(code, "R-RR-1", "B-RR-1",
+        "2026-11-29 09:00:00")).encode();
+    String deletion = NhsaPayloads.delete3507("P44030500002", "B-RR-1", "4").encode();
+    String resold = NhsaPayloads.sale3505("P11010500002", NhsaPayloads.saleLine(code, "R-RR-2", "B-RR-2",
+        "2026-11-30 15:00:00")).encode();
+    Files.writeString(file, deleted + "\n" + deletion + "\n" + resold + "\n");
+    String anomaliesOfTheCode = "SELECT count(*) FROM anomalies WHERE canonical = '" + code + "'";
+
+    Run first = importFile(file);
+    assertEquals(0, first.summary().exitCode(), first.printed());
+    assertEquals(2, first.summary().stored(), first.printed());
+    assertEquals(1, first.summary().scansVoided(), first.printed());
+    long anomalies = count(anomaliesOfTheCode);
+
+    Run second = importFile(file);
+    assertEquals(0, second.summary().exitCode(), second.printed());
+    assertEquals(0, second.summary().stored(), second.printed());
+    assertEquals(2, second.summary().skipped(), second.printed());
+    assertEquals(0, second.summary().scansVoided(), second.printed());
+    assertEquals(Map.of(), second.summary().anomalies(), second.printed());
+    assertTrue(second.printed().contains("resumed   after line 2"), second.printed());
+    assertEquals(anomalies, count(anomaliesOfTheCode), "no anomaly raised again");
+    assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '" + code + "' AND site_id = 'P44030500002'"),
+        "the deleted upload stored once");
+
+    // Lines before the checkpoint that are not the same bytes: nothing is taken as settled, as before checkpoints.
+    Files.writeString(file, deleted.replace("\"memo\":\"\"", "\"memo\":\"edited\"") + "\n" + deletion + "\n"
+        + resold + "\n");
+    Run edited = importFile(file);
+    assertEquals(1, edited.summary().stored(), "the upload is judged again: " + edited.printed());
+    assertEquals(1, edited.summary().scansVoided(), edited.printed());
+    assertTrue(!edited.printed().contains("resumed"), edited.printed());
 
     ByteArrayOutputStream verify = new ByteArrayOutputStream();
     assertTrue(TraceSentinel.verifyLedger(Config.from(env), new PrintStream(verify, true)), verify.toString());
