@@ -4,6 +4,7 @@
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java check DATA_DIR OUT
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java fresh PORT SECONDS
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java idle  PORT CONNECTIONS SECONDS
+//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java terminate DATA_DIR SECONDS
 // OUT gets one line per request: documentNo, HTTP status (or "lost" when the connection failed), milliseconds.
 // "resend" adds two clients that keep sending again batches already answered 200, as a till does that never saw
 // its answer: each must come back 200 with every scan REPLAYED (or 503), never stored twice.
@@ -32,6 +33,7 @@ public class FaultLoad {
       case "fresh" -> fresh(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
       case "check" -> check(Path.of(args[1]), Path.of(args[2]));
       case "idle" -> idle(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+      case "terminate" -> terminate(Path.of(args[1]), Integer.parseInt(args[2]));
       default -> throw new IllegalArgumentException(args[0]);
     }
   }
@@ -201,14 +203,41 @@ public class FaultLoad {
         : "NO new batch answered 200 within " + seconds + " s after the load (last answer " + status + ")");
   }
 
-  /** Compares the recorded answers with what PostgreSQL holds; prints the counts on one line. */
-  static void check(Path dataDir, Path answers) throws Exception {
+  /** The service's embedded PostgreSQL, as its superuser. */
+  static Connection database(Path dataDir) throws Exception {
     Properties p = new Properties();
     p.setProperty("user", "postgres");
     p.setProperty("password", Files.readString(dataDir.resolve("pg.password")).trim());
     String port = Files.readAllLines(dataDir.resolve("pg").resolve("postmaster.pid")).get(3).trim();
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+  }
+
+  /**
+   * Ends every other client backend of the service's PostgreSQL (pg_terminate_backend) once a second for SECONDS:
+   * connections lost mid-statement and mid-COMMIT while the server stays up, so the service reconnects at once.
+   */
+  static void terminate(Path dataDir, int seconds) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    int rounds = 0;
+    long ended = 0;
+    try (Connection c = database(dataDir); Statement st = c.createStatement()) {
+      while (System.nanoTime() < until) {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM"
+            + " pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'")) {
+          rs.next();
+          ended += rs.getLong(1);
+        }
+        rounds++;
+        Thread.sleep(1000);
+      }
+    }
+    System.out.printf("%d rounds, %d backends ended%n", rounds, ended);
+  }
+
+  /** Compares the recorded answers with what PostgreSQL holds; prints the counts on one line. */
+  static void check(Path dataDir, Path answers) throws Exception {
     Map<String, Long> stored = new HashMap<>();
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+    try (Connection c = database(dataDir);
          Statement st = c.createStatement();
          ResultSet rs = st.executeQuery("SELECT document_no, count(*) FROM scans WHERE document_no LIKE 'F%' GROUP BY 1")) {
       while (rs.next()) {

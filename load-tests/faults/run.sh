@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Faults under load, on real processes: batched load for LOAD_SECONDS (30) from CLIENTS (4) clients while one fault
 # is injected 10 s in; then every answer is checked against PostgreSQL and the ledger against the history.
-#   load-tests/faults/run.sh [nul|pg-stop|pg-stop-resend|pg-stop-postmaster|pg-kill|service-kill|service-stop|disk-full|idle-flood|all]
+#   load-tests/faults/run.sh [nul|pg-stop|pg-stop-resend|pg-stop-postmaster|pg-kill|pg-terminate|service-kill|service-stop|disk-full|idle-flood|all]
 #   (default: all)
 # pg-stop freezes PostgreSQL (SIGSTOP) for 15 s; pg-stop-resend for FREEZE_SECONDS (20) while two more clients keep
 # sending again batches already answered 200 (each must come back REPLAYED, or 503), and the load runs on 10 s past
 # the freeze. pg-stop-postmaster freezes only the postmaster for 15 s (the backends already connected go on; a new
 # connection hangs) and polls /health/ready meanwhile: it fails when readiness stays UP through the freeze while
-# scans are refused. service-stop freezes the service itself (SIGSTOP) for 15 s while its clients give up on an answer
+# scans are refused. pg-terminate ends every client backend of PostgreSQL once a second for 10 s (the server stays up:
+# connections lost mid-statement and mid-COMMIT, reconnected at once). service-stop freezes the service itself (SIGSTOP) for 15 s while its clients give up on an answer
 # after 5 s and send the batch again until it is answered 200: the requests read before or during the freeze are
 # judged after it, next to their own re-sends, and each batch must be stored once, each re-send's 200 all REPLAYED or
 # none. After each load a batch of new codes is sent until it is answered 200: the service must take scans again.
@@ -28,7 +29,7 @@ export KEY=fault-test-admin
 LOGS=$(mktemp -d /tmp/ts-fault-logs-XXXX)
 base="http://127.0.0.1:${PORT}"
 faults=("$@")
-[ ${#faults[@]} -eq 0 ] || [ "${faults[0]}" = all ] && faults=(nul pg-stop pg-stop-resend pg-stop-postmaster pg-kill service-kill service-stop disk-full idle-flood)
+[ ${#faults[@]} -eq 0 ] || [ "${faults[0]}" = all ] && faults=(nul pg-stop pg-stop-resend pg-stop-postmaster pg-kill pg-terminate service-kill service-stop disk-full idle-flood)
 load() { java -cp "$JAR" load-tests/faults/FaultLoad.java "$@"; }
 
 start_service() { # dir
@@ -76,7 +77,7 @@ run_fault() {
     echo "fault idle-flood: $(load idle "$PORT" "${IDLE:-12000}" 15)"
     stop_service "$dir"; rm -rf "$dir"; return 0
   fi
-  local seconds=$LOAD_SECONDS extra= readiness=
+  local seconds=$LOAD_SECONDS extra= observed=
   case $fault in
     nul) extra=nul ;;
     service-stop) extra=retry ;;
@@ -98,8 +99,9 @@ run_fault() {
         sleep 0.5
       done
       kill -CONT "$pm"
-      readiness="readiness during the freeze: $up UP, $down DOWN${firstDown:+ (first DOWN after ${firstDown} s)}" ;;
+      observed="readiness during the freeze: $up UP, $down DOWN${firstDown:+ (first DOWN after ${firstDown} s)}" ;;
     pg-kill) kill -KILL "$(head -1 "$dir/pg/postmaster.pid")" ;;
+    pg-terminate) observed="terminated: $(load terminate "$dir" 10)" ;;
     service-kill) kill -9 "$(cat "$LOGS/$(basename "$dir").pid")"; sleep 1; start_service "$dir" ;;
     service-stop) local sp; sp=$(cat "$LOGS/$(basename "$dir").pid"); kill -STOP "$sp"; sleep 15; kill -CONT "$sp" ;;
     disk-full)
@@ -122,7 +124,7 @@ run_fault() {
   echo "fault $fault: $check"
   echo "fault $fault: $fresh"
   echo "fault $fault: verify-ledger: $verify"
-  [ -z "$readiness" ] || echo "fault $fault: $readiness"
+  [ -z "$observed" ] || echo "fault $fault: $observed"
   local notReplayed=
   [[ $check =~ NOT\ all\ REPLAYED\ ([0-9]+).*more\ than\ once\ ([0-9]+) ]] \
     && notReplayed=", re-sends not REPLAYED ${BASH_REMATCH[1]}, stored twice ${BASH_REMATCH[2]}"
@@ -134,7 +136,7 @@ run_fault() {
   [[ $summary =~ lost\ 0,\ refused-but-stored\ 0,\ ledger\ mismatches\ 0(,\ re-sends\ not\ REPLAYED\ 0,\ stored\ twice\ 0)?$ ]] \
     && [[ $fresh == "a new batch answered 200"* ]] || failed+=("$fault")
   # Refused scans while readiness says UP keeps a load balancer sending to a node that cannot store.
-  [[ $fault != pg-stop-postmaster || $readiness != *" 0 DOWN"* || $check == *"refused 0,"* ]] || failed+=("$fault-readiness")
+  [[ $fault != pg-stop-postmaster || $observed != *" 0 DOWN"* || $check == *"refused 0,"* ]] || failed+=("$fault-readiness")
   [ "$mounted" = yes ] && umount "$dir"
   rm -rf "$dir"
 }
