@@ -36,7 +36,7 @@ import java.util.Objects;
  * They look at the scan alone, add to whatever the ladder row raised, and conflict with no earlier scan:
  * PRODUCT_MISMATCH (SALE billed as another drug than the catalogue's; trimmed, case-insensitive; a blank
  * billed or catalogue drug code counts as absent), EXPIRED (SALE or RECEIVE whose printed expiry is before the
- * scan's UTC date) and UNKNOWN_PRODUCT (SALE, RECEIVE or RETURN of a product key missing from a loaded
+ * scan's date in China, UTC+8) and UNKNOWN_PRODUCT (SALE, RECEIVE or RETURN of a product key missing from a loaded
  * catalogue; an empty catalogue proves nothing). A DESTROY is never flagged: destroying an expired or unknown
  * box is exactly what should happen to it.
  *
@@ -267,7 +267,7 @@ public final class Ladder {
       }
     }
     if ((type == EventType.SALE || type == EventType.RECEIVE) && scan.expiry() != null
-        && scan.expiry().toEpochDay() < Math.floorDiv(scan.at(), 86_400L)) {
+        && scan.expiry().toEpochDay() < chinaDay(scan.at())) {
       out.add(new Anomaly(AnomalyType.EXPIRED, Suspicion.QUALITY, Level.ALERT, "expired " + scan.expiry(), null));
     }
     if (type != EventType.DESTROY && c.product == null && c.ref.catalogLoaded()) {
@@ -277,6 +277,17 @@ public final class Ladder {
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------
+
+  /** Seconds China's one time zone (Asia/Shanghai, no daylight saving since 1991) is ahead of UTC. */
+  private static final long CHINA_OFFSET = 8 * 3_600L;
+
+  /**
+   * The epoch day of a scan in China, where the box was sold and its printed expiry is read: by the UTC date, a box
+   * sold from 00:00 to 08:00 Beijing time on the day after its expiry was not expired yet. Overflow-free for any at.
+   */
+  static long chinaDay(long at) {
+    return Math.floorDiv(at, 86_400L) + (Math.floorMod(at, 86_400L) >= 86_400L - CHINA_OFFSET ? 1 : 0);
+  }
 
   /** What one judgement needs, looked up once. */
   private static final class Ctx {

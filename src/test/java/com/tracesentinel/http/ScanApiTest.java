@@ -349,4 +349,34 @@ class ScanApiTest {
     assertEquals(400, r.status());
     assertNotNull(r.json().getJsonArray("errors"));
   }
+
+  @Test
+  void aBoxSoldInBeijingOnTheDayAfterItsExpiryIsExpiredAlsoBeforeEightInTheMorning() {
+    // 00:30 in Beijing, still the day before in UTC: the UTC date let such a sale through unflagged until the spec
+    // conformance probe; the scan's own writing of the time must not matter either
+    java.time.ZoneId china = java.time.ZoneId.of("Asia/Shanghai");
+    java.time.LocalDate saleDay = java.time.LocalDate.now(china).minusDays(1);
+    java.time.OffsetDateTime halfPastMidnight = saleDay.atTime(0, 30).atZone(china).toOffsetDateTime();
+    String expiry = saleDay.minusDays(1).format(java.time.format.DateTimeFormatter.ofPattern("yyMMdd"));
+    String serial = "EXP" + CODES.incrementAndGet() % 1_000_000;
+    JsonObject beijing = new JsonObject().put("code", "(01)06901234567892(17)" + expiry + "(21)" + serial)
+        .put("siteId", "PA").put("documentNo", "EXP-1").put("scannedAt", halfPastMidnight.toString());
+    JsonObject utc = beijing.copy().put("code", "(01)06901234567892(17)" + expiry + "(21)" + serial + "U")
+        .put("scannedAt", halfPastMidnight.toInstant().toString());
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", new JsonArray().add(beijing).add(utc)));
+    assertEquals(200, r.status(), r.body());
+    for (int i = 0; i < 2; i++) {
+      JsonObject result = r.result(i);
+      assertEquals("FLAGGED", result.getString("status"), result.encode());
+      JsonObject anomaly = result.getJsonArray("anomalies").getJsonObject(0);
+      assertEquals("EXPIRED", anomaly.getString("type"), result.encode());
+      assertEquals("QUALITY", anomaly.getString("suspicion"));
+      assertEquals("ALERT", anomaly.getString("level"));
+    }
+    JsonObject onTheDay = beijing.copy().put("code", "(01)06901234567892(17)" + expiry + "(21)" + serial + "D")
+        .put("documentNo", "EXP-2").put("scannedAt", halfPastMidnight.minusMinutes(31).toString());
+    Response lastMinute = svc.post("/api/v1/scans", pharmacyA, onTheDay);
+    assertEquals(200, lastMinute.status(), lastMinute.body());
+    assertEquals("ACCEPTED", lastMinute.result(0).getString("status"), "23:59 on the expiry date is not expired yet");
+  }
 }

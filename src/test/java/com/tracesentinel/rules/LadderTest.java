@@ -435,22 +435,28 @@ class LadderTest {
 
   @Test
   void saleOnTheExpiryDateIsNotExpired() {
-    long lastSecond = java.time.Instant.parse("2026-01-31T23:59:59Z").getEpochSecond();
+    long lastSecond = java.time.OffsetDateTime.parse("2026-01-31T23:59:59+08:00").toEpochSecond();
     assertFalse(chain.then(sale(SZ1, lastSecond).expiry("2026-01-31")).flagged());
   }
 
   @Test
-  void expiryIsComparedWithTheUtcDateOfTheScan() {
-    // 16:30 UTC is already 1 February in Beijing, still 31 January in UTC
-    long utcJan31 = java.time.Instant.parse("2026-01-31T16:30:00Z").getEpochSecond();
-    assertFalse(chain.then(sale(SZ1, utcJan31).expiry("2026-01-31")).flagged());
+  void expiryIsComparedWithTheDateOfTheScanInChina() {
+    // 16:30 UTC is already 1 February in Beijing, where the box is sold, though still 31 January in UTC: it was
+    // not flagged (the UTC date) until the spec conformance probe
+    long feb1InBeijing = java.time.Instant.parse("2026-01-31T16:30:00Z").getEpochSecond();
+    assertTypes(chain.then(sale(SZ1, feb1InBeijing).expiry("2026-01-31")), EXPIRED);
+    long jan31InBeijing = java.time.Instant.parse("2026-01-31T15:59:59Z").getEpochSecond();
+    assertFalse(new Chain().then(sale(SZ1, jan31InBeijing).expiry("2026-01-31")).flagged());
   }
 
   @Test
   void expiryCheckWorksBeforeTheEpoch() {
-    long dec31of1969 = -1;
-    assertTypes(chain.then(sale(SZ1, dec31of1969).expiry("1969-12-30")), EXPIRED);
-    assertFalse(new Chain().then(sale(SZ1, dec31of1969).expiry("1969-12-31")).flagged());
+    long dec31of1969InChina = -8 * 3_600 - 1;
+    assertTypes(chain.then(sale(SZ1, dec31of1969InChina).expiry("1969-12-30")), EXPIRED);
+    assertFalse(new Chain().then(sale(SZ1, dec31of1969InChina).expiry("1969-12-31")).flagged());
+    assertTypes(new Chain().then(sale(SZ1, -1).expiry("1969-12-31")), EXPIRED);
+    assertFalse(new Chain().then(sale(SZ1, Long.MIN_VALUE).expiry("1969-12-31")).flagged());
+    assertTypes(new Chain().then(sale(SZ1, Long.MAX_VALUE).expiry("1969-12-31")), EXPIRED);
   }
 
   @Test
