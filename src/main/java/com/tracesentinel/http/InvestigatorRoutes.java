@@ -542,7 +542,7 @@ final class InvestigatorRoutes {
     }
     try {
       // in UTC, where the database compares it: a time that has no UTC date there is refused, not a 500
-      OffsetDateTime t = OffsetDateTime.parse(v).withOffsetSameInstant(ZoneOffset.UTC);
+      OffsetDateTime t = OffsetDateTime.parse(plusOffset(v)).withOffsetSameInstant(ZoneOffset.UTC);
       int finer = t.getNano() % 1_000;
       return (finer == 0 ? t : t.plusNanos(1_000 - finer)).toInstant();
     } catch (DateTimeException e) {
@@ -550,6 +550,15 @@ final class InvestigatorRoutes {
           + "2026-11-21T16:00:00Z");
       return null;
     }
+  }
+
+  /**
+   * A time written with its offset as in api.md, from=2026-11-22T00:00:00+08:00, and put in a URL as it is (curl, a
+   * browser's address bar): the query's '+' reaches us as a space, and the service's own example was refused. No
+   * ISO-8601 time holds a space, so one before the offset's digits can only have been that '+'.
+   */
+  private static String plusOffset(String v) {
+    return v.matches(".*T[0-9:.,]+ [0-9]{2}(:?[0-9]{2})?") ? v.replace(' ', '+') : v;
   }
 
   static int intParam(Query q, String name, int dflt, int min, int max, Problem.Errors errors) {

@@ -292,6 +292,37 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void aTimeWithItsPlusOffsetWrittenAsItIsInTheUrlIsRead() {
+    // api.md's times carry an offset (+08:00); put in a URL unencoded, as curl and address bars leave it, the '+'
+    // arrives as a space: every such from/to was a 400 quoting that very form as its example, until the spec
+    // conformance probe
+    TestDatabase.execute(svc.db(), """
+        INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
+                               region, detail)
+        VALUES (1, '2026-11-30 16:30:00+00', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, 'PLUS',
+                'BULKPRODUCT', 'ZZPLUS', '650102', 'half past midnight in Beijing')
+        """);
+    Map<String, Integer> expected = new LinkedHashMap<>();
+    expected.put("from=2026-12-01T00:30:00+08:00", 1);
+    expected.put("from=2026-12-01T00:30:00.000001+08:00", 0);
+    expected.put("from=2026-12-01T00:00:00+08:00&to=2026-12-01T00:30:00+08:00", 0);
+    expected.put("from=2026-12-01T00:00:00+08:00&to=2026-12-01T00:30:00.000001%2B08:00", 1);
+    expected.forEach((range, n) -> {
+      Response r = svc.get("/api/v1/anomalies?siteId=ZZPLUS&" + range, investigator);
+      assertEquals(200, r.status(), range + ": " + r.body());
+      assertEquals(n, r.json().getJsonArray("items").size(), range);
+      Response summary = svc.get("/api/v1/anomalies/summary?groupBy=site&" + range, investigator);
+      assertEquals(200, summary.status(), range + ": " + summary.body());
+      Response rings = svc.get("/api/v1/rings?" + range, investigator);
+      assertEquals(200, rings.status(), range + ": " + rings.body());
+    });
+    for (String bad : List.of("from=2026-12-01T00:30:00  08:00", "from=2026-12-01 00:30:00+08:00",
+        "from=2026-12-01T00:30:00+8")) {
+      assertEquals(400, svc.get("/api/v1/anomalies?" + bad.replace(' ', '+'), investigator).status(), bad);
+    }
+  }
+
+  @Test
   void aSiteIdAsLongAsASiteMayHaveCanBeFilteredOn() {
     String longSite = "L".repeat(Fields.MAX_SITE_ID);
     assertEquals(200, svc.get("/api/v1/anomalies?siteId=" + longSite, investigator).status());
