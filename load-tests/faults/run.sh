@@ -8,7 +8,7 @@
 # the freeze. pg-stop-postmaster freezes only the postmaster for 15 s (the backends already connected go on; a new
 # connection hangs) and polls /health/ready meanwhile: it fails when readiness stays UP through the freeze while
 # scans are refused. pg-terminate ends every client backend of PostgreSQL once a second for 10 s (the server stays up:
-# connections lost mid-statement and mid-COMMIT, reconnected at once). service-stop freezes the service itself (SIGSTOP) for 15 s while its clients give up on an answer
+# connections lost mid-statement and mid-COMMIT, reconnected at once) while two clients re-send batches answered 200. service-stop freezes the service itself (SIGSTOP) for 15 s while its clients give up on an answer
 # after 5 s and send the batch again until it is answered 200: the requests read before or during the freeze are
 # judged after it, next to their own re-sends, and each batch must be stored once, each re-send's 200 all REPLAYED or
 # none. After each load a batch of new codes is sent until it is answered 200: the service must take scans again.
@@ -81,6 +81,7 @@ run_fault() {
   case $fault in
     nul) extra=nul ;;
     service-stop) extra=retry ;;
+    pg-terminate) extra=resend ;;
     pg-stop-resend) extra=resend; seconds=$(( LOAD_SECONDS > FREEZE_SECONDS + 20 ? LOAD_SECONDS : FREEZE_SECONDS + 20 )) ;;
   esac
   load load "$PORT" "$seconds" "$CLIENTS" "$dir/answers.csv" $extra &
@@ -137,6 +138,12 @@ run_fault() {
     && [[ $fresh == "a new batch answered 200"* ]] || failed+=("$fault")
   # Refused scans while readiness says UP keeps a load balancer sending to a node that cannot store.
   [[ $fault != pg-stop-postmaster || $observed != *" 0 DOWN"* || $check == *"refused 0,"* ]] || failed+=("$fault-readiness")
+  if [[ " ${failed[*]} " == *" $fault"* ]]; then
+    # Kept for the diagnosis: answers.csv and the embedded PostgreSQL (start it with the service on this directory).
+    [ "$mounted" = yes ] && cp -a "$dir" "$dir.kept" && umount "$dir" && dir=$dir.kept
+    echo "fault $fault: data directory kept in $dir"
+    return 0
+  fi
   [ "$mounted" = yes ] && umount "$dir"
   rm -rf "$dir"
 }

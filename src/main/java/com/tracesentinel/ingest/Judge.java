@@ -236,7 +236,6 @@ final class Judge implements Runnable {
     int checkedFrom = recheck ? 0 : judgeUntilMaybeResent(r.scans, seq, now, out);
     List<Prepared> rest = r.scans.subList(checkedFrom, r.scans.size());
     Map<Integer, ScanResult.Original> resent = Map.of();
-    Set<Integer> unchecked = Set.of();
     List<Prepared.ToJudge> candidates = new ArrayList<>();
     for (Prepared p : rest) {
       if (p instanceof Prepared.ToJudge t && !inFlight.containsKey(Idem.of(t.event().idem()))
@@ -247,7 +246,8 @@ final class Judge implements Runnable {
     if (!candidates.isEmpty() && databaseDown.getAsBoolean()) {
       // Each question would wait out its timeout, and the rewind that answers 503 to what is stalled waits behind
       // them in this thread: not asked, they cannot be stored anyway while the database is down.
-      unchecked = indexesOf(candidates);
+      refuseUnchecked(r, seq, out, "the history database is not answering");
+      return;
     } else if (!candidates.isEmpty()) {
       try {
         List<ScanResult.Original> found = history.findOriginals(candidates.stream().map(Prepared.ToJudge::event).toList());
@@ -259,7 +259,8 @@ final class Judge implements Runnable {
         }
       } catch (Exception e) {
         LOG.warn("Could not check the history for {} possible re-sends: {}", candidates.size(), e.toString());
-        unchecked = indexesOf(candidates);
+        refuseUnchecked(r, seq, out, "the history could not be read");
+        return;
       }
     }
     for (Prepared p : rest) {
@@ -272,8 +273,6 @@ final class Judge implements Runnable {
         out.add(inFlightReplay(t));
       } else if (resent.containsKey(t.index())) {
         out.add(new Judged.Replay(t.index(), t.input(), t.code(), t.event(), resent.get(t.index())));
-      } else if (unchecked.contains(t.index())) {
-        out.add(rejected(t, "could not check whether this scan was sent before; send it again later"));
       } else {
         out.add(apply(t, seq, now, false));
       }
@@ -282,6 +281,22 @@ final class Judge implements Runnable {
     open.addLast(judged);
     lastSeq = seq;
     committer.accept(judged);
+  }
+
+  /**
+   * A request with a scan that may be a re-send, when the history cannot say whether it is: refused whole (503), its
+   * scans judged so far undone. Each such scan was stored REJECTED with a 200 until 2026-12-03, so when the database
+   * answered the commit but not the question (a connection ended mid-query), a till's re-send of a stored batch came
+   * back REJECTED instead of REPLAYED and its rows were stored a second time (load-tests/faults/run.sh pg-terminate).
+   */
+  private void refuseUnchecked(Request r, long seq, List<Judged> judgedSoFar, String why) {
+    while (!changes.isEmpty() && changes.peekLast().seq == seq) {
+      Change c = changes.pollLast();
+      ledger.restore(c.key, c.previous);
+    }
+    forgetInFlight(judgedSoFar);
+    r.answer.completeExceptionally(new ScanService.Unavailable("could not check whether scans of this request were "
+        + "sent before (" + why + "); nothing of it was stored, send it again"));
   }
 
   /**
@@ -296,12 +311,6 @@ final class Judge implements Runnable {
     }
     holds.put(part, epoch);
     return true;
-  }
-
-  private static Set<Integer> indexesOf(List<Prepared.ToJudge> scans) {
-    Set<Integer> indexes = new java.util.HashSet<>();
-    scans.forEach(t -> indexes.add(t.index()));
-    return indexes;
   }
 
   private static ScanService.Unavailable notJudged(int part) {
@@ -498,12 +507,12 @@ final class Judge implements Runnable {
       changes.pollFirst();
     }
     while (!open.isEmpty() && open.peekFirst().seq() <= committed) {
-      forgetInFlight(open.pollFirst());
+      forgetInFlight(open.pollFirst().scans());
     }
   }
 
-  private void forgetInFlight(JudgedRequest judged) {
-    for (Judged j : judged.scans()) {
+  private void forgetInFlight(List<Judged> judged) {
+    for (Judged j : judged) {
       if (j instanceof Judged.Row row && row.judged()) {
         inFlight.remove(Idem.of(row.event().idem()), row);
       }
@@ -525,7 +534,7 @@ final class Judge implements Runnable {
     ArrayDeque<JudgedRequest> rewound = new ArrayDeque<>();
     while (!open.isEmpty() && open.peekLast().seq() >= w.fromSeq()) {
       JudgedRequest j = open.pollLast();
-      forgetInFlight(j);
+      forgetInFlight(j.scans());
       rewound.addFirst(j);
     }
     if (log && undone > 0) {

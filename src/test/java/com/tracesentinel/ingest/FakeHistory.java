@@ -178,8 +178,16 @@ final class FakeHistory implements HistoryPort {
     return new CommitReceipt(Map.of(), originals);
   }
 
+  /** When set, the next re-send check throws it: a connection ended mid-query, while commits still go through. */
+  volatile RuntimeException failNextFind;
+
   @Override
   public synchronized List<ScanResult.Original> findOriginals(List<ScanEvent> events) {
+    RuntimeException fail = failNextFind;
+    failNextFind = null;
+    if (fail != null) {
+      throw fail;
+    }
     List<ScanResult.Original> out = new ArrayList<>();
     for (ScanEvent e : events) {
       out.add(original(e));

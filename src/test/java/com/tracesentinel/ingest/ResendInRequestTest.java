@@ -1,6 +1,7 @@
 package com.tracesentinel.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.code.CodeKey;
@@ -17,6 +18,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -156,6 +158,28 @@ class ResendInRequestTest {
    * A missed re-send would still not be stored twice: the history refuses the group, and the core judges the
    * request again checking every scan. So this also counts commits: one per request, none refused.
    */
+  /**
+   * The history commits but cannot answer whether a scan was sent before (its connection ended mid-query): the
+   * request is refused whole and leaves no trace, so its re-send is told apart. Each such scan was stored REJECTED
+   * with a 200, and a till's re-send of a stored batch had its rows stored a second time.
+   */
+  @Test
+  void aRequestWhoseReSendCheckFailsIsRefusedWholeAndLeavesNoTrace() throws Exception {
+    assertEquals(ScanStatus.ACCEPTED, service.ingest(List.of(sale("S1", "D1", 30)), NOW).join().get(0).status());
+    byte[] before = ledger.getRaw(CodeKey.of(CODE));
+    history.failNextFind = new IllegalStateException("the connection was ended");
+    // The new sale is judged before the re-send, whose check then fails: the sale's change must be undone too.
+    CompletionException refused = assertThrows(CompletionException.class,
+        () -> service.ingest(List.of(sale("S2", "D2", 10), sale("S1", "D1", 30)), NOW).join());
+    assertTrue(refused.getCause() instanceof ScanService.Unavailable, refused.toString());
+    assertEquals(StateCodec.decode(before), StateCodec.decode(ledger.getRaw(CodeKey.of(CODE))), "the sale undone");
+    assertStoredAndRebuildable(1, 1);
+
+    List<ScanResult> again = service.ingest(List.of(sale("S2", "D2", 10), sale("S1", "D1", 30)), NOW).join();
+    assertEquals(List.of(ScanStatus.FLAGGED, ScanStatus.REPLAYED), again.stream().map(ScanResult::status).toList());
+    assertStoredAndRebuildable(2, 2);
+  }
+
   private void assertStoredAndRebuildable(int rows, int commits) throws Exception {
     assertEquals(rows, history.countStoredScans());
     assertEquals(commits, history.commits, "one commit per request: none refused for a duplicate");
