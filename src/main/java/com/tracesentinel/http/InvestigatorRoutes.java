@@ -369,7 +369,7 @@ final class InvestigatorRoutes {
     if (s.lastSale() != null) {
       Site site = reference.site(s.lastSale().siteRef());
       state.put("lastSale", new JsonObject().put("siteId", site == null ? null : site.siteId())
-          .put("at", Instant.ofEpochSecond(s.lastSale().at()).toString()));
+          .put("at", Instant.ofEpochSecond(s.lastSale().at()).toString()).put("returned", s.lastSaleReturned()));
     } else {
       state.putNull("lastSale");
     }

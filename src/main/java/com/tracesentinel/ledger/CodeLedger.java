@@ -47,8 +47,9 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
    * the next start took it for the ledger: sold boxes answered as never sold, and a repeat sale went unflagged.
    */
   private static final String REBUILDING = "codes.rebuilding";
-  /** Changes whenever a key or value layout (or the fingerprint in it) changes: an older file is rebuilt. */
-  static final String FORMAT = "tracesentinel-ledger 2: key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1]";
+  /** Changes whenever a key or value layout, or what a value means, changes: an older file is rebuilt. */
+  static final String FORMAT = "tracesentinel-ledger 3: key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1]"
+      + ", a return may leave open sales unknown";
 
   /** How the file was found. */
   public enum Opened {

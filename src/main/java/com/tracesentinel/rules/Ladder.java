@@ -61,7 +61,12 @@ import java.util.Objects;
  *   less than the clone window apart: no box travels between cities that fast through a resale.</li>
  *   <li>RETURN undoes the open sale when it is at the same site, at or after it and within the return window;
  *   otherwise RETURN_MISMATCH (IRREGULAR) and nothing changes. When the last sale is undone the code has no open
- *   sale and can be sold again without an anomaly.</li>
+ *   sale and can be sold again without an anomaly. When a whole-box sale is undone and sales stay open (repeats)
+ *   that were not all at its site ({@code prevSaleSite} set), the slot no longer knows the latest open sale:
+ *   {@code lastSaleReturned} is set, lastSale kept for counting sites. Keeping the returned sale as the anchor let
+ *   a second RETURN at its site undo another site's sale, so that a copied code could erase its own trail. Then a
+ *   SALE is a REPEAT_SALE (DIVERTED, or COUNTERFEIT by the site count), a RECEIVE a RECEIVED_AFTER_SALE and a RETURN
+ *   a RETURN_MISMATCH, none conflicting with a known scan (the code's history has them).</li>
  *   <li>RECEIVE of a code with an open sale is RECEIVED_AFTER_SALE (DIVERTED: a dispensed box back in stock).
  *   A RECEIVE never changes the state.</li>
  * </ul>
@@ -146,6 +151,14 @@ public final class Ladder {
     }
 
     ScanRef open = c.open;
+    if (s.openSalesUnknown()) {
+      CodeState next = applySale(s, scan, units);
+      boolean counterfeit = next.distinctSaleSites() >= settings.counterfeitSiteCount();
+      out.add(new Anomaly(AnomalyType.REPEAT_SALE, counterfeit ? Suspicion.COUNTERFEIT : Suspicion.DIVERTED,
+          Level.ALERT, openSalesUnknown(s) + (counterfeit ? "; now sold at " + next.distinctSaleSites()
+              + " or more sites" : ""), null));
+      return next;
+    }
     if (scan.split() && (open == null || s.lastSaleSplit())) {
       if (open != null && open.siteRef() != scan.siteRef()) {
         out.add(new Anomaly(AnomalyType.SPLIT_ACROSS_SITES, Suspicion.DIVERTED, Level.ALERT,
@@ -199,7 +212,9 @@ public final class Ladder {
     }
     ScanRef open = c.open;
     String problem = null;
-    if (open == null) {
+    if (s.openSalesUnknown()) {
+      problem = "which open sale this returns is not known: " + openSalesUnknown(s);
+    } else if (open == null) {
       problem = "no open sale to return";
     } else if (open.siteRef() != scan.siteRef()) {
       problem = "the open sale is at another site: sold " + where(c.ref, open);
@@ -220,7 +235,12 @@ public final class Ladder {
     int saleCount = s.saleCount() - 1;
     int units = s.lastSaleSplit() ? Math.max(1, scan.quantity()) : c.packSize;
     int soldUnits = Math.max(0, s.soldUnits() - units);
+    if (saleCount > 0 && !s.lastSaleSplit() && s.prevSaleSite() != 0) {
+      return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(), false, false,
+          s.prevSaleSite(), false, s.recentKeys(), true);
+    }
     if (saleCount > 0) {
+      // Split sales of one box, or every sale at this site: the returned sale still stands for the open ones.
       return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(),
           s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), false,
           s.recentKeys());
@@ -237,6 +257,9 @@ public final class Ladder {
     } else if (c.open != null) {
       out.add(new Anomaly(AnomalyType.RECEIVED_AFTER_SALE, Suspicion.DIVERTED, Level.ALERT,
           "sold " + where(c.ref, c.open), c.open));
+    } else if (s.openSalesUnknown()) {
+      out.add(new Anomaly(AnomalyType.RECEIVED_AFTER_SALE, Suspicion.DIVERTED, Level.ALERT, openSalesUnknown(s),
+          null));
     }
     return s;
   }
@@ -277,6 +300,11 @@ public final class Ladder {
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------
+
+  private static String openSalesUnknown(CodeState s) {
+    return s.saleCount() + (s.saleCount() == 1 ? " sale" : " sales") + " not returned, the latest not known since a "
+        + "return undid another (see the code's history)";
+  }
 
   /** Seconds China's one time zone (Asia/Shanghai, no daylight saving since 1991) is ahead of UTC. */
   private static final long CHINA_OFFSET = 8 * 3_600L;

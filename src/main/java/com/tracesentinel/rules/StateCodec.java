@@ -6,7 +6,8 @@ package com.tracesentinel.rules;
  * change means a new ledger file (the ledger's format marker makes the service rebuild it).
  *
  * <pre>
- *  0  flags        1  bit0 has lastSale, bit1 lastSaleSplit, bit2 lastSaleReimbursed, bit3 destroyed
+ *  0  flags        1  bit0 has lastSale, bit1 lastSaleSplit, bit2 lastSaleReimbursed, bit3 destroyed,
+ *                     bit4 lastSaleReturned
  *  1  distinct     1  distinct sale sites, saturating at 255
  *  2  scanCount    2  saturating at 65535
  *  4  saleCount    2  saturating at 65535
@@ -27,6 +28,7 @@ public final class StateCodec {
   private static final int F_SPLIT = 2;
   private static final int F_REIMBURSED = 4;
   private static final int F_DESTROYED = 8;
+  private static final int F_RETURNED = 16;
 
   private StateCodec() {}
 
@@ -47,7 +49,8 @@ public final class StateCodec {
 
   public static void encode(CodeState s, long changedAt, byte[] out) {
     int flags = (s.lastSale() != null ? F_LAST_SALE : 0) | (s.lastSaleSplit() ? F_SPLIT : 0)
-        | (s.lastSaleReimbursed() ? F_REIMBURSED : 0) | (s.destroyed() ? F_DESTROYED : 0);
+        | (s.lastSaleReimbursed() ? F_REIMBURSED : 0) | (s.destroyed() ? F_DESTROYED : 0)
+        | (s.lastSaleReturned() && s.lastSale() != null ? F_RETURNED : 0);
     out[0] = (byte) flags;
     out[1] = (byte) Math.min(255, Math.max(0, s.distinctSaleSites()));
     put(out, 2, 2, Math.min(0xFFFF, Math.max(0, s.scanCount())));
@@ -74,7 +77,8 @@ public final class StateCodec {
         ? new ScanRef((int) get(in, 9, 3), get(in, 15, 4)) : null;
     long keys = recentKeys(in);
     return new CodeState((int) get(in, 2, 2), (int) get(in, 4, 2), (int) get(in, 6, 3), in[1] & 0xFF, lastSale,
-        (flags & F_SPLIT) != 0, (flags & F_REIMBURSED) != 0, (int) get(in, 12, 3), (flags & F_DESTROYED) != 0, keys);
+        (flags & F_SPLIT) != 0, (flags & F_REIMBURSED) != 0, (int) get(in, 12, 3), (flags & F_DESTROYED) != 0, keys,
+        (flags & F_RETURNED) != 0 && lastSale != null);
   }
 
   /** The state's scan count, read without decoding the rest (the judge's re-send check on every scan). */

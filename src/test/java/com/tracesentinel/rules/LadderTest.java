@@ -415,6 +415,56 @@ class LadderTest {
     assertSame(before, v.next());
   }
 
+  /**
+   * A copied code sold in Beijing and in Shenzhen: the Shenzhen sale returned, a second RETURN at Shenzhen undid the
+   * Beijing sale (the returned sale stayed the anchor), so the code answered "never sold" while a box stood sold.
+   */
+  @Test
+  void aSecondReturnAtTheSiteOfAReturnedRepeatDoesNotUndoAnotherSitesSale() {
+    chain.then(sale(BJ, T0));
+    assertTypes(chain.then(sale(SZ1, T0 + HOUR)), REPEAT_SALE);
+    assertFalse(chain.then(giveBack(SZ1, T0 + 2 * HOUR)).flagged(), "the Shenzhen sale is returned");
+    assertEquals(1, chain.state.saleCount());
+    assertTrue(chain.state.openSalesUnknown(), "the Beijing sale is open, the slot no longer says where");
+
+    CodeState before = chain.state;
+    Verdict again = chain.then(giveBack(SZ1, T0 + 3 * HOUR));
+    Anomaly a = assertOnly(again, RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
+    assertNull(a.conflictsWith());
+    assertSame(before, again.next(), "nothing undone: the Beijing sale stays sold");
+
+    Verdict resold = chain.then(sale(GZ, T0 + 4 * HOUR));
+    Anomaly r = assertOnly(resold, REPEAT_SALE, Suspicion.COUNTERFEIT, Level.ALERT);
+    assertNull(r.conflictsWith());
+    assertTrue(r.detail().startsWith("1 sale not returned"), r.detail());
+    assertEquals(2, resold.next().saleCount());
+    assertEquals(at(GZ, T0 + 4 * HOUR), resold.next().lastSale(), "the new sale is the anchor again");
+    assertFalse(resold.next().openSalesUnknown());
+  }
+
+  @Test
+  void whileTheOpenSalesAreUnknownAReceiptIsReceivedAfterSaleAndASaleElsewhereDiverted() {
+    chain.then(sale(SZ1, T0));
+    chain.then(sale(SZ2, T0 + DAY));
+    chain.then(giveBack(SZ2, T0 + DAY + HOUR));
+    CodeState unknown = chain.state;
+    Anomaly received = assertOnly(chain.then(receive(SZ3, T0 + 2 * DAY)), RECEIVED_AFTER_SALE,
+        Suspicion.DIVERTED, Level.ALERT);
+    assertNull(received.conflictsWith());
+    chain.state = unknown;
+    assertOnly(chain.then(sale(SZ1, T0 + 2 * DAY)), REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
+  }
+
+  @Test
+  void returningOneOfTwoSalesAtOneSiteKeepsTheOtherReturnable() {
+    chain.then(sale(SZ1, T0));
+    assertTypes(chain.then(sale(SZ1, T0 + HOUR)), REPEAT_SALE);
+    assertFalse(chain.then(giveBack(SZ1, T0 + 2 * HOUR)).flagged());
+    assertFalse(chain.state.openSalesUnknown(), "every sale was at this site");
+    assertFalse(chain.then(giveBack(SZ1, T0 + 3 * HOUR)).flagged(), "the first sale returned too");
+    assertEquals(0, chain.state.saleCount());
+  }
+
   @Test
   void destroyOfAnExpiredUnknownProductIsNeverFlagged() {
     Verdict v = chain.then(destroy(SZ1, T0).product(UNKNOWN).expiry("2020-01-31"));

@@ -38,6 +38,14 @@ class StateCodecTest {
   }
 
   @Test
+  void aReturnedLastSaleRoundTripsWithItsSite() {
+    CodeState returned = new CodeState(3, 1, 1, 2, new ScanRef(7, 1_000), false, false, 5, false, 42, true);
+    assertEquals(returned, StateCodec.decode(StateCodec.encode(returned, 0)));
+    CodeState open = new CodeState(3, 1, 1, 2, new ScanRef(7, 1_000), false, false, 5, false, 42);
+    assertEquals(open, StateCodec.decode(StateCodec.encode(open, 0)));
+  }
+
+  @Test
   void timesBeyond2038StayPositive() {
     long in2100 = 4_102_444_800L;
     CodeState s = new CodeState(1, 1, 1, 1, new ScanRef(7, in2100), false, false, 0, false, 0);

@@ -1,0 +1,71 @@
+package com.tracesentinel.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.reference.Product;
+import com.tracesentinel.reference.ReferenceStore;
+import com.tracesentinel.reference.Site;
+import com.tracesentinel.reference.SiteKind;
+import com.tracesentinel.rules.AnomalyType;
+import com.tracesentinel.rules.EventType;
+import com.tracesentinel.rules.LadderSettings;
+import com.tracesentinel.rules.StateCodec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A copied code sold in Beijing and in Shenzhen, the Shenzhen sale returned, then returned again in Shenzhen: through
+ * the core, the second return leaves the Beijing sale standing, and the state it leaves (kept in the ledger's bytes)
+ * is the one a rebuild from the history makes.
+ */
+class ReturnOfOneOfSeveralSalesTest {
+  private static final Instant NOW = Instant.parse("2026-11-20T10:00:00Z");
+  private static final String CODE = "86000010000000000077";
+
+  private final ReferenceStore reference = new ReferenceStore();
+  private final MemoryLedger ledger = new MemoryLedger(1_000);
+  private final FakeHistory history = new FakeHistory(1, 0, 60);
+  private final ScanService service;
+
+  ReturnOfOneOfSeveralSalesTest() {
+    reference.putSites(List.of(new Site(1, "PBJ1", "Beijing", SiteKind.PHARMACY, "110101", "Beijing"),
+        new Site(2, "PSZ1", "Shenzhen", SiteKind.PHARMACY, "440305", "Shenzhen")));
+    reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
+    service = new ScanService(ledger, history, reference, LadderSettings.DEFAULTS, new ScanIds(),
+        new IngestMetrics(new SimpleMeterRegistry()), new DatabaseHealth(),
+        new ScanService.Settings(60, 100_000, 30, Duration.ofDays(400)));
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    assertTrue(service.stop());
+  }
+
+  private ScanResult send(EventType type, String site, String doc, int hoursAgo) {
+    return service.ingest(List.of(new ScanInput(CODE, type, site, doc, 1, NOW.minusSeconds(3_600L * hoursAgo), 1,
+        false, null, null, null)), NOW).join().get(0);
+  }
+
+  @Test
+  void aSecondReturnInShenzhenLeavesTheBeijingSaleSold() throws Exception {
+    assertEquals(ScanStatus.ACCEPTED, send(EventType.SALE, "PBJ1", "B1", 5).status());
+    assertEquals(AnomalyType.REPEAT_SALE.name(), send(EventType.SALE, "PSZ1", "S1", 4).anomalies().get(0).type());
+    assertEquals(ScanStatus.ACCEPTED, send(EventType.RETURN, "PSZ1", "S2", 3).status());
+    ScanResult again = send(EventType.RETURN, "PSZ1", "S3", 2);
+    assertEquals(AnomalyType.RETURN_MISMATCH.name(), again.anomalies().get(0).type());
+    assertEquals(1, StateCodec.decode(ledger.getRaw(CodeKey.of(CODE))).saleCount(), "the Beijing sale stands");
+    assertTrue(StateCodec.decode(ledger.getRaw(CodeKey.of(CODE))).openSalesUnknown());
+
+    LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
+        .verify(new PrintStream(new ByteArrayOutputStream()), 10);
+    assertTrue(report.clean(), report.toString());
+  }
+}
