@@ -46,9 +46,10 @@ final class ClusterRoutes {
   }
 
   void mount(Router router) {
-    // Vert.x wants the body handler first on a route; the secret is checked before anything reads the body.
+    // The secret is checked before the body is read, as the API checks its keys: these routes share the public port,
+    // and with the body handler first any caller could make a node buffer 4 MiB per connection before its 403.
+    router.route("/internal/*").handler(ImageRoutes.holdBody(ApiServer.MAX_BODY * 4)).handler(this::requireSecret);
     router.route("/internal/*").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY * 4));
-    router.route("/internal/*").handler(this::requireSecret);
     router.post("/internal/v1/scans").handler(this::scans);
     router.post("/internal/v1/void").handler(this::voidUpload);
     router.get("/health/cluster").handler(this::status);
