@@ -39,6 +39,10 @@ public final class ClusterWire {
     List<ScanInput> out = new ArrayList<>();
     for (Object item : o.getJsonArray("scans")) {
       JsonArray a = (JsonArray) item;
+      // What the public routes require: a scan without them would fail on the judge, not here.
+      for (int required : new int[] {0, 2, 3, 5}) {
+        java.util.Objects.requireNonNull(a.getString(required), "scan field " + required);
+      }
       out.add(new ScanInput(a.getString(0), EventType.valueOf(a.getString(1)), a.getString(2), a.getString(3),
           a.getInteger(4), Instant.parse(a.getString(5)), a.getInteger(6), a.getBoolean(7), a.getString(8),
           a.getString(9), a.getString(10), a.getString(11), a.getString(12)));
@@ -83,7 +87,8 @@ public final class ClusterWire {
     for (Object p : o.getJsonArray("parts")) {
       parts.add(((Number) p).intValue());
     }
-    return new VoidRequest(o.getString("siteId"), o.getString("uploadBatch"), parts,
+    return new VoidRequest(java.util.Objects.requireNonNull(o.getString("siteId"), "siteId"),
+        java.util.Objects.requireNonNull(o.getString("uploadBatch"), "uploadBatch"), parts,
         Instant.parse(o.getString("receivedAt")));
   }
 

@@ -9,6 +9,7 @@ import com.tracesentinel.ingest.Preparation;
 import com.tracesentinel.ingest.Prepared;
 import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.ingest.ScanService;
+import com.tracesentinel.ingest.Voiding;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -67,7 +68,12 @@ final class ClusterRoutes {
 
   private void scans(RoutingContext ctx) {
     Instant[] receivedAt = new Instant[1];
-    List<ScanInput> inputs = ClusterWire.readScans(ctx.body().buffer(), receivedAt);
+    List<ScanInput> inputs;
+    try {
+      inputs = ClusterWire.readScans(ctx.body().buffer(), receivedAt);
+    } catch (RuntimeException e) {
+      throw unreadable(e);
+    }
     // Reference data reaches the other nodes every few seconds; a site the sender knew and this node does not yet
     // was registered moments ago: read the reference data now rather than judge its scans as from an unknown site.
     if (inputs.stream().anyMatch(in -> in.siteId() != null && reference.store().siteById(in.siteId()) == null)) {
@@ -93,9 +99,17 @@ final class ClusterRoutes {
   }
 
   private void voidUpload(RoutingContext ctx) {
-    ClusterWire.VoidRequest req = ClusterWire.readVoiding(ctx.body().buffer());
+    ClusterWire.VoidRequest req;
+    try {
+      req = ClusterWire.readVoiding(ctx.body().buffer());
+    } catch (RuntimeException e) {
+      throw unreadable(e);
+    }
     Set<Integer> notHere = new TreeSet<>();
     for (int part : req.parts()) {
+      if (part < Voiding.UNPARSED || part >= CodeKey.PARTITIONS) {
+        throw unreadable(new IllegalArgumentException("no partition " + part));
+      }
       if (part >= 0 && !node.judges(part)) {
         notHere.add(part);
       }
@@ -106,6 +120,15 @@ final class ClusterRoutes {
     }
     answer(ctx, Future.fromCompletionStage(local.voidUpload(req.siteId(), req.uploadBatch(), req.parts(),
         req.receivedAt()), ctx.vertx().getOrCreateContext()).map(ClusterWire::voided));
+  }
+
+  /**
+   * A body the sender's {@link ClusterWire} could not have written (a node of another version, or not a node): 400,
+   * nothing stored. It was a 500, which the sending node must read as "that part may be stored" and answer 504.
+   */
+  private static Problem unreadable(RuntimeException e) {
+    return Problem.badRequest("this node cannot read the forwarded body (" + e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); nothing was stored: are all nodes on one version?");
   }
 
   private static void notOwner(RoutingContext ctx, Set<Integer> parts) {

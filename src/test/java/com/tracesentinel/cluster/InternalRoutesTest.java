@@ -85,4 +85,26 @@ class InternalRoutesTest {
         empty);
     assertTrue(status.startsWith("HTTP/1.1 200"), "a node's own part is still read: " + status);
   }
+
+  @Test
+  void aBodyNoNodeWritesIsA400NotA500() throws Exception {
+    // The sending node reads an owner's 500 as "that part may be stored" and answers its client 504; nothing was.
+    String secret = ClusterRouter.SECRET_HEADER + ": " + SECRET + "\r\n";
+    String[] scans = {"", "x", "{}", "[]", "{\"receivedAt\":\"x\",\"scans\":[]}",
+        "{\"receivedAt\":\"2026-12-03T00:00:00Z\"}", "{\"receivedAt\":\"2026-12-03T00:00:00Z\",\"scans\":[1]}",
+        "{\"receivedAt\":\"2026-12-03T00:00:00Z\",\"scans\":[[\"83000000000000000001\",\"NOPE\"]]}",
+        "{\"receivedAt\":\"2026-12-03T00:00:00Z\",\"scans\":[[null,\"SALE\",\"S1\",\"D1\",1,"
+            + "\"2026-12-03T00:00:00Z\",1,false,null,null,null,null,null]]}"};
+    for (String body : scans) {
+      String status = send("/internal/v1/scans", secret, body.getBytes(StandardCharsets.UTF_8).length, body);
+      assertTrue(status.startsWith("HTTP/1.1 400"), body + ": " + status);
+    }
+    String[] voids = {"{}", "{\"siteId\":\"S1\",\"uploadBatch\":\"B\",\"parts\":[99],\"receivedAt\":\"2026-12-03T00:00:00Z\"}",
+        "{\"siteId\":\"S1\",\"uploadBatch\":\"B\",\"parts\":[\"a\"],\"receivedAt\":\"2026-12-03T00:00:00Z\"}",
+        "{\"siteId\":\"S1\",\"uploadBatch\":\"B\",\"parts\":[-2],\"receivedAt\":\"2026-12-03T00:00:00Z\"}"};
+    for (String body : voids) {
+      String status = send("/internal/v1/void", secret, body.length(), body);
+      assertTrue(status.startsWith("HTTP/1.1 400"), body + ": " + status);
+    }
+  }
 }
