@@ -159,13 +159,17 @@ public final class ClusterRouter implements ScanIntake {
    * that nothing of it was stored.
    */
   static RuntimeException partly(List<? extends CompletableFuture<?>> parts, Throwable failure) {
-    boolean someStored = parts.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally());
-    return partly(parts, failure, someStored ? " Other parts of the request, judged by other nodes, were stored: "
-        + "send the whole request again, and they come back REPLAYED." : "");
+    return partly(parts, failure, someStored(parts) ? " Other parts of the request, judged by other nodes, were "
+        + "stored: send the whole request again, and they come back REPLAYED." : "");
+  }
+
+  private static boolean someStored(List<? extends CompletableFuture<?>> parts) {
+    return parts.stream().anyMatch(f -> f.isDone() && !f.isCompletedExceptionally());
   }
 
   /** As {@link #partly(List, Throwable)}, with {@code also} appended to the chosen failure's message. */
   static RuntimeException partly(List<? extends CompletableFuture<?>> parts, Throwable failure, String also) {
+    // Carried as a flag, not only in words: the NHSA answer's Chinese half said "nothing stored" for a split 503.
     Throwable cause = unwrapped(failure);
     for (CompletableFuture<?> part : parts) {
       Throwable partFailure = part.isCompletedExceptionally() ? unwrapped(part.handle((r, e) -> e).join()) : null;
@@ -174,14 +178,19 @@ public final class ClusterRouter implements ScanIntake {
         break;
       }
     }
+    // A part re-routed after a 421 is itself split: what its own parts stored counts too.
+    boolean stored = someStored(parts) || parts.stream().anyMatch(f -> f.isCompletedExceptionally()
+        && unwrapped(f.handle((r, e) -> e).join()) instanceof RuntimeException e
+        && (e instanceof ScanService.Unavailable u && u.partlyStored()
+            || e instanceof ScanService.DataRefused d && d.partlyStored()));
     if (cause instanceof ScanService.DataRefused) {
-      return new ScanService.DataRefused(cause.getMessage() + also);
+      return new ScanService.DataRefused(cause.getMessage() + also, stored);
     }
     if (cause instanceof ScanService.OutcomeUnknown) {
       return new ScanService.OutcomeUnknown(cause.getMessage() + also);
     }
     return new ScanService.Unavailable((cause instanceof ScanService.Unavailable ? cause.getMessage()
-        : "a node of the cluster did not answer; this part was not stored") + also);
+        : "a node of the cluster did not answer; this part was not stored") + also, stored);
   }
 
   private CompletableFuture<List<ScanResult>> forward(String url, List<ScanInput> sub, Instant now, boolean mayRetry) {

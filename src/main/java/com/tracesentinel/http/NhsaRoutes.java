@@ -130,12 +130,18 @@ final class NhsaRoutes {
   /** Whatever failed on this route (the key, the body's size, the core's 503/422, a bug) as an envelope. */
   private static void failed(RoutingContext ctx) {
     Problem p = ApiServer.problemOf(ctx);
+    // A cluster's message split over nodes may be partly stored (a deletion partly carried out) when refused: the
+    // Chinese half said "nothing stored" there while the English half said the opposite.
+    boolean partly = p.toJson().getBoolean("partlyStored", false);
+    boolean deletion = "3507".equals(ctx.pathParam("infno"));
     String zh = switch (p.status()) {
       case 401 -> "缺少或无效的 API 密钥";
       case 403 -> "该密钥无权为此定点医药机构上传";
       case 413 -> "报文超过 1 MiB，请分批上传";
-      case 422 -> "数据库拒收该报文的数据，未保存任何内容";
-      case 503 -> "服务暂时不可用，未保存任何内容，请稍后重发";
+      case 422 -> partly ? "数据库拒收该报文的部分数据，其余部分已保存" : "数据库拒收该报文的数据，未保存任何内容";
+      case 503 -> !partly ? "服务暂时不可用，未保存任何内容，请稍后重发"
+          : deletion ? "服务暂时不可用，该批次的部分扫码已作废，请稍后重发删除（已作废的不会重复作废）"
+          : "服务暂时不可用，报文的部分追溯码已保存，请稍后重发整个报文（已保存的追溯码返回 REPLAYED）";
       case 500 -> "服务内部错误";
       case 504 -> "该报文（或其部分）是否已保存未知，请重发（已保存的追溯码返回 REPLAYED）";
       default -> "请求被拒绝";

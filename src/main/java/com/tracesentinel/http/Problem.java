@@ -49,7 +49,17 @@ public final class Problem extends RuntimeException {
   }
 
   public static Problem unavailable(String detail, int retryAfterSeconds) {
-    return new Problem(503, "Service unavailable", detail, List.of(), retryAfterSeconds, null);
+    return unavailable(detail, retryAfterSeconds, null);
+  }
+
+  /** 503 with extension members ({@code extensions} may be null). */
+  public static Problem unavailable(String detail, int retryAfterSeconds, JsonObject extensions) {
+    return new Problem(503, "Service unavailable", detail, List.of(), retryAfterSeconds, extensions);
+  }
+
+  /** 422: the database refused the request's data ({@code extensions} may be null). */
+  public static Problem refused(String detail, JsonObject extensions) {
+    return new Problem(422, "Unprocessable content", detail, List.of(), null, extensions);
   }
 
   public static Problem tooManyRequests(String detail, int retryAfterSeconds) {

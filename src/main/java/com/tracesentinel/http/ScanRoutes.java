@@ -69,11 +69,11 @@ final class ScanRoutes {
    */
   static Throwable problem(Throwable e) {
     Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    if (cause instanceof ScanService.Unavailable) {
-      return Problem.unavailable(cause.getMessage(), 1);
+    if (cause instanceof ScanService.Unavailable u) {
+      return Problem.unavailable(cause.getMessage(), 1, partly(u.partlyStored()));
     }
-    if (cause instanceof ScanService.DataRefused) {
-      return new Problem(422, "Unprocessable content", cause.getMessage());
+    if (cause instanceof ScanService.DataRefused d) {
+      return Problem.refused(cause.getMessage(), partly(d.partlyStored()));
     }
     if (cause instanceof ScanService.StoredUnanswered) {
       return new Problem(500, "Internal error", cause.getMessage());
@@ -82,6 +82,11 @@ final class ScanRoutes {
       return new Problem(504, "Gateway timeout", cause.getMessage());
     }
     return cause;
+  }
+
+  /** A cluster's split request whose other parts were stored says so in a member a client can test, not only in words. */
+  private static JsonObject partly(boolean stored) {
+    return stored ? new JsonObject().put("partlyStored", true) : null;
   }
 
   static JsonObject results(List<ScanResult> results) {

@@ -413,10 +413,25 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     stop();
   }
 
-  /** Nothing of the request was stored; the client should send it again later (503 with Retry-After). */
+  /**
+   * Nothing of the request was stored, or in a cluster ({@link #partlyStored}) nothing of this part while other nodes
+   * stored theirs; the client should send it again later (503 with Retry-After).
+   */
   public static final class Unavailable extends RuntimeException {
+    private final boolean partlyStored;
+
     public Unavailable(String message) {
+      this(message, false);
+    }
+
+    public Unavailable(String message, boolean partlyStored) {
       super(message, null, false, false);
+      this.partlyStored = partlyStored;
+    }
+
+    /** Other parts of a request split over a cluster's nodes were stored (a deletion's: voided). */
+    public boolean partlyStored() {
+      return partlyStored;
     }
   }
 
@@ -441,10 +456,24 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     }
   }
 
-  /** The database refused this request's own data; nothing of it was stored, and a re-send will fail again. */
+  /**
+   * The database refused this request's own data; nothing of it was stored (in a cluster, {@link #partlyStored}: other
+   * nodes stored their parts), and a re-send will fail again.
+   */
   public static final class DataRefused extends RuntimeException {
+    private final boolean partlyStored;
+
     public DataRefused(String message) {
+      this(message, false);
+    }
+
+    public DataRefused(String message, boolean partlyStored) {
       super(message, null, false, false);
+      this.partlyStored = partlyStored;
+    }
+
+    public boolean partlyStored() {
+      return partlyStored;
     }
   }
 }

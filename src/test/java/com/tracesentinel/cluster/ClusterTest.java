@@ -353,6 +353,69 @@ class ClusterTest {
   }
 
   /**
+   * A 503 whose request was split over nodes may come after other parts were stored (a deletion's: voided): the
+   * problem says so in a member ({@code partlyStored}), and so does the NHSA answer in both its languages. Its Chinese
+   * half said "nothing stored" (未保存任何内容) while the English half said the other parts were stored.
+   */
+  @Test
+  void aSplitRequestRefusedAfterOtherPartsWereStoredSaysSoInBothLanguages() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    try (TestService a = TestService.start(db, env("partly")); TestService b = TestService.start(db, env("partly"))) {
+      awaitSplit(a, b);
+      String site = "P11010500110";
+      a.sites(site, "110105");
+      Set<Integer> onA = ready(a);
+      Set<Integer> onB = ready(b);
+      Map<Boolean, List<String>> codes = new HashMap<>(Map.of(true, new ArrayList<>(), false, new ArrayList<>()));
+      for (int i = 5000; codes.get(true).size() < 3 || codes.get(false).size() < 3; i++) {
+        codes.get(onA.contains(partitionOf(code(i)))).add(code(i));
+      }
+      assertTrue(onB.contains(partitionOf(codes.get(false).get(0))));
+      String time = NhsaPayloads.chinaTime(Instant.now().minus(30, ChronoUnit.MINUTES));
+      Response uploaded = a.post("/api/v1/nhsa/3505A", TestService.ADMIN_KEY, NhsaPayloads.sale3505A(site,
+          NhsaPayloads.saleLine(codes.get(true).get(0), "R-P-1", "B-PARTLY-1", time),
+          NhsaPayloads.saleLine(codes.get(false).get(0), "R-P-2", "B-PARTLY-1", time)));
+      assertEquals(0, uploaded.json().getInteger("infcode"), uploaded.body());
+
+      // B's address in the owners' table now leads nowhere: its parts are refused before they are sent.
+      int closed;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        closed = s.getLocalPort();
+      }
+      String bNode = b.app().services().cluster().settings().nodeId();
+      TestDatabase.execute(db, "UPDATE partition_owners SET owner_url = 'http://127.0.0.1:" + closed
+          + "' WHERE owner = '" + bNode + "'");
+      int someOfB = onB.iterator().next();
+      ClusterNode aNode = a.app().services().cluster();
+      await("A reads B's new address", 10, () -> aNode.ownerOf(someOfB).url().endsWith(":" + closed));
+      Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
+
+      Response scans = a.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", new JsonArray()
+          .add(sale(codes.get(true).get(1), site, "D-P-1", t)).add(sale(codes.get(false).get(1), site, "D-P-1", t))));
+      assertEquals(503, scans.status(), scans.body());
+      assertEquals(true, scans.json().getBoolean("partlyStored"), scans.body());
+      assertEquals(1, accepted(db, codes.get(true).get(1)), "A's part was stored");
+      Response onlyB = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(codes.get(false).get(2), site, "D-P-2", t));
+      assertEquals(503, onlyB.status(), onlyB.body());
+      assertEquals(null, onlyB.json().getValue("partlyStored"), onlyB.body());
+
+      Response sale = a.post("/api/v1/nhsa/3505A", TestService.ADMIN_KEY, NhsaPayloads.sale3505A(site,
+          NhsaPayloads.saleLine(codes.get(true).get(2), "R-P-3", "B-PARTLY-2", time),
+          NhsaPayloads.saleLine(codes.get(false).get(2), "R-P-4", "B-PARTLY-2", time)));
+      assertEquals(503, sale.status(), sale.body());
+      String said = sale.json().getString("err_msg");
+      assertTrue(!said.contains("未保存任何内容") && said.contains("部分追溯码已保存"), said);
+      Response deletion = a.post("/api/v1/nhsa/3507", TestService.ADMIN_KEY, NhsaPayloads.delete3507(site,
+          "B-PARTLY-1", "4"));
+      assertEquals(503, deletion.status(), deletion.body());
+      said = deletion.json().getString("err_msg");
+      assertTrue(!said.contains("未保存任何内容") && said.contains("部分扫码已作废"), said);
+      assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM scans WHERE upload_batch = 'B-PARTLY-1' "
+          + "AND voided_at IS NOT NULL"), "A's part of the upload was voided");
+    }
+  }
+
+  /**
    * A node cut off from the group (a coordinator broker failing over, say) stops judging at once but keeps its
    * entries; given its partitions back, it opens those no other node took meanwhile without rebuilding them, takes
    * over and rebuilds the one whose epoch moved (given back at once, before its owner refresh noticed), and empties

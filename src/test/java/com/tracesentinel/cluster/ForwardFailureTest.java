@@ -98,6 +98,23 @@ class ForwardFailureTest {
   }
 
   @Test
+  void aRefusalSaysWhetherOtherPartsWereStoredEvenThroughAReRoutedPart() {
+    CompletableFuture<List<ScanResult>> refused =
+        CompletableFuture.failedFuture(new ScanService.Unavailable("not stored"));
+    CompletableFuture<List<ScanResult>> stored = CompletableFuture.completedFuture(List.of());
+    // A part re-routed after a 421 that was split again, and one of whose own parts was stored.
+    CompletableFuture<List<ScanResult>> reRouted =
+        CompletableFuture.failedFuture(new ScanService.Unavailable("not stored, others were", true));
+    CompletionException first = new CompletionException(new ScanService.Unavailable("not stored"));
+    assertTrue(!((ScanService.Unavailable) ClusterRouter.partly(List.of(refused), first)).partlyStored());
+    assertTrue(((ScanService.Unavailable) ClusterRouter.partly(List.of(refused, stored), first)).partlyStored());
+    assertTrue(((ScanService.Unavailable) ClusterRouter.partly(List.of(refused, reRouted), first)).partlyStored());
+    assertTrue(((ScanService.DataRefused) ClusterRouter.partly(List.of(stored, CompletableFuture.failedFuture(
+        new ScanService.DataRefused("refused"))), new CompletionException(new ScanService.DataRefused("refused"))))
+        .partlyStored());
+  }
+
+  @Test
   void aDeletionWithAPartWhoseFateIsNotKnownIsNotA503() {
     CompletableFuture<Voiding.Result> refused = CompletableFuture.failedFuture(new ScanService.Unavailable("no"));
     CompletableFuture<Voiding.Result> silent = CompletableFuture.failedFuture(new ScanService.OutcomeUnknown("?"));
