@@ -251,6 +251,9 @@ public final class TraceSentinel implements AutoCloseable {
     generatedAdminKey = await(keys.bootstrap());
     await(vertx.deployVerticle(() -> new ApiServer(services),
         new DeploymentOptions().setInstances(config.http().eventLoops())));
+    if (cluster != null) {
+      cluster.join(); // after the port opens: the node checks that its own URL leads to it
+    }
     // The first decode on a cold JVM can spend its whole budget on class loading and JIT: pay that now.
     vertx.executeBlocking(() -> {
       services.imageDecoder().warmUp();

@@ -89,7 +89,10 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     }
   }
 
-  /** Joins the group; partitions come in as Kafka assigns them. The ledger must hold no partition's entries yet. */
+  /**
+   * Reads the owners and keeps reading them; {@link #join} then joins the group. The ledger must hold no partition's
+   * entries yet.
+   */
   public void start(ScanService scans, LedgerRecovery recovery, MeterRegistry registry) throws Exception {
     this.scans = scans;
     this.recovery = recovery;
@@ -97,8 +100,48 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     Membership.ensureTopic(settings);
     refreshOwners();
     refresher.scheduleWithFixedDelay(this::refreshOwnersQuietly, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Once this node's HTTP port is open: checks that TRACESENTINEL_NODE_URL reaches this node, then joins the group;
+   * partitions come in as Kafka assigns them.
+   */
+  public void join() throws Exception {
+    requireOwnUrl();
     membership = new Membership(settings, this);
     membership.start();
+  }
+
+  /**
+   * A node started with another node's address (a copied configuration) joined, took its share of the partitions and
+   * looked healthy, while the others sent that share's scans to the other node, which answered 421, and their clients
+   * 503 without end. Refused at start when the address answers as another node; an address this node cannot reach
+   * itself (a NAT without hairpin, say) is only logged.
+   */
+  private void requireOwnUrl() throws InterruptedException {
+    String answeredBy;
+    try {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder()
+          .connectTimeout(java.time.Duration.ofSeconds(5)).build()
+          .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(settings.url() + ClusterRouter.NODE_PATH))
+              .header(ClusterRouter.SECRET_HEADER, settings.secret()).timeout(java.time.Duration.ofSeconds(5)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      answeredBy = r.statusCode() == 200 ? new io.vertx.core.json.JsonObject(r.body()).getString("node") : null;
+      if (answeredBy == null) {
+        LOG.warn("TRACESENTINEL_NODE_URL={} answered {} to this node's check: the other nodes must reach this node "
+            + "there", settings.url(), r.statusCode());
+        return;
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.warn("TRACESENTINEL_NODE_URL={} could not be reached from this node ({}): the other nodes must reach it there",
+          settings.url(), e.toString());
+      return;
+    }
+    if (!answeredBy.equals(settings.nodeId())) {
+      throw new IllegalStateException("TRACESENTINEL_NODE_URL=" + settings.url() + " reaches node " + answeredBy
+          + ", not this node (" + settings.nodeId() + "): the other nodes would send this node's scans there; give "
+          + "each node the address it listens on");
+    }
   }
 
   public ClusterSettings settings() {

@@ -44,6 +44,8 @@ public final class ClusterRouter implements ScanIntake {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterRouter.class);
   /** Forwarded requests carry this header with the cluster's secret. */
   public static final String SECRET_HEADER = "X-TraceSentinel-Cluster-Key";
+  /** Answers the node's id (with the secret): a node checks at start that its own URL reaches itself. */
+  public static final String NODE_PATH = "/internal/v1/node";
   /** A node that does not own a partition it was sent answers this status: the sender reads the owners again. */
   public static final int NOT_OWNER = 421;
   private static final String LOCAL = "";

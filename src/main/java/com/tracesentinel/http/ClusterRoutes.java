@@ -53,6 +53,8 @@ final class ClusterRoutes {
     router.route("/internal/*").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY * 4));
     router.post("/internal/v1/scans").handler(this::scans);
     router.post("/internal/v1/void").handler(this::voidUpload);
+    router.get(ClusterRouter.NODE_PATH).handler(ctx -> ctx.json(new JsonObject().put("node",
+        node.settings().nodeId())));
     router.get("/health/cluster").handler(this::status);
     router.get("/health/cluster/verify").handler(this::verify);
   }

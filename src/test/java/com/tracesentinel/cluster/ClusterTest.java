@@ -353,6 +353,29 @@ class ClusterTest {
   }
 
   /**
+   * A node started with another node's TRACESENTINEL_NODE_URL (a copied configuration) joined and took its share,
+   * and every request through the other nodes touching that share was answered 503 for ever (its parts went to the
+   * node at that URL, which answered 421): the start now stops, naming the node the URL reaches.
+   */
+  @Test
+  void aNodeWhoseUrlReachesAnotherNodeStopsAtStart() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    try (TestService a = TestService.start(db, env("url"))) {
+      await("A judges every partition", 90, () -> ready(a).size() == CodeKey.PARTITIONS);
+      Map<String, String> copied = env("url");
+      copied.put("TRACESENTINEL_NODE_ID", "copied");
+      copied.put("TRACESENTINEL_NODE_URL", a.app().services().cluster().settings().url());
+      IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> TestService.start(db, copied).close());
+      String aNode = a.app().services().cluster().settings().nodeId();
+      assertTrue(e.getMessage().contains("reaches node " + aNode + ", not this node (copied)"), e.getMessage());
+      assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM partition_owners WHERE owner = 'copied'"),
+          "it took nothing over");
+      assertEquals(CodeKey.PARTITIONS, ready(a).size());
+    }
+  }
+
+  /**
    * A 503 whose request was split over nodes may come after other parts were stored (a deletion's: voided): the
    * problem says so in a member ({@code partlyStored}), and so does the NHSA answer in both its languages. Its Chinese
    * half said "nothing stored" (未保存任何内容) while the English half said the other parts were stored.
