@@ -235,7 +235,8 @@ public final class TraceSentinel implements AutoCloseable {
     CodeStates codeStates = CodeStates.of(ledger);
     if (cluster != null) {
       cluster.start(scans, recovery, prometheus);
-      intake = new ClusterRouter(vertx, cluster, scans, new Preparation(reference, config.oldestScan()), prometheus);
+      intake = new ClusterRouter(vertx, cluster, scans, new Preparation(reference, config.oldestScan()),
+          referenceRepository, prometheus);
       codeStates = clusterStates(codeStates);
       // Sites and products registered through another node arrive here within a few seconds.
       vertx.setPeriodic(3_000, id -> referenceRepository.load()

@@ -1,6 +1,7 @@
 package com.tracesentinel.cluster;
 
 import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.ingest.Prepared;
 import com.tracesentinel.ingest.Preparation;
 import com.tracesentinel.ingest.ScanInput;
@@ -55,6 +56,7 @@ public final class ClusterRouter implements ScanIntake {
   private final ClusterNode node;
   private final ScanService local;
   private final Preparation preparation;
+  private final ReferenceRepository reference;
   private final HttpClient client;
   private final Counter forwardedScans;
   private final Counter forwardFailures;
@@ -62,10 +64,11 @@ public final class ClusterRouter implements ScanIntake {
   private volatile long lastSecretRefusal = System.nanoTime() - 20_000_000_000L;
 
   public ClusterRouter(Vertx vertx, ClusterNode node, ScanService local, Preparation preparation,
-                       MeterRegistry registry) {
+                       ReferenceRepository reference, MeterRegistry registry) {
     this.node = node;
     this.local = local;
     this.preparation = preparation;
+    this.reference = reference;
     this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true)
         .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(32));
     this.forwardedScans = Counter.builder("tracesentinel.cluster.forwarded.scans")
@@ -78,8 +81,14 @@ public final class ClusterRouter implements ScanIntake {
 
   @Override
   public CompletableFuture<List<ScanResult>> ingest(List<ScanInput> inputs, Instant now) {
+    // A site registered through another node a moment ago: read the reference data now, as an owner does for a
+    // forwarded scan, rather than store its scans REJECTED "not registered" here, before any owner sees them.
+    CompletableFuture<Void> known = inputs.stream().anyMatch(in -> in.siteId() != null
+        && reference.store().siteById(in.siteId()) == null)
+        ? reference.load().toCompletionStage().toCompletableFuture().exceptionally(e -> null)
+        : CompletableFuture.completedFuture(null);
     // Recorded here, once: each owner judges only its part, whose size is not the request's.
-    return route(inputs, now, true).thenApply(results -> {
+    return known.thenCompose(x -> route(inputs, now, true)).thenApply(results -> {
       local.requestSize(results.size());
       return results;
     });

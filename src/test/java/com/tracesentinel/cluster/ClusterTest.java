@@ -353,6 +353,31 @@ class ClusterTest {
   }
 
   /**
+   * A site registered through one node is known to the others within 3 s; a scan of it sent through another node
+   * at once was stored REJECTED "site … is not registered" by that node, before any owner (which reads the reference
+   * data again for a site it does not know) saw it.
+   */
+  @Test
+  void aScanOfASiteJustRegisteredThroughAnotherNodeIsJudged() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
+    try (TestService a = TestService.start(db, env("newsite")); TestService b = TestService.start(db, env("newsite"))) {
+      awaitSplit(a, b);
+      for (int i = 0; i < 3; i++) {
+        String site = "P1101050020" + i;
+        a.sites(site, "110105");
+        Response r = b.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", new JsonArray()
+            .add(sale(code(7000 + 2 * i), site, "D-NEW-" + i, t)).add(sale(code(7001 + 2 * i), site, "D-NEW-" + i, t)
+                .put("lineNo", 2))));
+        assertEquals(200, r.status(), r.body());
+        for (int k = 0; k < 2; k++) {
+          assertEquals("ACCEPTED", r.result(k).getString("status"), r.body());
+        }
+      }
+    }
+  }
+
+  /**
    * A node started with another node's TRACESENTINEL_NODE_URL (a copied configuration) joined and took its share,
    * and every request through the other nodes touching that share was answered 503 for ever (its parts went to the
    * node at that URL, which answered 421): the start now stops, naming the node the URL reaches.
