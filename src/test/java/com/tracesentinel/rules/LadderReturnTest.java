@@ -156,20 +156,22 @@ class LadderReturnTest {
     assertEquals(5, chain.then(giveBackSplit(SZ1, T0 + 2, 0)).next().soldUnits());
   }
 
+  /**
+   * Both returns were judged against the latest sale, so the second undid the first site's sale (until 2026-12-03):
+   * once a return leaves another site's sale open, the next return has no known sale to undo.
+   */
   @Test
-  void undoingTheLastOpenSaleKeepsPrevSaleSiteSoTheEarlierSiteIsNotCountedAgain() {
+  void aSecondReturnAtARepeatsSiteLeavesTheEarlierSitesSaleOpenAndThatSiteIsNotCountedAgain() {
     chain.then(sale(SZ1, T0));
     chain.then(sale(SZ2, T0 + 2 * DAY));
-    // the ledger only remembers the latest sale: both returns are judged against it
-    chain.cleanThen(giveBack(SZ2, T0 + 3 * DAY), giveBack(SZ2, T0 + 4 * DAY));
-    assertEquals(0, chain.state.saleCount());
-    assertEquals(1, chain.state.distinctSaleSites());
+    chain.cleanThen(giveBack(SZ2, T0 + 3 * DAY));
+    assertOnly(chain.then(giveBack(SZ2, T0 + 4 * DAY)), RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
+    assertEquals(1, chain.state.saleCount(), "the SZ1 sale stands");
+    assertEquals(2, chain.state.distinctSaleSites());
     assertEquals(SZ1.ref(), chain.state.prevSaleSite());
-    assertFalse(chain.then(sale(SZ1, T0 + 5 * DAY)).flagged());
-    assertEquals(1, chain.state.distinctSaleSites());
-    Verdict v = chain.then(sale(SZ2, T0 + 7 * DAY));
+    Verdict v = chain.then(sale(SZ1, T0 + 5 * DAY));
     assertOnly(v, REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
-    assertEquals(2, v.next().distinctSaleSites());
+    assertEquals(2, v.next().distinctSaleSites(), "SZ1 is not counted again");
   }
 
   @Test
