@@ -263,15 +263,19 @@ class InvestigatorApiTest {
         .header("Accept", "text/csv").GET().build()).status(), "limit does not apply to an export: accepted");
   }
 
-  @Test
-  void boundsFinerThanAMicrosecondKeepFromInclusiveAndToExclusive() {
-    // PostgreSQL keeps microseconds: a bound with more digits (.NET writes seven) must not be cut to them
+  /** One EXPIRED anomaly row of its own site, at a time written as PostgreSQL reads it. */
+  private static void insertExpired(String at, String canonical, String siteId, String detail) {
     TestDatabase.execute(svc.db(), """
         INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
                                region, detail)
-        VALUES (1, '2026-11-30 12:00:00.123456+00', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, 'MICRO',
-                'BULKPRODUCT', 'ZZMICRO', '650102', 'at a whole microsecond')
-        """);
+        VALUES (1, '%s', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, '%s', 'BULKPRODUCT', '%s', '650102', '%s')
+        """.formatted(at, canonical, siteId, detail));
+  }
+
+  @Test
+  void boundsFinerThanAMicrosecondKeepFromInclusiveAndToExclusive() {
+    // PostgreSQL keeps microseconds: a bound with more digits (.NET writes seven) must not be cut to them
+    insertExpired("2026-11-30 12:00:00.123456+00", "MICRO", "ZZMICRO", "at a whole microsecond");
     String site = "siteId=ZZMICRO&";
     Map<String, Integer> expected = new LinkedHashMap<>();
     expected.put("from=2026-11-30T12:00:00.123456Z", 1);
@@ -296,12 +300,7 @@ class InvestigatorApiTest {
     // api.md's times carry an offset (+08:00); put in a URL unencoded, as curl and address bars leave it, the '+'
     // arrives as a space: every such from/to was a 400 quoting that very form as its example, until the spec
     // conformance probe
-    TestDatabase.execute(svc.db(), """
-        INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
-                               region, detail)
-        VALUES (1, '2026-11-30 16:30:00+00', 'EXPIRED', 'QUALITY', 'ALERT', '\\x00'::bytea, 'PLUS',
-                'BULKPRODUCT', 'ZZPLUS', '650102', 'half past midnight in Beijing')
-        """);
+    insertExpired("2026-11-30 16:30:00+00", "PLUS", "ZZPLUS", "half past midnight in Beijing");
     Map<String, Integer> expected = new LinkedHashMap<>();
     expected.put("from=2026-12-01T00:30:00+08:00", 1);
     expected.put("from=2026-12-01T00:30:00.000001+08:00", 0);
