@@ -21,7 +21,25 @@ public final class TraceCodes {
     if (raw == null) {
       return new Invalid(InvalidReason.EMPTY, "no code (null)", -1);
     }
-    ScannerNoise.Cleaned cleaned = ScannerNoise.clean(raw);
+    return parse(ScannerNoise.clean(raw));
+  }
+
+  /**
+   * Parses a code taken from a URL's query string, where an unencoded '+' arrives as a space: a GS1 serial "A+B"
+   * pasted into a link was refused as holding a space. No code of any family holds a space once scanner noise is
+   * removed, so one there can only have been that '+'. A space at either end is still noise to strip (forms pad
+   * with it), so a '+' that ends a code must be sent as {@code %2B}.
+   */
+  public static ParseResult parseQueryValue(String decoded) {
+    if (decoded == null) {
+      return parse((String) null);
+    }
+    ScannerNoise.Cleaned cleaned = ScannerNoise.clean(decoded);
+    return parse(cleaned.text().indexOf(' ') < 0 ? cleaned
+        : new ScannerNoise.Cleaned(cleaned.text().replace(' ', '+'), cleaned.gs1()));
+  }
+
+  private static ParseResult parse(ScannerNoise.Cleaned cleaned) {
     String s = cleaned.text();
     if (s.isEmpty()) {
       return new Invalid(InvalidReason.EMPTY, "no code, only scanner noise", -1);

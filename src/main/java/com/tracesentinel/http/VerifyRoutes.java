@@ -64,7 +64,7 @@ final class VerifyRoutes {
         // Which box was asked about is the caller's to say: answering for the first could be the wrong box.
         throw Problem.validation(List.of(new Problem.FieldError("code", "give one value, not " + codes.size())));
       }
-      answer(ctx, codes.get(0));
+      lookUp(ctx, TraceCodes.parseQueryValue(codes.get(0))).onComplete(ar -> reply(ctx, ar));
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
     router.post("/api/v1/verify/image").handler(ImageRoutes.holdBody(imageLimit)).handler(ImageRoutes::requireImage)

@@ -1,6 +1,7 @@
 package com.tracesentinel.code;
 
 import static com.tracesentinel.code.Expect.GS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.util.stream.Stream;
@@ -49,5 +50,20 @@ class TraceCodesTest {
         + "X".repeat(30);
     Expect.valid(raw);
     Expect.valid(raw.replace("\\u001d", GS));
+  }
+
+  /** A URL query turns an unencoded '+' into a space; inside a code a space can only have been that '+'. */
+  @Test
+  void aQueryValueReadsAnInnerSpaceAsThePlusItWas() {
+    String plus = "(01)06901234567892(21)A+B";
+    assertEquals(TraceCodes.parse(plus), TraceCodes.parseQueryValue("(01)06901234567892(21)A B"));
+    assertEquals(TraceCodes.parse("0106901234567892" + "21A+B" + GS + "10L1"),
+        TraceCodes.parseQueryValue("]d2 0106901234567892" + "21A B" + GS + "10L1 \r\n"));
+    // the ends stay white space to strip, as forms pad codes with it
+    assertEquals(TraceCodes.parse("81234567890123456789"), TraceCodes.parseQueryValue("  81234567890123456789 "));
+    assertEquals(TraceCodes.parse("(01)06901234567892(21)AB"), TraceCodes.parseQueryValue("(01)06901234567892(21)AB "));
+    // the scan API's own parse still refuses the space: a till that sends one has a real fault
+    Expect.invalid("(01)06901234567892(21)A B", InvalidReason.INVALID_CHARACTER, 23);
+    assertEquals(TraceCodes.parse((String) null), TraceCodes.parseQueryValue(null));
   }
 }

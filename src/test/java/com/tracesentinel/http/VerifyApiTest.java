@@ -273,6 +273,18 @@ class VerifyApiTest {
   }
 
   @Test
+  void theQueryFormReadsAnUnencodedPlusInASerialAsAPlus() {
+    String serial = "P+" + SERIALS.incrementAndGet();
+    String canonical = "(01)" + GTIN + "(21)" + serial;
+    sell(canonical, "VP1", "PLUS-1", null, null);
+    // as pasted into a browser's address bar or built by string concatenation: the '+' not percent-encoded
+    JsonObject raw = ok(svc.get("/api/v1/verify?code=(01)" + GTIN + "(21)" + serial, null));
+    assertEquals(canonical, raw.getString("canonical"), raw.encode());
+    assertEquals("ONE_SALE", raw.getString("outcome"), raw.encode());
+    assertEquals("ONE_SALE", ok(verifyQuery(canonical)).getString("outcome"));
+  }
+
+  @Test
   void theAnswerNeverCarriesPatientSettlementDocumentOrDevice() {
     String box = newBox();
     sell(box, "VP1", "DOC-SECRET-4711", "SETTLE-SECRET-0815", "DEVICE-SECRET-42");
