@@ -239,7 +239,7 @@ public final class TraceSentinel implements AutoCloseable {
           referenceRepository, prometheus);
       codeStates = clusterStates(codeStates);
       // Sites and products registered through another node arrive here within a few seconds.
-      vertx.setPeriodic(3_000, id -> referenceRepository.load()
+      vertx.setPeriodic(3_000, id -> referenceRepository.refresh()
           .onFailure(err -> LOG.debug("Reading reference data again: {}", err.toString())));
     }
     codeStates = CodeStates.unlessStopped(codeStates, scans::stoppedBecause);

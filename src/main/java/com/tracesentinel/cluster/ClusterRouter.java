@@ -85,7 +85,7 @@ public final class ClusterRouter implements ScanIntake {
     // forwarded scan, rather than store its scans REJECTED "not registered" here, before any owner sees them.
     CompletableFuture<Void> known = inputs.stream().anyMatch(in -> in.siteId() != null
         && reference.store().siteById(in.siteId()) == null)
-        ? reference.load().toCompletionStage().toCompletableFuture().exceptionally(e -> null)
+        ? reference.refresh().toCompletionStage().toCompletableFuture().exceptionally(e -> null)
         : CompletableFuture.completedFuture(null);
     // Recorded here, once: each owner judges only its part, whose size is not the request's.
     return known.thenCompose(x -> route(inputs, now, true)).thenApply(results -> {

@@ -4,7 +4,11 @@ import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceStore;
 import com.tracesentinel.reference.Site;
 import com.tracesentinel.reference.SiteKind;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -21,8 +25,62 @@ public final class ReferenceRepository {
     this.store = store;
   }
 
+  /** A caller of {@link #refresh}, answered on its own context as a query of its own would have been. */
+  private record Waiter(Context context, Promise<Void> promise) {
+    void answer(AsyncResult<Void> ar) {
+      if (context == null) {
+        promise.handle(ar);
+      } else {
+        context.runOnContext(v -> promise.handle(ar));
+      }
+    }
+  }
+
+  private final Object refreshing = new Object();
+  private boolean loading; // guarded by refreshing
+  private List<Waiter> nextRound = new ArrayList<>(); // guarded by refreshing
+
   public ReferenceStore store() {
     return store;
+  }
+
+  /**
+   * Reads the reference data again for a caller that needs what was registered before it asked (a cluster node
+   * meeting a site it does not know yet, the periodic catch-up). Reads never overlap: callers arriving during one
+   * share the next, started as it ends, because the running one may have read before their site was stored. Each such
+   * request used to start its own two queries, so a client naming unknown sites in a loop put them all on the pool.
+   */
+  public Future<Void> refresh() {
+    Promise<Void> promise = Promise.promise();
+    boolean start;
+    synchronized (refreshing) {
+      nextRound.add(new Waiter(Vertx.currentContext(), promise));
+      start = !loading;
+      loading = true;
+    }
+    if (start) {
+      loadRound();
+    }
+    return promise.future();
+  }
+
+  private void loadRound() {
+    List<Waiter> round;
+    synchronized (refreshing) {
+      round = nextRound;
+      nextRound = new ArrayList<>();
+    }
+    load().onComplete(ar -> {
+      round.forEach(w -> w.answer(ar));
+      boolean again;
+      synchronized (refreshing) {
+        again = !nextRound.isEmpty();
+        loading = again;
+      }
+      if (again) {
+        loadRound();
+      }
+    });
   }
 
   public Future<Void> load() {

@@ -79,7 +79,7 @@ final class ClusterRoutes {
     // Reference data reaches the other nodes every few seconds; a site the sender knew and this node does not yet
     // was registered moments ago: read the reference data now rather than judge its scans as from an unknown site.
     if (inputs.stream().anyMatch(in -> in.siteId() != null && reference.store().siteById(in.siteId()) == null)) {
-      reference.load().onComplete(ar -> judge(ctx, inputs, receivedAt[0]));
+      reference.refresh().onComplete(ar -> judge(ctx, inputs, receivedAt[0]));
     } else {
       judge(ctx, inputs, receivedAt[0]);
     }
