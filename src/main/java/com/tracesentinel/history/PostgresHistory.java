@@ -288,7 +288,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     for (Judged.Row r : rows) {
       for (Anomaly a : r.anomalies()) {
         scanId.add(r.scanId());
-        at.add(r.input().scannedAt().toString());
+        // Truncated to the microsecond as PgCopy stores the scan's own time: PostgreSQL would round this text.
+        at.add(r.input().scannedAt().truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString());
         type.add(a.type().name());
         suspicion.add(a.suspicion().name());
         level.add(a.level().name());
