@@ -50,7 +50,21 @@ final class HomeRoutes {
         .putHeader("Content-Type", type)
         .putHeader("Cache-Control", "public, max-age=" + maxAgeSeconds)
         .putHeader("Content-Security-Policy", CSP)
-        .putHeader("Referrer-Policy", "no-referrer")
-        .sendFile(resource).onFailure(ctx::fail);
+        .putHeader("Referrer-Policy", "no-referrer");
+    sendFile(ctx, resource);
+  }
+
+  /**
+   * A file from the jar, for GET and HEAD: Vert.x's sendFile answers HEAD without the Content-Length its GET carries,
+   * so a HEAD gets the file's length from its properties and no body.
+   */
+  static void sendFile(RoutingContext ctx, String resource) {
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      ctx.vertx().fileSystem().props(resource)
+          .onSuccess(p -> ctx.response().putHeader("Content-Length", Long.toString(p.size())).end())
+          .onFailure(ctx::fail);
+    } else {
+      ctx.response().sendFile(resource).onFailure(ctx::fail);
+    }
   }
 }

@@ -115,9 +115,10 @@ final class InvestigatorRoutes {
         .handler(StaticHandler.create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars")
         .setDirectoryListing(false).setMaxAgeSeconds(86_400));
-    HomeRoutes.pageRoute(router, "/openapi.yaml").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "application/yaml; charset=utf-8")
-        .sendFile("webroot/openapi.yaml"));
+    HomeRoutes.pageRoute(router, "/openapi.yaml").handler(ctx -> {
+      ctx.response().putHeader("Content-Type", "application/yaml; charset=utf-8");
+      HomeRoutes.sendFile(ctx, "webroot/openapi.yaml");
+    });
   }
 
   // ---- GET /api/v1/anomalies ----

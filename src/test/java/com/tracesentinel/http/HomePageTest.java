@@ -66,6 +66,22 @@ class HomePageTest {
   }
 
   @Test
+  void aHeadCarriesTheLengthItsGetWouldSend() throws Exception {
+    // "with the headers of their GET" (README): a link checker reads the size from HEAD. /, /README.md and
+    // /openapi.yaml answered HEAD without Content-Length while their GET had it (the static pages had it both ways).
+    var client = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/", "/README.md", "/openapi.yaml", "/verify/", "/console/")) {
+      var get = client.send(svc.request(path, null).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      var head = client.send(svc.request(path, null).method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+          .build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+      assertEquals(200, head.statusCode(), path);
+      assertEquals(String.valueOf(get.body().length), get.headers().firstValue("Content-Length").orElse(null), path);
+      assertEquals(get.headers().firstValue("Content-Length").orElse(null),
+          head.headers().firstValue("Content-Length").orElse(null), path);
+    }
+  }
+
+  @Test
   void everyAnswerTellsBrowsersNotToGuessItsType() throws Exception {
     // /openapi.yaml, /webjars/* and the API's answers went without it (only the pages had it)
     var client = java.net.http.HttpClient.newHttpClient();
