@@ -70,7 +70,13 @@ public final class ReferenceRepository {
       round = nextRound;
       nextRound = new ArrayList<>();
     }
-    load().onComplete(ar -> {
+    Future<Void> read;
+    try {
+      read = load();
+    } catch (RuntimeException e) {
+      read = Future.failedFuture(e); // (a closed pool) still answers the round, or later callers would wait for ever
+    }
+    read.onComplete(ar -> {
       round.forEach(w -> w.answer(ar));
       boolean again;
       synchronized (refreshing) {
