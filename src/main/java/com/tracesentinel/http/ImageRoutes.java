@@ -222,16 +222,32 @@ final class ImageRoutes {
           Instant now = Instant.now();
           Problem.Errors errors = new Problem.Errors();
           List<ScanInput> inputs = new ArrayList<>();
+          // A label often prints one box's code twice (a DataMatrix and a GS1-128 or Digital Link QR): posted once per
+          // symbol, one photographed box was a second scan of itself, a DOUBLE_SCAN on a sale and a RETURN_MISMATCH
+          // alert on a return. So a box is one scan; each decoded symbol names the result it was posted as.
+          int[] resultOf = new int[symbols.size()];
+          java.util.Map<String, Integer> boxes = new java.util.HashMap<>();
           for (int i = 0; i < symbols.size(); i++) {
-            JsonObject scan = template[0].copy().put("code", symbols.get(i).text()).put("lineNo", i + 1);
+            String text = symbols.get(i).text();
+            Integer same = TraceCodes.parse(text) instanceof ParseResult.Valid valid
+                ? boxes.putIfAbsent(valid.code().canonical(), inputs.size()) : null;
+            if (same != null) {
+              resultOf[i] = same;
+              continue;
+            }
+            resultOf[i] = inputs.size();
+            JsonObject scan = template[0].copy().put("code", text).put("lineNo", inputs.size() + 1);
             inputs.add(ScanJson.parse(scan, "scan.", now, errors));
           }
           errors.throwIfAny();
           return scans.ingest(ctx, inputs, now).map(stored -> {
             JsonObject out = ScanRoutes.results(stored);
             JsonArray decoded = new JsonArray();
-            symbols.forEach(s -> decoded.add(new JsonObject().put("text", s.text()).put("format", s.format())
-                .put("gs1", s.gs1())));
+            for (int i = 0; i < symbols.size(); i++) {
+              DecodedSymbol s = symbols.get(i);
+              decoded.add(new JsonObject().put("text", s.text()).put("format", s.format()).put("gs1", s.gs1())
+                  .put("result", resultOf[i]));
+            }
             return out.put("decoded", decoded);
           });
         })
