@@ -95,10 +95,10 @@ final class ImageRoutes {
     long limit = decoder.settings().maxBytes() + 64 * 1024;
     // Vert.x Web wants a route's body handler before its other handlers: the checks are a route of their own.
     router.post("/api/v1/decode").handler(holdBody(limit)).handler(auth.require(Role.SCANNER))
-        .handler(ImageRoutes::requireImage).handler(ImageRoutes::reserveSlot);
+        .handler(ImageRoutes::requireImage).handler(ImageRoutes::fewPhotosPerKey).handler(ImageRoutes::reserveSlot);
     router.post("/api/v1/decode").handler(BodyHandler.create(false).setBodyLimit(limit)).handler(this::decodeOnly);
     router.post("/api/v1/scans/image").handler(holdBody(limit)).handler(auth.require(Role.SCANNER))
-        .handler(ImageRoutes::reserveSlot);
+        .handler(ImageRoutes::fewPhotosPerKey).handler(ImageRoutes::reserveSlot);
     router.post("/api/v1/scans/image")
         .handler(BodyHandler.create(uploads.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true))
         .handler(this::scanImage);
@@ -127,6 +127,30 @@ final class ImageRoutes {
   }
 
   private static final String SLOT = "imageSlot";
+
+  /** Photos each key has in hand (head received, not yet answered); process-wide like {@link #SLOTS}. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, Integer> PHOTOS_IN_HAND =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The decoder slots are shared by every till and the public: one key sending the heads of 18 photos and trickling
+   * their bodies held them all for the 30 s body deadline, and every other photo was a 503. A key may have as many
+   * photos in hand as one address of the public.
+   */
+  static void fewPhotosPerKey(RoutingContext ctx) {
+    String key = Auth.principal(ctx).keyId();
+    int[] now = new int[1];
+    PHOTOS_IN_HAND.compute(key, (k, n) -> {
+      now[0] = n == null ? 1 : n + 1;
+      return now[0] <= VerifyRoutes.PHOTOS_AT_ONCE ? Integer.valueOf(now[0]) : n;
+    });
+    if (now[0] > VerifyRoutes.PHOTOS_AT_ONCE) {
+      throw Problem.tooManyRequests("at most " + VerifyRoutes.PHOTOS_AT_ONCE + " photos at once from one key; send "
+          + "the next when one is answered", 1);
+    }
+    ctx.addEndHandler(v -> PHOTOS_IN_HAND.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null));
+    ctx.next();
+  }
 
   /** Takes a decoder slot for the request (released when the response ends), or answers 503 before the body. */
   static void reserveSlot(RoutingContext ctx) {

@@ -136,6 +136,54 @@ class ImageApiTest {
         + " WHERE s.document_no IN ('PHOTO-SALE', 'PHOTO-RETURN')"));
   }
 
+  /**
+   * Photos hold a decoder slot from their head until answered; the slots are shared by the public's look-ups and
+   * every till. One key sending the heads of 18 photos and trickling their bodies held all of them, and every other
+   * photo, a member of the public's included, was a 503 "all image decoders are busy" for the 30 s body deadline.
+   */
+  @Test
+  void oneKeyMayHaveTwoPhotosInHandAtOnce() throws Exception {
+    String greedy = svc.key("scanner", "IMG2");
+    String head = RawHttp.request("POST", "/api/v1/decode", greedy, "Content-Type: image/png\r\n"
+        + "Content-Length: 100000\r\n");
+    HttpRequest third = svc.request("/api/v1/decode", greedy).header("Content-Type", "image/png")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build();
+    RawHttp first = new RawHttp(svc.port());
+    try (RawHttp second = new RawHttp(svc.port())) {
+      for (RawHttp slow : new RawHttp[] {first, second}) {
+        slow.send(head);
+        slow.send(new byte[100]);
+      }
+      Response refused = awaitStatus(third, 429);
+      assertTrue(refused.body().contains("2 photos at once"), refused.body());
+      assertTrue(refused.retryAfter() != null, "Retry-After");
+      Response photoScan = multipartAs(greedy, new Part("scan", null, null, new JsonObject().put("siteId", "IMG2")
+          .put("documentNo", "PHOTO-9").encode().getBytes(StandardCharsets.UTF_8)),
+          new Part("image", "a.png", "image/png", new byte[1024]));
+      assertEquals(429, photoScan.status(), photoScan.body());
+      // Another till and the public are not held up by it.
+      assertEquals(400, decode(new byte[1024], "image/png").status());
+      Response publicPhoto = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build());
+      assertEquals(400, publicPhoto.status(), publicPhoto.body());
+      first.close();
+      // Once one of its photos is answered the key may send the next.
+      awaitStatus(third, 400);
+    } finally {
+      first.close();
+    }
+  }
+
+  private static Response awaitStatus(HttpRequest request, int status) throws InterruptedException {
+    Response r = svc.send(request);
+    for (int i = 0; i < 100 && r.status() != status; i++) {
+      Thread.sleep(50);
+      r = svc.send(request);
+    }
+    assertEquals(status, r.status(), r.body());
+    return r;
+  }
+
   @Test
   void aPhotoWithoutACodeIs422ForScans() throws IOException {
     JsonObject template = new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-2");
@@ -229,6 +277,10 @@ class ImageApiTest {
   }
 
   private static Response multipart(Part... parts) throws IOException {
+    return multipartAs(scanner, parts);
+  }
+
+  private static Response multipartAs(String key, Part... parts) throws IOException {
     String boundary = "----tracesentinel" + System.nanoTime();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (Part p : parts) {
@@ -239,7 +291,7 @@ class ImageApiTest {
       body.write("\r\n".getBytes(StandardCharsets.UTF_8));
     }
     body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    return svc.send(svc.request("/api/v1/scans/image", scanner)
+    return svc.send(svc.request("/api/v1/scans/image", key)
         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
   }
