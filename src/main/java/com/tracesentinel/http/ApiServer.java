@@ -106,6 +106,7 @@ public final class ApiServer extends VerticleBase {
     verify.mount(router);
     scans.mount(router, auth);
     new NhsaRoutes(services.intake()).mount(router, auth);
+    router.route("/api/*").handler(ImageRoutes.holdBody(MAX_BODY)).handler(auth.keyBeforeBody());
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     new OpsRoutes(services.prometheus(), services.notReady(), services.notLive(),
         services.config().opsOnLoopbackOnly()).mount(router);

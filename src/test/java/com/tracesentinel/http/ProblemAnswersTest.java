@@ -64,6 +64,41 @@ class ProblemAnswersTest {
     }
   }
 
+  /**
+   * The API's shared body handler read every body before the route's key check: with no key at all, a client could
+   * make the service hold 1 MiB per open connection (keys, sites, products, an anomaly's case, or a path that does
+   * not exist), thousands of connections being enough to exhaust the heap, and a head without its body was answered
+   * only at the body deadline.
+   */
+  @Test
+  void aBodyWithoutAKnownKeyIsRefusedBeforeItIsRead() throws Exception {
+    String[][] routes = {{"POST", "/api/v1/keys"}, {"PUT", "/api/v1/sites"}, {"PUT", "/api/v1/products"},
+        {"PATCH", "/api/v1/anomalies/1"}, {"POST", "/api/v1/no-such-route"}};
+    for (String[] route : routes) {
+      for (String key : new String[] {null, "not-a-key"}) {
+        try (RawHttp c = new RawHttp(svc.port())) {
+          long started = System.nanoTime();
+          c.send(RawHttp.request(route[0], route[1], key, "Content-Type: application/json\r\n"
+              + "Content-Length: 1048576\r\n"));
+          RawHttp.Reply reply = c.read();
+          long ms = (System.nanoTime() - started) / 1_000_000;
+          assertEquals(401, reply.status(), route[1] + " " + reply.body());
+          assertTrue(ms < 5_000, route[1] + " answered without waiting for the body: " + ms + " ms");
+        }
+      }
+    }
+    // A known key's body is still read, and the route's role decides.
+    HttpResponse<String> sites = HTTP.send(svc.request("/api/v1/sites", TestService.ADMIN_KEY)
+        .header("Content-Type", "application/json").method("PUT", HttpRequest.BodyPublishers.ofString(
+            "[{\"siteId\":\"PE2\",\"name\":\"E\",\"kind\":\"PHARMACY\",\"regionCode\":\"440305\","
+                + "\"regionName\":\"SZ\"}]")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, sites.statusCode(), sites.body());
+    HttpResponse<String> unknown = HTTP.send(svc.request("/api/v1/no-such-route", TestService.ADMIN_KEY)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, unknown.statusCode(), unknown.body());
+  }
+
   @Test
   void headsThatAreNotHttpAreAnsweredAsProblems() throws Exception {
     String longPath = "/api/v1/verify?code=" + "8".repeat(10_000);
