@@ -45,7 +45,8 @@ final class NhsaRoutes {
 
   /** Mounted before the API's shared body handler: the key is checked before the body is read. */
   void mount(Router router, Auth auth) {
-    router.post(PREFIX + ":infno").handler(ImageRoutes.holdBody(ApiServer.MAX_BODY)).handler(auth.require(Role.SCANNER));
+    router.post(PREFIX + ":infno").handler(ImageRoutes.holdBody(ApiServer.MAX_BODY)).handler(auth.require(Role.SCANNER))
+        .handler(ctx -> BodyBudget.reserve(ctx, ApiServer.MAX_BODY));
     router.post(PREFIX + ":infno").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY))
         .handler(this::post);
     // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the

@@ -50,6 +50,52 @@ class ScanApiTest {
         .put("scannedAt", at.toString());
   }
 
+  /**
+   * Bodies are buffered whole before they are read, up to 1 MiB each: one scanner key opening connections that each
+   * announce 1 MiB and send it slowly made the service hold all of it (400 such connections exhausted a 300 MB heap,
+   * and the service then answered nobody, not even /health/live). A key may have 64 MiB of bodies in hand; beyond,
+   * 503 with Retry-After before the body is read, and other keys are not affected.
+   */
+  @Test
+  void oneKeyCannotHoldMoreThanItsShareOfBodiesInHand() throws Exception {
+    String greedy = svc.key("scanner", "PB");
+    String head = RawHttp.request("POST", "/api/v1/scans", greedy, "Content-Type: application/json\r\n"
+        + "Content-Length: 1048576\r\n");
+    java.util.List<RawHttp> held = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 64; i++) {
+        RawHttp c = new RawHttp(svc.port());
+        held.add(c);
+        c.send(head);
+        c.send("{\"code\":\"");
+      }
+      // The held heads are let in as their keys are checked: until the last is, a post may still fit.
+      Response refused = null;
+      String doc = null;
+      for (int i = 0; i < 100 && (refused == null || refused.status() != 503); i++) {
+        Thread.sleep(i == 0 ? 0 : 50);
+        doc = "HOLD-" + System.nanoTime();
+        refused = svc.post("/api/v1/scans", greedy, scan(newCode(), "PB", doc, Instant.now()));
+      }
+      assertEquals(503, refused.status(), refused.body());
+      assertNotNull(refused.retryAfter());
+      assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = '" + doc + "'"));
+      Response other = svc.post("/api/v1/scans", pharmacyA, scan(newCode(), "PA", "HOLD-2", Instant.now()));
+      assertEquals(200, other.status(), other.body());
+      held.remove(0).close();
+      Response after = null;
+      for (int i = 0; i < 100 && (after == null || after.status() != 200); i++) {
+        Thread.sleep(50);
+        after = svc.post("/api/v1/scans", greedy, scan(newCode(), "PB", "HOLD-3", Instant.now()));
+      }
+      assertEquals(200, after.status(), after.body());
+    } finally {
+      for (RawHttp c : held) {
+        c.close();
+      }
+    }
+  }
+
   @Test
   void firstSaleIsAcceptedWithItsCanonicalCode() {
     String code = newCode();
