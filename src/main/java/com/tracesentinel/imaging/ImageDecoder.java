@@ -157,9 +157,12 @@ public final class ImageDecoder {
     long start = System.nanoTime();
     ImageLoader.Loaded loaded;
     try {
-      loaded = ImageLoader.load(image, settings);
+      loaded = ImageLoader.load(image, settings, start + settings.timeBudget().toNanos());
     } catch (Refusal r) {
       return new Refused(r.reason, r.getMessage());
+    }
+    if (loaded == null) {
+      return new Decoded(List.of(), "none", (System.nanoTime() - start) / 1_000, true);
     }
     if (trace != null) {
       trace.accept(String.format("load %s %dx%d %.1f ms", loaded.format(), loaded.image().width,

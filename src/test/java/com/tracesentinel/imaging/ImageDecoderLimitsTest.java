@@ -34,6 +34,41 @@ public class ImageDecoderLimitsTest {
     return assertInstanceOf(Refused.class, decoder.decode(bytes));
   }
 
+  /**
+   * Loading the pixels counts against the time budget too: a 16-bit RGBA PNG of 40 MP (300 KB of zeros) took 4-6 s
+   * to load, against a 2 s budget, holding one of the two decoder threads all the while.
+   */
+  @Test
+  void loadingAPhotoStopsAtTheTimeBudget() throws IOException {
+    int side = 6_324;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    DataOutputStream d = new DataOutputStream(out);
+    d.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+    ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
+    DataOutputStream h = new DataOutputStream(ihdr);
+    h.writeInt(side);
+    h.writeInt(side);
+    h.write(new byte[] {16, 6, 0, 0, 0}); // 16-bit RGBA
+    chunk(d, "IHDR", ihdr.toByteArray());
+    ByteArrayOutputStream idat = new ByteArrayOutputStream();
+    try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(idat,
+        new Deflater(Deflater.BEST_COMPRESSION))) {
+      byte[] row = new byte[1 + side * 8];
+      for (int y = 0; y < side; y++) {
+        z.write(row);
+      }
+    }
+    chunk(d, "IDAT", idat.toByteArray());
+    chunk(d, "IEND", new byte[0]);
+    ImageDecoder quick = new ImageDecoder(DecoderSettings.defaults().withTimeBudget(Duration.ofMillis(300)));
+    long started = System.nanoTime();
+    Decoded outcome = assertInstanceOf(Decoded.class, quick.decode(out.toByteArray()));
+    long ms = (System.nanoTime() - started) / 1_000_000;
+    assertTrue(outcome.symbols().isEmpty());
+    assertTrue(outcome.budgetExhausted(), "not read in time, rather than no code in it");
+    assertTrue(ms < 1_500, "loading went on past the budget: " + ms + " ms");
+  }
+
   @Test
   void notAnImage() {
     assertEquals(Reason.NOT_AN_IMAGE, refused(new byte[0]).reason());
