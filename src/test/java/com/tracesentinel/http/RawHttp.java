@@ -49,6 +49,11 @@ final class RawHttp implements AutoCloseable {
         + (extraHeaders == null ? "" : extraHeaders) + "\r\n";
   }
 
+  /** Whether the server has sent something on this connection already (never waits). */
+  boolean answered() throws IOException {
+    return in.available() > 0;
+  }
+
   void send(String text) throws IOException {
     send(text.getBytes(StandardCharsets.UTF_8));
   }
