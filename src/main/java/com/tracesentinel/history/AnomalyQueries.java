@@ -310,11 +310,6 @@ public final class AnomalyQueries {
     return settledMaxId(pool);
   }
 
-  /** The anomalies with these ids (those that exist), in id order. */
-  public Future<List<AnomalyRow>> byIds(Long[] ids) {
-    return pool.preparedQuery(Sql.ANOMALIES_BY_ID).execute(Tuple.of((Object) ids)).map(AnomalyQueries::rows);
-  }
-
   static List<AnomalyRow> rows(io.vertx.sqlclient.RowSet<Row> rows) {
     List<AnomalyRow> out = new ArrayList<>(rows.size());
     rows.forEach(r -> out.add(row(r)));

@@ -220,8 +220,6 @@ final class Sql {
   static final String REVOKE_KEY = "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING key_hash";
   static final String COUNT_ADMIN_KEYS = "SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL";
 
-  static final String PING = "SELECT 1";
-
   // --- investigators (anomaly queries, summaries, a code's events) ---
 
   static final String ANOMALY_COLUMNS = """
