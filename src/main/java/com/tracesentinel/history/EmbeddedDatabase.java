@@ -15,7 +15,6 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -174,13 +173,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
     p.setProperty("password", password);
     p.setProperty("connectTimeout", "2");
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
-  }
-
-  /** Creates a database on this server (tests give each case its own). */
-  public void createDatabase(String name) throws SQLException {
-    try (Connection c = connect("postgres"); Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + name);
-    }
   }
 
   /** PostgreSQL's fast shutdown (SIGINT): open transactions roll back, the server checkpoints and exits. */
