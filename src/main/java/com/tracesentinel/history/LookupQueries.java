@@ -87,15 +87,6 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
     }
   }
 
-  /** Look-ups counted but not yet stored (for tests and metrics). */
-  public synchronized long unflushed() {
-    long n = 0;
-    for (long[] c : pending.values()) {
-      n += c[0];
-    }
-    return n;
-  }
-
   /**
    * Adds the counts gathered since the last flush to {@code lookups_daily} in one statement. When that fails they
    * are put back and go with the next flush (a few keys a day: nothing grows).
