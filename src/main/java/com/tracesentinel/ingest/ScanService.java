@@ -289,10 +289,6 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     paused = null;
   }
 
-  public String pausedBecause() {
-    return paused;
-  }
-
   public DatabaseHealth health() {
     return health;
   }

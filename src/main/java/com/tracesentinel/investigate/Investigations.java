@@ -76,10 +76,6 @@ public final class Investigations {
     return rings;
   }
 
-  public RingIndexer ringIndexer() {
-    return indexer;
-  }
-
   public CaseStore cases() {
     return cases;
   }
