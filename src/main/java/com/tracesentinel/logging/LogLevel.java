@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A logger level logback.xml reads from an environment variable ({@code env}), or {@code fallback} when it is
+ * A logger level logback.xml reads from an environment variable ({@code env}), or INFO when it is
  * unset, blank or not a level. Logback itself takes a word it does not know for DEBUG and an empty value for the
  * root's WARN, so {@code TRACESENTINEL_ACCESS_LOG=silent} logged every request and an empty
  * {@code TRACESENTINEL_LOG_LEVEL} hid the start line; {@link com.tracesentinel.config.Config} refuses such a value
@@ -13,22 +13,18 @@ import java.util.Locale;
  */
 public final class LogLevel extends PropertyDefinerBase {
   private static final List<String> LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
+  private static final String FALLBACK = "INFO";
 
   private String variable;
-  private String fallback = "INFO";
 
   public void setEnv(String variable) {
     this.variable = variable;
   }
 
-  public void setFallback(String fallback) {
-    this.fallback = fallback;
-  }
-
   @Override
   public String getPropertyValue() {
     String v = variable == null ? null : System.getenv(variable);
-    return known(v) ? v.trim() : fallback;
+    return known(v) ? v.trim() : FALLBACK;
   }
 
   /** A level logback reads as itself (any case). */
