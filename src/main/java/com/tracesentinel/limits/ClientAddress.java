@@ -59,12 +59,6 @@ public final class ClientAddress {
     return prefix64(groups);
   }
 
-  /** The first four groups of an IPv6 literal ("2001:db8:0:1::"), or null when it is not one. */
-  public static String ipv6Prefix64(String literal) {
-    int[] groups = ipv6Groups(literal);
-    return groups == null ? null : prefix64(groups);
-  }
-
   private static String prefix64(int[] groups) {
     StringBuilder out = new StringBuilder(24);
     for (int g = 0; g < 4; g++) {

@@ -167,9 +167,9 @@ class VerifyRateLimitTest {
     assertEquals("192.0.2.1", ClientAddress.clientKey("[::ffff:192.0.2.1]"));
     assertEquals("0:0:0:0::", ClientAddress.clientKey("::1"));
     assertEquals("192.0.2.1", ClientAddress.clientKey("192.0.2.1"));
-    assertNull(ClientAddress.ipv6Prefix64("1:2:3"));
-    assertNull(ClientAddress.ipv6Prefix64("1::2::3"));
-    assertNull(ClientAddress.ipv6Prefix64("xyz:1::"));
+    assertEquals("1:2:3", ClientAddress.clientKey("1:2:3"));
+    assertEquals("1::2::3", ClientAddress.clientKey("1::2::3"));
+    assertEquals("xyz:1::", ClientAddress.clientKey("xyz:1::"));
     assertEquals("not:an:address", ClientAddress.clientKey("not:an:address"));
     // A port after the address is not part of the client.
     assertEquals("192.0.2.1", ClientAddress.clientKey("192.0.2.1:40001"));
@@ -178,7 +178,7 @@ class VerifyRateLimitTest {
     // IPv4-mapped in hex, as some dual-stack proxies write it: each IPv4 client, not one /64 for all of them
     assertEquals("192.0.2.1", ClientAddress.clientKey("::ffff:c000:201"));
     assertEquals("198.51.100.255", ClientAddress.clientKey("[0:0:0:0:0:FFFF:C633:64FF]:443"));
-    assertNull(ClientAddress.ipv6Prefix64("-1::"));
+    assertEquals("-1::", ClientAddress.clientKey("-1::"));
   }
 
   @Test
