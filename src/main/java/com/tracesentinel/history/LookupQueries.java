@@ -25,7 +25,7 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
 
   private record DayOutcome(LocalDate day, String outcome) {}
 
-  /** Distinct codes counted between two flushes at most; look-ups of further codes wait for the next flush. */
+  /** Distinct codes counted between two flushes at most; further codes' look-ups go uncounted per code. */
   static final int MAX_PENDING_CODES = 100_000;
 
   private final Pool pool;
@@ -88,8 +88,9 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
   }
 
   /**
-   * Adds the counts gathered since the last flush to {@code lookups_daily} in one statement. When that fails they
-   * are put back and go with the next flush (a few keys a day: nothing grows).
+   * Adds the counts gathered since the last flush to {@code lookups_daily}, then the per-code counts to
+   * {@code code_lookups}, one statement each. When one fails its counts are put back and go with the next flush (a
+   * few keys a day, and codes up to {@link #MAX_PENDING_CODES}: nothing grows without bound).
    */
   public Future<Void> flush() {
     return flushDaily().compose(v -> flushCodes());
