@@ -157,7 +157,7 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
         });
   }
 
-  /** The stored count of one day and outcome (0 when none): for tests and reports. */
+  /** The stored count of one day and outcome (0 when none): for tests; the service only writes these counts. */
   public Future<Long> stored(LocalDate day, String outcome) {
     return pool.preparedQuery(Sql.SELECT_LOOKUPS_DAILY)
         .execute(Tuple.of(day, outcome))
