@@ -21,7 +21,6 @@ public final class Investigations {
   private final Config.Alerts settings;
   private final AnomalyQueries queries;
   private final AnomalyFeed feed;
-  private final RingStore ringStore;
   private final RingIndexer indexer;
   private final Rings rings;
   private final CaseStore cases;
@@ -36,7 +35,7 @@ public final class Investigations {
     this.settings = settings;
     this.queries = new AnomalyQueries(pool);
     this.feed = new AnomalyFeed(vertx, queries);
-    this.ringStore = new RingStore(pool);
+    RingStore ringStore = new RingStore(pool);
     this.indexer = new RingIndexer(vertx, ringStore, registry);
     this.rings = new Rings(ringStore, reference);
     this.cases = new CaseStore(pool);
