@@ -93,10 +93,6 @@ public interface HistoryPort {
         this.sqlState = sqlState;
       }
 
-      public String sqlState() {
-        return sqlState;
-      }
-
       /** A unique violation: a re-send the judge did not recognise, never a failure. */
       public boolean duplicateKey() {
         return "23505".equals(sqlState);

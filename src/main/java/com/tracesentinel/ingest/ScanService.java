@@ -289,10 +289,6 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     paused = null;
   }
 
-  public DatabaseHealth health() {
-    return health;
-  }
-
   /**
    * Raises the scan ids handed out from now on above every group any writer committed so far: a code's scans replay
    * in id order, so a scan judged here must sort after those an earlier run or another node stored, whatever this
@@ -363,11 +359,6 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       return b;
     }
     return judgeThread.isAlive() && committerThread.isAlive() ? null : "the ingest threads stopped";
-  }
-
-  /** Requests admitted and not yet answered. */
-  public int outstanding() {
-    return outstanding.size();
   }
 
   /**
