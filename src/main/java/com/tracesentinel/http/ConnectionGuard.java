@@ -103,14 +103,6 @@ final class ConnectionGuard implements Shareable {
     return 10_000;
   }
 
-  int max() {
-    return max;
-  }
-
-  int open() {
-    return open.get();
-  }
-
   /** The server's connection handler: counts the connection and starts its head clock. */
   void connected(HttpConnection conn) {
     Tracked t = new Tracked(conn, Vertx.currentContext(), open.incrementAndGet() > max);
