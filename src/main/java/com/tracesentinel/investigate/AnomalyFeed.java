@@ -78,10 +78,6 @@ public final class AnomalyFeed {
     listeners.remove(listener);
   }
 
-  public int listeners() {
-    return listeners.size();
-  }
-
   private void schedule(long delay) {
     if (!stopped) {
       timer = vertx.setTimer(delay, id -> tick());
