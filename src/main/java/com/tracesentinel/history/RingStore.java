@@ -118,12 +118,6 @@ public final class RingStore {
     return Sql.ringEdges(false, false).replace("$1", Long.toString(minShared)).replace("$2", Integer.toString(max));
   }
 
-  /** The position: every anomaly up to this id is in the ring tables. */
-  public Future<Long> position() {
-    return pool.preparedQuery("SELECT last_id FROM feed_positions WHERE name = $1").execute(Tuple.of(FEED))
-        .map(rows -> rows.iterator().next().getLong(0));
-  }
-
   /** Pairs of sites with at least {@code minShared} codes shared in the range, most first, at most {@code max}. */
   public Future<List<Edge>> edges(long minShared, Instant from, Instant to, int max) {
     Tuple args = Tuple.of(minShared, max);
