@@ -489,10 +489,6 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     return owners.get(part);
   }
 
-  public Hold hold(int part) {
-    return holds.get(part);
-  }
-
   /** Reads the owners again now (after a request reached a node that no longer owned its partition). */
   public void refreshOwnersSoon() {
     refresher.execute(this::refreshOwnersQuietly);
