@@ -39,7 +39,7 @@ public class ImageDecoderLimitsTest {
    * to load, against a 2 s budget, holding one of the two decoder threads all the while.
    */
   @Test
-  void loadingAPhotoStopsAtTheTimeBudget() throws IOException {
+  void loadingAPhotoStopsAtTheTimeBudget() throws Exception {
     int side = 6_324;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     DataOutputStream d = new DataOutputStream(out);
@@ -60,13 +60,14 @@ public class ImageDecoderLimitsTest {
     }
     chunk(d, "IDAT", idat.toByteArray());
     chunk(d, "IEND", new byte[0]);
+    // The reading itself is stopped, not just judged late (a time bound here would fail on a busy machine): read whole,
+    // this image takes seconds, far past a deadline that has already passed when reading starts.
+    assertEquals(null, ImageLoader.load(out.toByteArray(), DecoderSettings.defaults(), System.nanoTime()),
+        "the pixels were read to the end past the deadline");
     ImageDecoder quick = new ImageDecoder(DecoderSettings.defaults().withTimeBudget(Duration.ofMillis(300)));
-    long started = System.nanoTime();
     Decoded outcome = assertInstanceOf(Decoded.class, quick.decode(out.toByteArray()));
-    long ms = (System.nanoTime() - started) / 1_000_000;
     assertTrue(outcome.symbols().isEmpty());
     assertTrue(outcome.budgetExhausted(), "not read in time, rather than no code in it");
-    assertTrue(ms < 1_500, "loading went on past the budget: " + ms + " ms");
   }
 
   @Test
