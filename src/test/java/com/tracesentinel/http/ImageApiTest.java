@@ -148,24 +148,8 @@ class ImageApiTest {
         + "Content-Length: 100000\r\n");
     HttpRequest third = svc.request("/api/v1/decode", greedy).header("Content-Type", "image/png")
         .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build();
-    RawHttp[] slow = new RawHttp[2];
-    try {
-      for (int k = 0; k < slow.length; k++) {
-        slow[k] = slowPhoto(head);
-      }
-      // A post counted between the two heads leaves the second no room (a 429 on that connection): it is sent again.
-      Response refused = svc.send(third);
-      for (int i = 0; i < 100 && refused.status() != 429; i++) {
-        Thread.sleep(50);
-        for (int k = 0; k < slow.length; k++) {
-          if (slow[k].answered()) {
-            slow[k].close();
-            slow[k] = slowPhoto(head);
-          }
-        }
-        refused = svc.send(third);
-      }
-      assertEquals(429, refused.status(), refused.body());
+    try (StalledUploads slow = new StalledUploads(svc, head, 2)) {
+      Response refused = slow.awaitAnswer(third, 429);
       assertTrue(refused.body().contains("2 photos at once"), refused.body());
       assertTrue(refused.retryAfter() != null, "Retry-After");
       Response photoScan = multipartAs(greedy, new Part("scan", null, null, new JsonObject().put("siteId", "IMG2")
@@ -177,24 +161,10 @@ class ImageApiTest {
       Response publicPhoto = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
           .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build());
       assertEquals(400, publicPhoto.status(), publicPhoto.body());
-      slow[0].close();
+      slow.releaseOne();
       // Once one of its photos is answered the key may send the next.
       awaitStatus(third, 400);
-    } finally {
-      for (RawHttp c : slow) {
-        if (c != null) {
-          c.close();
-        }
-      }
     }
-  }
-
-  /** A photo's head and the start of its body, the rest never sent. */
-  private static RawHttp slowPhoto(String head) throws IOException {
-    RawHttp c = new RawHttp(svc.port());
-    c.send(head);
-    c.send(new byte[100]);
-    return c;
   }
 
   private static Response awaitStatus(HttpRequest request, int status) throws InterruptedException {

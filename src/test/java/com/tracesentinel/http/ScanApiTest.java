@@ -11,6 +11,7 @@ import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,48 +62,25 @@ class ScanApiTest {
     String greedy = svc.key("scanner", "PB");
     String head = RawHttp.request("POST", "/api/v1/scans", greedy, "Content-Type: application/json\r\n"
         + "Content-Length: 1048576\r\n");
-    java.util.List<RawHttp> held = new java.util.ArrayList<>();
-    try {
-      for (int i = 0; i < 64; i++) {
-        RawHttp c = new RawHttp(svc.port());
-        held.add(c);
-        c.send(head);
-        c.send("{\"code\":\"");
-      }
-      // The held heads are let in as their keys are checked: until the last is, a post may still fit, and a post
-      // counted among them leaves the last head no room (a 503 on that connection): each such head is sent again.
-      Response refused = null;
-      String doc = null;
-      for (int i = 0; i < 100 && (refused == null || refused.status() != 503); i++) {
-        Thread.sleep(i == 0 ? 0 : 50);
-        for (int k = 0; k < held.size(); k++) {
-          if (held.get(k).answered()) {
-            held.get(k).close();
-            RawHttp again = new RawHttp(svc.port());
-            held.set(k, again);
-            again.send(head);
-            again.send("{\"code\":\"");
-          }
-        }
-        doc = "HOLD-" + System.nanoTime();
-        refused = svc.post("/api/v1/scans", greedy, scan(newCode(), "PB", doc, Instant.now()));
-      }
-      assertEquals(503, refused.status(), refused.body());
+    // The held heads are let in as their keys are checked: until the last is, a post may still fit, and a post
+    // counted among them leaves the last head no room (a 503 on that connection): each such head is sent again.
+    try (StalledUploads held = new StalledUploads(svc, head, "{\"code\":\"".getBytes(StandardCharsets.UTF_8), 64)) {
+      String[] doc = new String[1];
+      Response refused = held.awaitAnswer(() -> {
+        doc[0] = "HOLD-" + System.nanoTime();
+        return svc.post("/api/v1/scans", greedy, scan(newCode(), "PB", doc[0], Instant.now()));
+      }, 503);
       assertNotNull(refused.retryAfter());
-      assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = '" + doc + "'"));
+      assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = '" + doc[0] + "'"));
       Response other = svc.post("/api/v1/scans", pharmacyA, scan(newCode(), "PA", "HOLD-2", Instant.now()));
       assertEquals(200, other.status(), other.body());
-      held.remove(0).close();
+      held.releaseOne();
       Response after = null;
       for (int i = 0; i < 100 && (after == null || after.status() != 200); i++) {
         Thread.sleep(50);
         after = svc.post("/api/v1/scans", greedy, scan(newCode(), "PB", "HOLD-3", Instant.now()));
       }
       assertEquals(200, after.status(), after.body());
-    } finally {
-      for (RawHttp c : held) {
-        c.close();
-      }
     }
   }
 

@@ -107,23 +107,18 @@ class VerifyRateLimitTest {
         "TRACESENTINEL_TRUST_PROXY", "true"))) {
       String head = RawHttp.request("POST", "/api/v1/verify/image", null, "Content-Type: image/png\r\n"
           + "Content-Length: 100000\r\nX-Forwarded-For: 198.51.100.5\r\n");
-      RawHttp first = new RawHttp(svc.port());
-      try (RawHttp second = new RawHttp(svc.port())) {
-        for (RawHttp slow : new RawHttp[] {first, second}) {
-          slow.send(head);
-          slow.send(new byte[100]);
-        }
-        HttpRequest third = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
-            .header("X-Forwarded-For", "198.51.100.5").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024]))
-            .build();
-        Response refused = awaitStatus(svc, third, 429);
+      HttpRequest third = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+          .header("X-Forwarded-For", "198.51.100.5").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024]))
+          .build();
+      try (StalledUploads slow = new StalledUploads(svc, head, 2)) {
+        Response refused = slow.awaitAnswer(third, 429);
         assertTrue(refused.body().contains("2 photos at once"), refused.body());
         assertNotNull(refused.retryAfter());
         Response other = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
             .header("X-Forwarded-For", "198.51.100.6").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024]))
             .build());
         assertTrue(other.status() != 429 && other.status() < 500, other.status() + " " + other.body());
-        first.close();
+        slow.releaseOne();
         // Once one of its photos is gone the address may send the next.
         Response next = awaitStatus(svc, third, 400);
         assertTrue(next.body().contains("image"), next.body());
