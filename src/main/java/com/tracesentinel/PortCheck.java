@@ -11,10 +11,12 @@ import java.net.ServerSocket;
 final class PortCheck {
   private PortCheck() {}
 
-  static void requireFree(String host, int port) {
-    if (port == 0) {
-      return; // any free port: nothing to check
-    }
+  /**
+   * The port to listen on: {@code port} once found free, or for 0 ("any free port") one the system chooses now.
+   * Port 0 cannot be left to the HTTP server: each of its event-loop instances would bind a different random port,
+   * and the port printed and told to clients would be 0.
+   */
+  static int requireFree(String host, int port) {
     InetSocketAddress address = new InetSocketAddress(host, port);
     if (address.isUnresolved()) {
       throw new IllegalStateException("TRACESENTINEL_HOST=" + host + " is not an address or host name known here");
@@ -22,6 +24,7 @@ final class PortCheck {
     try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(true); // as the HTTP server does: a socket left in TIME_WAIT is no obstacle
       probe.bind(address);
+      return probe.getLocalPort();
     } catch (IOException e) {
       throw new IllegalStateException("port " + port + " on " + host + " is not free (" + e.getMessage() + "): stop "
           + "the program using it (another TraceSentinel?), or choose another port with TRACESENTINEL_PORT");

@@ -75,7 +75,7 @@ public final class TraceSentinel implements AutoCloseable {
   /** This service's name in its database connections' application_name (a cluster node uses its node id). */
   static final String WRITER = "local";
 
-  private final Config config;
+  private Config config; // its port resolved once at start when TRACESENTINEL_PORT=0
   private DataDirLock lock;
   private EmbeddedDatabase embedded;
   private DatabaseUrl db;
@@ -220,7 +220,7 @@ public final class TraceSentinel implements AutoCloseable {
     // The data directory first (a second service on it is told so), then the port, then the database: a port in
     // use is named in milliseconds, not after PostgreSQL has been started.
     lock = DataDirLock.acquire(config.dataDir());
-    PortCheck.requireFree(config.host(), config.port());
+    config = config.withPort(PortCheck.requireFree(config.host(), config.port()));
     CodeLedger.requireUsableRuntime();
     startDatabase();
     Runnable recover = startIngest();

@@ -148,6 +148,10 @@ public record Config(
           + "cluster mode: nodes present it to each other when they forward scans");
     }
     int port = e.integer("TRACESENTINEL_PORT", 8080, 0, 65535);
+    if (port == 0) {
+      throw new IllegalArgumentException("TRACESENTINEL_PORT=0 (any free port) cannot be used in cluster mode: the "
+          + "other nodes reach this node on its port, which must be known before it starts");
+    }
     String bound = e.string("TRACESENTINEL_HOST", "0.0.0.0");
     String host = bound.equals("0.0.0.0") || bound.equals("::") ? hostName() : bound;
     String nodeId = e.string("TRACESENTINEL_NODE_ID", host + "-" + port);
@@ -208,6 +212,14 @@ public record Config(
       }
     }
     return new Alerts(e.integer("TRACESENTINEL_STREAM_REPLAY", 100_000, 1, 10_000_000), webhook, secret);
+  }
+
+  /** The same configuration on another HTTP port (TRACESENTINEL_PORT=0 resolved to the free port chosen). */
+  public Config withPort(int newPort) {
+    return new Config(newPort, host, dataDir, dbUrl, adminKey, ledgerCapacity, ledgerVerify, auditSeconds, dbPoolSize,
+        dbTimeoutSeconds, dbStallMillis, livenessGrace, maxGroupScans, maxPendingScans, oldestScan,
+        publicLookupsPerMinute, trustProxy, opsOnLoopbackOnly, decodeBudget, exportMax, http, ladder, reportPhone,
+        alerts, cluster);
   }
 
   public Path ledgerDir() {

@@ -35,6 +35,17 @@ class ConfigTest {
   }
 
   @Test
+  void aClusterNodeNeedsAKnownPortNotAnyFreeOne() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Config.from(Map.of(
+        "TRACESENTINEL_PORT", "0", "TRACESENTINEL_KAFKA_BOOTSTRAP", "127.0.0.1:9092",
+        "TRACESENTINEL_CLUSTER_SECRET", "a-test-cluster-secret",
+        "TRACESENTINEL_DB_URL", "postgresql://ts@127.0.0.1/ts")));
+    assertTrue(e.getMessage().startsWith("TRACESENTINEL_PORT=0 (any free port) cannot be used in cluster mode"),
+        e.getMessage());
+    assertEquals(0, Config.from(Map.of("TRACESENTINEL_PORT", "0")).port()); // alone it is chosen at start
+  }
+
+  @Test
   void theSocketTransportIsOneOfThreeNames() {
     assertEquals("io_uring", Config.from(Map.of()).http().transport());
     assertEquals("nio", Config.from(Map.of("TRACESENTINEL_HTTP_TRANSPORT", "NIO")).http().transport());

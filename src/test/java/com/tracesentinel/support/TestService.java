@@ -58,15 +58,15 @@ public final class TestService implements AutoCloseable {
   }
 
   private void boot() throws Exception {
-    port = freePort();
     Map<String, String> env = new HashMap<>(extraEnv);
-    env.put("TRACESENTINEL_PORT", Integer.toString(port));
+    env.putIfAbsent("TRACESENTINEL_PORT", Integer.toString(freePort()));
     env.put("TRACESENTINEL_HOST", "127.0.0.1");
     env.put("TRACESENTINEL_DATA_DIR", dataDir.toString());
     env.put("TRACESENTINEL_DB_URL", dbUrl());
     env.put("TRACESENTINEL_ADMIN_KEY", ADMIN_KEY);
     env.putIfAbsent("TRACESENTINEL_LEDGER_CAPACITY", "100000");
     app = TraceSentinel.start(Config.from(env));
+    port = app.services().config().port();
   }
 
   /** Stops cleanly and starts again on the same data directory and database. */
