@@ -545,13 +545,20 @@ final class InvestigatorRoutes {
       // in UTC, where the database compares it: a time that has no UTC date there is refused, not a 500
       OffsetDateTime t = OffsetDateTime.parse(plusOffset(v)).withOffsetSameInstant(ZoneOffset.UTC);
       int finer = t.getNano() % 1_000;
-      return (finer == 0 ? t : t.plusNanos(1_000 - finer)).toInstant();
+      Instant bound = (finer == 0 ? t : t.plusNanos(1_000 - finer)).toInstant();
+      // Beyond PostgreSQL's last timestamp the driver sends the first days of year 294277 as a plain number, which
+      // PostgreSQL refuses (a 500): such a bound selects what PostgreSQL's last microsecond does, as nothing stored
+      // (no scan more than minutes ahead is accepted) is that late
+      return bound.isAfter(LAST_TIMESTAMP) ? LAST_TIMESTAMP : bound;
     } catch (DateTimeException e) {
       errors.add(name, "must be an ISO-8601 time with an offset, e.g. 2026-11-22T00:00:00+08:00 or "
           + "2026-11-21T16:00:00Z");
       return null;
     }
   }
+
+  /** PostgreSQL's last timestamptz (its range ends at 294276 AD). */
+  static final Instant LAST_TIMESTAMP = Instant.parse("+294276-12-31T23:59:59.999999Z");
 
   /**
    * A time written with its offset as in api.md, from=2026-11-22T00:00:00+08:00, and put in a URL as it is (curl, a
@@ -592,9 +599,12 @@ final class InvestigatorRoutes {
       String text = new String(Base64.getUrlDecoder().decode(v), StandardCharsets.UTF_8);
       var m = CURSOR.matcher(text);
       if (m.matches()) {
-        // atOffset: an instant with no UTC date (a forged year 1,000,000,000) is not a cursor, nor a 500
-        return new AnomalyQueries.After(Instant.parse(m.group(1)).atOffset(ZoneOffset.UTC).toInstant(),
-            Long.parseLong(m.group(2)));
+        // atOffset: an instant with no UTC date (a forged year 1,000,000,000) is not a cursor, nor a 500; nor is
+        // one after PostgreSQL's last timestamp (no stored row is there, and the first days of 294277 were a 500)
+        Instant at = Instant.parse(m.group(1)).atOffset(ZoneOffset.UTC).toInstant();
+        if (!at.isAfter(LAST_TIMESTAMP)) {
+          return new AnomalyQueries.After(at, Long.parseLong(m.group(2)));
+        }
       }
     } catch (IllegalArgumentException | DateTimeException e) {
       // reported below
