@@ -409,7 +409,8 @@
         var s = r.state;
         [['saleCount', s.saleCount], ['soldUnits', s.soldUnits + (s.packSize ? ' / ' + s.packSize : '')],
           ['sites', s.sites], ['lastSale', s.lastSale ? s.lastSale.siteId + ' · ' + fmt(s.lastSale.at) : '—'],
-          ['destroyed', s.destroyed ? t('yes') : t('no')], ['lookups', s.lookups]].forEach(function (p) {
+          ['destroyed', s.destroyed ? t('yes') + (s.destroyedBy ? ' · ' + s.destroyedBy.siteId + ' · '
+            + fmt(s.destroyedBy.at) : '') : t('no')], ['lookups', s.lookups]].forEach(function (p) {
           st.appendChild(el('dt', { text: t(p[0]) }));
           st.appendChild(el('dd', { text: String(p[1]) }));
         });

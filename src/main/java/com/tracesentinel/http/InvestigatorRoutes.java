@@ -367,7 +367,13 @@ final class InvestigatorRoutes {
         .put("saleCount", s.saleCount())
         .put("sites", s.distinctSaleSites())
         .put("destroyed", s.destroyed());
-    if (s.lastSale() != null) {
+    if (s.lastSale() != null && s.destroyed()) {
+      // A destroyed code's slot holds the destroy scan (the anchor later scans conflict with), not a sale: shown as
+      // lastSale it named the destroying site and time as a sale that never happened. The sales are in the events.
+      Site site = reference.site(s.lastSale().siteRef());
+      state.putNull("lastSale").put("destroyedBy", new JsonObject().put("siteId", site == null ? null : site.siteId())
+          .put("at", Instant.ofEpochSecond(s.lastSale().at()).toString()));
+    } else if (s.lastSale() != null) {
       Site site = reference.site(s.lastSale().siteRef());
       state.put("lastSale", new JsonObject().put("siteId", site == null ? null : site.siteId())
           .put("at", Instant.ofEpochSecond(s.lastSale().at()).toString()).put("returned", s.lastSaleReturned()));

@@ -512,6 +512,29 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void aDestroyedCodesStateNamesTheDestroyNotAsItsLastSale() {
+    // The ledger keeps the destroy scan in the slot of the last sale (it is the anchor later scans conflict with):
+    // a code's events showed it as lastSale, and the console as "Last sale: <destroying site> · <destroy time>", a
+    // sale that never happened (found by the investigators probe)
+    Instant t = Instant.now().minus(3, ChronoUnit.HOURS);
+    String code = "(01)06901234567892(17)271231(10)B1(21)DESTROYED1";
+    post(scan(code, "P44030500002", "R-D1", t));
+    post(scan(code, "P11010500003", "D-D1", t.plusSeconds(600)).put("type", "DESTROY"));
+    JsonObject state = svc.get("/api/v1/codes/" + q(code) + "/events", investigator).json().getJsonObject("state");
+    assertTrue(state.getBoolean("destroyed"), state.encode());
+    assertEquals(1, state.getInteger("saleCount"));
+    JsonObject lastSale = state.getJsonObject("lastSale");
+    assertTrue(lastSale == null || !"P11010500003".equals(lastSale.getString("siteId")),
+        "the destroy is not a sale: " + state.encode());
+    JsonObject destroyedBy = state.getJsonObject("destroyedBy");
+    assertNotNull(destroyedBy, state.encode());
+    assertEquals("P11010500003", destroyedBy.getString("siteId"));
+    assertEquals(t.plusSeconds(600).getEpochSecond(), Instant.parse(destroyedBy.getString("at")).getEpochSecond());
+    JsonObject sold = svc.get("/api/v1/codes/" + CLONED + "/events", investigator).json().getJsonObject("state");
+    assertNull(sold.getValue("destroyedBy"), "a code not destroyed has none: " + sold.encode());
+  }
+
+  @Test
   void aSplitPackCodeShowsEachPartInOrder() {
     JsonObject body = svc.get("/api/v1/codes/" + SPLIT + "/events", investigator).json();
     JsonArray events = body.getJsonArray("events");
