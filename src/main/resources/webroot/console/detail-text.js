@@ -26,8 +26,25 @@ window.TsDetail = (function () {
     [/^billed as (.+), catalogue says (.+)$/, function (m, a, b) { return '按 ' + a + ' 结算，目录中为 ' + b; }],
     [/^expired (.+)$/, function (m, d) { return '已过期（有效期至 ' + d + '）'; }],
     [/^product (.+) not in the catalogue$/, function (m, p) { return '产品 ' + p + ' 不在药品目录中'; }],
+    // Ladder.openSalesUnknown (a return undid one of several open sales) and Judge's LATE_DELETION: these stayed
+    // English in the Chinese console until 2026-12-04
+    [/^which open sale this returns is not known: (.+)$/, function (m, rest) {
+      return '无法确定此退货对应哪一笔未结销售：' + zh(rest); }],
+    [/^(\d+) sales? not returned, the latest not known since a return undid another \(see the code's history\)(?:; (.+))?$/,
+      function (m, n, more) {
+        return n + ' 笔销售未退货，因一次退货撤销了其中一笔，最近一笔不明（见该码的历史）' + (more ? '；' + extra(more) : ''); }],
+    [/^sale of (.+) deleted (\d+) days later, after the (\d+)-day return window$/, function (m, at, n, w) {
+      return at + ' 的销售在 ' + n + ' 天后被删除，超过 ' + w + ' 天的退货期'; }],
     [/^sold (.+?)(?:; (.+))?$/, function (m, w, more) { return '已于 ' + where(w) + '售出' + (more ? '；' + extra(more) : ''); }]
   ];
+
+  function zh(text) { // the first sentence pattern that matches, in Chinese; else the text as it is
+    for (var i = 0; i < ZH.length; i++) {
+      var m = ZH[i][0].exec(text);
+      if (m) { return ZH[i][1].apply(null, m); }
+    }
+    return text;
+  }
 
   function where(w) { // "at P44030500002 on <time>" -> "P44030500002（<time>）"
     var m = /^at (.+) on (.+)$/.exec(w);
@@ -46,11 +63,6 @@ window.TsDetail = (function () {
   return function (detail, lang, fmt) {
     if (!detail) { return ''; }
     var text = String(detail).replace(ISO, function (iso) { return fmt(iso); });
-    if (lang !== 'zh') { return text; }
-    for (var i = 0; i < ZH.length; i++) {
-      var m = ZH[i][0].exec(text);
-      if (m) { return ZH[i][1].apply(null, m); }
-    }
-    return text;
+    return lang === 'zh' ? zh(text) : text;
   };
 })();
