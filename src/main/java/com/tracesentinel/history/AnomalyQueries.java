@@ -70,7 +70,8 @@ public final class AnomalyQueries {
   public record CodeScan(long id, String status, String type, String siteId, String documentNo, int lineNo,
                          Instant scannedAt, Instant ingestedAt, int quantity, boolean split, String deviceId,
                          String billedDrug, String rawCode, String canonical, String product, String error,
-                         String uploadBatch, Instant voidedAt, List<CodeAnomaly> anomalies) {}
+                         String uploadBatch, Instant voidedAt, String linkedDocumentNo,
+                         List<CodeAnomaly> anomalies) {}
 
   /** One page, newest first; asks for {@code limit + 1} rows so the caller knows whether another page exists. */
   public Future<List<AnomalyRow>> page(Filter f, After after, int limit) {
@@ -192,7 +193,8 @@ public final class AnomalyQueries {
                     instant(s.getOffsetDateTime("ingested_at")), s.getInteger("quantity"), s.getBoolean("split"),
                     s.getString("device_id"), s.getString("billed_drug"), s.getString("raw_code"),
                     s.getString("canonical"), s.getString("product"), s.getString("error"), s.getString("upload_batch"),
-                    instant(s.getOffsetDateTime("voided_at")), List.copyOf(byScan.getOrDefault(id, List.of()))));
+                    instant(s.getOffsetDateTime("voided_at")), s.getString("linked_document_no"),
+                    List.copyOf(byScan.getOrDefault(id, List.of()))));
               });
               return new CodeScans(out, scans.size() > MAX_CODE_SCANS);
             }));

@@ -315,7 +315,7 @@ final class Sql {
   /** One code's stored scans in judging order (scans_code_idem in its partition). */
   static final String CODE_SCANS = """
       SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
-             billed_drug, raw_code, canonical, product, error, upload_batch, voided_at
+             billed_drug, raw_code, canonical, product, error, upload_batch, voided_at, linked_document_no
       FROM scans WHERE part = $3 AND code_key = $1
       ORDER BY id
       LIMIT $2

@@ -398,6 +398,9 @@ final class InvestigatorRoutes {
         .put("ingestedAt", str(s.ingestedAt())).put("quantity", s.quantity()).put("split", s.split())
         .put("deviceId", s.deviceId()).put("billedDrug", s.billedDrug()).put("rawCode", s.rawCode())
         .put("error", s.error()).put("uploadBatch", s.uploadBatch()).put("voidedAt", str(s.voidedAt()))
+        // An NHSA 3506 return's medins_prod_sel_no, the sale it says it undoes: stored since V5 "for investigators",
+        // and until 2026-12-04 shown to none of them.
+        .put("linkedDocumentNo", s.linkedDocumentNo())
         .put("anomalies", anomalies);
   }
 

@@ -191,6 +191,11 @@ class NhsaApiTest {
     assertStored(ret);
     assertEquals("ACCEPTED", results(ret).getJsonObject(0).getString("status"), ret.body());
     assertEquals(1, count("canonical = '" + code + "' AND type = 'RETURN' AND linked_document_no = 'R-RT-1'"));
+    // Kept for investigators: the timeline names the sale the return says it undoes (it was stored and never shown).
+    JsonArray events = svc.get("/api/v1/codes/" + code + "/events", TestService.ADMIN_KEY).json().getJsonArray("events");
+    assertEquals("R-RT-1", events.getJsonObject(1).getString("linkedDocumentNo"), events.encode());
+    assertTrue(events.getJsonObject(0).containsKey("linkedDocumentNo"), "a sale's is null, not absent");
+    assertNull(events.getJsonObject(0).getString("linkedDocumentNo"));
     Response resale = post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-RT-3", "B-RT-3",
         ago(100))));
     assertEquals("ACCEPTED", results(resale).getJsonObject(0).getString("status"), resale.body());
