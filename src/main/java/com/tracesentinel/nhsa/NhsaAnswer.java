@@ -32,13 +32,32 @@ public final class NhsaAnswer {
     int accepted = 0;
     int flagged = 0;
     int replayed = 0;
+    int repeated = 0;
     int rejected = 0;
     ScanResult firstRejected = null;
-    for (ScanResult r : results) {
+    // The (document, code) pairs this message itself stored. A REPLAYED code matching one is the same box listed
+    // twice in the message (one receipt, one key), not one an earlier message stored: counted "before", a first
+    // upload read as partly a re-send.
+    java.util.Set<String> storedHere = new java.util.HashSet<>();
+    List<ScanResult> inOrder = new java.util.ArrayList<>(results);
+    inOrder.sort(java.util.Comparator.comparingInt(ScanResult::index));
+    for (ScanResult r : inOrder) {
       switch (r.status()) {
-        case ACCEPTED -> accepted++;
-        case FLAGGED -> flagged++;
-        case REPLAYED -> replayed++;
+        case ACCEPTED, FLAGGED -> {
+          if (r.status() == com.tracesentinel.ingest.ScanStatus.ACCEPTED) {
+            accepted++;
+          } else {
+            flagged++;
+          }
+          storedHere.add(keyInMessage(upload, r));
+        }
+        case REPLAYED -> {
+          if (storedHere.contains(keyInMessage(upload, r))) {
+            repeated++;
+          } else {
+            replayed++;
+          }
+        }
         case REJECTED -> {
           rejected++;
           if (firstRejected == null) {
@@ -62,6 +81,11 @@ public final class NhsaAnswer {
       en.append(rejected == 0 ? "OK" : rejected + " codes rejected").append(": ").append(stored)
           .append(" codes stored now (accepted ").append(accepted).append(", flagged ").append(flagged)
           .append(", rejected ").append(rejected).append("), ").append(replayed).append(" stored before (replayed)");
+      if (repeated > 0) {
+        zh.append("，本报文内重复 ").append(repeated).append(" 个（同一单据的同一追溯码，只保存一次）");
+        en.append(", ").append(repeated).append(" repeated within this message (the same code on the same document:"
+            + " stored once)");
+      }
     }
     if (firstRejected != null) {
       Where where = where(firstRejected.error(), upload.codes().get(firstRejected.index()));
@@ -74,6 +98,11 @@ public final class NhsaAnswer {
       en.append("; ").append(lines).append(" carries no trace code: nothing stored for it");
     }
     return new Result(rejected == 0 ? "1" : "0", zh + " / " + en + " (output.tracesentinel.results)");
+  }
+
+  /** A scan's idempotency key within one message (site and type are the message's): its document and code. */
+  private static String keyInMessage(NhsaRequest.Upload upload, ScanResult r) {
+    return upload.codes().get(r.index()).input().documentNo() + '\u0000' + r.canonical();
   }
 
   /**

@@ -167,6 +167,30 @@ class NhsaApiTest {
         + b + "')"));
   }
 
+  /**
+   * The same box twice on one receipt, in a message never sent before: stored once (the second is REPLAYED, README
+   * "A re-sent upload is REPLAYED"), and the answer must not tell the sender that an earlier message had stored it.
+   */
+  @Test
+  void aBoxListedTwiceInANewMessageIsNotCountedAsStoredBefore() {
+    String a = newCode();
+    String b = newCode();
+    JsonObject message = sale3505A(SHENZHEN, newLayoutLine("R-TWICE-1", "B-TWICE-1", ago(12), a, b, a),
+        saleLine(b, "R-TWICE-1", "B-TWICE-1", ago(12)));
+    Response first = post("3505A", shenzhenKey, message);
+    assertStored(first);
+    assertEquals(1, count("canonical = '" + a + "'"));
+    assertEquals(1, count("canonical = '" + b + "'"));
+    String msg = businessResult(first).getString("msgRslt");
+    assertTrue(msg.contains("2 codes stored now (accepted 2, flagged 0, rejected 0), 0 stored before (replayed), 2 "
+        + "repeated within this message"), msg);
+    assertTrue(msg.contains("此前已保存 0 个，本报文内重复 2 个"), msg);
+    Response again = post("3505A", shenzhenKey, message);
+    String msgAgain = businessResult(again).getString("msgRslt");
+    assertTrue(msgAgain.contains("0 codes stored now (accepted 0, flagged 0, rejected 0), 4 stored before (replayed)"
+        + " (output"), "every copy of a re-sent message was stored by the first: " + msgAgain);
+  }
+
   @Test
   void aSaleOfTheSameBoxInAnotherCityIsFlaggedNamingTheFirstDocument() {
     String code = newCode();
