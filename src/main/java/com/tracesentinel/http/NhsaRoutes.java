@@ -137,7 +137,11 @@ final class NhsaRoutes {
     boolean deletion = "3507".equals(ctx.pathParam("infno"));
     String zh = switch (p.status()) {
       case 401 -> "缺少或无效的 API 密钥";
-      case 403 -> "该密钥无权为此定点医药机构上传";
+      // Auth.require refuses a key's role before it notes the caller; post() refuses a scanner of another site
+      // after. The Chinese half said "not for this institution" to an investigator's key, whose English half says
+      // its role is refused.
+      case 403 -> Auth.principal(ctx) == null ? "该密钥的角色无权上传（须为本机构的扫码密钥或管理员密钥）"
+          : "该密钥无权为此定点医药机构上传";
       case 413 -> "报文超过 1 MiB，请分批上传";
       case 422 -> partly ? "数据库拒收该报文的部分数据，其余部分已保存" : "数据库拒收该报文的数据，未保存任何内容";
       case 503 -> !partly ? "服务暂时不可用，未保存任何内容，请稍后重发"

@@ -388,7 +388,12 @@ class NhsaApiTest {
     assertEquals(-1, otherSite.json().getInteger("infcode"), otherSite.body());
     Response deleteOther = post("3507", shenzhenKey, delete3507(BEIJING, "B-BJ-9", "4"));
     assertEquals(403, deleteOther.status(), "a scanner deletes only its own site's uploads");
-    assertEquals(403, post("3505", svc.key("investigator", null), message).status());
+    assertTrue(otherSite.json().getString("err_msg").startsWith("该密钥无权为此定点医药机构上传 / "), otherSite.body());
+    Response investigator = post("3505", svc.key("investigator", null), message);
+    assertEquals(403, investigator.status());
+    // Both halves say the same: the key's role is refused, not its site (an investigator's key has none).
+    assertTrue(investigator.json().getString("err_msg").startsWith("该密钥的角色无权上传（须为本机构的扫码密钥或管理员密钥） / "
+        + "this key's role may not do that"), investigator.body());
 
     Response tooLarge = svc.send(svc.request("/api/v1/nhsa/3505", shenzhenKey).header("Content-Type",
         "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"memo\": \"" + "x".repeat(1_100_000)
