@@ -143,6 +143,8 @@ final class NhsaRoutes {
       case 403 -> Auth.principal(ctx) == null ? "该密钥的角色无权上传（须为本机构的扫码密钥或管理员密钥）"
           : "该密钥无权为此定点医药机构上传";
       case 413 -> "报文超过 1 MiB，请分批上传";
+      // The generic "请求被拒绝" (request refused) left a Chinese reader with nothing to change.
+      case 415 -> "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送";
       case 422 -> partly ? "数据库拒收该报文的部分数据，其余部分已保存" : "数据库拒收该报文的数据，未保存任何内容";
       case 503 -> !partly ? "服务暂时不可用，未保存任何内容，请稍后重发"
           : deletion ? "服务暂时不可用，该批次的部分扫码已作废，请稍后重发删除（已作废的不会重复作废）"

@@ -400,6 +400,14 @@ class NhsaApiTest {
         + "\"}")).build());
     assertEquals(413, tooLarge.status());
     assertEquals(-1, tooLarge.json().getInteger("infcode"), tooLarge.body());
+
+    // A till whose HTTP library compresses: the Chinese half says what to change, as the English half does.
+    Response gzip = svc.send(svc.request("/api/v1/nhsa/3505", shenzhenKey).header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofString(message.encode())).build());
+    assertEquals(415, gzip.status(), gzip.body());
+    assertEquals(-1, gzip.json().getInteger("infcode"), gzip.body());
+    assertTrue(gzip.json().getString("err_msg").startsWith("不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送 / "),
+        gzip.body());
   }
 
   @Test
