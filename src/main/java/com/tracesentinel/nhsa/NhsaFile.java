@@ -74,6 +74,16 @@ public final class NhsaFile implements Closeable {
       in.close();
       throw new IOException(file + " is a JSON array: write one request envelope a line (JSON lines), or CSV");
     }
+    long notUtf8 = firstLineNotUtf8(file);
+    if (notUtf8 > 0) {
+      // Decoded leniently, every byte that is not UTF-8 became U+FFFD: the GBK receipts 销售001 and 零售001 both read
+      // as the same document, and the second sale of a box was skipped as a re-send of the first (REPLAYED, never
+      // stored, never flagged) in an import that exited 0. The JSON lines check each line; a CSV row cannot be told
+      // apart from the ones around it once the reader's buffer is past it, so the whole file is checked first.
+      in.close();
+      throw new IOException(file + ": line " + notUtf8 + " is not UTF-8 (a GBK file, as Excel saves CSV on Chinese "
+          + "Windows?): save it as UTF-8");
+    }
     // Cells are not trimmed by the parser: a control character at a cell's edge must reach the core's checks.
     CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true)
         .setAllowMissingColumnNames(true).get();
@@ -86,6 +96,37 @@ public final class NhsaFile implements Closeable {
           + "counts would be a guess");
     }
     return csv;
+  }
+
+  /** The 1-based line of the first byte of {@code file} that is not UTF-8 (or a sequence cut off at its end), or -1. */
+  static long firstLineNotUtf8(Path file) throws IOException {
+    java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(1 << 16);
+    // At most one char per byte (a 4-byte sequence is 2 chars): decoding never overflows it.
+    java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(1 << 16);
+    long line = 1;
+    try (java.nio.channels.ReadableByteChannel channel = Files.newByteChannel(file)) {
+      boolean eof = false;
+      while (!eof) {
+        eof = channel.read(bytes) < 0;
+        bytes.flip();
+        java.nio.charset.CoderResult result = utf8.decode(bytes, chars, eof);
+        chars.flip();
+        while (chars.hasRemaining()) {
+          if (chars.get() == '\n') {
+            line++;
+          }
+        }
+        chars.clear();
+        if (result.isError()) {
+          return line;
+        }
+        bytes.compact();
+      }
+    }
+    return -1;
   }
 
   /** A column the messages are read from that the header names twice (another may be, as it is read past). */

@@ -137,6 +137,38 @@ class NhsaFileTest {
     }
   }
 
+  /**
+   * A CSV saved in GBK (Excel's CSV on Chinese Windows): read as UTF-8 with every bad byte replaced, the receipts
+   * 销售001 and 零售001 both became the same run of U+FFFD and "001", so the second sale of the box was skipped as
+   * a re-send of the first (REPLAYED, never stored, never flagged) and the import exited 0. Refused before anything
+   * is read, as a UTF-16 file is, naming the first line that is not UTF-8.
+   */
+  @Test
+  void aCsvThatIsNotUtf8IsRefusedBeforeAnythingIsReadNotMergingDocumentNumbers() throws Exception {
+    String csv = "fixmedins_code,rtal_docno,fixmedins_bchno,drug_trac_codg,trdn_flag,sel_retn_cnt,sel_retn_time\r\n"
+        + "P1,R-1,B-1,81000010000009000001,0,1," + T + "\r\n"
+        + "P1,销售001,B-1,81000010000009000001,0,1," + T + "\r\n"
+        + "P1,零售001,B-1,81000010000009000001,0,1," + T + "\r\n";
+    Path file = Files.createTempFile("nhsa-gbk", ".csv");
+    file.toFile().deleteOnExit();
+    Files.write(file, csv.getBytes(java.nio.charset.Charset.forName("GBK")));
+    java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> NhsaFile.open(file).close());
+    assertTrue(refused.getMessage().contains("line 3 is not UTF-8"), refused.getMessage());
+    // The same text in UTF-8 is read, each receipt its own document.
+    Files.write(file, csv.getBytes(StandardCharsets.UTF_8));
+    List<NhsaFile.Message> all = readAll(csv);
+    assertEquals("销售001", ((NhsaRequest.Upload) all.get(1).request()).codes().get(0).input().documentNo());
+    assertEquals("零售001", ((NhsaRequest.Upload) all.get(2).request()).codes().get(0).input().documentNo());
+    // A sequence cut off by the end of the file is not UTF-8 either.
+    Files.write(file, java.util.Arrays.copyOf(csv.getBytes(StandardCharsets.UTF_8),
+        csv.getBytes(StandardCharsets.UTF_8).length - 14));
+    Files.write(file, new byte[] {(byte) 0xE9}, java.nio.file.StandardOpenOption.APPEND);
+    refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> NhsaFile.open(file).close());
+    assertTrue(refused.getMessage().contains("line 4 is not UTF-8"), refused.getMessage());
+  }
+
   @Test
   void aCsvRowsInfnoIsReadAsTheEnvelopeReadsIt() throws Exception {
     List<NhsaFile.Message> all = readAll("fixmedins_code,infno,rtal_docno,fixmedins_bchno,drug_trac_codg,"
