@@ -4,7 +4,11 @@ import com.tracesentinel.ingest.ScanResult;
 import com.tracesentinel.ingest.Voiding;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The business part of an NHSA answer ({@code output.result}: {@code retRslt} "1" or "0" and {@code msgRslt}, Chinese
@@ -38,17 +42,17 @@ public final class NhsaAnswer {
     // The (document, code) pairs this message itself stored. A REPLAYED code matching one is the same box listed
     // twice in the message (one receipt, one key), not one an earlier message stored: counted "before", a first
     // upload read as partly a re-send.
-    java.util.Set<String> storedHere = new java.util.HashSet<>();
-    List<ScanResult> inOrder = new java.util.ArrayList<>(results);
-    inOrder.sort(java.util.Comparator.comparingInt(ScanResult::index));
+    Set<String> storedHere = new HashSet<>();
+    List<ScanResult> inOrder = new ArrayList<>(results);
+    inOrder.sort(Comparator.comparingInt(ScanResult::index));
     for (ScanResult r : inOrder) {
       switch (r.status()) {
-        case ACCEPTED, FLAGGED -> {
-          if (r.status() == com.tracesentinel.ingest.ScanStatus.ACCEPTED) {
-            accepted++;
-          } else {
-            flagged++;
-          }
+        case ACCEPTED -> {
+          accepted++;
+          storedHere.add(keyInMessage(upload, r));
+        }
+        case FLAGGED -> {
+          flagged++;
           storedHere.add(keyInMessage(upload, r));
         }
         case REPLAYED -> {

@@ -58,8 +58,14 @@ class NhsaApiTest {
     return Long.toString(CODES.incrementAndGet()) + "0";
   }
 
+  /**
+   * Times are set back from one instant, not from each call's clock: ago(60) and ago(50) taken a second apart were
+   * 601 s apart, past the 600 s double-scan window, and the test expecting a DOUBLE_SCAN saw a REPEAT_SALE.
+   */
+  private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
   private static String ago(long minutes) {
-    return chinaTime(Instant.now().minus(minutes, ChronoUnit.MINUTES));
+    return chinaTime(NOW.minus(minutes, ChronoUnit.MINUTES));
   }
 
   private static Response post(String infno, String key, JsonObject message) {
