@@ -90,13 +90,13 @@ final class Judge implements Runnable {
   record Rewind(long fromSeq, int epoch, boolean failAll, Set<Request> failed, Set<Request> recheck,
                 RuntimeException cause) {}
 
-  /** Whether the committer or the supervisor last found the database down. */
-  private final java.util.function.BooleanSupplier databaseDown;
+  /** Whether the committer, the supervisor or a re-send check last found the database down. */
+  private final DatabaseHealth health;
 
   Judge(LedgerPort ledger, Ladder ladder, ReferenceData reference, HistoryPort history, ScanIds ids,
         LedgerClock clock, Partitions partitions, Consumer<JudgedRequest> committer,
-        java.util.function.BooleanSupplier databaseDown) {
-    this.databaseDown = databaseDown;
+        DatabaseHealth health) {
+    this.health = health;
     this.clock = clock;
     this.partitions = partitions;
     this.ledger = ledger;
@@ -243,7 +243,7 @@ final class Judge implements Runnable {
         candidates.add(t);
       }
     }
-    if (!candidates.isEmpty() && databaseDown.getAsBoolean()) {
+    if (!candidates.isEmpty() && health.downBecause() != null) {
       // Each question would wait out its timeout, and the rewind that answers 503 to what is stalled waits behind
       // them in this thread: not asked, they cannot be stored anyway while the database is down.
       refuseUnchecked(r, seq, out, "the history database is not answering");
@@ -259,6 +259,12 @@ final class Judge implements Runnable {
         }
       } catch (Exception e) {
         LOG.warn("Could not check the history for {} possible re-sends: {}", candidates.size(), e.toString());
+        // Reported, so that the requests queued behind this one are refused at once rather than each waiting out
+        // its own check: when nothing was being committed (every request waiting on this check), nobody else saw
+        // the database stop, and a request queued behind one check then waited for two (4 s against the 2 s limit,
+        // load-tests/faults/run.sh pg-stop-resend). The supervisor probes at once and reopens within milliseconds
+        // if the database answers.
+        health.down("a re-send check was not answered (" + e.getClass().getSimpleName() + ")");
         refuseUnchecked(r, seq, out, "the history could not be read");
         return;
       }

@@ -93,7 +93,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     this.committer = new Committer(history, reference, ids, settings.maxGroupScans(), settings.stallMillis(), metrics,
         health, partitions);
     this.judge = new Judge(ledger, new Ladder(ladder), reference, history, ids, ledgerClock, partitions,
-        committer::offer, () -> health.downBecause() != null);
+        committer::offer, health);
     committer.attach(judge);
     this.judgeThread = new Thread(guarded(judge, "judge"), "ingest-judge");
     this.committerThread = new Thread(guarded(committer, "committer"), "ingest-committer");

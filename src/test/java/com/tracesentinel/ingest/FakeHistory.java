@@ -180,9 +180,25 @@ final class FakeHistory implements HistoryPort {
 
   /** When set, the next re-send check throws it: a connection ended mid-query, while commits still go through. */
   volatile RuntimeException failNextFind;
+  /** When set, the next re-send check counts it down and waits for {@link #answerFind} before failing. */
+  volatile java.util.concurrent.CountDownLatch findAsked;
+  final java.util.concurrent.CountDownLatch answerFind = new java.util.concurrent.CountDownLatch(1);
+  final java.util.concurrent.atomic.AtomicInteger finds = new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public synchronized List<ScanResult.Original> findOriginals(List<ScanEvent> events) {
+    finds.incrementAndGet();
+    java.util.concurrent.CountDownLatch asked = findAsked;
+    findAsked = null;
+    if (asked != null) {
+      asked.countDown();
+      try {
+        answerFind.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("injected: the database did not answer the check in time");
+    }
     RuntimeException fail = failNextFind;
     failNextFind = null;
     if (fail != null) {

@@ -35,6 +35,7 @@ class ResendInRequestTest {
   private final ReferenceStore reference = new ReferenceStore();
   private final MemoryLedger ledger = new MemoryLedger(1_000);
   private final FakeHistory history = new FakeHistory(1, 0, 60);
+  private final DatabaseHealth health = new DatabaseHealth();
   private final ScanService service;
 
   ResendInRequestTest() {
@@ -46,7 +47,7 @@ class ResendInRequestTest {
 
   private ScanService service(MemoryLedger ledger, FakeHistory history) {
     return new ScanService(ledger, history, reference, LadderSettings.DEFAULTS, new ScanIds(),
-        new IngestMetrics(new SimpleMeterRegistry()), new DatabaseHealth(),
+        new IngestMetrics(new SimpleMeterRegistry()), health,
         new ScanService.Settings(60, 100_000, 30, Duration.ofDays(400)));
   }
 
@@ -175,9 +176,38 @@ class ResendInRequestTest {
     assertEquals(StateCodec.decode(before), StateCodec.decode(ledger.getRaw(CodeKey.of(CODE))), "the sale undone");
     assertStoredAndRebuildable(1, 1);
 
+    assertTrue(health.downBecause() != null, "an unanswered check reports the database down");
+    health.up(); // what the supervisor's probe does at once when the database answers it
     List<ScanResult> again = service.ingest(List.of(sale("S2", "D2", 10), sale("S1", "D1", 30)), NOW).join();
     assertEquals(List.of(ScanStatus.FLAGGED, ScanStatus.REPLAYED), again.stream().map(ScanResult::status).toList());
     assertStoredAndRebuildable(2, 2);
+  }
+
+  /**
+   * The database freezes while a re-send is being checked and nothing is being committed, so no commit finds it
+   * stopped: a re-send queued behind the unanswered check is refused at once, not after a check of its own. Each one
+   * waited out its own check before, and the second was refused after twice the judge's limit (4,013 ms in
+   * load-tests/faults/run.sh pg-stop-resend).
+   */
+  @Test
+  void aReSendQueuedBehindAnUnansweredCheckIsRefusedWithoutACheckOfItsOwn() throws Exception {
+    assertEquals(ScanStatus.ACCEPTED, service.ingest(List.of(sale("S1", "D1", 30)), NOW).join().get(0).status());
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    history.findAsked = asked;
+    var first = service.ingest(List.of(sale("S1", "D1", 30)), NOW);
+    assertTrue(asked.await(10, java.util.concurrent.TimeUnit.SECONDS), "the first re-send is being checked");
+    var queued = service.ingest(List.of(sale("S1", "D1", 30)), NOW);
+    history.answerFind.countDown();
+
+    for (var answer : List.of(first, queued)) {
+      CompletionException refused = assertThrows(CompletionException.class, answer::join);
+      assertTrue(refused.getCause() instanceof ScanService.Unavailable, refused.toString());
+    }
+    assertEquals(1, history.finds.get(), "one check asked, not one more for the queued re-send");
+    health.up();
+    assertEquals(ScanStatus.REPLAYED, service.ingest(List.of(sale("S1", "D1", 30)), NOW).join().get(0).status(),
+        "checked again once the database answers");
+    assertStoredAndRebuildable(1, 2);
   }
 
   private void assertStoredAndRebuildable(int rows, int commits) throws Exception {
