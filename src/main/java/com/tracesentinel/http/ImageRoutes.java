@@ -33,12 +33,24 @@ import java.util.concurrent.Semaphore;
 final class ImageRoutes {
   static final int DECODE_THREADS = 2;
   static final int MAX_WAITING = 16;
+  /**
+   * The public's photos decode apart, on one thread with a smaller waiting room: on the tills' pool one address at
+   * its limit (2 photos in hand, each up to the decode budget) kept both decoder threads busy, and nine addresses
+   * held every slot, so the pharmacies' photos (the regulated path) waited behind them or were refused.
+   */
+  static final int PUBLIC_DECODE_THREADS = 1;
+  static final int PUBLIC_MAX_WAITING = 8;
 
   private final ImageDecoder decoder;
   private final ScanRoutes scans;
   private final WorkerExecutor workers;
-  /** Process-wide, like the named worker pool it guards: every HTTP verticle instance shares both. */
+  private final WorkerExecutor publicWorkers;
+  /** Process-wide, like the named worker pools they guard: every HTTP verticle instance shares them. */
   private static final Semaphore SLOTS = new Semaphore(DECODE_THREADS + MAX_WAITING);
+  private static final Semaphore PUBLIC_SLOTS = new Semaphore(PUBLIC_DECODE_THREADS + PUBLIC_MAX_WAITING);
+  static final Handler<RoutingContext> RESERVE_SLOT = reserve(SLOTS, "all image decoders are busy");
+  static final Handler<RoutingContext> RESERVE_PUBLIC_SLOT = reserve(PUBLIC_SLOTS,
+      "all decoders of the public's photos are busy");
   private final Path uploads;
 
   private final io.micrometer.core.instrument.MeterRegistry registry;
@@ -50,6 +62,7 @@ final class ImageRoutes {
     this.scans = scans;
     this.uploads = uploads;
     this.workers = vertx.createSharedWorkerExecutor("image-decode", DECODE_THREADS);
+    this.publicWorkers = vertx.createSharedWorkerExecutor("public-decode", PUBLIC_DECODE_THREADS);
     registerMeters(registry);
   }
 
@@ -95,10 +108,10 @@ final class ImageRoutes {
     long limit = decoder.settings().maxBytes() + 64 * 1024;
     // Vert.x Web wants a route's body handler before its other handlers: the checks are a route of their own.
     router.post("/api/v1/decode").handler(holdBody(limit)).handler(auth.require(Role.SCANNER))
-        .handler(ImageRoutes::requireImage).handler(ImageRoutes::fewPhotosPerKey).handler(ImageRoutes::reserveSlot);
+        .handler(ImageRoutes::requireImage).handler(ImageRoutes::fewPhotosPerKey).handler(RESERVE_SLOT);
     router.post("/api/v1/decode").handler(BodyHandler.create(false).setBodyLimit(limit)).handler(this::decodeOnly);
     router.post("/api/v1/scans/image").handler(holdBody(limit)).handler(auth.require(Role.SCANNER))
-        .handler(ImageRoutes::fewPhotosPerKey).handler(ImageRoutes::reserveSlot);
+        .handler(ImageRoutes::fewPhotosPerKey).handler(RESERVE_SLOT);
     router.post("/api/v1/scans/image")
         .handler(BodyHandler.create(uploads.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true))
         .handler(this::scanImage);
@@ -126,9 +139,7 @@ final class ImageRoutes {
     ctx.next();
   }
 
-  private static final String SLOT = "imageSlot";
-
-  /** Photos each key has in hand (head received, not yet answered); process-wide like {@link #SLOTS}. */
+  /** Photos each key has in hand (head received, not yet answered); process-wide like the slots. */
   private static final java.util.concurrent.ConcurrentHashMap<String, Integer> PHOTOS_IN_HAND =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -152,19 +163,20 @@ final class ImageRoutes {
     ctx.next();
   }
 
-  /** Takes a decoder slot for the request (released when the response ends), or answers 503 before the body. */
-  static void reserveSlot(RoutingContext ctx) {
-    if (!SLOTS.tryAcquire()) {
-      throw Problem.unavailable("all image decoders are busy", 2);
-    }
-    java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
-    ctx.put(SLOT, held);
-    ctx.addEndHandler(v -> {
-      if (held.getAndSet(false)) {
-        SLOTS.release();
+  /** Takes one of the slots for the request (released when the response ends), or answers 503 before the body. */
+  private static Handler<RoutingContext> reserve(Semaphore slots, String busy) {
+    return ctx -> {
+      if (!slots.tryAcquire()) {
+        throw Problem.unavailable(busy, 2);
       }
-    });
-    ctx.next();
+      java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+      ctx.addEndHandler(v -> {
+        if (held.getAndSet(false)) {
+          slots.release();
+        }
+      });
+      ctx.next();
+    };
   }
 
   private void decodeOnly(RoutingContext ctx) {
@@ -304,13 +316,23 @@ final class ImageRoutes {
     return Problem.validation(List.of(new Problem.FieldError("scan", "is not well-formed UTF-8")));
   }
 
-  /** Decodes on the worker pool (the caller holds a slot: {@link #reserveSlot}); refusals become problems. */
+  /** Decodes a till's photo on the tills' pool (the caller holds a {@link #RESERVE_SLOT} slot). */
   Future<List<DecodedSymbol>> decode(Buffer body) {
+    return decode(body, workers);
+  }
+
+  /** Decodes a photo of the public on its own pool (the caller holds a {@link #RESERVE_PUBLIC_SLOT} slot). */
+  Future<List<DecodedSymbol>> decodeForPublic(Buffer body) {
+    return decode(body, publicWorkers);
+  }
+
+  /** Refusals become problems. */
+  private Future<List<DecodedSymbol>> decode(Buffer body, WorkerExecutor pool) {
     if (body == null || body.length() == 0) {
       return Future.failedFuture(Problem.badRequest("the image is empty"));
     }
     byte[] bytes = body.getBytes();
-    return workers.<DecodeOutcome>executeBlocking(() -> decoder.decode(bytes), false)
+    return pool.<DecodeOutcome>executeBlocking(() -> decoder.decode(bytes), false)
         .compose(outcome -> {
           if (outcome instanceof DecodeOutcome.Decoded decoded) {
             decodeTimer(registry, decoded.symbols().isEmpty() ? "none" : "found",
@@ -338,5 +360,6 @@ final class ImageRoutes {
 
   void close() {
     workers.close();
+    publicWorkers.close();
   }
 }

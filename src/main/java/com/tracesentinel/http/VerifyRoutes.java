@@ -68,7 +68,7 @@ final class VerifyRoutes {
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
     router.post("/api/v1/verify/image").handler(ImageRoutes.holdBody(imageLimit)).handler(ImageRoutes::requireImage)
-        .handler(this::fewPhotosAtOnce).handler(ImageRoutes::reserveSlot);
+        .handler(this::fewPhotosAtOnce).handler(ImageRoutes.RESERVE_PUBLIC_SLOT);
     router.post("/api/v1/verify/image").handler(BodyHandler.create(false).setBodyLimit(imageLimit))
         .handler(this::image);
 
@@ -150,7 +150,7 @@ final class VerifyRoutes {
   }
 
   private void image(RoutingContext ctx) {
-    images.decode(ctx.body().buffer()).compose(symbols -> {
+    images.decodeForPublic(ctx.body().buffer()).compose(symbols -> {
       if (symbols.isEmpty()) {
         return Future.failedFuture(new Problem(422, "No code found",
             "no trace code could be read from the photo; retake it closer and sharper, or type the code"));

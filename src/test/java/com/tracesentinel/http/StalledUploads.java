@@ -43,16 +43,21 @@ final class StalledUploads implements AutoCloseable {
     Response r = attempt.get();
     for (int i = 0; i < 100 && r.status() != status; i++) {
       Thread.sleep(50);
-      for (int k = 0; k < held.length; k++) {
-        if (held[k].answered()) {
-          held[k].close();
-          held[k] = start();
-        }
-      }
+      restartAnswered();
       r = attempt.get();
     }
     assertEquals(status, r.status(), r.body());
     return r;
+  }
+
+  /** Starts again each upload the server answered (refused), so that all of them are held again. */
+  void restartAnswered() throws IOException {
+    for (int k = 0; k < held.length; k++) {
+      if (held[k].answered()) {
+        held[k].close();
+        held[k] = start();
+      }
+    }
   }
 
   /** Lets go of the first upload: the server sees its connection close. */

@@ -126,6 +126,49 @@ class VerifyRateLimitTest {
     }
   }
 
+  /**
+   * The public's photos have their own decoder (one thread, 9 slots): on the tills' pool, nine addresses with two
+   * photos in hand each held all 18 slots and the pharmacies' photos were refused.
+   */
+  @Test
+  void thePublicsPhotosCannotTakeTheTillsDecoders() throws Exception {
+    try (TestService svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "1000",
+        "TRACESENTINEL_TRUST_PROXY", "true"))) {
+      svc.sites("TILL1", "440305");
+      String till = svc.key("scanner", "TILL1");
+      java.util.List<StalledUploads> held = new java.util.ArrayList<>();
+      try {
+        for (int address = 1; address <= 5; address++) {
+          String head = RawHttp.request("POST", "/api/v1/verify/image", null, "Content-Type: image/png\r\n"
+              + "Content-Length: 100000\r\nX-Forwarded-For: 198.51.100." + (20 + address) + "\r\n");
+          held.add(new StalledUploads(svc, head, address < 5 ? 2 : 1));
+        }
+        HttpRequest another = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+            .header("X-Forwarded-For", "198.51.100.99")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build();
+        Response busy = svc.send(another);
+        for (int i = 0; i < 100 && busy.status() != 503; i++) {
+          Thread.sleep(50);
+          for (StalledUploads s : held) {
+            s.restartAnswered();
+          }
+          busy = svc.send(another);
+        }
+        assertEquals(503, busy.status(), busy.body());
+        assertTrue(busy.body().contains("public"), busy.body());
+
+        Response tills = svc.send(svc.request("/api/v1/decode", till).header("Content-Type", "image/png")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build());
+        assertEquals(400, tills.status(), "read by a decoder (and found not to be an image), not refused: "
+            + tills.body());
+      } finally {
+        for (StalledUploads s : held) {
+          s.close();
+        }
+      }
+    }
+  }
+
   private static Response awaitStatus(TestService svc, HttpRequest request, int status) throws InterruptedException {
     Response r = svc.send(request);
     for (int i = 0; i < 100 && r.status() != status; i++) {
