@@ -70,7 +70,18 @@ public record Config(
   }
 
   public static Config from(Map<String, String> env) {
-    Env e = new Env(env);
+    return from(new Env(env, new java.util.LinkedHashMap<>()));
+  }
+
+  /** Every whole-number variable read from this environment, with the range {@link #from} accepts (README states each). */
+  static Map<String, long[]> wholeNumberRanges(Map<String, String> env) {
+    Env e = new Env(env, new java.util.LinkedHashMap<>());
+    from(e);
+    return e.ranges();
+  }
+
+  private static Config from(Env e) {
+    Map<String, String> env = e.env();
     // Read by logback.xml itself; checked here so that a typo stops the start instead of silencing every log line.
     String logFormat = env.get("TRACESENTINEL_LOG_FORMAT");
     if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
@@ -231,13 +242,14 @@ public record Config(
   }
 
   /** Reads typed values and fails start-up with the variable's name when one is malformed: no silent fallback. */
-  private record Env(Map<String, String> env) {
+  private record Env(Map<String, String> env, Map<String, long[]> ranges) {
     String string(String name, String fallback) {
       String v = env.get(name);
       return v == null || v.isBlank() ? fallback : v.trim();
     }
 
     long longValue(String name, long fallback, long min, long max) {
+      ranges.put(name, new long[] {min, max});
       String v = string(name, null);
       if (v == null) {
         return fallback;
