@@ -291,7 +291,10 @@
         el('td', { class: 'time', text: fmt(a.scannedAt) }), el('td', { text: label(a.type) }),
         el('td', { text: label(a.suspicion) }), el('td', { class: a.level, text: label(a.level) }),
         el('td', { class: 'code' }, [link]), el('td', { text: a.siteId }), el('td', { text: a.region }),
-        el('td', { text: detailText(a.detail) }), el('td', { text: conflict }), el('td', {}, [state]), el('td', {}, [pick])
+        el('td', { text: detailText(a.detail) }), el('td', { text: conflict }),
+        // a sale the site deleted (3507) after it was flagged: still listed, marked
+        el('td', {}, a.voidedAt ? [state, el('span', { class: 'voided', title: fmt(a.voidedAt), text: ' · ' + t('voided') })] : [state]),
+        el('td', {}, [pick])
       ]));
     });
   }

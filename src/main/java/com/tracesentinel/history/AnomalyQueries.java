@@ -60,7 +60,8 @@ public final class AnomalyQueries {
 
   public record AnomalyRow(long id, Instant scannedAt, String type, String suspicion, String level,
                            String canonical, String product, String siteId, String region, String detail,
-                           String conflictSiteId, String conflictDocumentNo, Instant conflictAt, String state) {}
+                           String conflictSiteId, String conflictDocumentNo, Instant conflictAt, String state,
+                           Instant voidedAt) {}
 
   public record Group(String key, long count, long alerts, long warnings) {}
 
@@ -261,7 +262,8 @@ public final class AnomalyQueries {
     return new AnomalyRow(r.getLong("id"), instant(r.getOffsetDateTime("scanned_at")), r.getString("type"),
         r.getString("suspicion"), r.getString("level"), r.getString("canonical"), r.getString("product"),
         r.getString("site_id"), r.getString("region"), r.getString("detail"), r.getString("conflict_site_id"),
-        r.getString("conflict_document_no"), instant(r.getOffsetDateTime("conflict_at")), r.getString("state"));
+        r.getString("conflict_document_no"), instant(r.getOffsetDateTime("conflict_at")), r.getString("state"),
+        instant(r.getOffsetDateTime("voided_at")));
   }
 
   // ---- the anomaly feed (stream, webhook) ----

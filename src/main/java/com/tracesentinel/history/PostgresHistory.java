@@ -350,6 +350,11 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       st.setArray(4, c.createArrayOf("int8", v.scanIds().toArray()));
       st.executeUpdate();
     }
+    try (PreparedStatement st = c.prepareStatement(Sql.MARK_ANOMALIES_VOIDED)) {
+      st.setObject(1, java.time.OffsetDateTime.ofInstant(v.at(), java.time.ZoneOffset.UTC));
+      st.setArray(2, c.createArrayOf("int8", v.scanIds().toArray()));
+      st.executeUpdate();
+    }
     try (Statement lock = c.createStatement(); PreparedStatement st = c.prepareStatement(Sql.RING_UNFOLD)) {
       lock.executeQuery(Sql.LOCK_RINGS_FEED).close();
       st.setString(1, v.siteId());

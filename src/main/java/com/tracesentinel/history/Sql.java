@@ -26,6 +26,11 @@ final class Sql {
       UPDATE scans SET voided_at = ?, idem = NULL
       WHERE site_id = ? AND upload_batch = ? AND voided_at IS NULL AND id = ANY(?::int8[])""";
 
+  /** The voided scans' anomalies say so (V12); a LATE_DELETION is about the deletion itself. */
+  static final String MARK_ANOMALIES_VOIDED = """
+      UPDATE anomalies SET voided_at = ?
+      WHERE scan_id = ANY(?::int8[]) AND voided_at IS NULL AND type <> 'LATE_DELETION'""";
+
   /** LATE_DELETION anomalies: the deletion is the event (its time), the erased sale the scan it conflicts with. */
   static final String INSERT_LATE_DELETIONS = """
       INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
@@ -224,7 +229,7 @@ final class Sql {
 
   static final String ANOMALY_COLUMNS = """
       SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-             conflict_site_id, conflict_document_no, conflict_at, state
+             conflict_site_id, conflict_document_no, conflict_at, state, voided_at
       FROM anomalies""";
 
   /**

@@ -58,9 +58,9 @@ final class InvestigatorRoutes {
   static final int MAX_GROUPS = 1000;
   static final Set<String> GROUP_BY = Set.of("site", "region", "product", "type", "suspicion", "state", "day",
       "hour");
-  /** The case state is the last column: clients reading the older columns by position are not affected. */
+  /** Newer columns come last: clients reading the older columns by position are not affected. */
   static final String CSV_HEADER = "id,scannedAt,type,suspicion,level,canonical,product,siteId,region,detail,"
-      + "conflictSiteId,conflictDocumentNo,conflictScannedAt,state\r\n";
+      + "conflictSiteId,conflictDocumentNo,conflictScannedAt,state,voidedAt\r\n";
   static final Pattern REGION = Pattern.compile("[0-9]{1,6}");
   private static final Pattern CURSOR = Pattern.compile("([0-9TZ:.\\-+]+)\\|([0-9]+)");
   private static final String CONSOLE_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -431,7 +431,8 @@ final class InvestigatorRoutes {
     field(b, a.conflictSiteId()).append(',');
     field(b, a.conflictDocumentNo()).append(',');
     b.append(a.conflictAt() == null ? "" : a.conflictAt().toString()).append(',');
-    field(b, a.state());
+    field(b, a.state()).append(',');
+    b.append(a.voidedAt() == null ? "" : a.voidedAt().toString());
     return b.append("\r\n").toString();
   }
 

@@ -14,7 +14,9 @@ public final class AnomalyJson {
     return new JsonObject().put("id", a.id()).put("type", a.type()).put("suspicion", a.suspicion())
         .put("level", a.level()).put("canonical", a.canonical()).put("product", a.product())
         .put("siteId", a.siteId()).put("region", a.region()).put("scannedAt", str(a.scannedAt()))
-        .put("detail", a.detail()).put("conflictsWith", conflict).put("state", a.state());
+        .put("detail", a.detail()).put("conflictsWith", conflict).put("state", a.state())
+        // when its scan was voided by a 3507 deletion of the upload it came in: the sale it flags was deleted
+        .put("voidedAt", str(a.voidedAt()));
   }
 
   private static String str(Instant t) {

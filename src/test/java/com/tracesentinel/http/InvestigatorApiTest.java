@@ -389,8 +389,9 @@ class InvestigatorApiTest {
     assertEquals(db(""), records.size(), "all rows, not one page");
     assertTrue(records.size() > BULK);
     for (CSVRecord rec : records) {
-      assertEquals(14, rec.size(), rec.toString());
+      assertEquals(15, rec.size(), rec.toString());
       assertEquals("OPEN", rec.get("state"));
+      assertEquals("", rec.get("voidedAt"), "none of these scans was voided");
     }
     Set<String> ids = new HashSet<>();
     records.forEach(rec -> ids.add(rec.get("id")));

@@ -212,6 +212,42 @@ class NhsaApiTest {
     assertEquals("1", businessResult(r).getString("retRslt"), "flagged is stored: the upload itself succeeded");
   }
 
+  /**
+   * The anomaly of a sale that its site then deleted (3507) stays listed, marked with when it was voided: it was
+   * listed like any other, and investigators chased a sale the site had deleted.
+   */
+  @Test
+  void aDeletedSalesAnomalyIsMarkedVoidedInTheListAndTheExport() {
+    String code = newCode();
+    assertStored(post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-VD-1", "B-VD-1", ago(120)))));
+    Response flagged = post("3505", TestService.ADMIN_KEY, sale3505(BEIJING, saleLine(code, "R-VD-2", "B-VD-2",
+        ago(60))));
+    assertEquals("FLAGGED", results(flagged).getJsonObject(0).getString("status"), flagged.body());
+    JsonObject before = beijingAnomalyOf(code);
+    assertTrue(before.containsKey("voidedAt"), before.encode());
+    assertNull(before.getString("voidedAt"), "not voided yet");
+
+    assertStored(post("3507", TestService.ADMIN_KEY, delete3507(BEIJING, "B-VD-2", "4")));
+    JsonObject after = beijingAnomalyOf(code);
+    assertEquals(before.getLong("id"), after.getLong("id"), "still listed");
+    assertNotNull(after.getString("voidedAt"), after.encode());
+    String csv = svc.send(svc.request("/api/v1/anomalies?siteId=" + BEIJING, TestService.ADMIN_KEY)
+        .header("Accept", "text/csv").GET().build()).body();
+    String line = csv.lines().filter(l -> l.contains(code)).findFirst().orElseThrow();
+    assertTrue(line.endsWith("," + after.getString("voidedAt")), line);
+  }
+
+  private static JsonObject beijingAnomalyOf(String code) {
+    JsonArray items = svc.get("/api/v1/anomalies?siteId=" + BEIJING + "&limit=1000", TestService.ADMIN_KEY).json()
+        .getJsonArray("items");
+    for (int i = 0; i < items.size(); i++) {
+      if (code.equals(items.getJsonObject(i).getString("canonical"))) {
+        return items.getJsonObject(i);
+      }
+    }
+    throw new AssertionError("no anomaly of " + code + " in " + items.encode());
+  }
+
   @Test
   void aReturnUndoesTheSaleSoTheBoxMaySellAgain() {
     String code = newCode();

@@ -24,7 +24,7 @@ class AlertWebhookQueueTest {
       List<AnomalyRow> batch = new ArrayList<>();
       for (int i = 1; i <= 7; i++) {
         batch.add(new AnomalyRow(i, Instant.now(), "REPEAT_SALE", "DIVERTED", i <= 5 ? "ALERT" : "WARNING", "C" + i,
-            "P", "S", "440305", "d", null, null, null, "OPEN"));
+            "P", "S", "440305", "d", null, null, null, "OPEN", null));
       }
       webhook.accept(batch);
       assertEquals(3.0, registry.get("tracesentinel.webhook.dropped").tag("reason", "queue_full").counter().count(),
