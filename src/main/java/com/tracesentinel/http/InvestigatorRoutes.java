@@ -579,20 +579,29 @@ final class InvestigatorRoutes {
     return v.matches(".*T[0-9:.,]+ [0-9]{2}(:?[0-9]{2})?") ? v.replace(' ', '+') : v;
   }
 
+  /**
+   * ASCII digits only, as the contract's integers are written: Integer.parseInt reads any Unicode digit, and
+   * limit=１０ (fullwidth, as a Chinese input method types it) was answered as limit=10, a request that a client or
+   * gateway checking it against /openapi.yaml refuses.
+   */
+  private static final Pattern DIGITS = Pattern.compile("[0-9]+");
+
   static int intParam(Query q, String name, int dflt, int min, int max, Problem.Errors errors) {
     String v = single(q, name, errors);
     if (v == null) {
       return dflt;
     }
-    try {
-      int n = Integer.parseInt(v);
-      if (n >= min && n <= max) {
-        return n;
+    if (DIGITS.matcher(v).matches()) {
+      try {
+        int n = Integer.parseInt(v);
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // more digits than an int holds: reported below
       }
-    } catch (NumberFormatException e) {
-      // reported below
     }
-    errors.add(name, "must be a whole number from " + min + " to " + max);
+    errors.add(name, "must be a whole number from " + min + " to " + max + " in ASCII digits");
     return dflt;
   }
 

@@ -459,6 +459,22 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void numbersAreAsciiDigitsOnly() {
+    // Integer.parseInt reads any Unicode digit: limit=１０ (fullwidth) was answered as limit=10
+    for (String path : List.of("/api/v1/anomalies?limit=", "/api/v1/anomalies/summary?groupBy=type&limit=",
+        "/api/v1/rings?limit=", "/api/v1/rings?minShared=")) {
+      assertEquals(200, svc.get(path + "10", investigator).status(), path);
+      for (String n : List.of("\uFF11\uFF10", "\u0661\u0660", "+10")) {
+        Response r = svc.get(path + q(n), investigator);
+        assertEquals(400, r.status(), path + n + ": " + r.body());
+        assertTrue(r.contentType().startsWith("application/problem+json"), r.contentType());
+        assertEquals(path.replaceAll(".*[?&]([A-Za-z]+)=$", "$1"),
+            r.json().getJsonArray("errors").getJsonObject(0).getString("field"), path + n);
+      }
+    }
+  }
+
+  @Test
   void summariesOverTimeAreBucketsInTimeOrder() {
     for (String unit : List.of("hour", "day")) {
       JsonArray groups = svc.get("/api/v1/anomalies/summary?groupBy=" + unit, investigator).json()
