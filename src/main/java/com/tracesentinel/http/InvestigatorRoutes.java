@@ -56,7 +56,7 @@ final class InvestigatorRoutes {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
   static final int MAX_GROUPS = 1000;
-  static final Set<String> GROUP_BY = Set.of("site", "region", "product", "type", "suspicion", "state", "day",
+  static final List<String> GROUP_BY = List.of("site", "region", "product", "type", "suspicion", "state", "day",
       "hour");
   /** Newer columns come last: clients reading the older columns by position are not affected. */
   static final String CSV_HEADER = "id,scannedAt,type,suspicion,level,canonical,product,siteId,region,detail,"
@@ -267,11 +267,10 @@ final class InvestigatorRoutes {
   private void summary(RoutingContext ctx) {
     Problem.Errors errors = new Problem.Errors();
     Query q = Query.of(ctx, errors);
-    String groupBy = single(q, "groupBy", errors);
-    if (groupBy == null) {
-      errors.add("groupBy", "is required: one of site, region, product, type, suspicion, state, day, hour");
-    } else if (!GROUP_BY.contains(groupBy)) {
-      errors.add("groupBy", "must be one of site, region, product, type, suspicion, state, day, hour");
+    String asked = single(q, "groupBy", errors);
+    String groupBy = oneOf("groupBy", asked, GROUP_BY, errors);
+    if (asked == null) {
+      errors.add("groupBy", "is required: one of " + String.join(", ", GROUP_BY));
     }
     Instant from = timeParam(q, "from", errors);
     Instant to = timeParam(q, "to", errors);
@@ -523,21 +522,25 @@ final class InvestigatorRoutes {
 
   static <E extends Enum<E>> String enumParam(Query q, String name, Class<E> type,
                                                       Problem.Errors errors) {
-    String v = single(q, name, errors);
+    return oneOf(name, single(q, name, errors), java.util.Arrays.stream(type.getEnumConstants()).map(Enum::name)
+        .toList(), errors);
+  }
+
+  /**
+   * The one of {@code names} that {@code v} is, ignoring ASCII letter case (type=repeat_sale, groupBy=SITE), or null
+   * when absent. Only ASCII: Unicode's case mapping reads ſ as S and ı as I, so type=repeat_ſale was a REPEAT_SALE.
+   */
+  static String oneOf(String name, String v, List<String> names, Problem.Errors errors) {
     if (v == null) {
       return null;
     }
-    String upper = v.toUpperCase(Locale.ROOT);
-    for (E e : type.getEnumConstants()) {
-      if (e.name().equals(upper)) {
-        return e.name();
+    boolean ascii = v.chars().allMatch(c -> c < 0x80);
+    for (String n : names) {
+      if (ascii && n.equalsIgnoreCase(v)) {
+        return n;
       }
     }
-    StringBuilder names = new StringBuilder();
-    for (E e : type.getEnumConstants()) {
-      names.append(names.length() == 0 ? "" : ", ").append(e.name());
-    }
-    errors.add(name, "must be one of " + names);
+    errors.add(name, "must be one of " + String.join(", ", names));
     return null;
   }
 

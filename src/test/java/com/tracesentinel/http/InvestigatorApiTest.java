@@ -459,6 +459,26 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void namedValuesIgnoreAsciiLetterCaseInEveryParameter() {
+    // the filters took type=repeat_sale while groupBy=SITE was a 400
+    JsonObject upper = svc.get("/api/v1/anomalies/summary?groupBy=SITE", investigator).json();
+    assertEquals("site", upper.getString("groupBy"), upper.encode());
+    assertEquals(svc.get("/api/v1/anomalies/summary?groupBy=site", investigator).json().getJsonArray("groups"),
+        upper.getJsonArray("groups"));
+    assertEquals(200, svc.get("/api/v1/anomalies/summary?groupBy=Hour", investigator).status());
+    assertEquals(svc.get("/api/v1/anomalies?type=REPEAT_SALE&level=ALERT", investigator).json(),
+        svc.get("/api/v1/anomalies?type=repeat_sale&level=Alert", investigator).json());
+    // only ASCII letters: Unicode's case mapping reads ſ as S and ı as I
+    for (String path : List.of("/api/v1/anomalies?type=" + q("repeat_\u017Fale"),
+        "/api/v1/anomalies?suspicion=" + q("d\u0131verted"), "/api/v1/anomalies/summary?groupBy=" + q("\u017Fite"))) {
+      Response r = svc.get(path, investigator);
+      assertEquals(400, r.status(), path + ": " + r.body());
+      assertEquals(path.replaceAll(".*[?&]([A-Za-z]+)=[^&]*$", "$1"),
+          r.json().getJsonArray("errors").getJsonObject(0).getString("field"), path);
+    }
+  }
+
+  @Test
   void numbersAreAsciiDigitsOnly() {
     // Integer.parseInt reads any Unicode digit: limit=１０ (fullwidth) was answered as limit=10
     for (String path : List.of("/api/v1/anomalies?limit=", "/api/v1/anomalies/summary?groupBy=type&limit=",
