@@ -68,10 +68,11 @@ public final class AnomalyQueries {
   public record CodeAnomaly(String type, String suspicion, String level, String detail, String conflictSiteId,
                             String conflictDocumentNo, Instant conflictAt) {}
 
-  public record CodeScan(long id, String status, String type, String siteId, String documentNo, int lineNo,
-                         Instant scannedAt, Instant ingestedAt, int quantity, boolean split, String deviceId,
-                         String billedDrug, String rawCode, String canonical, String product, String error,
-                         String uploadBatch, Instant voidedAt, String linkedDocumentNo,
+  /** @param judgedSeq its place, from 1, in the order the ledger judged the code's stored scans (their ids') */
+  public record CodeScan(long id, long judgedSeq, String status, String type, String siteId, String documentNo,
+                         int lineNo, Instant scannedAt, Instant ingestedAt, int quantity, boolean split,
+                         String deviceId, String billedDrug, String rawCode, String canonical, String product,
+                         String error, String uploadBatch, Instant voidedAt, String linkedDocumentNo,
                          List<CodeAnomaly> anomalies) {}
 
   /** One page, newest first; asks for {@code limit + 1} rows so the caller knows whether another page exists. */
@@ -170,7 +171,7 @@ public final class AnomalyQueries {
   /** A code's scans as listed, and whether it has more stored than these. */
   public record CodeScans(List<CodeScan> list, boolean truncated) {}
 
-  /** Every stored scan of one code (up to {@link #MAX_CODE_SCANS}) in judging order, each with its anomalies. */
+  /** Every stored scan of one code (the first {@link #MAX_CODE_SCANS}) in time order, each with its anomalies. */
   public Future<CodeScans> codeScans(byte[] codeKey) {
     Buffer key = Buffer.buffer(codeKey);
     // one row more than is listed, only to know whether any was left out: a code with exactly the maximum said so
@@ -189,11 +190,12 @@ public final class AnomalyQueries {
                   return;
                 }
                 long id = s.getLong("id");
-                out.add(new CodeScan(id, s.getString("status"), s.getString("type"), s.getString("site_id"),
-                    s.getString("document_no"), s.getInteger("line_no"), instant(s.getOffsetDateTime("scanned_at")),
-                    instant(s.getOffsetDateTime("ingested_at")), s.getInteger("quantity"), s.getBoolean("split"),
-                    s.getString("device_id"), s.getString("billed_drug"), s.getString("raw_code"),
-                    s.getString("canonical"), s.getString("product"), s.getString("error"), s.getString("upload_batch"),
+                out.add(new CodeScan(id, s.getLong("judged_seq"), s.getString("status"), s.getString("type"),
+                    s.getString("site_id"), s.getString("document_no"), s.getInteger("line_no"),
+                    instant(s.getOffsetDateTime("scanned_at")), instant(s.getOffsetDateTime("ingested_at")),
+                    s.getInteger("quantity"), s.getBoolean("split"), s.getString("device_id"),
+                    s.getString("billed_drug"), s.getString("raw_code"), s.getString("canonical"),
+                    s.getString("product"), s.getString("error"), s.getString("upload_batch"),
                     instant(s.getOffsetDateTime("voided_at")), s.getString("linked_document_no"),
                     List.copyOf(byScan.getOrDefault(id, List.of()))));
               });

@@ -390,8 +390,8 @@ final class InvestigatorRoutes {
           .put("detail", a.detail()).put("conflictsWith", conflict(a.conflictSiteId(), a.conflictDocumentNo(),
               a.conflictAt())));
     }
-    return new JsonObject().put("id", s.id()).put("status", s.status()).put("type", s.type())
-        .put("siteId", s.siteId()).put("siteName", site == null ? null : site.name())
+    return new JsonObject().put("id", s.id()).put("judgedSeq", s.judgedSeq()).put("status", s.status())
+        .put("type", s.type()).put("siteId", s.siteId()).put("siteName", site == null ? null : site.name())
         .put("region", site == null ? null : site.regionCode())
         .put("documentNo", s.documentNo()).put("lineNo", s.lineNo()).put("scannedAt", str(s.scannedAt()))
         .put("ingestedAt", str(s.ingestedAt())).put("quantity", s.quantity()).put("split", s.split())

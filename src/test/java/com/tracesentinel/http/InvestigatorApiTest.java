@@ -549,6 +549,29 @@ class InvestigatorApiTest {
   }
 
   @Test
+  void aCodesEventsAreInTimeOrderEachWithItsPlaceInJudgingOrder() {
+    // A till uploads yesterday's sale after today's: the events were listed as judged, yesterday's after today's.
+    Instant t = Instant.now().minus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    String code = "(01)06901234567892(17)271231(10)B1(21)LATEUPLOAD1";
+    post(scan(code, "P44030500002", "R-TODAY", t));
+    post(scan(code, "P11010500003", "R-YESTERDAY", t.minus(1, ChronoUnit.DAYS)));
+    post(scan(code, "P44030500002", "R-LATER-A", t.plusSeconds(3600)));
+    post(scan(code, "P11010500003", "R-LATER-B", t.plusSeconds(3600)));
+    JsonArray events = svc.get("/api/v1/codes/" + q(code) + "/events", investigator).json().getJsonArray("events");
+    List<String> docs = new ArrayList<>();
+    List<Long> judged = new ArrayList<>();
+    events.forEach(o -> {
+      docs.add(((JsonObject) o).getString("documentNo"));
+      judged.add(((JsonObject) o).getLong("judgedSeq"));
+    });
+    assertEquals(List.of("R-YESTERDAY", "R-TODAY", "R-LATER-A", "R-LATER-B"), docs, "time order, a tie as judged");
+    assertEquals(List.of(2L, 1L, 3L, 4L), judged, events.encode());
+    // why yesterday's sale is flagged: it was judged after today's, which it conflicts with
+    assertEquals("R-TODAY", events.getJsonObject(0).getJsonArray("anomalies").getJsonObject(0)
+        .getJsonObject("conflictsWith").getString("documentNo"), events.encode());
+  }
+
+  @Test
   void aDestroyedCodesStateNamesTheDestroyNotAsItsLastSale() {
     // The ledger keeps the destroy scan in the slot of the last sale (it is the anchor later scans conflict with):
     // a code's events showed it as lastSale, and the console as "Last sale: <destroying site> · <destroy time>", a
