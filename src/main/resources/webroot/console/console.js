@@ -22,7 +22,7 @@
       nextPage: '下一页', timeline: '追溯码时间线', any: '（全部）', badKey: '密钥无效或已吊销。',
       wrongRole: '此密钥没有调查员权限。', unreachable: '无法连接服务。', page: '第 {n} 页', none: '没有符合条件的异常。',
       soldUnits: '已售数量', packSize: '包装规格', saleCount: '销售次数', sites: '销售机构数', lastSale: '最近销售',
-      destroyed: '已销毁', lookups: '公众查询次数', yes: '是', no: '否', judged: '第 {n} 个判定', noState: '账本中无此码状态',
+      destroyed: '已销毁', lookups: '公众查询次数', yes: '是', no: '否', judged: '第 {n} 个判定',
       chartRange: '{from} 至 {to}', exporting: '正在导出…', doc: '单据', qty: '数量', split: '拆零', voided: '已作废', unknown: '未知',
       ACCEPTED: '已接收', FLAGGED: '已标记', REJECTED: '已拒绝', SALE: '销售', RETURN: '退货', RECEIVE: '入库',
       DESTROY: '销毁', DOUBLE_SCAN: '重复扫码', REPEAT_SALE: '重复销售', RECEIVED_AFTER_SALE: '售后入库',
@@ -56,7 +56,7 @@
       wrongRole: 'This key is not an investigator key.', unreachable: 'Cannot reach the service.', page: 'page {n}',
       none: 'No anomaly matches.', soldUnits: 'Units sold', packSize: 'Pack size', saleCount: 'Sales',
       sites: 'Sale sites', lastSale: 'Last sale', destroyed: 'Destroyed', lookups: 'Public look-ups', yes: 'yes',
-      no: 'no', judged: 'judged #{n}', noState: 'No ledger state for this code', chartRange: '{from} to {to}', exporting: 'Exporting…',
+      no: 'no', judged: 'judged #{n}', chartRange: '{from} to {to}', exporting: 'Exporting…',
       totals: '{from} to {to}: {n} anomalies ({a} alerts · {w} warnings)', timeZone: 'All times are local: {tz}',
       chartTime: 'Time',
       doc: 'doc', qty: 'qty', split: 'split', voided: 'voided', unknown: 'unknown', state: 'Case state', liveTitle: 'Live alerts',
@@ -408,18 +408,14 @@
     return api('/api/v1/codes/' + encodeURIComponent(asWritten(code)) + '/events').then(function (r) {
       $('timeline-code').textContent = r.canonical + (r.productName ? ' — ' + r.productName : '');
       var st = $('timeline-state');
-      if (r.state) {
-        var s = r.state;
-        [['saleCount', s.saleCount], ['soldUnits', s.soldUnits + (s.packSize ? ' / ' + s.packSize : '')],
-          ['sites', s.sites], ['lastSale', s.lastSale ? s.lastSale.siteId + ' · ' + fmt(s.lastSale.at) : '—'],
-          ['destroyed', s.destroyed ? t('yes') + (s.destroyedBy ? ' · ' + s.destroyedBy.siteId + ' · '
-            + fmt(s.destroyedBy.at) : '') : t('no')], ['lookups', s.lookups]].forEach(function (p) {
-          st.appendChild(el('dt', { text: t(p[0]) }));
-          st.appendChild(el('dd', { text: String(p[1]) }));
-        });
-      } else {
-        st.appendChild(el('dd', { class: 'hint', text: t('noState') }));
-      }
+      var s = r.state;
+      [['saleCount', s.saleCount], ['soldUnits', s.soldUnits + (s.packSize ? ' / ' + s.packSize : '')],
+        ['sites', s.sites], ['lastSale', s.lastSale ? s.lastSale.siteId + ' · ' + fmt(s.lastSale.at) : '—'],
+        ['destroyed', s.destroyed ? t('yes') + (s.destroyedBy ? ' · ' + s.destroyedBy.siteId + ' · '
+          + fmt(s.destroyedBy.at) : '') : t('no')], ['lookups', s.lookups]].forEach(function (p) {
+        st.appendChild(el('dt', { text: t(p[0]) }));
+        st.appendChild(el('dd', { text: String(p[1]) }));
+      });
       var list = $('timeline-events');
       r.events.forEach(function (e, i) {
         // Listed in time order, judged in arrival order: a back-dated upload was judged against scans listed after

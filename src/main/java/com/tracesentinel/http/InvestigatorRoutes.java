@@ -326,7 +326,14 @@ final class InvestigatorRoutes {
         .recover(InvestigatorRoutes::refusedWhileStopped);
     stateNow.compose(state -> {
       Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
-      return queries.codeScans(key).compose(scans -> looked.map(n -> new ScansAndLookups(scans, n, state)));
+      return queries.codeScans(key).compose(scans -> {
+        if (state != null || scans.list().isEmpty()) {
+          return looked.map(n -> new ScansAndLookups(scans, n, state));
+        }
+        // Stored scans and no ledger entry: none of them counts (each was voided by a deletion or refused), so the
+        // code stands as never sold, which is what the public look-up tells; null read as "state unknown".
+        return lookups.lookupsOf(key).map(n -> new ScansAndLookups(scans, n, CodeState.NEW));
+      });
     }).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());

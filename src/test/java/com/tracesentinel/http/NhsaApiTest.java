@@ -8,6 +8,7 @@ import static com.tracesentinel.nhsa.NhsaPayloads.sale3505;
 import static com.tracesentinel.nhsa.NhsaPayloads.sale3505A;
 import static com.tracesentinel.nhsa.NhsaPayloads.saleLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -351,6 +352,27 @@ class NhsaApiTest {
     assertEquals("B-DEL-1", events.getJsonObject(0).getString("uploadBatch"));
     assertNotNull(events.getJsonObject(0).getString("voidedAt"), "the deleted sale is marked voided");
     assertNull(events.getJsonObject(1).getString("voidedAt"), "the later sale counts");
+  }
+
+  @Test
+  void aCodeWhoseEverySaleIsDeletedStandsAsNeverSold() {
+    // the deletion leaves the ledger no entry for it, and its events answered state null, as if nothing were known
+    String code = newCode();
+    assertStored(post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(code, "R-ALL-1", "B-ALL-1", ago(30)))));
+    assertStored(post("3507", shenzhenKey, delete3507(SHENZHEN, "B-ALL-1", "4")));
+    TestDatabase.execute(svc.db(), "INSERT INTO code_lookups SELECT code_key, 3 FROM scans WHERE canonical = '"
+        + code + "'");
+    Response timeline = svc.get("/api/v1/codes/" + code + "/events", TestService.ADMIN_KEY);
+    assertEquals(200, timeline.status(), timeline.body());
+    assertNotNull(timeline.json().getJsonArray("events").getJsonObject(0).getString("voidedAt"), timeline.body());
+    JsonObject state = timeline.json().getJsonObject("state");
+    assertNotNull(state, timeline.body());
+    assertEquals(0, state.getInteger("soldUnits"));
+    assertEquals(0, state.getInteger("saleCount"));
+    assertEquals(0, state.getInteger("sites"));
+    assertFalse(state.getBoolean("destroyed"));
+    assertTrue(state.containsKey("lastSale") && state.getValue("lastSale") == null, state.encode());
+    assertEquals(3, state.getLong("lookups"), "its look-ups are still counted");
   }
 
   @Test
