@@ -50,6 +50,12 @@ class VoidUploadTest {
       assertEquals(1, svc.app().services().ledger().get(CodeKey.of(b)).saleCount(), "b keeps its earlier sale");
       assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE voided_at IS NOT NULL"));
       assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE type = 'LATE_DELETION'"));
+      // as README says: dated at the deletion (the voided sale's voidedAt), the sale's own time its conflict's
+      assertEquals(1, TestDatabase.count(svc.db(), """
+          SELECT count(*) FROM anomalies d JOIN scans s ON s.id = d.scan_id
+          WHERE d.type = 'LATE_DELETION' AND abs(extract(epoch FROM d.scanned_at - s.voided_at)) < 0.001
+            AND abs(extract(epoch FROM d.scanned_at - '%s'::timestamptz)) < 0.001 AND d.conflict_at = s.scanned_at
+          """.formatted(now)));
       assertEquals(0, scans.voidUpload("VA", "B-1", now).join().scansVoided(), "a second deletion finds nothing");
 
       // The corrected upload that follows a deletion is judged afresh, not taken for a re-send.
