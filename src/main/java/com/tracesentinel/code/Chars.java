@@ -32,6 +32,18 @@ final class Chars {
     return c >= 'a' && c <= 'z' ? (char) (c - 32) : c;
   }
 
+  /**
+   * a-z to A-Z and nothing else: String.toUpperCase follows the default locale (Turkish turns i into a dotted
+   * capital), and V11 folds the stored history with exactly these 26 letters.
+   */
+  static String toUpperAscii(String s) {
+    char[] out = s.toCharArray();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = toUpperAscii(out[i]);
+    }
+    return new String(out);
+  }
+
   /** GS1 CSET 82, the characters allowed in alphanumeric AIs such as 10 and 21. */
   static boolean isCset82(char c) {
     return c < 128 && CSET82[c];

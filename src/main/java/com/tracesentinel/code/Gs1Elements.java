@@ -68,7 +68,10 @@ final class Gs1Elements {
       return pairing;
     }
     String expiry = valueOf(Gs1Ai.EXPIRY);
-    return new Valid(new TraceCode(CodeFamily.GS1, "(01)" + gtin + "(21)" + serial, gtin, serial,
+    // A keyboard-wedge scanner with Caps Lock on types the box's serial in the other case: it must stay the same box
+    // (the domain rules), so the identity folds the letters while serial and elementString keep them as scanned.
+    String identity = "(01)" + gtin + "(21)" + Chars.toUpperAscii(serial);
+    return new Valid(new TraceCode(CodeFamily.GS1, identity, gtin, serial,
         valueOf(Gs1Ai.BATCH), expiry == null ? null : ShortDates.toDate(expiry, 0), elementString(gtin)));
   }
 

@@ -48,8 +48,8 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
    */
   private static final String REBUILDING = "codes.rebuilding";
   /** Changes whenever a key or value layout, or what a value means, changes: an older file is rebuilt. */
-  static final String FORMAT = "tracesentinel-ledger 3: key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1]"
-      + ", a return may leave open sales unknown";
+  static final String FORMAT = "tracesentinel-ledger 4: key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1]"
+      + ", a return may leave open sales unknown, GS1 keys of the serial in upper case";
 
   /** How the file was found. */
   public enum Opened {

@@ -41,6 +41,13 @@ final class Expect {
     return invalid;
   }
 
+  /** What a GS1 canonical does to a serial: a-z to A-Z, whatever the default locale. */
+  static String upperAscii(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    s.chars().forEach(c -> out.append((char) (c >= 'a' && c <= 'z' ? c - 32 : c)));
+    return out.toString();
+  }
+
   /** Makes GS, BOM and line breaks visible in failure messages. */
   static String show(String s) {
     return s == null ? "null" : "\"" + s.replace(GS, "<0x1D>").replace("\uFEFF", "<BOM>").replace("\r", "\\r")

@@ -41,15 +41,18 @@ class Gs1DigitalLinkTest {
         arguments("https://resolver.example.com:8443/01/06901234567892/21/SN0001?11=250101&&x=1",
             "06901234567892", "SN0001", null, null, "(01)06901234567892(11)250101(21)SN0001"),
         arguments("https://example.org/01/06901234567892/21/01", "06901234567892", "01", null, null,
-            "(01)06901234567892(21)01"));
+            "(01)06901234567892(21)01"),
+        // Caps Lock, and a lower-case letter percent-encoded: the serial as scanned, the canonical folded
+        arguments("https://id.example.com/01/06901234567892/10/lot-7/21/sn%30%6f01?17=270131", "06901234567892",
+            "sn0o01", "lot-7", "2027-01-31", "(01)06901234567892(10)lot-7(17)270131(21)sn0o01"));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
   @MethodSource("validLinks")
   void validLinksGiveTheBoxIdentity(String input, String gtin, String serial, String batch, String expiry,
                                     String elementString) {
-    Expect.valid(input, CodeFamily.GS1, "(01)" + gtin + "(21)" + serial, gtin, serial, batch, expiry,
-        elementString);
+    Expect.valid(input, CodeFamily.GS1, "(01)" + gtin + "(21)" + Expect.upperAscii(serial), gtin, serial, batch,
+        expiry, elementString);
   }
 
   static Stream<Arguments> invalidLinks() {

@@ -2,9 +2,9 @@ package com.tracesentinel.code;
 
 import static com.tracesentinel.code.Expect.GS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,7 +46,7 @@ class Gs1ElementStringsTest {
         arguments("010690123456789221SN0001", "SN0001", null, null, "(01)06901234567892(21)SN0001"),
         // 20 digits are GS1 when the scanner says so
         arguments("]d201069012345678922112", "12", null, null, "(01)06901234567892(21)12"),
-        // case is data: a lower-case serial is kept as scanned
+        // Caps Lock: the serial and element string keep the case scanned, the canonical folds it
         arguments("(01)06901234567892(21)sn0001", "sn0001", null, null, "(01)06901234567892(21)sn0001"),
         // day 00 is the month's last day, leap years included
         arguments("(01)06901234567892(17)280200(21)X", "X", null, "2028-02-29", "(01)06901234567892(17)280200(21)X"),
@@ -72,8 +72,8 @@ class Gs1ElementStringsTest {
   @MethodSource("validSpellings")
   void validSpellingsGiveTheBoxIdentity(String input, String serial, String batch, String expiry,
                                         String elementString) {
-    Expect.valid(input, CodeFamily.GS1, "(01)" + GTIN + "(21)" + serial, GTIN, serial, batch, expiry,
-        elementString);
+    Expect.valid(input, CodeFamily.GS1, "(01)" + GTIN + "(21)" + Expect.upperAscii(serial), GTIN, serial, batch,
+        expiry, elementString);
   }
 
   static Stream<Arguments> invalidSpellings() {
@@ -131,9 +131,33 @@ class Gs1ElementStringsTest {
   }
 
   @Test
-  void serialsDifferingOnlyInCaseAreTwoBoxes() {
-    assertNotEquals(Expect.valid("(01)06901234567892(21)AbC").canonical(),
-        Expect.valid("(01)06901234567892(21)aBc").canonical());
+  void serialsDifferingOnlyInCaseAreOneBoxWhoseSerialStaysAsScanned() {
+    TraceCode scanned = Expect.valid("(01)06901234567892(21)AbC");
+    TraceCode capsLock = Expect.valid("(01)06901234567892(21)aBc");
+    assertEquals("(01)06901234567892(21)ABC", scanned.canonical());
+    assertEquals(scanned.canonical(), capsLock.canonical());
+    assertEquals("aBc", capsLock.serial());
+    assertEquals("(01)06901234567892(21)aBc", capsLock.elementString());
+  }
+
+  @Test
+  void theFoldIgnoresTheDefaultLocale() {
+    Locale before = Locale.getDefault();
+    try {
+      // Turkish upper-cases i to a dotted capital, which the stored history (folded in SQL) would never match
+      Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+      assertEquals("(01)06901234567892(21)IXI", Expect.valid("(01)06901234567892(21)ixi").canonical());
+    } finally {
+      Locale.setDefault(before);
+    }
+  }
+
+  @Test
+  void onlyTheSerialIsFoldedNeverTheOtherAis() {
+    TraceCode code = Expect.valid("(01)06901234567892(10)lot-7(91)int(21)sn1");
+    assertEquals("(01)06901234567892(21)SN1", code.canonical());
+    assertEquals("lot-7", code.batch());
+    assertEquals("(01)06901234567892(10)lot-7(21)sn1(91)int", code.elementString());
   }
 
   @Test

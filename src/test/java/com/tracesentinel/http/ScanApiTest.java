@@ -203,6 +203,32 @@ class ScanApiTest {
         "one unique key per stored scan");
   }
 
+  /**
+   * A keyboard-wedge scanner with Caps Lock on types a GS1 serial in lower case: the same box, so its second sale is
+   * a repeat and its re-send a replay. Until the canonical folded the serial's case, it was a new box, ACCEPTED.
+   */
+  @Test
+  void aCapsLockSpellingOfASoldBoxIsTheSameBoxFlaggedAsARepeatSale() {
+    String serial = "SN" + newCode().substring(10) + "PX";
+    String box = "(01)06901234567892(21)" + serial;
+    String capsLock = "(01)06901234567892(21)" + serial.toLowerCase(java.util.Locale.ROOT);
+    Instant t = Instant.now().minus(2, ChronoUnit.HOURS);
+    JsonObject sold = svc.post("/api/v1/scans", pharmacyB, scan(box, "PB", "CAPS-1", t)).result(0);
+    assertEquals("ACCEPTED", sold.getString("status"), sold.encode());
+
+    Response again = svc.post("/api/v1/scans", pharmacyA, scan(capsLock, "PA", "CAPS-2", t.plusSeconds(3600)));
+    JsonObject result = again.result(0);
+    assertEquals("FLAGGED", result.getString("status"), again.body());
+    assertEquals(sold.getString("canonical"), result.getString("canonical"));
+    assertEquals("REPEAT_SALE", result.getJsonArray("anomalies").getJsonObject(0).getString("type"), again.body());
+    assertEquals("CAPS-1", result.getJsonArray("anomalies").getJsonObject(0).getJsonObject("conflictsWith")
+        .getString("documentNo"));
+    assertEquals("REPLAYED", svc.post("/api/v1/scans", pharmacyB, scan(capsLock, "PB", "CAPS-1", t)).result(0)
+        .getString("status"), "the first sale sent again with Caps Lock on is a re-send");
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE raw_code = '" + capsLock + "'"),
+        "the code is stored as scanned");
+  }
+
   @Test
   void aSaleAtAnotherSiteIsARepeatSaleThatNamesTheEarlierScan() {
     String code = newCode();
