@@ -34,14 +34,20 @@ final class Chars {
 
   /**
    * a-z to A-Z and nothing else: String.toUpperCase follows the default locale (Turkish turns i into a dotted
-   * capital), and V11 folds the stored history with exactly these 26 letters.
+   * capital), and V11 folds the stored history with exactly these 26 letters. Most serials are upper case already:
+   * they are returned as they are, without a copy on every scan.
    */
   static String toUpperAscii(String s) {
-    char[] out = s.toCharArray();
-    for (int i = 0; i < out.length; i++) {
-      out[i] = toUpperAscii(out[i]);
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 'a' && s.charAt(i) <= 'z') {
+        char[] out = s.toCharArray();
+        for (int j = i; j < out.length; j++) {
+          out[j] = toUpperAscii(out[j]);
+        }
+        return new String(out);
+      }
     }
-    return new String(out);
+    return s;
   }
 
   /** GS1 CSET 82, the characters allowed in alphanumeric AIs such as 10 and 21. */
