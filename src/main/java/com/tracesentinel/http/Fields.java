@@ -11,9 +11,11 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -38,6 +40,39 @@ final class Fields {
   static boolean whole(Number n) {
     double d = n.doubleValue();
     return d == Math.rint(d) && !Double.isInfinite(d);
+  }
+
+  /**
+   * The names none of {@code known}, each under {@code prefix}: ignored, as the API's rule says of unknown fields,
+   * except one that is a known name written differently only in letter case or with '_' or '-' ("packsize",
+   * "pack_size", "PackSize" for packSize), an error naming the known one: its value would be lost without a word and
+   * the field's default used (a typo stored a pack of 1, and the pack size judges split sales).
+   */
+  static List<String> ignored(String prefix, Collection<String> names, Collection<String> known,
+                              Problem.Errors errors) {
+    List<String> ignored = new ArrayList<>();
+    for (String name : names) {
+      if (!known.contains(name) && !misspelt(prefix + name, name, known, errors)) {
+        ignored.add(prefix + name);
+      }
+    }
+    return ignored;
+  }
+
+  /** Whether {@code name}, none of {@code known}, is one of them misspelt (see {@link #ignored}): then an error. */
+  static boolean misspelt(String field, String name, Collection<String> known, Problem.Errors errors) {
+    String loose = loose(name);
+    for (String k : known) {
+      if (loose.equals(loose(k))) {
+        errors.add(field, "did you mean " + k + "?");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String loose(String name) {
+    return name.replace("_", "").replace("-", "").toLowerCase(Locale.ROOT);
   }
 
   /**

@@ -15,7 +15,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +27,8 @@ import org.apache.commons.csv.CSVRecord;
 /** PUT /api/v1/products and /api/v1/sites: JSON arrays or CSV with a header line, validated row by row. */
 final class ReferenceRoutes {
   static final int MAX_ROWS = 100_000;
+  /** Ignored fields named in an answer, at most: a catalogue of 100,000 rows with a note each is counted, not listed. */
+  static final int MAX_IGNORED_LISTED = 20;
   private static final List<String> PRODUCT_FIELDS =
       List.of("productKey", "drugCode", "genericName", "brandName", "spec", "manufacturer", "packSize");
   private static final List<String> SITE_FIELDS = List.of("siteId", "name", "kind", "regionCode", "regionName");
@@ -43,7 +45,7 @@ final class ReferenceRoutes {
   }
 
   private void putProducts(RoutingContext ctx) {
-    List<Product> products = rows(ctx, "productKey", PRODUCT_FIELDS, (row, errors) -> {
+    Upload<Product> products = rows(ctx, "productKey", PRODUCT_FIELDS, (row, errors) -> {
       String key = row.text("productKey", true, 100, errors);
       if (key != null && !key.matches("\\d{7}|\\d{14}|MA\\..+")) {
         errors.add(row.field("productKey"), "must be a 7-digit CN20 prefix, a GTIN-14 or an MA product part");
@@ -55,17 +57,17 @@ final class ReferenceRoutes {
           row.text("brandName", false, 200, errors), row.text("spec", false, 200, errors),
           row.text("manufacturer", false, 200, errors), row.integer("packSize", 1, 1, 1_000_000, errors));
     });
-    repository.upsertProducts(products).onComplete(ar -> {
+    repository.upsertProducts(products.rows()).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else {
-        ctx.json(new JsonObject().put("upserted", ar.result()));
+        ctx.json(products.ignored().answer(ar.result()));
       }
     });
   }
 
   private void putSites(RoutingContext ctx) {
-    List<Site> sites = rows(ctx, "siteId", SITE_FIELDS, (row, errors) -> {
+    Upload<Site> sites = rows(ctx, "siteId", SITE_FIELDS, (row, errors) -> {
       String kindText = row.text("kind", true, 20, errors);
       SiteKind kind = SiteKind.PHARMACY;
       if (kindText != null) {
@@ -82,11 +84,11 @@ final class ReferenceRoutes {
       return new Site(0, row.text("siteId", true, Fields.MAX_SITE_ID, errors), row.text("name", true, 200, errors),
           kind, region, row.text("regionName", true, 200, errors));
     });
-    repository.upsertSites(sites).onComplete(ar -> {
+    repository.upsertSites(sites.rows()).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else {
-        ctx.json(new JsonObject().put("upserted", ar.result().size()));
+        ctx.json(sites.ignored().answer(ar.result().size()));
       }
     });
   }
@@ -101,19 +103,42 @@ final class ReferenceRoutes {
     return charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8");
   }
 
+  /** The fields (JSON) or columns (CSV) ignored as none of a row's: the first few named, all counted. */
+  private static final class Ignored {
+    private final List<String> listed = new ArrayList<>();
+    private int count;
+
+    void addAll(List<String> names) {
+      count += names.size();
+      names.stream().limit(MAX_IGNORED_LISTED - listed.size()).forEach(listed::add);
+    }
+
+    /** The 200 answer: the operator sees what was ignored, which may be a field they meant to be stored. */
+    JsonObject answer(int upserted) {
+      JsonObject json = new JsonObject().put("upserted", upserted);
+      if (count > 0) {
+        json.put("ignoredFields", new JsonArray(listed)).put("ignoredFieldCount", count);
+      }
+      return json;
+    }
+  }
+
+  private record Upload<T>(List<T> rows, Ignored ignored) {}
+
   /**
    * The rows, each read and checked; a key named by two rows is refused (which of two pack sizes or names is meant
    * is the sender's to say, not the order's).
    */
-  private static <T> List<T> rows(RoutingContext ctx, String key, List<String> fields,
-                                  BiFunction<Row, Problem.Errors, T> read) {
+  private static <T> Upload<T> rows(RoutingContext ctx, String key, List<String> fields,
+                                    BiFunction<Row, Problem.Errors, T> read) {
     String contentType = ctx.request().getHeader("Content-Type");
     boolean csv = contentType != null && contentType.toLowerCase().startsWith("text/csv");
     if (csv && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(ctx.body().buffer().getBytes())) {
       // Decoded leniently, bad bytes became U+FFFD: two different byte strings could name one site.
       throw Problem.badRequest("the CSV is not well-formed UTF-8 (name its charset in Content-Type if it is another)");
     }
-    List<Row> rows = csv ? csvRows(ctx.body().asString(), fields) : jsonRows(ctx);
+    Ignored ignored = new Ignored();
+    List<Row> rows = csv ? csvRows(ctx.body().asString(), fields, ignored) : jsonRows(ctx);
     if (rows.isEmpty() || rows.size() > MAX_ROWS) {
       throw Problem.badRequest("send 1 to " + MAX_ROWS + " rows");
     }
@@ -121,9 +146,7 @@ final class ReferenceRoutes {
     List<T> out = new ArrayList<>(rows.size());
     Map<String, String> firstRowOf = new HashMap<>();
     for (Row row : rows) {
-      // A misspelt optional field ("packsize") was dropped without a word, and its default (a pack of 1) stored.
-      row.values().keySet().stream().filter(name -> !fields.contains(name)).sorted().forEach(name ->
-          errors.add(row.field(name), "is not a field here (" + String.join(", ", fields) + ")"));
+      ignored.addAll(Fields.ignored(row.prefix(), row.values().keySet(), fields, errors));
       out.add(read.apply(row, errors));
       Object k = row.values().get(key);
       String earlier = k == null ? null : firstRowOf.putIfAbsent(k.toString().trim(), row.prefix());
@@ -132,7 +155,7 @@ final class ReferenceRoutes {
       }
     }
     errors.throwIfAny();
-    return out;
+    return new Upload<>(out, ignored);
   }
 
   private static List<Row> jsonRows(RoutingContext ctx) {
@@ -163,10 +186,11 @@ final class ReferenceRoutes {
   }
 
   /**
-   * CSV with a header line. Cells are not trimmed by the parser: a control character at a cell's edge must reach
-   * the row checks rather than vanish with the spaces.
+   * CSV with a header line; a column that is none of {@code fields} is left out of the rows and added to
+   * {@code ignored}. Cells are not trimmed by the parser: a control character at a cell's edge must reach the row
+   * checks rather than vanish with the spaces.
    */
-  private static List<Row> csvRows(String body, List<String> fields) {
+  private static List<Row> csvRows(String body, List<String> fields, Ignored ignored) {
     if (body == null) {
       return List.of();
     }
@@ -178,7 +202,7 @@ final class ReferenceRoutes {
         for (CSVRecord record : parser) {
           if (header == null) {
             header = record.stream().map(String::trim).toList();
-            requireColumns(header, fields);
+            ignored.addAll(columnsIgnored(header, fields, "line " + record.getRecordNumber() + ": "));
             continue;
           }
           if (record.stream().skip(header.size()).anyMatch(cell -> !cell.isBlank())) {
@@ -196,7 +220,9 @@ final class ReferenceRoutes {
               }
               continue;
             }
-            values.put(header.get(i), v.isEmpty() ? null : v);
+            if (fields.contains(header.get(i))) {
+              values.put(header.get(i), v.isEmpty() ? null : v);
+            }
           }
           rows.add(new Row("line " + record.getRecordNumber() + ": ", values));
         }
@@ -214,23 +240,21 @@ final class ReferenceRoutes {
   }
 
   /**
-   * A header that names a column twice or one that is not a field: either way a column's cells would be dropped
-   * without a word (the later of two same-named columns won; a misspelt one was ignored). An unnamed column left
-   * empty, as a trailing comma makes, is no column.
+   * The header's columns that are none of {@code fields}, named under {@code prefix}: ignored as unknown JSON fields
+   * are, or refused when misspelt. A column named twice is refused (the later of two same-named columns won). An
+   * unnamed column left empty, as a trailing comma makes, is no column.
    */
-  private static void requireColumns(List<String> header, List<String> fields) {
-    Set<String> seen = new HashSet<>();
+  private static List<String> columnsIgnored(List<String> header, List<String> fields, String prefix) {
+    Set<String> named = new LinkedHashSet<>();
     for (String column : header) {
-      if (column.isEmpty()) {
-        continue;
-      }
-      if (!fields.contains(column)) {
-        throw Problem.badRequest("the header's column \"" + column + "\" is not one of " + String.join(", ", fields));
-      }
-      if (!seen.add(column)) {
+      if (!column.isEmpty() && !named.add(column)) {
         throw Problem.badRequest("the header names the column " + column + " twice");
       }
     }
+    Problem.Errors errors = new Problem.Errors();
+    List<String> ignored = Fields.ignored(prefix, named, fields, errors);
+    errors.throwIfAny();
+    return ignored;
   }
 
   /** One input row, JSON or CSV alike; every CSV cell is text, so numbers are accepted as text too. */

@@ -148,20 +148,33 @@ class ReferenceApiTest {
   }
 
   @Test
-  void aColumnOrFieldThatIsNotOneIsRefusedNotDropped() {
+  void aMisspeltColumnOrFieldIsRefusedNotDropped() {
     // a misspelt packSize was ignored, and the product stored as a pack of 1
-    assertEquals("the header's column \"packsize\" is not one of productKey, drugCode, genericName, brandName, spec, "
-        + "manufacturer, packSize", refusedCsv("/api/v1/products", "productKey,genericName,packsize\n8300021,M,24\n"));
+    assertEquals("line 1: packsize: did you mean packSize?",
+        refusedCsv("/api/v1/products", "productKey,genericName,packsize\n8300021,M,24\n"));
+    assertEquals("line 1: Site_ID: did you mean siteId?", refusedCsv("/api/v1/sites",
+        "Site_ID,name,kind,regionCode,regionName\nS21,One,PHARMACY,440305,Shenzhen\n"));
     // the later of two same-named columns won
     assertEquals("the header names the column name twice", refusedCsv("/api/v1/sites",
         "siteId,name,kind,regionCode,regionName,name\nS21,One,PHARMACY,440305,Shenzhen,Other\n"));
     assertEquals("line 2 has a value in column 6, which the header leaves unnamed", refusedCsv("/api/v1/sites",
         "siteId,name,kind,regionCode,regionName,\nS21,One,PHARMACY,440305,Shenzhen,Futian\n"));
     Response json = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json",
-        "[{\"productKey\":\"8300021\",\"genericName\":\"Misspelt\",\"pack_size\":24}]");
+        "[{\"productKey\":\"8300021\",\"genericName\":\"Misspelt\",\"pack_size\":24,\"note\":\"n\"},"
+            + "{\"productKey\":\"8300022\",\"genericName\":\"Misspelt\",\"PackSize\":24,\"pack-size\":24}]");
     assertEquals(400, json.status(), json.body());
-    assertEquals("[0].pack_size", json.json().getJsonArray("errors").getJsonObject(0).getString("field"), json.body());
-    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key = '8300021'"));
+    JsonArray errors = json.json().getJsonArray("errors");
+    assertEquals(3, errors.size(), json.body());
+    assertEquals(new JsonObject().put("field", "[0].pack_size").put("message", "did you mean packSize?"),
+        errors.getJsonObject(0), json.body());
+    assertEquals("[1].PackSize", errors.getJsonObject(1).getString("field"), json.body());
+    assertEquals("[1].pack-size", errors.getJsonObject(2).getString("field"), json.body());
+    Response site = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", "[{\"site_id\":\"S21\","
+        + "\"name\":\"N\",\"kind\":\"PHARMACY\",\"regionCode\":\"440305\",\"regionName\":\"S\"}]");
+    assertEquals(400, site.status(), site.body());
+    assertTrue(site.body().contains("{\"field\":\"[0].site_id\",\"message\":\"did you mean siteId?\"}"), site.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key IN ('8300021', "
+        + "'8300022')"));
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'S21'"));
     // the last of two same-named fields won: IM2 was upserted
     Response twice = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", "[{\"siteId\":\"IM1\","
@@ -172,6 +185,47 @@ class ReferenceApiTest {
     Response trailingComma = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
         "siteId,name,kind,regionCode,regionName,\nS21,One,PHARMACY,440305,Shenzhen,\n");
     assertEquals(200, trailingComma.status(), "an unnamed, empty column is no column: " + trailingComma.body());
+    assertEquals(new JsonObject().put("upserted", 1), trailingComma.json(), "nothing was ignored");
+  }
+
+  @Test
+  void unknownFieldsAndColumnsAreIgnoredAndListed() {
+    // an outside client's extra field had its whole catalogue refused, against the contract's "unknown JSON fields
+    // are ignored"
+    Response products = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", new JsonArray()
+        .add(new JsonObject().put("productKey", "8300031").put("genericName", "a").put("packSize", 24)
+            .put("manufacturerCountry", "CN").put("note", "n"))
+        .add(new JsonObject().put("productKey", "8300032").put("genericName", "b").put("note", "n")).encode());
+    assertEquals(200, products.status(), products.body());
+    assertEquals(new JsonObject().put("upserted", 2).put("ignoredFields",
+            new JsonArray().add("[0].manufacturerCountry").add("[0].note").add("[1].note")).put("ignoredFieldCount", 3),
+        products.json());
+    Response productsCsv = svc.put("/api/v1/products", TestService.ADMIN_KEY, "text/csv",
+        "productKey,note,genericName,packSize\n8300033,whatever,c,10\n");
+    assertEquals(200, productsCsv.status(), productsCsv.body());
+    assertEquals(new JsonArray().add("line 1: note"), productsCsv.json().getJsonArray("ignoredFields"));
+    assertEquals(3, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE (product_key, pack_size) IN "
+        + "(('8300031', 24), ('8300032', 1), ('8300033', 10))"));
+    Response sites = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", new JsonArray()
+        .add(new JsonObject().put("siteId", "IG1").put("name", "One").put("kind", "PHARMACY")
+            .put("regionCode", "440305").put("regionName", "Shenzhen").put("manager", "Li")).encode());
+    assertEquals(200, sites.status(), sites.body());
+    assertEquals(new JsonArray().add("[0].manager"), sites.json().getJsonArray("ignoredFields"));
+    Response sitesCsv = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "siteId,name,kind,regionCode,regionName,manager,phone\nIG2,Two,CLINIC,440305,Shenzhen,Li,123\n");
+    assertEquals(200, sitesCsv.status(), sitesCsv.body());
+    assertEquals(new JsonArray().add("line 1: manager").add("line 1: phone"),
+        sitesCsv.json().getJsonArray("ignoredFields"));
+    assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id IN ('IG1', 'IG2')"));
+    JsonArray many = new JsonArray();
+    for (int i = 0; i < 25; i++) {
+      many.add(new JsonObject().put("productKey", String.valueOf(8300100 + i)).put("genericName", "m").put("note", i));
+    }
+    Response bounded = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", many.encode());
+    assertEquals(200, bounded.status(), bounded.body());
+    assertEquals(ReferenceRoutes.MAX_IGNORED_LISTED, bounded.json().getJsonArray("ignoredFields").size());
+    assertEquals("[19].note", bounded.json().getJsonArray("ignoredFields").getString(19));
+    assertEquals(25, bounded.json().getInteger("ignoredFieldCount"));
   }
 
   /** The detail of the 400 a CSV upload must get. */
