@@ -47,7 +47,9 @@ final class CaseRoutes {
   private record Asked(String state, String note, String expected) {}
 
   private static Asked asked(JsonObject body, Problem.Errors errors) {
-    refuseMisspelt(body, errors);
+    // "expectedstate" or "expected_state" let the change through without its guard, the client believing it could
+    // not overwrite a colleague's change.
+    Fields.ignored("", body.fieldNames(), MEMBERS, errors);
     String state = state(body, "state", true, errors);
     String expected = state(body, "expectedState", false, errors);
     Object rawNote = body.getValue("note");
@@ -74,22 +76,6 @@ final class CaseRoutes {
   }
 
   private static final List<String> MEMBERS = List.of("ids", "state", "note", "expectedState");
-
-  /**
-   * Unknown members are ignored (the API's rule), except one spelt like a member this route reads: "expectedstate"
-   * or "expected_state" let the change through without its guard, the client believing it could not overwrite a
-   * colleague's change.
-   */
-  private static void refuseMisspelt(JsonObject body, Problem.Errors errors) {
-    for (String name : body.fieldNames()) {
-      String loose = name.replace("_", "").replace("-", "");
-      for (String member : MEMBERS) {
-        if (!name.equals(member) && loose.equalsIgnoreCase(member)) {
-          errors.add(name, "is not a member: did you mean " + member + "?");
-        }
-      }
-    }
-  }
 
   private static String state(JsonObject body, String name, boolean required, Problem.Errors errors) {
     Object v = body.getValue(name);

@@ -15,7 +15,6 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -52,27 +51,51 @@ final class Fields {
                               Problem.Errors errors) {
     List<String> ignored = new ArrayList<>();
     for (String name : names) {
-      if (!known.contains(name) && !misspelt(prefix + name, name, known, errors)) {
+      if (!known.contains(name) && !misspelt(prefix, name, known, errors)) {
         ignored.add(prefix + name);
       }
     }
     return ignored;
   }
 
-  /** Whether {@code name}, none of {@code known}, is one of them misspelt (see {@link #ignored}): then an error. */
-  static boolean misspelt(String field, String name, Collection<String> known, Problem.Errors errors) {
-    String loose = loose(name);
+  /**
+   * Whether {@code name}, none of {@code known}, is one of them misspelt (see {@link #ignored}): then an error under
+   * {@code prefix}.
+   */
+  static boolean misspelt(String prefix, String name, Collection<String> known, Problem.Errors errors) {
     for (String k : known) {
-      if (loose.equals(loose(k))) {
-        errors.add(field, "did you mean " + k + "?");
+      if (looselyEqual(name, k)) {
+        errors.add(prefix + name, "did you mean " + k + "?");
         return true;
       }
     }
     return false;
   }
 
-  private static String loose(String name) {
-    return name.replace("_", "").replace("-", "").toLowerCase(Locale.ROOT);
+  /**
+   * The same letters apart from case, '_' and '-'. Compared in place: a scan's unknown fields are compared with
+   * every known one, and a batch may hold thousands.
+   */
+  private static boolean looselyEqual(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (true) {
+      i = skipSeparators(a, i);
+      j = skipSeparators(b, j);
+      if (i == a.length() || j == b.length()) {
+        return i == a.length() && j == b.length();
+      }
+      if (Character.toLowerCase(a.charAt(i++)) != Character.toLowerCase(b.charAt(j++))) {
+        return false;
+      }
+    }
+  }
+
+  private static int skipSeparators(String s, int at) {
+    while (at < s.length() && (s.charAt(at) == '_' || s.charAt(at) == '-')) {
+      at++;
+    }
+    return at;
   }
 
   /**

@@ -7,11 +7,13 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.UUID;
 
 /** POST /api/v1/keys issues a key (shown once); DELETE /api/v1/keys/{id} revokes one. */
 final class KeyRoutes {
   static final int MAX_LABEL = 200;
+  private static final List<String> FIELDS = List.of("role", "siteId", "label");
   private final ApiKeys keys;
   private final ReferenceStore reference;
 
@@ -33,6 +35,10 @@ final class KeyRoutes {
       throw Problem.badRequest("the body must be a JSON object {\"role\": ..., \"siteId\": ...}");
     }
     Problem.Errors errors = new Problem.Errors();
+    if (body != null) {
+      // A misspelt member is named as one: "Label" lost the key's label without a word.
+      Fields.ignored("", body.fieldNames(), FIELDS, errors);
+    }
     Role role = body == null ? null : Role.fromWire(body.getValue("role") instanceof String s ? s : null);
     if (role == null) {
       errors.add("role", "must be scanner, investigator or admin");

@@ -29,7 +29,7 @@ final class ScanJson {
 
   private ScanJson() {}
 
-  /** The fields a scan object may carry; any other field is ignored. */
+  /** The fields a scan object may carry; any other field is ignored, unless it is one of these misspelt. */
   enum Field {
     CODE("code"), SITE_ID("siteId"), DOCUMENT_NO("documentNo"), TYPE("type"), LINE_NO("lineNo"),
     QUANTITY("quantity"), SPLIT("split"), SCANNED_AT("scannedAt"), BILLED_DRUG("billedDrug"),
@@ -43,6 +43,7 @@ final class ScanJson {
 
     /** values() copies its array on every call, and this runs for every field of every scan. */
     static final Field[] ALL = values();
+    static final List<String> NAMES = java.util.Arrays.stream(ALL).map(f -> f.wire).toList();
 
     static Field of(String name) {
       for (Field f : ALL) {
@@ -181,13 +182,15 @@ final class ScanJson {
 
   /**
    * Keeps a known field's raw value and skips the rest; a known field named twice in one object is an error (JSON
-   * leaves it to the reader, and a proxy that read the first value would have checked another scan than this one).
+   * leaves it to the reader, and a proxy that read the first value would have checked another scan than this one),
+   * and so is a known one misspelt: "Type" or "scanned_at" judged a return as a sale, an offline upload as of now.
    * {@code seen} has a bit per field read so far; returns it with this one's.
    */
   private static int store(JsonParser p, Object[] fields, int seen, String name, JsonToken value, String prefix,
                            Problem.Errors errors) throws IOException {
     Field f = Field.of(name);
     if (f == null) {
+      Fields.misspelt(prefix, name, Field.NAMES, errors);
       p.skipChildren();
       return seen;
     }

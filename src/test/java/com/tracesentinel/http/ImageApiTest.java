@@ -234,6 +234,20 @@ class ImageApiTest {
       assertEquals("scan: is not well-formed UTF-8", u.json().getString("detail"));
     }
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-6' OR document_no LIKE 'PHOTO-7%'"));
+    // "scanned_at" was an unknown field, ignored: a back-dated photo upload was judged as of now
+    Response misspelt = withPhoto(photo, "{\"siteId\":\"IMG1\",\"documentNo\":\"PHOTO-10\","
+        + "\"scanned_at\":\"2026-11-22T10:15:30+08:00\"}");
+    assertEquals(400, misspelt.status(), misspelt.body());
+    assertEquals("scan.scanned_at: did you mean scannedAt?", misspelt.json().getString("detail"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-10'"));
+    Response extra = withPhoto(photo, "{\"siteId\":\"IMG1\",\"documentNo\":\"PHOTO-11\",\"note\":\"till 2\","
+        + "\"cashier\":{\"id\":7}}");
+    assertEquals(200, extra.status(), "an unknown field is ignored: " + extra.body());
+  }
+
+  private static Response withPhoto(byte[] photo, String scan) throws IOException {
+    return multipart(new Part("scan", null, null, scan.getBytes(StandardCharsets.UTF_8)),
+        new Part("image", "a.png", "image/png", photo));
   }
 
   @Test

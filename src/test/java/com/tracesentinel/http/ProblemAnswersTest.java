@@ -308,4 +308,17 @@ class ProblemAnswersTest {
         BEGIN RAISE EXCEPTION 'secret-pg-text' USING ERRCODE = '%s'; END $$
         """.formatted(sqlState));
   }
+
+  @Test
+  void aKeyRequestIgnoresAnUnknownMemberAndNamesAMisspeltOne() {
+    // "Label" was an unknown member, ignored: the key was issued without the label its admin gave it
+    Response misspelt = svc.post("/api/v1/keys", TestService.ADMIN_KEY, new JsonObject().put("role", "scanner")
+        .put("siteId", "PE").put("Label", "till 2"));
+    assertEquals(400, misspelt.status(), misspelt.body());
+    assertEquals("Label: did you mean label?", misspelt.json().getString("detail"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys WHERE site_id = 'PE'"));
+    Response extra = svc.post("/api/v1/keys", TestService.ADMIN_KEY, new JsonObject().put("role", "scanner")
+        .put("siteId", "PE").put("label", "till 2").put("requestedBy", "ops"));
+    assertEquals(201, extra.status(), "an unknown member is ignored: " + extra.body());
+  }
 }

@@ -137,6 +137,31 @@ class ScanApiTest {
   }
 
   @Test
+  void anUnknownFieldIsIgnoredAndAMisspeltOneRefused() {
+    Response extra = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", new JsonArray()
+        .add(new JsonObject().put("code", newCode()).put("siteId", "PA").put("documentNo", "EXTRA-1")
+            .put("note", "till 2").put("cashier", new JsonObject().put("id", 7)).put("tags", new JsonArray().add(1)))));
+    assertEquals(200, extra.status(), extra.body());
+    assertEquals("ACCEPTED", extra.result(0).getString("status"), extra.body());
+    // "Type" and "scanned_at" were unknown fields, ignored: a return was judged as a sale, an offline upload as of now
+    Response misspelt = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", new JsonArray()
+        .add(new JsonObject().put("code", newCode()).put("siteId", "PA").put("documentNo", "EXTRA-2")
+            .put("Type", "RETURN"))
+        .add(new JsonObject().put("code", newCode()).put("siteId", "PA").put("documentNo", "EXTRA-2")
+            .put("scanned_at", "2026-11-22T10:15:30+08:00").put("note", "ignored"))));
+    assertEquals(400, misspelt.status(), misspelt.body());
+    assertEquals(new JsonArray()
+            .add(new JsonObject().put("field", "scans[0].Type").put("message", "did you mean type?"))
+            .add(new JsonObject().put("field", "scans[1].scanned_at").put("message", "did you mean scannedAt?")),
+        misspelt.json().getJsonArray("errors"));
+    Response single = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("code", newCode()).put("siteId", "PA")
+        .put("documentNo", "EXTRA-3").put("Split", true));
+    assertEquals("Split: did you mean split?", single.json().getString("detail"), single.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no IN ('EXTRA-2', "
+        + "'EXTRA-3')"));
+  }
+
+  @Test
   void aBodyThatIsNotWellFormedUtf8Is400AndNotReadAsAnotherScan() {
     String code = newCode();
     byte[] head = ("{\"code\":\"" + code + "\",\"siteId\":\"PA\",\"documentNo\":\"U-")
