@@ -3,6 +3,7 @@ package com.tracesentinel.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.tracesentinel.ingest.FieldNames;
 import com.tracesentinel.ingest.Preparation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -43,9 +44,8 @@ final class Fields {
 
   /**
    * The names none of {@code known}, each under {@code prefix}: ignored, as the API's rule says of unknown fields,
-   * except one that is a known name written differently only in letter case or with '_' or '-' ("packsize",
-   * "pack_size", "PackSize" for packSize), an error naming the known one: its value would be lost without a word and
-   * the field's default used (a typo stored a pack of 1, and the pack size judges split sales).
+   * except a misspelt known one ({@link FieldNames}), an error naming the known one: a typo stored a pack of 1, and
+   * the pack size judges split sales.
    */
   static List<String> ignored(String prefix, Collection<String> names, Collection<String> known,
                               Problem.Errors errors) {
@@ -58,44 +58,13 @@ final class Fields {
     return ignored;
   }
 
-  /**
-   * Whether {@code name}, none of {@code known}, is one of them misspelt (see {@link #ignored}): then an error under
-   * {@code prefix}.
-   */
+  /** Whether {@code name}, none of {@code known}, misspells one of them: then an error under {@code prefix}. */
   static boolean misspelt(String prefix, String name, Collection<String> known, Problem.Errors errors) {
-    for (String k : known) {
-      if (looselyEqual(name, k)) {
-        errors.add(prefix + name, "did you mean " + k + "?");
-        return true;
-      }
+    String meant = FieldNames.meant(name, known);
+    if (meant != null) {
+      errors.add(prefix + name, "did you mean " + meant + "?");
     }
-    return false;
-  }
-
-  /**
-   * The same letters apart from case, '_' and '-'. Compared in place: a scan's unknown fields are compared with
-   * every known one, and a batch may hold thousands.
-   */
-  private static boolean looselyEqual(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (true) {
-      i = skipSeparators(a, i);
-      j = skipSeparators(b, j);
-      if (i == a.length() || j == b.length()) {
-        return i == a.length() && j == b.length();
-      }
-      if (Character.toLowerCase(a.charAt(i++)) != Character.toLowerCase(b.charAt(j++))) {
-        return false;
-      }
-    }
-  }
-
-  private static int skipSeparators(String s, int at) {
-    while (at < s.length() && (s.charAt(at) == '_' || s.charAt(at) == '-')) {
-      at++;
-    }
-    return at;
+    return meant != null;
   }
 
   /**

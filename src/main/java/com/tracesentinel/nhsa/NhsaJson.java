@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.tracesentinel.ingest.FieldNames;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,8 +17,9 @@ import java.util.Map;
  * {@code String}, {@code BigDecimal} for every number, {@code Boolean} and null; of an object, only the fields
  * {@link NhsaEnvelope} reads are kept (a sale line has some 35, a dozen of them read), the others are checked as
  * JSON and skipped. One reader for the HTTP route and the bulk import, so both see a message the same way. Strict:
- * UTF-8 only, one value and nothing after it, and a field that is read, named twice in one object, is refused
- * (which of two {@code rtal_docno} counts would be a guess).
+ * UTF-8 only, one value and nothing after it, a field that is read, named twice in one object, is refused (which of
+ * two {@code rtal_docno} counts would be a guess), and so is one misspelt ({@code MED_LIST_CODG}: its value was
+ * lost as an unknown field's).
  */
 public final class NhsaJson {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -75,6 +77,11 @@ public final class NhsaJson {
         Map<String, Object> map = new LinkedHashMap<>();
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
           if (!NhsaEnvelope.READ.contains(name)) {
+            String meant = FieldNames.meant(name, NhsaEnvelope.READ);
+            if (meant != null) {
+              throw new NhsaError.Refused(new NhsaError(child(path, name), "字段名有误，应为 " + meant,
+                  "did you mean " + meant + "?"));
+            }
             p.nextToken();
             p.skipChildren();
             continue;

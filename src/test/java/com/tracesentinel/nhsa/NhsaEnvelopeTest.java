@@ -234,6 +234,23 @@ class NhsaEnvelopeTest {
   }
 
   @Test
+  void anUnknownFieldIsIgnoredAndAMisspeltOneRefusedNamingTheFieldMeant() {
+    JsonObject line = saleLine("81000010000009000001", "R-1", "B-1", T).put("shelf_posi", "A-3")
+        .put("memo", new JsonObject().put("medListCodg", "nested, not a field of the line"));
+    assertEquals(1, upload("3505", sale3505(SITE, line).put("opter_name", "Li")).codes().size(),
+        "fields this service does not read are ignored");
+    // "MED_LIST_CODG" was an unknown field, ignored: the sale was stored without its billed drug, so it was never
+    // compared with the code's product
+    JsonObject misspelt = saleLine("81000010000009000001", "R-1", "B-1", T);
+    misspelt.put("MED_LIST_CODG", misspelt.remove("med_list_codg"));
+    NhsaError e = refused("3505", sale3505(SITE, misspelt)).get(0);
+    assertEquals("input.selinfo.MED_LIST_CODG", e.field());
+    assertEquals("did you mean med_list_codg?", e.en());
+    assertEquals("字段名有误，应为 med_list_codg", e.zh());
+    assertEquals("dev-no", refused("3505", sale3505(SITE, line).put("dev-no", "POS-1")).get(0).field());
+  }
+
+  @Test
   void textThatIsNotJsonIsRefusedWithWhereItStops() {
     NhsaError notJson = assertThrows(NhsaError.Refused.class,
         () -> NhsaJson.read("{\"infno\": \"3505\",\n \"input\": {".getBytes(StandardCharsets.UTF_8))).errors().get(0);
