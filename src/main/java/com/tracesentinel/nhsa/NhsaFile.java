@@ -1,5 +1,6 @@
 package com.tracesentinel.nhsa;
 
+import com.tracesentinel.ingest.FieldNames;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.FilterInputStream;
@@ -95,6 +96,12 @@ public final class NhsaFile implements Closeable {
       throw new IOException(file + ": the header names the column " + twice + " twice: which of a row's two cells "
           + "counts would be a guess");
     }
+    String misspelt = csv.columnMisspelt();
+    if (misspelt != null) {
+      csv.close();
+      // Its cells were read past as an unknown column's, as a JSON message's misspelt field was.
+      throw new IOException(file + ": " + misspelt);
+    }
     return csv;
   }
 
@@ -135,6 +142,17 @@ public final class NhsaFile implements Closeable {
     for (String name : header) {
       if (NhsaEnvelope.READ.contains(name) && !seen.add(name)) {
         return name;
+      }
+    }
+    return null;
+  }
+
+  /** A column that misspells one the messages are read from, said with the one it means; else null. */
+  private String columnMisspelt() {
+    for (String name : header) {
+      String meant = NhsaEnvelope.READ.contains(name) ? null : FieldNames.meant(name, NhsaEnvelope.READ);
+      if (meant != null) {
+        return "the header's column " + name + " is not read: did you mean " + meant + "?";
       }
     }
     return null;

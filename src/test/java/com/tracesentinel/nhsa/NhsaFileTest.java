@@ -137,6 +137,19 @@ class NhsaFileTest {
     }
   }
 
+  @Test
+  void aMisspeltCsvColumnIsRefusedNotReadPast() throws Exception {
+    // "MED_LIST_CODG" was read past as an unknown column: every sale was stored without its billed drug
+    Path file = Files.createTempFile("nhsa-misspelt", ".csv");
+    file.toFile().deleteOnExit();
+    Files.writeString(file, "fixmedins_code,rtal_docno,fixmedins_bchno,drug_trac_codg,trdn_flag,sel_retn_cnt,"
+        + "sel_retn_time,MED_LIST_CODG\nP1,R-1,B-1,81000010000009000001,0,1," + T + ",XC10AAA057A001010100383\n");
+    java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> NhsaFile.open(file).close());
+    assertTrue(refused.getMessage().endsWith(": the header's column MED_LIST_CODG is not read: did you mean "
+        + "med_list_codg?"), refused.getMessage());
+  }
+
   /**
    * A CSV saved in GBK (Excel's CSV on Chinese Windows): read as UTF-8 with every bad byte replaced, the receipts
    * 销售001 and 零售001 both became the same run of U+FFFD and "001", so the second sale of the box was skipped as
