@@ -185,9 +185,9 @@ class ResendInRequestTest {
 
   /**
    * The database freezes while a re-send is being checked and nothing is being committed, so no commit finds it
-   * stopped: a re-send queued behind the unanswered check is refused at once, not after a check of its own. Each one
-   * waited out its own check before, and the second was refused after twice the judge's limit (4,013 ms in
-   * load-tests/faults/run.sh pg-stop-resend).
+   * stopped: what is queued behind the unanswered check is refused at once, neither checked nor committed. A re-send
+   * waited out a check of its own, refused after twice the judge's limit (4,013 ms in load-tests/faults/run.sh
+   * pg-stop-resend), and a new scan a commit's stall limit (3,610 ms).
    */
   @Test
   void aReSendQueuedBehindAnUnansweredCheckIsRefusedWithoutACheckOfItsOwn() throws Exception {
@@ -197,9 +197,12 @@ class ResendInRequestTest {
     var first = service.ingest(List.of(sale("S1", "D1", 30)), NOW);
     assertTrue(asked.await(10, java.util.concurrent.TimeUnit.SECONDS), "the first re-send is being checked");
     var queued = service.ingest(List.of(sale("S1", "D1", 30)), NOW);
+    // A new scan of a new code asks the history nothing, but behind the check it would wait for a commit as well.
+    var queuedNew = service.ingest(List.of(new ScanInput("86000010000000000043", EventType.SALE, "S2", "D9", 1,
+        NOW.minusSeconds(60), 1, false, null, null, null)), NOW);
     history.answerFind.countDown();
 
-    for (var answer : List.of(first, queued)) {
+    for (var answer : List.of(first, queued, queuedNew)) {
       CompletionException refused = assertThrows(CompletionException.class, answer::join);
       assertTrue(refused.getCause() instanceof ScanService.Unavailable, refused.toString());
     }
