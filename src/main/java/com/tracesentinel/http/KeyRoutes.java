@@ -34,6 +34,12 @@ final class KeyRoutes {
     } catch (DecodeException | ClassCastException e) {
       throw Problem.badRequest("the body must be a JSON object {\"role\": ..., \"siteId\": ...}");
     }
+    String twice = body == null ? null : Fields.memberNamedTwice(ctx.body().buffer().getBytes());
+    if (twice != null) {
+      // {"role":"investigator",...,"role":"admin"} issued an admin key (the parsed tree keeps the last value) where
+      // a gateway or an audit log that read the first saw an investigator's. Scans, cases and reference rows refuse it too.
+      throw Problem.validation(java.util.List.of(new Problem.FieldError(twice, "is given twice")));
+    }
     Problem.Errors errors = new Problem.Errors();
     if (body != null) {
       // A misspelt member is named as one: "Label" lost the key's label without a word.

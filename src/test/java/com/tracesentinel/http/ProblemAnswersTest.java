@@ -321,4 +321,15 @@ class ProblemAnswersTest {
         .put("siteId", "PE").put("label", "till 2").put("requestedBy", "ops"));
     assertEquals(201, extra.status(), "an unknown member is ignored: " + extra.body());
   }
+
+  @Test
+  void aKeyRequestNamingAMemberTwiceIsRefusedNotReadAsItsLastValue() {
+    // the parsed tree keeps the last value: this issued an admin key where a gateway that read the first saw an
+    // investigator's
+    Response twice = svc.post("/api/v1/keys", TestService.ADMIN_KEY,
+        "{\"role\": \"investigator\", \"label\": \"twice\", \"role\": \"admin\"}");
+    assertEquals(400, twice.status(), twice.body());
+    assertEquals("role", twice.json().getJsonArray("errors").getJsonObject(0).getString("field"), twice.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys WHERE label = 'twice'"));
+  }
 }
