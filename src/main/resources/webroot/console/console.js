@@ -448,7 +448,9 @@
     button.disabled = true;
     button.textContent = t('exporting');
     api('/api/v1/anomalies?' + filterParams(), 'text/csv').then(function (blob) {
-      var url = URL.createObjectURL(blob);
+      // Excel reads a CSV without a byte-order mark in the machine's code page (GBK on a Chinese Windows), and the
+      // Chinese in it came out garbled. The API's CSV stays without one, for the programs that read it.
+      var url = URL.createObjectURL(new Blob(['\ufeff', blob], { type: 'text/csv;charset=utf-8' }));
       var a = el('a', { href: url, download: 'anomalies.csv' });
       document.body.appendChild(a);
       a.click();

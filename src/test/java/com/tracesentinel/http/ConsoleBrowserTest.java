@@ -165,6 +165,28 @@ class ConsoleBrowserTest {
     assertEquals("Search", driver.findElement(By.id("apply")).getText());
   }
 
+  /** The file the console saves opens in Excel with its Chinese intact: UTF-8 with a byte-order mark. */
+  @Test
+  void theExportedFileStartsWithAUtf8ByteOrderMark() {
+    driver.get(base() + "/health/ready");
+    ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("sessionStorage.clear(); localStorage.clear();");
+    signIn(investigator);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    wait.until(d -> !rows().isEmpty());
+    org.openqa.selenium.JavascriptExecutor js = (org.openqa.selenium.JavascriptExecutor) driver;
+    // the saved file is the blob handed to createObjectURL (a real blob: URL, or the download link navigates away)
+    js.executeScript("window.exported = null; var real = URL.createObjectURL.bind(URL); "
+        + "URL.createObjectURL = function (b) { window.exported = b; return real(b); };");
+    driver.findElement(By.id("export")).click();
+    wait.until(d -> Boolean.TRUE.equals(js.executeScript("return window.exported instanceof Blob;")));
+    Object head = js.executeAsyncScript("var done = arguments[arguments.length - 1]; window.exported.arrayBuffer()"
+        + ".then(function (b) { done(Array.from(new Uint8Array(b, 0, 16)).join(',')); });");
+    String idHeader = "105,100,44"; // "id,"
+    assertEquals("239,187,191," + idHeader, String.join(",", java.util.Arrays.copyOf(head.toString().split(","), 6)),
+        "a BOM, then the header line");
+    driver.get(base() + "/health/ready"); // the page's createObjectURL goes with it
+  }
+
   @Test
   void theTimelineOfACodeWhoseSerialHoldsABracketIsThatCodes() {
     // Serial "Q(10)X": its canonical, read as a scan, would be serial Q with batch X, another box.
