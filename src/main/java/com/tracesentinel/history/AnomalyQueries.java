@@ -39,10 +39,10 @@ public final class AnomalyQueries {
 
   /**
    * Filters of GET /api/v1/anomalies (and of its stream); null means not filtered. {@code region} is a prefix of 1–6
-   * digits; {@code state} a case state.
+   * digits; {@code state} a case state; {@code voided} whether the anomaly's scan was voided by a 3507 deletion.
    */
   public record Filter(String type, String suspicion, String level, String siteId, String region, String product,
-                       Instant from, Instant to, String state) {
+                       Instant from, Instant to, String state, Boolean voided) {
     /** The same test in memory, for anomalies the stream has read by id rather than through this filter's SQL. */
     public boolean matches(AnomalyRow a) {
       return (type == null || type.equals(a.type())) && (suspicion == null || suspicion.equals(a.suspicion()))
@@ -51,7 +51,8 @@ public final class AnomalyQueries {
           && (product == null || product.equals(a.product()))
           && (from == null || a.scannedAt() != null && !a.scannedAt().isBefore(from))
           && (to == null || a.scannedAt() != null && a.scannedAt().isBefore(to))
-          && (state == null || state.equals(a.state()));
+          && (state == null || state.equals(a.state()))
+          && (voided == null || voided == (a.voidedAt() != null));
     }
   }
 
@@ -218,8 +219,8 @@ public final class AnomalyQueries {
 
   private static String sql(Filter f, boolean after, boolean limit) {
     return Sql.anomalyList(f.type() != null, f.suspicion() != null, f.level() != null, f.siteId() != null,
-        f.region() != null, f.product() != null, f.from() != null, f.to() != null, f.state() != null, after,
-        limit);
+        f.region() != null, f.product() != null, f.from() != null, f.to() != null, f.state() != null, f.voided(),
+        after, limit);
   }
 
   /** Parameters in the order {@link Sql#anomalyList} numbers them. */

@@ -236,10 +236,12 @@ final class Sql {
    * The anomaly list: only the filters given become predicates (each parameter is bound, never spliced), so the
    * planner picks the index of the most selective one: anomalies_site, _region (text_pattern_ops range), _product,
    * _type, _suspicion, _level (V2) or _time, all ordered (scanned_at DESC, id DESC) for the keyset. {@code limit}
-   * 0 means no LIMIT (the CSV export streams everything through a cursor).
+   * 0 means no LIMIT (the CSV export streams everything through a cursor). {@code voided}, when given, is a predicate
+   * without a parameter, checked on the rows an index yields (few anomalies are of voided scans).
    */
   static String anomalyList(boolean type, boolean suspicion, boolean level, boolean site, boolean region,
-                            boolean product, boolean from, boolean to, boolean state, boolean after, boolean limit) {
+                            boolean product, boolean from, boolean to, boolean state, Boolean voided, boolean after,
+                            boolean limit) {
     StringBuilder sql = new StringBuilder(ANOMALY_COLUMNS);
     java.util.List<String> where = new java.util.ArrayList<>();
     int n = 0;
@@ -270,6 +272,9 @@ final class Sql {
     }
     if (state) {
       where.add("state = $" + (++n));
+    }
+    if (voided != null) {
+      where.add(voided ? "voided_at IS NOT NULL" : "voided_at IS NULL");
     }
     if (after) {
       where.add("(scanned_at, id) < ($" + (++n) + ", $" + (++n) + ")");

@@ -259,7 +259,9 @@ final class InvestigatorRoutes {
       errors.add("to", "must be later than from");
     }
     String state = enumParam(q, "state", com.tracesentinel.investigate.CaseState.class, errors);
-    return new AnomalyQueries.Filter(type, suspicion, level, siteId, region, product, from, to, state);
+    String voided = oneOf("voided", single(q, "voided", errors), List.of("true", "false"), errors);
+    return new AnomalyQueries.Filter(type, suspicion, level, siteId, region, product, from, to, state,
+        voided == null ? null : Boolean.valueOf(voided));
   }
 
   // ---- GET /api/v1/anomalies/summary ----

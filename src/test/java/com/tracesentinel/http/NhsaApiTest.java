@@ -236,6 +236,20 @@ class NhsaApiTest {
         .header("Accept", "text/csv").GET().build()).body();
     String line = csv.lines().filter(l -> l.contains(code)).findFirst().orElseThrow();
     assertTrue(line.endsWith("," + after.getString("voidedAt")), line);
+
+    // voided=true lists only such anomalies, voided=false hides them
+    assertTrue(listed("voided=true", code), "listed with voided=true");
+    assertFalse(listed("voided=false", code), "hidden with voided=false");
+    assertTrue(svc.get("/api/v1/anomalies?siteId=" + BEIJING + "&voided=false&limit=1000", TestService.ADMIN_KEY)
+        .json().getJsonArray("items").stream().map(JsonObject.class::cast)
+        .allMatch(a -> a.getString("voidedAt") == null), "voided=false lists none voided");
+    Response bad = svc.get("/api/v1/anomalies?voided=maybe", TestService.ADMIN_KEY);
+    assertEquals(400, bad.status(), bad.body());
+  }
+
+  private static boolean listed(String filter, String code) {
+    return svc.get("/api/v1/anomalies?siteId=" + BEIJING + "&" + filter + "&limit=1000", TestService.ADMIN_KEY).json()
+        .getJsonArray("items").stream().map(JsonObject.class::cast).anyMatch(a -> code.equals(a.getString("canonical")));
   }
 
   private static JsonObject beijingAnomalyOf(String code) {
