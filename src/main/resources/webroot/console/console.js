@@ -19,7 +19,8 @@
       pageSize: '每页', apply: '查询', reset: '重置', export: '导出 CSV', overTime: '异常趋势（按小时）',
       ranking: '机构排名', count: '数量', alerts: '警报', warnings: '提示', anomalies: '异常列表', time: '扫码时间',
       code: '追溯码', detail: '说明', conflictsWith: '冲突记录', firstPage: '首页', prevPage: '上一页',
-      nextPage: '下一页', timeline: '追溯码时间线', any: '（全部）', badKey: '密钥无效或已吊销。',
+      nextPage: '下一页', timeline: '追溯码时间线', any: '（全部）', voidedFilter: '已作废销售', voidedHide: '不含',
+      voidedOnly: '仅已作废', badKey: '密钥无效或已吊销。',
       wrongRole: '此密钥没有调查员权限。', unreachable: '无法连接服务。', page: '第 {n} 页', none: '没有符合条件的异常。',
       soldUnits: '已售数量', packSize: '包装规格', saleCount: '销售次数', sites: '销售机构数', lastSale: '最近销售',
       destroyed: '已销毁', lookups: '公众查询次数', yes: '是', no: '否', judged: '第 {n} 个判定',
@@ -52,7 +53,8 @@
       overTime: 'Anomalies over time (hourly)', ranking: 'Sites ranked', count: 'Count', alerts: 'Alerts',
       warnings: 'Warnings', anomalies: 'Anomalies', time: 'Scanned at', code: 'Code', detail: 'Detail',
       conflictsWith: 'Conflicts with', firstPage: 'First', prevPage: 'Previous', nextPage: 'Next',
-      timeline: "Code's timeline", any: '(any)', badKey: 'Unknown or revoked key.',
+      timeline: "Code's timeline", any: '(any)', voidedFilter: 'Deleted sales', voidedHide: 'hidden',
+      voidedOnly: 'only', badKey: 'Unknown or revoked key.',
       wrongRole: 'This key is not an investigator key.', unreachable: 'Cannot reach the service.', page: 'page {n}',
       none: 'No anomaly matches.', soldUnits: 'Units sold', packSize: 'Pack size', saleCount: 'Sales',
       sites: 'Sale sites', lastSale: 'Last sale', destroyed: 'Destroyed', lookups: 'Public look-ups', yes: 'yes',
@@ -125,6 +127,8 @@
     fillSelect($('f-suspicion'), SUSPICIONS);
     fillSelect($('f-level'), LEVELS);
     fillSelect($('f-state'), STATES);
+    // anomalies of sales their site deleted (3507) afterwards: shown, hidden, or alone
+    fillChoices($('f-voided'), [['', 'any'], ['false', 'voidedHide'], ['true', 'voidedOnly']]);
     fillStates($('bulk-state'), ['UNDER_REVIEW', 'CONFIRMED', 'DISMISSED', 'OPEN']);
     setLiveStatus(live.status);
     $('live-toggle').textContent = t(live.on ? 'liveStop' : 'liveStart');
@@ -135,6 +139,13 @@
     select.textContent = '';
     values.forEach(function (v) { select.appendChild(el('option', { value: v, text: label(v) })); });
     if (values.indexOf(current) >= 0) { select.value = current; }
+  }
+
+  function fillChoices(select, choices) {
+    var current = select.value;
+    select.textContent = '';
+    choices.forEach(function (c) { select.appendChild(el('option', { value: c[0], text: t(c[1]) })); });
+    select.value = current;
   }
 
   function fillSelect(select, values) {
@@ -175,7 +186,7 @@
   function filterParams() {
     var q = new URLSearchParams();
     [['type', 'f-type'], ['suspicion', 'f-suspicion'], ['level', 'f-level'], ['siteId', 'f-site'],
-      ['region', 'f-region'], ['product', 'f-product'], ['state', 'f-state']].forEach(function (p) {
+      ['region', 'f-region'], ['product', 'f-product'], ['state', 'f-state'], ['voided', 'f-voided']].forEach(function (p) {
       var v = $(p[1]).value.trim();
       if (v) { q.set(p[0], v); }
     });

@@ -165,6 +165,41 @@ class ConsoleBrowserTest {
     assertEquals("Search", driver.findElement(By.id("apply")).getText());
   }
 
+  /** The anomalies of sales their site deleted (3507) afterwards can be listed alone, or hidden. */
+  @Test
+  void theListShowsTheAnomaliesOfDeletedSalesAloneWhenAsked() {
+    svc.sites("CB-VOID-1", "440305", "CB-VOID-2", "110105");
+    String code = "81000010000777000010";
+    String now = com.tracesentinel.nhsa.NhsaPayloads.chinaTime(java.time.Instant.now().minusSeconds(3600));
+    for (String site : List.of("CB-VOID-1", "CB-VOID-2")) {
+      TestService.Response r = svc.post("/api/v1/nhsa/3505", TestService.ADMIN_KEY,
+          com.tracesentinel.nhsa.NhsaPayloads.sale3505(site,
+              com.tracesentinel.nhsa.NhsaPayloads.saleLine(code, "R-" + site, "B-" + site, now)));
+      assertEquals(200, r.status(), r.body());
+    }
+    TestService.Response deleted = svc.post("/api/v1/nhsa/3507", TestService.ADMIN_KEY,
+        com.tracesentinel.nhsa.NhsaPayloads.delete3507("CB-VOID-2", "B-CB-VOID-2", "4"));
+    assertEquals(200, deleted.status(), deleted.body());
+    long voided = TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE voided_at IS NOT NULL");
+    assertTrue(voided >= 1, "the deleted sale's anomaly is marked");
+
+    driver.get(base() + "/health/ready");
+    ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("sessionStorage.clear(); localStorage.clear();");
+    signIn(investigator);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    wait.until(d -> !rows().isEmpty());
+    new Select(driver.findElement(By.id("f-voided"))).selectByValue("true");
+    driver.findElement(By.id("apply")).click();
+    wait.until(d -> rows().size() == voided
+        && rows().stream().allMatch(r -> r.findElement(By.cssSelector("span.voided")).isDisplayed()));
+    assertTrue(rows().stream().anyMatch(r -> r.findElement(By.cssSelector("a.code")).getText().equals(code)));
+    new Select(driver.findElement(By.id("f-voided"))).selectByValue("false");
+    driver.findElement(By.id("apply")).click();
+    wait.until(d -> !rows().isEmpty() && rows().stream().noneMatch(r -> !r.findElements(By.cssSelector("span.voided"))
+        .isEmpty()));
+    driver.findElement(By.id("reset")).click();
+  }
+
   /** The file the console saves opens in Excel with its Chinese intact: UTF-8 with a byte-order mark. */
   @Test
   void theExportedFileStartsWithAUtf8ByteOrderMark() {
