@@ -221,8 +221,7 @@ final class Judge implements Runnable {
       // Admitted before the database was found down, and queued since (behind a re-send check that went unanswered,
       // say): judged, its group would wait out the committer's stall limit as well before its 503, 3.6 s in all
       // (load-tests/faults/run.sh pg-stop-resend). It cannot be stored while the database is down.
-      r.answer.completeExceptionally(new ScanService.Unavailable("the history database is unavailable; nothing of "
-          + "this request was stored"));
+      r.answer.completeExceptionally(new ScanService.Unavailable(ScanService.DATABASE_DOWN));
       return;
     }
     Map<Integer, Long> holds = Map.of();

@@ -156,6 +156,9 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     r.answer.completeExceptionally(new Unavailable(broken + "; nothing of this request was stored"));
   }
 
+  /** What a request is told while the database is down, whether refused on arrival or queued when it went down. */
+  static final String DATABASE_DOWN = "the history database is unavailable; nothing was stored";
+
   /**
    * Judges and stores one request. Refused at once (a failed future, nothing judged) while paused, while the database
    * is down, when the ledger is full and the request brings a new code, or when too many scans wait already.
@@ -267,7 +270,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       return p;
     }
     // The reason stays in the log and on /health/ready; a client learns only that it must come back.
-    return health.downBecause() == null ? null : "the history database is unavailable; nothing was stored";
+    return health.downBecause() == null ? null : DATABASE_DOWN;
   }
 
   /** At capacity only new codes are refused: returns, repeats and receipts of known boxes still go through. */
