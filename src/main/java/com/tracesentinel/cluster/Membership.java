@@ -27,6 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -157,14 +158,32 @@ final class Membership implements Runnable, AutoCloseable {
           throw e;
         }
       }
-      TopicDescription topic = admin.describeTopics(List.of(settings.topic())).allTopicNames()
-          .get(30, TimeUnit.SECONDS).get(settings.topic());
+      TopicDescription topic = describeOnceKnown(admin, settings.topic());
       if (topic.partitions().size() != CodeKey.PARTITIONS) {
         throw new IllegalStateException("the Kafka topic " + settings.topic() + " has " + topic.partitions().size()
             + " partitions; the service maps codes onto " + CodeKey.PARTITIONS + ". Delete it (it holds no data) or "
             + "choose another TRACESENTINEL_CLUSTER_NAME");
       }
       requireNodeIdFree(admin, settings);
+    }
+  }
+
+  /**
+   * The broker answering may learn of a topic a moment after its controller created it (KRaft applies the record
+   * asynchronously): a node that found the topic created by a node started beside it, or that created it itself, was
+   * told "This server does not host this topic-partition" and its start failed (seen once in a CI run).
+   */
+  private static TopicDescription describeOnceKnown(Admin admin, String topic) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
     }
   }
 

@@ -59,6 +59,35 @@ class ClusterStartupTest {
     }
   }
 
+  /**
+   * Two nodes of a new cluster started together: the second found the topic existing and asked for its description
+   * before the broker knew it, and its start failed with "This server does not host this topic-partition".
+   */
+  @Test
+  void nodesOfANewClusterStartedTogetherAllStart() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start()) {
+      java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newFixedThreadPool(3);
+      try {
+        for (int cluster = 0; cluster < 12; cluster++) {
+          java.util.List<java.util.concurrent.Future<?>> nodes = new java.util.ArrayList<>();
+          for (int node = 0; node < 3; node++) {
+            ClusterSettings settings = new ClusterSettings(broker.bootstrap(), "together" + cluster, "n" + node,
+                "http://127.0.0.1:1", "a-test-cluster-secret", Duration.ofMillis(1000));
+            nodes.add(starts.submit(() -> {
+              Membership.ensureTopic(settings);
+              return null;
+            }));
+          }
+          for (java.util.concurrent.Future<?> n : nodes) {
+            n.get(60, java.util.concurrent.TimeUnit.SECONDS); // throws what the start threw
+          }
+        }
+      } finally {
+        starts.shutdownNow();
+      }
+    }
+  }
+
   @Test
   void aSessionTimeoutTheBrokersRefuseStopsTheStart() throws Exception {
     try (KafkaBroker broker = KafkaBroker.start()) { // group.min.session.timeout.ms=1000
