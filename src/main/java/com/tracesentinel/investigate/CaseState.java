@@ -1,7 +1,6 @@
 package com.tracesentinel.investigate;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * An anomaly as a case: OPEN when raised, UNDER_REVIEW while someone checks it, then CONFIRMED or DISMISSED.
@@ -37,13 +36,16 @@ public enum CaseState {
     return null;
   }
 
-  /** The state named (any case), or null. */
+  /**
+   * The state named (any ASCII letter case), or null. Only ASCII, as the list's state filter: Unicode's case mapping
+   * reads ı as I, so a change to "under_revıew" was carried out while the same word in the filter was a 400.
+   */
   public static CaseState parse(String s) {
-    if (s == null) {
+    if (s == null || !s.chars().allMatch(c -> c < 0x80)) {
       return null;
     }
     for (CaseState c : values()) {
-      if (c.name().equals(s.trim().toUpperCase(Locale.ROOT))) {
+      if (c.name().equalsIgnoreCase(s.trim())) {
         return c;
       }
     }
