@@ -1,11 +1,14 @@
 package com.tracesentinel.auth;
 
+import com.tracesentinel.code.AsciiCase;
+
+
 /** The three roles (README, "HTTP API"); admin may do everything. */
 public enum Role {
   SCANNER, INVESTIGATOR, ADMIN;
 
   public String wire() {
-    return name().toLowerCase();
+    return AsciiCase.lower(name());
   }
 
   /** Null when the text names no role. */
@@ -13,11 +16,6 @@ public enum Role {
     if (s == null) {
       return null;
     }
-    for (Role r : values()) {
-      if (r.wire().equals(s.trim().toLowerCase())) {
-        return r;
-      }
-    }
-    return null;
+    return AsciiCase.constantNamed(Role.class, s.trim());
   }
 }

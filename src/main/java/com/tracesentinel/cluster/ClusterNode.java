@@ -1,5 +1,6 @@
 package com.tracesentinel.cluster;
 
+import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.OwnerTable;
@@ -597,7 +598,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   private void bindMetrics(MeterRegistry registry) {
     for (Phase phase : Phase.values()) {
       if (phase != Phase.NONE) {
-        Gauge.builder("tracesentinel.cluster.partitions", () -> count(phase)).tag("phase", phase.name().toLowerCase())
+        Gauge.builder("tracesentinel.cluster.partitions", () -> count(phase)).tag("phase", AsciiCase.lower(phase.name()))
             .description("code partitions this node holds, by phase").register(registry);
       }
     }

@@ -1,5 +1,6 @@
 package com.tracesentinel.config;
 
+import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.rules.LadderSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -294,7 +295,7 @@ public record Config(
       if (v == null) {
         return fallback;
       }
-      return switch (v.toLowerCase()) {
+      return switch (AsciiCase.lower(v)) {
         case "true", "1", "yes" -> true;
         case "false", "0", "no" -> false;
         default -> throw new IllegalArgumentException(name + "=" + v + " is not true or false");

@@ -2,6 +2,7 @@ package com.tracesentinel.http;
 
 import com.tracesentinel.auth.Principal;
 import com.tracesentinel.auth.Role;
+import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.code.ParseResult;
 import com.tracesentinel.code.TraceCodes;
 import com.tracesentinel.imaging.DecodeOutcome;
@@ -133,7 +134,7 @@ final class ImageRoutes {
   /** Before the body is read: anything but an image is refused without receiving megabytes of it. */
   static void requireImage(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
-    if (type == null || !type.toLowerCase().startsWith("image/")) {
+    if (type == null || !AsciiCase.lower(type).startsWith("image/")) {
       throw new Problem(415, "Unsupported media type", "send the photo as the body with Content-Type: image/…");
     }
     ctx.next();

@@ -1,6 +1,7 @@
 package com.tracesentinel.http;
 
 import com.tracesentinel.auth.Role;
+import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.code.ParseResult;
 import com.tracesentinel.code.TraceCode;
 import com.tracesentinel.code.TraceCodes;
@@ -543,9 +544,8 @@ final class InvestigatorRoutes {
     if (v == null) {
       return null;
     }
-    boolean ascii = v.chars().allMatch(c -> c < 0x80);
     for (String n : names) {
-      if (ascii && n.equalsIgnoreCase(v)) {
+      if (AsciiCase.equalsIgnoringCase(n, v)) {
         return n;
       }
     }

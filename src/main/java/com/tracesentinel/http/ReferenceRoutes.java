@@ -1,6 +1,7 @@
 package com.tracesentinel.http;
 
 import com.tracesentinel.auth.Role;
+import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.code.Gtin;
 import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.reference.Product;
@@ -71,9 +72,8 @@ final class ReferenceRoutes {
       String kindText = row.text("kind", true, 20, errors);
       SiteKind kind = SiteKind.PHARMACY;
       if (kindText != null) {
-        try {
-          kind = SiteKind.valueOf(kindText.toUpperCase());
-        } catch (IllegalArgumentException e) {
+        kind = AsciiCase.constantNamed(SiteKind.class, kindText);
+        if (kind == null) {
           errors.add(row.field("kind"), "must be PHARMACY, HOSPITAL or CLINIC");
         }
       }
@@ -95,7 +95,7 @@ final class ReferenceRoutes {
 
   /** No charset named, or UTF-8: what Vert.x decodes the body as then. */
   private static boolean isUtf8(String contentType) {
-    int at = contentType.toLowerCase().indexOf("charset=");
+    int at = AsciiCase.lower(contentType).indexOf("charset=");
     if (at < 0) {
       return true;
     }
@@ -132,7 +132,7 @@ final class ReferenceRoutes {
   private static <T> Upload<T> rows(RoutingContext ctx, String key, List<String> fields,
                                     BiFunction<Row, Problem.Errors, T> read) {
     String contentType = ctx.request().getHeader("Content-Type");
-    boolean csv = contentType != null && contentType.toLowerCase().startsWith("text/csv");
+    boolean csv = contentType != null && AsciiCase.lower(contentType).startsWith("text/csv");
     if (csv && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(ctx.body().buffer().getBytes())) {
       // Decoded leniently, bad bytes became U+FFFD: two different byte strings could name one site.
       throw Problem.badRequest("the CSV is not well-formed UTF-8 (name its charset in Content-Type if it is another)");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
+import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.ingest.Preparation;
 import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.ingest.ScanResult;
@@ -225,9 +226,8 @@ final class ScanJson {
     EventType type = EventType.SALE;
     String typeText = text(o, Field.TYPE, prefix, false, 20, errors);
     if (typeText != null) {
-      try {
-        type = EventType.valueOf(typeText.toUpperCase());
-      } catch (IllegalArgumentException e) {
+      type = AsciiCase.constantNamed(EventType.class, typeText);
+      if (type == null) {
         errors.add(prefix + "type", "must be one of SALE, RETURN, RECEIVE, DESTROY");
       }
     }

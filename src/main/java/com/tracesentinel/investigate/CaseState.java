@@ -1,5 +1,6 @@
 package com.tracesentinel.investigate;
 
+import com.tracesentinel.code.AsciiCase;
 import java.util.List;
 
 /**
@@ -41,14 +42,6 @@ public enum CaseState {
    * reads ı as I, so a change to "under_revıew" was carried out while the same word in the filter was a 400.
    */
   public static CaseState parse(String s) {
-    if (s == null || !s.chars().allMatch(c -> c < 0x80)) {
-      return null;
-    }
-    for (CaseState c : values()) {
-      if (c.name().equalsIgnoreCase(s.trim())) {
-        return c;
-      }
-    }
-    return null;
+    return s == null ? null : AsciiCase.constantNamed(CaseState.class, s.trim());
   }
 }

@@ -1,5 +1,6 @@
 package com.tracesentinel.rules;
 
+import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceData;
 import com.tracesentinel.reference.Site;
@@ -284,7 +285,7 @@ public final class Ladder {
     if (type == EventType.SALE && c.product != null) {
       String billed = blankToNull(scan.billedDrug());
       String catalogue = blankToNull(c.product.drugCode());
-      if (billed != null && catalogue != null && !billed.equalsIgnoreCase(catalogue)) {
+      if (billed != null && catalogue != null && !AsciiCase.equalsIgnoringCase(billed, catalogue)) {
         out.add(new Anomaly(AnomalyType.PRODUCT_MISMATCH, Suspicion.SUBSTITUTED, Level.ALERT,
             "billed as " + billed + ", catalogue says " + catalogue, null));
       }

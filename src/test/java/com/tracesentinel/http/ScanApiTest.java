@@ -374,6 +374,20 @@ class ScanApiTest {
     assertEquals("scans[0].code", errors.getJsonObject(0).getString("field"));
   }
 
+  /** Java's case mapping reads the long s as S: "ſale" was stored as a SALE; only a–z fold. */
+  @Test
+  void aTypeSpeltWithALetterOutsideAsciiIsRefusedAndACaseOfAsciiTaken() {
+    String code = newCode();
+    Response r = svc.post("/api/v1/scans", pharmacyA,
+        new JsonObject().put("scans", new JsonArray().add(scan(code, "PA", "W2", Instant.now()).put("type", "\u017fale"))));
+    assertEquals(400, r.status(), r.body());
+    assertEquals("scans[0].type", r.json().getJsonArray("errors").getJsonObject(0).getString("field"), r.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'W2'"));
+    Response ok = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "W2", Instant.now()).put("type", "sAlE"));
+    assertEquals(200, ok.status(), ok.body());
+    assertEquals("ACCEPTED", ok.result(0).getString("status"), ok.body());
+  }
+
   @Test
   void lineNumbersAndQuantitiesWithAFractionAreRefusedNotRounded() {
     String code = newCode();
