@@ -61,6 +61,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
    * stays on COPY entirely.
    */
   static final int ONE_STATEMENT_ROWS = 64;
+  /** The most characters of a scan's code kept as scanned ({@code scans.raw_code}). */
+  static final int MAX_RAW_CODE = 1_000;
   private Connection judge;
   /**
    * Committer thread: this writer's markers below it are all deleted, since the group that set it committed and its
@@ -237,7 +239,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         .bytea(judged ? e.idem() : null)
         .text(r.code() == null ? null : r.code().canonical())
         .text(r.code() == null ? null : r.code().productKey())
-        .text(in.code())
+        .text(keptRawCode(in.code()))
         .text(in.type().name())
         .text(in.siteId())
         .int4(r.site() == null ? null : r.site().ref())
@@ -254,6 +256,19 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         .text(in.uploadBatch())
         .text(in.linkedDocumentNo())
         .int4(judged ? e.facts().packSize() : null);
+  }
+
+  /**
+   * The code as scanned, its first {@link #MAX_RAW_CODE} characters: enough to show what a till sent (the code itself
+   * holds at most 100 once scanner noise is removed), while a garbled one of up to the 1 MiB body is REJECTED without
+   * its megabyte stored. Never cut inside a surrogate pair.
+   */
+  static String keptRawCode(String raw) {
+    if (raw == null || raw.length() <= MAX_RAW_CODE) {
+      return raw;
+    }
+    int end = Character.isHighSurrogate(raw.charAt(MAX_RAW_CODE - 1)) ? MAX_RAW_CODE - 1 : MAX_RAW_CODE;
+    return raw.substring(0, end);
   }
 
   /** The row's code key: the judged scan's own, or (a refused scan with a valid code) its code's. */

@@ -120,6 +120,27 @@ class ScanApiTest {
         .put("documentNo", "NOISE-2")).status(), "no code at all is still a malformed request");
   }
 
+  /**
+   * However long a code is, it is an invalid code (TOO_LONG), REJECTED and kept with what its till sent, not a 400
+   * for its batch: a code over 1,000 characters (a scanner sending codes without a line end) refused every scan of
+   * the batch with it.
+   */
+  @Test
+  void aCodeOfAnyLengthIsRejectedAloneNotTheWholeBatch() {
+    String good = newCode();
+    String garbled = good.repeat(60);
+    JsonArray batch = new JsonArray().add(scan(good, "PA", "LONG-1", Instant.now()))
+        .add(scan(garbled, "PA", "LONG-1", Instant.now()).put("lineNo", 2));
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", batch));
+    assertEquals(200, r.status(), r.body());
+    assertEquals("ACCEPTED", r.result(0).getString("status"));
+    JsonObject rejected = r.result(1);
+    assertEquals("REJECTED", rejected.getString("status"), rejected.encode());
+    assertTrue(rejected.getString("error").contains("the code has 1200 characters"), rejected.encode());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'LONG-1'"
+        + " AND status = 'REJECTED' AND raw_code = '" + garbled.substring(0, 1_000) + "'"), "kept as evidence");
+  }
+
   @Test
   void aFieldNamedTwiceInOneScanIs400NamingIt() {
     String code = newCode();
