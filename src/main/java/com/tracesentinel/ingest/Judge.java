@@ -286,6 +286,8 @@ final class Judge implements Runnable {
         out.add(inFlightReplay(t));
       } else if (resent.containsKey(t.index())) {
         out.add(new Judged.Replay(t.index(), t.input(), t.code(), t.event(), resent.get(t.index())));
+      } else if (t.refusal() != null) {
+        out.add(rejected(t, t.refusal()));
       } else {
         out.add(apply(t, seq, now, false));
       }
@@ -450,7 +452,9 @@ final class Judge implements Runnable {
         continue;
       }
       Prepared.ToJudge t = (Prepared.ToJudge) p;
-      Judged j = inFlight.containsKey(Idem.of(t.event().idem())) ? inFlightReplay(t) : apply(t, seq, now, true);
+      Judged j = inFlight.containsKey(Idem.of(t.event().idem())) ? inFlightReplay(t)
+          : t.refusal() == null ? apply(t, seq, now, true)
+          : mayBeResent(t.event()) ? null : rejected(t, t.refusal());
       if (j == null) {
         return i;
       }

@@ -13,8 +13,10 @@ import java.util.List;
 
 /**
  * The checks a scan passes before any code state is read: its code parses, its site is registered, its time is
- * plausible and its text fields hold text. A scan that fails is REJECTED with the reason and never reaches the
- * judge; the other scans of its request are not affected. Pure apart from reading the reference snapshot.
+ * plausible and its text fields hold text. A scan that fails is REJECTED with the reason; the other scans of its
+ * request are not affected. One with a valid code at a registered site still reaches the judge, which answers it
+ * REPLAYED when its idempotency key was seen before (a re-send is not judged on what it carries besides its key).
+ * Pure apart from reading the reference snapshot.
  */
 public final class Preparation {
   /** Scans more than this far in the future are a terminal's clock error, not a sale. */
@@ -41,27 +43,33 @@ public final class Preparation {
     ParseResult parsed = TraceCodes.parse(in.code());
     TraceCode code = parsed instanceof ParseResult.Valid valid ? valid.code() : null;
     String textProblem = textProblem(in);
-    if (textProblem != null) {
-      return new Prepared.Refused(index, in, code, null, textProblem);
-    }
-    if (parsed instanceof ParseResult.Invalid invalid) {
-      return new Prepared.Refused(index, in, null, null, "invalid code: " + invalid.message());
-    }
-    Site site = reference.siteById(in.siteId());
+    Site site = code == null ? null : reference.siteById(in.siteId());
     if (site == null) {
+      // Without a valid code at a registered site there is no idempotency key that could have been seen before.
+      if (textProblem != null) {
+        return new Prepared.Refused(index, in, code, null, textProblem);
+      }
+      if (parsed instanceof ParseResult.Invalid invalid) {
+        return new Prepared.Refused(index, in, null, null, "invalid code: " + invalid.message());
+      }
       return new Prepared.Refused(index, in, code, null, "site " + in.siteId() + " is not registered");
-    }
-    if (in.scannedAt().isAfter(now.plus(MAX_FUTURE))) {
-      return new Prepared.Refused(index, in, code, site,
-          "scannedAt " + in.scannedAt() + " is more than 10 minutes in the future");
-    }
-    if (in.scannedAt().isBefore(now.minus(oldest))) {
-      return new Prepared.Refused(index, in, code, site, "scannedAt " + in.scannedAt() + " is more than "
-          + oldest.toDays() + " days ago (TRACESENTINEL_SCAN_MAX_AGE_DAYS)");
     }
     Product product = reference.product(code.productKey());
     return new Prepared.ToJudge(index, in, code, site,
-        ScanEvent.of(in, code, site, product == null ? 1 : Math.max(1, product.packSize())));
+        ScanEvent.of(in, code, site, product == null ? 1 : Math.max(1, product.packSize())),
+        textProblem != null ? textProblem : timeProblem(in, now));
+  }
+
+  /** Why the scan's time is not plausible (a terminal's clock error), or null. */
+  private String timeProblem(ScanInput in, Instant now) {
+    if (in.scannedAt().isAfter(now.plus(MAX_FUTURE))) {
+      return "scannedAt " + in.scannedAt() + " is more than 10 minutes in the future";
+    }
+    if (in.scannedAt().isBefore(now.minus(oldest))) {
+      return "scannedAt " + in.scannedAt() + " is more than " + oldest.toDays()
+          + " days ago (TRACESENTINEL_SCAN_MAX_AGE_DAYS)";
+    }
+    return null;
   }
 
   /** The first text field holding something that is not text (a control character or broken UTF-16), or null. */

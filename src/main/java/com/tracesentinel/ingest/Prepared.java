@@ -18,5 +18,11 @@ public sealed interface Prepared permits Prepared.Refused, Prepared.ToJudge {
   /** REJECTED without touching any code's state; stored so investigators see what was sent. */
   record Refused(int index, ScanInput input, TraceCode code, Site site, String reason) implements Prepared {}
 
-  record ToJudge(int index, ScanInput input, TraceCode code, Site site, ScanEvent event) implements Prepared {}
+  /**
+   * @param refusal why the scan is REJECTED unless it is a re-send (its time or a text field is refused), else null:
+   *                a scan whose idempotency key was seen before gets the original result back whatever else it
+   *                carries, so these are only known to be rejected once the judge has ruled a re-send out
+   */
+  record ToJudge(int index, ScanInput input, TraceCode code, Site site, ScanEvent event, String refusal)
+      implements Prepared {}
 }

@@ -276,7 +276,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   /** At capacity only new codes are refused: returns, repeats and receipts of known boxes still go through. */
   private boolean bringsNewCode(List<Prepared> prepared) {
     for (Prepared p : prepared) {
-      if (p instanceof Prepared.ToJudge t && ledger.getRaw(t.event().codeKey()) == null) {
+      if (p instanceof Prepared.ToJudge t && t.refusal() == null && ledger.getRaw(t.event().codeKey()) == null) {
         return true;
       }
     }

@@ -60,9 +60,12 @@ class GroupStatementTest {
     List<Judged.Row> rows = new ArrayList<>();
     long id = firstId;
     for (Prepared p : new Preparation(REFERENCE, Duration.ofDays(400)).prepare(inputs, NOW)) {
-      if (p instanceof Prepared.ToJudge t) {
+      if (p instanceof Prepared.ToJudge t && t.refusal() == null) {
         rows.add(new Judged.Row(t.index(), t.input(), t.code(), t.site(), t.event(), id++, ScanStatus.ACCEPTED,
             List.of(), null));
+      } else if (p instanceof Prepared.ToJudge t) {
+        rows.add(new Judged.Row(t.index(), t.input(), t.code(), t.site(), null, id++, ScanStatus.REJECTED, List.of(),
+            t.refusal()));
       } else {
         Prepared.Refused f = (Prepared.Refused) p;
         rows.add(new Judged.Row(f.index(), f.input(), f.code(), null, null, id++, ScanStatus.REJECTED, List.of(),
@@ -187,10 +190,10 @@ class GroupStatementTest {
     Migrations.apply(db);
     ScanInput far = new ScanInput("86000011234567890199", EventType.SALE, "S1", "D-9", 1,
         Instant.parse("+20000-01-01T00:00:00Z"), 1, false, null, null, null);
-    Prepared.Refused refused = (Prepared.Refused) new Preparation(REFERENCE, Duration.ofDays(400))
+    Prepared.ToJudge refused = (Prepared.ToJudge) new Preparation(REFERENCE, Duration.ofDays(400))
         .prepare(List.of(far), NOW).get(0);
     Judged.Row row = new Judged.Row(0, far, refused.code(), null, null, 1, ScanStatus.REJECTED, List.of(),
-        refused.reason());
+        refused.refusal());
     try (PostgresHistory h = new PostgresHistory(db, "w", 10, ref -> null)) {
       h.commit(10, List.of(row), List.of(), Map.of(), HistoryPort.CommitGate.OPEN);
     }

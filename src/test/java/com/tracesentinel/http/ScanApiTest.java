@@ -223,6 +223,38 @@ class ScanApiTest {
     assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '" + code + "'"));
   }
 
+  /**
+   * A re-send is known by its idempotency key alone: sent again after its till's clock jumped (a scannedAt more than
+   * 10 minutes ahead, or older than the oldest accepted) it came back REJECTED instead of REPLAYED, and was stored a
+   * second time as a rejected scan. A scan with no such key seen before is still rejected for its time.
+   */
+  @Test
+  void aResentScanIsReplayedWhateverTimeItNowCarries() {
+    String code = newCode();
+    Instant now = Instant.now();
+    Response first = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "CLOCK-1", now));
+    assertEquals("ACCEPTED", first.result(0).getString("status"), first.body());
+    Instant[] jumped = {now.plus(1, ChronoUnit.DAYS), now.minus(1_000, ChronoUnit.DAYS)};
+    for (Instant at : jumped) {
+      Response again = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "CLOCK-1", at));
+      assertEquals("REPLAYED", again.result(0).getString("status"), again.body());
+      assertEquals("ACCEPTED", again.result(0).getJsonObject("original").getString("status"), again.body());
+    }
+    Response controlCharacter = svc.post("/api/v1/scans", pharmacyA,
+        scan(code, "PA", "CLOCK-1", now).put("deviceId", "POS\u0001"));
+    assertEquals("REPLAYED", controlCharacter.result(0).getString("status"), controlCharacter.body());
+    String other = newCode();
+    JsonArray batch = new JsonArray().add(scan(other, "PA", "CLOCK-2", now))
+        .add(scan(other, "PA", "CLOCK-2", jumped[0])).add(scan(other, "PA", "CLOCK-3", jumped[0]));
+    Response inOneBatch = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", batch));
+    assertEquals("REPLAYED", inOneBatch.result(1).getString("status"), inOneBatch.body());
+    JsonObject notResent = inOneBatch.result(2);
+    assertEquals("REJECTED", notResent.getString("status"), notResent.encode());
+    assertTrue(notResent.getString("error").contains("in the future"), notResent.encode());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'CLOCK-1'"));
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'CLOCK-2'"));
+  }
+
   @Test
   void aWholeBatchSentAgainIsReplayedScanByScanWithEachOriginal() {
     Instant t = Instant.now().minus(3, ChronoUnit.HOURS);
