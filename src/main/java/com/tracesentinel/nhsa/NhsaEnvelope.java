@@ -48,7 +48,6 @@ public final class NhsaEnvelope {
   /** Codes of one line, at most. */
   public static final int MAX_CODES_PER_LINE = 1_000;
   static final int MAX_TEXT = 100;
-  static final int MAX_RAW_CODE = 1_000;
   static final int MAX_QUANTITY = 1_000_000;
   private static final int MAX_ERRORS = 50;
   /** {@code sel_retn_time} is China time. */
@@ -306,11 +305,8 @@ public final class NhsaEnvelope {
     } else if (!(v instanceof String s)) {
       zh = "药品追溯码须为字符串";
       en = "the trace code must be a string";
-    } else if (s.length() > MAX_RAW_CODE) {
-      zh = "药品追溯码超过 " + MAX_RAW_CODE + " 个字符";
-      en = "the trace code is longer than " + MAX_RAW_CODE + " characters";
     } else {
-      return s;
+      return s; // of any length: the parser rejects a long one (TOO_LONG) as it does any invalid code
     }
     fail(entry < 0 ? linePath : linePath + ".drugtracinfo[" + entry + "]", "drug_trac_codg", zh, en);
     return null;

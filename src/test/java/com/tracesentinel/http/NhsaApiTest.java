@@ -437,16 +437,20 @@ class NhsaApiTest {
   void aRejectedCodeIsNamedByItsFieldAndTheRestOfTheMessageIsStored() {
     String good = newCode();
     Response r = post("3505A", shenzhenKey, sale3505A(SHENZHEN,
-        newLayoutLine("R-REJ-1", "B-REJ-1", ago(10), good, "81000010000000000X1"),
+        newLayoutLine("R-REJ-1", "B-REJ-1", ago(10), good, "81000010000000000X1", "8".repeat(1_001)),
         saleLine(newCode(), "R-REJ\u00002", "B-REJ-2", ago(10))));
     assertStored(r);
     JsonArray results = results(r);
     assertEquals("ACCEPTED", results.getJsonObject(0).getString("status"));
     assertEquals("REJECTED", results.getJsonObject(1).getString("status"));
     assertEquals("input.selinfoDetail[0].drugtracinfo[1].drug_trac_codg", results.getJsonObject(1).getString("field"));
+    // A code of any length is a REJECTED code, not a malformed message: one garbled code refused the whole upload.
     assertEquals("REJECTED", results.getJsonObject(2).getString("status"));
-    assertTrue(results.getJsonObject(2).getString("error").startsWith("documentNo holds U+0000"), r.body());
-    assertEquals("input.selinfoDetail[1].rtal_docno", results.getJsonObject(2).getString("errorField"));
+    assertEquals("input.selinfoDetail[0].drugtracinfo[2].drug_trac_codg", results.getJsonObject(2).getString("field"));
+    assertTrue(results.getJsonObject(2).getString("error").contains("1001 characters"), r.body());
+    assertEquals("REJECTED", results.getJsonObject(3).getString("status"));
+    assertTrue(results.getJsonObject(3).getString("error").startsWith("documentNo holds U+0000"), r.body());
+    assertEquals("input.selinfoDetail[1].rtal_docno", results.getJsonObject(3).getString("errorField"));
     JsonObject business = businessResult(r);
     assertEquals("0", business.getString("retRslt"));
     assertTrue(business.getString("msgRslt").contains("首个拒收 input.selinfoDetail[0].drugtracinfo[1]"
