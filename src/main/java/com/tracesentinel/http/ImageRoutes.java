@@ -226,7 +226,11 @@ final class ImageRoutes {
     }
     parts.throwIfAny();
     if (image == null) {
-      throw Problem.validation(List.of(new Problem.FieldError("image", "a multipart part named image is required")));
+      // A part without a file name reaches us as a text field, its bytes lost (curl -F 'image=<photo.png' sends one).
+      throw Problem.validation(List.of(new Problem.FieldError("image", images == 0
+          ? "a multipart part named image is required"
+          : "the part has no file name, so it was read as text, not as a photo: send it as a file (its "
+              + "Content-Disposition with a filename; curl -F image=@photo.png)")));
     }
     String scanField = ctx.request().getFormAttribute("scan");
     // The scan part's siteId and documentNo make the scans' idempotency keys, so its bytes must be well-formed UTF-8

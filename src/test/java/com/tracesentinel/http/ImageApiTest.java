@@ -213,6 +213,17 @@ class ImageApiTest {
         "SELECT count(*) FROM scans WHERE document_no IN ('PHOTO-4', 'PHOTO-5')"));
   }
 
+  /** curl's -F 'image=<photo.png' sends the photo without a file name: it was told the part was missing. */
+  @Test
+  void aPhotoSentWithoutAFileNameIsToldToSendItAsAFile() throws IOException {
+    byte[] scan = new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-8").encode()
+        .getBytes(StandardCharsets.UTF_8);
+    Response r = multipart(new Part("scan", null, null, scan), new Part("image", null, null, fixture("dm_gs1.png")));
+    assertEquals(400, r.status(), r.body());
+    assertTrue(r.json().getString("detail").startsWith("image: the part has no file name"), r.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-8'"));
+  }
+
   @Test
   void aScanPartIsReadAsAScanObjectIs() throws IOException {
     byte[] photo = fixture("dm_gs1.png");
