@@ -39,27 +39,27 @@ public final class NhsaAnswer {
     int repeated = 0;
     int rejected = 0;
     ScanResult firstRejected = null;
-    // The (document, code) pairs this message itself stored. A REPLAYED code matching one is the same box listed
-    // twice in the message (one receipt, one key), not one an earlier message stored: counted "before", a first
-    // upload read as partly a re-send.
-    Set<String> storedHere = new HashSet<>();
+    // The (document, code) pairs met so far in this message, stored or replayed. A REPLAYED code matching one is the
+    // same box listed twice in the message (one receipt, one key), not one more an earlier message stored: counted
+    // "before", a first upload read as partly a re-send, and a re-sent one as having stored each copy.
+    Set<String> seenHere = new HashSet<>();
     List<ScanResult> inOrder = new ArrayList<>(results);
     inOrder.sort(Comparator.comparingInt(ScanResult::index));
     for (ScanResult r : inOrder) {
       switch (r.status()) {
         case ACCEPTED -> {
           accepted++;
-          storedHere.add(keyInMessage(upload, r));
+          seenHere.add(keyInMessage(upload, r));
         }
         case FLAGGED -> {
           flagged++;
-          storedHere.add(keyInMessage(upload, r));
+          seenHere.add(keyInMessage(upload, r));
         }
         case REPLAYED -> {
-          if (storedHere.contains(keyInMessage(upload, r))) {
-            repeated++;
-          } else {
+          if (seenHere.add(keyInMessage(upload, r))) {
             replayed++;
+          } else {
+            repeated++;
           }
         }
         case REJECTED -> {
