@@ -17,16 +17,38 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
       throw new IllegalArgumentException("TRACESENTINEL_DB_URL must start with postgresql://");
     }
+    // The authority is split here, not by URI: URI leaves host, port and user unset for a host name it does not take
+    // as an Internet one ("db_1", as Docker Compose names containers), and the service then logged in to localhost as
+    // postgres without a password.
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    int at = authority.lastIndexOf('@');
     String user = "postgres";
     String password = "";
-    if (uri.getRawUserInfo() != null) {
-      String[] parts = uri.getRawUserInfo().split(":", 2);
+    if (at >= 0) {
+      String[] parts = authority.substring(0, at).split(":", 2);
       user = decode(parts[0]);
       password = parts.length > 1 ? decode(parts[1]) : "";
     }
+    String hostPort = authority.substring(at + 1);
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < hostPort.lastIndexOf(']')) {
+      colon = -1; // inside an IPv6 literal
+    }
+    String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+    int port = 5432;
+    if (colon >= 0 && colon < hostPort.length() - 1) {
+      try {
+        port = Integer.parseInt(hostPort.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("TRACESENTINEL_DB_URL: the port is not 1 to 65535: " + hostPort);
+      }
+    }
     String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
-    return new DatabaseUrl(uri.getHost() == null ? "localhost" : uri.getHost(),
-        uri.getPort() < 0 ? 5432 : uri.getPort(), path.isEmpty() ? "postgres" : path, user, password);
+    return new DatabaseUrl(host.isEmpty() ? "localhost" : host, port, path.isEmpty() ? "postgres" : path, user,
+        password);
   }
 
   public String jdbcUrl() {
@@ -38,7 +60,8 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
   }
 
+  /** Percent-decoding only: in a URL's user part a "+" is a plus (a password "a+b" was sent as "a b"). */
   private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }
