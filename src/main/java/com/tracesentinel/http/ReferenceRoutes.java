@@ -265,6 +265,11 @@ final class ReferenceRoutes {
 
     String text(String name, boolean required, int max, Problem.Errors errors) {
       Object v = values.get(name);
+      if (v != null && !(v instanceof String) && !(v instanceof Number)) {
+        // A JSON object, list or boolean names nothing: its Java rendering ("{a=1}", "[x]") was stored as the name.
+        errors.add(field(name), "must be a string (or a number)");
+        return null;
+      }
       String notText = v == null ? null : Fields.notText(v.toString());
       if (notText != null) {
         errors.add(field(name), notText);

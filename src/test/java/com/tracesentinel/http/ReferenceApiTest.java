@@ -236,6 +236,30 @@ class ReferenceApiTest {
   }
 
   @Test
+  void aJsonObjectListOrBooleanIsNoTextField() {
+    JsonArray sites = new JsonArray()
+        .add(new JsonObject().put("siteId", new JsonObject().put("a", 1)).put("name", "object id").put("kind", "CLINIC")
+            .put("regionCode", "110105").put("regionName", "BJ"))
+        .add(new JsonObject().put("siteId", "PHLIST1").put("name", new JsonArray().add("a")).put("kind", "CLINIC")
+            .put("regionCode", "110105").put("regionName", true));
+    Response r = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", sites.encode());
+    assertEquals(400, r.status(), r.body());
+    assertEquals(java.util.List.of("[0].siteId", "[1].name", "[1].regionName"), r.json().getJsonArray("errors")
+        .stream().map(e -> ((JsonObject) e).getString("field")).toList(), r.body());
+    assertEquals(0, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM sites WHERE site_id IN ('{a=1}', 'PHLIST1') OR name = 'object id'"));
+    Response product = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", new JsonArray()
+        .add(new JsonObject().put("productKey", "8300031").put("genericName", new JsonObject().put("zh", "x")))
+        .encode());
+    assertEquals(400, product.status(), product.body());
+    assertEquals("[0].genericName", product.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    // a number is still read as text, as an identifier may be sent
+    Response number = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", new JsonArray()
+        .add(new JsonObject().put("productKey", 8300032).put("genericName", "n").put("drugCode", 12345)).encode());
+    assertEquals(200, number.status(), number.body());
+  }
+
+  @Test
   void aGtinWhoseLastDigitIsNotItsCheckDigitIsRefused() {
     JsonArray rows = new JsonArray()
         .add(new JsonObject().put("productKey", "06901234567893").put("genericName", "wrong check digit"))
