@@ -171,7 +171,11 @@ final class VerifyRoutes {
   }
 
   private Future<JsonObject> lookUp(RoutingContext ctx, ParseResult parsed) {
-    return Future.fromCompletionStage(services.lookups().lookUp(parsed), ctx.vertx().getOrCreateContext())
+    // The pool's queries have no deadline of their own: with the history locked (a table rewrite) or the database
+    // paused, a code sold more than once waited until the idle timeout closed the connection, with no answer at all.
+    return Future.fromCompletionStage(services.lookups().lookUp(parsed)
+            .orTimeout(services.config().dbTimeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS),
+            ctx.vertx().getOrCreateContext())
         .recover(failure -> {
           // A stage after the code's state wraps that state's own failure.
           Throwable err = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null

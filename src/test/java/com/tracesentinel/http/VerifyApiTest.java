@@ -176,6 +176,27 @@ class VerifyApiTest {
   }
 
   @Test
+  void aHistoryThatDoesNotAnswerIs503WithinTheDatabaseTimeout() throws Exception {
+    String box = newBox();
+    sell(box, "VP1", "LK-1", null, null);
+    sell(box, "VP2", "LK-2", null, null);
+    com.tracesentinel.history.DatabaseUrl db = svc.db();
+    try (var c = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+      c.setAutoCommit(false);
+      c.createStatement().execute("LOCK TABLE scans IN ACCESS EXCLUSIVE MODE"); // as a table rewrite holds it
+      long start = System.nanoTime();
+      Response r = verifyPath(box);
+      long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+      c.rollback();
+      assertEquals(503, r.status(), r.body());
+      assertEquals("application/problem+json", r.contentType());
+      assertEquals("5", r.retryAfter());
+      assertTrue(seconds < 30, "answered after " + seconds + " s, the database timeout being 10 s");
+    }
+    assertEquals("MULTIPLE_SALES", ok(verifyPath(box)).getString("outcome"));
+  }
+
+  @Test
   void aDoubleScanIsNotShownAsASecondSale() {
     String box = newBox();
     sell(box, "VP1", "D-1", null, null);
