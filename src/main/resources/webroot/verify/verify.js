@@ -75,6 +75,7 @@
     UNRECOGNISED_FORMAT: ['格式不对：追溯码是 20 位数字，或以 (01) 开头。', 'Not a trace code: it is 20 digits, or starts with (01).'],
     PRODUCT_BARCODE: ['这是商品条码，不是追溯码。追溯码通常印在它旁边。', 'This is the product barcode, not the trace code; the trace code is usually printed next to it.'],
     CN20_LENGTH: ['位数不对：这种追溯码正好 20 位数字。', 'Wrong length: this kind of trace code has exactly 20 digits.'],
+    UNKNOWN_PREFIX: ['前 7 位不是已登记药品的编码：请核对输入；如无误，这盒药可能有问题，请举报。', 'The first 7 digits name no registered medicine: check what you typed; if it is right, this box may not be genuine: report it.'],
     NOT_NUMERIC: ['应该是数字的地方出现了其他字符。', 'A character other than a digit where digits belong.'],
     INVALID_CHARACTER: ['含有追溯码不使用的字符。', 'It contains a character trace codes do not use.'],
     UNKNOWN_AI: STRUCTURE, MALFORMED_BRACKETS: STRUCTURE, INVALID_VALUE: STRUCTURE, INVALID_PAIRING: STRUCTURE,

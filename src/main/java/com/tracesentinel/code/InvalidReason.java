@@ -12,6 +12,12 @@ public enum InvalidReason {
   PRODUCT_BARCODE,
   /** A CN20 code must be exactly 20 digits. */
   CN20_LENGTH,
+  /**
+   * A CN20 code whose 7-digit product prefix is not in the loaded catalogue, never scanned: the public look-up's answer
+   * (the rules make such a code invalid). The parser cannot know the catalogue, and a scan of one is judged and
+   * stored with an UNKNOWN_PRODUCT warning so that the evidence is kept.
+   */
+  UNKNOWN_PREFIX,
   /** A digit was required (CN20, GS1 numeric fields, the GTIN of a Digital Link). */
   NOT_NUMERIC,
   /**

@@ -1,5 +1,6 @@
 package com.tracesentinel.ingest;
 
+import com.tracesentinel.code.CodeFamily;
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.code.InvalidReason;
 import com.tracesentinel.code.ParseResult;
@@ -93,10 +94,19 @@ public final class LookupService {
   }
 
   private CompletableFuture<Answer> answer(TraceCode code, byte[] key, CodeState state, Instant updatedAt) {
+    Product product = reference.product(code.productKey());
+    if (state == null && product == null && code.family() == CodeFamily.CN20 && reference.catalogLoaded()) {
+      // "A known 7-digit prefix (when the catalog is loaded)" is the rules' only check of a CN20 the public can make:
+      // told NO_SALE_RECORD ("retry later"), a buyer of a box with a made-up code was reassured. A code already
+      // scanned keeps its answer: its sales are what the buyer needs to see.
+      counted(Outcome.INVALID_CODE);
+      return CompletableFuture.completedFuture(new Answer(Outcome.INVALID_CODE, null, InvalidReason.UNKNOWN_PREFIX,
+          "the product prefix " + code.productKey() + " is not in the catalogue", null, 0, List.of(), updatedAt, false,
+          false));
+    }
     if (state != null) {
       counts.countCode(key);
     }
-    Product product = reference.product(code.productKey());
     int saleCount = state == null ? 0 : Math.max(0, state.saleCount());
     boolean splitOneBox = saleCount > 1 && state.lastSaleSplit() && state.distinctSaleSites() <= 1
         && product != null && state.soldUnits() <= product.packSize();

@@ -101,6 +101,24 @@ class VerifyApiTest {
     assertEquals("INVALID_CODE", ok(verifyQuery("hello")).getString("outcome"));
   }
 
+  /**
+   * The rules: a CN20 needs "(when the catalog is loaded) a known 7-digit prefix"; a made-up one was NO_SALE_RECORD,
+   * which tells the buyer to retry later. Once scanned (judged with UNKNOWN_PRODUCT), its sales are the answer.
+   */
+  @Test
+  void aNeverScannedCn20WithAPrefixMissingFromTheCatalogueIsInvalid() {
+    String made = "8999999" + String.format("%013d", SERIALS.incrementAndGet());
+    JsonObject j = ok(verifyPath(made));
+    assertEquals("INVALID_CODE", j.getString("outcome"), j.encode());
+    assertEquals("UNKNOWN_PREFIX", j.getString("reason"), j.encode());
+    assertTrue(j.getString("detail").contains("8999999"), j.encode());
+    JsonObject sold = sell(made, "VP1", "UP-1", "S-UP-1", "POS-UP");
+    assertEquals("UNKNOWN_PRODUCT", sold.getJsonArray("anomalies").getJsonObject(0).getString("type"), sold.encode());
+    JsonObject after = ok(verifyQuery(made));
+    assertEquals("ONE_SALE", after.getString("outcome"), after.encode());
+    assertEquals(made, after.getString("canonical"));
+  }
+
   @Test
   void aMissingCodeParameterIsAProblem() {
     Response r = svc.get("/api/v1/verify", null);
