@@ -565,7 +565,7 @@ final class InvestigatorRoutes {
     }
     try {
       // in UTC, where the database compares it: a time that has no UTC date there is refused, not a 500
-      OffsetDateTime t = OffsetDateTime.parse(plusOffset(v)).withOffsetSameInstant(ZoneOffset.UTC);
+      OffsetDateTime t = Fields.isoTime(plusOffset(v)).withOffsetSameInstant(ZoneOffset.UTC);
       int finer = t.getNano() % 1_000;
       Instant bound = (finer == 0 ? t : t.plusNanos(1_000 - finer)).toInstant();
       // Beyond PostgreSQL's last timestamp the driver sends the first days of year 294277 as a plain number, which

@@ -18,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -239,7 +238,7 @@ final class ScanJson {
     String at = text(o, Field.SCANNED_AT, prefix, false, 64, errors);
     if (at != null) {
       try {
-        scannedAt = OffsetDateTime.parse(at).toInstant();
+        scannedAt = Fields.isoTime(at).toInstant();
       } catch (DateTimeParseException e) {
         errors.add(prefix + "scannedAt", "must be an ISO-8601 time with an offset, e.g. 2026-11-22T10:15:30+08:00");
       }

@@ -284,6 +284,10 @@ class InvestigatorApiTest {
     expected.put("from=2026-11-30T11:00:00Z&to=2026-11-30T12:00:00.123456Z", 0);
     expected.put("from=2026-11-30T11:00:00Z&to=2026-11-30T12:00:00.1234561Z", 1);
     expected.put("from=2026-11-30T11:00:00Z&to=2026-11-30T12:00:00.1234559Z", 0);
+    // ISO-8601's other offset forms and its decimal comma (java.time alone refused each)
+    expected.put("from=2026-11-30T20:00:00,123456%2B0800", 1);
+    expected.put("from=2026-11-30T20:00:00,1234561%2B08", 0);
+    expected.put("from=2026-11-30T20:00:00.1234559+0800", 1); // the '+' left unencoded: a space when decoded
     expected.forEach((range, n) -> {
       Response r = svc.get("/api/v1/anomalies?" + site + range, investigator);
       assertEquals(200, r.status(), r.body());

@@ -441,6 +441,28 @@ class ScanApiTest {
     assertEquals("ACCEPTED", ok.result(0).getString("status"), ok.body());
   }
 
+  /** ISO-8601 writes an offset +08:00, +0800 or +08, and a fraction with a comma: java.time alone took the first. */
+  @Test
+  void aScanTimeInAnyOfIsoOffsetFormsAndWithADecimalCommaIsRead() {
+    Instant at = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3600);
+    String local = at.atOffset(java.time.ZoneOffset.ofHours(8)).toLocalDateTime().toString();
+    String[] written = {local + "+08:00", local + "+0800", local + "+08", local + ",0+08:00"};
+    JsonArray scans = new JsonArray();
+    for (String w : written) {
+      scans.add(scan(newCode(), "PA", "W3", Instant.now()).put("scannedAt", w));
+    }
+    scans.add(scan(newCode(), "PA", "W3", Instant.now()).put("scannedAt", local)); // no offset: no instant
+    Response refused = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(400, refused.status(), refused.body());
+    assertEquals(1, refused.json().getJsonArray("errors").size(), refused.body());
+    assertEquals("scans[4].scannedAt", refused.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    scans.remove(4);
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(200, r.status(), r.body());
+    assertEquals(4, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'W3' AND scanned_at = '"
+        + at + "'"));
+  }
+
   @Test
   void lineNumbersAndQuantitiesWithAFractionAreRefusedNotRounded() {
     String code = newCode();
