@@ -364,9 +364,12 @@ public final class NhsaEnvelope {
 
   private Boolean flag(Map<?, ?> line, String path) {
     Object v = line.get("trdn_flag");
-    // Only 0 and 1 are written out: 1e999999999 written out is a gigabyte.
-    String s = v instanceof BigDecimal n ? (n.scale() == 0 && n.signum() >= 0 && n.compareTo(BigDecimal.ONE) <= 0
-        ? n.toPlainString() : "?") : v instanceof String t ? t.strip() : null;
+    // Only 0 and 1 are written out: 1e999999999 written out is a gigabyte. 1.0 is 1, as in the line's other numbers
+    // (a serialiser of doubles writes the flag so).
+    BigDecimal within = v instanceof BigDecimal n && n.signum() >= 0 && n.compareTo(BigDecimal.ONE) <= 0
+        ? n.stripTrailingZeros() : null;
+    String s = v instanceof BigDecimal ? (within != null && within.scale() <= 0 ? within.toPlainString() : "?")
+        : v instanceof String t ? t.strip() : null;
     if (v == null || "".equals(s)) {
       fail(path, "trdn_flag", "缺少拆零标志", "the split-pack flag is required");
       return false;

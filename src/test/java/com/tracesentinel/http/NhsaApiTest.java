@@ -121,8 +121,9 @@ class NhsaApiTest {
     JsonObject selfPaidSplit = newLayoutLine("R-NEW-1", "B-NEW-1b", ago(20), split).put("trdn_flag", "1")
         .put("sel_retn_cnt", "6.0000").put("mdtrt_setl_type", "2").put("setl_id", "");
     JsonObject noCode = newLayoutLine("R-NEW-1", "B-NEW-1c", ago(20));
-    Response r = post("3505A", shenzhenKey, sale3505A(SHENZHEN, newLayoutLine("R-NEW-1", "B-NEW-1a", ago(20), a, b),
-        selfPaidSplit, noCode));
+    // The flag as a JSON number written with a fraction, as a serialiser of doubles writes it: read as the 0 it is.
+    Response r = post("3505A", shenzhenKey, sale3505A(SHENZHEN,
+        newLayoutLine("R-NEW-1", "B-NEW-1a", ago(20), a, b).put("trdn_flag", 0.0), selfPaidSplit, noCode));
     assertStored(r);
     JsonArray results = results(r);
     assertEquals(3, results.size());
