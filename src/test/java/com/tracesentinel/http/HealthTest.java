@@ -25,6 +25,14 @@ class HealthTest {
       Response metrics = svc.get("/metrics", null);
       assertEquals(200, metrics.status());
       assertTrue(metrics.body().contains("tracesentinel_ledger_capacity{application=\"tracesentinel\"} 100000.0"));
+      // Relayed by a reverse proxy on this machine: from 127.0.0.1, but for whoever the proxy serves.
+      for (String[] relayed : new String[][] {{"X-Forwarded-For", "203.0.113.5"}, {"Forwarded", "for=203.0.113.5"},
+          {"X-Real-IP", "203.0.113.5"}}) {
+        for (String path : new String[] {"/metrics", "/health/ready"}) {
+          Response r = svc.send(svc.request(path, null).header(relayed[0], relayed[1]).GET().build());
+          assertEquals(403, r.status(), relayed[0] + " " + path + ": " + r.body());
+        }
+      }
       Response missing = svc.get("/api/v1/nothing-here", null);
       assertEquals(404, missing.status());
       assertTrue(missing.contentType().startsWith("application/problem+json"));
