@@ -106,11 +106,11 @@ public final class ApiServer extends VerticleBase {
     verify.mount(router);
     scans.mount(router, auth);
     new NhsaRoutes(services.intake()).mount(router, auth);
+    new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     router.route("/api/*").handler(ImageRoutes.holdBody(MAX_BODY)).handler(auth.keyBeforeBody());
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     new OpsRoutes(services.prometheus(), services.notReady(), services.notLive(),
         services.config().opsOnLoopbackOnly()).mount(router);
-    new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
     new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.codeStates(),
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference(), services.investigations(),

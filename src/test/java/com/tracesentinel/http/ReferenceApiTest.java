@@ -50,6 +50,21 @@ class ReferenceApiTest {
     assertEquals("UNKNOWN_PRODUCT", unknown.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"));
   }
 
+  /** The API's 1 MiB refused a catalogue of more than some 7,000 products while the answer asked for up to 100,000. */
+  @Test
+  void aCatalogueOfMoreThanOneMebibyteIsTaken() {
+    StringBuilder csv = new StringBuilder("productKey,drugCode,genericName,brandName,spec,manufacturer,packSize\n");
+    for (int i = 0; i < 12_000; i++) {
+      csv.append(9_100_000 + i).append(",XBULK").append(i).append(",阿莫西林胶囊 bulk ").append(i)
+          .append(",Amoxil,0.25g×24,珠海联邦制药股份有限公司中山分公司,24\n");
+    }
+    byte[] body = csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(body.length > 1024 * 1024, "the body is " + body.length + " bytes");
+    Response r = svc.put("/api/v1/products", TestService.ADMIN_KEY, "text/csv", csv.toString());
+    assertEquals(200, r.status(), r.body().substring(0, Math.min(300, r.body().length())));
+    assertEquals(12_000, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE drug_code LIKE 'XBULK%'"));
+  }
+
   @Test
   void aCsvThatIsNotWellFormedUtf8IsRefusedNotRewritten() {
     byte[] head = "siteId,name,kind,regionCode,regionName\nPH".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
