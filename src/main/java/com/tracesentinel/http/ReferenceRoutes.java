@@ -3,6 +3,8 @@ package com.tracesentinel.http;
 import com.tracesentinel.auth.Role;
 import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.code.Gtin;
+import com.tracesentinel.code.ParseResult;
+import com.tracesentinel.code.TraceCodes;
 import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.Site;
@@ -65,6 +67,9 @@ final class ReferenceRoutes {
       } else if (key != null && key.length() == 14 && !Gtin.isValidGtin14(key)) {
         // Every GS1 code is checked against its check digit before it is judged, so no scan could ever match it.
         errors.add(row.field("productKey"), "is not a GTIN-14: its last digit is not the check digit");
+      } else if (key != null && key.startsWith("MA.") && !key.equals(maProductKey(key))) {
+        // Likewise an MA key no code yields (MA.156.M0.100.L1 holds a batch unit; a scan's key ends before it).
+        errors.add(row.field("productKey"), "is not an MA product part: a code with it yields " + maProductKey(key));
       }
       return new Product(key, row.text("drugCode", false, 100, errors), row.text("genericName", true, 200, errors),
           row.text("brandName", false, 200, errors), row.text("spec", false, 200, errors),
@@ -77,6 +82,13 @@ final class ReferenceRoutes {
         ctx.json(products.ignored().answer(ar.result()));
       }
     });
+  }
+
+  /** The product key a code of this MA product part yields (the parser's, on the part with a serial added). */
+  private static String maProductKey(String key) {
+    ParseResult parsed = TraceCodes.parse(key + ".S0");
+    return parsed instanceof ParseResult.Valid v ? v.code().productKey()
+        : "no product (" + ((ParseResult.Invalid) parsed).message() + ")";
   }
 
   private void putSites(RoutingContext ctx) {

@@ -98,6 +98,32 @@ class ReferenceApiTest {
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key = '8300002'"));
   }
 
+  /** Uploads {@code rows}, expecting a 400 naming the product key of each of the first {@code refused} rows. */
+  private static JsonArray refusedProductKeys(JsonArray rows, int refused) {
+    Response r = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", rows.encode());
+    assertEquals(400, r.status(), r.body());
+    JsonArray errors = r.json().getJsonArray("errors");
+    assertEquals(refused, errors.size(), r.body());
+    for (int i = 0; i < refused; i++) {
+      assertEquals("[" + i + "].productKey", errors.getJsonObject(i).getString("field"), r.body());
+    }
+    return errors;
+  }
+
+  /** An MA key holding a data unit was stored, though every code of that product yields a shorter key. */
+  @Test
+  void anMaProductKeyNoCodeCanYieldIsRefused() {
+    JsonArray rows = new JsonArray()
+        .add(new JsonObject().put("productKey", "MA.156.M0.100.L2503").put("genericName", "batch in the key"))
+        .add(new JsonObject().put("productKey", "MA.156.M0.").put("genericName", "empty unit"))
+        .add(new JsonObject().put("productKey", "MA.156.M0.100777").put("genericName", "right"));
+    JsonArray errors = refusedProductKeys(rows, 2);
+    assertTrue(errors.getJsonObject(0).getString("message").endsWith("yields MA.156.M0.100"), errors.encode());
+    rows.remove(1);
+    rows.remove(0);
+    assertEquals(200, svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", rows.encode()).status());
+  }
+
   @Test
   void aPackSizeWithAFractionIsRefusedNotRounded() {
     JsonArray rows = new JsonArray()
@@ -279,11 +305,7 @@ class ReferenceApiTest {
     JsonArray rows = new JsonArray()
         .add(new JsonObject().put("productKey", "06901234567893").put("genericName", "wrong check digit"))
         .add(new JsonObject().put("productKey", "06901234567892").put("genericName", "right"));
-    Response r = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", rows.encode());
-    assertEquals(400, r.status(), r.body());
-    JsonArray errors = r.json().getJsonArray("errors");
-    assertEquals(1, errors.size(), r.body());
-    assertEquals("[0].productKey", errors.getJsonObject(0).getString("field"));
+    refusedProductKeys(rows, 1);
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key LIKE '0690123456789%'"
         + " AND generic_name IN ('wrong check digit', 'right')"));
   }
