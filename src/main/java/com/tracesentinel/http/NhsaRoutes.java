@@ -49,6 +49,17 @@ final class NhsaRoutes {
         .handler(ctx -> BodyBudget.reserve(ctx, ApiServer.MAX_BODY));
     router.post(PREFIX + ":infno").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY))
         .handler(this::post);
+    // Anything else under the prefix is answered in the envelope too (the router's own 404 and 405 are problems).
+    router.route(PREFIX + "*").handler(ctx -> {
+      boolean oneInfno = ctx.request().path().indexOf('/', PREFIX.length()) < 0 && ctx.request().path().length()
+          > PREFIX.length();
+      if (oneInfno) {
+        ctx.response().putHeader("Allow", "POST");
+      }
+      ctx.fail(oneInfno ? new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed on "
+          + ctx.request().path()) : new Problem(404, "Not found", "no route for " + ctx.request().method() + " "
+          + ctx.request().path()));
+    });
     // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the
     // path to match it, and a path it cannot decode (%ZZ) would then fail the failure handling itself (a bare 400).
     router.route().failureHandler(ctx -> {
@@ -142,6 +153,8 @@ final class NhsaRoutes {
       // its role is refused.
       case 403 -> Auth.principal(ctx) == null ? "该密钥的角色无权上传（须为本机构的扫码密钥或管理员密钥）"
           : "该密钥无权为此定点医药机构上传";
+      case 404 -> "没有这个接口，请用 POST /api/v1/nhsa/{infno}";
+      case 405 -> "只接受 POST 上传";
       case 413 -> "报文超过 1 MiB，请分批上传";
       // The generic "请求被拒绝" (request refused) left a Chinese reader with nothing to change.
       case 415 -> "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送";

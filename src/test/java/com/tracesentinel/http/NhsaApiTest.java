@@ -492,6 +492,18 @@ class NhsaApiTest {
     assertEquals(-1, gzip.json().getInteger("infcode"), gzip.body());
     assertTrue(gzip.json().getString("err_msg").startsWith("不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送 / "),
         gzip.body());
+
+    // Another method, no infno, a path below one: a client reading infcode met a problem document.
+    Response get = svc.get("/api/v1/nhsa/3505", shenzhenKey);
+    assertEquals(405, get.status(), get.body());
+    assertEquals(-1, get.json().getInteger("infcode"), get.body());
+    assertTrue(get.json().getString("err_msg").startsWith("只接受 POST 上传 / "), get.body());
+    for (String path : new String[] {"/api/v1/nhsa/", "/api/v1/nhsa/3505/x"}) {
+      Response none = svc.post(path, shenzhenKey, message);
+      assertEquals(404, none.status(), path + ": " + none.body());
+      assertEquals(-1, none.json().getInteger("infcode"), none.body());
+      assertTrue(none.json().getString("err_msg").startsWith("没有这个接口，请用 POST /api/v1/nhsa/{infno} / "), none.body());
+    }
   }
 
   @Test
