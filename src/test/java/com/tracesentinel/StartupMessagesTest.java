@@ -147,6 +147,36 @@ class StartupMessagesTest {
   }
 
   @Test
+  void aFirstStartKilledWhileItCreatesTheDatabaseLeavesNothingTheNextStartMisreads() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-killed-initdb");
+    ProcessBuilder pb = new ProcessBuilder(ServiceProcess.mainCommand("serve")).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().keySet().removeIf(k -> k.startsWith("TRACESENTINEL_"));
+    pb.environment().putAll(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
+        "TRACESENTINEL_PORT", "0"));
+    Process p = pb.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!initdbBegun(dataDir) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertTrue(initdbBegun(dataDir), "initdb never wrote PG_VERSION");
+    // As a container stopped during a first start stops it: every process at once, with -9, initdb too.
+    p.descendants().toList().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    Run next = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_LEDGER_CAPACITY", "1000"),
+        "rebuild-ledger");
+    // was 1: "embedded PostgreSQL exited with 2 while starting", at this and every later start
+    assertEquals(0, next.exit(), next.output());
+  }
+
+  private static boolean initdbBegun(Path dataDir) throws java.io.IOException {
+    try (var files = Files.list(dataDir)) {
+      return files.anyMatch(d -> Files.exists(d.resolve("PG_VERSION")));
+    }
+  }
+
+  @Test
   void theLedgerCommandsRefuseClusterModeBeforeTouchingAnything() throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-ledger-cluster");
     Map<String, String> env = Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(),

@@ -184,12 +184,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * Creates the cluster beside {@code dataDir} and moves it in whole. initdb writes PG_VERSION first and removes its
+   * directory only on a signal it can catch: killed with -9 (a container stopped during a first start, which kills
+   * its processes with the JVM; the OOM killer), it left a cluster that passed for made, and every later start
+   * failed on it ("embedded PostgreSQL exited with 2") until the directory was deleted by hand.
+   */
   private static void initdb(Path bin, Path dataDir, Path passwordFile) throws IOException {
+    Path tmp = dataDir.resolveSibling(dataDir.getFileName() + ".initdb");
+    if (Files.exists(tmp)) {
+      deleteTree(tmp); // what a killed initdb left
+    }
     List<String> command = new ArrayList<>(asUnprivileged());
-    command.addAll(List.of(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", USER,
+    command.addAll(List.of(bin.resolve("initdb").toString(), "-D", tmp.toString(), "-U", USER,
         "--auth=scram-sha-256", "--pwfile=" + passwordFile, "-E", "UTF-8", "--locale=C"));
     Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
     run(command, log, "initdb");
+    Files.move(tmp, dataDir, StandardCopyOption.ATOMIC_MOVE);
     LOG.info("Created the embedded PostgreSQL cluster in {} (SCRAM password in {})", dataDir, passwordFile);
   }
 
