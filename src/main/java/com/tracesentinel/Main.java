@@ -138,6 +138,12 @@ public final class Main implements Callable<Integer> {
       if (!Files.isReadable(file)) {
         throw new IllegalArgumentException("cannot read " + file);
       }
+      // The file is read more than once (its encoding, a resume's checkpoint, the messages): a directory or a pipe
+      // failed only once the database had started, as "Is a directory" or "Illegal seek", naming no file.
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("cannot import " + file + ": not a regular file (a directory, a pipe); "
+            + "give the path of the file itself");
+      }
       TraceSentinel core = TraceSentinel.startCore(Config.fromEnvironment());
       NhsaImport importer = new NhsaImport(core.scans(), core.importCheckpoints(), System.out);
       CountDownLatch reported = new CountDownLatch(1);

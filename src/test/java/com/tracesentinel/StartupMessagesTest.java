@@ -105,6 +105,18 @@ class StartupMessagesTest {
   }
 
   @Test
+  void anImportOfADirectoryIsRefusedNamingItBeforeTheDatabaseStarts() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-import-directory");
+    Path uploads = Files.createDirectories(dataDir.resolve("uploads"));
+    Run run = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString()), "import", uploads.toString());
+    assertEquals(2, run.exit(), run.output());
+    // was "tracesentinel: Is a directory", after the embedded database had been created and started
+    assertEquals(List.of("tracesentinel: cannot import " + uploads + ": not a regular file (a directory, a pipe); "
+        + "give the path of the file itself"), run.lines());
+    assertFalse(Files.exists(dataDir.resolve("pg")), "the embedded database was created");
+  }
+
+  @Test
   void anUnreachableDatabaseIsOneLineNamingItsVariableNotFlywaysPage() throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-db-refused");
     Run run = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
