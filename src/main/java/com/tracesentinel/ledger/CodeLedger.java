@@ -47,6 +47,12 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
    * the next start took it for the ledger: sold boxes answered as never sold, and a repeat sale went unflagged.
    */
   private static final String REBUILDING = "codes.rebuilding";
+  /**
+   * The capacity the file was created with. A start with TRACESENTINEL_LEDGER_CAPACITY raised and no rebuild took
+   * the new number: past the file's own room Chronicle refused every new code's insert, and each such scan was stored
+   * REJECTED "internal error while judging this scan" with a 200, not refused with the 503 a full ledger answers.
+   */
+  private static final String CAPACITY = "codes.capacity";
   /** Changes whenever a key or value layout, or what a value means, changes: an older file is rebuilt. */
   static final String FORMAT = "tracesentinel-ledger 4: key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1]"
       + ", a return may leave open sales unknown, GS1 keys of the serial in upper case";
@@ -143,6 +149,14 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
       // Marked before the file exists, so that no crash can leave an empty file that looks like a ledger.
       Files.writeString(dir.resolve(REBUILDING), "created " + java.time.Instant.now() + "\n");
       map = builder(capacity).createPersistedTo(file);
+      Files.writeString(dir.resolve(CAPACITY), capacity + "\n");
+    } else if (Files.exists(dir.resolve(CAPACITY))) {
+      long sizedFor = Long.parseLong(Files.readString(dir.resolve(CAPACITY)).trim());
+      if (sizedFor < capacity) {
+        LOG.warn("Ledger {} was created for {} codes, fewer than TRACESENTINEL_LEDGER_CAPACITY={}: new codes beyond {} "
+            + "are refused until rebuild-ledger (service stopped) makes it anew", file, sizedFor, capacity, sizedFor);
+        capacity = sizedFor;
+      }
     }
     Files.writeString(formatFile, FORMAT + "\n");
     Files.writeString(dir.resolve(DIRTY), "open since " + java.time.Instant.now() + "\n");

@@ -95,6 +95,21 @@ class CodeLedgerTest {
   }
 
   @Test
+  void aCapacityRaisedWithoutARebuildIsTheFilesOwnSoNewCodesAreRefusedNotFailed() throws Exception {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
+    }
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000_000, true)) {
+      assertEquals(1_000, ledger.capacity());
+      for (int i = 0; i < 1_000; i++) {
+        ledger.update(CodeKey.of("c" + i), 1, stored -> CodeState.NEW);
+      }
+      // was: inserted on into Chronicle's spare tiers until it threw IllegalStateException for each new code
+      assertThrows(LedgerPort.Full.class, () -> ledger.update(CodeKey.of("one too many"), 1, stored -> CodeState.NEW));
+    }
+  }
+
+  @Test
   void checkpointsAreReadBack() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
       ledger.rebuilt(); // as the service does once a new ledger holds the history
