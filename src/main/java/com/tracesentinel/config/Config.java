@@ -84,7 +84,9 @@ public record Config(
   private static Config from(Env e) {
     Map<String, String> env = e.env();
     // Read by logback.xml itself; checked here so that a typo stops the start instead of silencing every log line.
-    String logFormat = env.get("TRACESENTINEL_LOG_FORMAT");
+    // Blank is unset and spaces around are dropped, as for every variable and as logback's own reading (LogFormat)
+    // does: " json" logged JSON while this check refused it, and an empty value stopped the start.
+    String logFormat = e.string("TRACESENTINEL_LOG_FORMAT", null);
     if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException("TRACESENTINEL_LOG_FORMAT=" + logFormat + " must be text or json");
     }
@@ -255,6 +257,10 @@ public record Config(
       if (v == null) {
         return fallback;
       }
+      // ASCII digits only: Long.parseLong reads any script's digits, so TRACESENTINEL_PORT=١٨٠٩١ was port 18091.
+      if (!v.replace("_", "").matches("[+-]?[0-9]+")) {
+        throw new IllegalArgumentException(name + "=" + v + " is not a whole number");
+      }
       try {
         long parsed = Long.parseLong(v.replace("_", ""));
         if (parsed < min || parsed > max) {
@@ -262,10 +268,8 @@ public record Config(
         }
         return parsed;
       } catch (NumberFormatException ex) {
-        // Long.parseLong refuses digits past 2^63 the same way as letters.
-        String why = v.replace("_", "").matches("[+-]?[0-9]+") ? " is outside " + min + ".." + max
-            : " is not a whole number";
-        throw new IllegalArgumentException(name + "=" + v + why);
+        // digits past 2^63
+        throw new IllegalArgumentException(name + "=" + v + " is outside " + min + ".." + max);
       }
     }
 

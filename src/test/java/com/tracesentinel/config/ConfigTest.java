@@ -32,6 +32,22 @@ class ConfigTest {
     IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
         () -> Config.from(Map.of("TRACESENTINEL_PORT", "9223372036854775808")));
     assertTrue(huge.getMessage().startsWith("TRACESENTINEL_PORT=9223372036854775808 is outside"), huge.getMessage());
+    // Another script's digits (Arabic-Indic, fullwidth) were read as the number they spell.
+    for (String digits : new String[] {"\u0661\u0668\u0660\u0669\u0661", "\uff11\uff18\uff10\uff19\uff11"}) {
+      IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+          () -> Config.from(Map.of("TRACESENTINEL_PORT", digits)));
+      assertEquals("TRACESENTINEL_PORT=" + digits + " is not a whole number", other.getMessage());
+    }
+  }
+
+  /** Blank is unset and spaces are dropped, as for every variable and as logback's own reading of it does. */
+  @Test
+  void theLogFormatIsReadLikeEveryOtherVariable() {
+    Config.from(Map.of("TRACESENTINEL_LOG_FORMAT", ""));
+    Config.from(Map.of("TRACESENTINEL_LOG_FORMAT", " json "));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Config.from(Map.of("TRACESENTINEL_LOG_FORMAT", "xml")));
+    assertEquals("TRACESENTINEL_LOG_FORMAT=xml must be text or json", e.getMessage());
   }
 
   @Test
