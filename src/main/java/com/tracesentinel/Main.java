@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
     description = "Drug trace-code scanning and anomaly service. Configuration: TRACESENTINEL_* environment "
         + "variables (README).",
     subcommands = {Main.Serve.class, Main.Demo.class, Main.RebuildLedger.class, Main.VerifyLedger.class,
-        Main.Import.class})
+        Main.Import.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {

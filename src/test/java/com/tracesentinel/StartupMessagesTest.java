@@ -36,6 +36,13 @@ class StartupMessagesTest {
       assertTrue(out.toString().contains("Usage: tracesentinel " + sub), out.toString());
       assertTrue(out.toString().contains("--help"), out.toString());
     }
+    // `help` as a word, as git and docker take it: it was "Unmatched argument at index 0: 'help'", exit 2.
+    StringWriter out = new StringWriter();
+    assertEquals(0, new CommandLine(new Main()).setOut(new PrintWriter(out)).execute("help", "import"));
+    assertTrue(out.toString().contains("Usage: tracesentinel import"), out.toString());
+    StringWriter all = new StringWriter();
+    assertEquals(0, new CommandLine(new Main()).setOut(new PrintWriter(all)).execute("help"));
+    assertTrue(all.toString().contains("rebuild-ledger"), all.toString());
   }
 
   @Test
