@@ -417,8 +417,13 @@ public final class TraceSentinel implements AutoCloseable {
     pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.dbPoolSize()).setMaxWaitQueueSize(1_000)
             .setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS))
+        // The pool's queries have no deadline of their own: with a table they read or write locked (a table rewrite,
+        // an operator's LOCK TABLE) every route waited until the lock went or the idle timeout closed the connection
+        // unanswered. PostgreSQL cancels such a statement (SQLSTATE 57014, a 503) and rolls its transaction back, so a
+        // write given up on is certainly not stored.
         .connectingTo(new PgConnectOptions().setHost(db.host()).setPort(db.port()).setDatabase(db.database())
-            .setUser(db.user()).setPassword(db.password()).setPipeliningLimit(16))
+            .setUser(db.user()).setPassword(db.password()).setPipeliningLimit(16)
+            .addProperty("statement_timeout", config.dbTimeoutSeconds() + "s"))
         .using(vertx)
         .build();
     reference = new ReferenceStore();

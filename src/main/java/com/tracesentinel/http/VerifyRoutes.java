@@ -171,8 +171,8 @@ final class VerifyRoutes {
   }
 
   private Future<JsonObject> lookUp(RoutingContext ctx, ParseResult parsed) {
-    // The pool's queries have no deadline of their own: with the history locked (a table rewrite) or the database
-    // paused, a code sold more than once waited until the idle timeout closed the connection, with no answer at all.
+    // PostgreSQL cancels a statement that waits on a lock (the pool's statement_timeout), but a paused database
+    // answers nothing at all: a code sold more than once waited until the idle timeout closed the connection.
     return Future.fromCompletionStage(services.lookups().lookUp(parsed)
             .orTimeout(services.config().dbTimeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS),
             ctx.vertx().getOrCreateContext())

@@ -359,6 +359,32 @@ class CasesApiTest {
   }
 
   @Test
+  void aLockedTableIs503WithinTheDatabaseTimeoutAndAChangeGivenUpOnIsNotStored() throws Exception {
+    long id = IDS.get(2);
+    com.tracesentinel.history.DatabaseUrl db = svc.db();
+    try (var c = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+      c.setAutoCommit(false);
+      c.createStatement().execute("LOCK TABLE anomalies IN ACCESS EXCLUSIVE MODE"); // as a table rewrite holds it
+      long start = System.nanoTime();
+      Response list = svc.get("/api/v1/anomalies?limit=10", investigator);
+      Response change = patch("/api/v1/anomalies/" + id, investigator, change("UNDER_REVIEW", "calling the pharmacy"));
+      long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+      c.rollback();
+      for (Response r : List.of(list, change)) {
+        assertEquals(503, r.status(), r.body());
+        assertEquals("application/problem+json", r.contentType());
+        assertEquals("5", r.retryAfter());
+      }
+      assertTrue(seconds < 40, "answered after " + seconds + " s, the database timeout being 10 s for each");
+    }
+    // PostgreSQL itself gave the change up and rolled it back: sent again, it is stored once
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomaly_changes WHERE anomaly_id = " + id));
+    assertEquals(200, patch("/api/v1/anomalies/" + id, investigator, change("UNDER_REVIEW", "calling the pharmacy"))
+        .status());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomaly_changes WHERE anomaly_id = " + id));
+  }
+
+  @Test
   void aHistoryReadWhileTheCaseChangesAgreesWithItsState() throws Exception {
     long id = IDS.get(31);
     ExecutorService pool = Executors.newFixedThreadPool(2);
