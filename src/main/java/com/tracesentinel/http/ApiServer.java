@@ -109,6 +109,8 @@ public final class ApiServer extends VerticleBase {
     new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
     router.route("/api/*").handler(ImageRoutes.holdBody(MAX_BODY)).handler(auth.keyBeforeBody());
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+    int dbTimeout = services.config().dbTimeoutSeconds();
+    router.route("/api/*").handler(ctx -> answerWithin(ctx, dbTimeout));
     new OpsRoutes(services.prometheus(), services.notReady(), services.notLive(),
         services.config().opsOnLoopbackOnly()).mount(router);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
@@ -320,6 +322,32 @@ public final class ApiServer extends VerticleBase {
       return;
     }
     send(ctx, problemOf(ctx));
+  }
+
+  /** After PostgreSQL's own statement_timeout (its 503, with the change rolled back) has had its chance. */
+  private static final long DEADLINE_MARGIN_MILLIS = 2_000;
+
+  /**
+   * Bounds the wait for the database on the routes mounted after it (scans, NHSA messages, photos and the look-up
+   * come before it, with deadlines of their own). A frozen PostgreSQL (SIGSTOPped, or packets dropped on the way) answers nothing and never
+   * runs its statement_timeout: a list waited until the 30 s body timer answered 408 as if the client were slow, a case
+   * change went unanswered until the 60 s idle timeout, and was stored once the database thawed. A read is a 503; a
+   * change may still commit when the database wakes, so it is a 504 that says so. Only the wait for an answer's head
+   * is bounded: an export whose rows flow runs on.
+   */
+  private static void answerWithin(RoutingContext ctx, int dbTimeoutSeconds) {
+    long timer = ctx.vertx().setTimer(dbTimeoutSeconds * 1_000L + DEADLINE_MARGIN_MILLIS, id -> {
+      if (ctx.response().headWritten() || ctx.response().closed()) {
+        return;
+      }
+      io.vertx.core.http.HttpMethod m = ctx.request().method();
+      ctx.fail(m == io.vertx.core.http.HttpMethod.GET || m == io.vertx.core.http.HttpMethod.HEAD
+          ? Problem.unavailable("the database is not answering; try again shortly", 5)
+          : new Problem(504, "Gateway timeout", "the database did not answer within " + dbTimeoutSeconds
+              + " s: whether the change is stored is not known; read it back before sending it again"));
+    });
+    ctx.addEndHandler(ar -> ctx.vertx().cancelTimer(timer));
+    ctx.next();
   }
 
   /** A failed request's problem: its own, one for the status Vert.x set, a 503 for the database, else a logged 500. */

@@ -1,16 +1,21 @@
 package com.tracesentinel.http;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.history.DatabaseUrl;
+import com.tracesentinel.support.CuttingProxy;
 import com.tracesentinel.support.TestDatabase;
+import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +47,38 @@ class PoolTimeoutTest {
     } finally {
       pool.close();
       vertx.close();
+    }
+  }
+
+  @Test
+  void aFrozenDatabaseIs503ForAReadAnd504ForAChangeWithinTheTimeout() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    try (CuttingProxy proxy = new CuttingProxy(db.host(), db.port(), "none");
+         TestService svc = TestService.start(new DatabaseUrl("127.0.0.1", proxy.port(), db.database(), db.user(),
+             db.password()), Map.of("TRACESENTINEL_DB_TIMEOUT_SECONDS", "4"))) {
+      // pooled connections already open, as in a running service: a new one would wait for the pool's 5 s instead
+      java.util.stream.IntStream.range(0, 8).parallel()
+          .forEach(i -> assertEquals(200, svc.get("/api/v1/anomalies/summary?groupBy=type", TestService.ADMIN_KEY).status()));
+      proxy.freeze(); // as a SIGSTOPped server: its statement_timeout never runs
+      try {
+        long start = System.nanoTime();
+        Response read = svc.get("/api/v1/anomalies?limit=1", TestService.ADMIN_KEY);
+        Response change = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json",
+            "[{\"siteId\": \"P44030500009\", \"name\": \"Pharmacy 9\", \"kind\": \"PHARMACY\", "
+                + "\"regionCode\": \"440305\", \"regionName\": \"Nanshan\"}]");
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertEquals(503, read.status(), read.body());
+        assertEquals("5", read.retryAfter());
+        // sent, the upsert may still commit when the database wakes: not a 503's "nothing stored"
+        assertEquals(504, change.status(), change.body());
+        assertTrue(change.body().contains("not known"), change.body());
+        for (Response r : java.util.List.of(read, change)) {
+          assertEquals("application/problem+json", r.contentType());
+        }
+        assertTrue(seconds < 20, "answered after " + seconds + " s, the database timeout being 4 s for each");
+      } finally {
+        proxy.thaw();
+      }
     }
   }
 }
