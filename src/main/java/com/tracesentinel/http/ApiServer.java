@@ -97,7 +97,7 @@ public final class ApiServer extends VerticleBase {
     });
     router.route().handler(ApiServer::requireReadablePath);
     router.route().handler(ApiServer::requireUncompressedBody);
-    Auth auth = new Auth(services.keys());
+    Auth auth = new Auth(services.keys(), services.config().dbTimeoutSeconds());
     ScanRoutes scans = new ScanRoutes(services.intake());
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().dataDir().resolve("uploads"),
         services.prometheus());

@@ -12,9 +12,19 @@ final class Auth {
   private static final String TOKEN = "bearerToken";
 
   private final ApiKeys keys;
+  private final int dbTimeoutSeconds;
 
-  Auth(ApiKeys keys) {
+  Auth(ApiKeys keys, int dbTimeoutSeconds) {
     this.keys = keys;
+    this.dbTimeoutSeconds = dbTimeoutSeconds;
+  }
+
+  /**
+   * A key not yet cached is read from the database, which a frozen PostgreSQL never answers: a request with a body
+   * then waited, paused before its body, until the 30 s body timer answered 408 as if the client were slow.
+   */
+  private io.vertx.core.Future<Principal> authenticate(String token) {
+    return keys.authenticate(token).timeout(dbTimeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** Lets through callers whose role is {@code role} (or admin). */
@@ -30,7 +40,7 @@ final class Auth {
         ctx.fail(new Problem(401, "Unauthorized", "an API key is required: Authorization: Bearer <key>"));
         return;
       }
-      keys.authenticate(token).onComplete(ar -> {
+      authenticate(token).onComplete(ar -> {
         if (ar.failed()) {
           ctx.fail(Problem.unavailable("cannot check the API key now", 5));
         } else if (ar.result() == null) {
@@ -66,7 +76,7 @@ final class Auth {
         ctx.fail(new Problem(401, "Unauthorized", "an API key is required: Authorization: Bearer <key>"));
         return;
       }
-      keys.authenticate(token).onComplete(ar -> {
+      authenticate(token).onComplete(ar -> {
         if (ar.failed()) {
           ctx.fail(Problem.unavailable("cannot check the API key now", 5));
         } else if (ar.result() == null) {

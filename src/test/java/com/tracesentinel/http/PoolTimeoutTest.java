@@ -50,12 +50,16 @@ class PoolTimeoutTest {
     }
   }
 
+  /** A service whose database connections pass through {@code proxy}, with a database timeout of 4 s. */
+  private static TestService behind(CuttingProxy proxy, DatabaseUrl db) throws Exception {
+    return TestService.start(new DatabaseUrl("127.0.0.1", proxy.port(), db.database(), db.user(), db.password()),
+        Map.of("TRACESENTINEL_DB_TIMEOUT_SECONDS", "4"));
+  }
+
   @Test
   void aFrozenDatabaseIs503ForAReadAnd504ForAChangeWithinTheTimeout() throws Exception {
     DatabaseUrl db = TestDatabase.fresh();
-    try (CuttingProxy proxy = new CuttingProxy(db.host(), db.port(), "none");
-         TestService svc = TestService.start(new DatabaseUrl("127.0.0.1", proxy.port(), db.database(), db.user(),
-             db.password()), Map.of("TRACESENTINEL_DB_TIMEOUT_SECONDS", "4"))) {
+    try (CuttingProxy proxy = new CuttingProxy(db.host(), db.port(), "none"); TestService svc = behind(proxy, db)) {
       // pooled connections already open, as in a running service: a new one would wait for the pool's 5 s instead
       java.util.stream.IntStream.range(0, 8).parallel()
           .forEach(i -> assertEquals(200, svc.get("/api/v1/anomalies/summary?groupBy=type", TestService.ADMIN_KEY).status()));
@@ -76,6 +80,30 @@ class PoolTimeoutTest {
           assertEquals("application/problem+json", r.contentType());
         }
         assertTrue(seconds < 20, "answered after " + seconds + " s, the database timeout being 4 s for each");
+      } finally {
+        proxy.thaw();
+      }
+    }
+  }
+
+  @Test
+  void aKeyNotYetCheckedIs503WhenTheFrozenDatabaseCannotSayWhoseItIs() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    try (CuttingProxy proxy = new CuttingProxy(db.host(), db.port(), "none"); TestService svc = behind(proxy, db)) {
+      String key = svc.post("/api/v1/keys", TestService.ADMIN_KEY, new io.vertx.core.json.JsonObject()
+          .put("role", "investigator")).json().getString("key");
+      proxy.freeze();
+      try {
+        long start = System.nanoTime();
+        // a body is let in only with a known key: this one is checked before it is read
+        Response change = svc.send(svc.request("/api/v1/anomalies/1", key).header("Content-Type", "application/json")
+            .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                "{\"state\": \"UNDER_REVIEW\", \"note\": \"checking\"}")).build());
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertEquals(503, change.status(), change.body());
+        assertEquals("5", change.retryAfter());
+        assertEquals("application/problem+json", change.contentType());
+        assertTrue(seconds < 15, "answered after " + seconds + " s, the database timeout being 4 s");
       } finally {
         proxy.thaw();
       }
