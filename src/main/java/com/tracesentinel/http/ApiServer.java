@@ -106,7 +106,7 @@ public final class ApiServer extends VerticleBase {
     verify.mount(router);
     scans.mount(router, auth);
     new NhsaRoutes(services.intake()).mount(router, auth);
-    new ReferenceRoutes(services.referenceRepository()).mount(router, auth);
+    new ReferenceRoutes(services.referenceRepository(), services.config().dbTimeoutSeconds()).mount(router, auth);
     router.route("/api/*").handler(ImageRoutes.holdBody(MAX_BODY)).handler(auth.keyBeforeBody());
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     int dbTimeout = services.config().dbTimeoutSeconds();
@@ -335,7 +335,7 @@ public final class ApiServer extends VerticleBase {
    * change may still commit when the database wakes, so it is a 504 that says so. Only the wait for an answer's head
    * is bounded: an export whose rows flow runs on.
    */
-  private static void answerWithin(RoutingContext ctx, int dbTimeoutSeconds) {
+  static void answerWithin(RoutingContext ctx, int dbTimeoutSeconds) {
     long timer = ctx.vertx().setTimer(dbTimeoutSeconds * 1_000L + DEADLINE_MARGIN_MILLIS, id -> {
       if (ctx.response().headWritten() || ctx.response().closed()) {
         return;

@@ -43,9 +43,11 @@ final class ReferenceRoutes {
   private static final List<String> SITE_FIELDS = List.of("siteId", "name", "kind", "regionCode", "regionName");
 
   private final ReferenceRepository repository;
+  private final int dbTimeoutSeconds;
 
-  ReferenceRoutes(ReferenceRepository repository) {
+  ReferenceRoutes(ReferenceRepository repository, int dbTimeoutSeconds) {
     this.repository = repository;
+    this.dbTimeoutSeconds = dbTimeoutSeconds;
   }
 
   /** Mounted before the API's shared body handler, whose 1 MiB is not theirs; the key is checked before the body. */
@@ -53,7 +55,8 @@ final class ReferenceRoutes {
     for (String path : List.of("/api/v1/products", "/api/v1/sites")) {
       router.put(path).handler(ImageRoutes.holdBody(MAX_BODY)).handler(auth.require(Role.ADMIN))
           .handler(ctx -> BodyBudget.reserve(ctx, MAX_BODY));
-      router.put(path).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+      router.put(path).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
+          .handler(ctx -> ApiServer.answerWithin(ctx, dbTimeoutSeconds));
     }
     router.put("/api/v1/products").handler(this::putProducts);
     router.put("/api/v1/sites").handler(this::putSites);
