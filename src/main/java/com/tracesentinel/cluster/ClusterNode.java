@@ -598,8 +598,9 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   private void bindMetrics(MeterRegistry registry) {
     for (Phase phase : Phase.values()) {
       if (phase != Phase.NONE) {
-        Gauge.builder("tracesentinel.cluster.partitions", () -> count(phase)).tag("phase", AsciiCase.lower(phase.name()))
-            .description("code partitions this node holds, by phase").register(registry);
+        Gauge.builder("tracesentinel.cluster.partitions", () -> count(phase))
+            .tag("phase", AsciiCase.lower(phase.name())).description("code partitions this node holds, by phase")
+            .register(registry);
       }
     }
     takeovers = Counter.builder("tracesentinel.cluster.takeovers").description("partitions taken over (epoch raised)")

@@ -1,9 +1,9 @@
 package com.tracesentinel.code;
 
 /**
- * Names compared ignoring the letter case of a–z alone. Java's own case mapping reads ſ as S and ı as I, so "ſale" was a
- * SALE, and it follows the machine's locale, so on a Turkish one "receive" was refused and the role INVESTIGATOR was
- * written "ınvestıgator".
+ * Names compared ignoring the letter case of a–z alone. Java's own case mapping reads ſ as S and ı as I, so "ſale"
+ * was a SALE, and it follows the machine's locale, so on a Turkish one "receive" was refused and the role
+ * INVESTIGATOR was written "ınvestıgator".
  */
 public final class AsciiCase {
   private AsciiCase() {}

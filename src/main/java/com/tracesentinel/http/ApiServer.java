@@ -328,12 +328,12 @@ public final class ApiServer extends VerticleBase {
   private static final long DEADLINE_MARGIN_MILLIS = 2_000;
 
   /**
-   * Bounds the wait for the database on the routes mounted after it (scans, NHSA messages, photos and the look-up
-   * come before it, with deadlines of their own). A frozen PostgreSQL (SIGSTOPped, or packets dropped on the way) answers nothing and never
-   * runs its statement_timeout: a list waited until the 30 s body timer answered 408 as if the client were slow, a case
-   * change went unanswered until the 60 s idle timeout, and was stored once the database thawed. A read is a 503; a
-   * change may still commit when the database wakes, so it is a 504 that says so. Only the wait for an answer's head
-   * is bounded: an export whose rows flow runs on.
+   * Bounds the wait for the database on the routes mounted after it, and on PUT products and sites (scans, NHSA
+   * messages, photos and the look-up come before it, with deadlines of their own). A frozen PostgreSQL (SIGSTOPped,
+   * or packets dropped on the way) answers nothing and never runs its statement_timeout: a list waited until the 30 s
+   * body timer answered 408 as if the client were slow, a case change went unanswered until the 60 s idle timeout,
+   * and was stored once the database thawed. A read is a 503; a change may still commit when the database wakes, so
+   * it is a 504 that says so. Only the wait for an answer's head is bounded: an export whose rows flow runs on.
    */
   static void answerWithin(RoutingContext ctx, int dbTimeoutSeconds) {
     long timer = ctx.vertx().setTimer(dbTimeoutSeconds * 1_000L + DEADLINE_MARGIN_MILLIS, id -> {
