@@ -44,7 +44,8 @@ final class Fields {
 
   /** An ISO-8601 time with an offset (see {@link #ISO_TIME}); a DateTimeParseException when it is none. */
   static OffsetDateTime isoTime(String s) {
-    return OffsetDateTime.parse(DECIMAL_COMMA.matcher(s).replaceFirst("$1."), ISO_TIME);
+    // Every scan may carry a time: the pattern runs only on the rare one with a comma.
+    return OffsetDateTime.parse(s.indexOf(',') < 0 ? s : DECIMAL_COMMA.matcher(s).replaceFirst("$1."), ISO_TIME);
   }
 
   /**
