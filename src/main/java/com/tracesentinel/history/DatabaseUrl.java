@@ -17,6 +17,12 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
       throw new IllegalArgumentException("TRACESENTINEL_DB_URL must start with postgresql://");
     }
+    // Nothing after '?' is applied: ?sslmode=require, asking for TLS, connected in plain text without a word.
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw new IllegalArgumentException("TRACESENTINEL_DB_URL: parameters after the database name ("
+          + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "#" + uri.getRawFragment()) + ") are not supported;"
+          + " the service connects in plain TCP (no TLS): remove them");
+    }
     // The authority is split here, not by URI: URI leaves host, port and user unset for a host name it does not take
     // as an Internet one ("db_1", as Docker Compose names containers), and the service then logged in to localhost as
     // postgres without a password.

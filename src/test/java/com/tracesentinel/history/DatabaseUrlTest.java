@@ -37,4 +37,13 @@ class DatabaseUrlTest {
     assertEquals(new DatabaseUrl("db", 5432, "postgres", "postgres", ""), DatabaseUrl.parse("postgres://db"));
     assertEquals(new DatabaseUrl("db", 5432, "x", "u", "p@q"), DatabaseUrl.parse("postgresql://u:p%40q@db/x"));
   }
+
+  /** ?sslmode=require asked for TLS and got a plain connection without a word. */
+  @Test
+  void parametersTheServiceWouldNotApplyAreRefused() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> DatabaseUrl.parse("postgresql://u:p@db/ts?sslmode=require"));
+    assertEquals("TRACESENTINEL_DB_URL: parameters after the database name (?sslmode=require) are not supported; the "
+        + "service connects in plain TCP (no TLS): remove them", e.getMessage());
+  }
 }
