@@ -404,7 +404,7 @@ public final class ApiServer extends VerticleBase {
   /** Set by a route with a body limit of its own (photos), so that its 413 names the limit the client ran into. */
   static final String BODY_LIMIT = "bodyLimit";
 
-  private static Problem byStatus(RoutingContext ctx, int status) {
+  static Problem byStatus(RoutingContext ctx, int status) {
     return switch (status) {
       case 413 -> new Problem(413, "Payload too large", "the body is larger than "
           + java.util.Objects.requireNonNullElse(ctx.<Long>get(BODY_LIMIT), (long) MAX_BODY) + " bytes");

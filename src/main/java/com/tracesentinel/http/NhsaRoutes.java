@@ -56,9 +56,7 @@ final class NhsaRoutes {
       if (oneInfno) {
         ctx.response().putHeader("Allow", "POST");
       }
-      ctx.fail(oneInfno ? new Problem(405, "Method not allowed", ctx.request().method() + " is not allowed on "
-          + ctx.request().path()) : new Problem(404, "Not found", "no route for " + ctx.request().method() + " "
-          + ctx.request().path()));
+      ctx.fail(ApiServer.byStatus(ctx, oneInfno ? 405 : 404));
     });
     // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the
     // path to match it, and a path it cannot decode (%ZZ) would then fail the failure handling itself (a bare 400).
