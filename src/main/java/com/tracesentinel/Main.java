@@ -50,7 +50,12 @@ public final class Main implements Callable<Integer> {
       t = t.getCause();
     }
     String m = t.getMessage();
-    return t == e || m == null ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + m + ")";
+    return t == e || m == null ? described(e) : described(e) + " (" + m + ")";
+  }
+
+  // A TimeoutException carries no message: "tracesentinel: null" said nothing of what failed.
+  private static String described(Throwable e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /** No sub-command: serve. */
