@@ -67,7 +67,12 @@ public final class NhsaFile implements Closeable {
       c = in.read();
     } while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
     in.reset();
-    if (c == '{' || c < 0) {
+    if (c < 0) {
+      // "0 messages", exit 0, for an empty export or a file truncated to nothing, read as a finished import.
+      in.close();
+      throw new IOException(file + " holds no messages (it is empty, or blank lines only): nothing to import");
+    }
+    if (c == '{') {
       return new NhsaFile(bytes, new JsonLines(in), null);
     }
     if (c == '[') {
@@ -95,6 +100,13 @@ public final class NhsaFile implements Closeable {
       // The later of the two cells was taken and the other dropped, without a word.
       throw new IOException(file + ": the header names the column " + twice + " twice: which of a row's two cells "
           + "counts would be a guess");
+    }
+    if (csv.header.stream().noneMatch(NhsaEnvelope.READ::contains)) {
+      csv.close();
+      // Any text file parses as CSV: its first line became a header of no known column and the file imported as
+      // "0 messages", exit 0.
+      throw new IOException(file + ": its first line names no NHSA field, so it is neither JSON lines of request "
+          + "envelopes nor CSV with a header of 3505 field names (fixmedins_code, drug_trac_codg, ...)");
     }
     String misspelt = csv.columnMisspelt();
     if (misspelt != null) {

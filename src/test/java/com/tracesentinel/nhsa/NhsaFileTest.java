@@ -75,6 +75,19 @@ class NhsaFileTest {
   }
 
   @Test
+  void aFileThatIsNotNhsaDataIsRefusedNotImportedAsNoMessages() throws Exception {
+    for (String content : new String[] {"", "\n \r\n\t\n", "\uFEFF", "hello world\n", "code,site\n8100,PA1\n"}) {
+      Path file = Files.createTempFile("nhsa-not", ".txt");
+      file.toFile().deleteOnExit();
+      Files.writeString(file, content);
+      java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+          () -> NhsaFile.open(file).close(), content);
+      assertTrue(refused.getMessage().contains(content.isBlank() || content.equals("\uFEFF")
+          ? "holds no messages" : "names no NHSA field"), refused.getMessage());
+    }
+  }
+
+  @Test
   void aLineLongerThanTheReadBufferIsReadWhole() throws Exception {
     JsonObject[] lines = new JsonObject[300];
     for (int i = 0; i < lines.length; i++) {
