@@ -191,8 +191,13 @@ final class VerifyRoutes {
 
   static JsonObject json(LookupService.Answer a, String reportPhone) {
     if (a.outcome() == LookupService.Outcome.INVALID_CODE) {
+      // Every field of the contract's answer is there, empty, for a client that reads one shape of answer.
       return new JsonObject()
           .put("outcome", a.outcome().name())
+          .put("canonical", a.code() == null ? null : a.code().canonical())
+          .put("product", null)
+          .put("saleCount", 0)
+          .put("recentSales", new JsonArray())
           .put("reason", a.reason().name())
           .put("detail", a.detail())
           .put("updatedAt", a.updatedAt().toString())

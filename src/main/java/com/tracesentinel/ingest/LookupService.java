@@ -38,7 +38,7 @@ public final class LookupService {
   public record RecentSale(Instant at, String siteName, String regionName) {}
 
   /**
-   * @param code      null for INVALID_CODE
+   * @param code      null for a code that does not parse (INVALID_CODE)
    * @param reason    for INVALID_CODE: the rule the code breaks, and {@code detail} how
    * @param splitSale split-pack sales of one box at one site, within its pack size: still one sale
    * @param updatedAt every scan that arrived before this time is in the answer
@@ -100,7 +100,7 @@ public final class LookupService {
       // told NO_SALE_RECORD ("retry later"), a buyer of a box with a made-up code was reassured. A code already
       // scanned keeps its answer: its sales are what the buyer needs to see.
       counted(Outcome.INVALID_CODE);
-      return CompletableFuture.completedFuture(new Answer(Outcome.INVALID_CODE, null, InvalidReason.UNKNOWN_PREFIX,
+      return CompletableFuture.completedFuture(new Answer(Outcome.INVALID_CODE, code, InvalidReason.UNKNOWN_PREFIX,
           "the product prefix " + code.productKey() + " is not in the catalogue", null, 0, List.of(), updatedAt, false,
           false));
     }

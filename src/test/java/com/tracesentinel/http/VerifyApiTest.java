@@ -97,7 +97,10 @@ class VerifyApiTest {
     assertEquals("CHECK_DIGIT", j.getString("reason"));
     assertTrue(j.getString("message").contains("追溯码"), j.encode());
     assertTrue(j.getString("messageEn").toLowerCase().contains("not a valid"), j.encode());
-    assertFalse(j.containsKey("canonical"));
+    assertTrue(j.containsKey("canonical") && j.getValue("canonical") == null, j.encode());
+    assertTrue(j.containsKey("product") && j.getValue("product") == null, j.encode());
+    assertEquals(0, j.getInteger("saleCount"));
+    assertEquals(0, j.getJsonArray("recentSales").size());
     assertEquals("INVALID_CODE", ok(verifyQuery("hello")).getString("outcome"));
   }
 
@@ -112,6 +115,7 @@ class VerifyApiTest {
     assertEquals("INVALID_CODE", j.getString("outcome"), j.encode());
     assertEquals("UNKNOWN_PREFIX", j.getString("reason"), j.encode());
     assertTrue(j.getString("detail").contains("8999999"), j.encode());
+    assertEquals(made, j.getString("canonical"), "the code itself is well formed");
     JsonObject sold = sell(made, "VP1", "UP-1", "S-UP-1", "POS-UP");
     assertEquals("UNKNOWN_PRODUCT", sold.getJsonArray("anomalies").getJsonObject(0).getString("type"), sold.encode());
     JsonObject after = ok(verifyQuery(made));
