@@ -249,12 +249,14 @@ public final class TraceSentinel implements AutoCloseable {
     services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, intake,
         codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),
         this::notReady, this::notLive, investigations, cluster);
-    generatedAdminKey = await(keys.bootstrap());
     await(vertx.deployVerticle(() -> new ApiServer(services),
         new DeploymentOptions().setInstances(config.http().eventLoops())));
     if (cluster != null) {
       cluster.join(); // after the port opens: the node checks that its own URL leads to it
     }
+    // Last of what can fail: a key stored by a start that then failed was never printed, and later starts, finding
+    // an admin key, generated none (a node refused for its copied URL left a fresh install with no admin key).
+    generatedAdminKey = await(keys.bootstrap());
     // The first decode on a cold JVM can spend its whole budget on class loading and JIT: pay that now.
     vertx.executeBlocking(() -> {
       services.imageDecoder().warmUp();

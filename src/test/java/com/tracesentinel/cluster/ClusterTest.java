@@ -390,12 +390,15 @@ class ClusterTest {
       Map<String, String> copied = env("url");
       copied.put("TRACESENTINEL_NODE_ID", "copied");
       copied.put("TRACESENTINEL_NODE_URL", a.app().services().cluster().settings().url());
+      copied.put("TRACESENTINEL_ADMIN_KEY", ""); // a fresh install's start generates the admin key it prints
       IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
           () -> TestService.start(db, copied).close());
       String aNode = a.app().services().cluster().settings().nodeId();
       assertTrue(e.getMessage().contains("reaches node " + aNode + ", not this node (copied)"), e.getMessage());
       assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM partition_owners WHERE owner = 'copied'"),
           "it took nothing over");
+      assertEquals(0, TestDatabase.count(db, "SELECT count(*) FROM api_keys WHERE role = 'admin'"),
+          "no admin key that was never printed: the next start generates and prints one");
       assertEquals(CodeKey.PARTITIONS, ready(a).size());
     }
   }

@@ -63,7 +63,7 @@ public final class TestService implements AutoCloseable {
     env.put("TRACESENTINEL_HOST", "127.0.0.1");
     env.put("TRACESENTINEL_DATA_DIR", dataDir.toString());
     env.put("TRACESENTINEL_DB_URL", dbUrl());
-    env.put("TRACESENTINEL_ADMIN_KEY", ADMIN_KEY);
+    env.putIfAbsent("TRACESENTINEL_ADMIN_KEY", ADMIN_KEY);
     env.putIfAbsent("TRACESENTINEL_LEDGER_CAPACITY", "100000");
     app = TraceSentinel.start(Config.from(env));
     port = app.services().config().port();
