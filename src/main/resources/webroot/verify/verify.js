@@ -250,11 +250,34 @@
     request('/api/v1/verify?code=' + encodeURIComponent(code), { headers: { Accept: 'application/json' } }, 'checking');
   }
 
-  // Phone photos can exceed the service's 8 MiB: those are re-encoded smaller in the browser first.
+  // Phone photos can exceed the service's limits (8 MiB; 40 megapixels, 16,384 px a side): those are re-encoded
+  // smaller in the browser first. A 48-megapixel photo can weigh well under 8 MiB, so its pixels count too.
   var MAX_BYTES = 7.5 * 1024 * 1024;
+  var MAX_PIXELS = 40000000;
+  var MAX_SIDE = 16384;
+
+  // An <img> reads the photo's size from its header; its pixels are decoded only if it is drawn.
+  function tooManyPixels(file) {
+    return new Promise(function (resolve) {
+      var url = URL.createObjectURL(file);
+      var img = new Image();
+      img.onload = function () {
+        URL.revokeObjectURL(url);
+        var w = img.naturalWidth, h = img.naturalHeight;
+        resolve(w * h > MAX_PIXELS || Math.max(w, h) > MAX_SIDE);
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); resolve(false); };
+      img.src = url;
+    });
+  }
 
   function shrink(file) {
-    if (file.size <= MAX_BYTES || !window.createImageBitmap) { return Promise.resolve(file); }
+    if (!window.createImageBitmap) { return Promise.resolve(file); }
+    var large = file.size > MAX_BYTES ? Promise.resolve(true) : tooManyPixels(file);
+    return large.then(function (tooLarge) { return tooLarge ? smaller(file) : file; });
+  }
+
+  function smaller(file) {
     return createImageBitmap(file).then(function (bitmap) {
       var scale = Math.min(1, 4000 / Math.max(bitmap.width, bitmap.height));
       var canvas = document.createElement('canvas');

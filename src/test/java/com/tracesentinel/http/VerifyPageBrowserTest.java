@@ -180,6 +180,40 @@ class VerifyPageBrowserTest {
     assertEquals(cn20, code.getText());
   }
 
+  @Test
+  void aPhotoOfMoreThanFortyMegapixelsIsShrunkBeforeItIsSent() throws Exception {
+    // A 48-megapixel phone photo can weigh well under 8 MiB: the page shrank only heavy files, so the service
+    // refused this one (413, 41 megapixels in 1 MB) and the page said the photo could not be read.
+    int side = 6400;
+    java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(side, side,
+        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    java.awt.Graphics2D g = image.createGraphics();
+    g.setColor(java.awt.Color.WHITE);
+    g.fillRect(0, 0, side, side);
+    com.google.zxing.common.BitMatrix qr = new com.google.zxing.qrcode.QRCodeWriter()
+        .encode(SOLD_TWICE, com.google.zxing.BarcodeFormat.QR_CODE, 0, 0);
+    int module = 2400 / qr.getWidth();
+    g.setColor(java.awt.Color.BLACK);
+    for (int y = 0; y < qr.getHeight(); y++) {
+      for (int x = 0; x < qr.getWidth(); x++) {
+        if (qr.get(x, y)) {
+          g.fillRect(2000 + x * module, 2000 + y * module, module, module);
+        }
+      }
+    }
+    g.dispose();
+    Path photo = com.tracesentinel.support.Scratch.dir("verify-photo").resolve("box.jpg");
+    javax.imageio.ImageIO.write(image, "jpeg", photo.toFile());
+    assertTrue(Files.size(photo) < 7 * 1024 * 1024, Files.size(photo) + " bytes");
+
+    browser.get("http://127.0.0.1:" + svc.port() + "/verify");
+    browser.findElement(By.id("upload")).sendKeys(photo.toString());
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+    wait.until(ExpectedConditions.attributeToBeNotEmpty(browser.findElement(By.id("result")), "data-outcome"));
+    assertEquals("MULTIPLE_SALES", browser.findElement(By.id("result")).getAttribute("data-outcome"),
+        browser.findElement(By.id("message")).getText());
+  }
+
   /** Lines of text an inline element spans: its height over its line height. */
   private static long lines(WebElement inline) {
     return (Long) ((JavascriptExecutor) browser).executeScript("var e = arguments[0];"
