@@ -19,6 +19,7 @@
       ONE_SALE: '已销售一次',
       MULTIPLE_SALES: '多次销售：请保留药盒并举报',
       INVALID_CODE: '不是有效的追溯码',
+      destroyed: '已登记销毁或召回：请勿使用，请保留药盒并举报',
       reason: '原因', technical: '技术说明（英文）', report: '拨打 {p} 举报', reportLabel: '举报电话',
       genericName: '通用名', brandName: '商品名', spec: '规格', manufacturer: '生产企业', packSize: '包装数量',
       canonical: '追溯码', saleCount: '销售次数', unknownProduct: '药品目录中暂无此药品',
@@ -49,6 +50,7 @@
       ONE_SALE: 'Sold once',
       MULTIPLE_SALES: 'Sold more than once: keep the box and report it',
       INVALID_CODE: 'Not a valid trace code',
+      destroyed: 'Registered as destroyed or recalled: do not use it; keep the box and report it',
       reason: 'Why', technical: 'Technical detail', report: 'Call {p} to report it', reportLabel: 'To report',
       genericName: 'Generic name', brandName: 'Brand', spec: 'Strength / pack', manufacturer: 'Manufacturer',
       packSize: 'Units per box', canonical: 'Trace code', saleCount: 'Sales', unknownProduct: 'This medicine is not in the catalogue yet',
@@ -145,9 +147,11 @@
 
   function show(answer) {
     var box = $('result');
-    box.className = 'result ' + answer.outcome;
+    // A destroyed or recalled box is an alarm whatever its sales: headed by its outcome alone, a box sold after its
+    // recall read "sold once" in the reassuring green, the recall only in the text below.
+    box.className = 'result ' + answer.outcome + (answer.destroyed ? ' destroyed' : '');
     box.setAttribute('data-outcome', answer.outcome);
-    $('outcome').textContent = t(answer.outcome);
+    $('outcome').textContent = t(answer.destroyed ? 'destroyed' : answer.outcome);
     $('message').textContent = (lang === 'zh' ? answer.message : answer.messageEn) || answer.message || '';
     var dl = $('details');
     clear(dl);

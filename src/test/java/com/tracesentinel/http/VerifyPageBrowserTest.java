@@ -141,6 +141,24 @@ class VerifyPageBrowserTest {
   }
 
   @Test
+  void aBoxSoldAfterItWasDestroyedIsAnAlarmNotSoldOnce() {
+    // ONE_SALE with destroyed: the page headed it "已销售一次" in the reassuring green, the recall only in the text.
+    String code = "(01)06901234567892(21)DESTROYED1";
+    java.time.Instant now = java.time.Instant.now();
+    JsonObject destroy = new JsonObject().put("code", code).put("type", "DESTROY").put("siteId", "BP1")
+        .put("documentNo", "D-1").put("scannedAt", now.minusSeconds(7200).toString());
+    JsonObject sale = new JsonObject().put("code", code).put("siteId", "BP2").put("documentNo", "S-1")
+        .put("scannedAt", now.minusSeconds(3600).toString());
+    assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, destroy).status());
+    assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale).status());
+
+    assertEquals("ONE_SALE", check(code));
+    assertEquals("已登记销毁或召回：请勿使用，请保留药盒并举报", browser.findElement(By.id("outcome")).getText());
+    assertEquals("rgba(176, 0, 32, 1)", browser.findElement(By.id("result")).getCssValue("border-left-color"));
+    assertTrue(browser.findElement(By.id("report")).isDisplayed());
+  }
+
+  @Test
   void aMistypedCodeIsNeutralAndSaysWhy() {
     assertEquals("INVALID_CODE", check("8100001000000710000")); // 19 digits
     WebElement result = browser.findElement(By.id("result"));
