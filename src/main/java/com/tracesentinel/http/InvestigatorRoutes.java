@@ -64,6 +64,7 @@ final class InvestigatorRoutes {
       + "conflictSiteId,conflictDocumentNo,conflictScannedAt,state,voidedAt\r\n";
   static final Pattern REGION = Pattern.compile("[0-9]{1,6}");
   private static final Pattern CURSOR = Pattern.compile("([0-9TZ:.\\-+]+)\\|([0-9]+)");
+  private static final Pattern WEBJAR_BUILT_FILE = Pattern.compile("/webjars/[^/]+/[^/]+/dist/[^/]+");
   private static final String CONSOLE_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; "
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -114,8 +115,15 @@ final class InvestigatorRoutes {
       ctx.next();
     }).handler(HomeRoutes::headContentType)
         .handler(StaticHandler.create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
-    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars")
-        .setDirectoryListing(false).setMaxAgeSeconds(86_400));
+    // A WebJar is its library's whole npm package: Cytoscape's holds an HTML test page, which was served as a page of
+    // this origin without the pages' CSP, open to framing by any site. The libraries' built files are all the pages use.
+    router.get("/webjars/*").handler(ctx -> {
+      if (WEBJAR_BUILT_FILE.matcher(ctx.normalizedPath()).matches()) {
+        ctx.next();
+      } else {
+        ctx.fail(404);
+      }
+    }).handler(StaticHandler.create("META-INF/resources/webjars").setDirectoryListing(false).setMaxAgeSeconds(86_400));
     HomeRoutes.pageRoute(router, "/openapi.yaml").handler(ctx -> {
       ctx.response().putHeader("Content-Type", "application/yaml; charset=utf-8");
       HomeRoutes.sendFile(ctx, "webroot/openapi.yaml");

@@ -163,6 +163,12 @@ class OpenApiRoutesTest {
     assertEquals(302, svc.get("/console", null).status());
     assertEquals(200, svc.get("/console/console.js", null).status());
     assertEquals(200, svc.get("/webjars/uplot/1.6.30/dist/uPlot.iife.min.js", null).status());
+    assertEquals(200, svc.get("/webjars/cytoscape/3.33.1/dist/cytoscape.min.js", null).status());
     assertEquals(404, svc.get("/console/nothing-here.js", null).status());
+    // a WebJar is its whole npm package: Cytoscape's test page was a page of this origin, without CSP, frameable
+    Response testPage = svc.get("/webjars/cytoscape/3.33.1/playwright-page/index.html", null);
+    assertEquals(404, testPage.status());
+    assertTrue(testPage.contentType().startsWith("application/problem+json"), testPage.contentType());
+    assertEquals(404, svc.get("/webjars/cytoscape/3.33.1/package.json", null).status());
   }
 }
