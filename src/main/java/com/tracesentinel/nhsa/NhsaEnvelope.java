@@ -88,7 +88,7 @@ public final class NhsaEnvelope {
   static final Set<String> READ = Set.of("infno", "msgid", "fixmedins_code", "dev_no", "input", "selinfo",
       "selinfoDetail", "data", "rtal_docno", "fixmedins_bchno", "sel_retn_time", "trdn_flag", "sel_retn_cnt",
       "med_list_codg", "mdtrt_setl_type", "setl_id", "mdtrt_sn", "medins_prod_sel_no", "drugtracinfo",
-      "drug_trac_codg", "inv_data_type");
+      "drug_trac_codg", "inv_data_type", "inf_time");
 
   private final List<NhsaError> errors = new ArrayList<>();
 
@@ -139,12 +139,16 @@ public final class NhsaEnvelope {
       throw refused();
     }
     if (iface == Interface.I3507) {
-      return deletion(iface, msgid, site, input);
+      // Only from a file: a history imported weeks later dated each deletion at the import, so a sale deleted minutes
+      // after it was made counted as deleted after the return window (LATE_DELETION). A message posted live is dated
+      // when it arrives, not by the sender's clock.
+      Instant sent = pathInfno == null ? chinaTime(env, "", "inf_time", "交易时间", "the message time", false) : null;
+      return deletion(iface, msgid, site, input, sent);
     }
     return upload(iface, msgid, site, device, input);
   }
 
-  private NhsaRequest deletion(Interface iface, String msgid, String site, Map<?, ?> input) {
+  private NhsaRequest deletion(Interface iface, String msgid, String site, Map<?, ?> input, Instant sent) {
     Map<?, ?> data = object(input.get("data"), "input.data", "交易输入 data", "input.data", true);
     if (data == null) {
       throw refused();
@@ -162,7 +166,7 @@ public final class NhsaEnvelope {
     if (!errors.isEmpty()) {
       throw refused();
     }
-    return new NhsaRequest.Deletion(iface.infno, msgid, site, batch, type);
+    return new NhsaRequest.Deletion(iface.infno, msgid, site, batch, type, sent);
   }
 
   private NhsaRequest upload(Interface iface, String msgid, String site, String device, Map<?, ?> input) {
@@ -218,7 +222,7 @@ public final class NhsaEnvelope {
     int errorsBefore = errors.size();
     String doc = text(line, "rtal_docno", path, "零售单据号", "the retail document number", true);
     String batch = text(line, "fixmedins_bchno", path, "定点医药机构批次流水号", "the batch number", true);
-    Instant at = time(line, path);
+    Instant at = chinaTime(line, path, "sel_retn_time", "销售/退货时间", "the sale or return time", true);
     Boolean split = flag(line, path);
     BigDecimal count = count(line, path, iface.type == EventType.RETURN);
     String billed = text(line, "med_list_codg", path, "医疗目录编码", "the catalogue code", false);
@@ -312,14 +316,15 @@ public final class NhsaEnvelope {
     return null;
   }
 
-  private Instant time(Map<?, ?> line, String path) {
-    String s = text(line, "sel_retn_time", path, "销售/退货时间", "the sale or return time", true);
+  /** A {@code yyyy-MM-dd HH:mm:ss} field in China time, or null when absent (or unreadable: then named). */
+  private Instant chinaTime(Map<?, ?> o, String parent, String name, String zh, String en, boolean required) {
+    String s = text(o, name, parent, zh, en, required);
     if (s == null) {
       return null;
     }
     Instant at = chinaTime(s);
     if (at == null) {
-      fail(path, "sel_retn_time", "销售/退货时间须为 yyyy-MM-dd HH:mm:ss（北京时间），收到 \"" + printable(s) + "\"",
+      fail(parent, name, zh + "须为 yyyy-MM-dd HH:mm:ss（北京时间），收到 \"" + printable(s) + "\"",
           "must be yyyy-MM-dd HH:mm:ss in China time, got \"" + printable(s) + "\"");
     }
     return at;

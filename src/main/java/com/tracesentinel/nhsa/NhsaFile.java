@@ -239,7 +239,7 @@ public final class NhsaFile implements Closeable {
         continue;
       }
       switch (name) {
-        case "infno", "msgid", "fixmedins_code", "dev_no" -> envelope.put(name, value);
+        case "infno", "msgid", "fixmedins_code", "dev_no", "inf_time" -> envelope.put(name, value);
         default -> fields.put(name, value);
       }
     }

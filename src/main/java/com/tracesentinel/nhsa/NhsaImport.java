@@ -153,7 +153,11 @@ public final class NhsaImport {
     if (!d.ofSales()) {
       return; // inventory, stock-change or purchase data: never stored here, nothing to void
     }
-    Voiding.Result r = retrying(() -> scans.voidUpload(d.siteId(), d.uploadBatch(), Instant.now()));
+    // Dated when it was sent (its lateness, its LATE_DELETION's time), never later than now: a sender's clock ahead of
+    // ours cannot date a deletion after it was carried out.
+    Instant reachedAt = Instant.now();
+    Instant at = d.sentAt() == null || d.sentAt().isAfter(reachedAt) ? reachedAt : d.sentAt();
+    Voiding.Result r = retrying(() -> scans.voidUpload(d.siteId(), d.uploadBatch(), at));
     summary.scansVoided += r.scansVoided();
     summary.lateDeletions += r.lateDeletions().size();
     // Everything before the deletion was settled first, so the lines through it are done. A run killed between the

@@ -1,6 +1,7 @@
 package com.tracesentinel.nhsa;
 
 import com.tracesentinel.ingest.ScanInput;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,8 +50,10 @@ public sealed interface NhsaRequest permits NhsaRequest.Upload, NhsaRequest.Dele
   /**
    * 3507: deletes the upload {@code fixmedins_bchno} of this site. {@code inv_data_type} 4 (销售信息, sales and their
    * returns) is what this service stores; 1–3 (inventory, stock changes, purchases) name uploads it never holds.
+   *
+   * @param sentAt the envelope's {@code inf_time} when read from a file, else null
    */
-  record Deletion(String infno, String msgid, String siteId, String uploadBatch, String invDataType)
+  record Deletion(String infno, String msgid, String siteId, String uploadBatch, String invDataType, Instant sentAt)
       implements NhsaRequest {
     public static final String SALES = "4";
 

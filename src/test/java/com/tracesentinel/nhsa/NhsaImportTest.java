@@ -145,6 +145,40 @@ class NhsaImportTest {
     assertTrue(TraceSentinel.verifyLedger(Config.from(env), new PrintStream(verify, true)), verify.toString());
   }
 
+  /**
+   * A history imported weeks after it happened: the deletion's lateness is measured at its own {@code inf_time}, not
+   * at the import (which made every deletion in an old file a LATE_DELETION).
+   */
+  @Test
+  void anImportedDeletionIsLateOnlyWhenItsOwnTimeIsPastTheReturnWindow() throws Exception {
+    Path file = Files.createTempFile("nhsa-late", ".jsonl");
+    file.toFile().deleteOnExit();
+    String prompt = "81000010000009000601";
+    String late = "81000010000009000602";
+    String lines = NhsaPayloads.sale3505("P44030500002", NhsaPayloads.saleLine(prompt, "R-LT-1", "B-LT-1",
+        "2026-10-01 09:00:00")).encode() + "\n"
+        + NhsaPayloads.delete3507("P44030500002", "B-LT-1", "4").put("inf_time", "2026-10-01 09:02:00").encode() + "\n"
+        + NhsaPayloads.sale3505("P44030500002", NhsaPayloads.saleLine(late, "R-LT-2", "B-LT-2",
+        "2026-10-01 09:00:00")).encode() + "\n"
+        + NhsaPayloads.delete3507("P44030500002", "B-LT-2", "4").put("inf_time", "2026-10-21 09:00:00").encode() + "\n";
+    Files.writeString(file, lines);
+
+    Run run = importFile(file);
+    assertEquals(0, run.summary().exitCode(), run.printed());
+    assertEquals(2, run.summary().scansVoided(), run.printed());
+    assertTrue(run.printed().contains("(1 late deletions)"), run.printed());
+    assertEquals(0, count("SELECT count(*) FROM anomalies WHERE canonical = '" + prompt + "'"),
+        "deleted two minutes after the sale");
+    assertEquals(1, count("SELECT count(*) FROM anomalies WHERE canonical = '" + late + "' AND type = 'LATE_DELETION'"
+        + " AND scanned_at = '2026-10-21 01:00:00+00'"), "deleted 20 days after the sale, dated then");
+
+    String badTime = lines.replace("2026-10-21 09:00:00", "2026/10/21 09:00");
+    Files.writeString(file, badTime);
+    Run refused = importFile(file);
+    assertEquals(1, refused.summary().exitCode(), refused.printed());
+    assertTrue(refused.printed().contains("line 4: inf_time: 交易时间须为 yyyy-MM-dd HH:mm:ss"), refused.printed());
+  }
+
   @Test
   void aCsvOfThe3505ColumnsIsImportedRowByRow() throws Exception {
     Run run = importFile(Path.of("docs/nhsa-sample.csv"));
