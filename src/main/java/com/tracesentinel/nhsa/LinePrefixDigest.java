@@ -22,6 +22,7 @@ final class LinePrefixDigest implements Closeable {
   private long lines;
   private boolean openLine;
   private boolean ended;
+  private byte[] withoutBreak;
 
   LinePrefixDigest(Path file) throws IOException {
     in = Files.newInputStream(file);
@@ -48,6 +49,7 @@ final class LinePrefixDigest implements Closeable {
             return null;
           }
           openLine = false;
+          withoutBreak = null;
           lines++; // a last line without its '\n'
           continue;
         }
@@ -61,11 +63,29 @@ final class LinePrefixDigest implements Closeable {
           openLine = true;
         }
       }
-      sha.update(buf, start, pos - start);
+      if (lines == n && !openLine && pos > start && buf[pos - 1] == '\n') {
+        int end = pos - 1 > start && buf[pos - 2] == '\r' ? pos - 2 : pos - 1;
+        sha.update(buf, start, end - start);
+        withoutBreak = digest();
+        sha.update(buf, end, pos - end);
+      } else {
+        withoutBreak = null;
+        sha.update(buf, start, pos - start);
+      }
     }
-    if (lines != n) {
-      return null;
-    }
+    return lines == n ? digest() : null;
+  }
+
+  /**
+   * After {@link #through}, the digest of the same lines without the last one's line break. A file whose last line
+   * had none when a run settled it, grown by more lines since, starts with those bytes all the same: its digest
+   * through them now holds the break the earlier one did not.
+   */
+  byte[] withoutLastBreak() {
+    return withoutBreak != null ? withoutBreak : digest();
+  }
+
+  private byte[] digest() {
     try {
       return ((MessageDigest) sha.clone()).digest();
     } catch (CloneNotSupportedException e) {

@@ -117,7 +117,7 @@ public final class NhsaImport {
         if (digest == null) {
           break; // the file is shorter than this checkpoint and every later one
         }
-        if (Arrays.equals(digest, c.prefixSha256())) {
+        if (Arrays.equals(digest, c.prefixSha256()) || Arrays.equals(prefix.withoutLastBreak(), c.prefixSha256())) {
           settledThrough = c.lines();
           lastCheckpoint = c;
         }

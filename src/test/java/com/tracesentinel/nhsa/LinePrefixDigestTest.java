@@ -38,6 +38,18 @@ class LinePrefixDigestTest {
   }
 
   @Test
+  void withoutItsLastLineBreakAPrefixIsTheDigestOfTheFileThatEndedThere() throws Exception {
+    try (LinePrefixDigest d = new LinePrefixDigest(file("a\r\nbb\nccc\r\ndd"))) {
+      d.through(2);
+      assertArrayEquals(sha("a\r\nbb"), d.withoutLastBreak());
+      d.through(3);
+      assertArrayEquals(sha("a\r\nbb\nccc"), d.withoutLastBreak(), "a CRLF break");
+      d.through(4);
+      assertArrayEquals(sha("a\r\nbb\nccc\r\ndd"), d.withoutLastBreak(), "no break to leave out");
+    }
+  }
+
+  @Test
   void aFileWithFewerLinesHasNoSuchPrefix() throws Exception {
     try (LinePrefixDigest d = new LinePrefixDigest(file("a\nb\n"))) {
       assertNull(d.through(3));

@@ -57,6 +57,11 @@ class NhsaImportTest {
     }
   }
 
+  /** A 3505 of one code on receipt {@code R-tag}, upload {@code B-tag}. */
+  private static String sale(String site, String code, String tag, String time) {
+    return NhsaPayloads.sale3505(site, NhsaPayloads.saleLine(code, "R-" + tag, "B-" + tag, time)).encode();
+  }
+
   private static long count(String sql) {
     return TestDatabase.count(svc.db(), sql);
   }
@@ -108,11 +113,9 @@ class NhsaImportTest {
     Path file = Files.createTempFile("nhsa-rerun", ".jsonl");
     file.toFile().deleteOnExit();
     String code = "81000010000009000501";
-    String deleted = NhsaPayloads.sale3505("P44030500002", NhsaPayloads.saleLine(code, "R-RR-1", "B-RR-1",
-        "2026-11-29 09:00:00")).encode();
+    String deleted = sale("P44030500002", code, "RR-1", "2026-11-29 09:00:00");
     String deletion = NhsaPayloads.delete3507("P44030500002", "B-RR-1", "4").encode();
-    String resold = NhsaPayloads.sale3505("P11010500002", NhsaPayloads.saleLine(code, "R-RR-2", "B-RR-2",
-        "2026-11-30 15:00:00")).encode();
+    String resold = sale("P11010500002", code, "RR-2", "2026-11-30 15:00:00");
     Files.writeString(file, deleted + "\n" + deletion + "\n" + resold + "\n");
     String anomaliesOfTheCode = "SELECT count(*) FROM anomalies WHERE canonical = '" + code + "'";
 
@@ -143,6 +146,30 @@ class NhsaImportTest {
 
     ByteArrayOutputStream verify = new ByteArrayOutputStream();
     assertTrue(TraceSentinel.verifyLedger(Config.from(env), new PrintStream(verify, true)), verify.toString());
+  }
+
+  /**
+   * A file written without a line break after its last line (lines joined with '\n'), then grown by more lines: it
+   * still starts with the bytes the first run settled, the last of them now followed by its line break.
+   */
+  @Test
+  void aFileWhoseLastDeletionHadNoLineBreakResumesAfterItWhenItGrows() throws Exception {
+    Path file = Files.createTempFile("nhsa-grown", ".jsonl");
+    file.toFile().deleteOnExit();
+    String code = "81000010000009000701";
+    String deletedUpload = sale("P44030500002", code, "GR-1", "2026-11-29 09:00:00") + "\n"
+        + NhsaPayloads.delete3507("P44030500002", "B-GR-1", "4").encode();
+    Files.writeString(file, deletedUpload);
+    Run first = importFile(file);
+    assertEquals(1, first.summary().scansVoided(), first.printed());
+
+    Files.writeString(file, deletedUpload + "\n" + sale("P44030500002", "81000010000009000702", "GR-2",
+        "2026-11-30 15:00:00") + "\n");
+    Run grown = importFile(file);
+    assertTrue(grown.printed().contains("resumed   after line 2"), grown.printed());
+    assertEquals(1, grown.summary().stored(), "only the new line: " + grown.printed());
+    assertEquals(0, grown.summary().scansVoided(), grown.printed());
+    assertEquals(1, count("SELECT count(*) FROM scans WHERE canonical = '" + code + "'"), "the deleted upload once");
   }
 
   /**
