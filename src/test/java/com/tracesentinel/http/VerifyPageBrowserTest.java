@@ -163,7 +163,7 @@ class VerifyPageBrowserTest {
     assertEquals("INVALID_CODE", check("8100001000000710000")); // 19 digits
     WebElement result = browser.findElement(By.id("result"));
     // not the alarm red of "sold more than once"
-    assertNotEquals("rgb(176, 0, 32)", result.getCssValue("border-left-color"));
+    assertNotEquals("rgba(176, 0, 32, 1)", result.getCssValue("border-left-color"));
     assertTrue(browser.findElement(By.id("details")).getText().contains("20 位数字"),
         browser.findElement(By.id("details")).getText());
     assertEquals("", browser.findElement(By.id("updated")).getText(), "a data time for a code never looked up");
