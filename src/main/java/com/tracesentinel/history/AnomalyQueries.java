@@ -66,8 +66,8 @@ public final class AnomalyQueries {
 
   public record Group(String key, long count, long alerts, long warnings) {}
 
-  public record CodeAnomaly(String type, String suspicion, String level, String detail, String conflictSiteId,
-                            String conflictDocumentNo, Instant conflictAt) {}
+  public record CodeAnomaly(long id, String type, String suspicion, String level, String detail,
+                            String conflictSiteId, String conflictDocumentNo, Instant conflictAt, String state) {}
 
   /** @param judgedSeq its place, from 1, in the order the ledger judged the code's stored scans (their ids') */
   public record CodeScan(long id, long judgedSeq, String status, String type, String siteId, String documentNo,
@@ -182,9 +182,10 @@ public final class AnomalyQueries {
             .map(anomalies -> {
               Map<Long, List<CodeAnomaly>> byScan = new LinkedHashMap<>();
               anomalies.forEach(a -> byScan.computeIfAbsent(a.getLong("scan_id"), id -> new ArrayList<>())
-                  .add(new CodeAnomaly(a.getString("type"), a.getString("suspicion"), a.getString("level"),
-                      a.getString("detail"), a.getString("conflict_site_id"), a.getString("conflict_document_no"),
-                      instant(a.getOffsetDateTime("conflict_at")))));
+                  .add(new CodeAnomaly(a.getLong("id"), a.getString("type"), a.getString("suspicion"),
+                      a.getString("level"), a.getString("detail"), a.getString("conflict_site_id"),
+                      a.getString("conflict_document_no"), instant(a.getOffsetDateTime("conflict_at")),
+                      a.getString("state"))));
               List<CodeScan> out = new ArrayList<>(Math.min(scans.size(), MAX_CODE_SCANS));
               scans.forEach(s -> {
                 if (out.size() == MAX_CODE_SCANS) {

@@ -341,7 +341,7 @@ final class Sql {
    * that no listed scan carries, and they are not read.
    */
   static final String CODE_ANOMALIES = """
-      SELECT id, scan_id, type, suspicion, level, detail, conflict_site_id, conflict_document_no, conflict_at
+      SELECT id, scan_id, type, suspicion, level, detail, conflict_site_id, conflict_document_no, conflict_at, state
       FROM anomalies WHERE code_key = $1 AND scan_id = ANY($2::int8[])
       ORDER BY scan_id, id
       """;

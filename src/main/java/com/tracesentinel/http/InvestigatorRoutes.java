@@ -404,9 +404,10 @@ final class InvestigatorRoutes {
     Site site = reference.siteById(s.siteId());
     JsonArray anomalies = new JsonArray();
     for (CodeAnomaly a : s.anomalies()) {
-      anomalies.add(new JsonObject().put("type", a.type()).put("suspicion", a.suspicion()).put("level", a.level())
-          .put("detail", a.detail()).put("conflictsWith", conflict(a.conflictSiteId(), a.conflictDocumentNo(),
-              a.conflictAt())));
+      // id and state as in the list: every anomaly is a case, and the timeline is where one is looked into
+      anomalies.add(new JsonObject().put("id", a.id()).put("type", a.type()).put("suspicion", a.suspicion())
+          .put("level", a.level()).put("detail", a.detail()).put("conflictsWith", conflict(a.conflictSiteId(),
+              a.conflictDocumentNo(), a.conflictAt())).put("state", a.state()));
     }
     return new JsonObject().put("id", s.id()).put("judgedSeq", s.judgedSeq()).put("status", s.status())
         .put("type", s.type()).put("siteId", s.siteId()).put("siteName", site == null ? null : site.name())

@@ -281,6 +281,20 @@ class CasesApiTest {
   }
 
   @Test
+  void aCodesEventsCarryEachAnomalysIdAndState() {
+    long id = IDS.get(3);
+    assertEquals(200, patch("/api/v1/anomalies/" + id, investigator, change("UNDER_REVIEW", "timeline")).status());
+    String canonical = svc.get("/api/v1/anomalies?limit=1000", investigator).json().getJsonArray("items").stream()
+        .map(o -> (JsonObject) o).filter(a -> a.getLong("id") == id).findFirst().orElseThrow().getString("canonical");
+    // the timeline listed a case's anomaly without its id or state: it could be neither seen nor worked from there
+    JsonObject flagged = svc.get("/api/v1/codes/" + canonical + "/events", investigator).json().getJsonArray("events")
+        .stream().map(o -> (JsonObject) o).filter(e -> !e.getJsonArray("anomalies").isEmpty()).findFirst()
+        .orElseThrow().getJsonArray("anomalies").getJsonObject(0);
+    assertEquals(id, flagged.getLong("id"), flagged.encode());
+    assertEquals("UNDER_REVIEW", flagged.getString("state"), flagged.encode());
+  }
+
+  @Test
   void aQueryParameterTheseRoutesDoNotHaveIsRefusedNotIgnored() {
     long id = IDS.get(37);
     // expectedState in the query instead of the body: the change went through unguarded, though the state was OPEN
