@@ -41,9 +41,18 @@ final class Sql {
                   ?::text[])
         AS d(scan_id, code_key, canonical, product, site_id, region, detail, sale_at, document_no)""";
 
-  // The ledger knows only where and when the conflicting scan happened; its document number is resolved here, in
-  // the same transaction, so it is found even when that scan is in this very group.
+  // The ledger knows only where and when (to the second) the conflicting scan happened; its document number is
+  // resolved here, in the same transaction, so it is found even when that scan is in this very group. Of that
+  // site's scans of the code in that second, only one that set the code's state can be it: a sale or destroy still
+  // counted, and not a DOUBLE_SCAN of a sale still counted (the same sale scanned twice changes nothing, as in
+  // RECENT_SALES). A till's double scan in the same second as its sale was named as the sale a later repeat sale
+  // conflicted with; its DOUBLE_SCAN may be in this very statement, so the group's own rows (a) are read too.
   static final String INSERT_ANOMALIES = """
+      WITH a AS (
+        SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[],
+                             ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::int2[])
+          AS a(scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id, region, detail,
+               conflict_site_id, conflict_at, part))
       INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
                              region, detail, conflict_site_id, conflict_at, conflict_document_no)
       SELECT a.scan_id, a.scanned_at, a.type, a.suspicion, a.level, a.code_key, a.canonical, a.product, a.site_id,
@@ -51,12 +60,22 @@ final class Sql {
              (SELECT s.document_no FROM scans s
                WHERE s.part = a.part AND s.code_key = a.code_key AND s.site_id = a.conflict_site_id
                  AND s.scanned_at >= a.conflict_at AND s.scanned_at < a.conflict_at + interval '1 second'
-                 AND s.id < a.scan_id AND s.status <> 'REJECTED'
+                 AND s.id < a.scan_id AND s.status <> 'REJECTED' AND s.type IN ('SALE', 'DESTROY')
+                 AND s.voided_at IS NULL
+                 AND NOT EXISTS (
+                   SELECT 1 FROM (SELECT d.conflict_site_id, d.conflict_at FROM anomalies d
+                                  WHERE d.scan_id = s.id AND d.type = 'DOUBLE_SCAN'
+                                  UNION ALL
+                                  SELECT d.conflict_site_id, d.conflict_at FROM a d
+                                  WHERE d.scan_id = s.id AND d.type = 'DOUBLE_SCAN') d
+                   WHERE EXISTS (SELECT 1 FROM scans c
+                                 WHERE c.part = s.part AND c.code_key = s.code_key AND c.site_id = d.conflict_site_id
+                                   AND c.scanned_at >= d.conflict_at
+                                   AND c.scanned_at < d.conflict_at + interval '1 second'
+                                   AND c.id < s.id AND c.type = 'SALE' AND c.status <> 'REJECTED'
+                                   AND c.voided_at IS NULL))
                ORDER BY s.id DESC LIMIT 1)
-      FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[], ?::text[],
-                  ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::int2[])
-        AS a(scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id, region, detail,
-             conflict_site_id, conflict_at, part)
+      FROM a
       RETURNING scan_id, type, conflict_document_no""";
 
   /** What a lost commit's anomalies resolved their conflicts to. */

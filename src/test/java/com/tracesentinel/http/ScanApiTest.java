@@ -307,6 +307,34 @@ class ScanApiTest {
         "the code is stored as scanned");
   }
 
+  /**
+   * A till scanning one box twice within a second stores a sale and its DOUBLE_SCAN in the same second, and the
+   * ledger keeps only that second: a later repeat sale named the double scan's document, not the sale's.
+   */
+  @Test
+  void aRepeatSaleNamesTheSaleNotADoubleScanOfItInTheSameSecond() {
+    Instant t = Instant.now().minus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    String code = newCode();
+    svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "SOLD", t.plusMillis(100)));
+    Response twice = svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "SOLD-AGAIN", t.plusMillis(600)));
+    assertEquals("DOUBLE_SCAN", twice.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"),
+        twice.body());
+    Response repeat = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "R-2", t.plusSeconds(3600)));
+    assertEquals("SOLD", repeat.result(0).getJsonArray("anomalies").getJsonObject(0).getJsonObject("conflictsWith")
+        .getString("documentNo"), repeat.body());
+
+    // all three in one request: the double scan's anomaly is stored together with the repeat sale's
+    String together = newCode();
+    JsonArray scans = new JsonArray().add(scan(together, "PB", "SOLD", t.plusMillis(100)))
+        .add(scan(together, "PB", "SOLD-AGAIN", t.plusMillis(600)))
+        .add(scan(together, "PA", "R-2", t.plusSeconds(3600)));
+    Response batch = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", scans));
+    assertEquals("DOUBLE_SCAN", batch.result(1).getJsonArray("anomalies").getJsonObject(0).getString("type"),
+        batch.body());
+    assertEquals("SOLD", batch.result(2).getJsonArray("anomalies").getJsonObject(0).getJsonObject("conflictsWith")
+        .getString("documentNo"), batch.body());
+  }
+
   @Test
   void aSaleAtAnotherSiteIsARepeatSaleThatNamesTheEarlierScan() {
     String code = newCode();
