@@ -7,9 +7,9 @@
   var SUSPICIONS = ['OPERATOR_ERROR', 'SUBSTITUTED', 'DIVERTED', 'COUNTERFEIT', 'QUALITY', 'IRREGULAR'];
   var LEVELS = ['ALERT', 'WARNING'];
   var STATES = ['OPEN', 'UNDER_REVIEW', 'CONFIRMED', 'DISMISSED'];
-  // the case transitions the service allows (investigate.CaseState)
-  var NEXT = { OPEN: ['UNDER_REVIEW'], UNDER_REVIEW: ['CONFIRMED', 'DISMISSED', 'OPEN'], CONFIRMED: ['UNDER_REVIEW'],
-    DISMISSED: ['UNDER_REVIEW'] };
+  // a case may change to any state but its own (investigate.CaseState); the likeliest next step first
+  var CHANGES = ['UNDER_REVIEW', 'CONFIRMED', 'DISMISSED', 'OPEN'];
+  function others(state) { return CHANGES.filter(function (s) { return s !== state; }); }
 
   var TEXT = {
     zh: {
@@ -129,7 +129,7 @@
     fillSelect($('f-state'), STATES);
     // anomalies of sales their site deleted (3507) afterwards: shown, hidden, or alone
     fillChoices($('f-voided'), [['', 'any'], ['false', 'voidedHide'], ['true', 'voidedOnly']]);
-    fillStates($('bulk-state'), ['UNDER_REVIEW', 'CONFIRMED', 'DISMISSED', 'OPEN']);
+    fillStates($('bulk-state'), CHANGES);
     setLiveStatus(live.status);
     $('live-toggle').textContent = t(live.on ? 'liveStop' : 'liveStart');
   }
@@ -490,7 +490,7 @@
     openAnomaly.state = state;
     $('case-state').textContent = label(state);
     $('case-state').setAttribute('data-state', state);
-    fillStates($('case-to'), NEXT[state] || []);
+    fillStates($('case-to'), others(state));
     var cell = document.querySelector('#rows tr[data-id="' + openAnomaly.id + '"] a.state');
     if (cell) { cell.textContent = label(state); cell.className = 'state ' + state; cell.setAttribute('data-state', state); }
   }
