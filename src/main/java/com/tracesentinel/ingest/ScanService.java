@@ -357,11 +357,14 @@ public final class ScanService implements ScanIntake, AutoCloseable {
 
   /** Why the service cannot take scans any more (a stage's thread died), or null while it can. */
   public String stoppedBecause() {
+    // Liveness first: a thread seen ended has published its reason, while a reason read first could be missing yet
+    // (the dying thread still logging), and the thread then seen ended gave health checks the reason-less words.
+    boolean alive = judgeThread.isAlive() && committerThread.isAlive();
     String b = broken;
     if (b != null) {
       return b;
     }
-    return judgeThread.isAlive() && committerThread.isAlive() ? null : "the ingest threads stopped";
+    return alive ? null : "the ingest threads stopped";
   }
 
   /**
