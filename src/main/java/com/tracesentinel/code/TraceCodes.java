@@ -26,17 +26,40 @@ public final class TraceCodes {
 
   /**
    * Parses a code taken from a URL's query string, where an unencoded '+' arrives as a space: a GS1 serial "A+B"
-   * pasted into a link was refused as holding a space. No code of any family holds a space once scanner noise is
-   * removed, so one there can only have been that '+'. A space at either end is still noise to strip (forms pad
-   * with it), so a '+' that ends a code must be sent as {@code %2B}.
+   * pasted into a link was refused as holding a space. No code's data holds a space once scanner noise is removed,
+   * so one there can only have been that '+', except next to the brackets of a bracketed element string, where
+   * spaces are the printed label's spacing: "(01) 0690… (21) SN1", typed as printed into the look-up page, was
+   * refused for the '+' read into its GTIN. A space at either end is still noise to strip (forms pad with it), so a
+   * '+' that ends a code or touches a bracket must be sent as {@code %2B}.
    */
   public static ParseResult parseQueryValue(String decoded) {
     if (decoded == null) {
       return parse((String) null);
     }
     ScannerNoise.Cleaned cleaned = ScannerNoise.clean(decoded);
-    return parse(cleaned.text().indexOf(' ') < 0 ? cleaned
-        : new ScannerNoise.Cleaned(cleaned.text().replace(' ', '+'), cleaned.gs1()));
+    String text = cleaned.text();
+    return parse(text.indexOf(' ') < 0 ? cleaned : new ScannerNoise.Cleaned(text.startsWith("(")
+        ? plusesBesideNoBracket(text) : text.replace(' ', '+'), cleaned.gs1()));
+  }
+
+  /** Every run of spaces as '+', except a run after a ')' or before a '(': there it is spacing. */
+  private static String plusesBesideNoBracket(String s) {
+    char[] out = s.toCharArray();
+    for (int i = 0; i < out.length; ) {
+      if (out[i] != ' ') {
+        i++;
+        continue;
+      }
+      int end = i;
+      while (end < out.length && out[end] == ' ') {
+        end++;
+      }
+      boolean spacing = out[i - 1] == ')' || (end < out.length && out[end] == '(');
+      for (; i < end; i++) {
+        out[i] = spacing ? ' ' : '+';
+      }
+    }
+    return new String(out);
   }
 
   private static ParseResult parse(ScannerNoise.Cleaned cleaned) {

@@ -66,4 +66,14 @@ class TraceCodesTest {
     Expect.invalid("(01)06901234567892(21)A B", InvalidReason.INVALID_CHARACTER, 23);
     assertEquals(TraceCodes.parse((String) null), TraceCodes.parseQueryValue(null));
   }
+
+  /** Beside a bracket a space is a printed label's spacing, as the scan API reads it, not a '+' the URL lost. */
+  @Test
+  void aQueryValueKeepsTheSpacingOfAPrintedLabel() {
+    String label = "(01) 06901234567892 (17) 271231 (10) B123 (21) SN0001";
+    assertEquals("(01)06901234567892(21)SN0001", Expect.valid(label).canonical());
+    assertEquals(TraceCodes.parse(label), TraceCodes.parseQueryValue(label));
+    assertEquals(TraceCodes.parse("(01)06901234567892 (21)A+B"),
+        TraceCodes.parseQueryValue("(01)06901234567892  (21)A B"));
+  }
 }

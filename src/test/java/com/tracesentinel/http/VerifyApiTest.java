@@ -290,6 +290,7 @@ class VerifyApiTest {
         "01" + GTIN + "1727123110B123<GS>21" + serial,
         "]Q301" + GTIN + "1727123110B123^]21" + serial,
         "  (01)" + GTIN + "(21)" + serial + "\r\n",
+        "(01) " + GTIN + " (17) 271231 (10) B123 (21) " + serial,
         "\uFEFF(01)" + GTIN + "(21)" + serial,
         "https://id.example.com/01/" + GTIN + "/10/B123/21/" + serial + "?17=271231");
     Set<String> seen = new LinkedHashSet<>();
