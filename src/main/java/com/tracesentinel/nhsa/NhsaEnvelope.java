@@ -1,5 +1,7 @@
 package com.tracesentinel.nhsa;
 
+import com.tracesentinel.code.ParseResult;
+import com.tracesentinel.code.TraceCodes;
 import com.tracesentinel.ingest.Preparation;
 import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.rules.EventType;
@@ -26,7 +28,7 @@ import java.util.Set;
  * 3505A/3506A), one scan per trace code:
  * <ul>
  *   <li>codes: {@code drugtracinfo[].drug_trac_codg} (new layout), then {@code drug_trac_codg} (old layout) unless
- *   the list already holds it; a line with neither carries no code and stores nothing;</li>
+ *   the list already holds its box, however written; a line with neither carries no code and stores nothing;</li>
  *   <li>site {@code fixmedins_code}; document {@code rtal_docno}; upload batch {@code fixmedins_bchno} (what a 3507
  *   names); time {@code sel_retn_time}, {@code yyyy-MM-dd HH:mm:ss} in Asia/Shanghai; billed drug
  *   {@code med_list_codg}; device {@code dev_no} of the envelope; the returned sale {@code medins_prod_sel_no}
@@ -34,7 +36,7 @@ import java.util.Set;
  *   <li>line number: 1 for every code. Neither the line's position in the message nor the code's in its line is
  *   part of the key (site, document, code, sale/return), so a line sent again in any message (a 3505 of its own, a
  *   3505A batch cut differently, its codes in another order, each code alone, a CSV row) comes back REPLAYED;</li>
- *   <li>{@code trdn_flag} 1: a split (拆零) sale of {@code sel_retn_cnt} units, shared out over the line's codes
+ *   <li>{@code trdn_flag} 1: a split (拆零) sale of {@code sel_retn_cnt} units, shared out over the line's boxes
  *   (rounded up); 0: each code is one whole box;</li>
  *   <li>reimbursed when {@code mdtrt_setl_type} is 1 (settlement id {@code setl_id}, else {@code mdtrt_sn}); with
  *   2 self-paid; without it (old layout) when {@code setl_id} is present.</li>
@@ -233,7 +235,9 @@ public final class NhsaEnvelope {
     if (errors.size() > errorsBefore || found.isEmpty()) {
       return;
     }
-    int quantity = split ? share(count, found.size()) : 1;
+    // Shared over boxes, not entries: a box listed twice (or in both layouts) is stored once, so a split line of 10
+    // units that listed it twice recorded 5, and the box's split sales could pass its pack size unflagged.
+    int quantity = split ? share(count, (int) found.stream().map(f -> box(f.code())).distinct().count()) : 1;
     for (int c = 0; c < found.size(); c++) {
       // Not the code's position: a retry that lists the line's codes in another order, or sends each box as an
       // old-layout line of its own, was stored again as second sales of the receipt (DOUBLE_SCAN).
@@ -281,7 +285,7 @@ public final class NhsaEnvelope {
       }
     }
     String old = code(line, path, -1);
-    if (old != null && found.stream().noneMatch(f -> f.code().strip().equals(old.strip()))) {
+    if (old != null && found.stream().noneMatch(f -> box(f.code()).equals(box(old)))) {
       found.add(new Found(old, -1));
     }
     if (found.size() > MAX_CODES_PER_LINE) {
@@ -290,6 +294,14 @@ public final class NhsaEnvelope {
       return List.of();
     }
     return found;
+  }
+
+  /**
+   * The box a code names: its canonical, so that a vendor writing the old field as scanned (AIM prefix, GS) beside
+   * the list's bracketed form names one box; the text without its edges when the code is invalid.
+   */
+  private static String box(String code) {
+    return TraceCodes.parse(code) instanceof ParseResult.Valid valid ? valid.code().canonical() : code.strip();
   }
 
   /**

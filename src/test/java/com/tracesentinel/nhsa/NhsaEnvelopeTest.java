@@ -145,6 +145,20 @@ class NhsaEnvelopeTest {
   }
 
   @Test
+  void oneBoxWrittenTwiceInASplitLineIsOneCodeWithAllItsUnits() {
+    String box = "(01)06901234567892(21)NHS1";
+    JsonObject both = newLayoutLine("R-6b", "B-6b", T, box).put("trdn_flag", 1).put("sel_retn_cnt", 10)
+        .put("drug_trac_codg", "]d2010690123456789221NHS1\r\n");
+    NhsaRequest.Upload u = upload("3505", sale3505(SITE, both));
+    assertEquals(1, u.codes().size());
+    assertEquals(10, u.codes().get(0).input().quantity());
+    JsonObject twice = newLayoutLine("R-6c", "B-6c", T, box, "(01)06901234567892(21)nhs1").put("trdn_flag", 1)
+        .put("sel_retn_cnt", 10);
+    assertEquals(List.of(10, 10), upload("3505", sale3505(SITE, twice)).codes().stream()
+        .map(c -> c.input().quantity()).toList());
+  }
+
+  @Test
   void insuranceWithoutASettlementIdUsesTheVisitNumber() {
     JsonObject line = newLayoutLine("R-7", "B-7", T, "81000010000009000013").putNull("setl_id");
     assertEquals("MZR-7", upload("3505", sale3505(SITE, line)).codes().get(0).input().settlementId());
