@@ -42,13 +42,13 @@ final class Sql {
         AS d(scan_id, code_key, canonical, product, site_id, region, detail, sale_at, document_no)""";
 
   // The ledger knows only where and when (to the second) the conflicting scan happened; its document number is
-  // resolved here, in the same transaction, so it is found even when that scan is in this very group. Of that
-  // site's scans of the code in that second, only one that set the code's state can be it: a sale or destroy still
-  // counted, and not a DOUBLE_SCAN of a sale still counted (the same sale scanned twice changes nothing, as in
-  // RECENT_SALES). A till's double scan in the same second as its sale was named as the sale a later repeat sale
-  // conflicted with; its DOUBLE_SCAN may be in this very statement, so the group's own rows (a) are read too.
+  // resolved here, in the same transaction, so it is found even when that scan is in this very group. That scan is
+  // the sale or destruction the code's state holds: of the scans of that site and second, a receipt, a return or a
+  // sale that left the state as it was (a DOUBLE_SCAN, a SOLD_AFTER_DESTROY: flagged before or in this group) is
+  // never it, unless a deletion has voided the sale it was a double of since. Taking the latest scan of that second
+  // named the double scan, not the sale, when a till scanned a box twice in one second and the box was sold again.
   static final String INSERT_ANOMALIES = """
-      WITH a AS (
+      WITH judged AS (
         SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[],
                              ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::int2[])
           AS a(scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id, region, detail,
@@ -60,22 +60,15 @@ final class Sql {
              (SELECT s.document_no FROM scans s
                WHERE s.part = a.part AND s.code_key = a.code_key AND s.site_id = a.conflict_site_id
                  AND s.scanned_at >= a.conflict_at AND s.scanned_at < a.conflict_at + interval '1 second'
-                 AND s.id < a.scan_id AND s.status <> 'REJECTED' AND s.type IN ('SALE', 'DESTROY')
-                 AND s.voided_at IS NULL
-                 AND NOT EXISTS (
-                   SELECT 1 FROM (SELECT d.conflict_site_id, d.conflict_at FROM anomalies d
-                                  WHERE d.scan_id = s.id AND d.type = 'DOUBLE_SCAN'
-                                  UNION ALL
-                                  SELECT d.conflict_site_id, d.conflict_at FROM a d
-                                  WHERE d.scan_id = s.id AND d.type = 'DOUBLE_SCAN') d
-                   WHERE EXISTS (SELECT 1 FROM scans c
-                                 WHERE c.part = s.part AND c.code_key = s.code_key AND c.site_id = d.conflict_site_id
-                                   AND c.scanned_at >= d.conflict_at
-                                   AND c.scanned_at < d.conflict_at + interval '1 second'
-                                   AND c.id < s.id AND c.type = 'SALE' AND c.status <> 'REJECTED'
-                                   AND c.voided_at IS NULL))
-               ORDER BY s.id DESC LIMIT 1)
-      FROM a
+                 AND s.id < a.scan_id AND s.status <> 'REJECTED' AND s.voided_at IS NULL
+                 AND s.type IN ('SALE', 'DESTROY')
+               ORDER BY EXISTS (SELECT 1 FROM anomalies x WHERE x.scan_id = s.id
+                                  AND x.type IN ('DOUBLE_SCAN', 'SOLD_AFTER_DESTROY'))
+                          OR EXISTS (SELECT 1 FROM judged n WHERE n.scan_id = s.id
+                                       AND n.type IN ('DOUBLE_SCAN', 'SOLD_AFTER_DESTROY')),
+                        s.id DESC
+               LIMIT 1)
+      FROM judged a
       RETURNING scan_id, type, conflict_document_no""";
 
   /** What a lost commit's anomalies resolved their conflicts to. */

@@ -355,6 +355,38 @@ class ScanApiTest {
         "SELECT count(*) FROM anomalies WHERE canonical = '" + code + "' AND conflict_document_no = 'R-77'"));
   }
 
+  /**
+   * The ledger knows the conflicting scan's site and second only. A box received and scanned twice at one till within
+   * one second (as a till sends scans without scannedAt), then sold elsewhere: the repeat sale named the double scan or
+   * the receipt, the latest scan of that second, not the sale the box's state holds.
+   */
+  @Test
+  void aRepeatSaleNamesTheSaleNotADoubleScanOrReceiptOfTheSameSecond() {
+    Instant t = Instant.parse("2026-11-20T02:11:00Z");
+    String inOneGroup = newCode();
+    JsonArray batch = new JsonArray().add(scan(inOneGroup, "PA", "G-1", t).put("type", "RECEIVE"))
+        .add(scan(inOneGroup, "PA", "G-2", t)).add(scan(inOneGroup, "PA", "G-3", t))
+        .add(scan(inOneGroup, "PA", "G-4", t).put("type", "RECEIVE"))
+        .add(scan(inOneGroup, "PC", "G-5", t.plus(1, ChronoUnit.HOURS)));
+    Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", batch));
+    assertEquals("DOUBLE_SCAN", r.result(2).getJsonArray("anomalies").getJsonObject(0).getString("type"), r.body());
+    assertEquals("G-2", r.result(3).getJsonArray("anomalies").getJsonObject(0).getJsonObject("conflictsWith")
+        .getString("documentNo"), r.body());
+    JsonObject repeat = r.result(4).getJsonArray("anomalies").getJsonObject(0);
+    assertEquals("REPEAT_SALE", repeat.getString("type"), r.body());
+    assertEquals("G-2", repeat.getJsonObject("conflictsWith").getString("documentNo"), r.body());
+
+    String acrossRequests = newCode();
+    svc.post("/api/v1/scans", pharmacyA, scan(acrossRequests, "PA", "H-1", t));
+    Response twice = svc.post("/api/v1/scans", pharmacyA, scan(acrossRequests, "PA", "H-2", t));
+    assertEquals("DOUBLE_SCAN", twice.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"));
+    Response elsewhere = svc.post("/api/v1/scans", pharmacyB, scan(acrossRequests, "PB", "H-3", t.plusSeconds(60)));
+    assertEquals("H-1", elsewhere.result(0).getJsonArray("anomalies").getJsonObject(0).getJsonObject("conflictsWith")
+        .getString("documentNo"), elsewhere.body());
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE canonical = '" + acrossRequests
+        + "' AND type = 'REPEAT_SALE' AND conflict_document_no = 'H-1'"));
+  }
+
   @Test
   void aSecondScanAtTheSameTillWithinTenMinutesIsADoubleScanWarning() {
     String code = newCode();
