@@ -68,8 +68,8 @@ import java.util.Objects;
  *   a second RETURN at its site undo another site's sale, so that a copied code could erase its own trail. Then a
  *   SALE is a REPEAT_SALE (DIVERTED, or COUNTERFEIT by the site count), a RECEIVE a RECEIVED_AFTER_SALE and a RETURN
  *   a RETURN_MISMATCH, none conflicting with a known scan (the code's history has them).</li>
- *   <li>RECEIVE of a code with an open sale is RECEIVED_AFTER_SALE (DIVERTED: a dispensed box back in stock).
- *   A RECEIVE never changes the state.</li>
+ *   <li>RECEIVE of a code with an open sale is RECEIVED_AFTER_SALE (DIVERTED: a dispensed box back in stock),
+ *   unless it is dated before the code's only open sale. A RECEIVE never changes the state.</li>
  * </ul>
  * Anomaly order: the ladder row(s) first, then PRODUCT_MISMATCH, EXPIRED, UNKNOWN_PRODUCT.
  *
@@ -255,7 +255,9 @@ public final class Ladder {
     if (s.destroyed()) {
       out.add(new Anomaly(AnomalyType.SOLD_AFTER_DESTROY, Suspicion.COUNTERFEIT, Level.ALERT,
           "destroyed " + where(c.ref, s.lastSale()), s.lastSale()));
-    } else if (c.open != null) {
+    } else if (c.open != null && (s.saleCount() > 1 || c.scan.at() >= c.open.at())) {
+      // A receipt dated before the code's one open sale, as an offline stock system uploads it late, took the box into
+      // stock before it was sold, not back after; with several open sales only the latest's time is known.
       out.add(new Anomaly(AnomalyType.RECEIVED_AFTER_SALE, Suspicion.DIVERTED, Level.ALERT,
           "sold " + where(c.ref, c.open), c.open));
     } else if (s.openSalesUnknown()) {

@@ -399,6 +399,22 @@ class ScanApiTest {
     assertEquals("WARNING", anomaly.getString("level"));
   }
 
+  /** A stock system uploading its receipts at the end of the day: the box came into stock before its sale. */
+  @Test
+  void aReceiptUploadedAfterTheSaleButDatedBeforeItIsAccepted() {
+    String code = newCode();
+    Instant sold = Instant.now().minus(2, ChronoUnit.HOURS);
+    assertEquals("ACCEPTED", svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "SALE-1", sold)).result(0)
+        .getString("status"));
+    Response late = svc.post("/api/v1/scans", pharmacyA,
+        scan(code, "PA", "IN-1", sold.minus(90, ChronoUnit.MINUTES)).put("type", "RECEIVE"));
+    assertEquals("ACCEPTED", late.result(0).getString("status"), late.body());
+    Response after = svc.post("/api/v1/scans", pharmacyA,
+        scan(code, "PA", "IN-2", sold.plus(1, ChronoUnit.MINUTES)).put("type", "RECEIVE"));
+    assertEquals("RECEIVED_AFTER_SALE", after.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"),
+        after.body());
+  }
+
   @Test
   void aBatchAnswersEveryScanInOrderIncludingRejectedOnes() {
     String code = newCode();

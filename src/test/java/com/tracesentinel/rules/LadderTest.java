@@ -317,6 +317,20 @@ class LadderTest {
     assertOnly(chain.then(receive(SZ1, T0 + MIN)), RECEIVED_AFTER_SALE, Suspicion.DIVERTED, Level.ALERT);
   }
 
+  /**
+   * Windows and conflicts use the scans' own times, so that a late upload is judged by when it happened: a receipt an
+   * offline stock system uploads after the box's sale, dated before it, was a RECEIVED_AFTER_SALE alert (DIVERTED).
+   */
+  @Test
+  void aReceiptDatedBeforeTheOnlySaleIsNotReceivedAfterIt() {
+    chain.then(sale(SZ1, T0));
+    assertFalse(chain.then(receive(SZ1, T0 - HOUR)).flagged());
+    assertFalse(chain.then(receive(SZ2, T0 - 1)).flagged());
+    assertOnly(chain.then(receive(SZ1, T0)), RECEIVED_AFTER_SALE, Suspicion.DIVERTED, Level.ALERT);
+    chain.then(sale(SZ2, T0 + DAY));
+    assertOnly(chain.then(receive(SZ1, T0 + HOUR)), RECEIVED_AFTER_SALE, Suspicion.DIVERTED, Level.ALERT);
+  }
+
   @Test
   void receiveOfAReturnedCodeIsAccepted() {
     chain.then(sale(SZ1, T0));
