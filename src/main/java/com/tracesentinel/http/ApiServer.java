@@ -363,7 +363,10 @@ public final class ApiServer extends VerticleBase {
         LOG.debug("{} on {} {} [{}]", ctx.statusCode(), ctx.request().method(), ctx.request().path(),
             RequestLog.id(ctx), failure);
       }
-      p = byStatus(ctx, ctx.statusCode());
+      p = textPartTooLong(ctx, failure)
+          ? Problem.badRequest("a text part of the form is longer than 8 KiB: send the photo as a file part, with a "
+              + "file name (curl -F image=@photo.png, not -F 'image=<photo.png'), and a scan over 8 KiB as a file too")
+          : byStatus(ctx, ctx.statusCode());
     } else if (clientSideBroke(ctx, failure)) {
       // Not the service's failure: the client went away, or sent bytes that are not HTTP while its request was read
       // (a malformed chunk). Vert.x closes such a connection; nothing of the request was used.
@@ -399,6 +402,19 @@ public final class ApiServer extends VerticleBase {
     }
     StackTraceElement[] at = failure.getStackTrace();
     return !ctx.request().isEnded() && at.length > 0 && at[0].getClassName().startsWith("io.netty.handler.codec.http.");
+  }
+
+  /**
+   * Vert.x's form decoder refused a text part past its 8 KiB: a photo sent without a file name (curl's -F
+   * 'image=<photo.png', which the photo route names when the photo is smaller) was told only that the request could
+   * not be read. Told by where it was thrown (Netty's multipart data), never by its text.
+   */
+  private static boolean textPartTooLong(RoutingContext ctx, Throwable failure) {
+    if (!(failure instanceof java.io.IOException) || !ctx.request().isExpectMultipart()) {
+      return false;
+    }
+    StackTraceElement[] at = failure.getStackTrace();
+    return at.length > 0 && at[0].getClassName().startsWith("io.netty.handler.codec.http.multipart.");
   }
 
   /** Set by a route with a body limit of its own (photos), so that its 413 names the limit the client ran into. */

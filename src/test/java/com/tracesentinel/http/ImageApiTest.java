@@ -221,6 +221,11 @@ class ImageApiTest {
     Response r = multipart(new Part("scan", null, null, scan), new Part("image", null, null, fixture("dm_gs1.png")));
     assertEquals(400, r.status(), r.body());
     assertTrue(r.json().getString("detail").startsWith("image: the part has no file name"), r.body());
+    // A photo past the 8 KiB a text part may hold, as every camera's is: the form itself breaks on it.
+    Response large = multipart(new Part("scan", null, null, scan),
+        new Part("image", null, null, fixture("code128_rot10.png")));
+    assertEquals(400, large.status(), large.body());
+    assertTrue(large.json().getString("detail").contains("curl -F image=@photo.png"), large.body());
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-8'"));
   }
 
