@@ -26,11 +26,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * /openapi.yaml describes the whole API: every route the real router serves under /api, /health, /metrics,
- * /verify and /console is documented with its method, and every documented operation is served.
+ * /verify, /console and /README.md is documented with its method, and every documented operation is served.
  */
 @Tag("slow")
 class OpenApiRoutesTest {
-  private static final List<String> PREFIXES = List.of("/api", "/health", "/metrics", "/verify", "/console");
+  private static final List<String> PREFIXES = List.of("/api", "/health", "/metrics", "/verify", "/console",
+      "/README.md");
   private static final Pattern PATH = Pattern.compile("^  (/\\S*):\\s*$");
   private static final Pattern METHOD = Pattern.compile("^    (get|put|post|delete|patch|head|options):\\s*$");
   private static final Pattern PARAM = Pattern.compile(":([A-Za-z0-9_]+)");
@@ -119,6 +120,16 @@ class OpenApiRoutesTest {
     }
     assertTrue(checked >= 15, "walked " + checked + " route methods");
     assertEquals(List.of(), missing, "served but not in openapi.yaml");
+  }
+
+  /** A client that reads the export by its documented columns: the last one, voidedAt, was left out. */
+  @Test
+  void theExportsHeaderIsTheOneDocumented() throws IOException {
+    try (InputStream in = OpenApiRoutesTest.class.getResourceAsStream("/webroot/openapi.yaml")) {
+      String yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(yaml.contains("Header `" + InvestigatorRoutes.CSV_HEADER.strip() + "`"),
+          "openapi.yaml documents another CSV header than " + InvestigatorRoutes.CSV_HEADER.strip());
+    }
   }
 
   /** A regex route has no path: it must carry its path-like name (which the metrics' route label uses too). */
