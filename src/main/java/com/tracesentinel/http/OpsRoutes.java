@@ -26,12 +26,14 @@ final class OpsRoutes {
     this.loopbackOnly = loopbackOnly;
   }
 
+  // GET and HEAD: a monitor or load balancer probing with HEAD (HTTP requires it wherever GET is served) got 405 and
+  // took a healthy service for down.
   void mount(Router router) {
-    router.get("/health/*").handler(this::loopback);
-    router.get("/metrics").handler(this::loopback);
-    router.get("/health/live").handler(ctx -> answer(ctx, notLive.get()));
-    router.get("/health/ready").handler(ctx -> answer(ctx, notReady.get()));
-    router.get("/metrics").handler(ctx -> ctx.response()
+    HomeRoutes.pageRoute(router, "/health/*").handler(this::loopback);
+    HomeRoutes.pageRoute(router, "/metrics").handler(this::loopback);
+    HomeRoutes.pageRoute(router, "/health/live").handler(ctx -> answer(ctx, notLive.get()));
+    HomeRoutes.pageRoute(router, "/health/ready").handler(ctx -> answer(ctx, notReady.get()));
+    HomeRoutes.pageRoute(router, "/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(registry.scrape()));
   }

@@ -33,6 +33,14 @@ class HealthTest {
           assertEquals(403, r.status(), relayed[0] + " " + path + ": " + r.body());
         }
       }
+      // A monitor probing with HEAD: the status and headers of the GET, no body.
+      for (String path : new String[] {"/health/live", "/health/ready", "/metrics"}) {
+        Response head = svc.send(svc.request(path, null)
+            .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(200, head.status(), path + ": " + head.body());
+        assertEquals(svc.get(path, null).contentType(), head.contentType(), path);
+        assertEquals("", head.body(), path);
+      }
       Response missing = svc.get("/api/v1/nothing-here", null);
       assertEquals(404, missing.status());
       assertTrue(missing.contentType().startsWith("application/problem+json"));
