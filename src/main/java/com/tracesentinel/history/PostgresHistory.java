@@ -128,7 +128,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       if (!rows.isEmpty()) {
         copyScans(c, rows, ingestedAt);
       }
-      Map<CommitReceipt.AnomalyRef, String> documents = insertAnomalies(c, rows);
+      Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> documents = insertAnomalies(c, rows);
       for (Voiding v : voidings) {
         voidUpload(c, v);
       }
@@ -284,7 +284,12 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     return t.getEpochSecond() < -210_000_000_000L || t.getEpochSecond() > 9_000_000_000_000L ? null : t;
   }
 
-  private Map<CommitReceipt.AnomalyRef, String> insertAnomalies(Connection c, List<Judged.Row> rows)
+  private static CommitReceipt.ConflictScan conflictScan(ResultSet rs) throws SQLException {
+    java.sql.Timestamp at = rs.getTimestamp(4);
+    return new CommitReceipt.ConflictScan(rs.getString(3), at == null ? null : at.toInstant());
+  }
+
+  private Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> insertAnomalies(Connection c, List<Judged.Row> rows)
       throws SQLException {
     List<Long> scanId = new ArrayList<>();
     List<String> at = new ArrayList<>();
@@ -324,7 +329,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       return Map.of();
     }
     lockAnomalyIdsToWrite(c);
-    Map<CommitReceipt.AnomalyRef, String> documents = new HashMap<>();
+    Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> documents = new HashMap<>();
     try (PreparedStatement st = c.prepareStatement(Sql.INSERT_ANOMALIES)) {
       int i = 1;
       st.setArray(i++, c.createArrayOf("int8", scanId.toArray()));
@@ -343,7 +348,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       st.setArray(i, c.createArrayOf("int2", part.toArray()));
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), rs.getString(3));
+          documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), conflictScan(rs));
         }
       }
     }
@@ -455,12 +460,12 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       }
     }
     try (Connection c = connect(socketTimeoutSeconds)) {
-      Map<CommitReceipt.AnomalyRef, String> documents = new HashMap<>();
+      Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> documents = new HashMap<>();
       try (PreparedStatement st = c.prepareStatement(Sql.ANOMALY_CONFLICTS)) {
         st.setArray(1, c.createArrayOf("int8", ids.toArray()));
         try (ResultSet rs = st.executeQuery()) {
           while (rs.next()) {
-            documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), rs.getString(3));
+            documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), conflictScan(rs));
           }
         }
       }

@@ -41,12 +41,13 @@ final class Sql {
                   ?::text[])
         AS d(scan_id, code_key, canonical, product, site_id, region, detail, sale_at, document_no)""";
 
-  // The ledger knows only where and when (to the second) the conflicting scan happened; its document number is
-  // resolved here, in the same transaction, so it is found even when that scan is in this very group. That scan is
-  // the sale or destruction the code's state holds: of the scans of that site and second, a receipt, a return or a
-  // sale that left the state as it was (a DOUBLE_SCAN, a SOLD_AFTER_DESTROY: flagged before or in this group) is
-  // never it, unless a deletion has voided the sale it was a double of since. Taking the latest scan of that second
-  // named the double scan, not the sale, when a till scanned a box twice in one second and the box was sold again.
+  // The ledger knows only where and when (to the second) the conflicting scan happened; its document number and its
+  // own time (what the client sent, to the microsecond) are resolved here, in the same transaction, so it is found
+  // even when that scan is in this very group. That scan is the sale or destruction the code's state holds: of the
+  // scans of that site and second, a receipt, a return or a sale that left the state as it was (a DOUBLE_SCAN, a
+  // SOLD_AFTER_DESTROY: flagged before or in this group) is never it, unless a deletion has voided the sale it was a
+  // double of since. Taking the latest scan of that second named the double scan, not the sale, when a till scanned
+  // a box twice in one second and the box was sold again.
   static final String INSERT_ANOMALIES = """
       WITH judged AS (
         SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[],
@@ -56,8 +57,9 @@ final class Sql {
       INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, canonical, product, site_id,
                              region, detail, conflict_site_id, conflict_at, conflict_document_no)
       SELECT a.scan_id, a.scanned_at, a.type, a.suspicion, a.level, a.code_key, a.canonical, a.product, a.site_id,
-             a.region, a.detail, a.conflict_site_id, a.conflict_at,
-             (SELECT s.document_no FROM scans s
+             a.region, a.detail, a.conflict_site_id, coalesce(c.scanned_at, a.conflict_at), c.document_no
+      FROM judged a LEFT JOIN LATERAL (
+             SELECT s.document_no, s.scanned_at FROM scans s
                WHERE s.part = a.part AND s.code_key = a.code_key AND s.site_id = a.conflict_site_id
                  AND s.scanned_at >= a.conflict_at AND s.scanned_at < a.conflict_at + interval '1 second'
                  AND s.id < a.scan_id AND s.status <> 'REJECTED' AND s.voided_at IS NULL
@@ -67,13 +69,12 @@ final class Sql {
                           OR EXISTS (SELECT 1 FROM judged n WHERE n.scan_id = s.id
                                        AND n.type IN ('DOUBLE_SCAN', 'SOLD_AFTER_DESTROY')),
                         s.id DESC
-               LIMIT 1)
-      FROM judged a
-      RETURNING scan_id, type, conflict_document_no""";
+               LIMIT 1) c ON true
+      RETURNING scan_id, type, conflict_document_no, conflict_at""";
 
   /** What a lost commit's anomalies resolved their conflicts to. */
   static final String ANOMALY_CONFLICTS = """
-      SELECT scan_id, type, conflict_document_no FROM anomalies WHERE scan_id = ANY(?::int8[])""";
+      SELECT scan_id, type, conflict_document_no, conflict_at FROM anomalies WHERE scan_id = ANY(?::int8[])""";
 
   // The first stored scan with each (code, idempotency hash), by the history's unique index; u.i says which asked
   // scan a row answers.

@@ -431,9 +431,13 @@ final class Committer implements Runnable {
       ScanResult.Conflict conflict = null;
       if (a.conflictsWith() != null) {
         Site site = reference.site(a.conflictsWith().siteRef());
+        CommitReceipt.ConflictScan found = receipt.conflicts().get(new CommitReceipt.AnomalyRef(row.scanId(),
+            a.type().name()));
+        // The ledger keeps the second; the stored scan's own time is what the client sent for it.
         conflict = new ScanResult.Conflict(site == null ? null : site.siteId(),
-            receipt.conflictDocuments().get(new CommitReceipt.AnomalyRef(row.scanId(), a.type().name())),
-            Instant.ofEpochSecond(a.conflictsWith().at()));
+            found == null ? null : found.documentNo(),
+            found == null || found.scannedAt() == null ? Instant.ofEpochSecond(a.conflictsWith().at())
+                : found.scannedAt());
       }
       findings.add(new ScanResult.Finding(a.type().name(), a.suspicion().name(), a.level().name(), a.detail(),
           conflict));

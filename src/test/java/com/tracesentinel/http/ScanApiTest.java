@@ -387,6 +387,27 @@ class ScanApiTest {
         + "' AND type = 'REPEAT_SALE' AND conflict_document_no = 'H-1'"));
   }
 
+  /** The ledger keeps the second; a client comparing times reads the conflicting scan's own, to the millisecond. */
+  @Test
+  void aConflictCarriesTheEarlierScansOwnTimeNotItsSecond() {
+    String code = newCode();
+    Instant sold = Instant.parse("2026-11-21T03:04:05.750Z");
+    Response first = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "MS-1", sold));
+    assertEquals("ACCEPTED", first.result(0).getString("status"), first.body());
+    Response again = svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "MS-2", sold.plusSeconds(3_600)));
+    JsonObject conflict = again.result(0).getJsonArray("anomalies").getJsonObject(0).getJsonObject("conflictsWith");
+    assertEquals("MS-1", conflict.getString("documentNo"), again.body());
+    assertEquals(sold, Instant.parse(conflict.getString("scannedAt")), again.body());
+    JsonObject replayed = svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "MS-2", sold.plusSeconds(3_600)))
+        .result(0);
+    assertEquals("REPLAYED", replayed.getString("status"));
+    assertEquals(sold, Instant.parse(replayed.getJsonObject("original").getJsonArray("anomalies").getJsonObject(0)
+        .getJsonObject("conflictsWith").getString("scannedAt")), replayed.encode());
+    JsonObject timeline = svc.get("/api/v1/codes/" + code + "/events", investigator).json();
+    assertEquals(sold, Instant.parse(timeline.getJsonArray("events").getJsonObject(1).getJsonArray("anomalies")
+        .getJsonObject(0).getJsonObject("conflictsWith").getString("scannedAt")), timeline.encode());
+  }
+
   @Test
   void aSecondScanAtTheSameTillWithinTenMinutesIsADoubleScanWarning() {
     String code = newCode();

@@ -130,12 +130,12 @@ final class FakeHistory implements HistoryPort {
       brokenReceiptOnce = false;
       return new CommitReceipt(new java.util.AbstractMap<>() {
         @Override
-        public Set<Entry<CommitReceipt.AnomalyRef, String>> entrySet() {
+        public Set<Entry<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan>> entrySet() {
           throw new IllegalStateException("injected: an unreadable receipt");
         }
 
         @Override
-        public String get(Object key) {
+        public CommitReceipt.ConflictScan get(Object key) {
           throw new IllegalStateException("injected: an unreadable receipt");
         }
       }, Map.of());
