@@ -128,7 +128,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       if (!rows.isEmpty()) {
         copyScans(c, rows, ingestedAt);
       }
-      Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> documents = insertAnomalies(c, rows);
+      Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> conflicts = insertAnomalies(c, rows);
       for (Voiding v : voidings) {
         voidUpload(c, v);
       }
@@ -137,7 +137,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       commitSent = true;
       c.commit();
       markersFrom = groupId;
-      return new CommitReceipt(documents, originals);
+      return new CommitReceipt(conflicts, originals);
     } catch (CommitFailure.Fenced fenced) {
       discardOnFailure(c);
       throw fenced;
@@ -289,7 +289,8 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     return new CommitReceipt.ConflictScan(rs.getString(3), at == null ? null : at.toInstant());
   }
 
-  private Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> insertAnomalies(Connection c, List<Judged.Row> rows)
+  private Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> insertAnomalies(Connection c,
+                                                                                 List<Judged.Row> rows)
       throws SQLException {
     List<Long> scanId = new ArrayList<>();
     List<String> at = new ArrayList<>();
@@ -329,7 +330,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       return Map.of();
     }
     lockAnomalyIdsToWrite(c);
-    Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> documents = new HashMap<>();
+    Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> conflicts = new HashMap<>();
     try (PreparedStatement st = c.prepareStatement(Sql.INSERT_ANOMALIES)) {
       int i = 1;
       st.setArray(i++, c.createArrayOf("int8", scanId.toArray()));
@@ -348,11 +349,11 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       st.setArray(i, c.createArrayOf("int2", part.toArray()));
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), conflictScan(rs));
+          conflicts.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), conflictScan(rs));
         }
       }
     }
-    return documents;
+    return conflicts;
   }
 
   /** See Sql.LOCK_ANOMALY_IDS_TO_WRITE; taking it twice in one transaction is harmless (shared, released at its end). */
@@ -460,16 +461,16 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       }
     }
     try (Connection c = connect(socketTimeoutSeconds)) {
-      Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> documents = new HashMap<>();
+      Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> conflicts = new HashMap<>();
       try (PreparedStatement st = c.prepareStatement(Sql.ANOMALY_CONFLICTS)) {
         st.setArray(1, c.createArrayOf("int8", ids.toArray()));
         try (ResultSet rs = st.executeQuery()) {
           while (rs.next()) {
-            documents.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), conflictScan(rs));
+            conflicts.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), conflictScan(rs));
           }
         }
       }
-      return new CommitReceipt(documents, originalsByIdem(c, inFlightReplays));
+      return new CommitReceipt(conflicts, originalsByIdem(c, inFlightReplays));
     }
   }
 
