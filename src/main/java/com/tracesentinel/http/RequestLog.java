@@ -24,7 +24,7 @@ final class RequestLog {
       ctx.response().putHeader("X-Request-Id", id);
       ctx.addBodyEndHandler(v -> {
         if (LOG.isInfoEnabled()) {
-          LOG.info("{} {} {} {} {}ms", id, ctx.request().method(), redact(ctx.request().path()),
+          LOG.info("{} {} {} {} {}ms", id, ctx.request().method(), redact(ctx.request().path(), ctx.normalizedPath()),
               ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000);
         }
       });
@@ -37,17 +37,21 @@ final class RequestLog {
     return id == null ? "-" : id;
   }
 
-  /** A look-up's code is the public's business: keep it out of the logs. */
-  static String redact(String path) {
-    if (path == null) {
-      return "";
+  /**
+   * A look-up's code is the public's business: keep it out of the logs. Either spelling of the path counts: the
+   * router answers the normalized one ("/api/v1/./verify/CODE" and "//api/v1/codes/CODE/events" are the look-up and
+   * the timeline, and were logged with their codes), while a code holding "/../" normalizes away from the prefix its
+   * raw path has.
+   */
+  static String redact(String path, String normalized) {
+    for (String p : new String[] {path, normalized}) {
+      if (p != null && p.startsWith("/api/v1/verify/") && !p.equals("/api/v1/verify/image")) {
+        return "/api/v1/verify/{code}";
+      }
+      if (p != null && p.startsWith("/api/v1/codes/")) {
+        return "/api/v1/codes/{code}/events";
+      }
     }
-    if (path.startsWith("/api/v1/verify/") && !path.equals("/api/v1/verify/image")) {
-      return "/api/v1/verify/{code}";
-    }
-    if (path.startsWith("/api/v1/codes/")) {
-      return "/api/v1/codes/{code}/events";
-    }
-    return path;
+    return path == null ? "" : path;
   }
 }

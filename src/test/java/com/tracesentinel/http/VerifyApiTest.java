@@ -344,6 +344,37 @@ class VerifyApiTest {
   }
 
   @Test
+  void theAccessLogNeverNamesALookedUpCodeHoweverThePathIsSpelt() throws Exception {
+    ch.qos.logback.classic.Logger log =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("tracesentinel.access");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    log.addAppender(seen);
+    try {
+      // The first four are answered as the look-up or the timeline they normalize to (the code was never scanned:
+      // the timeline's own 404); the last normalizes to no route, and its raw path is still a look-up's.
+      Map<String, Integer> paths = Map.of("/api/v1/./verify/81000020000007000000", 200,
+          "//api/v1/verify/81000020000007000000", 200, "/api/v1/%76erify/81000020000007000000", 200,
+          "/api/v1/x/../codes/81000020000007000000/events", 404,
+          "/api/v1/verify/A/../../../../x/81000020000007000000", 404);
+      for (Map.Entry<String, Integer> p : paths.entrySet()) {
+        RawHttp.Reply r = RawHttp.get(svc.port(), p.getKey(), TestService.ADMIN_KEY);
+        assertEquals(p.getValue(), r.status(), p.getKey() + ": " + r.body());
+        assertTrue(r.body().contains("81000020000007000000"), p.getKey() + ": " + r.body());
+      }
+      Thread.sleep(300);
+      List<String> lines = seen.list.stream().map(e -> e.getFormattedMessage()).toList();
+      assertEquals(paths.size(), lines.size(), lines.toString());
+      for (String line : lines) {
+        assertFalse(line.contains("81000020000007000000"), line);
+      }
+    } finally {
+      log.detachAppender(seen);
+    }
+  }
+
+  @Test
   void aLookUpIncrementsTheCodesLookUpCountButNeverItsSales() throws Exception {
     String box = newBox();
     sell(box, "VP1", "L-1", null, null);
