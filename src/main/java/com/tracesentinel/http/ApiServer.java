@@ -90,9 +90,13 @@ public final class ApiServer extends VerticleBase {
   Router routes() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
-    // Every answer, API or file: a browser must never guess a type (a stored text rendered as HTML).
+    // Every answer, API or file: a browser must never guess a type (a stored text rendered as HTML). And no cache
+    // keeps an answer to a request with a key, whatever route (or none: a keyed 404 was cacheable) it reached.
     router.route().handler(ctx -> {
       ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      if (ctx.request().headers().contains("Authorization")) {
+        ctx.response().putHeader("Cache-Control", "no-store");
+      }
       ctx.next();
     });
     router.route().handler(ApiServer::requireReadablePath);

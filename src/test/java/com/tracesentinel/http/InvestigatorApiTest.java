@@ -125,6 +125,11 @@ class InvestigatorApiTest {
       assertEquals(200, r.statusCode(), path + " " + r.body());
       assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(null), path);
     }
+    // A request with a key that reaches no route is answered by no key check, and was cacheable.
+    java.net.http.HttpResponse<String> none = client.send(svc.request("/api/v1/nothing-here", investigator).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, none.statusCode());
+    assertEquals("no-store", none.headers().firstValue("Cache-Control").orElse(null));
   }
 
   @Test
