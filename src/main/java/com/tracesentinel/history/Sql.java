@@ -612,6 +612,32 @@ final class Sql {
 
   // --- end of the anomaly feed, rings and cases ---
 
+  // --- scans rejected at intake (RejectedQueries) ---
+
+  private static final String REJECTED_SCANS = """
+      SELECT id, site_id, type, raw_code, canonical, document_no, line_no, device_id, scanned_at, ingested_at, error,
+             upload_batch
+      FROM scans
+      WHERE status = 'REJECTED'%s AND id < $1
+        AND ingested_at >= coalesce($2::timestamptz, '-infinity')
+        AND ingested_at < coalesce($3::timestamptz, 'infinity')
+      ORDER BY id DESC
+      LIMIT $4""";
+  /** Newest first, through scans_rejected (V13): $1 the id the page starts below, $2/$3 the arrival range. */
+  static final String REJECTED_PAGE = REJECTED_SCANS.formatted("");
+  /** The same for one site ($5), through scans_rejected_site, however many other sites' rejections are newer. */
+  static final String REJECTED_PAGE_OF_SITE = REJECTED_SCANS.formatted(" AND site_id = $5");
+  /** Rejections per site in an arrival range, most first; $3 groups at most. */
+  static final String REJECTED_BY_SITE = """
+      SELECT site_id, count(*) AS count, max(ingested_at) AS last_at
+      FROM scans
+      WHERE status = 'REJECTED'
+        AND ingested_at >= coalesce($1::timestamptz, '-infinity')
+        AND ingested_at < coalesce($2::timestamptz, 'infinity')
+      GROUP BY site_id
+      ORDER BY count DESC, site_id
+      LIMIT $3""";
+
   // --- import checkpoints (PostgresImportCheckpoints) ---
 
   static final String IMPORT_CHECKPOINTS = "SELECT prefix_sha256, lines FROM import_checkpoints ORDER BY lines";

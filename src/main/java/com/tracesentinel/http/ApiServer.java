@@ -124,6 +124,8 @@ public final class ApiServer extends VerticleBase {
     new AnomalyStream(vertx, services.investigations()).mount(router, auth);
     new CaseRoutes(services.investigations().cases()).mount(router, auth);
     new RingRoutes(services.investigations().rings()).mount(router, auth);
+    new RejectedRoutes(new com.tracesentinel.history.RejectedQueries(services.pool()), services.reference())
+        .mount(router, auth);
     if (services.cluster() != null) {
       new ClusterRoutes(services.cluster(), services.scans(),
           new com.tracesentinel.ingest.Preparation(services.reference(), services.config().oldestScan()),

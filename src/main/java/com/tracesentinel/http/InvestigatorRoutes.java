@@ -283,15 +283,11 @@ final class InvestigatorRoutes {
     if (asked == null) {
       errors.add("groupBy", "is required: one of " + String.join(", ", GROUP_BY));
     }
-    Instant from = timeParam(q, "from", errors);
-    Instant to = timeParam(q, "to", errors);
-    if (from != null && to != null && !from.isBefore(to)) {
-      errors.add("to", "must be later than from");
-    }
+    Instant[] range = timeRange(q, errors);
     int limit = intParam(q, "limit", MAX_GROUPS, 1, MAX_GROUPS, errors);
     q.refuseUnknown(errors);
     errors.throwIfAny();
-    queries.summary(groupBy, from, to, limit).onComplete(ar -> {
+    queries.summary(groupBy, range[0], range[1], limit).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
@@ -586,6 +582,16 @@ final class InvestigatorRoutes {
           + "2026-11-21T16:00:00Z");
       return null;
     }
+  }
+
+  /** {@code from} and {@code to}, either absent (null); {@code to} must be later. */
+  static Instant[] timeRange(Query q, Problem.Errors errors) {
+    Instant from = timeParam(q, "from", errors);
+    Instant to = timeParam(q, "to", errors);
+    if (from != null && to != null && !from.isBefore(to)) {
+      errors.add("to", "must be later than from");
+    }
+    return new Instant[] {from, to};
   }
 
   /** PostgreSQL's last timestamptz (its range ends at 294276 AD). */

@@ -36,7 +36,8 @@ final class RingRoutes {
   private void rings(RoutingContext ctx) {
     Problem.Errors errors = new Problem.Errors();
     InvestigatorRoutes.Query q = InvestigatorRoutes.Query.of(ctx, errors);
-    Instant[] range = range(q, errors);
+    // from (inclusive) and to (exclusive) on the time a code became shared
+    Instant[] range = InvestigatorRoutes.timeRange(q, errors);
     int minShared = InvestigatorRoutes.intParam(q, "minShared", DEFAULT_MIN_SHARED, 1, MAX_MIN_SHARED, errors);
     int limit = InvestigatorRoutes.intParam(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors);
     String region = InvestigatorRoutes.single(q, "region", errors);
@@ -78,7 +79,7 @@ final class RingRoutes {
       errors.add("siteId", "must be at most " + Fields.MAX_SITE_ID + " characters");
     }
     InvestigatorRoutes.Query q = InvestigatorRoutes.Query.of(ctx, errors);
-    Instant[] range = range(q, errors);
+    Instant[] range = InvestigatorRoutes.timeRange(q, errors);
     q.refuseUnknown(errors);
     errors.throwIfAny();
     rings.neighbours(siteId, range[0], range[1], MAX_NEIGHBOURS).onComplete(ar -> {
@@ -102,15 +103,5 @@ final class RingRoutes {
 
   private static JsonObject site(RingSite s) {
     return new JsonObject().put("siteId", s.siteId()).put("name", s.name()).put("region", s.region());
-  }
-
-  /** from (inclusive) and to (exclusive) on the time a code became shared; either may be absent. */
-  private static Instant[] range(InvestigatorRoutes.Query q, Problem.Errors errors) {
-    Instant from = InvestigatorRoutes.timeParam(q, "from", errors);
-    Instant to = InvestigatorRoutes.timeParam(q, "to", errors);
-    if (from != null && to != null && !from.isBefore(to)) {
-      errors.add("to", "must be later than from");
-    }
-    return new Instant[] {from, to};
   }
 }
