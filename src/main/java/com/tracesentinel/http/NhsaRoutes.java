@@ -51,8 +51,8 @@ final class NhsaRoutes {
         .handler(this::post);
     // Anything else under the prefix is answered in the envelope too (the router's own 404 and 405 are problems).
     router.route(PREFIX + "*").handler(ctx -> {
-      boolean oneInfno = ctx.request().path().indexOf('/', PREFIX.length()) < 0 && ctx.request().path().length()
-          > PREFIX.length();
+      String path = ctx.normalizedPath();
+      boolean oneInfno = path.indexOf('/', PREFIX.length()) < 0 && path.length() > PREFIX.length();
       if (oneInfno) {
         ctx.response().putHeader("Allow", "POST");
       }
@@ -61,12 +61,29 @@ final class NhsaRoutes {
     // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the
     // path to match it, and a path it cannot decode (%ZZ) would then fail the failure handling itself (a bare 400).
     router.route().failureHandler(ctx -> {
-      if (ctx.request().path() != null && ctx.request().path().startsWith(PREFIX)) {
+      if (nhsaPath(ctx)) {
         failed(ctx);
       } else {
         ctx.next();
       }
     });
+  }
+
+  /**
+   * Whether the request was routed here: by its path as the router matched it, dot segments removed, so that
+   * {@code /api/v1/./nhsa/3505} (answered by these routes) is refused in the envelope too, as it was not until
+   * 2026-12-04. A path that cannot be decoded is matched as sent.
+   */
+  private static boolean nhsaPath(RoutingContext ctx) {
+    String raw = ctx.request().path();
+    if (raw == null || raw.startsWith(PREFIX)) {
+      return raw != null;
+    }
+    try {
+      return ctx.normalizedPath().startsWith(PREFIX);
+    } catch (IllegalArgumentException undecodable) {
+      return false;
+    }
   }
 
   private void post(RoutingContext ctx) {

@@ -460,6 +460,22 @@ class NhsaApiTest {
     assertEquals(1, count("canonical = '" + good + "'"));
   }
 
+  /** A path the router answers after removing its dot segments is this route's: its refusals are envelopes too. */
+  @Test
+  void aPathWithDotSegmentsIsRefusedInTheEnvelope() throws Exception {
+    String body = sale3505(SHENZHEN, saleLine(newCode(), "R-DOT-1", "B-DOT-1", ago(5))).encode();
+    for (String path : java.util.List.of("/api/v1/./nhsa/3505", "/api/v1/x/../nhsa/3505", "/api/./v1/nhsa/3507")) {
+      try (RawHttp c = new RawHttp(svc.port())) {
+        c.send(RawHttp.request("POST", path, null, "Content-Type: application/json\r\nContent-Length: "
+            + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n") + body);
+        RawHttp.Reply r = c.read();
+        assertEquals(401, r.status(), path + ": " + r.body());
+        assertEquals(-1, new JsonObject(r.body()).getInteger("infcode"), path + ": " + r.body());
+      }
+    }
+    assertEquals(0, count("document_no = 'R-DOT-1'"));
+  }
+
   @Test
   void keysAndRefusalsAreAnsweredInTheEnvelopeWithTheirHttpStatus() {
     JsonObject message = sale3505(SHENZHEN, saleLine(newCode(), "R-AUTH-1", "B-AUTH-1", ago(5)));
