@@ -143,7 +143,14 @@ public final class AnomalyQueries {
   }
 
   /** Groups largest first, or, for day/hour, the latest {@code limit} buckets in time order. */
-  public Future<List<Group>> summary(String groupBy, Instant from, Instant to, int limit) {
+  /** @param truncated more groups matched than {@code groups} holds */
+  public record Summary(List<Group> groups, boolean truncated) {}
+
+  /**
+   * The first {@code limit} groups, largest first, or for {@code day}/{@code hour} the latest {@code limit} buckets
+   * in time order; one more is asked for, only to know whether any was left out.
+   */
+  public Future<Summary> summary(String groupBy, Instant from, Instant to, int limit) {
     boolean timeSeries = groupBy.equals("day") || groupBy.equals("hour");
     String sql = groupBy.equals("state") ? Sql.stateSummary(from != null, to != null)
         : Sql.anomalySummary(groupBy, from != null, to != null, timeSeries);
@@ -154,18 +161,21 @@ public final class AnomalyQueries {
     if (to != null) {
       args.addOffsetDateTime(utc(to));
     }
-    args.addInteger(limit);
+    args.addInteger(limit + 1);
     return pool.preparedQuery(sql).execute(args).map(rows -> {
       List<Group> out = new ArrayList<>(rows.size());
-      rows.forEach(r -> {
+      for (Row r : rows) {
+        if (out.size() == limit) {
+          break;
+        }
         Object key = r.getValue("key");
         String k = key instanceof OffsetDateTime t ? t.toInstant().toString() : String.valueOf(key);
         out.add(new Group(k, r.getLong("count"), r.getLong("alerts"), r.getLong("warnings")));
-      });
+      }
       if (timeSeries) {
         java.util.Collections.reverse(out);
       }
-      return out;
+      return new Summary(out, rows.size() > limit);
     });
   }
 

@@ -304,6 +304,29 @@ class InvestigatorApiTest {
     });
   }
 
+  /** A summary cut at its limit says so: the sites past the 1,000th looked like sites without anomalies. */
+  @Test
+  void theSummarySaysWhenItLeftGroupsOut() {
+    long sites = TestDatabase.count(svc.db(), "SELECT count(DISTINCT site_id) FROM anomalies");
+    assertTrue(sites > 2, "the demo day and the bulk span several sites");
+    Response all = svc.get("/api/v1/anomalies/summary?groupBy=site&limit=" + sites, investigator);
+    assertEquals(sites, all.json().getJsonArray("groups").size(), all.body());
+    assertFalse(all.json().getBoolean("truncated"), all.body());
+    Response cut = svc.get("/api/v1/anomalies/summary?groupBy=site&limit=" + (sites - 1), investigator);
+    assertEquals(sites - 1, cut.json().getJsonArray("groups").size(), cut.body());
+    assertTrue(cut.json().getBoolean("truncated"), cut.body());
+    // a time series keeps its latest buckets, oldest first
+    long hours = TestDatabase.count(svc.db(),
+        "SELECT count(DISTINCT date_trunc('hour', scanned_at, 'UTC')) FROM anomalies");
+    Response latest = svc.get("/api/v1/anomalies/summary?groupBy=hour&limit=2", investigator);
+    JsonArray buckets = latest.json().getJsonArray("groups");
+    assertEquals(Math.min(2, hours), buckets.size(), latest.body());
+    assertEquals(hours > 2, latest.json().getBoolean("truncated"), latest.body());
+    String newest = TestDatabase.countsBy(svc.db(), "SELECT to_char(date_trunc('hour', max(scanned_at), 'UTC'), "
+        + "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 0 FROM anomalies").keySet().iterator().next();
+    assertEquals(newest, buckets.getJsonObject(buckets.size() - 1).getString("key"), latest.body());
+  }
+
   @Test
   void aTimeWithItsPlusOffsetWrittenAsItIsInTheUrlIsRead() {
     // api.md's times carry an offset (+08:00); put in a URL unencoded, as curl and address bars leave it, the '+'
