@@ -82,16 +82,19 @@ public final class RingStore {
               String other = r.getString("conflict_site_id");
               OffsetDateTime at = r.getOffsetDateTime("scanned_at");
               OffsetDateTime otherAt = r.getOffsetDateTime("conflict_at");
-              if (!SHARING_TYPES.contains(r.getString("type")) || other == null || other.equals(site) || at == null
-                  || otherAt == null) {
+              if (!SHARING_TYPES.contains(r.getString("type")) || site.equals(other) || at == null) {
                 continue;
               }
               Buffer key = r.getBuffer("code_key");
               String canonical = r.getString("canonical");
-              keys.add(key);
-              sites.add(other);
-              times.add(otherAt);
-              canonicals.add(canonical);
+              // A repeat sale the ledger cannot tie to one earlier sale (a return undid one of several open sales)
+              // names no other site; its site still pairs with every site the code is indexed at (RING_FOLD).
+              if (other != null && otherAt != null) {
+                keys.add(key);
+                sites.add(other);
+                times.add(otherAt);
+                canonicals.add(canonical);
+              }
               keys.add(key);
               sites.add(site);
               times.add(at);

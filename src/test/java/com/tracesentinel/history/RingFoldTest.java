@@ -13,12 +13,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ring index's fold on the real PostgreSQL, for the order NhsaApiTest cannot force: an upload deleted (3507)
- * before the ring index got to the anomaly its sale raised. The voided sale's site must not enter the index.
+ * before the ring index got to the anomaly its sale raised. The voided sale's site must not enter the index. And a
+ * REPEAT_SALE that names no earlier sale, which the pipeline raises only after a return, set up here directly.
  */
 @Tag("slow")
 class RingFoldTest {
   private static final String FIRST = "P44030500101";
   private static final String SECOND = "P11010500102";
+  private static final String THIRD = "P31011500103";
 
   @Test
   void aSaleVoidedBeforeItsAnomalyIsFoldedAddsNoSiteAndNoPair() throws Exception {
@@ -30,28 +32,57 @@ class RingFoldTest {
     for (byte[] k : new byte[][] {kept, voided}) {
       insertSale(db, id++, k, FIRST, false);
       insertSale(db, id, k, SECOND, k == voided);
-      TestDatabase.execute(db, "INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, "
-          + "canonical, product, site_id, region, detail, conflict_site_id, conflict_at) VALUES (" + id + ", "
-          + "now(), 'REPEAT_SALE', 'DIVERTED', 'ALERT', " + bytea(k) + ", 'C" + id + "', 'P', '" + SECOND + "', "
-          + "'110105', 'd', '" + FIRST + "', now() - interval '1 hour')");
+      insertRepeatSale(db, id, k, SECOND, FIRST);
       id++;
     }
-    Vertx vertx = Vertx.vertx();
-    Pool pool = AnomalyIdOrderTest.pool(vertx, db);
-    try {
-      RingStore.Folded folded = new RingStore(pool).fold(100).toCompletionStage().toCompletableFuture()
-          .get(30, TimeUnit.SECONDS);
-      assertEquals(2, folded.read());
-    } finally {
-      pool.close();
-      vertx.close();
-    }
+    assertEquals(2, fold(db));
     assertEquals(2, rows(db, "ring_code_sites", kept));
     assertEquals(1, rows(db, "ring_codes", kept));
     assertEquals(1, rows(db, "ring_code_sites", voided), "only the site whose sale stands");
     assertEquals(0, rows(db, "ring_codes", voided));
     assertEquals(1, TestDatabase.count(db, "SELECT codes FROM ring_pairs WHERE site_a = '" + SECOND + "' AND site_b = '"
         + FIRST + "'"));
+  }
+
+  @Test
+  void aRepeatSaleNamingNoEarlierSaleStillPairsItsSiteWithTheCodesSites() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Migrations.apply(db);
+    byte[] k = key(3);
+    insertSale(db, 1, k, FIRST, false);
+    insertSale(db, 2, k, SECOND, false);
+    insertSale(db, 3, k, THIRD, false);
+    insertRepeatSale(db, 2, k, SECOND, FIRST);
+    // sold at FIRST and SECOND, SECOND's sale returned: the ledger no longer knows the latest open sale, and THIRD's
+    // REPEAT_SALE names none (LadderTest.aSecondReturnAtTheSiteOfAReturnedRepeat...)
+    insertRepeatSale(db, 3, k, THIRD, null);
+    assertEquals(2, fold(db));
+    assertEquals(3, rows(db, "ring_code_sites", k));
+    assertEquals(3, rows(db, "ring_codes", k), "THIRD pairs with FIRST and with SECOND");
+    assertEquals(1, TestDatabase.count(db, "SELECT codes FROM ring_pairs WHERE site_a = '" + SECOND + "' AND site_b = '"
+        + THIRD + "'"));
+  }
+
+  /** A REPEAT_SALE of the scan {@code scanId} at {@code site} against a sale at {@code conflictSite} (null: none). */
+  private static void insertRepeatSale(DatabaseUrl db, long scanId, byte[] key, String site, String conflictSite) {
+    TestDatabase.execute(db, "INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, "
+        + "canonical, product, site_id, region, detail, conflict_site_id, conflict_at) VALUES (" + scanId + ", "
+        + "now(), 'REPEAT_SALE', 'DIVERTED', 'ALERT', " + bytea(key) + ", 'C" + scanId + "', 'P', '" + site + "', "
+        + "'110105', 'd', " + (conflictSite == null ? "NULL, NULL" : "'" + conflictSite + "', now() - interval '1 hour'")
+        + ")");
+  }
+
+  /** One fold of the ring index over everything stored; how many anomalies it read. */
+  private static int fold(DatabaseUrl db) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    Pool pool = AnomalyIdOrderTest.pool(vertx, db);
+    try {
+      return new RingStore(pool).fold(100).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)
+          .read();
+    } finally {
+      pool.close();
+      vertx.close();
+    }
   }
 
   /** A 16-byte code key of its own for each seed. */
