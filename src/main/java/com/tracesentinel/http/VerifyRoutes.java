@@ -58,7 +58,9 @@ final class VerifyRoutes {
     router.get("/api/v1/verify").handler(ctx -> {
       List<String> codes = ctx.queryParams().getAll("code");
       if (codes.isEmpty()) {
-        throw Problem.validation(List.of(new Problem.FieldError("code", "the query parameter code is required")));
+        // the router lets /api/v1/verify/ (a path code left empty) match here: its caller gave no query parameter
+        throw Problem.validation(List.of(new Problem.FieldError("code", "is required: GET /api/v1/verify/{code} or "
+            + "GET /api/v1/verify?code={code}")));
       }
       if (codes.size() > 1) {
         // Which box was asked about is the caller's to say: answering for the first could be the wrong box.

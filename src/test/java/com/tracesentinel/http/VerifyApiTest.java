@@ -125,9 +125,14 @@ class VerifyApiTest {
 
   @Test
   void aMissingCodeParameterIsAProblem() {
-    Response r = svc.get("/api/v1/verify", null);
-    assertEquals(400, r.status(), r.body());
-    assertTrue(r.contentType().startsWith("application/problem+json"));
+    for (String path : List.of("/api/v1/verify", "/api/v1/verify/")) {
+      Response r = svc.get(path, null);
+      assertEquals(400, r.status(), r.body());
+      assertTrue(r.contentType().startsWith("application/problem+json"));
+      // the empty path code is told both ways to give it, not only the query parameter it did not use
+      assertTrue(r.json().getJsonArray("errors").getJsonObject(0).getString("message")
+          .contains("/api/v1/verify/{code}"), r.body());
+    }
     Response twice = svc.get("/api/v1/verify?code=" + newBox() + "&code=" + newBox(), null);
     assertEquals(400, twice.status(), "two boxes in one look-up: " + twice.body());
     assertEquals("give one value, not 2", twice.json().getJsonArray("errors").getJsonObject(0).getString("message"));
