@@ -168,18 +168,25 @@ public record Config(
     }
     String bound = e.string("TRACESENTINEL_HOST", "0.0.0.0");
     String host = bound.equals("0.0.0.0") || bound.equals("::") ? hostName() : bound;
-    String nodeId = e.string("TRACESENTINEL_NODE_ID", host + "-" + port);
+    // an IPv6 address's colons are not a node name's characters: the default was refused as if the user had given it
+    String nodeId = e.string("TRACESENTINEL_NODE_ID", host.replace(':', '.').replaceAll("[^A-Za-z0-9._-]", "") + "-"
+        + port);
     if (!nodeId.matches("[A-Za-z0-9._-]{1,60}")) {
       throw new IllegalArgumentException("TRACESENTINEL_NODE_ID=" + nodeId + " must be 1 to 60 letters, digits, '.', "
           + "'_' or '-'");
     }
-    String url = e.string("TRACESENTINEL_NODE_URL", "http://" + host + ":" + port);
+    String url = e.string("TRACESENTINEL_NODE_URL", "http://" + urlHost(host) + ":" + port);
     if (!url.matches("https?://[^/?#\\s]+")) {
       throw new IllegalArgumentException("TRACESENTINEL_NODE_URL=" + url + " must be http(s)://host:port with no path: "
           + "where the other nodes reach this node");
     }
     return new com.tracesentinel.cluster.ClusterSettings(bootstrap, name, nodeId, url, secret,
         Duration.ofMillis(e.longValue("TRACESENTINEL_CLUSTER_SESSION_MS", 6_000, 1_000, 60_000)));
+  }
+
+  /** The host as a URL writes it: an IPv6 address in brackets (http://[::1]:8080/, not http://::1:8080/). */
+  public static String urlHost(String host) {
+    return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   private static String hostName() {

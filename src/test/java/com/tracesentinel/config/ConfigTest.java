@@ -61,6 +61,19 @@ class ConfigTest {
     assertEquals(0, Config.from(Map.of("TRACESENTINEL_PORT", "0")).port()); // alone it is chosen at start
   }
 
+  /** A node bound to an IPv6 address: its default name and URL were refused, or not a URL. */
+  @Test
+  void aNodeOnAnIpv6AddressGetsANameAndAUrlThatWork() {
+    Config c = Config.from(Map.of("TRACESENTINEL_HOST", "::1", "TRACESENTINEL_PORT", "8181",
+        "TRACESENTINEL_KAFKA_BOOTSTRAP", "127.0.0.1:9092", "TRACESENTINEL_CLUSTER_SECRET", "a-test-cluster-secret",
+        "TRACESENTINEL_DB_URL", "postgresql://ts@127.0.0.1/ts"));
+    assertEquals("..1-8181", c.cluster().nodeId());
+    assertEquals("http://[::1]:8181", c.cluster().url());
+    assertEquals("[fe80::1]", Config.urlHost("fe80::1"));
+    assertEquals("127.0.0.1", Config.urlHost("127.0.0.1"));
+    assertEquals("[::1]", Config.urlHost("[::1]"));
+  }
+
   @Test
   void theSocketTransportIsOneOfThreeNames() {
     assertEquals("io_uring", Config.from(Map.of()).http().transport());
