@@ -49,12 +49,14 @@ final class KeyRoutes {
     if (role == null) {
       errors.add("role", "must be scanner, investigator or admin");
     }
-    String rawSite = string(body, "siteId");
+    String rawSite = string(body, "siteId", errors);
     String siteId = rawSite == null ? null : rawSite.trim();
     if (Fields.notText(rawSite) != null) {
       errors.add("siteId", Fields.notText(rawSite));
     } else if (role == Role.SCANNER) {
-      if (siteId == null || siteId.isEmpty()) {
+      if (rawSite == null && body != null && body.getValue("siteId") != null) {
+        // not text: said above
+      } else if (siteId == null || siteId.isEmpty()) {
         errors.add("siteId", "is required for a scanner key");
       } else if (reference.siteById(siteId) == null) {
         errors.add("siteId", "site " + siteId + " is not registered (PUT /api/v1/sites first)");
@@ -62,7 +64,7 @@ final class KeyRoutes {
     } else if (role != null && siteId != null) {
       errors.add("siteId", "only scanner keys are bound to a site");
     }
-    String label = string(body, "label");
+    String label = string(body, "label", errors);
     if (Fields.notText(label) != null) {
       errors.add("label", Fields.notText(label));
     } else if (label != null && label.length() > MAX_LABEL) {
@@ -85,9 +87,16 @@ final class KeyRoutes {
     });
   }
 
-  /** A string member of the body; anything else counts as absent. */
-  private static String string(JsonObject body, String name) {
-    return body != null && body.getValue(name) instanceof String s ? s : null;
+  /**
+   * A text member of the body, or null when absent or null. Any other value is an error: a label sent as an object
+   * was dropped and the key issued without one.
+   */
+  private static String string(JsonObject body, String name, Problem.Errors errors) {
+    Object v = body == null ? null : body.getValue(name);
+    if (v != null && !(v instanceof String)) {
+      errors.add(name, "must be text");
+    }
+    return v instanceof String s ? s : null;
   }
 
   private void revoke(RoutingContext ctx) {

@@ -323,6 +323,22 @@ class ProblemAnswersTest {
   }
 
   @Test
+  void aKeyRequestWithALabelOrSiteThatIsNotTextIsRefused() {
+    // a label sent as an object was dropped and the key issued without it
+    long keys = TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys");
+    for (JsonObject body : List.of(new JsonObject().put("role", "investigator").put("label",
+        new JsonObject().put("name", "obj")), new JsonObject().put("role", "scanner").put("siteId", 42),
+        new JsonObject().put("role", "investigator").put("label", new JsonArray().add("arr")))) {
+      Response r = svc.post("/api/v1/keys", TestService.ADMIN_KEY, body);
+      assertEquals(400, r.status(), body + ": " + r.body());
+      JsonArray errors = r.json().getJsonArray("errors");
+      assertEquals(1, errors.size(), r.body());
+      assertEquals("must be text", errors.getJsonObject(0).getString("message"), r.body());
+    }
+    assertEquals(keys, TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys"), "no key was issued");
+  }
+
+  @Test
   void aKeyRequestNamingAMemberTwiceIsRefusedNotReadAsItsLastValue() {
     // the parsed tree keeps the last value: this issued an admin key where a gateway that read the first saw an
     // investigator's
