@@ -93,12 +93,13 @@ final class NhsaRoutes {
       Buffer body = ctx.body().buffer();
       request = NhsaEnvelope.read(ctx.pathParam("infno"), NhsaJson.read(body == null ? new byte[0] : body.getBytes()));
     } catch (NhsaError.Refused refused) {
-      send(ctx, 200, refusal(ctx, received, refused.getMessage(), refused.errors()));
+      // Another site's message is that site's business even when malformed: its errors are not this key's to read
+      if (!forAnotherSite(ctx, refused.siteId())) {
+        send(ctx, 200, refusal(ctx, received, refused.getMessage(), refused.errors()));
+      }
       return;
     }
-    Principal caller = Auth.principal(ctx);
-    if (caller.role() == Role.SCANNER && !caller.siteId().equals(request.siteId())) {
-      ctx.fail(new Problem(403, "Forbidden", "this key may only upload for its own site " + caller.siteId()));
+    if (forAnotherSite(ctx, request.siteId())) {
       return;
     }
     if (request instanceof NhsaRequest.Deletion d) {
@@ -106,6 +107,16 @@ final class NhsaRoutes {
     } else {
       upload(ctx, received, (NhsaRequest.Upload) request);
     }
+  }
+
+  /** Fails the request with a 403 when a scanner key sends a message naming another site (null: none named). */
+  private static boolean forAnotherSite(RoutingContext ctx, String siteId) {
+    Principal caller = Auth.principal(ctx);
+    if (caller.role() != Role.SCANNER || siteId == null || caller.siteId().equals(siteId)) {
+      return false;
+    }
+    ctx.fail(new Problem(403, "Forbidden", "this key may only upload for its own site " + caller.siteId()));
+    return true;
   }
 
   private void upload(RoutingContext ctx, Instant received, NhsaRequest.Upload upload) {

@@ -93,6 +93,8 @@ public final class NhsaEnvelope {
       "drug_trac_codg", "inv_data_type", "inf_time");
 
   private final List<NhsaError> errors = new ArrayList<>();
+  /** fixmedins_code once read: a refusal names it. */
+  private String site;
 
   private NhsaEnvelope() {}
 
@@ -134,7 +136,7 @@ public final class NhsaEnvelope {
       }
     }
     String msgid = text(env, "msgid", "", "发送方报文ID", "the message id", false);
-    String site = text(env, "fixmedins_code", "", "定点医药机构编号", "the institution code", true);
+    site = text(env, "fixmedins_code", "", "定点医药机构编号", "the institution code", true);
     String device = text(env, "dev_no", "", "设备编号", "the device number", false);
     Map<?, ?> input = object(env.get("input"), "input", "交易输入", "the input", true);
     if (iface == null || input == null || !errors.isEmpty()) {
@@ -521,7 +523,7 @@ public final class NhsaEnvelope {
   }
 
   private NhsaError.Refused refused() {
-    return new NhsaError.Refused(errors);
+    return new NhsaError.Refused(errors, site);
   }
 
   /** A value quoted in a message: at most 40 characters, control characters shown as '?'. */

@@ -30,18 +30,26 @@ public record NhsaError(String field, String zh, String en) {
   /** A message that cannot be used: nothing of it is stored. Carries every error found (at most 50). */
   public static final class Refused extends RuntimeException {
     private final transient List<NhsaError> errors;
+    private final String siteId;
 
-    public Refused(List<NhsaError> errors) {
+    /** @param siteId the message's fixmedins_code when it was read, else null */
+    public Refused(List<NhsaError> errors, String siteId) {
       super(text(errors), null, false, false);
       this.errors = List.copyOf(errors);
+      this.siteId = siteId;
     }
 
     public Refused(NhsaError error) {
-      this(List.of(error));
+      this(List.of(error), null);
     }
 
     public List<NhsaError> errors() {
       return errors;
+    }
+
+    /** The institution the refused message names, when it could be read: whose message it is, if nothing else. */
+    public String siteId() {
+      return siteId;
     }
   }
 }

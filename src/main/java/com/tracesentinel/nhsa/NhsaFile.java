@@ -224,7 +224,7 @@ public final class NhsaFile implements Closeable {
       // A row's field is its column, not a path in an envelope it never had.
       return new Message(at, null, new NhsaError.Refused(refused.errors().stream().map(e -> new NhsaError(
           e.field().replace("input.selinfoDetail[0].", "").replace("input.selinfo.", "").replace("input.data.", ""), e.zh(),
-          e.en())).toList()));
+          e.en())).toList(), refused.siteId()));
     }
   }
 

@@ -486,6 +486,15 @@ class NhsaApiTest {
     Response otherSite = post("3505", shenzhenKey, sale3505(BEIJING, saleLine(newCode(), "R", "B", ago(5))));
     assertEquals(403, otherSite.status());
     assertEquals(-1, otherSite.json().getInteger("infcode"), otherSite.body());
+    // malformed too: whose message it is still decides first, and its errors are not this key's to read
+    Response malformedOther = post("3505", shenzhenKey, sale3505(BEIJING, saleLine(newCode(), "R", "B", ago(5)))
+        .put("input", "not an object"));
+    assertEquals(403, malformedOther.status(), malformedOther.body());
+    assertEquals(-1, malformedOther.json().getInteger("infcode"), malformedOther.body());
+    Response malformedOwn = post("3505", shenzhenKey, sale3505(SHENZHEN, saleLine(newCode(), "R", "B", ago(5)))
+        .put("input", "not an object"));
+    assertEquals(200, malformedOwn.status(), malformedOwn.body());
+    assertTrue(malformedOwn.json().getString("err_msg").contains("input"), malformedOwn.body());
     Response deleteOther = post("3507", shenzhenKey, delete3507(BEIJING, "B-BJ-9", "4"));
     assertEquals(403, deleteOther.status(), "a scanner deletes only its own site's uploads");
     assertTrue(otherSite.json().getString("err_msg").startsWith("该密钥无权为此定点医药机构上传 / "), otherSite.body());
