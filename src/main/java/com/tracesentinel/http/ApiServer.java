@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -154,6 +155,15 @@ public final class ApiServer extends VerticleBase {
       problem(ctx);
     });
     return router;
+  }
+
+  /**
+   * A route for GET and HEAD: HTTP requires HEAD wherever GET is served, and monitors, link checkers and chat apps'
+   * link previews ask for the headers first (a HEAD was a 405 on the API's reads until 2026-12-04). Vert.x sends no
+   * body in answer to a HEAD, with the Content-Length its GET would carry.
+   */
+  static Route getAndHead(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
   /** The methods some route serves on {@code path} ("GET, POST"), for a 405's Allow header. */

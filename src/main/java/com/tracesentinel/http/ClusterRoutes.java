@@ -55,8 +55,8 @@ final class ClusterRoutes {
     router.post("/internal/v1/void").handler(this::voidUpload);
     router.get(ClusterRouter.NODE_PATH).handler(ctx -> ctx.json(new JsonObject().put("node",
         node.settings().nodeId())));
-    router.get("/health/cluster").handler(this::status);
-    router.get("/health/cluster/verify").handler(this::verify);
+    ApiServer.getAndHead(router, "/health/cluster").handler(this::status);
+    ApiServer.getAndHead(router, "/health/cluster/verify").handler(this::verify);
   }
 
   private void requireSecret(RoutingContext ctx) {

@@ -16,18 +16,10 @@ final class HomeRoutes {
   private HomeRoutes() {}
 
   static void mount(Router router) {
-    pageRoute(router, "/").handler(ctx -> page(ctx, "webroot/index.html", "text/html; charset=utf-8", 300));
+    ApiServer.getAndHead(router, "/").handler(ctx -> page(ctx, "webroot/index.html", "text/html; charset=utf-8", 300));
     router.get("/favicon.ico").handler(ctx -> page(ctx, "webroot/favicon.ico", "image/x-icon", 86_400));
-    pageRoute(router, "/README.md")
+    ApiServer.getAndHead(router, "/README.md")
         .handler(ctx -> page(ctx, "webroot/README.md", "text/plain; charset=utf-8", 300));
-  }
-
-  /**
-   * A page's route, for GET and HEAD: link checkers and chat apps' link previews ask for a page's headers first
-   * (HTTP requires HEAD wherever GET is served), as /verify answers them.
-   */
-  static io.vertx.ext.web.Route pageRoute(Router router, String path) {
-    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
   /**

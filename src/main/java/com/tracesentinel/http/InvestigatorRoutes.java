@@ -96,21 +96,21 @@ final class InvestigatorRoutes {
 
   void mount(Router router, Auth auth) {
     this.auth = auth;
-    router.get("/api/v1/anomalies").handler(auth.require(Role.INVESTIGATOR)).handler(this::list);
-    router.get("/api/v1/anomalies/summary").handler(auth.require(Role.INVESTIGATOR)).handler(this::summary);
-    router.get("/api/v1/codes/:code/events").handler(auth.require(Role.INVESTIGATOR)).handler(this::events);
+    ApiServer.getAndHead(router, "/api/v1/anomalies").handler(auth.require(Role.INVESTIGATOR)).handler(this::list);
+    ApiServer.getAndHead(router, "/api/v1/anomalies/summary").handler(auth.require(Role.INVESTIGATOR)).handler(this::summary);
+    ApiServer.getAndHead(router, "/api/v1/codes/:code/events").handler(auth.require(Role.INVESTIGATOR)).handler(this::events);
   }
 
   /** The console, its WebJars and the OpenAPI document: public files (the data behind them needs a key). */
   static void mountStatic(Router router) {
-    HomeRoutes.pageRoute(router, "/console").handler(ctx -> {
+    ApiServer.getAndHead(router, "/console").handler(ctx -> {
       if (ctx.request().path().endsWith("/")) {
         ctx.next(); // the router lets "/console" match "/console/" too: that one is the page
       } else {
         ctx.redirect("/console/");
       }
     });
-    HomeRoutes.pageRoute(router, "/console/*").handler(ctx -> {
+    ApiServer.getAndHead(router, "/console/*").handler(ctx -> {
       ctx.response().putHeader("Content-Security-Policy", CONSOLE_CSP).putHeader("Referrer-Policy", "no-referrer");
       ctx.next();
     }).handler(HomeRoutes::headContentType)
@@ -124,7 +124,7 @@ final class InvestigatorRoutes {
         ctx.fail(404);
       }
     }).handler(StaticHandler.create("META-INF/resources/webjars").setDirectoryListing(false).setMaxAgeSeconds(86_400));
-    HomeRoutes.pageRoute(router, "/openapi.yaml").handler(ctx -> {
+    ApiServer.getAndHead(router, "/openapi.yaml").handler(ctx -> {
       ctx.response().putHeader("Content-Type", "application/yaml; charset=utf-8");
       HomeRoutes.sendFile(ctx, "webroot/openapi.yaml");
     });
@@ -174,6 +174,11 @@ final class InvestigatorRoutes {
         .putHeader("Content-Type", "text/csv; charset=utf-8")
         .putHeader("Content-Disposition", "attachment; filename=\"anomalies.csv\"")
         .putHeader("Cache-Control", "no-store");
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
+      investigations.exportEnded(); // the export's headers only: the rows are not read for a body never sent
+      response.end();
+      return;
+    }
     Promise<Void> abandoned = Promise.promise();
     response.closeHandler(v -> abandoned.tryComplete());
     // as a live stream does, an export asks every few seconds whether its key was revoked, and stops if so

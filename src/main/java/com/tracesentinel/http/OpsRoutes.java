@@ -29,11 +29,11 @@ final class OpsRoutes {
   // GET and HEAD: a monitor or load balancer probing with HEAD (HTTP requires it wherever GET is served) got 405 and
   // took a healthy service for down.
   void mount(Router router) {
-    HomeRoutes.pageRoute(router, "/health/*").handler(this::loopback);
-    HomeRoutes.pageRoute(router, "/metrics").handler(this::loopback);
-    HomeRoutes.pageRoute(router, "/health/live").handler(ctx -> answer(ctx, notLive.get()));
-    HomeRoutes.pageRoute(router, "/health/ready").handler(ctx -> answer(ctx, notReady.get()));
-    HomeRoutes.pageRoute(router, "/metrics").handler(ctx -> ctx.response()
+    ApiServer.getAndHead(router, "/health/*").handler(this::loopback);
+    ApiServer.getAndHead(router, "/metrics").handler(this::loopback);
+    ApiServer.getAndHead(router, "/health/live").handler(ctx -> answer(ctx, notLive.get()));
+    ApiServer.getAndHead(router, "/health/ready").handler(ctx -> answer(ctx, notReady.get()));
+    ApiServer.getAndHead(router, "/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(registry.scrape()));
   }

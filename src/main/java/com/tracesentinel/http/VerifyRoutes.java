@@ -53,9 +53,10 @@ final class VerifyRoutes {
     router.route("/api/v1/verify*").handler(this::limit);
     // A regex, so a Digital Link URI with encoded slashes fits in one parameter; named like a path for the
     // metrics' route label and the OpenAPI check.
-    router.getWithRegex("/api/v1/verify/(?<code>.+)").setName("/api/v1/verify/:code")
+    router.routeWithRegex(HttpMethod.GET, "/api/v1/verify/(?<code>.+)").method(HttpMethod.HEAD)
+        .setName("/api/v1/verify/:code")
         .handler(ctx -> answer(ctx, pathCode(ctx)));
-    router.get("/api/v1/verify").handler(ctx -> {
+    ApiServer.getAndHead(router, "/api/v1/verify").handler(ctx -> {
       List<String> codes = ctx.queryParams().getAll("code");
       if (codes.isEmpty()) {
         // the router lets /api/v1/verify/ (a path code left empty) match here: its caller gave no query parameter

@@ -304,6 +304,30 @@ class InvestigatorApiTest {
     });
   }
 
+  /** HTTP requires HEAD wherever GET is served: the API's reads were a 405. Same status and type, no body. */
+  @Test
+  void everyReadAnswersHeadWithTheHeadersOfItsGet() {
+    long anomaly = TestDatabase.count(svc.db(), "SELECT min(id) FROM anomalies");
+    String stream = "/api/v1/anomalies/stream";
+    for (String path : List.of("/api/v1/anomalies?limit=5", "/api/v1/anomalies/summary?groupBy=site",
+        "/api/v1/codes/" + CLONED + "/events", "/api/v1/anomalies/" + anomaly + "/history", "/api/v1/rings",
+        "/api/v1/rings/sites/P44030500002", "/api/v1/scans/rejected", "/api/v1/scans/rejected/summary",
+        "/api/v1/verify/" + CLONED, "/api/v1/verify?code=" + CLONED, "/api/v1/anomalies?limit=0")) {
+      for (String accept : List.of("application/json", "text/csv")) {
+        Response get = svc.send(svc.request(path, investigator).header("Accept", accept).GET().build());
+        Response head = svc.send(svc.request(path, investigator).header("Accept", accept)
+            .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(get.status(), head.status(), "HEAD " + path + " " + accept + ": " + head.body());
+        assertEquals(get.contentType(), head.contentType(), "HEAD " + path + " " + accept);
+        assertEquals("", head.body(), "HEAD " + path);
+      }
+    }
+    // an event stream has no end to take headers from
+    Response streamHead = svc.send(svc.request(stream, investigator)
+        .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+    assertEquals(405, streamHead.status());
+  }
+
   /** A summary cut at its limit says so: the sites past the 1,000th looked like sites without anomalies. */
   @Test
   void theSummarySaysWhenItLeftGroupsOut() {
