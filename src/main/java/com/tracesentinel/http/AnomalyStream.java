@@ -76,6 +76,11 @@ final class AnomalyStream {
       }
     }
     errors.throwIfAny();
+    if (ctx.response().closed()) {
+      // The client left while its key was read from the database: no close event is coming to end a session, which
+      // then stayed open for good, counted against MAX_STREAMS and checking its key every 5 s
+      return;
+    }
     if (investigations.openStreams() >= MAX_STREAMS) {
       throw Problem.unavailable("too many open anomaly streams (" + MAX_STREAMS + "); try again shortly", 30);
     }

@@ -225,6 +225,33 @@ class StreamApiTest {
   }
 
   @Test
+  void aClientGoneBeforeItsKeyWasCheckedLeavesNoStreamOpen() throws Exception {
+    // a key's first request reads it from the database: these clients have left before the answer is there
+    for (int i = 0; i < 20; i++) {
+      String key = svc.key("investigator", null);
+      try (RawHttp c = new RawHttp(svc.port())) {
+        c.send(RawHttp.request("GET", "/api/v1/anomalies/stream", key, null));
+      }
+    }
+    long deadline = System.currentTimeMillis() + 5_000;
+    double open = openStreams();
+    while (open > 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      open = openStreams();
+    }
+    assertEquals(0.0, open, "streams of clients that left stay counted against the limit of "
+        + AnomalyStream.MAX_STREAMS);
+  }
+
+  /** tracesentinel_stream_clients as /metrics shows it. */
+  private static double openStreams() {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^tracesentinel_stream_clients\\{[^}]*} (\\S+)$")
+        .matcher(svc.get("/metrics", null).body());
+    assertTrue(m.find(), "no tracesentinel_stream_clients in /metrics");
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
   void revokingTheKeyEndsItsOpenStream() throws Exception {
     io.vertx.core.json.JsonObject created = svc.post("/api/v1/keys", TestService.ADMIN_KEY,
         new io.vertx.core.json.JsonObject().put("role", "investigator")).json();
