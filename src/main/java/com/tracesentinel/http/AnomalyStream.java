@@ -94,7 +94,7 @@ final class AnomalyStream {
     private final Context context;
     /** Every matching anomaly up to this id has been written (the resume point). */
     private long sent;
-    /** The id of the last event written, or told in a heartbeat. */
+    /** The id of the last event written, or told in a heartbeat; -1 until the stream's start is known. */
     private long told = -1;
     private boolean live;
     private final List<List<AnomalyRow>> held = new ArrayList<>();
@@ -122,7 +122,6 @@ final class AnomalyStream {
       response.exceptionHandler(e -> close());
       investigations.streamOpened();
       investigations.feed().listen(this); // before reading anything: no batch read from now on can be missed
-      response.write("retry: " + RETRY_MS + "\n\n");
       heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> heartbeat());
       keyCheck = vertx.setPeriodic(KEY_CHECK_MS, id -> checkKey());
       long feedAt = Math.max(0, investigations.feed().position());
@@ -137,9 +136,9 @@ final class AnomalyStream {
             return;
           }
           sent = ar.result();
-          told = sent;
-          response.write("id: " + sent + "\n\n");
-          replay();
+          if (begin("id: " + sent + "\n\n")) {
+            replay();
+          }
         });
         return;
       }
@@ -158,8 +157,9 @@ final class AnomalyStream {
               resync(lastId, window);
             } else {
               sent = lastId;
-              told = lastId;
-              replay();
+              if (begin("")) {
+                replay();
+              }
             }
           });
     }
@@ -175,14 +175,29 @@ final class AnomalyStream {
           return;
         }
         sent = ar.result();
-        told = sent;
-        investigations.streamResynced();
-        response.write("id: " + sent + "\nevent: resync\ndata: " + new JsonObject()
+        if (begin("id: " + sent + "\nevent: resync\ndata: " + new JsonObject()
             .put("lastEventId", lastId).put("resumeFrom", sent).put("replayWindow", window)
             .put("detail", "more than " + window + " anomalies were committed after event " + lastId
-                + ", or this service never sent it: reload the list, then follow this stream").encode() + "\n\n");
-        replay();
+                + ", or this service never sent it: reload the list, then follow this stream").encode() + "\n\n")) {
+          investigations.streamResynced();
+          replay();
+        }
       });
+    }
+
+    /**
+     * Sends the answer's head with the first event once the stream's start ({@link #sent}) is known. Sent before, a
+     * client had its 200 while the start was still being read: an anomaly it caused then was counted as before the
+     * start, and never came. False when the request's deadline has answered meanwhile (the database was not).
+     */
+    private boolean begin(String first) {
+      if (response.ended()) {
+        close();
+        return false;
+      }
+      told = sent;
+      response.write("retry: " + RETRY_MS + "\n\n" + first);
+      return true;
     }
 
     /** Reads what was committed after {@link #sent} from the database, then flushes the batches held meanwhile. */
@@ -269,8 +284,8 @@ final class AnomalyStream {
      * stream does not fall out of the replay window for want of matches.
      */
     private void heartbeat() {
-      if (closed || response.writeQueueFull()) {
-        return;
+      if (closed || told < 0 || response.writeQueueFull()) {
+        return; // nothing before the head: begin() sends it once the start is known
       }
       if (live && sent > told) {
         told = sent;

@@ -177,6 +177,35 @@ class StreamApiTest {
   }
 
   @Test
+  void whatTheClientCausesOnceItHasItsAnswerReachesIt() throws Exception {
+    long before = anomalyIds("true").get(anomalyIds("true").size() - 1);
+    java.util.concurrent.CompletableFuture<SseClient> opening = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator, null);
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    // the client makes anomalies as soon as it has its 200 (a test, a console that reloads its list then)
+    java.util.concurrent.CompletableFuture<Void> caused = opening.thenRun(() -> repeatSales(10, false));
+    // a writer still committing (it holds the anomaly ids' lock shared) keeps the new stream's start unread a while
+    try (Connection writer = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
+         Statement st = writer.createStatement()) {
+      writer.setAutoCommit(false);
+      st.execute("SELECT pg_advisory_xact_lock_shared(" + 0x5453_4149L + ")");
+      Thread.sleep(1_000);
+      writer.rollback();
+    }
+    caused.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    try (SseClient client = opening.get()) {
+      List<Long> expected = anomalyIds("id > " + before);
+      assertEquals(10, expected.size());
+      List<Event> got = read(client, new ArrayList<>(), expected.size(), 10_000);
+      assertEquals(expected, got.stream().map(Event::id).toList(), "every anomaly committed after the 200");
+    }
+  }
+
+  @Test
   void tooFarBehindTheClientIsToldToResync() throws Exception {
     long newest = anomalyIds("true").get(anomalyIds("true").size() - 1);
     assertTrue(TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies") > WINDOW);
