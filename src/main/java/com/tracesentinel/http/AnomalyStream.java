@@ -84,11 +84,12 @@ final class AnomalyStream {
     if (investigations.openStreams() >= MAX_STREAMS) {
       throw Problem.unavailable("too many open anomaly streams (" + MAX_STREAMS + "); try again shortly", 30);
     }
-    new Session(ctx.response(), filter, Vertx.currentContext(), auth.stillLive(ctx)).start(lastId);
+    new Session(ctx, filter, Vertx.currentContext(), auth.stillLive(ctx)).start(lastId);
   }
 
   /** One client's stream; everything but {@link #accept} runs on the client's connection context. */
   private final class Session implements Consumer<List<AnomalyRow>> {
+    private final RoutingContext ctx;
     private final HttpServerResponse response;
     private final AnomalyQueries.Filter filter;
     private final Context context;
@@ -104,9 +105,9 @@ final class AnomalyStream {
     private long keyCheck = -1;
     private final Supplier<Future<Boolean>> keyLive;
 
-    Session(HttpServerResponse response, AnomalyQueries.Filter filter, Context context,
-            Supplier<Future<Boolean>> keyLive) {
-      this.response = response;
+    Session(RoutingContext ctx, AnomalyQueries.Filter filter, Context context, Supplier<Future<Boolean>> keyLive) {
+      this.ctx = ctx;
+      this.response = ctx.response();
       this.filter = filter;
       this.context = context;
       this.keyLive = keyLive;
@@ -311,7 +312,13 @@ final class AnomalyStream {
     private void fail(Throwable cause) {
       LOG.warn("Anomaly stream closed: reading the anomalies failed: {}", cause.toString());
       close();
-      response.reset();
+      if (response.headWritten()) {
+        response.reset();
+      } else {
+        // the start could not be read (the database down, the anomaly ids' lock not had): nothing is sent yet, and a
+        // reset told the client nothing to retry on
+        ctx.fail(Problem.unavailable("the anomalies cannot be read now; try again shortly", 5));
+      }
     }
 
     private void close() {

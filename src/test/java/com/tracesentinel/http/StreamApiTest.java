@@ -39,7 +39,9 @@ class StreamApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    svc = TestService.start(Map.of("TRACESENTINEL_STREAM_REPLAY", Integer.toString(WINDOW)));
+    // the database timeout past a stream's own wait for the anomaly ids' lock (about 10 s), so that its answer is seen
+    svc = TestService.start(Map.of("TRACESENTINEL_STREAM_REPLAY", Integer.toString(WINDOW),
+        "TRACESENTINEL_DB_TIMEOUT_SECONDS", "30"));
     svc.sites("P44030500001", "440305", "P11010500001", "110105");
     investigator = svc.key("investigator", null);
     // more than the replay window before any stream opens
@@ -202,6 +204,22 @@ class StreamApiTest {
       assertEquals(10, expected.size());
       List<Event> got = read(client, new ArrayList<>(), expected.size(), 10_000);
       assertEquals(expected, got.stream().map(Event::id).toList(), "every anomaly committed after the 200");
+    }
+  }
+
+  @Test
+  void aStreamWhoseStartCannotBeReadIs503() throws Exception {
+    // a writer that never ends (a frozen cluster node) holds the anomaly ids' lock shared: the start cannot be read
+    try (Connection writer = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
+         Statement st = writer.createStatement()) {
+      writer.setAutoCommit(false);
+      st.execute("SELECT pg_advisory_xact_lock_shared(" + 0x5453_4149L + ")");
+      try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator, null)) {
+        assertEquals(503, client.status());
+        assertTrue(client.contentType().startsWith("application/problem+json"), client.contentType());
+      } finally {
+        writer.rollback();
+      }
     }
   }
 
