@@ -65,6 +65,9 @@ final class AnomalyStream {
     Problem.Errors errors = new Problem.Errors();
     InvestigatorRoutes.Query q = InvestigatorRoutes.Query.of(ctx, errors);
     AnomalyQueries.Filter filter = InvestigatorRoutes.filter(q, errors);
+    // api.md lists limit and cursor among the list's filters, which the stream takes: a page's own query reused for
+    // the stream was a 400. A stream has no pages, so they are accepted and do not apply, as in a CSV export.
+    q.ignore("limit", "cursor");
     q.refuseUnknown(errors);
     String last = ctx.request().getHeader("Last-Event-ID");
     long lastId = -1;

@@ -162,7 +162,8 @@ class StreamApiTest {
   @Test
   void aFilteredStreamCarriesOnlyMatchingAnomalies() throws Exception {
     long from = anomalyIds("true").get(anomalyIds("true").size() - 1);
-    try (SseClient warnings = SseClient.open(svc.port(), "/api/v1/anomalies/stream?level=WARNING&region=44",
+    // the list's own query, page size and all (api.md counts limit and cursor among its filters)
+    try (SseClient warnings = SseClient.open(svc.port(), "/api/v1/anomalies/stream?level=WARNING&region=44&limit=100",
         investigator, Long.toString(from))) {
       repeatSales(50, false);
       repeatSales(20, true);
