@@ -138,4 +138,34 @@ class HomePageTest {
     }
     assertEquals(List.of(), broken);
   }
+
+  /**
+   * A table row is one line: a row continued on the next line is read as two rows, the rest of its text standing in
+   * the first column as if it were another variable (the TRACESENTINEL_DB_URL row did so until 2026-12-04).
+   */
+  @Test
+  void theReadmesTableRowsAreOneLineEach() throws Exception {
+    List<String> broken = new ArrayList<>();
+    List<String> lines = Files.readAllLines(Path.of("README.md"));
+    boolean code = false;
+    boolean table = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      String start = line.substring(0, Math.min(60, line.length()));
+      if (line.startsWith("```")) {
+        code = !code;
+        table = false;
+      } else if (code || line.isBlank()) {
+        table = false;
+      } else if (line.startsWith("|")) {
+        table = true;
+        if (!line.stripTrailing().endsWith("|")) {
+          broken.add("README.md:" + (i + 1) + " does not end its row: " + start);
+        }
+      } else if (table) {
+        broken.add("README.md:" + (i + 1) + " continues a row: " + start);
+      }
+    }
+    assertEquals(List.of(), broken);
+  }
 }
