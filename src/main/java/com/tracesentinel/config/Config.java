@@ -161,6 +161,12 @@ public record Config(
       throw new IllegalArgumentException("TRACESENTINEL_CLUSTER_SECRET must be set, at least 16 characters, in "
           + "cluster mode: nodes present it to each other when they forward scans");
     }
+    // It travels in a header, which carries printable ASCII only: with another character every node refused every
+    // other node's forwards, and their clients were told the secret differed between the nodes.
+    if (!secret.chars().allMatch(c -> c >= 0x20 && c < 0x7F)) {
+      throw new IllegalArgumentException("TRACESENTINEL_CLUSTER_SECRET must be printable ASCII characters only (a "
+          + "header carries no other): nodes present it to each other when they forward scans");
+    }
     int port = e.integer("TRACESENTINEL_PORT", 8080, 0, 65535);
     if (port == 0) {
       throw new IllegalArgumentException("TRACESENTINEL_PORT=0 (any free port) cannot be used in cluster mode: the "

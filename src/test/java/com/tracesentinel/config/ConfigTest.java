@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +105,19 @@ class ConfigTest {
     assertEquals("INFO", level.getPropertyValue());
     assertTrue(com.tracesentinel.logging.LogLevel.known(" Debug "));
     assertTrue(!com.tracesentinel.logging.LogLevel.known(""));
+  }
+
+  @Test
+  void aClusterSecretAHeaderCannotCarryStopsTheStartWithoutRepeatingIt() {
+    // Two nodes with this same secret both started, and each refused the other's forwards as another secret's.
+    Map<String, String> env = new HashMap<>(Map.of("TRACESENTINEL_KAFKA_BOOTSTRAP", "127.0.0.1:9092",
+        "TRACESENTINEL_DB_URL", "postgresql://ts@127.0.0.1/ts", "TRACESENTINEL_PORT", "8080"));
+    env.put("TRACESENTINEL_CLUSTER_SECRET", "秘密の-cluster-secret-0123456789");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Config.from(env));
+    assertTrue(e.getMessage().startsWith("TRACESENTINEL_CLUSTER_SECRET must be printable ASCII"), e.getMessage());
+    assertTrue(!e.getMessage().contains("秘密"), "the secret was printed");
+    env.put("TRACESENTINEL_CLUSTER_SECRET", " a test cluster secret ");
+    assertEquals("a test cluster secret", Config.from(env).cluster().secret());
   }
 
   @Test
