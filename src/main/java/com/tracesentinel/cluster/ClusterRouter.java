@@ -81,12 +81,10 @@ public final class ClusterRouter implements ScanIntake {
 
   @Override
   public CompletableFuture<List<ScanResult>> ingest(List<ScanInput> inputs, Instant now) {
-    // A site registered through another node a moment ago: read the reference data now, as an owner does for a
-    // forwarded scan, rather than store its scans REJECTED "not registered" here, before any owner sees them.
-    CompletableFuture<Void> known = inputs.stream().anyMatch(in -> in.siteId() != null
-        && reference.store().siteById(in.siteId()) == null)
-        ? reference.refresh().toCompletionStage().toCompletableFuture().exceptionally(e -> null)
-        : CompletableFuture.completedFuture(null);
+    // A site or product registered through another node a moment ago: read it now, as an owner does for a forwarded
+    // scan, rather than store its scans here REJECTED "not registered", or FLAGGED UNKNOWN_PRODUCT.
+    CompletableFuture<Void> known = reference.catchUp(inputs).toCompletionStage().toCompletableFuture()
+        .exceptionally(e -> null);
     // Recorded here, once: each owner judges only its part, whose size is not the request's.
     return known.thenCompose(x -> route(inputs, now, true)).thenApply(results -> {
       local.requestSize(results.size());

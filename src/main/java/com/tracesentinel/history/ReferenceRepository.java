@@ -1,5 +1,8 @@
 package com.tracesentinel.history;
 
+import com.tracesentinel.code.ParseResult;
+import com.tracesentinel.code.TraceCodes;
+import com.tracesentinel.ingest.ScanInput;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceStore;
 import com.tracesentinel.reference.Site;
@@ -11,9 +14,12 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** Sites and products in PostgreSQL, mirrored into the in-memory {@link ReferenceStore} the ladder reads. */
 public final class ReferenceRepository {
@@ -25,8 +31,11 @@ public final class ReferenceRepository {
     this.store = store;
   }
 
-  /** A caller of {@link #refresh}, answered on its own context as a query of its own would have been. */
-  private record Waiter(Context context, Promise<Void> promise) {
+  /**
+   * A caller of {@link #refresh}, answered on its own context as a query of its own would have been; {@code products}
+   * the product keys it needs, or null for everything.
+   */
+  private record Waiter(Context context, Promise<Void> promise, Set<String> products) {
     void answer(AsyncResult<Void> ar) {
       if (context == null) {
         promise.handle(ar);
@@ -51,10 +60,35 @@ public final class ReferenceRepository {
    * request used to start its own two queries, so a client naming unknown sites in a loop put them all on the pool.
    */
   public Future<Void> refresh() {
+    return refresh(null);
+  }
+
+  /**
+   * Before a cluster node judges or routes these scans: reads the reference data again when one names a site this
+   * node does not know, else the products it does not know while it knows a catalogue. Registered through another
+   * node a moment ago, they reach this one only with the next periodic read, 3 s later: a product's scans were stored
+   * FLAGGED UNKNOWN_PRODUCT meanwhile. A round whose callers all named products reads those keys only, not the whole
+   * catalogue: scans of a product the catalogue lacks cost one small read at a time, shared like a site's.
+   */
+  public Future<Void> catchUp(List<ScanInput> inputs) {
+    Set<String> products = new HashSet<>();
+    for (ScanInput in : inputs) {
+      if (in.siteId() != null && store.siteById(in.siteId()) == null) {
+        return refresh(null);
+      }
+      if (store.catalogLoaded() && TraceCodes.parse(in.code()) instanceof ParseResult.Valid v
+          && store.product(v.code().productKey()) == null) {
+        products.add(v.code().productKey());
+      }
+    }
+    return products.isEmpty() ? Future.succeededFuture() : refresh(products);
+  }
+
+  private Future<Void> refresh(Set<String> products) {
     Promise<Void> promise = Promise.promise();
     boolean start;
     synchronized (refreshing) {
-      nextRound.add(new Waiter(Vertx.currentContext(), promise));
+      nextRound.add(new Waiter(Vertx.currentContext(), promise, products));
       start = !loading;
       loading = true;
     }
@@ -70,9 +104,18 @@ public final class ReferenceRepository {
       round = nextRound;
       nextRound = new ArrayList<>();
     }
+    Set<String> products = new HashSet<>();
+    boolean everything = false;
+    for (Waiter w : round) {
+      if (w.products() == null) {
+        everything = true;
+      } else {
+        products.addAll(w.products());
+      }
+    }
     Future<Void> read;
     try {
-      read = load();
+      read = everything ? load() : loadProducts(products);
     } catch (RuntimeException e) {
       read = Future.failedFuture(e); // (a closed pool) still answers the round, or later callers would wait for ever
     }
@@ -98,14 +141,19 @@ public final class ReferenceRepository {
           return null;
         })
         .compose(v -> pool.query(Sql.SELECT_PRODUCTS).execute())
-        .map(rows -> {
-          List<Product> products = new ArrayList<>();
-          rows.forEach(r -> products.add(new Product(r.getString("product_key"), r.getString("drug_code"),
-              r.getString("generic_name"), r.getString("brand_name"), r.getString("spec"),
-              r.getString("manufacturer"), r.getInteger("pack_size"))));
-          store.putProducts(products);
-          return null;
-        });
+        .map(this::putProducts);
+  }
+
+  private Future<Void> loadProducts(Set<String> keys) {
+    return pool.preparedQuery(Sql.SELECT_PRODUCTS_NAMED).execute(Tuple.of(keys.toArray(String[]::new)))
+        .map(this::putProducts);
+  }
+
+  private Void putProducts(RowSet<Row> rows) {
+    List<Product> products = new ArrayList<>();
+    rows.forEach(r -> products.add(product(r)));
+    store.putProducts(products);
+    return null;
   }
 
   /** Stores the sites, then publishes them (with their database refs) to the ladder. */
@@ -137,6 +185,11 @@ public final class ReferenceRepository {
       store.putProducts(products);
       return products.size();
     });
+  }
+
+  private static Product product(Row r) {
+    return new Product(r.getString("product_key"), r.getString("drug_code"), r.getString("generic_name"),
+        r.getString("brand_name"), r.getString("spec"), r.getString("manufacturer"), r.getInteger("pack_size"));
   }
 
   private static Site site(Row r) {

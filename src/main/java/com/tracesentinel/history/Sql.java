@@ -217,6 +217,8 @@ final class Sql {
       SELECT product_key, drug_code, generic_name, brand_name, spec, manufacturer, pack_size FROM products
       """;
 
+  static final String SELECT_PRODUCTS_NAMED = SELECT_PRODUCTS + "WHERE product_key = ANY($1::text[])";
+
   static final String UPSERT_SITES = """
       INSERT INTO sites (site_id, name, kind, region_code, region_name)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])

@@ -76,13 +76,9 @@ final class ClusterRoutes {
     } catch (RuntimeException e) {
       throw unreadable(e);
     }
-    // Reference data reaches the other nodes every few seconds; a site the sender knew and this node does not yet
-    // was registered moments ago: read the reference data now rather than judge its scans as from an unknown site.
-    if (inputs.stream().anyMatch(in -> in.siteId() != null && reference.store().siteById(in.siteId()) == null)) {
-      reference.refresh().onComplete(ar -> judge(ctx, inputs, receivedAt[0]));
-    } else {
-      judge(ctx, inputs, receivedAt[0]);
-    }
+    // Reference data reaches the other nodes every few seconds; a site or product the sender knew and this node does
+    // not yet was registered moments ago: read it now rather than judge its scans as from an unknown site or product.
+    reference.catchUp(inputs).onComplete(ar -> judge(ctx, inputs, receivedAt[0]));
   }
 
   private void judge(RoutingContext ctx, List<ScanInput> inputs, Instant receivedAt) {

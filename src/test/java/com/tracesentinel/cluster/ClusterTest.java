@@ -378,6 +378,46 @@ class ClusterTest {
   }
 
   /**
+   * A product registered through one node is known to the others within 3 s; its scans judged by another node
+   * meanwhile, whether sent to it or forwarded to it, were stored FLAGGED UNKNOWN_PRODUCT (COUNTERFEIT).
+   */
+  @Test
+  void aScanOfAProductJustRegisteredThroughAnotherNodeIsNotUnknown() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
+    try (TestService a = TestService.start(db, env("newproduct"));
+         TestService b = TestService.start(db, env("newproduct"))) {
+      awaitSplit(a, b);
+      a.sites("S1", "110105");
+      assertEquals(200, a.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", product("8300000"))
+          .status());
+      await("B knows a catalogue", 15, () -> b.app().services().reference().catalogLoaded());
+      for (TestService through : new TestService[] {b, a}) {
+        // Sent through B, B's codes are judged where they arrive; sent through A, they are forwarded to B.
+        String prefix = through == b ? "8400001" : "8400002";
+        assertEquals(200, a.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", product(prefix))
+            .status());
+        JsonArray batch = new JsonArray();
+        for (int i = 0; i < 16; i++) {
+          batch.add(sale(prefix + String.format("%013d", i), "S1", "D-" + prefix, t).put("lineNo", i + 1));
+        }
+        Response r = through.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", batch));
+        assertEquals(200, r.status(), r.body());
+        Set<Integer> touched = new TreeSet<>();
+        for (int i = 0; i < 16; i++) {
+          assertEquals("ACCEPTED", r.result(i).getString("status"), r.body());
+          touched.add(partitionOf(r.result(i).getString("canonical")));
+        }
+        assertTrue(touched.stream().anyMatch(ready(b)::contains), "B judged some of them: " + touched);
+      }
+    }
+  }
+
+  private static String product(String key) {
+    return new JsonArray().add(new JsonObject().put("productKey", key).put("genericName", "G" + key)).encode();
+  }
+
+  /**
    * A node started with another node's TRACESENTINEL_NODE_URL (a copied configuration) joined and took its share,
    * and every request through the other nodes touching that share was answered 503 for ever (its parts went to the
    * node at that URL, which answered 421): the start now stops, naming the node the URL reaches.
