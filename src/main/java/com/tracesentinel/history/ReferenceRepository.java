@@ -145,8 +145,10 @@ public final class ReferenceRepository {
   }
 
   private Future<Void> loadProducts(Set<String> keys) {
+    // Most such reads find nothing (a product no one catalogued): the catalogue, copied whole by every put, is then
+    // left as it is, or a stream of scans of an uncatalogued product would copy it once a round.
     return pool.preparedQuery(Sql.SELECT_PRODUCTS_NAMED).execute(Tuple.of(keys.toArray(String[]::new)))
-        .map(this::putProducts);
+        .map(rows -> rows.size() == 0 ? null : putProducts(rows));
   }
 
   private Void putProducts(RowSet<Row> rows) {
