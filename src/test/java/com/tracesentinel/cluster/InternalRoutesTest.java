@@ -1,9 +1,11 @@
 package com.tracesentinel.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.support.KafkaBroker;
 import com.tracesentinel.support.TestService;
+import com.tracesentinel.support.TestService.Response;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -105,6 +107,18 @@ class InternalRoutesTest {
     for (String body : voids) {
       String status = send("/internal/v1/void", secret, body.length(), body);
       assertTrue(status.startsWith("HTTP/1.1 400"), body + ": " + status);
+    }
+  }
+
+  @Test
+  void theClusterHealthRoutesAnswerHeadAsTheirGet() throws Exception {
+    // A monitor probing with HEAD got 405, whose Allow header said "GET, HEAD".
+    for (String path : new String[] {"/health/cluster", "/health/cluster/verify"}) {
+      Response head = node.send(node.request(path, null)
+          .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+      assertEquals(200, head.status(), path + ": " + head.body());
+      assertEquals(node.get(path, null).contentType(), head.contentType(), path);
+      assertEquals("", head.body(), path);
     }
   }
 }
