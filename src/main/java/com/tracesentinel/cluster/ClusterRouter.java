@@ -193,13 +193,18 @@ public final class ClusterRouter implements ScanIntake {
         && (e instanceof ScanService.Unavailable u && u.partlyStored()
             || e instanceof ScanService.DataRefused d && d.partlyStored()));
     if (cause instanceof ScanService.DataRefused) {
-      return new ScanService.DataRefused(cause.getMessage() + also, stored);
+      return new ScanService.DataRefused(sentences(cause.getMessage(), also), stored);
     }
     if (cause instanceof ScanService.OutcomeUnknown) {
-      return new ScanService.OutcomeUnknown(cause.getMessage() + also);
+      return new ScanService.OutcomeUnknown(sentences(cause.getMessage(), also));
     }
-    return new ScanService.Unavailable((cause instanceof ScanService.Unavailable ? cause.getMessage()
-        : "a node of the cluster did not answer; this part was not stored") + also, stored);
+    return new ScanService.Unavailable(sentences(cause instanceof ScanService.Unavailable ? cause.getMessage()
+        : "a node of the cluster did not answer; this part was not stored", also), stored);
+  }
+
+  /** {@code also} (a sentence, or empty) after {@code first}, which gets the full stop it lacks when there is one. */
+  private static String sentences(String first, String also) {
+    return also.isEmpty() || first.endsWith(".") ? first + also : first + "." + also;
   }
 
   private CompletableFuture<List<ScanResult>> forward(String url, List<ScanInput> sub, Instant now, boolean mayRetry) {

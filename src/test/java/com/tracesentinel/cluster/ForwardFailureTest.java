@@ -93,6 +93,8 @@ class ForwardFailureTest {
         new CompletionException(new ScanService.Unavailable("not stored")));
     assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
     assertTrue(r.getMessage().contains("were stored"), r.getMessage());
+    // two sentences: "...not stored Other parts..." ran them together
+    assertTrue(r.getMessage().startsWith("not known. Other parts of the request"), r.getMessage());
     assertInstanceOf(ScanService.Unavailable.class, ClusterRouter.partly(List.of(refused, stored),
         new CompletionException(new ScanService.Unavailable("not stored"))));
   }
