@@ -105,6 +105,11 @@ public final class Main implements Callable<Integer> {
   static final class Demo extends Serve {
     @Override
     TraceSentinel start(Config config) throws Exception {
+      if (config.cluster() != null) {
+        // it started, loaded scans before any partition was its own, and stopped on "being handed over"
+        throw new IllegalArgumentException("demo loads its day into one node and cannot run in cluster mode (unset "
+            + "TRACESENTINEL_KAFKA_BOOTSTRAP); a cluster starts with serve and takes data through any node");
+      }
       // Not ready until the demo data is in: the README's Quick start waits for /health/ready, then uses it.
       return TraceSentinel.start(config, "the demo data is still loading");
     }

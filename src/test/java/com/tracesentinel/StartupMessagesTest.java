@@ -209,6 +209,11 @@ class StartupMessagesTest {
     assertEquals(1, rebuild.exit(), rebuild.output());
     assertTrue(rebuild.output().contains("cannot run in cluster mode"), rebuild.output());
     assertFalse(Files.exists(dataDir.resolve("ledger")), "a ledger was created");
+    Run demo = main(env, "demo");
+    assertEquals(1, demo.exit(), demo.output());
+    assertTrue(demo.output().contains("demo loads its day into one node and cannot run in cluster mode"),
+        demo.output());
+    assertFalse(Files.exists(dataDir.resolve("ledger")), "a ledger was created");
   }
 
   @Test
