@@ -337,6 +337,9 @@ final class AnomalyStream {
         vertx.cancelTimer(keyCheck);
       }
       investigations.streamClosed();
+      if (response.headWritten()) {
+        RequestLog.ended(ctx); // a started stream's answer never ends: its access log line is written as it closes
+      }
     }
   }
 }

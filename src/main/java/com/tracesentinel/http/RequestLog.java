@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 final class RequestLog {
   private static final Logger LOG = LoggerFactory.getLogger("tracesentinel.access");
   private static final String ID = "requestId";
+  private static final String STARTED = "requestStarted";
+  private static final String LOGGED = "requestLogged";
 
   private RequestLog() {}
 
@@ -21,15 +23,27 @@ final class RequestLog {
       long start = System.nanoTime();
       String id = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFFL);
       ctx.put(ID, id);
+      ctx.put(STARTED, start);
       ctx.response().putHeader("X-Request-Id", id);
-      ctx.addBodyEndHandler(v -> {
-        if (LOG.isInfoEnabled()) {
-          LOG.info("{} {} {} {} {}ms", id, ctx.request().method(), redact(ctx.request().path(), ctx.normalizedPath()),
-              ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000);
-        }
-      });
+      ctx.addBodyEndHandler(v -> ended(ctx));
       ctx.next();
     };
+  }
+
+  /**
+   * The request's line, once: when its answer ends, or when a live stream (whose answer never ends) closes. Streams
+   * a client closed left no line until 2026-12-04.
+   */
+  static void ended(RoutingContext ctx) {
+    Long start = ctx.get(STARTED);
+    if (start == null || ctx.get(LOGGED) != null) {
+      return;
+    }
+    ctx.put(LOGGED, Boolean.TRUE);
+    if (LOG.isInfoEnabled()) {
+      LOG.info("{} {} {} {} {}ms", id(ctx), ctx.request().method(), redact(ctx.request().path(), ctx.normalizedPath()),
+          ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000);
+    }
   }
 
   static String id(RoutingContext ctx) {

@@ -159,6 +159,37 @@ class StreamApiTest {
     assertEquals(null, extra, "nothing more");
   }
 
+  /** "Each request ends with one line from the tracesentinel.access logger": a stream its client closed had none. */
+  @Test
+  void aStreamItsClientClosedHasItsAccessLogLine() throws Exception {
+    ch.qos.logback.classic.Logger log =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("tracesentinel.access");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    log.addAppender(seen);
+    try {
+      try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream?level=ALERT", investigator, null)) {
+        assertEquals(200, client.status()); // the head comes with the stream's first (id-only) event
+      }
+      long deadline = System.currentTimeMillis() + 5_000;
+      while (streamLines(seen).isEmpty() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      List<String> lines = streamLines(seen);
+      assertEquals(1, lines.size(), seen.list.toString());
+      assertTrue(lines.get(0).contains(" GET /api/v1/anomalies/stream 200 "), lines.get(0));
+    } finally {
+      log.detachAppender(seen);
+    }
+  }
+
+  private static List<String> streamLines(
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen) {
+    return seen.list.stream().map(e -> e.getFormattedMessage()).filter(l -> l.contains("/anomalies/stream"))
+        .toList();
+  }
+
   @Test
   void aFilteredStreamCarriesOnlyMatchingAnomalies() throws Exception {
     long from = anomalyIds("true").get(anomalyIds("true").size() - 1);
