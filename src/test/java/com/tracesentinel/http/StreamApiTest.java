@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tracesentinel.support.LogCapture;
 import com.tracesentinel.support.SseClient;
 import com.tracesentinel.support.SseClient.Event;
 import com.tracesentinel.support.TestDatabase;
@@ -162,32 +163,22 @@ class StreamApiTest {
   /** "Each request ends with one line from the tracesentinel.access logger": a stream its client closed had none. */
   @Test
   void aStreamItsClientClosedHasItsAccessLogLine() throws Exception {
-    ch.qos.logback.classic.Logger log =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("tracesentinel.access");
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
-        new ch.qos.logback.core.read.ListAppender<>();
-    seen.start();
-    log.addAppender(seen);
-    try {
+    try (LogCapture log = LogCapture.of("tracesentinel.access")) {
       try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream?level=ALERT", investigator, null)) {
         assertEquals(200, client.status()); // the head comes with the stream's first (id-only) event
       }
       long deadline = System.currentTimeMillis() + 5_000;
-      while (streamLines(seen).isEmpty() && System.currentTimeMillis() < deadline) {
+      while (streamLines(log).isEmpty() && System.currentTimeMillis() < deadline) {
         Thread.sleep(50);
       }
-      List<String> lines = streamLines(seen);
-      assertEquals(1, lines.size(), seen.list.toString());
+      List<String> lines = streamLines(log);
+      assertEquals(1, lines.size(), log.lines().toString());
       assertTrue(lines.get(0).contains(" GET /api/v1/anomalies/stream 200 "), lines.get(0));
-    } finally {
-      log.detachAppender(seen);
     }
   }
 
-  private static List<String> streamLines(
-      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen) {
-    return seen.list.stream().map(e -> e.getFormattedMessage()).filter(l -> l.contains("/anomalies/stream"))
-        .toList();
+  private static List<String> streamLines(LogCapture log) {
+    return log.lines().stream().filter(l -> l.contains("/anomalies/stream")).toList();
   }
 
   @Test

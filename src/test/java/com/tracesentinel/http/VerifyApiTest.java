@@ -350,13 +350,7 @@ class VerifyApiTest {
 
   @Test
   void theAccessLogNeverNamesALookedUpCodeHoweverThePathIsSpelt() throws Exception {
-    ch.qos.logback.classic.Logger log =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("tracesentinel.access");
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
-        new ch.qos.logback.core.read.ListAppender<>();
-    seen.start();
-    log.addAppender(seen);
-    try {
+    try (com.tracesentinel.support.LogCapture log = com.tracesentinel.support.LogCapture.of("tracesentinel.access")) {
       // The first four are answered as the look-up or the timeline they normalize to (the code was never scanned:
       // the timeline's own 404); the last normalizes to no route, and its raw path is still a look-up's.
       Map<String, Integer> paths = Map.of("/api/v1/./verify/81000020000007000000", 200,
@@ -369,13 +363,11 @@ class VerifyApiTest {
         assertTrue(r.body().contains("81000020000007000000"), p.getKey() + ": " + r.body());
       }
       Thread.sleep(300);
-      List<String> lines = seen.list.stream().map(e -> e.getFormattedMessage()).toList();
+      List<String> lines = log.lines();
       assertEquals(paths.size(), lines.size(), lines.toString());
       for (String line : lines) {
         assertFalse(line.contains("81000020000007000000"), line);
       }
-    } finally {
-      log.detachAppender(seen);
     }
   }
 

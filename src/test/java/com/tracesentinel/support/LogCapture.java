@@ -1,0 +1,50 @@
+package com.tracesentinel.support;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/** What one logger writes while it is open: for tests of what is logged (and what never is). */
+public final class LogCapture implements AutoCloseable {
+  private final Logger logger;
+  private final ListAppender<ILoggingEvent> seen = new ListAppender<>();
+
+  private LogCapture(Logger logger) {
+    this.logger = logger;
+    seen.start();
+    logger.addAppender(seen);
+  }
+
+  public static LogCapture of(String loggerName) {
+    return new LogCapture((Logger) LoggerFactory.getLogger(loggerName));
+  }
+
+  public static LogCapture of(Class<?> loggerOf) {
+    return of(loggerOf.getName());
+  }
+
+  /** The messages so far, formatted. */
+  public List<String> lines() {
+    return events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  /** The messages so far at WARN or above. */
+  public List<String> warnings() {
+    return events().stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+        .map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  private List<ILoggingEvent> events() {
+    synchronized (seen.list) {
+      return List.copyOf(seen.list);
+    }
+  }
+
+  @Override
+  public void close() {
+    logger.detachAppender(seen);
+  }
+}
