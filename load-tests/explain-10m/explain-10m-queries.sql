@@ -4,14 +4,15 @@
 SELECT site_id AS site FROM sites WHERE ref = 7 \gset
 SELECT scanned_at AS cur_t, id AS cur_id FROM anomalies ORDER BY scanned_at DESC, id DESC OFFSET 50000 LIMIT 1 \gset
 SELECT encode(code_key, 'hex') AS code FROM anomalies WHERE type = 'REPEAT_SALE' ORDER BY id LIMIT 1 \gset
-SELECT count(*) AS scans_of_code FROM scans WHERE code_key = decode(:'code', 'hex') \gset
+SELECT part FROM scans WHERE code_key = decode(:'code', 'hex') LIMIT 1 \gset
+SELECT count(*) AS scans_of_code FROM scans WHERE part = :part AND code_key = decode(:'code', 'hex') \gset
 SELECT version();
 SELECT (SELECT count(*) FROM scans) AS scans, (SELECT count(*) FROM anomalies) AS anomalies;
 
 \echo '### 1. GET /api/v1/anomalies (no filter, first page of 100)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 ORDER BY scanned_at DESC, id DESC
 LIMIT 101;
@@ -19,7 +20,7 @@ LIMIT 101;
 \echo '### 2. GET /api/v1/anomalies?cursor=… (page 501: keyset after the 50,000th newest)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE (scanned_at, id) < (:'cur_t', :cur_id)
 ORDER BY scanned_at DESC, id DESC
@@ -28,7 +29,7 @@ LIMIT 101;
 \echo '### 3. ?siteId=…'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE site_id = :'site'
 ORDER BY scanned_at DESC, id DESC
@@ -37,7 +38,7 @@ LIMIT 101;
 \echo '### 4. ?region=4403 (prefix: a text_pattern_ops range)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE region ~>=~ '440300' AND region ~<=~ '440399'
 ORDER BY scanned_at DESC, id DESC
@@ -46,7 +47,7 @@ LIMIT 101;
 \echo '### 5. ?region=44 (a province)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE region ~>=~ '440000' AND region ~<=~ '449999'
 ORDER BY scanned_at DESC, id DESC
@@ -55,7 +56,7 @@ LIMIT 101;
 \echo '### 6. ?product=8100042'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE product = '8100042'
 ORDER BY scanned_at DESC, id DESC
@@ -64,7 +65,7 @@ LIMIT 101;
 \echo '### 7. ?type=RETURN_MISMATCH'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE type = 'RETURN_MISMATCH'
 ORDER BY scanned_at DESC, id DESC
@@ -73,7 +74,7 @@ LIMIT 101;
 \echo '### 8. ?suspicion=COUNTERFEIT'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE suspicion = 'COUNTERFEIT'
 ORDER BY scanned_at DESC, id DESC
@@ -82,7 +83,7 @@ LIMIT 101;
 \echo '### 9. ?level=WARNING (V2 index)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE level = 'WARNING'
 ORDER BY scanned_at DESC, id DESC
@@ -91,7 +92,7 @@ LIMIT 101;
 \echo '### 10. ?from&to (one day, a month back)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE scanned_at >= '2026-10-30T00:00:00Z' AND scanned_at < '2026-10-31T00:00:00Z'
 ORDER BY scanned_at DESC, id DESC
@@ -100,7 +101,7 @@ LIMIT 101;
 \echo '### 11. ?siteId&type&from&to&cursor (combined)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE type = 'REPEAT_SALE'
   AND site_id = :'site'
@@ -113,7 +114,7 @@ LIMIT 101;
 \echo '### 12. Accept: text/csv ?region=4403 (the export: no LIMIT, read through a cursor)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT id, scanned_at, type, suspicion, level, canonical, product, site_id, region, detail,
-       conflict_site_id, conflict_document_no, conflict_at
+       conflict_site_id, conflict_document_no, conflict_at, state, voided_at
 FROM anomalies
 WHERE region ~>=~ '440300' AND region ~<=~ '440399'
 ORDER BY scanned_at DESC, id DESC;
@@ -126,7 +127,7 @@ FROM anomalies
 WHERE scanned_at >= '2026-11-23T00:00:00Z' AND scanned_at < '2026-11-30T00:00:00Z'
 GROUP BY 1
 ORDER BY 2 DESC, 1
-LIMIT 1000;
+LIMIT 1001;
 
 \echo '### 14. summary?groupBy=region (all time: the whole index, index-only)'
 EXPLAIN (ANALYZE, BUFFERS)
@@ -135,7 +136,7 @@ SELECT region AS key, count(*) AS count, count(*) FILTER (WHERE level = 'ALERT')
 FROM anomalies
 GROUP BY 1
 ORDER BY 2 DESC, 1
-LIMIT 1000;
+LIMIT 1001;
 
 \echo '### 15. summary?groupBy=hour&from (the console chart: last 7 days)'
 EXPLAIN (ANALYZE, BUFFERS)
@@ -145,18 +146,21 @@ FROM anomalies
 WHERE scanned_at >= '2026-11-23T00:00:00Z'
 GROUP BY 1
 ORDER BY 1 DESC
-LIMIT 1000;
+LIMIT 1001;
 
-\echo '### 16. GET /api/v1/codes/{code}/events: the scans (every partition''s scans_code)'
+\echo '### 16. GET /api/v1/codes/{code}/events: the scans (scans_code_idem in the code''s partition)'
 EXPLAIN (ANALYZE, BUFFERS)
-SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
-       billed_drug, raw_code, canonical, product, error
-FROM scans WHERE code_key = decode(:'code', 'hex')
-ORDER BY id
-LIMIT 5000;
+SELECT * FROM (
+  SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
+         billed_drug, raw_code, canonical, product, error, upload_batch, voided_at, linked_document_no,
+         row_number() OVER (ORDER BY id) AS judged_seq
+  FROM scans WHERE part = :part AND code_key = decode(:'code', 'hex')) s
+ORDER BY scanned_at, id
+LIMIT 5001;
 
 \echo '### 17. … and their anomalies'
 EXPLAIN (ANALYZE, BUFFERS)
-SELECT id, scan_id, type, suspicion, level, detail, conflict_site_id, conflict_document_no, conflict_at
-FROM anomalies WHERE code_key = decode(:'code', 'hex')
+SELECT id, scan_id, type, suspicion, level, detail, conflict_site_id, conflict_document_no, conflict_at, state
+FROM anomalies WHERE code_key = decode(:'code', 'hex') AND scan_id = ANY(ARRAY(SELECT id FROM scans
+  WHERE part = :part AND code_key = decode(:'code', 'hex')))
 ORDER BY scan_id, id;

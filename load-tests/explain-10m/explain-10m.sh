@@ -16,7 +16,10 @@ as_pg "$bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start -o "-p $port -k $
 trap 'as_pg "$bin/pg_ctl" -D "$work/data" -m fast stop >/dev/null' EXIT
 psql=(psql -h "$work" -p $port -U postgres -X -q)
 "${psql[@]}" -c "CREATE DATABASE ts10m"
-for m in "$here"/../../src/main/resources/db/migration/V*.sql; do "${psql[@]}" -d ts10m -v ON_ERROR_STOP=1 -f "$m"; done
+# in version order (a glob puts V10 before V2)
+for m in $(ls "$here"/../../src/main/resources/db/migration/V*.sql | sort -t V -k2 -n); do
+  "${psql[@]}" -d ts10m -v ON_ERROR_STOP=1 -f "$m" >/dev/null
+done
 "${psql[@]}" -d ts10m -f "$here/explain-10m.sql"
 "${psql[@]}" -d ts10m -f "$here/explain-10m-queries.sql" > "$work/explain-10m.out"
 echo "EXPLAIN output: $work/explain-10m.out"
