@@ -167,7 +167,7 @@ class ProblemAnswersTest {
     assertEquals("DELETE", key.headers().firstValue("Allow").orElse(null));
     HttpResponse<String> anomalies = send("DELETE", "/api/v1/anomalies"); // PATCH there changes a selection's cases
     assertProblem(405, anomalies);
-    assertEquals("GET, PATCH", anomalies.headers().firstValue("Allow").orElse(null));
+    assertEquals("GET, HEAD, PATCH", anomalies.headers().firstValue("Allow").orElse(null));
     assertProblem(405, send("POST", "/api/v1/codes/81000010000007100000/events"));
   }
 
