@@ -191,6 +191,25 @@ class ImageApiTest {
     assertEquals(403, multipart(fixture("dm_gs1.png"), "a.png", "image/png", template).status());
   }
 
+  /** Compared as sent, a scan part without its siteId was a 403 and one with it padded (trimmed when stored) too. */
+  @Test
+  void aScanPartIsCheckedAsAScanBeforeItsSiteAndItsPhoto() throws IOException {
+    byte[] photo = fixture("dm_gs1.png");
+    Response noSite = withPhoto(photo, "{\"documentNo\":\"PHOTO-12\"}");
+    assertEquals(400, noSite.status(), noSite.body());
+    assertEquals("scan.siteId: is required", noSite.json().getString("detail"));
+    // a wrong field was found only once the photo was read: a photo without a code was a 422 for it
+    Response wrongType = withPhoto(fixture("photo_nocode.jpg"),
+        "{\"siteId\":\"IMG1\",\"documentNo\":\"PHOTO-12\",\"type\":\"SOLD\"}");
+    assertEquals(400, wrongType.status(), wrongType.body());
+    assertEquals("scan.type: must be one of SALE, RETURN, RECEIVE, DESTROY", wrongType.json().getString("detail"));
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-12'"));
+    Response padded = withPhoto(photo, "{\"siteId\":\" IMG1 \",\"documentNo\":\"PHOTO-13\"}");
+    assertEquals(200, padded.status(), "POST /api/v1/scans trims the site id as well: " + padded.body());
+    assertEquals(1, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-13' AND site_id = 'IMG1'"));
+  }
+
   @Test
   void twoPhotosOrTwoScansInOneUploadAre400AndStoreNothing() throws IOException {
     byte[] photo = fixture("dm_gs1.png");
