@@ -308,7 +308,10 @@ final class ImageRoutes {
           "a multipart part named scan with the scan's JSON (without code) is required")));
     }
     Problem.Errors errors = new Problem.Errors();
-    JsonObject template = ScanJson.readTemplate(scanJson, "scan.", errors);
+    // A JSON file saved with a byte order mark (Windows PowerShell's and Notepad's UTF-8) is read by POST
+    // /api/v1/scans, whose parser skips the mark; the same file as the scan part was "not a JSON object".
+    String json = scanJson.startsWith("\uFEFF") ? scanJson.substring(1) : scanJson;
+    JsonObject template = ScanJson.readTemplate(json, "scan.", errors);
     if (template == null) {
       throw Problem.validation(List.of(new Problem.FieldError("scan", "is not a JSON object")));
     }

@@ -280,6 +280,19 @@ class ImageApiTest {
     assertEquals(200, extra.status(), "an unknown field is ignored: " + extra.body());
   }
 
+  /** POST /api/v1/scans skips a byte order mark, as Windows tools write one: a scan part was "not a JSON object". */
+  @Test
+  void aScanPartSavedWithAByteOrderMarkIsReadAsPostScansReadsIt() throws IOException {
+    byte[] scan = ("\uFEFF" + new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-14").encode())
+        .getBytes(StandardCharsets.UTF_8);
+    for (String filename : new String[] {"scan.json", null}) {
+      Response r = multipart(new Part("scan", filename, filename == null ? null : "application/json", scan),
+          new Part("image", "a.png", "image/png", fixture("dm_gs1.png")));
+      assertEquals(200, r.status(), r.body());
+    }
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-14'"));
+  }
+
   private static Response withPhoto(byte[] photo, String scan) throws IOException {
     return multipart(new Part("scan", null, null, scan.getBytes(StandardCharsets.UTF_8)),
         new Part("image", "a.png", "image/png", photo));
