@@ -416,6 +416,12 @@ public final class ApiServer extends VerticleBase {
       // client got a 500. Vert.x aborts an upload only when its request failed.
       return true;
     }
+    if (failure instanceof java.io.IOException && !ctx.request().isEnded()) {
+      // The connection reset while the body was still arriving (a client that aborts sends an RST, not a FIN): the
+      // socket's read failed, on io_uring and epoll with an exception that has no stack trace, and it was logged as
+      // the service's unexpected failure, its access line a 500.
+      return true;
+    }
     StackTraceElement[] at = failure.getStackTrace();
     return !ctx.request().isEnded() && at.length > 0 && at[0].getClassName().startsWith("io.netty.handler.codec.http.");
   }

@@ -154,6 +154,24 @@ class ProblemAnswersTest {
     }
   }
 
+  /** A client that aborts resets its connection: the failed read was logged as an unexpected error, a 500. */
+  @Test
+  void aClientThatResetsHalfwayThroughItsBodyIsNotTheServicesFailure() throws Exception {
+    try (com.tracesentinel.support.LogCapture log = com.tracesentinel.support.LogCapture.of(ApiServer.class)) {
+      for (String path : new String[] {"/api/v1/scans", "/api/v1/verify/image"}) {
+        try (RawHttp client = new RawHttp(svc.port())) {
+          client.send(RawHttp.request("POST", path, TestService.ADMIN_KEY, "Content-Type: "
+              + (path.endsWith("/image") ? "image/png" : "application/json") + "\r\nContent-Length: 100000\r\n")
+              + "{\"code\":");
+          Thread.sleep(200);
+          client.reset();
+        }
+      }
+      Thread.sleep(300);
+      assertEquals(List.of(), log.warnings());
+    }
+  }
+
   @Test
   void aWrongMethodOnAKnownPathIs405WithTheAllowedMethods() throws Exception {
     HttpResponse<String> scans = send("GET", "/api/v1/scans");

@@ -123,6 +123,12 @@ final class RawHttp implements AutoCloseable {
     }
   }
 
+  /** Closes as a client that aborts does: with a reset (RST), not the orderly FIN of {@link #close}. */
+  void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();
