@@ -416,7 +416,7 @@ public final class ApiServer extends VerticleBase {
       // client got a 500. Vert.x aborts an upload only when its request failed.
       return true;
     }
-    if (failure instanceof java.io.IOException && !ctx.request().isEnded()) {
+    if (!ctx.request().isEnded() && socketFailed(failure)) {
       // The connection reset while the body was still arriving (a client that aborts sends an RST, not a FIN): the
       // socket's read failed, on io_uring and epoll with an exception that has no stack trace, and it was logged as
       // the service's unexpected failure, its access line a 500.
@@ -431,6 +431,16 @@ public final class ApiServer extends VerticleBase {
    * 'image=<photo.png', which the photo route names when the photo is smaller) was told only that the request could
    * not be read. Told by where it was thrown (Netty's multipart data), never by its text.
    */
+  /**
+   * A socket's own failure: java.nio's SocketException, or the native transports' (Netty's io.netty.channel.unix
+   * errors). Not any IOException: a photo's upload file failing to be written (a full disk) while the body arrives
+   * is the service's failure, not the client's.
+   */
+  private static boolean socketFailed(Throwable failure) {
+    return failure instanceof java.net.SocketException || failure instanceof java.io.IOException
+        && failure.getClass().getName().startsWith("io.netty.channel.");
+  }
+
   private static boolean textPartTooLong(RoutingContext ctx, Throwable failure) {
     if (!(failure instanceof java.io.IOException) || !ctx.request().isExpectMultipart()) {
       return false;

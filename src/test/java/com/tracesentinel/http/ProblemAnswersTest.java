@@ -157,7 +157,8 @@ class ProblemAnswersTest {
   /** A client that aborts resets its connection: the failed read was logged as an unexpected error, a 500. */
   @Test
   void aClientThatResetsHalfwayThroughItsBodyIsNotTheServicesFailure() throws Exception {
-    try (com.tracesentinel.support.LogCapture log = com.tracesentinel.support.LogCapture.of(ApiServer.class)) {
+    try (com.tracesentinel.support.LogCapture log = com.tracesentinel.support.LogCapture.of(ApiServer.class);
+         com.tracesentinel.support.LogCapture access = com.tracesentinel.support.LogCapture.of("tracesentinel.access")) {
       for (String path : new String[] {"/api/v1/scans", "/api/v1/verify/image"}) {
         try (RawHttp client = new RawHttp(svc.port())) {
           client.send(RawHttp.request("POST", path, TestService.ADMIN_KEY, "Content-Type: "
@@ -167,7 +168,15 @@ class ProblemAnswersTest {
           client.reset();
         }
       }
-      Thread.sleep(300);
+      // both requests' ends are logged (the access line comes after the failure's): then nothing more is coming
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (access.lines().stream().filter(l -> l.contains(" POST /api/v1/")).count() < 2
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      List<String> ends = access.lines().stream().filter(l -> l.contains(" POST /api/v1/")).toList();
+      assertEquals(2, ends.size(), access.lines().toString());
+      ends.forEach(l -> assertTrue(l.contains(" 400 "), l));
       assertEquals(List.of(), log.warnings());
     }
   }
