@@ -6,8 +6,10 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
@@ -100,6 +102,7 @@ public final class ApiServer extends VerticleBase {
       }
       ctx.next();
     });
+    router.route().handler(ApiServer::headLength);
     router.route().handler(ApiServer::requireReadablePath);
     router.route().handler(ApiServer::requireUncompressedBody);
     Auth auth = new Auth(services.keys(), services.config().dbTimeoutSeconds());
@@ -160,10 +163,28 @@ public final class ApiServer extends VerticleBase {
   /**
    * A route for GET and HEAD: HTTP requires HEAD wherever GET is served, and monitors, link checkers and chat apps'
    * link previews ask for the headers first (a HEAD was a 405 on the API's reads until 2026-12-04). Vert.x sends no
-   * body in answer to a HEAD, with the Content-Length its GET would carry.
+   * body in answer to a HEAD; {@link #headLength} gives it the Content-Length its GET would carry.
    */
   static Route getAndHead(Router router, String path) {
     return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
+  }
+
+  /**
+   * A HEAD's answer carries the Content-Length its GET's would: Vert.x drops the body handed to end() for a HEAD, and
+   * its length with it, so the API's reads (and their problems) answered HEAD with no length where GET had one. The
+   * body is counted before the head goes out. A HEAD answered without one (a CSV export's, whose GET is chunked; a
+   * redirect, a 304) gets no length: Vert.x has already dropped Transfer-Encoding here, so a 0 would claim no rows.
+   */
+  private static void headLength(RoutingContext ctx) {
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      HttpServerResponse response = ctx.response();
+      ctx.addHeadersEndHandler(v -> {
+        if (response.bytesWritten() > 0 && !response.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+          response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(response.bytesWritten()));
+        }
+      });
+    }
+    ctx.next();
   }
 
   /** The methods some route serves on {@code path} ("GET, POST"), for a 405's Allow header. */

@@ -328,6 +328,35 @@ class InvestigatorApiTest {
     assertEquals(405, streamHead.status());
   }
 
+  /**
+   * "with the headers its GET would carry" (README): the API's HEADs had no Content-Length where their GET had one,
+   * as the pages' HEADs had none until 2026-12-03. A refused request's problem too.
+   */
+  @Test
+  void aHeadCarriesTheLengthItsGetWouldSend() throws Exception {
+    long anomaly = TestDatabase.count(svc.db(), "SELECT min(id) FROM anomalies");
+    var client = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/api/v1/anomalies?limit=5", "/api/v1/anomalies/summary?groupBy=site",
+        "/api/v1/codes/" + CLONED + "/events", "/api/v1/anomalies/" + anomaly + "/history", "/api/v1/rings",
+        "/api/v1/scans/rejected", "/api/v1/scans/rejected/summary", "/api/v1/anomalies?limit=0")) {
+      var get = client.send(svc.request(path, investigator).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      var head = client.send(svc.request(path, investigator)
+          .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding());
+      assertEquals(get.statusCode(), head.statusCode(), path);
+      assertEquals(String.valueOf(get.body().length), get.headers().firstValue("Content-Length").orElse(null), path);
+      assertEquals(get.headers().firstValue("Content-Length").orElse(null),
+          head.headers().firstValue("Content-Length").orElse(null), "HEAD " + path);
+    }
+    // an export is chunked, its length unknown before its rows are read: none, not a 0 that says it has no rows
+    var export = client.send(svc.request("/api/v1/anomalies", investigator).header("Accept", "text/csv")
+        .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+        java.net.http.HttpResponse.BodyHandlers.discarding());
+    assertEquals(200, export.statusCode());
+    assertEquals(null, export.headers().firstValue("Content-Length").orElse(null), "HEAD of an export");
+  }
+
   /** A summary cut at its limit says so: the sites past the 1,000th looked like sites without anomalies. */
   @Test
   void theSummarySaysWhenItLeftGroupsOut() {
