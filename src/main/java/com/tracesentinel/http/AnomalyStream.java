@@ -337,8 +337,10 @@ final class AnomalyStream {
         vertx.cancelTimer(keyCheck);
       }
       investigations.streamClosed();
-      if (response.headWritten()) {
-        RequestLog.ended(ctx); // a started stream's answer never ends: its access log line is written as it closes
+      // A started stream's answer never ends, nor does one its client left while its start was read: the access log
+      // line is written as it closes. A start that failed with the client there is logged as the problem it gets.
+      if (response.headWritten() || response.closed()) {
+        RequestLog.ended(ctx);
       }
     }
   }

@@ -177,6 +177,29 @@ class StreamApiTest {
     }
   }
 
+  /** The same for a client that left while its stream's start was still being read: its session closed unlogged. */
+  @Test
+  void aStreamItsClientLeftBeforeItStartedHasItsAccessLogLine() throws Exception {
+    try (LogCapture log = LogCapture.of("tracesentinel.access");
+         Connection writer = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
+         Statement st = writer.createStatement()) {
+      // a writer still committing (it holds the anomaly ids' lock shared) keeps the stream's start unread
+      writer.setAutoCommit(false);
+      st.execute("SELECT pg_advisory_xact_lock_shared(" + 0x5453_4149L + ")");
+      try (RawHttp c = new RawHttp(svc.port())) {
+        c.send(RawHttp.request("GET", "/api/v1/anomalies/stream", investigator, null));
+        Thread.sleep(500);
+      }
+      Thread.sleep(200);
+      writer.rollback();
+      long deadline = System.currentTimeMillis() + 5_000;
+      while (streamLines(log).isEmpty() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(1, streamLines(log).size(), log.lines().toString());
+    }
+  }
+
   private static List<String> streamLines(LogCapture log) {
     return log.lines().stream().filter(l -> l.contains("/anomalies/stream")).toList();
   }
