@@ -17,7 +17,8 @@ final class HomeRoutes {
 
   static void mount(Router router) {
     ApiServer.getAndHead(router, "/").handler(ctx -> page(ctx, "webroot/index.html", "text/html; charset=utf-8", 300));
-    router.get("/favicon.ico").handler(ctx -> page(ctx, "webroot/favicon.ico", "image/x-icon", 86_400));
+    ApiServer.getAndHead(router, "/favicon.ico")
+        .handler(ctx -> page(ctx, "webroot/favicon.ico", "image/x-icon", 86_400));
     ApiServer.getAndHead(router, "/README.md")
         .handler(ctx -> page(ctx, "webroot/README.md", "text/plain; charset=utf-8", 300));
   }

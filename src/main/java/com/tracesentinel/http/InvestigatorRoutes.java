@@ -117,13 +117,14 @@ final class InvestigatorRoutes {
         .handler(StaticHandler.create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
     // A WebJar is its library's whole npm package: Cytoscape's holds an HTML test page, which was served as a page of
     // this origin without the pages' CSP, open to framing by any site. The libraries' built files are all the pages use.
-    router.get("/webjars/*").handler(ctx -> {
+    ApiServer.getAndHead(router, "/webjars/*").handler(ctx -> {
       if (WEBJAR_BUILT_FILE.matcher(ctx.normalizedPath()).matches()) {
         ctx.next();
       } else {
         ctx.fail(404);
       }
-    }).handler(StaticHandler.create("META-INF/resources/webjars").setDirectoryListing(false).setMaxAgeSeconds(86_400));
+    }).handler(HomeRoutes::headContentType)
+        .handler(StaticHandler.create("META-INF/resources/webjars").setDirectoryListing(false).setMaxAgeSeconds(86_400));
     ApiServer.getAndHead(router, "/openapi.yaml").handler(ctx -> {
       ctx.response().putHeader("Content-Type", "application/yaml; charset=utf-8");
       HomeRoutes.sendFile(ctx, "webroot/openapi.yaml");
