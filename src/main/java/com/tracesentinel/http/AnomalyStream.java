@@ -82,6 +82,7 @@ final class AnomalyStream {
     if (ctx.response().closed()) {
       // The client left while its key was read from the database: no close event is coming to end a session, which
       // then stayed open for good, counted against MAX_STREAMS and checking its key every 5 s
+      RequestLog.ended(ctx);
       return;
     }
     if (investigations.openStreams() >= MAX_STREAMS) {

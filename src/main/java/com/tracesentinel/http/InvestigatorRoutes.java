@@ -211,6 +211,9 @@ final class InvestigatorRoutes {
         LOG.error("Anomaly export failed after the header was sent [{}]", RequestLog.id(ctx), ar.cause());
         response.reset();
       }
+      if (ar.failed() && response.headWritten()) {
+        RequestLog.ended(ctx); // a cut export's answer never ends: its access log line is written here
+      }
     });
   }
 

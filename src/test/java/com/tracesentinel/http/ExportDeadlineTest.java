@@ -25,7 +25,9 @@ class ExportDeadlineTest {
         "TRACESENTINEL_EXPORT_MAX_SECONDS", "2"))) {
       String investigator = svc.key("investigator", null);
       ExportLimitTest.bulkAnomalies(svc, 10_000); // about 10 MB of CSV: more than the sockets' buffers hold
-      try (Socket slow = new Socket()) {
+      try (Socket slow = new Socket();
+           com.tracesentinel.support.LogCapture access =
+               com.tracesentinel.support.LogCapture.of("tracesentinel.access")) {
         slow.setReceiveBufferSize(4096);
         slow.connect(new InetSocketAddress("127.0.0.1", svc.port()));
         slow.getOutputStream().write(("GET /api/v1/anomalies HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
@@ -43,7 +45,17 @@ class ExportDeadlineTest {
         assertEquals(200, next.status(), "the export place was freed while its slow client was still connected: "
             + next.body());
         assertTrue(System.nanoTime() - start >= 1_000_000_000L, "the place was held until about the deadline");
+        // the cut export has its access log line too (its answer never ended), besides the one that got the place
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (exports(access) < 2 && System.currentTimeMillis() < deadline) {
+          Thread.sleep(50);
+        }
+        assertEquals(2, exports(access), access.lines().toString());
       }
     }
+  }
+
+  private static long exports(com.tracesentinel.support.LogCapture access) {
+    return access.lines().stream().filter(l -> l.contains(" GET /api/v1/anomalies 200 ")).count();
   }
 }
