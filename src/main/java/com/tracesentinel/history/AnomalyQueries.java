@@ -142,7 +142,6 @@ public final class AnomalyQueries {
     return done.future().eventually(rows::close);
   }
 
-  /** Groups largest first, or, for day/hour, the latest {@code limit} buckets in time order. */
   /** @param truncated more groups matched than {@code groups} holds */
   public record Summary(List<Group> groups, boolean truncated) {}
 

@@ -24,7 +24,7 @@ public final class RejectedQueries {
   /** A rejected scan as stored: what the client sent and why it was refused. */
   public record RejectedScan(long id, String siteId, String type, String rawCode, String canonical, String documentNo,
                              int lineNo, String deviceId, Instant scannedAt, Instant ingestedAt, String error,
-                             String uploadBatch) {}
+                             String uploadBatch, Instant voidedAt) {}
 
   /** @param lastAt when the site's latest rejected scan arrived */
   public record SiteCount(String siteId, long count, Instant lastAt) {}
@@ -46,7 +46,8 @@ public final class RejectedQueries {
             out.add(new RejectedScan(r.getLong("id"), r.getString("site_id"), r.getString("type"),
                 r.getString("raw_code"), r.getString("canonical"), r.getString("document_no"),
                 r.getInteger("line_no"), r.getString("device_id"), instant(r.getOffsetDateTime("scanned_at")),
-                instant(r.getOffsetDateTime("ingested_at")), r.getString("error"), r.getString("upload_batch")));
+                instant(r.getOffsetDateTime("ingested_at")), r.getString("error"), r.getString("upload_batch"),
+                instant(r.getOffsetDateTime("voided_at"))));
           }
           return out;
         });

@@ -618,7 +618,7 @@ final class Sql {
 
   private static final String REJECTED_SCANS = """
       SELECT id, site_id, type, raw_code, canonical, document_no, line_no, device_id, scanned_at, ingested_at, error,
-             upload_batch
+             upload_batch, voided_at
       FROM scans
       WHERE status = 'REJECTED'%s AND id < $1
         AND ingested_at >= coalesce($2::timestamptz, '-infinity')

@@ -89,7 +89,9 @@ final class RejectedRoutes {
     return site(r.siteId()).put("id", r.id()).put("type", r.type()).put("rawCode", r.rawCode())
         .put("canonical", r.canonical()).put("documentNo", r.documentNo()).put("lineNo", r.lineNo())
         .put("deviceId", r.deviceId()).put("scannedAt", str(r.scannedAt())).put("ingestedAt", str(r.ingestedAt()))
-        .put("error", r.error()).put("uploadBatch", r.uploadBatch());
+        .put("error", r.error()).put("uploadBatch", r.uploadBatch())
+        // an NHSA deletion (3507) of its upload voids a rejected scan too: listed still, and marked, as anomalies are
+        .put("voidedAt", str(r.voidedAt()));
   }
 
   private JsonObject json(SiteCount c) {

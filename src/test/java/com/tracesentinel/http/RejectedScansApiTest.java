@@ -133,6 +133,18 @@ class RejectedScansApiTest {
     assertTrue(one.json().getBoolean("truncated"), one.body());
   }
 
+  /** A deletion (NHSA 3507) of the upload a rejected scan came in voids it too: still listed, and marked. */
+  @Test
+  void aRejectedScanOfADeletedUploadIsListedMarked() {
+    TestDatabase.execute(svc.db(),
+        "UPDATE scans SET voided_at = now(), upload_batch = 'B-DEL' WHERE document_no = 'E3'");
+    JsonArray items = svc.get("/api/v1/scans/rejected?siteId=" + NOISY, investigator).json().getJsonArray("items");
+    JsonObject voided = find(items, "E3");
+    assertEquals("B-DEL", voided.getString("uploadBatch"));
+    assertTrue(voided.getString("voidedAt") != null, voided.encode());
+    assertNull(find(items, "E2").getString("voidedAt"));
+  }
+
   @Test
   void badParametersAreProblemsAndOnlyInvestigatorsMayLook() {
     for (String query : List.of("?cursor=bm90IG91cnM", "?limit=0", "?limit=1001", "?siteid=" + NOISY,
