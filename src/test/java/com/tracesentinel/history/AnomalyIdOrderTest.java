@@ -164,7 +164,7 @@ class AnomalyIdOrderTest {
       st.executeQuery(Sql.LOCK_ANOMALY_IDS_TO_WRITE).close();
       try (var rs = st.executeQuery("INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, "
           + "canonical, product, site_id, region, detail) VALUES (1, now(), 'REPEAT_SALE', 'DIVERTED', 'ALERT', "
-          + "'\\x00'::bytea, 'C', 'P', 'S', '440301', 'd') RETURNING id")) {
+          + "'\\x000102030405060708090a0b0c0d0e0f'::bytea, 'C', 'P', 'S', '440301', 'd') RETURNING id")) {
         rs.next();
         return rs.getLong(1);
       }
