@@ -9,6 +9,7 @@ import com.tracesentinel.history.ReferenceRepository;
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.Site;
 import com.tracesentinel.reference.SiteKind;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -160,7 +161,9 @@ final class ReferenceRoutes {
                                     BiFunction<Row, Problem.Errors, T> read) {
     String contentType = ctx.request().getHeader("Content-Type");
     boolean csv = contentType != null && AsciiCase.lower(contentType).startsWith("text/csv");
-    if (csv && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(ctx.body().buffer().getBytes())) {
+    // An empty body has no buffer: it is no rows, refused below, where reading its bytes was a 500.
+    Buffer body = ctx.body().buffer();
+    if (csv && body != null && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(body.getBytes())) {
       // Decoded leniently, bad bytes became U+FFFD: two different byte strings could name one site.
       throw Problem.badRequest("the CSV is not well-formed UTF-8 (name its charset in Content-Type if it is another)");
     }

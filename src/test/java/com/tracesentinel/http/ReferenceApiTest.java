@@ -317,4 +317,15 @@ class ReferenceApiTest {
     assertEquals(400, svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", "[]").status());
     assertEquals(400, svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", "{").status());
   }
+
+  /** An empty CSV body has no buffer at all, and reading its bytes for the UTF-8 check was a 500. */
+  @Test
+  void anEmptyCsvIsABadRequest() {
+    for (String path : java.util.List.of("/api/v1/products", "/api/v1/sites")) {
+      Response r = svc.put(path, TestService.ADMIN_KEY, "text/csv", "");
+      assertEquals(400, r.status(), path + ": " + r.body());
+      assertTrue(r.contentType().startsWith("application/problem+json"), path + ": " + r.contentType());
+      assertTrue(r.body().contains("send 1 to 100000 rows"), r.body());
+    }
+  }
 }
