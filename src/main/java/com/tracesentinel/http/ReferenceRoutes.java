@@ -168,7 +168,7 @@ final class ReferenceRoutes {
       throw Problem.badRequest("the CSV is not well-formed UTF-8 (name its charset in Content-Type if it is another)");
     }
     Ignored ignored = new Ignored();
-    List<Row> rows = csv ? csvRows(ctx.body().asString(), fields, ignored) : jsonRows(ctx);
+    List<Row> rows = csv ? csvRows(csvText(ctx), fields, ignored) : jsonRows(ctx);
     if (rows.isEmpty() || rows.size() > MAX_ROWS) {
       throw Problem.badRequest("send 1 to " + MAX_ROWS + " rows");
     }
@@ -186,6 +186,17 @@ final class ReferenceRoutes {
     }
     errors.throwIfAny();
     return new Upload<>(out, ignored);
+  }
+
+  /** The CSV decoded in the charset its Content-Type names (UTF-8 when none). */
+  private static String csvText(RoutingContext ctx) {
+    try {
+      return ctx.body().asString();
+    } catch (IllegalArgumentException e) {
+      // Charset.forName's refusal of a name it does not know or that is none (charset=foo, charset=): it was a 500.
+      throw Problem.badRequest("Content-Type names a charset this service does not know (\"" + e.getMessage()
+          + "\"): send UTF-8, or name one such as GBK or GB18030");
+    }
   }
 
   private static List<Row> jsonRows(RoutingContext ctx) {

@@ -318,6 +318,19 @@ class ReferenceApiTest {
     assertEquals(400, svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json", "{").status());
   }
 
+  /** Decoding the CSV in a charset Java does not know threw, and the upload was a 500. */
+  @Test
+  void aCsvInAnUnknownCharsetIsABadRequest() {
+    for (String charset : java.util.List.of("foo", "", "x y")) {
+      Response r = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv; charset=" + charset,
+          "siteId,name,kind,regionCode,regionName\nPHCS1,unknown charset,PHARMACY,110105,BJ\n");
+      assertEquals(400, r.status(), charset + ": " + r.body());
+      assertTrue(r.contentType().startsWith("application/problem+json"), charset + ": " + r.contentType());
+      assertTrue(r.body().contains("charset"), r.body());
+    }
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'PHCS1'"));
+  }
+
   /** An empty CSV body has no buffer at all, and reading its bytes for the UTF-8 check was a 500. */
   @Test
   void anEmptyCsvIsABadRequest() {
