@@ -96,7 +96,7 @@ public final class TraceSentinel implements AutoCloseable {
   private Services services;
   private LookupQueries lookupCounts;
   private Investigations investigations;
-  private String generatedAdminKey;
+  private ApiKeys.IssuedKey generatedAdminKey;
   private volatile String recovering;
   private volatile String held;
   private boolean closed;
@@ -587,7 +587,7 @@ public final class TraceSentinel implements AutoCloseable {
   }
 
   /** The admin key generated at this start (a fresh install without TRACESENTINEL_ADMIN_KEY), or null. */
-  public String generatedAdminKey() {
+  public ApiKeys.IssuedKey generatedAdminKey() {
     return generatedAdminKey;
   }
 

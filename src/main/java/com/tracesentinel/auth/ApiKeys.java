@@ -115,14 +115,15 @@ public final class ApiKeys {
 
   /**
    * A fresh install with neither TRACESENTINEL_ADMIN_KEY nor any admin key gets one generated admin key, returned
-   * here to be printed once; null when nothing was generated.
+   * here to be printed once with its id (no answer names that id, and DELETE /api/v1/keys/{id} needs it); null when
+   * nothing was generated.
    */
-  public Future<String> bootstrap() {
+  public Future<IssuedKey> bootstrap() {
     if (bootstrapAdminHash != null) {
       return Future.succeededFuture(null);
     }
     return repository.liveAdminKeys().compose(n -> n > 0 ? Future.succeededFuture(null)
-        : issue(Role.ADMIN, null, "generated at first start").map(IssuedKey::key));
+        : issue(Role.ADMIN, null, "generated at first start"));
   }
 
   static byte[] hash(String key) {
