@@ -83,7 +83,8 @@ public final class Main implements Callable<Integer> {
       app.shutdownHookInstalled();
       if (app.generatedAdminKey() != null) {
         System.out.println();
-        System.out.println("  First start: an admin API key was generated. It is shown only this once:");
+        // also after every admin key was revoked: a later start then makes one, which is how an admin recovers
+        System.out.println("  No admin API key was live, so one was generated. It is shown only this once:");
         System.out.println("    " + app.generatedAdminKey().key());
         System.out.println("  Its id, to revoke it: DELETE /api/v1/keys/" + app.generatedAdminKey().id());
         System.out.println("  (set TRACESENTINEL_ADMIN_KEY to choose your own instead)");
