@@ -266,8 +266,8 @@ public final class TraceSentinel implements AutoCloseable {
     startCheckpoints();
     startAudit();
     LOG.info("TraceSentinel ready in {} ms: http://{}:{}/ (data in {}, ledger {} codes / capacity {}{})",
-        (System.nanoTime() - t0) / 1_000_000, Config.urlHost(config.host()), config.port(), config.dataDir(), ledger.size(),
-        ledger.capacity(), cluster == null ? "" : ", cluster " + config.cluster().name() + " as node "
+        (System.nanoTime() - t0) / 1_000_000, Config.urlHost(config.host()), config.port(), config.dataDir(),
+        ledger.size(), ledger.capacity(), cluster == null ? "" : ", cluster " + config.cluster().name() + " as node "
             + config.cluster().nodeId());
   }
 

@@ -97,8 +97,10 @@ final class InvestigatorRoutes {
   void mount(Router router, Auth auth) {
     this.auth = auth;
     ApiServer.getAndHead(router, "/api/v1/anomalies").handler(auth.require(Role.INVESTIGATOR)).handler(this::list);
-    ApiServer.getAndHead(router, "/api/v1/anomalies/summary").handler(auth.require(Role.INVESTIGATOR)).handler(this::summary);
-    ApiServer.getAndHead(router, "/api/v1/codes/:code/events").handler(auth.require(Role.INVESTIGATOR)).handler(this::events);
+    ApiServer.getAndHead(router, "/api/v1/anomalies/summary")
+        .handler(auth.require(Role.INVESTIGATOR)).handler(this::summary);
+    ApiServer.getAndHead(router, "/api/v1/codes/:code/events")
+        .handler(auth.require(Role.INVESTIGATOR)).handler(this::events);
   }
 
   /** The console, its WebJars and the OpenAPI document: public files (the data behind them needs a key). */
@@ -124,7 +126,8 @@ final class InvestigatorRoutes {
         ctx.fail(404);
       }
     }).handler(HomeRoutes::headContentType)
-        .handler(StaticHandler.create("META-INF/resources/webjars").setDirectoryListing(false).setMaxAgeSeconds(86_400));
+        .handler(StaticHandler.create("META-INF/resources/webjars").setDirectoryListing(false)
+            .setMaxAgeSeconds(86_400));
     ApiServer.getAndHead(router, "/openapi.yaml").handler(ctx -> {
       ctx.response().putHeader("Content-Type", "application/yaml; charset=utf-8");
       HomeRoutes.sendFile(ctx, "webroot/openapi.yaml");

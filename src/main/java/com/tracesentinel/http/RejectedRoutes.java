@@ -37,7 +37,8 @@ final class RejectedRoutes {
 
   void mount(Router router, Auth auth) {
     ApiServer.getAndHead(router, "/api/v1/scans/rejected").handler(auth.require(Role.INVESTIGATOR)).handler(this::list);
-    ApiServer.getAndHead(router, "/api/v1/scans/rejected/summary").handler(auth.require(Role.INVESTIGATOR)).handler(this::summary);
+    ApiServer.getAndHead(router, "/api/v1/scans/rejected/summary")
+        .handler(auth.require(Role.INVESTIGATOR)).handler(this::summary);
   }
 
   private void list(RoutingContext ctx) {

@@ -30,7 +30,8 @@ final class RingRoutes {
 
   void mount(Router router, Auth auth) {
     ApiServer.getAndHead(router, "/api/v1/rings").handler(auth.require(Role.INVESTIGATOR)).handler(this::rings);
-    ApiServer.getAndHead(router, "/api/v1/rings/sites/:siteId").handler(auth.require(Role.INVESTIGATOR)).handler(this::neighbours);
+    ApiServer.getAndHead(router, "/api/v1/rings/sites/:siteId")
+        .handler(auth.require(Role.INVESTIGATOR)).handler(this::neighbours);
   }
 
   private void rings(RoutingContext ctx) {
