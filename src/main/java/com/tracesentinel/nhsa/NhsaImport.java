@@ -423,9 +423,14 @@ public final class NhsaImport {
       return !complete ? 2 : refused > 0 ? 1 : 0;
     }
 
+    private static String counted(long n, String noun) {
+      return String.format("%,d %s%s", n, noun, n == 1 ? "" : "s");
+    }
+
     public void print(PrintStream out, Path file) {
-      out.printf("%s %s in %.1f s: %,d messages (%,d uploads, %,d deletions), %,d codes, %,.0f codes/s%n",
-          complete ? "Imported" : "Stopped importing", file, seconds, messages, uploads, deletions, codes(),
+      out.printf("%s %s in %.1f s: %s (%s, %s), %s, %,.0f codes/s%n",
+          complete ? "Imported" : "Stopped importing", file, seconds, counted(messages, "message"),
+          counted(uploads, "upload"), counted(deletions, "deletion"), counted(codes(), "code"),
           codes() / Math.max(seconds, 1e-3));
       out.printf("  stored    %,d  (accepted %,d, flagged %,d, rejected %,d)%n", stored(), accepted, flagged,
           rejected);
@@ -436,8 +441,8 @@ public final class NhsaImport {
             + " through it were not sent again%n", resumedAfterLine, settledEarlier);
       }
       if (deletions > 0) {
-        out.printf("  deleted   %,d scans voided by 3507 messages (%,d late deletions)%n", scansVoided,
-            lateDeletions);
+        out.printf("  deleted   %s voided by 3507 messages (%s)%n", counted(scansVoided, "scan"),
+            counted(lateDeletions, "late deletion"));
       }
       if (!anomalies.isEmpty()) {
         StringBuilder b = new StringBuilder();
@@ -452,12 +457,13 @@ public final class NhsaImport {
                 e.getValue()[1]));
       }
       if (refused > 0) {
-        out.printf("  refused   %,d messages (nothing of them stored), first %d:%n", refused,
+        out.printf("  refused   %s (nothing of them stored), first %d:%n", counted(refused, "message"),
             refusedExamples.size());
         refusedExamples.forEach(e -> out.println("    " + e));
       }
       if (retries > 0) {
-        out.printf("  %,d batches were sent again after the service stored nothing of them (503)%n", retries);
+        out.printf("  %s sent again after the service stored nothing of %s (503)%n",
+            retries == 1 ? "1 batch was" : String.format("%,d batches were", retries), retries == 1 ? "it" : "them");
       }
       if (!complete) {
         out.println("  " + (stoppedBecause == null ? "interrupted" : "stopped: " + stoppedBecause)

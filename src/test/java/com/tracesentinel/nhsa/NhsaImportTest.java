@@ -193,7 +193,8 @@ class NhsaImportTest {
     Run run = importFile(file);
     assertEquals(0, run.summary().exitCode(), run.printed());
     assertEquals(2, run.summary().scansVoided(), run.printed());
-    assertTrue(run.printed().contains("(1 late deletions)"), run.printed());
+    assertTrue(run.printed().contains("4 messages (2 uploads, 2 deletions)"), run.printed());
+    assertTrue(run.printed().contains("2 scans voided by 3507 messages (1 late deletion)"), run.printed());
     assertEquals(0, count("SELECT count(*) FROM anomalies WHERE canonical = '" + prompt + "'"),
         "deleted two minutes after the sale");
     assertEquals(1, count("SELECT count(*) FROM anomalies WHERE canonical = '" + late + "' AND type = 'LATE_DELETION'"
