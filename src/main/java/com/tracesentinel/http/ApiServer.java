@@ -386,6 +386,27 @@ public final class ApiServer extends VerticleBase {
     ctx.next();
   }
 
+  /**
+   * A route's answer once its database work is done, unless {@link #answerWithin}'s deadline answered first: writing
+   * to an answered response throws, which Vert.x logged as an "Unhandled exception" at ERROR. That the database
+   * answered after all is worth a line: the client was told 503 or 504 ("not known"). {@code json} null: no body.
+   */
+  static void reply(RoutingContext ctx, int status, String json) {
+    HttpServerResponse response = ctx.response();
+    if (response.headWritten()) {
+      LOG.info("{} {} [{}] was answered {} at the database's deadline; the database answered {} ms after it began",
+          ctx.request().method(), RequestLog.redact(ctx.request().path(), ctx.normalizedPath()), RequestLog.id(ctx),
+          response.getStatusCode(), RequestLog.elapsedMillis(ctx));
+      return;
+    }
+    response.setStatusCode(status);
+    if (json == null) {
+      response.end();
+    } else {
+      response.putHeader("Content-Type", "application/json").end(json);
+    }
+  }
+
   /** A failed request's problem: its own, one for the status Vert.x set, a 503 for the database, else a logged 500. */
   static Problem problemOf(RoutingContext ctx) {
     Throwable failure = ctx.failure();

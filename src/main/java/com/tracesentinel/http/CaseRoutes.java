@@ -140,8 +140,7 @@ final class CaseRoutes {
             Refused r = o.refused().get(0);
             ctx.fail(Problem.conflict(r.reason(), conflict(r)));
           } else {
-            ctx.response().putHeader("Content-Type", "application/json")
-                .end(AnomalyJson.of(o.changed().get(0)).encode());
+            ApiServer.reply(ctx, 200, AnomalyJson.of(o.changed().get(0)).encode());
           }
         });
   }
@@ -191,7 +190,7 @@ final class CaseRoutes {
           o.changed().forEach(a -> updated.add(AnomalyJson.of(a)));
           JsonArray conflicts = new JsonArray();
           o.refused().forEach(r -> conflicts.add(conflict(r).put("detail", r.reason())));
-          ctx.response().putHeader("Content-Type", "application/json").end(new JsonObject()
+          ApiServer.reply(ctx, 200, new JsonObject()
               .put("updated", updated).put("conflicts", conflicts).put("notFound", new JsonArray(o.missing()))
               .encode());
         });
@@ -219,7 +218,7 @@ final class CaseRoutes {
           } else if (ar.result() == null) {
             ctx.fail(new Problem(404, "Not found", "no anomaly with id " + id));
           } else {
-            ctx.response().putHeader("Content-Type", "application/json").end(ar.result().encode());
+            ApiServer.reply(ctx, 200, ar.result().encode());
           }
         });
   }

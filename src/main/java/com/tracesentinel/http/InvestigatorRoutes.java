@@ -165,7 +165,7 @@ final class InvestigatorRoutes {
         AnomalyRow last = rows.get(limit - 1);
         out.put("nextCursor", encodeCursor(last.scannedAt(), last.id()));
       }
-      ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
+      ApiServer.reply(ctx, 200, out.encode());
     });
   }
 
@@ -316,8 +316,7 @@ final class InvestigatorRoutes {
         }
         groups.add(group);
       }
-      ctx.response().putHeader("Content-Type", "application/json")
-          .end(new JsonObject().put("groupBy", groupBy).put("groups", groups)
+      ApiServer.reply(ctx, 200, new JsonObject().put("groupBy", groupBy).put("groups", groups)
               // a cut list said nothing of it: the 1,001st site looked like a site without anomalies
               .put("truncated", ar.result().truncated()).encode());
     });
@@ -375,7 +374,7 @@ final class InvestigatorRoutes {
       }
       out.put("events", events).put("truncated", ar.result().scans().truncated())
           .put("state", state == null ? null : json(state, product).put("lookups", ar.result().lookups()));
-      ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
+      ApiServer.reply(ctx, 200, out.encode());
     });
   }
 

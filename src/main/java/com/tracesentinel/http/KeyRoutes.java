@@ -83,7 +83,7 @@ final class KeyRoutes {
       if (boundSite != null) {
         out.put("siteId", boundSite);
       }
-      ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(out.encode());
+      ApiServer.reply(ctx, 201, out.encode());
     });
   }
 
@@ -112,7 +112,7 @@ final class KeyRoutes {
       } else if (!ar.result()) {
         ctx.fail(new Problem(404, "Not found", "no live key with id " + id));
       } else {
-        ctx.response().setStatusCode(204).end();
+        ApiServer.reply(ctx, 204, null);
       }
     });
   }

@@ -83,7 +83,7 @@ final class ReferenceRoutes {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else {
-        ctx.json(products.ignored().answer(ar.result()));
+        ApiServer.reply(ctx, 200, products.ignored().answer(ar.result()).encode());
       }
     });
   }
@@ -116,7 +116,7 @@ final class ReferenceRoutes {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else {
-        ctx.json(sites.ignored().answer(ar.result().size()));
+        ApiServer.reply(ctx, 200, sites.ignored().answer(ar.result().size()).encode());
       }
     });
   }

@@ -62,7 +62,7 @@ final class RejectedRoutes {
       if (rows.size() > limit) {
         out.put("nextCursor", encodeCursor(rows.get(limit - 1).id()));
       }
-      ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
+      ApiServer.reply(ctx, 200, out.encode());
     });
   }
 
@@ -81,7 +81,7 @@ final class RejectedRoutes {
       JsonArray sites = new JsonArray();
       ar.result().stream().limit(limit).forEach(c -> sites.add(json(c)));
       // more sites than listed: said, so that a cut list is not read as every site
-      ctx.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("sites", sites)
+      ApiServer.reply(ctx, 200, new JsonObject().put("sites", sites)
           .put("truncated", ar.result().size() > limit).encode());
     });
   }

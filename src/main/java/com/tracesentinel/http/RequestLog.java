@@ -46,6 +46,12 @@ final class RequestLog {
     }
   }
 
+  /** Milliseconds since the request began (0 for one this log did not see begin). */
+  static long elapsedMillis(RoutingContext ctx) {
+    Long start = ctx.get(STARTED);
+    return start == null ? 0 : (System.nanoTime() - start) / 1_000_000;
+  }
+
   static String id(RoutingContext ctx) {
     String id = ctx.get(ID);
     return id == null ? "-" : id;

@@ -64,8 +64,7 @@ final class RingRoutes {
             .put("sharedCodes", r.sharedCodes()).put("cities", r.cities())
             .put("sampleCodes", new JsonArray(r.sampleCodes())));
       }
-      ctx.response().putHeader("Content-Type", "application/json")
-          .end(new JsonObject().put("rings", out).encode());
+      ApiServer.reply(ctx, 200, new JsonObject().put("rings", out).encode());
     });
   }
 
@@ -97,8 +96,7 @@ final class RingRoutes {
       for (Rings.Neighbour n : ar.result()) {
         neighbours.add(site(n.site()).put("sharedCodes", n.sharedCodes()));
       }
-      ctx.response().putHeader("Content-Type", "application/json")
-          .end(site(self).put("neighbours", neighbours).encode());
+      ApiServer.reply(ctx, 200, site(self).put("neighbours", neighbours).encode());
     });
   }
 

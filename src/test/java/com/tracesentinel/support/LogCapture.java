@@ -37,6 +37,13 @@ public final class LogCapture implements AutoCloseable {
         .map(ILoggingEvent::getFormattedMessage).toList();
   }
 
+  /** The messages so far at ERROR, with their exceptions' class and message. */
+  public List<String> errors() {
+    return events().stream().filter(e -> e.getLevel() == Level.ERROR).map(e -> e.getFormattedMessage()
+        + (e.getThrowableProxy() == null ? "" : ": " + e.getThrowableProxy().getClassName() + ": "
+            + e.getThrowableProxy().getMessage())).toList();
+  }
+
   private List<ILoggingEvent> events() {
     synchronized (seen.list) {
       return List.copyOf(seen.list);
