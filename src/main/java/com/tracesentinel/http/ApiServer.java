@@ -4,6 +4,7 @@ import com.tracesentinel.history.AnomalyQueries;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
@@ -186,17 +187,43 @@ public final class ApiServer extends VerticleBase {
     ctx.next();
   }
 
-  /** The methods some route serves on {@code path} ("GET, POST"), for a 405's Allow header. */
+  /**
+   * The methods some route serves on {@code path} ("GET, POST"), for a 405's Allow header. A path that a route names
+   * word for word is that route's alone: no parameter of this API is a word another route names (an anomaly id is a
+   * number), and "/api/v1/anomalies/stream" said Allow: GET, PATCH until 2026-12-04, PATCH /api/v1/anomalies/:id
+   * matching it too.
+   */
   static String allowed(Router router, String path) {
     Set<String> methods = new TreeSet<>();
+    Set<String> named = new TreeSet<>();
     for (Route r : router.getRoutes()) {
       String template = r.getPath() != null ? r.getPath() : r.getName();
       if (template != null && r.methods() != null && !r.methods().isEmpty()
           && routePattern(template, r.getPath() == null || r.isExactPath()).matcher(path).matches()) {
         r.methods().forEach(m -> methods.add(m.name()));
+        if (r.getPath() != null && r.isExactPath() && !template.contains("/:")) {
+          r.methods().forEach(m -> named.add(m.name()));
+        }
       }
     }
-    return String.join(", ", methods);
+    return String.join(", ", named.isEmpty() ? methods : named);
+  }
+
+  /**
+   * First handler of a route with a path parameter: a path another route names word for word
+   * ("/api/v1/anomalies/stream" for PATCH /api/v1/anomalies/:id) is answered as that route's 405, not as a
+   * parameter that is no id (a 400 about the anomaly id "stream" until 2026-12-04).
+   */
+  static Handler<RoutingContext> unlessNamedElsewhere(Router router) {
+    return ctx -> {
+      String allow = allowed(router, ctx.normalizedPath());
+      if (List.of(allow.split(", ")).contains(ctx.request().method().name())) {
+        ctx.next();
+        return;
+      }
+      ctx.response().putHeader("Allow", allow);
+      ctx.fail(405);
+    };
   }
 
   /** A route template ("/api/v1/keys/:id") as a pattern: a parameter is one path segment. */

@@ -39,7 +39,8 @@ final class CaseRoutes {
 
   void mount(Router router, Auth auth) {
     router.patch("/api/v1/anomalies").handler(auth.require(Role.INVESTIGATOR)).handler(this::changeMany);
-    router.patch("/api/v1/anomalies/:id").handler(auth.require(Role.INVESTIGATOR)).handler(this::changeOne);
+    router.patch("/api/v1/anomalies/:id").handler(ApiServer.unlessNamedElsewhere(router))
+        .handler(auth.require(Role.INVESTIGATOR)).handler(this::changeOne);
     ApiServer.getAndHead(router, "/api/v1/anomalies/:id/history")
         .handler(auth.require(Role.INVESTIGATOR)).handler(this::history);
   }

@@ -198,6 +198,27 @@ class ProblemAnswersTest {
     assertProblem(405, send("POST", "/api/v1/codes/81000010000007100000/events"));
   }
 
+  /**
+   * The stream and the summary are routes of their own, which PATCH /api/v1/anomalies/{id} matches too: their 405s
+   * said Allow: GET, PATCH, and a PATCH of them was a 400 about the anomaly id "stream".
+   */
+  @Test
+  void aPathARouteNamesIsNotAnotherRoutesParameter() throws Exception {
+    for (String method : List.of("HEAD", "POST", "PATCH", "DELETE")) {
+      HttpResponse<String> stream = send(method, "/api/v1/anomalies/stream");
+      assertEquals(405, stream.statusCode(), method + ": " + stream.body());
+      assertEquals("GET", stream.headers().firstValue("Allow").orElse(null), method);
+    }
+    assertProblem(405, send("PATCH", "/api/v1/anomalies/stream"));
+    HttpResponse<String> summary = send("PATCH", "/api/v1/anomalies/summary");
+    assertProblem(405, summary);
+    assertEquals("GET, HEAD", summary.headers().firstValue("Allow").orElse(null));
+    assertProblem(400, send("PATCH", "/api/v1/anomalies/streams")); // the anomaly route's: no id, no body
+    HttpResponse<String> anId = send("DELETE", "/api/v1/anomalies/1");
+    assertProblem(405, anId);
+    assertEquals("PATCH", anId.headers().firstValue("Allow").orElse(null));
+  }
+
   @Test
   void anUnknownPathIs404WhateverTheMethod() throws Exception {
     for (String method : List.of("GET", "POST", "DELETE")) {
