@@ -48,12 +48,15 @@ final class AnomalyStream {
   private final Vertx vertx;
   private final Investigations investigations;
   private final AnomalyQueries queries;
+  private final int maxStreams;
   private Auth auth;
 
-  AnomalyStream(Vertx vertx, Investigations investigations) {
+  /** @param maxStreams streams open at once, over every event loop ({@link #MAX_STREAMS}); beyond, 503 */
+  AnomalyStream(Vertx vertx, Investigations investigations, int maxStreams) {
     this.vertx = vertx;
     this.investigations = investigations;
     this.queries = investigations.queries();
+    this.maxStreams = maxStreams;
   }
 
   void mount(Router router, Auth auth) {
@@ -85,8 +88,8 @@ final class AnomalyStream {
       RequestLog.ended(ctx);
       return;
     }
-    if (investigations.openStreams() >= MAX_STREAMS) {
-      throw Problem.unavailable("too many open anomaly streams (" + MAX_STREAMS + "); try again shortly", 30);
+    if (!investigations.streamOpened(maxStreams)) {
+      throw Problem.unavailable("too many open anomaly streams (" + maxStreams + "); try again shortly", 30);
     }
     new Session(ctx, filter, Vertx.currentContext(), auth.stillLive(ctx)).start(lastId);
   }
@@ -125,7 +128,6 @@ final class AnomalyStream {
           .putHeader("X-Accel-Buffering", "no");
       response.closeHandler(v -> close());
       response.exceptionHandler(e -> close());
-      investigations.streamOpened();
       investigations.feed().listen(this); // before reading anything: no batch read from now on can be missed
       heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> heartbeat());
       keyCheck = vertx.setPeriodic(KEY_CHECK_MS, id -> checkKey());

@@ -126,7 +126,7 @@ public final class ApiServer extends VerticleBase {
     new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.codeStates(),
         new com.tracesentinel.history.LookupQueries(services.pool()), services.reference(), services.investigations(),
         Math.max(1, services.config().dbPoolSize() / 2), services.config().exportMax()).mount(router, auth);
-    new AnomalyStream(vertx, services.investigations()).mount(router, auth);
+    new AnomalyStream(vertx, services.investigations(), AnomalyStream.MAX_STREAMS).mount(router, auth);
     new CaseRoutes(services.investigations().cases()).mount(router, auth);
     new RingRoutes(services.investigations().rings()).mount(router, auth);
     new RejectedRoutes(new com.tracesentinel.history.RejectedQueries(services.pool()), services.reference())

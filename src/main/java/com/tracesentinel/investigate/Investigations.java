@@ -79,17 +79,17 @@ public final class Investigations {
     return cases;
   }
 
-  /** Counts an open stream (and {@link #streamClosed} its end) for tracesentinel_stream_clients. */
-  public void streamOpened() {
-    streams.incrementAndGet();
+  /**
+   * Counts an open stream (and {@link #streamClosed} its end) for tracesentinel_stream_clients. False, counting
+   * nothing, when {@code max} are open already. One step: streams open on every event loop at once, and until
+   * 2026-12-04 a count read, then raised, let concurrent opens past the limit.
+   */
+  public boolean streamOpened(int max) {
+    return streams.getAndUpdate(open -> open < max ? open + 1 : open) < max;
   }
 
   public void streamClosed() {
     streams.decrementAndGet();
-  }
-
-  public int openStreams() {
-    return streams.get();
   }
 
   /**

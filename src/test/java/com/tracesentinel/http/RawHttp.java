@@ -65,15 +65,8 @@ final class RawHttp implements AutoCloseable {
 
   /** Reads one response: status line, headers, then a Content-Length or chunked body. */
   Reply read() throws IOException {
-    String status = line();
-    if (status == null) {
-      throw new IOException("the server closed the connection before answering");
-    }
-    Map<String, String> headers = new HashMap<>();
-    for (String h = line(); h != null && !h.isEmpty(); h = line()) {
-      int colon = h.indexOf(':');
-      headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
-    }
+    Reply head = head();
+    Map<String, String> headers = head.headers();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
       for (int size = Integer.parseInt(line().trim(), 16); size > 0; size = Integer.parseInt(line().trim(), 16)) {
@@ -84,7 +77,21 @@ final class RawHttp implements AutoCloseable {
     } else if (headers.containsKey("content-length")) {
       body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
     }
-    return new Reply(Integer.parseInt(status.split(" ")[1]), headers, body.toString(StandardCharsets.UTF_8));
+    return new Reply(head.status(), headers, body.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Reads a response's status line and headers only (an event stream's body never ends); its body is "". */
+  Reply head() throws IOException {
+    String status = line();
+    if (status == null) {
+      throw new IOException("the server closed the connection before answering");
+    }
+    Map<String, String> headers = new HashMap<>();
+    for (String h = line(); h != null && !h.isEmpty(); h = line()) {
+      int colon = h.indexOf(':');
+      headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+    }
+    return new Reply(Integer.parseInt(status.split(" ")[1]), headers, "");
   }
 
   private String line() throws IOException {

@@ -336,6 +336,73 @@ class StreamApiTest {
         + AnomalyStream.MAX_STREAMS);
   }
 
+  /**
+   * The limit holds over every event loop: the count was read, then raised, so that streams opened at once on several
+   * event loops went past it. Here a limit of 2 on a server of 4 event loops, with 12 clients opening at once.
+   */
+  @Test
+  void streamsOpenedAtOnceNeverPassTheLimit() throws Exception {
+    int limit = 2;
+    Services services = svc.app().services();
+    io.vertx.core.Vertx vertx = svc.app().vertx();
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    String deployment = vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
+      @Override
+      public io.vertx.core.Future<?> start() {
+        io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+        router.route().handler(RequestLog.handler());
+        new AnomalyStream(vertx, services.investigations(), limit).mount(router,
+            new Auth(services.keys(), services.config().dbTimeoutSeconds()));
+        router.route().failureHandler(ApiServer::problem);
+        return vertx.createHttpServer().requestHandler(router).listen(port, "127.0.0.1");
+      }
+    }, new io.vertx.core.DeploymentOptions().setInstances(4)).await();
+    try {
+      for (int round = 0; round < 30; round++) {
+        List<RawHttp> clients = new ArrayList<>();
+        try {
+          for (int i = 0; i < 12; i++) {
+            clients.add(new RawHttp(port));
+          }
+          java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+          List<java.util.concurrent.Future<Integer>> statuses = new ArrayList<>();
+          java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(12);
+          try {
+            for (RawHttp c : clients) {
+              statuses.add(threads.submit(() -> {
+                go.await();
+                c.send(RawHttp.request("GET", "/api/v1/anomalies/stream", TestService.ADMIN_KEY, null));
+                return c.head().status();
+              }));
+            }
+            go.countDown();
+            int opened = 0;
+            for (java.util.concurrent.Future<Integer> status : statuses) {
+              opened += status.get() == 200 ? 1 : 0;
+            }
+            assertTrue(opened <= limit, "round " + round + ": " + opened + " streams open at once, the limit " + limit);
+          } finally {
+            threads.shutdown();
+          }
+        } finally {
+          for (RawHttp c : clients) {
+            c.close();
+          }
+        }
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (openStreams() > 0 && System.currentTimeMillis() < deadline) {
+          Thread.sleep(20);
+        }
+        assertEquals(0.0, openStreams(), "round " + round + ": closed streams still counted");
+      }
+    } finally {
+      vertx.undeploy(deployment).await();
+    }
+  }
+
   /** tracesentinel_stream_clients as /metrics shows it. */
   private static double openStreams() {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^tracesentinel_stream_clients\\{[^}]*} (\\S+)$")
