@@ -71,14 +71,17 @@ public final class DemoData {
   public static Future<String> loadAndTell(Services services, PrintStream out) {
     return load(services, out).compose(scans -> services.keys()
         .issue(com.tracesentinel.auth.Role.INVESTIGATOR, null, "demo investigator")
-        .map(key -> tell(scans, key.key(), "http://localhost:" + services.config().port())));
+        .map(key -> tell(scans, key, "http://localhost:" + services.config().port())));
   }
 
-  static String tell(int scans, String investigatorKey, String base) {
+  static String tell(int scans, com.tracesentinel.auth.ApiKeys.IssuedKey investigatorKey, String base) {
     String n = System.lineSeparator();
     return n + "Demo ready: " + PRODUCTS.size() + " products, " + sites().size() + " sites, " + scans
         + " scans over the last 24 hours. Paste into a shell, or open:" + n
-        + "  export INVESTIGATOR_KEY=" + investigatorKey + "   # sign in to the console with it" + n
+        + "  export INVESTIGATOR_KEY=" + investigatorKey.key() + "   # sign in to the console with it" + n
+        // with its id, as the generated admin key: no answer names the id of the key the demo issued, so it could
+        // not be revoked through DELETE /api/v1/keys/{id}
+        + "  # Its id, to revoke it: DELETE /api/v1/keys/" + investigatorKey.id() + n
         + "  export SOLD_ONCE=" + SOLD_ONCE + "   # a box sold once: ONE_SALE" + n
         + "  export FLAGGED=" + FLAGGED + "     # sold in Shenzhen, then Beijing 90 min later: MULTIPLE_SALES" + n
         + "  " + base + "/verify?code=" + FLAGGED + n

@@ -56,6 +56,9 @@ class DemoDataTest {
       Matcher key = Pattern.compile("export INVESTIGATOR_KEY=(\\S+)").matcher(told);
       assertTrue(key.find(), told);
       assertEquals(200, svc.get("/api/v1/anomalies?limit=1", key.group(1)).status());
+      // with its id, as the generated admin key's: no answer names it, so the demo's key could not be revoked
+      Matcher keyId = Pattern.compile("Its id, to revoke it: DELETE /api/v1/keys/(\\S+)").matcher(told);
+      assertTrue(keyId.find(), told);
       assertTrue(told.contains("export SOLD_ONCE=" + DemoData.SOLD_ONCE + " "), told);
       assertTrue(told.contains("export FLAGGED=" + DemoData.FLAGGED + " "), told);
       assertTrue(told.contains("/verify?code=" + DemoData.FLAGGED), told);
@@ -77,6 +80,8 @@ class DemoDataTest {
       assertEquals(new TreeSet<>(DemoData.RING_SITES), sites);
       assertEquals(DemoData.RING_CODES, top.getInteger("sharedCodes"));
       assertEquals(2, top.getInteger("cities"));
+      assertEquals(204, svc.delete("/api/v1/keys/" + keyId.group(1), TestService.ADMIN_KEY).status());
+      assertEquals(401, svc.get("/api/v1/anomalies?limit=1", key.group(1)).status());
     }
   }
 
