@@ -237,7 +237,10 @@ final class ReferenceRoutes {
     }
     CSVFormat format = CSVFormat.DEFAULT.builder().setIgnoreEmptyLines(true).get();
     List<Row> rows = new ArrayList<>();
-    try (CSVParser parser = CSVParser.parse(new StringReader(body.replace("\uFEFF", "")), format)) {
+    // Only a byte order mark is dropped: a U+FEFF inside a cell is the sender's text, as it is in JSON (dropped, it
+    // made the site id PFE U+FEFF 1 another upload's PFE1, and overwrote that site).
+    String text = body.startsWith("\uFEFF") ? body.substring(1) : body;
+    try (CSVParser parser = CSVParser.parse(new StringReader(text), format)) {
       try {
         List<String> header = null;
         for (CSVRecord record : parser) {

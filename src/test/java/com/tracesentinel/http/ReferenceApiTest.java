@@ -176,6 +176,21 @@ class ReferenceApiTest {
     assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'S1' AND kind = 'CLINIC'"));
   }
 
+  /** Every U+FEFF of a CSV was dropped, so a site id holding one overwrote the site named without it. */
+  @Test
+  void aByteOrderMarkInsideACsvCellIsKept() {
+    String header = "\uFEFFsiteId,name,kind,regionCode,regionName\n";
+    assertEquals(200, svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        header + "PFE1,bom first,PHARMACY,110105,BJ\n").status());
+    Response other = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        header + "PFE\uFEFF1,bom second,PHARMACY,110105,BJ\n");
+    assertEquals(200, other.status(), other.body());
+    assertEquals(1, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM sites WHERE site_id = 'PFE1' AND name = 'bom first'"));
+    assertEquals(1, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM sites WHERE site_id = 'PFE' || chr(65279) || '1' AND name = 'bom second'"));
+  }
+
   @Test
   void aCellUnderNoColumnIsRefusedNotDropped() {
     Response r = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
