@@ -240,26 +240,30 @@ final class ReferenceRoutes {
     // Only a byte order mark is dropped: a U+FEFF inside a cell is the sender's text, as it is in JSON (dropped, it
     // made the site id PFE U+FEFF 1 another upload's PFE1, and overwrote that site).
     String text = body.startsWith("\uFEFF") ? body.substring(1) : body;
+    Lines lines = new Lines(text);
+    long linesRead = 0;
     try (CSVParser parser = CSVParser.parse(new StringReader(text), format)) {
       try {
         List<String> header = null;
         for (CSVRecord record : parser) {
+          long line = lines.ofRecordAt(record.getCharacterPosition());
+          linesRead = parser.getCurrentLineNumber();
           if (header == null) {
             header = record.stream().map(String::trim).toList();
-            ignored.addAll(columnsIgnored(header, fields, "line " + record.getRecordNumber() + ": "));
+            ignored.addAll(columnsIgnored(header, fields, "line " + line + ": "));
             continue;
           }
           if (record.stream().skip(header.size()).anyMatch(cell -> !cell.isBlank())) {
             // A cell under no column is data the upload would drop without a word.
-            throw Problem.badRequest("line " + record.getRecordNumber() + " has " + record.size()
-                + " cells, the header names " + header.size() + " columns");
+            throw Problem.badRequest("line " + line + " has " + record.size() + " cells, the header names "
+                + header.size() + " columns");
           }
           Map<String, Object> values = new HashMap<>();
           for (int i = 0; i < Math.min(header.size(), record.size()); i++) {
             String v = record.get(i);
             if (header.get(i).isEmpty()) {
               if (!v.isBlank()) {
-                throw Problem.badRequest("line " + record.getRecordNumber() + " has a value in column " + (i + 1)
+                throw Problem.badRequest("line " + line + " has a value in column " + (i + 1)
                     + ", which the header leaves unnamed");
               }
               continue;
@@ -268,19 +272,65 @@ final class ReferenceRoutes {
               values.put(header.get(i), v.isEmpty() ? null : v);
             }
           }
-          rows.add(new Row("line " + record.getRecordNumber() + ": ", values));
+          rows.add(new Row("line " + line + ": ", values));
         }
       } catch (Problem p) {
         throw p;
       } catch (RuntimeException e) {
         // The parser's message names its exception classes: the client learns where, not how.
-        throw Problem.badRequest("the CSV could not be read after line " + parser.getCurrentLineNumber()
+        throw Problem.badRequest("the CSV could not be read from line " + lines.ofRecordAfter(linesRead)
             + ": a quoted cell is not closed, or text follows its closing quote");
       }
     } catch (IOException e) {
       throw Problem.badRequest("the CSV could not be read");
     }
     return rows;
+  }
+
+  /**
+   * Where each record starts, in the lines an editor shows: a record's number is not that (a quoted cell may hold line
+   * ends, blank lines are skipped), and neither is the parser's position of a record, which lies before the blank
+   * lines skipped ahead of it. Read forward only, once over the text.
+   */
+  private static final class Lines {
+    private final String text;
+    private int at;
+    private long line = 1;
+
+    Lines(String text) {
+      this.text = text;
+    }
+
+    /** The line of the record at {@code position}, the parser's character position of it. */
+    long ofRecordAt(long position) {
+      while (at < position) {
+        step();
+      }
+      return afterBlankLines();
+    }
+
+    /** The line of the record after the first {@code count} lines (those the parser had read before it). */
+    long ofRecordAfter(long count) {
+      while (line <= count && at < text.length()) {
+        step();
+      }
+      return afterBlankLines();
+    }
+
+    private long afterBlankLines() {
+      while (at < text.length() && (text.charAt(at) == '\r' || text.charAt(at) == '\n')) {
+        step();
+      }
+      return line;
+    }
+
+    /** One character on; CR LF, CR and LF each end a line, as they do for the parser. */
+    private void step() {
+      char c = text.charAt(at++);
+      if (c == '\n' || c == '\r' && (at == text.length() || text.charAt(at) != '\n')) {
+        line++;
+      }
+    }
   }
 
   /**

@@ -191,6 +191,23 @@ class ReferenceApiTest {
         "SELECT count(*) FROM sites WHERE site_id = 'PFE' || chr(65279) || '1' AND name = 'bom second'"));
   }
 
+  /** A CSV's "line N" was its Nth record: a blank line or a cell holding a line end put the error lines above it. */
+  @Test
+  void aCsvErrorNamesTheLineItsRecordStartsOn() {
+    Response r = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "\nsiteId,name,kind,regionCode,regionName,note\n\r\nLN1,\"two\nlines\",PHARMACY,110105,BJ,\n"
+            + "LN2,Two,SHOP,110105,BJ,\n");
+    assertEquals(400, r.status(), r.body());
+    assertEquals(java.util.List.of("line 4: name", "line 6: kind"), r.json().getJsonArray("errors").stream()
+        .map(e -> ((JsonObject) e).getString("field")).toList(), r.body());
+    assertTrue(refusedCsv("/api/v1/sites", "siteId,name,kind,regionCode,regionName\nLN3,\"a\nb\",CLINIC,110105,BJ\n\n"
+            + "LN4,\"open,PHARMACY,110105,BJ\nLN5,Five,PHARMACY,110105,BJ\n")
+        .startsWith("the CSV could not be read from line 5:"));
+    Response ignored = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
+        "\r\n\r\nsiteId,name,kind,regionCode,regionName,note\nLN6,Six,PHARMACY,110105,BJ,n\n");
+    assertEquals(new JsonArray().add("line 3: note"), ignored.json().getJsonArray("ignoredFields"), ignored.body());
+  }
+
   @Test
   void aCellUnderNoColumnIsRefusedNotDropped() {
     Response r = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
