@@ -160,7 +160,8 @@ final class ReferenceRoutes {
   private static <T> Upload<T> rows(RoutingContext ctx, String key, List<String> fields,
                                     BiFunction<Row, Problem.Errors, T> read) {
     String contentType = ctx.request().getHeader("Content-Type");
-    boolean csv = contentType != null && AsciiCase.lower(contentType).startsWith("text/csv");
+    // The media type whole, parameters aside: as a prefix, text/csvx was read as CSV.
+    boolean csv = contentType != null && AsciiCase.lower(contentType).split(";", 2)[0].trim().equals("text/csv");
     // An empty body has no buffer: it is no rows, refused below, where reading its bytes was a 500.
     Buffer body = ctx.body().buffer();
     if (csv && body != null && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(body.getBytes())) {
