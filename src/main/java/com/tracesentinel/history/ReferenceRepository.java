@@ -175,6 +175,15 @@ public final class ReferenceRepository {
   }
 
   public Future<Integer> upsertProducts(List<Product> products) {
+    return upsertProducts(products, Set.of());
+  }
+
+  /**
+   * Stores the products, then publishes them as stored. One whose key is in {@code packSizeOmitted} was sent without
+   * a pack size: it keeps the one stored (a new product is a pack of 1), where the 1 its row carries had reset a pack
+   * of 24 whenever its names were corrected, and the pack size judges split sales.
+   */
+  public Future<Integer> upsertProducts(List<Product> products, Set<String> packSizeOmitted) {
     Tuple t = Tuple.of(
         products.stream().map(Product::productKey).toArray(String[]::new),
         products.stream().map(Product::drugCode).toArray(String[]::new),
@@ -182,10 +191,11 @@ public final class ReferenceRepository {
         products.stream().map(Product::brandName).toArray(String[]::new),
         products.stream().map(Product::spec).toArray(String[]::new),
         products.stream().map(Product::manufacturer).toArray(String[]::new),
-        products.stream().map(Product::packSize).toArray(Integer[]::new));
+        products.stream().map(p -> packSizeOmitted.contains(p.productKey()) ? null : p.packSize())
+            .toArray(Integer[]::new));
     return pool.preparedQuery(Sql.UPSERT_PRODUCTS).execute(t).map(rows -> {
-      store.putProducts(products);
-      return products.size();
+      putProducts(rows);
+      return rows.size();
     });
   }
 

@@ -227,12 +227,16 @@ final class Sql {
       RETURNING ref, site_id, name, kind, region_code, region_name
       """;
 
+  /** A null pack size is one not sent: the stored one is kept, and a new product is a pack of 1. */
   static final String UPSERT_PRODUCTS = """
       INSERT INTO products (product_key, drug_code, generic_name, brand_name, spec, manufacturer, pack_size)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[])
+      SELECT k, d, g, b, s, m, coalesce(p, (SELECT pack_size FROM products WHERE product_key = k), 1)
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[])
+        AS u(k, d, g, b, s, m, p)
       ON CONFLICT (product_key) DO UPDATE SET drug_code = excluded.drug_code, generic_name = excluded.generic_name,
         brand_name = excluded.brand_name, spec = excluded.spec, manufacturer = excluded.manufacturer,
         pack_size = excluded.pack_size, updated_at = now()
+      RETURNING product_key, drug_code, generic_name, brand_name, spec, manufacturer, pack_size
       """;
 
   static final String INSERT_KEY = "INSERT INTO api_keys (id, key_hash, role, site_id, label) VALUES ($1, $2, $3, $4, $5)";

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,7 @@ final class ReferenceRoutes {
   }
 
   private void putProducts(RoutingContext ctx) {
+    Set<String> packSizeOmitted = new HashSet<>();
     Upload<Product> products = rows(ctx, "productKey", PRODUCT_FIELDS, (row, errors) -> {
       String key = row.text("productKey", true, 100, errors);
       if (key != null && !key.matches("\\d{7}|\\d{14}|MA\\..+")) {
@@ -75,11 +77,15 @@ final class ReferenceRoutes {
         // Likewise an MA key no code yields (MA.156.M0.100.L1 holds a batch unit; a scan's key ends before it).
         errors.add(row.field("productKey"), "is not an MA product part: a code with it yields " + maProductKey(key));
       }
+      Integer packSize = row.integer("packSize", 1, 1_000_000, errors);
+      if (packSize == null && key != null) {
+        packSizeOmitted.add(key);
+      }
       return new Product(key, row.text("drugCode", false, 100, errors), row.text("genericName", true, 200, errors),
           row.text("brandName", false, 200, errors), row.text("spec", false, 200, errors),
-          row.text("manufacturer", false, 200, errors), row.integer("packSize", 1, 1, 1_000_000, errors));
+          row.text("manufacturer", false, 200, errors), packSize == null ? 1 : packSize);
     });
-    repository.upsertProducts(products.rows()).onComplete(ar -> {
+    repository.upsertProducts(products.rows(), packSizeOmitted).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else {
@@ -384,11 +390,11 @@ final class ReferenceRoutes {
       return s;
     }
 
-    /** A whole number: 24 or "24"; 1.5 and "1.5" are refused, never rounded. */
-    int integer(String name, int fallback, int min, int max, Problem.Errors errors) {
+    /** A whole number: 24 or "24"; 1.5 and "1.5" are refused, never rounded. Null when absent, or refused. */
+    Integer integer(String name, int min, int max, Problem.Errors errors) {
       Object v = values.get(name);
       if (v == null || v.toString().isBlank()) {
-        return fallback;
+        return null;
       }
       Long n = null;
       if (v instanceof Number num) {
@@ -402,11 +408,11 @@ final class ReferenceRoutes {
       }
       if (n == null) {
         errors.add(field(name), "must be a whole number");
-        return fallback;
+        return null;
       }
       if (n < min || n > max) {
         errors.add(field(name), "must be between " + min + " and " + max);
-        return fallback;
+        return null;
       }
       return n.intValue();
     }

@@ -153,6 +153,28 @@ class ReferenceApiTest {
         + "('8300026', '8300027') AND pack_size IN (24, 10)"));
   }
 
+  /** An upsert without packSize stored a pack of 1 over the stored one, and split sales were judged by it. */
+  @Test
+  void aProductSentWithoutPackSizeKeepsTheStoredOne() {
+    assertEquals(200, svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", new JsonArray()
+        .add(new JsonObject().put("productKey", "8300041").put("genericName", "a").put("packSize", 24)).encode())
+        .status());
+    Response json = svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", new JsonArray()
+        .add(new JsonObject().put("productKey", "8300041").put("genericName", "renamed"))
+        .add(new JsonObject().put("productKey", "8300042").put("genericName", "new")).encode());
+    assertEquals(200, json.status(), json.body());
+    Response csv = svc.put("/api/v1/products", TestService.ADMIN_KEY, "text/csv",
+        "productKey,genericName,packSize\n8300041,renamed again,\n");
+    assertEquals(200, csv.status(), csv.body());
+    assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE (product_key, generic_name, "
+        + "pack_size) IN (('8300041', 'renamed again', 24), ('8300042', 'new', 1))"));
+    assertEquals(24, svc.app().services().reference().product("8300041").packSize(), "as the ladder judges it");
+    Response sent = svc.put("/api/v1/products", TestService.ADMIN_KEY, "text/csv",
+        "productKey,genericName,packSize\n8300041,renamed again,1\n");
+    assertEquals(200, sent.status(), sent.body());
+    assertEquals(1, svc.app().services().reference().product("8300041").packSize(), "a pack size sent is stored");
+  }
+
   @Test
   void sitesAreValidatedAndUpsertedFromCsv() {
     Response bad = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
