@@ -9,11 +9,14 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** POST /api/v1/keys issues a key (shown once); DELETE /api/v1/keys/{id} revokes one. */
 final class KeyRoutes {
   static final int MAX_LABEL = 200;
   private static final List<String> FIELDS = List.of("role", "siteId", "label");
+  private static final Pattern ID =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private final ApiKeys keys;
   private final ReferenceStore reference;
 
@@ -100,12 +103,14 @@ final class KeyRoutes {
   }
 
   private void revoke(RoutingContext ctx) {
-    UUID id;
-    try {
-      id = UUID.fromString(ctx.pathParam("id"));
-    } catch (IllegalArgumentException e) {
-      throw new Problem(404, "Not found", "no key with id " + ctx.pathParam("id"));
+    String raw = ctx.pathParam("id");
+    if (!ID.matcher(raw).matches()) {
+      // UUID.fromString reads 1-1-1-1-1 as 00000001-0001-0001-0001-000000000001: an id no answer ever gave was
+      // looked up as another, and a malformed id was a 404 as if it were an id.
+      throw Problem.validation(List.of(new Problem.FieldError("id", "must be a key id (a UUID as "
+          + "POST /api/v1/keys gives it: 8-4-4-4-12 hex digits)")));
     }
+    UUID id = UUID.fromString(raw);
     keys.revoke(id).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());

@@ -386,6 +386,20 @@ class ProblemAnswersTest {
     assertEquals(keys, TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys"), "no key was issued");
   }
 
+  /** UUID.fromString read 1-1-1-1-1 as a UUID, and a malformed id was a 404 as if it were one. */
+  @Test
+  void aKeyIdThatIsNoCanonicalUuidIsABadRequest() {
+    for (String id : List.of("1-1-1-1-1", "nope", "0000000000000000000000000000000000001", "+1-1-1-1-1",
+        "00000001-0001-0001-0001-0000000000001")) {
+      Response r = svc.delete("/api/v1/keys/" + id, TestService.ADMIN_KEY);
+      assertEquals(400, r.status(), id + ": " + r.body());
+      assertEquals("id", r.json().getJsonArray("errors").getJsonObject(0).getString("field"), r.body());
+    }
+    Response unknown = svc.delete("/api/v1/keys/" + java.util.UUID.randomUUID().toString().toUpperCase(),
+        TestService.ADMIN_KEY);
+    assertEquals(404, unknown.status(), "a well-formed id no key has: " + unknown.body());
+  }
+
   @Test
   void aKeyRequestNamingAMemberTwiceIsRefusedNotReadAsItsLastValue() {
     // the parsed tree keeps the last value: this issued an admin key where a gateway that read the first saw an
