@@ -256,6 +256,10 @@ final class Judge implements Runnable {
       refuseUnchecked(r, seq, out, "the history database is not answering");
       return;
     } else if (!candidates.isEmpty()) {
+      if (!deletionsCommitted()) {
+        refuseUnchecked(r, seq, out, "an upload deletion sent before it is still being stored");
+        return;
+      }
       try {
         List<ScanResult.Original> found = history.findOriginals(candidates.stream().map(Prepared.ToJudge::event).toList());
         resent = new HashMap<>();
@@ -312,6 +316,25 @@ final class Judge implements Runnable {
     forgetInFlight(judgedSoFar);
     r.answer.completeExceptionally(new ScanService.Unavailable("could not check whether scans of this request were "
         + "sent before (" + why + "); nothing of it was stored, send it again"));
+  }
+
+  /**
+   * Waits, briefly, for the upload deletions judged before to commit. Until then the history still holds the scans
+   * they void under their idempotency keys: a corrected upload sent right behind its deletion was found there, answered
+   * REPLAYED and not stored, and the deletion then voided the sale it was taken for (VoidUploadTest).
+   */
+  private boolean deletionsCommitted() {
+    long lastDeletion = -1;
+    for (JudgedRequest j : open) {
+      if (j.voiding() != null) {
+        lastDeletion = j.seq();
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (committedSeq < lastDeletion && health.downBecause() == null && System.nanoTime() < deadline) {
+      sleep(1);
+    }
+    return committedSeq >= lastDeletion;
   }
 
   /**

@@ -64,4 +64,33 @@ class VoidUploadTest {
       svc.assertLedgerEqualsHistory();
     }
   }
+  /**
+   * The corrected upload sent right behind its deletion, judged before the deletion's commit, on a code with more
+   * scans than its state remembers (so the history is asked whether it is a re-send): the history still held the
+   * voided scan under its idempotency key, the upload was answered REPLAYED, and the deletion then voided the only
+   * copy of the sale.
+   */
+  @Test
+  void aCorrectedUploadSentRightBehindItsDeletionIsStored() throws Exception {
+    try (TestService svc = TestService.start()) {
+      svc.sites("VA", "440301");
+      ScanService scans = svc.app().services().scans();
+      Instant now = Instant.now();
+      String a = "86100000000000000003";
+      for (int i = 1; i <= 5; i++) {
+        scans.ingest(List.of(new ScanInput(a, EventType.RECEIVE, "VA", "IN-" + i, 1, now.minusSeconds(600), 1, false,
+            null, null, null, null, null)), now).join();
+      }
+      scans.ingest(List.of(sale(a, "VA", "R1", 1, now.minusSeconds(60), "B-1")), now).join();
+
+      var deletion = scans.voidUpload("VA", "B-1", now);
+      var corrected = scans.ingest(List.of(sale(a, "VA", "R1", 1, now.minusSeconds(60), "B-2")), now);
+      assertEquals(1, deletion.join().scansVoided());
+      assertEquals("ACCEPTED", corrected.join().get(0).status().name());
+      assertEquals(1, TestDatabase.count(svc.db(),
+          "SELECT count(*) FROM scans WHERE type = 'SALE' AND voided_at IS NULL AND upload_batch = 'B-2'"));
+      assertEquals(1, svc.app().services().ledger().get(CodeKey.of(a)).saleCount());
+      svc.assertLedgerEqualsHistory();
+    }
+  }
 }
