@@ -325,9 +325,14 @@ final class Judge implements Runnable {
    */
   private boolean deletionsCommitted() {
     long lastDeletion = -1;
-    for (JudgedRequest j : open) {
+    for (var newestFirst = open.descendingIterator(); newestFirst.hasNext(); ) {
+      JudgedRequest j = newestFirst.next();
+      if (j.seq() <= committedSeq) {
+        break; // what is older is committed: the deque can be long under load, and this runs for every re-send check
+      }
       if (j.voiding() != null) {
         lastDeletion = j.seq();
+        break;
       }
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

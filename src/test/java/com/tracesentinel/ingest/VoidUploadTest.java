@@ -64,6 +64,7 @@ class VoidUploadTest {
       svc.assertLedgerEqualsHistory();
     }
   }
+
   /**
    * The corrected upload sent right behind its deletion, judged before the deletion's commit, on a code with more
    * scans than its state remembers (so the history is asked whether it is a re-send): the history still held the
