@@ -68,9 +68,10 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   private volatile Map<Integer, Owner> owners = Map.of();
   /**
    * Between a cut-off and the reopen that follows it: a takeover or rebuild that finishes meanwhile lands PAUSED, not
-   * READY. Guarded by {@code this} together with that landing, so a reopen never misses a partition landing.
+   * READY. Written under {@code this} together with that landing, so a reopen never misses a partition landing; read
+   * without it by readiness.
    */
-  private boolean cut;
+  private volatile boolean cut;
   /** Generations of paused partitions the group gave back, while the resumer checks them: the refresher leaves those. */
   private final Set<Long> resumingGenerations = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean firstAssignmentDone;
@@ -530,9 +531,21 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     return owners;
   }
 
-  /** Null when this node serves requests; else why not (it has not joined and rebuilt its first partitions yet). */
+  /**
+   * Null when this node serves requests; else why not: it has not joined and rebuilt its first partitions yet, or it
+   * judges none now. A node cut off from Kafka pauses every partition and answers every scan of them 503, and a load
+   * balancer reading readiness kept sending it traffic: the count of partitions it judges says so at no cost.
+   */
   public String notReady() {
-    return firstAssignmentDone ? null : "joining the cluster and rebuilding this node's first partitions";
+    if (!firstAssignmentDone) {
+      return "joining the cluster and rebuilding this node's first partitions";
+    }
+    if (count(Phase.READY) > 0) {
+      return null;
+    }
+    return cut ? "cut off from Kafka (TRACESENTINEL_KAFKA_BOOTSTRAP=" + settings.bootstrap() + "): the cluster group "
+        + "answers no heartbeat of this node, so it judges none of its partitions until it does"
+        : "judging no partition: those the cluster group gives this node are being taken over and rebuilt";
   }
 
   /**

@@ -507,6 +507,39 @@ class ClusterTest {
   }
 
   /**
+   * With Kafka gone a node judges nothing and answers every scan 503, but its readiness, which a load balancer reads to
+   * stop sending it traffic, said UP throughout. Not ready while it judges no partition; ready again once Kafka is back
+   * and the group gives them back.
+   */
+  @Test
+  void aNodeCutOffFromKafkaIsNotReadyUntilKafkaIsBack() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
+    try (KafkaBroker own = KafkaBroker.start()) {
+      Map<String, String> env = env("ready");
+      env.put("TRACESENTINEL_KAFKA_BOOTSTRAP", own.bootstrap());
+      try (TestService a = TestService.start(db, env)) {
+        await("A judges every partition", 90, () -> ready(a).size() == CodeKey.PARTITIONS);
+        a.sites("S1", "110000");
+        assertEquals(200, a.get("/health/ready", null).status());
+
+        own.close();
+        await("A is not ready", 30, () -> a.get("/health/ready", null).status() == 503);
+        Response down = a.get("/health/ready", null);
+        assertEquals("DOWN", down.json().getString("status"), down.body());
+        assertTrue(down.json().getString("reason").contains("cut off from Kafka"), down.body());
+        assertEquals(503, a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code(9000), "S1", "K1", t)).status());
+
+        own.restart();
+        await("A is ready again", 90, () -> a.get("/health/ready", null).status() == 200);
+        Response back = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code(9000), "S1", "K1", t));
+        assertEquals(200, back.status(), back.body());
+        assertEquals("ACCEPTED", back.result(0).getString("status"), back.body());
+      }
+    }
+  }
+
+  /**
    * A node cut off from the group (a coordinator broker failing over, say) stops judging at once but keeps its
    * entries; given its partitions back, it opens those no other node took meanwhile without rebuilding them, takes
    * over and rebuilds the one whose epoch moved (given back at once, before its owner refresh noticed), and empties

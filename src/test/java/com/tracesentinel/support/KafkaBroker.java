@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 public final class KafkaBroker implements AutoCloseable {
   private final Path dir;
   private final int port;
-  private final Process process;
+  private Process process;
 
   private KafkaBroker(Path dir, int port, Process process) {
     this.dir = dir;
@@ -70,20 +70,31 @@ public final class KafkaBroker implements AutoCloseable {
     Path log = dir.resolve("broker.log");
     run(List.of("kafka.tools.StorageTool", "format", "-t", UUID.randomUUID().toString().replace("-", "")
         .substring(0, 22), "-c", props.toString()), log).waitFor(60, TimeUnit.SECONDS);
-    Process broker = run(List.of("kafka.Kafka", props.toString()), log);
+    return new KafkaBroker(dir, port, listening(dir, port));
+  }
+
+  /** The broker of {@code dir}'s properties, started and listening on {@code port}. */
+  private static Process listening(Path dir, int port) throws Exception {
+    Path log = dir.resolve("broker.log");
+    Process broker = run(List.of("kafka.Kafka", dir.resolve("server.properties").toString()), log);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!broker.isAlive()) {
         throw new IllegalStateException("the broker exited with " + broker.exitValue() + ": " + Files.readString(log));
       }
       try (Socket s = new Socket("127.0.0.1", port)) {
-        return new KafkaBroker(dir, port, broker);
+        return broker;
       } catch (IOException notYet) {
         Thread.sleep(200);
       }
     }
     broker.destroyForcibly();
     throw new IllegalStateException("the broker did not listen within 60 s: " + Files.readString(log));
+  }
+
+  /** Starts the broker again after {@link #close}, on the same ports and log directory: Kafka coming back. */
+  public void restart() throws Exception {
+    process = listening(dir, port);
   }
 
   private static Process run(List<String> mainAndArgs, Path log) throws IOException {
