@@ -243,8 +243,11 @@ public final class TraceSentinel implements AutoCloseable {
           .onFailure(err -> LOG.debug("Reading reference data again: {}", err.toString())));
     }
     codeStates = CodeStates.unlessStopped(codeStates, scans::stoppedBecause);
-    LookupService lookups = new LookupService(codeStates, reference, lookupCounts, lookupCounts, scans::settledBefore,
-        prometheus);
+    LookupService.Catalogue catalogue = cluster == null ? LookupService.Catalogue.LOCAL
+        : productKey -> referenceRepository.catchUpProduct(productKey).toCompletionStage().toCompletableFuture()
+            .exceptionally(e -> null);
+    LookupService lookups = new LookupService(codeStates, reference, catalogue, lookupCounts, lookupCounts,
+        scans::settledBefore, prometheus);
     investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
     services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, intake,
         codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),

@@ -84,6 +84,15 @@ public final class ReferenceRepository {
     return products.isEmpty() ? Future.succeededFuture() : refresh(products);
   }
 
+  /**
+   * Before a cluster node answers a public look-up of a CN20 whose prefix it does not know: that product's key, read
+   * as {@link #catchUp}'s are (in shared rounds, one read at a time), so a look-up of a product registered through
+   * another node a moment ago is not answered UNKNOWN_PREFIX, nor a flood of unknown prefixes a flood of reads.
+   */
+  public Future<Void> catchUpProduct(String productKey) {
+    return store.product(productKey) == null ? refresh(Set.of(productKey)) : Future.succeededFuture();
+  }
+
   private Future<Void> refresh(Set<String> products) {
     Promise<Void> promise = Promise.promise();
     boolean start;

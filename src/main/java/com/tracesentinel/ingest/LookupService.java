@@ -61,17 +61,27 @@ public final class LookupService {
     void countCode(byte[] codeKey);
   }
 
+  /** Where the look-up reads a product registered elsewhere that it does not know yet (on a cluster's other node). */
+  public interface Catalogue {
+    Catalogue LOCAL = productKey -> CompletableFuture.completedFuture(null);
+
+    /** Completes once the product, if registered, is known here; never fails (an unknown product is answered so). */
+    CompletableFuture<Void> catchUp(String productKey);
+  }
+
   private final CodeStates states;
   private final ReferenceData reference;
+  private final Catalogue catalogue;
   private final SalesHistory history;
   private final Counts counts;
   private final Supplier<Instant> settledBefore;
   private final Map<Outcome, Counter> meters = new EnumMap<>(Outcome.class);
 
-  public LookupService(CodeStates states, ReferenceData reference, SalesHistory history, Counts counts,
-                       Supplier<Instant> settledBefore, MeterRegistry registry) {
+  public LookupService(CodeStates states, ReferenceData reference, Catalogue catalogue, SalesHistory history,
+                       Counts counts, Supplier<Instant> settledBefore, MeterRegistry registry) {
     this.states = states;
     this.reference = reference;
+    this.catalogue = catalogue;
     this.history = history;
     this.counts = counts;
     this.settledBefore = settledBefore;
@@ -94,6 +104,16 @@ public final class LookupService {
   }
 
   private CompletableFuture<Answer> answer(TraceCode code, byte[] key, CodeState state, Instant updatedAt) {
+    if (state == null && reference.catalogLoaded() && reference.product(code.productKey()) == null) {
+      // A product registered through another cluster node reaches this one with its next periodic read, up to 3 s
+      // later: a CN20 of it was answered UNKNOWN_PREFIX meanwhile, while a scan of it was judged by its product.
+      return catalogue.catchUp(code.productKey()).thenCompose(read -> answerKnown(code, key, state, updatedAt));
+    }
+    return answerKnown(code, key, state, updatedAt);
+  }
+
+  /** The answer from the catalogue as this node knows it now. */
+  private CompletableFuture<Answer> answerKnown(TraceCode code, byte[] key, CodeState state, Instant updatedAt) {
     Product product = reference.product(code.productKey());
     if (state == null && product == null && code.family() == CodeFamily.CN20 && reference.catalogLoaded()) {
       // "A known 7-digit prefix (when the catalog is loaded)" is the rules' only check of a CN20 the public can make:

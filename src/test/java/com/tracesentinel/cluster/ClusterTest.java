@@ -413,6 +413,38 @@ class ClusterTest {
     }
   }
 
+  /**
+   * A public look-up on one node of a product just registered through another was answered INVALID_CODE
+   * UNKNOWN_PREFIX ("not in the catalogue") until that node's next periodic read, up to 3 s, while a scan of it there
+   * was already judged by its product. Its codes here lie in partitions of both nodes: a code of a partition the node
+   * does not own is read from the history off its event loop.
+   */
+  @Test
+  void aLookUpOfAProductJustRegisteredThroughAnotherNodeIsNotAnUnknownPrefix() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    try (TestService a = TestService.start(db, env("newlookup"));
+         TestService b = TestService.start(db, env("newlookup"))) {
+      awaitSplit(a, b);
+      assertEquals(200, a.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", product("8300000"))
+          .status());
+      await("B knows a catalogue", 15, () -> b.app().services().reference().catalogLoaded());
+      Set<Integer> onB = ready(b);
+      Set<Boolean> ownedByB = new TreeSet<>();
+      for (int p = 0; p < 4 || ownedByB.size() < 2; p++) {
+        String prefix = String.format("84010%02d", p);
+        assertEquals(200, a.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", product(prefix))
+            .status());
+        String code = prefix + String.format("%013d", p);
+        ownedByB.add(onB.contains(partitionOf(code)));
+        JsonObject r = b.get("/api/v1/verify/" + code, null).json();
+        assertEquals("NO_SALE_RECORD", r.getString("outcome"), r.encode());
+      }
+      assertEquals(Set.of(false, true), ownedByB, "codes of both nodes' partitions were looked up");
+      JsonObject unknown = b.get("/api/v1/verify/84999990000000000001", null).json();
+      assertEquals("INVALID_CODE", unknown.getString("outcome"), unknown.encode());
+    }
+  }
+
   private static String product(String key) {
     return new JsonArray().add(new JsonObject().put("productKey", key).put("genericName", "G" + key)).encode();
   }
