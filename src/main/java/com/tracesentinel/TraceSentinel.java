@@ -12,6 +12,7 @@ import com.tracesentinel.history.EmbeddedDatabase;
 import com.tracesentinel.history.KeyRepository;
 import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.history.Migrations;
+import com.tracesentinel.history.OwnerTable;
 import com.tracesentinel.history.PostgresHistory;
 import com.tracesentinel.history.PostgresImportCheckpoints;
 import com.tracesentinel.history.ReferenceRepository;
@@ -323,6 +324,12 @@ public final class TraceSentinel implements AutoCloseable {
       deleteLedgerFiles(config.ledgerDir());
       history.enableOwnershipFence();
       cluster = new ClusterNode(config.cluster(), db);
+    } else if (new OwnerTable(db, WRITER).everTaken()) {
+      // A cluster's nodes fence one another's commits through partition_owners; a single node checks nothing there:
+      // its scans (serve's, import's) landed beside theirs unfenced, judged against a ledger that lacks theirs.
+      throw new IllegalStateException("TRACESENTINEL_DB_URL=" + db.redacted() + " holds a cluster's history (its "
+          + "nodes took partitions in partition_owners): a start without TRACESENTINEL_KAFKA_BOOTSTRAP would write it "
+          + "unfenced beside them; start this as a node of that cluster, or use another database");
     }
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
     recovery = new LedgerRecovery(ledger, history, reference, config.ladder());

@@ -216,6 +216,41 @@ class StartupMessagesTest {
     assertFalse(Files.exists(dataDir.resolve("ledger")), "a ledger was created");
   }
 
+  /**
+   * A database a cluster writes (its nodes took partitions in partition_owners) was written by serve or import started
+   * without Kafka settings, with no ownership check: beside the cluster's fenced commits, judged against a ledger
+   * without theirs. Refused in one line, before anything is written.
+   */
+  @Test
+  void aStartWithoutKafkaOnAClusterDatabaseIsRefusedInOneLine() throws Exception {
+    com.tracesentinel.history.DatabaseUrl db = com.tracesentinel.support.TestDatabase.fresh();
+    com.tracesentinel.history.Migrations.apply(db);
+    new com.tracesentinel.history.OwnerTable(db, "node-1").takeOver(java.util.Set.of(0, 1), "http://127.0.0.1:1",
+        2_000);
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-cluster-db");
+    Path file = Files.writeString(dataDir.resolve("uploads.jsonl"), "{}\n");
+    Map<String, String> env = Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
+        "TRACESENTINEL_PORT", "0", "TRACESENTINEL_DB_URL", "postgresql://" + db.user() + ":" + db.password() + "@"
+            + db.host() + ":" + db.port() + "/" + db.database());
+    String refused = "TRACESENTINEL_DB_URL=" + db.redacted() + " holds a cluster's history";
+    Run run = main(env, "import", file.toString());
+    assertEquals(2, run.exit(), run.output());
+    List<String> said = run.lines().stream().filter(l -> !l.contains(" INFO ")).toList();
+    assertEquals(1, said.size(), run.output());
+    assertTrue(said.get(0).startsWith("tracesentinel: " + refused), run.output());
+    // serve in this JVM: started unrefused, it would run until stopped
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> com.tracesentinel.support.TestService.start(db, Map.of("TRACESENTINEL_ADMIN_KEY", "")).close());
+    assertTrue(e.getMessage().startsWith(refused), e.getMessage());
+    assertEquals(0, com.tracesentinel.support.TestDatabase.count(db, "SELECT count(*) FROM api_keys"),
+        "serve stored an admin key");
+    // A cluster stopped for good and its owners cleared is a single node's database again.
+    com.tracesentinel.support.TestDatabase.execute(db, "UPDATE partition_owners SET owner = NULL, owner_url = NULL, "
+        + "epoch = 0");
+    Run imported = main(env, "import", file.toString());
+    assertTrue(imported.exit() != 2, imported.output());
+  }
+
   @Test
   void withoutChronicleFlagsEveryCommandStopsAndTheLedgerIsUntouched() throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-no-flags");

@@ -91,6 +91,17 @@ public final class OwnerTable {
     return out;
   }
 
+  /**
+   * Whether a cluster node ever took a partition in this database: epochs only grow (a partition given back gets a new
+   * one too), so a cluster whose nodes all stopped still shows.
+   */
+  public boolean everTaken() throws SQLException {
+    try (Connection c = connect(); PreparedStatement st = c.prepareStatement(Sql.PARTITIONS_EVER_TAKEN);
+         ResultSet rs = st.executeQuery()) {
+      return rs.next() && rs.getBoolean(1);
+    }
+  }
+
   private Connection connect() throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", url.user());

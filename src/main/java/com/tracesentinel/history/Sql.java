@@ -157,6 +157,7 @@ final class Sql {
       UPDATE partition_owners SET owner = NULL, owner_url = NULL, epoch = epoch + 1, since = now()
       WHERE part = ? AND owner = ? AND epoch = ?""";
   static final String PARTITION_OWNERS = "SELECT part, owner, owner_url, epoch FROM partition_owners ORDER BY part";
+  static final String PARTITIONS_EVER_TAKEN = "SELECT EXISTS (SELECT 1 FROM partition_owners WHERE epoch > 0)";
 
   static final String FENCE = "SELECT part, owner, epoch FROM partition_owners WHERE part = ANY(?::int2[]) FOR SHARE";
 
