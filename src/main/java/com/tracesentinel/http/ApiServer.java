@@ -75,6 +75,27 @@ public final class ApiServer extends VerticleBase {
   }
 
   /**
+   * Vert.x counts a request in {@code vertx_http_server_active_requests} until both its answer and its end have been
+   * seen, and a request still paused when answered never delivers its end: the API's {@code holdBody} pauses every
+   * /api request, the console's StaticHandler every page, and each GET so answered stayed "in flight" for good (the
+   * dashboard's requests in flight grew by one per investigator read and console page).
+   */
+  private static void endOnceAnswered(RoutingContext ctx) {
+    ctx.addEndHandler(ar -> {
+      if (!ctx.request().isEnded()) {
+        drain(ctx.request());
+      }
+    });
+    ctx.next();
+  }
+
+  /** Reads what is left of a request's body into nothing, so that its end is seen. */
+  private static void drain(HttpServerRequest request) {
+    request.handler(ignored -> { });
+    request.resume();
+  }
+
+  /**
    * Bodies are read as sent: a compressed one was read as broken JSON (gzip) or, worse, as if it were plain (br), so
    * any Content-Encoding but identity on a request with a body is refused by name, before the body is read (a stray
    * header on a GET is left alone).
@@ -94,6 +115,7 @@ public final class ApiServer extends VerticleBase {
   Router routes() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler());
+    router.route().handler(ApiServer::endOnceAnswered);
     // Every answer, API or file: a browser must never guess a type (a stored text rendered as HTML). And no cache
     // keeps an answer to a request with a key, whatever route (or none: a keyed 404 was cacheable) it reached.
     router.route().handler(ctx -> {
@@ -538,8 +560,7 @@ public final class ApiServer extends VerticleBase {
     if (!ctx.request().isEnded()) {
       // A refused upload (no key, too large, decoders busy) is drained, never buffered: the client can finish
       // sending and read the answer, and the service holds none of it.
-      ctx.request().handler(ignored -> { });
-      ctx.request().resume();
+      drain(ctx.request());
     }
     if (ctx.response().ended()) {
       return;

@@ -176,6 +176,28 @@ class DashboardMetricsTest {
   }
 
   @Test
+  void anAnsweredReadIsNoLongerInFlight() {
+    String investigator = svc.key("investigator", null);
+    double before = getsInFlight();
+    // An investigator's reads (paused by the API's body hold) and a console page (paused by the static handler)
+    for (String path : List.of("/api/v1/anomalies", "/api/v1/codes/" + URLEncoder.encode(CANONICAL,
+        StandardCharsets.UTF_8) + "/events", "/console/")) {
+      Response r = svc.get(path, investigator);
+      assertEquals(200, r.status(), r.toString());
+    }
+    assertEquals(before, getsInFlight(), "answered GETs still count in vertx_http_server_active_requests");
+  }
+
+  private static double getsInFlight() {
+    for (Sample s : Scrape.parse(svc.get("/metrics", null).body()).samples()) {
+      if (s.name().equals("vertx_http_server_active_requests") && "GET".equals(s.labels().get("method"))) {
+        return Double.parseDouble(s.line().substring(s.line().lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no vertx_http_server_active_requests{method=\"GET\"} in /metrics");
+  }
+
+  @Test
   void theDashboardUsesItsDatasourceVariableAndTheProvisionedUid() throws Exception {
     JsonObject dash = new JsonObject(Files.readString(DASHBOARD));
     assertTrue(dash.getInteger("schemaVersion") >= 38);
