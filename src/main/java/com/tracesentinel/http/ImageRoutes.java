@@ -116,7 +116,19 @@ final class ImageRoutes {
     router.post("/api/v1/scans/image")
         .handler(BodyHandler.create(uploads.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true))
         .handler(this::scanImage);
+    // A photo over the limit is refused by its route's body handler (413) before the decoder sees it, so the
+    // decoder's TOO_LARGE_BYTES counted only those within the 64 KiB between its limit and the body handler's.
+    // Without a path, as NhsaRoutes' failure handler: one with a path fails on a path Vert.x cannot decode.
+    router.route().failureHandler(ctx -> {
+      if (ctx.statusCode() == 413 && !(ctx.failure() instanceof Problem) && ctx.get(PHOTO) != null) {
+        refusedCounter(registry, DecodeOutcome.Reason.TOO_LARGE_BYTES).increment();
+      }
+      ctx.next();
+    });
   }
+
+  /** Set on a request that holds a decoder slot: a photo, whichever route (the tills' or the public's) took it. */
+  private static final String PHOTO = "photo";
 
   /**
    * Stops reading the body until the body handler asks for it: the checks before it are asynchronous (the key is
@@ -170,6 +182,7 @@ final class ImageRoutes {
       if (!slots.tryAcquire()) {
         throw Problem.unavailable(busy, 2);
       }
+      ctx.put(PHOTO, Boolean.TRUE);
       java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
       ctx.addEndHandler(v -> {
         if (held.getAndSet(false)) {
