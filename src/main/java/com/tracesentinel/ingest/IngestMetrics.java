@@ -71,11 +71,16 @@ public final class IngestMetrics {
     }
     for (ScanResult r : results) {
       scans[inputs.get(r.index()).type().ordinal()][r.status().ordinal()].increment();
-      for (ScanResult.Finding f : r.anomalies()) {
-        Counter c = anomalies.get(key(f.type(), f.suspicion()));
-        if (c != null) {
-          c.increment();
-        }
+      anomaliesRaised(r.anomalies());
+    }
+  }
+
+  /** Also an upload's deletion, whose LATE_DELETION anomalies belong to no scan's verdict. */
+  void anomaliesRaised(List<ScanResult.Finding> findings) {
+    for (ScanResult.Finding f : findings) {
+      Counter c = anomalies.get(key(f.type(), f.suspicion()));
+      if (c != null) {
+        c.increment();
       }
     }
   }

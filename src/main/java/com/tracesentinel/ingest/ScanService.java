@@ -225,8 +225,12 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       CompletableFuture<Voiding.Result> result = lastDeletion.handle((r, e) -> null).thenCompose(v -> {
         String nowRefused = admission();
         return nowRefused != null ? CompletableFuture.failedFuture(new Unavailable(nowRefused))
-            : submit(new Request(List.of(), command, now, ledgerClock.seconds()))
-                .thenApply(answer -> ((Request.Answer.Voided) answer).result());
+            : submit(new Request(List.of(), command, now, ledgerClock.seconds())).thenApply(answer -> {
+              Voiding.Result voided = ((Request.Answer.Voided) answer).result();
+              // stored with the deletion: counted as every other anomaly is, or the dashboard never showed one
+              metrics.anomaliesRaised(voided.lateDeletions());
+              return voided;
+            });
       });
       lastDeletion = result;
       result.whenComplete((r, e) -> {

@@ -57,6 +57,8 @@ class VoidUploadTest {
             AND abs(extract(epoch FROM d.scanned_at - '%s'::timestamptz)) < 0.001 AND d.conflict_at = s.scanned_at
           """.formatted(now)));
       assertEquals(0, scans.voidUpload("VA", "B-1", now).join().scansVoided(), "a second deletion finds nothing");
+      assertEquals(1.0, svc.app().services().prometheus().find("tracesentinel.anomalies").tag("type", "LATE_DELETION")
+          .counter().count(), "the LATE_DELETION stored is counted in tracesentinel_anomalies_total, once");
 
       // The corrected upload that follows a deletion is judged afresh, not taken for a re-send.
       List<ScanResult> corrected = scans.ingest(List.of(sale(a, "VA", "R1", 1, old, "B-2")), now).join();
