@@ -28,7 +28,7 @@ public final class IngestMetrics {
 
   public IngestMetrics(MeterRegistry registry) {
     this.batchSize = DistributionSummary.builder("tracesentinel.scan.batch.size")
-        .description("Scans per POST /api/v1/scans request").publishPercentileHistogram()
+        .description("Scans per request that carries scans: POST /api/v1/scans, an NHSA upload, a photo's scan").publishPercentileHistogram()
         // A request holds 1 to 1,000 scans: buckets for that range, not up to Long.MAX_VALUE.
         .minimumExpectedValue(1.0).maximumExpectedValue(1000.0)
         .serviceLevelObjectives(1, 10, 100, 1000).register(registry);
