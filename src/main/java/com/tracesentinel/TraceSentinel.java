@@ -428,7 +428,7 @@ public final class TraceSentinel implements AutoCloseable {
         .build();
     pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(config.dbPoolSize()).setMaxWaitQueueSize(1_000)
-            .setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS))
+            .setConnectionTimeout(ApiServer.POOL_WAIT_SECONDS).setConnectionTimeoutUnit(TimeUnit.SECONDS))
         // The pool's queries have no deadline of their own: with a table they read or write locked (a table rewrite,
         // an operator's LOCK TABLE) every route waited until the lock went or the idle timeout closed the connection
         // unanswered. PostgreSQL cancels such a statement (SQLSTATE 57014, a 503) and rolls its transaction back, so a

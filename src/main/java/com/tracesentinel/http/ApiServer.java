@@ -412,6 +412,9 @@ public final class ApiServer extends VerticleBase {
   /** After PostgreSQL's own statement_timeout (its 503, with the change rolled back) has had its chance. */
   private static final long DEADLINE_MARGIN_MILLIS = 2_000;
 
+  /** How long a request waits for one of the pool's connections before its 503 (nothing of it sent). */
+  public static final int POOL_WAIT_SECONDS = 5;
+
   /**
    * Bounds the wait for the database on the routes mounted after it, and on PUT products and sites (scans, NHSA
    * messages, photos and the look-up come before it, with deadlines of their own). A frozen PostgreSQL (SIGSTOPped,
@@ -421,7 +424,10 @@ public final class ApiServer extends VerticleBase {
    * it is a 504 that says so. Only the wait for an answer's head is bounded: an export whose rows flow runs on.
    */
   static void answerWithin(RoutingContext ctx, int dbTimeoutSeconds) {
-    long timer = ctx.vertx().setTimer(dbTimeoutSeconds * 1_000L + DEADLINE_MARGIN_MILLIS, id -> {
+    // The pool's wait for a connection has its chance too: with a database timeout of 1-3 s the deadline came at or
+    // before it, and a change still waiting for a connection, never sent, was a 504 ("not known"), not its 503.
+    long timer = ctx.vertx().setTimer(Math.max(dbTimeoutSeconds, POOL_WAIT_SECONDS) * 1_000L
+        + DEADLINE_MARGIN_MILLIS, id -> {
       if (ctx.response().headWritten() || ctx.response().closed()) {
         return;
       }

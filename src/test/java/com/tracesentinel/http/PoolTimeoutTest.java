@@ -103,6 +103,41 @@ class PoolTimeoutTest {
     }
   }
 
+  /**
+   * A database timeout of 1 s put the deadline at 3 s, before the pool's 5 s wait for a connection: a change still
+   * waiting for one, its statement never sent, was a 504 ("whether it is stored is not known") where the pool's 503
+   * ("nothing stored") was coming.
+   */
+  @Test
+  void aChangeThatNeverGotAConnectionIs503WithAShortDatabaseTimeout() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    try (CuttingProxy proxy = new CuttingProxy(db.host(), db.port(), "none");
+         TestService svc = TestService.start(new DatabaseUrl("127.0.0.1", proxy.port(), db.database(), db.user(),
+             db.password()), Map.of("TRACESENTINEL_DB_TIMEOUT_SECONDS", "1", "TRACESENTINEL_DB_POOL", "2"))) {
+      java.util.stream.IntStream.range(0, 4).parallel()
+          .forEach(i -> assertEquals(200, svc.get("/api/v1/anomalies?limit=1", TestService.ADMIN_KEY).status()));
+      proxy.freeze();
+      try {
+        // both pooled connections held by reads the frozen database never answers
+        List<java.util.concurrent.CompletableFuture<Response>> reads = java.util.stream.IntStream.range(0, 2)
+            .mapToObj(i -> java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> svc.get("/api/v1/anomalies?limit=1", TestService.ADMIN_KEY)))
+            .toList();
+        Thread.sleep(500);
+        Response change = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/json",
+            "[{\"siteId\": \"P44030500009\", \"name\": \"Pharmacy 9\", \"kind\": \"PHARMACY\", "
+                + "\"regionCode\": \"440305\", \"regionName\": \"Nanshan\"}]");
+        assertEquals(503, change.status(), change.body());
+        assertEquals("5", change.retryAfter());
+        for (java.util.concurrent.CompletableFuture<Response> read : reads) {
+          assertEquals(503, read.get(30, TimeUnit.SECONDS).status());
+        }
+      } finally {
+        proxy.thaw();
+      }
+    }
+  }
+
   @Test
   void aKeyNotYetCheckedIs503WhenTheFrozenDatabaseCannotSayWhoseItIs() throws Exception {
     DatabaseUrl db = TestDatabase.fresh();
