@@ -89,9 +89,10 @@ final class ImageLoader {
   }
 
   /**
-   * As {@link #load(byte[], DecoderSettings)}, or null when reading the pixels passed {@code deadline}
-   * ({@link System#nanoTime()}): the time budget counts the loading, and a 16-bit RGBA PNG of 40 MP took 4-6 s to
-   * load, against a budget of 2 s, holding a decoder thread all along. The readers stop between rows once aborted.
+   * As {@link #load(byte[], DecoderSettings)}, or null when reading the pixels, or turning them grey, passed
+   * {@code deadline} ({@link System#nanoTime()}): the time budget counts the loading, and a 16-bit RGBA PNG of 40 MP
+   * took 4-6 s to load, against a budget of 2 s, holding a decoder thread all along. The readers stop between rows
+   * once aborted, the grey conversion at its next row.
    */
   static Loaded load(byte[] bytes, DecoderSettings settings, long deadline) throws Refusal {
     if (bytes == null || bytes.length == 0) {
@@ -169,7 +170,8 @@ final class ImageLoader {
       if (image == null || image.getWidth() != width || image.getHeight() != height) {
         throw new Refusal(Reason.CORRUPT, format + " decoder returned no image of the announced size");
       }
-      return new Loaded(GrayImage.of(image), format);
+      GrayImage gray = GrayImage.of(image, deadline);
+      return gray == null ? null : new Loaded(gray, format);
     } catch (IOException e) { // closing a memory stream
       throw new Refusal(Reason.CORRUPT, describe(e), e);
     } finally {

@@ -80,21 +80,21 @@ class SymbolsTest {
     BufferedImage argb = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
     argb.setRGB(0, 0, 0x00000000); // transparent black
     argb.setRGB(1, 0, 0xFF000000); // opaque black
-    GrayImage g = GrayImage.of(argb);
+    GrayImage g = GrayImage.of(argb, Long.MAX_VALUE);
     assertEquals(255, g.get(0, 0));
     assertEquals(0, g.get(1, 0));
 
     BufferedImage abgr = new BufferedImage(1, 1, BufferedImage.TYPE_4BYTE_ABGR);
     abgr.setRGB(0, 0, 0x00123456);
-    assertEquals(255, GrayImage.of(abgr).get(0, 0));
+    assertEquals(255, GrayImage.of(abgr, Long.MAX_VALUE).get(0, 0));
 
     BufferedImage bgr = new BufferedImage(1, 1, BufferedImage.TYPE_3BYTE_BGR);
     bgr.setRGB(0, 0, 0xFF0000); // pure red: ZXing's weights give 306*255/1024
-    assertEquals((306 * 255 + 0x200) >> 10, GrayImage.of(bgr).get(0, 0));
+    assertEquals((306 * 255 + 0x200) >> 10, GrayImage.of(bgr, Long.MAX_VALUE).get(0, 0));
 
     BufferedImage indexed = new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_BINARY);
     indexed.setRGB(0, 0, 0xFFFFFF);
-    assertEquals(255, GrayImage.of(indexed).get(0, 0));
+    assertEquals(255, GrayImage.of(indexed, Long.MAX_VALUE).get(0, 0));
   }
 
   @Test
