@@ -476,8 +476,10 @@ public final class ApiServer extends VerticleBase {
             RequestLog.id(ctx), failure);
       }
       p = textPartTooLong(ctx, failure)
-          ? Problem.badRequest("a text part of the form is longer than 8 KiB: send the photo as a file part, with a "
-              + "file name (curl -F image=@photo.png, not -F 'image=<photo.png'), and a scan over 8 KiB as a file too")
+          ? Problem.badRequest("a text part of the form is longer than 8 KiB, or is labelled UTF-16 or UTF-32 (the "
+              + "form decoder looks for its end in that charset and takes in the parts after it): send the photo as a "
+              + "file part, with a file name (curl -F image=@photo.png, not -F 'image=<photo.png'), a scan over 8 KiB "
+              + "as a file too, and text in UTF-8")
           : byStatus(ctx, ctx.statusCode());
     } else if (clientSideBroke(ctx, failure)) {
       // Not the service's failure: the client went away, or sent bytes that are not HTTP while its request was read

@@ -112,7 +112,7 @@ final class ImageRoutes {
         .handler(ImageRoutes::requireImage).handler(ImageRoutes::fewPhotosPerKey).handler(RESERVE_SLOT);
     router.post("/api/v1/decode").handler(BodyHandler.create(false).setBodyLimit(limit)).handler(this::decodeOnly);
     router.post("/api/v1/scans/image").handler(holdBody(limit)).handler(auth.require(Role.SCANNER))
-        .handler(ImageRoutes::fewPhotosPerKey).handler(RESERVE_SLOT);
+        .handler(ImageRoutes::fewPhotosPerKey).handler(RESERVE_SLOT).handler(ImageRoutes::formMustEnd);
     router.post("/api/v1/scans/image")
         .handler(BodyHandler.create(uploads.toString()).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true))
         .handler(this::scanImage);
@@ -141,6 +141,34 @@ final class ImageRoutes {
       ctx.put(ApiServer.BODY_LIMIT, limit);
       ctx.next();
     };
+  }
+
+  /** How long a form may take to be read once its body has arrived: its files are written by then, in milliseconds. */
+  private static final long FORM_END_MILLIS = 5_000;
+  private static final String FORM_READ = "formRead";
+
+  /**
+   * Netty's form decoder looks for a part's end (the boundary line) in the charset the part is labelled with, and in
+   * UTF-16 or UTF-32 never finds it: a file part so labelled never ended, and its upload went unanswered until the
+   * 60 s idle timeout closed the connection, its decoder slot held all along. A form still unread a few seconds
+   * after its body arrived is refused, naming that cause.
+   */
+  static void formMustEnd(RoutingContext ctx) {
+    if (!ctx.request().isEnded()) {
+      ctx.request().end().onSuccess(v -> {
+        long timer = ctx.vertx().setTimer(FORM_END_MILLIS, id -> {
+          if (ctx.get(FORM_READ) == null && !ctx.response().ended()) {
+            // the body handler never ends such an upload, so it would never delete its file either
+            ctx.cancelAndCleanupFileUploads();
+            ctx.fail(Problem.badRequest("a part of the form never ended: the form decoder looks for the boundary "
+                + "in the charset a part is labelled with, so a part labelled UTF-16 or UTF-32 cannot be read; "
+                + "send it in UTF-8, labelled so or not labelled"));
+          }
+        });
+        ctx.addEndHandler(ar -> ctx.vertx().cancelTimer(timer));
+      });
+    }
+    ctx.next();
   }
 
   /** Before the body is read: anything but an image is refused without receiving megabytes of it. */
@@ -215,6 +243,7 @@ final class ImageRoutes {
   }
 
   private void scanImage(RoutingContext ctx) {
+    ctx.put(FORM_READ, Boolean.TRUE);
     FileUpload image = null;
     FileUpload scanPart = null;
     int images = ctx.request().formAttributes().getAll("image").size();

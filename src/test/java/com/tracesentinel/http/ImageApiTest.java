@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -246,6 +247,34 @@ class ImageApiTest {
     assertEquals(400, large.status(), large.body());
     assertTrue(large.json().getString("detail").contains("curl -F image=@photo.png"), large.body());
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-8'"));
+  }
+
+  /**
+   * The form decoder looks for the boundary in the charset a part is labelled with, and a UTF-16 one is never found:
+   * a file part so labelled never ended, and the upload went unanswered until the 60 s idle timeout closed the
+   * connection, its decoder slot held all along; a text part took in the photo after it and was "longer than 8 KiB".
+   */
+  @Test
+  void aPartLabelledWithACharsetThatIsNotAsciiIsToldSo() throws Exception {
+    byte[] scan = new JsonObject().put("siteId", "IMG1").put("documentNo", "PHOTO-15").encode()
+        .getBytes(StandardCharsets.UTF_16);
+    long start = System.nanoTime();
+    Response file = multipart(new Part("scan", "scan.json", "application/json; charset=UTF-16", scan),
+        new Part("image", "a.png", "image/png", fixture("dm_gs1.png")));
+    assertEquals(400, file.status(), file.body());
+    assertTrue(file.json().getString("detail").contains("UTF-16"), file.body());
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "answered by the idle timeout");
+    java.nio.file.Path uploads = svc.dataDir().resolve("uploads");
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (uploads.toFile().list().length > 0 && System.nanoTime() < until) {
+      Thread.sleep(100);
+    }
+    assertEquals(List.of(), List.of(uploads.toFile().list()), "the unended upload's file was left behind");
+    Response text = multipart(new Part("scan", null, "text/plain; charset=UTF-16LE", scan),
+        new Part("image", "a.png", "image/png", fixture("code128_rot10.png")));
+    assertEquals(400, text.status(), text.body());
+    assertTrue(text.json().getString("detail").contains("UTF-16"), text.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'PHOTO-15'"));
   }
 
   @Test
