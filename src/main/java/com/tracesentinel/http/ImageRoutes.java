@@ -158,11 +158,12 @@ final class ImageRoutes {
       ctx.request().end().onSuccess(v -> {
         long timer = ctx.vertx().setTimer(FORM_END_MILLIS, id -> {
           if (ctx.get(FORM_READ) == null && !ctx.response().ended()) {
-            // the body handler never ends such an upload, so it would never delete its file either
-            ctx.cancelAndCleanupFileUploads();
             ctx.fail(Problem.badRequest("a part of the form never ended: the form decoder looks for the boundary "
                 + "in the charset a part is labelled with, so a part labelled UTF-16 or UTF-32 cannot be read; "
                 + "send it in UTF-8, labelled so or not labelled"));
+            // The body handler never ends such an upload, so it would never delete its file either. After the answer:
+            // a cancelled upload fails the request with the upload's own exception, which, first, was a 500.
+            ctx.cancelAndCleanupFileUploads();
           }
         });
         ctx.addEndHandler(ar -> ctx.vertx().cancelTimer(timer));
