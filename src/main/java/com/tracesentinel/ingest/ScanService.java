@@ -6,6 +6,7 @@ import com.tracesentinel.rules.LadderSettings;
 import java.time.Duration;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,6 +49,12 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   private final Object deletions = new Object();
   private CompletableFuture<?> lastDeletion = CompletableFuture.completedFuture(null);
   private int deletionsWaiting;
+  /**
+   * Per site, its newest deletion still waiting for the one before (guarded by {@link #deletions}); completes when it
+   * reaches the judge. A scan of the site waits for that too: judged first, a corrected upload sent behind its deletion
+   * found the scan it replaces not yet voided, was answered REPLAYED, and the deletion then voided the sale.
+   */
+  private final Map<String, CompletableFuture<Void>> deletionsQueued = new HashMap<>();
   static final int MAX_DELETIONS_WAITING = 1_000;
   private final HistoryPort history;
   private final ScanIds ids;
@@ -183,7 +190,7 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       return CompletableFuture.failedFuture(new Unavailable(new LedgerPort.Full(ledger.capacity())
           .getMessage()));
     }
-    return submit(new Request(prepared, now, ledgerClock.seconds())).thenApply(answer -> {
+    return submit(new Request(prepared, now, ledgerClock.seconds()), deletionQueuedFor(inputs)).thenApply(answer -> {
       List<ScanResult> results = ((Request.Answer.Scans) answer).results();
       metrics.requestAnswered(inputs, results, wholeRequest);
       return results;
@@ -222,15 +229,26 @@ public final class ScanService implements ScanIntake, AutoCloseable {
             + "deleted: send it again shortly"));
       }
       deletionsWaiting++;
+      CompletableFuture<Void> reachedJudge = new CompletableFuture<>();
+      deletionsQueued.put(siteId, reachedJudge);
+      reachedJudge.whenComplete((r, e) -> {
+        synchronized (deletions) {
+          deletionsQueued.remove(siteId, reachedJudge);
+        }
+      });
       CompletableFuture<Voiding.Result> result = lastDeletion.handle((r, e) -> null).thenCompose(v -> {
-        String nowRefused = admission();
-        return nowRefused != null ? CompletableFuture.failedFuture(new Unavailable(nowRefused))
-            : submit(new Request(List.of(), command, now, ledgerClock.seconds())).thenApply(answer -> {
-              Voiding.Result voided = ((Request.Answer.Voided) answer).result();
-              // stored with the deletion: counted as every other anomaly is, or the dashboard never showed one
-              metrics.anomaliesRaised(voided.lateDeletions());
-              return voided;
-            });
+        try {
+          String nowRefused = admission();
+          return nowRefused != null ? CompletableFuture.failedFuture(new Unavailable(nowRefused))
+              : submit(new Request(List.of(), command, now, ledgerClock.seconds()), null).thenApply(answer -> {
+                Voiding.Result voided = ((Request.Answer.Voided) answer).result();
+                // stored with the deletion: counted as every other anomaly is, or the dashboard never showed one
+                metrics.anomaliesRaised(voided.lateDeletions());
+                return voided;
+              });
+        } finally {
+          reachedJudge.complete(null);
+        }
       });
       lastDeletion = result;
       result.whenComplete((r, e) -> {
@@ -242,7 +260,24 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     }
   }
 
-  private CompletableFuture<Request.Answer> submit(Request request) {
+  /** The deletion of one of these scans' sites still waiting to reach the judge, or null. */
+  private CompletableFuture<Void> deletionQueuedFor(List<ScanInput> inputs) {
+    synchronized (deletions) {
+      if (deletionsQueued.isEmpty()) {
+        return null;
+      }
+      for (ScanInput in : inputs) {
+        CompletableFuture<Void> queued = deletionsQueued.get(in.siteId());
+        if (queued != null) {
+          return queued;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** {@code after}: handed to the judge once that completes (null: at once), counted as waiting meanwhile. */
+  private CompletableFuture<Request.Answer> submit(Request request, CompletableFuture<Void> after) {
     if (!pending.tryAcquire(request.weight())) {
       return CompletableFuture.failedFuture(new Unavailable("too many scans are waiting to be stored"));
     }
@@ -256,7 +291,17 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       refuseBroken(request);
       return answer;
     }
-    judge.submit(request);
+    if (after == null) {
+      judge.submit(request);
+    } else {
+      after.whenComplete((v, e) -> {
+        if (broken != null) {
+          refuseBroken(request);
+        } else {
+          judge.submit(request);
+        }
+      });
+    }
     return answer;
   }
 

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Upload deletions reach the judge one at a time, so that a stream of them (any scanner key can send one, even for
- * an upload never stored) cannot queue in front of every site's scans: a scan waits behind one deletion at most.
+ * an upload never stored) cannot queue in front of every site's scans: a scan of another site waits behind one
+ * deletion at most (a scan of the deleting site waits for its deletion to reach the judge: VoidUploadTest).
  */
 class DeletionQueueTest {
   private static final Instant NOW = Instant.parse("2026-11-20T10:00:00Z");
@@ -28,7 +29,8 @@ class DeletionQueueTest {
   @Test
   void aScanSentBehindSeveralDeletionsWaitsForOneOfThemOnly() throws Exception {
     ReferenceStore reference = new ReferenceStore();
-    reference.putSites(List.of(new Site(1, "S1", "A", SiteKind.PHARMACY, "440301", "r")));
+    reference.putSites(List.of(new Site(1, "S1", "A", SiteKind.PHARMACY, "440301", "r"),
+        new Site(2, "S2", "B", SiteKind.PHARMACY, "440301", "r")));
     reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
     FakeHistory history = new FakeHistory(1, 0, 0);
     ScanService service = new ScanService(new MemoryLedger(1_000), history, reference, LadderSettings.DEFAULTS,
@@ -44,7 +46,7 @@ class DeletionQueueTest {
       CompletableFuture<Voiding.Result> second = service.voidUpload("S1", "B-2", NOW);
       CompletableFuture<Voiding.Result> third = service.voidUpload("S1", "B-3", NOW);
       CompletableFuture<List<ScanResult>> sale = service.ingest(List.of(new ScanInput("86000010000000000001",
-          EventType.SALE, "S1", "D1", 1, NOW.minusSeconds(600), 1, false, null, null, null)), NOW);
+          EventType.SALE, "S2", "D1", 1, NOW.minusSeconds(600), 1, false, null, null, null)), NOW);
       release.countDown();
       sale.get(10, TimeUnit.SECONDS);
       CompletableFuture.allOf(first, second, third).get(10, TimeUnit.SECONDS);

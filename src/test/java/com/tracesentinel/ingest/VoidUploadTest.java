@@ -75,6 +75,20 @@ class VoidUploadTest {
    */
   @Test
   void aCorrectedUploadSentRightBehindItsDeletionIsStored() throws Exception {
+    correctedUploadRightBehindItsDeletion(false);
+  }
+
+  /**
+   * As above, with another deletion ahead of its own: deletions reach the judge one at a time, so the corrected upload
+   * reached it first, while its deletion still waited for the one before, was found in the history not yet voided and
+   * answered REPLAYED, and its deletion then voided the only copy of the sale.
+   */
+  @Test
+  void aCorrectedUploadSentBehindItsQueuedDeletionIsStored() throws Exception {
+    correctedUploadRightBehindItsDeletion(true);
+  }
+
+  private static void correctedUploadRightBehindItsDeletion(boolean anotherDeletionAhead) throws Exception {
     try (TestService svc = TestService.start()) {
       svc.sites("VA", "440301");
       ScanService scans = svc.app().services().scans();
@@ -84,10 +98,15 @@ class VoidUploadTest {
         scans.ingest(List.of(new ScanInput(a, EventType.RECEIVE, "VA", "IN-" + i, 1, now.minusSeconds(600), 1, false,
             null, null, null, null, null)), now).join();
       }
+      scans.ingest(List.of(sale("86100000000000000005", "VA", "R0", 1, now.minusSeconds(120), "B-0")), now).join();
       scans.ingest(List.of(sale(a, "VA", "R1", 1, now.minusSeconds(60), "B-1")), now).join();
 
+      var earlier = anotherDeletionAhead ? scans.voidUpload("VA", "B-0", now) : null;
       var deletion = scans.voidUpload("VA", "B-1", now);
       var corrected = scans.ingest(List.of(sale(a, "VA", "R1", 1, now.minusSeconds(60), "B-2")), now);
+      if (earlier != null) {
+        assertEquals(1, earlier.join().scansVoided());
+      }
       assertEquals(1, deletion.join().scansVoided());
       assertEquals("ACCEPTED", corrected.join().get(0).status().name());
       assertEquals(1, TestDatabase.count(svc.db(),
