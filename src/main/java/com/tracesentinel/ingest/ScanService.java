@@ -6,7 +6,6 @@ import com.tracesentinel.rules.LadderSettings;
 import java.time.Duration;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,11 +49,12 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   private CompletableFuture<?> lastDeletion = CompletableFuture.completedFuture(null);
   private int deletionsWaiting;
   /**
-   * Per site, its newest deletion still waiting for the one before (guarded by {@link #deletions}); completes when it
-   * reaches the judge. A scan of the site waits for that too: judged first, a corrected upload sent behind its deletion
-   * found the scan it replaces not yet voided, was answered REPLAYED, and the deletion then voided the sale.
+   * Per site, its newest deletion still waiting for the one before (written under {@link #deletions}, read without:
+   * every scan request looks, and it is empty but while deletions queue); completes when it reaches the judge. A scan
+   * of the site waits for that too: judged first, a corrected upload sent behind its deletion found the scan it
+   * replaces not yet voided, was answered REPLAYED, and the deletion then voided the sale.
    */
-  private final Map<String, CompletableFuture<Void>> deletionsQueued = new HashMap<>();
+  private final Map<String, CompletableFuture<Void>> deletionsQueued = new ConcurrentHashMap<>();
   static final int MAX_DELETIONS_WAITING = 1_000;
   private final HistoryPort history;
   private final ScanIds ids;
@@ -262,18 +262,16 @@ public final class ScanService implements ScanIntake, AutoCloseable {
 
   /** The deletion of one of these scans' sites still waiting to reach the judge, or null. */
   private CompletableFuture<Void> deletionQueuedFor(List<ScanInput> inputs) {
-    synchronized (deletions) {
-      if (deletionsQueued.isEmpty()) {
-        return null;
-      }
-      for (ScanInput in : inputs) {
-        CompletableFuture<Void> queued = deletionsQueued.get(in.siteId());
-        if (queued != null) {
-          return queued;
-        }
-      }
+    if (deletionsQueued.isEmpty()) {
       return null;
     }
+    for (ScanInput in : inputs) {
+      CompletableFuture<Void> queued = in.siteId() == null ? null : deletionsQueued.get(in.siteId());
+      if (queued != null) {
+        return queued;
+      }
+    }
+    return null;
   }
 
   /** {@code after}: handed to the judge once that completes (null: at once), counted as waiting meanwhile. */
