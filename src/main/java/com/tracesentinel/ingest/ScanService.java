@@ -49,10 +49,10 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   private CompletableFuture<?> lastDeletion = CompletableFuture.completedFuture(null);
   private int deletionsWaiting;
   /**
-   * Per site, its newest deletion still waiting for the one before (written under {@link #deletions}, read without:
-   * every scan request looks, and it is empty but while deletions queue); completes when it reaches the judge. A scan
-   * of the site waits for that too: judged first, a corrected upload sent behind its deletion found the scan it
-   * replaces not yet voided, was answered REPLAYED, and the deletion then voided the sale.
+   * Per site, its newest deletion still waiting for the one before (put under {@link #deletions}; read and removed
+   * without: every scan request looks, and it is empty but while deletions queue); completes when it reaches the
+   * judge. A scan of the site waits for that too: judged first, a corrected upload sent behind its deletion found the
+   * scan it replaces not yet voided, was answered REPLAYED, and the deletion then voided the sale.
    */
   private final Map<String, CompletableFuture<Void>> deletionsQueued = new ConcurrentHashMap<>();
   static final int MAX_DELETIONS_WAITING = 1_000;
@@ -231,11 +231,8 @@ public final class ScanService implements ScanIntake, AutoCloseable {
       deletionsWaiting++;
       CompletableFuture<Void> reachedJudge = new CompletableFuture<>();
       deletionsQueued.put(siteId, reachedJudge);
-      reachedJudge.whenComplete((r, e) -> {
-        synchronized (deletions) {
-          deletionsQueued.remove(siteId, reachedJudge);
-        }
-      });
+      // only if no later deletion of the site took its place
+      reachedJudge.whenComplete((r, e) -> deletionsQueued.remove(siteId, reachedJudge));
       CompletableFuture<Voiding.Result> result = lastDeletion.handle((r, e) -> null).thenCompose(v -> {
         try {
           String nowRefused = admission();
