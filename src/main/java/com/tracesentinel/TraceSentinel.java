@@ -233,7 +233,7 @@ public final class TraceSentinel implements AutoCloseable {
     vertx.setPeriodic(10_000, id -> lookupCounts.flush()
         .onFailure(err -> LOG.warn("Storing look-up counts (kept for the next try): {}", err.toString())));
     ScanIntake intake = scans;
-    CodeStates codeStates = CodeStates.of(ledger);
+    CodeStates codeStates = CodeStates.of(scans);
     if (cluster != null) {
       cluster.start(scans, recovery, prometheus);
       intake = new ClusterRouter(vertx, cluster, scans, new Preparation(reference, config.oldestScan()),

@@ -14,10 +14,13 @@ public interface CodeStates {
   /** Completes with null for a code never judged. */
   CompletableFuture<CodeState> stateOf(byte[] codeKey);
 
-  /** This node's ledger, which holds every code. */
-  static CodeStates of(LedgerPort ledger) {
+  /**
+   * This node's ledger, which holds every code, as committed: the ledger itself holds a sale from its judging on, and a
+   * look-up then told the public of a sale whose request was answered 503 and never stored.
+   */
+  static CodeStates of(ScanService scans) {
     return key -> {
-      byte[] raw = ledger.getRaw(key);
+      byte[] raw = scans.committedState(key);
       return CompletableFuture.completedFuture(raw == null ? null : StateCodec.decode(raw));
     };
   }

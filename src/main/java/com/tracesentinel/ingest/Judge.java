@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -51,6 +52,14 @@ final class Judge implements Runnable {
   private long nextSeq;
   private int epoch;
   private final ArrayDeque<Change> changes = new ArrayDeque<>();
+  /**
+   * The same uncommitted changes by code, oldest first, for readers on other threads: the ledger holds a change from
+   * its judging on, while what the public and investigators are told must be stored (a group may still fail 503 and
+   * be undone). Each is listed before the ledger holds it and unlisted once committed, or after it is undone.
+   */
+  private final ConcurrentHashMap<ByteBuffer, Change[]> uncommitted = new ConcurrentHashMap<>();
+  /** Counts undone changes (judge thread writes): a reader that saw one change the ledger reads again. */
+  private volatile long undos;
   private final ArrayDeque<JudgedRequest> open = new ArrayDeque<>();
   private final Map<Idem, Judged.Row> inFlight = new HashMap<>();
   /** The last codes judged, for the audit's sample. */
@@ -161,12 +170,43 @@ final class Judge implements Runnable {
    * stale bytes back into them. Those changes' commits cannot pass the ownership check any more.
    */
   void dropPartitions(Set<Integer> parts) {
-    changes.removeIf(c -> parts.contains(CodeKey.partitionOf(c.key)));
+    for (var it = changes.iterator(); it.hasNext(); ) {
+      Change c = it.next();
+      if (parts.contains(CodeKey.partitionOf(c.key))) {
+        it.remove();
+        unlist(c);
+      }
+    }
   }
 
   /** The stored bytes of a code now (judge thread only). */
   byte[] stored(byte[] key) {
     return ledger.getRaw(key);
+  }
+
+  /**
+   * A code's bytes as committed (any thread): a change not yet committed is read as the bytes it replaced. The ledger
+   * is read first: a change it shows was listed before, so it is found listed unless committed since, or undone, which
+   * {@link #undos} tells (the bytes are then read again).
+   */
+  byte[] committed(byte[] key) {
+    while (true) {
+      long undone = undos;
+      byte[] raw = ledger.getRaw(key);
+      long committed = committedSeq;
+      Change[] listed = uncommitted.get(ByteBuffer.wrap(key));
+      if (undos != undone) {
+        continue;
+      }
+      if (listed != null) {
+        for (Change c : listed) {
+          if (c.seq > committed) {
+            return c.previous;
+          }
+        }
+      }
+      return raw;
+    }
   }
 
   @Override
@@ -310,8 +350,7 @@ final class Judge implements Runnable {
    */
   private void refuseUnchecked(Request r, long seq, List<Judged> judgedSoFar, String why) {
     while (!changes.isEmpty() && changes.peekLast().seq == seq) {
-      Change c = changes.pollLast();
-      ledger.restore(c.key, c.previous);
+      undo(changes.pollLast());
     }
     forgetInFlight(judgedSoFar);
     r.answer.completeExceptionally(new ScanService.Unavailable("could not check whether scans of this request were "
@@ -429,10 +468,10 @@ final class Judge implements Runnable {
     }
     long now = clock.seconds();
     for (byte[] key : codes) {
-      byte[] previous = ledger.getRaw(key);
+      Change change = listed(new Change(seq, key, ledger.getRaw(key)));
       CodeState state = states.get(ByteBuffer.wrap(key));
       ledger.restore(key, state == null ? null : com.tracesentinel.rules.StateCodec.encode(state, now));
-      changes.addLast(new Change(seq, key, previous));
+      changes.addLast(change);
     }
     Instant at = r.admittedAt;
     Instant oldestReturnable = at.minus(ladder.settings().returnWindow());
@@ -506,20 +545,22 @@ final class Judge implements Runnable {
    */
   private Judged apply(Prepared.ToJudge t, long seq, long now, boolean unlessMaybeResent) {
     byte[] key = t.event().codeKey();
+    Change[] change = new Change[1];
     try {
       Verdict[] verdict = new Verdict[1];
-      byte[] previous = ledger.update(key, now, stored -> {
+      ledger.update(key, now, stored -> {
         if (unlessMaybeResent && stored != null && Judging.mayBeResent(stored, t.event().fingerprint())) {
           return null;
         }
         verdict[0] = Judging.apply(ladder, stored == null ? CodeState.NEW : StateCodec.decode(stored), t.event(),
             reference);
+        change[0] = listed(new Change(seq, key, stored));
         return verdict[0].next();
       });
       if (verdict[0] == null) {
         return null;
       }
-      changes.addLast(new Change(seq, key, previous));
+      changes.addLast(change[0]);
       recent[recentNext] = key;
       recentNext = (recentNext + 1) % recent.length;
       Judged.Row row = new Judged.Row(t.index(), t.input(), t.code(), t.site(), t.event(), ids.next(),
@@ -529,6 +570,9 @@ final class Judge implements Runnable {
     } catch (LedgerPort.Full full) {
       return rejected(t, full.getMessage());
     } catch (RuntimeException e) {
+      if (change[0] != null && changes.peekLast() != change[0]) {
+        unlist(change[0]); // the ledger failed to store it
+      }
       // A ledger fault must cost one scan, not the judge's thread.
       LOG.error("Judging a {} scan failed; it is rejected", t.input().type(), e);
       return rejected(t, "internal error while judging this scan; send it again later");
@@ -549,11 +593,45 @@ final class Judge implements Runnable {
   private void forgetCommitted() {
     long committed = committedSeq;
     while (!changes.isEmpty() && changes.peekFirst().seq <= committed) {
-      changes.pollFirst();
+      unlist(changes.pollFirst());
     }
     while (!open.isEmpty() && open.peekFirst().seq() <= committed) {
       forgetInFlight(open.pollFirst().scans());
     }
+  }
+
+  /** Lists a change before the ledger holds it (see {@link #committed}). */
+  private Change listed(Change c) {
+    uncommitted.merge(ByteBuffer.wrap(c.key), new Change[] {c}, (older, one) -> {
+      Change[] all = java.util.Arrays.copyOf(older, older.length + 1);
+      all[older.length] = c;
+      return all;
+    });
+    return c;
+  }
+
+  private void unlist(Change c) {
+    uncommitted.computeIfPresent(ByteBuffer.wrap(c.key), (k, listed) -> {
+      for (int i = 0; i < listed.length; i++) {
+        if (listed[i] == c) {
+          if (listed.length == 1) {
+            return null;
+          }
+          Change[] rest = new Change[listed.length - 1];
+          System.arraycopy(listed, 0, rest, 0, i);
+          System.arraycopy(listed, i + 1, rest, i, rest.length - i);
+          return rest;
+        }
+      }
+      return listed;
+    });
+  }
+
+  /** Puts back the bytes a change replaced; counted before it is unlisted, for a reader in between. */
+  private void undo(Change c) {
+    ledger.restore(c.key, c.previous);
+    undos++;
+    unlist(c);
   }
 
   private void forgetInFlight(List<Judged> judged) {
@@ -572,8 +650,7 @@ final class Judge implements Runnable {
     epoch = w.epoch();
     int undone = 0;
     while (!changes.isEmpty() && changes.peekLast().seq >= w.fromSeq()) {
-      Change c = changes.pollLast();
-      ledger.restore(c.key, c.previous);
+      undo(changes.pollLast());
       undone++;
     }
     ArrayDeque<JudgedRequest> rewound = new ArrayDeque<>();

@@ -412,6 +412,14 @@ public final class ScanService implements ScanIntake, AutoCloseable {
   }
 
   /**
+   * A code's ledger bytes as committed, or null for a code with nothing committed (any thread): a change judged and not
+   * yet committed is read as the bytes it replaced, since its group may still fail 503 and be undone.
+   */
+  public byte[] committedState(byte[] codeKey) {
+    return judge.committed(codeKey);
+  }
+
+  /**
    * A ledger time ({@link LedgerClock}) before which every ledger change is either committed or undone: the oldest
    * unanswered request's admission (or now when idle). After an unclean stop only codes changed since then need
    * re-checking. Null while paused.
