@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -31,13 +32,15 @@ final class Fields {
   /**
    * ISO-8601's date and time with an offset in any of its forms, +08:00, +0800, +08 or Z (java.time takes only the
    * first and Z, and {@code date +%z} and Python's {@code %z} write the second), and a decimal comma, ISO's preferred
-   * sign (10:15:30,5). The offset stays required: a time without one names no instant.
+   * sign (10:15:30,5). The offset stays required: a time without one names no instant. Strict, as java.time's own
+   * ISO parsers are: a built formatter resolves "smartly", which read 2026-02-29 and 2026-11-31 as the month's last day
+   * and 24:00 as the next midnight, so a mistyped or miscomputed date was stored, judged and filtered as another day.
    */
   private static final DateTimeFormatter ISO_TIME = new DateTimeFormatterBuilder().parseCaseInsensitive()
       .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
       .optionalStart().appendOffset("+HH:MM:ss", "Z").optionalEnd()
       .optionalStart().appendOffset("+HHmm", "Z").optionalEnd()
-      .toFormatter();
+      .toFormatter().withResolverStyle(ResolverStyle.STRICT);
   private static final Pattern DECIMAL_COMMA = Pattern.compile("([Tt]\\d{2}:\\d{2}:\\d{2}),(?=\\d)");
 
   private Fields() {}

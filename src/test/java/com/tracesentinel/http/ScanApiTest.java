@@ -560,6 +560,29 @@ class ScanApiTest {
         + at + "'"));
   }
 
+  /**
+   * A time that does not exist is refused, in a scan and in an investigator's bound: the 31st of a 30-day month was
+   * stored as the 30th, and 24:00 as the next day's midnight.
+   */
+  @Test
+  void aScanTimeNamingNoSuchDayOrHourIsRefusedNotMovedToAnother() {
+    java.time.YearMonth month = java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(1);
+    while (month.lengthOfMonth() == 31) {
+      month = month.minusMonths(1);
+    }
+    String[] written = {month + "-31T10:00:00+08:00", month.atDay(1) + "T24:00:00Z"};
+    JsonArray scans = new JsonArray();
+    for (String w : written) {
+      scans.add(scan(newCode(), "PA", "W4", Instant.now()).put("scannedAt", w));
+    }
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(400, r.status(), r.body());
+    assertEquals(2, r.json().getJsonArray("errors").size(), r.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'W4'"));
+    Response bound = svc.get("/api/v1/anomalies?from=" + written[0].replace("+", "%2B"), investigator);
+    assertEquals(400, bound.status(), bound.body());
+  }
+
   @Test
   void lineNumbersAndQuantitiesWithAFractionAreRefusedNotRounded() {
     String code = newCode();
