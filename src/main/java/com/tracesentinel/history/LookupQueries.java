@@ -37,16 +37,16 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
   }
 
   /**
-   * The code's latest sales that still count, newest first: a sale undone by a RETURN and a DOUBLE_SCAN (the same
-   * sale scanned twice) are left out, so the list agrees with the ledger's sale count.
+   * The code's latest sales that still count, by their own time, newest first: a sale undone by a RETURN and a
+   * DOUBLE_SCAN (the same sale scanned twice) are left out, so the list agrees with the ledger's sale count.
    */
   @Override
   public CompletableFuture<List<LookupService.RecentSale>> recentSales(byte[] codeKey, int limit) {
     return pool.preparedQuery(Sql.RECENT_SALES).execute(Tuple.of(Buffer.buffer(codeKey), ROWS_SCANNED,
             (short) com.tracesentinel.code.CodeKey.partitionOf(codeKey)))
         .map(rows -> {
-          List<LookupService.RecentSale> sales = new ArrayList<>(limit);
-          // Newest first: a return that took effect undid the newest counted sale before it.
+          List<LookupService.RecentSale> sales = new ArrayList<>();
+          // Latest judged first: a return that took effect undid the latest counted sale judged before it.
           int returnsToPair = 0;
           for (Row r : rows) {
             if (Boolean.TRUE.equals(r.getBoolean("no_effect"))) {
@@ -60,13 +60,14 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
               returnsToPair--;
               continue;
             }
-            if (sales.size() < limit) {
-              String name = r.getString("name");
-              sales.add(new LookupService.RecentSale(r.getOffsetDateTime("scanned_at").toInstant(),
-                  name == null ? r.getString("site_id") : name, r.getString("region_name")));
-            }
+            String name = r.getString("name");
+            sales.add(new LookupService.RecentSale(r.getOffsetDateTime("scanned_at").toInstant(),
+                name == null ? r.getString("site_id") : name, r.getString("region_name")));
           }
-          return sales;
+          // Returns pair in the order the ledger judged, but the public reads dates: an offline till's back-dated
+          // upload, arriving last, was listed first and pushed a later sale out of the list.
+          sales.sort(java.util.Comparator.comparing(LookupService.RecentSale::at).reversed());
+          return sales.size() > limit ? List.copyOf(sales.subList(0, limit)) : sales;
         }).toCompletionStage().toCompletableFuture();
   }
 

@@ -262,6 +262,24 @@ class VerifyApiTest {
         .put("region", "Region 440305")), j.getJsonArray("recentSales"), "the Shenzhen sale, still open: " + j.encode());
   }
 
+  /** The latest sales by date: an offline till's back-dated upload, arriving last, was listed first. */
+  @Test
+  void aBackDatedSaleTakesItsPlaceByDateAmongTheLatestSales() {
+    String box = newBox();
+    String[][] sales = {{"VP1", "2026-01-12"}, {"VP2", "2026-01-13"}, {"VP1", "2026-01-14"}, {"VP2", "2026-01-10"}};
+    for (int i = 0; i < sales.length; i++) {
+      JsonObject scan = new JsonObject().put("code", box).put("siteId", sales[i][0]).put("documentNo", "BD-" + i)
+          .put("scannedAt", sales[i][1] + "T10:00:00+08:00");
+      Response r = svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan);
+      assertEquals(i == 0 ? "ACCEPTED" : "FLAGGED", r.result(0).getString("status"), r.body());
+    }
+    JsonObject j = ok(verifyPath(box));
+    assertEquals(4, j.getInteger("saleCount"), j.encode());
+    JsonArray shown = j.getJsonArray("recentSales");
+    assertEquals(List.of("2026-01-14", "2026-01-13", "2026-01-12"),
+        shown.stream().map(s -> ((JsonObject) s).getString("date")).toList(), j.encode());
+  }
+
   @Test
   void splitPackSalesOfOneBoxAtOnePharmacyAreOneSale() {
     String box = newBox();
