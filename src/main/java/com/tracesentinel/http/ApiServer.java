@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.history.AnomalyQueries;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -101,12 +102,39 @@ public final class ApiServer extends VerticleBase {
    * header on a GET is left alone).
    */
   private static void requireUncompressedBody(RoutingContext ctx) {
-    String encoding = ctx.request().getHeader("Content-Encoding");
-    String length = ctx.request().getHeader("Content-Length");
-    boolean body = ctx.request().getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
-    if (body && encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
+    if (compressedBody(ctx.request())) {
       throw new Problem(415, "Unsupported media type", "a compressed body (Content-Encoding) is not accepted: send it "
           + "uncompressed");
+    }
+    ctx.next();
+  }
+
+  static boolean compressedBody(HttpServerRequest request) {
+    String encoding = request.getHeader("Content-Encoding");
+    String length = request.getHeader("Content-Length");
+    boolean body = request.getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
+    return body && encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity");
+  }
+
+  /**
+   * A JSON body may come unlabelled, as application/json or a +json type, or as text/plain (as HTTP libraries label a
+   * string). Any other label was read as JSON all the same: a scan sent as XML or as a form (curl -d without -H) was
+   * stored, where the client meant another format or had mislabelled its body.
+   */
+  static boolean jsonMediaType(String contentType) {
+    if (contentType == null) {
+      return true;
+    }
+    String type = AsciiCase.lower(contentType).split(";", 2)[0].trim();
+    return type.isEmpty() || type.equals("application/json") || type.equals("text/plain")
+        || type.startsWith("application/") && type.endsWith("+json");
+  }
+
+  /** Before the body is read: a body labelled as anything but JSON is refused, not read as JSON. */
+  static void requireJsonBody(RoutingContext ctx) {
+    if (!jsonMediaType(ctx.request().getHeader("Content-Type"))) {
+      throw new Problem(415, "Unsupported media type", "the body must be JSON: send it with Content-Type: "
+          + "application/json");
     }
     ctx.next();
   }

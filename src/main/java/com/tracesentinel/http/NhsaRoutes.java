@@ -46,7 +46,7 @@ final class NhsaRoutes {
   /** Mounted before the API's shared body handler: the key is checked before the body is read. */
   void mount(Router router, Auth auth) {
     router.post(PREFIX + ":infno").handler(ImageRoutes.holdBody(ApiServer.MAX_BODY)).handler(auth.require(Role.SCANNER))
-        .handler(ctx -> BodyBudget.reserve(ctx, ApiServer.MAX_BODY));
+        .handler(ApiServer::requireJsonBody).handler(ctx -> BodyBudget.reserve(ctx, ApiServer.MAX_BODY));
     router.post(PREFIX + ":infno").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY))
         .handler(this::post);
     // Anything else under the prefix is answered in the envelope too (the router's own 404 and 405 are problems).
@@ -183,7 +183,8 @@ final class NhsaRoutes {
       case 405 -> "只接受 POST 上传";
       case 413 -> "报文超过 1 MiB，请分批上传";
       // The generic "请求被拒绝" (request refused) left a Chinese reader with nothing to change.
-      case 415 -> "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送";
+      case 415 -> ApiServer.compressedBody(ctx.request()) ? "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送"
+          : "只接受 JSON 报文（Content-Type: application/json）";
       case 422 -> partly ? "数据库拒收该报文的部分数据，其余部分已保存" : "数据库拒收该报文的数据，未保存任何内容";
       case 503 -> !partly ? "服务暂时不可用，未保存任何内容，请稍后重发"
           : deletion ? "服务暂时不可用，该批次的部分扫码已作废，请稍后重发删除（已作废的不会重复作废）"

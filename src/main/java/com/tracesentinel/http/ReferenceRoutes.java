@@ -56,12 +56,27 @@ final class ReferenceRoutes {
   void mount(Router router, Auth auth) {
     for (String path : List.of("/api/v1/products", "/api/v1/sites")) {
       router.put(path).handler(ImageRoutes.holdBody(MAX_BODY)).handler(auth.require(Role.ADMIN))
-          .handler(ctx -> BodyBudget.reserve(ctx, MAX_BODY));
+          .handler(ReferenceRoutes::requireJsonOrCsv).handler(ctx -> BodyBudget.reserve(ctx, MAX_BODY));
       router.put(path).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
           .handler(ctx -> ApiServer.answerWithin(ctx, dbTimeoutSeconds));
     }
     router.put("/api/v1/products").handler(this::putProducts);
     router.put("/api/v1/sites").handler(this::putSites);
+  }
+
+  /** As ApiServer.requireJsonBody, CSV besides: a body labelled XML (or text/csvx) was read as JSON. */
+  private static void requireJsonOrCsv(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    if (!csv(contentType) && !ApiServer.jsonMediaType(contentType)) {
+      throw new Problem(415, "Unsupported media type", "the body must be a JSON array (Content-Type: "
+          + "application/json) or CSV (Content-Type: text/csv)");
+    }
+    ctx.next();
+  }
+
+  /** The media type whole, parameters aside: as a prefix, text/csvx was read as CSV. */
+  private static boolean csv(String contentType) {
+    return contentType != null && AsciiCase.lower(contentType).split(";", 2)[0].trim().equals("text/csv");
   }
 
   private void putProducts(RoutingContext ctx) {
@@ -166,8 +181,7 @@ final class ReferenceRoutes {
   private static <T> Upload<T> rows(RoutingContext ctx, String key, List<String> fields,
                                     BiFunction<Row, Problem.Errors, T> read) {
     String contentType = ctx.request().getHeader("Content-Type");
-    // The media type whole, parameters aside: as a prefix, text/csvx was read as CSV.
-    boolean csv = contentType != null && AsciiCase.lower(contentType).split(";", 2)[0].trim().equals("text/csv");
+    boolean csv = csv(contentType);
     // An empty body has no buffer: it is no rows, refused below, where reading its bytes was a 500.
     Buffer body = ctx.body().buffer();
     if (csv && body != null && isUtf8(contentType) && !com.tracesentinel.code.Utf8.wellFormed(body.getBytes())) {

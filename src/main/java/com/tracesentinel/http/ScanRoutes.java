@@ -29,7 +29,7 @@ final class ScanRoutes {
   /** Mounted before the API's shared body handler: the key is checked before the body is read. */
   void mount(Router router, Auth auth) {
     router.post("/api/v1/scans").handler(ImageRoutes.holdBody(ApiServer.MAX_BODY)).handler(auth.require(Role.SCANNER))
-        .handler(ctx -> BodyBudget.reserve(ctx, ApiServer.MAX_BODY));
+        .handler(ApiServer::requireJsonBody).handler(ctx -> BodyBudget.reserve(ctx, ApiServer.MAX_BODY));
     router.post("/api/v1/scans").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY)).handler(this::post);
   }
 

@@ -517,6 +517,14 @@ class NhsaApiTest {
     assertEquals(-1, gzip.json().getInteger("infcode"), gzip.body());
     assertTrue(gzip.json().getString("err_msg").startsWith("不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送 / "),
         gzip.body());
+    // A message labelled XML was read as JSON and stored; the envelope says what to send instead.
+    Response xml = svc.send(svc.request("/api/v1/nhsa/3505", shenzhenKey).header("Content-Type", "application/xml")
+        .POST(HttpRequest.BodyPublishers.ofString(message.encode())).build());
+    assertEquals(415, xml.status(), xml.body());
+    assertEquals(-1, xml.json().getInteger("infcode"), xml.body());
+    assertTrue(xml.json().getString("err_msg").startsWith("只接受 JSON 报文（Content-Type: application/json） / "),
+        xml.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'R-AUTH-1'"));
 
     // Another method, no infno, a path below one: a client reading infcode met a problem document.
     Response get = svc.get("/api/v1/nhsa/3505", shenzhenKey);

@@ -123,6 +123,31 @@ class ProblemAnswersTest {
     assertEquals(200, stray.statusCode(), "a GET has no body to refuse: " + stray.body());
   }
 
+  /** A scan labelled XML or a form (curl -d without -H) was read as JSON and stored. */
+  @Test
+  void aBodyLabelledAnotherMediaTypeIs415NotReadAsJson() throws Exception {
+    for (String type : List.of("application/xml", "application/x-www-form-urlencoded", "text/html",
+        "application/jsonx")) {
+      assertProblem(415, postScan(type, "MT-1"));
+    }
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'MT-1'"));
+    int line = 0;
+    for (String type : java.util.Arrays.asList(null, "application/json", "Application/JSON ; charset=utf-8",
+        "application/vnd.till+json", "text/plain; charset=utf-8")) {
+      HttpResponse<String> r = postScan(type, "MT-2-" + line++);
+      assertEquals(200, r.statusCode(), type + ": " + r.body());
+    }
+  }
+
+  private static HttpResponse<String> postScan(String contentType, String documentNo) throws Exception {
+    HttpRequest.Builder b = svc.request("/api/v1/scans", TestService.ADMIN_KEY).POST(HttpRequest.BodyPublishers
+        .ofString("{\"code\":\"81000010000000000002\",\"siteId\":\"PE\",\"documentNo\":\"" + documentNo + "\"}"));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private static void assertRawProblem(int status, String request) throws IOException {
     try (RawHttp client = new RawHttp(svc.port())) {
       client.send(request);

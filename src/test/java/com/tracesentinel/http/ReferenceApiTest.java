@@ -230,14 +230,19 @@ class ReferenceApiTest {
     assertEquals(new JsonArray().add("line 3: note"), ignored.json().getJsonArray("ignoredFields"), ignored.body());
   }
 
-  /** Any Content-Type beginning with text/csv was read as CSV. */
+  /** Any Content-Type beginning with text/csv was read as CSV, and any other (XML too) as JSON. */
   @Test
   void onlyTextCsvIsReadAsCsv() {
     String csv = "siteId,name,kind,regionCode,regionName\nCT1,csv type,PHARMACY,110105,BJ\n";
     Response other = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csvx", csv);
-    assertEquals(400, other.status(), other.body());
+    assertEquals(415, other.status(), other.body());
     assertTrue(other.contentType().startsWith("application/problem+json"), other.contentType());
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'CT1'"));
+    Response xml = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "application/xml",
+        "[{\"siteId\":\"CT2\",\"name\":\"xml type\",\"kind\":\"PHARMACY\",\"regionCode\":\"110105\","
+            + "\"regionName\":\"BJ\"}]");
+    assertEquals(415, xml.status(), xml.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM sites WHERE site_id = 'CT2'"));
     Response csvWithParameters = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "Text/CSV ; charset=utf-8", csv);
     assertEquals(200, csvWithParameters.status(), csvWithParameters.body());
   }
