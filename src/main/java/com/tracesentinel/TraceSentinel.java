@@ -134,10 +134,12 @@ public final class TraceSentinel implements AutoCloseable {
    * whole history into it. Refused (nothing touched) while a service owns the data directory.
    */
   public static void rebuildLedger(Config config, PrintStream out) throws Exception {
-    refuseInCluster(config, "rebuild-ledger", "a node rebuilds the partitions it is given, at every start");
+    String instead = "a node rebuilds the partitions it is given, at every start";
+    refuseInCluster(config, "rebuild-ledger", instead);
     CodeLedger.requireUsableRuntime(); // before the old ledger is deleted
     try (TraceSentinel app = new TraceSentinel(config)) {
       app.startDatabase();
+      app.refuseClusterDatabase("rebuild-ledger would fill one node's ledger with every node's codes", instead);
       Path dir = config.ledgerDir();
       deleteLedgerFiles(dir);
       app.ledger = CodeLedger.open(dir, config.ledgerCapacity(), false);
@@ -152,7 +154,8 @@ public final class TraceSentinel implements AutoCloseable {
    * service owns the data directory. True when the ledger equals a rebuild from the history.
    */
   public static boolean verifyLedger(Config config, PrintStream out) throws Exception {
-    refuseInCluster(config, "verify-ledger", "GET /health/cluster/verify of a running node checks its partitions");
+    String instead = "GET /health/cluster/verify of a running node checks its partitions";
+    refuseInCluster(config, "verify-ledger", instead);
     CodeLedger.requireUsableRuntime();
     try (TraceSentinel app = new TraceSentinel(config)) {
       app.lock = DataDirLock.acquire(config.dataDir()); // a running service's ledger is not for reading
@@ -163,6 +166,8 @@ public final class TraceSentinel implements AutoCloseable {
         return false;
       }
       app.startDatabase();
+      app.refuseClusterDatabase("verify-ledger would read every other node's codes as missing from this ledger",
+          instead);
       app.ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), true);
       if (app.ledger.opened() == CodeLedger.Opened.REPLACED) {
         out.println("The ledger was unusable (" + app.ledger.openedBecause() + "). Run rebuild-ledger, or start the "
@@ -188,6 +193,14 @@ public final class TraceSentinel implements AutoCloseable {
     if (config.cluster() != null) {
       throw new IllegalArgumentException(command + " works on one node's whole ledger and cannot run in cluster mode "
           + "(unset TRACESENTINEL_KAFKA_BOOTSTRAP); " + instead);
+    }
+  }
+
+  /** Refuses, in one line, a database whose partitions a cluster's nodes ever took (its owners never cleared). */
+  private void refuseClusterDatabase(String would, String instead) throws java.sql.SQLException {
+    if (new OwnerTable(db, WRITER).everTaken()) {
+      throw new IllegalStateException("TRACESENTINEL_DB_URL=" + db.redacted() + " holds a cluster's history (its "
+          + "nodes took partitions in partition_owners): " + would + "; " + instead);
     }
   }
 
@@ -324,12 +337,11 @@ public final class TraceSentinel implements AutoCloseable {
       deleteLedgerFiles(config.ledgerDir());
       history.enableOwnershipFence();
       cluster = new ClusterNode(config.cluster(), db);
-    } else if (new OwnerTable(db, WRITER).everTaken()) {
+    } else {
       // A cluster's nodes fence one another's commits through partition_owners; a single node checks nothing there:
       // its scans (serve's, import's) landed beside theirs unfenced, judged against a ledger that lacks theirs.
-      throw new IllegalStateException("TRACESENTINEL_DB_URL=" + db.redacted() + " holds a cluster's history (its "
-          + "nodes took partitions in partition_owners): a start without TRACESENTINEL_KAFKA_BOOTSTRAP would write it "
-          + "unfenced beside them; start this as a node of that cluster, or use another database");
+      refuseClusterDatabase("a start without TRACESENTINEL_KAFKA_BOOTSTRAP would write it unfenced beside them",
+          "start this as a node of that cluster, or use another database");
     }
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
     recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
