@@ -48,15 +48,18 @@ final class VerifyRoutes {
     this.reportPhone = services.config().reportPhone();
   }
 
-  /** Mount before the general /api body handler: the limit comes before any body is read. */
+  /**
+   * Mount before the general /api body handler: the limit comes before any body is read. Each look-up route takes
+   * its token itself, so that its 429 is counted under its own route label: on a prefix route in front of them, every
+   * 429 was labelled /api/v1/verify, apart from the answers of /api/v1/verify/:code and /api/v1/verify/image.
+   */
   void mount(Router router) {
-    router.route("/api/v1/verify*").handler(this::limit);
     // A regex, so a Digital Link URI with encoded slashes fits in one parameter; named like a path for the
     // metrics' route label and the OpenAPI check.
     router.routeWithRegex(HttpMethod.GET, "/api/v1/verify/(?<code>.+)").method(HttpMethod.HEAD)
-        .setName("/api/v1/verify/:code")
+        .setName("/api/v1/verify/:code").handler(this::limit)
         .handler(ctx -> answer(ctx, pathCode(ctx)));
-    ApiServer.getAndHead(router, "/api/v1/verify").handler(ctx -> {
+    ApiServer.getAndHead(router, "/api/v1/verify").handler(this::limit).handler(ctx -> {
       List<String> codes = ctx.queryParams().getAll("code");
       if (codes.isEmpty()) {
         // the router lets /api/v1/verify/ (a path code left empty) match here: its caller gave no query parameter
@@ -70,10 +73,13 @@ final class VerifyRoutes {
       lookUp(ctx, TraceCodes.parseQueryValue(codes.get(0))).onComplete(ar -> reply(ctx, ar));
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
-    router.post("/api/v1/verify/image").handler(ImageRoutes.holdBody(imageLimit)).handler(ImageRoutes::requireImage)
-        .handler(this::fewPhotosAtOnce).handler(ImageRoutes.RESERVE_PUBLIC_SLOT);
+    router.post("/api/v1/verify/image").handler(this::limit).handler(ImageRoutes.holdBody(imageLimit))
+        .handler(ImageRoutes::requireImage).handler(this::fewPhotosAtOnce).handler(ImageRoutes.RESERVE_PUBLIC_SLOT);
     router.post("/api/v1/verify/image").handler(BodyHandler.create(false).setBodyLimit(imageLimit))
         .handler(this::image);
+    // Every other /api/v1/verify* request (another method, /api/v1/verifyx) takes a token too, then goes on to its 404
+    // or 405: only a request no look-up route answered reaches this one.
+    router.route("/api/v1/verify*").handler(this::limit);
 
     StaticHandler page = StaticHandler.create("webroot/verify").setIndexPage("index.html").setMaxAgeSeconds(300)
         .setDefaultContentEncoding("UTF-8");

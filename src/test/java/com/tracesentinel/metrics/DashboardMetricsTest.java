@@ -158,6 +158,38 @@ class DashboardMetricsTest {
     }
   }
 
+  /**
+   * A look-up refused by the limiter carries the route it was sent to: the limiter ran on the prefix route
+   * /api/v1/verify*, so every 429 was labelled /api/v1/verify, apart from the 200s of /api/v1/verify/:code.
+   */
+  @Test
+  void aLimitedLookUpCarriesTheRouteItWasSentTo() {
+    untilLimited(() -> svc.get("/api/v1/verify?code=" + URLEncoder.encode(CANONICAL, StandardCharsets.UTF_8), null));
+    untilLimited(() -> svc.get("/api/v1/verify/" + URLEncoder.encode(CANONICAL, StandardCharsets.UTF_8), null));
+    untilLimited(() -> decodePublic("hello".getBytes(StandardCharsets.UTF_8)));
+    Set<String> routes = new TreeSet<>();
+    for (Sample s : Scrape.parse(svc.get("/metrics", null).body()).samples()) {
+      if (s.name().equals("vertx_http_server_requests_total") && "429".equals(s.labels().get("code"))) {
+        routes.add(s.labels().get("route"));
+      }
+    }
+    assertEquals(Set.of("/api/v1/verify", "/api/v1/verify/:code", "/api/v1/verify/image"), routes);
+  }
+
+  private static void untilLimited(java.util.function.Supplier<Response> send) {
+    for (int i = 0; i <= LOOKUPS_PER_MINUTE; i++) {
+      if (send.get().status() == 429) {
+        return;
+      }
+    }
+    throw new AssertionError("the look-up rate limit was never reached");
+  }
+
+  private static Response decodePublic(byte[] body) {
+    return svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
   @Test
   void aMethodMadeUpByTheClientAddsNoSeries() {
     for (int i = 0; i < 20; i++) {
