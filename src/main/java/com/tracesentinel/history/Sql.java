@@ -228,17 +228,31 @@ final class Sql {
       RETURNING ref, site_id, name, kind, region_code, region_name
       """;
 
-  /** A null pack size is one not sent: the stored one is kept, and a new product is a pack of 1. */
+  /**
+   * A null pack size is one not sent: the stored one is kept, and a new product is a pack of 1. Those products are
+   * an insert of their own that leaves pack_size to the row it meets once that row is locked: read beforehand in a
+   * sub-select, it was the statement snapshot's, so an upload setting it that committed in between had its size
+   * overwritten by the older one (by 1 when both uploads created the product).
+   */
   static final String UPSERT_PRODUCTS = """
-      INSERT INTO products (product_key, drug_code, generic_name, brand_name, spec, manufacturer, pack_size)
-      SELECT k, d, g, b, s, m, coalesce(p, (SELECT pack_size FROM products WHERE product_key = k), 1)
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[])
-        AS u(k, d, g, b, s, m, p)
-      ON CONFLICT (product_key) DO UPDATE SET drug_code = excluded.drug_code, generic_name = excluded.generic_name,
-        brand_name = excluded.brand_name, spec = excluded.spec, manufacturer = excluded.manufacturer,
-        pack_size = excluded.pack_size, updated_at = now()
-      RETURNING product_key, drug_code, generic_name, brand_name, spec, manufacturer, pack_size
-      """;
+      WITH u AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[])
+          AS u(k, d, g, b, s, m, p)
+      ), kept AS (
+        INSERT INTO products (product_key, drug_code, generic_name, brand_name, spec, manufacturer)
+        SELECT k, d, g, b, s, m FROM u WHERE p IS NULL
+        ON CONFLICT (product_key) DO UPDATE SET %1$s
+        RETURNING %2$s
+      ), sent AS (
+        INSERT INTO products (product_key, drug_code, generic_name, brand_name, spec, manufacturer, pack_size)
+        SELECT k, d, g, b, s, m, p FROM u WHERE p IS NOT NULL
+        ON CONFLICT (product_key) DO UPDATE SET %1$s, pack_size = excluded.pack_size
+        RETURNING %2$s
+      )
+      SELECT * FROM kept UNION ALL SELECT * FROM sent
+      """.formatted("drug_code = excluded.drug_code, generic_name = excluded.generic_name, "
+          + "brand_name = excluded.brand_name, spec = excluded.spec, manufacturer = excluded.manufacturer, "
+          + "updated_at = now()", "product_key, drug_code, generic_name, brand_name, spec, manufacturer, pack_size");
 
   static final String INSERT_KEY = "INSERT INTO api_keys (id, key_hash, role, site_id, label) VALUES ($1, $2, $3, $4, $5)";
   static final String FIND_KEY = "SELECT id, role, site_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";

@@ -9,7 +9,13 @@ import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -173,6 +179,38 @@ class ReferenceApiTest {
         "productKey,genericName,packSize\n8300041,renamed again,1\n");
     assertEquals(200, sent.status(), sent.body());
     assertEquals(1, svc.app().services().reference().product("8300041").packSize(), "a pack size sent is stored");
+  }
+
+  /**
+   * Two uploads of one product at once, one setting its pack size and one without: the one without read the stored
+   * size before it met the other's row, and wrote that older size (1 for a product both created) over the one set.
+   */
+  @Test
+  void aProductSentWithoutPackSizeKeepsAPackSizeSetMeanwhile() throws Exception {
+    assertEquals(200, svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", new JsonArray()
+        .add(new JsonObject().put("productKey", "8300051").put("genericName", "a").put("packSize", 10)).encode())
+        .status());
+    for (String key : List.of("8300051", "8300052")) { // stored before, and new to both uploads
+      try (Connection setting = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(),
+          svc.db().password()); Statement st = setting.createStatement()) {
+        setting.setAutoCommit(false);
+        st.execute("INSERT INTO products (product_key, generic_name, pack_size) VALUES ('" + key + "', 'set', 20) "
+            + "ON CONFLICT (product_key) DO UPDATE SET pack_size = 20");
+        CompletableFuture<Response> without = CompletableFuture.supplyAsync(() -> svc.put("/api/v1/products",
+            TestService.ADMIN_KEY, "application/json", new JsonArray().add(new JsonObject().put("productKey", key)
+                .put("genericName", "renamed")).encode()));
+        for (int i = 0; i < 100 && TestDatabase.count(svc.db(), "SELECT count(*) FROM pg_stat_activity "
+            + "WHERE wait_event_type = 'Lock' AND query LIKE '%products%'") == 0; i++) {
+          Thread.sleep(50);
+        }
+        setting.commit();
+        Response r = without.get(30, TimeUnit.SECONDS);
+        assertEquals(200, r.status(), r.body());
+      }
+      assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM products WHERE product_key = '" + key
+          + "' AND generic_name = 'renamed' AND pack_size = 20"), key);
+      assertEquals(20, svc.app().services().reference().product(key).packSize(), key + " as the ladder judges it");
+    }
   }
 
   @Test
