@@ -425,6 +425,21 @@ public final class ApiServer extends VerticleBase {
     return false;
   }
 
+  /**
+   * PostgreSQL rolled the transaction back to let a concurrent one through (SQLSTATE 40001 serialization failure,
+   * 40P01 deadlock, e.g. two reference uploads locking shared products in opposite orders): nothing of it is stored
+   * and the same request sent again succeeds, a 503 to retry, not the service's own 500.
+   */
+  static boolean rolledBackForAnother(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof io.vertx.pgclient.PgException pg
+          && ("40001".equals(pg.getSqlState()) || "40P01".equals(pg.getSqlState()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static void problem(RoutingContext ctx) {
     if (ctx.response().ended() && ctx.response().getStatusCode() < 500) {
       // A further failure of a request already refused as the client's: a photo upload's file pipe is closed when
@@ -515,6 +530,11 @@ public final class ApiServer extends VerticleBase {
       LOG.debug("The request could not be read: {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
           RequestLog.id(ctx), failure.toString());
       p = Problem.badRequest("the request could not be read (the connection closed, or its framing is not HTTP)");
+    } else if (rolledBackForAnother(failure)) {
+      LOG.info("Rolled back for a concurrent change on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
+          RequestLog.id(ctx), failure.toString());
+      p = Problem.unavailable("the database gave this change up for another made at the same moment (a deadlock "
+          + "or a serialization failure); nothing of it was stored; send it again", 1);
     } else if (databaseUnavailable(failure)) {
       LOG.warn("Database unavailable on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
           RequestLog.id(ctx), failure.toString());

@@ -213,6 +213,37 @@ class ReferenceApiTest {
     }
   }
 
+  /**
+   * Two uploads locking shared products in opposite orders deadlock, and PostgreSQL rolls one back: that one was a 500
+   * "unexpected error", though nothing of it was stored and the same upload sent again succeeds.
+   */
+  @Test
+  void aProductUploadGivenUpInADeadlockIs503ToSendAgain() throws Exception {
+    String products = new JsonArray()
+        .add(new JsonObject().put("productKey", "8300061").put("genericName", "first"))
+        .add(new JsonObject().put("productKey", "8300062").put("genericName", "second").put("packSize", 7)).encode();
+    assertEquals(200, svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", products).status());
+    try (Connection other = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
+         Statement st = other.createStatement()) {
+      other.setAutoCommit(false);
+      st.execute("UPDATE products SET spec = 'held' WHERE product_key = '8300062'");
+      CompletableFuture<Response> upload = CompletableFuture.supplyAsync(() -> svc.put("/api/v1/products",
+          TestService.ADMIN_KEY, "application/json", products)); // locks 8300061, then waits for 8300062
+      for (int i = 0; i < 100 && TestDatabase.count(svc.db(), "SELECT count(*) FROM pg_stat_activity "
+          + "WHERE wait_event_type = 'Lock' AND query LIKE '%products%'") == 0; i++) {
+        Thread.sleep(50);
+      }
+      st.execute("UPDATE products SET spec = 'held' WHERE product_key = '8300061'"); // waits: a deadlock
+      Response r = upload.get(30, TimeUnit.SECONDS);
+      assertEquals(503, r.status(), r.body());
+      assertEquals("application/problem+json", r.contentType(), r.body());
+      assertTrue(r.retryAfter() != null, r.body());
+      assertTrue(r.json().getString("detail").contains("send it again"), r.body());
+      other.commit();
+    }
+    assertEquals(200, svc.put("/api/v1/products", TestService.ADMIN_KEY, "application/json", products).status());
+  }
+
   @Test
   void sitesAreValidatedAndUpsertedFromCsv() {
     Response bad = svc.put("/api/v1/sites", TestService.ADMIN_KEY, "text/csv",
