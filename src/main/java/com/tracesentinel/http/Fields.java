@@ -35,11 +35,12 @@ final class Fields {
    * sign (10:15:30,5). The offset stays required: a time without one names no instant. Strict, as java.time's own
    * ISO parsers are: a built formatter resolves "smartly", which read 2026-02-29 and 2026-11-31 as the month's last day
    * and 24:00 as the next midnight, so a mistyped or miscomputed date was stored, judged and filtered as another day.
+   * One offset, read leniently (the colons as written, minutes and seconds optional): with two optional forms, one
+   * after the other, the second read again what the first had, and +08:00+0800 or ZZ was taken as a time.
    */
   private static final DateTimeFormatter ISO_TIME = new DateTimeFormatterBuilder().parseCaseInsensitive()
       .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
-      .optionalStart().appendOffset("+HH:MM:ss", "Z").optionalEnd()
-      .optionalStart().appendOffset("+HHmm", "Z").optionalEnd()
+      .parseLenient().appendOffset("+HH", "Z").parseStrict()
       .toFormatter().withResolverStyle(ResolverStyle.STRICT);
   private static final Pattern DECIMAL_COMMA = Pattern.compile("([Tt]\\d{2}:\\d{2}:\\d{2}),(?=\\d)");
 

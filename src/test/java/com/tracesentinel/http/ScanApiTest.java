@@ -583,6 +583,29 @@ class ScanApiTest {
     assertEquals(400, bound.status(), bound.body());
   }
 
+  /**
+   * An offset written twice is malformed, as one that differs was: the two offset forms were each optional, so the
+   * second read again what the first had, and +08:00+0800 or ZZ was stored as a time.
+   */
+  @Test
+  void aScanTimeWithItsOffsetWrittenTwiceIsRefused() {
+    String local = Instant.now().minusSeconds(3600).atOffset(java.time.ZoneOffset.ofHours(8)).toLocalDateTime()
+        .truncatedTo(ChronoUnit.SECONDS).toString();
+    String[] written = {local + "+08:00+0800", local + "+0800+0800", local + "+08+08", local + "ZZ", local + "Z+00"};
+    JsonArray scans = new JsonArray();
+    for (String w : written) {
+      scans.add(scan(newCode(), "PA", "W5", Instant.now()).put("scannedAt", w));
+    }
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(400, r.status(), r.body());
+    assertEquals(written.length, r.json().getJsonArray("errors").size(), r.body());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'W5'"));
+    for (String w : written) {
+      Response bound = svc.get("/api/v1/anomalies?from=" + w.replace("+", "%2B"), investigator);
+      assertEquals(400, bound.status(), w + ": " + bound.body());
+    }
+  }
+
   @Test
   void lineNumbersAndQuantitiesWithAFractionAreRefusedNotRounded() {
     String code = newCode();
