@@ -11,10 +11,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.text.ParsePosition;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
+import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -48,8 +52,58 @@ final class Fields {
 
   /** An ISO-8601 time with an offset (see {@link #ISO_TIME}); a DateTimeParseException when it is none. */
   static OffsetDateTime isoTime(String s) {
+    return OffsetDateTime.parse(pointed(s), ISO_TIME);
+  }
+
+  /** {@code s} with its decimal comma, if any, a point. */
+  private static String pointed(String s) {
     // Every scan may carry a time: the pattern runs only on the rare one with a comma.
-    return OffsetDateTime.parse(s.indexOf(',') < 0 ? s : DECIMAL_COMMA.matcher(s).replaceFirst("$1."), ISO_TIME);
+    return s.indexOf(',') < 0 ? s : DECIMAL_COMMA.matcher(s).replaceFirst("$1.");
+  }
+
+  /**
+   * The error for {@code s}, which {@link #isoTime} refused. A value written as a time is told which of its date, time
+   * of day or offset does not exist (2026-11-31, 24:00, +19:00): "must be an ISO-8601 time with an offset" told a
+   * client whose value had one nothing, and java.time's own words name its fields in Java's terms. Else it must be one,
+   * as {@code example} is.
+   */
+  static String notIsoTime(String s, String example) {
+    String why = noSuch(s);
+    return why != null ? why : "must be an ISO-8601 time with an offset, e.g. " + example;
+  }
+
+  /** Which part of {@code s}, written as a time, does not exist (see {@link #notIsoTime}); null when none. */
+  private static String noSuch(String s) {
+    String t = pointed(s); // a comma for a point: the parts are where they are in s
+    ParsePosition end = new ParsePosition(0);
+    TemporalAccessor raw = ISO_TIME.parseUnresolved(t, end);
+    if (raw == null || end.getIndex() < t.length()
+        || !ChronoField.YEAR.range().isValidValue(raw.getLong(ChronoField.YEAR))) {
+      return null;
+    }
+    int timeAt = Math.max(s.indexOf('T'), s.indexOf('t'));
+    int offsetAt = timeAt + 1;
+    while ("+-Zz".indexOf(s.charAt(offsetAt)) < 0) {
+      offsetAt++;
+    }
+    long month = raw.getLong(ChronoField.MONTH_OF_YEAR);
+    if (!ChronoField.MONTH_OF_YEAR.range().isValidValue(month)) {
+      return s.substring(0, timeAt) + " is not a date: a month is 01 to 12";
+    }
+    YearMonth yearMonth = YearMonth.of((int) raw.getLong(ChronoField.YEAR), (int) month);
+    long day = raw.getLong(ChronoField.DAY_OF_MONTH);
+    if (day < 1 || day > yearMonth.lengthOfMonth()) {
+      return s.substring(0, timeAt) + " is not a date: " + yearMonth + " has " + yearMonth.lengthOfMonth() + " days";
+    }
+    for (ChronoField f : List.of(ChronoField.HOUR_OF_DAY, ChronoField.MINUTE_OF_HOUR, ChronoField.SECOND_OF_MINUTE)) {
+      if (raw.isSupported(f) && !f.range().isValidValue(raw.getLong(f))) {
+        return s.substring(timeAt + 1, offsetAt) + " is not a time of day: 00:00 to 23:59:59";
+      }
+    }
+    if (!ChronoField.OFFSET_SECONDS.range().isValidValue(raw.getLong(ChronoField.OFFSET_SECONDS))) {
+      return s.substring(offsetAt) + " is not an offset: -18:00 to +18:00";
+    }
+    return null;
   }
 
   /**

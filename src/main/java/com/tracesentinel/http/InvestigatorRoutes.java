@@ -591,8 +591,7 @@ final class InvestigatorRoutes {
       // (no scan more than minutes ahead is accepted) is that late
       return bound.isAfter(LAST_TIMESTAMP) ? LAST_TIMESTAMP : bound;
     } catch (DateTimeException e) {
-      errors.add(name, "must be an ISO-8601 time with an offset, e.g. 2026-11-22T00:00:00+08:00 or "
-          + "2026-11-21T16:00:00Z");
+      errors.add(name, Fields.notIsoTime(plusOffset(v), "2026-11-22T00:00:00+08:00 or 2026-11-21T16:00:00Z"));
       return null;
     }
   }

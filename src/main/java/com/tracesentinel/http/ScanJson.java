@@ -240,7 +240,7 @@ final class ScanJson {
       try {
         scannedAt = Fields.isoTime(at).toInstant();
       } catch (DateTimeParseException e) {
-        errors.add(prefix + "scannedAt", "must be an ISO-8601 time with an offset, e.g. 2026-11-22T10:15:30+08:00");
+        errors.add(prefix + "scannedAt", Fields.notIsoTime(at, "2026-11-22T10:15:30+08:00"));
       }
     }
     String billedDrug = text(o, Field.BILLED_DRUG, prefix, false, MAX_TEXT, errors);

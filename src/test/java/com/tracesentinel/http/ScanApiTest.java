@@ -583,6 +583,33 @@ class ScanApiTest {
     assertEquals(400, bound.status(), bound.body());
   }
 
+  /** A time in form that names no such day, hour or offset is told so: the 400 said it must have an offset. */
+  @Test
+  void aTimeNamingNoSuchDayOrHourIsToldWhichPartIsWrong() {
+    String[][] told = {
+        {"2026-11-31T10:00:00+08:00", "2026-11-31 is not a date: 2026-11 has 30 days"},
+        {"2027-02-29T10:00:00,5+0800", "2027-02-29 is not a date: 2027-02 has 28 days"},
+        {"2026-13-01T10:00:00Z", "2026-13-01 is not a date: a month is 01 to 12"},
+        {"2026-12-01T24:00:00Z", "24:00:00 is not a time of day: 00:00 to 23:59:59"},
+        {"2026-12-01T10:60:00,5Z", "10:60:00,5 is not a time of day: 00:00 to 23:59:59"},
+        {"2026-12-01T10:00:00+19:00", "+19:00 is not an offset: -18:00 to +18:00"}};
+    JsonArray scans = new JsonArray();
+    for (String[] t : told) {
+      scans.add(scan(newCode(), "PA", "W6", Instant.now()).put("scannedAt", t[0]));
+    }
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(400, r.status(), r.body());
+    JsonArray errors = r.json().getJsonArray("errors");
+    assertEquals(told.length, errors.size(), r.body());
+    for (int i = 0; i < told.length; i++) {
+      assertEquals("scans[" + i + "].scannedAt", errors.getJsonObject(i).getString("field"), r.body());
+      assertEquals(told[i][1], errors.getJsonObject(i).getString("message"), r.body());
+      Response bound = svc.get("/api/v1/anomalies?to=" + told[i][0].replace("+", "%2B"), investigator);
+      assertEquals(400, bound.status(), bound.body());
+      assertEquals("to: " + told[i][1], bound.json().getString("detail"), bound.body());
+    }
+  }
+
   /**
    * An offset written twice is malformed, as one that differs was: the two offset forms were each optional, so the
    * second read again what the first had, and +08:00+0800 or ZZ was stored as a time.
