@@ -33,8 +33,11 @@ window.TsDetail = (function () {
     [/^(\d+) sales? not returned, the latest not known since a return undid another \(see the code's history\)(?:; (.+))?$/,
       function (m, n, more) {
         return n + ' 笔销售未退货，因一次退货撤销了其中一笔，最近一笔不明（见该码的历史）' + (more ? '；' + extra(more) : ''); }],
-    [/^sale of (.+) deleted (\d+) days later, after the (\d+)-day return window$/, function (m, at, n, w) {
+    [/^sale of (.+) deleted (\d+) days? later, after the (\d+)-day return window$/, function (m, at, n, w) {
       return at + ' 的销售在 ' + n + ' 天后被删除，超过 ' + w + ' 天的退货期'; }],
+    // a return window that is not whole days (TRACESENTINEL_RETURN_WINDOW_SECONDS), written as the ladder's durations
+    [/^sale of (.+) deleted (.+) later, after the (.+) return window$/, function (m, at, d, w) {
+      return at + ' 的销售在 ' + duration(d) + ' 后被删除，超过 ' + duration(w) + ' 的退货期'; }],
     [/^sold (.+?)(?:; (.+))?$/, function (m, w, more) { return '已于 ' + where(w) + '售出' + (more ? '；' + extra(more) : ''); }]
   ];
 

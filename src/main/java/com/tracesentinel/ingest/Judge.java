@@ -482,9 +482,8 @@ final class Judge implements Runnable {
         com.tracesentinel.reference.Site site = reference.site(s.siteRef());
         late.add(new Voiding.LateDeletion(s.scanId(), s.codeKey(), s.canonical(), s.product(), v.siteId(),
             site == null ? "" : site.regionCode(),
-            s.documentNo(), s.scannedAt(), "sale of " + s.scannedAt() + " deleted "
-            + java.time.Duration.between(s.scannedAt(), at).toDays() + " days later, after the "
-            + ladder.settings().returnWindow().toDays() + "-day return window"));
+            s.documentNo(), s.scannedAt(), Voiding.lateDeletionDetail(s.scannedAt(), at,
+            ladder.settings().returnWindow())));
       }
     }
     Voiding voiding = new Voiding(v.siteId(), v.uploadBatch(), at, List.copyOf(ids), codes.size(), List.copyOf(late));

@@ -412,7 +412,7 @@ public final class Ladder {
   }
 
   /** "10 d 0 h 0 min 1 s", "2 h 30 min", "45 s": leading and trailing zero parts left out. */
-  static String human(long seconds) {
+  public static String human(long seconds) {
     if (seconds < 0) {
       return seconds + " s";
     }

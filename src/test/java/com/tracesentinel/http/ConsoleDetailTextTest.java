@@ -47,7 +47,9 @@ class ConsoleDetailTextTest {
       "which open sale this returns is not known: 2 sales not returned, the latest not known since a return undid "
           + "another (see the code's history)",
       // an NHSA 3507 deletion of a sale older than the return window (Judge)
-      "sale of " + LOCAL + " deleted 12 days later, after the 10-day return window");
+      "sale of " + LOCAL + " deleted 12 days later, after the 10-day return window",
+      "sale of " + LOCAL + " deleted 1 day later, after the 1-day return window",
+      "sale of " + LOCAL + " deleted 2 h 0 min 31 s later, after the 2 h return window");
 
   private static List<Pattern> chinesePatterns() throws IOException {
     String js;
