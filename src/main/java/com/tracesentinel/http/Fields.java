@@ -68,7 +68,12 @@ final class Fields {
    * as {@code example} is.
    */
   static String notIsoTime(String s, String example) {
-    String why = noSuch(s);
+    String why;
+    try {
+      why = noSuch(s);
+    } catch (java.time.DateTimeException e) {
+      why = null; // java.time's offset reader refuses +25:00 even unresolved: the generic words, not a 500
+    }
     return why != null ? why : "must be an ISO-8601 time with an offset, e.g. " + example;
   }
 

@@ -592,7 +592,9 @@ class ScanApiTest {
         {"2026-13-01T10:00:00Z", "2026-13-01 is not a date: a month is 01 to 12"},
         {"2026-12-01T24:00:00Z", "24:00:00 is not a time of day: 00:00 to 23:59:59"},
         {"2026-12-01T10:60:00,5Z", "10:60:00,5 is not a time of day: 00:00 to 23:59:59"},
-        {"2026-12-01T10:00:00+19:00", "+19:00 is not an offset: -18:00 to +18:00"}};
+        {"2026-12-01T10:00:00+19:00", "+19:00 is not an offset: -18:00 to +18:00"},
+        // java.time's offset reader throws on these even unresolved: the generic words, not a 500
+        {"2026-11-31T10:00:00+25:00", "must be an ISO-8601 time with an offset, e.g. "}};
     JsonArray scans = new JsonArray();
     for (String[] t : told) {
       scans.add(scan(newCode(), "PA", "W6", Instant.now()).put("scannedAt", t[0]));
@@ -603,10 +605,10 @@ class ScanApiTest {
     assertEquals(told.length, errors.size(), r.body());
     for (int i = 0; i < told.length; i++) {
       assertEquals("scans[" + i + "].scannedAt", errors.getJsonObject(i).getString("field"), r.body());
-      assertEquals(told[i][1], errors.getJsonObject(i).getString("message"), r.body());
+      assertTrue(errors.getJsonObject(i).getString("message").startsWith(told[i][1]), r.body());
       Response bound = svc.get("/api/v1/anomalies?to=" + told[i][0].replace("+", "%2B"), investigator);
       assertEquals(400, bound.status(), bound.body());
-      assertEquals("to: " + told[i][1], bound.json().getString("detail"), bound.body());
+      assertTrue(bound.json().getString("detail").startsWith("to: " + told[i][1]), bound.body());
     }
   }
 
