@@ -342,19 +342,19 @@ final class InvestigatorRoutes {
     errors.throwIfAny();
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
-    Future<CodeState> stateNow = Future.fromCompletionStage(states.stateOf(key), ctx.vertx().getOrCreateContext())
-        .recover(InvestigatorRoutes::refusedWhileStopped);
-    stateNow.compose(state -> {
-      Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
-      return queries.codeScans(key).compose(scans -> {
-        if (state != null || scans.list().isEmpty()) {
-          return looked.map(n -> new ScansAndLookups(scans, n, state));
-        }
-        // Stored scans and no ledger entry: none of them counts (each was voided by a deletion or refused), so the
-        // code stands as never sold, which is what the public look-up tells; null read as "state unknown".
-        return lookups.lookupsOf(key).map(n -> new ScansAndLookups(scans, n, CodeState.NEW));
-      });
-    }).onComplete(ar -> {
+    // The scans first, then the state: a sale committed in between is then counted by the state. Read the other way
+    // round, a first sale committed in between was listed ACCEPTED beside the state of a code never sold
+    // (TimelineStateTest).
+    queries.codeScans(key).compose(scans -> Future.fromCompletionStage(states.stateOf(key),
+        ctx.vertx().getOrCreateContext()).recover(InvestigatorRoutes::refusedWhileStopped).compose(state -> {
+          if (state != null || scans.list().isEmpty()) {
+            Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
+            return looked.map(n -> new ScansAndLookups(scans, n, state));
+          }
+          // Stored scans and no ledger entry: none of them counts (each was voided by a deletion or refused), so the
+          // code stands as never sold, which is what the public look-up tells; null read as "state unknown".
+          return lookups.lookupsOf(key).map(n -> new ScansAndLookups(scans, n, CodeState.NEW));
+        })).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
