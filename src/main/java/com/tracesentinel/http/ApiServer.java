@@ -111,9 +111,12 @@ public final class ApiServer extends VerticleBase {
 
   static boolean compressedBody(HttpServerRequest request) {
     String encoding = request.getHeader("Content-Encoding");
+    return hasBody(request) && encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity");
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
     String length = request.getHeader("Content-Length");
-    boolean body = request.getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
-    return body && encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity");
+    return request.getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
   }
 
   /**
@@ -133,10 +136,33 @@ public final class ApiServer extends VerticleBase {
   /** Before the body is read: a body labelled as anything but JSON is refused, not read as JSON. */
   static void requireJsonBody(RoutingContext ctx) {
     if (!jsonMediaType(ctx.request().getHeader("Content-Type"))) {
-      throw new Problem(415, "Unsupported media type", "the body must be JSON: send it with Content-Type: "
-          + "application/json");
+      throw notJson();
     }
     ctx.next();
+  }
+
+  private static Problem notJson() {
+    return new Problem(415, "Unsupported media type", "the body must be JSON: send it with Content-Type: "
+        + "application/json");
+  }
+
+  /**
+   * The same rule for every route behind the API's shared body handler, in one place: each POST, PUT or PATCH there
+   * reads a JSON body (a key request, a case change), and read any label as JSON until 2026-12-05, so a key asked for
+   * as a form (curl -d without -H) was issued. A method the path does not serve keeps its 404 or 405.
+   */
+  private static Handler<RoutingContext> requireJsonBodyBehind(Router router) {
+    return ctx -> {
+      HttpServerRequest request = ctx.request();
+      String method = request.method().name();
+      // The routes are walked only for a body its label already refuses.
+      if (hasBody(request) && !jsonMediaType(request.getHeader("Content-Type"))
+          && List.of("POST", "PUT", "PATCH").contains(method)
+          && List.of(allowed(router, ctx.normalizedPath()).split(", ")).contains(method)) {
+        throw notJson();
+      }
+      ctx.next();
+    };
   }
 
   /** Every route of the service (package-private: the OpenAPI test walks them). */
@@ -166,7 +192,8 @@ public final class ApiServer extends VerticleBase {
     scans.mount(router, auth);
     new NhsaRoutes(services.intake()).mount(router, auth);
     new ReferenceRoutes(services.referenceRepository(), services.config().dbTimeoutSeconds()).mount(router, auth);
-    router.route("/api/*").handler(ImageRoutes.holdBody(MAX_BODY)).handler(auth.keyBeforeBody());
+    router.route("/api/*").handler(ImageRoutes.holdBody(MAX_BODY)).handler(auth.keyBeforeBody())
+        .handler(requireJsonBodyBehind(router));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     int dbTimeout = services.config().dbTimeoutSeconds();
     router.route("/api/*").handler(ctx -> answerWithin(ctx, dbTimeout));

@@ -139,6 +139,45 @@ class ProblemAnswersTest {
     }
   }
 
+  /**
+   * Every route that reads a JSON body keeps to one rule: the uploads refused a body labelled XML or a form, while a
+   * key request and a case change read it as JSON (a key asked for as a form, as curl -d sends it, was issued).
+   */
+  @Test
+  void everyJsonBodyRouteRefusesABodyLabelledAnotherMediaType() throws Exception {
+    String[][] routes = {{"POST", "/api/v1/scans", "{\"code\":\"81000010000000000003\",\"siteId\":\"PE\","
+        + "\"documentNo\":\"MT-3\"}"}, {"PUT", "/api/v1/sites", "[]"}, {"PUT", "/api/v1/products", "[]"},
+        {"POST", "/api/v1/keys", "{\"role\":\"investigator\",\"label\":\"MT-KEY\"}"},
+        {"PATCH", "/api/v1/anomalies", "{\"ids\":[1],\"state\":\"DISMISSED\",\"note\":\"n\"}"},
+        {"PATCH", "/api/v1/anomalies/1", "{\"state\":\"DISMISSED\",\"note\":\"n\"}"}};
+    for (String[] route : routes) {
+      for (String type : List.of("application/xml", "application/x-www-form-urlencoded")) {
+        HttpResponse<String> r = HTTP.send(svc.request(route[1], TestService.ADMIN_KEY).header("Content-Type", type)
+            .method(route[0], HttpRequest.BodyPublishers.ofString(route[2])).build(), HttpResponse.BodyHandlers
+            .ofString());
+        assertEquals(415, r.statusCode(), route[0] + " " + route[1] + " as " + type + ": " + r.body());
+        assertProblem(415, r);
+      }
+      // text/plain is read as JSON, as the README says: whatever the route then answers, it is not a 415.
+      HttpResponse<String> text = HTTP.send(svc.request(route[1], TestService.ADMIN_KEY).header("Content-Type",
+          "text/plain").method(route[0], HttpRequest.BodyPublishers.ofString(route[2])).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertFalse(text.statusCode() == 415, route[1] + ": " + text.body());
+    }
+    // The text/plain ones alone.
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'MT-3'"));
+    assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys WHERE label = 'MT-KEY'"));
+    // A method the path does not serve is still a 405, and a path no route serves a 404, whatever the body's label.
+    HttpResponse<String> form = HTTP.send(svc.request("/api/v1/anomalies", TestService.ADMIN_KEY)
+        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("{}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertProblem(405, form);
+    HttpResponse<String> nowhere = HTTP.send(svc.request("/api/v1/no-such-route", TestService.ADMIN_KEY)
+        .header("Content-Type", "application/xml").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertProblem(404, nowhere);
+  }
+
   private static HttpResponse<String> postScan(String contentType, String documentNo) throws Exception {
     HttpRequest.Builder b = svc.request("/api/v1/scans", TestService.ADMIN_KEY).POST(HttpRequest.BodyPublishers
         .ofString("{\"code\":\"81000010000000000002\",\"siteId\":\"PE\",\"documentNo\":\"" + documentNo + "\"}"));
