@@ -467,6 +467,7 @@ final class Judge implements Runnable {
       return;
     }
     long now = clock.seconds();
+    ledger.noteRemovals(codes.stream().filter(key -> !states.containsKey(ByteBuffer.wrap(key))).toList(), now);
     for (byte[] key : codes) {
       Change change = listed(new Change(seq, key, ledger.getRaw(key)));
       CodeState state = states.get(ByteBuffer.wrap(key));

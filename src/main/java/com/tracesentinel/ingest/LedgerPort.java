@@ -1,6 +1,7 @@
 package com.tracesentinel.ingest;
 
 import com.tracesentinel.rules.CodeState;
+import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -26,6 +27,18 @@ public interface LedgerPort {
 
   /** Puts back earlier bytes (null: remove the code). */
   void restore(byte[] key, byte[] previous);
+
+  /**
+   * Notes, before they are removed, codes whose removal is not yet stored (an NHSA deletion voiding every scan of a
+   * code): a removed entry carries no change stamp, so the reconcile after a crash would not find it, and a deletion
+   * that never committed would leave the history's sales missing from the ledger.
+   */
+  default void noteRemovals(List<byte[]> keys, long changedAt) {}
+
+  /** The codes noted by {@link #noteRemovals} at or after this ledger time, for the reconcile after a crash. */
+  default List<byte[]> removedSince(long epochSecond) {
+    return List.of();
+  }
 
   /** Visits every entry with its own copies of key and value. */
   void forEach(BiConsumer<byte[], byte[]> visitor);

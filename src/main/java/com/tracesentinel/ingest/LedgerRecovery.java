@@ -55,19 +55,25 @@ public final class LedgerRecovery {
   }
 
   /**
-   * Re-derives every code changed at or after {@code sinceEpochSecond} (ledger time); a code with no committed scan
-   * is removed: its change never reached the history.
+   * Re-derives every code changed at or after {@code sinceEpochSecond} (ledger time), and every code a deletion removed
+   * since; a code with no committed scan is removed: its change never reached the history.
    */
   public void reconcile(long sinceEpochSecond) throws Exception {
     long started = System.nanoTime();
+    // Removed by a deletion that may not have committed: no entry, so no stamp to find it by.
+    Set<ByteBuffer> deleted = new HashSet<>();
+    for (byte[] key : ledger.removedSince(sinceEpochSecond)) {
+      deleted.add(ByteBuffer.wrap(key));
+    }
     List<byte[]> suspects = new ArrayList<>();
     long[] visited = {0};
     ledger.forEach((key, value) -> {
       visited[0]++;
-      if (StateCodec.changedAt(value) >= sinceEpochSecond) {
+      if (StateCodec.changedAt(value) >= sinceEpochSecond && !deleted.contains(ByteBuffer.wrap(key))) {
         suspects.add(key);
       }
     });
+    deleted.forEach(key -> suspects.add(key.array()));
     LOG.info("Reconciling {} of {} codes changed since {} with the history", suspects.size(), visited[0],
         sinceEpochSecond);
     reconcileTotal.set(suspects.size());

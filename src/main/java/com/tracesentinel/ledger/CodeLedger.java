@@ -6,9 +6,11 @@ import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.StateCodec;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,6 +55,11 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
    * REJECTED "internal error while judging this scan" with a 200, not refused with the 503 a full ledger answers.
    */
   private static final String CAPACITY = "codes.capacity";
+  /**
+   * Codes removed by a change not yet stored, one "ledger-time hex-key" line each ({@link #noteRemovals}), until a
+   * checkpoint passes them or the ledger is closed cleanly.
+   */
+  private static final String REMOVED = "codes.removed";
   /** Changes whenever a key or value layout, or what a value means, changes: an older file is rebuilt. */
   static final String FORMAT = "tracesentinel-ledger 4: key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1]"
       + ", a return may leave open sales unknown, GS1 keys of the serial in upper case";
@@ -75,6 +82,9 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
   private final Opened opened;
   private final String openedBecause;
   private final AtomicLong entries;
+  /** Guards the removals file and {@link #newestRemoval}: the judge notes, the checkpoint timer prunes. */
+  private final Object removals = new Object();
+  private long newestRemoval = Long.MIN_VALUE;
 
   private CodeLedger(ChronicleMap<byte[], byte[]> map, Path dir, long capacity, Opened opened, String because) {
     this.map = map;
@@ -288,6 +298,52 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     Path tmp = dir.resolve(CHECKPOINT + ".tmp");
     Files.writeString(tmp, Long.toString(epochSeconds));
     Files.move(tmp, dir.resolve(CHECKPOINT), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    synchronized (removals) {
+      if (newestRemoval < epochSeconds) {
+        Files.deleteIfExists(dir.resolve(REMOVED)); // settled, as every change before the checkpoint
+      }
+    }
+  }
+
+  @Override
+  public void noteRemovals(List<byte[]> keys, long changedAt) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    StringBuilder lines = new StringBuilder();
+    for (byte[] key : keys) {
+      lines.append(changedAt).append(' ').append(CodeKey.hex(key)).append('\n');
+    }
+    synchronized (removals) {
+      try {
+        Files.writeString(dir.resolve(REMOVED), lines, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot note the codes a deletion removes from the ledger", e);
+      }
+      newestRemoval = Math.max(newestRemoval, changedAt);
+    }
+  }
+
+  @Override
+  public List<byte[]> removedSince(long epochSecond) {
+    List<byte[]> keys = new ArrayList<>();
+    synchronized (removals) {
+      if (!Files.exists(dir.resolve(REMOVED))) {
+        return keys;
+      }
+      try {
+        for (String line : Files.readAllLines(dir.resolve(REMOVED))) {
+          String[] at = line.split(" ");
+          // A crash in mid-write leaves a last line cut short: its removal had not begun.
+          if (at.length == 2 && at[1].length() == 2 * CodeKey.BYTES && Long.parseLong(at[0]) >= epochSecond) {
+            keys.add(java.util.HexFormat.of().parseHex(at[1]));
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the codes removed from the ledger", e);
+      }
+    }
+    return keys;
   }
 
   @Override
@@ -393,6 +449,7 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
   public void close(boolean clean) throws IOException {
     map.close();
     if (clean) {
+      Files.deleteIfExists(dir.resolve(REMOVED));
       Files.deleteIfExists(dir.resolve(DIRTY));
       LOG.info("Ledger closed cleanly with {} codes", entries.get());
     } else {

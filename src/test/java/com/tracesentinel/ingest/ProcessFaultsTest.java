@@ -100,12 +100,8 @@ class ProcessFaultsTest {
 
   /** Rows stored per document, in one query. */
   private static Map<String, Long> stored(List<String> docs) throws Exception {
-    Properties p = new Properties();
-    p.setProperty("user", "postgres");
-    p.setProperty("password", Files.readString(svc.dataDir().resolve("pg.password")).trim());
-    String port = Files.readAllLines(svc.dataDir().resolve("pg").resolve("postmaster.pid")).get(3).trim();
     Map<String, Long> out = new java.util.HashMap<>();
-    try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+    try (var c = connect();
          var st = c.prepareStatement("SELECT document_no, count(*) FROM scans WHERE document_no = ANY(?) GROUP BY 1")) {
       st.setArray(1, c.createArrayOf("text", docs.toArray()));
       try (var rs = st.executeQuery()) {
@@ -115,6 +111,15 @@ class ProcessFaultsTest {
       }
     }
     return out;
+  }
+
+  /** A connection to the service's embedded PostgreSQL. */
+  private static java.sql.Connection connect() throws Exception {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", Files.readString(svc.dataDir().resolve("pg.password")).trim());
+    String port = Files.readAllLines(svc.dataDir().resolve("pg").resolve("postmaster.pid")).get(3).trim();
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
   }
 
   /** Every 200 is stored whole, every 503 not at all; answers lost with the connection may be either. */
@@ -295,6 +300,58 @@ class ProcessFaultsTest {
     ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
     assertEquals(0, verify.exit(), verify.log());
     svc.launch();
+  }
+
+  /**
+   * An NHSA 3507 deletion judged, its commit waiting (the scans table locked), when the service is killed: the code it
+   * left with no scan had been removed from the ledger, and a removed entry carries no change stamp, so the reconcile
+   * at the next start passed it by. The deletion never committed and the sale stands in the history, but the ledger
+   * had no entry: the public was told NO_SALE_RECORD, the box's next sale in another city was ACCEPTED, and
+   * verify-ledger found the code missing, then mismatched.
+   */
+  @Test
+  @Order(8)
+  void killedWithMinus9WhileADeletionIsBeingStoredItsSalesStillCount() throws Exception {
+    String code = "88777777777777777777";
+    JsonObject line = new JsonObject().put("fixmedins_bchno", "UP-KILL").put("rtal_docno", "R-KILL")
+        .put("drug_trac_codg", code).put("trdn_flag", "0").put("sel_retn_cnt", 1)
+        .put("sel_retn_time", java.time.LocalDateTime.now(java.time.ZoneId.of("Asia/Shanghai")).minusMinutes(5)
+            .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")));
+    Response upload = svc.post("/api/v1/nhsa/3505", new JsonObject().put("infno", "3505").put("msgid", "K1")
+        .put("fixmedins_code", "PA").put("input", new JsonObject().put("selinfo", line)));
+    assertEquals(0, new JsonObject(upload.body()).getInteger("infcode"), upload.body());
+    JsonObject deletion = new JsonObject().put("infno", "3507").put("msgid", "K2").put("fixmedins_code", "PA")
+        .put("input", new JsonObject().put("data", new JsonObject().put("fixmedins_bchno", "UP-KILL")
+            .put("inv_data_type", "4")));
+    try (var lock = connect()) {
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("LOCK TABLE scans IN EXCLUSIVE MODE"); // reads go on, the deletion's UPDATE waits
+      ExecutorService client = Executors.newSingleThreadExecutor();
+      client.submit(() -> svc.post("/api/v1/nhsa/3507", deletion)); // never answered: the service dies first
+      client.shutdown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (soldUnits(code) != 0) {
+        assertTrue(System.nanoTime() < deadline, "the deletion was judged");
+        Thread.sleep(1);
+      }
+      svc.kill9(); // within the stall limit (1 s), which would undo the deletion's ledger change
+      lock.rollback();
+    }
+    svc.launch();
+    assertEquals(1, svc.count("SELECT count(*) FROM scans WHERE document_no = 'R-KILL' AND voided_at IS NULL"));
+    assertEquals(1, soldUnits(code), "the sale the history holds");
+    Response resale = svc.post("/api/v1/scans", new JsonObject().put("code", code).put("siteId", "PB")
+        .put("documentNo", "R-KILL-2"));
+    assertEquals("FLAGGED", resale.result(0).getString("status"), resale.body());
+    svc.stop();
+    ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
+    assertEquals(0, verify.exit(), verify.log());
+    svc.launch();
+  }
+
+  /** The units the ledger counts sold of a code (0 for a code it has no entry for). */
+  private static int soldUnits(String code) {
+    return svc.adminGet("/api/v1/codes/" + code + "/events").json().getJsonObject("state").getInteger("soldUnits");
   }
 
   private interface SqlCall {

@@ -176,6 +176,12 @@ public final class ServiceProcess implements AutoCloseable {
         .timeout(Duration.ofSeconds(30)).GET().build());
   }
 
+  /** A GET with the admin key: the investigators' routes. */
+  public TestService.Response adminGet(String path) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + ADMIN_KEY).GET().build());
+  }
+
   public TestService.Response post(String path, JsonObject body) {
     return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + ADMIN_KEY)
