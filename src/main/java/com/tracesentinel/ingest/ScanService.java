@@ -257,18 +257,23 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     }
   }
 
-  /** The deletion of one of these scans' sites still waiting to reach the judge, or null. */
+  /**
+   * The deletions of these scans' sites still waiting to reach the judge, or null. All of them: they reach it in turn,
+   * and a batch of two sites (an admin key's) that waited for the first site's only was judged before the second's,
+   * its corrected upload of that site answered REPLAYED and then voided with the scan it was taken for.
+   */
   private CompletableFuture<Void> deletionQueuedFor(List<ScanInput> inputs) {
     if (deletionsQueued.isEmpty()) {
       return null;
     }
+    Set<CompletableFuture<Void>> queued = new java.util.LinkedHashSet<>();
     for (ScanInput in : inputs) {
-      CompletableFuture<Void> queued = in.siteId() == null ? null : deletionsQueued.get(in.siteId());
-      if (queued != null) {
-        return queued;
+      CompletableFuture<Void> q = in.siteId() == null ? null : deletionsQueued.get(in.siteId());
+      if (q != null) {
+        queued.add(q);
       }
     }
-    return null;
+    return queued.isEmpty() ? null : CompletableFuture.allOf(queued.toArray(CompletableFuture[]::new));
   }
 
   /** {@code after}: handed to the judge once that completes (null: at once), counted as waiting meanwhile. */

@@ -88,6 +88,34 @@ class VoidUploadTest {
     correctedUploadRightBehindItsDeletion(true);
   }
 
+  /**
+   * A batch naming several sites (an admin key's), sent behind queued deletions of two of them, waited for the first
+   * site's deletion only: it reached the judge before the other site's, its corrected upload of that site was found in
+   * the history not yet voided and answered REPLAYED, and that deletion then voided the only copy of the sale.
+   */
+  @Test
+  void aBatchOfTwoSitesSentBehindBothSitesQueuedDeletionsIsStored() throws Exception {
+    try (TestService svc = TestService.start()) {
+      svc.sites("VA", "440301", "VB", "440301", "VC", "440301");
+      ScanService scans = svc.app().services().scans();
+      Instant now = Instant.now();
+      String b = "86100000000000000012";
+      scans.ingest(List.of(sale("86100000000000000010", "VC", "RC", 1, now.minusSeconds(60), "B-C")), now).join();
+      scans.ingest(List.of(sale("86100000000000000011", "VA", "RA", 1, now.minusSeconds(60), "B-A")), now).join();
+      scans.ingest(List.of(sale(b, "VB", "RB", 1, now.minusSeconds(60), "B-B")), now).join();
+
+      var underWay = scans.voidUpload("VC", "B-C", now);
+      var first = scans.voidUpload("VA", "B-A", now);
+      var second = scans.voidUpload("VB", "B-B", now);
+      var corrected = scans.ingest(List.of(sale("86100000000000000013", "VA", "RA2", 1, now.minusSeconds(30), null),
+          sale(b, "VB", "RB", 1, now.minusSeconds(60), "B-B2")), now);
+      for (var deletion : List.of(underWay, first, second)) {
+        assertEquals(1, deletion.join().scansVoided());
+      }
+      assertStoredAfresh(svc, corrected.join().get(1), "B-B2", b);
+    }
+  }
+
   private static void correctedUploadRightBehindItsDeletion(boolean anotherDeletionAhead) throws Exception {
     try (TestService svc = TestService.start()) {
       svc.sites("VA", "440301");
@@ -108,11 +136,17 @@ class VoidUploadTest {
         assertEquals(1, earlier.join().scansVoided());
       }
       assertEquals(1, deletion.join().scansVoided());
-      assertEquals("ACCEPTED", corrected.join().get(0).status().name());
-      assertEquals(1, TestDatabase.count(svc.db(),
-          "SELECT count(*) FROM scans WHERE type = 'SALE' AND voided_at IS NULL AND upload_batch = 'B-2'"));
-      assertEquals(1, svc.app().services().ledger().get(CodeKey.of(a)).saleCount());
-      svc.assertLedgerEqualsHistory();
+      assertStoredAfresh(svc, corrected.join().get(0), "B-2", a);
     }
+  }
+
+  /** The corrected upload's sale was stored, not taken for a re-send, and the ledger counts it once. */
+  private static void assertStoredAfresh(TestService svc, ScanResult corrected, String batch, String code)
+      throws Exception {
+    assertEquals("ACCEPTED", corrected.status().name());
+    assertEquals(1, TestDatabase.count(svc.db(),
+        "SELECT count(*) FROM scans WHERE type = 'SALE' AND voided_at IS NULL AND upload_batch = '" + batch + "'"));
+    assertEquals(1, svc.app().services().ledger().get(CodeKey.of(code)).saleCount());
+    svc.assertLedgerEqualsHistory();
   }
 }
