@@ -467,12 +467,23 @@ final class Judge implements Runnable {
       return;
     }
     long now = clock.seconds();
-    ledger.noteRemovals(codes.stream().filter(key -> !states.containsKey(ByteBuffer.wrap(key))).toList(), now);
-    for (byte[] key : codes) {
-      Change change = listed(new Change(seq, key, ledger.getRaw(key)));
-      CodeState state = states.get(ByteBuffer.wrap(key));
-      ledger.restore(key, state == null ? null : com.tracesentinel.rules.StateCodec.encode(state, now));
-      changes.addLast(change);
+    try {
+      ledger.noteRemovals(codes.stream().filter(key -> !states.containsKey(ByteBuffer.wrap(key))).toList(), now);
+      for (byte[] key : codes) {
+        changes.addLast(listed(new Change(seq, key, ledger.getRaw(key)))); // kept before the write, to undo it too
+        CodeState state = states.get(ByteBuffer.wrap(key));
+        ledger.restore(key, state == null ? null : com.tracesentinel.rules.StateCodec.encode(state, now));
+      }
+    } catch (RuntimeException e) {
+      // Answered 503, so the codes changed before the failure go back: left changed, they made the ledger differ
+      // from the history, which never voided them.
+      while (!changes.isEmpty() && changes.peekLast().seq == seq) {
+        undo(changes.pollLast());
+      }
+      LOG.error("Deleting upload {} of site {} failed in the ledger", v.uploadBatch(), v.siteId(), e);
+      r.answer.completeExceptionally(new ScanService.Unavailable("the deletion could not be applied to the ledger; "
+          + "nothing of it was stored: send it again shortly"));
+      return;
     }
     Instant at = r.admittedAt;
     Instant oldestReturnable = at.minus(ladder.settings().returnWindow());

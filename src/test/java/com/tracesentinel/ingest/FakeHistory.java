@@ -250,7 +250,12 @@ final class FakeHistory implements HistoryPort {
       entered.countDown();
       hold.await();
     }
-    return List.of();
+    return judgedInOrder().stream()
+        .filter(s -> siteId.equals(s.row().input().siteId()) && uploadBatch.equals(s.row().input().uploadBatch()))
+        .map(s -> new Voiding.UploadedScan(s.scanId(), s.row().event().codeKey(), s.row().code().canonical(),
+            s.row().code().productKey(), s.row().input().type(), s.row().status(), s.row().input().scannedAt(),
+            s.row().input().documentNo(), s.row().site().ref()))
+        .toList();
   }
 
   @Override

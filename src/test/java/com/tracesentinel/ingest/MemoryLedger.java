@@ -41,8 +41,15 @@ final class MemoryLedger implements LedgerPort {
     return previous;
   }
 
+  /** When set, a restore of a code it accepts throws, as a failing ledger write. */
+  volatile java.util.function.Predicate<byte[]> failRestore;
+
   @Override
   public void restore(byte[] key, byte[] previous) {
+    java.util.function.Predicate<byte[]> fail = failRestore;
+    if (fail != null && fail.test(key)) {
+      throw new IllegalStateException("injected: the ledger's write failed");
+    }
     if (previous == null) {
       entries.remove(ByteBuffer.wrap(key));
     } else {
