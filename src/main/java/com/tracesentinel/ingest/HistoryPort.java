@@ -60,10 +60,13 @@ public interface HistoryPort {
   /** Stored, judged, not voided scans of these codes: grouped by code, each code's in judging order. */
   void scansOf(List<byte[]> codeKeys, Consumer<ScanEvent> sink) throws Exception;
 
-  /** As {@link #scansOf}, leaving out the scans with these ids (those a deletion is about to void). */
+  /**
+   * As {@link #scansOf}, leaving out the scans with these ids (those a deletion is about to void): the judge's read,
+   * within the judge's limits, as {@link #uploadScans}.
+   */
   void scansOfExcept(List<byte[]> codeKeys, java.util.Set<Long> excluded, Consumer<ScanEvent> sink) throws Exception;
 
-  /** The stored, not yet voided scans of one upload of one site (NHSA fixmedins_bchno). */
+  /** The stored, not yet voided scans of one upload of one site (NHSA fixmedins_bchno); the judge's read. */
   List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) throws Exception;
 
   /**

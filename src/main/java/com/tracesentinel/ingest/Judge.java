@@ -462,6 +462,9 @@ final class Judge implements Runnable {
       }
     } catch (Exception e) {
       LOG.warn("Could not read upload {} of site {} to delete it: {}", v.uploadBatch(), v.siteId(), e.toString());
+      // As for an unanswered re-send check: what queued behind this read is refused at once, not each after its own
+      // wait, until the supervisor finds the database answering.
+      health.down("a deletion's read of the history was not answered (" + e.getClass().getSimpleName() + ")");
       r.answer.completeExceptionally(new ScanService.Unavailable("the history could not be read to delete the upload;"
           + " send the deletion again shortly"));
       return;
