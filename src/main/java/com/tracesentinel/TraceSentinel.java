@@ -256,7 +256,7 @@ public final class TraceSentinel implements AutoCloseable {
       vertx.setPeriodic(3_000, id -> referenceRepository.refresh()
           .onFailure(err -> LOG.debug("Reading reference data again: {}", err.toString())));
     }
-    codeStates = CodeStates.unlessStopped(codeStates, scans::stoppedBecause);
+    codeStates = CodeStates.unless(codeStates, this::statesUnknownBecause);
     LookupService.Catalogue catalogue = cluster == null ? LookupService.Catalogue.LOCAL
         : productKey -> referenceRepository.catchUpProduct(productKey).toCompletionStage().toCompletableFuture()
             .exceptionally(e -> null);
@@ -543,6 +543,16 @@ public final class TraceSentinel implements AutoCloseable {
           + "rebuild-ledger before it refuses new codes", percent, ledger.size(), ledger.capacity());
     }
     lastFillWarning = percent / 5;
+  }
+
+  /**
+   * Why the ledger's states cannot be told now, or null: the HTTP server opens before a start's rebuild or reconcile
+   * ends (readiness reports its progress), and a look-up then read an empty or unsettled ledger, NO_SALE_RECORD for
+   * a box the history holds sold.
+   */
+  private String statesUnknownBecause() {
+    String stopped = scans.stoppedBecause();
+    return stopped != null ? "the service must be restarted after an internal fault (" + stopped + ")" : recovering;
   }
 
   private String notReady() {

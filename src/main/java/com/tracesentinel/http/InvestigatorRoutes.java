@@ -346,7 +346,7 @@ final class InvestigatorRoutes {
     // round, a first sale committed in between was listed ACCEPTED beside the state of a code never sold
     // (TimelineStateTest).
     queries.codeScans(key).compose(scans -> Future.fromCompletionStage(states.stateOf(key),
-        ctx.vertx().getOrCreateContext()).recover(InvestigatorRoutes::refusedWhileStopped).compose(state -> {
+        ctx.vertx().getOrCreateContext()).recover(InvestigatorRoutes::refusedWhileUnknown).compose(state -> {
           if (state != null || scans.list().isEmpty()) {
             Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
             return looked.map(n -> new ScansAndLookups(scans, n, state));
@@ -378,10 +378,13 @@ final class InvestigatorRoutes {
     });
   }
 
-  /** After an internal fault the ledger's states are refused (CodeStates.unlessStopped) until the restart: a 503. */
-  private static <T> Future<T> refusedWhileStopped(Throwable err) {
-    return Future.failedFuture(err instanceof ScanService.Unavailable stopped
-        ? Problem.unavailable(stopped.getMessage(), 60) : err);
+  /**
+   * After an internal fault, and while a start rebuilds or reconciles the ledger, its states are refused
+   * (CodeStates.unless): a 503.
+   */
+  private static <T> Future<T> refusedWhileUnknown(Throwable err) {
+    return Future.failedFuture(err instanceof ScanService.Unavailable unknown
+        ? Problem.unavailable(unknown.getMessage(), 60) : err);
   }
 
   private record ScansAndLookups(AnomalyQueries.CodeScans scans, long lookups, CodeState state) {}

@@ -26,13 +26,17 @@ public interface CodeStates {
   }
 
   /**
-   * Refuses every read ({@link ScanService.Unavailable}) once the ingest core stopped after a fault ({@code stopped}
-   * gives why, or null): the ledger may then hold changes that were judged and never stored, and a "sold" read from
-   * a sale that was never stored would be worse than no answer, for the public and for an investigator alike.
+   * Refuses every read ({@link ScanService.Unavailable}) while {@code unable} gives a reason (else null): once the
+   * ingest core stopped after a fault, the ledger may hold changes that were judged and never stored, and while it is
+   * rebuilt or reconciled at a start it lacks codes or holds such changes still; a "sold" read from a sale that was
+   * never stored, or a "never sold" one of a box the history holds sold, would be worse than no answer, for the public
+   * and for an investigator alike.
    */
-  static CodeStates unlessStopped(CodeStates states, Supplier<String> stopped) {
-    return key -> stopped.get() == null ? states.stateOf(key)
-        : CompletableFuture.failedFuture(new ScanService.Unavailable("a code's state cannot be answered until the "
-            + "service has restarted after an internal fault; try again in a minute"));
+  static CodeStates unless(CodeStates states, Supplier<String> unable) {
+    return key -> {
+      String why = unable.get();
+      return why == null ? states.stateOf(key) : CompletableFuture.failedFuture(new ScanService.Unavailable(
+          "a code's state cannot be answered now: " + why + "; try again in a minute"));
+    };
   }
 }

@@ -330,7 +330,9 @@ class ProcessFaultsTest {
       client.submit(() -> svc.post("/api/v1/nhsa/3507", deletion)); // never answered: the service dies first
       client.shutdown();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (soldUnits(code) != 0) {
+      // Judged once its commit waits for the lock (the timeline's state is the committed one: no sign of it there)
+      while (svc.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          + "AND query LIKE '%voided_at%'") == 0) {
         assertTrue(System.nanoTime() < deadline, "the deletion was judged");
         Thread.sleep(1);
       }
@@ -347,6 +349,52 @@ class ProcessFaultsTest {
     ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
     assertEquals(0, verify.exit(), verify.log());
     svc.launch();
+  }
+
+  /**
+   * The HTTP server opens before a start's rebuild of the ledger ends: a public look-up (or a timeline) then read the
+   * ledger being filled and told NO_SALE_RECORD of a box the history holds sold. It is a 503 until the ledger is whole.
+   */
+  @Test
+  @Order(9)
+  void aLookUpWhileTheLedgerIsRebuiltAtAStartIsRefusedNotAnsweredFromIt() throws Exception {
+    String sold = String.format("88%018d", 300_001); // its only scan is the last the rebuild reads
+    for (int b = 0; b < 100; b++) { // enough codes that the rebuild takes a while
+      JsonArray scans = new JsonArray();
+      for (int i = 0; i < 1_000; i++) {
+        scans.add(new JsonObject().put("code", String.format("88%018d", 400_000 - b * 1_000 - i))
+            .put("siteId", "PA").put("documentNo", "LR" + b).put("lineNo", i + 1)
+            .put("scannedAt", T0.plusSeconds(100_000).toString()));
+      }
+      Response r = svc.post("/api/v1/scans", new JsonObject().put("scans", scans));
+      assertEquals(200, r.status(), r.body());
+    }
+    assertEquals(1, soldUnits(sold));
+    svc.stop();
+    Files.delete(svc.dataDir().resolve("ledger").resolve("codes.cm3"));
+    svc.launchUnready();
+    List<String> answers = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      Response r;
+      try { // the timeline, as the public look-up's 60 a minute would not last the rebuild: the same states
+        r = svc.adminGet("/api/v1/codes/" + sold + "/events");
+      } catch (IllegalStateException notListening) {
+        Thread.sleep(5);
+        continue;
+      }
+      answers.add(r.status() + " " + (r.status() == 200 ? "soldUnits " + r.json().getJsonObject("state")
+          .getInteger("soldUnits") : r.json().getString("detail")));
+      if (svc.get("/health/ready").status() == 200) {
+        break;
+      }
+    }
+    svc.awaitReady(java.time.Duration.ofSeconds(10));
+    Response after = svc.get("/api/v1/verify/" + sold);
+    assertEquals("ONE_SALE", after.json().getString("outcome"), after.body());
+    assertTrue(answers.stream().noneMatch(a -> a.equals("200 soldUnits 0")), answers.toString());
+    assertTrue(answers.stream().anyMatch(a -> a.startsWith("503") && a.contains("being rebuilt")),
+        "a look-up came during the rebuild: " + answers);
   }
 
   /** The units the ledger counts sold of a code (0 for a code it has no entry for). */

@@ -43,8 +43,13 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   public void launch() throws Exception {
-    process = run("serve");
+    launchUnready();
     awaitReady(Duration.ofSeconds(120));
+  }
+
+  /** Starts {@code serve} again on this data directory, not waiting for it. */
+  public void launchUnready() throws IOException {
+    process = run("serve");
   }
 
   /**
