@@ -551,8 +551,10 @@ public final class TraceSentinel implements AutoCloseable {
    * a box the history holds sold.
    */
   private String statesUnknownBecause() {
-    String stopped = scans.stoppedBecause();
-    return stopped != null ? "the service must be restarted after an internal fault (" + stopped + ")" : recovering;
+    String r = recovering;
+    return scans.stoppedBecause() != null
+        ? "a code's state cannot be answered until the service has restarted after an internal fault"
+        : r != null ? "a code's state cannot be answered while " + r : null;
   }
 
   private String notReady() {

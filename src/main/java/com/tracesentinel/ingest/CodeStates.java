@@ -26,7 +26,7 @@ public interface CodeStates {
   }
 
   /**
-   * Refuses every read ({@link ScanService.Unavailable}) while {@code unable} gives a reason (else null): once the
+   * Refuses every read ({@link ScanService.Unavailable}) while {@code unable} says why (else null): once the
    * ingest core stopped after a fault, the ledger may hold changes that were judged and never stored, and while it is
    * rebuilt or reconciled at a start it lacks codes or holds such changes still; a "sold" read from a sale that was
    * never stored, or a "never sold" one of a box the history holds sold, would be worse than no answer, for the public
@@ -35,8 +35,8 @@ public interface CodeStates {
   static CodeStates unless(CodeStates states, Supplier<String> unable) {
     return key -> {
       String why = unable.get();
-      return why == null ? states.stateOf(key) : CompletableFuture.failedFuture(new ScanService.Unavailable(
-          "a code's state cannot be answered now: " + why + "; try again in a minute"));
+      return why == null ? states.stateOf(key)
+          : CompletableFuture.failedFuture(new ScanService.Unavailable(why + "; try again in a minute"));
     };
   }
 }
