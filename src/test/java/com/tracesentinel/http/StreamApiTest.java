@@ -164,14 +164,17 @@ class StreamApiTest {
   @Test
   void aStreamItsClientClosedHasItsAccessLogLine() throws Exception {
     try (LogCapture log = LogCapture.of("tracesentinel.access")) {
+      String id;
       try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream?level=ALERT", investigator, null)) {
         assertEquals(200, client.status()); // the head comes with the stream's first (id-only) event
+        id = client.requestId();
       }
+      // Its own line: another test's stream, closed as this one opened, is logged here too
       long deadline = System.currentTimeMillis() + 5_000;
-      while (streamLines(log).isEmpty() && System.currentTimeMillis() < deadline) {
+      while (streamLines(log, id).isEmpty() && System.currentTimeMillis() < deadline) {
         Thread.sleep(50);
       }
-      List<String> lines = streamLines(log);
+      List<String> lines = streamLines(log, id);
       assertEquals(1, lines.size(), log.lines().toString());
       assertTrue(lines.get(0).contains(" GET /api/v1/anomalies/stream 200 "), lines.get(0));
     }
@@ -202,6 +205,10 @@ class StreamApiTest {
 
   private static List<String> streamLines(LogCapture log) {
     return log.lines().stream().filter(l -> l.contains("/anomalies/stream")).toList();
+  }
+
+  private static List<String> streamLines(LogCapture log, String requestId) {
+    return streamLines(log).stream().filter(l -> l.contains(requestId + " ")).toList();
   }
 
   @Test

@@ -30,6 +30,7 @@ public final class SseClient implements AutoCloseable {
   private final InputStream body;
   private final int status;
   private final String contentType;
+  private final String requestId;
   private final Thread reader;
   private volatile String lastEventId = "";
   private volatile boolean ended;
@@ -38,6 +39,7 @@ public final class SseClient implements AutoCloseable {
     this.body = response.body();
     this.status = response.statusCode();
     this.contentType = response.headers().firstValue("Content-Type").orElse("");
+    this.requestId = response.headers().firstValue("X-Request-Id").orElse("");
     this.reader = new Thread(this::read, "sse-client");
     reader.setDaemon(true);
     reader.start();
@@ -105,6 +107,11 @@ public final class SseClient implements AutoCloseable {
 
   public String contentType() {
     return contentType;
+  }
+
+  /** The service's id of this request, as its access log line starts. */
+  public String requestId() {
+    return requestId;
   }
 
   /** The next event, or null after {@code millis}. */
