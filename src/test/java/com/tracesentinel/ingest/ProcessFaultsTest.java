@@ -251,10 +251,7 @@ class ProcessFaultsTest {
     svc.launch();
     int[] counts = check(answers);
     assertTrue(counts[0] > 0, counts[0] + " acknowledged before the kill");
-    svc.stop();
-    ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
-    assertEquals(0, verify.exit(), verify.log());
-    svc.launch();
+    assertLedgerEqualsHistoryAndStartAgain();
   }
 
   @Test
@@ -296,10 +293,7 @@ class ProcessFaultsTest {
         .put("siteId", "PB").put("documentNo", "RB-AFTER"));
     assertEquals("FLAGGED", resale.result(0).getString("status"), "a box the history says was sold: " + resale.body());
     assertTrue(svc.log().contains("a rebuild from the history did not finish"), svc.log());
-    svc.stop();
-    ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
-    assertEquals(0, verify.exit(), verify.log());
-    svc.launch();
+    assertLedgerEqualsHistoryAndStartAgain();
   }
 
   /**
@@ -345,10 +339,7 @@ class ProcessFaultsTest {
     Response resale = svc.post("/api/v1/scans", new JsonObject().put("code", code).put("siteId", "PB")
         .put("documentNo", "R-KILL-2"));
     assertEquals("FLAGGED", resale.result(0).getString("status"), resale.body());
-    svc.stop();
-    ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
-    assertEquals(0, verify.exit(), verify.log());
-    svc.launch();
+    assertLedgerEqualsHistoryAndStartAgain();
   }
 
   /**
@@ -395,6 +386,14 @@ class ProcessFaultsTest {
     assertTrue(answers.stream().noneMatch(a -> a.equals("200 soldUnits 0")), answers.toString());
     assertTrue(answers.stream().anyMatch(a -> a.startsWith("503") && a.contains("being rebuilt")),
         "a look-up came during the rebuild: " + answers);
+  }
+
+  /** Stops the service, checks its ledger with verify-ledger (a rebuild from the history compared) and starts it again. */
+  private static void assertLedgerEqualsHistoryAndStartAgain() throws Exception {
+    svc.stop();
+    ServiceProcess.Result verify = svc.runToEnd("verify-ledger");
+    assertEquals(0, verify.exit(), verify.log());
+    svc.launch();
   }
 
   /** The units the ledger counts sold of a code (0 for a code it has no entry for). */
