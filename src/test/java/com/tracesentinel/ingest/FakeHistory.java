@@ -58,7 +58,7 @@ final class FakeHistory implements HistoryPort {
                                            java.util.Map<Integer, Long> holds, CommitGate gate)
       throws CommitFailure {
     if (voidings.stream().anyMatch(v -> !v.scanIds().isEmpty())) {
-      throw new UnsupportedOperationException("this fake stores no uploads");
+      throw new UnsupportedOperationException("this fake reads uploads but voids none");
     }
     calls.add("commit " + scans.size() + " scans");
     commits++;
