@@ -3,14 +3,7 @@ package com.tracesentinel.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.reference.Product;
-import com.tracesentinel.reference.ReferenceStore;
-import com.tracesentinel.reference.Site;
-import com.tracesentinel.reference.SiteKind;
 import com.tracesentinel.rules.EventType;
-import com.tracesentinel.rules.LadderSettings;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,15 +21,9 @@ class DeletionQueueTest {
 
   @Test
   void aScanSentBehindSeveralDeletionsWaitsForOneOfThemOnly() throws Exception {
-    ReferenceStore reference = new ReferenceStore();
-    reference.putSites(List.of(new Site(1, "S1", "A", SiteKind.PHARMACY, "440301", "r"),
-        new Site(2, "S2", "B", SiteKind.PHARMACY, "440301", "r")));
-    reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
-    FakeHistory history = new FakeHistory(1, 0, 0);
-    ScanService service = new ScanService(new MemoryLedger(1_000), history, reference, LadderSettings.DEFAULTS,
-        new ScanIds(), new IngestMetrics(new SimpleMeterRegistry()), new DatabaseHealth(),
-        new ScanService.Settings(60, 100_000, 60_000, Duration.ofDays(400)));
-    try {
+    try (MemoryPipeline pipeline = new MemoryPipeline()) {
+      ScanService service = pipeline.service;
+      FakeHistory history = pipeline.history;
       CountDownLatch entered = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       history.uploadReadEntered = entered;
@@ -54,8 +41,6 @@ class DeletionQueueTest {
       List<String> order = history.calls.stream().filter(c -> !c.equals("commit 0 scans")).toList();
       assertEquals(List.of("read B-1", "commit 1 scans", "read B-2", "read B-3"), order,
           "the sale was sent after two more deletions, and waited for the one under way only");
-    } finally {
-      service.stop();
     }
   }
 }

@@ -4,16 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.reference.Product;
-import com.tracesentinel.reference.ReferenceStore;
-import com.tracesentinel.reference.Site;
-import com.tracesentinel.reference.SiteKind;
 import com.tracesentinel.rules.EventType;
-import com.tracesentinel.rules.LadderSettings;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,15 +23,10 @@ class StalledCommitTest {
 
   @Test
   void aGroupStalledBeforeCommitIsAnswered503AtTheStallLimitAndNeverCommits() throws Exception {
-    ReferenceStore reference = new ReferenceStore();
-    reference.putSites(List.of(new Site(1, "S1", "A", SiteKind.PHARMACY, "440301", "r")));
-    reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
-    MemoryLedger ledger = new MemoryLedger(1_000);
-    FakeHistory history = new FakeHistory(1, 0, 0);
-    DatabaseHealth health = new DatabaseHealth();
-    ScanService service = new ScanService(ledger, history, reference, LadderSettings.DEFAULTS, new ScanIds(),
-        new IngestMetrics(new SimpleMeterRegistry()), health,
-        new ScanService.Settings(60, 100_000, 100, Duration.ofDays(400)));
+    // A stall limit of 100 ms: the stalled group is answered long before the test lets the database answer.
+    MemoryPipeline pipeline = new MemoryPipeline(100);
+    ScanService service = pipeline.service;
+    FakeHistory history = pipeline.history;
     try {
       ScanInput sale = new ScanInput("86000010000000000042", EventType.SALE, "S1", "D1", 1, NOW.minusSeconds(600), 1,
           false, null, null, null);
@@ -53,14 +39,12 @@ class StalledCommitTest {
       assertEquals(1, database.getCount(), "the database had not answered yet");
 
       database.countDown();
-      health.up(); // what the supervisor's probe does once the database answers again
+      pipeline.health.up(); // what the supervisor's probe does once the database answers again
       List<ScanResult> resent = retryWhileUnavailable(service, sale);
       assertEquals(ScanStatus.ACCEPTED, resent.get(0).status(), "judged afresh: the stalled try was undone");
       assertEquals(1, history.givenUp, "the stalled group reached the gate and was refused COMMIT");
       assertEquals(1, history.countStoredScans(), "only the re-send is stored");
-      LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
-          .verify(new PrintStream(new ByteArrayOutputStream()), 10);
-      assertTrue(report.clean(), report.toString());
+      pipeline.assertLedgerMatchesHistory();
     } finally {
       assertTrue(service.stop());
     }

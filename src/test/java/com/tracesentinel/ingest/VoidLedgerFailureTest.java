@@ -6,14 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.tracesentinel.code.CodeKey;
-import com.tracesentinel.reference.Product;
-import com.tracesentinel.reference.ReferenceStore;
-import com.tracesentinel.reference.Site;
-import com.tracesentinel.reference.SiteKind;
 import com.tracesentinel.rules.EventType;
-import com.tracesentinel.rules.LadderSettings;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -29,17 +22,12 @@ class VoidLedgerFailureTest {
 
   @Test
   void aDeletionFailingInTheLedgerPartWayLeavesNoCodeChanged() throws Exception {
-    ReferenceStore reference = new ReferenceStore();
-    reference.putSites(List.of(new Site(1, "S1", "A", SiteKind.PHARMACY, "440301", "r")));
-    reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
     String first = "86000010000000000001";
     String second = "86000010000000000002";
-    MemoryLedger ledger = new MemoryLedger(1_000);
     int[] restores = {0};
-    ScanService service = new ScanService(ledger, new FakeHistory(1, 0, 0), reference, LadderSettings.DEFAULTS,
-        new ScanIds(), new IngestMetrics(new SimpleMeterRegistry()), new DatabaseHealth(),
-        new ScanService.Settings(60, 100_000, 60_000, Duration.ofDays(400)));
-    try {
+    try (MemoryPipeline pipeline = new MemoryPipeline()) {
+      MemoryLedger ledger = pipeline.ledger;
+      ScanService service = pipeline.service;
       List<ScanResult> upload = service.ingest(List.of(sale(first, 1), sale(second, 2)), NOW).get(10, TimeUnit.SECONDS);
       assertEquals(List.of(ScanStatus.ACCEPTED, ScanStatus.ACCEPTED), upload.stream().map(ScanResult::status).toList());
       byte[] firstBefore = ledger.getRaw(CodeKey.of(first));
@@ -53,8 +41,6 @@ class VoidLedgerFailureTest {
           + "the code it removed before the failure is back");
       assertArrayEquals(secondBefore, ledger.getRaw(CodeKey.of(second)));
       assertArrayEquals(firstBefore, service.committedState(CodeKey.of(first)), "and read as committed");
-    } finally {
-      service.stop();
     }
   }
 
