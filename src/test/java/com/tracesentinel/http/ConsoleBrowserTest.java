@@ -6,32 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.TraceSentinel;
-import com.tracesentinel.demo.DemoData;
 import com.tracesentinel.support.TestDatabase;
 import com.tracesentinel.support.TestService;
-import java.io.File;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * /console in headless Chromium (Debian's chromium and chromium-driver) against the real service with the demo
@@ -39,51 +25,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * its driver is not installed.
  */
 @Tag("slow")
-class ConsoleBrowserTest {
-  static final File CHROMIUM = new File("/usr/bin/chromium");
-  static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-
-  private static TestService svc;
-  private static WebDriver driver;
-  private static WebDriverWait wait;
-  private static String investigator;
-  private static Path profile;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Assumptions.assumeTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
-        "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
-    svc = TestService.start();
-    TraceSentinel.await(DemoData.load(svc.app().services(), new PrintStream(PrintStream.nullOutputStream())));
-    investigator = svc.key("investigator", null);
-    driver = chrome();
-    wait = new WebDriverWait(driver, Duration.ofSeconds(20));
-    wait.ignoring(StaleElementReferenceException.class);
-  }
-
-  /** Headless Chromium with a fresh profile; both paths given, so Selenium Manager never runs (no downloads). */
-  static WebDriver chrome() throws Exception {
-    profile = com.tracesentinel.support.Scratch.dir("tracesentinel-chromium");
-    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-default-apps", "--disable-extensions", "--window-size=1400,1000",
-        "--user-data-dir=" + profile);
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-        .usingAnyFreePort().build();
-    return new ChromeDriver(service, options);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (driver != null) {
-      driver.quit();
-    }
-    if (svc != null) {
-      svc.close();
-    }
-  }
-
+class ConsoleBrowserTest extends ConsoleBrowserBase {
   private static String base() {
     return "http://127.0.0.1:" + svc.port();
   }

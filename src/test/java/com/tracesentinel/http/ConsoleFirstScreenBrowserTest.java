@@ -5,24 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.TraceSentinel;
-import com.tracesentinel.demo.DemoData;
-import com.tracesentinel.support.TestService;
-import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console's first screen with the demo day, as a new investigator sees it on a laptop (1366 x 768), in
@@ -30,22 +20,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and the anomaly details in Chinese with local times. Skipped only when Chromium or its driver is not installed.
  */
 @Tag("slow")
-class ConsoleFirstScreenBrowserTest {
-  private static TestService svc;
-  private static WebDriver driver;
-  private static WebDriverWait wait;
-
+class ConsoleFirstScreenBrowserTest extends ConsoleBrowserBase {
   @BeforeAll
-  static void start() throws Exception {
-    Assumptions.assumeTrue(ConsoleBrowserTest.CHROMIUM.canExecute() && ConsoleBrowserTest.CHROMEDRIVER.canExecute(),
-        "browser test skipped: needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
-    svc = TestService.start();
-    TraceSentinel.await(DemoData.load(svc.app().services(), new PrintStream(PrintStream.nullOutputStream())));
-    String investigator = svc.key("investigator", null);
-    driver = ConsoleBrowserTest.chrome();
+  static void signInOnALaptopInChinese() {
     driver.manage().window().setSize(new Dimension(1366, 768));
-    wait = new WebDriverWait(driver, Duration.ofSeconds(20));
-    wait.ignoring(StaleElementReferenceException.class);
     driver.get("http://127.0.0.1:" + svc.port() + "/console/");
     ((JavascriptExecutor) driver).executeScript("sessionStorage.setItem('ts.lang', 'zh');");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key"))).sendKeys(investigator);
@@ -53,16 +31,6 @@ class ConsoleFirstScreenBrowserTest {
     wait.until(d -> d.findElements(By.cssSelector("#rows tr[data-id]")).size() == 50);
     wait.until(d -> !d.findElement(By.id("totals")).getText().isEmpty());
     wait.until(d -> !d.findElements(By.cssSelector("#chart canvas")).isEmpty());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (driver != null) {
-      driver.quit();
-    }
-    if (svc != null) {
-      svc.close();
-    }
   }
 
   private static long lines(WebElement e) {

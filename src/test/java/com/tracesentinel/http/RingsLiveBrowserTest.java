@@ -4,32 +4,24 @@ import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tracesentinel.TraceSentinel;
 import com.tracesentinel.demo.DemoData;
 import com.tracesentinel.support.TestDatabase;
 import com.tracesentinel.support.TestService;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console's ring picture, live alerts and case work in headless Chromium against the real service with the demo
@@ -37,33 +29,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * live list is on appear in it; a case is taken for review from its row and a selection changed in bulk.
  */
 @Tag("slow")
-class RingsLiveBrowserTest {
-  private static TestService svc;
-  private static WebDriver driver;
-  private static WebDriverWait wait;
-  private static String investigator;
-
+class RingsLiveBrowserTest extends ConsoleBrowserBase {
   @BeforeAll
-  static void start() throws Exception {
-    Assumptions.assumeTrue(ConsoleBrowserTest.CHROMIUM.canExecute() && ConsoleBrowserTest.CHROMEDRIVER.canExecute(),
-        "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
-    svc = TestService.start();
-    TraceSentinel.await(DemoData.load(svc.app().services(), new PrintStream(PrintStream.nullOutputStream())));
+  static void awaitRingIndex() throws Exception {
     svc.awaitRingIndex();
-    investigator = svc.key("investigator", null);
-    driver = ConsoleBrowserTest.chrome();
-    wait = new WebDriverWait(driver, Duration.ofSeconds(20));
-    wait.ignoring(StaleElementReferenceException.class);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (driver != null) {
-      driver.quit();
-    }
-    if (svc != null) {
-      svc.close();
-    }
   }
 
   private static void screenshot(WebElement element, String name) throws Exception {
