@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.tracesentinel.support.TestDatabase;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class DatabaseUrlTest {
   @Test
+  @Tag("slow")
   void aPlusInThePasswordIsAPlus() throws Exception {
     DatabaseUrl db = TestDatabase.fresh();
     TestDatabase.execute(db, "CREATE ROLE plus_user LOGIN PASSWORD 'se+cret'");

@@ -23,6 +23,7 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("slow")
 class MigrationsTest {
   @Test
   void aBuildWithoutItsMigrationsStopsBeforeTouchingTheDatabase() throws Exception {
@@ -44,7 +45,6 @@ class MigrationsTest {
    * REPLAYED whole.
    */
   @Test
-  @Tag("slow")
   void nhsaCodesStoredAtTheirPositionInTheLineAreKeyedByLineOne() throws Exception {
     DatabaseUrl db = TestDatabase.fresh();
     migrate(db, "13");

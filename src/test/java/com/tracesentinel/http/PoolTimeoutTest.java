@@ -18,12 +18,14 @@ import io.vertx.sqlclient.SqlConnection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A request that waited for a pooled connection longer than the pool's timeout failed because the database could not
  * serve it then: a 503 with Retry-After, like a refused connection, not a logged 500.
  */
+@Tag("slow")
 class PoolTimeoutTest {
   @Test
   void aPoolThatGaveNoConnectionInTimeIsTheDatabaseUnavailable() throws Exception {
