@@ -263,7 +263,7 @@ public final class TraceSentinel implements AutoCloseable {
     LookupService lookups = new LookupService(codeStates, reference, catalogue, lookupCounts, lookupCounts,
         scans::settledBefore, prometheus);
     investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
-    services = new Services(config, prometheus, ledger, reference, referenceRepository, pool, scans, intake,
+    services = new Services(config, prometheus, reference, referenceRepository, pool, scans, intake,
         codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),
         this::notReady, this::notLive, investigations, cluster);
     await(vertx.deployVerticle(() -> new ApiServer(services),
@@ -604,6 +604,11 @@ public final class TraceSentinel implements AutoCloseable {
 
   public Services services() {
     return services;
+  }
+
+  /** The code ledger itself (tests); the service reaches it through the ingest core's ports. */
+  public CodeLedger ledger() {
+    return ledger;
   }
 
   /** The ingest core (also without HTTP, after {@link #startCore}). */

@@ -11,7 +11,6 @@ import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.ScanService;
-import com.tracesentinel.ledger.CodeLedger;
 import com.tracesentinel.reference.ReferenceStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.sqlclient.Pool;
@@ -30,7 +29,6 @@ import java.util.function.Supplier;
 public record Services(
     Config config,
     PrometheusMeterRegistry prometheus,
-    CodeLedger ledger,
     ReferenceStore reference,
     ReferenceRepository referenceRepository,
     Pool pool,

@@ -168,14 +168,14 @@ class ClusterTest {
         assertEquals("REPLAYED", resent.result(i).getString("status"), resent.result(i).encode());
       }
       // Each code's entry lives in its owner's ledger only.
-      long inA = a.app().services().ledger().size();
-      long inB = b.app().services().ledger().size();
+      long inA = a.app().ledger().size();
+      long inB = b.app().ledger().size();
       assertEquals(64, inA + inB);
       for (int i = 0; i < 64; i++) {
         byte[] key = CodeKey.of(code(i));
         boolean ownedByA = onA.contains(CodeKey.partitionOf(key));
-        assertEquals(ownedByA, a.app().services().ledger().getRaw(key) != null, code(i));
-        assertEquals(!ownedByA, b.app().services().ledger().getRaw(key) != null, code(i));
+        assertEquals(ownedByA, a.app().ledger().getRaw(key) != null, code(i));
+        assertEquals(!ownedByA, b.app().ledger().getRaw(key) != null, code(i));
       }
 
       // A key revoked through A stops working on B too (B trusts a checked key for 5 s).
@@ -606,7 +606,7 @@ class ClusterTest {
       assertTrue(ready(a).isEmpty(), "nothing judged while cut off");
       Response whileCut = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(kept, "S2", "C1", t.plusSeconds(60)));
       assertEquals(503, whileCut.status(), whileCut.body());
-      assertTrue(a.app().services().ledger().getRaw(CodeKey.of(kept)) != null, "its entries are kept");
+      assertTrue(a.app().ledger().getRaw(CodeKey.of(kept)) != null, "its entries are kept");
 
       // Meanwhile another node takes two of the paused partitions in the database: A must not trust their entries.
       // One comes back to A at once (A takes it over again and rebuilds it); the other stays away (A empties it).
@@ -617,7 +617,7 @@ class ClusterTest {
       node.reopen(givenBack);
       await("A judges what it was given back", 30, () -> ready(a).equals(givenBack));
       await("A empties the partition taken from it", 15,
-          () -> a.app().services().ledger().getRaw(CodeKey.of(gone)) == null);
+          () -> a.app().ledger().getRaw(CodeKey.of(gone)) == null);
       assertEquals(1, node.rebuildScans() - replayedBefore,
           "only the partition that changed hands was rebuilt (it holds one scan)");
       // Sold again (through A: B learns of S2 only at its next reference reload, up to 3 s after).

@@ -156,7 +156,7 @@ class VerifyApiTest {
     ok(verifyPath(sold));
     flushLookups();
     byte[] key = CodeKey.of(canonical(box));
-    assertNull(svc.app().services().ledger().get(key));
+    assertNull(svc.app().ledger().get(key));
     assertEquals(0, com.tracesentinel.support.TestDatabase.count(svc.db(),
         "SELECT count(*) FROM code_lookups WHERE code_key = '\\x" + CodeKey.hex(key) + "'"));
     assertEquals(1, com.tracesentinel.support.TestDatabase.count(svc.db(),
@@ -402,7 +402,7 @@ class VerifyApiTest {
         + "/events", TestService.ADMIN_KEY).json().getJsonObject("state");
     assertEquals(3, state.getLong("lookups"), state.encode());
     assertEquals(1, state.getInteger("saleCount"));
-    assertEquals(1, svc.app().services().ledger().get(key).scanCount(), "a look-up is not a scan");
+    assertEquals(1, svc.app().ledger().get(key).scanCount(), "a look-up is not a scan");
     assertEquals(1, ok(verifyPath(box)).getInteger("saleCount"));
   }
 

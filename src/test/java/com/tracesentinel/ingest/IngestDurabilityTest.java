@@ -152,7 +152,7 @@ class IngestDurabilityTest {
       Files.writeString(ledgerDir.resolve("codes.dirty"), "simulated crash");
 
       svc.restart();
-      CodeLedger ledger = svc.app().services().ledger();
+      CodeLedger ledger = svc.app().ledger();
       assertNull(ledger.get(CodeKey.of(code(22))), "a code whose scan never committed is removed");
       assertEquals(1, ledger.get(CodeKey.of(code(21))).saleCount(), "a committed sale is present again");
       Response again = svc.post("/api/v1/scans", TestService.ADMIN_KEY, sale(code(21), "UB", "D9", t.plusSeconds(86_400)));
@@ -191,7 +191,7 @@ class IngestDurabilityTest {
       assertEquals("ACCEPTED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, first).result(0).getString("status"));
       // The ledger forgets the code (as a lost ledger would): the judge takes the re-send for new, and only
       // PostgreSQL's unique index on the idempotency key knows better.
-      svc.app().services().ledger().restore(CodeKey.of(code(31)), null);
+      svc.app().ledger().restore(CodeKey.of(code(31)), null);
       Response resent = svc.post("/api/v1/scans", TestService.ADMIN_KEY, first);
       assertEquals(200, resent.status(), resent.body());
       assertEquals("REPLAYED", resent.result(0).getString("status"), resent.body());

@@ -46,8 +46,8 @@ class VoidUploadTest {
       assertEquals("LATE_DELETION", result.lateDeletions().get(0).type());
       assertEquals("R1", result.lateDeletions().get(0).conflictsWith().documentNo());
 
-      assertNull(svc.app().services().ledger().get(CodeKey.of(a)), "a had no other scan");
-      assertEquals(1, svc.app().services().ledger().get(CodeKey.of(b)).saleCount(), "b keeps its earlier sale");
+      assertNull(svc.app().ledger().get(CodeKey.of(a)), "a had no other scan");
+      assertEquals(1, svc.app().ledger().get(CodeKey.of(b)).saleCount(), "b keeps its earlier sale");
       assertEquals(2, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE voided_at IS NOT NULL"));
       assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM anomalies WHERE type = 'LATE_DELETION'"));
       // as README says: dated at the deletion (the voided sale's voidedAt), the sale's own time its conflict's
@@ -146,7 +146,7 @@ class VoidUploadTest {
     assertEquals("ACCEPTED", corrected.status().name());
     assertEquals(1, TestDatabase.count(svc.db(),
         "SELECT count(*) FROM scans WHERE type = 'SALE' AND voided_at IS NULL AND upload_batch = '" + batch + "'"));
-    assertEquals(1, svc.app().services().ledger().get(CodeKey.of(code)).saleCount());
+    assertEquals(1, svc.app().ledger().get(CodeKey.of(code)).saleCount());
     svc.assertLedgerEqualsHistory();
   }
 }

@@ -37,7 +37,7 @@ class RebuildLedgerTest {
         }
       }
       assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", scans)).status());
-      CodeState before = svc.app().services().ledger().get(CodeKey.of(String.format("84%018d", 10)));
+      CodeState before = svc.app().ledger().get(CodeKey.of(String.format("84%018d", 10)));
       svc.app().close();
 
       ByteArrayOutputStream out = new ByteArrayOutputStream();
