@@ -30,11 +30,6 @@ public final class AsciiCase {
     return null;
   }
 
-  /** a–z to A–Z and nothing else. */
-  public static String upper(String s) {
-    return Chars.toUpperAscii(s);
-  }
-
   /** A–Z to a–z and nothing else. */
   public static String lower(String s) {
     char[] out = s.toCharArray();
