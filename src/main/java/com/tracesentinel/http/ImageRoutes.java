@@ -9,6 +9,7 @@ import com.tracesentinel.imaging.DecodeOutcome;
 import com.tracesentinel.imaging.DecodedSymbol;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.ScanInput;
+import com.tracesentinel.limits.PhotosInHand;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -181,9 +182,8 @@ final class ImageRoutes {
     ctx.next();
   }
 
-  /** Photos each key has in hand (head received, not yet answered); process-wide like the slots. */
-  private static final java.util.concurrent.ConcurrentHashMap<String, Integer> PHOTOS_IN_HAND =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  /** Photos each key has in hand; process-wide like the slots. */
+  private static final PhotosInHand PHOTOS_IN_HAND = new PhotosInHand(VerifyRoutes.PHOTOS_AT_ONCE);
 
   /**
    * The decoder slots are shared by every till and the public: one key sending the heads of 18 photos and trickling
@@ -192,16 +192,11 @@ final class ImageRoutes {
    */
   static void fewPhotosPerKey(RoutingContext ctx) {
     String key = Auth.principal(ctx).keyId();
-    int[] now = new int[1];
-    PHOTOS_IN_HAND.compute(key, (k, n) -> {
-      now[0] = n == null ? 1 : n + 1;
-      return now[0] <= VerifyRoutes.PHOTOS_AT_ONCE ? Integer.valueOf(now[0]) : n;
-    });
-    if (now[0] > VerifyRoutes.PHOTOS_AT_ONCE) {
-      throw Problem.tooManyRequests("at most " + VerifyRoutes.PHOTOS_AT_ONCE + " photos at once from one key; send "
-          + "the next when one is answered", 1);
+    if (!PHOTOS_IN_HAND.take(key)) {
+      throw Problem.tooManyRequests("at most " + PHOTOS_IN_HAND.max() + " photos at once from one key; send the next "
+          + "when one is answered", 1);
     }
-    ctx.addEndHandler(v -> PHOTOS_IN_HAND.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null));
+    ctx.addEndHandler(v -> PHOTOS_IN_HAND.answered(key));
     ctx.next();
   }
 

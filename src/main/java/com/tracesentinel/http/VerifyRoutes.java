@@ -7,6 +7,7 @@ import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.limits.ClientAddress;
 import com.tracesentinel.limits.LookupLimiter;
+import com.tracesentinel.limits.PhotosInHand;
 import com.tracesentinel.reference.Product;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -122,18 +123,13 @@ final class VerifyRoutes {
    */
   private void fewPhotosAtOnce(RoutingContext ctx) {
     String client = clientKey(ctx);
-    int[] now = new int[1];
-    shared.photosInHand.compute(client, (k, n) -> {
-      now[0] = n == null ? 1 : n + 1;
-      return now[0] <= PHOTOS_AT_ONCE ? Integer.valueOf(now[0]) : n;
-    });
-    if (now[0] > PHOTOS_AT_ONCE) {
+    if (!shared.photos.take(client)) {
       shared.limited.increment();
-      ctx.fail(Problem.tooManyRequests("at most " + PHOTOS_AT_ONCE + " photos at once from one address; send the "
-          + "next when one is answered", 1));
+      ctx.fail(Problem.tooManyRequests("at most " + shared.photos.max() + " photos at once from one address; send "
+          + "the next when one is answered", 1));
       return;
     }
-    ctx.addEndHandler(v -> shared.photosInHand.computeIfPresent(client, (k, n) -> n > 1 ? n - 1 : null));
+    ctx.addEndHandler(v -> shared.photos.answered(client));
     ctx.next();
   }
 
@@ -290,9 +286,7 @@ final class VerifyRoutes {
   static final class Shared implements Shareable {
     final LookupLimiter limiter;
     final Counter limited;
-    /** Public photos received or being decoded, by client address (an entry lives as long as its requests). */
-    final java.util.concurrent.ConcurrentHashMap<String, Integer> photosInHand =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    final PhotosInHand photos = new PhotosInHand(PHOTOS_AT_ONCE);
 
     Shared(int perMinute, MeterRegistry registry) {
       this.limiter = new LookupLimiter(perMinute, LookupLimiter.MAX_CLIENTS);
