@@ -158,11 +158,20 @@ public final class TraceSentinel implements AutoCloseable {
     refuseInCluster(config, "verify-ledger", instead);
     CodeLedger.requireUsableRuntime();
     try (TraceSentinel app = new TraceSentinel(config)) {
-      app.lock = DataDirLock.acquire(config.dataDir()); // a running service's ledger is not for reading
-      if (!CodeLedger.fileExists(config.ledgerDir())) {
-        // Opening would create an empty ledger and a rebuild marker: a check must leave the directory as it was.
+      // A check must leave the directory as it was: the lock would create a missing one.
+      if (Files.isDirectory(config.dataDir())) {
+        app.lock = DataDirLock.acquire(config.dataDir()); // a running service's ledger is not for reading
+      }
+      // Opening such a ledger creates an empty one and a rebuild marker, and sets an older or damaged file aside
+      // (deleting the oldest set aside): the next start does that anyway, and a check must change nothing.
+      CodeLedger.Unusable unusable = CodeLedger.unusable(config.ledgerDir());
+      if (unusable == CodeLedger.Unusable.MISSING) {
         out.println("There is no ledger file in " + config.ledgerDir() + ". Run rebuild-ledger, or start the service, "
             + "which builds it from the history.");
+        return false;
+      } else if (unusable != null) {
+        out.println("The ledger in " + config.ledgerDir() + " cannot be verified: " + unusable.because() + "; nothing "
+            + "was changed. Run rebuild-ledger, or start the service, which rebuilds it from the history.");
         return false;
       }
       app.startDatabase();

@@ -94,6 +94,65 @@ class StartupMessagesTest {
     }
   }
 
+  /**
+   * An upgrade that changes the ledger's layout (V14's) leaves an older-layout ledger until the next start: checking
+   * it set the file aside (deleting an older file kept aside), then left an empty codes.cm3 and a rebuild marker.
+   */
+  @Test
+  void verifyLedgerOfAnOlderLayoutOrLeftMidRebuildSaysSoAndChangesNothing() throws Exception {
+    Path dataDir = withLedger("tracesentinel-verify-unusable");
+    Path ledgerDir = dataDir.resolve("ledger");
+    String format = Files.readString(ledgerDir.resolve("codes.format"));
+    Files.writeString(ledgerDir.resolve("codes.format"), "tracesentinel-ledger 4: an older layout\n");
+    Files.writeString(ledgerDir.resolve("codes.cm3.old-format-1000"), "set aside at an earlier start");
+    Files.writeString(ledgerDir.resolve("codes.cm3.old-format-2000"), "set aside at a later start");
+    Map<String, String> env = Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString());
+    Map<String, String> before = contents(ledgerDir);
+    Run older = main(env, "verify-ledger");
+    assertEquals(1, older.exit(), older.output());
+    assertTrue(older.output().contains("cannot be verified: the ledger file has an older layout; nothing was changed"),
+        older.output());
+    assertEquals(before, contents(ledgerDir));
+    assertFalse(Files.exists(dataDir.resolve("pg")), "the database was started for nothing: " + older.output());
+
+    Files.writeString(ledgerDir.resolve("codes.format"), format);
+    Files.writeString(ledgerDir.resolve("codes.rebuilding"), "created by a rebuild that was killed\n");
+    before = contents(ledgerDir);
+    Run midRebuild = main(env, "verify-ledger");
+    assertEquals(1, midRebuild.exit(), midRebuild.output());
+    assertTrue(midRebuild.output().contains("cannot be verified: a rebuild from the history did not finish"),
+        midRebuild.output());
+    assertEquals(before, contents(ledgerDir), "was: codes.cm3 deleted, an empty one created");
+
+    Path noDataDir = dataDir.resolve("never-created");
+    Run missing = main(Map.of("TRACESENTINEL_DATA_DIR", noDataDir.toString()), "verify-ledger");
+    assertEquals(1, missing.exit(), missing.output());
+    assertTrue(missing.output().contains("There is no ledger file in"), missing.output());
+    assertFalse(Files.exists(noDataDir), "was: the data directory and its lock file created");
+  }
+
+  /** A new data directory whose ledger holds the (empty) history, as a first start leaves it. */
+  private static Path withLedger(String prefix) throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir(prefix);
+    try (var ledger = com.tracesentinel.ledger.CodeLedger.open(dataDir.resolve("ledger"), 1_000, false)) {
+      ledger.rebuilt();
+    }
+    return dataDir;
+  }
+
+  /** Each file's name, size and digest. */
+  private static Map<String, String> contents(Path dir) throws Exception {
+    Map<String, String> contents = new java.util.TreeMap<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        byte[] bytes = Files.readAllBytes(f);
+        contents.put(f.getFileName().toString(), bytes.length + " bytes, sha-256 " + java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)));
+      }
+    }
+    return contents;
+  }
+
   @Test
   void anImportThatCannotStartExits2NotTheExitThatSaysItIsDone() throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-import-in-use");
@@ -272,11 +331,8 @@ class StartupMessagesTest {
 
   @Test
   void withoutChronicleFlagsEveryCommandStopsAndTheLedgerIsUntouched() throws Exception {
-    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-no-flags");
+    Path dataDir = withLedger("tracesentinel-no-flags");
     Path ledgerDir = dataDir.resolve("ledger");
-    try (com.tracesentinel.ledger.CodeLedger ledger = com.tracesentinel.ledger.CodeLedger.open(ledgerDir, 1_000, false)) {
-      ledger.rebuilt();
-    }
     List<String> before;
     try (var files = Files.list(ledgerDir)) {
       before = files.map(f -> f.getFileName().toString()).sorted().toList();

@@ -110,22 +110,18 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     Opened opened;
     String because;
     ChronicleMap<byte[], byte[]> map = null;
-    if (!file.exists()) {
+    Unusable found = unusable(dir);
+    if (found == Unusable.MISSING) {
       opened = unclean || Files.exists(formatFile) ? Opened.REPLACED : Opened.NEW;
       because = opened == Opened.NEW ? "no ledger file yet" : "the ledger file " + file + " is missing";
-    } else if (Files.exists(dir.resolve(REBUILDING))) {
+    } else if (found == Unusable.REBUILDING) {
       opened = Opened.REPLACED;
-      because = "a rebuild from the history did not finish";
+      because = found.because();
       Files.delete(file.toPath()); // a part of the codes: nothing in it is worth keeping
-    } else if (!Files.exists(formatFile) || !FORMAT.equals(Files.readString(formatFile).trim())) {
+    } else if (found != null) {
       opened = Opened.REPLACED;
-      because = "the ledger file has an older layout";
-      setAside(file, "old-format");
-    } else if (!headerLooksRight(file)) {
-      // Chronicle would wait a minute for another process to finish writing a header that is not there.
-      opened = Opened.REPLACED;
-      because = "the ledger file is damaged (its header is not a Chronicle Map header)";
-      setAside(file, "corrupt");
+      because = found.because();
+      setAside(file, found == Unusable.OLDER_LAYOUT ? "old-format" : "corrupt");
     } else if (unclean || verify) {
       List<String> corruptions = new ArrayList<>();
       try {
@@ -268,9 +264,40 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     return Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
   }
 
-  /** Whether {@code dir} holds a ledger file (read-only callers must not create one). */
-  public static boolean fileExists(Path dir) {
-    return Files.exists(dir.resolve(FILE));
+  /** What the files alone say is wrong with a ledger that {@link #open} would replace with a new, empty one. */
+  public enum Unusable {
+    MISSING("there is no ledger file"),
+    REBUILDING("a rebuild from the history did not finish"),
+    OLDER_LAYOUT("the ledger file has an older layout"),
+    DAMAGED_HEADER("the ledger file is damaged (its header is not a Chronicle Map header)");
+
+    private final String because;
+
+    Unusable(String because) {
+      this.because = because;
+    }
+
+    public String because() {
+      return because;
+    }
+  }
+
+  /**
+   * Why the ledger under {@code dir} cannot be opened as it is, read from its files without changing any (null when
+   * its entries are still to be checked): a read-only caller must not let {@link #open} set aside or create files.
+   */
+  public static Unusable unusable(Path dir) throws IOException {
+    File file = dir.resolve(FILE).toFile();
+    Path formatFile = dir.resolve(FORMAT_FILE);
+    if (!file.exists()) {
+      return Unusable.MISSING;
+    } else if (Files.exists(dir.resolve(REBUILDING))) {
+      return Unusable.REBUILDING;
+    } else if (!Files.exists(formatFile) || !FORMAT.equals(Files.readString(formatFile).trim())) {
+      return Unusable.OLDER_LAYOUT;
+    }
+    // Chronicle would wait a minute for another process to finish writing a header that is not there.
+    return headerLooksRight(file) ? null : Unusable.DAMAGED_HEADER;
   }
 
   public Opened opened() {
