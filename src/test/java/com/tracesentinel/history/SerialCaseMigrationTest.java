@@ -143,6 +143,38 @@ class SerialCaseMigrationTest {
     }
   }
 
+  /**
+   * A Caps Lock twin sent through POST /scans could raise an anomaly of its own (its spelling was a box sold
+   * elsewhere); V11 voided the twin but not its anomaly, and V12 marked only those of NHSA uploads: the anomaly stayed
+   * listed without voidedAt, a sale counted once chased as a second one.
+   */
+  @Test
+  void theAnomalyOfATwinVoidedByTheUpgradeIsMarkedVoided() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Flyway.configure().dataSource(db.jdbcUrl(), db.user(), db.password()).locations("classpath:db/migration")
+        .target("10").load().migrate();
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+      c.createStatement().execute("INSERT INTO sites (site_id, name, kind, region_code, region_name) VALUES "
+          + "('S1', 'One', 'PHARMACY', '440305', 'Shenzhen'), ('S2', 'Two', 'PHARMACY', '110105', 'Beijing')");
+      scan(c, 1, BOX + "tw01", "S2", "T-2", "ACCEPTED");
+      scan(c, 2, BOX + "TW01", "S1", "T-1", "ACCEPTED");
+      scan(c, 3, BOX + "tw01", "S1", "T-1", "FLAGGED"); // the same line with Caps Lock on: tw01's second sale
+      c.createStatement().execute("INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, "
+          + "canonical, product, site_id, region, detail, conflict_site_id, conflict_at, conflict_document_no) VALUES ("
+          + (FIRST_ID + 3) + ", '" + T.plusSeconds(3) + "', 'MULTIPLE_SALES', 'DIVERSION', 'ALERT', "
+          + hex(BOX + "tw01") + ", '" + BOX + "tw01', '06901234567892', 'S1', '440305', 'sold at S2 before', 'S2', '"
+          + T.plusSeconds(1) + "', 'T-2')");
+    }
+
+    try (TestService svc = TestService.start(db, Map.of())) {
+      assertVoided(db, 3, BOX + "TW01");
+      JsonObject anomaly = svc.get("/api/v1/anomalies?siteId=S1", TestService.ADMIN_KEY).json().getJsonArray("items")
+          .getJsonObject(0);
+      assertEquals(BOX + "TW01", anomaly.getString("canonical"), anomaly.encode());
+      assertNotNull(anomaly.getString("voidedAt"), anomaly.encode());
+    }
+  }
+
   /** A SALE row as the service stored it before V11: keys from the canonical as scanned. */
   private static void scan(Connection c, int n, String canonical, String site, String doc, String status)
       throws Exception {
