@@ -174,6 +174,13 @@ public final class TraceSentinel implements AutoCloseable {
             + "was changed. Run rebuild-ledger, or start the service, which rebuilds it from the history.");
         return false;
       }
+      // A new, empty embedded database has no history: every ledger code read as "without history", exit 1, and a
+      // script that rebuilds on 1 emptied the ledger from it.
+      if (config.dbUrl() == null && !EmbeddedDatabase.exists(config.embeddedDbDir())) {
+        throw new IllegalStateException("there is no database to compare the ledger with: TRACESENTINEL_DB_URL is "
+            + "unset and " + config.embeddedDbDir() + " holds no embedded one; set TRACESENTINEL_DB_URL to the "
+            + "service's database (nothing was created)");
+      }
       app.startDatabase();
       app.refuseClusterDatabase("verify-ledger would read every other node's codes as missing from this ledger",
           instead);

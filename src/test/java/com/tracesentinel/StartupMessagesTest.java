@@ -131,6 +131,20 @@ class StartupMessagesTest {
     assertFalse(Files.exists(noDataDir), "was: the data directory and its lock file created");
   }
 
+  /**
+   * A ledger without its database (TRACESENTINEL_DB_URL forgotten, or only the ledger directory restored): the check
+   * created an embedded PostgreSQL, found no history in it and read every ledger code as "without history", exit 1.
+   */
+  @Test
+  void verifyLedgerWithoutItsDatabaseCreatesNoneAndCannotCompare() throws Exception {
+    Path dataDir = withLedger("tracesentinel-verify-no-db");
+    Run run = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString()), "verify-ledger");
+    assertEquals(2, run.exit(), run.output());
+    assertTrue(run.output().contains("there is no database to compare the ledger with: TRACESENTINEL_DB_URL is "
+        + "unset"), run.output());
+    assertFalse(Files.exists(dataDir.resolve("pg")), "an embedded database was created: " + run.output());
+  }
+
   /** A new data directory whose ledger holds the (empty) history, as a first start leaves it. */
   private static Path withLedger(String prefix) throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir(prefix);

@@ -57,6 +57,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
     this.port = port;
   }
 
+  /** Whether the cluster was created in {@code dataDir} (initdb writes PG_VERSION first). */
+  public static boolean exists(Path dataDir) {
+    return Files.exists(dataDir.resolve("PG_VERSION"));
+  }
+
   /**
    * Creates the cluster on first use, stops a server left running on it by an earlier process that died (the caller
    * holds the data directory's lock, so no live service owns it), and starts it.
@@ -66,7 +71,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Path bin = binaries(dataDir.resolveSibling(dataDir.getFileName() + "-bin"));
     Path passwordFile = dataDir.resolveSibling(dataDir.getFileName() + ".password");
     String password;
-    if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
+    if (!exists(dataDir)) {
       password = newPassword(passwordFile);
       initdb(bin, dataDir, passwordFile);
     } else if (Files.exists(passwordFile)) {
