@@ -16,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Checks shared by every request field the edge validates itself (query parameters, reference rows, keys). */
@@ -40,19 +42,44 @@ final class Fields {
    * ISO parsers are: a built formatter resolves "smartly", which read 2026-02-29 and 2026-11-31 as the month's last day
    * and 24:00 as the next midnight, so a mistyped or miscomputed date was stored, judged and filtered as another day.
    * One offset, read leniently (the colons as written, minutes and seconds optional): with two optional forms, one
-   * after the other, the second read again what the first had, and +08:00+0800 or ZZ was taken as a time.
+   * after the other, the second read again what the first had, and +08:00+0800 or ZZ was taken as a time. Its
+   * seconds, which ISO-8601 offsets do not have (+080000, +08:00:00), are refused after it by {@link #isoTime}.
    */
   private static final DateTimeFormatter ISO_TIME = new DateTimeFormatterBuilder().parseCaseInsensitive()
       .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
       .parseLenient().appendOffset("+HH", "Z").parseStrict()
       .toFormatter().withResolverStyle(ResolverStyle.STRICT);
+  /** What precedes the offset (see {@link #noSuch}). */
+  private static final DateTimeFormatter ISO_LOCAL_TIME = new DateTimeFormatterBuilder().parseCaseInsensitive()
+      .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME).toFormatter();
+  /** An offset in one of ISO-8601's forms, its hours and minutes in range or not. */
+  private static final Pattern ISO_OFFSET = Pattern.compile("[+-](\\d{2})(?::?(\\d{2}))?");
+  /** The longest offset ISO-8601 writes, +08:00. */
+  private static final int MAX_OFFSET_LENGTH = 6;
   private static final Pattern DECIMAL_COMMA = Pattern.compile("([Tt]\\d{2}:\\d{2}:\\d{2}),(?=\\d)");
 
   private Fields() {}
 
   /** An ISO-8601 time with an offset (see {@link #ISO_TIME}); a DateTimeParseException when it is none. */
   static OffsetDateTime isoTime(String s) {
-    return OffsetDateTime.parse(pointed(s), ISO_TIME);
+    OffsetDateTime t = OffsetDateTime.parse(pointed(s), ISO_TIME);
+    int offsetAt = offsetAt(s);
+    if (s.length() - offsetAt > MAX_OFFSET_LENGTH) {
+      throw new DateTimeParseException("an offset has no seconds", s, offsetAt);
+    }
+    return t;
+  }
+
+  /**
+   * Where the offset of {@code s} begins: its last sign or Z, as nothing but digits and colons follow either in an
+   * offset; at or before the date's last '-' when {@code s} has none.
+   */
+  private static int offsetAt(String s) {
+    int at = s.length() - 1;
+    while (at > 0 && "+-Zz".indexOf(s.charAt(at)) < 0) {
+      at--;
+    }
+    return at;
   }
 
   /** {@code s} with its decimal comma, if any, a point. */
@@ -68,28 +95,27 @@ final class Fields {
    * as {@code example} is.
    */
   static String notIsoTime(String s, String example) {
-    String why;
-    try {
-      why = noSuch(s);
-    } catch (java.time.DateTimeException e) {
-      why = null; // java.time's offset reader refuses +25:00 even unresolved: the generic words, not a 500
-    }
+    String why = noSuch(s);
     return why != null ? why : "must be an ISO-8601 time with an offset, e.g. " + example;
   }
 
-  /** Which part of {@code s}, written as a time, does not exist (see {@link #notIsoTime}); null when none. */
+  /**
+   * Which part of {@code s}, written as a time, does not exist (see {@link #notIsoTime}); null when none. The offset
+   * is read here from its text: java.time's offset reader refuses +24:00 and beyond outright, even unresolved, and
+   * reads seconds that an ISO-8601 offset does not have.
+   */
   private static String noSuch(String s) {
     String t = pointed(s); // a comma for a point: the parts are where they are in s
-    ParsePosition end = new ParsePosition(0);
-    TemporalAccessor raw = ISO_TIME.parseUnresolved(t, end);
-    if (raw == null || end.getIndex() < t.length()
-        || !ChronoField.YEAR.range().isValidValue(raw.getLong(ChronoField.YEAR))) {
+    int timeAt = Math.max(s.indexOf('T'), s.indexOf('t'));
+    int offsetAt = offsetAt(s);
+    if (timeAt < 0 || offsetAt <= timeAt) {
       return null;
     }
-    int timeAt = Math.max(s.indexOf('T'), s.indexOf('t'));
-    int offsetAt = timeAt + 1;
-    while ("+-Zz".indexOf(s.charAt(offsetAt)) < 0) {
-      offsetAt++;
+    ParsePosition end = new ParsePosition(0);
+    TemporalAccessor raw = ISO_LOCAL_TIME.parseUnresolved(t.substring(0, offsetAt), end);
+    if (raw == null || end.getIndex() < offsetAt
+        || !ChronoField.YEAR.range().isValidValue(raw.getLong(ChronoField.YEAR))) {
+      return null;
     }
     long month = raw.getLong(ChronoField.MONTH_OF_YEAR);
     if (!ChronoField.MONTH_OF_YEAR.range().isValidValue(month)) {
@@ -105,10 +131,20 @@ final class Fields {
         return s.substring(timeAt + 1, offsetAt) + " is not a time of day: 00:00 to 23:59:59";
       }
     }
-    if (!ChronoField.OFFSET_SECONDS.range().isValidValue(raw.getLong(ChronoField.OFFSET_SECONDS))) {
-      return s.substring(offsetAt) + " is not an offset: -18:00 to +18:00";
+    String offset = s.substring(offsetAt);
+    if (offset.equalsIgnoreCase("Z")) {
+      return null;
     }
-    return null;
+    Matcher hhmm = ISO_OFFSET.matcher(offset);
+    if (!hhmm.matches()) {
+      return offset + " is not an offset: Z, +08:00, +0800 or +08";
+    }
+    int minutes = hhmm.group(2) == null ? 0 : Integer.parseInt(hhmm.group(2));
+    if (minutes > 59) {
+      return offset + " is not an offset: its minutes are 00 to 59";
+    }
+    return Integer.parseInt(hhmm.group(1)) * 60 + minutes > 18 * 60 ? offset + " is not an offset: -18:00 to +18:00"
+        : null;
   }
 
   /**

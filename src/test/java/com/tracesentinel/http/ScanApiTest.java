@@ -593,8 +593,13 @@ class ScanApiTest {
         {"2026-12-01T24:00:00Z", "24:00:00 is not a time of day: 00:00 to 23:59:59"},
         {"2026-12-01T10:60:00,5Z", "10:60:00,5 is not a time of day: 00:00 to 23:59:59"},
         {"2026-12-01T10:00:00+19:00", "+19:00 is not an offset: -18:00 to +18:00"},
-        // java.time's offset reader throws on these even unresolved: the generic words, not a 500
-        {"2026-11-31T10:00:00+25:00", "must be an ISO-8601 time with an offset, e.g. "}};
+        // java.time's offset reader throws on these even unresolved, and they had the generic words
+        {"2026-12-01T10:00:00+99:00", "+99:00 is not an offset: -18:00 to +18:00"},
+        {"2026-12-01T10:00:00-2500", "-2500 is not an offset: -18:00 to +18:00"},
+        {"2026-12-01T10:00:00+08:60", "+08:60 is not an offset: its minutes are 00 to 59"},
+        {"2026-12-01T10:00:00+08:00:60", "+08:00:60 is not an offset: Z, +08:00, +0800 or +08"},
+        {"2026-11-31T10:00:00+25:00", "2026-11-31 is not a date: 2026-11 has 30 days"},
+        {"2026-12-01T10:00:00", "must be an ISO-8601 time with an offset, e.g. "}};
     JsonArray scans = new JsonArray();
     for (String[] t : told) {
       scans.add(scan(newCode(), "PA", "W6", Instant.now()).put("scannedAt", t[0]));
@@ -610,6 +615,32 @@ class ScanApiTest {
       assertEquals(400, bound.status(), bound.body());
       assertTrue(bound.json().getString("detail").startsWith("to: " + told[i][1]), bound.body());
     }
+  }
+
+  /**
+   * An ISO-8601 offset has hours and minutes, no seconds: java.time's lenient offset reader, which reads the colons as
+   * written, took +080000 and +08:00:00 as +08:00.
+   */
+  @Test
+  void aScanTimeWhoseOffsetHasSecondsIsRefused() {
+    String local = Instant.now().minusSeconds(3600).atOffset(java.time.ZoneOffset.ofHours(8)).toLocalDateTime()
+        .truncatedTo(ChronoUnit.SECONDS).toString();
+    String[] written = {local + "+080000", local + "+08:00:00", local + "-00:00:00"};
+    JsonArray scans = new JsonArray();
+    for (String w : written) {
+      scans.add(scan(newCode(), "PA", "W7", Instant.now()).put("scannedAt", w));
+    }
+    Response r = svc.post("/api/v1/scans", pharmacyA, new JsonObject().put("scans", scans));
+    assertEquals(400, r.status(), r.body());
+    JsonArray errors = r.json().getJsonArray("errors");
+    assertEquals(written.length, errors.size(), r.body());
+    for (int i = 0; i < written.length; i++) {
+      String offset = written[i].substring(local.length());
+      assertEquals(offset + " is not an offset: Z, +08:00, +0800 or +08", errors.getJsonObject(i).getString("message"));
+      Response bound = svc.get("/api/v1/anomalies?from=" + written[i].replace("+", "%2B"), investigator);
+      assertEquals(400, bound.status(), written[i] + ": " + bound.body());
+    }
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'W7'"));
   }
 
   /**
