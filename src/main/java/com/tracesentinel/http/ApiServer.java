@@ -640,11 +640,32 @@ public final class ApiServer extends VerticleBase {
   }
 
   private static void send(RoutingContext ctx, Problem p) {
-    if (!ctx.request().isEnded()) {
+    HttpServerRequest request = ctx.request();
+    if (!request.isEnded()) {
+      Long limit = ctx.get(BODY_LIMIT);
+      if (p.status() == 400 && limit != null && request.isExpectMultipart()
+          && request.getHeader("Content-Length") == null) {
+        // A form the decoder refused while its body, sent without a length (chunked), was still arriving: answered
+        // at once, a 9 MB body was a 400, and a 413 with its length announced. Its 400 waits for the body's end, or
+        // becomes the route's 413 (counted as such) once the body passes the limit; the rest is drained, never
+        // buffered, as below. The 413 replaces the decoder's exception, which would tell it again as that 400.
+        request.handler(chunk -> {
+          if (request.bytesRead() > limit && !ctx.response().ended()) {
+            ctx.fail(413, new io.vertx.ext.web.handler.HttpException(413));
+          }
+        });
+        request.endHandler(v -> answer(ctx, p)); // not end(): the decoder's failure has failed that already
+        request.resume();
+        return;
+      }
       // A refused upload (no key, too large, decoders busy) is drained, never buffered: the client can finish
       // sending and read the answer, and the service holds none of it.
-      drain(ctx.request());
+      drain(request);
     }
+    answer(ctx, p);
+  }
+
+  private static void answer(RoutingContext ctx, Problem p) {
     if (ctx.response().ended()) {
       return;
     }

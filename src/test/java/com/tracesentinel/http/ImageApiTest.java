@@ -138,6 +138,28 @@ class ImageApiTest {
   }
 
   /**
+   * A photo upload's body past the limit is a 413 however it is framed: sent chunked, a body that the form decoder
+   * refused at its first kilobytes (not multipart, or a form field it cannot hold) was a 400 at once, and with its
+   * length announced a 413, so a client could not tell that its size was what was wrong.
+   */
+  @Test
+  void aPhotoUploadOverTheLimitIs413AlsoWhenSentChunked() {
+    byte[] big = new byte[9 * 1024 * 1024];
+    for (String type : List.of("multipart/form-data; boundary=x", "application/x-www-form-urlencoded")) {
+      // A body of unknown length goes chunked (Transfer-Encoding: chunked, no Content-Length).
+      Response r = svc.send(svc.request("/api/v1/scans/image", scanner).header("Content-Type", type)
+          .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build());
+      assertEquals(413, r.status(), type + ": " + r.body());
+      assertEquals("the body is larger than " + (8 * 1024 * 1024 + 64 * 1024) + " bytes", r.json().getString("detail"));
+    }
+    // Within the limit, such a body is still the 400 it was.
+    Response small = svc.send(svc.request("/api/v1/scans/image", scanner).header("Content-Type",
+        "multipart/form-data; boundary=x").POST(HttpRequest.BodyPublishers.ofInputStream(
+        () -> new java.io.ByteArrayInputStream(new byte[64 * 1024]))).build());
+    assertEquals(400, small.status(), small.body());
+  }
+
+  /**
    * Photos hold a decoder slot from their head until answered; the slots are shared by the public's look-ups and
    * every till. One key sending the heads of 18 photos and trickling their bodies held all of them, and every other
    * photo, a member of the public's included, was a 503 "all image decoders are busy" for the 30 s body deadline.
