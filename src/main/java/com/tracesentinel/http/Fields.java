@@ -12,6 +12,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.text.ParsePosition;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
@@ -68,6 +69,17 @@ final class Fields {
       throw new DateTimeParseException("an offset has no seconds", s, offsetAt);
     }
     return t;
+  }
+
+  /**
+   * {@code t} rounded up to a whole microsecond, as PostgreSQL keeps times: a scan's time and an investigator's bound
+   * are rounded alike, so that a bound written as a scan's own time with finer digits (.NET writes seven) takes the
+   * scan in as {@code from} and leaves it out as {@code to}. The scan's time was cut instead, and from= its own time
+   * missed it.
+   */
+  static Instant wholeMicrosecond(Instant t) {
+    int finer = t.getNano() % 1_000;
+    return finer == 0 ? t : t.plusNanos(1_000 - finer);
   }
 
   /**

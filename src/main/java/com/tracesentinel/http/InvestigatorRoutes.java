@@ -577,7 +577,8 @@ final class InvestigatorRoutes {
   /**
    * An ISO-8601 time with an offset, rounded up to a whole microsecond: PostgreSQL keeps microseconds and cut a finer
    * bound to them, so from=...123456|7 took in a scan at ...123456 and to=...123456|7 left it out. Every stored time
-   * is whole microseconds, so the rounded bound selects exactly what the given one does, inclusive or exclusive.
+   * is whole microseconds, so the rounded bound selects exactly what the given one does, inclusive or exclusive; a
+   * scan's time is rounded up alike when it arrives, so its own time, however written, selects it.
    */
   static Instant timeParam(Query q, String name, Problem.Errors errors) {
     String v = single(q, name, errors);
@@ -587,8 +588,7 @@ final class InvestigatorRoutes {
     try {
       // in UTC, where the database compares it: a time that has no UTC date there is refused, not a 500
       OffsetDateTime t = Fields.isoTime(plusOffset(v)).withOffsetSameInstant(ZoneOffset.UTC);
-      int finer = t.getNano() % 1_000;
-      Instant bound = (finer == 0 ? t : t.plusNanos(1_000 - finer)).toInstant();
+      Instant bound = Fields.wholeMicrosecond(t.toInstant());
       // Beyond PostgreSQL's last timestamp the driver sends the first days of year 294277 as a plain number, which
       // PostgreSQL refuses (a 500): such a bound selects what PostgreSQL's last microsecond does, as nothing stored
       // (no scan more than minutes ahead is accepted) is that late

@@ -238,7 +238,7 @@ final class ScanJson {
     String at = text(o, Field.SCANNED_AT, prefix, false, 64, errors);
     if (at != null) {
       try {
-        scannedAt = Fields.isoTime(at).toInstant();
+        scannedAt = Fields.wholeMicrosecond(Fields.isoTime(at).toInstant());
       } catch (DateTimeParseException e) {
         errors.add(prefix + "scannedAt", Fields.notIsoTime(at, "2026-11-22T10:15:30+08:00"));
       }
