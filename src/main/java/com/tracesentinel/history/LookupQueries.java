@@ -45,21 +45,32 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
     return pool.preparedQuery(Sql.RECENT_SALES).execute(Tuple.of(Buffer.buffer(codeKey), ROWS_SCANNED,
             (short) com.tracesentinel.code.CodeKey.partitionOf(codeKey)))
         .map(rows -> {
-          List<LookupService.RecentSale> sales = new ArrayList<>();
-          // Latest judged first: a return that took effect undid the latest counted sale judged before it.
-          int returnsToPair = 0;
-          for (Row r : rows) {
+          List<Row> judged = new ArrayList<>();
+          rows.forEach(judged::add);
+          // Replayed in the order judged, as the ledger did: a return that took effect undid the latest counted sale
+          // at its own site (a box sold in Beijing, then in Shenzhen, returned in Beijing, is the Shenzhen sale), or,
+          // with none there, the latest counted sale (the returned split sale standing for the box's other ones).
+          List<Row> open = new ArrayList<>();
+          for (int i = judged.size() - 1; i >= 0; i--) {
+            Row r = judged.get(i);
             if (Boolean.TRUE.equals(r.getBoolean("no_effect"))) {
               continue;
             }
-            if ("RETURN".equals(r.getString("type"))) {
-              returnsToPair++;
-              continue;
+            if (!"RETURN".equals(r.getString("type"))) {
+              open.add(r);
+            } else if (!open.isEmpty()) {
+              int undone = open.size() - 1;
+              for (int k = open.size() - 1; k >= 0; k--) {
+                if (java.util.Objects.equals(r.getString("site_id"), open.get(k).getString("site_id"))) {
+                  undone = k;
+                  break;
+                }
+              }
+              open.remove(undone);
             }
-            if (returnsToPair > 0) {
-              returnsToPair--;
-              continue;
-            }
+          }
+          List<LookupService.RecentSale> sales = new ArrayList<>();
+          for (Row r : open) {
             String name = r.getString("name");
             sales.add(new LookupService.RecentSale(r.getOffsetDateTime("scanned_at").toInstant(),
                 name == null ? r.getString("site_id") : name, r.getString("region_name")));

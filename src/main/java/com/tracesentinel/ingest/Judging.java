@@ -52,7 +52,7 @@ public final class Judging {
     int remembered = Math.min(scanCount, 4);
     long keys = com.tracesentinel.rules.StateCodec.recentKeys(state);
     for (int i = 0; i < remembered; i++) {
-      if (((keys >>> (16 * i)) & 0xFFFF) == fingerprint) {
+      if (((keys >>> (CodeState.FINGERPRINT_BITS * i)) & CodeState.FINGERPRINT_MASK) == fingerprint) {
         return true;
       }
     }

@@ -3,6 +3,7 @@ package com.tracesentinel.ingest;
 import com.tracesentinel.code.TraceCode;
 import com.tracesentinel.code.CodeKey;
 import com.tracesentinel.reference.Site;
+import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.EventType;
 import com.tracesentinel.rules.ScanFacts;
 import java.time.LocalDate;
@@ -35,8 +36,8 @@ public record ScanEvent(byte[] codeKey, byte[] idem, ScanFacts facts) {
         reimbursed, packSize));
   }
 
-  /** 16 bits of the idempotency key, remembered in the code's state to rule out most re-sends without I/O. */
+  /** 14 bits of the idempotency key, remembered in the code's state to rule out most re-sends without I/O. */
   public int fingerprint() {
-    return ((idem[0] & 0xFF) << 8) | (idem[1] & 0xFF);
+    return (((idem[0] & 0xFF) << 8) | (idem[1] & 0xFF)) & CodeState.FINGERPRINT_MASK;
   }
 }

@@ -14,9 +14,14 @@ package com.tracesentinel.rules;
  * @param lastSaleReimbursed the latest sale carried an insurance settlement
  * @param prevSaleSite      the sale site before lastSale's site (0 when none): with lastSale the "last sites"
  * @param destroyed         terminal: the box was destroyed or recalled
- * @param recentKeys        16-bit fingerprints of the idempotency keys of the last 4 scans, packed (see ledger)
+ * @param recentKeys        {@link #FINGERPRINT_BITS}-bit fingerprints of the idempotency keys of the last 4 scans,
+ *                          packed (see ledger)
  * @param lastSaleReturned  a RETURN undid lastSale while sales at other sites stay open: which of those is the
  *                          latest, and where, the slot does not say (see {@link #openSalesUnknown})
+ * @param prevOpenSale      the latest sale at prevSaleSite while it is still open, else null: a RETURN there undoes
+ *                          it (the rules let a return undo the latest open sale at its own site, not only the code's
+ *                          latest sale); its site is always prevSaleSite
+ * @param prevOpenSaleSplit prevOpenSale was a split-pack sale (a return of it gives back its quantity)
  */
 public record CodeState(
     int scanCount,
@@ -29,11 +34,26 @@ public record CodeState(
     int prevSaleSite,
     boolean destroyed,
     long recentKeys,
-    boolean lastSaleReturned) {
+    boolean lastSaleReturned,
+    ScanRef prevOpenSale,
+    boolean prevOpenSaleSplit) {
 
   public static final CodeState NEW = new CodeState(0, 0, 0, 0, null, false, false, 0, false, 0);
 
-  /** A state whose last sale, if any, is open (or the destroy anchor). */
+  /** Bits of an idempotency key kept per remembered scan: four of them fit the ledger's 7 bytes (StateCodec). */
+  public static final int FINGERPRINT_BITS = 14;
+  public static final int FINGERPRINT_MASK = (1 << FINGERPRINT_BITS) - 1;
+  private static final long RECENT_KEYS_MASK = (1L << (4 * FINGERPRINT_BITS)) - 1;
+
+  /** A state without an open sale at prevSaleSite. */
+  public CodeState(int scanCount, int saleCount, int soldUnits, int distinctSaleSites, ScanRef lastSale,
+                   boolean lastSaleSplit, boolean lastSaleReimbursed, int prevSaleSite, boolean destroyed,
+                   long recentKeys, boolean lastSaleReturned) {
+    this(scanCount, saleCount, soldUnits, distinctSaleSites, lastSale, lastSaleSplit, lastSaleReimbursed, prevSaleSite,
+        destroyed, recentKeys, lastSaleReturned, null, false);
+  }
+
+  /** A state whose last sale, if any, is open (or the destroy anchor), and no open sale at prevSaleSite. */
   public CodeState(int scanCount, int saleCount, int soldUnits, int distinctSaleSites, ScanRef lastSale,
                    boolean lastSaleSplit, boolean lastSaleReimbursed, int prevSaleSite, boolean destroyed,
                    long recentKeys) {
@@ -52,9 +72,9 @@ public record CodeState(
 
   /** Counts one more applied scan and remembers its idempotency fingerprint (oldest of four is dropped). */
   public CodeState withScanRecorded(int keyFingerprint) {
-    long keys = (recentKeys << 16) | (keyFingerprint & 0xFFFFL);
+    long keys = ((recentKeys << FINGERPRINT_BITS) | (keyFingerprint & FINGERPRINT_MASK)) & RECENT_KEYS_MASK;
     return new CodeState(scanCount == Integer.MAX_VALUE ? scanCount : scanCount + 1, saleCount, soldUnits,
         distinctSaleSites, lastSale, lastSaleSplit, lastSaleReimbursed, prevSaleSite, destroyed, keys,
-        lastSaleReturned);
+        lastSaleReturned, prevOpenSale, prevOpenSaleSplit);
   }
 }

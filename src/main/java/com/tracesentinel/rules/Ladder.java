@@ -61,7 +61,11 @@ import java.util.Objects;
  *   sites are in different cities (first 4 digits of the region code; an unknown site is never "different")
  *   less than the clone window apart: no box travels between cities that fast through a resale.</li>
  *   <li>RETURN undoes the open sale when it is at the same site, at or after it and within the return window;
- *   otherwise RETURN_MISMATCH (IRREGULAR) and nothing changes. When the last sale is undone the code has no open
+ *   otherwise RETURN_MISMATCH (IRREGULAR) and nothing changes. A RETURN at the site of the sale before the latest
+ *   one's site, while that sale is open ({@code prevOpenSale}), is judged against that sale the same way and undoes
+ *   it, the latest sale staying open: the rules undo "the latest open sale of that code at the same site", and
+ *   judged against the latest sale alone a copied code sold in Beijing and then in Shenzhen could not be returned in
+ *   Beijing (until 2026-12-05). When the last sale is undone the code has no open
  *   sale and can be sold again without an anomaly. When a whole-box sale is undone and sales stay open (repeats)
  *   that were not all at its site ({@code prevSaleSite} set), the slot no longer knows the latest open sale:
  *   {@code lastSaleReturned} is set, lastSale kept for counting sites. Keeping the returned sale as the anchor let
@@ -211,6 +215,10 @@ public final class Ladder {
           "nothing to return: destroyed " + where(c.ref, s.lastSale()), s.lastSale()));
       return s;
     }
+    ScanRef prev = s.prevOpenSale();
+    if (prev != null && prev.siteRef() == scan.siteRef()) {
+      return giveBackPrevious(c, prev, out);
+    }
     ScanRef open = c.open;
     String problem = null;
     if (s.openSalesUnknown()) {
@@ -220,13 +228,7 @@ public final class Ladder {
     } else if (open.siteRef() != scan.siteRef()) {
       problem = "the open sale is at another site: sold " + where(c.ref, open);
     } else {
-      long after = diff(scan.at(), open.at());
-      if (after < 0) {
-        problem = "return dated " + human(-after) + " before the sale: sold " + where(c.ref, open);
-      } else if (!returns.contains(after)) {
-        problem = "returned " + human(after) + " after the sale, past the " + human(returns.seconds)
-            + " window: sold " + where(c.ref, open);
-      }
+      problem = outsideTheWindow(c, open);
     }
     if (problem != null) {
       out.add(new Anomaly(AnomalyType.RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT, problem, open));
@@ -238,14 +240,50 @@ public final class Ladder {
     int soldUnits = Math.max(0, s.soldUnits() - units);
     if (saleCount > 0 && !s.lastSaleSplit() && s.prevSaleSite() != 0) {
       return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(), false, false,
-          s.prevSaleSite(), false, s.recentKeys(), true);
+          s.prevSaleSite(), false, s.recentKeys(), true, s.prevOpenSale(), s.prevOpenSaleSplit());
     }
     if (saleCount > 0) {
       // Split sales of one box, or every sale at this site: the returned sale still stands for the open ones.
       return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(),
           s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), false,
-          s.recentKeys());
+          s.recentKeys(), false, s.prevOpenSale(), s.prevOpenSaleSplit());
     }
+    return noSaleLeft(s);
+  }
+
+  /** A RETURN at the site of the open sale before the latest one's site: it undoes that sale, the latest stays. */
+  private CodeState giveBackPrevious(Ctx c, ScanRef prev, List<Anomaly> out) {
+    CodeState s = c.state;
+    String problem = outsideTheWindow(c, prev);
+    if (problem != null) {
+      out.add(new Anomaly(AnomalyType.RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT, problem, prev));
+      return s;
+    }
+    int saleCount = s.saleCount() - 1;
+    if (saleCount <= 0) {
+      return noSaleLeft(s);
+    }
+    int units = s.prevOpenSaleSplit() ? Math.max(1, c.scan.quantity()) : c.packSize;
+    return new CodeState(s.scanCount(), saleCount, Math.max(0, s.soldUnits() - units), s.distinctSaleSites(),
+        s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), false, s.recentKeys(),
+        s.lastSaleReturned());
+  }
+
+  /** Why a RETURN at the sale's own site cannot undo it (dated before it, or past the window), or null. */
+  private String outsideTheWindow(Ctx c, ScanRef sale) {
+    long after = diff(c.scan.at(), sale.at());
+    if (after < 0) {
+      return "return dated " + human(-after) + " before the sale: sold " + where(c.ref, sale);
+    }
+    if (!returns.contains(after)) {
+      return "returned " + human(after) + " after the sale, past the " + human(returns.seconds)
+          + " window: sold " + where(c.ref, sale);
+    }
+    return null;
+  }
+
+  /** The code's last open sale was returned: the site has no sale left, the one before is kept for counting. */
+  private static CodeState noSaleLeft(CodeState s) {
     return new CodeState(s.scanCount(), 0, 0, Math.max(0, s.distinctSaleSites() - 1), null, false, false,
         s.prevSaleSite(), false, s.recentKeys());
   }
@@ -274,9 +312,18 @@ public final class Ladder {
     int previousSite = previous == null ? 0 : previous.siteRef();
     boolean newSite = (previous == null || site != previousSite) && site != s.prevSaleSite();
     int distinct = newSite ? Math.min(MAX_SITES, Math.max(0, s.distinctSaleSites()) + 1) : s.distinctSaleSites();
-    int prevSaleSite = previous != null && site != previousSite ? previousSite : s.prevSaleSite();
+    if (previous == null) {
+      return new CodeState(s.scanCount(), inc(s.saleCount()), add(s.soldUnits(), units), distinct,
+          new ScanRef(site, scan.at()), scan.split(), scan.reimbursed(), s.prevSaleSite(), false, s.recentKeys());
+    }
+    boolean moved = site != previousSite;
+    // The sale this one follows at another site stays open beside it (unless a RETURN undid it): a RETURN there must
+    // still find it. At the same site, the earlier site's open sale, if any, is still the one before.
+    ScanRef prevOpenSale = moved ? (s.hasOpenSale() ? previous : null) : s.prevOpenSale();
+    boolean prevOpenSaleSplit = moved ? s.hasOpenSale() && s.lastSaleSplit() : s.prevOpenSaleSplit();
     return new CodeState(s.scanCount(), inc(s.saleCount()), add(s.soldUnits(), units), distinct,
-        new ScanRef(site, scan.at()), scan.split(), scan.reimbursed(), prevSaleSite, false, s.recentKeys());
+        new ScanRef(site, scan.at()), scan.split(), scan.reimbursed(), moved ? previousSite : s.prevSaleSite(), false,
+        s.recentKeys(), false, prevOpenSale, prevOpenSaleSplit);
   }
 
   // ---- independent checks ---------------------------------------------------------------------------------------

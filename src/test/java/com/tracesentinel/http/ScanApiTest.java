@@ -356,6 +356,32 @@ class ScanApiTest {
   }
 
   /**
+   * "A RETURN undoes the latest open sale of that code at the same site": a box sold at PA, then at PB, returned at
+   * PA, was a RETURN_MISMATCH ("the open sale is at another site"), the state knowing PB's sale only.
+   */
+  @Test
+  void aReturnAtTheFirstOfTwoSellingSitesUndoesItsSaleAndLeavesTheOtherSold() {
+    String code = newCode();
+    Instant[] days = new Instant[4];
+    for (int i = 0; i < days.length; i++) {
+      days[i] = Instant.parse("2026-11-20T02:11:00Z").plus(i, ChronoUnit.DAYS);
+    }
+    svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "S-1", days[0]));
+    assertEquals("REPEAT_SALE", svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "S-2", days[1])).result(0)
+        .getJsonArray("anomalies").getJsonObject(0).getString("type"));
+    Response back = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "RT-1", days[2]).put("type", "RETURN"));
+    assertEquals("ACCEPTED", back.result(0).getString("status"), back.body());
+    JsonObject state = svc.get("/api/v1/codes/" + code + "/events", investigator).json().getJsonObject("state");
+    assertEquals(1, state.getInteger("saleCount"), state.encode());
+    assertEquals("PB", state.getJsonObject("lastSale").getString("siteId"), state.encode());
+
+    Response again = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "RT-2", days[3]).put("type", "RETURN"));
+    JsonObject mismatch = again.result(0).getJsonArray("anomalies").getJsonObject(0);
+    assertEquals("RETURN_MISMATCH", mismatch.getString("type"), again.body());
+    assertEquals("S-2", mismatch.getJsonObject("conflictsWith").getString("documentNo"), "PB's sale is left");
+  }
+
+  /**
    * The ledger knows the conflicting scan's site and second only. A box received and scanned twice at one till within
    * one second (as a till sends scans without scannedAt), then sold elsewhere: the repeat sale named the double scan or
    * the receipt, the latest scan of that second, not the sale the box's state holds.

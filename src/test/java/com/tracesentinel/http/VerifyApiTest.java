@@ -262,6 +262,29 @@ class VerifyApiTest {
         .put("region", "Region 440305")), j.getJsonArray("recentSales"), "the Shenzhen sale, still open: " + j.encode());
   }
 
+  /**
+   * A return undoes the latest open sale at its own site: returned in Beijing, the Beijing sale is gone though the
+   * Shenzhen one came after it (the pairing took the latest sale, and showed the returned Beijing sale as open).
+   */
+  @Test
+  void aReturnAtTheFirstSellingSiteLeavesTheLaterSaleElsewhereShown() {
+    String box = newBox();
+    assertEquals("ACCEPTED", scanned(box, "VP1", "RF-1", "SALE", "2026-01-14T02:00:00+00:00"));
+    assertEquals("FLAGGED", scanned(box, "VP2", "RF-2", "SALE", "2026-01-15T02:00:00+00:00"));
+    assertEquals("ACCEPTED", scanned(box, "VP1", "RF-3", "RETURN", "2026-01-16T01:00:00+00:00"));
+    JsonObject j = ok(verifyPath(box));
+    assertEquals("ONE_SALE", j.getString("outcome"), j.encode());
+    assertEquals(new JsonArray().add(new JsonObject().put("date", "2026-01-15").put("siteName", "Pharmacy VP2")
+        .put("region", "Region 440305")), j.getJsonArray("recentSales"), "the Shenzhen sale, still open: " + j.encode());
+  }
+
+  /** Posts one scan of {@code box}; returns its status. */
+  private static String scanned(String box, String site, String doc, String type, String scannedAt) {
+    JsonObject scan = new JsonObject().put("code", box).put("siteId", site).put("documentNo", doc).put("type", type)
+        .put("scannedAt", scannedAt);
+    return svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan).result(0).getString("status");
+  }
+
   /** The latest sales by date: an offline till's back-dated upload, arriving last, was listed first. */
   @Test
   void aBackDatedSaleTakesItsPlaceByDateAmongTheLatestSales() {

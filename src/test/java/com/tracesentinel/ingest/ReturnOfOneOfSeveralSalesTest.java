@@ -68,4 +68,22 @@ class ReturnOfOneOfSeveralSalesTest {
         .verify(new PrintStream(new ByteArrayOutputStream()), 10);
     assertTrue(report.clean(), report.toString());
   }
+
+  /** The rules undo "the latest open sale of that code at the same site": Beijing's, though Shenzhen sold after it. */
+  @Test
+  void aReturnInBeijingUndoesTheBeijingSaleAndLeavesTheShenzhenSaleSold() throws Exception {
+    assertEquals(ScanStatus.ACCEPTED, send(EventType.SALE, "PBJ1", "B1", 5).status());
+    assertEquals(AnomalyType.REPEAT_SALE.name(), send(EventType.SALE, "PSZ1", "S1", 4).anomalies().get(0).type());
+    ScanResult back = send(EventType.RETURN, "PBJ1", "B2", 3);
+    assertEquals(ScanStatus.ACCEPTED, back.status(), back.anomalies().toString());
+    var state = StateCodec.decode(ledger.getRaw(CodeKey.of(CODE)));
+    assertEquals(1, state.saleCount(), "the Shenzhen sale stands");
+    assertEquals(2, state.lastSale().siteRef());
+    assertTrue(state.hasOpenSale());
+    assertEquals(AnomalyType.RETURN_MISMATCH.name(), send(EventType.RETURN, "PBJ1", "B3", 2).anomalies().get(0).type());
+
+    LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
+        .verify(new PrintStream(new ByteArrayOutputStream()), 10);
+    assertTrue(report.clean(), report.toString());
+  }
 }

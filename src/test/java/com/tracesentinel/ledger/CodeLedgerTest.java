@@ -192,15 +192,18 @@ class CodeLedgerTest {
 
   /**
    * A ledger written before GS1 serials were folded to upper case holds the keys of lower-case serials, which no scan
-   * asks for any more (V11 re-keyed their history), and one written before V14 the fingerprints of NHSA codes keyed by
-   * their position in the line: it is rebuilt, not reconciled.
+   * asks for any more (V11 re-keyed their history), one written before V14 the fingerprints of NHSA codes keyed by
+   * their position in the line, and one written before 2026-12-05 no open sale of the previous site: it is rebuilt, not
+   * reconciled.
    */
   @Test
   void aLedgerKeyedBeforeGs1SerialsWereFoldedIsRebuilt() throws Exception {
     String layout = ": key 16, value " + StateCodec.BYTES + ", fingerprint idem[0..1], a return may leave open sales "
         + "unknown";
     for (String format : new String[] {"tracesentinel-ledger 3" + layout,
-        "tracesentinel-ledger 4" + layout + ", GS1 keys of the serial in upper case"}) {
+        "tracesentinel-ledger 4" + layout + ", GS1 keys of the serial in upper case",
+        "tracesentinel-ledger 5: key 16, value 31, fingerprint idem[0..1], a return may leave open sales unknown, GS1 "
+            + "keys of the serial in upper case, NHSA codes on line 1"}) {
       try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
         ledger.rebuilt();
         ledger.put(CodeKey.of("(01)06901234567892(21)sn0001"), CodeState.NEW.withScanRecorded(7), 100, true);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,13 @@ class LadderPropertyTest {
     CodeState state = CodeState.NEW;
     long clock = T0;
     final Set<Integer> saleSites = new HashSet<>();
+    /**
+     * Sales not returned, by site: a RETURN may undo only a sale at its own site. Not checked once a split sale was
+     * returned: the returned split sale stays the anchor of the box's other split sales (README, "A return of one of
+     * several open sales"), wherever they were.
+     */
+    final Map<Integer, Integer> openBySite = new HashMap<>();
+    boolean splitReturned;
     boolean undone;
     int eventsSinceDestroy;
   }
@@ -83,10 +91,18 @@ class LadderPropertyTest {
       List<AnomalyType> types = v.anomalies().stream().map(Anomaly::type).toList();
       if (scan.type() == EventType.SALE && !before.destroyed() && !types.contains(DOUBLE_SCAN)) {
         m.saleSites.add(scan.siteRef());
+        m.openBySite.merge(scan.siteRef(), 1, Integer::sum);
       }
       if (scan.type() == EventType.RETURN && !types.contains(RETURN_MISMATCH)) {
         m.undone = true;
+        assertTrue(m.splitReturned || m.openBySite.getOrDefault(scan.siteRef(), 0) > 0,
+            "a return undid another site's sale: " + where);
+        m.openBySite.merge(scan.siteRef(), -1, Integer::sum);
+        m.splitReturned |= before.lastSaleSplit() || before.prevOpenSaleSplit();
       }
+      ScanRef prevOpen = v.next().prevOpenSale();
+      assertTrue(prevOpen == null || prevOpen.siteRef() == v.next().prevSaleSite() && (m.splitReturned
+          || m.openBySite.getOrDefault(prevOpen.siteRef(), 0) > 0), "the open sale before is not open: " + where);
       m.state = v.next().withScanRecorded(scan.hashCode());
 
       int counted = Math.min(3, m.state.distinctSaleSites());

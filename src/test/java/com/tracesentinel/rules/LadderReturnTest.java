@@ -174,6 +174,145 @@ class LadderReturnTest {
     assertEquals(2, v.next().distinctSaleSites(), "SZ1 is not counted again");
   }
 
+  /**
+   * "A RETURN undoes the latest open sale of that code at the same site": judged against the latest sale alone, a
+   * return at the first of two open sales' sites was a RETURN_MISMATCH (until 2026-12-05).
+   */
+  @Test
+  void returnAtTheSiteOfTheFirstOfTwoOpenSalesUndoesThatSaleAndLeavesTheOtherOpen() {
+    chain.then(sale(SZ1, T0).product(PACK10));
+    assertOnly(chain.then(sale(SZ2, T0 + HOUR).product(PACK10)), REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
+    assertEquals(at(SZ1, T0), chain.state.prevOpenSale());
+    Verdict v = chain.then(giveBack(SZ1, T0 + 2 * HOUR).product(PACK10));
+    assertFalse(v.flagged(), () -> "anomalies: " + v.anomalies());
+    CodeState s = v.next();
+    assertEquals(1, s.saleCount());
+    assertEquals(10, s.soldUnits());
+    assertEquals(at(SZ2, T0 + HOUR), s.lastSale(), "the Shenzhen sale stays the open one");
+    assertTrue(s.hasOpenSale());
+    assertNull(s.prevOpenSale());
+    assertEquals(2, s.distinctSaleSites());
+    assertEquals(s, StateCodec.decode(StateCodec.encode(s, T0)), "the ledger keeps it");
+
+    Anomaly again = assertOnly(chain.then(giveBack(SZ1, T0 + 3 * HOUR)), RETURN_MISMATCH, Suspicion.IRREGULAR,
+        Level.ALERT);
+    assertEquals(at(SZ2, T0 + HOUR), again.conflictsWith(), "nothing left to return at the first site");
+    assertFalse(chain.then(giveBack(SZ2, T0 + 4 * HOUR).product(PACK10)).flagged());
+    assertEquals(0, chain.state.saleCount());
+    assertEquals(0, chain.state.soldUnits());
+    assertNull(chain.state.lastSale());
+  }
+
+  @Test
+  void aReturnAtTheFirstSiteIsJudgedByItsOwnSalesTimeAndWindow() {
+    chain.then(sale(SZ1, T0));
+    chain.then(sale(SZ2, T0 + 5 * DAY));
+    Anomaly late = assertOnly(chain.then(giveBack(SZ1, T0 + 10 * DAY + 1)), RETURN_MISMATCH, Suspicion.IRREGULAR,
+        Level.ALERT);
+    assertEquals(at(SZ1, T0), late.conflictsWith());
+    assertEquals("returned 10 d 0 h 0 min 1 s after the sale, past the 10 d window: "
+        + "sold at P44030500077 on 2026-11-20T02:11:00Z", late.detail());
+    Anomaly early = assertOnly(chain.then(giveBack(SZ1, T0 - 1)), RETURN_MISMATCH, Suspicion.IRREGULAR,
+        Level.ALERT);
+    assertEquals(at(SZ1, T0), early.conflictsWith());
+    assertTrue(early.detail().startsWith("return dated 1 s before the sale"), early.detail());
+    assertEquals(2, chain.state.saleCount(), "a mismatch undoes nothing");
+    assertFalse(chain.then(giveBack(SZ1, T0 + 10 * DAY)).flagged(), "the window's last second");
+    assertEquals(1, chain.state.saleCount());
+    assertEquals(at(SZ2, T0 + 5 * DAY), chain.state.lastSale());
+  }
+
+  @Test
+  void onceTheLatestSaleIsReturnedAReturnAtTheFirstSiteStillUndoesItsSale() {
+    soldAtTwoSites();
+    chain.cleanThen(giveBack(SZ2, T0 + 2 * HOUR));
+    assertTrue(chain.state.openSalesUnknown());
+    assertFalse(chain.then(giveBack(SZ1, T0 + 3 * HOUR)).flagged());
+    assertEquals(0, chain.state.saleCount());
+    assertFalse(chain.state.openSalesUnknown());
+    assertNull(chain.state.lastSale());
+    assertFalse(chain.then(sale(SZ3, T0 + DAY)).flagged(), "no sale left open: the code sells again cleanly");
+  }
+
+  @Test
+  void aRepeatAtTheLatestSiteKeepsTheFirstSitesSaleReturnable() {
+    soldAtTwoSites();
+    assertOnly(chain.then(sale(SZ2, T0 + 2 * HOUR)), REPEAT_SALE, Suspicion.SUBSTITUTED, Level.ALERT);
+    assertFalse(chain.then(giveBack(SZ1, T0 + 3 * HOUR)).flagged());
+    assertEquals(2, chain.state.saleCount());
+    assertEquals(at(SZ2, T0 + 2 * HOUR), chain.state.lastSale());
+    assertFalse(chain.then(giveBack(SZ2, T0 + 4 * HOUR)).flagged(), "the latest Shenzhen sale");
+  }
+
+  @Test
+  void aDoubleScanAtTheLatestSiteKeepsTheFirstSitesSaleReturnable() {
+    soldAtTwoSites();
+    assertOnly(chain.then(sale(SZ2, T0 + HOUR + MIN)), DOUBLE_SCAN, Suspicion.OPERATOR_ERROR, Level.WARNING);
+    assertFalse(chain.then(giveBack(SZ1, T0 + 3 * HOUR)).flagged());
+    assertEquals(1, chain.state.saleCount());
+  }
+
+  /** The slot keeps the two latest sites' sales: with three sites, the first one's sale is no longer known. */
+  @Test
+  void withThreeSitesOnlyTheTwoLatestSitesSalesCanBeReturned() {
+    soldAtTwoSites();
+    chain.then(sale(SZ3, T0 + 2 * HOUR));
+    assertEquals(at(SZ2, T0 + HOUR), chain.state.prevOpenSale());
+    Anomaly a = assertOnly(chain.then(giveBack(SZ1, T0 + 3 * HOUR)), RETURN_MISMATCH, Suspicion.IRREGULAR,
+        Level.ALERT);
+    assertEquals(at(SZ3, T0 + 2 * HOUR), a.conflictsWith());
+    assertFalse(chain.then(giveBack(SZ2, T0 + 4 * HOUR)).flagged());
+    assertEquals(2, chain.state.saleCount());
+    assertFalse(chain.then(giveBack(SZ3, T0 + 5 * HOUR)).flagged());
+    assertEquals(1, chain.state.saleCount(), "the first site's sale stands");
+  }
+
+  @Test
+  void aSaleAfterTheFirstSitesSaleWasReturnedConflictsWithTheOtherOpenSale() {
+    soldAtTwoSites();
+    chain.cleanThen(giveBack(SZ1, T0 + 2 * HOUR));
+    Anomaly a = assertOnly(chain.then(sale(SZ1, T0 + DAY)), REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
+    assertEquals(at(SZ2, T0 + HOUR), a.conflictsWith());
+    assertEquals(at(SZ2, T0 + HOUR), chain.state.prevOpenSale(), "the Shenzhen 2 sale is now the one before");
+    assertEquals(2, chain.state.distinctSaleSites(), "SZ1 is not counted again");
+  }
+
+  @Test
+  void aSplitSaleAtTheFirstSiteGivesBackItsQuantity() {
+    chain.then(split(SZ1, T0, 3));
+    assertTypes(chain.then(split(SZ2, T0 + HOUR, 4)), SPLIT_ACROSS_SITES);
+    assertTrue(chain.state.prevOpenSaleSplit());
+    assertFalse(chain.then(giveBackSplit(SZ1, T0 + 2 * HOUR, 3)).flagged());
+    assertEquals(1, chain.state.saleCount());
+    assertEquals(4, chain.state.soldUnits());
+    assertEquals(at(SZ2, T0 + HOUR), chain.state.lastSale());
+  }
+
+  @Test
+  void aWholeBoxSaleAtTheFirstSiteGivesBackThePackSizeWhenTheLatestIsSplit() {
+    chain.then(sale(SZ1, T0).product(PACK10));
+    chain.then(split(SZ2, T0 + HOUR, 4));
+    assertFalse(chain.state.prevOpenSaleSplit());
+    assertFalse(chain.then(giveBack(SZ1, T0 + 2 * HOUR).product(PACK10)).flagged());
+    assertEquals(4, chain.state.soldUnits());
+  }
+
+  @Test
+  void aDestroyedCodesFirstSiteCannotReturnIt() {
+    soldAtTwoSites();
+    chain.then(destroy(SZ2, T0 + 2 * HOUR));
+    Anomaly a = assertOnly(chain.then(giveBack(SZ1, T0 + 3 * HOUR)), RETURN_MISMATCH, Suspicion.IRREGULAR,
+        Level.ALERT);
+    assertTrue(a.detail().startsWith("nothing to return: destroyed"), a.detail());
+  }
+
+  /** SZ1 sells the box, then SZ2 an hour later: both sales open, SZ1's the one before. */
+  private void soldAtTwoSites() {
+    chain.then(sale(SZ1, T0));
+    chain.then(sale(SZ2, T0 + HOUR));
+    assertEquals(at(SZ1, T0), chain.state.prevOpenSale());
+  }
+
   @Test
   void returnWindowComesFromTheSettings() {
     Chain c = new Chain(new Ladder(new LadderSettings(Duration.ofMinutes(10), Duration.ofDays(1),

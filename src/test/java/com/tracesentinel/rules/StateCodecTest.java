@@ -14,9 +14,18 @@ class StateCodecTest {
     for (int i = 0; i < 10_000; i++) {
       ScanRef last = random.nextBoolean() ? null
           : new ScanRef(1 + random.nextInt(StateCodec.MAX_SITE_REF), Integer.toUnsignedLong(random.nextInt()));
-      CodeState s = new CodeState(random.nextInt(65_536), random.nextInt(65_536), random.nextInt(1 << 24),
-          random.nextInt(256), last, random.nextBoolean(), random.nextBoolean(), random.nextInt(StateCodec.MAX_SITE_REF),
-          random.nextBoolean(), random.nextLong());
+      int prevSaleSite = random.nextInt(StateCodec.MAX_SITE_REF);
+      ScanRef prevOpen = random.nextBoolean() ? null
+          : new ScanRef(prevSaleSite, Integer.toUnsignedLong(random.nextInt()));
+      CodeState s = new CodeState(random.nextInt(256), random.nextInt(65_536), random.nextInt(1 << 24),
+          random.nextInt(256), last, random.nextBoolean(), random.nextBoolean(), prevSaleSite,
+          random.nextBoolean(), random.nextLong() >>> (64 - 4 * CodeState.FINGERPRINT_BITS), random.nextBoolean(),
+          prevOpen, random.nextBoolean());
+      if (last == null) {
+        s = new CodeState(s.scanCount(), s.saleCount(), s.soldUnits(), s.distinctSaleSites(), null, s.lastSaleSplit(),
+            s.lastSaleReimbursed(), s.prevSaleSite(), s.destroyed(), s.recentKeys(), false, s.prevOpenSale(),
+            s.prevOpenSaleSplit());
+      }
       long changedAt = Integer.toUnsignedLong(random.nextInt());
       byte[] raw = StateCodec.encode(s, changedAt);
       assertEquals(StateCodec.BYTES, raw.length);
@@ -31,7 +40,7 @@ class StateCodecTest {
   void countersSaturateInsteadOfWrapping() {
     CodeState big = new CodeState(100_000, 70_000, 20_000_000, 999, null, false, false, 0, false, 0);
     CodeState back = StateCodec.decode(StateCodec.encode(big, 0));
-    assertEquals(65_535, back.scanCount());
+    assertEquals(255, back.scanCount(), "what reads it asks only whether it is 1, or more than 4");
     assertEquals(65_535, back.saleCount());
     assertEquals(16_777_215, back.soldUnits());
     assertEquals(255, back.distinctSaleSites());
@@ -43,6 +52,32 @@ class StateCodecTest {
     assertEquals(returned, StateCodec.decode(StateCodec.encode(returned, 0)));
     CodeState open = new CodeState(3, 1, 1, 2, new ScanRef(7, 1_000), false, false, 5, false, 42);
     assertEquals(open, StateCodec.decode(StateCodec.encode(open, 0)));
+  }
+
+  @Test
+  void theOpenSaleAtThePreviousSiteRoundTripsOnTheSitesRef() {
+    CodeState s = new CodeState(4, 2, 11, 2, new ScanRef(7, 2_000), false, false, 5, false, 42, false,
+        new ScanRef(5, 1_000), true);
+    assertEquals(s, StateCodec.decode(StateCodec.encode(s, 0)));
+    CodeState elsewhere = new CodeState(4, 2, 11, 2, new ScanRef(7, 2_000), false, false, 5, false, 42, false,
+        new ScanRef(6, 1_000), false);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> StateCodec.encode(elsewhere, 0), "one site ref holds both: another is refused, not lost");
+  }
+
+  @Test
+  void fourFingerprintsAreRememberedAndTheOldestDropped() {
+    CodeState s = CodeState.NEW;
+    for (int fingerprint = 0x3FF0; fingerprint < 0x3FF5; fingerprint++) {
+      s = s.withScanRecorded(fingerprint | 0xC000);
+    }
+    byte[] raw = StateCodec.encode(s, 0);
+    assertEquals(s.recentKeys(), StateCodec.recentKeys(raw));
+    for (int i = 0; i < 4; i++) {
+      assertEquals(0x3FF4 - i, (StateCodec.recentKeys(raw) >>> (CodeState.FINGERPRINT_BITS * i))
+          & CodeState.FINGERPRINT_MASK);
+    }
+    assertEquals(s, StateCodec.decode(raw));
   }
 
   @Test
