@@ -67,7 +67,8 @@ import java.util.Objects;
  *   judged against the latest sale alone a copied code sold in Beijing and then in Shenzhen could not be returned in
  *   Beijing (until 2026-12-05). When the last sale is undone the code has no open
  *   sale and can be sold again without an anomaly. When a whole-box sale is undone and sales stay open (repeats)
- *   that were not all at its site ({@code prevSaleSite} set), the slot no longer knows the latest open sale:
+ *   that were not all at its site ({@code prevSaleSite} set), and the one left is not {@code prevOpenSale} (which
+ *   becomes the open sale again), the slot no longer knows the latest open sale:
  *   {@code lastSaleReturned} is set, lastSale kept for counting sites. Keeping the returned sale as the anchor let
  *   a second RETURN at its site undo another site's sale, so that a copied code could erase its own trail. Then a
  *   SALE is a REPEAT_SALE (DIVERTED, or COUNTERFEIT by the site count), a RECEIVE a RECEIVED_AFTER_SALE and a RETURN
@@ -238,6 +239,12 @@ public final class Ladder {
     int saleCount = s.saleCount() - 1;
     int units = s.lastSaleSplit() ? Math.max(1, scan.quantity()) : c.packSize;
     int soldUnits = Math.max(0, s.soldUnits() - units);
+    if (saleCount == 1 && !s.lastSaleSplit() && s.prevOpenSale() != null) {
+      // The one sale left open is the previous site's: it is the open sale again, with a known site and time, and the
+      // returned sale's site is the site before it (the two latest sites, as counting them asks).
+      return new CodeState(s.scanCount(), 1, soldUnits, s.distinctSaleSites(), s.prevOpenSale(),
+          s.prevOpenSaleSplit(), false, s.lastSale().siteRef(), false, s.recentKeys());
+    }
     if (saleCount > 0 && !s.lastSaleSplit() && s.prevSaleSite() != 0) {
       return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(), false, false,
           s.prevSaleSite(), false, s.recentKeys(), true, s.prevOpenSale(), s.prevOpenSaleSplit());

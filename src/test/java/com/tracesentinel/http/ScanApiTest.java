@@ -382,6 +382,25 @@ class ScanApiTest {
   }
 
   /**
+   * Sold at PA, then at PB, PB's sale returned: PA's sale is the one open, so PA selling the box again is a repeat
+   * "at the same site, later" (SUBSTITUTED) naming that sale; it was DIVERTED, naming no sale.
+   */
+  @Test
+  void afterTheLaterOfTwoSalesIsReturnedARepeatAtTheOtherSiteNamesItsSale() {
+    String code = newCode();
+    Instant first = Instant.parse("2026-11-21T02:11:00Z");
+    svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "T-1", first));
+    svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "T-2", first.plus(1, ChronoUnit.HOURS)));
+    assertEquals("ACCEPTED", svc.post("/api/v1/scans", pharmacyB, scan(code, "PB", "T-3",
+        first.plus(2, ChronoUnit.HOURS)).put("type", "RETURN")).result(0).getString("status"));
+    Response again = svc.post("/api/v1/scans", pharmacyA, scan(code, "PA", "T-4", first.plus(1, ChronoUnit.DAYS)));
+    JsonObject anomaly = again.result(0).getJsonArray("anomalies").getJsonObject(0);
+    assertEquals("REPEAT_SALE", anomaly.getString("type"), again.body());
+    assertEquals("SUBSTITUTED", anomaly.getString("suspicion"), again.body());
+    assertEquals("T-1", anomaly.getJsonObject("conflictsWith").getString("documentNo"), again.body());
+  }
+
+  /**
    * The ledger knows the conflicting scan's site and second only. A box received and scanned twice at one till within
    * one second (as a till sends scans without scannedAt), then sold elsewhere: the repeat sale named the double scan or
    * the receipt, the latest scan of that second, not the sale the box's state holds.

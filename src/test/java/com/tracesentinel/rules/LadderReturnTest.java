@@ -158,7 +158,7 @@ class LadderReturnTest {
 
   /**
    * Both returns were judged against the latest sale, so the second undid the first site's sale (until 2026-12-03):
-   * once a return leaves another site's sale open, the next return has no known sale to undo.
+   * once a return leaves another site's sale open, the next return at its site has no sale to undo.
    */
   @Test
   void aSecondReturnAtARepeatsSiteLeavesTheEarlierSitesSaleOpenAndThatSiteIsNotCountedAgain() {
@@ -168,9 +168,9 @@ class LadderReturnTest {
     assertOnly(chain.then(giveBack(SZ2, T0 + 4 * DAY)), RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
     assertEquals(1, chain.state.saleCount(), "the SZ1 sale stands");
     assertEquals(2, chain.state.distinctSaleSites());
-    assertEquals(SZ1.ref(), chain.state.prevSaleSite());
+    assertEquals(SZ2.ref(), chain.state.prevSaleSite());
     Verdict v = chain.then(sale(SZ1, T0 + 5 * DAY));
-    assertOnly(v, REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
+    assertOnly(v, REPEAT_SALE, Suspicion.SUBSTITUTED, Level.ALERT);
     assertEquals(2, v.next().distinctSaleSites(), "SZ1 is not counted again");
   }
 
@@ -222,16 +222,34 @@ class LadderReturnTest {
     assertEquals(at(SZ2, T0 + 5 * DAY), chain.state.lastSale());
   }
 
+  /** The one sale left open was the previous site's: which open sale is left, and where, was then "not known". */
   @Test
-  void onceTheLatestSaleIsReturnedAReturnAtTheFirstSiteStillUndoesItsSale() {
+  void onceTheLatestOfTwoSalesIsReturnedTheOtherIsTheOpenSaleAgain() {
     soldAtTwoSites();
     chain.cleanThen(giveBack(SZ2, T0 + 2 * HOUR));
-    assertTrue(chain.state.openSalesUnknown());
+    CodeState s = chain.state;
+    assertFalse(s.openSalesUnknown());
+    assertEquals(at(SZ1, T0), s.lastSale());
+    assertTrue(s.hasOpenSale());
+    assertNull(s.prevOpenSale());
+    assertEquals(SZ2.ref(), s.prevSaleSite(), "the two latest sites are still the two remembered");
+    assertEquals(2, s.distinctSaleSites());
     assertFalse(chain.then(giveBack(SZ1, T0 + 3 * HOUR)).flagged());
     assertEquals(0, chain.state.saleCount());
-    assertFalse(chain.state.openSalesUnknown());
     assertNull(chain.state.lastSale());
     assertFalse(chain.then(sale(SZ3, T0 + DAY)).flagged(), "no sale left open: the code sells again cleanly");
+  }
+
+  @Test
+  void whileTheOpenSalesAreUnknownAReturnAtThePreviousSiteStillUndoesItsSale() {
+    soldAtTwoSites();
+    chain.then(sale(SZ2, T0 + 2 * HOUR));
+    chain.cleanThen(giveBack(SZ2, T0 + 3 * HOUR));
+    assertTrue(chain.state.openSalesUnknown(), "an SZ1 and an SZ2 sale left");
+    assertFalse(chain.then(giveBack(SZ1, T0 + 4 * HOUR)).flagged());
+    assertEquals(1, chain.state.saleCount());
+    assertTrue(chain.state.openSalesUnknown(), "the SZ2 sale left is not the one the slot knew");
+    assertTypes(chain.then(giveBack(SZ1, T0 + 5 * HOUR)), RETURN_MISMATCH);
   }
 
   @Test

@@ -432,6 +432,7 @@ class LadderTest {
   /**
    * A copied code sold in Beijing and in Shenzhen: the Shenzhen sale returned, a second RETURN at Shenzhen undid the
    * Beijing sale (the returned sale stayed the anchor), so the code answered "never sold" while a box stood sold.
+   * Since 2026-12-05 the Beijing sale, the one left, is the open sale again.
    */
   @Test
   void aSecondReturnAtTheSiteOfAReturnedRepeatDoesNotUndoAnotherSitesSale() {
@@ -439,34 +440,60 @@ class LadderTest {
     assertTypes(chain.then(sale(SZ1, T0 + HOUR)), REPEAT_SALE);
     assertFalse(chain.then(giveBack(SZ1, T0 + 2 * HOUR)).flagged(), "the Shenzhen sale is returned");
     assertEquals(1, chain.state.saleCount());
-    assertTrue(chain.state.openSalesUnknown(), "the Beijing sale is open, the slot no longer says where");
+    assertFalse(chain.state.openSalesUnknown());
+    assertEquals(at(BJ, T0), chain.state.lastSale(), "the Beijing sale is the open one again");
+    assertEquals(SZ1.ref(), chain.state.prevSaleSite());
 
     CodeState before = chain.state;
     Verdict again = chain.then(giveBack(SZ1, T0 + 3 * HOUR));
     Anomaly a = assertOnly(again, RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
-    assertNull(a.conflictsWith());
+    assertEquals(at(BJ, T0), a.conflictsWith());
     assertSame(before, again.next(), "nothing undone: the Beijing sale stays sold");
 
     Verdict resold = chain.then(sale(GZ, T0 + 4 * HOUR));
     Anomaly r = assertOnly(resold, REPEAT_SALE, Suspicion.COUNTERFEIT, Level.ALERT);
-    assertNull(r.conflictsWith());
-    assertTrue(r.detail().startsWith("1 sale not returned"), r.detail());
+    assertEquals(at(BJ, T0), r.conflictsWith());
+    assertTrue(r.detail().endsWith("now sold at 3 or more sites"), r.detail());
     assertEquals(2, resold.next().saleCount());
-    assertEquals(at(GZ, T0 + 4 * HOUR), resold.next().lastSale(), "the new sale is the anchor again");
-    assertFalse(resold.next().openSalesUnknown());
+    assertEquals(at(GZ, T0 + 4 * HOUR), resold.next().lastSale());
+    assertEquals(at(BJ, T0), resold.next().prevOpenSale());
+  }
+
+  /**
+   * Sold in Shenzhen 1, then Shenzhen 2, the second returned: a sale again in Shenzhen 1 was judged as if at another
+   * site (DIVERTED, conflicting with nothing), where the rules say "at the same site, later": SUBSTITUTED.
+   */
+  @Test
+  void afterTheLatestOfTwoSalesIsReturnedTheOtherIsJudgedAsTheOpenSale() {
+    chain.then(sale(SZ1, T0));
+    chain.then(sale(SZ2, T0 + DAY));
+    chain.cleanThen(giveBack(SZ2, T0 + DAY + HOUR));
+    CodeState one = chain.state;
+    Anomaly resold = assertOnly(chain.then(sale(SZ1, T0 + 2 * DAY)), REPEAT_SALE, Suspicion.SUBSTITUTED, Level.ALERT);
+    assertEquals(at(SZ1, T0), resold.conflictsWith());
+    chain.state = one;
+    assertOnly(chain.then(sale(SZ1, T0 + 5 * MIN)), DOUBLE_SCAN, Suspicion.OPERATOR_ERROR, Level.WARNING);
+    chain.state = one;
+    Anomaly received = assertOnly(chain.then(receive(SZ3, T0 + 2 * DAY)), RECEIVED_AFTER_SALE, Suspicion.DIVERTED,
+        Level.ALERT);
+    assertEquals(at(SZ1, T0), received.conflictsWith());
+    chain.state = one;
+    assertFalse(chain.then(receive(SZ3, T0 - HOUR)).flagged(), "taken into stock before its one open sale");
   }
 
   @Test
   void whileTheOpenSalesAreUnknownAReceiptIsReceivedAfterSaleAndASaleElsewhereDiverted() {
     chain.then(sale(SZ1, T0));
     chain.then(sale(SZ2, T0 + DAY));
-    chain.then(giveBack(SZ2, T0 + DAY + HOUR));
+    chain.then(sale(SZ2, T0 + 2 * DAY));
+    chain.then(giveBack(SZ2, T0 + 2 * DAY + HOUR));
     CodeState unknown = chain.state;
-    Anomaly received = assertOnly(chain.then(receive(SZ3, T0 + 2 * DAY)), RECEIVED_AFTER_SALE,
+    assertTrue(unknown.openSalesUnknown(), "two sales left, one at each site");
+    Anomaly received = assertOnly(chain.then(receive(SZ3, T0 + 3 * DAY)), RECEIVED_AFTER_SALE,
         Suspicion.DIVERTED, Level.ALERT);
     assertNull(received.conflictsWith());
     chain.state = unknown;
-    assertOnly(chain.then(sale(SZ1, T0 + 2 * DAY)), REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
+    assertOnly(chain.then(sale(SZ1, T0 + 3 * DAY)), REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
   }
 
   @Test
