@@ -63,7 +63,8 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
   /** Changes whenever a key or value layout, or what a value means, changes: an older file is rebuilt. */
   static final String FORMAT = "tracesentinel-ledger 6: key 16, value " + StateCodec.BYTES
       + ", fingerprint 14 bits of idem[0..1], a return may leave open sales unknown, GS1 keys of the serial in upper"
-      + " case, NHSA codes on line 1, the previous site's open sale, open again when the latest is returned";
+      + " case, NHSA codes on line 1, the previous site's open sale, open again when the latest is returned, a whole"
+      + " box after part-sold split sales counted";
 
   /** How the file was found. */
   public enum Opened {

@@ -53,7 +53,8 @@ import java.util.Objects;
  *   from the catalogue) and a split sale at another site than the open one is SPLIT_ACROSS_SITES. Both can be
  *   raised by one scan. A split sale after a whole-box sale is a repeat: the box was already gone.</li>
  *   <li>Any other SALE with an open sale is a repeat. At the same site within the double-scan window it is
- *   DOUBLE_SCAN (OPERATOR_ERROR, warning) and changes nothing, being the same sale scanned twice. The ladder does
+ *   DOUBLE_SCAN (OPERATOR_ERROR, warning) and changes nothing, being the same sale scanned twice, unless it sells a
+ *   whole box that split sales have not sold up to its pack size (the rules' double scan is of a fully sold code). The ladder does
  *   not see documents, so the same document with another line number is a double scan too (the rules say "different
  *   document"; idempotency already absorbs the exact re-send of the same line). Later at the same site it is
  *   REPEAT_SALE (SUBSTITUTED: rescanned to bill other goods). At another site it is REPEAT_SALE (DIVERTED),
@@ -184,7 +185,10 @@ public final class Ladder {
 
     long apart = absDiff(scan.at(), open.at());
     if (open.siteRef() == scan.siteRef()) {
-      if (doubleScan.contains(apart)) {
+      // A double scan is of a fully sold code: a whole box sold while split sales left part of it unsold is another
+      // sale (counted as a double scan, its units went uncounted and the box could be split-sold whole once more).
+      boolean fullySold = !s.lastSaleSplit() || s.soldUnits() >= c.packSize;
+      if (fullySold && doubleScan.contains(apart)) {
         out.add(new Anomaly(AnomalyType.DOUBLE_SCAN, Suspicion.OPERATOR_ERROR, Level.WARNING,
             "sold " + where(c.ref, open), open));
         return s;

@@ -278,6 +278,25 @@ class VerifyApiTest {
         .put("region", "Region 440305")), j.getJsonArray("recentSales"), "the Shenzhen sale, still open: " + j.encode());
   }
 
+  /**
+   * 2 of 7 tablets sold, then the whole box at the same pharmacy minutes later: it was a DOUBLE_SCAN warning, not
+   * counted, and the look-up said ONE_SALE; a double scan is of a fully sold code.
+   */
+  @Test
+  void aWholeBoxSoldRightAfterPartOfItWasSplitSoldIsASecondSale() {
+    String box = newBox();
+    JsonObject part = new JsonObject().put("code", box).put("siteId", "VP1").put("documentNo", "PW-1")
+        .put("split", true).put("quantity", 2).put("scannedAt", "2026-01-14T02:00:00+00:00");
+    assertEquals("ACCEPTED", svc.post("/api/v1/scans", TestService.ADMIN_KEY, part).result(0).getString("status"));
+    Response whole = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("code", box)
+        .put("siteId", "VP1").put("documentNo", "PW-2").put("scannedAt", "2026-01-14T02:03:00+00:00"));
+    assertEquals("REPEAT_SALE", whole.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"),
+        whole.body());
+    JsonObject j = ok(verifyPath(box));
+    assertEquals("MULTIPLE_SALES", j.getString("outcome"), j.encode());
+    assertEquals(2, j.getInteger("saleCount"), j.encode());
+  }
+
   /** Posts one scan of {@code box}; returns its status. */
   private static String scanned(String box, String site, String doc, String type, String scannedAt) {
     JsonObject scan = new JsonObject().put("code", box).put("siteId", site).put("documentNo", doc).put("type", type)

@@ -146,11 +146,33 @@ class LadderSplitTest {
     assertFalse(v.next().lastSaleSplit());
   }
 
+  /**
+   * DOUBLE_SCAN is "second SALE of a fully sold code": 3 of 10 tablets sold, the whole box was taken for the same sale
+   * scanned twice and not counted, so 7 more split tablets were accepted (17 of 10) and the look-up said ONE_SALE.
+   */
   @Test
-  void wholeBoxSaleRightAfterASplitSaleAtTheSameSiteIsADoubleScan() {
+  void wholeBoxSaleRightAfterASplitSaleOfPartOfItIsARepeatSaleAndCounted() {
     chain.then(split(SZ1, T0, 3));
-    assertOnly(chain.then(sale(SZ1, T0 + MIN).product(PACK10)), DOUBLE_SCAN, Suspicion.OPERATOR_ERROR,
+    Verdict v = chain.then(sale(SZ1, T0 + MIN).product(PACK10));
+    Anomaly a = assertOnly(v, REPEAT_SALE, Suspicion.SUBSTITUTED, Level.ALERT);
+    assertEquals(at(SZ1, T0), a.conflictsWith());
+    assertEquals(2, v.next().saleCount());
+    assertEquals(13, v.next().soldUnits());
+    assertTypes(chain.then(split(SZ1, T0 + HOUR, 7)), REPEAT_SALE);
+  }
+
+  @Test
+  void wholeBoxSaleRightAfterSplitSalesOfTheWholePackIsADoubleScan() {
+    chain.cleanThen(split(SZ1, T0, 4), split(SZ1, T0 + MIN, 6));
+    assertOnly(chain.then(sale(SZ1, T0 + 2 * MIN).product(PACK10)), DOUBLE_SCAN, Suspicion.OPERATOR_ERROR,
         Level.WARNING);
+  }
+
+  @Test
+  void wholeBoxSaleRightAfterASplitSaleOfAProductOutsideTheCatalogueIsADoubleScan() {
+    Chain c = new Chain(ladder, NO_CATALOGUE);
+    c.then(split(SZ1, T0, 1).product(UNKNOWN));
+    assertOnly(c.then(sale(SZ1, T0 + MIN).product(UNKNOWN)), DOUBLE_SCAN, Suspicion.OPERATOR_ERROR, Level.WARNING);
   }
 
   @Test
