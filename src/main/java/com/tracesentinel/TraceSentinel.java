@@ -185,6 +185,8 @@ public final class TraceSentinel implements AutoCloseable {
       app.refuseClusterDatabase("verify-ledger would read every other node's codes as missing from this ledger",
           instead);
       app.ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), true);
+      // Verifying does not change the ledger: it stays as clean or unclean as it was found, also when it fails.
+      app.ledgerWasClean = app.ledger.opened() != CodeLedger.Opened.UNCLEAN;
       if (app.ledger.opened() == CodeLedger.Opened.REPLACED) {
         out.println("The ledger was unusable (" + app.ledger.openedBecause() + "). Run rebuild-ledger, or start the "
             + "service, which rebuilds it.");
@@ -195,8 +197,6 @@ public final class TraceSentinel implements AutoCloseable {
       out.printf("Checked %d codes (%d scans) in %.1f s: %d mismatched, %d missing from the ledger, %d in the ledger "
               + "without history%n", report.codes(), report.scans(), report.seconds(), report.mismatched(),
           report.missing(), report.extra());
-      // Verifying does not change the ledger: it stays as clean or unclean as it was found.
-      app.ledgerWasClean = app.ledger.opened() != CodeLedger.Opened.UNCLEAN;
       return report.clean();
     }
   }
@@ -243,7 +243,11 @@ public final class TraceSentinel implements AutoCloseable {
     return app;
   }
 
-  private boolean ledgerWasClean = true;
+  /**
+   * False while an unclean stop's changes are not yet reconciled: a start whose reconcile failed (its PostgreSQL
+   * killed) closed the ledger as clean, and the next start served the changes never stored as if they were.
+   */
+  private volatile boolean ledgerWasClean = true;
 
   private void startAll() throws Exception {
     long t0 = System.nanoTime();
@@ -360,6 +364,7 @@ public final class TraceSentinel implements AutoCloseable {
           "start this as a node of that cluster, or use another database");
     }
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
+    ledgerWasClean = ledger.opened() != CodeLedger.Opened.UNCLEAN;
     recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
     LedgerMetrics.bind(prometheus, ledger, recovery::reconcileTotal, recovery::reconcileDone);
     health = new DatabaseHealth();
@@ -419,6 +424,7 @@ public final class TraceSentinel implements AutoCloseable {
       return () -> {
         try {
           recovery.reconcile(since);
+          ledgerWasClean = true;
         } catch (Exception e) {
           throw new IllegalStateException("reconciling the ledger with the history failed", e);
         }

@@ -317,22 +317,8 @@ class ProcessFaultsTest {
     JsonObject deletion = new JsonObject().put("infno", "3507").put("msgid", "K2").put("fixmedins_code", "PA")
         .put("input", new JsonObject().put("data", new JsonObject().put("fixmedins_bchno", "UP-KILL")
             .put("inv_data_type", "4")));
-    try (var lock = connect()) {
-      lock.setAutoCommit(false);
-      lock.createStatement().execute("LOCK TABLE scans IN EXCLUSIVE MODE"); // reads go on, the deletion's UPDATE waits
-      ExecutorService client = Executors.newSingleThreadExecutor();
-      client.submit(() -> svc.post("/api/v1/nhsa/3507", deletion)); // never answered: the service dies first
-      client.shutdown();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      // Judged once its commit waits for the lock (the timeline's state is the committed one: no sign of it there)
-      while (svc.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-          + "AND query LIKE '%voided_at%'") == 0) {
-        assertTrue(System.nanoTime() < deadline, "the deletion was judged");
-        Thread.sleep(1);
-      }
-      svc.kill9(); // within the stall limit (1 s), which would undo the deletion's ledger change
-      lock.rollback();
-    }
+    // Judged once its commit waits for the lock (the timeline's state is the committed one: no sign of it there)
+    killedWhileItsCommitWaits("/api/v1/nhsa/3507", deletion, "query LIKE '%voided_at%'");
     svc.launch();
     assertEquals(1, svc.count("SELECT count(*) FROM scans WHERE document_no = 'R-KILL' AND voided_at IS NULL"));
     assertEquals(1, soldUnits(code), "the sale the history holds");
@@ -386,6 +372,79 @@ class ProcessFaultsTest {
     assertTrue(answers.stream().noneMatch(a -> a.equals("200 soldUnits 0")), answers.toString());
     assertTrue(answers.stream().anyMatch(a -> a.startsWith("503") && a.contains("being rebuilt")),
         "a look-up came during the rebuild: " + answers);
+  }
+
+  /**
+   * A sale judged, its commit waiting (the scans table locked), when the service is killed; at the next start the
+   * reconcile that would remove it from the ledger waits for another lock, and its connection is ended under it (as
+   * PostgreSQL killed or failed over ends it). That start fails, and closed the ledger as clean: the start after it
+   * reconciled nothing, and the public was told ONE_SALE of a box whose sale was never stored (verify-ledger: an entry
+   * without history).
+   */
+  @Test
+  @Order(10)
+  void aStartWhoseReconcileFailedLeavesTheLedgerToBeReconciledAgain() throws Exception {
+    String code = "88666666666666666666";
+    killedWhileItsCommitWaits("/api/v1/scans", new JsonObject().put("code", code).put("siteId", "PA")
+        .put("documentNo", "RC-NEVER"), "application_name LIKE 'tracesentinel%'");
+    long orphan = svc.postgresPid();
+    svc.launchUnready();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    java.sql.Connection reads = null;
+    while (reads == null) { // the start's own PostgreSQL, before the reconcile reads the scans
+      assertTrue(System.nanoTime() < deadline, "the start's PostgreSQL came up:\n" + svc.log());
+      try {
+        if (svc.postgresPid() != orphan) {
+          reads = connect();
+        }
+      } catch (Exception notYet) {
+        Thread.sleep(5);
+      }
+    }
+    try (var lock = reads) {
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("LOCK TABLE scans IN ACCESS EXCLUSIVE MODE");
+      // The reconcile's read, once it waits for the lock, is ended (asked on a connection of its own: within the
+      // lock's transaction pg_stat_activity would stay as first read)
+      while (svc.count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+          + "WHERE wait_event_type = 'Lock' AND application_name LIKE 'tracesentinel%'") == 0) {
+        assertTrue(System.nanoTime() < deadline, "the reconcile began:\n" + svc.log());
+        Thread.sleep(10);
+      }
+    }
+    while (svc.alive()) { // it stops on its own, its reconcile failed
+      assertTrue(System.nanoTime() < deadline, "the start stopped:\n" + svc.log());
+      Thread.sleep(100);
+    }
+    assertTrue(svc.log().contains("reconciling the ledger with the history failed"), svc.log());
+    assertTrue(Files.exists(svc.dataDir().resolve("ledger").resolve("codes.dirty")), "still to be reconciled");
+
+    svc.launch();
+    assertEquals(0, svc.count("SELECT count(*) FROM scans WHERE document_no = 'RC-NEVER'"));
+    assertEquals("NO_SALE_RECORD", svc.get("/api/v1/verify/" + code).json().getString("outcome"));
+    assertLedgerEqualsHistoryAndStartAgain();
+  }
+
+  /**
+   * Posts a change with the scans table locked (reads go on, its commit waits) and kills the service with -9 once
+   * PostgreSQL shows that commit waiting (the {@code waiting} condition on pg_stat_activity): judged, never stored,
+   * never answered, within the stall limit (1 s) that would undo its ledger change.
+   */
+  private static void killedWhileItsCommitWaits(String path, JsonObject body, String waiting) throws Exception {
+    try (var lock = connect()) {
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("LOCK TABLE scans IN EXCLUSIVE MODE");
+      ExecutorService client = Executors.newSingleThreadExecutor();
+      client.submit(() -> svc.post(path, body));
+      client.shutdown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (svc.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND " + waiting) == 0) {
+        assertTrue(System.nanoTime() < deadline, "judged, its commit waiting: " + body);
+        Thread.sleep(1);
+      }
+      svc.kill9();
+      lock.rollback();
+    }
   }
 
   /** Stops the service, checks its ledger with verify-ledger (a rebuild from the history compared) and starts it again. */
