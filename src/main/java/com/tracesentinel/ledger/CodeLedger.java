@@ -156,7 +156,16 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     if (map == null) {
       // Marked before the file exists, so that no crash can leave an empty file that looks like a ledger.
       Files.writeString(dir.resolve(REBUILDING), "created " + java.time.Instant.now() + "\n");
-      map = builder(capacity).createPersistedTo(file);
+      try {
+        map = builder(capacity).createPersistedTo(file);
+      } catch (IOException e) {
+        // Chronicle names neither the file nor what sized it ("Not enough space to fallocate 6167296 MiB to /"), and
+        // leaves the file at its full size, sparse; the rebuild marker stays, so a later start makes it anew.
+        Files.deleteIfExists(file.toPath());
+        throw new IOException("cannot create the ledger file " + file + " for TRACESENTINEL_LEDGER_CAPACITY=" + capacity
+            + " codes (about " + (capacity * 64 / 1_000_000) + " MB, allocated whole): free that much disk space, or "
+            + "lower the capacity", e);
+      }
       Files.writeString(dir.resolve(CAPACITY), capacity + "\n");
     } else if (Files.exists(dir.resolve(CAPACITY))) {
       long sizedFor = Long.parseLong(Files.readString(dir.resolve(CAPACITY)).trim());

@@ -109,6 +109,24 @@ class CodeLedgerTest {
     }
   }
 
+  /**
+   * The file is allocated whole when it is made: a capacity the disk cannot hold (a disk filled, a capacity mistyped)
+   * stopped the start with Chronicle's own words, "Not enough space to fallocate 6167296 MiB to /", naming neither
+   * the file nor the setting that sized it, and left a sparse file of that size behind.
+   */
+  @Test
+  void aLedgerTheDiskCannotHoldIsRefusedNamingItsFileAndCapacity() throws Exception {
+    java.io.IOException e = assertThrows(java.io.IOException.class,
+        () -> CodeLedger.open(dir, 100_000_000_000L, false));
+    assertTrue(e.getMessage().contains(dir.resolve("codes.cm3").toString())
+        && e.getMessage().contains("TRACESENTINEL_LEDGER_CAPACITY=100000000000"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("codes.cm3")), "no file of that size left behind");
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, false)) {
+      assertTrue(ledger.opened() == CodeLedger.Opened.NEW || ledger.opened() == CodeLedger.Opened.REPLACED,
+          "still to be built from the history: " + ledger.opened());
+    }
+  }
+
   @Test
   void checkpointsAreReadBack() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
