@@ -181,7 +181,7 @@ public final class TraceSentinel implements AutoCloseable {
             + "unset and " + config.embeddedDbDir() + " holds no embedded one; set TRACESENTINEL_DB_URL to the "
             + "service's database (nothing was created)");
       }
-      app.startDatabase();
+      app.startDatabase(false);
       app.refuseClusterDatabase("verify-ledger would read every other node's codes as missing from this ledger",
           instead);
       app.ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), true);
@@ -435,11 +435,20 @@ public final class TraceSentinel implements AutoCloseable {
 
   /** Lock, database, schema, metrics registry, Vert.x, pool, reference data, the history adapter. */
   private void startDatabase() throws Exception {
+    startDatabase(true);
+  }
+
+  /** {@code migrate} false: a database this build would upgrade is refused, as a check must change nothing. */
+  private void startDatabase(boolean migrate) throws Exception {
     if (lock == null) {
       lock = DataDirLock.acquire(config.dataDir());
     }
     db = openDatabase();
-    Migrations.apply(db);
+    if (migrate) {
+      Migrations.apply(db);
+    } else {
+      Migrations.requireCurrent(db);
+    }
 
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer())

@@ -145,6 +145,29 @@ class StartupMessagesTest {
     assertFalse(Files.exists(dataDir.resolve("pg")), "an embedded database was created: " + run.output());
   }
 
+  /**
+   * A check run with a newer build on a database an older one wrote: it applied the newer migrations (logged "1
+   * migrations applied now"), upgrading the database before anyone had decided to. Refused; the same check on the
+   * current schema runs.
+   */
+  @Test
+  void verifyLedgerDoesNotUpgradeTheDatabase() throws Exception {
+    com.tracesentinel.history.DatabaseUrl db = com.tracesentinel.support.TestDatabase.fresh();
+    org.flywaydb.core.Flyway flyway = org.flywaydb.core.Flyway.configure()
+        .dataSource(db.jdbcUrl(), db.user(), db.password()).locations("classpath:db/migration").target("14").load();
+    flyway.migrate();
+    Map<String, String> env = Map.of("TRACESENTINEL_DATA_DIR", withLedger("tracesentinel-verify-old-db").toString(),
+        "TRACESENTINEL_DB_URL", "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port()
+            + "/" + db.database());
+    Run run = main(env, "verify-ledger");
+    assertEquals(2, run.exit(), run.output());
+    assertTrue(run.output().contains("is at schema version 14 and this build's is "), run.output());
+    assertEquals("14", flyway.info().current().getVersion().getVersion(), "the check upgraded the database");
+    com.tracesentinel.history.Migrations.apply(db);
+    Run current = main(env, "verify-ledger");
+    assertEquals(0, current.exit(), current.output());
+  }
+
   /** A new data directory whose ledger holds the (empty) history, as a first start leaves it. */
   private static Path withLedger(String prefix) throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir(prefix);

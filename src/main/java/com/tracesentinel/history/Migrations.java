@@ -1,6 +1,7 @@
 package com.tracesentinel.history;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,11 +16,25 @@ public final class Migrations {
     apply(url, "classpath:db/migration");
   }
 
+  /**
+   * Refuses a database this build would migrate: a read-only command (verify-ledger) upgraded it irreversibly,
+   * before whoever ran it had decided to upgrade.
+   */
+  public static void requireCurrent(DatabaseUrl url) {
+    Flyway flyway = flyway(url, "classpath:db/migration");
+    MigrationInfo[] pending = flyway.info().pending();
+    if (pending.length > 0) {
+      var current = flyway.info().current();
+      throw new IllegalStateException("the database " + url.redacted() + " is at schema version "
+          + (current == null ? "none" : current.getVersion()) + " and this build's is "
+          + pending[pending.length - 1].getVersion() + ": a check does not upgrade it (nothing was changed); start "
+          + "the service of this build once, which upgrades it and brings the ledger up to date, or check with the "
+          + "build that wrote it");
+    }
+  }
+
   static void apply(DatabaseUrl url, String location) {
-    Flyway flyway = Flyway.configure()
-        .dataSource(url.jdbcUrl(), url.user(), url.password())
-        .locations(location)
-        .load();
+    Flyway flyway = flyway(url, location);
     // A jar built without its migrations found none, logged "0 migrations applied" and failed later on a missing
     // table, far from the cause.
     if (java.util.Arrays.stream(flyway.info().all()).noneMatch(m -> m.getState().isResolved())) {
@@ -30,5 +45,9 @@ public final class Migrations {
     var current = flyway.info().current();
     LOG.info("Database {} at schema version {} ({} migrations applied now)", url.redacted(),
         current == null ? "none" : current.getVersion(), result.migrationsExecuted);
+  }
+
+  private static Flyway flyway(DatabaseUrl url, String location) {
+    return Flyway.configure().dataSource(url.jdbcUrl(), url.user(), url.password()).locations(location).load();
   }
 }
