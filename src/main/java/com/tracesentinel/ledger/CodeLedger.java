@@ -113,7 +113,12 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
     String because;
     ChronicleMap<byte[], byte[]> map = null;
     Unusable found = unusable(dir);
-    if (found == Unusable.MISSING) {
+    if (found == Unusable.MISSING && Files.exists(dir.resolve(REBUILDING))) {
+      // A start whose new ledger file could not be made (a full disk) left its marker: "no ledger file yet" told the
+      // next start's operator of a first start.
+      opened = Opened.REPLACED;
+      because = Unusable.REBUILDING.because();
+    } else if (found == Unusable.MISSING) {
       opened = unclean || Files.exists(formatFile) ? Opened.REPLACED : Opened.NEW;
       because = opened == Opened.NEW ? "no ledger file yet" : "the ledger file " + file + " is missing";
     } else if (found == Unusable.REBUILDING) {

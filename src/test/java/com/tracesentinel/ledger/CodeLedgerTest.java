@@ -122,8 +122,8 @@ class CodeLedgerTest {
         && e.getMessage().contains("TRACESENTINEL_LEDGER_CAPACITY=100000000000"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("codes.cm3")), "no file of that size left behind");
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, false)) {
-      assertTrue(ledger.opened() == CodeLedger.Opened.NEW || ledger.opened() == CodeLedger.Opened.REPLACED,
-          "still to be built from the history: " + ledger.opened());
+      assertEquals(CodeLedger.Opened.REPLACED, ledger.opened(), "still to be built from the history");
+      assertEquals("a rebuild from the history did not finish", ledger.openedBecause()); // not "no ledger file yet"
     }
   }
 
