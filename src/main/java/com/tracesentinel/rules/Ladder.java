@@ -54,9 +54,9 @@ import java.util.Objects;
  *   raised by one scan. A split sale after a whole-box sale is a repeat: the box was already gone.</li>
  *   <li>Any other SALE with an open sale is a repeat. At the same site within the double-scan window it is
  *   DOUBLE_SCAN (OPERATOR_ERROR, warning) and changes nothing, being the same sale scanned twice, unless it sells a
- *   whole box that split sales have not sold up to its pack size (the rules' double scan is of a fully sold code). The ladder does
- *   not see documents, so the same document with another line number is a double scan too (the rules say "different
- *   document"; idempotency already absorbs the exact re-send of the same line). Later at the same site it is
+ *   whole box that split sales have not sold up to its pack size (the rules' double scan is of a fully sold code).
+ *   The ladder does not see documents, so the same document with another line number is a double scan too (the rules
+ *   say "different document"; idempotency already absorbs the exact re-send of the same line). Later at the same site it is
  *   REPEAT_SALE (SUBSTITUTED: rescanned to bill other goods). At another site it is REPEAT_SALE (DIVERTED),
  *   raised to COUNTERFEIT when the code now has sales at {@code counterfeitSiteCount} sites or more, or the two
  *   sites are in different cities (first 4 digits of the region code; an unknown site is never "different")
