@@ -32,6 +32,12 @@ public final class NhsaFile implements Closeable {
   /** One message of the file: read, or refused with why; {@code line} is where it ends in the file (1-based). */
   public record Message(long line, NhsaRequest request, NhsaError.Refused refused) {}
 
+  /**
+   * A JSON line's longest, far above a message of 5,000 codes with every field filled. A file without line breaks (or
+   * one long line of garbage) was read whole into one array: past 1 GiB the import stopped saying only "-2147483648".
+   */
+  static final int MAX_JSON_LINE = 16 << 20;
+
   private final Counting bytes;
   private final JsonLines lines;
   private final CSVParser csv;
@@ -182,6 +188,11 @@ public final class NhsaFile implements Closeable {
 
   private Message nextJsonLine() throws IOException {
     while (lines.next()) {
+      if (lines.tooLong) {
+        return new Message(lines.number, null, new NhsaError.Refused(new NhsaError("body", "此行超过 "
+            + (MAX_JSON_LINE >> 20) + " MiB，不是一条请求报文（文件缺少换行？）", "the line is longer than "
+            + (MAX_JSON_LINE >> 20) + " MiB: not one request envelope (a file without its line breaks?)")));
+      }
       if (!lines.blank()) {
         try {
           return new Message(lines.number, NhsaEnvelope.read(null, NhsaJson.read(lines.buf, lines.start,
@@ -270,6 +281,8 @@ public final class NhsaFile implements Closeable {
     int start;
     int length;
     long number;
+    /** The line was longer than {@link #MAX_JSON_LINE}: read past, its bytes not kept. */
+    boolean tooLong;
 
     JsonLines(InputStream in) {
       this.in = in;
@@ -297,6 +310,10 @@ public final class NhsaFile implements Closeable {
         }
         // Keep the partial line: move it to the front, or grow the buffer for a line longer than it.
         int partial = end - from;
+        if (partial >= MAX_JSON_LINE) {
+          skipRestOfLine();
+          return true;
+        }
         if (from > 0) {
           System.arraycopy(buf, from, buf, 0, partial);
         } else if (partial == buf.length) {
@@ -314,7 +331,32 @@ public final class NhsaFile implements Closeable {
       }
     }
 
+    /** Reads past the rest of a line too long to be a message, keeping what follows its line break. */
+    private void skipRestOfLine() throws IOException {
+      number++;
+      tooLong = true;
+      start = 0;
+      length = 0;
+      while (true) {
+        int n = in.read(buf, 0, buf.length);
+        if (n < 0) {
+          eof = true;
+          end = 0;
+          next = 0;
+          return;
+        }
+        for (int i = 0; i < n; i++) {
+          if (buf[i] == '\n') {
+            end = n;
+            next = i + 1;
+            return;
+          }
+        }
+      }
+    }
+
     private void set(int from, int to) {
+      tooLong = false;
       number++;
       start = from;
       length = to > from && buf[to - 1] == '\r' ? to - from - 1 : to - from;

@@ -102,6 +102,25 @@ class NhsaFileTest {
     assertEquals("body", all.get(2).refused().errors().get(0).field());
   }
 
+  /** A file without line breaks was read whole into one array: past 1 GiB the import stopped on "-2147483648". */
+  @Test
+  void aLineTooLongToBeAMessageIsRefusedAndTheNextLinesAreRead() throws Exception {
+    String one = sale3505("P1", newLayoutLine("R-1", "B-1", T, "81000010000009000001")).encode();
+    String two = sale3505("P1", newLayoutLine("R-2", "B-2", T, "81000010000009000002")).encode();
+    String huge = "{\"infno\":\"3505\",\"msgid\":\"" + "a".repeat(NhsaFile.MAX_JSON_LINE + 70_000) + "\"}";
+    List<NhsaFile.Message> all = readAll(one + "\n" + huge + "\n" + two + "\n" + huge);
+    assertEquals(4, all.size());
+    assertEquals("R-1", ((NhsaRequest.Upload) all.get(0).request()).codes().get(0).input().documentNo());
+    assertNull(all.get(1).request());
+    assertEquals(2, all.get(1).line());
+    assertTrue(all.get(1).refused().getMessage().contains("the line is longer than 16 MiB"),
+        all.get(1).refused().getMessage());
+    assertEquals(3, all.get(2).line());
+    assertEquals("R-2", ((NhsaRequest.Upload) all.get(2).request()).codes().get(0).input().documentNo());
+    assertEquals(4, all.get(3).line(), "the last line, without a line break, too long as well");
+    assertNull(all.get(3).request());
+  }
+
   @Test
   void csvRowsAreMessagesOfTheirColumns() throws Exception {
     List<NhsaFile.Message> all = readAll("\uFEFFfixmedins_code, infno ,rtal_docno,fixmedins_bchno,drug_trac_codg,"
