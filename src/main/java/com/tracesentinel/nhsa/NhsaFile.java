@@ -4,9 +4,11 @@ import com.tracesentinel.ingest.FieldNames;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.FilterInputStream;
+import java.io.FilterReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,21 +35,24 @@ public final class NhsaFile implements Closeable {
   public record Message(long line, NhsaRequest request, NhsaError.Refused refused) {}
 
   /**
-   * A JSON line's longest, far above a message of 5,000 codes with every field filled. A file without line breaks (or
-   * one long line of garbage) was read whole into one array: past 1 GiB the import stopped saying only "-2147483648".
+   * A JSON line's longest (bytes) and a CSV row's (characters), far above a message of 5,000 codes with every field
+   * filled. A file without line breaks (or one long line of garbage) was read whole into one array: past 1 GiB the
+   * import stopped saying only "-2147483648".
    */
-  static final int MAX_JSON_LINE = 16 << 20;
+  static final int MAX_LINE = 16 << 20;
 
   private final Counting bytes;
   private final JsonLines lines;
   private final CSVParser csv;
   private final Iterator<CSVRecord> rows;
   private final List<String> header;
+  private final RowBudget rowBudget;
 
-  private NhsaFile(Counting bytes, JsonLines lines, CSVParser csv) {
+  private NhsaFile(Counting bytes, JsonLines lines, CSVParser csv, RowBudget rowBudget) {
     this.bytes = bytes;
     this.lines = lines;
     this.csv = csv;
+    this.rowBudget = rowBudget;
     this.rows = csv == null ? null : csv.iterator();
     this.header = csv == null ? List.of() : csv.getHeaderNames().stream().map(String::strip).toList();
   }
@@ -79,7 +84,7 @@ public final class NhsaFile implements Closeable {
       throw new IOException(file + " holds no messages (it is empty, or blank lines only): nothing to import");
     }
     if (c == '{') {
-      return new NhsaFile(bytes, new JsonLines(in), null);
+      return new NhsaFile(bytes, new JsonLines(in), null, null);
     }
     if (c == '[') {
       // Read as CSV, it stopped on the parser's own words about quotes.
@@ -99,7 +104,16 @@ public final class NhsaFile implements Closeable {
     // Cells are not trimmed by the parser: a control character at a cell's edge must reach the core's checks.
     CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setIgnoreEmptyLines(true)
         .setAllowMissingColumnNames(true).get();
-    NhsaFile csv = new NhsaFile(bytes, null, format.parse(new InputStreamReader(in, StandardCharsets.UTF_8)));
+    RowBudget budget = new RowBudget(new InputStreamReader(in, StandardCharsets.UTF_8));
+    CSVParser parser;
+    try {
+      parser = format.parse(budget);
+    } catch (IOException e) {
+      in.close();
+      throw budget.exceeded ? new IOException(file + ": its header row is longer than " + (MAX_LINE >> 20)
+          + " MiB characters (a quoted cell never closed?)") : e;
+    }
+    NhsaFile csv = new NhsaFile(bytes, null, parser, budget);
     String twice = csv.columnReadTwice();
     if (twice != null) {
       csv.close();
@@ -190,8 +204,8 @@ public final class NhsaFile implements Closeable {
     while (lines.next()) {
       if (lines.tooLong) {
         return new Message(lines.number, null, new NhsaError.Refused(new NhsaError("body", "此行超过 "
-            + (MAX_JSON_LINE >> 20) + " MiB，不是一条请求报文（文件缺少换行？）", "the line is longer than "
-            + (MAX_JSON_LINE >> 20) + " MiB: not one request envelope (a file without its line breaks?)")));
+            + (MAX_LINE >> 20) + " MiB，不是一条请求报文（文件缺少换行？）", "the line is longer than "
+            + (MAX_LINE >> 20) + " MiB: not one request envelope (a file without its line breaks?)")));
       }
       if (!lines.blank()) {
         try {
@@ -209,12 +223,18 @@ public final class NhsaFile implements Closeable {
     CSVRecord row;
     // An unclosed quote is only noticed at the end of the file: name the line its row starts on, not the last one.
     long rowStarts = csv.getCurrentLineNumber() + 1;
+    rowBudget.sinceRow = 0;
     try {
       if (!rows.hasNext()) {
         return null;
       }
       row = rows.next();
     } catch (RuntimeException e) {
+      if (rowBudget.exceeded) {
+        throw new NhsaError.Refused(new NhsaError("line " + rowStarts, "CSV 无法读取：从此行起的一行超过 "
+            + (MAX_LINE >> 20) + " MiB 字符（引号未闭合？）", "the CSV cannot be read: the row from this line on is "
+            + "longer than " + (MAX_LINE >> 20) + " MiB characters (a quoted cell never closed?)"));
+      }
       // The parser's message names its exception classes: say where, not how.
       throw new NhsaError.Refused(new NhsaError("line " + rowStarts, "CSV 无法读取：从此行起的一行中引号未闭合，"
           + "或引号后还有内容", "the CSV cannot be read: in the row from this line on a quoted cell is not closed, or "
@@ -281,7 +301,7 @@ public final class NhsaFile implements Closeable {
     int start;
     int length;
     long number;
-    /** The line was longer than {@link #MAX_JSON_LINE}: read past, its bytes not kept. */
+    /** The line was longer than {@link #MAX_LINE}: read past, its bytes not kept. */
     boolean tooLong;
 
     JsonLines(InputStream in) {
@@ -310,7 +330,7 @@ public final class NhsaFile implements Closeable {
         }
         // Keep the partial line: move it to the front, or grow the buffer for a line longer than it.
         int partial = end - from;
-        if (partial >= MAX_JSON_LINE) {
+        if (partial >= MAX_LINE) {
           skipRestOfLine();
           return true;
         }
@@ -370,6 +390,41 @@ public final class NhsaFile implements Closeable {
         }
       }
       return true;
+    }
+  }
+
+  /**
+   * The characters the CSV parser read since the row before: a quote never closed made the rest of the file one cell,
+   * read into memory whole, and the import died of an OutOfMemoryError, then hung with its database running.
+   */
+  private static final class RowBudget extends FilterReader {
+    long sinceRow;
+    boolean exceeded;
+
+    RowBudget(Reader in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int c = super.read();
+      count(c < 0 ? 0 : 1);
+      return c;
+    }
+
+    @Override
+    public int read(char[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      count(Math.max(n, 0));
+      return n;
+    }
+
+    private void count(int n) throws IOException {
+      sinceRow += n;
+      if (sinceRow > MAX_LINE) {
+        exceeded = true;
+        throw new IOException("a CSV row longer than " + (MAX_LINE >> 20) + " MiB characters");
+      }
     }
   }
 

@@ -107,7 +107,7 @@ class NhsaFileTest {
   void aLineTooLongToBeAMessageIsRefusedAndTheNextLinesAreRead() throws Exception {
     String one = sale3505("P1", newLayoutLine("R-1", "B-1", T, "81000010000009000001")).encode();
     String two = sale3505("P1", newLayoutLine("R-2", "B-2", T, "81000010000009000002")).encode();
-    String huge = "{\"infno\":\"3505\",\"msgid\":\"" + "a".repeat(NhsaFile.MAX_JSON_LINE + 70_000) + "\"}";
+    String huge = "{\"infno\":\"3505\",\"msgid\":\"" + "a".repeat(NhsaFile.MAX_LINE + 70_000) + "\"}";
     List<NhsaFile.Message> all = readAll(one + "\n" + huge + "\n" + two + "\n" + huge);
     assertEquals(4, all.size());
     assertEquals("R-1", ((NhsaRequest.Upload) all.get(0).request()).codes().get(0).input().documentNo());
@@ -119,6 +119,32 @@ class NhsaFileTest {
     assertEquals("R-2", ((NhsaRequest.Upload) all.get(2).request()).codes().get(0).input().documentNo());
     assertEquals(4, all.get(3).line(), "the last line, without a line break, too long as well");
     assertNull(all.get(3).request());
+  }
+
+  /**
+   * A quote never closed made the rest of the file one cell, read into memory whole: on a 1.2 GB file the import died
+   * of an OutOfMemoryError, then hung with its database running.
+   */
+  @Test
+  void aCsvRowLongerThanAMessageStopsTheReadingThereNotAtTheEndOfTheFile() throws Exception {
+    String header = "fixmedins_code,rtal_docno,fixmedins_bchno,drug_trac_codg,trdn_flag,sel_retn_cnt,sel_retn_time\n";
+    Path file = Files.createTempFile("nhsa-long-row", ".csv");
+    file.toFile().deleteOnExit();
+    Files.writeString(file, header + "P1,R-1,B-1,81000010000009000001,0,1," + T + "\n"
+        + "P1,\"R-2" + "a".repeat(3 * NhsaFile.MAX_LINE) + "\n");
+    try (NhsaFile f = NhsaFile.open(file)) {
+      assertEquals("R-1", ((NhsaRequest.Upload) f.next().request()).codes().get(0).input().documentNo());
+      NhsaError.Refused refused = org.junit.jupiter.api.Assertions.assertThrows(NhsaError.Refused.class, f::next);
+      assertEquals("line 3", refused.errors().get(0).field());
+      assertTrue(refused.getMessage().contains("the row from this line on is longer than 16 MiB characters"),
+          refused.getMessage());
+      assertTrue(f.bytesRead() < 2L * NhsaFile.MAX_LINE, "stopped at the limit, not the file's end: " + f.bytesRead());
+    }
+    Files.writeString(file, "fixmedins_code,\"" + "a".repeat(2 * NhsaFile.MAX_LINE) + "\n");
+    java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> NhsaFile.open(file).close());
+    assertTrue(refused.getMessage().endsWith(": its header row is longer than 16 MiB characters (a quoted cell never "
+        + "closed?)"), refused.getMessage());
   }
 
   @Test
