@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -417,14 +418,19 @@ class VerifyApiTest {
           "//api/v1/verify/81000020000007000000", 200, "/api/v1/%76erify/81000020000007000000", 200,
           "/api/v1/x/../codes/81000020000007000000/events", 404,
           "/api/v1/verify/A/../../../../x/81000020000007000000", 404);
+      List<String> ids = new ArrayList<>();
       for (Map.Entry<String, Integer> p : paths.entrySet()) {
         RawHttp.Reply r = RawHttp.get(svc.port(), p.getKey(), TestService.ADMIN_KEY);
         assertEquals(p.getValue(), r.status(), p.getKey() + ": " + r.body());
         assertTrue(r.body().contains("81000020000007000000"), p.getKey() + ": " + r.body());
+        ids.add(r.header("X-Request-Id"));
       }
-      Thread.sleep(300);
-      List<String> lines = log.lines();
-      assertEquals(paths.size(), lines.size(), lines.toString());
+      // The line is written once the answer has ended, which may be after the client has read it: wait for each
+      // request's own line (found by its request id), so that a request left unlogged fails rather than passes.
+      List<String> lines = eventually(() -> {
+        List<String> now = log.lines();
+        return ids.stream().allMatch(id -> now.stream().filter(l -> l.startsWith(id + " ")).count() == 1) ? now : null;
+      });
       for (String line : lines) {
         assertFalse(line.contains("81000020000007000000"), line);
       }
