@@ -116,11 +116,6 @@ public final class RingStore {
         MAX_SITES_PER_CODE)).mapEmpty();
   }
 
-  /** The edge query of {@link #edges} over all time, its parameters written in (for EXPLAIN in load-tests/rings). */
-  public static String edgesSql(long minShared, int max) {
-    return Sql.ringEdges(false, false).replace("$1", Long.toString(minShared)).replace("$2", Integer.toString(max));
-  }
-
   /** Pairs of sites with at least {@code minShared} codes shared in the range, most first, at most {@code max}. */
   public Future<List<Edge>> edges(long minShared, Instant from, Instant to, int max) {
     Tuple args = Tuple.of(minShared, max);

@@ -1,6 +1,7 @@
 package com.tracesentinel.investigate;
 
 import com.tracesentinel.TraceSentinel;
+import com.tracesentinel.history.RingEdgesSql;
 import com.tracesentinel.support.TestDatabase;
 import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
@@ -109,8 +110,7 @@ public final class RingQueryBenchmark {
       }
       try (Connection c = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
            Statement st = c.createStatement();
-           ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, BUFFERS) " + com.tracesentinel.history.RingStore
-               .edgesSql(3, 5_000))) {
+           ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, BUFFERS) " + RingEdgesSql.of(3, 5_000))) {
         System.out.println("\nEXPLAIN ANALYZE of the edge query (minShared 3, all time):");
         while (rs.next()) {
           System.out.println("  " + rs.getString(1));
