@@ -30,14 +30,6 @@ public record DecoderSettings(long maxBytes, long maxPixels, Duration timeBudget
     return new DecoderSettings(DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, DEFAULT_TIME_BUDGET);
   }
 
-  public DecoderSettings withMaxBytes(long value) {
-    return new DecoderSettings(value, maxPixels, timeBudget);
-  }
-
-  public DecoderSettings withMaxPixels(long value) {
-    return new DecoderSettings(maxBytes, value, timeBudget);
-  }
-
   public DecoderSettings withTimeBudget(Duration value) {
     return new DecoderSettings(maxBytes, maxPixels, value);
   }

@@ -110,9 +110,9 @@ public class ImageDecoderLimitsTest {
   @Test
   void tooManyBytes() {
     byte[] png = FixtureManifest.read("dm_gs1.png");
-    ImageDecoder small = new ImageDecoder(DecoderSettings.defaults().withMaxBytes(png.length - 1));
-    assertEquals(Reason.TOO_LARGE_BYTES, assertInstanceOf(Refused.class, small.decode(png)).reason());
-    assertInstanceOf(Decoded.class, new ImageDecoder(DecoderSettings.defaults().withMaxBytes(png.length)).decode(png));
+    assertEquals(Reason.TOO_LARGE_BYTES, assertInstanceOf(Refused.class, withMaxBytes(png.length - 1).decode(png))
+        .reason());
+    assertInstanceOf(Decoded.class, withMaxBytes(png.length).decode(png));
 
     byte[] big = Arrays.copyOf(png, (int) DecoderSettings.DEFAULT_MAX_BYTES + 1); // 8 MiB + 1, PNG signature
     assertEquals(Reason.TOO_LARGE_BYTES, refused(big).reason());
@@ -150,9 +150,19 @@ public class ImageDecoderLimitsTest {
   void pixelLimitIsInclusive() {
     byte[] png = FixtureManifest.read("dm_gs1.png"); // 192 x 192
     long pixels = 192 * 192;
-    assertInstanceOf(Decoded.class, new ImageDecoder(DecoderSettings.defaults().withMaxPixels(pixels)).decode(png));
-    assertEquals(Reason.TOO_MANY_PIXELS, assertInstanceOf(Refused.class,
-        new ImageDecoder(DecoderSettings.defaults().withMaxPixels(pixels - 1)).decode(png)).reason());
+    assertInstanceOf(Decoded.class, withMaxPixels(pixels).decode(png));
+    assertEquals(Reason.TOO_MANY_PIXELS, assertInstanceOf(Refused.class, withMaxPixels(pixels - 1).decode(png))
+        .reason());
+  }
+
+  private static ImageDecoder withMaxBytes(long maxBytes) {
+    return new ImageDecoder(new DecoderSettings(maxBytes, DecoderSettings.DEFAULT_MAX_PIXELS,
+        DecoderSettings.DEFAULT_TIME_BUDGET));
+  }
+
+  private static ImageDecoder withMaxPixels(long maxPixels) {
+    return new ImageDecoder(new DecoderSettings(DecoderSettings.DEFAULT_MAX_BYTES, maxPixels,
+        DecoderSettings.DEFAULT_TIME_BUDGET));
   }
 
   @Test
