@@ -23,12 +23,10 @@ public final class LookupLimiter {
   public static final int MAX_CLIENTS = 50_000;
 
   private final int perMinute;
-  private final int maxClients;
   private final Cache<String, Bucket> buckets;
 
   public LookupLimiter(int perMinute, int maxClients) {
     this.perMinute = perMinute;
-    this.maxClients = maxClients;
     this.buckets = Caffeine.newBuilder().maximumSize(maxClients).expireAfterAccess(Duration.ofMinutes(1))
         .executor(Runnable::run).build();
   }
@@ -48,10 +46,6 @@ public final class LookupLimiter {
 
   public int perMinute() {
     return perMinute;
-  }
-
-  public int bound() {
-    return maxClients;
   }
 
   /** Clients tracked now, after pending evictions. */
