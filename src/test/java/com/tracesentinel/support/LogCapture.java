@@ -10,16 +10,26 @@ import org.slf4j.LoggerFactory;
 /** What one logger writes while it is open: for tests of what is logged (and what never is). */
 public final class LogCapture implements AutoCloseable {
   private final Logger logger;
+  private final Level levelBefore;
   private final ListAppender<ILoggingEvent> seen = new ListAppender<>();
 
-  private LogCapture(Logger logger) {
+  private LogCapture(Logger logger, Level level) {
     this.logger = logger;
+    this.levelBefore = logger.getLevel();
+    if (level != null) {
+      logger.setLevel(level);
+    }
     seen.start();
     logger.addAppender(seen);
   }
 
   public static LogCapture of(String loggerName) {
-    return new LogCapture((Logger) LoggerFactory.getLogger(loggerName));
+    return new LogCapture((Logger) LoggerFactory.getLogger(loggerName), null);
+  }
+
+  /** As {@link #of(Class)}, the logger lowered to DEBUG while open: a DEBUG line can be the sign a test waits for. */
+  public static LogCapture withDebug(Class<?> loggerOf) {
+    return new LogCapture((Logger) LoggerFactory.getLogger(loggerOf.getName()), Level.DEBUG);
   }
 
   public static LogCapture of(Class<?> loggerOf) {
@@ -53,5 +63,6 @@ public final class LogCapture implements AutoCloseable {
   @Override
   public void close() {
     logger.detachAppender(seen);
+    logger.setLevel(levelBefore);
   }
 }
