@@ -199,6 +199,7 @@ class ProblemAnswersTest {
 
   @Test
   void aBodyWhoseFramingBreaksIsTheClientsFailureNotA500() throws Exception {
+    double before = scansAnswered(svc.get("/metrics", null).body(), "400");
     for (int i = 0; i < 3; i++) {
       try (RawHttp client = new RawHttp(svc.port())) {
         client.send(RawHttp.request("POST", "/api/v1/scans", TestService.ADMIN_KEY,
@@ -210,12 +211,28 @@ class ProblemAnswersTest {
             "Content-Type: application/json\r\nContent-Length: 100\r\n") + "{\"code\":");
       } // the client goes away halfway through its body
     }
-    Thread.sleep(200);
-    String metrics = svc.get("/metrics", null).body();
+    // The half-sent bodies are counted once their answers end, as the client's 400s (a broken framing is not counted
+    // at all): wait for those, so that requests not counted yet cannot pass for requests counted right.
+    String metrics = VerifyApiTest.eventually(() -> {
+      String now = svc.get("/metrics", null).body();
+      return scansAnswered(now, "400") >= before + 3 ? now : null;
+    });
     for (String line : metrics.split("\n")) {
       assertFalse(line.startsWith("vertx_http_server_requests_total") && line.contains("code=\"500\"")
           && line.contains("/api/v1/scans"), "counted as the service's failure: " + line);
     }
+  }
+
+  /** POST /api/v1/scans requests answered {@code code} in a scrape of /metrics (0 before the first). */
+  private static double scansAnswered(String metrics, String code) {
+    String series = "vertx_http_server_requests_total{application=\"tracesentinel\",code=\"" + code
+        + "\",method=\"POST\",route=\"/api/v1/scans\"} ";
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(series)) {
+        return Double.parseDouble(line.substring(series.length()));
+      }
+    }
+    return 0;
   }
 
   /** A client that aborts resets its connection: the failed read was logged as an unexpected error, a 500. */
