@@ -24,15 +24,29 @@ public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     disableTelemetry();
-    System.exit(new CommandLine(new Main())
-        .setExecutionExceptionHandler((e, cmd, parsed) -> {
-          // A start-up failure (bad configuration, port in use, database unreachable) is one clear line; the full
-          // trace goes to the log at DEBUG.
-          org.slf4j.LoggerFactory.getLogger(Main.class).debug("Start-up failed", e);
-          cmd.getErr().println("tracesentinel: " + rootMessage(e));
-          return cmd.getCommandSpec().exitCodeOnExecutionException();
-        })
-        .execute(args));
+    System.exit(run(new CommandLine(new Main()), args));
+  }
+
+  static int run(CommandLine cli, String[] args) {
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      // A start-up failure (bad configuration, port in use, database unreachable) is one clear line; the full
+      // trace goes to the log at DEBUG.
+      org.slf4j.LoggerFactory.getLogger(Main.class).debug("Start-up failed", e);
+      cmd.getErr().println("tracesentinel: " + rootMessage(e));
+      return cmd.getCommandSpec().exitCodeOnExecutionException();
+    });
+    try {
+      return cli.execute(args);
+    } catch (Error e) {
+      // picocli lets an Error through: main's thread ended without System.exit, and the JVM stayed up with its
+      // threads and its embedded PostgreSQL (an import out of memory hung so).
+      cli.getErr().println("tracesentinel: " + e.getClass().getSimpleName() + ": " + rootMessage(e));
+      CommandLine.ParseResult ran = cli.getParseResult();
+      while (ran != null && ran.hasSubcommand()) {
+        ran = ran.subcommand();
+      }
+      return ran == null ? 1 : ran.commandSpec().exitCodeOnExecutionException();
+    }
   }
 
   /**
