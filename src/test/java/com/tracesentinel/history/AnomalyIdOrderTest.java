@@ -97,7 +97,7 @@ class AnomalyIdOrderTest {
       long larger = insertAnomaly(fast);
       fast.commit();
       CompletableFuture<T> reading = read.get();
-      Thread.sleep(500);
+      TestDatabase.awaitBlockedBy(db, slow);
       assertFalse(reading.isDone(), "read while the writer of id " + smaller + " is still running");
       slow.commit();
       return new InFlight<>(smaller, larger, reading.get(10, TimeUnit.SECONDS));
@@ -116,7 +116,7 @@ class AnomalyIdOrderTest {
       long first = insertAnomaly(hung);
       CompletableFuture<List<AnomalyQueries.AnomalyRow>> read = new AnomalyQueries(pool).after(0, 100)
           .toCompletionStage().toCompletableFuture();
-      Thread.sleep(100);
+      TestDatabase.awaitBlockedBy(db, hung);
       CompletableFuture<Long> second = CompletableFuture.supplyAsync(() -> {
         try {
           long id = insertAnomaly(other);
@@ -150,7 +150,7 @@ class AnomalyIdOrderTest {
           throw new IllegalStateException(e);
         }
       });
-      Thread.sleep(500);
+      TestDatabase.awaitBlockedBy(db, reader);
       assertFalse(commit.isDone(), "the group drew an anomaly id while a reader held them");
       reader.commit();
       commit.get(10, TimeUnit.SECONDS);

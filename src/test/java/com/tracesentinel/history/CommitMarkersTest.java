@@ -102,7 +102,7 @@ class CommitMarkersTest {
             throw new IllegalStateException(e);
           }
         });
-        awaitWaitingOn(db, group);
+        TestDatabase.awaitBlockedBy(db, group);
         assertFalse(asked.isDone(), "the question waits for the transaction");
         group.commit();
         assertTrue(asked.get(10, TimeUnit.SECONDS));
@@ -115,33 +115,6 @@ class CommitMarkersTest {
       SQLException refused = assertThrows(SQLException.class, () -> groupInFlight(db, 400).close(),
           "the group's transaction, were it still to come, cannot commit any more");
       assertEquals("23505", refused.getSQLState());
-    }
-  }
-
-  /**
-   * Until a backend is seen waiting for {@code group}'s transaction (the question, blocked on the marker's index
-   * entry): a question slow to connect is not yet waiting, and a sleep could not tell the two apart.
-   */
-  private static void awaitWaitingOn(DatabaseUrl db, Connection group) throws SQLException, InterruptedException {
-    int groupPid;
-    try (Statement st = group.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
-      rs.next();
-      groupPid = rs.getInt(1);
-    }
-    // Another connection, out of any transaction: pg_stat_activity is read once per transaction.
-    try (Connection c = open(db); Statement st = c.createStatement()) {
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (true) {
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity"
-            + " WHERE " + groupPid + " = ANY (pg_blocking_pids(pid))")) {
-          rs.next();
-          if (rs.getLong(1) > 0) {
-            return;
-          }
-        }
-        assertTrue(System.nanoTime() < deadline, "nothing waits for the group's transaction");
-        Thread.sleep(10);
-      }
     }
   }
 

@@ -5,6 +5,7 @@ import com.tracesentinel.history.EmbeddedDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
@@ -73,6 +74,36 @@ public final class TestDatabase {
       return rs.getLong(1);
     } catch (Exception e) {
       throw new IllegalStateException(sql, e);
+    }
+  }
+
+  /**
+   * Until some backend is seen waiting for {@code holder}'s transaction (a lock it holds): a question slow to reach the
+   * database is not yet waiting, and a sleep before asserting "not done" could not tell the two apart.
+   */
+  public static void awaitBlockedBy(DatabaseUrl url, Connection holder) throws Exception {
+    int holderPid;
+    try (Statement st = holder.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      holderPid = rs.getInt(1);
+    }
+    // Another connection, out of any transaction: pg_stat_activity is read once per transaction.
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+         Statement st = c.createStatement()) {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (true) {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity"
+            + " WHERE " + holderPid + " = ANY (pg_blocking_pids(pid))")) {
+          rs.next();
+          if (rs.getLong(1) > 0) {
+            return;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("nothing waited for the transaction of backend " + holderPid + " within 10 s");
+        }
+        Thread.sleep(10);
+      }
     }
   }
 }
