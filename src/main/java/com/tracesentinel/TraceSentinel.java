@@ -282,7 +282,8 @@ public final class TraceSentinel implements AutoCloseable {
             .exceptionally(e -> null);
     LookupService lookups = new LookupService(codeStates, reference, catalogue, lookupCounts, lookupCounts,
         scans::settledBefore, prometheus);
-    investigations = await(Investigations.start(vertx, pool, reference, config.alerts(), prometheus));
+    investigations = await(Investigations.start(vertx, pool, reference, codeStates, lookupCounts, config.alerts(),
+        prometheus));
     services = new Services(config, prometheus, reference, referenceRepository, pool, scans, intake,
         codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),
         this::notReady, this::notLive, investigations, cluster);

@@ -200,8 +200,7 @@ public final class ApiServer extends VerticleBase {
     new OpsRoutes(services.prometheus(), services.notReady(), services.notLive(),
         services.config().opsOnLoopbackOnly()).mount(router);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
-    new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.codeStates(),
-        new com.tracesentinel.history.LookupQueries(services.pool()), services.reference(), services.investigations(),
+    new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.reference(), services.investigations(),
         Math.max(1, services.config().dbPoolSize() / 2), services.config().exportMax()).mount(router, auth);
     new AnomalyStream(vertx, services.investigations(), AnomalyStream.MAX_STREAMS).mount(router, auth);
     new CaseRoutes(services.investigations().cases()).mount(router, auth);

@@ -9,8 +9,6 @@ import com.tracesentinel.history.AnomalyQueries;
 import com.tracesentinel.history.AnomalyQueries.AnomalyRow;
 import com.tracesentinel.history.AnomalyQueries.CodeAnomaly;
 import com.tracesentinel.history.AnomalyQueries.CodeScan;
-import com.tracesentinel.history.LookupQueries;
-import com.tracesentinel.ingest.CodeStates;
 import com.tracesentinel.investigate.Investigations;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.code.CodeKey;
@@ -69,8 +67,6 @@ final class InvestigatorRoutes {
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
   private final AnomalyQueries queries;
-  private final CodeStates states;
-  private final LookupQueries lookups;
   private final ReferenceStore reference;
   private final Investigations investigations;
   private final int maxExports;
@@ -83,12 +79,10 @@ final class InvestigatorRoutes {
    * @param exportMax  how long one export may take: its connection's transaction holds back PostgreSQL's vacuum, and
    *                   a client reading a trickle at a time would hold it and its export slot for ever
    */
-  InvestigatorRoutes(AnomalyQueries queries, CodeStates states, LookupQueries lookups, ReferenceStore reference,
-                     Investigations investigations, int maxExports, java.time.Duration exportMax) {
+  InvestigatorRoutes(AnomalyQueries queries, ReferenceStore reference, Investigations investigations, int maxExports,
+                     java.time.Duration exportMax) {
     this.exportMax = exportMax;
     this.queries = queries;
-    this.states = states;
-    this.lookups = lookups;
     this.reference = reference;
     this.investigations = investigations;
     this.maxExports = maxExports;
@@ -342,29 +336,17 @@ final class InvestigatorRoutes {
     errors.throwIfAny();
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
-    // The scans first, then the state: a sale committed in between is then counted by the state. Read the other way
-    // round, a first sale committed in between was listed ACCEPTED beside the state of a code never sold
-    // (TimelineStateTest).
-    queries.codeScans(key).compose(scans -> Future.fromCompletionStage(states.stateOf(key),
-        ctx.vertx().getOrCreateContext()).recover(InvestigatorRoutes::refusedWhileUnknown).compose(state -> {
-          if (state != null || scans.list().isEmpty()) {
-            Future<Long> looked = state == null ? Future.succeededFuture(0L) : lookups.lookupsOf(key);
-            return looked.map(n -> new ScansAndLookups(scans, n, state));
-          }
-          // Stored scans and no ledger entry: none of them counts (each was voided by a deletion or refused), so the
-          // code stands as never sold, which is what the public look-up tells; null read as "state unknown".
-          return lookups.lookupsOf(key).map(n -> new ScansAndLookups(scans, n, CodeState.NEW));
-        })).onComplete(ar -> {
+    investigations.timelines().of(key).recover(InvestigatorRoutes::refusedWhileUnknown).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
-      List<CodeScan> scans = ar.result().scans().list();
-      CodeState state = ar.result().state();
-      if (scans.isEmpty() && state == null) {
+      if (ar.result() == null) {
         ctx.fail(new Problem(404, "Not found", "no scan of " + code.canonical() + " is stored"));
         return;
       }
+      List<CodeScan> scans = ar.result().scans().list();
+      CodeState state = ar.result().state();
       JsonArray events = new JsonArray();
       scans.forEach(s -> events.add(json(s)));
       Product product = reference.product(code.productKey());
@@ -373,7 +355,7 @@ final class InvestigatorRoutes {
         out.put("productName", product.genericName());
       }
       out.put("events", events).put("truncated", ar.result().scans().truncated())
-          .put("state", state == null ? null : json(state, product).put("lookups", ar.result().lookups()));
+          .put("state", json(state, product).put("lookups", ar.result().lookups()));
       ApiServer.reply(ctx, 200, out.encode());
     });
   }
@@ -386,8 +368,6 @@ final class InvestigatorRoutes {
     return Future.failedFuture(err instanceof ScanService.Unavailable unknown
         ? Problem.unavailable(unknown.getMessage(), 60) : err);
   }
-
-  private record ScansAndLookups(AnomalyQueries.CodeScans scans, long lookups, CodeState state) {}
 
   private JsonObject json(CodeState s, Product product) {
     JsonObject state = new JsonObject()

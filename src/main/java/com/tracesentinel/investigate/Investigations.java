@@ -3,7 +3,9 @@ package com.tracesentinel.investigate;
 import com.tracesentinel.config.Config;
 import com.tracesentinel.history.AnomalyQueries;
 import com.tracesentinel.history.CaseStore;
+import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.history.RingStore;
+import com.tracesentinel.ingest.CodeStates;
 import com.tracesentinel.reference.ReferenceStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,14 +26,15 @@ public final class Investigations {
   private final RingIndexer indexer;
   private final Rings rings;
   private final CaseStore cases;
+  private final Timelines timelines;
   private final AlertWebhook webhook;
   private final AtomicInteger streams = new AtomicInteger();
   private final AtomicInteger exports = new AtomicInteger();
   private final Counter streamEvents;
   private final Counter streamResyncs;
 
-  private Investigations(Vertx vertx, Pool pool, ReferenceStore reference, Config.Alerts settings,
-                         MeterRegistry registry) {
+  private Investigations(Vertx vertx, Pool pool, ReferenceStore reference, CodeStates states, LookupQueries lookups,
+                         Config.Alerts settings, MeterRegistry registry) {
     this.settings = settings;
     this.queries = new AnomalyQueries(pool);
     this.feed = new AnomalyFeed(vertx, queries);
@@ -39,6 +42,7 @@ public final class Investigations {
     this.indexer = new RingIndexer(vertx, ringStore, registry);
     this.rings = new Rings(ringStore, reference);
     this.cases = new CaseStore(pool);
+    this.timelines = new Timelines(vertx, queries, states, lookups);
     this.webhook = settings.webhook() == null ? null
         : new AlertWebhook(vertx, settings.webhook(), settings.webhookSecret(), registry);
     Gauge.builder("tracesentinel.stream.clients", streams, AtomicInteger::get)
@@ -49,9 +53,13 @@ public final class Investigations {
         .description("Stream reconnections too far behind to replay: told to re-sync").register(registry);
   }
 
-  public static Future<Investigations> start(Vertx vertx, Pool pool, ReferenceStore reference, Config.Alerts settings,
-                                             MeterRegistry registry) {
-    Investigations i = new Investigations(vertx, pool, reference, settings, registry);
+  /**
+   * @param states  the codes' ledger states, as the public look-up reads them
+   * @param lookups where the public look-ups are counted
+   */
+  public static Future<Investigations> start(Vertx vertx, Pool pool, ReferenceStore reference, CodeStates states,
+                                             LookupQueries lookups, Config.Alerts settings, MeterRegistry registry) {
+    Investigations i = new Investigations(vertx, pool, reference, states, lookups, settings, registry);
     if (i.webhook != null) {
       i.feed.listen(i.webhook);
     }
@@ -77,6 +85,10 @@ public final class Investigations {
 
   public CaseStore cases() {
     return cases;
+  }
+
+  public Timelines timelines() {
+    return timelines;
   }
 
   /**
