@@ -21,6 +21,7 @@ import com.tracesentinel.imaging.DecoderSettings;
 import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.CodeStates;
 import com.tracesentinel.ingest.DatabaseHealth;
+import com.tracesentinel.ingest.HistoryUnavailable;
 import com.tracesentinel.ingest.Partitions;
 import com.tracesentinel.ingest.Preparation;
 import com.tracesentinel.ingest.ScanIntake;
@@ -281,7 +282,7 @@ public final class TraceSentinel implements AutoCloseable {
         : productKey -> referenceRepository.catchUpProduct(productKey).toCompletionStage().toCompletableFuture()
             .exceptionally(e -> null);
     LookupService lookups = new LookupService(codeStates, reference, catalogue, lookupCounts, lookupCounts,
-        scans::settledBefore, prometheus);
+        scans::settledBefore, java.time.Duration.ofSeconds(config.dbTimeoutSeconds()), prometheus);
     investigations = await(Investigations.start(vertx, pool, reference, codeStates, lookupCounts, config.alerts(),
         prometheus));
     services = new Services(config, prometheus, reference, referenceRepository, pool, scans, intake,
@@ -328,7 +329,9 @@ public final class TraceSentinel implements AutoCloseable {
         try {
           return recovery.expected(java.util.List.of(key)).get(java.nio.ByteBuffer.wrap(key));
         } catch (Exception e) {
-          throw new java.util.concurrent.CompletionException(e);
+          // The history's own failure (JDBC's), which a retry may get past, as against a fault of the service.
+          throw new java.util.concurrent.CompletionException(e instanceof java.sql.SQLException
+              ? new HistoryUnavailable("the state of a code could not be read from the history", e) : e);
         }
       }, readers);
     };

@@ -1,5 +1,6 @@
 package com.tracesentinel.history;
 
+import com.tracesentinel.ingest.HistoryUnavailable;
 import com.tracesentinel.ingest.LookupService;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -79,7 +80,10 @@ public final class LookupQueries implements LookupService.SalesHistory, LookupSe
           // upload, arriving last, was listed first and pushed a later sale out of the list.
           sales.sort(java.util.Comparator.comparing(LookupService.RecentSale::at).reversed());
           return sales.size() > limit ? List.copyOf(sales.subList(0, limit)) : sales;
-        }).toCompletionStage().toCompletableFuture();
+        })
+        .recover(err -> Future.failedFuture(DatabaseFailures.unavailable(err)
+            ? new HistoryUnavailable("the sales of a code could not be read", err) : err))
+        .toCompletionStage().toCompletableFuture();
   }
 
   /** Counts one look-up in memory; {@link #flush()} stores it. Cheap and safe from any thread. */

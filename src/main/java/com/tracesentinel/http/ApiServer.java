@@ -2,6 +2,8 @@ package com.tracesentinel.http;
 
 import com.tracesentinel.code.AsciiCase;
 import com.tracesentinel.history.AnomalyQueries;
+import com.tracesentinel.history.DatabaseFailures;
+import com.tracesentinel.ingest.HistoryUnavailable;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -406,46 +408,17 @@ public final class ApiServer extends VerticleBase {
   }
 
   /**
-   * The SQL pool's failure when no connection came within its timeout: one shared instance, with no type of its own
-   * (a plain VertxException), so it is recognised by identity, never by its message. Read once from the pool's
-   * private field; should a Vert.x upgrade move it, the start logs so and such a wait is a 500 again
-   * (PoolTimeoutTest fails).
-   */
-  static final Throwable POOL_TIMEOUT = poolTimeout();
-
-  private static Throwable poolTimeout() {
-    try {
-      java.lang.reflect.Field f = io.vertx.sqlclient.impl.pool.SqlConnectionPool.class
-          .getDeclaredField("POOL_QUERY_TIMEOUT_EXCEPTION");
-      f.setAccessible(true);
-      return (Throwable) f.get(null);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.warn("Cannot find the SQL pool's timeout failure ({}): a read that waits too long for a connection will "
-          + "answer 500, not 503", e.toString());
-      return null;
-    }
-  }
-
-  /**
-   * The database cannot serve now (connection lost or refused, pool full, timeout, or PostgreSQL's own classes 08
-   * connection, 53 resources, 57 operator intervention): decided by exception type, identity ({@link #POOL_TIMEOUT},
-   * a logged 500 until 2026-12-03) and SQLSTATE, never by message.
+   * The database cannot serve now ({@link DatabaseFailures#unavailable}), a deadline passed waiting for it, the core
+   * said so ({@link HistoryUnavailable}), or the HTTP client's pool towards another node is full.
    */
   static boolean databaseUnavailable(Throwable failure) {
+    if (DatabaseFailures.unavailable(failure)) {
+      return true;
+    }
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof io.vertx.sqlclient.ClosedConnectionException || t instanceof java.net.ConnectException
-          || t instanceof java.util.concurrent.TimeoutException
+      if (t instanceof java.util.concurrent.TimeoutException || t instanceof HistoryUnavailable
           || t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
         return true;
-      }
-      if (t == POOL_TIMEOUT && t != null) {
-        return true;
-      }
-      if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null) {
-        String cls = pg.getSqlState().substring(0, 2);
-        if (cls.equals("08") || cls.equals("53") || cls.equals("57")) {
-          return true;
-        }
       }
     }
     return false;

@@ -3,6 +3,7 @@ package com.tracesentinel.http;
 import com.tracesentinel.code.ParseResult;
 import com.tracesentinel.code.TraceCodes;
 import com.tracesentinel.imaging.DecodedSymbol;
+import com.tracesentinel.ingest.HistoryUnavailable;
 import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.limits.ClientAddress;
@@ -176,20 +177,21 @@ final class VerifyRoutes {
   }
 
   private Future<JsonObject> lookUp(RoutingContext ctx, ParseResult parsed) {
-    // PostgreSQL cancels a statement that waits on a lock (the pool's statement_timeout), but a paused database
-    // answers nothing at all: a code sold more than once waited until the idle timeout closed the connection.
-    return Future.fromCompletionStage(services.lookups().lookUp(parsed)
-            .orTimeout(services.config().dbTimeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS),
-            ctx.vertx().getOrCreateContext())
+    return Future.fromCompletionStage(services.lookups().lookUp(parsed), ctx.vertx().getOrCreateContext())
         .recover(failure -> {
-          // A stage after the code's state wraps that state's own failure.
+          // A completion stage hands its failure on wrapped.
           Throwable err = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
               ? c.getCause() : failure;
           if (err instanceof ScanService.Unavailable stopped) {
             return Future.failedFuture(Problem.unavailable(stopped.getMessage(), 60));
           }
-          LOG.warn("Reading the latest sales of a looked-up code: {}", err.toString());
-          return Future.failedFuture(Problem.unavailable("the sales history cannot be read just now", 5));
+          if (err instanceof HistoryUnavailable unavailable) {
+            LOG.warn("Reading the latest sales of a looked-up code: {}", unavailable.getCause() == null
+                ? unavailable.toString() : unavailable.getCause().toString());
+            return Future.failedFuture(Problem.unavailable("the sales history cannot be read just now", 5));
+          }
+          // a fault of the service's own: the general handler's logged 500, never a 503 to retry for ever
+          return Future.failedFuture(err);
         })
         .map(answer -> json(answer, reportPhone));
   }

@@ -11,6 +11,7 @@ import com.tracesentinel.reference.Site;
 import com.tracesentinel.rules.CodeState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -19,6 +20,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -49,7 +53,10 @@ public final class LookupService {
 
   /** The history as the look-up reads it. */
   public interface SalesHistory {
-    /** A code's latest sales that still count (returned and double-scanned ones left out), newest first. */
+    /**
+     * A code's latest sales that still count (returned and double-scanned ones left out), newest first. Fails with
+     * {@link HistoryUnavailable} when the database cannot serve now; any other failure is a fault of the service.
+     */
     CompletableFuture<List<RecentSale>> recentSales(byte[] codeKey, int limit);
   }
 
@@ -75,16 +82,23 @@ public final class LookupService {
   private final SalesHistory history;
   private final Counts counts;
   private final Supplier<Instant> settledBefore;
+  private final Duration deadline;
   private final Map<Outcome, Counter> meters = new EnumMap<>(Outcome.class);
 
+  /**
+   * @param deadline how long a look-up may wait for the code's state and sales: PostgreSQL cancels a statement that
+   *                 waits on a lock (the pool's statement_timeout), but a paused database answers nothing at all, and a
+   *                 code sold more than once waited until the idle timeout closed the connection
+   */
   public LookupService(CodeStates states, ReferenceData reference, Catalogue catalogue, SalesHistory history,
-                       Counts counts, Supplier<Instant> settledBefore, MeterRegistry registry) {
+                       Counts counts, Supplier<Instant> settledBefore, Duration deadline, MeterRegistry registry) {
     this.states = states;
     this.reference = reference;
     this.catalogue = catalogue;
     this.history = history;
     this.counts = counts;
     this.settledBefore = settledBefore;
+    this.deadline = deadline;
     for (Outcome o : Outcome.values()) {
       meters.put(o, Counter.builder("tracesentinel.lookups").tag("outcome", o.name())
           .description("public look-ups answered, by outcome").register(registry));
@@ -100,7 +114,14 @@ public final class LookupService {
     }
     TraceCode code = ((ParseResult.Valid) parsed).code();
     byte[] key = CodeKey.of(code.canonical());
-    return states.stateOf(key).thenCompose(state -> answer(code, key, state, updatedAt));
+    return states.stateOf(key).thenCompose(state -> answer(code, key, state, updatedAt))
+        .orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(failure -> {
+          // A stage after the code's state wraps that state's own failure: the caller gets the typed one.
+          Throwable err = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+          return CompletableFuture.failedFuture(err instanceof TimeoutException
+              ? new HistoryUnavailable("the history did not answer within " + deadline.toSeconds() + " s", err) : err);
+        });
   }
 
   private CompletableFuture<Answer> answer(TraceCode code, byte[] key, CodeState state, Instant updatedAt) {

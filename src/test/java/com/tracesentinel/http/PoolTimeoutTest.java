@@ -43,7 +43,7 @@ class PoolTimeoutTest {
           ar.cause())).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       held.close();
       assertTrue(failure != null, "the second query had to wait for the one connection");
-      assertTrue(ApiServer.POOL_TIMEOUT != null, "the pool's timeout failure was found");
+      assertTrue(com.tracesentinel.history.DatabaseFailures.POOL_TIMEOUT != null, "the pool's timeout failure was found");
       assertTrue(ApiServer.databaseUnavailable(failure), failure.toString());
       assertFalse(ApiServer.databaseUnavailable(new io.vertx.core.VertxException(failure.getMessage())),
           "another failure with the same words is not the pool's");

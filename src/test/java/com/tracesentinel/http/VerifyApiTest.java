@@ -225,6 +225,32 @@ class VerifyApiTest {
   }
 
   @Test
+  void aLookupWhoseDatabaseIsGoneIs503NotAFault() throws Exception {
+    com.tracesentinel.history.DatabaseUrl db = com.tracesentinel.support.TestDatabase.fresh();
+    try (com.tracesentinel.support.CuttingProxy proxy = new com.tracesentinel.support.CuttingProxy(db.host(),
+             db.port(), "none");
+         TestService other = TestService.start(new com.tracesentinel.history.DatabaseUrl("127.0.0.1", proxy.port(),
+             db.database(), db.user(), db.password()), Map.of())) {
+      other.sites("VG1", "110105", "VG2", "440305");
+      String box = "(01)" + GTIN + "(21)VG-GONE";
+      for (String site : List.of("VG1", "VG2")) {
+        Response sold = other.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("code", box)
+            .put("siteId", site).put("documentNo", "G-" + site).put("scannedAt", "2026-01-15T23:30:00+00:00"));
+        assertEquals(200, sold.status(), sold.body());
+      }
+      // The database goes away: no new connection, and the pooled ones ended by the server.
+      proxy.close();
+      com.tracesentinel.support.TestDatabase.execute(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+          + "WHERE datname = '" + db.database() + "' AND pid <> pg_backend_pid()");
+      Response r = other.get("/api/v1/verify/" + URLEncoder.encode(box, StandardCharsets.UTF_8), null);
+      assertEquals(503, r.status(), r.body());
+      assertEquals("application/problem+json", r.contentType());
+      assertEquals("5", r.retryAfter());
+      assertTrue(r.json().getString("detail").contains("sales history"), r.body());
+    }
+  }
+
+  @Test
   void aDoubleScanIsNotShownAsASecondSale() {
     String box = newBox();
     sell(box, "VP1", "D-1", null, null);
