@@ -267,10 +267,11 @@ public final class TraceSentinel implements AutoCloseable {
     vertx.setPeriodic(10_000, id -> lookupCounts.flush()
         .onFailure(err -> LOG.warn("Storing look-up counts (kept for the next try): {}", err.toString())));
     ScanIntake intake = scans;
+    Preparation preparation = new Preparation(reference, config.oldestScan());
     CodeStates codeStates = CodeStates.of(scans);
     if (cluster != null) {
       cluster.start(scans, recovery, prometheus);
-      intake = new ClusterRouter(vertx, cluster, scans, new Preparation(reference, config.oldestScan()),
+      intake = new ClusterRouter(vertx, cluster, scans, preparation,
           referenceRepository, prometheus);
       codeStates = clusterStates(codeStates);
       // Sites and products registered through another node arrive here within a few seconds.
@@ -283,11 +284,11 @@ public final class TraceSentinel implements AutoCloseable {
             .exceptionally(e -> null);
     LookupService lookups = new LookupService(codeStates, reference, catalogue, lookupCounts, lookupCounts,
         scans::settledBefore, java.time.Duration.ofSeconds(config.dbTimeoutSeconds()), prometheus);
-    investigations = await(Investigations.start(vertx, pool, reference, codeStates, lookupCounts, config.alerts(),
-        prometheus));
-    services = new Services(config, prometheus, reference, referenceRepository, pool, scans, intake,
-        codeStates, lookups, keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())),
-        this::notReady, this::notLive, investigations, cluster);
+    investigations = await(Investigations.start(vertx, pool, reference, codeStates, lookupCounts::lookupsOf,
+        config.alerts(), prometheus));
+    services = new Services(config, prometheus, reference, referenceRepository, scans, preparation, intake, lookups,
+        keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
+        this::notLive, investigations, cluster);
     await(vertx.deployVerticle(() -> new ApiServer(services),
         new DeploymentOptions().setInstances(config.http().eventLoops())));
     if (cluster != null) {
@@ -639,6 +640,11 @@ public final class TraceSentinel implements AutoCloseable {
 
   public Services services() {
     return services;
+  }
+
+  /** The service's PostgreSQL pool (tests); HTTP is given the queries and stores built on it, never the pool. */
+  public Pool pool() {
+    return pool;
   }
 
   /** The code ledger itself (tests); the service reaches it through the ingest core's ports. */

@@ -1,7 +1,6 @@
 package com.tracesentinel.http;
 
 import com.tracesentinel.code.AsciiCase;
-import com.tracesentinel.history.AnomalyQueries;
 import com.tracesentinel.history.DatabaseFailures;
 import com.tracesentinel.ingest.HistoryUnavailable;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -202,17 +201,15 @@ public final class ApiServer extends VerticleBase {
     new OpsRoutes(services.prometheus(), services.notReady(), services.notLive(),
         services.config().opsOnLoopbackOnly()).mount(router);
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
-    new InvestigatorRoutes(new AnomalyQueries(services.pool()), services.reference(), services.investigations(),
+    new InvestigatorRoutes(services.reference(), services.investigations(),
         Math.max(1, services.config().dbPoolSize() / 2), services.config().exportMax()).mount(router, auth);
     new AnomalyStream(vertx, services.investigations(), AnomalyStream.MAX_STREAMS).mount(router, auth);
     new CaseRoutes(services.investigations().cases()).mount(router, auth);
     new RingRoutes(services.investigations().rings()).mount(router, auth);
-    new RejectedRoutes(new com.tracesentinel.history.RejectedQueries(services.pool()), services.reference())
-        .mount(router, auth);
+    new RejectedRoutes(services.investigations().rejected(), services.reference()).mount(router, auth);
     if (services.cluster() != null) {
-      new ClusterRoutes(services.cluster(), services.scans(),
-          new com.tracesentinel.ingest.Preparation(services.reference(), services.config().oldestScan()),
-          services.referenceRepository()).mount(router);
+      new ClusterRoutes(services.cluster(), services.scans(), services.preparation(), services.referenceRepository())
+          .mount(router);
     }
     InvestigatorRoutes.mountStatic(router);
     HomeRoutes.mount(router);

@@ -79,10 +79,10 @@ final class InvestigatorRoutes {
    * @param exportMax  how long one export may take: its connection's transaction holds back PostgreSQL's vacuum, and
    *                   a client reading a trickle at a time would hold it and its export slot for ever
    */
-  InvestigatorRoutes(AnomalyQueries queries, ReferenceStore reference, Investigations investigations, int maxExports,
+  InvestigatorRoutes(ReferenceStore reference, Investigations investigations, int maxExports,
                      java.time.Duration exportMax) {
     this.exportMax = exportMax;
-    this.queries = queries;
+    this.queries = investigations.queries();
     this.reference = reference;
     this.investigations = investigations;
     this.maxExports = maxExports;

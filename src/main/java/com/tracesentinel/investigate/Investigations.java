@@ -3,7 +3,7 @@ package com.tracesentinel.investigate;
 import com.tracesentinel.config.Config;
 import com.tracesentinel.history.AnomalyQueries;
 import com.tracesentinel.history.CaseStore;
-import com.tracesentinel.history.LookupQueries;
+import com.tracesentinel.history.RejectedQueries;
 import com.tracesentinel.history.RingStore;
 import com.tracesentinel.ingest.CodeStates;
 import com.tracesentinel.reference.ReferenceStore;
@@ -26,6 +26,7 @@ public final class Investigations {
   private final RingIndexer indexer;
   private final Rings rings;
   private final CaseStore cases;
+  private final RejectedQueries rejected;
   private final Timelines timelines;
   private final AlertWebhook webhook;
   private final AtomicInteger streams = new AtomicInteger();
@@ -33,8 +34,8 @@ public final class Investigations {
   private final Counter streamEvents;
   private final Counter streamResyncs;
 
-  private Investigations(Vertx vertx, Pool pool, ReferenceStore reference, CodeStates states, LookupQueries lookups,
-                         Config.Alerts settings, MeterRegistry registry) {
+  private Investigations(Vertx vertx, Pool pool, ReferenceStore reference, CodeStates states,
+                         Timelines.StoredLookups lookups, Config.Alerts settings, MeterRegistry registry) {
     this.settings = settings;
     this.queries = new AnomalyQueries(pool);
     this.feed = new AnomalyFeed(vertx, queries);
@@ -42,6 +43,7 @@ public final class Investigations {
     this.indexer = new RingIndexer(vertx, ringStore, registry);
     this.rings = new Rings(ringStore, reference);
     this.cases = new CaseStore(pool);
+    this.rejected = new RejectedQueries(pool);
     this.timelines = new Timelines(vertx, queries, states, lookups);
     this.webhook = settings.webhook() == null ? null
         : new AlertWebhook(vertx, settings.webhook(), settings.webhookSecret(), registry);
@@ -58,7 +60,8 @@ public final class Investigations {
    * @param lookups where the public look-ups are counted
    */
   public static Future<Investigations> start(Vertx vertx, Pool pool, ReferenceStore reference, CodeStates states,
-                                             LookupQueries lookups, Config.Alerts settings, MeterRegistry registry) {
+                                             Timelines.StoredLookups lookups, Config.Alerts settings,
+                                             MeterRegistry registry) {
     Investigations i = new Investigations(vertx, pool, reference, states, lookups, settings, registry);
     if (i.webhook != null) {
       i.feed.listen(i.webhook);
@@ -85,6 +88,11 @@ public final class Investigations {
 
   public CaseStore cases() {
     return cases;
+  }
+
+  /** Scans refused for their code or data, which investigators list apart from the anomalies. */
+  public RejectedQueries rejected() {
+    return rejected;
   }
 
   public Timelines timelines() {

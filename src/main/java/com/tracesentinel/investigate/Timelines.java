@@ -1,7 +1,6 @@
 package com.tracesentinel.investigate;
 
 import com.tracesentinel.history.AnomalyQueries;
-import com.tracesentinel.history.LookupQueries;
 import com.tracesentinel.ingest.CodeStates;
 import com.tracesentinel.rules.CodeState;
 import io.vertx.core.Future;
@@ -18,12 +17,19 @@ public final class Timelines {
    */
   public record Timeline(AnomalyQueries.CodeScans scans, CodeState state, long lookups) {}
 
+  /** Where the public look-ups of a code are counted. */
+  @FunctionalInterface
+  public interface StoredLookups {
+    /** The look-ups of one code stored so far (0 when none). */
+    Future<Long> lookupsOf(byte[] codeKey);
+  }
+
   private final Vertx vertx;
   private final AnomalyQueries queries;
   private final CodeStates states;
-  private final LookupQueries lookups;
+  private final StoredLookups lookups;
 
-  Timelines(Vertx vertx, AnomalyQueries queries, CodeStates states, LookupQueries lookups) {
+  Timelines(Vertx vertx, AnomalyQueries queries, CodeStates states, StoredLookups lookups) {
     this.vertx = vertx;
     this.queries = queries;
     this.states = states;

@@ -63,7 +63,7 @@ class CodeEventsReadTest {
   @Test
   void onlyTheListedScansAnomaliesAreRead() throws Exception {
     Map<String, Integer> rowsRead = new ConcurrentHashMap<>();
-    AnomalyQueries queries = new AnomalyQueries(counting(svc.app().services().pool(), rowsRead));
+    AnomalyQueries queries = new AnomalyQueries(counting(svc.app().pool(), rowsRead));
     List<AnomalyQueries.CodeScan> scans = queries.codeScans(CodeKey.of(CODE)).toCompletionStage()
         .toCompletableFuture().get(30, TimeUnit.SECONDS).list();
     assertEquals(2, scans.size());

@@ -47,7 +47,7 @@ class ReferenceRefreshTest {
     AtomicInteger inFlight = new AtomicInteger();
     AtomicInteger mostAtOnce = new AtomicInteger();
     ReferenceRepository repository = new ReferenceRepository(
-        counting(svc.app().services().pool(), reads, inFlight, mostAtOnce), new ReferenceStore());
+        counting(svc.app().pool(), reads, inFlight, mostAtOnce), new ReferenceStore());
     Vertx vertx = svc.app().vertx();
 
     CompletableFuture<Void> first = new CompletableFuture<>();
