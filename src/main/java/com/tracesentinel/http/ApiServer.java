@@ -569,11 +569,6 @@ public final class ApiServer extends VerticleBase {
   }
 
   /**
-   * Vert.x's form decoder refused a text part past its 8 KiB: a photo sent without a file name (curl's -F
-   * 'image=<photo.png', which the photo route names when the photo is smaller) was told only that the request could
-   * not be read. Told by where it was thrown (Netty's multipart data), never by its text.
-   */
-  /**
    * A socket's own failure: java.nio's SocketException, or the native transports' (Netty's io.netty.channel.unix
    * errors). Not any IOException: a photo's upload file failing to be written (a full disk) while the body arrives
    * is the service's failure, not the client's.
@@ -583,6 +578,11 @@ public final class ApiServer extends VerticleBase {
         && failure.getClass().getName().startsWith("io.netty.channel.");
   }
 
+  /**
+   * Vert.x's form decoder refused a text part past its 8 KiB: a photo sent without a file name (curl's -F
+   * 'image=<photo.png', which the photo route names when the photo is smaller) was told only that the request could
+   * not be read. Told by where it was thrown (Netty's multipart data), never by its text.
+   */
   private static boolean textPartTooLong(RoutingContext ctx, Throwable failure) {
     if (!(failure instanceof java.io.IOException) || !ctx.request().isExpectMultipart()) {
       return false;
