@@ -587,7 +587,7 @@ class ScanApiTest {
   @Test
   void aScanTimeInAnyOfIsoOffsetFormsAndWithADecimalCommaIsRead() {
     Instant at = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3600);
-    String local = at.atOffset(java.time.ZoneOffset.ofHours(8)).toLocalDateTime().toString();
+    String local = chinaLocalTime(at);
     String[] written = {local + "+08:00", local + "+0800", local + "+08", local + ",0+08:00"};
     JsonArray scans = new JsonArray();
     for (String w : written) {
@@ -603,6 +603,15 @@ class ScanApiTest {
     assertEquals(200, r.status(), r.body());
     assertEquals(4, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'W3' AND scanned_at = '"
         + at + "'"));
+  }
+
+  /**
+   * The local time in China to the second, seconds always written: LocalDateTime.toString leaves out ":00", and on a
+   * whole minute the tests' times lost their seconds (a ",0" fraction then followed the minutes: not a time).
+   */
+  private static String chinaLocalTime(Instant at) {
+    return java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss")
+        .format(at.atOffset(java.time.ZoneOffset.ofHours(8)));
   }
 
   /**
@@ -668,8 +677,7 @@ class ScanApiTest {
    */
   @Test
   void aScanTimeWhoseOffsetHasSecondsIsRefused() {
-    String local = Instant.now().minusSeconds(3600).atOffset(java.time.ZoneOffset.ofHours(8)).toLocalDateTime()
-        .truncatedTo(ChronoUnit.SECONDS).toString();
+    String local = chinaLocalTime(Instant.now().minusSeconds(3600));
     String[] written = {local + "+080000", local + "+08:00:00", local + "-00:00:00"};
     JsonArray scans = new JsonArray();
     for (String w : written) {
@@ -694,8 +702,7 @@ class ScanApiTest {
    */
   @Test
   void aScanTimeWithItsOffsetWrittenTwiceIsRefused() {
-    String local = Instant.now().minusSeconds(3600).atOffset(java.time.ZoneOffset.ofHours(8)).toLocalDateTime()
-        .truncatedTo(ChronoUnit.SECONDS).toString();
+    String local = chinaLocalTime(Instant.now().minusSeconds(3600));
     String[] written = {local + "+08:00+0800", local + "+0800+0800", local + "+08+08", local + "ZZ", local + "Z+00"};
     JsonArray scans = new JsonArray();
     for (String w : written) {
