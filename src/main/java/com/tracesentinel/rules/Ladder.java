@@ -72,8 +72,11 @@ import java.util.Objects;
  *   becomes the open sale again), the slot no longer knows the latest open sale:
  *   {@code lastSaleReturned} is set, lastSale kept for counting sites. Keeping the returned sale as the anchor let
  *   a second RETURN at its site undo another site's sale, so that a copied code could erase its own trail. Then a
- *   SALE is a REPEAT_SALE (DIVERTED, or COUNTERFEIT by the site count), a RECEIVE a RECEIVED_AFTER_SALE and a RETURN
- *   a RETURN_MISMATCH, none conflicting with a known scan (the code's history has them).</li>
+ *   SALE is judged against {@code prevOpenSale}, while the state has it, as against the open sale, and a RECEIVE is a
+ *   RECEIVED_AFTER_SALE naming it (until 2026-12-05 both named no sale, and a sale at its site was DIVERTED, not
+ *   "at the same site, later"). Without it a SALE is a REPEAT_SALE (DIVERTED, or COUNTERFEIT by the site count) and a
+ *   RECEIVE a RECEIVED_AFTER_SALE, conflicting with no known scan (the code's history has them). A RETURN, but at
+ *   prevOpenSale's site, is a RETURN_MISMATCH.</li>
  *   <li>RECEIVE of a code with an open sale is RECEIVED_AFTER_SALE (DIVERTED: a dispensed box back in stock),
  *   unless it is dated before the code's only open sale. A RECEIVE never changes the state.</li>
  * </ul>
@@ -158,7 +161,13 @@ public final class Ladder {
     }
 
     ScanRef open = c.open;
-    if (s.openSalesUnknown()) {
+    boolean openSplit = s.lastSaleSplit();
+    if (s.openSalesUnknown() && s.prevOpenSale() != null) {
+      // The latest open sale is not known, but the site before's is: the one the state can name, so the sale is judged
+      // against it as against a known open sale (the rules have every anomaly name the scan it conflicts with).
+      open = s.prevOpenSale();
+      openSplit = s.prevOpenSaleSplit();
+    } else if (s.openSalesUnknown()) {
       CodeState next = applySale(s, scan, units);
       boolean counterfeit = next.distinctSaleSites() >= settings.counterfeitSiteCount();
       out.add(new Anomaly(AnomalyType.REPEAT_SALE, counterfeit ? Suspicion.COUNTERFEIT : Suspicion.DIVERTED,
@@ -166,7 +175,7 @@ public final class Ladder {
               + " or more sites" : ""), null));
       return next;
     }
-    if (scan.split() && (open == null || s.lastSaleSplit())) {
+    if (scan.split() && (open == null || openSplit)) {
       if (open != null && open.siteRef() != scan.siteRef()) {
         out.add(new Anomaly(AnomalyType.SPLIT_ACROSS_SITES, Suspicion.DIVERTED, Level.ALERT,
             "split-sold " + where(c.ref, open), open));
@@ -187,7 +196,7 @@ public final class Ladder {
     if (open.siteRef() == scan.siteRef()) {
       // A double scan is of a fully sold code: a whole box sold while split sales left part of it unsold is another
       // sale (counted as a double scan, its units went uncounted and the box could be split-sold whole once more).
-      boolean fullySold = !s.lastSaleSplit() || s.soldUnits() >= c.packSize;
+      boolean fullySold = !openSplit || s.soldUnits() >= c.packSize;
       if (fullySold && doubleScan.contains(apart)) {
         out.add(new Anomaly(AnomalyType.DOUBLE_SCAN, Suspicion.OPERATOR_ERROR, Level.WARNING,
             "sold " + where(c.ref, open), open));
@@ -311,7 +320,7 @@ public final class Ladder {
           "sold " + where(c.ref, c.open), c.open));
     } else if (s.openSalesUnknown()) {
       out.add(new Anomaly(AnomalyType.RECEIVED_AFTER_SALE, Suspicion.DIVERTED, Level.ALERT, openSalesUnknown(s),
-          null));
+          s.prevOpenSale()));
     }
     return s;
   }

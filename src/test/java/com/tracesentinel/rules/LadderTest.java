@@ -481,8 +481,13 @@ class LadderTest {
     assertFalse(chain.then(receive(SZ3, T0 - HOUR)).flagged(), "taken into stock before its one open sale");
   }
 
+  /**
+   * While the open sales are unknown the state still holds the site before's open sale: a receipt and a sale are judged
+   * against it and name it. Until 2026-12-05 they named no sale, and a sale at that very site was DIVERTED, where the
+   * rules say a sale of a code not returned "at the same site, later" is SUBSTITUTED.
+   */
   @Test
-  void whileTheOpenSalesAreUnknownAReceiptIsReceivedAfterSaleAndASaleElsewhereDiverted() {
+  void whileTheOpenSalesAreUnknownAReceiptOrASaleNamesTheOpenSaleAtTheSiteBefore() {
     chain.then(sale(SZ1, T0));
     chain.then(sale(SZ2, T0 + DAY));
     chain.then(sale(SZ2, T0 + 2 * DAY));
@@ -491,9 +496,44 @@ class LadderTest {
     assertTrue(unknown.openSalesUnknown(), "two sales left, one at each site");
     Anomaly received = assertOnly(chain.then(receive(SZ3, T0 + 3 * DAY)), RECEIVED_AFTER_SALE,
         Suspicion.DIVERTED, Level.ALERT);
-    assertNull(received.conflictsWith());
+    assertEquals(at(SZ1, T0), received.conflictsWith());
     chain.state = unknown;
-    assertOnly(chain.then(sale(SZ1, T0 + 3 * DAY)), REPEAT_SALE, Suspicion.DIVERTED, Level.ALERT);
+    Anomaly again = assertOnly(chain.then(sale(SZ1, T0 + 3 * DAY)), REPEAT_SALE, Suspicion.SUBSTITUTED, Level.ALERT);
+    assertEquals(at(SZ1, T0), again.conflictsWith());
+    assertEquals(3, chain.state.saleCount());
+    assertEquals(at(SZ1, T0 + 3 * DAY), chain.state.lastSale());
+    assertTrue(chain.state.hasOpenSale());
+    chain.state = unknown;
+    Anomaly elsewhere = assertOnly(chain.then(sale(GZ, T0 + 3 * DAY)), REPEAT_SALE, Suspicion.COUNTERFEIT,
+        Level.ALERT);
+    assertEquals(at(SZ1, T0), elsewhere.conflictsWith());
+    assertTrue(elsewhere.detail().endsWith("now sold at 3 or more sites"), elsewhere.detail());
+  }
+
+  @Test
+  void whileTheOpenSalesAreUnknownASecondScanOfTheSiteBeforesSaleIsADoubleScan() {
+    chain.then(sale(SZ1, T0));
+    chain.then(sale(SZ2, T0 + MIN));
+    chain.then(sale(SZ2, T0 + 20 * MIN));
+    chain.then(giveBack(SZ2, T0 + 21 * MIN));
+    CodeState unknown = chain.state;
+    assertTrue(unknown.openSalesUnknown());
+    Verdict v = chain.then(sale(SZ1, T0 + 5 * MIN));
+    Anomaly twice = assertOnly(v, DOUBLE_SCAN, Suspicion.OPERATOR_ERROR, Level.WARNING);
+    assertEquals(at(SZ1, T0), twice.conflictsWith());
+    assertSame(unknown, v.next(), "the same sale scanned twice");
+  }
+
+  @Test
+  void whileTheOpenSalesAreUnknownAndNoneIsKnownASaleIsDivertedNamingNone() {
+    for (Scan scan : List.of(sale(SZ1, T0), sale(SZ2, T0 + DAY), sale(SZ3, T0 + 2 * DAY), sale(SZ3, T0 + 3 * DAY),
+        giveBack(SZ3, T0 + 3 * DAY + HOUR), giveBack(SZ2, T0 + 3 * DAY + 2 * HOUR))) {
+      chain.then(scan);
+    }
+    assertTrue(chain.state.openSalesUnknown());
+    assertNull(chain.state.prevOpenSale());
+    Anomaly a = assertOnly(chain.then(sale(SZ1, T0 + 4 * DAY)), REPEAT_SALE, Suspicion.COUNTERFEIT, Level.ALERT);
+    assertNull(a.conflictsWith());
   }
 
   @Test
