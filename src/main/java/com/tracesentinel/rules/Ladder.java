@@ -67,7 +67,9 @@ import java.util.Objects;
  *   it, the latest sale staying open: the rules undo "the latest open sale of that code at the same site", and
  *   judged against the latest sale alone a copied code sold in Beijing and then in Shenzhen could not be returned in
  *   Beijing (until 2026-12-05). When the last sale is undone the code has no open
- *   sale and can be sold again without an anomaly. When a whole-box sale is undone and sales stay open (repeats)
+ *   sale and can be sold again without an anomaly. When sales stay open and the returned sale stands for them, a whole
+ *   box returned while fewer units than a box holds stay sold leaves split sales open: the anchor stands for split
+ *   sales, so the rest of the box may be split-sold. When a whole-box sale is undone and sales stay open (repeats)
  *   that were not all at its site ({@code prevSaleSite} set), and the one left is not {@code prevOpenSale} (which
  *   becomes the open sale again), the slot no longer knows the latest open sale:
  *   {@code lastSaleReturned} is set, lastSale kept for counting sites. Keeping the returned sale as the anchor let
@@ -263,9 +265,11 @@ public final class Ladder {
           s.prevSaleSite(), false, s.recentKeys(), true, s.prevOpenSale(), s.prevOpenSaleSplit());
     }
     if (saleCount > 0) {
-      // Split sales of one box, or every sale at this site: the returned sale still stands for the open ones.
+      // Split sales of one box, or every sale at this site: the returned sale still stands for the open ones. A whole
+      // box returned while fewer units than a box holds stay sold leaves split sales of it open, whose box may still be
+      // split-sold up to its pack size: the anchor stands for split sales.
       return new CodeState(s.scanCount(), saleCount, soldUnits, s.distinctSaleSites(), s.lastSale(),
-          s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), false,
+          s.lastSaleSplit() || soldUnits < c.packSize, s.lastSaleReimbursed(), s.prevSaleSite(), false,
           s.recentKeys(), false, s.prevOpenSale(), s.prevOpenSaleSplit());
     }
     return noSaleLeft(s);

@@ -161,6 +161,30 @@ class LadderSplitTest {
     assertTypes(chain.then(split(SZ1, T0 + HOUR, 7)), REPEAT_SALE);
   }
 
+  /**
+   * Split sales are "legitimate until their sum reaches the pack size", and a returned sale is undone: 3 of 10 tablets
+   * split-sold, then the whole box sold and returned, the rest of the box split-sold was a REPEAT_SALE naming the
+   * returned whole-box sale, which stood for the open split sale as a whole box.
+   */
+  @Test
+  void afterAWholeBoxSoldOverASplitSaleIsReturnedTheRestOfTheBoxIsSplitSoldAsBefore() {
+    chain.then(split(SZ1, T0, 3));
+    assertTypes(chain.then(sale(SZ1, T0 + MIN).product(PACK10)), REPEAT_SALE);
+    assertFalse(chain.then(giveBack(SZ1, T0 + 2 * MIN).product(PACK10)).flagged());
+    assertEquals(1, chain.state.saleCount());
+    assertEquals(3, chain.state.soldUnits());
+    assertFalse(chain.then(split(SZ1, T0 + HOUR, 7)).flagged(), "3 + 7 of 10");
+    assertOnly(chain.then(split(SZ1, T0 + 2 * HOUR, 1)), SPLIT_OVERSOLD, Suspicion.SUBSTITUTED, Level.ALERT);
+  }
+
+  @Test
+  void aWholeBoxReturnedAfterAnotherWholeBoxAtOneSiteLeavesAWholeBoxSold() {
+    chain.then(sale(SZ1, T0).product(PACK10));
+    assertTypes(chain.then(sale(SZ1, T0 + HOUR).product(PACK10)), REPEAT_SALE);
+    assertFalse(chain.then(giveBack(SZ1, T0 + 2 * HOUR).product(PACK10)).flagged());
+    assertTypes(chain.then(split(SZ1, T0 + 3 * HOUR, 1)), REPEAT_SALE);
+  }
+
   @Test
   void wholeBoxSaleRightAfterSplitSalesOfTheWholePackIsADoubleScan() {
     chain.cleanThen(split(SZ1, T0, 4), split(SZ1, T0 + MIN, 6));
