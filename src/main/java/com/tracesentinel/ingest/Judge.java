@@ -5,6 +5,7 @@ import com.tracesentinel.rules.StateCodec;
 import com.tracesentinel.reference.ReferenceData;
 import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.Ladder;
+import com.tracesentinel.rules.OpenSale;
 import com.tracesentinel.rules.Verdict;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -333,7 +334,19 @@ final class Judge implements Runnable {
       } else if (t.refusal() != null) {
         out.add(rejected(t, t.refusal()));
       } else {
-        out.add(apply(t, seq, now, false));
+        Judged j = apply(t, seq, now, false);
+        if (j == null) {
+          OpenSale atSite;
+          try {
+            atSite = openSaleInHistory(t.event(), out);
+          } catch (Exception e) {
+            LOG.warn("Could not read a code's history to judge a return: {}", e.toString());
+            refuseUnchecked(r, seq, out, "the history could not be read to find the sale a return undoes");
+            return;
+          }
+          j = apply(t, seq, now, false, true, atSite);
+        }
+        out.add(j);
       }
     }
     JudgedRequest judged = new JudgedRequest(r, seq, epoch, List.copyOf(out), null, holds);
@@ -555,9 +568,16 @@ final class Judge implements Runnable {
 
   /**
    * Moves the scan's code by one step. With {@code unlessMaybeResent}, a code whose state remembers the scan's
-   * fingerprint is left as it was and null returned: the history must be asked first.
+   * fingerprint is left as it was and null returned: the history must be asked first. So is a scan the state cannot
+   * judge alone ({@link Ladder#asksHistory}): see {@link #openSaleInHistory}.
    */
   private Judged apply(Prepared.ToJudge t, long seq, long now, boolean unlessMaybeResent) {
+    return apply(t, seq, now, unlessMaybeResent, false, null);
+  }
+
+  /** With {@code historyRead}, atSite is the history's answer for a scan the state cannot judge alone. */
+  private Judged apply(Prepared.ToJudge t, long seq, long now, boolean unlessMaybeResent, boolean historyRead,
+                       OpenSale atSite) {
     byte[] key = t.event().codeKey();
     Change[] change = new Change[1];
     try {
@@ -566,8 +586,11 @@ final class Judge implements Runnable {
         if (unlessMaybeResent && stored != null && Judging.mayBeResent(stored, t.event().fingerprint())) {
           return null;
         }
-        verdict[0] = Judging.apply(ladder, stored == null ? CodeState.NEW : StateCodec.decode(stored), t.event(),
-            reference);
+        CodeState state = stored == null ? CodeState.NEW : StateCodec.decode(stored);
+        if (!historyRead && Ladder.asksHistory(state, t.event().facts())) {
+          return null;
+        }
+        verdict[0] = Judging.apply(ladder, state, t.event(), reference, atSite);
         change[0] = listed(new Change(seq, key, stored));
         return verdict[0].next();
       });
@@ -591,6 +614,43 @@ final class Judge implements Runnable {
       LOG.error("Judging a {} scan failed; it is rejected", t.input().type(), e);
       return rejected(t, "internal error while judging this scan; send it again later");
     }
+  }
+
+  /**
+   * The latest open sale at the scan's site that the code's history holds, for a RETURN the state cannot match
+   * ({@link Ladder#asksHistory}: rare). The code's stored scans are replayed as a rebuild replays them, then its scans
+   * judged since and not known to be stored (read from memory, their stored rows left out whether committed yet or
+   * not), then this request's so far: what the rebuild will find at this point, without waiting for a commit. A
+   * deletion still being stored is waited for, as for a re-send check: the history still holds what it voids.
+   */
+  private OpenSale openSaleInHistory(ScanEvent event, List<Judged> judgedSoFar) throws Exception {
+    if (!deletionsCommitted()) {
+      throw new IllegalStateException("an upload deletion sent before it is still being stored");
+    }
+    byte[] key = event.codeKey();
+    Set<Long> unsettledIds = new java.util.HashSet<>();
+    List<ScanEvent> unsettled = new ArrayList<>();
+    for (JudgedRequest j : open) {
+      for (Judged scan : j.scans()) {
+        if (ofCode(scan, key)) {
+          unsettledIds.add(((Judged.Row) scan).scanId());
+          unsettled.add(((Judged.Row) scan).event());
+        }
+      }
+    }
+    for (Judged scan : judgedSoFar) {
+      if (ofCode(scan, key)) {
+        unsettled.add(((Judged.Row) scan).event());
+      }
+    }
+    Judging.Replay replay = new Judging.Replay(ladder, reference);
+    history.scansOfExcept(List.of(key), unsettledIds, replay::step);
+    unsettled.forEach(replay::step);
+    return replay.latestAt(event.facts().siteRef());
+  }
+
+  private static boolean ofCode(Judged scan, byte[] key) {
+    return scan instanceof Judged.Row row && row.judged() && java.util.Arrays.equals(row.event().codeKey(), key);
   }
 
   private Judged.Row rejected(Prepared p, String why) {

@@ -61,11 +61,12 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
    */
   private static final String REMOVED = "codes.removed";
   /** Changes whenever a key or value layout, or what a value means, changes: an older file is rebuilt. */
-  static final String FORMAT = "tracesentinel-ledger 8: key 16, value " + StateCodec.BYTES
+  static final String FORMAT = "tracesentinel-ledger 9: key 16, value " + StateCodec.BYTES
       + ", fingerprint 14 bits of idem[0..1], a return may leave open sales unknown, GS1 keys of the serial in upper"
       + " case, NHSA codes on line 1, the previous site's open sale, open again when the latest is returned, a whole"
       + " box after part-sold split sales counted, a sale while open sales are unknown judged against the previous"
-      + " site's, a whole box returned over split sales leaves them split";
+      + " site's, a whole box returned over split sales leaves them split, a return of a sale the state no longer holds"
+      + " undoes it from the history";
 
   /** How the file was found. */
   public enum Opened {

@@ -66,7 +66,10 @@ import java.util.Objects;
  *   one's site, while that sale is open ({@code prevOpenSale}), is judged against that sale the same way and undoes
  *   it, the latest sale staying open: the rules undo "the latest open sale of that code at the same site", and
  *   judged against the latest sale alone a copied code sold in Beijing and then in Shenzhen could not be returned in
- *   Beijing (until 2026-12-05). When the last sale is undone the code has no open
+ *   Beijing (until 2026-12-05). A RETURN at a site where the state holds no open sale, of a code with more open sales
+ *   than it holds ({@link #asksHistory}), is judged the same way against the latest open sale at its site that the
+ *   history holds ({@link OpenSale}), which the caller reads for it; none there is a RETURN_MISMATCH as before. When
+ *   the last sale is undone the code has no open
  *   sale and can be sold again without an anomaly. When sales stay open and the returned sale stands for them, a whole
  *   box returned while fewer units than a box holds stay sold leaves split sales open: the anchor stands for split
  *   sales, so the rest of the box may be split-sold. When a whole-box sale is undone and sales stay open (repeats)
@@ -122,6 +125,14 @@ public final class Ladder {
 
   /** state is CodeState.NEW for a code never seen. Never throws for any input combination. */
   public Verdict judge(CodeState state, ScanFacts scan, ReferenceData ref) {
+    return judge(state, scan, ref, null);
+  }
+
+  /**
+   * As {@link #judge(CodeState, ScanFacts, ReferenceData)}, for a scan {@link #asksHistory} sends to the history:
+   * {@code atSite} is the latest open sale at the scan's site the history holds, or null when it holds none.
+   */
+  public Verdict judge(CodeState state, ScanFacts scan, ReferenceData ref, OpenSale atSite) {
     CodeState s = state == null ? CodeState.NEW : state;
     if (scan == null || scan.type() == null) {
       return new Verdict(s, List.of());
@@ -131,7 +142,7 @@ public final class Ladder {
     CodeState next = switch (scan.type()) {
       case DESTROY -> destroy(c);
       case SALE -> sale(c, out);
-      case RETURN -> giveBack(c, out);
+      case RETURN -> giveBack(c, atSite, out);
       case RECEIVE -> receive(c, out);
     };
     independentChecks(c, out);
@@ -223,7 +234,22 @@ public final class Ladder {
     return next;
   }
 
-  private CodeState giveBack(Ctx c, List<Anomaly> out) {
+  /**
+   * A RETURN the state has no open sale at its site for, of a code with more open sales than the state holds: the
+   * sale it undoes may be one of those, which only the history names. Rare (a code sold at three sites, or twice at
+   * the site before), so the history is read for it alone.
+   */
+  public static boolean asksHistory(CodeState s, ScanFacts scan) {
+    if (s == null || scan == null || scan.type() != EventType.RETURN || s.destroyed()) {
+      return false;
+    }
+    int held = (s.hasOpenSale() ? 1 : 0) + (s.prevOpenSale() != null ? 1 : 0);
+    boolean heldHere = s.hasOpenSale() && s.lastSale().siteRef() == scan.siteRef()
+        || s.prevOpenSale() != null && s.prevOpenSale().siteRef() == scan.siteRef();
+    return s.saleCount() > held && !heldHere;
+  }
+
+  private CodeState giveBack(Ctx c, OpenSale atSite, List<Anomaly> out) {
     CodeState s = c.state;
     ScanFacts scan = c.scan;
     if (s.destroyed()) {
@@ -233,7 +259,10 @@ public final class Ladder {
     }
     ScanRef prev = s.prevOpenSale();
     if (prev != null && prev.siteRef() == scan.siteRef()) {
-      return giveBackPrevious(c, prev, out);
+      return giveBackOther(c, new OpenSale(prev, s.prevOpenSaleSplit()), true, out);
+    }
+    if (atSite != null && asksHistory(s, scan)) {
+      return giveBackOther(c, atSite, false, out);
     }
     ScanRef open = c.open;
     String problem = null;
@@ -275,22 +304,26 @@ public final class Ladder {
     return noSaleLeft(s);
   }
 
-  /** A RETURN at the site of the open sale before the latest one's site: it undoes that sale, the latest stays. */
-  private CodeState giveBackPrevious(Ctx c, ScanRef prev, List<Anomaly> out) {
+  /**
+   * A RETURN undoing an open sale other than the latest: the one at the site before ({@code prevOpenSale}, which it
+   * no longer holds after), or the latest at its site that only the history holds (see {@link #asksHistory}). The
+   * latest sale stays as it is.
+   */
+  private CodeState giveBackOther(Ctx c, OpenSale sale, boolean isPrevOpenSale, List<Anomaly> out) {
     CodeState s = c.state;
-    String problem = outsideTheWindow(c, prev);
+    String problem = outsideTheWindow(c, sale.sale());
     if (problem != null) {
-      out.add(new Anomaly(AnomalyType.RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT, problem, prev));
+      out.add(new Anomaly(AnomalyType.RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT, problem, sale.sale()));
       return s;
     }
     int saleCount = s.saleCount() - 1;
     if (saleCount <= 0) {
       return noSaleLeft(s);
     }
-    int units = s.prevOpenSaleSplit() ? Math.max(1, c.scan.quantity()) : c.packSize;
+    int units = sale.split() ? Math.max(1, c.scan.quantity()) : c.packSize;
     return new CodeState(s.scanCount(), saleCount, Math.max(0, s.soldUnits() - units), s.distinctSaleSites(),
         s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(), false, s.recentKeys(),
-        s.lastSaleReturned());
+        s.lastSaleReturned(), isPrevOpenSale ? null : s.prevOpenSale(), !isPrevOpenSale && s.prevOpenSaleSplit());
   }
 
   /** Why a RETURN at the sale's own site cannot undo it (dated before it, or past the window), or null. */

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -379,6 +380,43 @@ class ScanApiTest {
     JsonObject mismatch = again.result(0).getJsonArray("anomalies").getJsonObject(0);
     assertEquals("RETURN_MISMATCH", mismatch.getString("type"), again.body());
     assertEquals("S-2", mismatch.getJsonObject("conflictsWith").getString("documentNo"), "PB's sale is left");
+  }
+
+  /**
+   * domain.md: a RETURN "undoes the latest open sale of that code at the same site". The state holds the two latest
+   * sites' latest sales only, so a box sold twice at PA and then at PB, returned twice at PA, or sold at PA, PB and PC
+   * and returned at PA, was a RETURN_MISMATCH ("the open sale is at another site") while PA's sale stood; the history,
+   * read for such a return, names it.
+   */
+  @Test
+  void aReturnOfASaleTheStateNoLongerHoldsUndoesItFromTheHistory() {
+    Instant day = Instant.parse("2026-11-22T02:11:00Z");
+    String twiceAtA = newCode();
+    svc.post("/api/v1/scans", pharmacyA, scan(twiceAtA, "PA", "U-1", day));
+    svc.post("/api/v1/scans", pharmacyA, scan(twiceAtA, "PA", "U-2", day.plus(1, ChronoUnit.HOURS)));
+    svc.post("/api/v1/scans", pharmacyB, scan(twiceAtA, "PB", "U-3", day.plus(2, ChronoUnit.HOURS)));
+    for (String doc : List.of("U-4", "U-5")) {
+      Response back = svc.post("/api/v1/scans", pharmacyA, scan(twiceAtA, "PA", doc, day.plus(3, ChronoUnit.HOURS))
+          .put("type", "RETURN"));
+      assertEquals("ACCEPTED", back.result(0).getString("status"), back.body());
+    }
+    Response none = svc.post("/api/v1/scans", pharmacyA, scan(twiceAtA, "PA", "U-6", day.plus(4, ChronoUnit.HOURS))
+        .put("type", "RETURN"));
+    assertEquals("RETURN_MISMATCH", none.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"),
+        none.body());
+    JsonObject state = svc.get("/api/v1/codes/" + twiceAtA + "/events", investigator).json().getJsonObject("state");
+    assertEquals(1, state.getInteger("saleCount"), "PB's sale stands: " + state.encode());
+
+    String threeSites = newCode();
+    svc.post("/api/v1/scans", pharmacyA, scan(threeSites, "PA", "V-1", day));
+    svc.post("/api/v1/scans", pharmacyB, scan(threeSites, "PB", "V-2", day.plus(1, ChronoUnit.HOURS)));
+    svc.post("/api/v1/scans", TestService.ADMIN_KEY, scan(threeSites, "PC", "V-3", day.plus(2, ChronoUnit.HOURS)));
+    Response back = svc.post("/api/v1/scans", pharmacyA, scan(threeSites, "PA", "V-4", day.plus(3, ChronoUnit.HOURS))
+        .put("type", "RETURN"));
+    assertEquals("ACCEPTED", back.result(0).getString("status"), back.body());
+    state = svc.get("/api/v1/codes/" + threeSites + "/events", investigator).json().getJsonObject("state");
+    assertEquals(2, state.getInteger("saleCount"), state.encode());
+    assertEquals("PC", state.getJsonObject("lastSale").getString("siteId"), state.encode());
   }
 
   /**

@@ -7,7 +7,6 @@ import com.tracesentinel.reference.ReferenceStore;
 import com.tracesentinel.reference.Site;
 import com.tracesentinel.reference.SiteKind;
 import com.tracesentinel.rules.Anomaly;
-import com.tracesentinel.rules.CodeState;
 import com.tracesentinel.rules.EventType;
 import com.tracesentinel.rules.Ladder;
 import com.tracesentinel.rules.LadderSettings;
@@ -31,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Seeded random histories of one box each (whole and split sales, returns, receipts, destroys at two to four sites of
  * three cities, some back-dated, some re-sent) judged live through the API, then replayed from the stored facts with
- * {@link Judging#apply} as a rebuild does: every verdict and every code's final state must be the same. The ledger is
+ * {@link Judging.Replay} as a rebuild does: every verdict and every code's final state must be the same. The ledger is
  * a cache of the history, so a difference is a ledger that answers otherwise after a rebuild.
  */
 @Tag("slow")
@@ -63,12 +62,11 @@ class LiveEqualsReplayTest {
           List<ScanEvent> stored = stored(db, code);
           List<JsonObject> judged = live.get(c);
           assertEquals(judged.size(), stored.size(), code + ": scans stored " + judged);
-          CodeState state = CodeState.NEW;
+          Judging.Replay replay = new Judging.Replay(ladder, reference);
           for (int i = 0; i < stored.size(); i++) {
-            Verdict v = Judging.apply(ladder, state, stored.get(i), reference);
+            Verdict v = replay.step(stored.get(i));
             assertEquals(expected(v, reference), anomalies(judged.get(i)),
                 code + " scan " + i + " judged live otherwise than replayed: " + judged);
-            state = v.next();
           }
         }
       }

@@ -285,6 +285,28 @@ class LadderReturnTest {
     assertEquals(1, chain.state.saleCount(), "the first site's sale stands");
   }
 
+  /** Read from the history for such a return: the latest open sale at its site, judged by its own time. */
+  @Test
+  void withThreeSitesTheFirstSitesSaleIsReturnedByTheSaleTheHistoryNames() {
+    soldAtTwoSites();
+    chain.then(sale(SZ3, T0 + 2 * HOUR));
+    CodeState three = chain.state;
+    ScanFacts back = giveBack(SZ1, T0 + 3 * HOUR).facts();
+    assertTrue(Ladder.asksHistory(three, back));
+    assertFalse(Ladder.asksHistory(three, giveBack(SZ2, T0 + 3 * HOUR).facts()), "the state holds SZ2's sale");
+    Verdict v = ladder.judge(three, back, REF, new OpenSale(at(SZ1, T0), false));
+    assertFalse(v.flagged(), v.anomalies().toString());
+    assertEquals(2, v.next().saleCount());
+    assertEquals(at(SZ3, T0 + 2 * HOUR), v.next().lastSale());
+    assertEquals(at(SZ2, T0 + HOUR), v.next().prevOpenSale());
+
+    Verdict late = ladder.judge(three, giveBack(SZ1, T0 + 11 * DAY).facts(), REF, new OpenSale(at(SZ1, T0), false));
+    Anomaly a = assertOnly(late, RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
+    assertEquals(at(SZ1, T0), a.conflictsWith());
+    assertSame(three, late.next());
+    assertOnly(ladder.judge(three, back, REF, null), RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT);
+  }
+
   @Test
   void aSaleAfterTheFirstSitesSaleWasReturnedConflictsWithTheOtherOpenSale() {
     soldAtTwoSites();
