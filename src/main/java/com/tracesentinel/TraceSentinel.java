@@ -385,11 +385,62 @@ public final class TraceSentinel implements AutoCloseable {
     supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
     return () -> {
       if (recover != null) {
-        recover.run();
+        recoverWhileTheDatabaseAnswers(recover);
         recovering = null;
         scans.resume();
       }
     };
+  }
+
+  /**
+   * Runs a start's rebuild or reconcile, given up once the database has not answered the supervisor's test commit
+   * for the liveness grace: its reads have no time limit (a slow server is no failure), and a frozen one held the
+   * start forever, readiness telling only the progress. Given up, the step is left marked for the next start.
+   */
+  private void recoverWhileTheDatabaseAnswers(Runnable recover) {
+    java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(recover, null);
+    Thread worker = new Thread(task, "ledger-recovery");
+    worker.setDaemon(true); // left running only when the start gave up on it, and then it must hold nothing up
+    worker.start();
+    try {
+      long nextWarning = 0;
+      while (!awaited(task)) {
+        String down = health.downBecause();
+        long downFor = down == null ? 0 : health.downFor().toSeconds();
+        if (down == null) {
+          nextWarning = 0;
+        } else if (downFor > config.livenessGrace().toSeconds()) {
+          // The reads end with a connection error; one still logging in fails within its own limit.
+          for (int tries = 0; tries <= config.dbTimeoutSeconds() && !task.isDone(); tries++) {
+            history.abortReads();
+            awaited(task);
+          }
+          throw new IllegalStateException("the start gave up: the database has not answered for " + downFor + " s ("
+              + down + "; limit TRACESENTINEL_LIVENESS_GRACE_SECONDS=" + config.livenessGrace().toSeconds()
+              + ") while " + recovering + "; the next start does it again");
+        } else if (downFor >= nextWarning) {
+          nextWarning = downFor + 10;
+          LOG.warn("The start waits for the database, unanswered for {} s, while {}; it gives up after {} s "
+              + "(TRACESENTINEL_LIVENESS_GRACE_SECONDS)", downFor, recovering, config.livenessGrace().toSeconds());
+        }
+      }
+      task.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + recovering, e);
+    }
+  }
+
+  /** Waits up to a second for the task; true once it is done (a failure is for its caller to take). */
+  private static boolean awaited(java.util.concurrent.FutureTask<Void> task) throws InterruptedException {
+    try {
+      task.get(1, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException notYetOrFailed) {
+      // told by isDone
+    }
+    return task.isDone();
   }
 
   private void startCheckpoints() {
@@ -597,7 +648,11 @@ public final class TraceSentinel implements AutoCloseable {
     String r = recovering;
     if (r != null) {
       long total = recovery.reconcileTotal();
-      return total == 0 ? r : r + ": " + recovery.reconcileDone() + " of " + total + " done";
+      String progress = total == 0 ? r : r + ": " + recovery.reconcileDone() + " of " + total + " done";
+      String down = health.downBecause();
+      return down == null ? progress : progress + "; waiting for the database, unanswered for "
+          + health.downFor().toSeconds() + " s (" + down + "), the start gives up after "
+          + config.livenessGrace().toSeconds() + " s";
     }
     String down = health.downBecause();
     String admission = scans.admission();

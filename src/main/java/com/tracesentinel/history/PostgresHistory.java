@@ -64,6 +64,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   /** The most characters of a scan's code kept as scanned ({@code scans.raw_code}). */
   static final int MAX_RAW_CODE = 1_000;
   private Connection judge;
+  private final Set<Connection> reads = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /**
    * Committer thread: this writer's markers below it are all deleted, since the group that set it committed and its
    * transaction deleted them. A group whose commit failed or was in doubt leaves it as it was, so its own marker (if
@@ -649,9 +650,10 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   @Override
   public void scansOf(List<byte[]> codeKeys, Consumer<ScanEvent> sink) throws SQLException {
-    try (Connection c = connect(0)) { // a start's reconcile: no one waits behind it, and a slow read is no failure
+    reading(fenced, c -> { // a start's reconcile: no one waits behind it, and a slow read is no failure
       scansOfExcept(c, codeKeys, java.util.Set.of(), sink);
-    }
+      return null;
+    });
   }
 
   @Override
@@ -679,14 +681,15 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   @Override
   public void allScans(Consumer<ScanEvent> sink) throws SQLException {
-    try (Connection c = connectForReading()) {
+    reading(false, c -> { // no limit on idle transactions: see connectForReading
       c.setAutoCommit(false); // a server-side cursor: rows stream instead of filling the heap
       try (PreparedStatement st = c.prepareStatement(Sql.ALL_SCANS)) {
         st.setFetchSize(10_000);
         read(st, sink);
       }
       c.commit();
-    }
+      return null;
+    });
   }
 
   @Override
@@ -718,9 +721,41 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   }
 
   private long queryLong(String sql) throws SQLException {
-    try (Connection c = connect(0); PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
+    return reading(fenced, c -> {
+      try (PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+  }
+
+  /**
+   * A read on a connection of its own, without a socket limit (a rebuild's first rows may take minutes to sort), which
+   * {@link #abortReads} ends while it is under way.
+   */
+  private <T> T reading(boolean limitIdleTransactions, JudgeRead<T> read) throws SQLException {
+    // A frozen server accepts the connection and never answers the login: bounded, so that no read escapes an abort.
+    Connection c = connect(0, limitIdleTransactions, socketTimeoutSeconds);
+    reads.add(c);
+    try (c) {
+      return read.on(c);
+    } finally {
+      reads.remove(c);
+    }
+  }
+
+  /**
+   * Ends every read under way (a start's rebuild or reconcile, whose caller gave up on a database that stopped
+   * answering): each fails at once with a connection error, where it would have waited as long as the server stayed
+   * frozen.
+   */
+  public void abortReads() {
+    for (Connection c : reads) {
+      try {
+        c.abort(Runnable::run);
+      } catch (SQLException | RuntimeException ignored) {
+        // ended all the same, or already
+      }
     }
   }
 

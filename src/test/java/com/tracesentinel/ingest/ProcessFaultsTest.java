@@ -385,32 +385,13 @@ class ProcessFaultsTest {
   @Order(10)
   void aStartWhoseReconcileFailedLeavesTheLedgerToBeReconciledAgain() throws Exception {
     String code = "88666666666666666666";
-    killedWhileItsCommitWaits("/api/v1/scans", new JsonObject().put("code", code).put("siteId", "PA")
-        .put("documentNo", "RC-NEVER"), "application_name LIKE 'tracesentinel%'");
-    long orphan = svc.postgresPid();
-    svc.launchUnready();
+    killedWithItsSaleNeverStored(code, "RC-NEVER");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    java.sql.Connection reads = null;
-    while (reads == null) { // the start's own PostgreSQL, before the reconcile reads the scans
-      assertTrue(System.nanoTime() < deadline, "the start's PostgreSQL came up:\n" + svc.log());
-      try {
-        if (svc.postgresPid() != orphan) {
-          reads = connect();
-        }
-      } catch (Exception notYet) {
-        Thread.sleep(5);
-      }
-    }
-    try (var lock = reads) {
-      lock.setAutoCommit(false);
-      lock.createStatement().execute("LOCK TABLE scans IN ACCESS EXCLUSIVE MODE");
-      // The reconcile's read, once it waits for the lock, is ended (asked on a connection of its own: within the
-      // lock's transaction pg_stat_activity would stay as first read)
-      while (svc.count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-          + "WHERE wait_event_type = 'Lock' AND application_name LIKE 'tracesentinel%'") == 0) {
-        assertTrue(System.nanoTime() < deadline, "the reconcile began:\n" + svc.log());
-        Thread.sleep(10);
-      }
+    try (var lock = startedWithItsReconcileWaitingForALock(svc.postgresPid(), deadline)) {
+      // its read is ended (asked on a connection of its own: within the lock's transaction pg_stat_activity would
+      // stay as first read)
+      svc.count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+          + "WHERE wait_event_type = 'Lock' AND application_name LIKE 'tracesentinel%'");
     }
     while (svc.alive()) { // it stops on its own, its reconcile failed
       assertTrue(System.nanoTime() < deadline, "the start stopped:\n" + svc.log());
@@ -423,6 +404,101 @@ class ProcessFaultsTest {
     assertEquals(0, svc.count("SELECT count(*) FROM scans WHERE document_no = 'RC-NEVER'"));
     assertEquals("NO_SALE_RECORD", svc.get("/api/v1/verify/" + code).json().getString("outcome"));
     assertLedgerEqualsHistoryAndStartAgain();
+  }
+
+  /**
+   * PostgreSQL frozen (SIGSTOP) under a start's reconcile, whose reads have no time limit: the start waited as long as
+   * the freeze, and readiness told only its progress. It now names the database on readiness, gives up after the
+   * liveness grace (3 s here) with a message and a non-zero exit, the ledger still to be reconciled; and a start whose
+   * database thaws before that goes on.
+   */
+  @Test
+  @Order(11)
+  void aStartWhoseDatabaseFreezesUnderItsReconcileGivesUpAndTheNextStartReconciles() throws Exception {
+    List<String> reasons = new ArrayList<>();
+    String code = "88444444444444444444";
+    killedWithItsSaleNeverStored(code, "FZ-NEVER");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    try (var lock = startedWithItsReconcileWaitingForALock(svc.postgresPid(), deadline)) {
+      List<Long> pg = svc.postgresProcesses();
+      for (long pid : pg) {
+        ServiceProcess.signal(pid, "STOP");
+      }
+      try {
+        while (true) {
+          assertTrue(System.nanoTime() < deadline, "the start gave up:\n" + svc.log());
+          try {
+            reasons.add(svc.get("/health/ready").json().getString("reason"));
+          } catch (IllegalStateException closed) {
+            break; // giving up, it stops listening first
+          }
+          Thread.sleep(200);
+        }
+      } finally {
+        for (long pid : pg) {
+          ServiceProcess.signal(pid, "CONT");
+        }
+      }
+    }
+    assertTrue(reasons.stream().anyMatch(r -> r.contains("being reconciled") && r.contains("waiting for the database")),
+        reasons.toString());
+    assertTrue(svc.process().waitFor(70, TimeUnit.SECONDS), "it stopped:\n" + svc.log());
+    assertEquals(1, svc.process().exitValue(), svc.log());
+    assertTrue(svc.log().contains("tracesentinel: the start gave up: the database has not answered"), svc.log());
+    assertTrue(Files.exists(svc.dataDir().resolve("ledger").resolve("codes.dirty")), "still to be reconciled");
+
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    try (var lock = startedWithItsReconcileWaitingForALock(0, deadline)) { // no orphan: that start stopped it
+      List<Long> pg = svc.postgresProcesses();
+      for (long pid : pg) {
+        ServiceProcess.signal(pid, "STOP");
+      }
+      try {
+        Thread.sleep(3_000);
+        assertEquals(503, svc.get("/health/ready").status());
+      } finally {
+        for (long pid : pg) {
+          ServiceProcess.signal(pid, "CONT");
+        }
+      }
+    }
+    svc.awaitReady(java.time.Duration.ofSeconds(60));
+    assertEquals("NO_SALE_RECORD", svc.get("/api/v1/verify/" + code).json().getString("outcome"));
+    assertLedgerEqualsHistoryAndStartAgain();
+  }
+
+  /** A sale of this code judged and never stored: the service killed with -9 while its commit waits. */
+  private static void killedWithItsSaleNeverStored(String code, String documentNo) throws Exception {
+    killedWhileItsCommitWaits("/api/v1/scans", new JsonObject().put("code", code).put("siteId", "PA")
+        .put("documentNo", documentNo), "application_name LIKE 'tracesentinel%'");
+  }
+
+  /**
+   * Starts the service again, locks the scans table as soon as the start's own PostgreSQL answers, and returns once
+   * the start's reconcile waits for that lock (released when the returned connection closes).
+   */
+  private static java.sql.Connection startedWithItsReconcileWaitingForALock(long orphan, long deadline)
+      throws Exception {
+    svc.launchUnready();
+    java.sql.Connection lock = null;
+    while (lock == null) {
+      assertTrue(System.nanoTime() < deadline, "the start's PostgreSQL came up:\n" + svc.log());
+      try {
+        if (svc.postgresPid() != orphan) {
+          lock = connect();
+        }
+      } catch (Exception notYet) {
+        Thread.sleep(5);
+      }
+    }
+    lock.setAutoCommit(false);
+    lock.createStatement().execute("LOCK TABLE scans IN ACCESS EXCLUSIVE MODE");
+    while (svc.count("SELECT count(*) FROM pg_stat_activity "
+        + "WHERE wait_event_type = 'Lock' AND application_name LIKE 'tracesentinel%'") == 0) {
+      assertTrue(System.nanoTime() < deadline, "the reconcile began:\n" + svc.log());
+      Thread.sleep(10);
+    }
+    return lock;
   }
 
   /**

@@ -137,6 +137,11 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** The service's process as last launched (its exit code, once it ended). */
+  public Process process() {
+    return process;
+  }
+
   public boolean alive() {
     return process.isAlive();
   }
