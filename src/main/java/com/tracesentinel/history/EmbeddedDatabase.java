@@ -246,7 +246,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   private static void stop(ProcessHandle handle, int seconds) throws IOException {
-    signal(handle.pid(), "INT");
+    signal("INT", List.of(handle.pid()));
+    // Frozen (SIGSTOP), it cannot act on that: the stop then waited the whole limit and killed it, a SIGTERM during a
+    // start on a frozen database took over a minute. Its backends too, as it waits for them.
+    List<Long> frozen = new ArrayList<>(List.of(handle.pid()));
+    handle.descendants().forEach(child -> frozen.add(child.pid()));
+    signal("CONT", frozen);
     try {
       handle.onExit().get(seconds, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -257,9 +262,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
-  private static void signal(long pid, String signal) throws IOException {
+  private static void signal(String signal, List<Long> pids) throws IOException {
+    List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+    pids.forEach(pid -> command.add(Long.toString(pid)));
     try {
-      new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS);
+      new ProcessBuilder(command).start().waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

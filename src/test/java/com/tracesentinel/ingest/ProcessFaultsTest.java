@@ -420,25 +420,17 @@ class ProcessFaultsTest {
     killedWithItsSaleNeverStored(code, "FZ-NEVER");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     try (var lock = startedWithItsReconcileWaitingForALock(svc.postgresPid(), deadline)) {
-      List<Long> pg = svc.postgresProcesses();
-      for (long pid : pg) {
-        ServiceProcess.signal(pid, "STOP");
-      }
-      try {
+      whileFrozen(() -> {
         while (true) {
           assertTrue(System.nanoTime() < deadline, "the start gave up:\n" + svc.log());
           try {
             reasons.add(svc.get("/health/ready").json().getString("reason"));
           } catch (IllegalStateException closed) {
-            break; // giving up, it stops listening first
+            return; // giving up, it stops listening first
           }
           Thread.sleep(200);
         }
-      } finally {
-        for (long pid : pg) {
-          ServiceProcess.signal(pid, "CONT");
-        }
-      }
+      });
     }
     assertTrue(reasons.stream().anyMatch(r -> r.contains("being reconciled") && r.contains("waiting for the database")),
         reasons.toString());
@@ -447,24 +439,53 @@ class ProcessFaultsTest {
     assertTrue(svc.log().contains("tracesentinel: the start gave up: the database has not answered"), svc.log());
     assertTrue(Files.exists(svc.dataDir().resolve("ledger").resolve("codes.dirty")), "still to be reconciled");
 
-    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    try (var lock = startedWithItsReconcileWaitingForALock(0, deadline)) { // no orphan: that start stopped it
-      List<Long> pg = svc.postgresProcesses();
-      for (long pid : pg) {
-        ServiceProcess.signal(pid, "STOP");
-      }
-      try {
+    long again = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    try (var lock = startedWithItsReconcileWaitingForALock(0, again)) { // no orphan: that start stopped it
+      whileFrozen(() -> {
         Thread.sleep(3_000);
         assertEquals(503, svc.get("/health/ready").status());
-      } finally {
-        for (long pid : pg) {
-          ServiceProcess.signal(pid, "CONT");
-        }
-      }
+      });
     }
     svc.awaitReady(java.time.Duration.ofSeconds(60));
     assertEquals("NO_SALE_RECORD", svc.get("/api/v1/verify/" + code).json().getString("outcome"));
     assertLedgerEqualsHistoryAndStartAgain();
+  }
+
+  /**
+   * SIGTERM (an orchestrator giving up on a start) while the start's reconcile waits on a frozen PostgreSQL: the
+   * embedded server's stop signal waits until it thaws, so the JVM's exit waited the whole 60 s stop limit and then
+   * killed it (64 s). It stops within seconds, the ledger left to be reconciled, which the next start does.
+   */
+  @Test
+  @Order(12)
+  void aSigtermWhileAStartsReconcileWaitsOnAFrozenDatabaseStopsPromptlyLeavingItForTheNextStart() throws Exception {
+    killedWithItsSaleNeverStored("88755555555555555555", "TERM-NEVER");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    try (var lock = startedWithItsReconcileWaitingForALock(svc.postgresPid(), deadline)) {
+      whileFrozen(() -> {
+        svc.process().destroy();
+        assertTrue(svc.process().waitFor(15, TimeUnit.SECONDS), "stopped within 15 s:\n" + svc.log());
+      });
+    }
+    assertTrue(Files.exists(svc.dataDir().resolve("ledger").resolve("codes.dirty")), "still to be reconciled");
+    svc.launch();
+    assertEquals("NO_SALE_RECORD", svc.get("/api/v1/verify/88755555555555555555").json().getString("outcome"));
+    assertLedgerEqualsHistoryAndStartAgain();
+  }
+
+  /** Runs this with every process of the embedded PostgreSQL frozen (SIGSTOP), thawed whatever happens. */
+  private static void whileFrozen(SqlCall step) throws Exception {
+    List<Long> pg = svc.postgresProcesses();
+    for (long pid : pg) {
+      ServiceProcess.signal(pid, "STOP");
+    }
+    try {
+      step.run();
+    } finally {
+      for (long pid : pg) {
+        ServiceProcess.signal(pid, "CONT");
+      }
+    }
   }
 
   /** A sale of this code judged and never stored: the service killed with -9 while its commit waits. */
