@@ -62,7 +62,7 @@ public final class LedgerAudit {
       compared++;
       CodeState history = expected.get(e.getKey());
       CodeState ledger = StateCodec.decode(e.getValue());
-      if (!ledger.equals(history)) {
+      if (history == null || !ledger.equals(StateCodec.stored(history))) {
         differed++;
         LOG.error("Ledger audit: code {} differs from its history (ledger {}, history {}): run verify-ledger",
             CodeKey.hex(e.getKey().array()), ledger, history);

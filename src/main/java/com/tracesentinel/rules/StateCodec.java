@@ -79,6 +79,14 @@ public final class StateCodec {
     return out;
   }
 
+  /**
+   * What the layout keeps of a state, its counts saturated: what a ledger entry holds of the state a replay of the
+   * history gives, and so what it is compared with (a code scanned 256 times and more is no mismatch).
+   */
+  public static CodeState stored(CodeState s) {
+    return decode(encode(s, 0));
+  }
+
   public static CodeState decode(byte[] in) {
     int flags = in[0] & 0xFF;
     ScanRef lastSale = (flags & F_LAST_SALE) != 0

@@ -52,4 +52,28 @@ class LedgerAuditTest {
     assertEquals(1, registry.get("tracesentinel.ledger.audit.mismatches").counter().count());
     assertTrue(scans.stop());
   }
+
+  /**
+   * The layout counts a code's scans up to 255 only (StateCodec): a code scanned more often was reported by the audit
+   * and by verify-ledger (exit 1) as differing from its history, which counts them all, though every other field was
+   * equal and the ladder asks only "one scan?" and "more than four?".
+   */
+  @Test
+  void aCodeScannedMoreOftenThanTheLayoutCountsIsNoMismatch() throws Exception {
+    try (MemoryPipeline pipeline = new MemoryPipeline()) {
+      Instant now = Instant.parse("2026-11-20T10:00:00Z");
+      for (int request = 0; request < 3; request++) {
+        List<ScanInput> sales = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          sales.add(new ScanInput("86000010000000000007", EventType.SALE, "S1", "D" + request + "-" + i, 1,
+              now.minusSeconds(request * 100L + i), 1, false, null, null, null));
+        }
+        pipeline.service.ingest(sales, now).join();
+      }
+      LedgerAudit audit = new LedgerAudit(pipeline.service, new LedgerRecovery(pipeline.ledger, pipeline.history,
+          pipeline.reference, LadderSettings.DEFAULTS), new SimpleMeterRegistry(), part -> true);
+      assertEquals(0, audit.runOnce(100));
+      pipeline.assertLedgerMatchesHistory();
+    }
+  }
 }
