@@ -336,11 +336,18 @@ final class Judge implements Runnable {
       } else {
         Judged j = apply(t, seq, now, false);
         if (j == null) {
+          if (!deletionsCommitted()) {
+            refuseUnchecked(r, seq, out, "an upload deletion sent before it is still being stored");
+            return;
+          }
           OpenSale atSite;
           try {
             atSite = openSaleInHistory(t.event(), out);
           } catch (Exception e) {
             LOG.warn("Could not read a code's history to judge a return: {}", e.toString());
+            // As for an unanswered re-send check: what queued behind this read is refused at once, not each after
+            // its own wait (a second such return waited 4 s against the 2 s limit, every other client's scans too).
+            health.down("a return's read of the history was not answered (" + e.getClass().getSimpleName() + ")");
             refuseUnchecked(r, seq, out, "the history could not be read to find the sale a return undoes");
             return;
           }
@@ -620,13 +627,10 @@ final class Judge implements Runnable {
    * The latest open sale at the scan's site that the code's history holds, for a RETURN the state cannot match
    * ({@link Ladder#asksHistory}: rare). The code's stored scans are replayed as a rebuild replays them, then its scans
    * judged since and not known to be stored (read from memory, their stored rows left out whether committed yet or
-   * not), then this request's so far: what the rebuild will find at this point, without waiting for a commit. A
-   * deletion still being stored is waited for, as for a re-send check: the history still holds what it voids.
+   * not), then this request's so far: what the rebuild will find at this point, without waiting for a commit. The
+   * caller first waits for a deletion still being stored, as for a re-send check: the history holds what it voids.
    */
   private OpenSale openSaleInHistory(ScanEvent event, List<Judged> judgedSoFar) throws Exception {
-    if (!deletionsCommitted()) {
-      throw new IllegalStateException("an upload deletion sent before it is still being stored");
-    }
     byte[] key = event.codeKey();
     Set<Long> unsettledIds = new java.util.HashSet<>();
     List<ScanEvent> unsettled = new ArrayList<>();

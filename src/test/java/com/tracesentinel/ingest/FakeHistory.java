@@ -225,8 +225,16 @@ final class FakeHistory implements HistoryPort {
     scansOfExcept(codeKeys, Set.of(), sink);
   }
 
+  /** When set, the next read of codes' scans throws it. */
+  volatile RuntimeException failNextScansOf;
+
   @Override
   public void scansOfExcept(List<byte[]> codeKeys, Set<Long> excluded, Consumer<ScanEvent> sink) {
+    RuntimeException fail = failNextScansOf;
+    failNextScansOf = null;
+    if (fail != null) {
+      throw fail;
+    }
     Set<ByteBuffer> wanted = new HashSet<>();
     codeKeys.forEach(k -> wanted.add(ByteBuffer.wrap(k)));
     judgedInOrder().stream().filter(s -> wanted.contains(ByteBuffer.wrap(s.row().event().codeKey()))

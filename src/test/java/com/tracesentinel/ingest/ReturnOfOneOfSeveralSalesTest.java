@@ -1,6 +1,9 @@
 package com.tracesentinel.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.code.CodeKey;
@@ -18,6 +21,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +37,7 @@ class ReturnOfOneOfSeveralSalesTest {
   private final ReferenceStore reference = new ReferenceStore();
   private final MemoryLedger ledger = new MemoryLedger(1_000);
   private final FakeHistory history = new FakeHistory(1, 0, 60);
+  private final DatabaseHealth health = new DatabaseHealth();
   private final ScanService service;
 
   ReturnOfOneOfSeveralSalesTest() {
@@ -40,7 +45,7 @@ class ReturnOfOneOfSeveralSalesTest {
         new Site(2, "PSZ1", "Shenzhen", SiteKind.PHARMACY, "440305", "Shenzhen")));
     reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
     service = new ScanService(ledger, history, reference, LadderSettings.DEFAULTS, new ScanIds(),
-        new IngestMetrics(new SimpleMeterRegistry()), new DatabaseHealth(),
+        new IngestMetrics(new SimpleMeterRegistry()), health,
         new ScanService.Settings(60, 100_000, 30, Duration.ofDays(400)));
   }
 
@@ -82,6 +87,36 @@ class ReturnOfOneOfSeveralSalesTest {
     assertTrue(state.hasOpenSale());
     assertEquals(AnomalyType.RETURN_MISMATCH.name(), send(EventType.RETURN, "PBJ1", "B3", 2).anomalies().get(0).type());
 
+    LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
+        .verify(new PrintStream(new ByteArrayOutputStream()), 10);
+    assertTrue(report.clean(), report.toString());
+  }
+
+  /**
+   * A return the state cannot match reads the code's history on the judge's thread. Unanswered, that read refuses
+   * the request (503, nothing stored) and, as an unanswered re-send check does, marks the database down: what queued
+   * behind it is refused at once instead of each waiting out a read of its own (with PostgreSQL frozen, a second such
+   * return waited 4 s against the 2 s limit, and every other client's scans behind it).
+   */
+  @Test
+  void aReturnWhoseHistoryCannotBeReadIsRefusedAndMarksTheDatabaseDown() throws Exception {
+    send(EventType.SALE, "PBJ1", "B1", 6);
+    send(EventType.SALE, "PBJ1", "B2", 5);
+    send(EventType.SALE, "PSZ1", "S1", 4);
+    assertEquals(ScanStatus.ACCEPTED, send(EventType.RETURN, "PBJ1", "B3", 3).status(), "the sale the state holds");
+    byte[] before = ledger.getRaw(CodeKey.of(CODE));
+    int stored = history.rows.size();
+    history.failNextScansOf = new IllegalStateException("injected: the database did not answer the read in time");
+    CompletionException refused = assertThrows(CompletionException.class,
+        () -> send(EventType.RETURN, "PBJ1", "B4", 2));
+    assertTrue(refused.getCause() instanceof ScanService.Unavailable, refused.getCause().toString());
+    assertEquals(stored, history.rows.size(), "nothing stored");
+    assertArrayEquals(before, ledger.getRaw(CodeKey.of(CODE)), "the ledger as it was");
+    assertNotNull(health.downBecause(), "the requests queued behind are refused at once");
+
+    health.up(); // what the supervisor's probe does once the database answers
+    assertEquals(ScanStatus.ACCEPTED, send(EventType.RETURN, "PBJ1", "B4", 2).status(), "B1, from the history");
+    assertEquals(1, StateCodec.decode(ledger.getRaw(CodeKey.of(CODE))).saleCount(), "the Shenzhen sale stands");
     LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
         .verify(new PrintStream(new ByteArrayOutputStream()), 10);
     assertTrue(report.clean(), report.toString());
