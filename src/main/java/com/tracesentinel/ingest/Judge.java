@@ -337,7 +337,7 @@ final class Judge implements Runnable {
         Judged j = apply(t, seq, now, false);
         if (j == null) {
           if (!deletionsCommitted()) {
-            refuseUnchecked(r, seq, out, "an upload deletion sent before it is still being stored");
+            refuseUnmatchedReturn(r, seq, out, "an upload deletion sent before it is still being stored");
             return;
           }
           OpenSale atSite;
@@ -348,7 +348,7 @@ final class Judge implements Runnable {
             // As for an unanswered re-send check: what queued behind this read is refused at once, not each after
             // its own wait (a second such return waited 4 s against the 2 s limit, every other client's scans too).
             health.down("a return's read of the history was not answered (" + e.getClass().getSimpleName() + ")");
-            refuseUnchecked(r, seq, out, "the history could not be read to find the sale a return undoes");
+            refuseUnmatchedReturn(r, seq, out, "the history could not be read");
             return;
           }
           j = apply(t, seq, now, false, true, atSite);
@@ -369,12 +369,20 @@ final class Judge implements Runnable {
    * back REJECTED instead of REPLAYED and its rows were stored a second time (load-tests/faults/run.sh pg-terminate).
    */
   private void refuseUnchecked(Request r, long seq, List<Judged> judgedSoFar, String why) {
+    refuse(r, seq, judgedSoFar, "could not check whether scans of this request were sent before (" + why + ")");
+  }
+
+  /** A return the state cannot match whose history was not read: it is no re-send check, and says so. */
+  private void refuseUnmatchedReturn(Request r, long seq, List<Judged> judgedSoFar, String why) {
+    refuse(r, seq, judgedSoFar, "could not find in the history the sale a return undoes (" + why + ")");
+  }
+
+  private void refuse(Request r, long seq, List<Judged> judgedSoFar, String what) {
     while (!changes.isEmpty() && changes.peekLast().seq == seq) {
       undo(changes.pollLast());
     }
     forgetInFlight(judgedSoFar);
-    r.answer.completeExceptionally(new ScanService.Unavailable("could not check whether scans of this request were "
-        + "sent before (" + why + "); nothing of it was stored, send it again"));
+    r.answer.completeExceptionally(new ScanService.Unavailable(what + "; nothing of it was stored, send it again"));
   }
 
   /**

@@ -110,6 +110,8 @@ class ReturnOfOneOfSeveralSalesTest {
     CompletionException refused = assertThrows(CompletionException.class,
         () -> send(EventType.RETURN, "PBJ1", "B4", 2));
     assertTrue(refused.getCause() instanceof ScanService.Unavailable, refused.getCause().toString());
+    assertEquals("could not find in the history the sale a return undoes (the history could not be read); nothing of "
+        + "it was stored, send it again", refused.getCause().getMessage());
     assertEquals(stored, history.rows.size(), "nothing stored");
     assertArrayEquals(before, ledger.getRaw(CodeKey.of(CODE)), "the ledger as it was");
     assertNotNull(health.downBecause(), "the requests queued behind are refused at once");
