@@ -6,6 +6,7 @@ import com.tracesentinel.auth.ApiKeys;
 import com.tracesentinel.cluster.ClusterNode;
 import com.tracesentinel.cluster.ClusterRouter;
 import com.tracesentinel.code.CodeKey;
+import com.tracesentinel.history.DatabaseFailures;
 import com.tracesentinel.history.DatabaseSupervisor;
 import com.tracesentinel.history.DatabaseUrl;
 import com.tracesentinel.history.EmbeddedDatabase;
@@ -365,24 +366,29 @@ public final class TraceSentinel implements AutoCloseable {
     } else {
       // A cluster's nodes fence one another's commits through partition_owners; a single node checks nothing there:
       // its scans (serve's, import's) landed beside theirs unfenced, judged against a ledger that lacks theirs.
-      refuseClusterDatabase("a start without TRACESENTINEL_KAFKA_BOOTSTRAP would write it unfenced beside them",
-          "start this as a node of that cluster, or use another database");
+      whileTheDatabaseAnswers("the database's partition owners are being read", true, () -> {
+        refuseClusterDatabase("a start without TRACESENTINEL_KAFKA_BOOTSTRAP would write it unfenced beside them",
+            "start this as a node of that cluster, or use another database");
+        return null;
+      });
     }
     ledger = CodeLedger.open(config.ledgerDir(), config.ledgerCapacity(), config.ledgerVerify());
     ledgerWasClean = ledger.opened() != CodeLedger.Opened.UNCLEAN;
     recovery = new LedgerRecovery(ledger, history, reference, config.ladder());
     LedgerMetrics.bind(prometheus, ledger, recovery::reconcileTotal, recovery::reconcileDone);
-    health = new DatabaseHealth();
     scans = new ScanService(ledger, history, reference, config.ladder(), new ScanIds(), new IngestMetrics(prometheus),
         health, new ScanService.Settings(config.maxGroupScans(), config.maxPendingScans(), config.dbStallMillis(),
         config.oldestScan()), cluster == null ? Partitions.SINGLE_NODE : cluster);
-    scans.idsAboveCommitted();
+    whileTheDatabaseAnswers("the highest stored scan ids are being read", true, () -> {
+      scans.idsAboveCommitted();
+      return null;
+    });
     scans.ledgerTimeFrom(ledger.checkpoint());
-    Runnable recover = cluster == null ? recoveryNeeded() : null;
+    Runnable recover = cluster == null
+        ? whileTheDatabaseAnswers("the history is being asked for stored scans", true, this::recoveryNeeded) : null;
     if (recover != null) {
       scans.pause(recovering);
     }
-    supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
     return () -> {
       if (recover != null) {
         recoverWhileTheDatabaseAnswers(recover);
@@ -398,43 +404,115 @@ public final class TraceSentinel implements AutoCloseable {
    * start forever, readiness telling only the progress. Given up, the step is left marked for the next start.
    */
   private void recoverWhileTheDatabaseAnswers(Runnable recover) {
-    java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(recover, null);
-    Thread worker = new Thread(task, "ledger-recovery");
-    worker.setDaemon(true); // left running only when the start gave up on it, and then it must hold nothing up
-    worker.start();
     try {
-      long nextWarning = 0;
-      while (!awaited(task)) {
-        String down = health.downBecause();
-        long downFor = down == null ? 0 : health.downFor().toSeconds();
-        if (down == null) {
-          nextWarning = 0;
-        } else if (downFor > config.livenessGrace().toSeconds()) {
-          // The reads end with a connection error; one still logging in fails within its own limit.
-          for (int tries = 0; tries <= config.dbTimeoutSeconds() && !task.isDone(); tries++) {
-            history.abortReads();
-            awaited(task);
-          }
-          throw new IllegalStateException("the start gave up: the database has not answered for " + downFor + " s ("
-              + down + "; limit TRACESENTINEL_LIVENESS_GRACE_SECONDS=" + config.livenessGrace().toSeconds()
-              + ") while " + recovering + "; the next start does it again");
-        } else if (downFor >= nextWarning) {
-          nextWarning = downFor + 10;
-          LOG.warn("The start waits for the database, unanswered for {} s, while {}; it gives up after {} s "
-              + "(TRACESENTINEL_LIVENESS_GRACE_SECONDS)", downFor, recovering, config.livenessGrace().toSeconds());
-        }
-      }
-      task.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while " + recovering, e);
+      // Not tried again: a rebuild or reconcile cut off half-way is for the next start, from its marker.
+      whileTheDatabaseAnswers(recovering, false, () -> {
+        recover.run();
+        return null;
+      });
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
+  /**
+   * Runs a start's step on the database (migrations, reference data, the ledger's rebuild or reconcile) on a thread
+   * of its own, given up once the database has not answered the supervisor's test commit for the liveness grace, a
+   * WARN naming the step every 10 s meanwhile: a frozen server held the start silent as long as it stayed frozen, and
+   * failed it after the thaw with the pool's "Timeout waiting for connection". A step that failed as the database
+   * could not serve it is tried again ({@code again}) once it answers, within the same grace.
+   */
+  private <T> T whileTheDatabaseAnswers(String step, boolean again, java.util.concurrent.Callable<T> work)
+      throws Exception {
+    long firstFailure = 0;
+    long nextWarning = 0; // over the tries: one WARN every 10 s
+    while (true) {
+      java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(work);
+      Thread worker = new Thread(task, "start-step");
+      worker.setDaemon(true); // left running only when the start gave up on it, and then it must hold nothing up
+      worker.start();
+      try {
+        while (!awaited(task)) {
+          nextWarning = waitedForTheDatabase(step, nextWarning, task);
+        }
+        return task.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (!again || !couldNotServe(cause)) {
+          throw cause instanceof Exception x ? x : new IllegalStateException(cause);
+        }
+        firstFailure = firstFailure == 0 ? System.nanoTime() : firstFailure;
+        long failingFor = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - firstFailure);
+        // The supervisor's test commit under way tells within its own limit whether the database answers at all.
+        for (int waited = 0; failingFor > config.livenessGrace().toSeconds() && health.downBecause() == null
+            && waited <= config.dbTimeoutSeconds(); waited++) {
+          Thread.sleep(1_000);
+        }
+        if (failingFor > config.livenessGrace().toSeconds() && health.downBecause() == null) {
+          Throwable first = cause; // the wrappers' messages repeat it behind their class names
+          while (first.getCause() != null) {
+            first = first.getCause();
+          }
+          throw new IllegalStateException("the start gave up: the database " + db.redacted() + " could not serve it "
+              + "for " + failingFor + " s (" + first.getMessage() + "; limit TRACESENTINEL_LIVENESS_GRACE_SECONDS="
+              + config.livenessGrace().toSeconds() + ") while " + step + "; the next start does it again", cause);
+        }
+        do {
+          Thread.sleep(1_000); // the supervisor's next test commit tells whether it answers
+          nextWarning = waitedForTheDatabase(step, nextWarning, null);
+        } while (health.downBecause() != null);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while " + step, e);
+      }
+    }
+  }
+
+  /**
+   * One second of a start step's wait: a WARN every 10 s while the database does not answer, and the start given up
+   * (the task's reads ended) once that has lasted the liveness grace. Returns when the next WARN is due.
+   */
+  private long waitedForTheDatabase(String step, long nextWarning, java.util.concurrent.FutureTask<?> task)
+      throws InterruptedException {
+    String down = health.downBecause();
+    long downFor = down == null ? 0 : health.downFor().toSeconds();
+    if (down == null) {
+      return 0;
+    }
+    if (downFor > config.livenessGrace().toSeconds()) {
+      // The reads end with a connection error; one still logging in fails within its own limit.
+      for (int tries = 0; history != null && task != null && tries <= config.dbTimeoutSeconds() && !task.isDone();
+          tries++) {
+        history.abortReads();
+        awaited(task);
+      }
+      throw new IllegalStateException("the start gave up: the database has not answered for " + downFor + " s ("
+          + db.redacted() + ": " + down + "; limit TRACESENTINEL_LIVENESS_GRACE_SECONDS="
+          + config.livenessGrace().toSeconds() + ") while " + step + "; the next start does it again");
+    }
+    if (downFor >= nextWarning) {
+      LOG.warn("The start waits for the database {}, unanswered for {} s, while {}; it gives up after {} s "
+          + "(TRACESENTINEL_LIVENESS_GRACE_SECONDS)", db.redacted(), downFor, step, config.livenessGrace().toSeconds());
+      return downFor + 10;
+    }
+    return nextWarning;
+  }
+
+  /** The database did not answer or could not take the connection (JDBC's or the pool's failure), by type and state. */
+  private static boolean couldNotServe(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException || t instanceof java.sql.SQLException e
+          && e.getSQLState() != null && List.of("08", "53", "57").contains(e.getSQLState().substring(0, 2))) {
+        return true;
+      }
+    }
+    return DatabaseFailures.unavailable(failure);
+  }
+
   /** Waits up to a second for the task; true once it is done (a failure is for its caller to take). */
-  private static boolean awaited(java.util.concurrent.FutureTask<Void> task) throws InterruptedException {
+  private static boolean awaited(java.util.concurrent.FutureTask<?> task) throws InterruptedException {
     try {
       task.get(1, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException notYetOrFailed) {
@@ -501,7 +579,13 @@ public final class TraceSentinel implements AutoCloseable {
     }
     db = openDatabase();
     if (migrate) {
-      Migrations.apply(db);
+      // Watched from here on: the start's steps wait on the database without a limit of their own.
+      health = new DatabaseHealth();
+      supervisor = new DatabaseSupervisor(db, embedded, health, config.dbTimeoutSeconds()).start();
+      whileTheDatabaseAnswers("the database's schema is being migrated", true, () -> {
+        Migrations.apply(db);
+        return null;
+      });
     } else {
       Migrations.requireCurrent(db);
     }
@@ -539,7 +623,11 @@ public final class TraceSentinel implements AutoCloseable {
         .build();
     reference = new ReferenceStore();
     referenceRepository = new ReferenceRepository(pool, reference);
-    await(referenceRepository.load());
+    if (supervisor != null) {
+      whileTheDatabaseAnswers("the reference data is being loaded", true, () -> await(referenceRepository.load()));
+    } else {
+      await(referenceRepository.load());
+    }
     history = new PostgresHistory(db, config.cluster() == null ? WRITER : config.cluster().nodeId(),
         config.dbTimeoutSeconds(), (int) Math.min(config.dbTimeoutSeconds(), (config.dbStallMillis() + 999) / 1000),
         reference::site);
@@ -788,9 +876,12 @@ public final class TraceSentinel implements AutoCloseable {
     if (history != null) {
       history.close();
     }
+    // A connection still logging in to a frozen server holds the pool's and Vert.x's close: a failed start waited
+    // two minutes for it.
+    int closeSeconds = health != null && health.downBecause() != null ? 1 : 10;
     if (pool != null) {
       try {
-        await(pool.close());
+        pool.close().toCompletionStage().toCompletableFuture().get(closeSeconds, TimeUnit.SECONDS);
       } catch (Exception e) {
         LOG.warn("Closing the database pool: {}", e.toString());
       }
@@ -799,9 +890,10 @@ public final class TraceSentinel implements AutoCloseable {
       // What must be durable is closed by now. A Netty event loop that never finishes stopping (netty/netty#16716,
       // seen once in 4.2.13) must not hold the exit for two minutes and turn a finished import into a failure.
       try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(closeSeconds, TimeUnit.SECONDS);
       } catch (java.util.concurrent.TimeoutException e) {
-        LOG.warn("Vert.x's threads did not stop within 10 s; stopping the rest without waiting for them");
+        LOG.warn("Vert.x's threads did not stop within {} s; stopping the rest without waiting for them",
+            closeSeconds);
       }
     }
     if (embedded != null) {

@@ -473,6 +473,45 @@ class ProcessFaultsTest {
     assertLedgerEqualsHistoryAndStartAgain();
   }
 
+  /**
+   * PostgreSQL frozen right after the start's migrations, before its rebuild: the start said nothing for as long as
+   * the freeze, then failed with the pool's "Timeout waiting for connection" (naming no database) and waited up to
+   * two minutes on closing its pool. It now says which step waits for the database, gives up after the liveness
+   * grace (3 s here) naming the database and the setting, and stops while the database is still frozen; a start
+   * whose database thaws sooner goes on.
+   */
+  @Test
+  @Order(13)
+  void aStartWhoseDatabaseFreezesBeforeItsRebuildSaysWhichStepWaitsAndGivesUp() throws Exception {
+    svc.stop();
+    Files.delete(svc.dataDir().resolve("ledger").resolve("codes.cm3"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    launchedUntilItsSchemaIsCurrent(deadline);
+    whileFrozen(() -> assertTrue(svc.process().waitFor(40, TimeUnit.SECONDS), "it stopped, frozen:\n" + svc.log()));
+    assertEquals(1, svc.process().exitValue(), svc.log());
+    String log = svc.log();
+    assertTrue(log.contains("The start waits for the database postgresql://"), log);
+    assertTrue(log.contains("tracesentinel: the start gave up: the database has not answered for"), log);
+    assertTrue(log.contains("s (postgresql://postgres@127.0.0.1:"), log);
+    assertTrue(log.contains("limit TRACESENTINEL_LIVENESS_GRACE_SECONDS=3) while the reference data is being loaded"),
+        log);
+
+    launchedUntilItsSchemaIsCurrent(System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+    whileFrozen(() -> Thread.sleep(2_000));
+    svc.awaitReady(java.time.Duration.ofSeconds(60));
+    assertTrue(svc.log().contains("rebuilt from the history"), svc.log());
+  }
+
+  /** Starts the service again and returns once its log says the database's schema is current (then its data loads). */
+  private static void launchedUntilItsSchemaIsCurrent(long deadline) throws Exception {
+    int before = svc.log().split("at schema version", -1).length;
+    svc.launchUnready();
+    while (svc.log().split("at schema version", -1).length == before) {
+      assertTrue(System.nanoTime() < deadline && svc.alive(), "the start migrated:\n" + svc.log());
+      Thread.sleep(2);
+    }
+  }
+
   /** Runs this with every process of the embedded PostgreSQL frozen (SIGSTOP), thawed whatever happens. */
   private static void whileFrozen(SqlCall step) throws Exception {
     List<Long> pg = svc.postgresProcesses();
