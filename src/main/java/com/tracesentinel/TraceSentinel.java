@@ -440,7 +440,7 @@ public final class TraceSentinel implements AutoCloseable {
         return task.get();
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable cause = e.getCause();
-        if (!again || !couldNotServe(cause)) {
+        if (!again || !DatabaseFailures.unavailable(cause)) {
           throw cause instanceof Exception x ? x : new IllegalStateException(cause);
         }
         firstFailure = firstFailure == 0 ? System.nanoTime() : firstFailure;
@@ -498,17 +498,6 @@ public final class TraceSentinel implements AutoCloseable {
       return downFor + 10;
     }
     return nextWarning;
-  }
-
-  /** The database did not answer or could not take the connection (JDBC's or the pool's failure), by type and state. */
-  private static boolean couldNotServe(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof java.net.SocketTimeoutException || t instanceof java.sql.SQLException e
-          && e.getSQLState() != null && List.of("08", "53", "57").contains(e.getSQLState().substring(0, 2))) {
-        return true;
-      }
-    }
-    return DatabaseFailures.unavailable(failure);
   }
 
   /** Waits up to a second for the task; true once it is done (a failure is for its caller to take). */

@@ -1,5 +1,6 @@
 package com.tracesentinel.history;
 
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,23 +35,26 @@ public final class DatabaseFailures {
   }
 
   /**
-   * The database cannot serve now (connection lost or refused, the pool's wait for a connection timed out, or
-   * PostgreSQL's own classes 08 connection, 53 resources, 57 operator intervention): decided by exception type,
-   * identity ({@link #POOL_TIMEOUT}, a logged 500 until 2026-12-03) and SQLSTATE, never by message.
+   * The database cannot serve now (connection lost or refused, the pool's wait for a connection timed out, a JDBC
+   * read's socket timed out, or PostgreSQL's own classes 08 connection, 53 resources, 57 operator intervention, from
+   * the Vert.x client or JDBC): decided by exception type,
+   * identity ({@link #POOL_TIMEOUT}) and SQLSTATE, never by message.
    */
   public static boolean unavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof io.vertx.sqlclient.ClosedConnectionException || t instanceof java.net.ConnectException) {
         return true;
       }
-      if (t == POOL_TIMEOUT && t != null) {
+      if (t == POOL_TIMEOUT) {
         return true;
       }
-      if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null) {
-        String cls = pg.getSqlState().substring(0, 2);
-        if (cls.equals("08") || cls.equals("53") || cls.equals("57")) {
-          return true;
-        }
+      String state = t instanceof io.vertx.pgclient.PgException pg ? pg.getSqlState()
+          : t instanceof java.sql.SQLException jdbc ? jdbc.getSQLState() : null;
+      if (state != null && state.length() >= 2 && List.of("08", "53", "57").contains(state.substring(0, 2))) {
+        return true;
+      }
+      if (t instanceof java.net.SocketTimeoutException) {
+        return true;
       }
     }
     return false;
