@@ -661,6 +661,10 @@ public final class TraceSentinel implements AutoCloseable {
     p.setProperty("user", url.user());
     p.setProperty("password", url.password());
     p.setProperty("connectTimeout", "10");
+    // A server that takes the connection and never answers the login (frozen, or another program on that port) held
+    // the start silently for as long as it stayed so: connectTimeout covers the TCP connection only.
+    p.setProperty("loginTimeout", "10");
+    p.setProperty("socketTimeout", "10");
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(url.jdbcUrl(), p)) {
       // reachable, and the credentials work
     } catch (java.sql.SQLException e) {

@@ -233,6 +233,43 @@ class StartupMessagesTest {
     assertFalse(run.output().contains("secret"), run.output());
   }
 
+  /**
+   * An external server that takes the connection and never answers the login (frozen, or a wrong port that accepts):
+   * the check had a connect limit only, so the start waited silently as long as the server stayed so.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(value = 90, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+  void aDatabaseThatNeverAnswersTheLoginIsOneLineNamingItsVariable() throws Exception {
+    Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-db-silent");
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread taker = new Thread(() -> {
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        try {
+          while (true) {
+            held.add(silent.accept()); // kept open, never answered
+          }
+        } catch (java.io.IOException closed) {
+          held.forEach(socket -> {
+            try {
+              socket.close();
+            } catch (java.io.IOException ignored) {
+              // closing anyway
+            }
+          });
+        }
+      });
+      taker.setDaemon(true);
+      taker.start();
+      String url = "postgresql://ts:secret@127.0.0.1:" + silent.getLocalPort() + "/ts";
+      Run run = main(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
+          "TRACESENTINEL_PORT", "0", "TRACESENTINEL_DB_URL", url), "serve");
+      assertEquals(1, run.exit(), run.output());
+      assertTrue(run.output().contains("tracesentinel: TRACESENTINEL_DB_URL=postgresql://ts@127.0.0.1:"
+          + silent.getLocalPort() + "/ts cannot be used: "), run.output());
+      assertFalse(run.output().contains("secret"), run.output());
+    }
+  }
+
   @Test
   void aStopWhileStartingStopsTheEmbeddedDatabaseToo() throws Exception {
     Path dataDir = com.tracesentinel.support.Scratch.dir("tracesentinel-stop-while-starting");
