@@ -97,19 +97,25 @@ final class InvestigatorRoutes {
         .handler(auth.require(Role.INVESTIGATOR)).handler(this::events);
   }
 
+  private static void consoleHeaders(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Security-Policy", CONSOLE_CSP).putHeader("Referrer-Policy", "no-referrer");
+    ctx.next();
+  }
+
   /** The console, its WebJars and the OpenAPI document: public files (the data behind them needs a key). */
   static void mountStatic(Router router) {
-    ApiServer.getAndHead(router, "/console").handler(ctx -> {
+    ApiServer.getAndHead(router, "/console").handler(InvestigatorRoutes::consoleHeaders).handler(ctx -> {
       if (ctx.request().path().endsWith("/")) {
-        ctx.next(); // the router lets "/console" match "/console/" too: that one is the page
+        ctx.next(); // the router lets "/console" match "/console/" too: the static handler serves that one
       } else {
-        ctx.redirect("/console/");
+        // The contract names GET /console as the console: a client that does not follow redirects got a 302 without
+        // it. The page's own files are referenced absolutely, so it works at either address.
+        ctx.response().putHeader("Content-Type", "text/html;charset=UTF-8");
+        HomeRoutes.sendFile(ctx, "webroot/console/index.html");
       }
     });
-    ApiServer.getAndHead(router, "/console/*").handler(ctx -> {
-      ctx.response().putHeader("Content-Security-Policy", CONSOLE_CSP).putHeader("Referrer-Policy", "no-referrer");
-      ctx.next();
-    }).handler(HomeRoutes::headContentType)
+    ApiServer.getAndHead(router, "/console/*").handler(InvestigatorRoutes::consoleHeaders)
+        .handler(HomeRoutes::headContentType)
         .handler(StaticHandler.create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
     // A WebJar is its library's whole npm package: Cytoscape's holds an HTML test page, which was served as a page of
     // this origin without the pages' CSP, open to framing by any site. The libraries' built files are all the pages use.

@@ -86,17 +86,19 @@ final class VerifyRoutes {
     StaticHandler page = StaticHandler.create("webroot/verify").setIndexPage("index.html").setMaxAgeSeconds(300)
         .setDefaultContentEncoding("UTF-8");
     // HEAD too: link checkers and chat apps' link previews ask for the page's headers first.
-    router.route("/verify").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
-      if (ctx.request().path().endsWith("/")) {
-        ctx.next(); // the router lets "/verify" match "/verify/" too: that one is the page
-      } else {
-        // The static handler's own redirect to the directory drops the query: /verify?code=… is a link the demo
-        // prints and people share, so the code must survive it.
-        String query = ctx.request().query();
-        ctx.response().setStatusCode(301)
-            .putHeader("Location", "/verify/" + (query == null || query.isEmpty() ? "" : "?" + query)).end();
-      }
-    }).handler(VerifyRoutes::pageHeaders).handler(HomeRoutes::headContentType).handler(page);
+    router.route("/verify").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(VerifyRoutes::pageHeaders)
+        .handler(ctx -> {
+          if (ctx.request().path().endsWith("/")) {
+            ctx.next(); // the router lets "/verify" match "/verify/" too: the static handler serves that one
+          } else {
+            // The contract names GET /verify as the page, and /verify?code=… is the link the demo prints and people
+            // share: a client that does not follow redirects got a 301 without the page. Its files are referenced
+            // absolutely and it reads the code from its own address, so it works at either address.
+            ctx.response().putHeader("Content-Type", "text/html;charset=UTF-8")
+                .putHeader("Cache-Control", "public, max-age=300");
+            HomeRoutes.sendFile(ctx, "webroot/verify/index.html");
+          }
+        }).handler(HomeRoutes::headContentType).handler(page);
     router.route("/verify/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(VerifyRoutes::pageHeaders)
         .handler(HomeRoutes::headContentType).handler(page);
   }

@@ -213,16 +213,23 @@ class OpenApiRoutesTest {
   }
 
   @Test
-  void theDocumentAndTheConsoleAreServed() {
+  void theDocumentAndTheConsoleAreServed() throws Exception {
     Response doc = svc.get("/openapi.yaml", null);
     assertEquals(200, doc.status());
     assertTrue(doc.contentType().startsWith("application/yaml"), doc.contentType());
     assertTrue(doc.body().startsWith("openapi: 3.1.0"));
-    Response console = svc.get("/console/", null);
-    assertEquals(200, console.status());
-    assertTrue(console.contentType().startsWith("text/html"), console.contentType());
-    assertTrue(console.body().contains("console.js"));
-    assertEquals(302, svc.get("/console", null).status());
+    // The contract's GET /console is the console itself: it was a 302 to /console/, no page for a client that does
+    // not follow redirects.
+    for (String path : List.of("/console/", "/console")) {
+      Response console = svc.get(path, null);
+      assertEquals(200, console.status(), path);
+      assertTrue(console.contentType().startsWith("text/html"), path + " " + console.contentType());
+      assertTrue(console.body().contains("/console/console.js"), path);
+    }
+    var client = java.net.http.HttpClient.newHttpClient();
+    var answer = client.send(svc.request("/console", null).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+    assertTrue(answer.headers().firstValue("Content-Security-Policy").orElse("").contains("connect-src 'self'"),
+        "the console's CSP");
     assertEquals(200, svc.get("/console/console.js", null).status());
     assertEquals(200, svc.get("/webjars/uplot/1.6.30/dist/uPlot.iife.min.js", null).status());
     assertEquals(200, svc.get("/webjars/cytoscape/3.33.1/dist/cytoscape.min.js", null).status());
