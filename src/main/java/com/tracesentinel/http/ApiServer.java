@@ -442,7 +442,7 @@ public final class ApiServer extends VerticleBase {
       // Vert.x's form decoder gives up on a later part (past 8 KiB, or past 256 parts), after the 400 was sent.
       // Nothing is left to answer, and it was logged as the service's unexpected failure.
       LOG.debug("After its {} answer, {} {} [{}] failed again: {}", ctx.response().getStatusCode(),
-          ctx.request().method(), ctx.request().path(), RequestLog.id(ctx), String.valueOf(ctx.failure()));
+          ctx.request().method(), RequestLog.path(ctx), RequestLog.id(ctx), String.valueOf(ctx.failure()));
       return;
     }
     send(ctx, problemOf(ctx));
@@ -489,8 +489,8 @@ public final class ApiServer extends VerticleBase {
     HttpServerResponse response = ctx.response();
     if (response.headWritten()) {
       LOG.info("{} {} [{}] was answered {} at the database's deadline; the database answered {} ms after it began",
-          ctx.request().method(), RequestLog.redact(ctx.request().path(), ctx.normalizedPath()), RequestLog.id(ctx),
-          response.getStatusCode(), RequestLog.elapsedMillis(ctx));
+          ctx.request().method(), RequestLog.path(ctx), RequestLog.id(ctx), response.getStatusCode(),
+          RequestLog.elapsedMillis(ctx));
       return;
     }
     response.setStatusCode(status);
@@ -511,7 +511,7 @@ public final class ApiServer extends VerticleBase {
       // A status set by Vert.x itself (no route, body too large, a query or form it could not decode): answered
       // by status alone; the exception's text (a decoder's message, a payload) is not for the client.
       if (failure != null) {
-        LOG.debug("{} on {} {} [{}]", ctx.statusCode(), ctx.request().method(), ctx.request().path(),
+        LOG.debug("{} on {} {} [{}]", ctx.statusCode(), ctx.request().method(), RequestLog.path(ctx),
             RequestLog.id(ctx), failure);
       }
       p = textPartTooLong(ctx, failure)
@@ -523,21 +523,21 @@ public final class ApiServer extends VerticleBase {
     } else if (clientSideBroke(ctx, failure)) {
       // Not the service's failure: the client went away, or sent bytes that are not HTTP while its request was read
       // (a malformed chunk). Vert.x closes such a connection; nothing of the request was used.
-      LOG.debug("The request could not be read: {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
+      LOG.debug("The request could not be read: {} {} [{}]: {}", ctx.request().method(), RequestLog.path(ctx),
           RequestLog.id(ctx), failure.toString());
       p = Problem.badRequest("the request could not be read (the connection closed, or its framing is not HTTP)");
     } else if (rolledBackForAnother(failure)) {
-      LOG.info("Rolled back for a concurrent change on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
+      LOG.info("Rolled back for a concurrent change on {} {} [{}]: {}", ctx.request().method(), RequestLog.path(ctx),
           RequestLog.id(ctx), failure.toString());
       p = Problem.unavailable("the database gave this change up for another made at the same moment (a deadlock "
           + "or a serialization failure); nothing of it was stored; send it again", 1);
     } else if (databaseUnavailable(failure)) {
-      LOG.warn("Database unavailable on {} {} [{}]: {}", ctx.request().method(), ctx.request().path(),
+      LOG.warn("Database unavailable on {} {} [{}]: {}", ctx.request().method(), RequestLog.path(ctx),
           RequestLog.id(ctx), failure.toString());
       // The detail never carries the database's own text.
       p = Problem.unavailable("the database is not answering; try again shortly", 5);
     } else {
-      LOG.error("Unexpected failure on {} {} [{}]", ctx.request().method(), ctx.request().path(),
+      LOG.error("Unexpected failure on {} {} [{}]", ctx.request().method(), RequestLog.path(ctx),
           RequestLog.id(ctx), failure);
       p = new Problem(500, "Internal error", "an unexpected error occurred; request id " + RequestLog.id(ctx));
     }

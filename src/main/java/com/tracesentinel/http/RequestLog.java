@@ -41,8 +41,8 @@ final class RequestLog {
     }
     ctx.put(LOGGED, Boolean.TRUE);
     if (LOG.isInfoEnabled()) {
-      LOG.info("{} {} {} {} {}ms", id(ctx), ctx.request().method(), redact(ctx.request().path(), ctx.normalizedPath()),
-          ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000);
+      LOG.info("{} {} {} {} {}ms", id(ctx), ctx.request().method(), path(ctx), ctx.response().getStatusCode(),
+          (System.nanoTime() - start) / 1_000_000);
     }
   }
 
@@ -55,6 +55,37 @@ final class RequestLog {
   static String id(RoutingContext ctx) {
     String id = ctx.get(ID);
     return id == null ? "-" : id;
+  }
+
+  /** The request's path as every log line names it: without a look-up's code, in printable ASCII. */
+  static String path(RoutingContext ctx) {
+    return printable(redact(ctx.request().path(), ctx.normalizedPath()));
+  }
+
+  /**
+   * Every character outside printable ASCII percent-encoded. Vert.x reads the request line as Latin-1 and refuses
+   * only the whitespace among control characters in it (CR, LF, tab, VT, FF), so a path's NUL (after which grep
+   * takes the whole log for binary and hides every later line), ESC (a terminal's cursor moves, which redraw a line
+   * shown before) or NEL (U+0085, a line break to Unicode-aware readers) reached the log as the client sent it. A
+   * Latin-1 character's escape is the byte the client sent.
+   */
+  static String printable(String path) {
+    StringBuilder out = null;
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      boolean plain = c > ' ' && c < 0x7F;
+      if (!plain && out == null) {
+        out = new StringBuilder(path.length() + 16).append(path, 0, i);
+      }
+      if (out != null) {
+        if (plain) {
+          out.append(c);
+        } else {
+          out.append('%').append(String.format("%02X", (int) c));
+        }
+      }
+    }
+    return out == null ? path : out.toString();
   }
 
   /**

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tracesentinel.support.LogCapture;
 import com.tracesentinel.support.TestDatabase;
 import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
@@ -197,5 +198,33 @@ class ControlCharactersTest {
     assertEquals(201, longLabel.status(), longLabel.body());
     assertEquals(1, TestDatabase.count(svc.db(), "SELECT count(*) FROM api_keys WHERE label = '" + "x".repeat(199)
         + "'"));
+  }
+
+  /**
+   * A path's control characters are logged escaped: after a NUL grep took the whole log for binary and hid every
+   * later line, an ESC sequence moved a terminal's cursor over the lines shown before it, and NEL (U+0085, here
+   * the bytes C2 85 Vert.x reads as two Latin-1 characters) breaks the line for Unicode-aware readers.
+   */
+  @Test
+  void theAccessLogNamesAPathsControlCharactersAsEscapes() throws Exception {
+    try (LogCapture log = LogCapture.of("tracesentinel.access")) {
+      List<String> ids = new ArrayList<>();
+      for (String path : List.of("/nope\u0000x", "/nope\u001b[1A\u001b[2Kx", "/nope\u0085x")) {
+        try (RawHttp c = new RawHttp(svc.port())) {
+          c.send(RawHttp.request("GET", path, null, null));
+          ids.add(c.read().header("X-Request-Id"));
+        }
+      }
+      List<String> lines = VerifyApiTest.eventually(() -> {
+        List<String> now = log.lines();
+        return ids.stream().allMatch(id -> now.stream().anyMatch(l -> l.startsWith(id + " "))) ? now : null;
+      });
+      List<String> logged = new ArrayList<>();
+      for (String id : ids) {
+        String line = lines.stream().filter(l -> l.startsWith(id + " ")).findFirst().orElseThrow();
+        logged.add(line.substring(id.length() + 1, line.lastIndexOf(' ')));
+      }
+      assertEquals(List.of("GET /nope%00x 404", "GET /nope%1B[1A%1B[2Kx 404", "GET /nope%C2%85x 400"), logged);
+    }
   }
 }
