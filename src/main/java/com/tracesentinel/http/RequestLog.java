@@ -59,7 +59,15 @@ final class RequestLog {
 
   /** The request's path as every log line names it: without a look-up's code, in printable ASCII. */
   static String path(RoutingContext ctx) {
-    return printable(redact(ctx.request().path(), ctx.normalizedPath()));
+    String normalized;
+    try {
+      normalized = ctx.normalizedPath();
+    } catch (IllegalArgumentException e) {
+      // A broken escape (%zz, a lone %), refused 400 unread: this threw in the answer's end handler, so the request
+      // had no line and every such request logged Vert.x's "Unhandled exception in router" with its stack at ERROR.
+      normalized = null;
+    }
+    return printable(redact(ctx.request().path(), normalized));
   }
 
   /**

@@ -227,4 +227,28 @@ class ControlCharactersTest {
       assertEquals(List.of("GET /nope%00x 404", "GET /nope%1B[1A%1B[2Kx 404", "GET /nope%C2%85x 400"), logged);
     }
   }
+
+  /** A path whose escape is broken is the client's 400, logged as one access line and no error. */
+  @Test
+  void aPathWithABrokenEscapeHasItsAccessLineAndNoError() throws Exception {
+    try (LogCapture log = LogCapture.of("tracesentinel.access");
+         LogCapture router = LogCapture.of("io.vertx.ext.web.RoutingContext")) {
+      List<String> ids = new ArrayList<>();
+      for (String path : List.of("/nope%zz", "/nope%")) {
+        RawHttp.Reply r = RawHttp.get(svc.port(), path, null);
+        assertEquals(400, r.status(), path + ": " + r.body());
+        assertTrue(r.header("Content-Type").startsWith("application/problem+json"), path + ": " + r.headers());
+        ids.add(r.header("X-Request-Id"));
+      }
+      List<String> lines = VerifyApiTest.eventually(() -> {
+        List<String> now = log.lines();
+        return ids.stream().allMatch(id -> now.stream().anyMatch(l -> l.startsWith(id + " "))) ? now : null;
+      });
+      for (String id : ids) {
+        assertEquals(1, lines.stream().filter(l -> l.startsWith(id + " GET /nope% 400 ")
+            || l.startsWith(id + " GET /nope%zz 400 ")).count(), id + " in " + lines);
+      }
+      assertEquals(List.of(), router.errors());
+    }
+  }
 }
