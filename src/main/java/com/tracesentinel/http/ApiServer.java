@@ -72,8 +72,10 @@ public final class ApiServer extends VerticleBase {
     } else {
       p = Problem.badRequest("the request could not be read: its head is not HTTP/1.1");
     }
+    String id = RequestLog.newId();
     request.response().setStatusCode(p.status()).putHeader("Content-Type", "application/problem+json")
-        .putHeader("Connection", "close").end(p.toJson().encode());
+        .putHeader("Connection", "close").putHeader("X-Request-Id", id).end(p.toJson().encode());
+    RequestLog.undecodable(id, request, p.status());
   }
 
   /**

@@ -1,8 +1,11 @@
 package com.tracesentinel.http;
 
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.net.RFC3986;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +24,7 @@ final class RequestLog {
   static Handler<RoutingContext> handler() {
     return ctx -> {
       long start = System.nanoTime();
-      String id = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFFL);
+      String id = newId();
       ctx.put(ID, id);
       ctx.put(STARTED, start);
       ctx.response().putHeader("X-Request-Id", id);
@@ -40,10 +43,28 @@ final class RequestLog {
       return;
     }
     ctx.put(LOGGED, Boolean.TRUE);
+    line(id(ctx), ctx.request(), path(ctx), ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /**
+   * The line of a request whose head Vert.x could not decode (414, 431, a 400 of the HTTP decoder): no route sees
+   * it, so it had no line, nor an X-Request-Id. Its method and path are those read before the fault: Netty's
+   * placeholder {@code GET /bad-request} when the request line itself was the fault.
+   */
+  static void undecodable(String id, HttpServerRequest request, int status) {
+    String path = request.path();
+    // Normalized as Vert.x Web normalizes a routed request's path, so that its redaction is the same
+    line(id, request, logged(path, () -> path == null ? null : RFC3986.normalizePath(path)), status, 0);
+  }
+
+  private static void line(String id, HttpServerRequest request, String path, int status, long millis) {
     if (LOG.isInfoEnabled()) {
-      LOG.info("{} {} {} {} {}ms", id(ctx), ctx.request().method(), path(ctx), ctx.response().getStatusCode(),
-          (System.nanoTime() - start) / 1_000_000);
+      LOG.info("{} {} {} {} {}ms", id, request.method(), path, status, millis);
     }
+  }
+
+  static String newId() {
+    return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFFFL);
   }
 
   /** Milliseconds since the request began (0 for one this log did not see begin). */
@@ -59,15 +80,19 @@ final class RequestLog {
 
   /** The request's path as every log line names it: without a look-up's code, in printable ASCII. */
   static String path(RoutingContext ctx) {
+    return logged(ctx.request().path(), ctx::normalizedPath);
+  }
+
+  private static String logged(String path, Supplier<String> normalize) {
     String normalized;
     try {
-      normalized = ctx.normalizedPath();
+      normalized = normalize.get();
     } catch (IllegalArgumentException e) {
       // A broken escape (%zz, a lone %), refused 400 unread: this threw in the answer's end handler, so the request
       // had no line and every such request logged Vert.x's "Unhandled exception in router" with its stack at ERROR.
       normalized = null;
     }
-    return printable(redact(ctx.request().path(), normalized));
+    return printable(redact(path, normalized));
   }
 
   /**

@@ -15,7 +15,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,6 +108,42 @@ class ProblemAnswersTest {
     assertRawProblem(431, "GET /api/v1/verify?code=1 HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000)
         + "\r\n\r\n");
     assertRawProblem(400, "POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n");
+  }
+
+  /**
+   * A head the HTTP decoder refused reaches no route: it had neither an access line nor an X-Request-Id (a flood of
+   * 431s was in the metrics and nowhere in the log). A look-up's code stays out of its line however it is spelt.
+   */
+  @Test
+  void aHeadThatIsNotHttpHasItsAccessLine() throws Exception {
+    String big = "X-Big: " + "a".repeat(20_000) + "\r\n";
+    Map<String, String> lineOf = new LinkedHashMap<>();
+    lineOf.put(RawHttp.request("GET", "/api/v1/verify/81000020000007000000", null, big),
+        "GET /api/v1/verify/{code} 431");
+    lineOf.put(RawHttp.request("GET", "/api/v1/./verify/81000020000007000000", null, big),
+        "GET /api/v1/verify/{code} 431");
+    lineOf.put(RawHttp.request("GET", "/x\u001b[2K" + "a".repeat(10_000), null, null), "GET /bad-request 414");
+    try (com.tracesentinel.support.LogCapture access =
+             com.tracesentinel.support.LogCapture.of("tracesentinel.access")) {
+      Map<String, String> expected = new LinkedHashMap<>();
+      for (Map.Entry<String, String> sent : lineOf.entrySet()) {
+        try (RawHttp client = new RawHttp(svc.port())) {
+          client.send(sent.getKey());
+          RawHttp.Reply r = client.read();
+          String id = r.header("X-Request-Id");
+          assertTrue(id != null && !id.isBlank(), r.headers().toString());
+          expected.put(id, sent.getValue());
+        }
+      }
+      Map<String, String> logged = new LinkedHashMap<>();
+      List<String> lines = VerifyApiTest.eventually(() -> access.lines().size() >= expected.size() ? access.lines()
+          : null);
+      for (String line : lines) {
+        String id = line.substring(0, line.indexOf(' '));
+        logged.put(id, line.substring(id.length() + 1, line.lastIndexOf(' ')));
+      }
+      assertEquals(expected, logged);
+    }
   }
 
   @Test
