@@ -37,6 +37,7 @@ import com.tracesentinel.ledger.CodeLedger;
 import com.tracesentinel.nhsa.ImportCheckpoints;
 import com.tracesentinel.ledger.LedgerMetrics;
 import com.tracesentinel.metrics.Histograms;
+import com.tracesentinel.metrics.RequestsInFlight;
 import com.tracesentinel.reference.ReferenceStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -289,7 +290,7 @@ public final class TraceSentinel implements AutoCloseable {
         config.alerts(), prometheus));
     services = new Services(config, prometheus, reference, referenceRepository, scans, preparation, intake, lookups,
         keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
-        this::notLive, investigations, cluster);
+        this::notLive, investigations, cluster, new RequestsInFlight(prometheus));
     await(vertx.deployVerticle(() -> new ApiServer(services),
         new DeploymentOptions().setInstances(config.http().eventLoops())));
     if (cluster != null) {
@@ -582,7 +583,8 @@ public final class TraceSentinel implements AutoCloseable {
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer())
         .meterFilter(com.tracesentinel.metrics.HttpRouteLabel.lastRoute())
-        .meterFilter(com.tracesentinel.metrics.HttpMethodLabel.knownOnly());
+        .meterFilter(com.tracesentinel.metrics.HttpMethodLabel.knownOnly())
+        .meterFilter(RequestsInFlight.withoutVertxActiveRequests());
     if (config.cluster() != null) {
       prometheus.config().commonTags("node", config.cluster().nodeId()); // one dashboard, every node apart
     }

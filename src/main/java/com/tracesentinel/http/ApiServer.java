@@ -79,10 +79,9 @@ public final class ApiServer extends VerticleBase {
   }
 
   /**
-   * Vert.x counts a request in {@code vertx_http_server_active_requests} until both its answer and its end have been
-   * seen, and a request still paused when answered never delivers its end: the API's {@code holdBody} pauses every
-   * /api request, the console's StaticHandler every page, and each GET so answered stayed "in flight" for good (the
-   * dashboard's requests in flight grew by one per investigator read and console page).
+   * A request still paused when answered never delivers its end (the API's {@code holdBody} pauses every /api
+   * request, the console's StaticHandler every page), and Vert.x keeps an HTTP/1.1 request open until its end is read:
+   * what is left of it is read into nothing once the answer has gone.
    */
   private static void endOnceAnswered(RoutingContext ctx) {
     ctx.addEndHandler(ar -> {
@@ -171,7 +170,7 @@ public final class ApiServer extends VerticleBase {
   /** Every route of the service (package-private: the OpenAPI test walks them). */
   Router routes() {
     Router router = Router.router(vertx);
-    router.route().handler(RequestLog.handler());
+    router.route().handler(RequestLog.handler(services.requestsInFlight()));
     router.route().handler(ApiServer::endOnceAnswered);
     // Every answer, API or file: a browser must never guess a type (a stored text rendered as HTML). And no cache
     // keeps an answer to a request with a key, whatever route (or none: a keyed 404 was cacheable) it reached.

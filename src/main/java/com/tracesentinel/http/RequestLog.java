@@ -1,5 +1,6 @@
 package com.tracesentinel.http;
 
+import com.tracesentinel.metrics.RequestsInFlight;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.net.RFC3986;
@@ -18,24 +19,37 @@ final class RequestLog {
   private static final String ID = "requestId";
   private static final String STARTED = "requestStarted";
   private static final String LOGGED = "requestLogged";
+  private static final String IN_FLIGHT = "requestInFlight";
 
   private RequestLog() {}
 
-  static Handler<RoutingContext> handler() {
+  static Handler<RoutingContext> handler(RequestsInFlight inFlight) {
     return ctx -> {
       long start = System.nanoTime();
       String id = newId();
       ctx.put(ID, id);
       ctx.put(STARTED, start);
       ctx.response().putHeader("X-Request-Id", id);
+      inFlight.taken();
+      ctx.put(IN_FLIGHT, inFlight);
       ctx.addBodyEndHandler(v -> ended(ctx));
+      // Called when the answer ends or the connection closes, unless a route took the response's close handler for
+      // itself (a live stream, an export): those call ended() as they close.
+      ctx.addEndHandler(ar -> countedOut(ctx));
       ctx.next();
     };
   }
 
+  private static void countedOut(RoutingContext ctx) {
+    RequestsInFlight inFlight = ctx.remove(IN_FLIGHT);
+    if (inFlight != null) {
+      inFlight.done();
+    }
+  }
+
   /**
-   * The request's line, once: when its answer ends, or when a live stream (whose answer never ends) closes. Streams
-   * a client closed left no line until 2026-12-04.
+   * The request's line, once: when its answer ends, or when a live stream (whose answer never ends) closes; and the
+   * request counted out of those in flight.
    */
   static void ended(RoutingContext ctx) {
     Long start = ctx.get(STARTED);
@@ -43,6 +57,7 @@ final class RequestLog {
       return;
     }
     ctx.put(LOGGED, Boolean.TRUE);
+    countedOut(ctx);
     line(id(ctx), ctx.request(), path(ctx), ctx.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000);
   }
 

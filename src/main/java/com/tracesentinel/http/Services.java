@@ -10,6 +10,7 @@ import com.tracesentinel.imaging.ImageDecoder;
 import com.tracesentinel.ingest.LookupService;
 import com.tracesentinel.ingest.Preparation;
 import com.tracesentinel.investigate.Investigations;
+import com.tracesentinel.metrics.RequestsInFlight;
 import com.tracesentinel.ingest.ScanService;
 import com.tracesentinel.reference.ReferenceStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -24,6 +25,7 @@ import java.util.function.Supplier;
  * @param cluster  this node of a cluster, or null on a single node
  * @param notReady why the service is not ready now (null: ready)
  * @param notLive  why the service should be restarted (null: live)
+ * @param requestsInFlight the dashboard's requests in flight, one count for every verticle
  */
 public record Services(
     Config config,
@@ -39,4 +41,5 @@ public record Services(
     Supplier<String> notReady,
     Supplier<String> notLive,
     Investigations investigations,
-    ClusterNode cluster) {}
+    ClusterNode cluster,
+    RequestsInFlight requestsInFlight) {}

@@ -360,7 +360,7 @@ class StreamApiTest {
       @Override
       public io.vertx.core.Future<?> start() {
         io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
-        router.route().handler(RequestLog.handler());
+        router.route().handler(RequestLog.handler(services.requestsInFlight()));
         new AnomalyStream(vertx, services.investigations(), limit).mount(router,
             new Auth(services.keys(), services.config().dbTimeoutSeconds()));
         router.route().failureHandler(ApiServer::problem);

@@ -210,7 +210,7 @@ class DashboardMetricsTest {
   @Test
   void anAnsweredReadIsNoLongerInFlight() throws InterruptedException {
     String investigator = svc.key("investigator", null);
-    double before = getsInFlight();
+    double before = requestsInFlight();
     // An investigator's reads (paused by the API's body hold) and a console page (paused by the static handler)
     for (String path : List.of("/api/v1/anomalies", "/api/v1/codes/" + URLEncoder.encode(CANONICAL,
         StandardCharsets.UTF_8) + "/events", "/console/")) {
@@ -218,12 +218,12 @@ class DashboardMetricsTest {
       assertEquals(200, r.status(), r.toString());
     }
     // A request's end is seen just after its answer is written: a scrape may come in between
-    double after = getsInFlight();
+    double after = requestsInFlight();
     for (int i = 0; i < 20 && after != before; i++) {
       Thread.sleep(100);
-      after = getsInFlight();
+      after = requestsInFlight();
     }
-    assertEquals(before, after, "answered GETs still count in vertx_http_server_active_requests");
+    assertEquals(before, after, "answered GETs still count in tracesentinel_http_requests_in_flight");
   }
 
   @Test
@@ -238,8 +238,8 @@ class DashboardMetricsTest {
     return value("tracesentinel_decode_refused_total", "reason", "TOO_LARGE_BYTES");
   }
 
-  private static double getsInFlight() {
-    return value("vertx_http_server_active_requests", "method", "GET");
+  private static double requestsInFlight() {
+    return value("tracesentinel_http_requests_in_flight", "application", "tracesentinel");
   }
 
   /** The value of the series of that name whose label has that value, scraped now. */
