@@ -1,6 +1,7 @@
 // Batched load that records every answer, and the check of those answers against PostgreSQL.
 // Runs as a single-file program on the service's jar (which carries the PostgreSQL driver):
-//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java load  PORT SECONDS CLIENTS OUT [nul|resend|retry]
+//   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java load  PORT SECONDS CLIENTS OUT [nul|resend|retry
+//     |mix]
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java check DATA_DIR OUT
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java fresh PORT SECONDS
 //   java -cp target/tracesentinel.jar load-tests/faults/FaultLoad.java idle  PORT CONNECTIONS SECONDS
@@ -11,12 +12,17 @@
 // "retry" makes the load's clients give up on an answer after 5 s and send the same batch again until it is answered
 // 200 (at most 20 tries), as a till behind a short timeout does: a batch is recorded 200 once any try was, and each
 // 200 after a try without an answer must have all its scans REPLAYED or none (the batch is stored whole or not at all).
+// "mix" sends over codes shared by 5 sites in 3 cities instead of new codes (see Mix): re-sales and receipts of a
+// shared pool, sales at three sites then a RETURN at the first (one the code's state cannot match: the judge reads
+// the history), NHSA 3505A/3506A uploads and 3507 deletions of earlier uploads, and the re-senders as in "resend".
+// OUT then also holds each request's expected row count and each deletion's answer, for "check".
 import java.io.*;
 import java.net.*;
 import java.net.http.*;
 import java.nio.file.*;
 import java.sql.*;
 import java.time.*;
+import java.time.format.DateTimeFormatter;
 import java.util.*;
 import java.util.concurrent.*;
 import java.util.concurrent.atomic.*;
@@ -48,9 +54,10 @@ public class FaultLoad {
     AtomicLong codes = new AtomicLong();
     List<String[]> acked = Collections.synchronizedList(new ArrayList<>()); // documentNo, body
     List<Thread> threads = new ArrayList<>();
+    boolean mix = extra.equals("mix");
     for (int c = 0; c < clients; c++) {
       int client = c;
-      threads.add(started(() -> {
+      threads.add(started(mix ? new Mix(http, port, run, client, until, lines, acked) : () -> {
         for (int n = 0; System.nanoTime() < until; n++) {
           String doc = "F" + run + "-" + client + "-" + n;
           StringBuilder body = new StringBuilder("{\"scans\":[");
@@ -76,11 +83,11 @@ public class FaultLoad {
         }
       }));
     }
-    if (extra.equals("resend")) {
+    if (extra.equals("resend") || mix) {
       for (int r = 0; r < RESENDERS; r++) {
         threads.add(started(() -> {
           while (System.nanoTime() < until) {
-            String[] sent;
+            String[] sent; // documentNo, body[, path, expected rows]
             synchronized (acked) {
               sent = acked.isEmpty() ? null : acked.get(ThreadLocalRandom.current().nextInt(acked.size()));
             }
@@ -89,10 +96,11 @@ public class FaultLoad {
               continue;
             }
             long t = System.nanoTime();
-            Answer a = post(http, uri, sent[1], ANSWER_TIMEOUT);
+            Answer a = post(http, sent.length > 2 ? URI.create("http://127.0.0.1:" + port + sent[2]) : uri, sent[1],
+                ANSWER_TIMEOUT);
             int replayed = a.body().split("\"status\":\"REPLAYED\"", -1).length - 1;
             lines.add("resend," + sent[0] + "," + a.status() + "," + (System.nanoTime() - t) / 1_000_000 + ","
-                + replayed);
+                + replayed + (sent.length > 2 ? "," + sent[3] : ""));
             if (!a.status().equals("200")) {
               pause(100);
             }
@@ -137,6 +145,152 @@ public class FaultLoad {
     Thread t = new Thread(r);
     t.start();
     return t;
+  }
+
+  static final int POOL = 2_000;
+  static final int SITES = 5; // FL0..FL4: regions 440300, 440401, 440502, 440303, 440404, three cities
+  static final AtomicLong FRESH = new AtomicLong(POOL);
+  static final DateTimeFormatter CHINA = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+      .withZone(ZoneOffset.ofHours(8));
+
+  /**
+   * One client of the mixed load. Of every 5 requests: 2 batches of the shared pool's codes (sales, 1 in 10 a
+   * receipt, 1 in 10 a return, at random sites: codes sold elsewhere sold again), 2 batches of chains (25 codes each of
+   * four groups: a group is sold at its site A, then B, then C, then returned at A, one step a request, a step done
+   * again after a 503, so the return meets a state holding B's and C's sales only), and 1 NHSA message: in turn a 3505A
+   * that is later deleted, a 3505A that is kept (and re-sent), a 3506A returning the kept one's codes, a 3507 of the
+   * oldest deletable upload answered 200. Re-sent: the batches and the kept uploads (a deleted upload sent again is
+   * stored again, by design).
+   */
+  record Mix(HttpClient http, int port, long runId, int client, long until, Queue<String> lines, List<String[]> acked)
+      implements Runnable {
+    @Override
+    public void run() {
+      Deque<String[]> deletable = new ArrayDeque<>(); // site, batch, of uploads answered 200
+      String[] kept = null; // site, documentNo, codes of the last kept upload answered 200
+      int chain = 0;
+      for (int n = 0; System.nanoTime() < until; n++) {
+        String doc = "F" + runId + "-" + client + "-" + n;
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        if (n % 5 == 4) {
+          switch (n / 5 % 4) {
+            case 0, 1 -> {
+              boolean keep = n / 5 % 4 == 1;
+              String site = "FL" + random.nextInt(SITES);
+              String batch = "FB" + runId + "-" + client + "-" + n;
+              // Distinct: a box listed twice on one receipt is stored once (README "NHSA intake").
+              Set<String> codes = new LinkedHashSet<>();
+              for (int i = 0; codes.size() < 20; i++) {
+                codes.add(code(i % 2 == 0 ? random.nextInt(POOL) : FRESH.getAndIncrement()));
+              }
+              String status = send("/api/v1/nhsa/3505A", doc, nhsa("3505A", site, doc, batch, null, List.copyOf(codes)),
+                  codes.size(), keep);
+              if (status.equals("200")) {
+                if (keep) {
+                  kept = new String[] {site, doc, String.join(" ", codes)};
+                } else {
+                  deletable.add(new String[] {site, batch});
+                }
+              }
+            }
+            case 2 -> {
+              if (kept != null) {
+                List<String> codes = List.of(kept[2].split(" "));
+                send("/api/v1/nhsa/3506A", doc, nhsa("3506A", kept[0], doc, "FB" + runId + "-" + client + "-" + n,
+                    kept[1], codes), codes.size(), true);
+                kept = null;
+              }
+            }
+            default -> {
+              String[] upload = deletable.peek();
+              if (upload != null) {
+                long t = System.nanoTime();
+                Answer a = post(http, URI.create("http://127.0.0.1:" + port + "/api/v1/nhsa/3507"),
+                    "{\"infno\":\"3507\",\"msgid\":\"" + doc + "\",\"fixmedins_code\":\"" + upload[0]
+                        + "\",\"input\":{\"data\":{\"fixmedins_bchno\":\"" + upload[1]
+                        + "\",\"inv_data_type\":\"4\"}}}", ANSWER_TIMEOUT);
+                String status = nhsaStatus(a);
+                lines.add("del," + upload[0] + "," + upload[1] + "," + status + ","
+                    + (System.nanoTime() - t) / 1_000_000);
+                if (status.equals("200")) {
+                  deletable.poll();
+                } else {
+                  pause(100);
+                }
+              }
+            }
+          }
+          continue;
+        }
+        StringBuilder body = new StringBuilder("{\"scans\":[");
+        if (n % 5 < 2) {
+          for (int i = 0; i < BATCH; i++) {
+            String type = i % 10 == 7 ? "RECEIVE" : i % 10 == 3 ? "RETURN" : "SALE";
+            scan(body, i, code(random.nextInt(POOL)), type, random.nextInt(SITES), doc);
+          }
+        } else {
+          // Group g's codes are chain numbers g * 25 .. g * 25 + 24 of this client; step s of group chain - s.
+          for (int i = 0; i < BATCH; i++) {
+            int step = i / 25;
+            int group = chain - step;
+            if (group < 0) {
+              scan(body, i, code(FRESH.getAndIncrement()), "SALE", group & 3, doc);
+              continue;
+            }
+            String c = code(POOL + 1_000_000L * (client + 1) + group * 25L + i % 25);
+            scan(body, i, c, step == 3 ? "RETURN" : "SALE", (group + (step == 3 ? 0 : step)) % SITES, doc);
+          }
+        }
+        body.append("]}");
+        String status = send("/api/v1/scans", doc, body.toString(), BATCH, true);
+        if (n % 5 >= 2 && !status.equals("503")) {
+          chain++;
+        }
+      }
+    }
+
+    String code(long index) {
+      return String.format("8960001%013d", (runId % 1_000_000) * 10_000_000L + index);
+    }
+
+    static void scan(StringBuilder body, int i, String code, String type, int site, String doc) {
+      body.append(i == 0 ? "" : ",").append("{\"code\":\"").append(code).append("\",\"type\":\"").append(type)
+          .append("\",\"siteId\":\"FL").append(site).append("\",\"documentNo\":\"").append(doc)
+          .append("\",\"lineNo\":").append(i + 1).append("}");
+    }
+
+    /** A 3505A or 3506A of one line a code, all of document {@code doc} and upload {@code batch}. */
+    static String nhsa(String infno, String site, String doc, String batch, String sale, List<String> codes) {
+      String at = CHINA.format(Instant.now());
+      StringBuilder b = new StringBuilder("{\"infno\":\"" + infno + "\",\"msgid\":\"" + doc
+          + "\",\"fixmedins_code\":\"" + site + "\",\"input\":{\"selinfoDetail\":[");
+      for (int i = 0; i < codes.size(); i++) {
+        b.append(i == 0 ? "" : ",").append("{\"rtal_docno\":\"").append(doc).append("\",\"fixmedins_bchno\":\"")
+            .append(batch).append("\",\"sel_retn_time\":\"").append(at)
+            .append("\",\"trdn_flag\":\"0\",\"sel_retn_cnt\":1,\"drug_trac_codg\":\"").append(codes.get(i))
+            .append(sale == null ? "\"}" : "\",\"medins_prod_sel_no\":\"" + sale + "\"}");
+      }
+      return b.append("]}}").toString();
+    }
+
+    /** Posts a request of {@code rows} scans, records its answer, offers it to the re-senders when answered 200. */
+    String send(String path, String doc, String body, int rows, boolean resend) {
+      long t = System.nanoTime();
+      Answer a = post(http, URI.create("http://127.0.0.1:" + port + path), body, ANSWER_TIMEOUT);
+      String status = path.startsWith("/api/v1/nhsa/") ? nhsaStatus(a) : a.status();
+      lines.add(doc + "," + status + "," + (System.nanoTime() - t) / 1_000_000 + "," + rows);
+      if (status.equals("200") && resend) {
+        acked.add(new String[] {doc, body, path, Integer.toString(rows)});
+      } else if (!status.equals("200")) {
+        pause(100); // a client honouring Retry-After backs off
+      }
+      return status;
+    }
+  }
+
+  /** An NHSA answer's HTTP status, or "unread" for a 200 whose infcode is not 0 (the message was not read). */
+  static String nhsaStatus(Answer a) {
+    return a.status().equals("200") && !a.body().contains("\"infcode\":0") ? "unread" : a.status();
   }
 
   /**
@@ -234,16 +388,33 @@ public class FaultLoad {
     System.out.printf("%d rounds, %d backends ended%n", rounds, ended);
   }
 
-  /** Compares the recorded answers with what PostgreSQL holds; prints the counts on one line. */
+  /**
+   * Compares the recorded answers with what PostgreSQL holds; prints the counts on one line. A request's rows are
+   * those of its documentNo (a deletion leaves them, voided); a mixed load's deletions are checked by their upload's
+   * rows: voided all when a deletion of it was answered 200, none when every one was refused (and none of an upload
+   * no deletion named). Such a departure counts as lost or refused-but-stored.
+   */
   static void check(Path dataDir, Path answers) throws Exception {
     Map<String, Long> stored = new HashMap<>();
-    try (Connection c = database(dataDir);
-         Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT document_no, count(*) FROM scans WHERE document_no LIKE 'F%' GROUP BY 1")) {
-      while (rs.next()) {
-        stored.put(rs.getString(1), rs.getLong(2));
+    Map<String, long[]> uploads = new HashMap<>(); // site,batch: rows, voided
+    try (Connection c = database(dataDir); Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery(
+          "SELECT document_no, count(*) FROM scans WHERE document_no LIKE 'F%' GROUP BY 1")) {
+        while (rs.next()) {
+          stored.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+      try (ResultSet rs = st.executeQuery("SELECT site_id, upload_batch, count(*), count(voided_at) FROM scans"
+          + " WHERE upload_batch LIKE 'FB%' GROUP BY 1, 2")) {
+        while (rs.next()) {
+          uploads.put(rs.getString(1) + "," + rs.getString(2), new long[] {rs.getLong(3), rs.getLong(4)});
+        }
       }
     }
+    Map<String, Integer> expected = new HashMap<>();
+    Map<String, Set<String>> deletions = new HashMap<>(); // site,batch: the statuses of its deletions
+    long unread = 0;
+    Map<String, Long> others = new TreeMap<>(); // status: requests the service found wrong (a fault of the load)
     long acked = 0, lost = 0, refused = 0, refusedButStored = 0, unanswered = 0, nulRefused = 0;
     long slowestRefusal = 0, slowest = 0;
     long resends = 0, resendsReplayed = 0, resendsNotReplayed = 0, resendsRefused = 0, resendsUnanswered = 0;
@@ -268,12 +439,17 @@ public class FaultLoad {
         }
         continue;
       }
+      if (f[0].equals("del")) {
+        deletions.computeIfAbsent(f[1] + "," + f[2], k -> new HashSet<>()).add(f[3]);
+        slowest = Math.max(slowest, Long.parseLong(f[4]));
+        continue;
+      }
       if (f[0].equals("resend")) {
         resends++;
         slowest = Math.max(slowest, Long.parseLong(f[3]));
         switch (f[2]) {
           case "200" -> {
-            if (Integer.parseInt(f[4]) == BATCH) {
+            if (Integer.parseInt(f[4]) == (f.length > 5 ? Integer.parseInt(f[5]) : BATCH)) {
               resendsReplayed++;
             } else {
               resendsNotReplayed++;
@@ -286,27 +462,61 @@ public class FaultLoad {
       }
       slowest = Math.max(slowest, Long.parseLong(f[2]));
       long rows = stored.getOrDefault(f[0], 0L);
+      int want = f.length > 3 ? Integer.parseInt(f[3]) : BATCH;
+      expected.put(f[0], want);
       switch (f[1]) {
         case "200" -> {
           acked++;
-          if (rows != BATCH) {
+          if (rows != want) {
             lost++;
           }
         }
-        case "503" -> {
-          refused++;
+        case "503", "unread" -> {
+          if (f[1].equals("unread")) {
+            unread++;
+          } else {
+            refused++;
+          }
           slowestRefusal = Math.max(slowestRefusal, Long.parseLong(f[2]));
           if (rows != 0) {
             refusedButStored++;
           }
         }
-        default -> unanswered++;
+        default -> {
+          if (f[1].startsWith("4")) {
+            others.merge(f[1], 1L, Long::sum);
+          } else {
+            unanswered++;
+          }
+        }
       }
     }
-    long storedTwice = stored.values().stream().filter(rows -> rows > BATCH).count();
+    long storedTwice = stored.entrySet().stream()
+        .filter(e -> e.getValue() > expected.getOrDefault(e.getKey(), BATCH)).count();
+    long deleted = 0, deletedNotVoided = 0, refusedButVoided = 0, voidedUnasked = 0;
+    for (Map.Entry<String, long[]> upload : uploads.entrySet()) {
+      Set<String> asked = deletions.getOrDefault(upload.getKey(), Set.of());
+      long rows = upload.getValue()[0], voided = upload.getValue()[1];
+      if (asked.contains("200")) {
+        deleted++;
+        deletedNotVoided += voided == rows ? 0 : 1;
+      } else if (asked.isEmpty()) {
+        voidedUnasked += voided == 0 ? 0 : 1;
+      } else if (!asked.contains("lost")) {
+        refusedButVoided += voided == 0 ? 0 : 1;
+      }
+    }
+    lost += deletedNotVoided + voidedUnasked;
+    refusedButStored += refusedButVoided;
     System.out.printf("acked %d, lost %d, refused %d, refused-but-stored %d, unanswered %d (connection lost),"
         + " NUL requests refused %d, slowest 503 %d ms, slowest answer %d ms%s%n", acked, lost, refused,
-        refusedButStored, unanswered, nulRefused, slowestRefusal, slowest, (resends == 0 ? ""
+        refusedButStored, unanswered, nulRefused, slowestRefusal, slowest,
+        (unread + uploads.size() + deletions.size() == 0 ? ""
+            : String.format("; NHSA messages not read %d; uploads deleted (a 3507 answered 200) %d, of them not"
+                + " voided whole %d; uploads whose every deletion was refused but voided %d; uploads voided that no"
+                + " deletion named %d", unread, deleted, deletedNotVoided, refusedButVoided, voidedUnasked))
+        + (others.isEmpty() ? "" : "; refused as wrong " + others)
+        + (resends == 0 ? ""
             : String.format("; re-sends %d: 200 all REPLAYED %d, 200 NOT all REPLAYED %d, 503 %d, unanswered %d,"
                 + " documents stored more than once %d", resends, resendsReplayed, resendsNotReplayed,
                 resendsRefused, resendsUnanswered, storedTwice))

@@ -12,6 +12,10 @@
 # after 5 s and send the batch again until it is answered 200: the requests read before or during the freeze are
 # judged after it, next to their own re-sends, and each batch must be stored once, each re-send's 200 all REPLAYED or
 # none. After each load a batch of new codes is sent until it is answered 200: the service must take scans again.
+# MIX=1 runs the mixed load instead, with its two re-senders (FaultLoad.java's Mix), for every fault but nul and
+# service-stop, which keep their own: codes shared by 5 sites in 3 cities, sold again elsewhere, received, returned at
+# the first of three selling sites (the judge reads the history), NHSA 3505A/3506A uploads and 3507 deletions of
+# earlier uploads; a deletion answered 200 must have voided its whole upload, one refused none of it.
 # Each fault gets a fresh data directory (disk-full: a small tmpfs, when this user may mount one) and the service on
 # 127.0.0.1:$PORT (18080). Last line per fault:
 #   fault F: acked N, lost 0, refused-but-stored 0, ledger mismatches 0[, re-sends not REPLAYED 0, stored twice 0]
@@ -87,6 +91,7 @@ run_fault() {
     pg-terminate) extra=resend ;;
     pg-stop-resend) extra=resend; seconds=$(( LOAD_SECONDS > FREEZE_SECONDS + 20 ? LOAD_SECONDS : FREEZE_SECONDS + 20 )) ;;
   esac
+  if [ "${MIX:-0}" != 0 ] && { [ -z "$extra" ] || [ "$extra" = resend ]; }; then extra=mix; fi
   load load "$PORT" "$seconds" "$CLIENTS" "$dir/answers.csv" $extra &
   local loader=$!
   sleep 10
@@ -121,10 +126,13 @@ run_fault() {
   check=$(load check "$dir" "$dir/answers.csv")
   stop_service "$dir"
   verify=$(TRACESENTINEL_DATA_DIR=$dir TRACESENTINEL_LEDGER_CAPACITY=$CAPACITY java -jar "$JAR" verify-ledger \
-    2>&1 | grep '^Checked' || true)
-  local mismatches
-  mismatches=$(echo "$verify" | sed -E 's/.*: ([0-9]+) mismatched, ([0-9]+) missing from the ledger, ([0-9]+) in the ledger.*/\1 \2 \3/' \
+    2>&1 | tee "$LOGS/verify-$fault.log" | grep '^Checked' || true)
+  # No "Checked" line is no verdict (verify-ledger could not run): awk read the empty line as 0 mismatches.
+  local mismatches=
+  [ -z "$verify" ] || mismatches=$(echo "$verify" \
+    | sed -E 's/.*: ([0-9]+) mismatched, ([0-9]+) missing from the ledger, ([0-9]+) in the ledger.*/\1 \2 \3/' \
     | awk '{print $1 + $2 + $3}')
+  [ -n "$verify" ] || verify="no result, see $LOGS/verify-$fault.log"
   echo "fault $fault: $check"
   echo "fault $fault: $fresh"
   echo "fault $fault: verify-ledger: $verify"
@@ -138,7 +146,9 @@ run_fault() {
   summary="$(echo "$check" | sed -E 's/(acked [0-9]+, lost [0-9]+), refused [0-9]+, (refused-but-stored [0-9]+).*/\1, \2/'), ledger mismatches ${mismatches:-unknown}$notReplayed"
   echo "fault $fault: $summary"
   [[ $summary =~ lost\ 0,\ refused-but-stored\ 0,\ ledger\ mismatches\ 0(,\ re-sends\ not\ REPLAYED\ 0,\ stored\ twice\ 0)?$ ]] \
-    && [[ $fresh == "a new batch answered 200"* ]] || failed+=("$fault")
+    && [[ $fresh == "a new batch answered 200"* ]] \
+    && [[ $check != *"NHSA messages not read "[1-9]* && $check != *"refused as wrong"* ]] \
+    || failed+=("$fault")
   # Refused scans while readiness says UP keeps a load balancer sending to a node that cannot store.
   [[ $fault != pg-stop-postmaster || $observed != *" 0 DOWN"* || $check == *"refused 0,"* ]] || failed+=("$fault-readiness")
   if [[ " ${failed[*]} " == *" $fault"* ]]; then
