@@ -39,6 +39,11 @@ load() { java -cp "$JAR" load-tests/faults/FaultLoad.java "$@"; }
 # ledger, and the batch of new codes after the load was rightly refused (503, ledger full), failing the fault.
 CAPACITY=${CAPACITY:-4000000}
 
+stored_scans() { # scans the service has judged and stored (every verdict but REJECTED and REPLAYED), from /metrics
+  curl -fsS -m 5 "$base/metrics" 2>/dev/null | awk '/^tracesentinel_scans_total\{/ && !/status="(REJECTED|REPLAYED)"/ {
+    n += $NF } END { printf "%d", n }'
+}
+
 start_service() { # dir
   TRACESENTINEL_DATA_DIR=$1 TRACESENTINEL_PORT=$PORT TRACESENTINEL_HOST=127.0.0.1 TRACESENTINEL_ADMIN_KEY=$KEY \
     TRACESENTINEL_LEDGER_CAPACITY=$CAPACITY TRACESENTINEL_ACCESS_LOG=WARN \
@@ -95,6 +100,11 @@ run_fault() {
   load load "$PORT" "$seconds" "$CLIENTS" "$dir/answers.csv" $extra &
   local loader=$!
   sleep 10
+  # A fault must meet stored work: on a busy box the first batch can take longer than 10 s, and a service-kill then
+  # found nothing to reconcile (acked 0, which passed). Wait for the first stored scan, up to the load's end.
+  local waited=0
+  until [ "$(stored_scans)" -gt 0 ] || [ $waited -ge $((seconds - 10)) ]; do sleep 1; waited=$((waited + 1)); done
+  [ "$(stored_scans)" -gt 0 ] || { echo "fault $fault: nothing stored $((10 + waited)) s into the load"; failed+=("$fault-no-load"); }
   case $fault in
     nul) ;; # the NUL storm runs inside the load, from its own client
     pg-stop) local pids; pids=$(pg_pids "$dir"); kill -STOP $pids; sleep 15; kill -CONT $pids ;;
