@@ -273,6 +273,12 @@ public final class TraceSentinel implements AutoCloseable {
     CodeStates codeStates = CodeStates.of(scans);
     if (cluster != null) {
       cluster.start(scans, recovery, prometheus);
+      // On connections of its own with a 10 s read limit: a frozen database failed the start then with the driver's
+      // "The connection attempt failed.", naming neither the database nor the step.
+      whileTheDatabaseAnswers("the partition owners are being read", true, () -> {
+        cluster.followOwners();
+        return null;
+      });
       intake = new ClusterRouter(vertx, cluster, scans, preparation,
           referenceRepository, prometheus);
       codeStates = clusterStates(codeStates);

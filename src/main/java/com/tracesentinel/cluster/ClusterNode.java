@@ -92,14 +92,21 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   }
 
   /**
-   * Reads the owners and keeps reading them; {@link #join} then joins the group. The ledger must hold no partition's
-   * entries yet.
+   * Checks the group's topic; {@link #followOwners} then reads the owners, and {@link #join} joins the group. The
+   * ledger must hold no partition's entries yet.
    */
   public void start(ScanService scans, LedgerRecovery recovery, MeterRegistry registry) throws Exception {
     this.scans = scans;
     this.recovery = recovery;
     bindMetrics(registry);
     Membership.ensureTopic(settings);
+  }
+
+  /**
+   * Reads the owners, then again every second. Apart from {@link #start}, so that the start can watch this read like
+   * its other steps on the database and try it again (Kafka is not asked twice).
+   */
+  public void followOwners() throws Exception {
     refreshOwners();
     refresher.scheduleWithFixedDelay(this::refreshOwnersQuietly, 1, 1, TimeUnit.SECONDS);
   }

@@ -1,16 +1,27 @@
 package com.tracesentinel.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tracesentinel.history.DatabaseUrl;
+import com.tracesentinel.history.EmbeddedDatabase;
+import com.tracesentinel.history.Migrations;
 import com.tracesentinel.support.KafkaBroker;
+import com.tracesentinel.support.Scratch;
+import com.tracesentinel.support.ServiceProcess;
+import com.tracesentinel.support.TestDatabase;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** A node whose Kafka cannot take it says so at start, naming the setting to change. */
+/** A node whose Kafka or PostgreSQL cannot take it says so at start, naming the setting to change. */
 @Tag("slow")
 class ClusterStartupTest {
 
@@ -98,6 +109,45 @@ class ClusterStartupTest {
       assertTrue(e.getMessage().contains("group.min.session.timeout.ms=1000"), e.getMessage());
       Membership.ensureTopic(new ClusterSettings(broker.bootstrap(), "shortsession", "n1", "http://127.0.0.1:1",
           "a-test-cluster-secret", Duration.ofMillis(1000))); // within the range: no refusal
+    }
+  }
+
+  /**
+   * PostgreSQL frozen (SIGSTOP) as a node starts, while it reads the partition owners (held there by a lock, then
+   * frozen): that read, outside the steps a start watches, failed after its connection's own 10 s with the driver's
+   * "The connection attempt failed.", naming neither the database nor the step. It now waits and gives up as a
+   * single node's start does (ProcessFaultsTest), after the liveness grace (3 s here), naming both.
+   */
+  @Test
+  void aNodeWhoseDatabaseFreezesAsItReadsThePartitionOwnersSaysSoAndGivesUp() throws Exception {
+    Path pg = Scratch.dir("tracesentinel-frozen-pg").resolve("pg");
+    try (EmbeddedDatabase db = EmbeddedDatabase.start(pg); KafkaBroker broker = KafkaBroker.start()) {
+      DatabaseUrl url = db.url("postgres");
+      Migrations.apply(url);
+      ServiceProcess node = ServiceProcess.unlaunched(Map.of("TRACESENTINEL_DB_URL", "postgresql://" + url.user()
+          + ":" + url.password() + "@" + url.host() + ":" + url.port() + "/" + url.database(),
+          "TRACESENTINEL_KAFKA_BOOTSTRAP", broker.bootstrap(), "TRACESENTINEL_CLUSTER_NAME", "frozen",
+          "TRACESENTINEL_CLUSTER_SECRET", "a-test-cluster-secret", "TRACESENTINEL_CLUSTER_SESSION_MS", "3000",
+          "TRACESENTINEL_LIVENESS_GRACE_SECONDS", "3"));
+      try (node; var lock = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+        lock.setAutoCommit(false);
+        lock.createStatement().execute("LOCK TABLE partition_owners IN ACCESS EXCLUSIVE MODE");
+        node.launchUnready();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (TestDatabase.count(url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            + "AND application_name LIKE 'tracesentinel-%-owners'") == 0) {
+          assertTrue(System.nanoTime() < deadline && node.alive(), "the start read the owners:\n" + node.log());
+          Thread.sleep(10);
+        }
+        ServiceProcess.whileFrozen(ServiceProcess.postgresProcesses(pg),
+            () -> assertTrue(node.process().waitFor(40, TimeUnit.SECONDS), "it stopped, frozen:\n" + node.log()));
+        String log = node.log();
+        assertEquals(1, node.process().exitValue(), log);
+        assertTrue(log.contains("The start waits for the database " + url.redacted()), log);
+        assertTrue(log.contains("tracesentinel: the start gave up: the database has not answered for"), log);
+        assertTrue(log.contains("limit TRACESENTINEL_LIVENESS_GRACE_SECONDS=3) while the partition owners are being "
+            + "read"), log);
+      }
     }
   }
 }

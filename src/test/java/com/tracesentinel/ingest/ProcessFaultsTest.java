@@ -420,7 +420,7 @@ class ProcessFaultsTest {
     killedWithItsSaleNeverStored(code, "FZ-NEVER");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     try (var lock = startedWithItsReconcileWaitingForALock(svc.postgresPid(), deadline)) {
-      whileFrozen(() -> {
+      svc.whileFrozen(() -> {
         while (true) {
           assertTrue(System.nanoTime() < deadline, "the start gave up:\n" + svc.log());
           try {
@@ -441,7 +441,7 @@ class ProcessFaultsTest {
 
     long again = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     try (var lock = startedWithItsReconcileWaitingForALock(0, again)) { // no orphan: that start stopped it
-      whileFrozen(() -> {
+      svc.whileFrozen(() -> {
         Thread.sleep(3_000);
         assertEquals(503, svc.get("/health/ready").status());
       });
@@ -462,7 +462,7 @@ class ProcessFaultsTest {
     killedWithItsSaleNeverStored("88755555555555555555", "TERM-NEVER");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     try (var lock = startedWithItsReconcileWaitingForALock(svc.postgresPid(), deadline)) {
-      whileFrozen(() -> {
+      svc.whileFrozen(() -> {
         svc.process().destroy();
         assertTrue(svc.process().waitFor(15, TimeUnit.SECONDS), "stopped within 15 s:\n" + svc.log());
       });
@@ -487,7 +487,7 @@ class ProcessFaultsTest {
     Files.delete(svc.dataDir().resolve("ledger").resolve("codes.cm3"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     launchedUntilItsSchemaIsCurrent(deadline);
-    whileFrozen(() -> assertTrue(svc.process().waitFor(40, TimeUnit.SECONDS), "it stopped, frozen:\n" + svc.log()));
+    svc.whileFrozen(() -> assertTrue(svc.process().waitFor(40, TimeUnit.SECONDS), "it stopped, frozen:\n" + svc.log()));
     assertEquals(1, svc.process().exitValue(), svc.log());
     String log = svc.log();
     assertTrue(log.contains("The start waits for the database postgresql://"), log);
@@ -497,7 +497,7 @@ class ProcessFaultsTest {
         log);
 
     launchedUntilItsSchemaIsCurrent(System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
-    whileFrozen(() -> Thread.sleep(2_000));
+    svc.whileFrozen(() -> Thread.sleep(2_000));
     svc.awaitReady(java.time.Duration.ofSeconds(60));
     assertTrue(svc.log().contains("rebuilt from the history"), svc.log());
   }
@@ -509,21 +509,6 @@ class ProcessFaultsTest {
     while (svc.log().split("at schema version", -1).length == before) {
       assertTrue(System.nanoTime() < deadline && svc.alive(), "the start migrated:\n" + svc.log());
       Thread.sleep(2);
-    }
-  }
-
-  /** Runs this with every process of the embedded PostgreSQL frozen (SIGSTOP), thawed whatever happens. */
-  private static void whileFrozen(SqlCall step) throws Exception {
-    List<Long> pg = svc.postgresProcesses();
-    for (long pid : pg) {
-      ServiceProcess.signal(pid, "STOP");
-    }
-    try {
-      step.run();
-    } finally {
-      for (long pid : pg) {
-        ServiceProcess.signal(pid, "CONT");
-      }
     }
   }
 

@@ -37,9 +37,14 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts {@code serve} on a new data directory and waits until it is ready. */
   public static ServiceProcess start(Map<String, String> extraEnv) throws Exception {
-    ServiceProcess p = new ServiceProcess(Scratch.dir("tracesentinel-process"), freePort(), extraEnv);
+    ServiceProcess p = unlaunched(extraEnv);
     p.launch();
     return p;
+  }
+
+  /** A service on a new data directory, for a test that watches its first start ({@link #launchUnready}). */
+  public static ServiceProcess unlaunched(Map<String, String> extraEnv) throws IOException {
+    return new ServiceProcess(Scratch.dir("tracesentinel-process"), freePort(), extraEnv);
   }
 
   public void launch() throws Exception {
@@ -170,11 +175,40 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Every process of the embedded PostgreSQL: the postmaster and its children. */
   public List<Long> postgresProcesses() throws IOException {
-    long postmaster = postgresPid();
+    return postgresProcesses(dataDir.resolve("pg"));
+  }
+
+  /** Every process of the PostgreSQL running on {@code pgDir}: the postmaster and its children. */
+  public static List<Long> postgresProcesses(Path pgDir) throws IOException {
+    long postmaster = Long.parseLong(Files.readAllLines(pgDir.resolve("postmaster.pid")).get(0).trim());
     List<Long> pids = new ArrayList<>();
     pids.add(postmaster);
     ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(c -> pids.add(c.pid())));
     return pids;
+  }
+
+  /** Runs this with every process of the embedded PostgreSQL frozen (SIGSTOP), thawed whatever happens. */
+  public void whileFrozen(Step step) throws Exception {
+    whileFrozen(postgresProcesses(), step);
+  }
+
+  /** Runs this with these processes frozen (SIGSTOP), thawed whatever happens. */
+  public static void whileFrozen(List<Long> pg, Step step) throws Exception {
+    for (long pid : pg) {
+      signal(pid, "STOP");
+    }
+    try {
+      step.run();
+    } finally {
+      for (long pid : pg) {
+        signal(pid, "CONT");
+      }
+    }
+  }
+
+  /** What {@link #whileFrozen} runs. */
+  public interface Step {
+    void run() throws Exception;
   }
 
   public static void signal(long pid, String signal) throws Exception {
