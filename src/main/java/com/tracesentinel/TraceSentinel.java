@@ -279,8 +279,11 @@ public final class TraceSentinel implements AutoCloseable {
         cluster.followOwners();
         return null;
       });
-      intake = new ClusterRouter(vertx, cluster, scans, preparation,
-          referenceRepository, prometheus);
+      // A part whose owner froze after reading it waited a fixed 30 s for its 504, where a request answered here
+      // gets its 503 or 504 within the database's limits; an owner alive answers within them too.
+      intake = new ClusterRouter(vertx, cluster, scans, preparation, referenceRepository, prometheus,
+          ApiServer.databaseDeadlineMillis((int) Math.max(config.dbTimeoutSeconds(),
+              (config.dbStallMillis() + 999) / 1000)));
       codeStates = clusterStates(codeStates);
       // Sites and products registered through another node arrive here within a few seconds.
       vertx.setPeriodic(3_000, id -> referenceRepository.refresh()

@@ -49,6 +49,7 @@ public final class ClusterRouter implements ScanIntake {
   public static final String NODE_PATH = "/internal/v1/node";
   /** A node that does not own a partition it was sent answers this status: the sender reads the owners again. */
   public static final int NOT_OWNER = 421;
+  private static final long VOID_TIMEOUT_MILLIS = 30_000;
   private static final String LOCAL = "";
   private static final String NOT_KNOWN = "whether that part was stored is not known: send the request again, a stored "
       + "scan comes back REPLAYED";
@@ -58,14 +59,20 @@ public final class ClusterRouter implements ScanIntake {
   private final Preparation preparation;
   private final ReferenceRepository reference;
   private final HttpClient client;
+  private final long scansTimeoutMillis;
   private final Counter forwardedScans;
   private final Counter forwardFailures;
   private final Counter localScans;
   private volatile long lastSecretRefusal = System.nanoTime() - 20_000_000_000L;
 
+  /**
+   * @param scansTimeoutMillis how long a forwarded part of a request waits for its owner's answer before the 504
+   *     ("not known"): the service's own deadline for a database gone silent, which its owner, alive, answers within
+   */
   public ClusterRouter(Vertx vertx, ClusterNode node, ScanService local, Preparation preparation,
-                       ReferenceRepository reference, MeterRegistry registry) {
+                       ReferenceRepository reference, MeterRegistry registry, long scansTimeoutMillis) {
     this.node = node;
+    this.scansTimeoutMillis = scansTimeoutMillis;
     this.local = local;
     this.preparation = preparation;
     this.reference = reference;
@@ -208,7 +215,7 @@ public final class ClusterRouter implements ScanIntake {
   }
 
   private CompletableFuture<List<ScanResult>> forward(String url, List<ScanInput> sub, Instant now, boolean mayRetry) {
-    return post(url, "/internal/v1/scans", ClusterWire.scans(sub, now)).thenCompose(reply -> {
+    return post(url, "/internal/v1/scans", ClusterWire.scans(sub, now), scansTimeoutMillis).thenCompose(reply -> {
       if (reply.status() == 200) {
         return CompletableFuture.completedFuture(ClusterWire.readResults(reply.body()));
       }
@@ -253,8 +260,9 @@ public final class ClusterRouter implements ScanIntake {
       if (g.getKey().equals(LOCAL)) {
         parts.add(local.voidUpload(siteId, uploadBatch, g.getValue(), now));
       } else {
-        parts.add(post(g.getKey(), "/internal/v1/void", ClusterWire.voiding(siteId, uploadBatch, g.getValue(), now))
-            .thenApply(reply -> {
+        // Not the scans' deadline: an owner voiding a large upload reads it in several statements.
+        parts.add(post(g.getKey(), "/internal/v1/void", ClusterWire.voiding(siteId, uploadBatch, g.getValue(), now),
+            VOID_TIMEOUT_MILLIS).thenApply(reply -> {
               if (reply.status() != 200) {
                 secretRefused(g.getKey(), reply);
                 throw new CompletionException(failureOf(reply));
@@ -288,10 +296,10 @@ public final class ClusterRouter implements ScanIntake {
     return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
-  private CompletableFuture<Reply> post(String url, String path, Buffer body) {
+  private CompletableFuture<Reply> post(String url, String path, Buffer body, long timeoutMillis) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + path)
         .putHeader(SECRET_HEADER, node.settings().secret()).putHeader("Content-Type", "application/json")
-        .setTimeout(30_000);
+        .setTimeout(timeoutMillis);
     Future<Reply> reply = client.request(options).compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)));
     return reply.toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {

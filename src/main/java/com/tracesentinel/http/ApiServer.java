@@ -466,8 +466,7 @@ public final class ApiServer extends VerticleBase {
   static void answerWithin(RoutingContext ctx, int dbTimeoutSeconds) {
     // The pool's wait for a connection has its chance too: with a database timeout of 1-3 s the deadline came at or
     // before it, and a change still waiting for a connection, never sent, was a 504 ("not known"), not its 503.
-    long timer = ctx.vertx().setTimer(Math.max(dbTimeoutSeconds, POOL_WAIT_SECONDS) * 1_000L
-        + DEADLINE_MARGIN_MILLIS, id -> {
+    long timer = ctx.vertx().setTimer(databaseDeadlineMillis(dbTimeoutSeconds), id -> {
       if (ctx.response().headWritten() || ctx.response().closed()) {
         return;
       }
@@ -479,6 +478,14 @@ public final class ApiServer extends VerticleBase {
     });
     ctx.addEndHandler(ar -> ctx.vertx().cancelTimer(timer));
     ctx.next();
+  }
+
+  /**
+   * How long a request waits for a silent database before {@link #answerWithin}'s 503 or 504: 2 s after the longer of
+   * {@code dbTimeoutSeconds} and the pool's wait for a connection.
+   */
+  public static long databaseDeadlineMillis(int dbTimeoutSeconds) {
+    return Math.max(dbTimeoutSeconds, POOL_WAIT_SECONDS) * 1_000L + DEADLINE_MARGIN_MILLIS;
   }
 
   /**

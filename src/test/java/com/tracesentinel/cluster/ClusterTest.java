@@ -539,6 +539,49 @@ class ClusterTest {
   }
 
   /**
+   * A part's owner frozen (SIGSTOPped) after reading it: the request waited the forward's fixed 30 s for its 504, where
+   * the service's own deadline for a change whose database went silent is 2 s after the longest of
+   * TRACESENTINEL_DB_TIMEOUT_SECONDS, the pool's 5 s wait and the stall limit (12 s here). The 504 now comes then.
+   */
+  @Test
+  void aPartWhoseOwnerReadItAndFrozeIsA504AtTheServicesDeadline() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    // B's address in the owners' table is pointed at a socket nobody accepts on: the kernel takes the connection and
+    // the request, as for a SIGSTOPped node, and nothing ever answers.
+    try (TestService a = TestService.start(db, env("frozen")); TestService b = TestService.start(db, env("frozen"));
+         java.net.ServerSocket frozen = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      awaitSplit(a, b);
+      String site = "P11010500111";
+      a.sites(site, "110105");
+      Set<Integer> onA = ready(a);
+      String ofA = null;
+      String ofB = null;
+      for (int i = 6000; ofA == null || ofB == null; i++) {
+        if (onA.contains(partitionOf(code(i)))) {
+          ofA = code(i);
+        } else {
+          ofB = code(i);
+        }
+      }
+      String bNode = b.app().services().cluster().settings().nodeId();
+      TestDatabase.execute(db, "UPDATE partition_owners SET owner_url = 'http://127.0.0.1:" + frozen.getLocalPort()
+          + "' WHERE owner = '" + bNode + "'");
+      int someOfB = partitionOf(ofB);
+      await("A reads B's new address", 10,
+          () -> a.app().services().cluster().ownerOf(someOfB).url().endsWith(":" + frozen.getLocalPort()));
+      Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
+
+      long began = System.nanoTime();
+      Response scans = a.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", new JsonArray()
+          .add(sale(ofA, site, "D-F-1", t)).add(sale(ofB, site, "D-F-1", t))));
+      long tookMillis = (System.nanoTime() - began) / 1_000_000;
+      assertEquals(504, scans.status(), scans.body());
+      assertTrue(scans.json().getString("detail").contains("did not answer"), scans.body());
+      assertTrue(tookMillis >= 11_000 && tookMillis < 20_000, "answered at the 12 s deadline: " + tookMillis + " ms");
+    }
+  }
+
+  /**
    * With Kafka gone a node judges nothing and answers every scan 503, but its readiness, which a load balancer reads to
    * stop sending it traffic, said UP throughout. Not ready while it judges no partition; ready again once Kafka is back
    * and the group gives them back.
