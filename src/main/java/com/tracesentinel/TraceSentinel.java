@@ -295,8 +295,12 @@ public final class TraceSentinel implements AutoCloseable {
             .exceptionally(e -> null);
     LookupService lookups = new LookupService(codeStates, reference, catalogue, lookupCounts, lookupCounts,
         scans::settledBefore, java.time.Duration.ofSeconds(config.dbTimeoutSeconds()), prometheus);
-    investigations = await(Investigations.start(vertx, pool, reference, codeStates, lookupCounts::lookupsOf,
-        config.alerts(), prometheus));
+    CodeStates states = codeStates;
+    // Watched as the steps before it: on a frozen database its read, on an open connection of the pool, held the
+    // start silent for as long as the freeze. Not tried again: a feed that failed half-way has its indexer running.
+    investigations = whileTheDatabaseAnswers("the investigators' anomaly feed is being started", false,
+        () -> await(Investigations.start(vertx, pool, reference, states, lookupCounts::lookupsOf, config.alerts(),
+            prometheus)));
     services = new Services(config, prometheus, reference, referenceRepository, scans, preparation, intake, lookups,
         keys, new ImageDecoder(DecoderSettings.defaults().withTimeBudget(config.decodeBudget())), this::notReady,
         this::notLive, investigations, cluster, new RequestsInFlight(prometheus));
@@ -307,7 +311,8 @@ public final class TraceSentinel implements AutoCloseable {
     }
     // Last of what can fail: a key stored by a start that then failed was never printed, and later starts, finding
     // an admin key, generated none (a node refused for its copied URL left a fresh install with no admin key).
-    generatedAdminKey = await(keys.bootstrap());
+    generatedAdminKey = whileTheDatabaseAnswers("the admin keys are being checked", false,
+        () -> await(keys.bootstrap()));
     // The first decode on a cold JVM can spend its whole budget on class loading and JIT: pay that now.
     vertx.executeBlocking(() -> {
       services.imageDecoder().warmUp();

@@ -502,6 +502,28 @@ class ProcessFaultsTest {
     assertTrue(svc.log().contains("rebuilt from the history"), svc.log());
   }
 
+  /**
+   * PostgreSQL frozen as the start reads where the investigators' anomaly feed begins (held there by a lock, then
+   * frozen), after the watched steps and before the ledger's rebuild: the start waited for as long as the freeze,
+   * saying nothing (a connection of the pool, open, never answered). It now gives up after the liveness grace naming
+   * the database and the step, as at the steps before it.
+   */
+  @Test
+  @Order(14)
+  void aStartWhoseDatabaseFreezesAsItStartsTheAnomalyFeedGivesUp() throws Exception {
+    svc.stop();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    try (var lock = startedWaitingForALockOn("anomalies", "query ILIKE '%anomalies%'", 0, deadline)) {
+      // The pool's read is not ended as the history's are: the give-up waits out the database timeout (10 s) for it.
+      svc.whileFrozen(() -> assertTrue(svc.process().waitFor(60, TimeUnit.SECONDS),
+          "it stopped, frozen:\n" + svc.log()));
+    }
+    assertEquals(1, svc.process().exitValue(), svc.log());
+    assertTrue(svc.log().contains("limit TRACESENTINEL_LIVENESS_GRACE_SECONDS=3) while the investigators' anomaly feed "
+        + "is being started"), svc.log());
+    svc.launch();
+  }
+
   /** Starts the service again and returns once its log says the database's schema is current (then its data loads). */
   private static void launchedUntilItsSchemaIsCurrent(long deadline) throws Exception {
     int before = svc.log().split("at schema version", -1).length;
@@ -524,6 +546,15 @@ class ProcessFaultsTest {
    */
   private static java.sql.Connection startedWithItsReconcileWaitingForALock(long orphan, long deadline)
       throws Exception {
+    return startedWaitingForALockOn("scans", "application_name LIKE 'tracesentinel%'", orphan, deadline);
+  }
+
+  /**
+   * Starts the service again, locks {@code table} as soon as the start's own PostgreSQL answers, and returns once a
+   * backend matching {@code waiting} (on pg_stat_activity) waits for that lock.
+   */
+  private static java.sql.Connection startedWaitingForALockOn(String table, String waiting, long orphan,
+                                                              long deadline) throws Exception {
     svc.launchUnready();
     java.sql.Connection lock = null;
     while (lock == null) {
@@ -537,10 +568,9 @@ class ProcessFaultsTest {
       }
     }
     lock.setAutoCommit(false);
-    lock.createStatement().execute("LOCK TABLE scans IN ACCESS EXCLUSIVE MODE");
-    while (svc.count("SELECT count(*) FROM pg_stat_activity "
-        + "WHERE wait_event_type = 'Lock' AND application_name LIKE 'tracesentinel%'") == 0) {
-      assertTrue(System.nanoTime() < deadline, "the reconcile began:\n" + svc.log());
+    lock.createStatement().execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+    while (svc.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND " + waiting) == 0) {
+      assertTrue(System.nanoTime() < deadline, "the start read " + table + ":\n" + svc.log());
       Thread.sleep(10);
     }
     return lock;
