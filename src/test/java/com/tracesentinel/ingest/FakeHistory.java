@@ -227,9 +227,12 @@ final class FakeHistory implements HistoryPort {
 
   /** When set, the next read of codes' scans throws it. */
   volatile RuntimeException failNextScansOf;
+  /** Reads of codes' scans so far. */
+  final java.util.concurrent.atomic.AtomicInteger scansOfReads = new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public void scansOfExcept(List<byte[]> codeKeys, Set<Long> excluded, Consumer<ScanEvent> sink) {
+    scansOfReads.incrementAndGet();
     RuntimeException fail = failNextScansOf;
     failNextScansOf = null;
     if (fail != null) {

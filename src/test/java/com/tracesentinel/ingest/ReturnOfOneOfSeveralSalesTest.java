@@ -20,6 +20,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +43,8 @@ class ReturnOfOneOfSeveralSalesTest {
 
   ReturnOfOneOfSeveralSalesTest() {
     reference.putSites(List.of(new Site(1, "PBJ1", "Beijing", SiteKind.PHARMACY, "110101", "Beijing"),
-        new Site(2, "PSZ1", "Shenzhen", SiteKind.PHARMACY, "440305", "Shenzhen")));
+        new Site(2, "PSZ1", "Shenzhen", SiteKind.PHARMACY, "440305", "Shenzhen"),
+        new Site(3, "PGZ1", "Guangzhou", SiteKind.PHARMACY, "440106", "Guangzhou")));
     reference.putProducts(List.of(new Product("8600001", "D1", "g", null, null, null, 10)));
     service = new ScanService(ledger, history, reference, LadderSettings.DEFAULTS, new ScanIds(),
         new IngestMetrics(new SimpleMeterRegistry()), health,
@@ -55,8 +57,15 @@ class ReturnOfOneOfSeveralSalesTest {
   }
 
   private ScanResult send(EventType type, String site, String doc, int hoursAgo) {
-    return service.ingest(List.of(new ScanInput(CODE, type, site, doc, 1, NOW.minusSeconds(3_600L * hoursAgo), 1,
-        false, null, null, null)), NOW).join().get(0);
+    return send(CODE, type, site, doc, hoursAgo);
+  }
+
+  private ScanResult send(String code, EventType type, String site, String doc, int hoursAgo) {
+    return service.ingest(List.of(scan(code, type, site, doc, hoursAgo)), NOW).join().get(0);
+  }
+
+  private static ScanInput scan(String code, EventType type, String site, String doc, int hoursAgo) {
+    return new ScanInput(code, type, site, doc, 1, NOW.minusSeconds(3_600L * hoursAgo), 1, false, null, null, null);
   }
 
   @Test
@@ -90,6 +99,48 @@ class ReturnOfOneOfSeveralSalesTest {
     LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
         .verify(new PrintStream(new ByteArrayOutputStream()), 10);
     assertTrue(report.clean(), report.toString());
+  }
+
+  /**
+   * Returns the state cannot match, many in one request, each code sold twice in Beijing, then in Shenzhen and in
+   * Guangzhou, and returned three times in Beijing: the request reads the history once, not once a return (each read
+   * held the judge's thread, every other client's scans waiting behind it: one request of 1,000 such returns stalled
+   * them 7-10 s). Each code's second return undoes the Beijing sale the first left, which only this request's scans
+   * tell. The verdicts are those of the same returns of other codes sent one at a time.
+   */
+  @Test
+  void aRequestOfReturnsTheStateCannotMatchReadsTheHistoryOnce() throws Exception {
+    int codes = 20;
+    for (int c = 0; c < 2 * codes; c++) {
+      String code = String.format("8600001%013d", 100 + c);
+      send(code, EventType.SALE, "PBJ1", "B1-" + c, 7);
+      send(code, EventType.SALE, "PBJ1", "B2-" + c, 6);
+      send(code, EventType.SALE, "PSZ1", "S-" + c, 5);
+      send(code, EventType.SALE, "PGZ1", "G-" + c, 4);
+    }
+    List<ScanInput> together = new ArrayList<>();
+    List<ScanResult> oneByOne = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      for (int c = 0; c < codes; c++) {
+        together.add(scan(String.format("8600001%013d", 100 + c), EventType.RETURN, "PBJ1", "R" + round + "-" + c, 3));
+        oneByOne.add(send(String.format("8600001%013d", 100 + codes + c), EventType.RETURN, "PBJ1",
+            "R" + round + "-" + c, 3));
+      }
+    }
+    int reads = history.scansOfReads.get();
+    List<ScanResult> results = service.ingest(together, NOW).join();
+    assertEquals(1, history.scansOfReads.get() - reads, "one read of the history for the request");
+
+    assertEquals(ScanStatus.ACCEPTED, results.get(codes).status(), "the first Beijing sale, undone by the second");
+    assertEquals(verdicts(oneByOne), verdicts(results));
+    LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
+        .verify(new PrintStream(new ByteArrayOutputStream()), 10);
+    assertTrue(report.clean(), report.toString());
+  }
+
+  private static List<String> verdicts(List<ScanResult> results) {
+    return results.stream().map(r -> r.status() + " " + r.anomalies().stream().map(a -> a.type() + ": " + a.detail())
+        .toList()).toList();
   }
 
   /**
