@@ -281,14 +281,6 @@ public final class AnomalyQueries {
 
   // ---- the anomaly feed (stream, webhook) ----
 
-  /**
-   * Anomalies with an id above {@code afterId}, in id order, at most {@code limit}: only up to the {@link #maxId()}
-   * read just before, so never past an id whose smaller neighbour is still to commit.
-   */
-  public Future<List<AnomalyRow>> after(long afterId, int limit) {
-    return maxId().compose(upTo -> between(afterId, upTo, limit));
-  }
-
   /** Anomalies with an id above {@code afterId} and at most {@code upTo} (a {@link #maxId()}), in id order. */
   public Future<List<AnomalyRow>> between(long afterId, long upTo, int limit) {
     return upTo <= afterId ? Future.succeededFuture(List.of())

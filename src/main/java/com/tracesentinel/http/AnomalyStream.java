@@ -213,7 +213,10 @@ final class AnomalyStream {
         return;
       }
       live = false;
-      queries.after(sent, REPLAY_PAGE).onComplete(ar -> {
+      // Up to where the feed has read, which this session listens to: what lies beyond comes live. A settled id of
+      // its own took the anomaly ids' lock exclusively for every page, so each replay queued the writers' commits
+      // behind it, and 300 clients reconnecting at once held the pool until starts and lists were 503s.
+      queries.between(sent, investigations.feed().position(), REPLAY_PAGE).onComplete(ar -> {
         if (closed) {
           return;
         }

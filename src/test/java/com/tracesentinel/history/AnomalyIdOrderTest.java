@@ -70,8 +70,7 @@ class AnomalyIdOrderTest {
 
   @Test
   void aReaderWaitsForAWriterThatDrewASmallerIdAndSeesBoth() throws Exception {
-    InFlight<List<AnomalyQueries.AnomalyRow>> read = whileTheSmallerIdIsInFlight(() -> new AnomalyQueries(pool)
-        .after(0, 100).toCompletionStage().toCompletableFuture());
+    InFlight<List<AnomalyQueries.AnomalyRow>> read = whileTheSmallerIdIsInFlight(this::readAsTheFeedDoes);
     assertEquals(List.of(read.smaller(), read.larger()), read.result().stream().map(AnomalyQueries.AnomalyRow::id)
         .toList());
   }
@@ -83,6 +82,12 @@ class AnomalyIdOrderTest {
         .toCompletionStage().toCompletableFuture());
     assertEquals(2, fold.result().read());
     assertEquals(fold.larger(), fold.result().position());
+  }
+
+  /** The anomalies up to the newest settled id, as the feed reads them. */
+  private CompletableFuture<List<AnomalyQueries.AnomalyRow>> readAsTheFeedDoes() {
+    AnomalyQueries queries = new AnomalyQueries(pool);
+    return queries.maxId().compose(upTo -> queries.between(0, upTo, 100)).toCompletionStage().toCompletableFuture();
   }
 
   private record InFlight<T>(long smaller, long larger, T result) {}
@@ -114,8 +119,7 @@ class AnomalyIdOrderTest {
   void aHungWriterDoesNotHoldOtherWritersBehindAWaitingReader() throws Exception {
     try (Connection hung = open(); Connection other = open()) {
       long first = insertAnomaly(hung);
-      CompletableFuture<List<AnomalyQueries.AnomalyRow>> read = new AnomalyQueries(pool).after(0, 100)
-          .toCompletionStage().toCompletableFuture();
+      CompletableFuture<List<AnomalyQueries.AnomalyRow>> read = readAsTheFeedDoes();
       TestDatabase.awaitBlockedBy(db, hung);
       CompletableFuture<Long> second = CompletableFuture.supplyAsync(() -> {
         try {

@@ -301,6 +301,36 @@ class StreamApiTest {
     }
   }
 
+  /**
+   * A reconnection replays what was committed long ago without waiting for the writers committing now: it read a
+   * settled id of its own (the anomaly ids' lock, exclusively) for every page, so 300 clients reconnecting at once
+   * queued the scans' commits behind them and held the pool until starts and lists were 503s.
+   */
+  @Test
+  void aReplayDoesNotWaitForAWriterStillCommitting() throws Exception {
+    List<Long> all = anomalyIds("true");
+    com.tracesentinel.investigate.AnomalyFeed feed = svc.app().services().investigations().feed();
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (feed.position() < all.get(all.size() - 1) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    long resumeFrom = all.get(all.size() - 1 - 2 * AnomalyStream.REPLAY_PAGE);
+    List<Long> expected = anomalyIds("id > " + resumeFrom);
+    try (Connection writer = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
+         Statement st = writer.createStatement()) {
+      writer.setAutoCommit(false);
+      st.execute("SELECT pg_advisory_xact_lock_shared(" + 0x5453_4149L + ")");
+      try (SseClient client = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator,
+          Long.toString(resumeFrom))) {
+        assertEquals(200, client.status());
+        List<Event> got = read(client, new ArrayList<>(), expected.size(), 3_000);
+        assertEquals(expected, got.stream().map(Event::id).toList(), "replayed while a writer still commits");
+      } finally {
+        writer.rollback();
+      }
+    }
+  }
+
   @Test
   void badInputAndKeys() throws Exception {
     for (String bad : List.of("-1", "abc", "1.5", "12345678901234567890")) {
