@@ -134,7 +134,7 @@ final class AnomalyStream {
       long feedAt = Math.max(0, investigations.feed().position());
       if (lastId < 0) {
         // a new stream starts at the newest anomaly committed now (the feed may be up to a tick behind it)
-        queries.maxId().onComplete(ar -> {
+        investigations.feed().newest().onComplete(ar -> {
           if (closed) {
             return;
           }
@@ -150,7 +150,7 @@ final class AnomalyStream {
         return;
       }
       int window = investigations.settings().replayWindow();
-      Future<Long> newest = lastId <= feedAt ? Future.succeededFuture(feedAt) : queries.maxId();
+      Future<Long> newest = lastId <= feedAt ? Future.succeededFuture(feedAt) : investigations.feed().newest();
       newest.compose(max -> lastId > max ? Future.succeededFuture(Long.MAX_VALUE)
           : queries.countAfter(lastId, window + 1L)).onComplete(ar -> {
             if (closed) {
@@ -173,7 +173,7 @@ final class AnomalyStream {
 
     /** Too far behind (or an id from elsewhere): say so, and go on from the newest anomaly. */
     private void resync(long lastId, int window) {
-      queries.maxId().onComplete(ar -> {
+      investigations.feed().newest().onComplete(ar -> {
         if (closed) {
           return;
         }

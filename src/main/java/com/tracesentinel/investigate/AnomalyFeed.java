@@ -39,6 +39,9 @@ public final class AnomalyFeed {
   private long settled = -1;
   private volatile boolean stopped;
   private long timer = -1;
+  /** The callers of {@link #newest()} waiting for a read that has not begun yet (null: none). */
+  private Promise<Long> nextNewest;
+  private boolean readingNewest;
 
   public AnomalyFeed(Vertx vertx, AnomalyQueries queries) {
     this.vertx = vertx;
@@ -64,6 +67,48 @@ public final class AnomalyFeed {
   /** Everything up to this id has been handed to the listeners (-1 before the start). */
   public long position() {
     return position;
+  }
+
+  /**
+   * The newest anomaly id every smaller one of which is final ({@link AnomalyQueries#maxId}), read after this call,
+   * completed on the caller's context. One read at a time serves every caller that asked before it began: each takes
+   * the writers' lock exclusively and holds a pooled connection while it waits for it, and 300 streams opening at once,
+   * one read each, held the pool until a third of them, and the lists meanwhile, were 503s.
+   */
+  public Future<Long> newest() {
+    Future<Long> read;
+    synchronized (this) {
+      if (nextNewest == null) {
+        nextNewest = Promise.promise();
+      }
+      read = nextNewest.future();
+      if (!readingNewest) {
+        readNewest();
+      }
+    }
+    Context caller = Vertx.currentContext();
+    if (caller == null) {
+      return read;
+    }
+    Promise<Long> here = Promise.promise();
+    read.onComplete(ar -> caller.runOnContext(v -> here.handle(ar)));
+    return here.future();
+  }
+
+  /** Begins the read the waiting callers asked for; called holding this feed's monitor. */
+  private void readNewest() {
+    Promise<Long> waiting = nextNewest;
+    nextNewest = null;
+    readingNewest = true;
+    queries.maxId().onComplete(ar -> {
+      synchronized (this) {
+        readingNewest = false;
+        if (nextNewest != null) {
+          readNewest();
+        }
+      }
+      waiting.handle(ar);
+    });
   }
 
   /**

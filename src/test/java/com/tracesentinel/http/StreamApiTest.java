@@ -331,6 +331,39 @@ class StreamApiTest {
     }
   }
 
+  /**
+   * Streams opening at once share one read of their start: each read its own, taking the writers' lock exclusively
+   * and holding a pooled connection while it waited, so 300 opening at once held the pool until a third of them, and
+   * the lists asked for meanwhile, were 503s. Here a writer still committing keeps the start unread while they open.
+   */
+  @Test
+  void streamsOpeningAtOnceLeaveThePoolToTheList() throws Exception {
+    List<RawHttp> clients = new ArrayList<>();
+    try (Connection writer = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
+         Statement st = writer.createStatement()) {
+      writer.setAutoCommit(false);
+      st.execute("SELECT pg_advisory_xact_lock_shared(" + 0x5453_4149L + ")");
+      Response list;
+      try {
+        for (int i = 0; i < 300; i++) {
+          RawHttp c = new RawHttp(svc.port());
+          clients.add(c);
+          c.send(RawHttp.request("GET", "/api/v1/anomalies/stream", investigator, null));
+        }
+        Thread.sleep(500);
+        list = svc.get("/api/v1/anomalies?limit=1", investigator);
+      } finally {
+        writer.rollback();
+      }
+      assertEquals(200, list.status(), list.body());
+      for (RawHttp c : clients) {
+        assertEquals(200, c.head().status());
+      }
+    } finally {
+      closeAll(clients);
+    }
+  }
+
   @Test
   void badInputAndKeys() throws Exception {
     for (String bad : List.of("-1", "abc", "1.5", "12345678901234567890")) {
@@ -425,18 +458,23 @@ class StreamApiTest {
             threads.shutdown();
           }
         } finally {
-          for (RawHttp c : clients) {
-            c.close();
-          }
-        }
-        long deadline = System.currentTimeMillis() + 5_000;
-        while (openStreams() > 0 && System.currentTimeMillis() < deadline) {
-          Thread.sleep(20);
+          closeAll(clients);
         }
         assertEquals(0.0, openStreams(), "round " + round + ": closed streams still counted");
       }
     } finally {
       vertx.undeploy(deployment).await();
+    }
+  }
+
+  /** Closes the clients, then waits (5 s at most) until their streams are no longer counted. */
+  private static void closeAll(List<RawHttp> clients) throws Exception {
+    for (RawHttp c : clients) {
+      c.close();
+    }
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (openStreams() > 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
     }
   }
 
