@@ -78,20 +78,6 @@ public final class ApiServer extends VerticleBase {
     RequestLog.undecodable(id, request, p.status());
   }
 
-  /**
-   * A request still paused when answered never delivers its end (the API's {@code holdBody} pauses every /api
-   * request, the console's StaticHandler every page), and Vert.x keeps an HTTP/1.1 request open until its end is read:
-   * what is left of it is read into nothing once the answer has gone.
-   */
-  private static void endOnceAnswered(RoutingContext ctx) {
-    ctx.addEndHandler(ar -> {
-      if (!ctx.request().isEnded()) {
-        drain(ctx.request());
-      }
-    });
-    ctx.next();
-  }
-
   /** Reads what is left of a request's body into nothing, so that its end is seen. */
   private static void drain(HttpServerRequest request) {
     request.handler(ignored -> { });
@@ -171,7 +157,6 @@ public final class ApiServer extends VerticleBase {
   Router routes() {
     Router router = Router.router(vertx);
     router.route().handler(RequestLog.handler(services.requestsInFlight()));
-    router.route().handler(ApiServer::endOnceAnswered);
     // Every answer, API or file: a browser must never guess a type (a stored text rendered as HTML). And no cache
     // keeps an answer to a request with a key, whatever route (or none: a keyed 404 was cacheable) it reached.
     router.route().handler(ctx -> {
