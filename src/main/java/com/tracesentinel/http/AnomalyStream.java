@@ -7,6 +7,7 @@ import com.tracesentinel.investigate.AnomalyJson;
 import com.tracesentinel.investigate.Investigations;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -49,14 +50,20 @@ final class AnomalyStream {
   private final Investigations investigations;
   private final AnomalyQueries queries;
   private final int maxStreams;
+  private final int maxReads;
   private Auth auth;
 
-  /** @param maxStreams streams open at once, over every event loop ({@link #MAX_STREAMS}); beyond, 503 */
-  AnomalyStream(Vertx vertx, Investigations investigations, int maxStreams) {
+  /**
+   * @param maxStreams streams open at once, over every event loop ({@link #MAX_STREAMS}); beyond, 503
+   * @param maxReads   streams' reads of the anomalies (a reconnection's count, a replay's pages) under way at once,
+   *                   over every event loop: each holds a pooled connection; the rest wait their turn
+   */
+  AnomalyStream(Vertx vertx, Investigations investigations, int maxStreams, int maxReads) {
     this.vertx = vertx;
     this.investigations = investigations;
     this.queries = investigations.queries();
     this.maxStreams = maxStreams;
+    this.maxReads = maxReads;
   }
 
   void mount(Router router, Auth auth) {
@@ -152,7 +159,7 @@ final class AnomalyStream {
       int window = investigations.settings().replayWindow();
       Future<Long> newest = lastId <= feedAt ? Future.succeededFuture(feedAt) : investigations.feed().newest();
       newest.compose(max -> lastId > max ? Future.succeededFuture(Long.MAX_VALUE)
-          : queries.countAfter(lastId, window + 1L)).onComplete(ar -> {
+          : inTurn(() -> queries.countAfter(lastId, window + 1L))).onComplete(ar -> {
             if (closed) {
               return;
             }
@@ -216,7 +223,7 @@ final class AnomalyStream {
       // Up to where the feed has read, which this session listens to: what lies beyond comes live. A settled id of
       // its own took the anomaly ids' lock exclusively for every page, so each replay queued the writers' commits
       // behind it, and 300 clients reconnecting at once held the pool until starts and lists were 503s.
-      queries.between(sent, investigations.feed().position(), REPLAY_PAGE).onComplete(ar -> {
+      inTurn(() -> queries.between(sent, investigations.feed().position(), REPLAY_PAGE)).onComplete(ar -> {
         if (closed) {
           return;
         }
@@ -240,6 +247,26 @@ final class AnomalyStream {
           batches.forEach(this::deliver);
         }
       });
+    }
+
+    /**
+     * A read of the anomalies in its turn among every stream's ({@link Investigations#whenStreamMayRead}), sent from
+     * and answered on this session's context.
+     */
+    private <T> Future<T> inTurn(Supplier<Future<T>> read) {
+      Promise<T> result = Promise.promise();
+      investigations.whenStreamMayRead(maxReads, () -> context.runOnContext(v -> {
+        if (closed) {
+          investigations.streamReadDone();
+          result.fail("the stream closed before its turn to read");
+          return;
+        }
+        read.get().onComplete(ar -> {
+          investigations.streamReadDone();
+          result.handle(ar);
+        });
+      }));
+      return result.future();
     }
 
     /** From the feed, on its context. */

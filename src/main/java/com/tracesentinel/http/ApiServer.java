@@ -189,7 +189,9 @@ public final class ApiServer extends VerticleBase {
     new KeyRoutes(services.keys(), services.reference()).mount(router, auth);
     new InvestigatorRoutes(services.reference(), services.investigations(),
         Math.max(1, services.config().dbPoolSize() / 2), services.config().exportMax()).mount(router, auth);
-    new AnomalyStream(vertx, services.investigations(), AnomalyStream.MAX_STREAMS).mount(router, auth);
+    // A quarter of the pool for streams' reads, as half of it for exports: the lists and the scans' reads keep the rest.
+    new AnomalyStream(vertx, services.investigations(), AnomalyStream.MAX_STREAMS,
+        Math.max(1, services.config().dbPoolSize() / 4)).mount(router, auth);
     new CaseRoutes(services.investigations().cases()).mount(router, auth);
     new RingRoutes(services.investigations().rings()).mount(router, auth);
     new RejectedRoutes(services.investigations().rejected(), services.reference()).mount(router, auth);

@@ -31,6 +31,8 @@ public final class Investigations {
   private final AlertWebhook webhook;
   private final AtomicInteger streams = new AtomicInteger();
   private final AtomicInteger exports = new AtomicInteger();
+  private final java.util.ArrayDeque<Runnable> streamReadsWaiting = new java.util.ArrayDeque<>();
+  private int streamReads; // guarded by streamReadsWaiting
   private final Counter streamEvents;
   private final Counter streamResyncs;
 
@@ -126,6 +128,36 @@ public final class Investigations {
 
   public void exportEnded() {
     exports.decrementAndGet();
+  }
+
+  /**
+   * Runs {@code read} once fewer than {@code max} streams' reads of the anomalies are under way, in the order asked;
+   * {@link #streamReadDone} ends it. Streams reconnecting at once (a restart, a network blip) each took a pooled
+   * connection for their count and their replay's pages: 300 took the pool until their own reads, the lists and the
+   * starts waited out the pool's 5 s and were 503s with the database up.
+   */
+  public void whenStreamMayRead(int max, Runnable read) {
+    synchronized (streamReadsWaiting) {
+      if (streamReads >= max) {
+        streamReadsWaiting.add(read);
+        return;
+      }
+      streamReads++;
+    }
+    read.run();
+  }
+
+  public void streamReadDone() {
+    Runnable next;
+    synchronized (streamReadsWaiting) {
+      next = streamReadsWaiting.poll();
+      if (next == null) {
+        streamReads--;
+      }
+    }
+    if (next != null) {
+      next.run(); // its place passes on
+    }
   }
 
   public void streamEvents(int n) {

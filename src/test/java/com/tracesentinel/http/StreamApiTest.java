@@ -364,6 +364,43 @@ class StreamApiTest {
     }
   }
 
+  /**
+   * Streams reconnecting at once read in turn, a quarter of the pool at a time: each took a pooled connection for its
+   * count and its replay's pages, and with the anomalies slow to read (here locked) every other read waited out the
+   * pool and was a 503 with the database up. Each stream still gets its replay once the anomalies can be read.
+   */
+  @Test
+  void streamsReconnectingAtOnceLeaveThePoolToOtherReads() throws Exception {
+    List<Long> all = anomalyIds("true");
+    long resumeFrom = all.get(all.size() - 11);
+    List<RawHttp> clients = new ArrayList<>();
+    try (Connection locker = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
+         Statement st = locker.createStatement()) {
+      locker.setAutoCommit(false);
+      st.execute("LOCK TABLE anomalies IN ACCESS EXCLUSIVE MODE");
+      Response other;
+      try {
+        for (int i = 0; i < 20; i++) {
+          RawHttp c = new RawHttp(svc.port());
+          clients.add(c);
+          c.send(RawHttp.request("GET", "/api/v1/anomalies/stream", investigator,
+              "Last-Event-ID: " + resumeFrom + "\r\n"));
+        }
+        // the feed's own read and the streams' first turns
+        TestDatabase.awaitBlockedBy(svc.db(), locker, 3);
+        other = svc.get("/api/v1/scans/rejected?limit=1", investigator);
+      } finally {
+        locker.rollback();
+      }
+      assertEquals(200, other.status(), other.body());
+      for (RawHttp c : clients) {
+        assertEquals(200, c.head().status());
+      }
+    } finally {
+      closeAll(clients);
+    }
+  }
+
   @Test
   void badInputAndKeys() throws Exception {
     for (String bad : List.of("-1", "abc", "1.5", "12345678901234567890")) {
@@ -424,7 +461,7 @@ class StreamApiTest {
       public io.vertx.core.Future<?> start() {
         io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
         router.route().handler(RequestLog.handler(services.requestsInFlight()));
-        new AnomalyStream(vertx, services.investigations(), limit).mount(router,
+        new AnomalyStream(vertx, services.investigations(), limit, 2).mount(router,
             new Auth(services.keys(), services.config().dbTimeoutSeconds()));
         router.route().failureHandler(ApiServer::problem);
         return vertx.createHttpServer().requestHandler(router).listen(port, "127.0.0.1");

@@ -82,6 +82,11 @@ public final class TestDatabase {
    * database is not yet waiting, and a sleep before asserting "not done" could not tell the two apart.
    */
   public static void awaitBlockedBy(DatabaseUrl url, Connection holder) throws Exception {
+    awaitBlockedBy(url, holder, 1);
+  }
+
+  /** Until at least {@code backends} are seen waiting for {@code holder}'s transaction. */
+  public static void awaitBlockedBy(DatabaseUrl url, Connection holder, int backends) throws Exception {
     int holderPid;
     try (Statement st = holder.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
       rs.next();
@@ -95,7 +100,7 @@ public final class TestDatabase {
         try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity"
             + " WHERE " + holderPid + " = ANY (pg_blocking_pids(pid))")) {
           rs.next();
-          if (rs.getLong(1) > 0) {
+          if (rs.getLong(1) >= backends) {
             return;
           }
         }
