@@ -20,6 +20,7 @@ final class RequestLog {
   private static final String STARTED = "requestStarted";
   private static final String LOGGED = "requestLogged";
   private static final String IN_FLIGHT = "requestInFlight";
+  static final String UNDECODABLE_PATH = "{a path with a broken percent escape}";
 
   private RequestLog() {}
 
@@ -105,7 +106,8 @@ final class RequestLog {
     } catch (IllegalArgumentException e) {
       // A broken escape (%zz, a lone %), refused 400 unread: this threw in the answer's end handler, so the request
       // had no line and every such request logged Vert.x's "Unhandled exception in router" with its stack at ERROR.
-      normalized = null;
+      // Not the raw path either: unnormalized, a look-up's code in it ("/api/v1/./verify/CODE%zz") is not found.
+      return UNDECODABLE_PATH;
     }
     return printable(redact(path, normalized));
   }
