@@ -41,6 +41,8 @@ final class AnomalyStream {
   /** Live batches kept while a session replays; beyond, it replays once more instead. */
   static final int MAX_HELD_BATCHES = 50;
   static final int MAX_STREAMS = 1_000;
+  /** Of those, one key's: a console tab holds one, and one key's script must not lock the others out. */
+  static final int MAX_STREAMS_A_KEY = 100;
   static final int RETRY_MS = 3_000;
   /** How often an open stream asks whether its key was revoked (a cluster node trusts a checked key as long). */
   static final long KEY_CHECK_MS = 5_000;
@@ -95,15 +97,20 @@ final class AnomalyStream {
       RequestLog.ended(ctx);
       return;
     }
-    if (!investigations.streamOpened(maxStreams)) {
+    String keyId = Auth.principal(ctx).keyId();
+    String full = investigations.streamOpened(keyId, maxStreams, MAX_STREAMS_A_KEY);
+    if ("key".equals(full)) {
+      throw Problem.tooManyRequests("this key has " + MAX_STREAMS_A_KEY + " anomaly streams open; close one first", 30);
+    } else if (full != null) {
       throw Problem.unavailable("too many open anomaly streams (" + maxStreams + "); try again shortly", 30);
     }
-    new Session(ctx, filter, Vertx.currentContext(), auth.stillLive(ctx)).start(lastId);
+    new Session(ctx, keyId, filter, Vertx.currentContext(), auth.stillLive(ctx)).start(lastId);
   }
 
   /** One client's stream; everything but {@link #accept} runs on the client's connection context. */
   private final class Session implements Consumer<List<AnomalyRow>> {
     private final RoutingContext ctx;
+    private final String keyId;
     private final HttpServerResponse response;
     private final AnomalyQueries.Filter filter;
     private final Context context;
@@ -119,8 +126,10 @@ final class AnomalyStream {
     private long keyCheck = -1;
     private final Supplier<Future<Boolean>> keyLive;
 
-    Session(RoutingContext ctx, AnomalyQueries.Filter filter, Context context, Supplier<Future<Boolean>> keyLive) {
+    Session(RoutingContext ctx, String keyId, AnomalyQueries.Filter filter, Context context,
+            Supplier<Future<Boolean>> keyLive) {
       this.ctx = ctx;
+      this.keyId = keyId;
       this.response = ctx.response();
       this.filter = filter;
       this.context = context;
@@ -369,7 +378,7 @@ final class AnomalyStream {
       if (keyCheck >= 0) {
         vertx.cancelTimer(keyCheck);
       }
-      investigations.streamClosed();
+      investigations.streamClosed(keyId);
       // A started stream's answer never ends, nor does one its client left while its start was read: the access log
       // line is written as it closes. A start that failed with the client there is logged as the problem it gets.
       if (response.headWritten() || response.closed()) {

@@ -30,6 +30,8 @@ public final class Investigations {
   private final Timelines timelines;
   private final AlertWebhook webhook;
   private final AtomicInteger streams = new AtomicInteger();
+  private final java.util.concurrent.ConcurrentHashMap<String, Integer> streamsByKey =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicInteger exports = new AtomicInteger();
   private final java.util.ArrayDeque<Runnable> streamReadsWaiting = new java.util.ArrayDeque<>();
   private int streamReads; // guarded by streamReadsWaiting
@@ -102,16 +104,37 @@ public final class Investigations {
   }
 
   /**
-   * Counts an open stream (and {@link #streamClosed} its end) for tracesentinel_stream_clients. False, counting
-   * nothing, when {@code max} are open already. One step: streams open on every event loop at once, and until
-   * 2026-12-04 a count read, then raised, let concurrent opens past the limit.
+   * Counts an open stream of a key (and {@link #streamClosed} its end) for tracesentinel_stream_clients: null, counting
+   * nothing, when {@code max} are open already, or {@code maxPerKey} of that key: the limit was one count over every
+   * key, so one investigator's script could take every stream and lock the others out. One step each: streams open on
+   * every event loop at once, and a count read, then raised, let concurrent opens past the limit.
+   *
+   * @return null when opened, else what was full: "key" or "all"
    */
-  public boolean streamOpened(int max) {
-    return streams.getAndUpdate(open -> open < max ? open + 1 : open) < max;
+  public String streamOpened(String keyId, int max, int maxPerKey) {
+    boolean[] ofKey = {false};
+    streamsByKey.compute(keyId, (k, open) -> {
+      int n = open == null ? 0 : open;
+      ofKey[0] = n < maxPerKey;
+      return ofKey[0] ? Integer.valueOf(n + 1) : open;
+    });
+    if (!ofKey[0]) {
+      return "key";
+    }
+    if (streams.getAndUpdate(open -> open < max ? open + 1 : open) >= max) {
+      streamClosedOf(keyId);
+      return "all";
+    }
+    return null;
   }
 
-  public void streamClosed() {
+  public void streamClosed(String keyId) {
     streams.decrementAndGet();
+    streamClosedOf(keyId);
+  }
+
+  private void streamClosedOf(String keyId) {
+    streamsByKey.computeIfPresent(keyId, (k, open) -> open <= 1 ? null : open - 1); // keys long gone leave nothing
   }
 
   /**

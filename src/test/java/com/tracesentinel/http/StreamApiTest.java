@@ -338,6 +338,7 @@ class StreamApiTest {
    */
   @Test
   void streamsOpeningAtOnceLeaveThePoolToTheList() throws Exception {
+    List<String> keys = List.of(investigator, svc.key("investigator", null), svc.key("investigator", null));
     List<RawHttp> clients = new ArrayList<>();
     try (Connection writer = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password());
          Statement st = writer.createStatement()) {
@@ -348,7 +349,7 @@ class StreamApiTest {
         for (int i = 0; i < 300; i++) {
           RawHttp c = new RawHttp(svc.port());
           clients.add(c);
-          c.send(RawHttp.request("GET", "/api/v1/anomalies/stream", investigator, null));
+          c.send(RawHttp.request("GET", "/api/v1/anomalies/stream", keys.get(i % keys.size()), null));
         }
         Thread.sleep(500);
         list = svc.get("/api/v1/anomalies?limit=1", investigator);
@@ -396,6 +397,44 @@ class StreamApiTest {
       for (RawHttp c : clients) {
         assertEquals(200, c.head().status());
       }
+    } finally {
+      closeAll(clients);
+    }
+  }
+
+  /**
+   * One key's streams stop at their own limit, short of everyone's: one count over every key let one investigator's
+   * script take every stream and lock the others out. A stream closed gives its key its place back.
+   */
+  @Test
+  void oneKeyCannotTakeEveryStream() throws Exception {
+    String script = svc.key("investigator", null);
+    List<RawHttp> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < AnomalyStream.MAX_STREAMS_A_KEY; i++) {
+        RawHttp c = new RawHttp(svc.port());
+        clients.add(c);
+        c.send(RawHttp.request("GET", "/api/v1/anomalies/stream", script, null));
+      }
+      for (RawHttp c : clients) {
+        assertEquals(200, c.head().status());
+      }
+      try (SseClient more = SseClient.open(svc.port(), "/api/v1/anomalies/stream", script, null)) {
+        assertEquals(429, more.status());
+        assertTrue(more.contentType().startsWith("application/problem+json"), more.contentType());
+      }
+      try (SseClient other = SseClient.open(svc.port(), "/api/v1/anomalies/stream", investigator, null)) {
+        assertEquals(200, other.status(), "another key's stream");
+      }
+      clients.remove(0).close();
+      long deadline = System.currentTimeMillis() + 5_000;
+      int status;
+      do {
+        try (SseClient again = SseClient.open(svc.port(), "/api/v1/anomalies/stream", script, null)) {
+          status = again.status();
+        }
+      } while (status == 429 && System.currentTimeMillis() < deadline);
+      assertEquals(200, status, "a closed stream gives its key its place back");
     } finally {
       closeAll(clients);
     }
