@@ -98,11 +98,12 @@ final class AnomalyStream {
       return;
     }
     String keyId = Auth.principal(ctx).keyId();
-    String full = investigations.streamOpened(keyId, maxStreams, MAX_STREAMS_A_KEY);
-    if ("key".equals(full)) {
-      throw Problem.tooManyRequests("this key has " + MAX_STREAMS_A_KEY + " anomaly streams open; close one first", 30);
-    } else if (full != null) {
-      throw Problem.unavailable("too many open anomaly streams (" + maxStreams + "); try again shortly", 30);
+    switch (investigations.streamOpened(keyId, maxStreams, MAX_STREAMS_A_KEY)) {
+      case KEY_AT_LIMIT -> throw Problem.tooManyRequests("this key has " + MAX_STREAMS_A_KEY
+          + " anomaly streams open; close one first", 30);
+      case ALL_AT_LIMIT -> throw Problem.unavailable("too many open anomaly streams (" + maxStreams + "); try again "
+          + "shortly", 30);
+      case OPENED -> { }
     }
     new Session(ctx, keyId, filter, Vertx.currentContext(), auth.stillLive(ctx)).start(lastId);
   }

@@ -104,14 +104,12 @@ public final class Investigations {
   }
 
   /**
-   * Counts an open stream of a key (and {@link #streamClosed} its end) for tracesentinel_stream_clients: null, counting
-   * nothing, when {@code max} are open already, or {@code maxPerKey} of that key: the limit was one count over every
+   * Counts an open stream of a key (and {@link #streamClosed} its end) for tracesentinel_stream_clients; counts nothing
+   * when {@code max} are open already, or {@code maxPerKey} of that key: the limit was one count over every
    * key, so one investigator's script could take every stream and lock the others out. One step each: streams open on
    * every event loop at once, and a count read, then raised, let concurrent opens past the limit.
-   *
-   * @return null when opened, else what was full: "key" or "all"
    */
-  public String streamOpened(String keyId, int max, int maxPerKey) {
+  public StreamOpening streamOpened(String keyId, int max, int maxPerKey) {
     boolean[] ofKey = {false};
     streamsByKey.compute(keyId, (k, open) -> {
       int n = open == null ? 0 : open;
@@ -119,14 +117,16 @@ public final class Investigations {
       return ofKey[0] ? Integer.valueOf(n + 1) : open;
     });
     if (!ofKey[0]) {
-      return "key";
+      return StreamOpening.KEY_AT_LIMIT;
     }
     if (streams.getAndUpdate(open -> open < max ? open + 1 : open) >= max) {
       streamClosedOf(keyId);
-      return "all";
+      return StreamOpening.ALL_AT_LIMIT;
     }
-    return null;
+    return StreamOpening.OPENED;
   }
+
+  public enum StreamOpening { OPENED, KEY_AT_LIMIT, ALL_AT_LIMIT }
 
   public void streamClosed(String keyId) {
     streams.decrementAndGet();
