@@ -114,6 +114,83 @@ class DashboardMetricsTest {
     assertTrue(missing.isEmpty(), "the dashboard queries metrics that /metrics does not expose: " + missing);
   }
 
+  /**
+   * A query whose label is misspelt, or names a value no series has, draws an empty panel without an error: every
+   * label a query matches on, groups by or shows in its legend is on a metric it queries, and a value matched
+   * without a dashboard variable is one the scrape has.
+   */
+  @Test
+  void everyLabelTheDashboardNamesIsOnTheMetricsItQueries() throws Exception {
+    Map<String, Set<String>> labelsOf = new TreeMap<>();
+    Map<String, Set<String>> valuesOf = new TreeMap<>();
+    for (Sample s : scrape.samples()) {
+      s.labels().forEach((label, value) -> {
+        labelsOf.computeIfAbsent(s.name(), n -> new TreeSet<>()).add(label);
+        valuesOf.computeIfAbsent(s.name() + "/" + label, n -> new TreeSet<>()).add(value);
+      });
+    }
+    List<String> wrong = new ArrayList<>();
+    int checked = 0;
+    for (JsonObject panel : panels(new JsonObject(Files.readString(DASHBOARD)))) {
+      for (Object t : panel.getJsonArray("targets", new JsonArray())) {
+        JsonObject target = (JsonObject) t;
+        String expr = target.getString("expr", "");
+        Set<String> metrics = PromQl.metricNames(expr);
+        if (metrics.isEmpty() || metrics.stream().anyMatch(name -> name.startsWith("tracesentinel_cluster_"))) {
+          continue; // a cluster node only: ClusterTest checks these metrics and their node label on its scrape
+        }
+        // Prometheus adds the target's own labels to every series it scrapes
+        Set<String> available = new TreeSet<>(Set.of("instance", "job"));
+        metrics.forEach(name -> available.addAll(labelsOf.getOrDefault(name, Set.of())));
+        String where = panel.getString("title") + ": " + expr;
+        Matcher selector = Pattern.compile("([A-Za-z_:][A-Za-z0-9_:]*)\\s*\\{([^}]*)}").matcher(expr);
+        while (selector.find()) {
+          Matcher matcher = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~|!=|=)\\s*\"((?:\\\\.|[^\"\\\\])*)\"")
+              .matcher(selector.group(2));
+          while (matcher.find()) {
+            checked++;
+            String metric = selector.group(1);
+            String label = matcher.group(1);
+            String op = matcher.group(2);
+            String value = matcher.group(3);
+            Set<String> seen = valuesOf.getOrDefault(metric + "/" + label, Set.of());
+            if (label.equals("instance") || label.equals("job")) {
+              continue;
+            }
+            if (!labelsOf.getOrDefault(metric, Set.of()).contains(label)) {
+              wrong.add(metric + " has no label " + label + " (" + where + ")");
+            } else if (!value.contains("$") && op.equals("=") && !seen.contains(value)) {
+              wrong.add(metric + "{" + label + "=\"" + value + "\"} matches no series of " + seen + " (" + where + ")");
+            } else if (!value.contains("$") && op.equals("=~") && seen.stream().noneMatch(v -> v.matches(value))) {
+              wrong.add(metric + "{" + label + "=~\"" + value + "\"} matches no series of " + seen + " (" + where
+                  + ")");
+            }
+          }
+        }
+        Matcher grouping = Pattern.compile("(?i)\\b(?:by|without|on|ignoring)\\s*\\(([^)]*)\\)").matcher(expr);
+        while (grouping.find()) {
+          for (String label : grouping.group(1).split(",")) {
+            checked++;
+            if (!label.isBlank() && !available.contains(label.trim())) {
+              wrong.add("grouped by " + label.trim() + ", which none of " + metrics + " has (" + where + ")");
+            }
+          }
+        }
+        Matcher legend = Pattern.compile("\\{\\{\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*}}").matcher(
+            target.getString("legendFormat", ""));
+        while (legend.find()) {
+          checked++;
+          if (!available.contains(legend.group(1))) {
+            wrong.add("legend shows " + legend.group(1) + ", which none of " + metrics + " has (" + where + ")");
+          }
+        }
+      }
+    }
+    // A reader that finds nothing would pass vacuously: the dashboard names labels in well over a hundred places
+    assertTrue(checked >= 100, "only " + checked + " label uses found in the dashboard");
+    assertEquals(List.of(), wrong);
+  }
+
   @Test
   void everyLabelledCounterOfAKnownLabelSetExistsAtZeroFromTheStart() {
     Set<String> series = new TreeSet<>();
