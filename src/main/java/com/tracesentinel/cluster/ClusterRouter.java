@@ -39,7 +39,8 @@ import java.util.concurrent.CompletionException;
  * request is the remedy, and the stored parts come back REPLAYED. A request whose partitions are not all served at
  * the moment it arrives (no owner yet, or this node's own still rebuilding) is refused before anything is sent.
  * A part sent to its owner that then went silent (timed out, connection cut) or answered 500 may have been stored:
- * that is a 504, never a 503.
+ * that is a 504, never a 503. A part that never left this node (no connection to its owner could be made, or none of
+ * the pooled ones came free before the deadline) cannot have been stored: a 503.
  */
 public final class ClusterRouter implements ScanIntake {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterRouter.class);
@@ -300,27 +301,32 @@ public final class ClusterRouter implements ScanIntake {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + path)
         .putHeader(SECRET_HEADER, node.settings().secret()).putHeader("Content-Type", "application/json")
         .setTimeout(timeoutMillis);
-    Future<Reply> reply = client.request(options).compose(req -> req.send(body))
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)));
-    return reply.toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {
+    return exchange(client, url, options, body).toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {
       forwardFailures.increment();
       node.refreshOwnersSoon();
-      return CompletableFuture.failedFuture(unanswered(url, e));
+      return CompletableFuture.failedFuture(unwrapped(e));
     });
   }
 
   /**
-   * A forward that got no answer. Only a connection that was never made (refused, timed out connecting, no pooled
-   * connection free) proves the part was not sent; after that the owner may have stored it and then gone silent.
+   * Sends body to the node at url; an exchange that gets no answer fails with what it promises. The request's
+   * timeout bounds both the wait for one of the pool's connections to that node and, once sent, the wait for its
+   * answer. A request that never got a connection (none could be made, or every one stayed taken until the deadline)
+   * wrote nothing, so the owner cannot have stored it: {@link ScanService.Unavailable}. Once sent, the owner may have
+   * stored it and then gone silent or been cut off: {@link ScanService.OutcomeUnknown}.
    */
-  static RuntimeException unanswered(String url, Throwable failure) {
-    Throwable e = unwrapped(failure);
-    if (e instanceof java.net.ConnectException || e instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
-      return new ScanService.Unavailable("the node that owns part of these codes (" + url + ") could not be "
-          + "reached; that part was not stored");
-    }
-    return new ScanService.OutcomeUnknown("the node that owns part of these codes (" + url + ") did not answer ("
-        + e.getClass().getSimpleName() + "); " + NOT_KNOWN);
+  static Future<Reply> exchange(HttpClient client, String url, RequestOptions options, Buffer body) {
+    String owner = "the node that owns part of these codes (" + url + ")";
+    String within = (options.getTimeout() + 999) / 1_000 + " s";
+    return client.request(options)
+        .recover(e -> Future.failedFuture(new ScanService.Unavailable(owner + " could not be reached (" + (e instanceof
+            java.util.concurrent.TimeoutException ? "no connection to it came free within " + within
+            : "no connection to it could be made") + "); that part was never sent, so it was not stored: send the "
+            + "request again shortly")))
+        .compose(req -> req.send(body).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)))
+            .recover(e -> Future.failedFuture(new ScanService.OutcomeUnknown(owner + " was sent that part and "
+                + (e instanceof java.util.concurrent.TimeoutException ? "did not answer within " + within
+                    : "the connection to it broke before its answer was complete") + "; " + NOT_KNOWN))));
   }
 
   /** A forward the owner answered with an error: its 503 and 4xx store nothing, its 500 may have stored the part. */

@@ -394,7 +394,7 @@ public final class ApiServer extends VerticleBase {
 
   /**
    * The database cannot serve now ({@link DatabaseFailures#unavailable}), a deadline passed waiting for it, the core
-   * said so ({@link HistoryUnavailable}), or the HTTP client's pool towards another node is full.
+   * said so ({@link HistoryUnavailable}), or the database pool's queue of waiting requests (1,000) is full.
    */
   static boolean databaseUnavailable(Throwable failure) {
     if (DatabaseFailures.unavailable(failure)) {

@@ -1,6 +1,7 @@
 package com.tracesentinel.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.code.CodeKey;
@@ -15,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -23,7 +25,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -578,6 +586,81 @@ class ClusterTest {
       assertEquals(504, scans.status(), scans.body());
       assertTrue(scans.json().getString("detail").contains("did not answer"), scans.body());
       assertTrue(tookMillis >= 11_000 && tookMillis < 20_000, "answered at the 12 s deadline: " + tookMillis + " ms");
+    }
+  }
+
+  /**
+   * Every connection A keeps to B (32) held by parts B took and is still answering, a byte at a time: a part that waited
+   * for one of them until the deadline never left A, so B cannot have stored it. It was a 504 ("not known") as if B had
+   * read it; a 503 with Retry-After says what is true: not stored, send it again. The parts B took are 504s.
+   */
+  @Test
+  void aPartThatWaitedOutTheDeadlineForAConnectionToItsOwnerIsA503() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Vertx vertx = Vertx.vertx();
+    ExecutorService clients = Executors.newFixedThreadPool(32);
+    try (TestService a = TestService.start(db, env("queued")); TestService b = TestService.start(db, env("queued"))) {
+      awaitSplit(a, b);
+      String site = "P11010500112";
+      a.sites(site, "110105");
+      Set<Integer> onA = ready(a);
+      List<String> ofB = new ArrayList<>();
+      for (int i = 8000; ofB.size() < 33; i++) {
+        if (!onA.contains(partitionOf(code(i)))) {
+          ofB.add(code(i));
+        }
+      }
+      // B's address now leads to an owner that reads each part and answers it so slowly that it never finishes.
+      AtomicInteger taken = new AtomicInteger();
+      List<NetSocket> sockets = new CopyOnWriteArrayList<>();
+      NetServer slow = vertx.createNetServer().connectHandler(socket -> {
+        sockets.add(socket);
+        AtomicBoolean answering = new AtomicBoolean();
+        socket.handler(request -> {
+          if (answering.compareAndSet(false, true)) {
+            taken.incrementAndGet();
+            socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+            long trickle = vertx.setPeriodic(500, id -> socket.write("1\r\n \r\n"));
+            socket.closeHandler(v -> vertx.cancelTimer(trickle));
+          }
+        });
+      });
+      slow.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      String bNode = b.app().services().cluster().settings().nodeId();
+      TestDatabase.execute(db, "UPDATE partition_owners SET owner_url = 'http://127.0.0.1:" + slow.actualPort()
+          + "' WHERE owner = '" + bNode + "'");
+      int someOfB = partitionOf(ofB.get(0));
+      await("A reads B's new address", 10,
+          () -> a.app().services().cluster().ownerOf(someOfB).url().endsWith(":" + slow.actualPort()));
+      Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
+
+      List<CompletableFuture<Response>> held = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        JsonObject scan = sale(ofB.get(i), site, "D-Q-" + i, t);
+        held.add(CompletableFuture.supplyAsync(() -> a.post("/api/v1/scans", TestService.ADMIN_KEY, scan), clients));
+      }
+      await("B's 32 connections are all taken", 30, () -> taken.get() == 32);
+      Response queued = a.post("/api/v1/scans", TestService.ADMIN_KEY, sale(ofB.get(32), site, "D-Q-32", t));
+      assertEquals(503, queued.status(), queued.body());
+      assertEquals("1", queued.retryAfter(), queued.body());
+      String detail = queued.json().getString("detail");
+      assertTrue(detail.contains("not stored") && detail.contains("send the request again"), detail);
+      assertFalse(detail.matches(".*[A-Za-z]+(Exception|Error).*"), "no Java class in a client's answer: " + detail);
+      assertEquals(32, taken.get(), "the queued part never reached the owner");
+
+      for (NetSocket s : sockets) {
+        s.close();
+      }
+      for (CompletableFuture<Response> h : held) {
+        Response r = h.get(60, TimeUnit.SECONDS);
+        assertEquals(504, r.status(), r.body());
+        String said = r.json().getString("detail");
+        assertTrue(said.contains("REPLAYED"), said);
+        assertFalse(said.matches(".*[A-Za-z]+(Exception|Error).*"), "no Java class in a client's answer: " + said);
+      }
+    } finally {
+      clients.shutdownNow();
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
 

@@ -1,7 +1,8 @@
 package com.tracesentinel.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.ingest.ScanResult;
@@ -12,22 +13,24 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What a forwarded part's failure promises. A 503 says nothing was stored, so it is given only when the part was
- * never sent (no connection) or the owner said so; an owner that read the part and then went silent or answered 500
- * may have stored it: 504. The failures come from a real Vert.x client against real sockets, so the test follows
- * the exception types Vert.x actually produces.
+ * never sent (no connection, or none free until the deadline) or the owner said so; an owner that read the part and
+ * then went silent or answered 500 may have stored it: 504. The failures come from the router's own exchange, over a
+ * real Vert.x client against real sockets.
  */
 class ForwardFailureTest {
   private final Vertx vertx = Vertx.vertx();
@@ -38,14 +41,19 @@ class ForwardFailureTest {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  /** Posts to url the way the router forwards, and returns how the router words the failure. */
+  /** Posts to url as the router forwards, and returns how the router words the failure. */
   private RuntimeException forwardTo(String url, long timeoutMillis) {
+    return forwardTo(client, url, timeoutMillis).join();
+  }
+
+  private static CompletableFuture<RuntimeException> forwardTo(HttpClient client, String url, long timeoutMillis) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans")
         .setTimeout(timeoutMillis);
-    ExecutionException e = assertThrows(ExecutionException.class, () -> client.request(options)
-        .compose(req -> req.send(Buffer.buffer("{\"scans\":[]}"))).compose(resp -> resp.body())
-        .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
-    return ClusterRouter.unanswered(url, e.getCause());
+    return ClusterRouter.exchange(client, url, options, Buffer.buffer("{\"scans\":[]}")).toCompletionStage()
+        .toCompletableFuture().handle((reply, e) -> {
+          assertTrue(e != null, "answered " + reply);
+          return (RuntimeException) (e instanceof CompletionException ? e.getCause() : e);
+        });
   }
 
   private String listening(NetServer server) throws Exception {
@@ -79,6 +87,43 @@ class ForwardFailureTest {
     NetServer server = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }));
     RuntimeException r = forwardTo(listening(server), 300);
     assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+  }
+
+  @Test
+  void aPartThatWaitedOutTheDeadlineForAPooledConnectionWasNeverSent() throws Exception {
+    // The owner took the first part on the pool's only connection and answers it a byte at a time, never finishing (the
+    // answer's head stops the request's own timer).
+    List<NetSocket> sockets = new CopyOnWriteArrayList<>();
+    NetServer server = vertx.createNetServer().connectHandler(socket -> {
+      sockets.add(socket);
+      socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+      long trickle = vertx.setPeriodic(100, id -> socket.write("1\r\n \r\n"));
+      socket.closeHandler(v -> vertx.cancelTimer(trickle));
+    });
+    String url = listening(server);
+    HttpClient onePooled = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1));
+    CompletableFuture<RuntimeException> taken = forwardTo(onePooled, url, 30_000);
+    RuntimeException queued = forwardTo(onePooled, url, 1_000).get(20, TimeUnit.SECONDS);
+    assertInstanceOf(ScanService.Unavailable.class, queued, queued.toString());
+    assertTrue(queued.getMessage().contains("never sent") && queued.getMessage().contains("send the request again"),
+        queued.getMessage());
+    assertEquals(1, sockets.size(), "the queued part never reached the owner");
+    sockets.get(0).close();
+    RuntimeException cut = taken.get(20, TimeUnit.SECONDS);
+    assertInstanceOf(ScanService.OutcomeUnknown.class, cut, cut.toString());
+    assertTrue(cut.getMessage().contains("broke before its answer"), cut.getMessage());
+  }
+
+  @Test
+  void noAnswerNamesAJavaClass() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    NetServer frozen = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }));
+    for (RuntimeException r : List.of(forwardTo("http://127.0.0.1:" + port, 5_000), forwardTo(listening(frozen), 300))) {
+      assertFalse(r.getMessage().matches(".*[A-Za-z]+(Exception|Error).*"), r.getMessage());
+    }
   }
 
   @Test
