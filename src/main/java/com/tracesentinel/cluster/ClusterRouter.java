@@ -52,8 +52,11 @@ public final class ClusterRouter implements ScanIntake {
   public static final int NOT_OWNER = 421;
   private static final long VOID_TIMEOUT_MILLIS = 30_000;
   private static final String LOCAL = "";
-  private static final String NOT_KNOWN = "whether that part was stored is not known: send the request again, a stored "
-      + "scan comes back REPLAYED";
+  /** A scan request's parts are stored, and a stored scan sent again comes back REPLAYED. */
+  static final Words SCANS = new Words("so it was not stored: send the request again shortly",
+      "whether that part was stored is not known: send the request again, a stored scan comes back REPLAYED");
+  /** A deletion's parts are deleted, never stored; its own answer adds that a deletion sent again deletes once. */
+  static final Words DELETION = new Words("so nothing of it was deleted", "whether that part was deleted is not known");
 
   private final ClusterNode node;
   private final ScanService local;
@@ -216,7 +219,8 @@ public final class ClusterRouter implements ScanIntake {
   }
 
   private CompletableFuture<List<ScanResult>> forward(String url, List<ScanInput> sub, Instant now, boolean mayRetry) {
-    return post(url, "/internal/v1/scans", ClusterWire.scans(sub, now), scansTimeoutMillis).thenCompose(reply -> {
+    Buffer body = ClusterWire.scans(sub, now);
+    return post(url, "/internal/v1/scans", body, scansTimeoutMillis, SCANS).thenCompose(reply -> {
       if (reply.status() == 200) {
         return CompletableFuture.completedFuture(ClusterWire.readResults(reply.body()));
       }
@@ -228,7 +232,7 @@ public final class ClusterRouter implements ScanIntake {
       }
       forwardFailures.increment();
       secretRefused(url, reply);
-      throw new CompletionException(failureOf(reply));
+      throw new CompletionException(failureOf(reply, SCANS));
     });
   }
 
@@ -263,10 +267,10 @@ public final class ClusterRouter implements ScanIntake {
       } else {
         // Not the scans' deadline: an owner voiding a large upload reads it in several statements.
         parts.add(post(g.getKey(), "/internal/v1/void", ClusterWire.voiding(siteId, uploadBatch, g.getValue(), now),
-            VOID_TIMEOUT_MILLIS).thenApply(reply -> {
+            VOID_TIMEOUT_MILLIS, DELETION).thenApply(reply -> {
               if (reply.status() != 200) {
                 secretRefused(g.getKey(), reply);
-                throw new CompletionException(failureOf(reply));
+                throw new CompletionException(failureOf(reply, DELETION));
               }
               return ClusterWire.readVoided(reply.body());
             }));
@@ -293,15 +297,19 @@ public final class ClusterRouter implements ScanIntake {
 
   record Reply(int status, Buffer body) {}
 
+  /** How a failed part's detail ends: after "that part was never sent, ", and once it may have reached its owner. */
+  record Words(String notSent, String notKnown) {}
+
   private static Throwable unwrapped(Throwable t) {
     return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
-  private CompletableFuture<Reply> post(String url, String path, Buffer body, long timeoutMillis) {
+  private CompletableFuture<Reply> post(String url, String path, Buffer body, long timeoutMillis, Words words) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + path)
         .putHeader(SECRET_HEADER, node.settings().secret()).putHeader("Content-Type", "application/json")
         .setTimeout(timeoutMillis);
-    return exchange(client, url, options, body).toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {
+    Future<Reply> reply = exchange(client, url, options, body, words);
+    return reply.toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {
       forwardFailures.increment();
       node.refreshOwnersSoon();
       return CompletableFuture.failedFuture(unwrapped(e));
@@ -315,22 +323,21 @@ public final class ClusterRouter implements ScanIntake {
    * wrote nothing, so the owner cannot have stored it: {@link ScanService.Unavailable}. Once sent, the owner may have
    * stored it and then gone silent or been cut off: {@link ScanService.OutcomeUnknown}.
    */
-  static Future<Reply> exchange(HttpClient client, String url, RequestOptions options, Buffer body) {
+  static Future<Reply> exchange(HttpClient client, String url, RequestOptions options, Buffer body, Words words) {
     String owner = "the node that owns part of these codes (" + url + ")";
     String within = (options.getTimeout() + 999) / 1_000 + " s";
     return client.request(options)
         .recover(e -> Future.failedFuture(new ScanService.Unavailable(owner + " could not be reached (" + (e instanceof
             java.util.concurrent.TimeoutException ? "no connection to it came free within " + within
-            : "no connection to it could be made") + "); that part was never sent, so it was not stored: send the "
-            + "request again shortly")))
+            : "no connection to it could be made") + "); that part was never sent, " + words.notSent())))
         .compose(req -> req.send(body).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)))
             .recover(e -> Future.failedFuture(new ScanService.OutcomeUnknown(owner + " was sent that part and "
                 + (e instanceof java.util.concurrent.TimeoutException ? "did not answer within " + within
-                    : "the connection to it broke before its answer was complete") + "; " + NOT_KNOWN))));
+                    : "the connection to it broke before its answer was complete") + "; " + words.notKnown()))));
   }
 
   /** A forward the owner answered with an error: its 503 and 4xx store nothing, its 500 may have stored the part. */
-  static RuntimeException failureOf(Reply reply) {
+  static RuntimeException failureOf(Reply reply, Words words) {
     String detail;
     try {
       detail = new JsonObject(reply.body()).getString("detail", "status " + reply.status());
@@ -346,7 +353,7 @@ public final class ClusterRouter implements ScanIntake {
     }
     if (reply.status() >= 500 && reply.status() != 503) {
       return new ScanService.OutcomeUnknown("the node that owns part of these codes failed (" + reply.status()
-          + ": " + detail + "); " + NOT_KNOWN);
+          + ": " + detail + "); " + words.notKnown());
     }
     return new ScanService.Unavailable(detail);
   }

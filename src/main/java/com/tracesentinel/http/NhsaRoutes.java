@@ -190,7 +190,9 @@ final class NhsaRoutes {
           : deletion ? "服务暂时不可用，该批次的部分扫码已作废，请稍后重发删除（已作废的不会重复作废）"
           : "服务暂时不可用，报文的部分追溯码已保存，请稍后重发整个报文（已保存的追溯码返回 REPLAYED）";
       case 500 -> "服务内部错误";
-      case 504 -> "该报文（或其部分）是否已保存未知，请重发（已保存的追溯码返回 REPLAYED）";
+      // A deletion stores nothing and is never REPLAYED: its remedy is the deletion sent again, which voids once.
+      case 504 -> deletion ? "该批次的删除（或其部分）是否已执行未知，请重发删除（已作废的不会重复作废）"
+          : "该报文（或其部分）是否已保存未知，请重发（已保存的追溯码返回 REPLAYED）";
       default -> "请求被拒绝";
     };
     if (p.retryAfterSeconds() != null) {

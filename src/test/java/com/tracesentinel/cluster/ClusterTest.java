@@ -338,6 +338,8 @@ class ClusterTest {
       assertEquals(504, dropped.status(), dropped.body());
       assertEquals(-1, dropped.json().getInteger("infcode"), dropped.body());
       assertTrue(dropped.json().getString("err_msg").contains("Send the deletion again"), dropped.body());
+      // A deletion stores nothing and is never REPLAYED: neither half may send its client looking for that.
+      assertFalse(dropped.json().getString("err_msg").matches("(?s).*(REPLAYED|stored|保存).*"), dropped.body());
       long voidedByA = TestDatabase.count(db, uploadScans + " AND voided_at IS NOT NULL");
       assertTrue(voidedByA > 0 && voidedByA < codes.size(), "A's own part was voided, B's not: " + voidedByA);
 
@@ -590,9 +592,9 @@ class ClusterTest {
   }
 
   /**
-   * Every connection A keeps to B (32) held by parts B took and is still answering, a byte at a time: a part that waited
-   * for one of them until the deadline never left A, so B cannot have stored it. It was a 504 ("not known") as if B had
-   * read it; a 503 with Retry-After says what is true: not stored, send it again. The parts B took are 504s.
+   * Every connection A keeps to B (32) held by parts B took and is still answering, a byte at a time: a part that
+   * waited for one of them until the deadline never left A, so B cannot have stored it. It was a 504 ("not known") as
+   * if B had read it; a 503 with Retry-After says what is true: not stored, send it again. The parts B took are 504s.
    */
   @Test
   void aPartThatWaitedOutTheDeadlineForAConnectionToItsOwnerIsA503() throws Exception {

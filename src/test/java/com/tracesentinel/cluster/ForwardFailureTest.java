@@ -49,7 +49,8 @@ class ForwardFailureTest {
   private static CompletableFuture<RuntimeException> forwardTo(HttpClient client, String url, long timeoutMillis) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans")
         .setTimeout(timeoutMillis);
-    return ClusterRouter.exchange(client, url, options, Buffer.buffer("{\"scans\":[]}")).toCompletionStage()
+    return ClusterRouter.exchange(client, url, options, Buffer.buffer("{\"scans\":[]}"), ClusterRouter.SCANS)
+        .toCompletionStage()
         .toCompletableFuture().handle((reply, e) -> {
           assertTrue(e != null, "answered " + reply);
           return (RuntimeException) (e instanceof CompletionException ? e.getCause() : e);
@@ -121,7 +122,9 @@ class ForwardFailureTest {
       port = s.getLocalPort();
     }
     NetServer frozen = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> { }));
-    for (RuntimeException r : List.of(forwardTo("http://127.0.0.1:" + port, 5_000), forwardTo(listening(frozen), 300))) {
+    List<RuntimeException> failures = List.of(forwardTo("http://127.0.0.1:" + port, 5_000),
+        forwardTo(listening(frozen), 300));
+    for (RuntimeException r : failures) {
       assertFalse(r.getMessage().matches(".*[A-Za-z]+(Exception|Error).*"), r.getMessage());
     }
   }
@@ -174,17 +177,18 @@ class ForwardFailureTest {
   @Test
   void theOwnersOwnAnswersKeepTheirMeaning() {
     Buffer detail = Buffer.buffer("{\"detail\":\"d\"}");
-    assertInstanceOf(ScanService.Unavailable.class, ClusterRouter.failureOf(new ClusterRouter.Reply(503, detail)));
-    assertInstanceOf(ScanService.DataRefused.class, ClusterRouter.failureOf(new ClusterRouter.Reply(422, detail)));
-    assertInstanceOf(ScanService.Unavailable.class, ClusterRouter.failureOf(new ClusterRouter.Reply(401, detail)),
-        "refused before judging: nothing stored");
-    RuntimeException secret = ClusterRouter.failureOf(new ClusterRouter.Reply(403,
-        Buffer.buffer("{\"detail\":\"internal routes answer the cluster's own nodes only\"}")));
+    assertInstanceOf(ScanService.Unavailable.class, answered(503, detail));
+    assertInstanceOf(ScanService.DataRefused.class, answered(422, detail));
+    assertInstanceOf(ScanService.Unavailable.class, answered(401, detail), "refused before judging: nothing stored");
+    RuntimeException secret = answered(403,
+        Buffer.buffer("{\"detail\":\"internal routes answer the cluster's own nodes only\"}"));
     assertInstanceOf(ScanService.Unavailable.class, secret, "refused before judging: nothing stored");
     assertTrue(secret.getMessage().contains("TRACESENTINEL_CLUSTER_SECRET"), "which setting differs: " + secret);
-    assertInstanceOf(ScanService.OutcomeUnknown.class, ClusterRouter.failureOf(new ClusterRouter.Reply(500, detail)),
-        "a 500 may be 'stored, answer lost'");
-    assertInstanceOf(ScanService.OutcomeUnknown.class,
-        ClusterRouter.failureOf(new ClusterRouter.Reply(502, Buffer.buffer("not json"))));
+    assertInstanceOf(ScanService.OutcomeUnknown.class, answered(500, detail), "a 500 may be 'stored, answer lost'");
+    assertInstanceOf(ScanService.OutcomeUnknown.class, answered(502, Buffer.buffer("not json")));
+  }
+
+  private static RuntimeException answered(int status, Buffer body) {
+    return ClusterRouter.failureOf(new ClusterRouter.Reply(status, body), ClusterRouter.SCANS);
   }
 }
