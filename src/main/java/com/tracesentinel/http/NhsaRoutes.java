@@ -186,7 +186,7 @@ final class NhsaRoutes {
       case 415 -> ApiServer.compressedBody(ctx.request()) ? "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送"
           : "只接受 JSON 报文（Content-Type: application/json）";
       case 422 -> partly ? "数据库拒收该报文的部分数据，其余部分已保存" : "数据库拒收该报文的数据，未保存任何内容";
-      case 503 -> !partly ? "服务暂时不可用，未保存任何内容，请稍后重发"
+      case 503 -> !partly ? (deletion ? "服务暂时不可用，未作废任何扫码，请稍后重发删除" : "服务暂时不可用，未保存任何内容，请稍后重发")
           : deletion ? "服务暂时不可用，该批次的部分扫码已作废，请稍后重发删除（已作废的不会重复作废）"
           : "服务暂时不可用，报文的部分追溯码已保存，请稍后重发整个报文（已保存的追溯码返回 REPLAYED）";
       case 500 -> "服务内部错误";

@@ -549,6 +549,11 @@ class NhsaApiTest {
       assertNotNull(r.retryAfter());
       assertEquals(-1, r.json().getInteger("infcode"));
       assertTrue(r.json().getString("err_msg").startsWith("服务暂时不可用，未保存任何内容，请稍后重发"), r.body());
+      // A deletion stores nothing either way: what it did not do is void the upload's scans
+      Response deletion = post("3507", shenzhenKey, delete3507(SHENZHEN, "B-503-1", "4"));
+      assertEquals(503, deletion.status(), deletion.body());
+      assertTrue(deletion.json().getString("err_msg").startsWith("服务暂时不可用，未作废任何扫码，请稍后重发删除 / "),
+          deletion.body());
     } finally {
       svc.app().services().scans().resume();
     }
