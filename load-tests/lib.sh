@@ -1,7 +1,7 @@
 # Shared by the load scripts: start/stop a service from target/tracesentinel.jar on a fresh data directory,
 # register sites and a product, and read process CPU time. Source it; it sets nothing until a function is called.
 JAR=${JAR:-target/tracesentinel.jar}
-ADMIN_KEY=${ADMIN_KEY:-load-test-admin}
+ADMIN_KEY=${ADMIN_KEY:-load-test-admin-key}
 PORT=${PORT:-18090}
 BASE="http://127.0.0.1:${PORT}"
 # Event loops the service serves HTTP on (TRACESENTINEL_HTTP_THREADS; 0 is its default, one per processor). 1 here:

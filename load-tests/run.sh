@@ -9,7 +9,7 @@
 # scan it meant as new was FLAGGED or REJECTED.
 #
 # Env: URL    use an already running service instead (e.g. URL=http://127.0.0.1:8080; its admin key in KEY)
-#      KEY    admin key (default load-test-admin; the started service gets it as TRACESENTINEL_ADMIN_KEY)
+#      KEY    admin key (default load-test-admin-key; the started service gets it as TRACESENTINEL_ADMIN_KEY)
 #      BATCH (100 scans a request), SITES (20), REPEAT_PCT (0: % of scans that re-sell an earlier box elsewhere),
 #      RUN (default from the clock; reuse a previous run's value against the same service to re-send its scans),
 #      KEEP=1 keeps the temporary data directory, JAVA_OPTS for the started service.
@@ -20,7 +20,7 @@ repo=$(dirname "$here")
 duration=${1:-30s}
 connections=${2:-32}
 threads=${3:-2}
-export KEY=${KEY:-load-test-admin} BATCH=${BATCH:-100} SITES=${SITES:-20} REPEAT_PCT=${REPEAT_PCT:-0}
+export KEY=${KEY:-load-test-admin-key} BATCH=${BATCH:-100} SITES=${SITES:-20} REPEAT_PCT=${REPEAT_PCT:-0}
 export RUN=${RUN:-$(( $(date +%s) % 100000 ))}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 

@@ -9,7 +9,7 @@ local threads = {}
 local batch = tonumber(os.getenv("BATCH") or "100")
 local sites = tonumber(os.getenv("SITES") or "20")
 local repeatPct = tonumber(os.getenv("REPEAT_PCT") or "0")
-local key = os.getenv("KEY") or "load-test-admin"
+local key = os.getenv("KEY") or "load-test-admin-key"
 -- Codes and documents differ per run, so a second run sells new boxes instead of re-sending the first run's scans
 -- (set RUN to a previous run's value to measure a retry storm: every scan is then a re-send).
 local run = tonumber(os.getenv("RUN") or tostring(os.time() % 100000)) % 100000

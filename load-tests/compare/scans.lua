@@ -6,7 +6,7 @@
 local counter = 0
 local threads = {}
 local batch = tonumber(os.getenv("BATCH") or "100")
-local key = os.getenv("KEY") or "load-test-admin"
+local key = os.getenv("KEY") or "load-test-admin-key"
 local run = tonumber(os.getenv("RUN") or "1")
 local random = (os.getenv("SERIALS") or "random") == "random"
 local site = os.getenv("SITE") or "LOAD001"

@@ -131,7 +131,19 @@ class ConfigTest {
     IllegalArgumentException accent = assertThrows(IllegalArgumentException.class,
         () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "clé-secrète")));
     assertTrue(!accent.getMessage().contains("clé"), "the secret was printed");
-    assertEquals("change-me now", Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", " change-me now ")).adminKey());
+    assertEquals("change-me now, ok", Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", " change-me now, ok ")).adminKey());
     assertEquals("k".repeat(200), Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "k".repeat(200))).adminKey());
+  }
+
+  @Test
+  void aShortAdminKeyStopsTheStartWithoutRepeatingIt() {
+    // Every request may try a key, without limit (about 1,000 a second from one client): "change-me" falls to a word
+    // list. 16 characters, as the cluster's and the webhook's secrets.
+    IllegalArgumentException shortKey = assertThrows(IllegalArgumentException.class,
+        () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", " change-me ")));
+    assertEquals("TRACESENTINEL_ADMIN_KEY must be at least 16 characters, not 9: it is tried against every request's "
+        + "key without limit", shortKey.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "k".repeat(15))));
+    assertEquals("k".repeat(16), Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "k".repeat(16))).adminKey());
   }
 }

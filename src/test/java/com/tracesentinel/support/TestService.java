@@ -23,7 +23,7 @@ import java.util.Map;
  * read like a client's session: {@code svc.post("/api/v1/scans", key, json)}.
  */
 public final class TestService implements AutoCloseable {
-  public static final String ADMIN_KEY = "test-admin-key";
+  public static final String ADMIN_KEY = "test-admin-key-0001";
 
   static {
     Main.disableTelemetry();
