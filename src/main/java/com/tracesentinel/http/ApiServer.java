@@ -74,6 +74,7 @@ public final class ApiServer extends VerticleBase {
     }
     String id = RequestLog.newId();
     request.response().setStatusCode(p.status()).putHeader("Content-Type", "application/problem+json")
+        .putHeader("X-Content-Type-Options", "nosniff") // as every routed answer: a browser's long link gets a 414 here
         .putHeader("Connection", "close").putHeader("X-Request-Id", id).end(p.toJson().encode());
     RequestLog.undecodable(id, request, p.status());
   }

@@ -238,6 +238,8 @@ class ProblemAnswersTest {
       RawHttp.Reply r = client.read();
       assertEquals(status, r.status(), r.body());
       assertTrue(r.header("Content-Type").startsWith("application/problem+json"), r.headers().toString());
+      // no route sees such a head, so the header every routed answer gets was missing
+      assertEquals("nosniff", r.header("X-Content-Type-Options"), r.headers().toString());
       assertEquals(status, new JsonObject(r.body()).getInteger("status"));
     }
   }
