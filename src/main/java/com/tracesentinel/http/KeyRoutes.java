@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 final class KeyRoutes {
   static final int MAX_LABEL = 200;
   private static final List<String> FIELDS = List.of("role", "siteId", "label");
-  private static final Pattern ID =
+  static final Pattern ID =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private final ApiKeys keys;
   private final ReferenceStore reference;

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One log line per request with a request id, status and latency. The path is logged without its public look-up
- * code and no header (API keys) is ever logged.
+ * code or anything but a key id after /api/v1/keys/, and no header (API keys) is ever logged.
  */
 final class RequestLog {
   private static final Logger LOG = LoggerFactory.getLogger("tracesentinel.access");
@@ -138,6 +138,8 @@ final class RequestLog {
     return out == null ? path : out.toString();
   }
 
+  private static final String KEYS_PREFIX = "/api/v1/keys/";
+
   /**
    * A look-up's code is the public's business: keep it out of the logs. Either spelling of the path counts: the
    * router answers the normalized one ("/api/v1/./verify/CODE" and "//api/v1/codes/CODE/events" are the look-up and
@@ -151,6 +153,12 @@ final class RequestLog {
       }
       if (p != null && p.startsWith("/api/v1/codes/")) {
         return "/api/v1/codes/{code}/events";
+      }
+      // A key's id is no secret and tells which key was revoked; anything else there may be the key itself, pasted in
+      // its id's place.
+      if (p != null && p.startsWith(KEYS_PREFIX)
+          && !KeyRoutes.ID.matcher(p.substring(KEYS_PREFIX.length())).matches()) {
+        return KEYS_PREFIX + "{id}";
       }
     }
     return path == null ? "" : path;

@@ -135,21 +135,48 @@ class ProblemAnswersTest {
           expected.put(id, sent.getValue());
         }
       }
-      // Only these requests' lines: another test's request on the shared service (a photo whose client left while it
-      // was decoded) may be logged now too.
-      List<String> lines = VerifyApiTest.eventually(() -> {
-        List<String> now = access.lines();
-        return expected.keySet().stream().allMatch(id -> now.stream().anyMatch(l -> l.startsWith(id + " "))) ? now
-            : null;
-      });
-      Map<String, String> logged = new LinkedHashMap<>();
-      for (String line : lines) {
-        String id = line.substring(0, line.indexOf(' '));
-        if (expected.containsKey(id)) {
-          assertEquals(null, logged.put(id, line.substring(id.length() + 1, line.lastIndexOf(' '))), "twice: " + line);
+      assertEquals(expected, accessLinesOf(access, expected.keySet()));
+    }
+  }
+
+  /**
+   * The access lines of these requests (method, path, status), once every one is logged. Only these requests' lines:
+   * another test's request on the shared service (a photo whose client left while it was decoded) may be logged now
+   * too.
+   */
+  private static Map<String, String> accessLinesOf(com.tracesentinel.support.LogCapture access,
+                                                   java.util.Set<String> ids) throws Exception {
+    List<String> lines = VerifyApiTest.eventually(() -> {
+      List<String> now = access.lines();
+      return ids.stream().allMatch(id -> now.stream().anyMatch(l -> l.startsWith(id + " "))) ? now : null;
+    });
+    Map<String, String> logged = new LinkedHashMap<>();
+    for (String line : lines) {
+      String id = line.substring(0, line.indexOf(' '));
+      if (ids.contains(id)) {
+        assertEquals(null, logged.put(id, line.substring(id.length() + 1, line.lastIndexOf(' '))), "twice: " + line);
+      }
+    }
+    return logged;
+  }
+
+  /** An admin who pastes a key where its id belongs (DELETE /api/v1/keys/ts_…) must not leave the key in the log. */
+  @Test
+  void aKeyWrittenWhereAKeyIdBelongsStaysOutOfTheAccessLog() throws Exception {
+    String key = "ts_" + "k".repeat(43);
+    String id = java.util.UUID.randomUUID().toString();
+    try (com.tracesentinel.support.LogCapture access =
+             com.tracesentinel.support.LogCapture.of("tracesentinel.access")) {
+      Map<String, String> expected = new LinkedHashMap<>();
+      for (Map.Entry<String, String> sent : Map.of("/api/v1/keys/" + key, "DELETE /api/v1/keys/{id} 400",
+          "/api/v1/./keys/" + key, "DELETE /api/v1/keys/{id} 400",
+          "/api/v1/keys/" + id, "DELETE /api/v1/keys/" + id + " 404").entrySet()) {
+        try (RawHttp client = new RawHttp(svc.port())) {
+          client.send(RawHttp.request("DELETE", sent.getKey(), TestService.ADMIN_KEY, null));
+          expected.put(client.read().header("X-Request-Id"), sent.getValue());
         }
       }
-      assertEquals(expected, logged);
+      assertEquals(expected, accessLinesOf(access, expected.keySet()));
     }
   }
 
