@@ -129,8 +129,9 @@ class ConfigTest {
     assertTrue(longKey.getMessage().startsWith("TRACESENTINEL_ADMIN_KEY must be at most 200"), longKey.getMessage());
     assertTrue(!longKey.getMessage().contains(tooLong), "the secret was printed");
     IllegalArgumentException accent = assertThrows(IllegalArgumentException.class,
-        () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "clé-secrète")));
+        () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "clé-secrète-de-longueur-suffisante")));
     assertTrue(!accent.getMessage().contains("clé"), "the secret was printed");
+    assertTrue(accent.getMessage().contains("printable ASCII"), accent.getMessage());
     assertEquals("change-me now, ok", Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", " change-me now, ok ")).adminKey());
     assertEquals("k".repeat(200), Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "k".repeat(200))).adminKey());
   }
