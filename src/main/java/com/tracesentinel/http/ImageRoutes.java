@@ -408,12 +408,14 @@ final class ImageRoutes {
             case UNSUPPORTED_FORMAT -> Fields.leadingSentence(refused.message(), "this image format is not accepted")
                 + ": send PNG, JPEG, GIF, BMP or WebP";
             case NOT_AN_IMAGE, TOO_LARGE_BYTES, TOO_MANY_PIXELS -> refused.message();
+            case NO_MEMORY -> "not enough memory to decode this photo while others are decoded; send it again";
           };
           refusedCounter(registry, refused.reason()).increment();
           return Future.failedFuture(switch (refused.reason()) {
             case NOT_AN_IMAGE, CORRUPT -> Problem.badRequest(detail);
             case UNSUPPORTED_FORMAT -> new Problem(415, "Unsupported media type", detail);
             case TOO_LARGE_BYTES, TOO_MANY_PIXELS -> new Problem(413, "Payload too large", detail);
+            case NO_MEMORY -> Problem.unavailable(detail, 2);
           });
         });
   }

@@ -23,7 +23,12 @@ public sealed interface DecodeOutcome permits DecodeOutcome.Decoded, DecodeOutco
      * The signature is right but the header or pixel data cannot be read: truncated or damaged file, or a JPEG of
      * implausibly many scans (400).
      */
-    CORRUPT
+    CORRUPT,
+    /**
+     * The heap could not hold the photo's pixels at that moment (other photos were being decoded): no fault of the
+     * photo's, so not a refusal of it (503, to be sent again).
+     */
+    NO_MEMORY
   }
 
   /**

@@ -154,6 +154,16 @@ public final class ImageDecoder {
    * anything that is not a readable image of acceptable size comes back as {@link Refused}.
    */
   public DecodeOutcome decode(byte[] image) {
+    try {
+      return decodeInTime(image);
+    } catch (OutOfMemoryError e) {
+      // The arrays too large for the heap were this photo's own, garbage once it is given up: the service goes on,
+      // and the photo can be sent again once the photos decoding beside it are done.
+      return new Refused(DecodeOutcome.Reason.NO_MEMORY, "the photo's pixels do not fit in the heap now");
+    }
+  }
+
+  private DecodeOutcome decodeInTime(byte[] image) {
     long start = System.nanoTime();
     ImageLoader.Loaded loaded;
     try {

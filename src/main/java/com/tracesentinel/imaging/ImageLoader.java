@@ -136,6 +136,11 @@ final class ImageLoader {
       try {
         image = readPixels(reader, deadline);
       } catch (IOException | RuntimeException e) {
+        // ImageIO's PNG reader wraps an OutOfMemoryError in an IIOException: a valid photo that the heap could not
+        // hold then (20 photos of 40 MP at once in 1 GB) was answered as damaged.
+        if (outOfMemory(e)) {
+          throw new Refusal(Reason.NO_MEMORY, format + " pixels do not fit in the heap now", e);
+        }
         // The JDK's JPEG reader says "Unsupported Image Type" for colour spaces it lacks (e.g. some YCCK files):
         // a valid file we cannot read, not a damaged one.
         Reason reason = describe(e).toLowerCase(Locale.ROOT).contains("unsupported") ? Reason.UNSUPPORTED_FORMAT
@@ -366,6 +371,13 @@ final class ImageLoader {
       if ((b[offset + i] & 0xFF) != sig[i]) return false;
     }
     return true;
+  }
+
+  static boolean outOfMemory(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof OutOfMemoryError) return true;
+    }
+    return false;
   }
 
   private static String describe(Throwable e) {
