@@ -1,6 +1,7 @@
 -- wrk script for load-tests/compare.sh: POST /api/v1/scans with BATCH new codes of the registered product 8600001,
 -- one site (SITE, LOAD001 unless set), every scan a first sale (or of TYPE, as load-tests/returns/run.sh's RETURNs).
--- Counts only 2xx answers as stored. Env: KEY, BATCH, RUN, SERIALS, SITE, TYPE.
+-- Counts only 2xx answers as stored. Env: KEY, BATCH, RUN, SERIALS, SITE, TYPE, CODE.
+-- CODE: every scan of that one code instead (load-tests/returns/run.sh's RETURNs of a box the site never sold).
 -- SERIALS=random (default) scatters each code's last 8 digits over their range (a bijection of the counter, so codes
 -- never repeat), as randomised pack serials do; SERIALS=sequential counts up (the order of earlier rounds).
 local counter = 0
@@ -12,6 +13,7 @@ local random = (os.getenv("SERIALS") or "random") == "random"
 local site = os.getenv("SITE") or "LOAD001"
 -- left out unless set: the bodies of earlier measurements stay byte for byte
 local typeField = os.getenv("TYPE") and string.format('"type":"%s",', os.getenv("TYPE")) or ""
+local fixedCode = os.getenv("CODE")
 
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -33,7 +35,7 @@ request = function()
     if random then
       serial = (counter * 48271) % 100000000
     end
-    local code = string.format("8600001%03d%02d%08d", run % 1000, tid, serial)
+    local code = fixedCode or string.format("8600001%03d%02d%08d", run % 1000, tid, serial)
     parts[i] = string.format('{"code":"%s",%s"siteId":"%s","documentNo":"C%d-%d-%d","lineNo":%d}',
       code, typeField, site, run, tid, counter, i)
   end
