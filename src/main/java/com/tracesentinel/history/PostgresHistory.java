@@ -680,6 +680,24 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   }
 
   @Override
+  public java.util.BitSet soldAt(List<byte[]> codeKeys, List<Integer> siteRefs) throws SQLException {
+    return onJudgeConnection(c -> {
+      java.util.BitSet sold = new java.util.BitSet(codeKeys.size());
+      try (PreparedStatement st = c.prepareStatement(Sql.SOLD_AT)) {
+        st.setArray(1, c.createArrayOf("bytea", codeKeys.toArray(new byte[0][])));
+        st.setArray(2, c.createArrayOf("int4", siteRefs.toArray()));
+        st.setArray(3, c.createArrayOf("int2", codeKeys.stream().map(k -> (short) CodeKey.partitionOf(k)).toArray()));
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) {
+            sold.set(rs.getInt(1) - 1);
+          }
+        }
+      }
+      return sold;
+    });
+  }
+
+  @Override
   public void allScans(Consumer<ScanEvent> sink) throws SQLException {
     reading(false, c -> { // no limit on idle transactions: see connectForReading
       c.setAutoCommit(false); // a server-side cursor: rows stream instead of filling the heap

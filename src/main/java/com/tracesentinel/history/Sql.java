@@ -133,6 +133,14 @@ final class Sql {
         AND voided_at IS NULL AND id <> ALL(?::int8[])
       ORDER BY code_key, id""";
 
+  // Whether each (code, site) has a stored sale that SCANS_OF_CODES would stream: one row back per pair at most, however
+  // many scans the code has; found through an index on the code, the site and type read from the code's rows.
+  static final String SOLD_AT = """
+      SELECT u.i FROM unnest(?::bytea[], ?::int4[], ?::int2[]) WITH ORDINALITY AS u(code_key, site_ref, part, i)
+      WHERE EXISTS (SELECT 1 FROM scans s WHERE s.part = u.part AND s.code_key = u.code_key
+                      AND s.site_ref = u.site_ref AND s.type = 'SALE' AND s.status IN ('ACCEPTED', 'FLAGGED')
+                      AND s.voided_at IS NULL)""";
+
   static final String ALL_SCANS = """
       SELECT code_key, idem, id, type, product, expiry, site_ref, scanned_at, quantity, split, billed_drug,
              settlement_id IS NOT NULL AS reimbursed, pack_size

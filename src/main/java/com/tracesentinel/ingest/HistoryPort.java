@@ -66,6 +66,12 @@ public interface HistoryPort {
    */
   void scansOfExcept(List<byte[]> codeKeys, java.util.Set<Long> excluded, Consumer<ScanEvent> sink) throws Exception;
 
+  /**
+   * Which of these codes the history holds a stored, judged, not voided SALE of at the site beside it (index-aligned
+   * lists; bit i set when it does): the judge's read, within its limits, as {@link #scansOfExcept}.
+   */
+  java.util.BitSet soldAt(List<byte[]> codeKeys, List<Integer> siteRefs) throws Exception;
+
   /** The stored, not yet voided scans of one upload of one site (NHSA fixmedins_bchno); the judge's read. */
   List<Voiding.UploadedScan> uploadScans(String siteId, String uploadBatch) throws Exception;
 

@@ -420,6 +420,35 @@ class ScanApiTest {
   }
 
   /**
+   * One request of returns of a box sold three times each at PA and PB in turn: those at PC, which never sold it, are
+   * RETURN_MISMATCHes without its scans being read; at PA, the first undoes the sale the state holds and the second
+   * the one before it, which only the history holds.
+   */
+  @Test
+  void returnsAtASiteThatNeverSoldTheBoxAndAtOneThatDidInOneRequest() {
+    Instant day = Instant.parse("2026-11-23T02:11:00Z");
+    String code = newCode();
+    JsonArray sales = new JsonArray();
+    for (int i = 0; i < 6; i++) {
+      sales.add(scan(code, i % 2 == 0 ? "PA" : "PB", "W-" + i, day.plus(i, ChronoUnit.MINUTES)));
+    }
+    assertEquals(200, svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", sales)).status());
+    JsonArray returns = new JsonArray();
+    for (String[] r : new String[][] {{"PC", "X-1"}, {"PA", "X-2"}, {"PA", "X-3"}, {"PC", "X-4"}}) {
+      returns.add(scan(code, r[0], r[1], day.plus(1, ChronoUnit.HOURS)).put("type", "RETURN"));
+    }
+    Response back = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", returns));
+    assertEquals("RETURN_MISMATCH", back.result(0).getJsonArray("anomalies").getJsonObject(0).getString("type"),
+        back.body());
+    assertEquals("ACCEPTED", back.result(1).getString("status"), back.body());
+    assertEquals("ACCEPTED", back.result(2).getString("status"), back.body());
+    assertEquals("RETURN_MISMATCH", back.result(3).getJsonArray("anomalies").getJsonObject(0).getString("type"),
+        back.body());
+    JsonObject state = svc.get("/api/v1/codes/" + code + "/events", investigator).json().getJsonObject("state");
+    assertEquals(4, state.getInteger("saleCount"), state.encode());
+  }
+
+  /**
    * Sold at PA, then at PB, PB's sale returned: PA's sale is the one open, so PA selling the box again is a repeat
    * "at the same site, later" (SUBSTITUTED) naming that sale; it was DIVERTED, naming no sale.
    */

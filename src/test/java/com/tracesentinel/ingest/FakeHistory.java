@@ -244,6 +244,27 @@ final class FakeHistory implements HistoryPort {
         && !excluded.contains(s.scanId())).forEach(s -> sink.accept(s.row().event()));
   }
 
+  /** Asks whether codes were sold at sites, so far. */
+  final java.util.concurrent.atomic.AtomicInteger soldAtReads = new java.util.concurrent.atomic.AtomicInteger();
+
+  @Override
+  public java.util.BitSet soldAt(List<byte[]> codeKeys, List<Integer> siteRefs) {
+    soldAtReads.incrementAndGet();
+    RuntimeException fail = failNextScansOf;
+    failNextScansOf = null;
+    if (fail != null) {
+      throw fail;
+    }
+    java.util.BitSet sold = new java.util.BitSet();
+    for (int i = 0; i < codeKeys.size(); i++) {
+      byte[] key = codeKeys.get(i);
+      int site = siteRefs.get(i);
+      sold.set(i, judgedInOrder().stream().map(s -> s.row().event()).anyMatch(e -> Arrays.equals(e.codeKey(), key)
+          && e.facts().type() == com.tracesentinel.rules.EventType.SALE && e.facts().siteRef() == site));
+    }
+    return sold;
+  }
+
   /** When set, the next read of an upload counts it down on entry and waits for holdUploadRead. */
   volatile java.util.concurrent.CountDownLatch uploadReadEntered;
   volatile java.util.concurrent.CountDownLatch holdUploadRead;

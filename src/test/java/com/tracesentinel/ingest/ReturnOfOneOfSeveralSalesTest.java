@@ -138,6 +138,50 @@ class ReturnOfOneOfSeveralSalesTest {
     assertTrue(report.clean(), report.toString());
   }
 
+  /**
+   * A box sold over and over in Shenzhen and Guangzhou, taken back again and again in Beijing, which never sold it: no
+   * sale is open in Beijing whatever the rest of the history holds, so no return reads the code's scans. Each read
+   * replayed every one of them on the judge's thread (0.056 s a return at 10,000), and each return, stored, made the
+   * next one longer.
+   */
+  @Test
+  void returnsAtASiteThatNeverSoldTheCodeDoNotReadItsScans() throws Exception {
+    List<ScanInput> sales = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      sales.add(scan(CODE, EventType.SALE, i % 2 == 0 ? "PSZ1" : "PGZ1", "S-" + i, 8));
+    }
+    service.ingest(sales, NOW).join();
+    int reads = history.scansOfReads.get();
+    for (int i = 0; i < 5; i++) {
+      ScanResult back = send(EventType.RETURN, "PBJ1", "B-" + i, 7);
+      assertEquals(AnomalyType.RETURN_MISMATCH.name(), back.anomalies().get(0).type());
+    }
+    List<ScanResult> together = service.ingest(List.of(scan(CODE, EventType.RETURN, "PBJ1", "B-5", 7),
+        scan(CODE, EventType.RETURN, "PBJ1", "B-6", 7)), NOW).join();
+    assertEquals(List.of(AnomalyType.RETURN_MISMATCH.name(), AnomalyType.RETURN_MISMATCH.name()),
+        together.stream().map(r -> r.anomalies().get(0).type()).toList());
+    assertEquals(0, history.scansOfReads.get() - reads, "no read of the code's scans");
+    assertEquals(200, StateCodec.decode(ledger.getRaw(CodeKey.of(CODE))).saleCount(), "every sale stands");
+    LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
+        .verify(new PrintStream(new ByteArrayOutputStream()), 10);
+    assertTrue(report.clean(), report.toString());
+  }
+
+  /** A sale judged earlier in the same request, not stored yet, is a sale at the return's site: the history is read. */
+  @Test
+  void aSaleJudgedEarlierInTheRequestIsOneAReturnAtItsSiteFinds() throws Exception {
+    send(EventType.SALE, "PSZ1", "S1", 9);
+    send(EventType.SALE, "PGZ1", "G1", 8);
+    List<ScanResult> together = service.ingest(List.of(scan(CODE, EventType.SALE, "PBJ1", "B1", 7),
+        scan(CODE, EventType.SALE, "PSZ1", "S2", 6), scan(CODE, EventType.SALE, "PGZ1", "G2", 6),
+        scan(CODE, EventType.RETURN, "PBJ1", "B2", 5)), NOW).join();
+    assertEquals(ScanStatus.ACCEPTED, together.get(3).status(), "B1, judged before it in the request");
+
+    LedgerRecovery.Report report = new LedgerRecovery(ledger, history, reference, LadderSettings.DEFAULTS)
+        .verify(new PrintStream(new ByteArrayOutputStream()), 10);
+    assertTrue(report.clean(), report.toString());
+  }
+
   private static List<String> verdicts(List<ScanResult> results) {
     return results.stream().map(r -> r.status() + " " + r.anomalies().stream().map(a -> a.type() + ": " + a.detail())
         .toList()).toList();
