@@ -4,6 +4,7 @@ import com.tracesentinel.config.Config;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -141,10 +142,8 @@ final class ConnectionGuard implements Shareable {
     return req -> {
       Tracked t = connections.get(req.connection());
       if (t != null && t.beyondCap) {
-        req.response().setStatusCode(503).putHeader("Content-Type", "application/problem+json")
-            .putHeader("Connection", "close").putHeader("Retry-After", "5")
-            .end(Problem.unavailable("too many open connections (" + max + "); try again shortly", 5).toJson()
-                .encode())
+        req.response().putHeader("Retry-After", "5");
+        refuse(req, Problem.unavailable("too many open connections (" + max + "); try again shortly", 5))
             .onComplete(ar -> req.connection().close());
         return;
       }
@@ -198,10 +197,20 @@ final class ConnectionGuard implements Shareable {
       t.conn.close(); // a refused upload still draining, or an answer under way: nothing more can be said
       return;
     }
-    req.response().setStatusCode(408).putHeader("Content-Type", "application/problem+json")
-        .putHeader("Connection", "close")
-        .end(new Problem(408, "Request timeout", "the request's body did not arrive within "
-            + TimeUnit.NANOSECONDS.toSeconds(bodyNanos) + " s").toJson().encode())
-        .onComplete(ar -> t.conn.close());
+    refuse(req, new Problem(408, "Request timeout", "the request's body did not arrive within "
+        + TimeUnit.NANOSECONDS.toSeconds(bodyNanos) + " s")).onComplete(ar -> t.conn.close());
+  }
+
+  /** Answers {@code p} and closes: a problem, or on the NHSA routes their envelope, which their clients read. */
+  private static Future<Void> refuse(HttpServerRequest req, Problem p) {
+    String id = req.response().headers().get("X-Request-Id");
+    if (id == null) {
+      id = RequestLog.newId();
+      req.response().putHeader("X-Request-Id", id);
+    }
+    String envelope = NhsaRoutes.refusalOutsideRouter(req, id, p);
+    return req.response().setStatusCode(p.status())
+        .putHeader("Content-Type", envelope == null ? "application/problem+json" : "application/json; charset=utf-8")
+        .putHeader("Connection", "close").end(envelope == null ? p.toJson().encode() : envelope);
   }
 }

@@ -13,6 +13,8 @@ import com.tracesentinel.nhsa.NhsaJson;
 import com.tracesentinel.nhsa.NhsaRequest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.net.RFC3986;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -20,6 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * {@code POST /api/v1/nhsa/{infno}}: the 3505/3505A/3506/3506A/3507 messages pharmacy and hospital systems already send
@@ -29,7 +32,8 @@ import java.util.List;
  *   <li>200, infcode 0: stored (or, for 3507, the upload voided); {@code output.result.retRslt} "0" only when a
  *   code was REJECTED;</li>
  *   <li>200, infcode -1: the message cannot be read (as NHSA clients expect); nothing stored;</li>
- *   <li>401, 403: no or unknown key, or a key of another site; 413: over 1 MiB; 422: the database refused the
+ *   <li>401, 403: no or unknown key, or a key of another site; 408: the body late ({@link ConnectionGuard}, as its
+ *   503 beyond the connection cap); 413: over 1 MiB; 422: the database refused the
  *   message's data; 503 with Retry-After: nothing stored, send it again; 500 or 504: as its detail says (stored, or
  *   not known), send it again to find out. All infcode -1.</li>
  * </ul>
@@ -75,15 +79,31 @@ final class NhsaRoutes {
    * 2026-12-04. A path that cannot be decoded is matched as sent.
    */
   private static boolean nhsaPath(RoutingContext ctx) {
-    String raw = ctx.request().path();
+    return nhsaPath(ctx.request().path(), ctx::normalizedPath);
+  }
+
+  private static boolean nhsaPath(String raw, Supplier<String> normalized) {
     if (raw == null || raw.startsWith(PREFIX)) {
       return raw != null;
     }
     try {
-      return ctx.normalizedPath().startsWith(PREFIX);
+      return normalized.get().startsWith(PREFIX);
     } catch (IllegalArgumentException undecodable) {
       return false;
     }
+  }
+
+  /**
+   * The envelope of a refusal written before or beside the router ({@link ConnectionGuard}: a connection beyond the
+   * cap, a body that did not arrive in time) when the request is on these routes, else null: those answers were
+   * problem documents, which an NHSA client reading {@code infcode} cannot read.
+   */
+  static String refusalOutsideRouter(HttpServerRequest request, String requestId, Problem p) {
+    if (!nhsaPath(request.path(), () -> RFC3986.normalizePath(request.path()))) {
+      return null;
+    }
+    String message = zh(p.status(), false, false, ApiServer.compressedBody(request), false) + " / " + p.getMessage();
+    return refusal(requestId, Instant.now(), message, List.of()).encode();
   }
 
   private void post(RoutingContext ctx) {
@@ -95,7 +115,7 @@ final class NhsaRoutes {
     } catch (NhsaError.Refused refused) {
       // Another site's message is that site's business even when malformed: its errors are not this key's to read
       if (!forAnotherSite(ctx, refused.siteId())) {
-        send(ctx, 200, refusal(ctx, received, refused.getMessage(), refused.errors()));
+        send(ctx, 200, refusal(RequestLog.id(ctx), received, refused.getMessage(), refused.errors()));
       }
       return;
     }
@@ -141,7 +161,7 @@ final class NhsaRoutes {
       if (!upload.linesWithoutCode().isEmpty()) {
         ours.put("linesWithoutCode", new JsonArray(upload.linesWithoutCode()));
       }
-      send(ctx, 200, envelope(ctx, received, 0, null, NhsaAnswer.upload(upload, ar.result()), ours));
+      send(ctx, 200, envelope(RequestLog.id(ctx), received, 0, null, NhsaAnswer.upload(upload, ar.result()), ours));
     });
   }
 
@@ -149,7 +169,8 @@ final class NhsaRoutes {
     JsonObject ours = new JsonObject().put("infno", d.infno()).put("msgid", d.msgid())
         .put("uploadBatch", d.uploadBatch()).put("invDataType", d.invDataType());
     if (!d.ofSales()) {
-      send(ctx, 200, envelope(ctx, received, 0, null, NhsaAnswer.notSales(d), ours.put("scansVoided", 0)));
+      send(ctx, 200, envelope(RequestLog.id(ctx), received, 0, null, NhsaAnswer.notSales(d),
+          ours.put("scansVoided", 0)));
       return;
     }
     Future.fromCompletionStage(scans.voidUpload(d.siteId(), d.uploadBatch(), received),
@@ -161,7 +182,7 @@ final class NhsaRoutes {
           Voiding.Result r = ar.result();
           ours.put("scansVoided", r.scansVoided()).put("codesRederived", r.codesRederived())
               .put("lateDeletions", ScanJson.findings(r.lateDeletions()));
-          send(ctx, 200, envelope(ctx, received, 0, null, NhsaAnswer.deletion(d, r), ours));
+          send(ctx, 200, envelope(RequestLog.id(ctx), received, 0, null, NhsaAnswer.deletion(d, r), ours));
         });
   }
 
@@ -171,19 +192,32 @@ final class NhsaRoutes {
     // A cluster's message split over nodes may be partly stored (a deletion partly carried out) when refused: the
     // Chinese half said "nothing stored" there while the English half said the opposite.
     boolean partly = p.toJson().getBoolean("partlyStored", false);
-    boolean deletion = "3507".equals(ctx.pathParam("infno"));
-    String zh = switch (p.status()) {
+    String zh = zh(p.status(), partly, "3507".equals(ctx.pathParam("infno")), ApiServer.compressedBody(ctx.request()),
+        Auth.principal(ctx) == null);
+    if (p.retryAfterSeconds() != null) {
+      ctx.response().putHeader("Retry-After", Integer.toString(p.retryAfterSeconds()));
+    }
+    send(ctx, p.status(), refusal(RequestLog.id(ctx), Instant.now(), zh + " / " + p.getMessage(), List.of()));
+  }
+
+  /**
+   * The Chinese half of a refusal's {@code err_msg}.
+   *
+   * @param roleRefused a 403 before the caller was noted: the key's role, not its site, is refused
+   */
+  private static String zh(int status, boolean partly, boolean deletion, boolean compressed, boolean roleRefused) {
+    return switch (status) {
       case 401 -> "缺少或无效的 API 密钥";
       // Auth.require refuses a key's role before it notes the caller; post() refuses a scanner of another site
       // after. The Chinese half said "not for this institution" to an investigator's key, whose English half says
       // its role is refused.
-      case 403 -> Auth.principal(ctx) == null ? "该密钥的角色无权上传（须为本机构的扫码密钥或管理员密钥）"
-          : "该密钥无权为此定点医药机构上传";
+      case 403 -> roleRefused ? "该密钥的角色无权上传（须为本机构的扫码密钥或管理员密钥）" : "该密钥无权为此定点医药机构上传";
       case 404 -> "没有这个接口，请用 POST /api/v1/nhsa/{infno}";
       case 405 -> "只接受 POST 上传";
+      case 408 -> "报文未在规定时间内传完，未保存任何内容，请重发";
       case 413 -> "报文超过 1 MiB，请分批上传";
       // The generic "请求被拒绝" (request refused) left a Chinese reader with nothing to change.
-      case 415 -> ApiServer.compressedBody(ctx.request()) ? "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送"
+      case 415 -> compressed ? "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送"
           : "只接受 JSON 报文（Content-Type: application/json）";
       case 422 -> partly ? "数据库拒收该报文的部分数据，其余部分已保存" : "数据库拒收该报文的数据，未保存任何内容";
       case 503 -> !partly ? (deletion ? "服务暂时不可用，未作废任何扫码，请稍后重发删除" : "服务暂时不可用，未保存任何内容，请稍后重发")
@@ -195,31 +229,27 @@ final class NhsaRoutes {
           : "该报文（或其部分）是否已保存未知，请重发（已保存的追溯码返回 REPLAYED）";
       default -> "请求被拒绝";
     };
-    if (p.retryAfterSeconds() != null) {
-      ctx.response().putHeader("Retry-After", Integer.toString(p.retryAfterSeconds()));
-    }
-    send(ctx, p.status(), refusal(ctx, Instant.now(), zh + " / " + p.getMessage(), List.of()));
   }
 
-  private static JsonObject refusal(RoutingContext ctx, Instant received, String message, List<NhsaError> errors) {
+  private static JsonObject refusal(String requestId, Instant received, String message, List<NhsaError> errors) {
     JsonObject ours = new JsonObject();
     if (!errors.isEmpty()) {
       JsonArray list = new JsonArray();
       errors.forEach(e -> list.add(new JsonObject().put("field", e.field()).put("zh", e.zh()).put("en", e.en())));
       ours.put("errors", list);
     }
-    return envelope(ctx, received, -1, message, new NhsaAnswer.Result("0", message), ours);
+    return envelope(requestId, received, -1, message, new NhsaAnswer.Result("0", message), ours);
   }
 
   /**
    * The NHSA response envelope. {@code inf_refmsgid} is this service's id for the message (the request id of the
    * access log and X-Request-Id, after the receiving time), as the platform gives its own.
    */
-  private static JsonObject envelope(RoutingContext ctx, Instant received, int infcode, String errMsg,
+  private static JsonObject envelope(String requestId, Instant received, int infcode, String errMsg,
                                      NhsaAnswer.Result result, JsonObject ours) {
     String receivedAt = NhsaAnswer.time(received);
     return new JsonObject().put("infcode", infcode)
-        .put("inf_refmsgid", receivedAt.substring(0, 14) + RequestLog.id(ctx))
+        .put("inf_refmsgid", receivedAt.substring(0, 14) + requestId)
         .put("refmsg_time", receivedAt).put("respond_time", NhsaAnswer.time(Instant.now()))
         .put("err_msg", errMsg)
         .put("output", new JsonObject()

@@ -210,6 +210,42 @@ class ConnectionLimitsTest {
     }
   }
 
+  /**
+   * An NHSA client reads infcode: the answers given outside the router (a connection beyond the cap, a body that does
+   * not arrive in time) come in the NHSA envelope on its routes too, dot segments in the path included.
+   */
+  @Test
+  void anNhsaMessageRefusedByTheConnectionGuardIsAnsweredInTheEnvelope() throws Exception {
+    List<RawHttp> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < MAX + 5; i++) {
+        RawHttp c = new RawHttp(svc.port());
+        c.send(RawHttp.request("POST", i % 2 == 0 ? "/api/v1/nhsa/3505" : "/api/v1/./nhsa/3507",
+            TestService.ADMIN_KEY, "Content-Type: application/json\r\nContent-Length: 1000\r\n") + "{\"infno\": 1");
+        sockets.add(c);
+      }
+      Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
+      for (RawHttp c : sockets) {
+        RawHttp.Reply r = c.read();
+        byStatus.merge(r.status(), 1, Integer::sum);
+        assertTrue(r.status() == 408 || r.status() == 503, r.status() + " " + r.body());
+        assertTrue(r.header("Content-Type").startsWith("application/json"), r.headers().toString());
+        JsonObject envelope = new JsonObject(r.body());
+        assertEquals(-1, envelope.getInteger("infcode"), r.body());
+        assertEquals("0", envelope.getJsonObject("output").getJsonObject("result").getString("retRslt"), r.body());
+        assertTrue(envelope.getString("err_msg").contains(r.status() == 408 ? "did not arrive within 2 s"
+            : "too many open connections"), r.body());
+        assertTrue(envelope.getString("inf_refmsgid").endsWith(r.header("X-Request-Id")), r.body());
+        assertTrue(c.closedWithin(5_000), "closed after the " + r.status());
+      }
+      assertTrue(byStatus.getOrDefault(408, 0) >= 1 && byStatus.getOrDefault(503, 0) >= 5, byStatus.toString());
+    } finally {
+      for (RawHttp c : sockets) {
+        c.close();
+      }
+    }
+  }
+
   @Test
   void anUploadWithoutAKeyIsRefusedBeforeItsBodyIsReadAndDrained() throws Exception {
     // path, content type, body size, the answer's content type (NHSA answers in its own envelope)
