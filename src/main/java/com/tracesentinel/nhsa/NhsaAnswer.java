@@ -144,7 +144,8 @@ public final class NhsaAnswer {
     String line = code.linePath();
     String e = error == null ? "" : error;
     String[][] fields = {{"documentNo ", ".rtal_docno"}, {"uploadBatch ", ".fixmedins_bchno"},
-        {"billedDrug ", ".med_list_codg"}, {"settlementId ", ".setl_id"}, {"linkedDocumentNo ", ".medins_prod_sel_no"}};
+        {"billedDrug ", ".med_list_codg"}, {"settlementId ", "." + code.settlementField()},
+        {"linkedDocumentNo ", ".medins_prod_sel_no"}};
     for (String[] f : fields) {
       if (e.startsWith(f[0])) {
         return new Where(line + f[1], "含有控制字符或无效字符");

@@ -230,7 +230,7 @@ public final class NhsaEnvelope {
     Boolean split = flag(line, path);
     BigDecimal count = count(line, path, iface.type == EventType.RETURN);
     String billed = text(line, "med_list_codg", path, "医疗目录编码", "the catalogue code", false);
-    String settlement = settlement(line, path);
+    Settlement settlement = settlement(line, path);
     String returned = iface.type == EventType.RETURN ? text(line, "medins_prod_sel_no", path, "商品销售流水号",
         "the sale's serial number", false) : null;
     List<Found> found = codes(line, path);
@@ -244,8 +244,8 @@ public final class NhsaEnvelope {
       // Not the code's position: a retry that lists the line's codes in another order, or sends each box as an
       // old-layout line of its own, was stored again as second sales of the receipt (DOUBLE_SCAN).
       ScanInput in = new ScanInput(found.get(c).code(), iface.type, site, doc, 1, at, quantity, split, billed,
-          settlement, device, batch, returned);
-      codes.add(new NhsaRequest.Code(in, index, path, found.get(c).entry()));
+          settlement.id(), device, batch, returned);
+      codes.add(new NhsaRequest.Code(in, index, path, found.get(c).entry(), settlement.field()));
     }
   }
 
@@ -433,22 +433,28 @@ public final class NhsaEnvelope {
     return n;
   }
 
-  /** The settlement id when the line was reimbursed, else null. */
-  private String settlement(Map<?, ?> line, String path) {
+  /**
+   * A line's settlement id (null: self-paid) and the field it was read from, which a scan the core rejects for it
+   * names: a visit number's control character was blamed on a {@code setl_id} the line did not send.
+   */
+  private record Settlement(String id, String field) {}
+
+  private Settlement settlement(Map<?, ?> line, String path) {
     String type = text(line, "mdtrt_setl_type", path, "就医结算类型", "the settlement type", false);
     String setlId = text(line, "setl_id", path, "结算ID", "the settlement id", false);
+    Settlement bySetlId = new Settlement(setlId, "setl_id");
     if (type == null) {
-      return setlId;
+      return bySetlId;
     }
     if (type.equals("2")) {
-      return null;
+      return new Settlement(null, "setl_id");
     }
     if (!type.equals("1")) {
       fail(path, "mdtrt_setl_type", "就医结算类型须为 1（医保）或 2（自费）", "must be 1 (insurance) or 2 (self-paid)");
-      return null;
+      return new Settlement(null, "setl_id");
     }
     String visit = text(line, "mdtrt_sn", path, "就医流水号", "the visit number", false);
-    return setlId != null ? setlId : visit != null ? visit : "mdtrt_setl_type=1";
+    return setlId != null ? bySetlId : new Settlement(visit != null ? visit : "mdtrt_setl_type=1", "mdtrt_sn");
   }
 
   /**

@@ -39,8 +39,9 @@ public sealed interface NhsaRequest permits NhsaRequest.Upload, NhsaRequest.Dele
    * @param line     the line's 0-based position in the message (0 for 3505/3506)
    * @param linePath where the line is in the message ({@code input.selinfoDetail[1]})
    * @param entry    the code's position in the line's {@code drugtracinfo}, or -1 for the old layout's field
+   * @param settlementField the line's field the settlement id was read from: {@code setl_id} or {@code mdtrt_sn}
    */
-  record Code(ScanInput input, int line, String linePath, int entry) {
+  record Code(ScanInput input, int line, String linePath, int entry, String settlementField) {
     /** Where the code is in the message ({@code input.selinfoDetail[1].drugtracinfo[0].drug_trac_codg}). */
     public String field() {
       return entry < 0 ? linePath + ".drug_trac_codg" : linePath + ".drugtracinfo[" + entry + "].drug_trac_codg";

@@ -347,4 +347,19 @@ class NhsaEnvelopeTest {
     assertEquals("input.selinfo.drugtracinfo", refused("3505", sale3505(SITE, newLayoutLine("R-16", "B-16", T,
         tooMany))).get(0).field());
   }
+
+  @Test
+  void aRejectedSettlementIsNamedByTheFieldItCameFrom() {
+    JsonObject byVisit = saleLine("81000010000009000001", "R-1", "B-1", T).put("mdtrt_setl_type", "1")
+        .putNull("setl_id").put("mdtrt_sn", "MZ\u0000");
+    NhsaRequest.Code code = upload("3505", sale3505(SITE, byVisit)).codes().get(0);
+    assertEquals("MZ\u0000", code.input().settlementId());
+    String refused = "settlementId holds U+0000 at position 2: only printable text is accepted";
+    assertEquals("input.selinfo.mdtrt_sn", NhsaAnswer.where(refused, code).field(),
+        "setl_id was not sent: the id at fault is the visit number");
+    JsonObject bySettlement = saleLine("81000010000009000001", "R-1", "B-1", T).put("mdtrt_setl_type", "1")
+        .put("setl_id", "S\u0000");
+    assertEquals("input.selinfo.setl_id", NhsaAnswer.where(refused,
+        upload("3505", sale3505(SITE, bySettlement)).codes().get(0)).field());
+  }
 }
