@@ -162,6 +162,9 @@ public final class CodeLedger implements LedgerPort, AutoCloseable {
         setAside(file, "corrupt");
       }
     } else {
+      // Opened here, not below: there a map still to be made is marked as mid-rebuild, and that marker made every
+      // other start with TRACESENTINEL_LEDGER_VERIFY=false throw this ledger away and rebuild it from the history.
+      map = builder(capacity).createPersistedTo(file);
       opened = Opened.CLEAN;
       because = "closed cleanly";
     }

@@ -62,6 +62,24 @@ class CodeLedgerTest {
     }
   }
 
+  /**
+   * TRACESENTINEL_LEDGER_VERIFY=false skips the check of a cleanly closed ledger, nothing more: such an open marked the
+   * ledger as mid-rebuild, so every other start threw it away and rebuilt it whole from the history.
+   */
+  @Test
+  void aCleanLedgerOpenedUncheckedIsKeptAtEveryLaterStart() throws Exception {
+    try (CodeLedger ledger = CodeLedger.open(dir, 1_000, false)) {
+      ledger.rebuilt(); // as the service does once a new ledger holds the history
+      ledger.put(CodeKey.of("A"), CodeState.NEW.withScanRecorded(7), 100, true);
+    }
+    for (int start = 1; start <= 2; start++) {
+      try (CodeLedger ledger = CodeLedger.open(dir, 1_000, false)) {
+        assertEquals(CodeLedger.Opened.CLEAN, ledger.opened(), "start " + start + ": " + ledger.openedBecause());
+        assertEquals(1, ledger.get(CodeKey.of("A")).scanCount());
+      }
+    }
+  }
+
   @Test
   void aLeftoverMarkerMeansTheLastStopWasUnclean() throws Exception {
     try (CodeLedger ledger = CodeLedger.open(dir, 1_000, true)) {
