@@ -15,6 +15,21 @@ import java.nio.charset.StandardCharsets;
 public final class Utf8 {
   private Utf8() {}
 
+  /**
+   * Whether {@code length} bytes from {@code offset} are JSON text in UTF-8 as far as the encoding goes: well-formed,
+   * and no zero byte among the first four. From a zero byte there (never in UTF-8 JSON) Jackson takes the bytes for
+   * UTF-16 or UTF-32 and decodes them so: a body in UTF-16 without a byte-order mark was read and stored as if sent in
+   * UTF-8, and an import's UTF-16 line too.
+   */
+  public static boolean jsonText(byte[] bytes, int offset, int length) {
+    for (int i = offset; i < offset + Math.min(4, length); i++) {
+      if (bytes[i] == 0) {
+        return false;
+      }
+    }
+    return wellFormed(bytes, offset, length);
+  }
+
   public static boolean wellFormed(byte[] bytes, int offset, int length) {
     int end = offset + length;
     int i = offset;

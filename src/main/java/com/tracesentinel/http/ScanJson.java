@@ -76,7 +76,7 @@ final class ScanJson {
   static List<ScanInput> readBody(Buffer body, Instant now, int maxBatch) {
     Problem.Errors errors = new Problem.Errors();
     byte[] bytes = body.getBytes();
-    if (!com.tracesentinel.code.Utf8.wellFormed(bytes)) {
+    if (!com.tracesentinel.code.Utf8.jsonText(bytes, 0, bytes.length)) {
       throw Problem.badRequest("the body is not well-formed UTF-8");
     }
     try (JsonParser p = JSON.createParser(bytes)) {

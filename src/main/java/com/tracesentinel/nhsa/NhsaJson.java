@@ -33,7 +33,7 @@ public final class NhsaJson {
 
   /** The value of {@code length} bytes of UTF-8 from {@code offset}. */
   public static Object read(byte[] json, int offset, int length) {
-    if (!com.tracesentinel.code.Utf8.wellFormed(json, offset, length)) {
+    if (!com.tracesentinel.code.Utf8.jsonText(json, offset, length)) {
       throw notJson(null);
     }
     try (JsonParser p = FACTORY.createParser(json, offset, length)) {

@@ -24,6 +24,15 @@ class Utf8Test {
   }
 
   @Test
+  void jsonTextHasNoZeroByteWhereJacksonLooksForUtf16OrUtf32() {
+    assertTrue(Utf8.jsonText("{\"a\":\"\\u0000\"}".getBytes(StandardCharsets.US_ASCII), 0, 12));
+    assertTrue(Utf8.jsonText(new byte[0], 0, 0));
+    assertFalse(Utf8.jsonText("{}".getBytes(StandardCharsets.UTF_16LE), 0, 4), "UTF-16LE, well-formed as UTF-8");
+    assertFalse(Utf8.jsonText("{}".getBytes(StandardCharsets.UTF_16BE), 0, 4), "UTF-16BE");
+    assertFalse(Utf8.jsonText(bytes('{', 0xC0, 0xAF, '}'), 0, 4), "ill-formed UTF-8 still is not");
+  }
+
+  @Test
   void overlongFormsSurrogatesAndCodePointsPastTheLastAreNot() {
     assertFalse(Utf8.wellFormed(bytes('A', 0xC0, 0xAF)), "overlong '/' in two bytes");
     assertFalse(Utf8.wellFormed(bytes(0xE0, 0x80, 0xAF)), "overlong '/' in three bytes");

@@ -184,6 +184,20 @@ class ScanApiTest {
   }
 
   @Test
+  void aBodyInUtf16WithoutAByteOrderMarkIs400NotReadAsUtf16() {
+    String code = newCode();
+    String scan = "{\"code\":\"" + code + "\",\"siteId\":\"PA\",\"documentNo\":\"U16-1\"}";
+    for (java.nio.charset.Charset utf16 : List.of(java.nio.charset.StandardCharsets.UTF_16LE,
+        java.nio.charset.StandardCharsets.UTF_16BE)) {
+      Response r = svc.send(svc.request("/api/v1/scans", pharmacyA).header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(scan.getBytes(utf16))).build());
+      assertEquals(400, r.status(), utf16 + ": " + r.body());
+      assertTrue(r.body().contains("not well-formed UTF-8"), r.body());
+    }
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE canonical = '" + code + "'"));
+  }
+
+  @Test
   void aBodyThatIsNotWellFormedUtf8Is400AndNotReadAsAnotherScan() {
     String code = newCode();
     byte[] head = ("{\"code\":\"" + code + "\",\"siteId\":\"PA\",\"documentNo\":\"U-")

@@ -362,4 +362,21 @@ class NhsaEnvelopeTest {
     assertEquals("input.selinfo.setl_id", NhsaAnswer.where(refused,
         upload("3505", sale3505(SITE, bySettlement)).codes().get(0)).field());
   }
+
+  @Test
+  void aMessageInUtf16OrUtf32WithoutAByteOrderMarkIsNotJsonInUtf8() {
+    // ASCII only: a non-ASCII character's UTF-16 bytes are seldom well-formed UTF-8, and were refused already
+    JsonObject line = new JsonObject().put("rtal_docno", "R-1").put("fixmedins_bchno", "B-1")
+        .put("sel_retn_time", T).put("trdn_flag", "0").put("sel_retn_cnt", 1)
+        .put("drug_trac_codg", "81000010000009000001");
+    String message = new JsonObject().put("infno", "3505").put("fixmedins_code", SITE)
+        .put("input", new JsonObject().put("selinfo", line)).encode();
+    assertTrue(StandardCharsets.US_ASCII.newEncoder().canEncode(message), message);
+    for (java.nio.charset.Charset wide : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE,
+        java.nio.charset.Charset.forName("UTF-32LE"))) {
+      byte[] bytes = message.getBytes(wide);
+      NhsaError.Refused refused = assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(bytes), wide.name());
+      assertEquals("the message is not JSON in UTF-8", refused.errors().get(0).en());
+    }
+  }
 }
