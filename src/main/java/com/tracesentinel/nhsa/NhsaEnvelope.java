@@ -93,6 +93,8 @@ public final class NhsaEnvelope {
       "drug_trac_codg", "inv_data_type", "inf_time");
 
   private final List<NhsaError> errors = new ArrayList<>();
+  /** Every error found, also those beyond the {@value #MAX_ERRORS} listed. */
+  private int errorsFound;
   /** fixmedins_code once read: a refusal names it. */
   private String site;
 
@@ -223,7 +225,7 @@ public final class NhsaEnvelope {
   /** Adds the scans of one line to {@code codes}, or its errors. */
   private void line(Interface iface, String site, String device, Map<?, ?> line, int index, String path,
                     List<NhsaRequest.Code> codes) {
-    int errorsBefore = errors.size();
+    int errorsBefore = errorsFound;
     String doc = text(line, "rtal_docno", path, "零售单据号", "the retail document number", true);
     String batch = text(line, "fixmedins_bchno", path, "定点医药机构批次流水号", "the batch number", true);
     Instant at = chinaTime(line, path, "sel_retn_time", "销售/退货时间", "the sale or return time", true);
@@ -234,7 +236,7 @@ public final class NhsaEnvelope {
     String returned = iface.type == EventType.RETURN ? text(line, "medins_prod_sel_no", path, "商品销售流水号",
         "the sale's serial number", false) : null;
     List<Found> found = codes(line, path);
-    if (errors.size() > errorsBefore || found.isEmpty()) {
+    if (errorsFound > errorsBefore || found.isEmpty()) {
       return;
     }
     // Shared over boxes, not entries: a box listed twice (or in both layouts) is stored once, so a split line of 10
@@ -523,13 +525,25 @@ public final class NhsaEnvelope {
   }
 
   private void fail(String field, String zh, String en) {
+    errorsFound++;
     if (errors.size() < MAX_ERRORS) {
       errors.add(new NhsaError(field, zh, en));
     }
   }
 
+  /**
+   * The errors listed, then how many more were found: a sender who fixed the 50 listed sent the message again
+   * thinking it mended, and met the next 50.
+   */
   private NhsaError.Refused refused() {
-    return new NhsaError.Refused(errors, site);
+    if (errorsFound == errors.size()) {
+      return new NhsaError.Refused(errors, site);
+    }
+    List<NhsaError> listed = new ArrayList<>(errors);
+    int more = errorsFound - errors.size();
+    listed.add(new NhsaError("input", "另有 " + more + " 处错误未列出（最多列出 " + MAX_ERRORS + " 处）",
+        more + " more errors not listed (at most " + MAX_ERRORS + " are)"));
+    return new NhsaError.Refused(listed, site);
   }
 
   /** A value quoted in a message: at most 40 characters, control characters shown as '?'. */

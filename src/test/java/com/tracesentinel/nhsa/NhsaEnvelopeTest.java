@@ -64,6 +64,22 @@ class NhsaEnvelopeTest {
     assertEquals(List.of(), u.linesWithoutCode());
   }
 
+  /** Past the 50 errors listed, how many more were found: a sender who mended the 50 met the next 50. */
+  @Test
+  void errorsBeyondTheFiftyListedAreCounted() {
+    JsonObject[] lines = new JsonObject[60];
+    for (int i = 0; i < lines.length; i++) {
+      lines[i] = newLayoutLine("R-E" + i, "B-E", "2026-11-28 25:00:00", "81000010000009" + String.format("%06d", i));
+    }
+    List<NhsaError> errors = refused("3505A", sale3505A(SITE, lines));
+    assertEquals(51, errors.size());
+    assertEquals("input.selinfoDetail[49].sel_retn_time", errors.get(49).field());
+    assertEquals(new NhsaError("input", "另有 10 处错误未列出（最多列出 50 处）", "10 more errors not listed (at most 50 are)"),
+        errors.get(50));
+    JsonObject[] fifty = java.util.Arrays.copyOf(lines, 50);
+    assertEquals(50, refused("3505A", sale3505A(SITE, fifty)).size(), "no count when every error is listed");
+  }
+
   @Test
   void newLayoutLinesGiveOneScanPerCodeEachOfLineNumberOne() {
     JsonObject split = newLayoutLine("R-2", "B-2b", T, "81000030000009000010").put("trdn_flag", "1")
