@@ -61,20 +61,33 @@ public final class ApiKeys {
     return repository.insert(id, hash(key), role, siteId, label).map(v -> new IssuedKey(id.toString(), key));
   }
 
+  /**
+   * The caller behind a bearer token when that is known without asking the database (the bootstrap key, a key
+   * checked lately), else null: the key may still be live.
+   */
+  public Principal cached(String token) {
+    if (token == null || token.isBlank() || token.length() > 200) {
+      return null;
+    }
+    byte[] h = hash(token.trim());
+    if (bootstrapAdminHash != null && MessageDigest.isEqual(h, bootstrapAdminHash)) {
+      return new Principal("bootstrap", Role.ADMIN, null);
+    }
+    Cached cached = cache.get(HexFormat.of().formatHex(h));
+    return cached != null && System.nanoTime() - cached.at() < maxAgeNanos ? cached.principal() : null;
+  }
+
   /** The caller behind a bearer token, or null (future succeeds with null) when the key is unknown or revoked. */
   public Future<Principal> authenticate(String token) {
+    Principal known = cached(token);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
     if (token == null || token.isBlank() || token.length() > 200) {
       return Future.succeededFuture(null);
     }
     byte[] h = hash(token.trim());
-    if (bootstrapAdminHash != null && MessageDigest.isEqual(h, bootstrapAdminHash)) {
-      return Future.succeededFuture(new Principal("bootstrap", Role.ADMIN, null));
-    }
     String cacheKey = HexFormat.of().formatHex(h);
-    Cached cached = cache.get(cacheKey);
-    if (cached != null && System.nanoTime() - cached.at() < maxAgeNanos) {
-      return Future.succeededFuture(cached.principal());
-    }
     long generation;
     synchronized (cacheLock) {
       generation = revocations;

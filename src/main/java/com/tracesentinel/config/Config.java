@@ -27,6 +27,7 @@ public record Config(
     int maxPendingScans,
     Duration oldestScan,
     int publicLookupsPerMinute,
+    int unknownKeysPerMinute,
     boolean trustProxy,
     boolean opsOnLoopbackOnly,
     Duration decodeBudget,
@@ -116,6 +117,8 @@ public record Config(
         // At most 10,000 days: every accepted time stays after 1970, which the ledger's time fields need.
         Duration.ofDays(e.longValue("TRACESENTINEL_SCAN_MAX_AGE_DAYS", 400, 1, 10_000)),
         e.integer("TRACESENTINEL_LOOKUPS_PER_MINUTE", 60, 1, 100_000_000),
+        // Each key that is not a cached live one costs a database query: one client's guesses are bounded (0: not).
+        e.integer("TRACESENTINEL_UNKNOWN_KEYS_PER_MINUTE", 60, 0, 100_000_000),
         // Only behind exactly one trusted reverse proxy: the public look-up's rate limit then keys on the address it
         // appends to X-Forwarded-For. Left false, that header is client-controlled and ignored.
         e.bool("TRACESENTINEL_TRUST_PROXY", false),
@@ -251,8 +254,8 @@ public record Config(
   public Config withPort(int newPort) {
     return new Config(newPort, host, dataDir, dbUrl, adminKey, ledgerCapacity, ledgerVerify, auditSeconds, dbPoolSize,
         dbTimeoutSeconds, dbStallMillis, livenessGrace, maxGroupScans, maxPendingScans, oldestScan,
-        publicLookupsPerMinute, trustProxy, opsOnLoopbackOnly, decodeBudget, exportMax, http, ladder, reportPhone,
-        alerts, cluster);
+        publicLookupsPerMinute, unknownKeysPerMinute, trustProxy, opsOnLoopbackOnly, decodeBudget, exportMax, http,
+        ladder, reportPhone, alerts, cluster);
   }
 
   public Path ledgerDir() {

@@ -170,7 +170,7 @@ public final class ApiServer extends VerticleBase {
     router.route().method(HttpMethod.HEAD).handler(ApiServer::headLength);
     router.route().handler(ApiServer::requireReadablePath);
     router.route().handler(ApiServer::requireUncompressedBody);
-    Auth auth = new Auth(services.keys(), services.config().dbTimeoutSeconds());
+    Auth auth = new Auth(vertx, services);
     ScanRoutes scans = new ScanRoutes(services.intake());
     images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().dataDir().resolve("uploads"),
         services.prometheus());

@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  *   code was REJECTED;</li>
  *   <li>200, infcode -1: the message cannot be read (as NHSA clients expect); nothing stored;</li>
  *   <li>401, 403: no or unknown key, or a key of another site; 408: the body late ({@link ConnectionGuard}, as its
- *   503 beyond the connection cap); 413: over 1 MiB; 422: the database refused the
+ *   503 beyond the connection cap); 429 with Retry-After: too many unknown keys from one address; 413: over 1 MiB;
+ *   422: the database refused the
  *   message's data; 503 with Retry-After: nothing stored, send it again; 500 or 504: as its detail says (stored, or
  *   not known), send it again to find out. All infcode -1.</li>
  * </ul>
@@ -219,6 +220,7 @@ final class NhsaRoutes {
       // The generic "请求被拒绝" (request refused) left a Chinese reader with nothing to change.
       case 415 -> compressed ? "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送"
           : "只接受 JSON 报文（Content-Type: application/json）";
+      case 429 -> "无效或已吊销的 API 密钥尝试过多，请稍后再试";
       case 422 -> partly ? "数据库拒收该报文的部分数据，其余部分已保存" : "数据库拒收该报文的数据，未保存任何内容";
       case 503 -> !partly ? (deletion ? "服务暂时不可用，未作废任何扫码，请稍后重发删除" : "服务暂时不可用，未保存任何内容，请稍后重发")
           : deletion ? "服务暂时不可用，该批次的部分扫码已作废，请稍后重发删除（已作废的不会重复作废）"

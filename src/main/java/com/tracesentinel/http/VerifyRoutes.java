@@ -263,11 +263,16 @@ final class VerifyRoutes {
     ctx.next();
   }
 
+  private String clientKey(RoutingContext ctx) {
+    return clientKey(ctx, trustProxy);
+  }
+
   /**
-   * The address the limit is kept for. X-Forwarded-For is believed only when configured (one trusted proxy in front:
-   * its last entry is the address that proxy saw); otherwise any client could invent one per request.
+   * The address a per-client limit (the look-ups, the unknown API keys) is kept for. X-Forwarded-For is believed only
+   * when configured (one trusted proxy in front: its last entry is the address that proxy saw); otherwise any client
+   * could invent one per request.
    */
-  String clientKey(RoutingContext ctx) {
+  static String clientKey(RoutingContext ctx, boolean trustProxy) {
     String address = null;
     if (trustProxy) {
       address = ClientAddress.lastForwarded(ctx.request().headers().getAll("X-Forwarded-For"));

@@ -9,11 +9,11 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The public look-up's per-client limit: a token bucket per client (Bucket4j: the configured look-ups a minute,
- * refilled smoothly) in a Caffeine map bounded by size and idle time. A bucket idle for a minute is full again, so
- * expiring it forgets nothing; when a flood of addresses fills the map the least useful entries go, and a client
- * whose bucket was evicted merely starts afresh. Maintenance runs on the calling thread, so the bound holds without a
- * background thread.
+ * A per-client limit (the public look-ups; the API keys a client tries that turn out unknown): a token bucket per
+ * client (Bucket4j: the configured requests a minute, refilled smoothly) in a Caffeine map bounded by size and idle
+ * time. A bucket idle for a minute is full again, so expiring it forgets nothing; when a flood of addresses fills the
+ * map the least useful entries go, and a client whose bucket was evicted merely starts afresh. Maintenance runs on the
+ * calling thread, so the bound holds without a background thread.
  */
 public final class LookupLimiter {
   /**
@@ -42,6 +42,17 @@ public final class LookupLimiter {
     }
     return Math.max(1, (probe.getNanosToWaitForRefill() + TimeUnit.SECONDS.toNanos(1) - 1)
         / TimeUnit.SECONDS.toNanos(1));
+  }
+
+  /**
+   * Returns the token {@link #tryAcquire} took for a request that turned out not to count (a live key's check): at
+   * most up to the bucket's capacity.
+   */
+  public void giveBack(String client) {
+    Bucket bucket = buckets.getIfPresent(client);
+    if (bucket != null) {
+      bucket.addTokens(1);
+    }
   }
 
   public int perMinute() {

@@ -76,6 +76,12 @@ class ConfigTest {
   }
 
   @Test
+  void unknownKeysAreLimitedByDefaultAndZeroTurnsTheLimitOff() {
+    assertEquals(60, Config.from(Map.of()).unknownKeysPerMinute());
+    assertEquals(0, Config.from(Map.of("TRACESENTINEL_UNKNOWN_KEYS_PER_MINUTE", "0")).unknownKeysPerMinute());
+  }
+
+  @Test
   void theSocketTransportIsOneOfThreeNames() {
     assertEquals("io_uring", Config.from(Map.of()).http().transport());
     assertEquals("nio", Config.from(Map.of("TRACESENTINEL_HTTP_TRANSPORT", "NIO")).http().transport());

@@ -501,7 +501,7 @@ class StreamApiTest {
         io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
         router.route().handler(RequestLog.handler(services.requestsInFlight()));
         new AnomalyStream(vertx, services.investigations(), limit, 2).mount(router,
-            new Auth(services.keys(), services.config().dbTimeoutSeconds()));
+            new Auth(vertx, services));
         router.route().failureHandler(ApiServer::problem);
         return vertx.createHttpServer().requestHandler(router).listen(port, "127.0.0.1");
       }
