@@ -107,6 +107,18 @@ final class RawHttp implements AutoCloseable {
     return b.toString(StandardCharsets.ISO_8859_1);
   }
 
+  /** Reads what the server sends until it contains {@code text} (true) or the connection ends (false). */
+  boolean readUntil(String text) throws IOException {
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    for (int c = in.read(); c >= 0; c = in.read()) {
+      seen.write(c);
+      if (seen.toString(StandardCharsets.UTF_8).endsWith(text)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Waits up to {@code millis} for the server to close the connection (end of stream or a reset), discarding
    * anything it sends meanwhile; false when the connection is still open then.

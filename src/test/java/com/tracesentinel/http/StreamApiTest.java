@@ -160,6 +160,35 @@ class StreamApiTest {
     assertEquals(null, extra, "nothing more");
   }
 
+  /**
+   * A stream outlives the body deadline (TRACESENTINEL_HTTP_BODY_SECONDS): its GET has no body, yet the connection
+   * guard saw its request as still arriving and closed every stream when the deadline passed (30 s by default), so
+   * each client lost its stream twice a minute and all of them reconnected at once.
+   */
+  @Test
+  void aStreamOutlivesTheBodyDeadline() throws Exception {
+    try (TestService own = TestService.start(Map.of("TRACESENTINEL_HTTP_BODY_SECONDS", "1"))) {
+      own.sites("P44030500001", "440305", "P11010500001", "110105");
+      String key = own.key("investigator", null);
+      // a plain HTTP/1.1 GET, as curl and browsers send it (Java's HttpClient asks for an h2c upgrade, which the
+      // guard saw through)
+      try (RawHttp client = new RawHttp(own.port())) {
+        client.send(RawHttp.request("GET", "/api/v1/anomalies/stream", key, null));
+        assertEquals(200, client.head().status());
+        Thread.sleep(3_000); // past the deadline and the guard's next sweep (every 0.5 s)
+        String code = "81000019999999900001";
+        Instant t = Instant.now().minus(2, ChronoUnit.HOURS);
+        Response r = own.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", new JsonArray()
+            .add(new JsonObject().put("code", code).put("siteId", "P44030500001").put("documentNo", "A1")
+                .put("scannedAt", t.toString()))
+            .add(new JsonObject().put("code", code).put("siteId", "P11010500001").put("documentNo", "B1")
+                .put("scannedAt", t.plusSeconds(3600).toString()))));
+        assertEquals(200, r.status(), r.body());
+        assertTrue(client.readUntil("\"type\":\"REPEAT_SALE\""), "the anomaly reached the stream opened 3 s before");
+      }
+    }
+  }
+
   /** "Each request ends with one line from the tracesentinel.access logger": a stream its client closed had none. */
   @Test
   void aStreamItsClientClosedHasItsAccessLogLine() throws Exception {
