@@ -105,10 +105,6 @@ final class AnomalyStream {
           + "shortly", 30);
       case OPENED -> { }
     }
-    // The API's routes hold a request's body until its key is known, and a GET without one is left paused by the
-    // body handler: its end was never read, the connection guard took it for a body still arriving and closed every
-    // stream at the body deadline (30 s), so every client reconnected twice a minute.
-    ctx.request().resume();
     new Session(ctx, keyId, filter, Vertx.currentContext(), auth.stillLive(ctx)).start(lastId);
   }
 

@@ -138,10 +138,27 @@ final class ImageRoutes {
    */
   static Handler<RoutingContext> holdBody(long limit) {
     return ctx -> {
-      ctx.request().pause();
+      if (mayHaveBody(ctx.request())) {
+        ctx.request().pause();
+      }
       ctx.put(ApiServer.BODY_LIMIT, limit);
       ctx.next();
     };
+  }
+
+  /**
+   * Whether a body may follow the head. An HTTP/1.1 request without Content-Length or Transfer-Encoding has none:
+   * held, its end went unread (the body handler does not resume a GET), so the connection guard took every GET under
+   * /api/ for a body still arriving and closed its connection at the body deadline: live streams were cut every 30 s,
+   * and a keep-alive connection after any GET.
+   */
+  private static boolean mayHaveBody(io.vertx.core.http.HttpServerRequest request) {
+    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+      return true; // a stream's end, not a header, tells whether a body follows
+    }
+    String length = request.getHeader(io.vertx.core.http.HttpHeaders.CONTENT_LENGTH);
+    return request.getHeader(io.vertx.core.http.HttpHeaders.TRANSFER_ENCODING) != null
+        || length != null && !length.trim().equals("0");
   }
 
   /** How long a form may take to be read once its body has arrived: its files are written by then, in milliseconds. */

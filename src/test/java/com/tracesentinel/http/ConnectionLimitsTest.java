@@ -185,6 +185,23 @@ class ConnectionLimitsTest {
     }
   }
 
+  /**
+   * A GET answered under /api/ leaves its keep-alive connection to the idle timeout, not the body deadline: the
+   * API held every request's body until its key was known, a GET's end was then never read, and the guard closed the
+   * connection at the body deadline as if its body were late (live streams cut every 30 s).
+   */
+  @Test
+  void aKeepAliveConnectionAfterAnAnsweredGetOutlivesTheBodyDeadline() throws Exception {
+    String investigator = svc.key("investigator", null);
+    try (RawHttp client = new RawHttp(svc.port())) {
+      client.send(RawHttp.request("GET", "/api/v1/anomalies?limit=1", investigator, null));
+      assertEquals(200, client.read().status());
+      Thread.sleep(3_500); // past the 2 s body deadline, within the 6 s idle timeout
+      client.send(RawHttp.request("GET", "/api/v1/anomalies?limit=1", investigator, null));
+      assertEquals(200, client.read().status(), "the same connection after a pause past the body deadline");
+    }
+  }
+
   @Test
   void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {
     try (RawHttp client = new RawHttp(svc.port())) {
