@@ -371,6 +371,53 @@ class ImageApiTest {
     }
   }
 
+  /**
+   * Uploads reset (RST) 10 ms after their head and 200 KB, three from each of five addresses: on io_uring the reset
+   * went unnoticed on most of them, and each such address's photos in hand (and the public's decoder slots) stayed
+   * taken until the 30 s body deadline, every photo from it a 429.
+   */
+  @Test
+  void anUploadItsClientResetsGivesBackItsPhotoInHandAndItsDecoderSlot() throws Exception {
+    String head = "POST /api/v1/verify/image HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\n"
+        + "Content-Length: " + 5 * 1024 * 1024 + "\r\n\r\n";
+    List<java.net.Socket> uploads = new java.util.ArrayList<>();
+    for (int address = 2; address < 7; address++) {
+      for (int i = 0; i < 3; i++) {
+        java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), svc.port(),
+            java.net.InetAddress.getByName("127.0.77." + address), 0);
+        s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(new byte[200 * 1024]);
+        uploads.add(s);
+      }
+    }
+    Thread.sleep(10); // the resets then come while the service is still taking most uploads' first bytes
+    for (java.net.Socket s : uploads) {
+      s.setSoLinger(true, 0);
+      s.close();
+    }
+    // Well within the 30 s body deadline, after which the service would have freed them anyway.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int address = 2; address < 7; address++) {
+      String status;
+      while (!(status = tinyPhotoFrom("127.0.77." + address)).contains(" 400 ") && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+      }
+      assertTrue(status.contains(" 400 "), "127.0.77." + address + " still refused: " + status);
+    }
+  }
+
+  /** The status line of a 4-byte photo sent from the address: 400 (not an image) once it may send one. */
+  private static String tinyPhotoFrom(String address) throws IOException {
+    try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), svc.port(),
+        java.net.InetAddress.getByName(address), 0)) {
+      s.setSoTimeout(15_000);
+      s.getOutputStream().write(("POST /api/v1/verify/image HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\n"
+          + "Content-Length: 4\r\nConnection: close\r\n\r\nabcd").getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      return answer.substring(0, Math.max(0, answer.indexOf("\r\n")));
+    }
+  }
+
   /** One multipart part: a file part when it has a file name. */
   private record Part(String name, String filename, String type, byte[] content) {}
 
