@@ -3,8 +3,11 @@
 # PostgreSQL) with the test classpath and the JVM flags Chronicle Map needs.   load-tests/test-main.sh CLASS [ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -q -o test-compile -DskipTests
-mvn -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+# Not offline, and the plugin's version named: unnamed, Maven picks 2.8, which a machine that only built the project
+# has not downloaded, so the offline call failed on a fresh clone.
+mvn -q test-compile -DskipTests
+mvn -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/test-classpath.txt
 source load-tests/lib.sh
 # shellcheck disable=SC2086
 exec java -Xmx2g $CHRONICLE_JVM_FLAGS -DTRACESENTINEL_ACCESS_LOG=WARN -DTRACESENTINEL_LOG_LEVEL=WARN \
