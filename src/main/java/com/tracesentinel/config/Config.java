@@ -209,15 +209,15 @@ public record Config(
   /**
    * A key a client can send: a bearer token longer than 200 characters is refused unread (ApiKeys), and a header
    * carries ASCII only (other characters arrive as their bytes read as Latin-1). A key outside these started a
-   * service no request could administer. A short one could be guessed: any client may try keys without limit (about
-   * 1,000 a second from one client on 2 cores), and "change-me" is in every word list. The value is a secret, so the
-   * message does not repeat it.
+   * service no request could administer. A short one could be guessed: each address may try
+   * TRACESENTINEL_UNKNOWN_KEYS_PER_MINUTE unknown keys a minute (unlimited with 0), many addresses many times that, and
+   * "change-me" is in every word list. The value is a secret, so the message does not repeat it.
    */
   private static String adminKey(Env e) {
     String key = e.string("TRACESENTINEL_ADMIN_KEY", null);
     if (key != null && key.length() < 16) {
       throw new IllegalArgumentException("TRACESENTINEL_ADMIN_KEY must be at least 16 characters, not " + key.length()
-          + ": it is tried against every request's key without limit");
+          + ": a shorter one is guessed, one address after another");
     }
     if (key != null && (key.length() > 200 || !key.chars().allMatch(c -> c >= 0x20 && c < 0x7F))) {
       throw new IllegalArgumentException("TRACESENTINEL_ADMIN_KEY must be at most 200 printable ASCII characters (an "

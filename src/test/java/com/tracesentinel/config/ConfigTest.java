@@ -144,12 +144,12 @@ class ConfigTest {
 
   @Test
   void aShortAdminKeyStopsTheStartWithoutRepeatingIt() {
-    // Every request may try a key, without limit (about 1,000 a second from one client): "change-me" falls to a word
-    // list. 16 characters, as the cluster's and the webhook's secrets.
+    // Each address may try 60 unknown keys a minute, many addresses many times that: "change-me" falls to a word list.
+    // 16 characters, as the cluster's and the webhook's secrets.
     IllegalArgumentException shortKey = assertThrows(IllegalArgumentException.class,
         () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", " change-me ")));
-    assertEquals("TRACESENTINEL_ADMIN_KEY must be at least 16 characters, not 9: it is tried against every request's "
-        + "key without limit", shortKey.getMessage());
+    assertEquals("TRACESENTINEL_ADMIN_KEY must be at least 16 characters, not 9: a shorter one is guessed, one "
+        + "address after another", shortKey.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "k".repeat(15))));
     assertEquals("k".repeat(16), Config.from(Map.of("TRACESENTINEL_ADMIN_KEY", "k".repeat(16))).adminKey());
   }
