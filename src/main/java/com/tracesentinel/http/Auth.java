@@ -38,9 +38,12 @@ final class Auth {
    * then waited, paused before its body, until the 30 s body timer answered 408 as if the client were slow.
    *
    * <p>Every key not cached costs a query: unbounded, one client tried 1,000–2,300 keys a second and everyone's
-   * look-ups slowed. A key not in the cache takes a token of its client's bucket before the query, given
-   * back when the key is live (or cannot be checked now), so that only unknown and revoked keys count and a cached key
-   * is never held up by its client's guesses.
+   * look-ups slowed. A client whose unknown keys of the minute are spent is refused before the query; a key counts
+   * only once the database did not find it. Counting every key not yet cached before its query (and giving live ones
+   * their token back afterwards) refused live keys: more than the limit's worth of first requests at once from one
+   * address (a client's connections after a restart, tills behind one NAT) were 429s for keys that exist. Unknown
+   * keys sent at once may all be asked before the first is counted; they leave the client in debt, so its next
+   * guesses wait the longer. A cached key is never held up by its client's guesses.
    */
   private Future<Principal> authenticate(RoutingContext ctx, String token) {
     Principal known = keys.cached(token);
@@ -51,7 +54,7 @@ final class Auth {
       return lookUp(token);
     }
     String client = VerifyRoutes.clientKey(ctx, trustProxy);
-    long waitSeconds = guesses.limiter.tryAcquire(client);
+    long waitSeconds = guesses.limiter.waitSeconds(client);
     if (waitSeconds > 0) {
       guesses.limited.increment();
       return Future.failedFuture(Problem.tooManyRequests("at most " + guesses.limiter.perMinute()
@@ -59,8 +62,8 @@ final class Auth {
           (int) waitSeconds));
     }
     return lookUp(token).andThen(ar -> {
-      if (ar.failed() || ar.result() != null) {
-        guesses.limiter.giveBack(client);
+      if (ar.succeeded() && ar.result() == null) {
+        guesses.limiter.charge(client);
       }
     });
   }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.EstimationProbe;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -31,28 +32,37 @@ public final class LookupLimiter {
         .executor(Runnable::run).build();
   }
 
-  /** 0 when the client may go on, otherwise the whole seconds until it may try again (at least 1). */
+  /** 0 when the client may go on (a token taken), otherwise the whole seconds until it may try again (at least 1). */
   public long tryAcquire(String client) {
-    Bucket bucket = buckets.get(client, k -> Bucket.builder()
-        .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
-        .build());
-    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-    if (probe.isConsumed()) {
-      return 0;
-    }
-    return Math.max(1, (probe.getNanosToWaitForRefill() + TimeUnit.SECONDS.toNanos(1) - 1)
-        / TimeUnit.SECONDS.toNanos(1));
+    ConsumptionProbe probe = bucket(client).tryConsumeAndReturnRemaining(1);
+    return probe.isConsumed() ? 0 : seconds(probe.getNanosToWaitForRefill());
   }
 
   /**
-   * Returns the token {@link #tryAcquire} took for a request that turned out not to count (a live key's check): at
-   * most up to the bucket's capacity.
+   * 0 when the client has a token left, otherwise the whole seconds until it will; takes none. With {@link #charge},
+   * for requests that count only once their outcome is known (an API key the database did not find).
    */
-  public void giveBack(String client) {
-    Bucket bucket = buckets.getIfPresent(client);
-    if (bucket != null) {
-      bucket.addTokens(1);
-    }
+  public long waitSeconds(String client) {
+    EstimationProbe probe = bucket(client).estimateAbilityToConsume(1);
+    return probe.canBeConsumed() ? 0 : seconds(probe.getNanosToWaitForRefill());
+  }
+
+  /**
+   * Takes a token for something already done. Requests let in together may all turn out to count: the bucket then
+   * goes below empty, and the refill pays that debt before the client is let in again.
+   */
+  public void charge(String client) {
+    bucket(client).consumeIgnoringRateLimits(1);
+  }
+
+  private Bucket bucket(String client) {
+    return buckets.get(client, k -> Bucket.builder()
+        .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
+        .build());
+  }
+
+  private static long seconds(long nanos) {
+    return Math.max(1, (nanos + TimeUnit.SECONDS.toNanos(1) - 1) / TimeUnit.SECONDS.toNanos(1));
   }
 
   public int perMinute() {

@@ -9,6 +9,7 @@ import com.tracesentinel.support.TestService;
 import com.tracesentinel.support.TestService.Response;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -68,5 +69,62 @@ class UnknownKeyLimitTest {
       assertEquals(1.0, refused(svc, "too_many_unknown_keys"));
       assertEquals(PER_MINUTE + 1.0, refused(svc, "unknown_key"));
     }
+  }
+
+  /**
+   * Live keys not yet cached, sent at once from one address beyond the limit, are all let in: each took a token before
+   * its query and gave it back after, so a client's first requests at once (its connections after a restart) were
+   * 429s for keys that exist. Unknown keys sent at once are all asked, and the debt they leave is what the next
+   * guess waits for.
+   */
+  @Test
+  void liveKeysAtOnceBeyondTheLimitAreLetInAndUnknownOnesAtOnceLeaveADebt() throws Exception {
+    int atOnce = 4 * PER_MINUTE;
+    try (TestService svc = TestService.start(Map.of("TRACESENTINEL_UNKNOWN_KEYS_PER_MINUTE",
+        Integer.toString(PER_MINUTE), "TRACESENTINEL_TRUST_PROXY", "true", "TRACESENTINEL_DB_TIMEOUT_SECONDS", "30"))) {
+      String live = svc.key("investigator", null);
+      assertEquals(List.of(200), statusesAtOnce(svc, java.util.Collections.nCopies(atOnce, live)));
+      List<String> guesses = java.util.stream.IntStream.range(0, atOnce).mapToObj(i -> "ts_unknown-at-once-" + i)
+          .toList();
+      assertEquals(List.of(401), statusesAtOnce(svc, guesses));
+      Response next = anomalies(svc, "ts_unknown-after", GUESSER);
+      assertEquals(429, next.status(), next.body());
+      // the tokens owed (atOnce - PER_MINUTE) and the one asked for, at 60 / PER_MINUTE s each
+      int owed = (atOnce - PER_MINUTE + 1) * 60 / PER_MINUTE;
+      int seconds = Integer.parseInt(next.retryAfter());
+      assertTrue(seconds > owed - 5 && seconds <= owed, next.retryAfter());
+    }
+  }
+
+  /** The distinct statuses of requests from GUESSER with these keys, all sent while the keys table is locked. */
+  private static List<Integer> statusesAtOnce(TestService svc, List<String> keys) throws Exception {
+    DatabaseUrl db = svc.db();
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(keys.size());
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+      c.setAutoCommit(false);
+      c.createStatement().execute("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+      List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+      for (String key : keys) {
+        statuses.add(threads.submit(() -> anomalies(svc, key, GUESSER).status()));
+      }
+      // every request in before any key can be read: a 429 answers at once, a look-up waits for the lock
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (inFlightOrDone(svc, statuses) < keys.size() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      c.rollback();
+      java.util.SortedSet<Integer> seen = new java.util.TreeSet<>();
+      for (java.util.concurrent.Future<Integer> status : statuses) {
+        seen.add(status.get());
+      }
+      return List.copyOf(seen);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  private static int inFlightOrDone(TestService svc, List<java.util.concurrent.Future<Integer>> statuses) {
+    double inFlight = svc.app().services().prometheus().find("tracesentinel.http.requests.in.flight").gauge().value();
+    return (int) inFlight + (int) statuses.stream().filter(java.util.concurrent.Future::isDone).count();
   }
 }
