@@ -18,12 +18,29 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A node whose Kafka or PostgreSQL cannot take it says so at start, naming the setting to change. */
 @Tag("slow")
 class ClusterStartupTest {
+  /**
+   * One broker for the class (each test names its own cluster): a broker's start is a JVM of its own and the most
+   * CPU any test here spends: one a test made this class one of the suite's slowest.
+   */
+  private static KafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    broker = KafkaBroker.start();
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    broker.close();
+  }
 
   @Test
   void noBrokerAtTheBootstrapAddressIsNamedWithItsVariable() throws Exception {
@@ -41,33 +58,31 @@ class ClusterStartupTest {
 
   @Test
   void aNodeIdInUseByALiveMemberStopsTheStart() throws Exception {
-    try (KafkaBroker broker = KafkaBroker.start()) {
-      ClusterSettings n1 = new ClusterSettings(broker.bootstrap(), "dupid", "n1", "http://127.0.0.1:1",
-          "a-test-cluster-secret", Duration.ofMillis(1000));
-      Membership.ensureTopic(n1); // nobody of that name yet
-      java.util.Properties p = new java.util.Properties();
-      p.put("bootstrap.servers", broker.bootstrap());
-      p.put("group.id", n1.groupId());
-      p.put("client.id", "tracesentinel-n1"); // what a running node n1 is in the group
-      p.put("session.timeout.ms", "1000");
-      p.put("heartbeat.interval.ms", "250");
-      p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-      p.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-      try (var running = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p)) {
-        running.subscribe(java.util.List.of(n1.topic()));
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (running.assignment().isEmpty() && System.nanoTime() < deadline) {
-          running.poll(Duration.ofMillis(100));
-        }
-        assertTrue(!running.assignment().isEmpty(), "the stand-in node never joined");
-        Exception e = assertThrows(IllegalStateException.class, () -> Membership.ensureTopic(n1));
-        assertTrue(e.getMessage().startsWith("TRACESENTINEL_NODE_ID=n1 is the name of a running node of cluster dupid"),
-            e.getMessage());
-        Membership.ensureTopic(new ClusterSettings(broker.bootstrap(), "dupid", "n2", "http://127.0.0.1:1",
-            "a-test-cluster-secret", Duration.ofMillis(1000))); // another name: no refusal
+    ClusterSettings n1 = new ClusterSettings(broker.bootstrap(), "dupid", "n1", "http://127.0.0.1:1",
+        "a-test-cluster-secret", Duration.ofMillis(1000));
+    Membership.ensureTopic(n1); // nobody of that name yet
+    java.util.Properties p = new java.util.Properties();
+    p.put("bootstrap.servers", broker.bootstrap());
+    p.put("group.id", n1.groupId());
+    p.put("client.id", "tracesentinel-n1"); // what a running node n1 is in the group
+    p.put("session.timeout.ms", "1000");
+    p.put("heartbeat.interval.ms", "250");
+    p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+    p.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+    try (var running = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p)) {
+      running.subscribe(java.util.List.of(n1.topic()));
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (running.assignment().isEmpty() && System.nanoTime() < deadline) {
+        running.poll(Duration.ofMillis(100));
       }
-      Membership.ensureTopic(n1); // the member left when it closed
+      assertTrue(!running.assignment().isEmpty(), "the stand-in node never joined");
+      Exception e = assertThrows(IllegalStateException.class, () -> Membership.ensureTopic(n1));
+      assertTrue(e.getMessage().startsWith("TRACESENTINEL_NODE_ID=n1 is the name of a running node of cluster dupid"),
+          e.getMessage());
+      Membership.ensureTopic(new ClusterSettings(broker.bootstrap(), "dupid", "n2", "http://127.0.0.1:1",
+          "a-test-cluster-secret", Duration.ofMillis(1000))); // another name: no refusal
     }
+    Membership.ensureTopic(n1); // the member left when it closed
   }
 
   /**
@@ -76,40 +91,37 @@ class ClusterStartupTest {
    */
   @Test
   void nodesOfANewClusterStartedTogetherAllStart() throws Exception {
-    try (KafkaBroker broker = KafkaBroker.start()) {
-      java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newFixedThreadPool(3);
-      try {
-        for (int cluster = 0; cluster < 12; cluster++) {
-          java.util.List<java.util.concurrent.Future<?>> nodes = new java.util.ArrayList<>();
-          for (int node = 0; node < 3; node++) {
-            ClusterSettings settings = new ClusterSettings(broker.bootstrap(), "together" + cluster, "n" + node,
-                "http://127.0.0.1:1", "a-test-cluster-secret", Duration.ofMillis(1000));
-            nodes.add(starts.submit(() -> {
-              Membership.ensureTopic(settings);
-              return null;
-            }));
-          }
-          for (java.util.concurrent.Future<?> n : nodes) {
-            n.get(60, java.util.concurrent.TimeUnit.SECONDS); // throws what the start threw
-          }
+    java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      for (int cluster = 0; cluster < 12; cluster++) {
+        java.util.List<java.util.concurrent.Future<?>> nodes = new java.util.ArrayList<>();
+        for (int node = 0; node < 3; node++) {
+          ClusterSettings settings = new ClusterSettings(broker.bootstrap(), "together" + cluster, "n" + node,
+              "http://127.0.0.1:1", "a-test-cluster-secret", Duration.ofMillis(1000));
+          nodes.add(starts.submit(() -> {
+            Membership.ensureTopic(settings);
+            return null;
+          }));
         }
-      } finally {
-        starts.shutdownNow();
+        for (java.util.concurrent.Future<?> n : nodes) {
+          n.get(60, java.util.concurrent.TimeUnit.SECONDS); // throws what the start threw
+        }
       }
+    } finally {
+      starts.shutdownNow();
     }
   }
 
   @Test
   void aSessionTimeoutTheBrokersRefuseStopsTheStart() throws Exception {
-    try (KafkaBroker broker = KafkaBroker.start()) { // group.min.session.timeout.ms=1000
-      ClusterSettings settings = new ClusterSettings(broker.bootstrap(), "shortsession", "n1", "http://127.0.0.1:1",
-          "a-test-cluster-secret", Duration.ofMillis(500));
-      Exception e = assertThrows(IllegalArgumentException.class, () -> Membership.ensureTopic(settings));
-      assertTrue(e.getMessage().contains("TRACESENTINEL_CLUSTER_SESSION_MS=500"), e.getMessage());
-      assertTrue(e.getMessage().contains("group.min.session.timeout.ms=1000"), e.getMessage());
-      Membership.ensureTopic(new ClusterSettings(broker.bootstrap(), "shortsession", "n1", "http://127.0.0.1:1",
-          "a-test-cluster-secret", Duration.ofMillis(1000))); // within the range: no refusal
-    }
+    // the broker's group.min.session.timeout.ms=1000
+    ClusterSettings settings = new ClusterSettings(broker.bootstrap(), "shortsession", "n1", "http://127.0.0.1:1",
+        "a-test-cluster-secret", Duration.ofMillis(500));
+    Exception e = assertThrows(IllegalArgumentException.class, () -> Membership.ensureTopic(settings));
+    assertTrue(e.getMessage().contains("TRACESENTINEL_CLUSTER_SESSION_MS=500"), e.getMessage());
+    assertTrue(e.getMessage().contains("group.min.session.timeout.ms=1000"), e.getMessage());
+    Membership.ensureTopic(new ClusterSettings(broker.bootstrap(), "shortsession", "n1", "http://127.0.0.1:1",
+        "a-test-cluster-secret", Duration.ofMillis(1000))); // within the range: no refusal
   }
 
   /**
@@ -121,7 +133,7 @@ class ClusterStartupTest {
   @Test
   void aNodeWhoseDatabaseFreezesAsItReadsThePartitionOwnersSaysSoAndGivesUp() throws Exception {
     Path pg = Scratch.dir("tracesentinel-frozen-pg").resolve("pg");
-    try (EmbeddedDatabase db = EmbeddedDatabase.start(pg); KafkaBroker broker = KafkaBroker.start()) {
+    try (EmbeddedDatabase db = EmbeddedDatabase.start(pg)) {
       DatabaseUrl url = db.url("postgres");
       Migrations.apply(url);
       ServiceProcess node = ServiceProcess.unlaunched(Map.of("TRACESENTINEL_DB_URL", "postgresql://" + url.user()
