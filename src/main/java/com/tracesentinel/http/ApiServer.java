@@ -59,8 +59,8 @@ public final class ApiServer extends VerticleBase {
   }
 
   /**
-   * A request head Netty could not decode (no route sees it): the status Vert.x would send, as a problem; the
-   * connection is closed once it is sent.
+   * A request head Netty could not decode (no route sees it): the status Vert.x would send, as a problem (on the NHSA
+   * routes, their envelope); the connection is closed once it is sent.
    */
   private static void invalidRequest(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
@@ -73,9 +73,9 @@ public final class ApiServer extends VerticleBase {
       p = Problem.badRequest("the request could not be read: its head is not HTTP/1.1");
     }
     String id = RequestLog.newId();
-    request.response().setStatusCode(p.status()).putHeader("Content-Type", "application/problem+json")
-        .putHeader("X-Content-Type-Options", "nosniff") // as every routed answer: a browser's long link gets a 414 here
-        .putHeader("Connection", "close").putHeader("X-Request-Id", id).end(p.toJson().encode());
+    // nosniff as every routed answer: a browser's long link gets a 414 here
+    request.response().putHeader("X-Content-Type-Options", "nosniff").putHeader("X-Request-Id", id);
+    ConnectionGuard.refuse(request, p);
     RequestLog.undecodable(id, request, p.status());
   }
 

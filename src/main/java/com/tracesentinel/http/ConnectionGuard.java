@@ -231,7 +231,7 @@ final class ConnectionGuard implements Shareable {
   }
 
   /** Answers {@code p} and closes: a problem, or on the NHSA routes their envelope, which their clients read. */
-  private static Future<Void> refuse(HttpServerRequest req, Problem p) {
+  static Future<Void> refuse(HttpServerRequest req, Problem p) {
     String id = req.response().headers().get("X-Request-Id");
     if (id == null) {
       id = RequestLog.newId();

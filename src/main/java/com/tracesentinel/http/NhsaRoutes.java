@@ -41,6 +41,8 @@ import java.util.function.Supplier;
  */
 final class NhsaRoutes {
   private static final String PREFIX = "/api/v1/nhsa/";
+  /** The prefix without its slash: a client given the base URL without an infno posts here. */
+  private static final String ROOT = "/api/v1/nhsa";
 
   private final ScanIntake scans;
 
@@ -63,6 +65,7 @@ final class NhsaRoutes {
       }
       ctx.fail(ApiServer.byStatus(ctx, oneInfno ? 405 : 404));
     });
+    router.route(ROOT).handler(ctx -> ctx.fail(ApiServer.byStatus(ctx, 404)));
     // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the
     // path to match it, and a path it cannot decode (%ZZ) would then fail the failure handling itself (a bare 400).
     router.route().failureHandler(ctx -> {
@@ -84,20 +87,25 @@ final class NhsaRoutes {
   }
 
   private static boolean nhsaPath(String raw, Supplier<String> normalized) {
-    if (raw == null || raw.startsWith(PREFIX)) {
+    if (raw == null || ours(raw)) {
       return raw != null;
     }
     try {
-      return normalized.get().startsWith(PREFIX);
+      return ours(normalized.get());
     } catch (IllegalArgumentException undecodable) {
       return false;
     }
   }
 
+  private static boolean ours(String path) {
+    return path.startsWith(PREFIX) || path.equals(ROOT);
+  }
+
   /**
    * The envelope of a refusal written before or beside the router ({@link ConnectionGuard}: a connection beyond the
-   * cap, a body that did not arrive in time) when the request is on these routes, else null: those answers were
-   * problem documents, which an NHSA client reading {@code infcode} cannot read.
+   * cap, a body that did not arrive in time; a head the HTTP decoder refused) when the request is on these routes,
+   * else null: those answers were problem documents, which an NHSA client reading {@code infcode} cannot read. A
+   * request line too long to decode (414) has no path to tell by, and stays a problem.
    */
   static String refusalOutsideRouter(HttpServerRequest request, String requestId, Problem p) {
     if (!nhsaPath(request.path(), () -> RFC3986.normalizePath(request.path()))) {
@@ -214,9 +222,11 @@ final class NhsaRoutes {
       // its role is refused.
       case 403 -> roleRefused ? "该密钥的角色无权上传（须为本机构的扫码密钥或管理员密钥）" : "该密钥无权为此定点医药机构上传";
       case 404 -> "没有这个接口，请用 POST /api/v1/nhsa/{infno}";
+      case 400 -> "请求无法解析，未保存任何内容";
       case 405 -> "只接受 POST 上传";
       case 408 -> "报文未在规定时间内传完，未保存任何内容，请重发";
       case 413 -> "报文超过 1 MiB，请分批上传";
+      case 431 -> "请求头超过 16 KiB，未保存任何内容";
       // The generic "请求被拒绝" (request refused) left a Chinese reader with nothing to change.
       case 415 -> compressed ? "不接受压缩的报文（Content-Encoding），请以未压缩的 JSON 发送"
           : "只接受 JSON 报文（Content-Type: application/json）";

@@ -111,6 +111,34 @@ class ProblemAnswersTest {
   }
 
   /**
+   * A system sending NHSA messages reads infcode on every answer: a head the decoder refused on an NHSA path, and the
+   * base path without an infno, were answered as problems it cannot read.
+   */
+  @Test
+  void nhsaHeadsTheDecoderRefusesAndTheBasePathAreAnsweredInTheEnvelope() throws Exception {
+    Map<String, Integer> sent = new LinkedHashMap<>();
+    sent.put(RawHttp.request("POST", "/api/v1/nhsa/3505", TestService.ADMIN_KEY, "X-Big: " + "a".repeat(20_000)
+        + "\r\n"), 431);
+    sent.put("POST /api/v1/./nhsa/3507 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400);
+    sent.put(RawHttp.request("POST", "/api/v1/nhsa", TestService.ADMIN_KEY, "Content-Type: application/json\r\n"
+        + "Content-Length: 2\r\n") + "{}", 404);
+    sent.put(RawHttp.request("POST", "/api/v1/nhsa", null, "Content-Length: 2\r\n") + "{}", 404);
+    for (Map.Entry<String, Integer> request : sent.entrySet()) {
+      try (RawHttp client = new RawHttp(svc.port())) {
+        client.send(request.getKey());
+        RawHttp.Reply r = client.read();
+        assertEquals(request.getValue(), r.status(), r.body());
+        assertTrue(r.header("Content-Type").startsWith("application/json"), r.headers() + " " + r.body());
+        JsonObject envelope = new JsonObject(r.body());
+        assertEquals(-1, envelope.getInteger("infcode"), r.body());
+        assertTrue(envelope.getString("err_msg").contains(r.status() == 404 ? "POST /api/v1/nhsa/{infno}"
+            : r.status() == 431 ? "请求头超过 16 KiB" : "请求无法解析"), r.body());
+        assertTrue(envelope.getString("inf_refmsgid").endsWith(r.header("X-Request-Id")), r.body());
+      }
+    }
+  }
+
+  /**
    * A head the HTTP decoder refused reaches no route: it had neither an access line nor an X-Request-Id (a flood of
    * 431s was in the metrics and nowhere in the log). A look-up's code stays out of its line however it is spelt.
    */
