@@ -323,8 +323,13 @@ public final class NhsaEnvelope {
       zh = "缺少药品追溯码";
       en = "the trace code is required";
     } else if (!(v instanceof String s)) {
-      zh = "药品追溯码须为字符串";
-      en = "the trace code must be a string";
+      // Not read as its digits, as an identifier sent as a number is: a code has no check digit this service can
+      // test, and one that went through a double (as JavaScript's numbers do) lost its last digits while still
+      // reading as 20 digits, another box's code.
+      zh = v instanceof BigDecimal ? "药品追溯码须为字符串：以数字发送的追溯码可能已丢失末位（20 位超出双精度数的精度），请按扫码原样以字符串发送"
+          : "药品追溯码须为字符串";
+      en = v instanceof BigDecimal ? "the trace code must be a string, as scanned: sent as a number, a 20-digit code may "
+          + "have lost its last digits (a double holds 15 to 17)" : "the trace code must be a string";
     } else {
       return s; // of any length: the parser rejects a long one (TOO_LONG) as it does any invalid code
     }
@@ -339,7 +344,11 @@ public final class NhsaEnvelope {
       return null;
     }
     Instant at = chinaTime(s);
-    if (at == null) {
+    if (at == null && shaped(s)) {
+      // Told apart from a wrong format: the sender's format was right, its date (30 February) or time (24:00) not.
+      fail(parent, name, zh + "不是实际存在的日期或时间，收到 \"" + printable(s) + "\"",
+          "names no such date or time, got \"" + printable(s) + "\"");
+    } else if (at == null) {
       fail(parent, name, zh + "须为 yyyy-MM-dd HH:mm:ss（北京时间），收到 \"" + printable(s) + "\"",
           "must be yyyy-MM-dd HH:mm:ss in China time, got \"" + printable(s) + "\"");
     }
@@ -351,24 +360,22 @@ public final class NhsaEnvelope {
    * Read by hand: every line of a bulk import has one, and a formatter's parse costs more than the rest of the line.
    */
   static Instant chinaTime(String s) {
-    if (s.length() != 19 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != ' ' || s.charAt(13) != ':'
-        || s.charAt(16) != ':') {
-      return null;
-    }
-    int year = digits(s, 0, 4);
-    int month = digits(s, 5, 2);
-    int day = digits(s, 8, 2);
-    int hour = digits(s, 11, 2);
-    int minute = digits(s, 14, 2);
-    int second = digits(s, 17, 2);
-    if ((year | month | day | hour | minute | second) < 0) {
+    if (!shaped(s)) {
       return null;
     }
     try {
-      return LocalDateTime.of(year, month, day, hour, minute, second).toInstant(CHINA_OFFSET);
+      return LocalDateTime.of(digits(s, 0, 4), digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2),
+          digits(s, 17, 2)).toInstant(CHINA_OFFSET);
     } catch (DateTimeException e) {
       return null;
     }
+  }
+
+  /** Whether {@code s} is written as {@code yyyy-MM-dd HH:mm:ss}, whatever the date and time it names. */
+  private static boolean shaped(String s) {
+    return s.length() == 19 && s.charAt(4) == '-' && s.charAt(7) == '-' && s.charAt(10) == ' ' && s.charAt(13) == ':'
+        && s.charAt(16) == ':' && (digits(s, 0, 4) | digits(s, 5, 2) | digits(s, 8, 2) | digits(s, 11, 2)
+        | digits(s, 14, 2) | digits(s, 17, 2)) >= 0;
   }
 
   private static int digits(String s, int from, int n) {
@@ -444,6 +451,9 @@ public final class NhsaEnvelope {
   private Settlement settlement(Map<?, ?> line, String path) {
     String type = text(line, "mdtrt_setl_type", path, "就医结算类型", "the settlement type", false);
     String setlId = text(line, "setl_id", path, "结算ID", "the settlement id", false);
+    // Read whatever the type, as setl_id is: a visit number sent as an object was passed over on every line that
+    // did not need it, and refused only on the one that did.
+    String visit = text(line, "mdtrt_sn", path, "就医流水号", "the visit number", false);
     Settlement bySetlId = new Settlement(setlId, "setl_id");
     if (type == null) {
       return bySetlId;
@@ -455,7 +465,6 @@ public final class NhsaEnvelope {
       fail(path, "mdtrt_setl_type", "就医结算类型须为 1（医保）或 2（自费）", "must be 1 (insurance) or 2 (self-paid)");
       return new Settlement(null, "setl_id");
     }
-    String visit = text(line, "mdtrt_sn", path, "就医流水号", "the visit number", false);
     return setlId != null ? bySetlId : new Settlement(visit != null ? visit : "mdtrt_setl_type=1", "mdtrt_sn");
   }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.tracesentinel.ingest.FieldNames;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -22,7 +24,13 @@ import java.util.Map;
  * lost as an unknown field's).
  */
 public final class NhsaJson {
-  private static final JsonFactory FACTORY = new JsonFactory();
+  /** Jackson's defaults, set here so that a refusal can name them. */
+  static final int MAX_DEPTH = 1_000;
+  static final int MAX_NUMBER_LENGTH = 1_000;
+  static final int MAX_NAME_LENGTH = 50_000;
+  private static final JsonFactory FACTORY = JsonFactory.builder().streamReadConstraints(StreamReadConstraints
+      .builder().maxNestingDepth(MAX_DEPTH).maxNumberLength(MAX_NUMBER_LENGTH).maxNameLength(MAX_NAME_LENGTH).build())
+      .build();
 
   private NhsaJson() {}
 
@@ -37,7 +45,7 @@ public final class NhsaJson {
       throw notJson(null);
     }
     try (JsonParser p = FACTORY.createParser(json, offset, length)) {
-      return readWhole(p);
+      return withinLimits(p);
     } catch (JsonProcessingException e) {
       throw notJson(e.getLocation());
     } catch (IOException e) {
@@ -48,11 +56,45 @@ public final class NhsaJson {
   /** The value of one line of text. */
   public static Object read(String json) {
     try (JsonParser p = FACTORY.createParser(json)) {
-      return readWhole(p);
+      return withinLimits(p);
     } catch (JsonProcessingException e) {
       throw notJson(e.getLocation());
     } catch (IOException e) {
       throw notJson(null);
+    }
+  }
+
+  /**
+   * A message past one of the reader's limits is JSON all the same: it was refused as "not JSON in UTF-8", which sent
+   * its sender looking for a broken byte. Named by the limit, told apart by Jackson's words (all three listed when
+   * they are not recognised).
+   */
+  private static Object withinLimits(JsonParser p) throws IOException {
+    try {
+      return readWhole(p);
+    } catch (StreamConstraintsException e) {
+      JsonLocation at = p.currentLocation();
+      String where = "（第 " + at.getLineNr() + " 行第 " + at.getColumnNr() + " 列）";
+      String whereEn = " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+      String what = String.valueOf(e.getOriginalMessage());
+      String zh;
+      String en;
+      if (what.startsWith("Document nesting depth")) {
+        zh = "JSON 嵌套超过 " + MAX_DEPTH + " 层";
+        en = "JSON nested deeper than " + MAX_DEPTH + " levels";
+      } else if (what.startsWith("Number value length")) {
+        zh = "数字超过 " + MAX_NUMBER_LENGTH + " 个字符";
+        en = "a number longer than " + MAX_NUMBER_LENGTH + " characters";
+      } else if (what.startsWith("Name length")) {
+        zh = "字段名超过 " + MAX_NAME_LENGTH + " 个字符";
+        en = "a field name longer than " + MAX_NAME_LENGTH + " characters";
+      } else {
+        zh = "报文超出读取限制（嵌套不超过 " + MAX_DEPTH + " 层，数字不超过 " + MAX_NUMBER_LENGTH + " 个字符，字段名不超过 "
+            + MAX_NAME_LENGTH + " 个字符）";
+        en = "the message passes the reader's limits (nesting " + MAX_DEPTH + " levels, a number "
+            + MAX_NUMBER_LENGTH + " characters, a field name " + MAX_NAME_LENGTH + " characters)";
+      }
+      throw new NhsaError.Refused(new NhsaError("body", zh + where, en + whereEn));
     }
   }
 

@@ -180,6 +180,39 @@ class NhsaEnvelopeTest {
     assertEquals("MZR-7", upload("3505", sale3505(SITE, line)).codes().get(0).input().settlementId());
   }
 
+  /** A visit number that is not text was passed over on every line that did not need it (setl_id present, self-paid). */
+  @Test
+  void aVisitNumberThatIsNotTextIsRefusedOnEveryLine() {
+    for (String type : new String[] {null, "1", "2"}) {
+      JsonObject line = newLayoutLine("R-26", "B-26", T, "81000010000009000026").put("mdtrt_setl_type", type)
+          .put("mdtrt_sn", new JsonObject().put("id", "MZ-26"));
+      NhsaError e = refused("3505A", sale3505A(SITE, line)).get(0);
+      assertEquals("input.selinfoDetail[0].mdtrt_sn", e.field(), "mdtrt_setl_type " + type);
+      assertEquals("the visit number must be a string", e.en());
+    }
+    JsonObject digits = newLayoutLine("R-26", "B-26", T, "81000010000009000026").putNull("setl_id")
+        .put("mdtrt_sn", 4403026);
+    assertEquals("4403026", upload("3505A", sale3505A(SITE, digits)).codes().get(0).input().settlementId(),
+        "an identifier sent as a whole number reads as its digits");
+  }
+
+  /**
+   * A code sent as a JSON number is refused, saying why: unlike an identifier's, its digits are not trusted, since a
+   * 20-digit code that went through a double reads as another box's 20 digits.
+   */
+  @Test
+  void aTraceCodeSentAsANumberIsRefusedSayingWhy() {
+    for (JsonObject line : new JsonObject[] {saleLine("@N@", "R-27", "B-27", T),
+        newLayoutLine("R-27", "B-27", T, "@N@")}) {
+      NhsaError e = assertThrows(NhsaError.Refused.class, () -> readWith("3505", sale3505(SITE, line),
+          "81000010000009000000")).errors().get(0);
+      assertTrue(e.field().endsWith("drug_trac_codg"), e.field());
+      assertTrue(e.en().startsWith("the trace code must be a string, as scanned: sent as a number, a 20-digit code may "
+          + "have lost its last digits"), e.en());
+      assertTrue(e.zh().contains("以数字发送的追溯码可能已丢失末位"), e.zh());
+    }
+  }
+
   @Test
   void aReturnIsLinkedToTheSaleItReturns() {
     JsonObject line = saleLine("81000010000009000014", "RT-1", "B-8", T).put("sel_retn_cnt", -1);
@@ -246,6 +279,21 @@ class NhsaEnvelopeTest {
     assertTrue(errors.get(1).text().contains("2026/11/28 10:15"), "quotes what was sent: " + errors.get(1).text());
   }
 
+  /** The format right and the date impossible: told "must be yyyy-MM-dd HH:mm:ss", its sender had nothing to change. */
+  @Test
+  void aTimeInTheRightFormatThatDoesNotExistIsNamedAsSuch() {
+    for (String when : new String[] {"2026-02-30 10:15:30", "2026-11-28 24:00:00", "2025-02-29 10:00:00"}) {
+      NhsaError e = refused("3505", sale3505(SITE, saleLine("81000010000009000025", "R-25", "B-25", when))).get(0);
+      assertEquals("input.selinfo.sel_retn_time", e.field());
+      assertEquals("names no such date or time, got \"" + when + "\"", e.en());
+      assertEquals("销售/退货时间不是实际存在的日期或时间，收到 \"" + when + "\"", e.zh());
+    }
+    NhsaError format = refused("3505", sale3505(SITE, saleLine("81000010000009000025", "R-25", "B-25",
+        "2026-11-28T10:15:30"))).get(0);
+    assertTrue(format.en().startsWith("must be yyyy-MM-dd HH:mm:ss in China time"), format.en());
+    assertEquals(Instant.parse("2024-02-29T02:00:00Z"), NhsaEnvelope.chinaTime("2024-02-29 10:00:00"), "a leap day");
+  }
+
   @Test
   void aMessageWithoutItsPartsIsRefusedNamingThem() {
     JsonObject m = sale3505(SITE, saleLine("81000010000009000018", "R-13", "B-13", T));
@@ -304,6 +352,28 @@ class NhsaEnvelopeTest {
       assertEquals("body", e.field());
       assertTrue(e.en().startsWith("a number is out of the readable range (line 1, column "), e.en());
     }
+  }
+
+  /** Well-formed JSON past a limit of the reader was refused as "not JSON in UTF-8": its sender looked for a bad byte. */
+  @Test
+  void aMessagePastTheReadersLimitsIsRefusedNamingTheLimit() {
+    String message = sale3505(SITE, saleLine("81000010000009000024", "R-24", "B-24", T)).encode();
+    String rest = message.substring(1);
+    java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put("{\"memo\":" + "[".repeat(1_001) + "]".repeat(1_001) + "," + rest,
+        "JSON nested deeper than 1000 levels (line 1, column ");
+    expected.put("{\"memo\":" + "1".repeat(1_001) + "," + rest, "a number longer than 1000 characters (line 1, column ");
+    expected.put("{\"" + "a".repeat(50_001) + "\":1," + rest, "a field name longer than 50000 characters (line 1, column ");
+    for (java.util.Map.Entry<String, String> json : expected.entrySet()) {
+      NhsaError e = assertThrows(NhsaError.Refused.class,
+          () -> NhsaJson.read(json.getKey().getBytes(StandardCharsets.UTF_8))).errors().get(0);
+      assertEquals("body", e.field());
+      assertTrue(e.en().startsWith(json.getValue()), e.en());
+      assertEquals(e.en(), assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(json.getKey())).errors().get(0)
+          .en(), "a line of an import is read the same way");
+    }
+    assertEquals(1, ((NhsaRequest.Upload) NhsaEnvelope.read("3505", NhsaJson.read("{\"memo\":" + "[".repeat(900)
+        + "]".repeat(900) + "," + rest))).codes().size(), "within the limits, an unread field is read past");
   }
 
   /** The message with the string "@N@" replaced by {@code raw}, a JSON number as a vendor may write it. */
