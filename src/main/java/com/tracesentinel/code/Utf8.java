@@ -31,13 +31,18 @@ public final class Utf8 {
   }
 
   public static boolean wellFormed(byte[] bytes, int offset, int length) {
+    return firstMalformed(bytes, offset, length) < 0;
+  }
+
+  /** Where the first ill-formed sequence starts, counted from {@code offset}; -1 when there is none. */
+  public static int firstMalformed(byte[] bytes, int offset, int length) {
     int end = offset + length;
     int i = offset;
     while (i < end && bytes[i] >= 0) {
       i++;
     }
     if (i == end) {
-      return true; // ASCII, as nearly every scan is
+      return -1; // ASCII, as nearly every scan is
     }
     CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -46,10 +51,10 @@ public final class Utf8 {
     while (true) {
       CoderResult r = strict.decode(in, out, true);
       if (r.isError()) {
-        return false;
+        return in.position() - offset;
       }
       if (r.isUnderflow()) {
-        return !strict.flush(out).isError();
+        return strict.flush(out).isError() ? in.position() - offset : -1;
       }
       out.clear();
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.tracesentinel.code.Utf8;
 import com.tracesentinel.ingest.FieldNames;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -41,8 +42,8 @@ public final class NhsaJson {
 
   /** The value of {@code length} bytes of UTF-8 from {@code offset}. */
   public static Object read(byte[] json, int offset, int length) {
-    if (!com.tracesentinel.code.Utf8.jsonText(json, offset, length)) {
-      throw notJson(null);
+    if (!Utf8.jsonText(json, offset, length)) {
+      throw notUtf8(Utf8.firstMalformed(json, offset, length));
     }
     try (JsonParser p = FACTORY.createParser(json, offset, length)) {
       return withinLimits(p);
@@ -172,6 +173,21 @@ public final class NhsaJson {
 
   private static String child(String path, String name) {
     return path.isEmpty() ? name : path + "." + name;
+  }
+
+  /**
+   * Where a message stops being UTF-8 ({@code bad}, from 0), or -1 for a zero byte among the first four: a message a
+   * HIS sent in GBK (as Chinese Windows writes text) was told only "not JSON in UTF-8", without where.
+   */
+  private static NhsaError.Refused notUtf8(int bad) {
+    if (bad < 0) {
+      return new NhsaError.Refused(new NhsaError("body", "报文不是合法的 UTF-8 JSON：前 4 个字节中有 0 字节（疑为 UTF-16 或 "
+          + "UTF-32），请以 UTF-8 发送", "the message is not JSON in UTF-8: a zero byte among the first four (UTF-16 or "
+          + "UTF-32?); send it in UTF-8"));
+    }
+    return new NhsaError.Refused(new NhsaError("body", "报文不是合法的 UTF-8 JSON：第 " + (bad + 1) + " 个字节起不是 UTF-8"
+        + "（GBK 等其他编码须转为 UTF-8 发送）", "the message is not JSON in UTF-8: byte " + (bad + 1) + " is not "
+        + "well-formed UTF-8 (a message in GBK or another encoding must be sent as UTF-8)"));
   }
 
   private static NhsaError.Refused notJson(JsonLocation at) {

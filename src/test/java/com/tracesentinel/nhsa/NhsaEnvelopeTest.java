@@ -462,7 +462,25 @@ class NhsaEnvelopeTest {
         java.nio.charset.Charset.forName("UTF-32LE"))) {
       byte[] bytes = message.getBytes(wide);
       NhsaError.Refused refused = assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(bytes), wide.name());
-      assertEquals("the message is not JSON in UTF-8", refused.errors().get(0).en());
+      assertEquals("the message is not JSON in UTF-8: a zero byte among the first four (UTF-16 or UTF-32?); send it in "
+          + "UTF-8", refused.errors().get(0).en());
     }
+  }
+
+  /** A HIS on Chinese Windows may send GBK: it was told "not JSON in UTF-8", without where or what to do. */
+  @Test
+  void aMessageInGbkIsRefusedNamingTheFirstByteThatIsNotUtf8() {
+    String message = sale3505(SITE, saleLine("81000010000009000028", "R-28", "B-28", T)).encode();
+    // The message's Chinese (王医生, 阿托伐他汀…) starts with a GBK byte no UTF-8 sequence starts with or continues.
+    int firstChinese = message.codePoints().takeWhile(c -> c < 0x80).toArray().length;
+    byte[] gbk = message.getBytes(java.nio.charset.Charset.forName("GBK"));
+    NhsaError e = assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(gbk)).errors().get(0);
+    assertEquals("body", e.field());
+    assertEquals("the message is not JSON in UTF-8: byte " + (firstChinese + 1) + " is not well-formed UTF-8 (a message "
+        + "in GBK or another encoding must be sent as UTF-8)", e.en());
+    assertTrue(e.zh().contains("第 " + (firstChinese + 1) + " 个字节起不是 UTF-8"), e.zh());
+    byte[] inALine = ("{}\n" + message).getBytes(java.nio.charset.Charset.forName("GBK"));
+    assertTrue(assertThrows(NhsaError.Refused.class, () -> NhsaJson.read(inALine, 3, inALine.length - 3)).errors()
+        .get(0).en().contains("byte " + (firstChinese + 1) + " "), "counted from the line's start, as an import reads");
   }
 }
