@@ -25,8 +25,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * {@code POST /api/v1/nhsa/{infno}}: the 3505/3505A/3506/3506A/3507 messages pharmacy and hospital systems already send
- * to the NHSA platform, answered in the NHSA response envelope. Every answer of this route is an envelope, errors
+ * {@code POST /api/v1/nhsa/{infno}}, and {@code POST /api/v1/nhsa} with the envelope's {@code infno}: the
+ * 3505/3505A/3506/3506A/3507 messages pharmacy and hospital systems already send to the NHSA platform, answered in the NHSA response envelope. Every answer of this route is an envelope, errors
  * included, so that an NHSA client always finds {@code infcode} and {@code err_msg}:
  * <ul>
  *   <li>200, infcode 0: stored (or, for 3507, the upload voided); {@code output.result.retRslt} "0" only when a
@@ -41,8 +41,14 @@ import java.util.function.Supplier;
  */
 final class NhsaRoutes {
   private static final String PREFIX = "/api/v1/nhsa/";
-  /** The prefix without its slash: a client given the base URL without an infno posts here. */
+  /**
+   * Every interface at one URL, the envelope's {@code infno} saying which, as the NHSA gateway takes them: a HIS
+   * configured with the gateway's one address would otherwise need a URL an interface.
+   */
   private static final String ROOT = "/api/v1/nhsa";
+
+  /** Set on a request whose message is a deletion (3507), which the path does not say when it is {@link #ROOT}. */
+  private static final String DELETION = "nhsaDeletion";
 
   private final ScanIntake scans;
 
@@ -52,11 +58,17 @@ final class NhsaRoutes {
 
   /** Mounted before the API's shared body handler: the key is checked before the body is read. */
   void mount(Router router, Auth auth) {
-    router.post(PREFIX + ":infno").handler(ImageRoutes.holdBody(ApiServer.MAX_BODY)).handler(auth.require(Role.SCANNER))
-        .handler(ApiServer::requireJsonBody).handler(ctx -> BodyBudget.reserve(ctx, ApiServer.MAX_BODY));
-    router.post(PREFIX + ":infno").handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY))
-        .handler(this::post);
-    // Anything else under the prefix is answered in the envelope too (the router's own 404 and 405 are problems).
+    for (String path : List.of(PREFIX + ":infno", ROOT)) {
+      router.post(path).handler(ImageRoutes.holdBody(ApiServer.MAX_BODY)).handler(auth.require(Role.SCANNER))
+          .handler(ApiServer::requireJsonBody).handler(ctx -> BodyBudget.reserve(ctx, ApiServer.MAX_BODY));
+      router.post(path).handler(BodyHandler.create(false).setBodyLimit(ApiServer.MAX_BODY)).handler(this::post);
+    }
+    // Anything else under the prefix is answered in the envelope too (the router's own 404 and 405 are problems);
+    // the root first, which the prefix's wildcard matches too.
+    router.route(ROOT).handler(ctx -> {
+      ctx.response().putHeader("Allow", "POST");
+      ctx.fail(ApiServer.byStatus(ctx, 405));
+    });
     router.route(PREFIX + "*").handler(ctx -> {
       String path = ctx.normalizedPath();
       boolean oneInfno = path.indexOf('/', PREFIX.length()) < 0 && path.length() > PREFIX.length();
@@ -65,7 +77,6 @@ final class NhsaRoutes {
       }
       ctx.fail(ApiServer.byStatus(ctx, oneInfno ? 405 : 404));
     });
-    router.route(ROOT).handler(ctx -> ctx.fail(ApiServer.byStatus(ctx, 404)));
     // Without a path, ahead of the router's problem handler: a failure route with a path makes Vert.x decode the
     // path to match it, and a path it cannot decode (%ZZ) would then fail the failure handling itself (a bare 400).
     router.route().failureHandler(ctx -> {
@@ -132,6 +143,7 @@ final class NhsaRoutes {
       return;
     }
     if (request instanceof NhsaRequest.Deletion d) {
+      ctx.put(DELETION, true);
       delete(ctx, received, d);
     } else {
       upload(ctx, received, (NhsaRequest.Upload) request);
@@ -201,8 +213,8 @@ final class NhsaRoutes {
     // A cluster's message split over nodes may be partly stored (a deletion partly carried out) when refused: the
     // Chinese half said "nothing stored" there while the English half said the opposite.
     boolean partly = p.toJson().getBoolean("partlyStored", false);
-    String zh = zh(p.status(), partly, "3507".equals(ctx.pathParam("infno")), ApiServer.compressedBody(ctx.request()),
-        Auth.principal(ctx) == null);
+    boolean deletion = "3507".equals(ctx.pathParam("infno")) || Boolean.TRUE.equals(ctx.get(DELETION));
+    String zh = zh(p.status(), partly, deletion, ApiServer.compressedBody(ctx.request()), Auth.principal(ctx) == null);
     if (p.retryAfterSeconds() != null) {
       ctx.response().putHeader("Retry-After", Integer.toString(p.retryAfterSeconds()));
     }
@@ -221,7 +233,7 @@ final class NhsaRoutes {
       // after. The Chinese half said "not for this institution" to an investigator's key, whose English half says
       // its role is refused.
       case 403 -> roleRefused ? "该密钥的角色无权上传（须为本机构的扫码密钥或管理员密钥）" : "该密钥无权为此定点医药机构上传";
-      case 404 -> "没有这个接口，请用 POST /api/v1/nhsa/{infno}";
+      case 404 -> "没有这个接口，请用 POST /api/v1/nhsa（交易编号见报文 infno）或 POST /api/v1/nhsa/{infno}";
       case 400 -> "请求无法解析，未保存任何内容";
       case 405 -> "只接受 POST 上传";
       case 408 -> "报文未在规定时间内传完，未保存任何内容，请重发";

@@ -101,17 +101,23 @@ public final class NhsaEnvelope {
   private NhsaEnvelope() {}
 
   /**
-   * Reads a message.
+   * Reads a message posted live.
    *
-   * @param pathInfno the interface the message was posted to ({@code /api/v1/nhsa/{infno}}), or null when it comes
-   *                  from a file: then the envelope's own {@code infno} decides
+   * @param pathInfno the interface the message was posted to ({@code /api/v1/nhsa/{infno}}), or null when it was
+   *                  posted to {@code /api/v1/nhsa}, as to the NHSA gateway's one URL: then the envelope's own
+   *                  {@code infno} decides
    * @param body      the message as {@link NhsaJson} read it
    */
   public static NhsaRequest read(String pathInfno, Object body) {
-    return new NhsaEnvelope().envelope(pathInfno, body);
+    return new NhsaEnvelope().envelope(pathInfno, body, false);
   }
 
-  private NhsaRequest envelope(String pathInfno, Object body) {
+  /** Reads a message of a file being imported: its envelope's {@code infno} decides, its {@code inf_time} dates it. */
+  public static NhsaRequest readImported(Object body) {
+    return new NhsaEnvelope().envelope(null, body, true);
+  }
+
+  private NhsaRequest envelope(String pathInfno, Object body, boolean imported) {
     if (!(body instanceof Map<?, ?> env)) {
       throw new NhsaError.Refused(new NhsaError("body", "报文须为 JSON 对象", "the message must be a JSON object"));
     }
@@ -148,7 +154,7 @@ public final class NhsaEnvelope {
       // Only from a file: a history imported weeks later dated each deletion at the import, so a sale deleted minutes
       // after it was made counted as deleted after the return window (LATE_DELETION). A message posted live is dated
       // when it arrives, not by the sender's clock.
-      Instant sent = pathInfno == null ? chinaTime(env, "", "inf_time", "交易时间", "the message time", false) : null;
+      Instant sent = imported ? chinaTime(env, "", "inf_time", "交易时间", "the message time", false) : null;
       return deletion(iface, msgid, site, input, sent);
     }
     return upload(iface, msgid, site, device, input);

@@ -209,7 +209,7 @@ public final class NhsaFile implements Closeable {
       }
       if (!lines.blank()) {
         try {
-          return new Message(lines.number, NhsaEnvelope.read(null, NhsaJson.read(lines.buf, lines.start,
+          return new Message(lines.number, NhsaEnvelope.readImported(NhsaJson.read(lines.buf, lines.start,
               lines.length)), null);
         } catch (NhsaError.Refused refused) {
           return new Message(lines.number, null, refused);
@@ -250,7 +250,7 @@ public final class NhsaFile implements Closeable {
       }
     }
     try {
-      return new Message(at, NhsaEnvelope.read(null, envelope(row)), null);
+      return new Message(at, NhsaEnvelope.readImported(envelope(row)), null);
     } catch (NhsaError.Refused refused) {
       // A row's field is its column, not a path in an envelope it never had.
       return new Message(at, null, new NhsaError.Refused(refused.errors().stream().map(e -> new NhsaError(

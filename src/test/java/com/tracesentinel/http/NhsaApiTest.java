@@ -340,6 +340,42 @@ class NhsaApiTest {
     assertEquals(2, lookUp.getJsonArray("recentSales").size(), "the sales saleCount counts: " + lookUp.encode());
   }
 
+  /**
+   * The NHSA gateway takes every interface at one address, the envelope's infno saying which: a system configured
+   * with that one address got a 404 for each message.
+   */
+  @Test
+  void everyInterfaceIsTakenAtOneUrlByTheEnvelopesInfno() {
+    String code = newCode();
+    JsonObject sale = sale3505(SHENZHEN, saleLine(code, "R-ONE-1", "B-ONE-1", ago(45)));
+    Response sold = svc.post("/api/v1/nhsa", shenzhenKey, sale);
+    assertStored(sold);
+    assertEquals("ACCEPTED", results(sold).getJsonObject(0).getString("status"), sold.body());
+    assertEquals("3505", sold.json().getJsonObject("output").getJsonObject("tracesentinel").getString("infno"));
+    Response again = post("3505", shenzhenKey, sale);
+    assertEquals("REPLAYED", results(again).getJsonObject(0).getString("status"), "one scan, whichever URL: "
+        + again.body());
+    Response withSlash = svc.post("/api/v1/nhsa/", shenzhenKey, sale);
+    assertEquals("REPLAYED", results(withSlash).getJsonObject(0).getString("status"), withSlash.body());
+    Response deleted = svc.post("/api/v1/nhsa", shenzhenKey, delete3507(SHENZHEN, "B-ONE-1", "4"));
+    assertStored(deleted);
+    assertEquals(1, deleted.json().getJsonObject("output").getJsonObject("tracesentinel").getInteger("scansVoided"),
+        deleted.body());
+    assertEquals(1, count("canonical = '" + code + "' AND voided_at IS NOT NULL"));
+
+    JsonObject unnamed = sale3505(SHENZHEN, saleLine(newCode(), "R-ONE-2", "B-ONE-2", ago(44)));
+    unnamed.remove("infno");
+    Response refused = svc.post("/api/v1/nhsa", shenzhenKey, unnamed);
+    assertEquals(200, refused.status(), refused.body());
+    assertEquals(-1, refused.json().getInteger("infcode"), refused.body());
+    assertTrue(refused.json().getString("err_msg").contains("infno"), refused.body());
+    assertEquals(0, count("document_no = 'R-ONE-2'"));
+
+    Response get = svc.get("/api/v1/nhsa", shenzhenKey);
+    assertEquals(405, get.status(), get.body());
+    assertEquals(-1, get.json().getInteger("infcode"), get.body());
+  }
+
   @Test
   void aDeletionVoidsTheUploadAndIsAnsweredTheSameWhenSentAgain() {
     String code = newCode();
@@ -526,17 +562,16 @@ class NhsaApiTest {
         xml.body());
     assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE document_no = 'R-AUTH-1'"));
 
-    // Another method, no infno, a path below one: a client reading infcode met a problem document.
+    // Another method, a path below an infno: a client reading infcode met a problem document.
     Response get = svc.get("/api/v1/nhsa/3505", shenzhenKey);
     assertEquals(405, get.status(), get.body());
     assertEquals(-1, get.json().getInteger("infcode"), get.body());
     assertTrue(get.json().getString("err_msg").startsWith("只接受 POST 上传 / "), get.body());
-    for (String path : new String[] {"/api/v1/nhsa/", "/api/v1/nhsa/3505/x"}) {
-      Response none = svc.post(path, shenzhenKey, message);
-      assertEquals(404, none.status(), path + ": " + none.body());
-      assertEquals(-1, none.json().getInteger("infcode"), none.body());
-      assertTrue(none.json().getString("err_msg").startsWith("没有这个接口，请用 POST /api/v1/nhsa/{infno} / "), none.body());
-    }
+    Response none = svc.post("/api/v1/nhsa/3505/x", shenzhenKey, message);
+    assertEquals(404, none.status(), none.body());
+    assertEquals(-1, none.json().getInteger("infcode"), none.body());
+    assertTrue(none.json().getString("err_msg").startsWith("没有这个接口，请用 POST /api/v1/nhsa（交易编号见报文 infno）或 "
+        + "POST /api/v1/nhsa/{infno} / "), none.body());
   }
 
   @Test
@@ -554,6 +589,11 @@ class NhsaApiTest {
       assertEquals(503, deletion.status(), deletion.body());
       assertTrue(deletion.json().getString("err_msg").startsWith("服务暂时不可用，未作废任何扫码，请稍后重发删除 / "),
           deletion.body());
+      // at the one URL, only the message says it is a deletion
+      Response atOneUrl = svc.post("/api/v1/nhsa", shenzhenKey, delete3507(SHENZHEN, "B-503-1", "4"));
+      assertEquals(503, atOneUrl.status(), atOneUrl.body());
+      assertTrue(atOneUrl.json().getString("err_msg").startsWith("服务暂时不可用，未作废任何扫码，请稍后重发删除 / "),
+          atOneUrl.body());
     } finally {
       svc.app().services().scans().resume();
     }

@@ -112,7 +112,7 @@ class ProblemAnswersTest {
 
   /**
    * A system sending NHSA messages reads infcode on every answer: a head the decoder refused on an NHSA path, and the
-   * base path without an infno, were answered as problems it cannot read.
+   * base path, were answered as problems it cannot read.
    */
   @Test
   void nhsaHeadsTheDecoderRefusesAndTheBasePathAreAnsweredInTheEnvelope() throws Exception {
@@ -120,9 +120,9 @@ class ProblemAnswersTest {
     sent.put(RawHttp.request("POST", "/api/v1/nhsa/3505", TestService.ADMIN_KEY, "X-Big: " + "a".repeat(20_000)
         + "\r\n"), 431);
     sent.put("POST /api/v1/./nhsa/3507 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400);
-    sent.put(RawHttp.request("POST", "/api/v1/nhsa", TestService.ADMIN_KEY, "Content-Type: application/json\r\n"
+    sent.put(RawHttp.request("POST", "/api/v1/nhsa/3505/x", TestService.ADMIN_KEY, "Content-Type: application/json\r\n"
         + "Content-Length: 2\r\n") + "{}", 404);
-    sent.put(RawHttp.request("POST", "/api/v1/nhsa", null, "Content-Length: 2\r\n") + "{}", 404);
+    sent.put(RawHttp.request("PUT", "/api/v1/nhsa", null, "Content-Length: 2\r\n") + "{}", 405);
     for (Map.Entry<String, Integer> request : sent.entrySet()) {
       try (RawHttp client = new RawHttp(svc.port())) {
         client.send(request.getKey());
@@ -131,8 +131,15 @@ class ProblemAnswersTest {
         assertTrue(r.header("Content-Type").startsWith("application/json"), r.headers() + " " + r.body());
         JsonObject envelope = new JsonObject(r.body());
         assertEquals(-1, envelope.getInteger("infcode"), r.body());
-        assertTrue(envelope.getString("err_msg").contains(r.status() == 404 ? "POST /api/v1/nhsa/{infno}"
-            : r.status() == 431 ? "请求头超过 16 KiB" : "请求无法解析"), r.body());
+        assertTrue(envelope.getString("err_msg").contains(switch (r.status()) {
+          case 404 -> "POST /api/v1/nhsa/{infno}";
+          case 405 -> "只接受 POST 上传";
+          case 431 -> "请求头超过 16 KiB";
+          default -> "请求无法解析";
+        }), r.body());
+        if (r.status() == 405) {
+          assertEquals("POST", r.header("Allow"));
+        }
         assertTrue(envelope.getString("inf_refmsgid").endsWith(r.header("X-Request-Id")), r.body());
       }
     }
