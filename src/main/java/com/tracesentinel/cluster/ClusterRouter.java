@@ -12,6 +12,7 @@ import com.tracesentinel.ingest.Voiding;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -40,7 +41,8 @@ import java.util.concurrent.CompletionException;
  * the moment it arrives (no owner yet, or this node's own still rebuilding) is refused before anything is sent.
  * A part sent to its owner that then went silent (timed out, connection cut) or answered 500 may have been stored:
  * that is a 504, never a 503. A part that never left this node (no connection to its owner could be made, or none of
- * the pooled ones came free before the deadline) cannot have been stored: a 503.
+ * the pooled ones came free in time) cannot have been stored: a 503. Failures name the owner by its node id: its URL is
+ * the cluster's internal address, not a client's business.
  */
 public final class ClusterRouter implements ScanIntake {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterRouter.class);
@@ -51,13 +53,14 @@ public final class ClusterRouter implements ScanIntake {
   /** A node that does not own a partition it was sent answers this status: the sender reads the owners again. */
   public static final int NOT_OWNER = 421;
   private static final long VOID_TIMEOUT_MILLIS = 30_000;
-  private static final String LOCAL = "";
+  private static final Target LOCAL = new Target("", "");
   /** A scan request's parts are stored, and a stored scan sent again comes back REPLAYED. */
   static final Words SCANS = new Words("so it was not stored: send the request again shortly",
       "whether that part was stored is not known: send the request again, a stored scan comes back REPLAYED");
   /** A deletion's parts are deleted, never stored; its own answer adds that a deletion sent again deletes once. */
   static final Words DELETION = new Words("so nothing of it was deleted", "whether that part was deleted is not known");
 
+  private final Vertx vertx;
   private final ClusterNode node;
   private final ScanService local;
   private final Preparation preparation;
@@ -70,11 +73,13 @@ public final class ClusterRouter implements ScanIntake {
   private volatile long lastSecretRefusal = System.nanoTime() - 20_000_000_000L;
 
   /**
-   * @param scansTimeoutMillis how long a forwarded part of a request waits for its owner's answer before the 504
-   *     ("not known"): the service's own deadline for a database gone silent, which its owner, alive, answers within
+   * @param scansTimeoutMillis how long a forwarded part of a request may take in all, from waiting for a connection
+   *     to its owner to the last byte of the owner's answer: the service's own deadline for a database gone silent,
+   *     which its owner, alive, answers within
    */
   public ClusterRouter(Vertx vertx, ClusterNode node, ScanService local, Preparation preparation,
                        ReferenceRepository reference, MeterRegistry registry, long scansTimeoutMillis) {
+    this.vertx = vertx;
     this.node = node;
     this.scansTimeoutMillis = scansTimeoutMillis;
     this.local = local;
@@ -104,10 +109,10 @@ public final class ClusterRouter implements ScanIntake {
   }
 
   private CompletableFuture<List<ScanResult>> route(List<ScanInput> inputs, Instant now, boolean mayRetry) {
-    Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    Map<Target, List<Integer>> groups = new LinkedHashMap<>();
     List<Prepared> prepared = preparation.prepare(inputs, now);
     for (int i = 0; i < prepared.size(); i++) {
-      String target;
+      Target target;
       if (prepared.get(i) instanceof Prepared.ToJudge t) {
         int part = CodeKey.partitionOf(t.event().codeKey());
         target = targetOf(part);
@@ -125,7 +130,7 @@ public final class ClusterRouter implements ScanIntake {
     }
     List<CompletableFuture<List<ScanResult>>> parts = new ArrayList<>();
     List<List<Integer>> indices = new ArrayList<>();
-    for (Map.Entry<String, List<Integer>> g : groups.entrySet()) {
+    for (Map.Entry<Target, List<Integer>> g : groups.entrySet()) {
       List<ScanInput> sub = new ArrayList<>(g.getValue().size());
       for (int i : g.getValue()) {
         sub.add(inputs.get(i));
@@ -156,8 +161,8 @@ public final class ClusterRouter implements ScanIntake {
     });
   }
 
-  /** LOCAL when this node judges the partition now, the owner's URL when another node does, null when none does. */
-  private String targetOf(int part) {
+  /** LOCAL when this node judges the partition now, its owner when another node does, null when none does. */
+  private Target targetOf(int part) {
     if (node.judges(part)) {
       return LOCAL;
     }
@@ -165,7 +170,7 @@ public final class ClusterRouter implements ScanIntake {
     if (owner == null || owner.node().equals(node.settings().nodeId()) || owner.url() == null) {
       return null;
     }
-    return owner.url();
+    return new Target(owner.node(), owner.url());
   }
 
   private static ScanService.Unavailable unavailable(int part) {
@@ -218,9 +223,10 @@ public final class ClusterRouter implements ScanIntake {
     return also.isEmpty() || first.endsWith(".") ? first + also : first + "." + also;
   }
 
-  private CompletableFuture<List<ScanResult>> forward(String url, List<ScanInput> sub, Instant now, boolean mayRetry) {
+  private CompletableFuture<List<ScanResult>> forward(Target owner, List<ScanInput> sub, Instant now,
+                                                     boolean mayRetry) {
     Buffer body = ClusterWire.scans(sub, now);
-    return post(url, "/internal/v1/scans", body, scansTimeoutMillis, SCANS).thenCompose(reply -> {
+    return post(owner, "/internal/v1/scans", body, scansTimeoutMillis, SCANS).thenCompose(reply -> {
       if (reply.status() == 200) {
         return CompletableFuture.completedFuture(ClusterWire.readResults(reply.body()));
       }
@@ -231,7 +237,7 @@ public final class ClusterRouter implements ScanIntake {
             java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(x -> route(sub, now, false));
       }
       forwardFailures.increment();
-      secretRefused(url, reply);
+      secretRefused(owner, reply);
       throw new CompletionException(failureOf(reply, SCANS));
     });
   }
@@ -240,28 +246,28 @@ public final class ClusterRouter implements ScanIntake {
    * An owner that refuses this node's cluster secret refuses every part sent to it, and both nodes still look
    * healthy: said in the log (at most every 10 s), or the only trace is the clients' 503s.
    */
-  private void secretRefused(String url, Reply reply) {
+  private void secretRefused(Target owner, Reply reply) {
     long now = System.nanoTime();
     if (reply.status() == 403 && now - lastSecretRefusal > 10_000_000_000L) {
       lastSecretRefusal = now;
-      LOG.error("The node at {} refuses this node's cluster secret: TRACESENTINEL_CLUSTER_SECRET must be the same on "
-          + "every node; the scans of its partitions are answered 503 until it is", url);
+      LOG.error("The node {} at {} refuses this node's cluster secret: TRACESENTINEL_CLUSTER_SECRET must be the same "
+          + "on every node; the scans of its partitions are answered 503 until it is", owner.node(), owner.url());
     }
   }
 
   @Override
   public CompletableFuture<Voiding.Result> voidUpload(String siteId, String uploadBatch, Instant now) {
-    Map<String, Set<Integer>> groups = new LinkedHashMap<>();
+    Map<Target, Set<Integer>> groups = new LinkedHashMap<>();
     groups.put(LOCAL, new TreeSet<>(Set.of(Voiding.UNPARSED)));
     for (int part = 0; part < CodeKey.PARTITIONS; part++) {
-      String target = targetOf(part);
+      Target target = targetOf(part);
       if (target == null) {
         return CompletableFuture.failedFuture(unavailable(part));
       }
       groups.computeIfAbsent(target, k -> new TreeSet<>()).add(part);
     }
     List<CompletableFuture<Voiding.Result>> parts = new ArrayList<>();
-    for (Map.Entry<String, Set<Integer>> g : groups.entrySet()) {
+    for (Map.Entry<Target, Set<Integer>> g : groups.entrySet()) {
       if (g.getKey().equals(LOCAL)) {
         parts.add(local.voidUpload(siteId, uploadBatch, g.getValue(), now));
       } else {
@@ -297,6 +303,9 @@ public final class ClusterRouter implements ScanIntake {
 
   record Reply(int status, Buffer body) {}
 
+  /** A node that owns partitions: its id, said to clients, and its internal URL, which only the forward uses. */
+  record Target(String node, String url) {}
+
   /** How a failed part's detail ends: after "that part was never sent, ", and once it may have reached its owner. */
   record Words(String notSent, String notKnown) {}
 
@@ -304,11 +313,10 @@ public final class ClusterRouter implements ScanIntake {
     return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
-  private CompletableFuture<Reply> post(String url, String path, Buffer body, long timeoutMillis, Words words) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + path)
-        .putHeader(SECRET_HEADER, node.settings().secret()).putHeader("Content-Type", "application/json")
-        .setTimeout(timeoutMillis);
-    Future<Reply> reply = exchange(client, url, options, body, words);
+  private CompletableFuture<Reply> post(Target owner, String path, Buffer body, long timeoutMillis, Words words) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(owner.url() + path)
+        .putHeader(SECRET_HEADER, node.settings().secret()).putHeader("Content-Type", "application/json");
+    Future<Reply> reply = exchange(vertx, client, owner.node(), options, timeoutMillis, body, words);
     return reply.toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {
       forwardFailures.increment();
       node.refreshOwnersSoon();
@@ -317,23 +325,48 @@ public final class ClusterRouter implements ScanIntake {
   }
 
   /**
-   * Sends body to the node at url; an exchange that gets no answer fails with what it promises. The request's
-   * timeout bounds both the wait for one of the pool's connections to that node and, once sent, the wait for its
-   * answer. A request that never got a connection (none could be made, or every one stayed taken until the deadline)
-   * wrote nothing, so the owner cannot have stored it: {@link ScanService.Unavailable}. Once sent, the owner may have
-   * stored it and then gone silent or been cut off: {@link ScanService.OutcomeUnknown}.
+   * Sends body to the node ownerId, as options say; an exchange that gets no answer fails with what it promises. One
+   * deadline covers all of it: the wait for one of the pool's connections to that node, the sending and the owner's
+   * whole answer, to its last byte (an owner stalled in the middle of its answer held the part until the connection's
+   * 60 s idle timeout, and a part that waited for a connection then waited the deadline again for its answer). A part
+   * waits for a connection half the deadline at most, so that one sent has the other half for its answer. A request
+   * that never got a connection (none could be made, or every one stayed taken) wrote nothing, so the owner cannot have
+   * stored it: {@link ScanService.Unavailable}. Once sent, the owner may have stored it and then gone silent or been
+   * cut off: {@link ScanService.OutcomeUnknown}.
    */
-  static Future<Reply> exchange(HttpClient client, String url, RequestOptions options, Buffer body, Words words) {
-    String owner = "the node that owns part of these codes (" + url + ")";
-    String within = (options.getTimeout() + 999) / 1_000 + " s";
-    return client.request(options)
+  static Future<Reply> exchange(Vertx vertx, HttpClient client, String ownerId, RequestOptions options,
+                                long deadlineMillis, Buffer body, Words words) {
+    long began = System.nanoTime();
+    String owner = "the node that owns part of these codes (" + ownerId + ")";
+    long queueMillis = Math.max(1, deadlineMillis / 2);
+    return client.request(options.setConnectTimeout(queueMillis))
         .recover(e -> Future.failedFuture(new ScanService.Unavailable(owner + " could not be reached (" + (e instanceof
-            java.util.concurrent.TimeoutException ? "no connection to it came free within " + within
+            java.util.concurrent.TimeoutException ? "no connection to it came free within " + seconds(queueMillis)
             : "no connection to it could be made") + "); that part was never sent, " + words.notSent())))
-        .compose(req -> req.send(body).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)))
-            .recover(e -> Future.failedFuture(new ScanService.OutcomeUnknown(owner + " was sent that part and "
-                + (e instanceof java.util.concurrent.TimeoutException ? "did not answer within " + within
-                    : "the connection to it broke before its answer was complete") + "; " + words.notKnown()))));
+        .compose(req -> {
+          Promise<Reply> answer = Promise.promise();
+          long left = deadlineMillis - (System.nanoTime() - began) / 1_000_000;
+          long timer = vertx.setTimer(Math.max(1, left), id -> {
+            if (answer.tryFail(new ScanService.OutcomeUnknown(owner + " was sent that part and did not answer within "
+                + seconds(deadlineMillis) + "; " + words.notKnown()))) {
+              req.reset(); // frees the pool's connection, which a stalled answer would hold
+            }
+          });
+          req.send(body).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b))).onComplete(r -> {
+            vertx.cancelTimer(timer);
+            if (r.succeeded()) {
+              answer.tryComplete(r.result());
+            } else {
+              answer.tryFail(new ScanService.OutcomeUnknown(owner + " was sent that part and the connection to it "
+                  + "broke before its answer was complete; " + words.notKnown()));
+            }
+          });
+          return answer.future();
+        });
+  }
+
+  private static String seconds(long millis) {
+    return (millis + 999) / 1_000 + " s";
   }
 
   /** A forward the owner answered with an error: its 503 and 4xx store nothing, its 500 may have stored the part. */

@@ -587,6 +587,8 @@ class ClusterTest {
       long tookMillis = (System.nanoTime() - began) / 1_000_000;
       assertEquals(504, scans.status(), scans.body());
       assertTrue(scans.json().getString("detail").contains("did not answer"), scans.body());
+      assertTrue(scans.json().getString("detail").contains("(" + bNode + ")"), "the owner by its id: " + scans.body());
+      assertFalse(scans.body().contains(":" + frozen.getLocalPort()), "not the internal address: " + scans.body());
       assertTrue(tookMillis >= 11_000 && tookMillis < 20_000, "answered at the 12 s deadline: " + tookMillis + " ms");
     }
   }
@@ -648,6 +650,7 @@ class ClusterTest {
       String detail = queued.json().getString("detail");
       assertTrue(detail.contains("not stored") && detail.contains("send the request again"), detail);
       assertFalse(detail.matches(".*[A-Za-z]+(Exception|Error).*"), "no Java class in a client's answer: " + detail);
+      assertTrue(detail.contains("(" + bNode + ")") && !detail.contains(":" + slow.actualPort()), detail);
       assertEquals(32, taken.get(), "the queued part never reached the owner");
 
       for (NetSocket s : sockets) {

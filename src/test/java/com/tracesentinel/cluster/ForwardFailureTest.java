@@ -28,13 +28,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a forwarded part's failure promises. A 503 says nothing was stored, so it is given only when the part was
- * never sent (no connection, or none free until the deadline) or the owner said so; an owner that read the part and
+ * never sent (no connection, or none free for half the deadline) or the owner said so; an owner that read the part and
  * then went silent or answered 500 may have stored it: 504. The failures come from the router's own exchange, over a
  * real Vert.x client against real sockets.
  */
 class ForwardFailureTest {
   private final Vertx vertx = Vertx.vertx();
   private final HttpClient client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000));
+  private static final String OWNER = "node-2";
 
   @AfterEach
   void close() throws Exception {
@@ -46,11 +47,10 @@ class ForwardFailureTest {
     return forwardTo(client, url, timeoutMillis).join();
   }
 
-  private static CompletableFuture<RuntimeException> forwardTo(HttpClient client, String url, long timeoutMillis) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans")
-        .setTimeout(timeoutMillis);
-    return ClusterRouter.exchange(client, url, options, Buffer.buffer("{\"scans\":[]}"), ClusterRouter.SCANS)
-        .toCompletionStage()
+  private CompletableFuture<RuntimeException> forwardTo(HttpClient client, String url, long timeoutMillis) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans");
+    return ClusterRouter.exchange(vertx, client, OWNER, options, timeoutMillis, Buffer.buffer("{\"scans\":[]}"),
+            ClusterRouter.SCANS).toCompletionStage()
         .toCompletableFuture().handle((reply, e) -> {
           assertTrue(e != null, "answered " + reply);
           return (RuntimeException) (e instanceof CompletionException ? e.getCause() : e);
@@ -92,8 +92,8 @@ class ForwardFailureTest {
 
   @Test
   void aPartThatWaitedOutTheDeadlineForAPooledConnectionWasNeverSent() throws Exception {
-    // The owner took the first part on the pool's only connection and answers it a byte at a time, never finishing (the
-    // answer's head stops the request's own timer).
+    // The owner took the first part on the pool's only connection and answers it a byte at a time, never finishing
+    // within the queued part's wait (the first part's deadline is 30 s).
     List<NetSocket> sockets = new CopyOnWriteArrayList<>();
     NetServer server = vertx.createNetServer().connectHandler(socket -> {
       sockets.add(socket);
@@ -115,8 +115,65 @@ class ForwardFailureTest {
     assertTrue(cut.getMessage().contains("broke before its answer"), cut.getMessage());
   }
 
+  /**
+   * The answer's head stopped the request's timer: an owner stalled in the middle of its body, or sending it a byte at
+   * a time, held the part (and one of the pool's connections) until the connection's idle timeout, 60 s.
+   */
   @Test
-  void noAnswerNamesAJavaClass() throws Exception {
+  void anOwnerThatStallsInTheMiddleOfItsAnswerIsA504BeforeTheIdleTimeout() throws Exception {
+    NetServer stalled =
+        vertx.createNetServer().connectHandler(socket -> socket.handler(b -> socket.write(HALF_AN_ANSWER)));
+    NetServer trickling = vertx.createNetServer().connectHandler(socket -> socket.handler(b -> {
+      socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+      long trickle = vertx.setPeriodic(100, id -> socket.write("1\r\n \r\n"));
+      socket.closeHandler(v -> vertx.cancelTimer(trickle));
+    }));
+    for (NetServer owner : List.of(stalled, trickling)) {
+      RuntimeException r = forwardTo(client, listening(owner), 300).get(30, TimeUnit.SECONDS);
+      assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+      assertTrue(r.getMessage().contains("did not answer within 1 s") && r.getMessage().contains("REPLAYED"),
+          r.getMessage());
+    }
+  }
+
+  private static final String HALF_AN_ANSWER =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"res";
+
+  /**
+   * A part that waited for the pool's only connection and was then sent waited its deadline again, from the sending;
+   * with its owner stalling in the middle of the answer, until the idle timeout.
+   */
+  @Test
+  void aPartThatWaitedForAConnectionAndWasSentHasOneDeadlineToItsAnswersEnd() throws Exception {
+    List<NetSocket> sockets = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> firstArrived = new CompletableFuture<>();
+    NetServer server = vertx.createNetServer().connectHandler(socket -> {
+      boolean first = sockets.isEmpty();
+      sockets.add(socket);
+      socket.handler(b -> {
+        if (first) {
+          firstArrived.complete(null); // and never answered: it holds the pool's only connection
+        } else {
+          socket.write(HALF_AN_ANSWER);
+        }
+      });
+    });
+    String url = listening(server);
+    HttpClient onePooled = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1));
+    CompletableFuture<RuntimeException> taken = forwardTo(onePooled, url, 30_000);
+    firstArrived.get(20, TimeUnit.SECONDS);
+    CompletableFuture<RuntimeException> queued = forwardTo(onePooled, url, 2_000);
+    sockets.get(0).close();
+    RuntimeException r = queued.get(30, TimeUnit.SECONDS);
+    assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+    assertTrue(r.getMessage().contains("did not answer within 2 s"), r.getMessage());
+    assertEquals(2, sockets.size(), "the queued part was sent, on a connection of its own");
+    assertInstanceOf(ScanService.OutcomeUnknown.class, taken.get(20, TimeUnit.SECONDS));
+  }
+
+  /** Nor the owner's URL, the cluster's internal address: a client is told which node by its id. */
+  @Test
+  void noAnswerNamesAJavaClassOrTheOwnersAddress() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -126,6 +183,7 @@ class ForwardFailureTest {
         forwardTo(listening(frozen), 300));
     for (RuntimeException r : failures) {
       assertFalse(r.getMessage().matches(".*[A-Za-z]+(Exception|Error).*"), r.getMessage());
+      assertTrue(r.getMessage().contains("(" + OWNER + ")") && !r.getMessage().contains("127.0.0.1"), r.getMessage());
     }
   }
 
