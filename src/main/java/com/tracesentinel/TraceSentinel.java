@@ -283,7 +283,7 @@ public final class TraceSentinel implements AutoCloseable {
       // gets its 503 or 504 within the database's limits; an owner alive answers within them too.
       intake = new ClusterRouter(vertx, cluster, scans, preparation, referenceRepository, prometheus,
           ApiServer.databaseDeadlineMillis((int) Math.max(config.dbTimeoutSeconds(),
-              (config.dbStallMillis() + 999) / 1000)));
+              (config.dbStallMillis() + 999) / 1000)), config.http().idle());
       codeStates = clusterStates(codeStates);
       // Sites and products registered through another node arrive here within a few seconds.
       vertx.setPeriodic(3_000, id -> referenceRepository.refresh()

@@ -21,6 +21,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,23 +77,35 @@ public final class ClusterRouter implements ScanIntake {
    * @param scansTimeoutMillis how long a forwarded part of a request may take in all, from waiting for a connection
    *     to its owner to the last byte of the owner's answer: the service's own deadline for a database gone silent,
    *     which its owner, alive, answers within
+   * @param ownersIdle how long the owners keep an idle connection open (every node runs the same settings)
    */
   public ClusterRouter(Vertx vertx, ClusterNode node, ScanService local, Preparation preparation,
-                       ReferenceRepository reference, MeterRegistry registry, long scansTimeoutMillis) {
+                       ReferenceRepository reference, MeterRegistry registry, long scansTimeoutMillis,
+                       Duration ownersIdle) {
     this.vertx = vertx;
     this.node = node;
     this.scansTimeoutMillis = scansTimeoutMillis;
     this.local = local;
     this.preparation = preparation;
     this.reference = reference;
-    this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true)
-        .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(32));
+    this.client = forwardingClient(vertx, ownersIdle);
     this.forwardedScans = Counter.builder("tracesentinel.cluster.forwarded.scans")
         .description("scans sent to the node that owns their partition").register(registry);
     this.forwardFailures = Counter.builder("tracesentinel.cluster.forward.failures")
         .description("forwarded parts of requests that failed (503, 504 or 422 for the whole request)").register(registry);
     this.localScans = Counter.builder("tracesentinel.cluster.local.scans")
         .description("scans judged on the node that received them").register(registry);
+  }
+
+  /**
+   * The pool of connections to the owners. One it keeps idle it closes itself, well before its owner would: a part
+   * written onto a connection its owner was closing that very moment (both sides' idle timeouts were 60 s) was cut
+   * off unanswered, a 504 ("not known") for a part the owner never read.
+   */
+  static HttpClient forwardingClient(Vertx vertx, Duration ownersIdle) {
+    return vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true)
+        .setKeepAliveTimeout((int) Math.max(1, ownersIdle.toSeconds() / 2)).setIdleTimeout(60),
+        new PoolOptions().setHttp1MaxSize(32));
   }
 
   @Override

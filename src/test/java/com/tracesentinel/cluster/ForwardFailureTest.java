@@ -13,11 +13,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -169,6 +171,25 @@ class ForwardFailureTest {
     assertTrue(r.getMessage().contains("did not answer within 2 s"), r.getMessage());
     assertEquals(2, sockets.size(), "the queued part was sent, on a connection of its own");
     assertInstanceOf(ScanService.OutcomeUnknown.class, taken.get(20, TimeUnit.SECONDS));
+  }
+
+  /**
+   * A connection kept idle is closed by this node before its owner's idle timeout: a part written onto it as the
+   * owner closed it was a 504 though the owner never read it.
+   */
+  @Test
+  void anIdleConnectionToAnOwnerIsClosedBeforeTheOwnersIdleTimeout() throws Exception {
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    HttpServer owner = vertx.createHttpServer().connectionHandler(c -> c.closeHandler(v -> closed.complete(null)))
+        .requestHandler(r -> r.response().end("{\"results\":[]}"));
+    owner.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    String url = "http://127.0.0.1:" + owner.actualPort();
+    HttpClient forwarding = ClusterRouter.forwardingClient(vertx, Duration.ofSeconds(2));
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans");
+    ClusterRouter.Reply reply = ClusterRouter.exchange(vertx, forwarding, OWNER, options, 5_000, Buffer.buffer("{}"),
+        ClusterRouter.SCANS).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(200, reply.status());
+    closed.get(30, TimeUnit.SECONDS); // the owner, whose idle timeout is 2 s here, never closes it itself
   }
 
   /** Nor the owner's URL, the cluster's internal address: a client is told which node by its id. */
