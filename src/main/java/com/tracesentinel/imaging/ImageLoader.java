@@ -20,7 +20,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * <p>Order matters for safety: byte limit, then the format is recognised from its signature (ImageIO is only
  * asked for the one reader of that format, so TIFF and friends never reach a decoder), a JPEG's scans are counted
  * ({@link #MAX_JPEG_SCANS}), then width and height are read from the header and checked against the pixel and
- * side limits, and only then are pixels decoded. The stream is memory-backed (no temporary files, whatever
+ * side limits and against the file's length ({@link Format#maxPixelsPerByte}), and only then are pixels decoded. The stream is memory-backed (no temporary files, whatever
  * {@code ImageIO.setUseCache} says; a WebP's is {@link WebPInput}).
  */
 final class ImageLoader {
@@ -44,12 +44,27 @@ final class ImageLoader {
 
   /** Formats read through ImageIO, by the format name its readers register. */
   enum Format {
-    PNG("png"), JPEG("jpeg"), GIF("gif"), BMP("bmp"), WEBP("webp");
+    /** Deflate makes at most 1,032 bytes of 258 (a match in 2 bits), and a pixel takes a bit at least. */
+    PNG("png", 1_032 * 8),
+    JPEG("jpeg", Long.MAX_VALUE),
+    /** An LZW code of at least 2 bits stands for at most 4,096 pixels. */
+    GIF("gif", 4_096 * 4),
+    BMP("bmp", Long.MAX_VALUE),
+    WEBP("webp", Long.MAX_VALUE);
 
     final String imageIoName;
+    /**
+     * The most pixels a byte of the file can stand for, at the format's best compression: a file shorter than its
+     * announced pixels allow is truncated. A GIF of 35 bytes announcing 6000 × 6000 px was read as a blank image of
+     * 36 MP, its reader filling what was missing, and searched for a code for the whole 2 s budget. A JPEG (its
+     * truncation is caught after reading), a BMP (its RLE may end the image early) and a lossless WebP (a one-colour
+     * image is a few bytes at any size) have no such bound.
+     */
+    final long maxPixelsPerByte;
 
-    Format(String imageIoName) {
+    Format(String imageIoName, long maxPixelsPerByte) {
       this.imageIoName = imageIoName;
+      this.maxPixelsPerByte = maxPixelsPerByte;
     }
   }
 
@@ -129,6 +144,11 @@ final class ImageLoader {
       if (width > MAX_SIDE || height > MAX_SIDE) {
         throw new Refusal(Reason.TOO_MANY_PIXELS, format + " image is " + width + "x" + height
             + ", at most " + MAX_SIDE + " pixels a side are accepted");
+      }
+      long fewest = pixels / format.maxPixelsPerByte;
+      if (bytes.length < fewest) {
+        throw new Refusal(Reason.CORRUPT, format + " of " + bytes.length + " bytes cannot hold " + width + "x" + height
+            + " pixels (at least " + fewest + " bytes): truncated");
       }
       List<String> warnings = new ArrayList<>();
       reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));

@@ -110,6 +110,55 @@ public class HostileImagesTest {
     assertEquals(Reason.CORRUPT, r.reason(), r.message());
   }
 
+  /**
+   * A GIF of 35 bytes announcing 6000 x 6000 px was read as a blank image of 36 MP (its reader fills in what is
+   * missing) and searched for the whole decode budget: a file too short for its announced pixels is damaged.
+   */
+  @Test
+  void aFileFarTooShortForTheSizeItAnnouncesIsDamaged() throws IOException {
+    byte[] gif = blankGif(6000, 6000);
+    assertEquals(35, gif.length);
+    Refused r = refused(gif);
+    assertEquals(Reason.CORRUPT, r.reason(), r.message());
+    assertTrue(r.message().contains("cannot hold 6000x6000"), r.message());
+
+    byte[] png = binary(4000, 4000, "png");
+    Refused cut = refused(Arrays.copyOf(png, 100));
+    assertEquals(Reason.CORRUPT, cut.reason(), cut.message());
+    assertTrue(cut.message().contains("cannot hold 4000x4000"), cut.message());
+
+    // The bounds are the formats' own: the JDK's encoders compress a one-colour image less than they allow.
+    for (String format : new String[] {"png", "gif"}) {
+      byte[] white = binary(4000, 4000, format);
+      long perByte = ImageLoader.Format.valueOf(format.toUpperCase(java.util.Locale.ROOT)).maxPixelsPerByte;
+      assertTrue(white.length * perByte >= 16_000_000L, format + ": " + white.length + " bytes");
+    }
+    assertInstanceOf(Decoded.class, decoder.decode(binary(400, 400, "gif")));
+  }
+
+  /** A white 1-bit image of {@code width} x {@code height}, as the JDK's writer of the format makes it. */
+  static byte[] binary(int width, int height, String format) throws IOException {
+    BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_BINARY);
+    java.awt.Graphics2D g = img.createGraphics();
+    g.setColor(java.awt.Color.WHITE);
+    g.fillRect(0, 0, width, height);
+    g.dispose();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertTrue(ImageIO.write(img, format, out));
+    return out.toByteArray();
+  }
+
+  /** A GIF whose header and image descriptor announce {@code width} x {@code height}, with one code of data. */
+  static byte[] blankGif(int width, int height) {
+    ByteBuffer b = ByteBuffer.allocate(35).order(ByteOrder.LITTLE_ENDIAN);
+    b.put("GIF89a".getBytes(StandardCharsets.US_ASCII)).putShort((short) width).putShort((short) height);
+    b.put((byte) 0x80).put((byte) 0).put((byte) 0); // a global colour table of 2 entries
+    b.put(new byte[] {0, 0, 0, (byte) 255, (byte) 255, (byte) 255});
+    b.put((byte) ',').putShort((short) 0).putShort((short) 0).putShort((short) width).putShort((short) height);
+    b.put((byte) 0).put((byte) 2).put((byte) 2).put((byte) 0x4C).put((byte) 0x01).put((byte) 0).put((byte) ';');
+    return b.array();
+  }
+
   /** A grey PNG of {@code width} x {@code height} with a few white pixels. */
   static byte[] png(int width, int height) throws IOException {
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
