@@ -44,6 +44,25 @@ final class BodyBudget {
     ctx.next();
   }
 
+  /**
+   * A sixteenth of the heap for the public's photos in hand (announced, being received, buffered or decoded), apart
+   * from the scans' share: they take no decoder slot until their body is whole, so this is what bounds the memory
+   * of the photos being received.
+   */
+  static final long PUBLIC_PHOTOS = Runtime.getRuntime().maxMemory() / 16;
+  private static final AtomicLong PUBLIC = new AtomicLong();
+
+  /** Before a public photo's body is read (one address has at most two in hand): released when answered. */
+  static void reservePublicPhoto(RoutingContext ctx, long limit) {
+    long bytes = announced(ctx, limit);
+    if (PUBLIC.addAndGet(bytes) > PUBLIC_PHOTOS) {
+      PUBLIC.addAndGet(-bytes);
+      throw Problem.unavailable("too many of the public's photos are being received", 2);
+    }
+    ctx.addEndHandler(v -> PUBLIC.addAndGet(-bytes));
+    ctx.next();
+  }
+
   private static void release(String key, long bytes) {
     ALL.addAndGet(-bytes);
     BY_KEY.computeIfPresent(key, (k, n) -> n - bytes > 0 ? Long.valueOf(n - bytes) : null);

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *       the first byte of its next request: a client that sends nothing, or trickles its head, is closed
  *       (slowloris). Between requests a keep-alive connection may stay silent until Vert.x's idle timeout.
  *   <li>A deadline for a request's body, counted from its head: 408 if nothing was answered yet, else (an upload
- *       refused and being drained) the connection is closed.
+ *       refused and being drained) the connection is closed. A route may also ask for a least rate for its body
+ *       ({@link #requireRate}), answered the same way when the body falls below it.
  *   <li>A connection its client reset while its body was coming is closed at the next sweep, when the socket
  *       transport has not noticed the reset itself.
  * </ul>
@@ -64,6 +65,8 @@ final class ConnectionGuard implements Shareable {
     /** The exchange in progress (one at a time on HTTP/1.1), or null; the sweep clears it only if unchanged. */
     final AtomicReference<HttpServerRequest> request = new AtomicReference<>();
     volatile long requestStarted;
+    /** The least average rate its body must arrive at after {@link #RATE_GRACE_NANOS}, in bytes a second; 0: none. */
+    volatile long minRate;
     /** The sweep has found the body late (read by the sweep only; reset when the next request starts). */
     volatile boolean overdue;
     volatile boolean served;
@@ -152,6 +155,7 @@ final class ConnectionGuard implements Shareable {
       if (t != null) {
         t.requestStarted = System.nanoTime();
         t.overdue = false;
+        t.minRate = 0;
         t.served = true;
         t.headStarted = 0;
         t.request.set(req);
@@ -176,11 +180,11 @@ final class ConnectionGuard implements Shareable {
           t.conn.close();
         } else if (!received && !t.overdue && now - t.requestStarted > bodyNanos) {
           t.overdue = true;
-          if (t.context == null) {
-            bodyTooSlow(t, req);
-          } else {
-            t.context.runOnContext(v -> bodyTooSlow(t, req));
-          }
+          onContext(t, () -> bodyTooSlow(t, req, "the request's body did not arrive within "
+              + TimeUnit.NANOSECONDS.toSeconds(bodyNanos) + " s"));
+        } else if (!received && !t.overdue && t.minRate > 0 && now - t.requestStarted > RATE_GRACE_NANOS) {
+          // read where the request is read: its count of bytes is that event loop's
+          onContext(t, () -> belowRate(t, req));
         }
         continue;
       }
@@ -216,8 +220,42 @@ final class ConnectionGuard implements Shareable {
     return false;
   }
 
+  private static void onContext(Tracked t, Runnable action) {
+    if (t.context == null) {
+      action.run();
+    } else {
+      t.context.runOnContext(v -> action.run());
+    }
+  }
+
+  /** How long a body with a least rate may take to get going: a phone's upload starting, a TCP window opening. */
+  static final long RATE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+  /**
+   * Asks that the request's body arrive at {@code bytesPerSecond} at least, on average from its head once
+   * {@link #RATE_GRACE_NANOS} has passed; slower, it is answered as a body not arrived in time.
+   */
+  void requireRate(HttpServerRequest req, long bytesPerSecond) {
+    // by its connection: a route sees the request wrapped, and HTTP/1.1 has one exchange at a time
+    Tracked t = connections.get(req.connection());
+    if (t != null) {
+      t.minRate = bytesPerSecond;
+    }
+  }
+
+  private void belowRate(Tracked t, HttpServerRequest req) {
+    long rate = t.minRate;
+    long late = System.nanoTime() - t.requestStarted - RATE_GRACE_NANOS;
+    if (t.overdue || t.request.get() != req || rate == 0 || late <= 0
+        || req.bytesRead() >= rate * late / TimeUnit.SECONDS.toNanos(1)) {
+      return;
+    }
+    t.overdue = true;
+    bodyTooSlow(t, req, "the request's body arrived slower than " + rate / 1024 + " KiB/s");
+  }
+
   /** The body did not arrive in time: 408 when nothing was answered yet; the connection is closed either way. */
-  private void bodyTooSlow(Tracked t, HttpServerRequest req) {
+  private void bodyTooSlow(Tracked t, HttpServerRequest req, String detail) {
     if (req.isEnded()) {
       return; // it arrived meanwhile: the next sweep sees the exchange through
     }
@@ -226,8 +264,7 @@ final class ConnectionGuard implements Shareable {
       t.conn.close(); // a refused upload still draining, or an answer under way: nothing more can be said
       return;
     }
-    refuse(req, new Problem(408, "Request timeout", "the request's body did not arrive within "
-        + TimeUnit.NANOSECONDS.toSeconds(bodyNanos) + " s")).onComplete(ar -> t.conn.close());
+    refuse(req, new Problem(408, "Request timeout", detail)).onComplete(ar -> t.conn.close());
   }
 
   /** Answers {@code p} and closes: a problem, or on the NHSA routes their envelope, which their clients read. */

@@ -51,8 +51,26 @@ final class ImageRoutes {
   private static final Semaphore SLOTS = new Semaphore(DECODE_THREADS + MAX_WAITING);
   private static final Semaphore PUBLIC_SLOTS = new Semaphore(PUBLIC_DECODE_THREADS + PUBLIC_MAX_WAITING);
   static final Handler<RoutingContext> RESERVE_SLOT = reserve(SLOTS, "all image decoders are busy");
-  static final Handler<RoutingContext> RESERVE_PUBLIC_SLOT = reserve(PUBLIC_SLOTS,
-      "all decoders of the public's photos are busy");
+  /** Set on a photo's request: one holding a decoder slot, whichever route took it, or a public one before its body. */
+  private static final String PHOTO = "photo";
+  private static final String PUBLIC_BUSY = "all decoders of the public's photos are busy";
+  /**
+   * A public photo takes its slot once its body is whole: taken at its head, nine addresses sending their bodies at a
+   * byte a second held all nine for the 30 s body deadline, and everyone else's photo was a 503, again and again.
+   */
+  static final Handler<RoutingContext> RESERVE_PUBLIC_SLOT = reserve(PUBLIC_SLOTS, PUBLIC_BUSY);
+
+  /**
+   * Before a public photo's body: while every slot is taken by photos received already, megabytes are not taken in.
+   * Marks it a photo already, so that the body handler's 413 is counted as one, as a till's is.
+   */
+  static final Handler<RoutingContext> PUBLIC_DECODERS_FREE = ctx -> {
+    if (PUBLIC_SLOTS.availablePermits() == 0) {
+      throw Problem.unavailable(PUBLIC_BUSY, 2);
+    }
+    ctx.put(PHOTO, Boolean.TRUE);
+    ctx.next();
+  };
   private final Path uploads;
 
   private final io.micrometer.core.instrument.MeterRegistry registry;
@@ -127,9 +145,6 @@ final class ImageRoutes {
       ctx.next();
     });
   }
-
-  /** Set on a request that holds a decoder slot: a photo, whichever route (the tills' or the public's) took it. */
-  private static final String PHOTO = "photo";
 
   /**
    * Stops reading the body until the body handler asks for it: the checks before it are asynchronous (the key is

@@ -40,6 +40,7 @@ final class VerifyRoutes {
   private final ImageRoutes images;
   private final Shared shared;
   private final boolean trustProxy;
+  private final ConnectionGuard guard;
   private final String reportPhone;
 
   VerifyRoutes(Vertx vertx, Services services, ImageRoutes images) {
@@ -47,6 +48,7 @@ final class VerifyRoutes {
     this.images = images;
     this.shared = shared(vertx, services);
     this.trustProxy = services.config().trustProxy();
+    this.guard = ConnectionGuard.shared(vertx, services.config().http());
     this.reportPhone = services.config().reportPhone();
   }
 
@@ -76,9 +78,10 @@ final class VerifyRoutes {
     });
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
     router.post("/api/v1/verify/image").handler(this::limit).handler(ImageRoutes.holdBody(imageLimit))
-        .handler(ImageRoutes::requireImage).handler(this::fewPhotosAtOnce).handler(ImageRoutes.RESERVE_PUBLIC_SLOT);
+        .handler(ImageRoutes::requireImage).handler(this::fewPhotosAtOnce).handler(ImageRoutes.PUBLIC_DECODERS_FREE)
+        .handler(ctx -> BodyBudget.reservePublicPhoto(ctx, imageLimit)).handler(this::atLeastMinRate);
     router.post("/api/v1/verify/image").handler(BodyHandler.create(false).setBodyLimit(imageLimit))
-        .handler(this::image);
+        .handler(ImageRoutes.RESERVE_PUBLIC_SLOT).handler(this::image);
     // Every other /api/v1/verify* request (another method, /api/v1/verifyx) takes a token too, then goes on to its 404
     // or 405: only a request no look-up route answered reaches this one.
     router.route("/api/v1/verify*").handler(this::limit);
@@ -120,9 +123,9 @@ final class VerifyRoutes {
   }
 
   /**
-   * A photo holds a decoder slot from its head until it is answered, its body included (so that a busy service
-   * refuses before receiving megabytes): without a cap, one address sending the heads of 18 photos and their bodies
-   * slowly held every slot for the body's 30 s, and no one else's photo was read.
+   * A photo is in hand from its head until it is answered, its body included: without a cap, one address sending the
+   * heads of 18 photos and their bodies slowly held every decoder slot for the body's 30 s, and no one else's photo was
+   * read. The cap also bounds what one address holds of the bytes the public's bodies may take.
    */
   private void fewPhotosAtOnce(RoutingContext ctx) {
     String client = clientKey(ctx);
@@ -133,6 +136,18 @@ final class VerifyRoutes {
       return;
     }
     ctx.addEndHandler(v -> shared.photos.answered(client));
+    ctx.next();
+  }
+
+  /**
+   * The least rate a public photo's body must arrive at, in bytes a second (256 kbit/s, below a 3G phone's uplink):
+   * its bytes in hand are reserved from its head, so a body sent a byte a second would keep its share for the 30 s
+   * body deadline at no cost, and a few dozen addresses all of it.
+   */
+  static final long PHOTO_MIN_RATE = 32 * 1024;
+
+  private void atLeastMinRate(RoutingContext ctx) {
+    guard.requireRate(ctx.request(), PHOTO_MIN_RATE);
     ctx.next();
   }
 

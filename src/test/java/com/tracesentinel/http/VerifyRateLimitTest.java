@@ -133,46 +133,119 @@ class VerifyRateLimitTest {
   }
 
   /**
-   * The public's photos have their own decoder (one thread, 9 slots): on the tills' pool, nine addresses with two
-   * photos in hand each held all 18 slots and the pharmacies' photos were refused.
+   * A public photo takes a decoder slot once its body is whole: taken at its head, five addresses trickling two bodies
+   * each held all nine slots for the 30 s body deadline, and every other photo of the public was a 503, again and
+   * again. The tills' photos have decoders of their own.
    */
   @Test
-  void thePublicsPhotosCannotTakeTheTillsDecoders() throws Exception {
+  void photosWhoseBodiesTrickleInHoldNoDecoderSlot() throws Exception {
     try (TestService svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "1000",
         "TRACESENTINEL_TRUST_PROXY", "true"))) {
       svc.sites("TILL1", "440305");
       String till = svc.key("scanner", "TILL1");
       java.util.List<StalledUploads> held = new java.util.ArrayList<>();
       try {
-        for (int address = 1; address <= 5; address++) {
-          String head = RawHttp.request("POST", "/api/v1/verify/image", null, "Content-Type: image/png\r\n"
-              + "Content-Length: 100000\r\nX-Forwarded-For: 198.51.100." + (20 + address) + "\r\n");
-          held.add(new StalledUploads(svc, head, address < 5 ? 2 : 1));
+        for (int address = 21; address <= 25; address++) {
+          StalledUploads slow = new StalledUploads(svc, photoHead("198.51.100." + address, 100_000), 2);
+          held.add(slow);
+          // a third photo is refused for its address once both are in hand
+          slow.awaitAnswer(tinyPhoto(svc, "198.51.100." + address), 429);
         }
-        HttpRequest another = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
-            .header("X-Forwarded-For", "198.51.100.99")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build();
-        Response busy = svc.send(another);
-        for (int i = 0; i < 100 && busy.status() != 503; i++) {
-          Thread.sleep(50);
-          for (StalledUploads s : held) {
-            s.restartAnswered();
-          }
-          busy = svc.send(another);
-        }
-        assertEquals(503, busy.status(), busy.body());
-        assertTrue(busy.body().contains("public"), busy.body());
+        Response other = svc.send(tinyPhoto(svc, "198.51.100.99"));
+        assertEquals(400, other.status(), "read by a decoder (and found not to be an image): " + other.body());
 
         Response tills = svc.send(svc.request("/api/v1/decode", till).header("Content-Type", "image/png")
             .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build());
-        assertEquals(400, tills.status(), "read by a decoder (and found not to be an image), not refused: "
-            + tills.body());
+        assertEquals(400, tills.status(), tills.body());
       } finally {
         for (StalledUploads s : held) {
           s.close();
         }
       }
     }
+  }
+
+  /**
+   * The public's photos in hand are bounded in bytes, counted from their heads (their Content-Length): without a
+   * decoder slot to wait for, the bodies being received would otherwise be bounded only by the open connections.
+   */
+  @Test
+  void thePublicsPhotosInHandTakeAtMostASixteenthOfTheHeap() throws Exception {
+    try (TestService svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "1000",
+        "TRACESENTINEL_TRUST_PROXY", "true"))) {
+      long limit = svc.app().services().imageDecoder().settings().maxBytes() + 64 * 1024;
+      int fit = (int) (BodyBudget.PUBLIC_PHOTOS / limit);
+      java.util.List<StalledUploads> held = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < fit; i += 2) {
+          held.add(new StalledUploads(svc, photoHead("198.51.101." + i / 2, limit), Math.min(2, fit - i)));
+        }
+        HttpRequest big = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+            .header("X-Forwarded-For", "198.51.100.98")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[(int) limit])).build();
+        Response refused = held.get(held.size() - 1).awaitAnswer(() -> {
+          held.forEach(s -> {
+            try {
+              s.restartAnswered();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+          return svc.send(big);
+        }, 503);
+        assertTrue(refused.body().contains("too many of the public's photos are being received"), refused.body());
+        assertEquals("2", refused.retryAfter());
+        held.get(0).releaseOne();
+        // its body read at last, and found past the photo limit by the decoder
+        assertTrue(awaitStatus(svc, big, 413).body().contains("at most 8388608"));
+      } finally {
+        for (StalledUploads s : held) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * A photo's body must come at 32 KiB/s at least, on average from its head once 3 s have passed: its bytes in hand
+   * are reserved from its head, and a body sent a byte a second kept them for the 30 s body deadline.
+   */
+  @Test
+  void aPhotoWhoseBodyTricklesBelowTheLeastRateIsA408() throws Exception {
+    try (TestService svc = TestService.start(Map.of());
+         RawHttp upload = new RawHttp(svc.port())) {
+      upload.send(photoHead(null, 100_000));
+      upload.send(new byte[100]);
+      // read before the 30 s deadline (the socket gives up after 15 s): the least rate refused it
+      RawHttp.Reply r = upload.read();
+      assertEquals(408, r.status(), r.body());
+      assertTrue(r.body().contains("slower than 32 KiB/s"), r.body());
+    }
+  }
+
+  /** A photo past the limit is refused by the body handler, before any decoder slot: still counted as too large. */
+  @Test
+  void aPhotoPastTheLimitCountsAsTooLarge() throws Exception {
+    try (TestService svc = TestService.start(Map.of())) {
+      io.micrometer.core.instrument.Counter tooLarge = svc.app().services().prometheus()
+          .find("tracesentinel.decode.refused").tag("reason", "TOO_LARGE_BYTES").counter();
+      double before = tooLarge.count();
+      Response r = svc.send(svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[9 * 1024 * 1024])).build());
+      assertEquals(413, r.status(), r.body());
+      assertEquals(before + 1, tooLarge.count());
+    }
+  }
+
+  private static String photoHead(String forwardedFor, long length) {
+    return RawHttp.request("POST", "/api/v1/verify/image", null, "Content-Type: image/png\r\nContent-Length: "
+        + length + "\r\n" + (forwardedFor == null ? "" : "X-Forwarded-For: " + forwardedFor + "\r\n"));
+  }
+
+  private static HttpRequest tinyPhoto(TestService svc, String forwardedFor) {
+    return svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+        .header("X-Forwarded-For", forwardedFor).POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1024]))
+        .build();
   }
 
   private static Response awaitStatus(TestService svc, HttpRequest request, int status) throws InterruptedException {
