@@ -47,7 +47,8 @@ final class Sql {
   // scans of that site and second, a receipt, a return or a sale that left the state as it was (a DOUBLE_SCAN, a
   // SOLD_AFTER_DESTROY: flagged before or in this group) is never it, unless a deletion has voided the sale it was a
   // double of since. Taking the latest scan of that second named the double scan, not the sale, when a till scanned
-  // a box twice in one second and the box was sold again.
+  // a box twice in one second and the box was sold again. The site and second are looked up in V16's index, so a copied
+  // code's anomaly reads the sales of that second only, not every scan of the code.
   static final String INSERT_ANOMALIES = """
       WITH judged AS (
         SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[],
