@@ -10,7 +10,8 @@
 # rate and latency. A service of its own on PORT (lib.sh's), in a temporary data directory removed afterwards.
 # HISTORY=n: instead, one code is sold n times, at LOAD002 and LOAD003 in turn, and the one client in (b) keeps
 # returning it at LOAD004, which never sold it (scans.lua's CODE): each RETURN asks the history and is a RETURN_MISMATCH,
-# stored, so the code's history grows by each.
+# stored, so the code's history grows by each. Above about 2,500, preparing stalls on this machine (2026-12-05): a
+# request of 1,000 more sales of a code with 3,000 stored was given up at the stall limit again and again.
 #   load-tests/returns/run.sh [seconds=15] [runs=3]      RETURN_BATCH=100 load-tests/returns/run.sh
 #   HISTORY=2000 load-tests/returns/run.sh 15 1
 set -euo pipefail

@@ -2,9 +2,7 @@ package com.tracesentinel.history;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
-import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
-import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,30 +41,13 @@ public final class Migrations {
       throw new IllegalStateException("no database migrations found at " + location + ": the build is incomplete "
           + "(rebuild the jar); the database was not changed");
     }
-    // PostgreSQL undoes a failed migration run in a transaction, and Flyway records none of it; only one run without
-    // (V16's concurrent index builds) is left marked failed, and Flyway then refuses every start until the mark is
-    // removed. Such a migration is written to be run again from its start.
-    MigrationInfo current = flyway.info().current();
-    if (current != null && current.getState().isFailed()) {
-      LOG.warn("Database migration {} ({}) did not finish at an earlier start; running it again", current.getVersion(),
-          current.getDescription());
-      flyway.repair();
-    }
     MigrateResult result = flyway.migrate();
-    current = flyway.info().current();
+    var current = flyway.info().current();
     LOG.info("Database {} at schema version {} ({} migrations applied now)", url.redacted(),
         current == null ? "none" : current.getVersion(), result.migrationsExecuted);
   }
 
-  /**
-   * Flyway holds its advisory lock in a transaction of its own by default, and a CREATE INDEX CONCURRENTLY (V16) waits
-   * for every transaction open when it starts to end: the migration would wait for ever on the lock taken to run it
-   * (flyway/flyway#3682). A session lock does not make it wait.
-   */
   private static Flyway flyway(DatabaseUrl url, String location) {
-    FluentConfiguration config = Flyway.configure().dataSource(url.jdbcUrl(), url.user(), url.password())
-        .locations(location);
-    config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
-    return config.load();
+    return Flyway.configure().dataSource(url.jdbcUrl(), url.user(), url.password()).locations(location).load();
   }
 }

@@ -47,8 +47,7 @@ final class Sql {
   // scans of that site and second, a receipt, a return or a sale that left the state as it was (a DOUBLE_SCAN, a
   // SOLD_AFTER_DESTROY: flagged before or in this group) is never it, unless a deletion has voided the sale it was a
   // double of since. Taking the latest scan of that second named the double scan, not the sale, when a till scanned
-  // a box twice in one second and the box was sold again. The site and second are looked up in V16's index, so a copied
-  // code's anomaly reads the sales of that second only, not every scan of the code.
+  // a box twice in one second and the box was sold again.
   static final String INSERT_ANOMALIES = """
       WITH judged AS (
         SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[],
@@ -183,9 +182,8 @@ final class Sql {
   // sale count alone (a DOUBLE_SCAN is the same sale scanned twice; a RETURN_MISMATCH return undid nothing), so the
   // caller can show exactly the sales the ledger's saleCount counts. A double scan whose first scan an upload
   // deletion has voided since is that sale now (the deletion re-derived the code's state without it), so it counts.
-  // Reads every sale and return of the code (scans_code_idem; no index orders a code's rows by id since V4 dropped
-  // scans_code), a double scan's first scan by V16's index, and anomalies_scan; never reads a patient, settlement,
-  // document or device column.
+  // Served by scans_code (code_key, id) backwards and anomalies_scan; never reads a patient, settlement, document or
+  // device column.
   static final String RECENT_SALES = """
       SELECT s.type, s.scanned_at, s.site_id, st.name, st.region_name,
              EXISTS (SELECT 1 FROM anomalies a WHERE a.scan_id = s.id

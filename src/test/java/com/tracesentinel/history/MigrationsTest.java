@@ -79,26 +79,6 @@ class MigrationsTest {
     }
   }
 
-  /**
-   * V16 builds its indexes outside a transaction, so a build that fails stays recorded as a failed migration; Flyway
-   * refused every later start ("Detected failed migration to version 16") with no command of ours to clear it.
-   */
-  @Test
-  void aConcurrentIndexBuildThatFailedIsRunAgainAtTheNextStart() throws Exception {
-    DatabaseUrl db = TestDatabase.fresh();
-    migrate(db, "15");
-    TestDatabase.execute(db, "CREATE TABLE scans_p5_conflict (x int)"); // the name V16 gives partition 5's index
-    assertThrows(RuntimeException.class, () -> Migrations.apply(db));
-    assertEquals(5, TestDatabase.count(db, "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'scans_p%_conflict'"),
-        "partitions 0 to 4 were indexed before it failed");
-
-    TestDatabase.execute(db, "DROP TABLE scans_p5_conflict");
-    Migrations.apply(db);
-    assertEquals(32, TestDatabase.count(db, "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        + "WHERE c.relname LIKE 'scans_p%_conflict' AND i.indisvalid"));
-    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM flyway_schema_history WHERE version = '16' AND success"));
-  }
-
   /** A sale row as the service stored it, keyed by its line; returns its id. */
   private static long storeSale(Connection c, Instant at, String code, String site, String doc,
       int line, String status, String batch) throws Exception {
