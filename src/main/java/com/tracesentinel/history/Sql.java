@@ -182,8 +182,8 @@ final class Sql {
   // sale count alone (a DOUBLE_SCAN is the same sale scanned twice; a RETURN_MISMATCH return undid nothing), so the
   // caller can show exactly the sales the ledger's saleCount counts. A double scan whose first scan an upload
   // deletion has voided since is that sale now (the deletion re-derived the code's state without it), so it counts.
-  // Served by scans_code (code_key, id) backwards and anomalies_scan; never reads a patient, settlement, document or
-  // device column.
+  // Reads every sale and return of the code through scans_code_idem (no index orders a code's rows by id since V4
+  // dropped scans_code), and anomalies_scan; never reads a patient, settlement, document or device column.
   static final String RECENT_SALES = """
       SELECT s.type, s.scanned_at, s.site_id, st.name, st.region_name,
              EXISTS (SELECT 1 FROM anomalies a WHERE a.scan_id = s.id
