@@ -11,6 +11,7 @@ import com.tracesentinel.ingest.ScanStatus;
 import com.tracesentinel.ingest.Voiding;
 import com.tracesentinel.reference.Site;
 import com.tracesentinel.rules.Anomaly;
+import com.tracesentinel.rules.AnomalyType;
 import com.tracesentinel.rules.EventType;
 import java.nio.ByteBuffer;
 import java.sql.Array;
@@ -24,6 +25,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -293,6 +296,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
   private Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> insertAnomalies(Connection c,
                                                                                  List<Judged.Row> rows)
       throws SQLException {
+    ConflictingScans conflicting = conflictingScans(c, rows);
     List<Long> scanId = new ArrayList<>();
     List<String> at = new ArrayList<>();
     List<String> type = new ArrayList<>();
@@ -306,12 +310,12 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     List<String> detail = new ArrayList<>();
     List<String> conflictSite = new ArrayList<>();
     List<String> conflictAt = new ArrayList<>();
-    List<Integer> part = new ArrayList<>();
+    List<String> conflictDocument = new ArrayList<>();
+    Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> conflicts = new HashMap<>();
     for (Judged.Row r : rows) {
       for (Anomaly a : r.anomalies()) {
         scanId.add(r.scanId());
-        // Truncated to the microsecond as PgCopy stores the scan's own time: PostgreSQL would round this text.
-        at.add(r.input().scannedAt().truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString());
+        at.add(microseconds(r.input().scannedAt()));
         type.add(a.type().name());
         suspicion.add(a.suspicion().name());
         level.add(a.level().name());
@@ -321,17 +325,22 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
         siteId.add(r.input().siteId());
         region.add(r.site().regionCode());
         detail.add(a.detail());
-        Site other = a.conflictsWith() == null ? null : sites.apply(a.conflictsWith().siteRef());
+        Site other = conflictSite(a);
         conflictSite.add(other == null ? null : other.siteId());
-        conflictAt.add(a.conflictsWith() == null ? null : Instant.ofEpochSecond(a.conflictsWith().at()).toString());
-        part.add(CodeKey.partitionOf(r.event().codeKey()));
+        ConflictingScans.Candidate found = other == null ? null : conflicting.conflictOf(r.scanId(),
+            ByteBuffer.wrap(r.event().codeKey()), other.siteId(), a.conflictsWith().at());
+        Instant conflictTime = found != null ? found.scannedAt()
+            : a.conflictsWith() == null ? null : Instant.ofEpochSecond(a.conflictsWith().at());
+        conflictAt.add(conflictTime == null ? null : microseconds(conflictTime));
+        conflictDocument.add(found == null ? null : found.documentNo());
+        conflicts.put(new CommitReceipt.AnomalyRef(r.scanId(), a.type().name()),
+            new CommitReceipt.ConflictScan(found == null ? null : found.documentNo(), conflictTime));
       }
     }
     if (scanId.isEmpty()) {
       return Map.of();
     }
     lockAnomalyIdsToWrite(c);
-    Map<CommitReceipt.AnomalyRef, CommitReceipt.ConflictScan> conflicts = new HashMap<>();
     try (PreparedStatement st = c.prepareStatement(Sql.INSERT_ANOMALIES)) {
       int i = 1;
       st.setArray(i++, c.createArrayOf("int8", scanId.toArray()));
@@ -347,14 +356,58 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
       st.setArray(i++, c.createArrayOf("text", detail.toArray()));
       st.setArray(i++, c.createArrayOf("text", conflictSite.toArray()));
       st.setArray(i++, c.createArrayOf("timestamptz", conflictAt.toArray()));
-      st.setArray(i, c.createArrayOf("int2", part.toArray()));
-      try (ResultSet rs = st.executeQuery()) {
-        while (rs.next()) {
-          conflicts.put(new CommitReceipt.AnomalyRef(rs.getLong(1), rs.getString(2)), conflictScan(rs));
+      st.setArray(i, c.createArrayOf("text", conflictDocument.toArray()));
+      st.executeUpdate();
+    }
+    return conflicts;
+  }
+
+  private Site conflictSite(Anomaly a) {
+    return a.conflictsWith() == null ? null : sites.apply(a.conflictsWith().siteRef());
+  }
+
+  /** Truncated to the microsecond as PgCopy stores a scan's time: PostgreSQL would round the text. */
+  private static String microseconds(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString();
+  }
+
+  /** The stored sales and destructions of every code of the group with an anomaly that names a conflict. */
+  private ConflictingScans conflictingScans(Connection c, List<Judged.Row> rows) throws SQLException {
+    Map<ByteBuffer, Integer> codes = new LinkedHashMap<>();
+    Set<Long> twinsInGroup = new HashSet<>();
+    for (Judged.Row r : rows) {
+      for (Anomaly a : r.anomalies()) {
+        if (a.type() == AnomalyType.DOUBLE_SCAN || a.type() == AnomalyType.SOLD_AFTER_DESTROY) {
+          twinsInGroup.add(r.scanId());
+        }
+        if (conflictSite(a) != null) {
+          codes.putIfAbsent(ByteBuffer.wrap(r.event().codeKey()), codes.size());
         }
       }
     }
-    return conflicts;
+    Map<ByteBuffer, List<ConflictingScans.Candidate>> candidates = new HashMap<>();
+    if (codes.isEmpty()) {
+      return new ConflictingScans(candidates, twinsInGroup);
+    }
+    List<ByteBuffer> keys = new ArrayList<>(codes.keySet());
+    Short[] parts = new Short[keys.size()];
+    byte[][] keyBytes = new byte[keys.size()][];
+    for (int i = 0; i < keys.size(); i++) {
+      keyBytes[i] = keys.get(i).array();
+      parts[i] = (short) CodeKey.partitionOf(keyBytes[i]);
+    }
+    try (PreparedStatement st = c.prepareStatement(Sql.CONFLICT_CANDIDATES)) {
+      st.setArray(1, c.createArrayOf("int2", parts));
+      st.setArray(2, c.createArrayOf("bytea", keyBytes));
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          candidates.computeIfAbsent(keys.get(rs.getInt(1) - 1), k -> new ArrayList<>())
+              .add(new ConflictingScans.Candidate(rs.getLong(2), rs.getString(3), rs.getString(4),
+                  rs.getTimestamp(5).toInstant(), rs.getBoolean(6)));
+        }
+      }
+    }
+    return new ConflictingScans(candidates, twinsInGroup);
   }
 
   /** See Sql.LOCK_ANOMALY_IDS_TO_WRITE; taking it twice in one transaction is harmless (shared, released at its end). */
