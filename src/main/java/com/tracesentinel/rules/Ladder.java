@@ -68,7 +68,8 @@ import java.util.Objects;
  *   judged against the latest sale alone a copied code sold in Beijing and then in Shenzhen could not be returned in
  *   Beijing (until 2026-12-05). A RETURN at a site where the state holds no open sale, of a code with more open sales
  *   than it holds ({@link #asksHistory}), is judged the same way against the latest open sale at its site that the
- *   history holds ({@link OpenSale}), which the caller reads for it; none there is a RETURN_MISMATCH as before. When
+ *   history holds ({@link OpenSale}), which the caller reads for it; none there is a RETURN_MISMATCH as before, and so
+ *   is such a RETURN of a code with 255 applied scans or more ({@link #HISTORY_ASKED_BELOW_SCANS}). When
  *   the last sale is undone the code has no open
  *   sale and can be sold again without an anomaly. When sales stay open and the returned sale stands for them, a whole
  *   box returned while fewer units than a box holds stay sold leaves split sales open: the anchor stands for split
@@ -235,11 +236,24 @@ public final class Ladder {
   }
 
   /**
+   * A code with this many applied scans (where the ledger's counter saturates) is never replayed for a RETURN: the
+   * replay reads and steps through every stored scan of the code on the judging thread, which every other scan then
+   * waits for (a second and more at 10,000 scans). Such a code is a copied one; a RETURN the state cannot match there
+   * is a RETURN_MISMATCH, which keeps its trail in sight rather than undoing a sale deep in its history. Live judging
+   * and every replay read the same state, so both judge it alike.
+   */
+  public static final int HISTORY_ASKED_BELOW_SCANS = 255;
+
+  /**
    * A RETURN the state has no open sale at its site for, of a code with more open sales than the state holds: the
    * sale it undoes may be one of those, which only the history names. Rare (a code sold at three sites, or twice at
    * the site before), so the history is read for it alone.
    */
   public static boolean asksHistory(CodeState s, ScanFacts scan) {
+    return openSaleMayBeInHistory(s, scan) && s.scanCount() < HISTORY_ASKED_BELOW_SCANS;
+  }
+
+  private static boolean openSaleMayBeInHistory(CodeState s, ScanFacts scan) {
     if (s == null || scan == null || scan.type() != EventType.RETURN || s.destroyed()) {
       return false;
     }
@@ -263,6 +277,12 @@ public final class Ladder {
     }
     if (atSite != null && asksHistory(s, scan)) {
       return giveBackOther(c, atSite, false, out);
+    }
+    if (openSaleMayBeInHistory(s, scan) && !asksHistory(s, scan)) {
+      out.add(new Anomaly(AnomalyType.RETURN_MISMATCH, Suspicion.IRREGULAR, Level.ALERT, "which open sale this "
+          + "returns is not looked up: the code has " + HISTORY_ASKED_BELOW_SCANS + " scans or more"
+          + (c.open == null ? "" : "; the open sale the state holds was sold " + where(c.ref, c.open)), c.open));
+      return s;
     }
     ScanRef open = c.open;
     String problem = null;

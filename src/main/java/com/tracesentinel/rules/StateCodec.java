@@ -10,7 +10,8 @@ package com.tracesentinel.rules;
  *  0  flags        1  bit0 has lastSale, bit1 lastSaleSplit, bit2 lastSaleReimbursed, bit3 destroyed,
  *                     bit4 lastSaleReturned, bit5 has prevOpenSale, bit6 prevOpenSaleSplit
  *  1  distinct     1  distinct sale sites, saturating at 255
- *  2  scanCount    1  saturating at 255: what reads it asks only "one scan?" and "more than the 4 remembered?"
+ *  2  scanCount    1  saturating at 255: what reads it asks only "one scan?", "more than the 4 remembered?" and
+ *                     "255 or more?" (Ladder.HISTORY_ASKED_BELOW_SCANS)
  *  3  saleCount    2  saturating at 65535
  *  5  soldUnits    3  saturating at 16,777,215 smallest units
  *  8  lastSaleSite 3  site ref (16.7 million sites; NHSA has about 930,000 institutions)

@@ -285,6 +285,36 @@ class LadderReturnTest {
     assertEquals(1, chain.state.saleCount(), "the first site's sale stands");
   }
 
+  /**
+   * A copied code with 255 scans or more is never replayed for such a return (the replay reads every stored scan of
+   * the code on the judging thread): it is a RETURN_MISMATCH that says why, and whatever the history would name changes
+   * nothing.
+   */
+  @Test
+  void aCodeWithTwoHundredAndFiftyFiveScansIsNotAskedTheHistoryForAReturn() {
+    soldAtTwoSites();
+    chain.then(sale(SZ3, T0 + 2 * HOUR));
+    CodeState s = chain.state;
+    CodeState copied = new CodeState(Ladder.HISTORY_ASKED_BELOW_SCANS, s.saleCount(), s.soldUnits(),
+        s.distinctSaleSites(), s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(),
+        s.destroyed(), s.recentKeys(), s.lastSaleReturned(), s.prevOpenSale(), s.prevOpenSaleSplit());
+    ScanFacts back = giveBack(SZ1, T0 + 3 * HOUR).facts();
+    CodeState oneLess = new CodeState(Ladder.HISTORY_ASKED_BELOW_SCANS - 1, s.saleCount(), s.soldUnits(),
+        s.distinctSaleSites(), s.lastSale(), s.lastSaleSplit(), s.lastSaleReimbursed(), s.prevSaleSite(),
+        s.destroyed(), s.recentKeys(), s.lastSaleReturned(), s.prevOpenSale(), s.prevOpenSaleSplit());
+    assertTrue(Ladder.asksHistory(oneLess, back));
+    assertFalse(Ladder.asksHistory(copied, back));
+
+    Verdict v = ladder.judge(copied, back, REF, new OpenSale(at(SZ1, T0), false));
+    assertEquals(1, v.anomalies().size(), v.anomalies().toString());
+    Anomaly a = v.anomalies().get(0);
+    assertEquals(AnomalyType.RETURN_MISMATCH, a.type());
+    assertTrue(a.detail().startsWith("which open sale this returns is not looked up: the code has 255 scans or more;"
+        + " the open sale the state holds was sold at "), a.detail());
+    assertEquals(at(SZ3, T0 + 2 * HOUR), a.conflictsWith());
+    assertEquals(copied, v.next(), "nothing changes");
+  }
+
   /** Read from the history for such a return: the latest open sale at its site, judged by its own time. */
   @Test
   void withThreeSitesTheFirstSitesSaleIsReturnedByTheSaleTheHistoryNames() {
