@@ -117,16 +117,11 @@ class ConflictLookupTest {
         st.executeUpdate();
       }
       c.createStatement().execute("ANALYZE scans");
-      JsonObject plan;
-      try (PreparedStatement st = c.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + Sql.CONFLICT_CANDIDATES)) {
+      JsonObject plan = Plans.analyzed(c, Sql.CONFLICT_CANDIDATES, st -> {
         st.setArray(1, c.createArrayOf("int2", new Short[] {(short) CodeKey.partitionOf(key)}));
         st.setArray(2, c.createArrayOf("bytea", new byte[][] {key}));
-        try (ResultSet rs = st.executeQuery()) {
-          rs.next();
-          plan = new JsonArray(rs.getString(1)).getJsonObject(0).getJsonObject("Plan");
-        }
-      }
-      assertEquals(Sql.CONFLICT_SCANS_READ + 1, scansRowsRead(plan), "rows of the history read: " + plan);
+      });
+      assertEquals(Sql.CONFLICT_SCANS_READ + 1, Plans.scansRowsRead(plan), "rows of the history read: " + plan);
       try (PreparedStatement st = c.prepareStatement(Sql.CONFLICT_CANDIDATES)) {
         st.setArray(1, c.createArrayOf("int2", new Short[] {(short) CodeKey.partitionOf(key)}));
         st.setArray(2, c.createArrayOf("bytea", new byte[][] {key}));
@@ -135,18 +130,5 @@ class ConflictLookupTest {
         }
       }
     }
-  }
-
-  /** The rows that the plan's nodes read from the scan history: those they returned and those their filters removed. */
-  private static long scansRowsRead(JsonObject node) {
-    long read = 0;
-    if (node.getString("Relation Name", "").startsWith("scans_")) {
-      read += Math.round((node.getDouble("Actual Rows") + node.getDouble("Rows Removed by Filter", 0.0))
-          * node.getLong("Actual Loops"));
-    }
-    for (Object child : node.getJsonArray("Plans", new JsonArray())) {
-      read += scansRowsRead((JsonObject) child);
-    }
-    return read;
   }
 }

@@ -63,6 +63,53 @@ class RingFoldTest {
         + THIRD + "'"));
   }
 
+  /**
+   * A copied code's anomalies at sites the index already holds read none of the code's stored scans: whether a site's
+   * sale still counts was asked for every anomaly of a batch, and each batch holding one read all of the code's scans.
+   */
+  @Test
+  void aBatchOfACopiedCodesAnomaliesAtIndexedSitesReadsNoneOfItsScans() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    Migrations.apply(db);
+    byte[] k = key(4);
+    insertSale(db, 1, k, FIRST, false);
+    insertSale(db, 2, k, SECOND, false);
+    insertRepeatSale(db, 2, k, SECOND, FIRST);
+    assertEquals(1, fold(db));
+    assertEquals(2, rows(db, "ring_code_sites", k));
+    TestDatabase.execute(db, "INSERT INTO scans (id, part, scanned_at, ingested_at, code_key, idem, raw_code, type, "
+        + "site_id, document_no, line_no, quantity, split, status) SELECT g, " + CodeKey.partitionOf(k) + ", now(), "
+        + "now(), " + bytea(k) + ", decode(md5(g::text), 'hex'), 'raw', 'SALE', '" + THIRD + "', 'D' || g, 1, 1, "
+        + "false, 'FLAGGED' FROM generate_series(3, 2002) g");
+    int n = 1000;
+    byte[][] keys = new byte[n][];
+    String[] sites = new String[n];
+    java.sql.Timestamp[] times = new java.sql.Timestamp[n];
+    String[] canonicals = new String[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = k;
+      sites[i] = i % 2 == 0 ? FIRST : SECOND;
+      times[i] = java.sql.Timestamp.from(java.time.Instant.now());
+      canonicals[i] = "C";
+    }
+    String sql = Sql.RING_FOLD;
+    for (int p = 1; p <= 5; p++) {
+      sql = sql.replace("$" + p, "?");
+    }
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+      c.setAutoCommit(false);
+      io.vertx.core.json.JsonObject plan = Plans.analyzed(c, sql, st -> {
+        st.setArray(1, c.createArrayOf("bytea", keys));
+        st.setArray(2, c.createArrayOf("text", sites));
+        st.setArray(3, c.createArrayOf("timestamptz", times));
+        st.setArray(4, c.createArrayOf("text", canonicals));
+        st.setLong(5, RingStore.MAX_SITES_PER_CODE);
+      });
+      c.rollback();
+      assertEquals(0, Plans.scansRowsRead(plan), "rows of the history read: " + plan);
+    }
+  }
+
   /** A REPEAT_SALE of the scan {@code scanId} at {@code site} against a sale at {@code conflictSite} (null: none). */
   private static void insertRepeatSale(DatabaseUrl db, long scanId, byte[] key, String site, String conflictSite) {
     TestDatabase.execute(db, "INSERT INTO anomalies (scan_id, scanned_at, type, suspicion, level, code_key, "
