@@ -26,7 +26,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -373,7 +373,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
 
   /** The stored sales and destructions of every code of the group with an anomaly that names a conflict. */
   private ConflictingScans conflictingScans(Connection c, List<Judged.Row> rows) throws SQLException {
-    Map<ByteBuffer, Integer> codes = new LinkedHashMap<>();
+    Set<ByteBuffer> codes = new LinkedHashSet<>();
     Set<Long> twinsInGroup = new HashSet<>();
     for (Judged.Row r : rows) {
       for (Anomaly a : r.anomalies()) {
@@ -381,7 +381,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
           twinsInGroup.add(r.scanId());
         }
         if (conflictSite(a) != null) {
-          codes.putIfAbsent(ByteBuffer.wrap(r.event().codeKey()), codes.size());
+          codes.add(ByteBuffer.wrap(r.event().codeKey()));
         }
       }
     }
@@ -389,7 +389,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     if (codes.isEmpty()) {
       return new ConflictingScans(candidates, twinsInGroup);
     }
-    List<ByteBuffer> keys = new ArrayList<>(codes.keySet());
+    List<ByteBuffer> keys = new ArrayList<>(codes);
     Short[] parts = new Short[keys.size()];
     byte[][] keyBytes = new byte[keys.size()][];
     for (int i = 0; i < keys.size(); i++) {
