@@ -62,19 +62,7 @@ class ConflictLookupTest {
   }
 
   @Test
-  void aThousandCopiesInOneRequestEachNameTheSaleTheyDouble() {
-    Instant second = Instant.now().minus(3, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
-    Response r = soldAndScannedAgain("86000019999900000011", 1000, second);
-    for (int i = 1; i < 1000; i++) {
-      JsonObject anomaly = r.result(i).getJsonArray("anomalies").getJsonObject(0);
-      assertEquals("DOUBLE_SCAN", anomaly.getString("type"), r.result(i).encode());
-      assertEquals("D-0", anomaly.getJsonObject("conflictsWith").getString("documentNo"), r.result(i).encode());
-      assertEquals(second.toString(), anomaly.getJsonObject("conflictsWith").getString("scannedAt"));
-    }
-  }
-
-  @Test
-  void aCodeWithAThousandStoredScansIsReadAndOneWithMoreIsNot() {
+  void aThousandCopiesInOneRequestNameTheirSaleAndACodeWithMoreStoredScansIsNotRead() {
     Instant second = Instant.now().minus(5, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS).plusMillis(250);
     String within = "86000019999900000012";
     soldAndScannedAgain(within, Sql.CONFLICT_SCANS_READ - 1, second);
@@ -83,7 +71,13 @@ class ConflictLookupTest {
     assertEquals(second.toString(), named.getString("scannedAt"), "the sale's own time");
 
     String past = "86000019999900000013";
-    soldAndScannedAgain(past, Sql.CONFLICT_SCANS_READ, second);
+    Response copies = soldAndScannedAgain(past, Sql.CONFLICT_SCANS_READ, second);
+    for (int i = 1; i < Sql.CONFLICT_SCANS_READ; i++) { // one request, each copy weighed once, not against every other
+      JsonObject anomaly = copies.result(i).getJsonArray("anomalies").getJsonObject(0);
+      assertEquals("DOUBLE_SCAN", anomaly.getString("type"), copies.result(i).encode());
+      assertEquals("D-0", anomaly.getJsonObject("conflictsWith").getString("documentNo"), copies.result(i).encode());
+      assertEquals(second.toString(), anomaly.getJsonObject("conflictsWith").getString("scannedAt"));
+    }
     JsonObject unread = conflictOfASaleAtPa(past, second);
     assertNull(unread.getString("documentNo"), unread.encode());
     assertEquals("PB", unread.getString("siteId"));
