@@ -1,6 +1,7 @@
 package com.tracesentinel.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tracesentinel.reference.Product;
 import com.tracesentinel.reference.ReferenceStore;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Seeded random histories of one box each (whole and split sales, returns, receipts, destroys at two to four sites of
- * three cities, some back-dated, some re-sent) judged live through the API, then replayed from the stored facts with
+ * three cities, some back-dated, some re-sent; two of 300 scans) judged live through the API, then replayed from the stored facts with
  * {@link Judging.Replay} as a rebuild does: every verdict and every code's final state must be the same. The ledger is
  * a cache of the history, so a difference is a ledger that answers otherwise after a rebuild.
  */
@@ -38,6 +39,9 @@ class LiveEqualsReplayTest {
   private static final String PRODUCT = "8400001";
   private static final String[] SITES = {"RA", "440305", "RB", "440306", "RC", "110101", "RD", "310101"};
   private static final int CODES = 40;
+  /** The last codes get this many scans: past the 255 where a RETURN no longer asks the history (Ladder). */
+  private static final int LONG_CODES = 2;
+  private static final int LONG_SCANS = 300;
 
   @Test
   void everyVerdictAndEveryStateOfARandomHistoryIsWhatItsReplayGives() throws Exception {
@@ -51,9 +55,12 @@ class LiveEqualsReplayTest {
       Instant now = Instant.now();
       List<List<JsonObject>> live = new ArrayList<>();
       for (int c = 0; c < CODES; c++) {
-        live.add(history(svc, rnd, String.format("%s%013d", PRODUCT, c), now));
+        live.add(history(svc, rnd, String.format("%s%013d", PRODUCT, c), now,
+            c < CODES - LONG_CODES ? 3 + rnd.nextInt(12) : LONG_SCANS));
       }
 
+      assertTrue(live.subList(CODES - LONG_CODES, CODES).stream().flatMap(List::stream)
+          .anyMatch(r -> r.encode().contains("returns is not looked up")), "a long code's return past 255 scans");
       ReferenceStore reference = reference(svc);
       Ladder ladder = new Ladder(LadderSettings.DEFAULTS);
       try (Connection db = DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(), svc.db().password())) {
@@ -75,12 +82,11 @@ class LiveEqualsReplayTest {
   }
 
   /** One box's random history, sent scan by scan; the live results of the scans that were not re-sends. */
-  private static List<JsonObject> history(TestService svc, Random rnd, String code, Instant now) {
-    int sites = 2 + rnd.nextInt(3);
+  private static List<JsonObject> history(TestService svc, Random rnd, String code, Instant now, int scans) {
+    int sites = scans == LONG_SCANS ? 4 : 2 + rnd.nextInt(3);
     long clock = now.getEpochSecond() - 40L * 86_400;
     List<JsonObject> sent = new ArrayList<>();
     List<JsonObject> results = new ArrayList<>();
-    int scans = 3 + rnd.nextInt(12);
     for (int i = 0; i < scans; i++) {
       if (!sent.isEmpty() && rnd.nextInt(12) == 0) {
         JsonObject again = sent.get(rnd.nextInt(sent.size()));
@@ -88,8 +94,11 @@ class LiveEqualsReplayTest {
         continue;
       }
       int t = rnd.nextInt(100);
-      String type = t < 50 ? "SALE" : t < 82 ? "RETURN" : t < 97 ? "RECEIVE" : "DESTROY";
-      long step = switch (rnd.nextInt(3)) {
+      // a long code sells more than it takes back: a copied one, its sales open at several sites
+      String type = scans == LONG_SCANS ? (t < 70 ? "SALE" : t < 95 ? "RETURN" : "RECEIVE")
+          : t < 50 ? "SALE" : t < 82 ? "RETURN" : t < 97 ? "RECEIVE" : "DESTROY";
+      // a long code's 300 scans spread over the 40 days as a short one's dozen are, not piled up at the end
+      long step = scans == LONG_SCANS ? rnd.nextInt(3 * 3_600) : switch (rnd.nextInt(3)) {
         case 0 -> rnd.nextInt(600);
         case 1 -> rnd.nextInt(86_400);
         default -> rnd.nextInt(4 * 86_400);
