@@ -57,9 +57,11 @@ public record Config(
    * @param body           a request must have arrived whole within this
    * @param threads        event-loop threads serving HTTP (0: one per processor, at most 8)
    * @param transport      what Vert.x's sockets run on: epoll, io_uring (Linux) or nio (java.nio, anywhere)
+   * @param photoMinRate   the least average rate of a public photo's body, in bytes a second (0: none)
+   * @param photoRateGrace how long a public photo's body may take to get going before that rate is asked of it
    */
   public record Http(int maxConnections, Duration idle, Duration headers, Duration body, int threads,
-                     String transport) {
+                     String transport, long photoMinRate, Duration photoRateGrace) {
 
     /** The event loops to deploy: as many as asked, or one per processor the JVM may use (at most 8). */
     public int eventLoops() {
@@ -131,7 +133,10 @@ public record Config(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_HEADER_SECONDS", 10, 1, 3_600)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_HTTP_BODY_SECONDS", 30, 1, 3_600)),
             e.integer("TRACESENTINEL_HTTP_THREADS", 0, 0, 64),
-            e.choice("TRACESENTINEL_HTTP_TRANSPORT", "io_uring", "io_uring", "epoll", "nio")),
+            e.choice("TRACESENTINEL_HTTP_TRANSPORT", "io_uring", "io_uring", "epoll", "nio"),
+            // 256 kbit/s, below a 3G phone's uplink; 0 behind a proxy that receives whole bodies before passing them on
+            e.longValue("TRACESENTINEL_PHOTO_MIN_KIB_PER_SECOND", 32, 0, 1_048_576) * 1024,
+            Duration.ofSeconds(e.longValue("TRACESENTINEL_PHOTO_RATE_GRACE_SECONDS", 3, 0, 3_600))),
         new LadderSettings(
             Duration.ofSeconds(e.longValue("TRACESENTINEL_DOUBLE_SCAN_SECONDS", 600, 0, 86_400)),
             Duration.ofSeconds(e.longValue("TRACESENTINEL_RETURN_WINDOW_SECONDS", 864_000, 0, 31_536_000)),

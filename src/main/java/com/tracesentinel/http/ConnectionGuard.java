@@ -49,6 +49,8 @@ final class ConnectionGuard implements Shareable {
   private final int max;
   private final long headNanos;
   private final long bodyNanos;
+  /** How long a body with a least rate may take to get going: a phone's upload starting, a TCP window opening. */
+  private final long rateGraceNanos;
   private final AtomicInteger open = new AtomicInteger();
   private final Map<HttpConnection, Tracked> connections = new ConcurrentHashMap<>();
 
@@ -65,7 +67,7 @@ final class ConnectionGuard implements Shareable {
     /** The exchange in progress (one at a time on HTTP/1.1), or null; the sweep clears it only if unchanged. */
     final AtomicReference<HttpServerRequest> request = new AtomicReference<>();
     volatile long requestStarted;
-    /** The least average rate its body must arrive at after {@link #RATE_GRACE_NANOS}, in bytes a second; 0: none. */
+    /** The least average rate its body must arrive at after the rate's grace, in bytes a second; 0: none. */
     volatile long minRate;
     /** The sweep has found the body late (read by the sweep only; reset when the next request starts). */
     volatile boolean overdue;
@@ -82,17 +84,19 @@ final class ConnectionGuard implements Shareable {
     }
   }
 
-  private ConnectionGuard(int max, long headNanos, long bodyNanos) {
+  private ConnectionGuard(int max, long headNanos, long bodyNanos, long rateGraceNanos) {
     this.max = max;
     this.headNanos = headNanos;
     this.bodyNanos = bodyNanos;
+    this.rateGraceNanos = rateGraceNanos;
   }
 
   static ConnectionGuard shared(Vertx vertx, Config.Http http) {
     return vertx.sharedData().<String, ConnectionGuard>getLocalMap("tracesentinel.connections")
         .computeIfAbsent("guard", k -> {
           int max = http.maxConnections() > 0 ? http.maxConnections() : fromFileLimit();
-          ConnectionGuard g = new ConnectionGuard(max, http.headers().toNanos(), http.body().toNanos());
+          ConnectionGuard g = new ConnectionGuard(max, http.headers().toNanos(), http.body().toNanos(),
+              http.photoRateGrace().toNanos());
           vertx.setPeriodic(SWEEP_MILLIS, id -> g.sweep());
           LOG.info("HTTP: at most {} open connections, {} s for a request's head, {} s for its body, {} s idle", max,
               http.headers().toSeconds(), http.body().toSeconds(), http.idle().toSeconds());
@@ -182,7 +186,7 @@ final class ConnectionGuard implements Shareable {
           t.overdue = true;
           onContext(t, () -> bodyTooSlow(t, req, "the request's body did not arrive within "
               + TimeUnit.NANOSECONDS.toSeconds(bodyNanos) + " s"));
-        } else if (!received && !t.overdue && t.minRate > 0 && now - t.requestStarted > RATE_GRACE_NANOS) {
+        } else if (!received && !t.overdue && t.minRate > 0 && now - t.requestStarted > rateGraceNanos) {
           // read where the request is read: its count of bytes is that event loop's
           onContext(t, () -> belowRate(t, req));
         }
@@ -228,12 +232,9 @@ final class ConnectionGuard implements Shareable {
     }
   }
 
-  /** How long a body with a least rate may take to get going: a phone's upload starting, a TCP window opening. */
-  static final long RATE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
-
   /**
    * Asks that the request's body arrive at {@code bytesPerSecond} at least, on average from its head once
-   * {@link #RATE_GRACE_NANOS} has passed; slower, it is answered as a body not arrived in time.
+   * its grace has passed; slower, it is answered as a body not arrived in time.
    */
   void requireRate(HttpServerRequest req, long bytesPerSecond) {
     // by its connection: a route sees the request wrapped, and HTTP/1.1 has one exchange at a time
@@ -245,7 +246,7 @@ final class ConnectionGuard implements Shareable {
 
   private void belowRate(Tracked t, HttpServerRequest req) {
     long rate = t.minRate;
-    long late = System.nanoTime() - t.requestStarted - RATE_GRACE_NANOS;
+    long late = System.nanoTime() - t.requestStarted - rateGraceNanos;
     if (t.overdue || t.request.get() != req || rate == 0 || late <= 0
         || req.bytesRead() >= rate * late / TimeUnit.SECONDS.toNanos(1)) {
       return;

@@ -42,6 +42,7 @@ final class VerifyRoutes {
   private final boolean trustProxy;
   private final ConnectionGuard guard;
   private final String reportPhone;
+  private final long photoMinRate;
 
   VerifyRoutes(Vertx vertx, Services services, ImageRoutes images) {
     this.services = services;
@@ -50,6 +51,7 @@ final class VerifyRoutes {
     this.trustProxy = services.config().trustProxy();
     this.guard = ConnectionGuard.shared(vertx, services.config().http());
     this.reportPhone = services.config().reportPhone();
+    this.photoMinRate = services.config().http().photoMinRate();
   }
 
   /**
@@ -140,14 +142,12 @@ final class VerifyRoutes {
   }
 
   /**
-   * The least rate a public photo's body must arrive at, in bytes a second (256 kbit/s, below a 3G phone's uplink):
-   * its bytes in hand are reserved from its head, so a body sent a byte a second would keep its share for the 30 s
-   * body deadline at no cost, and a few dozen addresses all of it.
+   * Asks a public photo's body for the least rate configured: its bytes in hand are reserved from its head, so a body
+   * sent a byte a second would keep its share for the 30 s body deadline at no cost, and a few dozen addresses all of
+   * it.
    */
-  static final long PHOTO_MIN_RATE = 32 * 1024;
-
   private void atLeastMinRate(RoutingContext ctx) {
-    guard.requireRate(ctx.request(), PHOTO_MIN_RATE);
+    guard.requireRate(ctx.request(), photoMinRate);
     ctx.next();
   }
 

@@ -212,14 +212,25 @@ class VerifyRateLimitTest {
    */
   @Test
   void aPhotoWhoseBodyTricklesBelowTheLeastRateIsA408() throws Exception {
-    try (TestService svc = TestService.start(Map.of());
+    // read before the 30 s deadline (the socket gives up after 15 s): the least rate refused it
+    assertTrickleRefused(Map.of(), "slower than 32 KiB/s");
+  }
+
+  /** The least rate and its grace are settings: a photo network slower than 32 KiB/s may lower the rate. */
+  @Test
+  void theLeastRateOfAPhotoIsASetting() throws Exception {
+    assertTrickleRefused(Map.of("TRACESENTINEL_PHOTO_MIN_KIB_PER_SECOND", "64",
+        "TRACESENTINEL_PHOTO_RATE_GRACE_SECONDS", "1"), "slower than 64 KiB/s");
+  }
+
+  private static void assertTrickleRefused(Map<String, String> env, String detail) throws Exception {
+    try (TestService svc = TestService.start(env);
          RawHttp upload = new RawHttp(svc.port())) {
       upload.send(photoHead(null, 100_000));
       upload.send(new byte[100]);
-      // read before the 30 s deadline (the socket gives up after 15 s): the least rate refused it
       RawHttp.Reply r = upload.read();
       assertEquals(408, r.status(), r.body());
-      assertTrue(r.body().contains("slower than 32 KiB/s"), r.body());
+      assertTrue(r.body().contains(detail), r.body());
     }
   }
 
