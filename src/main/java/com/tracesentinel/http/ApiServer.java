@@ -79,9 +79,14 @@ public final class ApiServer extends VerticleBase {
     RequestLog.undecodable(id, request, p.status());
   }
 
-  /** Reads what is left of a request's body into nothing, so that its end is seen. */
+  /**
+   * Reads what is left of a request's body into nothing, so that its end is seen. The body handler's end handler goes
+   * too: it held what had been buffered of a body refused halfway (a public photo past the share of the heap) until the
+   * client finished sending, up to the body deadline, outside any count.
+   */
   private static void drain(HttpServerRequest request) {
     request.handler(ignored -> { });
+    request.endHandler(null);
     request.resume();
   }
 

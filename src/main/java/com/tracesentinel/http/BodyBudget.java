@@ -45,22 +45,65 @@ final class BodyBudget {
   }
 
   /**
-   * A sixteenth of the heap for the public's photos in hand (announced, being received, buffered or decoded), apart
-   * from the scans' share: they take no decoder slot until their body is whole, so this is what bounds the memory
-   * of the photos being received.
+   * A sixteenth of the heap for the public's photos in hand (their bytes received, buffered or decoded), apart from the
+   * scans' share: they take no decoder slot until their body is whole, so this is what bounds the memory of the
+   * photos being received.
    */
   static final long PUBLIC_PHOTOS = Runtime.getRuntime().maxMemory() / 16;
   private static final AtomicLong PUBLIC = new AtomicLong();
+  private static final String PUBLIC_FULL = "too many of the public's photos are being received";
 
-  /** Before a public photo's body is read (one address has at most two in hand): released when answered. */
-  static void reservePublicPhoto(RoutingContext ctx, long limit) {
+  /**
+   * Before a public photo's body is read: a 503 when its announced length does not fit beside the bytes the others
+   * hold. It is then charged with the bytes it sends, as they arrive, not with its announced length: charged with that
+   * from its head, 16 addresses announcing 4 MiB each and sending 40 KiB/s (the least rate) held all 64 MiB of a
+   * 1 GiB heap for the 30 s body deadline, again and again, and 51 of 51 other photos were 503s, though each had sent
+   * at most 1.2 MiB by then. A body that takes the total past the share is answered 503 as its bytes arrive, the rest
+   * of it drained. Released when answered. What arrived in the socket read that held its head is not counted.
+   */
+  static void reservePublicPhoto(RoutingContext ctx, long limit, ConnectionGuard guard) {
     long bytes = announced(ctx, limit);
-    if (PUBLIC.addAndGet(bytes) > PUBLIC_PHOTOS) {
-      PUBLIC.addAndGet(-bytes);
-      throw Problem.unavailable("too many of the public's photos are being received", 2);
+    if (PUBLIC.get() + bytes > PUBLIC_PHOTOS) {
+      throw Problem.unavailable(PUBLIC_FULL, 2);
     }
-    ctx.addEndHandler(v -> PUBLIC.addAndGet(-bytes));
-    ctx.next();
+    PhotoBytes photo = new PhotoBytes(ctx);
+    ctx.addEndHandler(v -> photo.release());
+    if (!guard.countBody(ctx.request(), photo::arrived)) {
+      photo.arrived(bytes); // its bytes cannot be watched as they arrive: all it may send is charged at once
+    }
+    if (!ctx.failed()) {
+      ctx.next();
+    }
+  }
+
+  /** One public photo's bytes in hand; used on its request's event loop only. */
+  private static final class PhotoBytes {
+    private final RoutingContext ctx;
+    private long held;
+    private boolean done;
+
+    PhotoBytes(RoutingContext ctx) {
+      this.ctx = ctx;
+    }
+
+    void arrived(long bytes) {
+      if (done) {
+        return;
+      }
+      held += bytes;
+      // a body whole already is being decoded and keeps its bytes: over the share by one socket read at most
+      if (PUBLIC.addAndGet(bytes) > PUBLIC_PHOTOS && !ctx.request().isEnded()) {
+        release();
+        ctx.fail(Problem.unavailable(PUBLIC_FULL, 2));
+      }
+    }
+
+    void release() {
+      if (!done) {
+        done = true;
+        PUBLIC.addAndGet(-held);
+      }
+    }
   }
 
   private static void release(String key, long bytes) {

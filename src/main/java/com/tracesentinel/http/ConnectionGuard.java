@@ -69,6 +69,8 @@ final class ConnectionGuard implements Shareable {
     volatile long requestStarted;
     /** The least average rate its body must arrive at after the rate's grace, in bytes a second; 0: none. */
     volatile long minRate;
+    /** Told of the bytes read while the request's body arrives ({@link #countBody}); null: none. */
+    volatile java.util.function.LongConsumer bodyBytes;
     /** The sweep has found the body late (read by the sweep only; reset when the next request starts). */
     volatile boolean overdue;
     volatile boolean served;
@@ -137,8 +139,14 @@ final class ConnectionGuard implements Shareable {
         new ChannelInboundHandlerAdapter() {
           @Override
           public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (t.headStarted == 0 && t.request.get() == null) {
+            HttpServerRequest req = t.request.get();
+            if (t.headStarted == 0 && req == null) {
               t.headStarted = System.nanoTime();
+            }
+            java.util.function.LongConsumer counter = t.bodyBytes;
+            if (counter != null && req != null && !req.isEnded() && msg instanceof io.netty.buffer.ByteBuf bytes) {
+              long n = bytes.readableBytes();
+              onContext(t, () -> counter.accept(n));
             }
             ctx.fireChannelRead(msg);
           }
@@ -160,6 +168,7 @@ final class ConnectionGuard implements Shareable {
         t.requestStarted = System.nanoTime();
         t.overdue = false;
         t.minRate = 0;
+        t.bodyBytes = null;
         t.served = true;
         t.headStarted = 0;
         t.request.set(req);
@@ -242,6 +251,19 @@ final class ConnectionGuard implements Shareable {
     if (t != null) {
       t.minRate = bytesPerSecond;
     }
+  }
+
+  /**
+   * Tells {@code counter}, on the request's event loop, of each read of the request's body as the socket delivers it
+   * (chunk framing included), until the body has ended. False when this connection's bytes cannot be watched.
+   */
+  boolean countBody(HttpServerRequest req, java.util.function.LongConsumer counter) {
+    Tracked t = connections.get(req.connection());
+    if (t == null || !t.bytesWatched) {
+      return false;
+    }
+    t.bodyBytes = counter;
+    return true;
   }
 
   private void belowRate(Tracked t, HttpServerRequest req) {

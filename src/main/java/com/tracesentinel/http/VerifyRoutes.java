@@ -81,7 +81,7 @@ final class VerifyRoutes {
     long imageLimit = services.imageDecoder().settings().maxBytes() + 64 * 1024;
     router.post("/api/v1/verify/image").handler(this::limit).handler(ImageRoutes.holdBody(imageLimit))
         .handler(ImageRoutes::requireImage).handler(this::fewPhotosAtOnce).handler(ImageRoutes.PUBLIC_DECODERS_FREE)
-        .handler(ctx -> BodyBudget.reservePublicPhoto(ctx, imageLimit)).handler(this::atLeastMinRate);
+        .handler(ctx -> BodyBudget.reservePublicPhoto(ctx, imageLimit, guard)).handler(this::atLeastMinRate);
     router.post("/api/v1/verify/image").handler(BodyHandler.create(false).setBodyLimit(imageLimit))
         .handler(ImageRoutes.RESERVE_PUBLIC_SLOT).handler(this::image);
     // Every other /api/v1/verify* request (another method, /api/v1/verifyx) takes a token too, then goes on to its 404
@@ -142,9 +142,8 @@ final class VerifyRoutes {
   }
 
   /**
-   * Asks a public photo's body for the least rate configured: its bytes in hand are reserved from its head, so a body
-   * sent a byte a second would keep its share for the 30 s body deadline at no cost, and a few dozen addresses all of
-   * it.
+   * Asks a public photo's body for the least rate configured: a body sent a byte a second would keep its connection
+   * and its address's place among the photos in hand for the 30 s body deadline at no cost.
    */
   private void atLeastMinRate(RoutingContext ctx) {
     guard.requireRate(ctx.request(), photoMinRate);

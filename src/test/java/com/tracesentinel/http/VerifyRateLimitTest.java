@@ -166,13 +166,16 @@ class VerifyRateLimitTest {
   }
 
   /**
-   * The public's photos in hand are bounded in bytes, counted from their heads (their Content-Length): without a
-   * decoder slot to wait for, the bodies being received would otherwise be bounded only by the open connections.
+   * Photos whose bodies trickle in hold only the bytes they sent: charged with their announced length from their
+   * heads, uploads announcing the largest photo and sending next to nothing took the whole share of the heap, and
+   * every other photo was a 503.
    */
   @Test
-  void thePublicsPhotosInHandTakeAtMostASixteenthOfTheHeap() throws Exception {
+  void photosWhoseBodiesTrickleInHoldOnlyTheBytesTheySent() throws Exception {
+    // no least rate and no body deadline within the test: the trickling uploads stay held throughout
     try (TestService svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "1000",
-        "TRACESENTINEL_TRUST_PROXY", "true"))) {
+        "TRACESENTINEL_TRUST_PROXY", "true", "TRACESENTINEL_PHOTO_MIN_KIB_PER_SECOND", "0",
+        "TRACESENTINEL_HTTP_BODY_SECONDS", "3600"))) {
       long limit = svc.app().services().imageDecoder().settings().maxBytes() + 64 * 1024;
       int fit = (int) (BodyBudget.PUBLIC_PHOTOS / limit);
       java.util.List<StalledUploads> held = new java.util.ArrayList<>();
@@ -180,10 +183,12 @@ class VerifyRateLimitTest {
         for (int i = 0; i < fit; i += 2) {
           held.add(new StalledUploads(svc, photoHead("198.51.101." + i / 2, limit), Math.min(2, fit - i)));
         }
-        HttpRequest big = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+        // more than is left of the share beside the stalled uploads' announced lengths
+        HttpRequest photo = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
             .header("X-Forwarded-For", "198.51.100.98")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[(int) limit])).build();
-        Response refused = held.get(held.size() - 1).awaitAnswer(() -> {
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[(int) (BodyBudget.PUBLIC_PHOTOS - fit * limit
+                + 1024)])).build();
+        Response read = held.get(held.size() - 1).awaitAnswer(() -> {
           held.forEach(s -> {
             try {
               s.restartAnswered();
@@ -191,16 +196,62 @@ class VerifyRateLimitTest {
               throw new java.io.UncheckedIOException(e);
             }
           });
-          return svc.send(big);
-        }, 503);
-        assertTrue(refused.body().contains("too many of the public's photos are being received"), refused.body());
-        assertEquals("2", refused.retryAfter());
-        held.get(0).releaseOne();
-        // its body read at last, and found past the photo limit by the decoder
-        assertTrue(awaitStatus(svc, big, 413).body().contains("at most 8388608"));
+          return svc.send(photo);
+        }, 400);
+        assertTrue(read.body().contains("image"), "read by a decoder (and found not to be an image): " + read.body());
       } finally {
         for (StalledUploads s : held) {
           s.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * The bytes the public's photos have sent are bounded by a sixteenth of the heap: a body that takes them past it is
+   * a 503 as it arrives, and while they are held a photo whose announced length does not fit is one at its head.
+   */
+  @Test
+  void thePublicsPhotosInHandTakeAtMostASixteenthOfTheHeap() throws Exception {
+    try (TestService svc = TestService.start(Map.of("TRACESENTINEL_LOOKUPS_PER_MINUTE", "1000",
+        "TRACESENTINEL_TRUST_PROXY", "true"))) {
+      long limit = svc.app().services().imageDecoder().settings().maxBytes() + 64 * 1024;
+      int over = (int) (BodyBudget.PUBLIC_PHOTOS / limit) + 1;
+      byte[] body = new byte[(int) limit - 1];
+      java.util.List<RawHttp> uploads = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < over; i++) {
+          RawHttp upload = new RawHttp(svc.port());
+          uploads.add(upload);
+          upload.send(photoHead("198.51.102." + i / 2, limit));
+        }
+        // every head fits while nothing is sent; their bodies, all but their last byte, do not
+        for (RawHttp upload : uploads) {
+          upload.send(body);
+        }
+        RawHttp refused = null;
+        for (int i = 0; i < 200 && refused == null; i++) {
+          for (RawHttp upload : uploads) {
+            if (refused == null && upload.answered()) {
+              refused = upload;
+            }
+          }
+          Thread.sleep(50);
+        }
+        assertNotNull(refused, "the upload whose bytes passed the share is answered");
+        RawHttp.Reply r = refused.read();
+        assertEquals(503, r.status(), r.body());
+        assertTrue(r.body().contains("too many of the public's photos are being received"), r.body());
+        assertEquals("2", r.header("Retry-After"));
+        // the others hold all but their last byte; a photo announcing more than is left beside them is refused
+        HttpRequest photo = svc.request("/api/v1/verify/image", null).header("Content-Type", "image/png")
+            .header("X-Forwarded-For", "198.51.100.97").POST(HttpRequest.BodyPublishers.ofByteArray(
+                new byte[(int) (BodyBudget.PUBLIC_PHOTOS - (over - 1) * limit + 256 * 1024)])).build();
+        Response head = awaitStatus(svc, photo, 503);
+        assertTrue(head.body().contains("too many of the public's photos are being received"), head.body());
+      } finally {
+        for (RawHttp upload : uploads) {
+          upload.close();
         }
       }
     }
