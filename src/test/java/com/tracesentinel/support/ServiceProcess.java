@@ -54,7 +54,12 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts {@code serve} again on this data directory, not waiting for it. */
   public void launchUnready() throws IOException {
-    process = run("serve");
+    launchUnready(Map.of());
+  }
+
+  /** {@link #launchUnready()} with these settings over the service's own, for this start only. */
+  public void launchUnready(Map<String, String> startEnv) throws IOException {
+    process = run(startEnv, "serve");
   }
 
   /**
@@ -80,6 +85,10 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Runs a sub-command of the jar on this data directory (output appended to the log); the process is returned. */
   public Process run(String... args) throws IOException {
+    return run(Map.of(), args);
+  }
+
+  private Process run(Map<String, String> startEnv, String... args) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(mainCommand(args)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("service.log").toFile()));
     Map<String, String> e = pb.environment();
@@ -89,6 +98,7 @@ public final class ServiceProcess implements AutoCloseable {
     e.put("TRACESENTINEL_ADMIN_KEY", ADMIN_KEY);
     e.put("TRACESENTINEL_LEDGER_CAPACITY", "200000");
     e.putAll(env);
+    e.putAll(startEnv);
     return startMain(pb);
   }
 
