@@ -277,7 +277,7 @@ class StartupMessagesTest {
     pb.environment().keySet().removeIf(k -> k.startsWith("TRACESENTINEL_"));
     pb.environment().putAll(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
         "TRACESENTINEL_PORT", "0", "TRACESENTINEL_ADMIN_KEY", "stop-while-starting"));
-    Process p = pb.start();
+    Process p = ServiceProcess.startMain(pb);
     long postgres = -1;
     var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     for (String line = lines.readLine(); line != null && postgres < 0; line = lines.readLine()) {
@@ -306,7 +306,7 @@ class StartupMessagesTest {
     pb.environment().keySet().removeIf(k -> k.startsWith("TRACESENTINEL_"));
     pb.environment().putAll(Map.of("TRACESENTINEL_DATA_DIR", dataDir.toString(), "TRACESENTINEL_HOST", "127.0.0.1",
         "TRACESENTINEL_PORT", "0"));
-    Process p = pb.start();
+    Process p = ServiceProcess.startMain(pb);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!initdbBegun(dataDir) && System.nanoTime() < deadline) {
       Thread.sleep(5);
