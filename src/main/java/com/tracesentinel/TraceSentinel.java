@@ -525,7 +525,12 @@ public final class TraceSentinel implements AutoCloseable {
     return task.isDone();
   }
 
-  private void startCheckpoints() {
+  /**
+   * The first checkpoint is written before the service is ready, then one every second: a ledger made or rebuilt at
+   * this start has none yet, and a crash within its first second made the next start reconcile every code (since 0).
+   */
+  private void startCheckpoints() throws IOException {
+    checkpointLedger();
     checkpointTimer = vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
       checkpointLedger();
       return null;
