@@ -135,22 +135,32 @@ public final class ScanService implements ScanIntake, AutoCloseable {
     return () -> {
       try {
         stage.run();
-      } catch (RuntimeException | Error e) {
-        LoggerFactory.getLogger(ScanService.class).error("The ingest {} died: the service stops taking scans", name, e);
-        // Clients read this (503 detail, readiness): the fault itself stays in the log.
-        broken = "the service stopped taking scans after an internal fault in its " + name + " (see its log); it "
-            + "must be restarted";
-        if (stage == committer) {
-          failOutstanding();
-        } else {
-          judgeDied = true; // before the sweep: a task added after it sees the flag
-          for (CompletableFuture<?> task : judgeTasks) {
-            task.completeExceptionally(new Unavailable(broken));
-          }
-          committer.breakOff(this::failOutstanding);
+        if (!closed && broken == null) {
+          // A stage returns only when stopped, or the committer after the judge died. An interrupt nobody sent to
+          // stop it ended it silently: liveness then said only "the ingest threads stopped" while scans were still
+          // admitted, to wait for a committer that was gone.
+          died(stage, name, new IllegalStateException("the ingest " + name + "'s thread ended unasked"));
         }
+      } catch (RuntimeException | Error e) {
+        died(stage, name, e);
       }
     };
+  }
+
+  private void died(Runnable stage, String name, Throwable e) {
+    LoggerFactory.getLogger(ScanService.class).error("The ingest {} died: the service stops taking scans", name, e);
+    // Clients read this (503 detail, readiness): the fault itself stays in the log.
+    broken = "the service stopped taking scans after an internal fault in its " + name + " (see its log); it "
+        + "must be restarted";
+    if (stage == committer) {
+      failOutstanding();
+    } else {
+      judgeDied = true; // before the sweep: a task added after it sees the flag
+      for (CompletableFuture<?> task : judgeTasks) {
+        task.completeExceptionally(new Unavailable(broken));
+      }
+      committer.breakOff(this::failOutstanding);
+    }
   }
 
   private void failOutstanding() {

@@ -84,6 +84,35 @@ class CoreFaultTest {
     assertEquals(1, history.countStoredScans());
   }
 
+  /**
+   * An interrupt nobody sent to stop it ends the committer's wait for work, and its thread with it: that thread ended
+   * silently, liveness said only "the ingest threads stopped", and scans were still admitted, to wait for a committer
+   * that was gone (seen when a test stopped the thread: Thread.stop interrupts it first).
+   */
+  @Test
+  void theCommitterEndedByAnInterruptIsADeathNotASilentEnd() throws Exception {
+    java.util.Set<Thread> earlier = committers();
+    start(new MemoryLedger(1_000));
+    assertEquals(ScanStatus.ACCEPTED, service.ingest(List.of(sale(1)), NOW).get(10, TimeUnit.SECONDS).get(0).status());
+    java.util.Set<Thread> started = committers();
+    started.removeAll(earlier);
+    assertEquals(1, started.size(), started.toString());
+    Thread committer = started.iterator().next();
+    committer.interrupt();
+    committer.join(10_000);
+    assertFalse(committer.isAlive());
+    assertNotNull(service.stoppedBecause());
+    assertTrue(service.stoppedBecause().contains("internal fault in its committer"), service.stoppedBecause());
+    assertNotNull(service.admission(), "readiness and admission refuse");
+    assertInstanceOf(ScanService.Unavailable.class, failure(service.ingest(List.of(sale(2)), NOW)),
+        "refused at once, not left waiting for a committer");
+  }
+
+  private static java.util.Set<Thread> committers() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("ingest-committer"))
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
   @Test
   void theJudgeDyingLetsTheCommitterFinishWhatItWasGivenAndFailsOnlyWhatWasNotStored() throws Exception {
     byte[] poisoned = CodeKey.of(sale(3).code()); // a plain 20-digit code is its own canonical form
