@@ -97,11 +97,18 @@ class ForwardFailureTest {
     // The owner took the first part on the pool's only connection and answers it a byte at a time, never finishing
     // within the queued part's wait (the first part's deadline is 30 s).
     List<NetSocket> sockets = new CopyOnWriteArrayList<>();
+    // It answers once the part has arrived: an answer written as the connection opened could reach the client before
+    // its request was written, which the client took as a broken connection (no connection to it could be made).
     NetServer server = vertx.createNetServer().connectHandler(socket -> {
       sockets.add(socket);
-      socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-      long trickle = vertx.setPeriodic(100, id -> socket.write("1\r\n \r\n"));
-      socket.closeHandler(v -> vertx.cancelTimer(trickle));
+      java.util.concurrent.atomic.AtomicBoolean answering = new java.util.concurrent.atomic.AtomicBoolean();
+      socket.handler(b -> {
+        if (answering.compareAndSet(false, true)) {
+          socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+          long trickle = vertx.setPeriodic(100, id -> socket.write("1\r\n \r\n"));
+          socket.closeHandler(v -> vertx.cancelTimer(trickle));
+        }
+      });
     });
     String url = listening(server);
     HttpClient onePooled = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(1));
