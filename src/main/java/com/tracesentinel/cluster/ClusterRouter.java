@@ -16,6 +16,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -54,6 +55,8 @@ public final class ClusterRouter implements ScanIntake {
   /** A node that does not own a partition it was sent answers this status: the sender reads the owners again. */
   public static final int NOT_OWNER = 421;
   private static final long VOID_TIMEOUT_MILLIS = 30_000;
+  /** A deletion's answer lists its late deletions: at most one for each scan of the upload, bounded all the same. */
+  private static final long VOID_ANSWER_LIMIT = 64L << 20;
   private static final Target LOCAL = new Target("", "");
   /** A scan request's parts are stored, and a stored scan sent again comes back REPLAYED. */
   static final Words SCANS = new Words("so it was not stored: send the request again shortly",
@@ -115,13 +118,16 @@ public final class ClusterRouter implements ScanIntake {
     CompletableFuture<Void> known = reference.catchUp(inputs).toCompletionStage().toCompletableFuture()
         .exceptionally(e -> null);
     // Recorded here, once: each owner judges only its part, whose size is not the request's.
-    return known.thenCompose(x -> route(inputs, now, true)).thenApply(results -> {
+    // One deadline for every forward of the request, a part re-routed after a 421 included.
+    return known.thenCompose(x -> route(inputs, now, System.nanoTime() + scansTimeoutMillis * 1_000_000, true))
+        .thenApply(results -> {
       local.requestSize(results.size());
       return results;
     });
   }
 
-  private CompletableFuture<List<ScanResult>> route(List<ScanInput> inputs, Instant now, boolean mayRetry) {
+  private CompletableFuture<List<ScanResult>> route(List<ScanInput> inputs, Instant now, long deadline,
+                                                   boolean mayRetry) {
     Map<Target, List<Integer>> groups = new LinkedHashMap<>();
     List<Prepared> prepared = preparation.prepare(inputs, now);
     for (int i = 0; i < prepared.size(); i++) {
@@ -154,7 +160,7 @@ public final class ClusterRouter implements ScanIntake {
         parts.add(local.ingest(sub, now, false));
       } else {
         forwardedScans.increment(sub.size());
-        parts.add(forward(g.getKey(), sub, now, mayRetry));
+        parts.add(forward(g.getKey(), sub, now, deadline, mayRetry));
       }
     }
     return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).handle((ignored, failure) -> {
@@ -236,18 +242,25 @@ public final class ClusterRouter implements ScanIntake {
     return also.isEmpty() || first.endsWith(".") ? first + also : first + "." + also;
   }
 
-  private CompletableFuture<List<ScanResult>> forward(Target owner, List<ScanInput> sub, Instant now,
+  private CompletableFuture<List<ScanResult>> forward(Target owner, List<ScanInput> sub, Instant now, long deadline,
                                                      boolean mayRetry) {
+    long left = (deadline - System.nanoTime()) / 1_000_000;
+    if (left < 1) {
+      return CompletableFuture.failedFuture(new ScanService.Unavailable("the node that owns part of these codes was "
+          + "handed it as the request was routed, and the request's " + seconds(scansTimeoutMillis) + " ran out; that "
+          + "part was never sent to its new owner, " + SCANS.notSent()));
+    }
     Buffer body = ClusterWire.scans(sub, now);
-    return post(owner, "/internal/v1/scans", body, scansTimeoutMillis, SCANS).thenCompose(reply -> {
+    return post(owner, "/internal/v1/scans", body, left, SCANS, answerLimit(sub.size())).thenCompose(reply -> {
       if (reply.status() == 200) {
-        return CompletableFuture.completedFuture(ClusterWire.readResults(reply.body()));
+        return CompletableFuture.completedFuture(results(owner, reply, sub.size()));
       }
       if (reply.status() == NOT_OWNER && mayRetry) {
-        // The owner moved since the owners were read: read them again and route this part once more.
+        // The owner moved since the owners were read: read them again and route this part once more, within what is
+        // left of the request's deadline (a fresh one made a client wait it twice over).
         node.refreshOwnersSoon();
         return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(200,
-            java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(x -> route(sub, now, false));
+            java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(x -> route(sub, now, deadline, false));
       }
       forwardFailures.increment();
       secretRefused(owner, reply);
@@ -286,7 +299,7 @@ public final class ClusterRouter implements ScanIntake {
       } else {
         // Not the scans' deadline: an owner voiding a large upload reads it in several statements.
         parts.add(post(g.getKey(), "/internal/v1/void", ClusterWire.voiding(siteId, uploadBatch, g.getValue(), now),
-            VOID_TIMEOUT_MILLIS, DELETION).thenApply(reply -> {
+            VOID_TIMEOUT_MILLIS, DELETION, VOID_ANSWER_LIMIT).thenApply(reply -> {
               if (reply.status() != 200) {
                 secretRefused(g.getKey(), reply);
                 throw new CompletionException(failureOf(reply, DELETION));
@@ -326,10 +339,11 @@ public final class ClusterRouter implements ScanIntake {
     return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
-  private CompletableFuture<Reply> post(Target owner, String path, Buffer body, long timeoutMillis, Words words) {
+  private CompletableFuture<Reply> post(Target owner, String path, Buffer body, long timeoutMillis, Words words,
+                                        long maxAnswerBytes) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(owner.url() + path)
         .putHeader(SECRET_HEADER, node.settings().secret()).putHeader("Content-Type", "application/json");
-    Future<Reply> reply = exchange(vertx, client, owner.node(), options, timeoutMillis, body, words);
+    Future<Reply> reply = exchange(vertx, client, owner.node(), options, timeoutMillis, body, words, maxAnswerBytes);
     return reply.toCompletionStage().toCompletableFuture().exceptionallyCompose(e -> {
       forwardFailures.increment();
       node.refreshOwnersSoon();
@@ -348,7 +362,7 @@ public final class ClusterRouter implements ScanIntake {
    * cut off: {@link ScanService.OutcomeUnknown}.
    */
   static Future<Reply> exchange(Vertx vertx, HttpClient client, String ownerId, RequestOptions options,
-                                long deadlineMillis, Buffer body, Words words) {
+                                long deadlineMillis, Buffer body, Words words, long maxAnswerBytes) {
     long began = System.nanoTime();
     String owner = "the node that owns part of these codes (" + ownerId + ")";
     long queueMillis = Math.max(1, deadlineMillis / 2);
@@ -365,10 +379,16 @@ public final class ClusterRouter implements ScanIntake {
               req.reset(); // frees the pool's connection, which a stalled answer would hold
             }
           });
-          req.send(body).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b))).onComplete(r -> {
+          req.send(body).compose(resp -> bounded(resp, maxAnswerBytes).map(b -> new Reply(resp.statusCode(), b)))
+              .onComplete(r -> {
             vertx.cancelTimer(timer);
             if (r.succeeded()) {
               answer.tryComplete(r.result());
+            } else if (r.cause() instanceof AnswerTooLarge) {
+              req.reset(); // the rest of it is not read
+              answer.tryFail(new ScanService.OutcomeUnknown(owner + " was sent that part and answered with more than "
+                  + maxAnswerBytes + " bytes, more than any answer to it can hold, so it was not read; "
+                  + words.notKnown()));
             } else {
               answer.tryFail(new ScanService.OutcomeUnknown(owner + " was sent that part and the connection to it "
                   + "broke before its answer was complete; " + words.notKnown()));
@@ -376,6 +396,64 @@ public final class ClusterRouter implements ScanIntake {
           });
           return answer.future();
         });
+  }
+
+  /** The answer's body, or {@link AnswerTooLarge} as soon as it passes max bytes: nothing more of it is kept. */
+  private static Future<Buffer> bounded(HttpClientResponse resp, long max) {
+    Promise<Buffer> body = Promise.promise();
+    Buffer read = Buffer.buffer();
+    resp.exceptionHandler(body::tryFail);
+    resp.handler(chunk -> {
+      if (read.length() + (long) chunk.length() > max) {
+        resp.handler(null);
+        body.tryFail(new AnswerTooLarge());
+      } else {
+        read.appendBuffer(chunk);
+      }
+    });
+    resp.endHandler(v -> body.tryComplete(read));
+    return body.future();
+  }
+
+  private static final class AnswerTooLarge extends RuntimeException {
+    AnswerTooLarge() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * The most an owner's answer to a part of n scans can take: a result's verdict, product and findings, each finding's
+   * detail under 1 KiB, and the same again for a REPLAYED scan's original, are well under 16 KiB.
+   */
+  static long answerLimit(int scans) {
+    return 65_536 + 16_384L * scans;
+  }
+
+  /**
+   * The results of a part the owner stored (it answered 200) in the part's order. An answer that cannot be read as
+   * one result for each of its scans leaves their verdicts unknown, not the part unstored: a 504, never a 503.
+   */
+  static List<ScanResult> results(Target owner, Reply reply, int scans) {
+    List<ScanResult> results;
+    try {
+      results = ClusterWire.readResults(reply.body());
+    } catch (RuntimeException e) {
+      results = List.of();
+    }
+    boolean[] seen = new boolean[scans];
+    int distinct = 0;
+    for (ScanResult r : results) {
+      if (r.index() >= 0 && r.index() < scans && !seen[r.index()]) {
+        seen[r.index()] = true;
+        distinct++;
+      }
+    }
+    if (distinct != scans || results.size() != scans) {
+      throw new CompletionException(new ScanService.OutcomeUnknown("the node that owns part of these codes ("
+          + owner.node() + ") stored that part but its answer could not be read as one result for each of its "
+          + scans + " scans; " + SCANS.notKnown()));
+    }
+    return results;
   }
 
   private static String seconds(long millis) {

@@ -52,7 +52,7 @@ class ForwardFailureTest {
   private CompletableFuture<RuntimeException> forwardTo(HttpClient client, String url, long timeoutMillis) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans");
     return ClusterRouter.exchange(vertx, client, OWNER, options, timeoutMillis, Buffer.buffer("{\"scans\":[]}"),
-            ClusterRouter.SCANS).toCompletionStage()
+            ClusterRouter.SCANS, ClusterRouter.answerLimit(1)).toCompletionStage()
         .toCompletableFuture().handle((reply, e) -> {
           assertTrue(e != null, "answered " + reply);
           return (RuntimeException) (e instanceof CompletionException ? e.getCause() : e);
@@ -145,6 +145,61 @@ class ForwardFailureTest {
     }
   }
 
+  /**
+   * An owner's answer is read to a bound set by the part's size: one that kept sending (a fault, or a node that is not
+   * this build's) filled the forwarding node's heap, every byte held until the end.
+   */
+  @Test
+  void anAnswerLongerThanAnyAnswerToThePartIsA504AndNotReadToItsEnd() throws Exception {
+    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    Buffer megabyte = Buffer.buffer(new byte[1 << 20]);
+    NetServer endless = vertx.createNetServer().connectHandler(socket -> {
+      socket.closeHandler(v -> closed.complete(null));
+      socket.handler(b -> {
+        if (written.getAndIncrement() == 0) {
+          socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n");
+          vertx.setPeriodic(1, id -> {
+            if (closed.isDone()) {
+              vertx.cancelTimer(id);
+            } else if (!socket.writeQueueFull()) {
+              socket.write(megabyte);
+              written.addAndGet(megabyte.length());
+            }
+          });
+        }
+      });
+    });
+    RuntimeException r = forwardTo(client, listening(endless), 30_000).get(20, TimeUnit.SECONDS);
+    assertInstanceOf(ScanService.OutcomeUnknown.class, r, r.toString());
+    assertTrue(r.getMessage().contains("more than " + ClusterRouter.answerLimit(1) + " bytes")
+        && r.getMessage().contains("REPLAYED"), r.getMessage());
+    closed.get(10, TimeUnit.SECONDS); // the connection is dropped, not drained
+    assertTrue(written.get() < 1L << 30, written.get() + " bytes written before the connection was dropped");
+  }
+
+  /**
+   * An owner's 200 says the part is stored; an answer that cannot be read as its results leaves the verdicts unknown,
+   * a 504. Read as any other failure it became "a node of the cluster did not answer; this part was not stored", a 503.
+   */
+  @Test
+  void aStoredPartWhoseAnswerCannotBeReadIsA504NotA503() {
+    ClusterRouter.Target owner = new ClusterRouter.Target(OWNER, "http://127.0.0.1:1");
+    Buffer oneResult = ClusterWire.results(List.of(new ScanResult(0, com.tracesentinel.ingest.ScanStatus.ACCEPTED,
+        "81000012345678901234", null, List.of(), null, null)));
+    assertEquals(1, ClusterRouter.results(owner, new ClusterRouter.Reply(200, oneResult), 1).size());
+    for (Buffer unreadable : List.of(Buffer.buffer("{\"res"), Buffer.buffer("[]"), oneResult,
+        Buffer.buffer("[[5,\"ACCEPTED\",null,null,[],null,null]]"))) {
+      int scans = unreadable == oneResult ? 2 : 1;
+      CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+          () -> ClusterRouter.results(owner, new ClusterRouter.Reply(200, unreadable), scans));
+      assertInstanceOf(ScanService.OutcomeUnknown.class, e.getCause(), unreadable.toString());
+      RuntimeException answer = ClusterRouter.partly(List.of(CompletableFuture.failedFuture(e)), e);
+      assertInstanceOf(ScanService.OutcomeUnknown.class, answer, answer.getMessage());
+      assertTrue(answer.getMessage().contains("stored that part"), answer.getMessage());
+    }
+  }
+
   private static final String HALF_AN_ANSWER =
       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"res";
 
@@ -194,7 +249,7 @@ class ForwardFailureTest {
     HttpClient forwarding = ClusterRouter.forwardingClient(vertx, Duration.ofSeconds(2));
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans");
     ClusterRouter.Reply reply = ClusterRouter.exchange(vertx, forwarding, OWNER, options, 5_000, Buffer.buffer("{}"),
-        ClusterRouter.SCANS).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        ClusterRouter.SCANS, ClusterRouter.answerLimit(1)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals(200, reply.status());
     closed.get(30, TimeUnit.SECONDS); // the owner, whose idle timeout is 2 s here, never closes it itself
   }
