@@ -109,7 +109,7 @@ final class ImageRoutes {
     return io.micrometer.core.instrument.Timer.builder("tracesentinel.decode")
         .description("Image decoding: time and outcome (found, none) by the pass that ended it")
         .tag("outcome", outcome).tag("pass", pass)
-        .publishPercentileHistogram().register(registry);
+        .serviceLevelObjectives(com.tracesentinel.metrics.Histograms.LATENCY_BUCKETS).register(registry);
   }
 
   private static io.micrometer.core.instrument.Counter refusedCounter(

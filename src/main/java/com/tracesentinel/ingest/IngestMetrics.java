@@ -37,8 +37,7 @@ public final class IngestMetrics {
         .minimumExpectedValue(1.0).maximumExpectedValue(100_000.0).register(registry);
     this.commitLatency = Timer.builder("tracesentinel.commit.latency")
         .description("Time from starting a group commit to PostgreSQL's acknowledgement")
-        .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
-        .maximumExpectedValue(java.time.Duration.ofSeconds(30)).register(registry);
+        .serviceLevelObjectives(com.tracesentinel.metrics.Histograms.LATENCY_BUCKETS).register(registry);
     this.commitFailures = Counter.builder("tracesentinel.commit.failures")
         .description("Group commits that failed; their requests got 503 (or, for a refused request, 422) and their "
             + "ledger changes were undone").register(registry);
