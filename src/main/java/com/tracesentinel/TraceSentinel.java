@@ -632,7 +632,7 @@ public final class TraceSentinel implements AutoCloseable {
         .using(vertx)
         .build();
     reference = new ReferenceStore();
-    referenceRepository = new ReferenceRepository(pool, reference);
+    referenceRepository = new ReferenceRepository(pool, reference, config.dbStallMillis());
     if (supervisor != null) {
       whileTheDatabaseAnswers("the reference data is being loaded", true, () -> await(referenceRepository.load()));
     } else {

@@ -25,22 +25,37 @@ import java.util.Set;
 public final class ReferenceRepository {
   private final Pool pool;
   private final ReferenceStore store;
+  private final long catchUpMillis;
 
-  public ReferenceRepository(Pool pool, ReferenceStore store) {
+  /**
+   * @param catchUpMillis how long a request waits for the read {@link #catchUp} asked for (the stall limit): on a
+   *     database frozen in the middle of a read, its callers and every one queued behind it waited as long as it stayed
+   *     frozen, since a frozen server never runs its statement_timeout
+   */
+  public ReferenceRepository(Pool pool, ReferenceStore store, long catchUpMillis) {
     this.pool = pool;
     this.store = store;
+    this.catchUpMillis = catchUpMillis;
   }
 
   /**
    * A caller of {@link #refresh}, answered on its own context as a query of its own would have been; {@code products}
-   * the product keys it needs, or null for everything.
+   * the product keys it needs, or null for everything. A caller that stopped waiting was answered already.
    */
   private record Waiter(Context context, Promise<Void> promise, Set<String> products) {
     void answer(AsyncResult<Void> ar) {
       if (context == null) {
-        promise.handle(ar);
+        settle(ar);
       } else {
-        context.runOnContext(v -> promise.handle(ar));
+        context.runOnContext(v -> settle(ar));
+      }
+    }
+
+    private void settle(AsyncResult<Void> ar) {
+      if (ar.succeeded()) {
+        promise.tryComplete();
+      } else {
+        promise.tryFail(ar.cause());
       }
     }
   }
@@ -60,7 +75,7 @@ public final class ReferenceRepository {
    * request used to start its own two queries, so a client naming unknown sites in a loop put them all on the pool.
    */
   public Future<Void> refresh() {
-    return refresh(null);
+    return refresh(null, 0);
   }
 
   /**
@@ -74,14 +89,14 @@ public final class ReferenceRepository {
     Set<String> products = new HashSet<>();
     for (ScanInput in : inputs) {
       if (in.siteId() != null && store.siteById(in.siteId()) == null) {
-        return refresh(null);
+        return refresh(null, catchUpMillis);
       }
       if (store.catalogLoaded() && TraceCodes.parse(in.code()) instanceof ParseResult.Valid v
           && store.product(v.code().productKey()) == null) {
         products.add(v.code().productKey());
       }
     }
-    return products.isEmpty() ? Future.succeededFuture() : refresh(products);
+    return products.isEmpty() ? Future.succeededFuture() : refresh(products, catchUpMillis);
   }
 
   /**
@@ -90,14 +105,21 @@ public final class ReferenceRepository {
    * another node a moment ago is not answered UNKNOWN_PREFIX, nor a flood of unknown prefixes a flood of reads.
    */
   public Future<Void> catchUpProduct(String productKey) {
-    return store.product(productKey) == null ? refresh(Set.of(productKey)) : Future.succeededFuture();
+    return store.product(productKey) == null ? refresh(Set.of(productKey), catchUpMillis) : Future.succeededFuture();
   }
 
-  private Future<Void> refresh(Set<String> products) {
+  /** {@code waitMillis} over 0: the caller stops waiting after that long, failed; the read goes on. */
+  private Future<Void> refresh(Set<String> products, long waitMillis) {
     Promise<Void> promise = Promise.promise();
+    Context context = Vertx.currentContext();
+    if (waitMillis > 0 && context != null) {
+      long timer = context.owner().setTimer(waitMillis, id -> promise.tryFail(new java.util.concurrent.TimeoutException(
+          "the reference data was not read within " + waitMillis + " ms")));
+      promise.future().onComplete(ar -> context.owner().cancelTimer(timer));
+    }
     boolean start;
     synchronized (refreshing) {
-      nextRound.add(new Waiter(Vertx.currentContext(), promise, products));
+      nextRound.add(new Waiter(context, promise, products));
       start = !loading;
       loading = true;
     }

@@ -47,7 +47,7 @@ class ReferenceRefreshTest {
     AtomicInteger inFlight = new AtomicInteger();
     AtomicInteger mostAtOnce = new AtomicInteger();
     ReferenceRepository repository = new ReferenceRepository(
-        counting(svc.app().pool(), reads, inFlight, mostAtOnce), new ReferenceStore());
+        counting(svc.app().pool(), reads, inFlight, mostAtOnce), new ReferenceStore(), 30_000);
     Vertx vertx = svc.app().vertx();
 
     CompletableFuture<Void> first = new CompletableFuture<>();
@@ -69,6 +69,41 @@ class ReferenceRefreshTest {
     assertEquals(2, reads.get(), "one read for the first caller, one shared by the 50 that came during it");
     assertEquals(1, mostAtOnce.get(), "reads at once");
     assertNotNull(repository.store().siteById("LATE1"), "the callers' read started after they asked");
+  }
+
+  /**
+   * A database frozen in the middle of the read a scan naming an unknown site asked for (a frozen server never runs
+   * its statement_timeout) held that request, and every request queued behind the read, as long as it stayed frozen.
+   * A lock held on the sites table stands in for the freeze here: the read waits on it.
+   */
+  @Test
+  void aCatchUpStopsWaitingAtItsLimitWhileTheReadGoesOn() throws Exception {
+    ReferenceRepository repository = new ReferenceRepository(svc.app().pool(), new ReferenceStore(), 500);
+    Vertx vertx = svc.app().vertx();
+    TestDatabase.execute(svc.db(), "INSERT INTO sites (site_id, name, kind, region_code, region_name) "
+        + "VALUES ('LATE2', 'Late', 'PHARMACY', '440305', 'Nanshan')");
+    List<com.tracesentinel.ingest.ScanInput> scan = List.of(new com.tracesentinel.ingest.ScanInput(
+        "81000012345678901234", com.tracesentinel.rules.EventType.SALE, "LATE2", "D-1", 0, java.time.Instant.now(), 1,
+        false, null, null, null, null, null));
+    try (java.sql.Connection lock = java.sql.DriverManager.getConnection(svc.db().jdbcUrl(), svc.db().user(),
+        svc.db().password())) {
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("LOCK TABLE sites IN ACCESS EXCLUSIVE MODE");
+      List<CompletableFuture<Throwable>> waits = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+      long began = System.nanoTime();
+      vertx.runOnContext(v -> waits.forEach(w -> repository.catchUp(scan).onComplete(ar -> w.complete(ar.cause()))));
+      for (CompletableFuture<Throwable> w : waits) {
+        // The pool's statement_timeout would end the read itself after 10 s, with another failure.
+        org.junit.jupiter.api.Assertions.assertInstanceOf(java.util.concurrent.TimeoutException.class,
+            w.get(8, TimeUnit.SECONDS));
+      }
+      org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() - began < TimeUnit.SECONDS.toNanos(8));
+      lock.rollback();
+    }
+    CompletableFuture<Throwable> after = new CompletableFuture<>();
+    vertx.runOnContext(v -> repository.catchUp(scan).onComplete(ar -> after.complete(ar.cause())));
+    org.junit.jupiter.api.Assertions.assertNull(after.get(30, TimeUnit.SECONDS));
+    assertNotNull(repository.store().siteById("LATE2"), "the read went on, and the next caller has the site");
   }
 
   /** {@code pool}, counting the reads of the sites table and how many ran at once. */
