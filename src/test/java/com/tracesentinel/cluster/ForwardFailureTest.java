@@ -249,7 +249,8 @@ class ForwardFailureTest {
     HttpClient forwarding = ClusterRouter.forwardingClient(vertx, Duration.ofSeconds(2));
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url + "/internal/v1/scans");
     ClusterRouter.Reply reply = ClusterRouter.exchange(vertx, forwarding, OWNER, options, 5_000, Buffer.buffer("{}"),
-        ClusterRouter.SCANS, ClusterRouter.answerLimit(1)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        ClusterRouter.SCANS, ClusterRouter.answerLimit(1)).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
     assertEquals(200, reply.status());
     closed.get(30, TimeUnit.SECONDS); // the owner, whose idle timeout is 2 s here, never closes it itself
   }
