@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * again without a takeover or a rebuild: {@code PAUSED → READY}. Otherwise it is taken over and rebuilt like any
  * other; a paused partition the database shows under another owner is emptied.
  */
-public final class ClusterNode implements Partitions, Membership.Listener, AutoCloseable {
+public final class ClusterNode implements Partitions, PartitionOwners, Membership.Listener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
   private static final long LOCK_TIMEOUT_MS = 2_000;
 
@@ -153,6 +153,7 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
     }
   }
 
+  @Override
   public ClusterSettings settings() {
     return settings;
   }
@@ -494,11 +495,13 @@ public final class ClusterNode implements Partitions, Membership.Listener, AutoC
   // ---- routing ----------------------------------------------------------------------------------------------------
 
   /** The partition's owner as the database said at most a second ago, or null when it has none. */
+  @Override
   public Owner ownerOf(int part) {
     return owners.get(part);
   }
 
   /** Reads the owners again now (after a request reached a node that no longer owned its partition). */
+  @Override
   public void refreshOwnersSoon() {
     refresher.execute(this::refreshOwnersQuietly);
   }

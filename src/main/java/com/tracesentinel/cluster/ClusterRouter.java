@@ -65,7 +65,7 @@ public final class ClusterRouter implements ScanIntake {
   static final Words DELETION = new Words("so nothing of it was deleted", "whether that part was deleted is not known");
 
   private final Vertx vertx;
-  private final ClusterNode node;
+  private final PartitionOwners node;
   private final ScanService local;
   private final Preparation preparation;
   private final ReferenceRepository reference;
@@ -82,7 +82,7 @@ public final class ClusterRouter implements ScanIntake {
    *     which its owner, alive, answers within
    * @param ownersIdle how long the owners keep an idle connection open (every node runs the same settings)
    */
-  public ClusterRouter(Vertx vertx, ClusterNode node, ScanService local, Preparation preparation,
+  public ClusterRouter(Vertx vertx, PartitionOwners node, ScanService local, Preparation preparation,
                        ReferenceRepository reference, MeterRegistry registry, long scansTimeoutMillis,
                        Duration ownersIdle) {
     this.vertx = vertx;
