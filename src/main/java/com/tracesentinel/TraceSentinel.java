@@ -50,6 +50,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.transport.Transport;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -576,6 +577,26 @@ public final class TraceSentinel implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Photo uploads cut off and Vert.x's copies of the web files ({@code web-cache}, or {@code web-cache-N} where a check
+   * found it taken) are the running process's alone, and a kill -9 leaves them behind: the lock says that process is
+   * gone. A till's photo (a sold box, its site and document) left in {@code uploads} stayed there for good.
+   */
+  private void deleteWhatAKilledProcessLeft() throws IOException {
+    if (Files.isDirectory(config.uploadsDir())) {
+      try (var files = Files.list(config.uploadsDir())) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          EmbeddedDatabase.deleteTree(f);
+        }
+      }
+    }
+    try (var caches = Files.newDirectoryStream(config.dataDir(), config.webCacheDir().getFileName() + "*")) {
+      for (Path dir : caches) {
+        EmbeddedDatabase.deleteTree(dir);
+      }
+    }
+  }
+
   /** Lock, database, schema, metrics registry, Vert.x, pool, reference data, the history adapter. */
   private void startDatabase() throws Exception {
     startDatabase(true);
@@ -586,6 +607,7 @@ public final class TraceSentinel implements AutoCloseable {
     if (lock == null) {
       lock = DataDirLock.acquire(config.dataDir());
     }
+    deleteWhatAKilledProcessLeft();
     db = openDatabase();
     if (migrate) {
       // Watched from here on: the start's steps wait on the database without a limit of their own.
@@ -615,6 +637,8 @@ public final class TraceSentinel implements AutoCloseable {
     new UptimeMetrics().bindTo(prometheus);
     vertx = Vertx.builder()
         .with(new VertxOptions()
+            .setFileSystemOptions(new FileSystemOptions().setFileCacheDir(config.webCacheDir().toString())
+                .setFileCacheDirAsExactPath(true))
             .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).addLabels(Label.HTTP_ROUTE)))
         .withMetrics(new MicrometerMetricsFactory(prometheus))
         .withTransport(socketTransport(config.http().transport()))

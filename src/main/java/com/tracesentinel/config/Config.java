@@ -271,6 +271,19 @@ public record Config(
     return dataDir.resolve("pg");
   }
 
+  /** Photo uploads while their request is answered; what a killed process left here is deleted at the next start. */
+  public Path uploadsDir() {
+    return dataDir.resolve("uploads");
+  }
+
+  /**
+   * Vert.x's copies of the jar's web files (the console, the look-up page), deleted at the next start when a killed
+   * process left them; in the system's temporary directory every kill -9 left one more for good.
+   */
+  public Path webCacheDir() {
+    return dataDir.resolve("web-cache");
+  }
+
   /** Reads typed values and fails start-up with the variable's name when one is malformed: no silent fallback. */
   private record Env(Map<String, String> env, Map<String, long[]> ranges) {
     String string(String name, String fallback) {

@@ -349,7 +349,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  /** A directory and everything under it; nothing when it is missing. */
+  public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
     try (var paths = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
         Files.deleteIfExists(p);

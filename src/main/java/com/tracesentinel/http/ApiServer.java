@@ -177,7 +177,7 @@ public final class ApiServer extends VerticleBase {
     router.route().handler(ApiServer::requireUncompressedBody);
     Auth auth = new Auth(vertx, services);
     ScanRoutes scans = new ScanRoutes(services.intake());
-    images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().dataDir().resolve("uploads"),
+    images = new ImageRoutes(vertx, services.imageDecoder(), scans, services.config().uploadsDir(),
         services.prometheus());
     images.mount(router, auth);
     verify = new VerifyRoutes(vertx, services, images);

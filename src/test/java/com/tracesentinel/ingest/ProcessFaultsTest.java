@@ -249,15 +249,41 @@ class ProcessFaultsTest {
     AtomicBoolean running = new AtomicBoolean(true);
     var answers = load(running, "N");
     Thread.sleep(2_000);
-    svc.kill9();
+    try (var photo = photoUploadUnderWay()) {
+      svc.kill9();
+    }
     running.set(false);
     for (Future<List<String[]>> f : answers) {
       f.get(2, TimeUnit.MINUTES);
     }
     svc.launch();
+    // A killed process's photo upload stayed in the data directory for good, and its web-file copies in /tmp.
+    assertEquals(List.of(), List.of(svc.dataDir().resolve("uploads").toFile().list()), "the cut upload's file");
+    assertEquals(List.of("web-cache"), List.of(svc.dataDir().toFile().list((dir, name) -> name.startsWith("web-"))));
     int[] counts = check(answers);
     assertTrue(counts[0] > 0, counts[0] + " acknowledged before the kill");
     assertLedgerEqualsHistoryAndStartAgain();
+  }
+
+  /** A till's photo upload half sent: its file is in {@code uploads} until the request ends. Close it when done. */
+  private static java.net.Socket photoUploadUnderWay() throws Exception {
+    Path uploads = svc.dataDir().resolve("uploads");
+    java.net.Socket socket = new java.net.Socket("127.0.0.1", svc.port());
+    String form = "--cut\r\nContent-Disposition: form-data; name=\"scan\"\r\n\r\n"
+        + "{\"siteId\":\"PA\",\"documentNo\":\"CUT\"}\r\n--cut\r\n"
+        + "Content-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n";
+    var out = socket.getOutputStream();
+    out.write(("POST /api/v1/scans/image HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+        + ServiceProcess.ADMIN_KEY + "\r\nContent-Type: multipart/form-data; boundary=cut\r\n"
+        + "Content-Length: 4000000\r\n\r\n" + form).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.write(new byte[256 * 1024]);
+    out.flush();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!Files.isDirectory(uploads) || uploads.toFile().list().length == 0) {
+      assertTrue(System.nanoTime() < deadline, "no upload file within 20 s:\n" + svc.log());
+      Thread.sleep(20);
+    }
+    return socket;
   }
 
   @Test

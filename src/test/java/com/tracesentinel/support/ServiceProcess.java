@@ -161,6 +161,10 @@ public final class ServiceProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  public int port() {
+    return port;
+  }
+
   public Path dataDir() {
     return dataDir;
   }
