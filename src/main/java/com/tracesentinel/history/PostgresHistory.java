@@ -236,7 +236,7 @@ public final class PostgresHistory implements HistoryPort, AutoCloseable {
     boolean judged = r.status() != ScanStatus.REJECTED;
     byte[] key = codeKey(r);
     out.int8(r.scanId())
-        .int2(key == null ? null : CodeKey.partitionOf(key))
+        .int2(key == null || !judged ? null : CodeKey.partitionOf(key)) // REJECTED: apart (V16)
         .timestamptz(storableTime(in.scannedAt()))
         .timestamptz(ingestedAt)
         .bytea(key)

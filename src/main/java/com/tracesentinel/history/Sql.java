@@ -361,15 +361,16 @@ final class Sql {
       "hour", "date_trunc('hour', scanned_at, 'UTC')");
 
   /**
-   * One code's stored scans in time order, the first $2 (scans_code_idem in its partition), each with its place in
-   * judging order among all of them: a back-dated upload is judged after scans it precedes, against them.
+   * One code's stored scans in time order, the first $2 (scans_code_idem in its partition, and in the default one
+   * for its REJECTED scans, V16), each with its place in judging order among all of them: a back-dated upload is
+   * judged after scans it precedes, against them.
    */
   static final String CODE_SCANS = """
       SELECT * FROM (
         SELECT id, status, type, site_id, document_no, line_no, scanned_at, ingested_at, quantity, split, device_id,
                billed_drug, raw_code, canonical, product, error, upload_batch, voided_at, linked_document_no,
                row_number() OVER (ORDER BY id) AS judged_seq
-        FROM scans WHERE part = $3 AND code_key = $1) s
+        FROM scans WHERE (part = $3 OR part IS NULL) AND code_key = $1) s
       ORDER BY scanned_at, id
       LIMIT $2
       """;

@@ -87,6 +87,36 @@ class ConflictLookupTest {
         + "' AND type = 'REPEAT_SALE' AND conflict_document_no IS NULL AND conflict_site_id = 'PB'"));
   }
 
+  /**
+   * A client may store as many REJECTED scans of a code as it sends (dated too far back, say): they counted toward the
+   * bound, so 1,000 of them hid the conflicting document of the code's next anomaly, and every read of the code's
+   * judged scans stepped over them. They are kept apart from the judged ones, and its timeline still lists them.
+   */
+  @Test
+  void rejectedScansOfACodeNeitherHideItsConflictingDocumentNorAreReadWithItsSales() {
+    Instant second = Instant.now().minus(5, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    String code = "86000019999900000015";
+    soldAndScannedAgain(code, 1, second);
+    JsonArray stale = new JsonArray();
+    for (int i = 0; i < Sql.CONFLICT_SCANS_READ; i++) {
+      stale.add(new JsonObject().put("code", code).put("siteId", "PB").put("documentNo", "OLD-" + i)
+          .put("scannedAt", second.minus(3_000, ChronoUnit.DAYS).toString()));
+    }
+    Response rejected = svc.post("/api/v1/scans", TestService.ADMIN_KEY, new JsonObject().put("scans", stale));
+    assertEquals(200, rejected.status(), rejected.body());
+    assertEquals("REJECTED", rejected.result(0).getString("status"), rejected.body());
+    JsonObject named = conflictOfASaleAtPa(code, second);
+    assertEquals("D-0", named.getString("documentNo"), named.encode());
+    assertEquals(0, TestDatabase.count(svc.db(), "SELECT count(*) FROM scans WHERE part = "
+        + CodeKey.partitionOf(CodeKey.of(code)) + " AND code_key = '\\x" + java.util.HexFormat.of()
+        .formatHex(CodeKey.of(code)) + "' AND status = 'REJECTED'"), "rejected scans among the code's judged ones");
+    JsonArray events = svc.get("/api/v1/codes/" + code + "/events", TestService.ADMIN_KEY).json()
+        .getJsonArray("events");
+    assertEquals(Sql.CONFLICT_SCANS_READ + 2, events.size(), "the timeline lists the rejected scans too");
+    assertEquals(Sql.CONFLICT_SCANS_READ, events.stream().filter(e -> "REJECTED".equals(((JsonObject) e)
+        .getString("status"))).count());
+  }
+
   /** The query itself stops reading a code's stored scans at the bound, however many there are. */
   @Test
   void theCandidatesQueryReadsNoMoreThanTheBoundOfACodesScans() throws Exception {

@@ -79,6 +79,29 @@ class MigrationsTest {
     }
   }
 
+  /** V16: REJECTED scans stored in their code's partition before it move to the default one; the others stay. */
+  @Test
+  void rejectedScansLeaveTheirCodesPartition() throws Exception {
+    DatabaseUrl db = TestDatabase.fresh();
+    migrate(db, "15");
+    String code = "81000010000007500000";
+    Instant at = Instant.now().minus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    long sold;
+    long refused;
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+      c.createStatement().execute("INSERT INTO sites (site_id, name, kind, region_code, region_name) VALUES "
+          + "('S1', 'One', 'PHARMACY', '440305', 'Shenzhen')");
+      sold = storeSale(c, at, code, "S1", "RJ-1", 1, "ACCEPTED", null);
+      refused = storeSale(c, at.plusSeconds(1), code, "S1", "RJ-2", 1, "REJECTED", null);
+      c.createStatement().execute("UPDATE scans SET idem = NULL WHERE id = " + refused);
+    }
+    Migrations.apply(db);
+    assertEquals(CodeKey.partitionOf(CodeKey.of(code)),
+        TestDatabase.count(db, "SELECT part FROM scans WHERE id = " + sold));
+    assertEquals(1, TestDatabase.count(db, "SELECT count(*) FROM scans_unparsed WHERE id = " + refused
+        + " AND part IS NULL AND canonical = '" + code + "'"), "the rejected scan, in the default partition");
+  }
+
   /** A sale row as the service stored it, keyed by its line; returns its id. */
   private static long storeSale(Connection c, Instant at, String code, String site, String doc,
       int line, String status, String batch) throws Exception {
