@@ -578,9 +578,9 @@ public final class TraceSentinel implements AutoCloseable {
   }
 
   /**
-   * Photo uploads cut off and Vert.x's copies of the web files ({@code web-cache}, or {@code web-cache-N} where a check
-   * found it taken) are the running process's alone, and a kill -9 leaves them behind: the lock says that process is
-   * gone. A till's photo (a sold box, its site and document) left in {@code uploads} stayed there for good.
+   * Photo uploads cut off and Vert.x's copies of the web files are the running process's alone, and a kill -9 leaves
+   * them behind: the lock says that process is gone. A till's photo (a sold box, its site and document) left in
+   * {@code uploads} stayed there for good. Deleted before Vert.x starts, which would otherwise take {@code web-cache-1}.
    */
   private void deleteWhatAKilledProcessLeft() throws IOException {
     if (Files.isDirectory(config.uploadsDir())) {
@@ -590,11 +590,7 @@ public final class TraceSentinel implements AutoCloseable {
         }
       }
     }
-    try (var caches = Files.newDirectoryStream(config.dataDir(), config.webCacheDir().getFileName() + "*")) {
-      for (Path dir : caches) {
-        EmbeddedDatabase.deleteTree(dir);
-      }
-    }
+    EmbeddedDatabase.deleteTree(config.webCacheDir());
   }
 
   /** Lock, database, schema, metrics registry, Vert.x, pool, reference data, the history adapter. */
