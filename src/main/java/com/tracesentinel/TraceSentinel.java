@@ -621,7 +621,7 @@ public final class TraceSentinel implements AutoCloseable {
     prometheus.config().commonTags("application", "tracesentinel").meterFilter(Histograms.forHttpServer())
         .meterFilter(com.tracesentinel.metrics.HttpRouteLabel.lastRoute())
         .meterFilter(com.tracesentinel.metrics.HttpMethodLabel.knownOnly())
-        .meterFilter(RequestsInFlight.withoutVertxActiveRequests());
+        .meterFilter(RequestsInFlight.withoutVertxActiveRequests()).meterFilter(Histograms.withoutHttpBodySizes());
     if (config.cluster() != null) {
       prometheus.config().commonTags("node", config.cluster().nodeId()); // one dashboard, every node apart
     }

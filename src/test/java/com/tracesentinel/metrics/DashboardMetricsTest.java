@@ -235,6 +235,15 @@ class DashboardMetricsTest {
     }
   }
 
+  /** Per-request body sizes: no query reads them, and each was a series per route, method and status. */
+  @Test
+  void noBodySizeSummaryIsExported() {
+    for (Sample s : scrape.samples()) {
+      assertFalse(s.name().startsWith("vertx_http_server_request_bytes")
+          || s.name().startsWith("vertx_http_server_response_bytes"), s.name());
+    }
+  }
+
   /**
    * A look-up refused by the limiter carries the route it was sent to: the limiter ran on the prefix route
    * /api/v1/verify*, so every 429 was labelled /api/v1/verify, apart from the 200s of /api/v1/verify/:code.
